@@ -1,0 +1,42 @@
+# Two targets make the README's quick start; each sets up .venv/ itself.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint bench samples clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed-base $@
+
+## demo: set up, then analyse the bundled sample trails (summary + integrity check)
+demo: $(VENV)/.installed-base
+	$(BIN)/auditkit summary sample_logs/
+
+## test: set up with dev extras, lint, then run the whole test suite
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: print the benchmarks' figures (not part of the tests)
+bench: $(VENV)/.installed-dev
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+## samples: regenerate sample_logs/ deterministically with the simulator
+samples: $(VENV)/.installed-base
+	$(BIN)/python -m auditkit.simulate sample_logs/
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,55 @@
+"""auditkit: a tamper-evident audit trail of what an AI coding agent did, and tools to investigate it.
+
+Public names load lazily, so the hook can import the standard-library-only modules
+(``auditkit.trail_format``, ``auditkit.appender``, ``auditkit.redaction``) without pulling in pandas.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "auditkit.frame",
+    "COLUMNS": "auditkit.frame",
+    "tool_calls": "auditkit.views",
+    "summary": "auditkit.views",
+    "Redactor": "auditkit.redaction",
+    "AuditkitError": "auditkit.errors",
+    "TrailFormatError": "auditkit.errors",
+    "ChainBroken": "auditkit.errors",
+}
+
+__all__ = [
+    "COLUMNS",
+    "AuditkitError",
+    "ChainBroken",
+    "Redactor",
+    "TrailFormatError",
+    "__version__",
+    "load",
+    "summary",
+    "tool_calls",
+]
+
+if TYPE_CHECKING:
+    from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
+    from auditkit.frame import COLUMNS, load
+    from auditkit.redaction import Redactor
+    from auditkit.views import summary, tool_calls
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'auditkit' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

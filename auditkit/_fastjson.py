@@ -1,0 +1,70 @@
+"""JSON for the hook's path through CPython's C accelerator, without importing :mod:`json`.
+
+``import json`` costs ~7 ms at interpreter start (it pulls in ``re`` and ``enum``), as much as the
+whole interpreter. ``_json`` holds the same C scanner and encoder the ``json`` module uses, so the
+results are identical; where ``_json`` is missing (another Python), this falls back to ``json``.
+"""
+
+from __future__ import annotations
+
+try:
+    import _json
+
+    _scanner_new = _json.make_scanner
+    _encoder_new = _json.make_encoder
+except (ImportError, AttributeError):  # pragma: no cover - non-CPython
+    _json = None  # type: ignore[assignment]
+
+_WS = " \t\n\r"
+_CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
+
+
+class _Ctx:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = _CONSTANTS.__getitem__
+    memo: dict = {}  # noqa: RUF012 - the C scanner keeps its own memo
+
+
+def _default(obj: object) -> object:
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+if _json is not None:
+    _scan = _scanner_new(_Ctx())
+    _enc_utf8 = _encoder_new(None, _default, _json.encode_basestring, None, ":", ",", False, False, True)
+    _enc_ascii = _encoder_new(None, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
+def loads(data: bytes | str) -> object:
+    """Parse one JSON document (raises ValueError on anything else)."""
+    text = data.decode("utf-8", "surrogatepass") if isinstance(data, bytes) else data
+    if _json is None:  # pragma: no cover
+        import json
+
+        return json.loads(text)
+    n = len(text)
+    i = 0
+    while i < n and text[i] in _WS:
+        i += 1
+    try:
+        obj, end = _scan(text, i)
+    except StopIteration as exc:
+        raise ValueError(f"Expecting value: char {exc.value}") from None
+    while end < n and text[end] in _WS:
+        end += 1
+    if end != n:
+        raise ValueError(f"Extra data: char {end}")
+    return obj
+
+
+def dumps(obj: object, ensure_ascii: bool = False) -> str:
+    """Serialise compactly (``separators=(",", ":")``), keys in insertion order."""
+    if _json is None:  # pragma: no cover
+        import json
+
+        return json.dumps(obj, ensure_ascii=ensure_ascii, separators=(",", ":"))
+    return "".join((_enc_ascii if ensure_ascii else _enc_utf8)(obj, 0))

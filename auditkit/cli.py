@@ -1,0 +1,156 @@
+"""``auditkit`` on the command line: one thin command per library function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+
+from auditkit import __version__
+from auditkit.errors import AuditkitError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _ms(value: float | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return "-"
+    if value >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:.0f} ms"
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from auditkit.frame import load
+    from auditkit.views import summary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # problems are printed below, with file and line
+        df = load(args.trail)
+    table = summary(df)
+    totals = table.attrs["totals"]
+    problems = df.attrs["problems"]
+    if args.json:
+        doc = {
+            "files": df.attrs["files"],
+            "totals": totals,
+            "tools": {
+                tool: {k: (None if v != v else v) for k, v in row.items()}
+                for tool, row in table.to_dict(orient="index").items()
+            },
+            "problems": problems,
+        }
+        print(json.dumps(doc, indent=2, default=str))
+        return 0
+    print(f"=== Audit Trail Summary ({len(df.attrs['files'])} file(s), {totals['events']} events, "
+          f"{totals['sessions']} session(s)) ===\n")  # fmt: skip
+    rate = f"{totals['failure_rate'] * 100:.1f}%"
+    print(f"Total tool invocations: {totals['invocations']}")
+    print(f"Total execution time:   {_ms(totals['total_ms'])}")
+    print(f"Failures:               {totals['failures']} ({rate})")
+    if totals["unfinished"]:
+        print(f"Unfinished calls:       {totals['unfinished']} (no result recorded: denied or interrupted)")
+    print("\n=== Per-Tool Breakdown ===\n")
+    header = f"{'tool':<28} {'calls':>6} {'total':>10} {'average':>10} {'p95':>10} {'failures':>14}"
+    print(header)
+    print("-" * len(header))
+    for tool, row in table.iterrows():
+        fails = f"{int(row.failures)} ({row.failure_rate * 100:.1f}%)"
+        print(f"{tool:<28} {int(row.invocations):>6} {_ms(row.total_ms):>10} {_ms(row.mean_ms):>10} "
+              f"{_ms(row.p95_ms):>10} {fails:>14}")  # fmt: skip
+    if problems:
+        print(f"\n{len(problems)} unreadable line(s) skipped:", file=sys.stderr)
+        for p in problems[:20]:
+            print(f"  {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
+    return 0
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    from auditkit.install import hook_command, install
+
+    change = install(project=args.project, user=args.user, trail=args.trail, python=args.python)
+    if change.changed:
+        print(f"auditkit hook installed in {change.path} for: {', '.join(change.events)}")
+        if change.backup:
+            print(f"previous settings kept in {change.backup}")
+    else:
+        print(f"auditkit hook already installed in {change.path}; nothing changed")
+    print(f"command: {hook_command(args.trail, args.python)}")
+    print("check it with: auditkit doctor" + (f" --project {args.project}" if args.project else ""))
+    return 0
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    from auditkit.install import uninstall
+
+    change = uninstall(project=args.project, user=args.user)
+    if change.changed:
+        print(f"auditkit hook removed from {change.path} ({', '.join(change.events)})")
+        if change.backup:
+            print(f"previous settings kept in {change.backup}")
+    else:
+        print(f"no auditkit hook in {change.path}; nothing changed")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from auditkit.install import doctor
+
+    checks = doctor(args.project)
+    for c in checks:
+        print(f"{c.level.upper():<4}  {c.message}")
+    return 1 if any(c.level == "fail" for c in checks) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditkit",
+        description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("summary", cmd_summary, "Per-tool invocations, time (total, average, p95) and failures.")
+    p.add_argument("trail", nargs="+", help="trail files, folders or globs (any supported format, .gz too)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    for name, handler, text in (
+        ("install", cmd_install, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup)."),
+        ("uninstall", cmd_uninstall, "Remove exactly the hook entries auditkit added."),
+    ):
+        p = add(name, handler, text)
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--project", metavar="DIR", help="project whose .claude/settings.json to change "
+                                                             "(default: the current folder)")  # fmt: skip
+        where.add_argument("--user", action="store_true", help="change ~/.claude/settings.json instead")
+        if name == "install":
+            p.add_argument("--trail", metavar="PATH",
+                           help="trail file (default: <project>/.claude/logs/audit-trail.jsonl)")  # fmt: skip
+            p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
+
+    p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
+    p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (AuditkitError, FileNotFoundError, PermissionError) as exc:
+        print(f"auditkit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

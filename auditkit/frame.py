@@ -1,0 +1,99 @@
+"""``load()``: trails of any supported format -> one pandas DataFrame with documented columns."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+
+import pandas as pd
+
+from auditkit.sources.files import PathLike, expand, read_file
+
+#: The normalised columns, in order, with what each holds.
+COLUMNS: dict[str, str] = {
+    "timestamp": "when the event was recorded: tz-aware UTC (NaT where the source has no time)",
+    "event": "hook event (PreToolUse, PostToolUse, PostToolUseFailure, UserPromptSubmit, ...), categorical",
+    "status": "started, ok, error, interrupted or info; categorical",
+    "tool": "tool name as Claude Code names it (Bash, Read, Edit, mcp__server__tool, ...), categorical",
+    "session_id": "Claude Code session id",
+    "tool_use_id": "id pairing a call's PreToolUse with its PostToolUse/PostToolUseFailure",
+    "duration_ms": "call duration in ms, on the event that ends a call (derived by pairing)",
+    "file_path": "file the call reads or writes (file_path / notebook_path of the input)",
+    "command": "Bash command",
+    "url": "WebFetch URL",
+    "pattern": "Glob/Grep pattern or WebSearch query",
+    "prompt": "user prompt (UserPromptSubmit)",
+    "input": "full tool input (dict), as recorded",
+    "response": "full tool response, as recorded",
+    "error": "error text of a failed call or a hook error",
+    "cwd": "working directory of the session",
+    "transcript_path": "Claude Code transcript of the session",
+    "permission_mode": "default, plan, acceptEdits, bypassPermissions, ...",
+    "user": "OS user the hook ran as",
+    "host": "host the hook ran on",
+    "agent": "agent that acted (claude-code)",
+    "agent_id": "subagent id, inside a subagent",
+    "agent_type": "subagent type, inside a subagent",
+    "redactions": "secrets redacted from this record",
+    "truncated": "True if a field of this record was cut to the size cap",
+    "data": "every other payload field (dict), kept as recorded",
+    "seq": "sequence number in its trail (auditkit trails)",
+    "trail_id": "id of the trail the record belongs to",
+    "hash": "record hash in the chain (auditkit trails)",
+    "event_id": "stable id of the event: trail_id:seq, or a hash of the source line",
+    "source_format": "auditkit, seed or hook_payload",
+    "source_file": "file the row was read from",
+    "source_line": "line number in that file (1-based)",
+}
+
+_CATEGORIES = ("event", "status", "tool", "source_format", "agent", "permission_mode")
+_STRINGS = (
+    "session_id", "tool_use_id", "file_path", "command", "url", "pattern", "prompt", "error", "cwd",
+    "transcript_path", "user", "host", "agent_id", "agent_type", "trail_id", "hash", "event_id", "source_file",
+)  # fmt: skip
+
+
+def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False) -> pd.DataFrame:
+    """Read trails (files, folders, globs; plain or gzipped; any supported format) into one frame.
+
+    Rows are ordered by time, then by file and line, so equal timestamps keep their recorded order.
+    Malformed lines do not stop the load: they are listed in ``df.attrs["problems"]`` as
+    ``{"file", "line", "reason"}`` and summarised in a warning (``strict=True`` raises instead).
+
+    Example::
+
+        df = auditkit.load("sample_logs/")
+        df[df.tool == "Bash"][["timestamp", "command", "status"]]
+    """
+    files = expand(paths)
+    problems: list[dict] = []
+    rows: list[dict] = []
+    for f in files:
+        rows.extend(read_file(f, problems, strict=strict))
+    df = frame_from_rows(rows)
+    df.attrs["files"] = [str(f) for f in files]
+    df.attrs["problems"] = problems
+    if problems:
+        first = problems[0]
+        warnings.warn(
+            f"{len(problems)} unreadable line(s) skipped; first at {first['file']}:{first['line']}: "
+            f"{first['reason']} (all of them are in df.attrs['problems'])",
+            stacklevel=2,
+        )
+    return df
+
+
+def frame_from_rows(rows: list[dict]) -> pd.DataFrame:
+    """Rows with the normalised keys -> the typed, ordered frame."""
+    df = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
+    for col in _CATEGORIES:
+        df[col] = df[col].astype("category")
+    for col in _STRINGS:
+        df[col] = df[col].astype("string")
+    df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
+    for col in ("redactions", "seq", "source_line"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    df["truncated"] = df["truncated"].fillna(False).astype(bool)
+    df = df.sort_values(["timestamp", "source_file", "source_line"], kind="stable", na_position="last")
+    return df.reset_index(drop=True)

@@ -1,0 +1,278 @@
+"""Wire the hook into Claude Code's settings, take it out again, and check that it really runs.
+
+``install`` merges one command hook per event into a settings file, keeping every other hook and
+setting, idempotently, with a backup of the previous file. ``uninstall`` removes exactly the
+entries whose command runs auditkit's hook. ``doctor`` answers the question users ask most: is the
+hook wired, can it run, and does a test event land in the trail?
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditkit import trail_format as tf
+from auditkit.errors import AuditkitError
+
+HOOK_FILE = "auditkit_hook.py"
+DEFAULT_TRAIL = Path(".claude") / "logs" / "audit-trail.jsonl"
+HOOK_TIMEOUT_S = 10
+
+
+class SettingsError(AuditkitError):
+    """A settings file cannot be read or written; the message names it."""
+
+
+def hook_script() -> Path:
+    """The hook file: ``hook/`` of a source checkout, else the copy shipped inside the wheel."""
+    pkg = Path(__file__).resolve().parent
+    for candidate in (pkg.parent / "hook" / HOOK_FILE, pkg / "_hook" / HOOK_FILE):
+        if candidate.is_file():
+            return candidate
+    raise AuditkitError(f"cannot find {HOOK_FILE} next to {pkg} (is auditkit installed completely?)")
+
+
+def hook_command(trail: str | None = None, python: str | None = None) -> str:
+    """The shell command Claude Code runs: the real interpreter, isolated (-I -S), and the hook."""
+    parts = [python or sys.executable, "-I", "-S", str(hook_script())]
+    if trail:
+        parts += ["--trail", trail]
+    return shlex.join(parts)
+
+
+def is_ours(entry: object) -> bool:
+    return isinstance(entry, dict) and HOOK_FILE in str(entry.get("command", ""))
+
+
+def settings_path(project: str | os.PathLike[str] | None = None, user: bool = False) -> Path:
+    if user:
+        return Path.home() / ".claude" / "settings.json"
+    return Path(project or os.getcwd()).resolve() / ".claude" / "settings.json"
+
+
+def read_settings(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return {}
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); fix or move it, then retry") from exc
+    if not isinstance(doc, dict):
+        raise SettingsError(f"{path}:1: settings must be a JSON object")
+    return doc
+
+
+def _write_settings(path: Path, doc: dict) -> Path | None:
+    """Write atomically, keeping a timestamped backup of the previous file; return the backup."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    backup = None
+    if path.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        backup = path.with_name(f"{path.name}.auditkit-backup-{stamp}")
+        shutil.copy2(path, backup)
+    tmp = path.with_name(f".{path.name}.auditkit-tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return backup
+
+
+@dataclass
+class Change:
+    """What install or uninstall did to one settings file."""
+
+    path: Path
+    changed: bool
+    backup: Path | None = None
+    events: list[str] = field(default_factory=list)
+
+
+def merge_hooks(doc: dict, command: str) -> tuple[dict, list[str]]:
+    """Return ``doc`` with auditkit's hook on every event, and the events that changed."""
+    hooks = doc.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise SettingsError("'hooks' in the settings is not an object")
+    changed: list[str] = []
+    for event in tf.HOOK_EVENTS:
+        groups = hooks.setdefault(event, [])
+        ours = [h for g in groups if isinstance(g, dict) for h in g.get("hooks", []) if is_ours(h)]
+        if ours and all(h.get("command") == command for h in ours):
+            continue
+        if ours:  # installed before with another interpreter or trail: update in place
+            for h in ours:
+                h["command"] = command
+                h.setdefault("type", "command")
+                h.setdefault("timeout", HOOK_TIMEOUT_S)
+        else:
+            group: dict = {"hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_S}]}
+            if event in tf.TOOL_EVENTS:
+                group = {"matcher": "*", **group}
+            groups.append(group)
+        changed.append(event)
+    return doc, changed
+
+
+def remove_hooks(doc: dict) -> tuple[dict, list[str]]:
+    """Return ``doc`` without auditkit's hook entries (and the containers they alone filled)."""
+    hooks = doc.get("hooks")
+    if not isinstance(hooks, dict):
+        return doc, []
+    changed: list[str] = []
+    for event in list(hooks):
+        groups = hooks[event]
+        if not isinstance(groups, list):
+            continue
+        kept_groups = []
+        for g in groups:
+            if not isinstance(g, dict) or not any(is_ours(h) for h in g.get("hooks", [])):
+                kept_groups.append(g)
+                continue
+            rest = [h for h in g["hooks"] if not is_ours(h)]
+            if rest:
+                kept_groups.append({**g, "hooks": rest})
+        if len(kept_groups) != len(groups) or kept_groups != groups:
+            changed.append(event)
+            if kept_groups:
+                hooks[event] = kept_groups
+            else:
+                del hooks[event]
+    if changed and not hooks:
+        del doc["hooks"]
+    return doc, changed
+
+
+def install(
+    project: str | os.PathLike[str] | None = None,
+    user: bool = False,
+    trail: str | None = None,
+    python: str | None = None,
+) -> Change:
+    """Merge auditkit's hook into the project's (or the user's) settings; idempotent."""
+    path = settings_path(project, user)
+    doc = read_settings(path)
+    doc, events = merge_hooks(doc, hook_command(trail, python))
+    if not events:
+        return Change(path, False)
+    return Change(path, True, _write_settings(path, doc), events)
+
+
+def uninstall(project: str | os.PathLike[str] | None = None, user: bool = False) -> Change:
+    """Remove exactly the hook entries auditkit added."""
+    path = settings_path(project, user)
+    if not path.exists():
+        return Change(path, False)
+    doc, events = remove_hooks(read_settings(path))
+    if not events:
+        return Change(path, False)
+    return Change(path, True, _write_settings(path, doc), events)
+
+
+# --- doctor ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    level: str  # ok, warn, fail
+    message: str
+
+
+def _settings_files(project: Path) -> list[Path]:
+    return [
+        Path.home() / ".claude" / "settings.json",
+        project / ".claude" / "settings.json",
+        project / ".claude" / "settings.local.json",
+    ]
+
+
+def _trail_of(command: str, project: Path) -> Path:
+    args = shlex.split(command)
+    trail = os.environ.get("AUDITKIT_TRAIL")
+    if not trail and "--trail" in args and args.index("--trail") + 1 < len(args):
+        trail = args[args.index("--trail") + 1]
+    path = Path(os.path.expanduser(trail)) if trail else DEFAULT_TRAIL
+    return path if path.is_absolute() else project / path
+
+
+def doctor(project: str | os.PathLike[str] | None = None) -> list[Check]:
+    """Is the hook wired for every event, runnable, fast, and does a test event land?"""
+    proj = Path(project or os.getcwd()).resolve()
+    checks: list[Check] = []
+    commands: dict[str, set[str]] = {}
+    for path in _settings_files(proj):
+        try:
+            doc = read_settings(path)
+        except SettingsError as exc:
+            checks.append(Check("fail", str(exc)))
+            continue
+        hooks = doc.get("hooks") if isinstance(doc.get("hooks"), dict) else {}
+        for event, groups in hooks.items():
+            for g in groups if isinstance(groups, list) else []:
+                for h in g.get("hooks", []) if isinstance(g, dict) else []:
+                    if is_ours(h):
+                        commands.setdefault(h["command"], set()).add(event)
+                        if event in tf.TOOL_EVENTS and g.get("matcher") not in (None, "", "*"):
+                            checks.append(Check("warn", f"{path}: {event} only matches {g.get('matcher')!r}"))
+    if not commands:
+        checks.append(Check("fail", f"no auditkit hook in {', '.join(map(str, _settings_files(proj)))}: "
+                                    "run `auditkit install`"))
+        return checks
+    wired = set().union(*commands.values())
+    missing = [e for e in tf.HOOK_EVENTS if e not in wired]
+    if missing:
+        checks.append(Check("warn", f"hook not registered for: {', '.join(missing)} (run `auditkit install`)"))
+    else:
+        checks.append(Check("ok", f"hook registered for all {len(tf.HOOK_EVENTS)} events"))
+    for command in commands:
+        checks.extend(_check_command(command, proj))
+    return checks
+
+
+def _check_command(command: str, project: Path) -> list[Check]:
+    out: list[Check] = []
+    args = shlex.split(command)
+    interpreter, script = args[0], next((a for a in args if a.endswith(HOOK_FILE)), None)
+    if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
+        return [Check("fail", f"interpreter {interpreter} is missing or not executable: reinstall the hook")]
+    with open(interpreter, "rb") as fh:
+        if fh.read(2) == b"#!":
+            out.append(Check("warn", f"{interpreter} is a script (a version-manager shim?): ~100 ms per call; "
+                                     "reinstall with the real interpreter"))
+    if not script or not os.path.isfile(script):
+        return [*out, Check("fail", f"hook file {script} is missing: reinstall the hook")]
+    trail = _trail_of(command, project)
+    marker = f"auditkit-doctor-{os.getpid()}-{time.time_ns()}"
+    payload = {
+        "session_id": marker, "transcript_path": "", "cwd": str(project), "permission_mode": "default",
+        "hook_event_name": "Notification", "message": "auditkit doctor test event",
+    }  # fmt: skip
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
+    started = time.perf_counter()
+    proc = subprocess.run(command, shell=True, input=json.dumps(payload).encode(), capture_output=True,
+                          cwd=project, env=env, timeout=HOOK_TIMEOUT_S)  # fmt: skip
+    ms = (time.perf_counter() - started) * 1000
+    if proc.returncode != 0:
+        out.append(Check("fail", f"hook exited {proc.returncode}: {proc.stderr.decode(errors='replace').strip()}"))
+    if proc.stdout:
+        out.append(Check("fail", "hook printed on stdout (Claude Code would read it)"))
+    if proc.stderr:
+        out.append(Check("warn", f"hook said: {proc.stderr.decode(errors='replace').strip()}"))
+    landed = trail.is_file() and marker.encode() in trail.read_bytes()[-65536:]
+    if landed:
+        out.append(Check("ok", f"test event landed in {trail} ({ms:.0f} ms for the whole hook process)"))
+    else:
+        out.append(Check("fail", f"test event did not land in {trail}: the hook ran but recorded nothing"))
+    if trail.is_file():
+        mode, dmode = trail.stat().st_mode & 0o777, trail.parent.stat().st_mode & 0o777
+        if mode & 0o077 or dmode & 0o077:
+            out.append(Check("warn", f"trail is {oct(mode)}, its folder {oct(dmode)}: expected 0o600 and 0o700"))
+    return out

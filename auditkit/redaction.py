@@ -1,0 +1,323 @@
+"""Redact secrets from text and nested JSON before anything is written (standard library only).
+
+A secret is replaced by a marker that names its kind and carries a keyed fingerprint,
+``[REDACTED:github-pat:3f9a1c2e]``: the same secret gets the same fingerprint everywhere (so it
+can be correlated across records), but the fingerprint is an HMAC under a per-installation key,
+so it cannot be brute-forced back into the secret.
+
+Example::
+
+    r = Redactor.default()
+    clean, count = r.redact_value({"command": "export GITHUB_TOKEN=ghp_..."})
+"""
+
+from __future__ import annotations
+
+import os
+
+from auditkit import secret_rules
+from auditkit.trail_format import sha256
+
+MARKER_RE = r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]"
+_KEY_BYTES = 32
+
+
+class RuleError(ValueError):
+    """A custom rule or allowlist entry is invalid; the message names the file and the rule."""
+
+
+def _hmac_sha256(key: bytes, msg: bytes) -> str:
+    """HMAC-SHA256 (RFC 2104) on the fast builtin hash; identical to :func:`hmac.new`."""
+    if len(key) > 64:
+        key = sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key) + msg).digest()
+    return sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
+
+
+def config_dir() -> str:
+    """Where per-user auditkit state lives (``$XDG_CONFIG_HOME/auditkit``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "auditkit")
+
+
+def fingerprint_key_path() -> str:
+    return os.environ.get("AUDITKIT_FINGERPRINT_KEY") or os.path.join(config_dir(), "fingerprint.key")
+
+
+def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
+    """Read the per-installation fingerprint key, creating it (mode 0600) on first use."""
+    path = path or fingerprint_key_path()
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read()
+        if len(key) >= 16:
+            return key
+    except FileNotFoundError:
+        if not create:
+            raise
+    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+    key = os.urandom(_KEY_BYTES)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        with open(path, "rb") as fh:
+            return fh.read()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def luhn_ok(digits: str) -> bool:
+    """True when a 13-19 digit number passes the Luhn check (and is not one repeated digit)."""
+    nums = [ord(c) - 48 for c in digits if "0" <= c <= "9"]
+    if not 13 <= len(nums) <= 19 or len(set(nums)) == 1:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(nums)):
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+_CODE_REF = (
+    r"(?i)^(?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*$"  # self.token, os.environ
+    r"|^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$"  # $TOKEN, ${TOKEN}
+    r"|^%\(?[A-Za-z_]|^\{\{|^<[^>]*>$"  # %(x)s, {{ var }}, <your-token>
+    r"|^(?:x{4,}|\*{3,}|\.{3,}|-{3,}|#{3,})$"
+)
+_compiled: dict[str, object] = {}
+
+
+def _rx(pattern: str):  # returns re.Pattern; ``re`` is imported only when a rule needs it
+    rx = _compiled.get(pattern)
+    if rx is None:
+        import re
+
+        rx = _compiled[pattern] = re.compile(pattern)
+    return rx
+
+
+def plausible_value(value: str) -> bool:
+    """False for placeholders, type names, code references and templated values."""
+    low = value.lower().strip("\"'")
+    if low in secret_rules.PLACEHOLDERS or len(low) < 3:
+        return False
+    if low.startswith(("your-", "your_", "<", "${", "{{", "$(", "%(", "[redacted")):
+        return False
+    return not _rx(_CODE_REF).match(value)
+
+
+_NO_DIGITS = dict.fromkeys(range(48, 58))
+
+
+class Rule:
+    """One rule, compiled on first use; ``applies`` is its cheap literal prefilter."""
+
+    __slots__ = ("_any", "check", "group", "id", "keywords", "pattern")
+
+    def __init__(self, id: str, pattern: str, keywords: tuple[str, ...], group: int, check: str) -> None:
+        self.id, self.pattern, self.keywords, self.group, self.check = id, pattern, keywords, group, check
+        # (literal parts, case-sensitive?) per keyword; a rule with none always applies
+        self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in keywords)
+
+    def applies(self, text: str, low: str) -> bool:
+        if not self._any:
+            if self.check == "luhn":  # a card number needs 13 digits at least
+                return len(text) - len(text.translate(_NO_DIGITS)) >= 13
+            return True
+        for parts, cased in self._any:
+            hay = text if cased else low
+            if all(p in hay for p in parts):
+                return True
+        return False
+
+    @property
+    def rx(self):  # re.Pattern[str], compiled on first use and cached per process
+        return _rx(self.pattern)
+
+
+def is_sensitive_key(key: str) -> bool:
+    k = key.lower().replace("-", "_")
+    return k in secret_rules.SENSITIVE_KEYS or k.endswith(secret_rules.SENSITIVE_SUFFIXES)
+
+
+class Redactor:
+    """Applies the rules to strings and nested JSON values; counts what it replaced."""
+
+    def __init__(
+        self,
+        rules: list[Rule] | None = None,
+        key: bytes | None = None,
+        allow_patterns: list[str] | None = None,
+        allow_values: list[str] | None = None,
+    ) -> None:
+        self.rules = rules if rules is not None else builtin_rules()
+        self._key = key
+        self._allow = [_rx(p) for p in allow_patterns or []]
+        self._allow_values = {v.lower() for v in allow_values or []}
+
+    @classmethod
+    def default(cls, project_dir: str | None = None) -> Redactor:
+        """The built-in rules plus the user's and the project's custom rule files, if present."""
+        rules = builtin_rules()
+        allow_p: list[str] = []
+        allow_v: list[str] = []
+        for path in rule_files(project_dir):
+            extra, ap, av = load_rule_file(path)
+            rules = extra + rules  # custom rules first: they are the most specific
+            allow_p += ap
+            allow_v += av
+        return cls(rules, None, allow_p, allow_v)
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = load_fingerprint_key()
+        return self._key
+
+    def fingerprint(self, secret: str) -> str:
+        """The keyed fingerprint of a secret (8 hex digits of an HMAC-SHA256)."""
+        return _hmac_sha256(self.key, secret.encode("utf-8", "surrogatepass"))[:8]
+
+    def marker(self, kind: str, secret: str) -> str:
+        return f"[REDACTED:{kind}:{self.fingerprint(secret)}]"
+
+    def _allowed(self, secret: str) -> bool:
+        if secret.lower() in self._allow_values:
+            return True
+        return any(p.search(secret) for p in self._allow)
+
+    def findings(self, text: str) -> list[tuple[str, int, int, str]]:
+        """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps."""
+        low = text.lower()
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[str, int, int, str]] = []
+        for rule in self.rules:
+            if not rule.applies(text, low):
+                continue
+            for m in rule.rx.finditer(text):
+                start, end = m.span(rule.group)
+                if start < 0 or end <= start:
+                    continue
+                secret = m.group(rule.group)
+                if rule.check == "luhn" and not luhn_ok(secret):
+                    continue
+                if rule.check == "value" and not plausible_value(secret):
+                    continue
+                if self._allowed(secret) or any(s < end and start < e for s, e in taken):
+                    continue
+                taken.append((start, end))
+                found.append((rule.id, start, end, secret))
+        found.sort(key=lambda f: f[1])
+        return found
+
+    def redact_text(self, text: str) -> tuple[str, int]:
+        """Return ``text`` with every secret replaced by its marker, and how many were replaced."""
+        found = self.findings(text)
+        if not found:
+            return text, 0
+        out: list[str] = []
+        pos = 0
+        for kind, start, end, secret in found:
+            out.append(text[pos:start])
+            out.append(self.marker(kind, secret))
+            pos = end
+        out.append(text[pos:])
+        return "".join(out), len(found)
+
+    def redact_value(self, value: object, _sensitive: bool = False) -> tuple[object, int]:
+        """Redact a JSON value: strings by the rules, everything under a sensitive key entirely.
+
+        Structure is kept: dict keys, list lengths, booleans, null and non-secret values are unchanged.
+        """
+        if isinstance(value, str):
+            if _sensitive and value and plausible_value(value) and not self._allowed(value):
+                if value.startswith("[REDACTED:"):
+                    return value, 0
+                return self.marker("sensitive-key", value), 1
+            return self.redact_text(value)
+        if isinstance(value, dict):
+            total = 0
+            out: dict = {}
+            for k, v in value.items():
+                out[k], n = self.redact_value(v, _sensitive or (isinstance(k, str) and is_sensitive_key(k)))
+                total += n
+            return out, total
+        if isinstance(value, list):
+            total = 0
+            items = []
+            for v in value:
+                r, n = self.redact_value(v, _sensitive)
+                items.append(r)
+                total += n
+            return items, total
+        if _sensitive and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return self.marker("sensitive-key", str(value)), 1
+        return value, 0
+
+
+def builtin_rules() -> list[Rule]:
+    return [Rule(*spec) for spec in secret_rules.RULES]
+
+
+def rule_files(project_dir: str | None = None) -> list[str]:
+    """Custom rule files that exist: the user's, then the project's."""
+    candidates = [os.path.join(config_dir(), "rules.toml")]
+    if project_dir:
+        candidates.append(os.path.join(project_dir, ".claude", "auditkit-rules.toml"))
+    return [p for p in candidates if os.path.isfile(p)]
+
+
+def load_rule_file(path: str) -> tuple[list[Rule], list[str], list[str]]:
+    """Read a TOML rule file: ``[[rules]]`` (id, regex, keywords?, secret_group?) and ``[allowlist]``
+    (regexes?, values?). Raises :class:`RuleError` naming the file and the bad rule.
+    """
+    import re
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
+    rules: list[Rule] = []
+    for i, spec in enumerate(doc.get("rules", []), 1):
+        where = f"{path}: rule #{i}" + (f" ({spec.get('id')!r})" if isinstance(spec, dict) else "")
+        if not isinstance(spec, dict):
+            raise RuleError(f"{where}: must be a table")
+        unknown = set(spec) - {"id", "regex", "keywords", "secret_group", "description"}
+        if unknown:
+            raise RuleError(f"{where}: unknown field(s) {sorted(unknown)}")
+        rid, rx = spec.get("id"), spec.get("regex")
+        if not isinstance(rid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", rid):
+            raise RuleError(f"{where}: 'id' must be lowercase letters, digits and dashes")
+        if not isinstance(rx, str) or not rx:
+            raise RuleError(f"{where}: 'regex' must be a non-empty string")
+        try:
+            compiled = re.compile(rx)
+        except re.error as exc:
+            raise RuleError(f"{where}: regex does not compile: {exc}") from exc
+        keywords = spec.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+            raise RuleError(f"{where}: 'keywords' must be a list of non-empty strings")
+        group = spec.get("secret_group", 0)
+        if not isinstance(group, int) or not 0 <= group <= compiled.groups:
+            raise RuleError(f"{where}: 'secret_group' must be 0..{compiled.groups}")
+        rules.append(Rule(rid, rx, tuple(keywords), group, ""))
+    allow = doc.get("allowlist", {})
+    if not isinstance(allow, dict):
+        raise RuleError(f"{path}: [allowlist] must be a table")
+    patterns = allow.get("regexes", [])
+    for p in patterns:
+        try:
+            re.compile(p)
+        except (re.error, TypeError) as exc:
+            raise RuleError(f"{path}: allowlist regex {p!r} does not compile: {exc}") from exc
+    values = allow.get("values", [])
+    if not all(isinstance(v, str) for v in values):
+        raise RuleError(f"{path}: allowlist 'values' must be strings")
+    return rules, list(patterns), list(values)

@@ -1,0 +1,97 @@
+"""Find trail files and read them line by line, detecting each line's format."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import orjson
+
+from auditkit.errors import TrailFormatError
+from auditkit.sources import FORMATS
+
+#: File names a folder is searched for.
+TRAIL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+#: Records that describe a trail rather than an event (seals); read by ``verify``, skipped by ``load``.
+NON_EVENT_TYPES = frozenset({"auditkit.seal"})
+
+PathLike = str | os.PathLike[str]
+
+
+def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+    """Files, folders (searched recursively, hidden folders skipped) and globs -> sorted files."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    found: list[Path] = []
+    for item in paths:
+        text = os.fspath(item)
+        if any(c in text for c in "*?["):
+            matches = sorted(glob.glob(os.path.expanduser(text), recursive=True))
+            if not matches:
+                raise FileNotFoundError(f"no file matches {text!r}")
+            found.extend(Path(m) for m in matches if os.path.isfile(m))
+            continue
+        p = Path(text).expanduser()
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root, f) for f in sorted(files) if f.endswith(TRAIL_SUFFIXES))
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise FileNotFoundError(f"{text}: no such file or folder")
+    unique: dict[Path, None] = {}
+    for f in found:
+        unique.setdefault(f, None)
+    return list(unique)
+
+
+def open_lines(path: Path) -> Iterator[bytes]:
+    """The raw lines of a plain or gzipped file (gzip is detected by its magic bytes)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    with opener(path, "rb") as fh:
+        yield from fh
+
+
+def read_file(path: Path, problems: list[dict], strict: bool = False) -> list[dict]:
+    """Every event row of one file; unreadable lines go to ``problems`` (or raise when ``strict``)."""
+    rows: list[dict] = []
+    ctx: dict = {}
+    name = str(path)
+    line_no = 0
+    for line_no, raw in enumerate(open_lines(path), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            obj = orjson.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError(f"a JSON {type(obj).__name__}, not an object")
+            if obj.get("type") in NON_EVENT_TYPES:
+                continue
+            fmt = next((f for f in FORMATS if f.matches(obj)), None)
+            if fmt is None:
+                raise ValueError("not a record of any known format (auditkit trail, seed, hook payload)")
+            new = fmt.rows(obj, ctx)
+        except (ValueError, TypeError) as exc:
+            reason = str(exc) or type(exc).__name__
+            if not raw.endswith(b"\n"):
+                reason = f"partial last line, a write cut short? ({reason})"
+            if strict:
+                raise TrailFormatError(name, line_no, reason) from exc
+            problems.append({"file": name, "line": line_no, "reason": reason})
+            continue
+        for row in new:
+            row["source_format"] = fmt.NAME
+            row["source_file"] = name
+            row["source_line"] = line_no
+            if not row.get("event_id"):
+                row["event_id"] = hashlib.sha256(line).hexdigest()[:32]
+        rows.extend(new)
+    return rows

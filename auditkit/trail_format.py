@@ -1,0 +1,219 @@
+"""Trail format v1: the record layout, its canonical bytes and the hash chain.
+
+Standard library only: the hook imports this module on every tool call, and the library reads
+trails with it, so there is exactly one definition of what a record is.
+
+A trail is UTF-8 JSON Lines. Every line is one record whose first members are, in this order,
+``v`` (schema version), ``seq`` (gapless per trail), ``ts`` (UTC, microseconds) and ``prev``
+(the previous record's hash), and whose last member is ``hash``. The canonical bytes of a record
+are the line with its final ``,"hash":"<64 hex>"`` member cut out; ``hash`` is the SHA-256 of
+those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trail-format.md``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from auditkit import _fastjson
+
+try:  # the builtin SHA-256 starts faster than OpenSSL's; digests are identical
+    from _sha2 import sha256  # type: ignore[import-not-found]  # Python >= 3.12
+except ImportError:  # pragma: no cover - depends on the interpreter
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]  # Python 3.11
+    except ImportError:
+        from hashlib import sha256  # type: ignore[assignment]
+
+SCHEMA_VERSION = 1
+AGENT = "claude-code"
+GENESIS_PREFIX = b"auditkit/v1 genesis "
+
+#: Hook events Claude Code sends; any other event name is recorded as it comes.
+TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest")
+SESSION_EVENTS = (
+    "UserPromptSubmit",
+    "SessionStart",
+    "SessionEnd",
+    "Stop",
+    "SubagentStart",
+    "SubagentStop",
+    "PreCompact",
+    "Notification",
+)
+HOOK_EVENTS = TOOL_EVENTS + SESSION_EVENTS
+#: Records auditkit writes itself.
+TRAIL_START = "trail_start"
+HOOK_ERROR = "hook_error"
+
+#: ``status`` vocabulary.
+STATUS_STARTED = "started"
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_INTERRUPTED = "interrupted"
+STATUS_INFO = "info"
+
+#: Payload fields lifted to the record's top level (same names as Claude Code's, but
+#: ``hook_event_name`` becomes ``event``); every other payload field is kept under ``data``.
+LIFTED_FIELDS = (
+    "hook_event_name",
+    "session_id",
+    "transcript_path",
+    "cwd",
+    "permission_mode",
+    "tool_name",
+    "tool_use_id",
+    "tool_input",
+    "tool_response",
+    "error",
+    "agent_id",
+    "agent_type",
+)
+
+HASH_HEX_LEN = 64
+_HASH_OPEN = b',"hash":"'
+_HASH_SUFFIX_LEN = len(_HASH_OPEN) + HASH_HEX_LEN + 2  # ,"hash":"<hex>"}
+_SEQ_PREFIX = b'{"v":'
+
+
+def status_of(event: str, payload: dict) -> str:
+    """The ``status`` a hook event gets: started, ok, error, interrupted or info."""
+    if event == "PreToolUse":
+        return STATUS_STARTED
+    if event == "PostToolUse":
+        return STATUS_OK
+    if event == "PostToolUseFailure":
+        return STATUS_INTERRUPTED if payload.get("is_interrupt") else STATUS_ERROR
+    return STATUS_INFO
+
+
+def fields_from_payload(payload: dict) -> dict:
+    """A hook payload as record fields: Claude Code's names lifted to the top, the rest under ``data``.
+
+    Nothing is dropped: the lifted fields plus ``data`` are the whole payload.
+    """
+    event = payload.get("hook_event_name")
+    event = event if isinstance(event, str) and event else "unknown"
+    fields: dict = {"event": event, "status": status_of(event, payload)}
+    for name in LIFTED_FIELDS[1:]:
+        if name in payload:
+            fields[name] = payload[name]
+    data = {k: v for k, v in payload.items() if k not in LIFTED_FIELDS}
+    if data:
+        fields["data"] = data
+    return fields
+
+
+def genesis_hash(trail_id: str, created: str) -> str:
+    """The ``prev`` of a trail's first record: binds the chain to the trail's identity."""
+    return sha256(GENESIS_PREFIX + trail_id.encode() + b" " + created.encode()).hexdigest()
+
+
+def format_ts(ns: int) -> str:
+    """Nanoseconds since the epoch as ``2026-11-25T10:52:23.123456Z`` (UTC, microseconds)."""
+    import time
+
+    secs, rem = divmod(ns, 1_000_000_000)
+    t = time.gmtime(secs)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+        f"{t.tm_sec:02d}.{rem // 1000:06d}Z"
+    )
+
+
+def _dumps(obj: object) -> bytes:
+    try:
+        return _fastjson.dumps(obj).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: fall back to escapes, still valid JSON
+        return _fastjson.dumps(obj, ensure_ascii=True).encode("ascii")
+
+
+def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
+    """Serialise one record as its line (newline included), hash appended.
+
+    ``fields`` must not contain ``v``, ``seq``, ``ts``, ``prev`` or ``hash``.
+    """
+    head = {"v": SCHEMA_VERSION, "seq": seq, "ts": ts, "prev": prev}
+    head.update(fields)
+    body = _dumps(head)
+    digest = sha256(body).hexdigest()
+    return b"".join((body[:-1], _HASH_OPEN, digest.encode(), b'"}\n'))
+
+
+def split_line(line: bytes) -> tuple[bytes, str] | None:
+    """Return (canonical bytes, stated hash) of a line, or None if it has no hash member."""
+    line = line.rstrip(b"\r\n")
+    if len(line) <= _HASH_SUFFIX_LEN or not line.endswith(b'"}'):
+        return None
+    cut = len(line) - _HASH_SUFFIX_LEN
+    if line[cut : cut + len(_HASH_OPEN)] != _HASH_OPEN:
+        return None
+    stated = line[cut + len(_HASH_OPEN) : -2]
+    try:
+        text = stated.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return line[:cut] + b"}", text
+
+
+def line_seq(line: bytes) -> int | None:
+    """Read ``seq`` from a record's fixed prefix without parsing the whole line."""
+    if not line.startswith(_SEQ_PREFIX):
+        return None
+    start = line.find(b'"seq":', 0, 40)
+    if start < 0:
+        return None
+    start += 6
+    end = start
+    while end < len(line) and 48 <= line[end] <= 57:
+        end += 1
+    return int(line[start:end]) if end > start else None
+
+
+class Tail:
+    """What an appender needs to know about the end of a trail, read in O(1)."""
+
+    __slots__ = ("hash", "next_seq", "size", "torn_bytes")
+
+    def __init__(self, next_seq: int, hash: str | None, size: int, torn_bytes: int) -> None:
+        self.next_seq = next_seq
+        self.hash = hash  # None: the file is empty (or holds no record we can chain to)
+        self.size = size
+        self.torn_bytes = torn_bytes  # bytes after the last newline (a write cut short)
+
+
+def read_tail(fd: int, max_scan: int = 8 << 20) -> Tail:
+    """Find the last complete record by reading backwards from the end of an open trail.
+
+    Cost is proportional to the last record's size, never to the trail's. A partial last line
+    (a writer killed mid-append) is skipped and reported in ``torn_bytes``.
+    """
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return Tail(0, None, 0, 0)
+    block = 65536
+    buf = b""
+    pos = size
+    torn = None
+    while pos > 0 and size - pos < max_scan:
+        step = min(block, pos)
+        pos -= step
+        buf = os.pread(fd, step, pos) + buf
+        if torn is None:
+            nl = buf.rfind(b"\n")
+            if nl < 0:
+                continue
+            torn = len(buf) - nl - 1
+        # complete lines end at newlines; walk them from the last one backwards
+        end = len(buf) - torn - 1
+        while end >= 0:
+            start = buf.rfind(b"\n", 0, end) + 1
+            if start == 0 and pos > 0:
+                break  # the line may begin before what we have read: read more
+            line = buf[start:end]
+            seq = line_seq(line)
+            split = split_line(line) if seq is not None else None
+            if split is not None:
+                return Tail(seq + 1, split[1], size, torn)
+            end = start - 1
+        block *= 2
+    return Tail(0, None, size, torn or 0)

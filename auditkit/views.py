@@ -1,0 +1,113 @@
+"""Pure views over a loaded frame: each takes a DataFrame and returns a DataFrame."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from auditkit import trail_format as tf
+
+_ENDS = ("PostToolUse", "PostToolUseFailure")
+_CALL_EVENTS = ("PreToolUse", *_ENDS)
+#: Status of a call whose PreToolUse has no Post event (denied, interrupted, or still running).
+UNFINISHED = "unfinished"
+
+CALL_COLUMNS = [
+    "session_id", "tool_use_id", "tool", "start", "end", "duration_ms", "status", "file_path", "command",
+    "url", "pattern", "input", "response", "error", "agent_id", "agent_type", "user", "host", "cwd",
+    "start_event_id", "end_event_id",
+]  # fmt: skip
+
+
+def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per tool call: PreToolUse and its PostToolUse/PostToolUseFailure merged.
+
+    ``status`` is ok, error, interrupted, or ``unfinished`` (a Pre with no Post: denied,
+    interrupted before a result, or still running). ``duration_ms`` is the recorded one,
+    else end minus start.
+    """
+    ev = df[df["event"].isin(_CALL_EVENTS)]
+    if ev.empty:
+        return pd.DataFrame(columns=CALL_COLUMNS)
+    # a call is keyed by session and tool_use_id; events without an id (seed format) stand alone
+    key = ev["session_id"].fillna("").astype(str) + "\x00" + ev["tool_use_id"].fillna("").astype(str)
+    key = key.where(ev["tool_use_id"].notna(), "\x01" + ev["event_id"].astype(str))
+    pre = ev[ev["event"] == "PreToolUse"].assign(_key=key).drop_duplicates("_key").set_index("_key")
+    end = ev[ev["event"].isin(_ENDS)].assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
+    keys = pd.Index(key.drop_duplicates())
+    p, e = pre.reindex(keys), end.reindex(keys)
+
+    def first(col: str) -> pd.Series:
+        return e[col].combine_first(p[col]) if col in e else p[col]
+
+    start = p["timestamp"]
+    # a seed line is a finished call stamped at its end: start = end - duration
+    finish = e["timestamp"]
+    duration = e["duration_ms"].where(e["duration_ms"].notna(), (finish - start).dt.total_seconds() * 1000)
+    start = start.where(start.notna(), finish - pd.to_timedelta(e["duration_ms"], unit="ms"))
+    status = e["status"].astype("object").where(e["status"].notna(), UNFINISHED)
+    out = pd.DataFrame(
+        {
+            "session_id": first("session_id"),
+            "tool_use_id": first("tool_use_id"),
+            "tool": first("tool").astype("object"),
+            "start": start,
+            "end": finish,
+            "duration_ms": duration.astype("float64"),
+            "status": status,
+            "file_path": first("file_path"),
+            "command": first("command"),
+            "url": first("url"),
+            "pattern": first("pattern"),
+            "input": p["input"].where(p["input"].notna(), e["input"]),
+            "response": e["response"],
+            "error": e["error"],
+            "agent_id": first("agent_id"),
+            "agent_type": first("agent_type"),
+            "user": first("user"),
+            "host": first("host"),
+            "cwd": first("cwd"),
+            "start_event_id": p["event_id"],
+            "end_event_id": e["event_id"],
+        }
+    )
+    out["tool"] = out["tool"].astype("category")
+    out["status"] = out["status"].astype("category")
+    order = out["start"].where(out["start"].notna(), out["end"])
+    out = out.assign(_order=order).sort_values("_order", kind="stable", na_position="last")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per tool: invocations, total/mean/p95 time, failures and failure rate (the seed's analyze-audit.js).
+
+    Totals over all tools are in ``result.attrs["totals"]``. A failure is a call that ended in
+    error or was interrupted.
+    """
+    calls = tool_calls(df)
+    failed = calls["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED])
+    calls = calls.assign(failed=failed)
+    g = calls.groupby("tool", observed=True)
+    out = pd.DataFrame(
+        {
+            "invocations": g.size(),
+            "total_ms": g["duration_ms"].sum(min_count=1),
+            "mean_ms": g["duration_ms"].mean(),
+            "p95_ms": g["duration_ms"].quantile(0.95),
+            "failures": g["failed"].sum().astype("int64"),
+        }
+    )
+    out["failure_rate"] = out["failures"] / out["invocations"]
+    out = out.sort_values(["invocations", "total_ms"], ascending=False)
+    out.index = out.index.astype(str)
+    out.index.name = "tool"
+    n = len(calls)
+    out.attrs["totals"] = {
+        "invocations": n,
+        "total_ms": float(calls["duration_ms"].sum()),
+        "failures": int(failed.sum()),
+        "failure_rate": float(failed.sum() / n) if n else 0.0,
+        "unfinished": int((calls["status"] == UNFINISHED).sum()),
+        "sessions": int(calls["session_id"].nunique()),
+        "events": len(df),
+    }
+    return out
