@@ -54,6 +54,12 @@ def loads(data: bytes | str) -> object:
         obj, end = _scan(text, i)
     except StopIteration as exc:
         raise ValueError(f"Expecting value: char {exc.value}") from None
+    except SystemError:
+        # CPython 3.11's scanner looks JSONDecodeError up in an already imported json.decoder and
+        # fails without it; only malformed input gets here, so let json say what is wrong.
+        import json
+
+        return json.loads(text)
     while end < n and text[end] in _WS:
         end += 1
     if end != n:

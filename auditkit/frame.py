@@ -94,6 +94,6 @@ def frame_from_rows(rows: list[dict]) -> pd.DataFrame:
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     for col in ("redactions", "seq", "source_line"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
-    df["truncated"] = df["truncated"].fillna(False).astype(bool)
+    df["truncated"] = df["truncated"].eq(True)
     df = df.sort_values(["timestamp", "source_file", "source_line"], kind="stable", na_position="last")
     return df.reset_index(drop=True)

@@ -123,9 +123,10 @@ def enrich(fields: dict) -> dict:
     """Who and where: user, host, the agent, and the Claude Code process that ran the hook."""
     fields["user"], fields["host"] = who()
     fields["agent"] = tf.AGENT
-    fields["ppid"] = os.getppid()
     if os.environ.get("AUDITKIT_NOW"):
         fields["clock"] = "pinned"  # a simulation set the time: say so in the evidence
+    else:
+        fields["ppid"] = os.getppid()  # the Claude Code process that ran the hook
     return fields
 
 
@@ -279,6 +280,9 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
         leave_start(trail, fields, at)
     elif event == "SessionEnd":
         sweep_pending(trail)
+    if "truncated" in fields:
+        cut = ", ".join(f"{t['field']} ({t['bytes']} bytes)" for t in fields["truncated"])
+        sys.stderr.write(f"auditkit hook: recorded seq {at.seq} with oversized fields cut, sha256 kept: {cut}\n")
     return at
 
 
@@ -287,7 +291,7 @@ def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
     payload = None
     try:  # noqa: SIM105 - contextlib would cost the hook an import
         payload = json.loads(raw)
-    except ValueError:
+    except Exception:
         pass
     payload = payload if isinstance(payload, dict) else None
     fields: dict = {
@@ -319,7 +323,10 @@ def main(argv: list[str] | None = None, stdin: object = None) -> int:
     except BaseException as exc:  # fail open: the agent must never be blocked by its audit hook
         if isinstance(exc, KeyboardInterrupt | SystemExit) and not raw:
             return 0
-        kept = record_hook_error(raw, opts, exc)
+        try:
+            kept = record_hook_error(raw, opts, exc)
+        except BaseException:
+            kept = False
         where = "a hook_error record was written" if kept else "nothing could be recorded"
         try:  # noqa: SIM105 - contextlib would cost the hook an import
             sys.stderr.write(f"auditkit hook: {type(exc).__name__}: {exc} ({where}; the agent continues)\n")

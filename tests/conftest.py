@@ -1,0 +1,71 @@
+"""Shared helpers: run the real hook the way Claude Code does, on isolated config and trails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditkit.install import hook_script
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "sample_logs"
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every test away from the real ~/.config/auditkit and any ambient auditkit settings."""
+    config = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    for var in ("AUDITKIT_TRAIL", "AUDITKIT_FINGERPRINT_KEY", "AUDITKIT_NOW", "AUDITKIT_REDACT",
+                "AUDITKIT_MAX_FIELD_BYTES", "CLAUDE_PROJECT_DIR"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    return config
+
+
+def hook_argv(trail: Path | None = None, *extra: str) -> list[str]:
+    argv = [sys.executable, "-I", "-S", str(hook_script())]
+    if trail is not None:
+        argv += ["--trail", str(trail)]
+    return [*argv, *extra]
+
+
+def run_hook(payload: dict | bytes | str, trail: Path | None = None, *extra: str,
+             env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+    """Pipe one event through the real hook process; return the completed process."""
+    if isinstance(payload, dict):
+        payload = json.dumps(payload)
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return subprocess.run(hook_argv(trail, *extra), input=payload, capture_output=True,
+                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=60)  # fmt: skip
+
+
+def read_records(trail: Path) -> list[dict]:
+    return [json.loads(line) for line in trail.read_text().splitlines() if line.strip()]
+
+
+def payload(event: str, session: str = "sess-1", **extra: object) -> dict:
+    """A hook payload with the common fields Claude Code always sends."""
+    return {
+        "session_id": session,
+        "transcript_path": f"/home/dev/.claude/projects/-home-dev-app/{session}.jsonl",
+        "cwd": "/home/dev/app",
+        "permission_mode": "default",
+        "hook_event_name": event,
+        **extra,
+    }
+
+
+def load_hook_module():
+    """Import hook/auditkit_hook.py as a module, to call its steps directly."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("auditkit_hook", hook_script())
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

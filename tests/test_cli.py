@@ -1,0 +1,59 @@
+"""The command line: `auditkit summary` prints the seed's analysis as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from auditkit.cli import main
+from tests.conftest import SAMPLES, run_hook
+from tests.conftest import payload as hook_payload
+
+
+def make_trail(tmp_path: Path) -> Path:
+    """Three Bash calls (100, 200, 300 ms; the last fails) and one Read (40 ms)."""
+    trail = tmp_path / "t.jsonl"
+    t = 0
+
+    def at(ms: int) -> dict:
+        return {"AUDITKIT_NOW": f"2026-03-17T14:00:{ms // 1000:02d}.{ms % 1000:03d}Z"}
+
+    for i, (tool, ms, ok) in enumerate([("Bash", 100, True), ("Bash", 200, True), ("Bash", 300, False),
+                                        ("Read", 40, True)]):  # fmt: skip
+        call = {"tool_name": tool, "tool_use_id": f"c{i}", "tool_input": {"command": "x"}}
+        run_hook(hook_payload("PreToolUse", **call), trail, env=at(t))
+        t += ms
+        end = hook_payload("PostToolUse", **call, tool_response={}) if ok else \
+            hook_payload("PostToolUseFailure", **call, error="Exit code 1")
+        run_hook(end, trail, env=at(t))
+        t += 1000
+    return trail
+
+
+def test_summary_json_has_per_tool_figures(tmp_path: Path, capsys) -> None:
+    """Invocations, total, mean, p95, failures and rate per tool, and totals, computed from the trail."""
+    assert main(["summary", str(make_trail(tmp_path)), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    bash = doc["tools"]["Bash"]
+    assert bash["invocations"] == 3 and bash["total_ms"] == 600 and bash["mean_ms"] == 200
+    assert bash["p95_ms"] == 290  # linear interpolation between 200 and 300
+    assert bash["failures"] == 1 and abs(bash["failure_rate"] - 1 / 3) < 1e-9
+    assert doc["tools"]["Read"]["invocations"] == 1
+    assert doc["totals"]["invocations"] == 4 and doc["totals"]["failures"] == 1
+    assert doc["totals"]["total_ms"] == 640
+
+
+def test_summary_table_on_the_samples(capsys) -> None:
+    assert main(["summary", str(SAMPLES)]) == 0
+    out = capsys.readouterr().out
+    assert "=== Per-Tool Breakdown ===" in out
+    assert "mcp__github__create_issue" in out and "Total tool invocations: 45" in out
+
+
+def test_console_script_reports_missing_trail_clearly(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "auditkit", "summary", str(tmp_path / "nope")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2
+    assert "no such file or folder" in proc.stderr

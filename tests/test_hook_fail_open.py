@@ -1,0 +1,93 @@
+"""The hook never breaks the agent: on its own failures it exits 0, is silent on stdout, says why on stderr."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from auditkit import trail_format as tf
+from tests.conftest import payload, read_records, run_hook
+
+
+def assert_fail_open(proc, *, says: str) -> None:
+    assert proc.returncode == 0
+    assert proc.stdout == b""
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1 and err.startswith("auditkit hook: "), err
+    assert says in err
+
+
+def test_unwritable_trail_folder(tmp_path: Path) -> None:
+    """A trail whose folder cannot be created: exit 0, and stderr says nothing could be recorded."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder should be")
+    proc = run_hook(payload("Stop"), blocker / "logs" / "audit-trail.jsonl")
+    assert_fail_open(proc, says="nothing could be recorded")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full to simulate a full disk")
+def test_full_disk() -> None:
+    """Writes failing with ENOSPC: exit 0 and a clear line on stderr."""
+    proc = run_hook(payload("Stop"), Path("/dev/full"))
+    assert_fail_open(proc, says="No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("stdin", "says"),
+    [(b"", "empty stdin"), (b"{not json", "not JSON"), (b"[1, 2]", "not an object"), (b"\xff\xfe\x00", "not JSON")],
+)
+def test_bad_stdin_is_recorded_as_hook_error(tmp_path: Path, stdin: bytes, says: str) -> None:
+    """Malformed or empty stdin: exit 0, a stderr line, and a hook_error record (with the input's sha256)."""
+    trail = tmp_path / "t.jsonl"
+    proc = run_hook(stdin, trail)
+    assert_fail_open(proc, says=says)
+    rec = read_records(trail)[-1]
+    assert rec["event"] == tf.HOOK_ERROR and rec["status"] == "error"
+    assert says.lower() in rec["error"].lower()
+    assert rec["data"]["stdin_sha256"] == hashlib.sha256(stdin).hexdigest()
+
+
+def test_five_megabyte_payload_is_recorded_truncated_with_size_and_sha256(tmp_path: Path) -> None:
+    """A 5 MB tool response: exit 0, nothing on stdout, the field cut to the cap with its size and sha256."""
+    trail = tmp_path / "t.jsonl"
+    content = "".join(f"line {i}: " + "abcdefghij" * 10 + "\n" for i in range(48000))
+    assert len(content) > 5_000_000
+    event = payload("PostToolUse", tool_name="Read", tool_use_id="toolu_big", tool_input={"file_path": "/big.txt"},
+                    tool_response={"type": "text", "file": {"filePath": "/big.txt", "content": content}})  # fmt: skip
+    proc = run_hook(event, trail)
+    assert_fail_open(proc, says="oversized fields cut")
+    rec = read_records(trail)[-1]
+    [note] = rec["truncated"]
+    assert note == {"field": "tool_response.file.content", "bytes": len(content),
+                    "sha256": hashlib.sha256(content.encode()).hexdigest()}  # fmt: skip
+    kept = rec["tool_response"]["file"]["content"]
+    assert kept.startswith(content[:60000]) and len(kept.encode()) < 65536 + 200
+    assert trail.stat().st_size < 100_000
+
+
+def test_field_cap_is_configurable(tmp_path: Path) -> None:
+    """--max-field-bytes (or AUDITKIT_MAX_FIELD_BYTES) sets the cap."""
+    trail = tmp_path / "t.jsonl"
+    event = payload("PreToolUse", tool_name="Write", tool_use_id="w", tool_input={"file_path": "/a", "content": "y" * 5000})
+    run_hook(event, trail, "--max-field-bytes", "2048")
+    assert read_records(trail)[-1]["truncated"][0]["bytes"] == 5000
+    run_hook(event, trail, env={"AUDITKIT_MAX_FIELD_BYTES": "8192"})
+    assert "truncated" not in read_records(trail)[-1]
+
+
+def test_many_small_strings_still_fit_the_record_cap(tmp_path: Path) -> None:
+    """200,000 file names from a Glob stay under the 1 MiB record cap log shippers accept."""
+    trail = tmp_path / "t.jsonl"
+    names = [f"/repo/src/module_{i:06d}/file.py" for i in range(200_000)]
+    event = payload("PostToolUse", tool_name="Glob", tool_use_id="g", tool_input={"pattern": "**/*.py"},
+                    tool_response={"filenames": names, "numFiles": len(names)})  # fmt: skip
+    proc = run_hook(event, trail)
+    assert proc.returncode == 0 and proc.stdout == b""
+    line = trail.read_bytes().splitlines()[-1]
+    assert len(line) < 1 << 20
+    rec = json.loads(line)
+    assert rec["tool_response"]["auditkit_truncated"]["bytes"] > 1 << 20

@@ -1,0 +1,109 @@
+"""load(): files, folders, globs and .gz; every supported format; malformed lines reported, never fatal."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import auditkit
+from auditkit.errors import TrailFormatError
+from tests.conftest import SAMPLES, payload
+
+SEED_LINES = [  # the seed article's own examples, in its flat format
+    {"timestamp": "2026-03-17T14:23:45.123Z", "toolName": "readFile", "input": {"file_path": "/my/project/package.json"},
+     "output": "{}", "executionTimeMs": 45, "error": False, "errorMessage": None, "status": "SUCCESS"},
+    {"timestamp": "2026-03-17T14:23:46.456Z", "toolName": "bash", "input": {"command": "npm test"},
+     "output": "FAIL", "executionTimeMs": 2341, "error": True, "errorMessage": "exit 1", "status": "FAILED"},
+    {"timestamp": "2026-03-17T14:23:48.789Z", "toolName": "writeFile",
+     "input": {"file_path": "/my/project/results.txt", "content": "Tests passed!"}, "output": "Written 14 bytes",
+     "executionTimeMs": 12, "error": False, "errorMessage": None, "status": "SUCCESS"},
+]  # fmt: skip
+
+
+def write_jsonl(path: Path, rows: list, gz: bool = False) -> Path:
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if gz:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    return path
+
+
+def test_samples_load_with_no_problems() -> None:
+    """The bundled samples load completely: five trails, six sessions, nothing skipped."""
+    df = auditkit.load(SAMPLES)
+    assert df.attrs["problems"] == []
+    assert len(df.attrs["files"]) == 5
+    assert df["session_id"].nunique() == 6
+    assert set(df["source_format"]) == {"auditkit"}
+    assert df["event_id"].is_unique
+
+
+def test_seed_flat_format_reads_as_finished_calls(tmp_path: Path) -> None:
+    """The seed's flat lines become finished calls with Claude Code's tool names, durations and failures."""
+    df = auditkit.load(write_jsonl(tmp_path / "audit-trail.jsonl", SEED_LINES))
+    assert list(df["tool"]) == ["Read", "Bash", "Write"]
+    assert list(df["status"]) == ["ok", "error", "ok"]
+    assert list(df["duration_ms"]) == [45, 2341, 12]
+    assert df.loc[1, "error"] == "exit 1" and df.loc[1, "command"] == "npm test"
+    calls = auditkit.tool_calls(df)
+    assert calls.loc[calls["tool"] == "Bash", "start"].item().isoformat() == "2026-03-17T14:23:44.115000+00:00"
+
+
+def test_raw_hook_payloads_are_read(tmp_path: Path) -> None:
+    """Payloads dumped by `jq -c . >> log` load with their fields; their time is NaT unless a wrapper added one."""
+    rows = [payload("PreToolUse", tool_name="Read", tool_use_id="a", tool_input={"file_path": "/x"}),
+            {**payload("PostToolUse", tool_name="Read", tool_use_id="a", tool_input={"file_path": "/x"},
+                       tool_response={"type": "text"}), "timestamp": "2026-01-02T03:04:05Z"}]  # fmt: skip
+    df = auditkit.load(write_jsonl(tmp_path / "raw.jsonl", rows))
+    assert list(df["source_format"]) == ["hook_payload", "hook_payload"]
+    assert df["timestamp"].isna().sum() == 1
+    assert set(df["file_path"]) == {"/x"}
+
+
+def test_gzip_glob_and_folder_inputs(tmp_path: Path) -> None:
+    """A folder is searched recursively for .jsonl and .jsonl.gz; globs and repeated paths load each file once."""
+    write_jsonl(tmp_path / "a" / "one.jsonl", SEED_LINES[:1])
+    write_jsonl(tmp_path / "a" / "b" / "two.jsonl.gz", SEED_LINES[1:], gz=True)
+    (tmp_path / "a" / "notes.txt").write_text("not a trail")
+    assert len(auditkit.load(tmp_path / "a")) == 3
+    assert len(auditkit.load(str(tmp_path / "a" / "**" / "*.gz"))) == 2
+    assert len(auditkit.load([tmp_path / "a", tmp_path / "a" / "one.jsonl"])) == 3
+
+
+def test_malformed_lines_are_skipped_and_reported_with_file_and_line(tmp_path: Path) -> None:
+    """Bad lines do not stop a load: each is listed with file and line, and a warning says so."""
+    trail = tmp_path / "t.jsonl"
+    shutil.copy(SAMPLES / "incident" / "audit-trail.jsonl", trail)
+    good = len(trail.read_text().splitlines())
+    with trail.open("a") as fh:
+        fh.write("this is not json\n")
+        fh.write('["a list"]\n')
+        fh.write('{"unknown": "shape"}\n')
+        fh.write('{"v":1,"seq":99,"ts":"2026')  # a write cut short
+    with pytest.warns(UserWarning, match=rf"4 unreadable line\(s\) skipped; first at .*t\.jsonl:{good + 1}"):
+        df = auditkit.load(trail)
+    assert len(df) == good
+    problems = df.attrs["problems"]
+    assert [p["line"] for p in problems] == [good + 1, good + 2, good + 3, good + 4]
+    assert all(p["file"] == str(trail) for p in problems)
+    assert "partial last line" in problems[-1]["reason"]
+
+
+def test_strict_load_raises_naming_file_and_line(tmp_path: Path) -> None:
+    """strict=True turns the first bad line into a TrailFormatError that names it."""
+    trail = write_jsonl(tmp_path / "t.jsonl", SEED_LINES)
+    with trail.open("a") as fh:
+        fh.write("oops\n")
+    with pytest.raises(TrailFormatError, match=r"t\.jsonl:4: "):
+        auditkit.load(trail, strict=True)
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+        auditkit.load(tmp_path / "nope")
