@@ -4,8 +4,6 @@ Public names load lazily, so the hook can import the standard-library-only modul
 (``auditkit.trail_format``, ``auditkit.appender``, ``auditkit.redaction``) without pulling in pandas.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 
 __version__ = "0.1.0"

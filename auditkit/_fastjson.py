@@ -5,8 +5,6 @@ whole interpreter. ``_json`` holds the same C scanner and encoder the ``json`` m
 results are identical; where ``_json`` is missing (another Python), this falls back to ``json``.
 """
 
-from __future__ import annotations
-
 try:
     import _json
 

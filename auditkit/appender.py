@@ -5,8 +5,6 @@ takes the timestamp (so time and sequence agree), builds the record, chains it a
 A new trail starts with a ``trail_start`` record whose ``prev`` is the genesis hash.
 """
 
-from __future__ import annotations
-
 import fcntl
 import os
 import time
@@ -74,7 +72,7 @@ class Appended:
         self.seq, self.ts_ns, self.ts, self.hash = seq, ts_ns, ts, hash
 
 
-def append(path: str, build: Builder, *, fd: int | None = None) -> Appended:
+def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     """Append one record built by ``build`` to the trail at ``path``; return where it landed."""
     own = fd is None
     if own:
@@ -90,7 +88,7 @@ def append(path: str, build: Builder, *, fd: int | None = None) -> Appended:
             os.close(fd)
 
 
-def _append_locked(fd: int, build: Builder) -> Appended:
+def _append_locked(fd: int, build: "Builder") -> Appended:
     tail = tf.read_tail(fd)
     ts_ns = now_ns()
     ts = tf.format_ts(ts_ns)

@@ -161,6 +161,10 @@ def install(
     path = settings_path(project, user)
     doc = read_settings(path)
     doc, events = merge_hooks(doc, hook_command(trail, python))
+    if python in (None, sys.executable):  # the hook's interpreter can use what this one compiles
+        from auditkit.redaction import warm_cache
+
+        warm_cache()
     if not events:
         return Change(path, False)
     return Change(path, True, _write_settings(path, doc), events)

@@ -11,8 +11,6 @@ Example::
     clean, count = r.redact_value({"command": "export GITHUB_TOKEN=ghp_..."})
 """
 
-from __future__ import annotations
-
 import os
 
 from auditkit import secret_rules
@@ -92,13 +90,20 @@ _CODE_REF = (
 _compiled: dict[str, object] = {}
 
 
-def _rx(pattern: str):  # returns re.Pattern; ``re`` is imported only when a rule needs it
+def _rx(pattern: str):  # returns re.Pattern, compiled on first use (from the per-interpreter cache)
     rx = _compiled.get(pattern)
     if rx is None:
-        import re
+        from auditkit import _sre_cache
 
-        rx = _compiled[pattern] = re.compile(pattern)
+        rx = _compiled[pattern] = _sre_cache.compile(pattern)
     return rx
+
+
+def warm_cache() -> int:
+    """Compile every built-in pattern into the cache the hook reads (run by ``auditkit install``)."""
+    from auditkit import _sre_cache
+
+    return _sre_cache.warm([r.pattern for r in builtin_rules()] + [_CODE_REF])
 
 
 def plausible_value(value: str) -> bool:
@@ -117,12 +122,36 @@ _NO_DIGITS = dict.fromkeys(range(48, 58))
 class Rule:
     """One rule, compiled on first use; ``applies`` is its cheap literal prefilter."""
 
-    __slots__ = ("_any", "check", "group", "id", "keywords", "pattern")
+    __slots__ = ("_any", "anchored", "check", "group", "id", "keywords", "pattern")
 
     def __init__(self, id: str, pattern: str, keywords: tuple[str, ...], group: int, check: str) -> None:
-        self.id, self.pattern, self.keywords, self.group, self.check = id, pattern, keywords, group, check
+        flags = set(check.split())
+        self.id, self.pattern, self.keywords, self.group = id, pattern, keywords, group
+        self.check = "luhn" if "luhn" in flags else "value" if "value" in flags else ""
+        self.anchored = "anchored" in flags and all(k == k.lower() and "&&" not in k for k in keywords)
         # (literal parts, case-sensitive?) per keyword; a rule with none always applies
         self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in keywords)
+
+    def matches(self, text: str, low: str) -> list:
+        """The regex's matches: everywhere, or (anchored rules) only where a keyword starts."""
+        rx = self.rx
+        if not self.anchored or len(low) != len(text):
+            return list(rx.finditer(text))
+        starts = set()
+        for k in self.keywords:
+            i = low.find(k)
+            while i >= 0:
+                starts.add(i)
+                i = low.find(k, i + 1)
+        found, end = [], -1
+        for i in sorted(starts):
+            if i < end:
+                continue
+            m = rx.match(text, i)
+            if m:
+                found.append(m)
+                end = m.end()
+        return found
 
     def applies(self, text: str, low: str) -> bool:
         if not self._any:
@@ -161,7 +190,7 @@ class Redactor:
         self._allow_values = {v.lower() for v in allow_values or []}
 
     @classmethod
-    def default(cls, project_dir: str | None = None) -> Redactor:
+    def default(cls, project_dir: str | None = None) -> "Redactor":
         """The built-in rules plus the user's and the project's custom rule files, if present."""
         rules = builtin_rules()
         allow_p: list[str] = []
@@ -199,12 +228,12 @@ class Redactor:
         for rule in self.rules:
             if not rule.applies(text, low):
                 continue
-            for m in rule.rx.finditer(text):
+            for m in rule.matches(text, low):
                 start, end = m.span(rule.group)
                 if start < 0 or end <= start:
                     continue
                 secret = m.group(rule.group)
-                if rule.check == "luhn" and not luhn_ok(secret):
+                if rule.check == "luhn" and ((start and text[start - 1] in "0123456789.-") or not luhn_ok(secret)):
                     continue
                 if rule.check == "value" and not plausible_value(secret):
                     continue

@@ -10,14 +10,13 @@ Each rule is ``(id, regex, keywords, group, check)``:
   always runs (card numbers, prefiltered by a digit count instead).
 - ``group`` is the capture group holding the secret (0: the whole match). Context around it
   (``password=``, ``Bearer``, a URL's user name) stays readable in the trail.
-- ``check`` names an extra test the match must pass: ``"luhn"`` (card numbers), ``"value"``
-  (not a placeholder, type name or code reference), or ``""``.
+- ``check`` holds flags, space-separated: ``luhn`` (card numbers must pass the Luhn test),
+  ``value`` (not a placeholder, type name or code reference), ``anchored`` (the regex begins
+  with its keyword, so it is matched only where a keyword occurs instead of scanning the text).
 
 Order matters: specific rules come before generic ones, so a GitHub token inside ``token=...``
 is reported as ``github-pat`` rather than as a generic assignment.
 """
-
-from __future__ import annotations
 
 #: Key names whose values are secret whatever they look like (compared lowercased, ``-`` as ``_``).
 SENSITIVE_KEYS = frozenset(
@@ -49,10 +48,13 @@ PLACEHOLDERS = frozenset(
     }
 )
 
-_ASSIGN_KEY = (
-    r"[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key"
+# Key names start at the keyword (``DB_PASSWORD`` matches from ``PASSWORD``): a leading
+# ``[A-Za-z0-9_.-]*`` would make the engine backtrack through every identifier at every position.
+_ASSIGN_WORD = (
+    r"(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|private[_-]?key|auth[_-]?key|client[_-]?key|credentials?|pgpass|mysql_pwd)"
 )
+_ASSIGN_KEY = _ASSIGN_WORD + r"[A-Za-z0-9_.-]*"
 
 _ASSIGN_KEYWORDS = (
     "password", "passwd", "passphrase", "secret", "token", "api_key", "api-key", "apikey",
@@ -155,16 +157,17 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("bearer-token", r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{20,}=*)", ("bearer",), 1, "value"),
     # --- generic: assignments whose key names a secret ---------------------------------------
     ("secret-assignment-quoted",
-     rf"(?i)[\"']?\b{_ASSIGN_KEY}\b[\"']?\s*(?::=|=>|=|:)\s*(?:[rbuf]?)[\"']([^\"'\n]{{3,}})[\"']",
-     _ASSIGN_KEYWORDS, 1, "value"),
+     rf"(?i){_ASSIGN_KEY}[\"']?\s*(?::=|=>|=|:)\s*[rbuf]?[\"']([^\"'\n]{{3,}})[\"']",
+     _ASSIGN_KEYWORDS, 1, "value anchored"),
     ("secret-assignment",
-     rf"(?im)(?:^|[\s;&|(`])(?:export\s+|set\s+)?{_ASSIGN_KEY}\s*=\s*([^\s\"'`;&|<>()\[\]{{}}]{{4,}})",
-     _ASSIGN_KEYWORDS, 1, "value"),
+     rf"(?i){_ASSIGN_KEY}\s*=\s*([^\s\"'`;&|<>()\[\]{{}}]{{4,}})",
+     _ASSIGN_KEYWORDS, 1, "value anchored"),
     ("secret-yaml-value",
-     rf"(?im)^[ \t-]*{_ASSIGN_KEY}\s*:[ \t]+([^\s\"'#<>()\[\]{{}},]{{4,}})[ \t]*$",
-     _ASSIGN_KEYWORDS, 1, "value"),
+     rf"(?im){_ASSIGN_KEY}\s*:[ \t]+([^\s\"'#<>()\[\]{{}},]{{4,}})[ \t]*$",
+     _ASSIGN_KEYWORDS, 1, "value anchored"),
     ("password-cli-flag", r"(?:^|\s)(?:--password|--passwd|--token|--api-key|--secret)[= ]([^\s\"'-][^\s\"']{3,})",
      ("--pass", "--token", "--api-key", "--secret"), 1, "value"),
     # --- card numbers (Luhn-checked) -----------------------------------------------------------
-    ("card-number", r"(?<![\d.-])((?:\d[ -]?){12,18}\d)(?![\d-]|\.\d)", (), 1, "luhn"),
+    # starts at a digit so the engine can skip ahead; the left boundary is checked in code
+    ("card-number", r"\d(?:[ -]?\d){12,18}(?![\d-]|\.\d)", (), 0, "luhn"),
 )

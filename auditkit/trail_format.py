@@ -10,19 +10,19 @@ are the line with its final ``,"hash":"<64 hex>"`` member cut out; ``hash`` is t
 those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trail-format.md``.
 """
 
-from __future__ import annotations
-
 import os
+import sys
 
 from auditkit import _fastjson
 
-try:  # the builtin SHA-256 starts faster than OpenSSL's; digests are identical
-    from _sha2 import sha256  # type: ignore[import-not-found]  # Python >= 3.12
-except ImportError:  # pragma: no cover - depends on the interpreter
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]  # Python 3.11
-    except ImportError:
-        from hashlib import sha256  # type: ignore[assignment]
+# The builtin SHA-256 starts faster than hashlib's OpenSSL one (~1.7 ms); digests are identical.
+try:
+    if sys.version_info >= (3, 12):
+        from _sha2 import sha256  # type: ignore[import-not-found]
+    else:
+        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+except ImportError:  # pragma: no cover - other interpreters
+    from hashlib import sha256  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 AGENT = "claude-code"

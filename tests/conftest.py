@@ -21,6 +21,7 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     """Keep every test away from the real ~/.config/auditkit and any ambient auditkit settings."""
     config = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     for var in ("AUDITKIT_TRAIL", "AUDITKIT_FINGERPRINT_KEY", "AUDITKIT_NOW", "AUDITKIT_REDACT",
                 "AUDITKIT_MAX_FIELD_BYTES", "CLAUDE_PROJECT_DIR"):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
@@ -60,12 +61,3 @@ def payload(event: str, session: str = "sess-1", **extra: object) -> dict:
         **extra,
     }
 
-
-def load_hook_module():
-    """Import hook/auditkit_hook.py as a module, to call its steps directly."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("auditkit_hook", hook_script())
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

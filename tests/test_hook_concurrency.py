@@ -8,18 +8,18 @@ import multiprocessing
 import subprocess
 from pathlib import Path
 
+from auditkit import capture
 from auditkit import trail_format as tf
-from tests.conftest import hook_argv, load_hook_module, payload
+from tests.conftest import hook_argv, payload
 
 WRITERS, EVENTS_EACH = 8, 500
 
 
 def _writer(trail: str, writer: int) -> None:
-    hook = load_hook_module()
     for i in range(EVENTS_EACH):
         event = payload("PreToolUse", session=f"writer-{writer}", tool_name="Bash", tool_use_id=f"t{writer}-{i}",
                         tool_input={"command": f"echo {writer} {i} " + "x" * (i % 97) * 40})  # fmt: skip
-        hook.main(["--trail", trail], stdin=io.BytesIO(json.dumps(event).encode()))
+        capture.main(["--trail", trail], stdin=io.BytesIO(json.dumps(event).encode()))
 
 
 def test_eight_processes_times_500_events_give_4000_whole_lines_with_gapless_seq(tmp_path: Path) -> None:

@@ -1,0 +1,321 @@
+"""The capture path: one Claude Code hook event on stdin -> one record appended to the trail.
+
+Standard library only: Claude Code starts the hook (``hook/auditkit_hook.py``, which calls
+:func:`main`) once per event. The path is a chain of small steps, each testable alone::
+
+    parse -> shape (trail_format.fields_from_payload) -> enrich -> trim -> redact
+          -> pair duration -> append (lock, stamp, chain, write)
+
+It never breaks the agent: whatever goes wrong, it exits 0, prints nothing on stdout and one line
+on stderr, and records a ``hook_error`` record where it still can.
+
+Settings (environment first, then command-line options):
+    AUDITKIT_TRAIL / --trail PATH             trail file (default: <project>/.claude/logs/audit-trail.jsonl)
+    AUDITKIT_MAX_FIELD_BYTES / --max-field-bytes N   cap for one string field (default 65536)
+    AUDITKIT_REDACT=0 / --no-redact           switch redaction off (not recommended)
+"""
+
+import os
+import sys
+
+from auditkit import _fastjson as json  # the json module costs ~7 ms to import
+from auditkit import appender
+from auditkit import trail_format as tf
+
+DEFAULT_TRAIL = os.path.join(".claude", "logs", "audit-trail.jsonl")
+DEFAULT_MAX_FIELD_BYTES = 65536
+MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTelemetry filelog: 1 MiB)
+_SLACK_CHARS = 4096  # redact a little past the cut, so a secret straddling it cannot leak in part
+
+
+class HookInputError(ValueError):
+    """The event on stdin is not a JSON object."""
+
+
+class Options:
+    __slots__ = ("max_field_bytes", "redact", "trail")
+
+    def __init__(self, trail: str | None, max_field_bytes: int, redact: bool) -> None:
+        self.trail, self.max_field_bytes, self.redact = trail, max_field_bytes, redact
+
+
+def parse_options(argv: list[str]) -> Options:
+    trail, cap, redact = None, DEFAULT_MAX_FIELD_BYTES, True
+    it = iter(argv)
+    for arg in it:
+        if arg == "--trail":
+            trail = next(it, None)
+        elif arg.startswith("--trail="):
+            trail = arg.split("=", 1)[1]
+        elif arg == "--max-field-bytes":
+            cap = int(next(it, cap))
+        elif arg.startswith("--max-field-bytes="):
+            cap = int(arg.split("=", 1)[1])
+        elif arg == "--no-redact":
+            redact = False
+    env = os.environ
+    trail = env.get("AUDITKIT_TRAIL") or trail
+    if env.get("AUDITKIT_MAX_FIELD_BYTES"):
+        cap = int(env["AUDITKIT_MAX_FIELD_BYTES"])
+    if env.get("AUDITKIT_REDACT") == "0":
+        redact = False
+    return Options(trail, max(cap, 1024), redact)
+
+
+def project_dir(payload: dict | None) -> str:
+    cwd = payload.get("cwd") if isinstance(payload, dict) else None
+    return os.environ.get("CLAUDE_PROJECT_DIR") or (cwd if isinstance(cwd, str) and cwd else os.getcwd())
+
+
+def trail_path(opts: Options, payload: dict | None) -> str:
+    path = opts.trail or DEFAULT_TRAIL
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(project_dir(payload), path)
+    return path
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+def parse(raw: bytes) -> dict:
+    """stdin bytes -> the event payload."""
+    if not raw.strip():
+        raise HookInputError("empty stdin: no event to record")
+    try:
+        payload = json.loads(raw)
+    except ValueError as exc:
+        raise HookInputError(f"stdin is not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise HookInputError(f"stdin is JSON but not an object ({type(payload).__name__})")
+    return payload
+
+
+def who() -> tuple[str, str]:
+    env = os.environ
+    user = env.get("AUDITKIT_USER") or env.get("USER") or env.get("LOGNAME")
+    if not user:
+        try:
+            import pwd
+
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError):
+            user = str(os.getuid())
+    return user, env.get("AUDITKIT_HOST") or os.uname().nodename
+
+
+def enrich(fields: dict) -> dict:
+    """Who and where: user, host, the agent, and the Claude Code process that ran the hook."""
+    fields["user"], fields["host"] = who()
+    fields["agent"] = tf.AGENT
+    if os.environ.get("AUDITKIT_NOW"):
+        fields["clock"] = "pinned"  # a simulation set the time: say so in the evidence
+    else:
+        fields["ppid"] = os.getppid()  # the Claude Code process that ran the hook
+    return fields
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+
+
+def trim(fields: dict, cap: int, redactor: object | None) -> dict:
+    """Cut every string longer than ``cap`` bytes, keeping its size and sha256 in ``truncated``."""
+    notes: list[dict] = []
+
+    def walk(value: object, path: str) -> object:
+        if isinstance(value, str):
+            if len(value) * 4 <= cap:
+                return value
+            raw = value.encode("utf-8", "surrogatepass")
+            if len(raw) <= cap:
+                return value
+            head = value[: cap + _SLACK_CHARS]
+            if redactor is not None:
+                head, _ = redactor.redact_text(head)  # type: ignore[attr-defined]
+            digest = tf.sha256(raw).hexdigest()
+            notes.append({"field": path, "bytes": len(raw), "sha256": digest})
+            return _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
+        if isinstance(value, dict):
+            return {k: walk(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    for name in ("tool_input", "tool_response", "error", "data"):
+        if name in fields:
+            fields[name] = walk(fields[name], name)
+    if notes:
+        fields["truncated"] = notes
+    return fields
+
+
+def cap_record(fields: dict, raw_size: int) -> dict:
+    """Keep a record under MAX_RECORD_BYTES (many small strings can still add up)."""
+    if raw_size <= MAX_RECORD_BYTES:
+        return fields
+    for name in ("tool_response", "tool_input", "data"):
+        if name not in fields:
+            continue
+        text = json.dumps(fields[name])
+        if len(text) > MAX_RECORD_BYTES // 2:
+            raw = text.encode("utf-8", "surrogatepass")
+            digest = tf.sha256(raw).hexdigest()
+            fields[name] = {"auditkit_truncated": {"bytes": len(raw), "sha256": digest, "head": text[:4096]}}
+            fields.setdefault("truncated", []).append({"field": name, "bytes": len(raw), "sha256": digest})
+    return fields
+
+
+def redact(fields: dict, redactor: object) -> dict:
+    """Replace secrets in every recorded value; count them in ``redactions``."""
+    total = 0
+    for name in ("tool_input", "tool_response", "error", "data"):
+        if name in fields:
+            fields[name], n = redactor.redact_value(fields[name])  # type: ignore[attr-defined]
+            total += n
+    fields["redactions"] = total
+    return fields
+
+
+# --- duration: PreToolUse leaves its start time where the matching Post event finds it --------
+
+
+def _pending_file(trail: str, fields: dict) -> str | None:
+    tool_use_id = fields.get("tool_use_id")
+    if not isinstance(tool_use_id, str) or not tool_use_id:
+        return None
+    key = tf.sha256(f"{fields.get('session_id')}\0{tool_use_id}".encode()).hexdigest()[:32]
+    return os.path.join(os.path.dirname(trail), ".pending", key)
+
+
+def take_start(trail: str, fields: dict) -> tuple[int, int] | None:
+    """For a Post event: the (start ns, seq) its PreToolUse left, consumed. O(1), per call id."""
+    path = _pending_file(trail, fields)
+    if path is None:
+        return None
+    try:
+        with open(path) as fh:
+            start, seq = fh.read().split()
+        os.unlink(path)
+        return int(start), int(seq)
+    except (OSError, ValueError):
+        return None
+
+
+def leave_start(trail: str, fields: dict, at: appender.Appended) -> None:
+    path = _pending_file(trail, fields)
+    if path is None:
+        return
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, f"{at.ts_ns} {at.seq}".encode())
+    finally:
+        os.close(fd)
+
+
+def sweep_pending(trail: str, max_age_s: float = 86400.0) -> None:
+    """On SessionEnd: forget start times of calls that never finished (denied, interrupted)."""
+    folder = os.path.join(os.path.dirname(trail), ".pending")
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return
+    import time
+
+    limit = time.time() - max_age_s
+    with entries:
+        for entry in entries:
+            try:
+                if entry.stat().st_mtime < limit:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+# --- the whole path ---------------------------------------------------------------------------
+
+
+def record(raw: bytes, opts: Options) -> appender.Appended:
+    """Record one event; raises on failure (``main`` turns that into a fail-open exit)."""
+    payload = parse(raw)
+    trail = trail_path(opts, payload)
+    fields = enrich(tf.fields_from_payload(payload))
+    redactor = None
+    if opts.redact:
+        from auditkit.redaction import Redactor
+
+        redactor = Redactor.default(project_dir(payload))
+    fields = cap_record(trim(fields, opts.max_field_bytes, redactor), len(raw))
+    if redactor is not None:
+        fields = redact(fields, redactor)
+    event = fields["event"]
+    start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
+
+    def build(seq: int, ts_ns: int) -> dict:
+        if start is not None:
+            fields["duration_ms"] = round((ts_ns - start[0]) / 1e6, 3)
+            fields["pre_seq"] = start[1]
+        return fields
+
+    at = appender.append(trail, build)
+    if event == "PreToolUse":
+        leave_start(trail, fields, at)
+    elif event == "SessionEnd":
+        sweep_pending(trail)
+    if "truncated" in fields:
+        cut = ", ".join(f"{t['field']} ({t['bytes']} bytes)" for t in fields["truncated"])
+        sys.stderr.write(f"auditkit hook: recorded seq {at.seq} with oversized fields cut, sha256 kept: {cut}\n")
+    return at
+
+
+def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
+    """Write a ``hook_error`` record describing a failure; True if it landed."""
+    payload = None
+    try:  # noqa: SIM105 - contextlib would cost the hook an import
+        payload = json.loads(raw)
+    except Exception:
+        pass
+    payload = payload if isinstance(payload, dict) else None
+    fields: dict = {
+        "event": tf.HOOK_ERROR,
+        "status": tf.STATUS_ERROR,
+        "error": f"{type(exc).__name__}: {exc}",
+        "data": {"stdin_bytes": len(raw), "stdin_sha256": tf.sha256(raw).hexdigest()},
+    }
+    if payload is not None:
+        for name in ("hook_event_name", "session_id", "tool_use_id", "tool_name", "cwd"):
+            if isinstance(payload.get(name), str):
+                fields["data"][name] = payload[name]
+    enrich(fields)
+    try:
+        appender.append(trail_path(opts, payload), lambda seq, ts: fields)
+        return True
+    except Exception:
+        return False
+
+
+def main(argv: list[str] | None = None, stdin: object = None) -> int:
+    raw = b""
+    opts = Options(None, DEFAULT_MAX_FIELD_BYTES, True)
+    try:
+        opts = parse_options(sys.argv[1:] if argv is None else argv)
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = stream.read()  # type: ignore[attr-defined]
+        record(raw, opts)
+    except BaseException as exc:  # fail open: the agent must never be blocked by its audit hook
+        if isinstance(exc, KeyboardInterrupt | SystemExit) and not raw:
+            return 0
+        try:
+            kept = record_hook_error(raw, opts, exc)
+        except BaseException:
+            kept = False
+        where = "a hook_error record was written" if kept else "nothing could be recorded"
+        try:  # noqa: SIM105 - contextlib would cost the hook an import
+            sys.stderr.write(f"auditkit hook: {type(exc).__name__}: {exc} ({where}; the agent continues)\n")
+        except Exception:
+            pass
+    return 0
+

@@ -1,0 +1,150 @@
+"""Whole-process latency of the hook, beside the bare interpreter, measured in the same run.
+
+Claude Code starts the hook once per event, so what matters is the whole process: interpreter
+start, imports, redaction, the locked append. Variants are sampled round-robin (so machine noise
+hits all of them alike) and reported as medians and as ratios to ``python -I -S -c pass``.
+
+    .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from auditkit import trail_format as tf
+from auditkit.install import hook_script
+
+PY = os.path.realpath(sys.executable)
+HOOK = str(hook_script())
+
+CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "frame.py").read_text()[:2048]
+
+
+def base(event: str, **extra: object) -> dict:
+    return {"session_id": "bench", "transcript_path": "/home/dev/.claude/projects/x/bench.jsonl",
+            "cwd": "/home/dev/app", "permission_mode": "default", "hook_event_name": event, **extra}  # fmt: skip
+
+
+def big_response(kib: int = 64) -> dict:
+    """A Read of a ~64 KiB config-like file with a few secrets in it: redaction has real work to do."""
+    lines = []
+    i = 0
+    while sum(len(x) + 1 for x in lines) < kib * 1024 - 200:
+        lines.append(f"setting_{i} = value-{i * 7919 % 104729}  # https://docs.example.com/s/{i}")
+        if i % 97 == 0:
+            lines.append(f"api_token = tok_{i:08d}abcdef{i:06d}")
+        i += 1
+    content = "\n".join(lines)
+    return {"type": "text", "file": {"filePath": "/home/dev/app/settings.ini", "content": content,
+                                     "numLines": len(lines), "startLine": 1, "totalLines": len(lines)}}  # fmt: skip
+
+
+EVENTS = {
+    "Bash PreToolUse (small)": base("PreToolUse", tool_name="Bash", tool_use_id="toolu_b",
+                                    tool_input={"command": "npm test", "description": "Run the tests"}),
+    "Read PostToolUse (2 KiB of code)": base("PostToolUse", tool_name="Read", tool_use_id="toolu_r",
+                                             tool_input={"file_path": "/home/dev/app/frame.py"},
+                                             tool_response={"type": "text",
+                                                            "file": {"filePath": "/x", "content": CODE}}),
+    "Read PostToolUse (64 KiB)": base("PostToolUse", tool_name="Read", tool_use_id="toolu_64",
+                                      tool_input={"file_path": "/home/dev/app/settings.ini"},
+                                      tool_response=big_response()),
+}  # fmt: skip
+
+
+def make_big_trail(path: Path, records: int) -> None:
+    """A trail of ``records`` chained records, written directly (the hook would take hours)."""
+    fields = {"event": "PostToolUse", "status": "ok", "session_id": "old", "tool_name": "Bash",
+              "tool_input": {"command": "make"}, "tool_response": {"stdout": "ok"}}  # fmt: skip
+    prev = tf.genesis_hash("bench", "2026-01-01T00:00:00.000000Z")
+    with open(path, "wb") as fh:
+        buf = []
+        for seq in range(records):
+            line = tf.encode_record(seq, "2026-01-01T00:00:00.000000Z", prev, fields)
+            prev = line[-(tf.HASH_HEX_LEN + 3) : -3].decode()
+            buf.append(line)
+            if len(buf) == 10000:
+                fh.write(b"".join(buf))
+                buf.clear()
+        fh.write(b"".join(buf))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=150)
+    ap.add_argument("--big-trail", type=int, default=1_000_000, help="records in the large trail (0: skip)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
+    key = tmp / "fingerprint.key"
+    key.write_bytes(b"k" * 32)
+    env = {**os.environ, "AUDITKIT_FINGERPRINT_KEY": str(key), "XDG_CONFIG_HOME": str(tmp / "cfg"),
+           "XDG_CACHE_HOME": str(tmp / "cache"), "USER": os.environ.get("USER") or "bench"}  # fmt: skip
+    os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
+    from auditkit.redaction import warm_cache
+
+    warm_cache()  # as `auditkit install` does for the interpreter the hook runs with
+
+    variants: dict[str, tuple[list[str], bytes | None, dict]] = {
+        "python -I -S -c pass (baseline)": ([PY, "-I", "-S", "-c", "pass"], None, env),
+        "python -c pass": ([PY, "-c", "pass"], None, env),
+    }
+    for name, event in EVENTS.items():
+        variants[f"hook: {name}"] = ([PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl")],
+                                     json.dumps(event).encode(), env)  # fmt: skip
+    big = EVENTS["Read PostToolUse (64 KiB)"]
+    variants["hook: Read 64 KiB, redaction off"] = (
+        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl"), "--no-redact"], json.dumps(big).encode(), env)
+    small = json.dumps(EVENTS["Bash PreToolUse (small)"]).encode()
+    variants["hook: Bash Pre, trail of 10 records"] = (
+        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "ten.jsonl")], small, env)
+    if args.big_trail:
+        t0 = time.perf_counter()
+        make_big_trail(tmp / "big.jsonl", args.big_trail)
+        size = (tmp / "big.jsonl").stat().st_size
+        print(f"(made a trail of {args.big_trail:,} records, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s)")
+        variants[f"hook: Bash Pre, trail of {args.big_trail:,} records"] = (
+            [PY, "-I", "-S", HOOK, "--trail", str(tmp / "big.jsonl")], small, env)
+    make_big_trail(tmp / "ten.jsonl", 10)
+
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(3):  # warm the page cache and the .pyc files
+        for argv, stdin, e in variants.values():
+            subprocess.run(argv, input=stdin, capture_output=True, env=e)
+    for _ in range(args.runs):
+        for name, (argv, stdin, e) in variants.items():
+            t0 = time.perf_counter()
+            proc = subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e)
+            samples[name].append((time.perf_counter() - t0) * 1000)
+            if proc.returncode != 0 or (proc.stderr and "pass" not in name):
+                raise SystemExit(f"{name} failed: {proc.stderr.decode()}")
+
+    baseline = statistics.median(samples["python -I -S -c pass (baseline)"])
+    print(f"\nhook latency: {args.runs} runs each, round-robin, interpreter {PY}")
+    print(f"{'variant':<48} {'median':>9} {'p90':>9} {'ratio':>7}")
+    for name, xs in samples.items():
+        xs.sort()
+        med, p90 = statistics.median(xs), xs[int(len(xs) * 0.9)]
+        print(f"{name:<48} {med:7.2f}ms {p90:7.2f}ms {med / baseline:6.2f}x")
+    red = statistics.median(samples["hook: Read PostToolUse (64 KiB)"])
+    nored = statistics.median(samples["hook: Read 64 KiB, redaction off"])
+    print(f"\nredaction on a 64 KiB payload costs {red - nored:+.2f} ms ({red / nored:.2f}x the hook without it)")
+    if args.big_trail:
+        small_t = statistics.median(samples["hook: Bash Pre, trail of 10 records"])
+        big_t = statistics.median(samples[f"hook: Bash Pre, trail of {args.big_trail:,} records"])
+        print(f"append to a {args.big_trail:,}-record trail vs a 10-record one: {big_t / small_t:.2f}x")
+    goal = statistics.median(samples["hook: Bash PreToolUse (small)"]) / baseline
+    print(f"goal: typical event <= 1.5x the bare interpreter -> {goal:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
