@@ -14,6 +14,11 @@ _EXPORTS = {
     "tool_calls": "auditkit.views",
     "summary": "auditkit.views",
     "Redactor": "auditkit.redaction",
+    "verify": "auditkit.verify",
+    "VerifyReport": "auditkit.verify",
+    "Finding": "auditkit.verify",
+    "keygen": "auditkit.seals",
+    "seal": "auditkit.seals",
     "AuditkitError": "auditkit.errors",
     "TrailFormatError": "auditkit.errors",
     "ChainBroken": "auditkit.errors",
@@ -23,18 +28,25 @@ __all__ = [
     "COLUMNS",
     "AuditkitError",
     "ChainBroken",
+    "Finding",
     "Redactor",
     "TrailFormatError",
+    "VerifyReport",
     "__version__",
+    "keygen",
     "load",
+    "seal",
     "summary",
     "tool_calls",
+    "verify",
 ]
 
 if TYPE_CHECKING:
     from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
     from auditkit.frame import COLUMNS, load
     from auditkit.redaction import Redactor
+    from auditkit.seals import keygen, seal
+    from auditkit.verify import Finding, VerifyReport, verify
     from auditkit.views import summary, tool_calls
 
 

@@ -13,6 +13,9 @@ Settings (environment first, then command-line options):
     AUDITKIT_TRAIL / --trail PATH             trail file (default: <project>/.claude/logs/audit-trail.jsonl)
     AUDITKIT_MAX_FIELD_BYTES / --max-field-bytes N   cap for one string field (default 65536)
     AUDITKIT_REDACT=0 / --no-redact           switch redaction off (not recommended)
+    AUDITKIT_SEAL_KEY                         seal with this Ed25519 key (default: ~/.config/auditkit/seal.key,
+                                              when it exists) on SessionEnd and every AUDITKIT_SEAL_EVERY
+                                              records (default 500)
 """
 
 import os
@@ -265,10 +268,40 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
         leave_start(trail, fields, at)
     elif event == "SessionEnd":
         sweep_pending(trail)
+    if event == "SessionEnd" or at.seq % seal_every() == 0:
+        maybe_seal(trail)
     if "truncated" in fields:
         cut = ", ".join(f"{t['field']} ({t['bytes']} bytes)" for t in fields["truncated"])
         sys.stderr.write(f"auditkit hook: recorded seq {at.seq} with oversized fields cut, sha256 kept: {cut}\n")
     return at
+
+
+def seal_every() -> int:
+    try:
+        return max(1, int(os.environ.get("AUDITKIT_SEAL_EVERY") or 500))
+    except ValueError:
+        return 500
+
+
+def maybe_seal(trail: str) -> bool:
+    """Start ``auditkit seal`` detached when a seal key is configured; True if one was started.
+
+    Signing needs Ed25519, which the standard library lacks, so a separate process does it; the
+    hook does not wait for it. Never under a pinned clock (simulations must stay reproducible).
+    """
+    if os.environ.get("AUDITKIT_NOW"):
+        return False
+    from auditkit.redaction import config_dir
+
+    key = os.environ.get("AUDITKIT_SEAL_KEY") or os.path.join(config_dir(), "seal.key")
+    if not os.path.isfile(key):
+        return False
+    devnull = os.devnull
+    actions = [(os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0)]  # fmt: skip
+    argv = [sys.executable, "-I", "-m", "auditkit", "seal", trail, "--key", key, "--quiet"]
+    os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=actions, setsid=True)
+    return True
 
 
 def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:

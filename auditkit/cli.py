@@ -104,6 +104,56 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.level == "fail" for c in checks) else 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from auditkit.verify import verify
+
+    report = verify(args.trail, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, default=str))
+        return 0 if report.intact else 1
+    for tid, t in report.trails.items():
+        print(f"trail {tid}: seq {t['first_seq']}..{t['last_seq']} in {len(t['files'])} file(s), "
+              f"head {str(t['head_hash'])[:16]}…")  # fmt: skip
+    print(f"{report.records} records, {report.bytes / 1e6:.1f} MB checked in {len(report.files)} file(s)")
+    s = report.seals
+    if s["checked"]:
+        latest = s["latest"] or {}
+        print(f"seals: {s['valid']}/{s['checked']} valid, {s['failed']} failed; latest covers seq "
+              f"{latest.get('seq')} at {latest.get('sealed_at')}")  # fmt: skip
+    else:
+        print("seals: none found (only signed seals kept elsewhere reveal a cut tail or a rewritten trail)")
+    for f in report.findings:
+        print(f"  {f}")
+    if report.intact:
+        print("INTACT" + (" (with warnings)" if report.findings else ""))
+        return 0
+    b = report.first_break
+    print(f"NOT INTACT: first break: {b.kind} at {b.file}:{b.line}" + (f" (seq {b.seq})" if b.seq is not None else ""))
+    return 1
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from auditkit.seals import keygen
+
+    priv, pub = keygen(args.key)
+    print(f"private key: {priv} (mode 0600; keep it off the machines whose trails it seals, if you can)")
+    print(f"public key:  {pub} (give this to whoever verifies: auditkit verify --pubkey {pub})")
+    return 0
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    from auditkit.seals import seal
+
+    s = seal(args.trail, args.key, args.seal_log)
+    if args.quiet:
+        return 0
+    if args.print:
+        print(json.dumps({k: v for k, v in s.items() if k != "seal_log"}, indent=2))
+    else:
+        print(f"sealed {s['trail_id']} up to seq {s['seq']} (head {s['head_hash'][:16]}…) in {s['seal_log']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditkit",
@@ -134,6 +184,25 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--trail", metavar="PATH",
                            help="trail file (default: <project>/.claude/logs/audit-trail.jsonl)")  # fmt: skip
             p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
+
+    p = add("verify", cmd_verify, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.")
+    p.add_argument("trail", nargs="+", help="trail files, folders or globs (rotated and .gz segments too)")
+    p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
+    p.add_argument("--tolerance", type=float, default=1.0, metavar="S",
+                   help="report timestamps stepping back more than this many seconds (default 1)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = add("keygen", cmd_keygen, "Make an Ed25519 key pair for sealing trails.")
+    p.add_argument("--key", metavar="PATH", help="private key path (default: ~/.config/auditkit/seal.key)")
+
+    p = add("seal", cmd_seal, "Append a signed checkpoint of a trail's head to its seal log.")
+    p.add_argument("trail", help="the trail to seal")
+    p.add_argument("--key", metavar="PATH",
+                   help="private key (default: AUDITKIT_SEAL_KEY or ~/.config/auditkit/seal.key)")
+    p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
+    p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

@@ -17,7 +17,7 @@ from auditkit.sources import FORMATS
 #: File names a folder is searched for.
 TRAIL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 #: Records that describe a trail rather than an event (seals); read by ``verify``, skipped by ``load``.
-NON_EVENT_TYPES = frozenset({"auditkit.seal"})
+NON_EVENT_TYPES = frozenset({"auditkit.seals"})
 
 PathLike = str | os.PathLike[str]
 

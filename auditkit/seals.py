@@ -1,0 +1,194 @@
+"""Signed checkpoints ("seals") of a trail's head, kept in a separate seal log.
+
+A seal says, under an Ed25519 signature: trail ``trail_id`` had ``records`` records, the last one
+``seq`` with hash ``head_hash``, at ``sealed_at``. Seals are chained (``prev_seal`` is the SHA-256 of
+the previous seal line), like CloudTrail's digest files. With the public key, a seal kept anywhere
+else (another host, a WORM bucket, a printout) reveals what the hash chain alone cannot: a
+truncated tail, or a whole trail rewritten as a new, self-consistent chain.
+
+The private key stays outside the trail's folder (mode 0600); only the public key travels.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from auditkit import trail_format as tf
+from auditkit.errors import AuditkitError
+from auditkit.redaction import config_dir
+
+SEAL_TYPE = "auditkit.seals"
+_SIG_OPEN = b',"sig":"'
+
+
+class SealError(AuditkitError):
+    """A key or seal cannot be made or read; the message says which file and why."""
+
+
+def default_key_path() -> Path:
+    return Path(os.environ.get("AUDITKIT_SEAL_KEY") or Path(config_dir()) / "seal.key")
+
+
+def seal_log_path(trail: str | os.PathLike[str]) -> Path:
+    """Where a trail's seals go by default: ``audit-trail.jsonl`` -> ``audit-trail.seals.jsonl``."""
+    p = Path(trail)
+    name = p.name.removesuffix(".gz").removesuffix(".jsonl")
+    return p.with_name(f"{name}.seals.jsonl")
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def keygen(
+    private_path: str | os.PathLike[str] | None = None, trail_dirs: list[Path] | None = None
+) -> tuple[Path, Path]:
+    """Make an Ed25519 key pair: private key (0600) and ``.pub`` beside it. Never inside a trail folder."""
+    priv = Path(private_path) if private_path else default_key_path()
+    priv = priv.expanduser().resolve()
+    for d in trail_dirs or []:
+        if priv.is_relative_to(Path(d).resolve()):
+            raise SealError(f"{priv}: the private key must not live in the trail's folder {d}")
+    if priv.exists():
+        raise SealError(f"{priv} exists already: remove it first or choose another path")
+    priv.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    fd = os.open(priv, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    pub = priv.with_suffix(".pub")
+    pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    return priv, pub
+
+
+def load_private(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        raise SealError(f"{path}: cannot read the private seal key: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SealError(f"{path}: not an Ed25519 private key")
+    return key
+
+
+def load_public(path: str | os.PathLike[str]) -> Ed25519PublicKey:
+    data = Path(path).read_bytes()
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        try:  # a private key file also gives its public key
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+        except ValueError as exc:
+            raise SealError(f"{path}: not a PEM Ed25519 public (or private) key") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise SealError(f"{path}: not an Ed25519 key")
+    return key
+
+
+def _head(trail: Path) -> tuple[str, int, str]:
+    """(trail id, head seq, head hash) of a trail, read in O(1) under a shared lock."""
+    fd = os.open(trail, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        tail = tf.read_tail(fd)
+        first = os.pread(fd, 65536, 0).split(b"\n", 1)[0]
+    finally:
+        os.close(fd)
+    if tail.hash is None:
+        raise SealError(f"{trail}: no record to seal")
+    try:
+        head = orjson.loads(first)
+        trail_id = head["data"]["trail_id"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SealError(f"{trail}:1: the first line is not a trail_start record") from exc
+    return trail_id, tail.next_seq - 1, tail.hash
+
+
+def split_seal(line: bytes) -> tuple[bytes, bytes] | None:
+    """(signed bytes, raw signature) of a seal line: the line without its final ``,"sig":"…"``."""
+    line = line.rstrip(b"\r\n")
+    cut = line.rfind(_SIG_OPEN)
+    if cut < 0 or not line.endswith(b'"}'):
+        return None
+    try:
+        sig = base64.b64decode(line[cut + len(_SIG_OPEN) : -2], validate=True)
+    except ValueError:
+        return None
+    return line[:cut] + b"}", sig
+
+
+def seal(trail: str | os.PathLike[str], key_path: str | os.PathLike[str] | None = None,
+         seal_log: str | os.PathLike[str] | None = None) -> dict:  # fmt: skip
+    """Append a signed checkpoint of the trail's head to its seal log; return the seal."""
+    trail = Path(trail)
+    key = load_private(key_path or default_key_path())
+    trail_id, seq, head_hash = _head(trail)
+    log = Path(seal_log) if seal_log else seal_log_path(trail)
+    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        last = os.pread(fd, min(size, 65536), max(0, size - 65536)).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        prev_seal = hashlib.sha256(last).hexdigest() if last else None
+        body = {
+            "type": SEAL_TYPE,
+            "v": 1,
+            "trail_id": trail_id,
+            "seq": seq,
+            "records": seq + 1,
+            "head_hash": head_hash,
+            "sealed_at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "trail_path": str(trail.resolve()),
+            "prev_seal": prev_seal,
+            "key_id": key_id(key.public_key()),
+        }
+        signed = orjson.dumps(body)
+        sig = base64.b64encode(key.sign(signed))
+        line = signed[:-1] + _SIG_OPEN + sig + b'"}\n'
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+    return {**body, "sig": sig.decode(), "seal_log": str(log)}
+
+
+def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) -> list[dict]:
+    """Every seal in a seal log, each with ``line``, ``valid`` (signature; None without a key) and ``chained``."""
+    seals: list[dict] = []
+    prev_line: bytes | None = None
+    for n, raw in enumerate(Path(path).read_bytes().splitlines(), 1):
+        if not raw.strip():
+            continue
+        parts = split_seal(raw)
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None
+        if parts is None or not isinstance(body, dict) or body.get("type") != SEAL_TYPE:
+            seals.append({"line": n, "valid": False, "chained": False, "error": "not a seal line"})
+            prev_line = raw
+            continue
+        valid = None
+        if public is not None:
+            try:
+                public.verify(parts[1], parts[0])
+                valid = True
+            except InvalidSignature:
+                valid = False
+        expected_prev = hashlib.sha256(prev_line).hexdigest() if prev_line is not None else None
+        seals.append({**body, "line": n, "valid": valid, "chained": body.get("prev_seal") == expected_prev})
+        prev_line = raw
+    return seals

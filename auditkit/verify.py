@@ -1,0 +1,364 @@
+"""Verify trails: hash chain, sequence, time order, crash remnants, and signed seals.
+
+One streaming pass per file. The hot loop reads ``seq``, ``ts`` and ``prev`` from the record's
+fixed prefix with byte operations and hashes the canonical bytes through a memoryview, so it runs
+close to the speed of SHA-256 itself (``benchmarks/verify.py``). Rotated and gzipped segments of one
+trail are checked as one chain.
+
+Findings of severity ``error`` mean the trail is not intact (``VerifyReport.intact`` is False);
+``warning`` findings (a partial line left by a crash, a clock step back, records after the last
+seal) are reported but do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from auditkit import trail_format as tf
+from auditkit.sources.files import PathLike, expand, open_lines
+
+ERROR, WARNING = "error", "warning"
+_PREFIX = b'{"v":1,"seq":'
+_TS_OPEN, _PREV_OPEN = b',"ts":"', b'","prev":"'
+_MAX_FINDINGS = 200
+
+
+@dataclass
+class Finding:
+    """One thing verify noticed, with where it is."""
+
+    kind: str
+    severity: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    seq: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: " if self.file else ""
+        seq = f"seq {self.seq}: " if self.seq is not None else ""
+        return f"{self.severity.upper()} {self.kind}: {where}{seq}{self.message}"
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify`` checked and found. ``intact`` is True only when no finding is an error."""
+
+    files: list[str] = field(default_factory=list)
+    records: int = 0
+    bytes: int = 0
+    trails: dict[str, dict] = field(default_factory=dict)
+    seals: dict = field(default_factory=lambda: {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None})
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def first_break(self) -> Finding | None:
+        return next((f for f in self.findings if f.severity == ERROR), None)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["intact"] = self.intact
+        out["first_break"] = asdict(self.first_break) if self.first_break else None
+        return out
+
+
+class _Chain:
+    """The running state of one trail's chain across its segments."""
+
+    def __init__(self, trail_id: str | None, sealed: set[int]) -> None:
+        self.trail_id = trail_id
+        self.prev_hash: bytes | None = None  # hex of the last record
+        self.prev2_hash: bytes | None = None  # hex of the one before
+        self.last_seq = -1
+        self.last_ts = b""
+        self.first_seq: int | None = None
+        self.seqs = array("q")
+        self.sealed = sealed
+        self.sealed_hashes: dict[int, str] = {}
+        self.files: list[str] = []
+
+
+def _ts(raw: bytes) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw.decode().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _first_record(path: Path) -> dict | None:
+    for raw in open_lines(path):
+        if raw.strip():
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+            return obj if isinstance(obj, dict) else None
+    return None
+
+
+def verify(
+    paths: PathLike | list[PathLike],
+    *,
+    seals: PathLike | list[PathLike] | None = None,
+    pubkey: PathLike | None = None,
+    tolerance_s: float = 1.0,
+) -> VerifyReport:
+    """Check trails (files, folders, globs; segments of one trail as one chain) and their seals.
+
+    ``seals``: seal logs (default: ``<trail>.seals.jsonl`` beside each trail, where present).
+    ``pubkey``: the Ed25519 public key (default: ``~/.config/auditkit/seal.pub`` where present).
+    ``tolerance_s``: how far a timestamp may step back before it is reported.
+    """
+    from auditkit import seals as sealing
+
+    files = [f for f in expand(paths) if not f.name.endswith((".seals.jsonl", ".seals.jsonl.gz"))]
+    report = VerifyReport(files=[str(f) for f in files])
+    seal_logs = [Path(p) for p in ([seals] if isinstance(seals, (str, Path)) else seals or [])]
+    if not seal_logs:
+        seal_logs = sorted({sealing.seal_log_path(f) for f in files if sealing.seal_log_path(f).is_file()})
+    public = None
+    key_file = Path(pubkey) if pubkey else Path(sealing.config_dir()) / "seal.pub"
+    if pubkey or key_file.is_file():
+        public = sealing.load_public(key_file)
+    all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
+    report.seals["logs"] = [str(p) for p in seal_logs]
+
+    # group segments by trail id, in chain order (first seq)
+    heads = []
+    for f in files:
+        first = _first_record(f) or {}
+        data = first.get("data") if isinstance(first.get("data"), dict) else {}
+        tid = data.get("trail_id") if first.get("event") == tf.TRAIL_START else None
+        heads.append((tid or f"(unknown: {f})", first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
+    heads.sort(key=lambda h: (h[0], h[1], str(h[2])))
+    chains: dict[str, _Chain] = {}
+    for tid, _, f in heads:
+        chain = chains.get(tid)
+        if chain is None:
+            sealed = {s["seq"] for s in all_seals if s.get("trail_id") == tid and isinstance(s.get("seq"), int)}
+            chain = chains[tid] = _Chain(tid, sealed)
+        _verify_file(f, chain, report, tolerance_s)
+
+    for tid, chain in chains.items():
+        _reclassify_deletions(chain, report)
+        report.trails[tid] = {"files": chain.files, "first_seq": chain.first_seq, "last_seq": chain.last_seq,
+                              "head_hash": chain.prev_hash.decode() if chain.prev_hash else None,
+                              "records": len(chain.seqs)}  # fmt: skip
+    _check_seals(all_seals, chains, report, public is not None)
+    order = {ERROR: 0, WARNING: 1}
+    report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
+    return report
+
+
+def _add(report: VerifyReport, finding: Finding) -> None:
+    if len(report.findings) < _MAX_FINDINGS:
+        report.findings.append(finding)
+
+
+def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: float) -> None:
+    name = str(path)
+    chain.files.append(name)
+    sha = hashlib.sha256
+    seqs_append = chain.seqs.append
+    sealed = chain.sealed
+    offset = 0
+    pending_bad: tuple[int, int, int] | None = None  # (line, offset, length) of an unreadable line
+    first = True
+    line_no = 0
+    for line_no, raw in enumerate(open_lines(path), 1):
+        n = len(raw)
+        start, offset = offset, offset + n
+        report.bytes += n
+        nl = 1 if raw[-1:] == b"\n" else 0
+        # --- fast path: the fixed prefix and the hash suffix ------------------------------------
+        j = raw.find(b",", 13, 40) if raw.startswith(_PREFIX) else -1
+        if j < 0 or raw[j : j + 7] != _TS_OPEN or raw[j + 34 : j + 44] != _PREV_OPEN or n - nl < 120 \
+                or raw[n - nl - 75 : n - nl - 66] != b',"hash":"' or raw[n - nl - 2 : n - nl] != b'"}':  # fmt: skip
+            if not raw.strip():
+                continue
+            pending_bad = _unreadable(name, line_no, start, raw, nl, report, pending_bad)
+            continue
+        try:
+            seq = int(raw[13:j])
+        except ValueError:
+            pending_bad = _unreadable(name, line_no, start, raw, nl, report, pending_bad)
+            continue
+        ts = raw[j + 7 : j + 34]
+        prev = raw[j + 44 : j + 108]
+        stated = raw[n - nl - 66 : n - nl - 2]
+        h = sha(memoryview(raw)[: n - nl - 75])
+        h.update(b"}")
+        valid = h.hexdigest().encode() == stated
+        report.records += 1
+        seqs_append(seq)
+        if seq in sealed:
+            chain.sealed_hashes[seq] = stated.decode()
+        if pending_bad is not None:
+            _judge_unreadable(name, pending_bad, raw, report)
+            pending_bad = None
+        if first:
+            first = False
+            _check_segment_start(name, line_no, raw, seq, prev, valid, chain, report)
+        elif not valid:
+            _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash: it was changed after "
+                                 "it was written", name, line_no, seq))  # fmt: skip
+        elif prev != chain.prev_hash:
+            _classify_break(name, line_no, seq, prev, stated, chain, report)
+        elif seq != chain.last_seq + 1:
+            _add(report, Finding("gap", ERROR, f"the chain links, but seq jumps from {chain.last_seq} to {seq}",
+                                 name, line_no, seq))  # fmt: skip
+        if ts < chain.last_ts:
+            a, b = _ts(chain.last_ts), _ts(ts)
+            if a and b and (a - b).total_seconds() > tolerance_s:
+                _add(report, Finding("time_backwards", WARNING, f"time steps back {(a - b).total_seconds():.3f} s "
+                                     f"(from {chain.last_ts.decode()} to {ts.decode()})", name, line_no, seq))
+        if chain.first_seq is None:
+            chain.first_seq = seq
+        chain.prev2_hash, chain.prev_hash = chain.prev_hash, stated
+        chain.last_seq, chain.last_ts = seq, ts
+    if pending_bad is not None:
+        bad_line, bad_offset, length = pending_bad
+        if offset == bad_offset + length:  # the very end, with no newline: a write still cut short
+            _add(report, Finding("partial_line", WARNING, f"the last {length} bytes are a partial record: a write cut "
+                                 "short (the next append continues the chain after it)", name, bad_line))  # fmt: skip
+        else:
+            _add(report, Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail",
+                                 name, bad_line))  # fmt: skip
+
+
+def _unreadable(name: str, line_no: int, start: int, raw: bytes, nl: int, report: VerifyReport,
+                pending: tuple[int, int, int] | None) -> tuple[int, int, int]:  # fmt: skip
+    if pending is not None:  # two bad lines in a row: the first one was not a crash remnant
+        _add(report, Finding("corrupt", ERROR, "a line that is not a record", name, pending[0]))
+    return (line_no, start, len(raw) - nl)
+
+
+def _judge_unreadable(name: str, bad: tuple[int, int, int], next_raw: bytes, report: VerifyReport) -> None:
+    """A bad line followed by a record that says it recovered from exactly that line is a crash remnant."""
+    line, offset, length = bad
+    try:
+        recovered = orjson.loads(next_raw).get("recovered") or {}
+    except (orjson.JSONDecodeError, AttributeError):
+        recovered = {}
+    if recovered.get("at_offset") == offset and recovered.get("torn_bytes") == length:
+        _add(report, Finding("crash_remnant", WARNING, f"{length} bytes of a write cut short by a crash; the next "
+                             "record acknowledges them and continues the chain", name, line))  # fmt: skip
+    else:
+        _add(report, Finding("corrupt", ERROR, "a line that is not a record, in the middle of the trail", name, line))
+
+
+def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: bytes, valid: bool, chain: _Chain,
+                         report: VerifyReport) -> None:  # fmt: skip
+    if not valid:
+        _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash", name, line_no, seq))
+        return
+    try:
+        rec = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        rec = {}
+    data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
+    if rec.get("event") != tf.TRAIL_START:
+        _add(report, Finding("genesis", ERROR, "the file does not begin with a trail_start record: its start was "
+                             "removed, or this is not a whole segment", name, line_no, seq))  # fmt: skip
+        return
+    previous = data.get("previous_segment")
+    if previous is None:
+        want = tf.genesis_hash(str(data.get("trail_id")), str(data.get("created"))).encode()
+        if prev != want:
+            _add(report, Finding("genesis", ERROR, "prev is not the genesis hash of this trail's id and creation time",
+                                 name, line_no, seq))  # fmt: skip
+        elif chain.prev_hash is not None:
+            _add(report, Finding("duplicated", ERROR, "a second trail start for the same trail id", name, line_no, seq))
+    elif chain.prev_hash is None:
+        earlier = previous.get("file") or "an earlier segment"
+        _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, which was not given: "
+                             f"checked from seq {seq}", name, line_no, seq))  # fmt: skip
+    elif prev != chain.prev_hash or seq != chain.last_seq + 1:
+        _add(report, Finding("deleted", ERROR, f"this segment does not continue the previous one (seq "
+                             f"{chain.last_seq}): a segment is missing or was altered", name, line_no, seq))
+
+
+def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain,
+                    report: VerifyReport) -> None:  # fmt: skip
+    last = chain.last_seq
+    if seq == last and stated == chain.prev_hash:
+        kind, msg = "duplicated", f"the record with seq {seq} appears twice"
+    elif seq < last:
+        kind, msg = "reordered", f"seq {seq} comes after seq {last}: records were moved"
+    elif prev == chain.prev2_hash:
+        kind, msg = "inserted", (f"the record before this one (seq {last}) is not in the chain: this record links "
+                                 "past it, so it was inserted")  # fmt: skip
+        seq = last
+        line_no -= 1
+    elif seq > last + 1:
+        kind, msg = "deleted", f"records seq {last + 1}..{seq - 1} are missing (deleted)"
+    else:
+        kind, msg = "replaced", (f"this record names a different hash for seq {last}: that record was rewritten "
+                                 "and its hash recomputed")  # fmt: skip
+        seq, line_no = last, line_no - 1
+    _add(report, Finding(kind, ERROR, msg, name, line_no, seq))
+
+
+def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
+    """A 'deleted' range whose records turn up elsewhere in the trail was reordered, not deleted."""
+    present = set(chain.seqs)
+    for f in report.findings:
+        if f.kind == "deleted" and f.file in chain.files and f.seq is not None and "missing" in f.message:
+            lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
+            if any(s in present for s in range(lo, hi + 1)):
+                f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
+
+
+def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, checked: bool) -> None:
+    if not seals:
+        return
+    if not checked:
+        _add(report, Finding("unchecked_seals", WARNING, "seals found but no public key given: signatures not checked "
+                             "(pass --pubkey)"))  # fmt: skip
+    latest: dict[str, dict] = {}
+    for s in seals:
+        where = (s.get("log"), s.get("line"))
+        report.seals["checked"] += 1
+        if s.get("valid") is False:
+            report.seals["failed"] += 1
+            _add(report, Finding("seal_signature", ERROR, "the seal's signature does not verify: the seal was altered "
+                                 "or made with another key", *where))  # fmt: skip
+            continue
+        if not s.get("chained"):
+            _add(report, Finding("seal_chain", ERROR, "the seal does not name the previous seal: a seal was removed or "
+                                 "altered", *where))  # fmt: skip
+        if s.get("valid"):
+            report.seals["valid"] += 1
+        tid, seq = s.get("trail_id"), s.get("seq")
+        chain = chains.get(tid)
+        if chain is None:
+            _add(report, Finding("rewritten", ERROR, f"the seal covers trail {tid} up to seq {seq}, but no given file "
+                                 "holds that trail: it was replaced by another chain, or its files are missing",
+                                 *where))  # fmt: skip
+            continue
+        if seq > chain.last_seq:
+            _add(report, Finding("truncated", ERROR, f"the trail ends at seq {chain.last_seq}, but a seal of "
+                                 f"{s.get('sealed_at')} covers it up to seq {seq}: records were cut off", *where))
+        elif chain.sealed_hashes.get(seq) != s.get("head_hash"):
+            _add(report, Finding("rewritten", ERROR, f"record seq {seq} does not have the hash sealed at "
+                                 f"{s.get('sealed_at')}: the trail was rewritten", *where))  # fmt: skip
+        if tid not in latest or seq >= latest[tid]["seq"]:
+            latest[tid] = s
+    for tid, s in latest.items():
+        chain = chains[tid]
+        report.seals["latest"] = {k: s.get(k) for k in ("trail_id", "seq", "head_hash", "sealed_at", "log")}
+        after = chain.last_seq - s["seq"]
+        if after > 0:
+            when = s.get("sealed_at")
+            _add(report, Finding("unsealed_tail", WARNING, f"{after} record(s) after the latest seal ({when}, "
+                                 f"seq {s['seq']}) are covered by the chain only"))  # fmt: skip
