@@ -14,9 +14,9 @@ _EXPORTS = {
     "tool_calls": "auditkit.views",
     "summary": "auditkit.views",
     "Redactor": "auditkit.redaction",
-    "verify": "auditkit.verify",
-    "VerifyReport": "auditkit.verify",
-    "Finding": "auditkit.verify",
+    "verify": "auditkit.integrity",
+    "VerifyReport": "auditkit.integrity",
+    "Finding": "auditkit.integrity",
     "keygen": "auditkit.seals",
     "seal": "auditkit.seals",
     "AuditkitError": "auditkit.errors",
@@ -44,9 +44,9 @@ __all__ = [
 if TYPE_CHECKING:
     from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
     from auditkit.frame import COLUMNS, load
+    from auditkit.integrity import Finding, VerifyReport, verify
     from auditkit.redaction import Redactor
     from auditkit.seals import keygen, seal
-    from auditkit.verify import Finding, VerifyReport, verify
     from auditkit.views import summary, tool_calls
 
 

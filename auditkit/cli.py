@@ -105,7 +105,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from auditkit.verify import verify
+    from auditkit.integrity import verify
 
     report = verify(args.trail, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
     if args.json:

@@ -13,6 +13,7 @@ seal) are reported but do not.
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from auditkit.sources.files import PathLike, expand, open_lines
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = b'{"v":1,"seq":'
-_TS_OPEN, _PREV_OPEN = b',"ts":"', b'","prev":"'
+_PREV_OPEN = b'","prev":"'
 _MAX_FINDINGS = 200
 
 
@@ -165,82 +166,242 @@ def _add(report: VerifyReport, finding: Finding) -> None:
         report.findings.append(finding)
 
 
-def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: float) -> None:
-    name = str(path)
-    chain.files.append(name)
+_BLOCK = 4 << 20
+
+
+def _blocks(path: Path):
+    """The file's lines in blocks of ~8 MB, split in C; the last line may lack its newline."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    import gzip
+
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    with opener(path, "rb") as fh:
+        rest = b""
+        while chunk := fh.read(_BLOCK):
+            lines = chunk.split(b"\n")
+            if rest:
+                lines[0] = rest + lines[0]
+            rest = lines.pop()  # what follows the last newline (b"" when the chunk ends with one)
+            if lines:
+                yield lines, True
+        if rest:
+            yield [rest], False
+
+
+class _Summary:
+    """What a clean block says about itself: enough for the caller to check its boundary and move on."""
+
+    __slots__ = ("bytes", "first_prev", "first_seq", "first_ts", "last2", "last_seq", "last_ts", "lines", "sealed",
+                 "seqs")  # fmt: skip
+
+
+def _summarize(lines: list[bytes], sealed: set[int]) -> _Summary | None:
+    """Check a block of records with list operations that run in C: every record well formed, its
+    hash right, linked to the one before, numbered in sequence and in time order. Returns a summary,
+    or None when anything is off (the caller then walks the block line by line to say what).
+    """
+    if not lines:
+        return None
+    try:
+        js = [r.find(b",", 13, 40) for r in lines]
+        if -1 in js:
+            return None
+        seqs = [int(r[13:j]) for r, j in zip(lines, js, strict=True)]
+    except ValueError:
+        return None
+    if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+        return None
+    if [r[j + 34 : j + 44] for r, j in zip(lines, js, strict=True)] != [_PREV_OPEN] * len(lines):
+        return None
+    if [r[-75:-66] for r in lines] != [b',"hash":"'] * len(lines) or not all(r.startswith(_PREFIX) for r in lines):
+        return None
+    stated = [r[-66:-2] for r in lines]
+    prevs = [r[j + 44 : j + 108] for r, j in zip(lines, js, strict=True)]
+    if prevs[1:] != stated[:-1]:
+        return None
     sha = hashlib.sha256
-    seqs_append = chain.seqs.append
-    sealed = chain.sealed
-    offset = 0
-    pending_bad: tuple[int, int, int] | None = None  # (line, offset, length) of an unreadable line
-    first = True
-    line_no = 0
-    for line_no, raw in enumerate(open_lines(path), 1):
+    if [sha(r[:-75] + b"}").hexdigest().encode() for r in lines] != stated:
+        return None
+    stamps = [r[j + 7 : j + 34] for r, j in zip(lines, js, strict=True)]
+    if stamps != sorted(stamps):
+        return None
+    out = _Summary()
+    out.first_prev, out.first_seq, out.first_ts = prevs[0], seqs[0], stamps[0]
+    out.last2, out.last_seq, out.last_ts = stated[-2:], seqs[-1], stamps[-1]
+    out.lines, out.bytes = len(lines), sum(map(len, lines)) + len(lines)
+    out.seqs = array("q", seqs)
+    out.sealed = {seq: stated[i].decode() for i, seq in enumerate(seqs) if seq in sealed} if sealed else {}
+    return out
+
+
+def _summarize_range(args: tuple[str, int, int, set[int]]) -> _Summary | None:
+    """A worker's share: read one byte range of a plain trail (whole lines) and summarize it."""
+    path, start, end, sealed = args
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    lines = data.split(b"\n")
+    if lines.pop():  # the file ends without a newline: leave that range to the line-by-line walk
+        return None
+    return _summarize(lines, sealed)
+
+
+def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
+    """Split a plain file into ranges of about ``block`` bytes that end just after a newline."""
+    out, start = [], 0
+    with open(path, "rb") as fh:
+        first = fh.readline()  # the segment's first record is checked on its own, line by line
+        if first:
+            out.append((0, len(first)))
+            start = len(first)
+        while start < size:
+            fh.seek(min(start + block, size))
+            tail = fh.read(1 << 20) if start + block < size else b""
+            nl = tail.find(b"\n")
+            end = min(start + block, size) + nl + 1 if nl >= 0 else size
+            out.append((start, end))
+            start = end
+    return out
+
+
+_PARALLEL_MIN = 16 << 20  # below this, starting workers costs more than it saves
+
+
+class _FileWalk:
+    """The per-file state of the walk, with the chain's running state kept in plain attributes."""
+
+    def __init__(self, name: str, chain: _Chain) -> None:
+        self.name, self.chain = name, chain
+        self.offset = self.line_no = self.records = 0
+        self.pending_bad: tuple[int, int, int] | None = None  # (line, offset, length) of an unreadable line
+        self.first = True
+
+    def fast_forward(self, summary: _Summary) -> bool:
+        """Take a clean block whole, if it continues the chain exactly; False otherwise."""
+        c = self.chain
+        if self.first or self.pending_bad is not None or summary.first_prev != c.prev_hash \
+                or summary.first_seq != c.last_seq + 1 or summary.first_ts < c.last_ts:  # fmt: skip
+            return False
+        c.seqs.extend(summary.seqs)
+        c.sealed_hashes.update(summary.sealed)
+        c.prev2_hash = summary.last2[0] if len(summary.last2) > 1 else c.prev_hash
+        c.prev_hash, c.last_seq, c.last_ts = summary.last2[-1], summary.last_seq, summary.last_ts
+        self.records += summary.lines
+        self.line_no += summary.lines
+        self.offset += summary.bytes
+        return True
+
+
+def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: float) -> None:
+    walk = _FileWalk(str(path), chain)
+    chain.files.append(walk.name)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    workers = min(os.cpu_count() or 1, 4)
+    if not gz and size >= _PARALLEL_MIN and workers > 1:
+        import multiprocessing
+
+        ranges = _ranges(path, size, _BLOCK)
+        jobs = [(str(path), a, b, chain.sealed) for a, b in ranges]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for (a, b), summary in zip(ranges, pool.imap(_summarize_range, jobs), strict=True):
+                if summary is None or not walk.fast_forward(summary):
+                    with open(path, "rb") as fh:
+                        fh.seek(a)
+                        lines = fh.read(b - a).split(b"\n")
+                    rest = lines.pop()  # b"" unless the file ends without a newline
+                    if rest:
+                        lines.append(rest)
+                    _walk_lines(lines, walk, report, tolerance_s)
+                    if rest:
+                        walk.offset -= 1  # the final line has no newline
+    else:
+        for lines, terminated in _blocks(path):
+            summary = _summarize(lines, chain.sealed) if not walk.first else None
+            if summary is None or not walk.fast_forward(summary):
+                _walk_lines(lines, walk, report, tolerance_s)
+            if not terminated:
+                walk.offset -= 1  # the final line has no newline
+    report.records += walk.records
+    report.bytes += walk.offset
+    if walk.pending_bad is not None:
+        bad_line, bad_offset, length = walk.pending_bad
+        if walk.offset == bad_offset + length:  # the very end, with no newline: a write still cut short
+            _add(report, Finding("partial_line", WARNING, f"the last {length} bytes are a partial record: a write cut "
+                                 "short (the next append continues the chain after it)", walk.name, bad_line))
+        else:
+            _add(report, Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail",
+                                 walk.name, bad_line))  # fmt: skip
+
+
+def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, tolerance_s: float) -> None:
+    """The slow path: one line at a time, saying exactly what is wrong and where."""
+    name, chain = walk.name, walk.chain
+    sha = hashlib.sha256
+    for raw in lines:
+        walk.line_no += 1
+        line_no = walk.line_no
         n = len(raw)
-        start, offset = offset, offset + n
-        report.bytes += n
-        nl = 1 if raw[-1:] == b"\n" else 0
-        # --- fast path: the fixed prefix and the hash suffix ------------------------------------
-        j = raw.find(b",", 13, 40) if raw.startswith(_PREFIX) else -1
-        if j < 0 or raw[j : j + 7] != _TS_OPEN or raw[j + 34 : j + 44] != _PREV_OPEN or n - nl < 120 \
-                or raw[n - nl - 75 : n - nl - 66] != b',"hash":"' or raw[n - nl - 2 : n - nl] != b'"}':  # fmt: skip
-            if not raw.strip():
-                continue
-            pending_bad = _unreadable(name, line_no, start, raw, nl, report, pending_bad)
+        start = walk.offset
+        walk.offset += n + 1
+        j = raw.find(b",", 13, 40)
+        if j < 0 or raw[j + 34 : j + 44] != _PREV_OPEN or raw[n - 75 : n - 66] != b',"hash":"' \
+                or not raw.startswith(_PREFIX) or raw[n - 2 :] != b'"}':  # fmt: skip
+            if raw.strip():
+                walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
             continue
         try:
             seq = int(raw[13:j])
         except ValueError:
-            pending_bad = _unreadable(name, line_no, start, raw, nl, report, pending_bad)
+            walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
             continue
-        ts = raw[j + 7 : j + 34]
-        prev = raw[j + 44 : j + 108]
-        stated = raw[n - nl - 66 : n - nl - 2]
-        h = sha(memoryview(raw)[: n - nl - 75])
+        h = sha(raw[: n - 75])
         h.update(b"}")
+        stated = raw[n - 66 : n - 2]
+        prev = raw[j + 44 : j + 108]
+        ts = raw[j + 7 : j + 34]
         valid = h.hexdigest().encode() == stated
-        report.records += 1
-        seqs_append(seq)
-        if seq in sealed:
+        walk.records += 1
+        chain.seqs.append(seq)
+        if seq in chain.sealed:
             chain.sealed_hashes[seq] = stated.decode()
-        if pending_bad is not None:
-            _judge_unreadable(name, pending_bad, raw, report)
-            pending_bad = None
-        if first:
-            first = False
+        if walk.pending_bad is not None:
+            _judge_unreadable(name, walk.pending_bad, raw, report)
+            walk.pending_bad = None
+        if walk.first:
+            walk.first = False
             _check_segment_start(name, line_no, raw, seq, prev, valid, chain, report)
         elif not valid:
-            _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash: it was changed after "
-                                 "it was written", name, line_no, seq))  # fmt: skip
+            _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash: it was changed after it "
+                                 "was written", name, line_no, seq))  # fmt: skip
         elif prev != chain.prev_hash:
             _classify_break(name, line_no, seq, prev, stated, chain, report)
         elif seq != chain.last_seq + 1:
             _add(report, Finding("gap", ERROR, f"the chain links, but seq jumps from {chain.last_seq} to {seq}",
                                  name, line_no, seq))  # fmt: skip
         if ts < chain.last_ts:
-            a, b = _ts(chain.last_ts), _ts(ts)
-            if a and b and (a - b).total_seconds() > tolerance_s:
-                _add(report, Finding("time_backwards", WARNING, f"time steps back {(a - b).total_seconds():.3f} s "
-                                     f"(from {chain.last_ts.decode()} to {ts.decode()})", name, line_no, seq))
+            _time_back(name, line_no, seq, chain.last_ts, ts, tolerance_s, report)
         if chain.first_seq is None:
             chain.first_seq = seq
         chain.prev2_hash, chain.prev_hash = chain.prev_hash, stated
         chain.last_seq, chain.last_ts = seq, ts
-    if pending_bad is not None:
-        bad_line, bad_offset, length = pending_bad
-        if offset == bad_offset + length:  # the very end, with no newline: a write still cut short
-            _add(report, Finding("partial_line", WARNING, f"the last {length} bytes are a partial record: a write cut "
-                                 "short (the next append continues the chain after it)", name, bad_line))  # fmt: skip
-        else:
-            _add(report, Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail",
-                                 name, bad_line))  # fmt: skip
 
 
-def _unreadable(name: str, line_no: int, start: int, raw: bytes, nl: int, report: VerifyReport,
+def _time_back(name: str, line_no: int, seq: int, last: bytes, ts: bytes, tolerance_s: float,
+               report: VerifyReport) -> None:  # fmt: skip
+    a, b = _ts(last), _ts(ts)
+    if a and b and (a - b).total_seconds() > tolerance_s:
+        _add(report, Finding("time_backwards", WARNING, f"time steps back {(a - b).total_seconds():.3f} s "
+                             f"(from {last.decode()} to {ts.decode()})", name, line_no, seq))  # fmt: skip
+
+
+def _unreadable(name: str, line_no: int, start: int, raw: bytes, report: VerifyReport,
                 pending: tuple[int, int, int] | None) -> tuple[int, int, int]:  # fmt: skip
     if pending is not None:  # two bad lines in a row: the first one was not a crash remnant
         _add(report, Finding("corrupt", ERROR, "a line that is not a record", name, pending[0]))
-    return (line_no, start, len(raw) - nl)
+    return (line_no, start, len(raw))
 
 
 def _judge_unreadable(name: str, bad: tuple[int, int, int], next_raw: bytes, report: VerifyReport) -> None:
@@ -295,9 +456,9 @@ def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: byte
         kind, msg = "duplicated", f"the record with seq {seq} appears twice"
     elif seq < last:
         kind, msg = "reordered", f"seq {seq} comes after seq {last}: records were moved"
-    elif prev == chain.prev2_hash:
-        kind, msg = "inserted", (f"the record before this one (seq {last}) is not in the chain: this record links "
-                                 "past it, so it was inserted")  # fmt: skip
+    elif seq == last and prev == chain.prev2_hash:
+        kind, msg = "inserted", (f"two records claim seq {seq} and this one links past the other, so the other "
+                                 "was inserted")  # fmt: skip
         seq = last
         line_no -= 1
     elif seq > last + 1:

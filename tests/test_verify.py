@@ -1,0 +1,348 @@
+"""Tamper evidence: every mutation of a trail written by the real hook is detected, with the right reason."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import auditkit
+from auditkit import trail_format as tf
+from auditkit.cli import main
+from auditkit.seals import keygen, seal, seal_log_path
+from tests.conftest import SAMPLES, payload, run_hook
+
+SOURCE = SAMPLES / "concurrent" / "audit-trail.jsonl"  # 35 records written by the real hook
+
+
+@pytest.fixture
+def trail(tmp_path: Path) -> Path:
+    path = tmp_path / "logs" / "audit-trail.jsonl"
+    path.parent.mkdir()
+    path.write_bytes(SOURCE.read_bytes())
+    return path
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    return keygen(tmp_path / "keys" / "seal.key")
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+def write_lines(path: Path, lines: list[bytes]) -> None:
+    path.write_bytes(b"".join(lines))
+
+
+def rechain(records: list[dict], trail_id: str, created: str) -> list[bytes]:
+    """Re-encode records as a fresh, self-consistent chain: what an attacker with write access can do."""
+    out, prev = [], tf.genesis_hash(trail_id, created)
+    for seq, rec in enumerate(records):
+        fields = {k: v for k, v in rec.items() if k not in ("v", "seq", "ts", "prev", "hash")}
+        if fields.get("event") == tf.TRAIL_START:
+            fields["data"] = {**fields["data"], "trail_id": trail_id, "created": created}
+        line = tf.encode_record(seq, rec["ts"], prev, fields)
+        prev = json.loads(line)["hash"]
+        out.append(line)
+    return out
+
+
+def records_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in lines_of(path)]
+
+
+# --- the chain alone ------------------------------------------------------------------------
+
+
+def test_an_untouched_trail_is_intact(trail: Path) -> None:
+    report = auditkit.verify(trail)
+    assert report.intact and report.findings == []
+    assert report.records == 35 and report.trails[records_of(trail)[0]["data"]["trail_id"]]["last_seq"] == 34
+
+
+def test_one_changed_byte_is_reported_as_edited_at_its_seq(trail: Path) -> None:
+    lines = lines_of(trail)
+    lines[10] = lines[10].replace(b'"host":"dev-laptop"', b'"host":"dev-laptoq"')
+    write_lines(trail, lines)
+    brk = auditkit.verify(trail).first_break
+    assert (brk.kind, brk.seq, brk.line) == ("edited", 10, 11)
+
+
+def test_a_deleted_middle_record_is_reported_as_deleted(trail: Path) -> None:
+    lines = lines_of(trail)
+    del lines[17]
+    write_lines(trail, lines)
+    brk = auditkit.verify(trail).first_break
+    assert brk.kind == "deleted" and brk.seq == 18 and "seq 17..17 are missing" in brk.message
+
+
+def test_an_inserted_forged_record_with_a_recomputed_hash_is_reported_as_inserted(trail: Path) -> None:
+    lines = lines_of(trail)
+    before = json.loads(lines[12])
+    forged = tf.encode_record(13, before["ts"], before["hash"], {
+        "event": "PostToolUse", "status": "ok", "tool_name": "Bash", "tool_input": {"command": "echo all good"}})
+    write_lines(trail, [*lines[:13], forged, *lines[13:]])
+    brk = auditkit.verify(trail).first_break
+    assert (brk.kind, brk.seq, brk.line) == ("inserted", 13, 14)
+
+
+def test_two_swapped_records_are_reported_as_reordered(trail: Path) -> None:
+    lines = lines_of(trail)
+    lines[20], lines[21] = lines[21], lines[20]
+    write_lines(trail, lines)
+    report = auditkit.verify(trail)
+    assert report.first_break.kind == "reordered"
+    assert {f.kind for f in report.findings if f.severity == "error"} == {"reordered"}
+
+
+def test_a_repeated_record_is_reported_as_duplicated(trail: Path) -> None:
+    lines = lines_of(trail)
+    write_lines(trail, [*lines[:9], lines[8], *lines[9:]])
+    brk = auditkit.verify(trail).first_break
+    assert (brk.kind, brk.seq) == ("duplicated", 8)
+
+
+def test_a_record_rewritten_with_a_recomputed_hash_is_reported_as_replaced(trail: Path) -> None:
+    lines = lines_of(trail)
+    rec = json.loads(lines[15])
+    fields = {k: v for k, v in rec.items() if k not in ("v", "seq", "ts", "prev", "hash")}
+    fields["user"] = "someone-else"
+    lines[15] = tf.encode_record(15, rec["ts"], rec["prev"], fields)
+    write_lines(trail, lines)
+    brk = auditkit.verify(trail).first_break
+    assert (brk.kind, brk.seq) == ("replaced", 15)
+
+
+def test_the_chain_alone_cannot_see_a_cut_tail_or_a_rewritten_trail(trail: Path) -> None:
+    """The documented limit: without seals both look intact; the seal tests below catch them."""
+    write_lines(trail, lines_of(trail)[:-5])
+    assert auditkit.verify(trail).intact
+    recs = records_of(trail)
+    write_lines(trail, rechain(recs, "11111111-2222-4333-8444-555555555555", recs[0]["ts"]))
+    assert auditkit.verify(trail).intact
+
+
+# --- seals --------------------------------------------------------------------------------------
+
+
+def test_a_sealed_untouched_trail_verifies_with_its_seals(trail: Path, keys: tuple[Path, Path]) -> None:
+    s = seal(trail, keys[0])
+    assert s["seq"] == 34 and s["records"] == 35
+    report = auditkit.verify(trail, pubkey=keys[1])
+    assert report.intact and report.findings == []
+    assert report.seals["valid"] == report.seals["checked"] == 1
+
+
+def test_a_cut_tail_is_detected_below_the_latest_seal(trail: Path, keys: tuple[Path, Path]) -> None:
+    seal(trail, keys[0])
+    write_lines(trail, lines_of(trail)[:-5])
+    brk = auditkit.verify(trail, pubkey=keys[1]).first_break
+    assert brk.kind == "truncated" and "ends at seq 29" in brk.message and "up to seq 34" in brk.message
+
+
+def test_a_whole_file_rewritten_as_a_new_consistent_chain_is_detected(trail: Path, keys: tuple[Path, Path]) -> None:
+    seal(trail, keys[0])
+    recs = records_of(trail)
+    recs[5]["tool_input"] = {"command": "rm -rf /"}
+    write_lines(trail, rechain(recs, recs[0]["data"]["trail_id"], recs[0]["data"]["created"]))
+    brk = auditkit.verify(trail, pubkey=keys[1]).first_break
+    assert brk.kind == "rewritten" and "seq 34" in brk.message
+
+
+def test_a_rewrite_under_a_new_trail_id_is_detected(trail: Path, keys: tuple[Path, Path]) -> None:
+    seal(trail, keys[0])
+    recs = records_of(trail)
+    write_lines(trail, rechain(recs, "11111111-2222-4333-8444-555555555555", recs[0]["ts"]))
+    brk = auditkit.verify(trail, pubkey=keys[1]).first_break
+    assert brk.kind == "rewritten" and "no given file holds that trail" in brk.message
+
+
+def test_an_altered_seal_fails_its_signature(trail: Path, keys: tuple[Path, Path]) -> None:
+    seal(trail, keys[0])
+    log = seal_log_path(trail)
+    log.write_bytes(log.read_bytes().replace(b'"seq":34', b'"seq":30'))
+    brk = auditkit.verify(trail, pubkey=keys[1]).first_break
+    assert brk.kind == "seal_signature"
+
+
+def test_a_removed_seal_breaks_the_seal_chain(trail: Path, keys: tuple[Path, Path]) -> None:
+    for _ in range(3):
+        seal(trail, keys[0])
+    log = seal_log_path(trail)
+    log.write_bytes(b"".join(lines_of(log)[:1] + lines_of(log)[2:]))
+    assert auditkit.verify(trail, pubkey=keys[1]).first_break.kind == "seal_chain"
+
+
+def test_seals_from_another_key_fail(trail: Path, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    seal(trail, keys[0])
+    _, other_pub = keygen(tmp_path / "other" / "seal.key")
+    assert auditkit.verify(trail, pubkey=other_pub).first_break.kind == "seal_signature"
+
+
+def test_records_after_the_latest_seal_are_reported(trail: Path, keys: tuple[Path, Path]) -> None:
+    seal(trail, keys[0])
+    run_hook(payload("Stop"), trail)
+    report = auditkit.verify(trail, pubkey=keys[1])
+    assert report.intact
+    assert [f.kind for f in report.findings] == ["unsealed_tail"]
+
+
+def test_keygen_refuses_to_put_the_private_key_in_the_trail_folder(trail: Path) -> None:
+    with pytest.raises(auditkit.AuditkitError, match="must not live in the trail's folder"):
+        keygen(trail.parent / "seal.key", trail_dirs=[trail.parent])
+
+
+def test_the_hook_seals_on_session_end_and_every_n_records(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    """With a key configured, the hook starts `auditkit seal` detached: every 4 records and at SessionEnd."""
+    trail = tmp_path / "t.jsonl"
+    env = {"AUDITKIT_SEAL_KEY": str(keys[0]), "AUDITKIT_SEAL_EVERY": "4"}
+    for i in range(5):
+        assert run_hook(payload("Notification", message=f"m{i}"), trail, env=env).returncode == 0
+    run_hook(payload("SessionEnd", reason="other"), trail, env=env)
+    log = seal_log_path(trail)
+    deadline = time.time() + 30
+    while time.time() < deadline and (not log.exists() or len(lines_of(log)) < 2):
+        time.sleep(0.1)
+    seals = [json.loads(line) for line in lines_of(log)]
+    # a detached sealer signs the head as it finds it: at least up to the record that triggered it
+    assert len(seals) == 2 and all(s["seq"] >= 4 for s in seals) and max(s["seq"] for s in seals) == 6
+    report = auditkit.verify(trail, pubkey=keys[1])
+    assert report.intact and report.seals["valid"] == 2
+
+
+# --- crashes, segments, time -------------------------------------------------------------------
+
+CRASHER = """
+import fcntl, os, sys, time
+sys.path.insert(0, {root!r})
+from auditkit import appender, trail_format as tf
+fd = appender.open_trail({trail!r})
+fcntl.flock(fd, fcntl.LOCK_EX)
+tail = tf.read_tail(fd)
+line = tf.encode_record(tail.next_seq, "2026-03-17T15:00:00.000000Z", tail.hash, {{"event": "Stop", "status": "info"}})
+os.write(fd, line[: len(line) // 2])
+print("half written", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_writer_killed_mid_append_leaves_a_partial_line_and_the_chain_continues(trail: Path) -> None:
+    """SIGKILL during an append: verify calls the remnant a crash, and the next append continues a valid chain."""
+    root = str(Path(auditkit.__file__).resolve().parent.parent)
+    proc = subprocess.Popen([sys.executable, "-c", CRASHER.format(root=root, trail=str(trail))],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "half written"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    report = auditkit.verify(trail)
+    assert report.intact and [f.kind for f in report.findings] == ["partial_line"]
+
+    assert run_hook(payload("Notification", message="after the crash"), trail).returncode == 0
+    report = auditkit.verify(trail)
+    assert report.intact and [(f.kind, f.line) for f in report.findings] == [("crash_remnant", 36)]
+    last = records_of_lenient(trail)[-1]
+    assert last["seq"] == 35 and last["prev"] == json.loads(SOURCE.read_bytes().splitlines()[-1])["hash"]
+    assert last["recovered"]["torn_bytes"] > 0
+    with pytest.warns(UserWarning, match=r"audit-trail\.jsonl:36"):
+        assert auditkit.load(trail).iloc[-1]["data"] == {"message": "after the crash"}
+
+
+def records_of_lenient(path: Path) -> list[dict]:
+    out = []
+    for line in lines_of(path):
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return out
+
+
+def test_garbage_in_the_middle_is_corruption_not_a_crash(trail: Path) -> None:
+    lines = lines_of(trail)
+    write_lines(trail, [*lines[:7], b"garbage that no crash wrote\n", *lines[7:]])
+    brk = auditkit.verify(trail).first_break
+    assert (brk.kind, brk.line) == ("corrupt", 8)
+
+
+def test_rotated_and_gzipped_segments_verify_as_one_chain(trail: Path) -> None:
+    """A second segment that starts by naming the first one's head continues the same chain."""
+    recs = records_of(trail)
+    first, last = recs[0], recs[-1]
+    start = tf.encode_record(35, "2026-03-17T15:00:00.000000Z", last["hash"], {
+        "event": tf.TRAIL_START, "status": "info", "data": {
+            "trail_id": first["data"]["trail_id"], "created": "2026-03-17T15:00:00.000000Z",
+            "previous_segment": {"file": trail.name, "last_seq": 34, "last_hash": last["hash"]}}})
+    nxt = tf.encode_record(36, "2026-03-17T15:00:01.000000Z", json.loads(start)["hash"],
+                           {"event": "Stop", "status": "info"})
+    old = trail.with_name("audit-trail.0001.jsonl.gz")
+    old.write_bytes(gzip.compress(trail.read_bytes()))
+    trail.write_bytes(start + nxt)
+    report = auditkit.verify(trail.parent)
+    assert report.intact and report.records == 37 and len(report.trails) == 1
+    old.unlink()
+    report = auditkit.verify(trail)
+    assert report.intact and [f.kind for f in report.findings] == ["starts_mid_trail"]
+
+
+def test_time_stepping_back_beyond_the_tolerance_is_reported(tmp_path: Path) -> None:
+    trail = tmp_path / "t.jsonl"
+    for now in ("2026-03-17T14:00:05Z", "2026-03-17T14:00:04.5Z", "2026-03-17T14:00:01Z"):
+        run_hook(payload("Stop"), trail, env={"AUDITKIT_NOW": now})
+    report = auditkit.verify(trail, tolerance_s=1.0)
+    assert report.intact
+    assert [(f.kind, f.seq) for f in report.findings] == [("time_backwards", 3)]
+
+
+def test_cli_exit_status_and_json(trail: Path, capsys) -> None:
+    assert main(["verify", str(trail)]) == 0
+    assert "INTACT" in capsys.readouterr().out
+    lines = lines_of(trail)
+    del lines[3]
+    write_lines(trail, lines)
+    assert main(["verify", str(trail), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["intact"] is False and doc["first_break"]["kind"] == "deleted"
+
+
+# --- the fast paths say exactly what the line-by-line walk says ---------------------------------
+
+MUTATIONS = {
+    "none": lambda lines: lines,
+    "edit": lambda lines: [*lines[:25], lines[25].replace(b'"agent":"claude-code"', b'"agent":"claude-codf"'), *lines[26:]],
+    "delete": lambda lines: lines[:18] + lines[19:],
+    "swap": lambda lines: [*lines[:27], lines[28], lines[27], *lines[29:]],
+    "duplicate": lambda lines: [*lines[:30], lines[29], *lines[30:]],
+    "garbage": lambda lines: [*lines[:22], b"not a record\n", *lines[22:]],
+    "partial tail": lambda lines: [*lines, lines[5][:40]],
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_bulk_and_parallel_paths_report_what_the_line_walk_reports(trail: Path, mutation: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clean blocks are taken whole (in this process or in workers); any block with a problem is walked line by
+    line, so every mode finds the same things at the same lines."""
+    from auditkit import integrity
+
+    write_lines(trail, MUTATIONS[mutation](lines_of(trail)))
+
+    def run(block: int, parallel_min: int) -> list[tuple]:
+        monkeypatch.setattr(integrity, "_BLOCK", block)
+        monkeypatch.setattr(integrity, "_PARALLEL_MIN", parallel_min)
+        r = auditkit.verify(trail)
+        return [(f.kind, f.severity, f.line, f.seq) for f in r.findings] + [("records", r.records, r.bytes)]
+
+    line_walk = run(1 << 30, 1 << 40)  # one block: the first block of a file is always walked line by line
+    assert run(2048, 1 << 40) == line_walk  # ~2 KiB blocks, summarized in bulk in this process
+    assert run(2048, 0) == line_walk  # ~2 KiB ranges, summarized by worker processes
+    intact = all(f[1] == "warning" for f in line_walk[:-1])
+    assert intact == (mutation in ("none", "partial tail"))
