@@ -17,8 +17,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed-base $@
 
-## demo: set up, then analyse the bundled sample trails (summary + integrity check)
+## demo: set up, then verify and summarise the bundled sample trails
 demo: $(VENV)/.installed-base
+	$(BIN)/auditkit verify sample_logs/
+	@echo
 	$(BIN)/auditkit summary sample_logs/
 
 ## test: set up with dev extras, lint, then run the whole test suite
