@@ -14,6 +14,9 @@ _EXPORTS = {
     "tool_calls": "auditkit.views",
     "summary": "auditkit.views",
     "Redactor": "auditkit.redaction",
+    "scan": "auditkit.secrets",
+    "redact_file": "auditkit.secrets",
+    "SecretFinding": "auditkit.secrets",
     "verify": "auditkit.integrity",
     "VerifyReport": "auditkit.integrity",
     "Finding": "auditkit.integrity",
@@ -30,11 +33,14 @@ __all__ = [
     "ChainBroken",
     "Finding",
     "Redactor",
+    "SecretFinding",
     "TrailFormatError",
     "VerifyReport",
     "__version__",
     "keygen",
     "load",
+    "redact_file",
+    "scan",
     "seal",
     "summary",
     "tool_calls",
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
     from auditkit.integrity import Finding, VerifyReport, verify
     from auditkit.redaction import Redactor
     from auditkit.seals import keygen, seal
+    from auditkit.secrets import SecretFinding, redact_file, scan
     from auditkit.views import summary, tool_calls
 
 

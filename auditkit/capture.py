@@ -248,9 +248,13 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
     fields = enrich(tf.fields_from_payload(payload))
     redactor = None
     if opts.redact:
-        from auditkit.redaction import Redactor
+        from auditkit.redaction import Redactor, RuleError
 
-        redactor = Redactor.default(project_dir(payload))
+        try:
+            redactor = Redactor.default(project_dir(payload))
+        except RuleError as exc:  # a broken custom rule file must not cost the event: use the built-in rules
+            sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
+            redactor = Redactor()
     fields = cap_record(trim(fields, opts.max_field_bytes, redactor), len(raw))
     if redactor is not None:
         fields = redact(fields, redactor)

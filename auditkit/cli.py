@@ -154,6 +154,29 @@ def cmd_seal(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    from auditkit.secrets import scan
+
+    findings = scan(args.path)
+    if args.json:
+        print(json.dumps([f.to_dict() for f in findings], indent=2))
+    else:
+        for f in findings:
+            print(f)
+        kinds = sorted({f.kind for f in findings})
+        print(f"{len(findings)} unredacted secret(s)" + (f": {', '.join(kinds)}" if kinds else ""), file=sys.stderr)
+    return 1 if findings else 0
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    from auditkit.secrets import redact_file
+
+    out = redact_file(args.src, args.dst)
+    note = "; an auditkit trail: written as a new chain that names its source" if out["rechained"] else ""
+    print(f"{args.dst}: {out['lines']} lines, {out['redactions']} secret(s) redacted{note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditkit",
@@ -204,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
     p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
 
+    p = add("scan", cmd_scan, "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.")
+    p.add_argument("path", nargs="+", help="files or folders")
+    p.add_argument("--json", action="store_true", help="print findings as JSON")
+
+    p = add("redact", cmd_redact, "Write a redacted copy of an old trail, transcript or text file.")
+    p.add_argument("src", help="file to read")
+    p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
+
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
     return parser
@@ -214,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (AuditkitError, FileNotFoundError, PermissionError) as exc:
+    except (AuditkitError, FileNotFoundError, PermissionError, ValueError) as exc:
         print(f"auditkit {args.command}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

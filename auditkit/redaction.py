@@ -66,10 +66,29 @@ def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
     return key
 
 
+# (prefixes, lengths) of card networks: Visa, Mastercard, Amex, Discover, UnionPay, JCB, Diners
+_CARD_NETWORKS = (
+    (("4",), (13, 16, 19)),
+    (("51", "52", "53", "54", "55", *(str(n) for n in range(2221, 2721))), (16,)),
+    (("34", "37"), (15,)),
+    (("6011", "644", "645", "646", "647", "648", "649", "65"), (16, 17, 18, 19)),
+    (("62",), (16, 17, 18, 19)),
+    (tuple(str(n) for n in range(3528, 3590)), (16, 17, 18, 19)),
+    (("300", "301", "302", "303", "304", "305", "36", "38", "39"), (14, 15, 16, 17, 18, 19)),
+)
+
+
 def luhn_ok(digits: str) -> bool:
-    """True when a 13-19 digit number passes the Luhn check (and is not one repeated digit)."""
+    """True for a plausible card number: a card network's prefix and length, and the Luhn check.
+
+    The prefix test keeps ordinary long numbers (epoch milliseconds, order ids) from matching
+    whenever their check digit happens to work out, which it does one time in ten.
+    """
     nums = [ord(c) - 48 for c in digits if "0" <= c <= "9"]
     if not 13 <= len(nums) <= 19 or len(set(nums)) == 1:
+        return False
+    text = "".join(chr(n + 48) for n in nums)
+    if not any(text.startswith(prefixes) and len(nums) in lengths for prefixes, lengths in _CARD_NETWORKS):
         return False
     total = 0
     for i, d in enumerate(reversed(nums)):
@@ -106,11 +125,18 @@ def warm_cache() -> int:
     return _sre_cache.warm([r.pattern for r in builtin_rules()] + [_CODE_REF])
 
 
-def plausible_value(value: str) -> bool:
-    """False for placeholders, type names, code references and templated values."""
+def plausible_value(value: str, context: str = "") -> bool:
+    """False for placeholders, type names, code references and templated values.
+
+    A number counts only under a password- or PIN-like key (``context`` is the whole match), so
+    ``max_tokens: 4096`` stays readable while ``PIN=123456`` does not.
+    """
     low = value.lower().strip("\"'")
     if low in secret_rules.PLACEHOLDERS or len(low) < 3:
         return False
+    if low.replace(".", "").isdigit():
+        ctx = context.lower()
+        return any(k in ctx for k in ("pass", "pwd", "pin", "secret"))
     if low.startswith(("your-", "your_", "<", "${", "{{", "$(", "%(", "[redacted")):
         return False
     return not _rx(_CODE_REF).match(value)
@@ -233,9 +259,11 @@ class Redactor:
                 if start < 0 or end <= start:
                     continue
                 secret = m.group(rule.group)
+                if "[REDACTED:" in secret:  # already redacted: a marker is not a secret
+                    continue
                 if rule.check == "luhn" and ((start and text[start - 1] in "0123456789.-") or not luhn_ok(secret)):
                     continue
-                if rule.check == "value" and not plausible_value(secret):
+                if rule.check == "value" and not plausible_value(secret, m.group(0)):
                     continue
                 if self._allowed(secret) or any(s < end and start < e for s, e in taken):
                     continue
@@ -258,33 +286,34 @@ class Redactor:
         out.append(text[pos:])
         return "".join(out), len(found)
 
-    def redact_value(self, value: object, _sensitive: bool = False) -> tuple[object, int]:
+    def redact_value(self, value: object, _under: str = "") -> tuple[object, int]:
         """Redact a JSON value: strings by the rules, everything under a sensitive key entirely.
 
         Structure is kept: dict keys, list lengths, booleans, null and non-secret values are unchanged.
+        ``_under`` is the sensitive key a value sits under, if any.
         """
         if isinstance(value, str):
-            if _sensitive and value and plausible_value(value) and not self._allowed(value):
-                if value.startswith("[REDACTED:"):
-                    return value, 0
+            if _under and value and not value.startswith("[REDACTED:") and plausible_value(value, _under) \
+                    and not self._allowed(value):  # fmt: skip
                 return self.marker("sensitive-key", value), 1
             return self.redact_text(value)
         if isinstance(value, dict):
             total = 0
             out: dict = {}
             for k, v in value.items():
-                out[k], n = self.redact_value(v, _sensitive or (isinstance(k, str) and is_sensitive_key(k)))
+                under = _under or (k if isinstance(k, str) and is_sensitive_key(k) else "")
+                out[k], n = self.redact_value(v, under)
                 total += n
             return out, total
         if isinstance(value, list):
             total = 0
             items = []
             for v in value:
-                r, n = self.redact_value(v, _sensitive)
+                r, n = self.redact_value(v, _under)
                 items.append(r)
                 total += n
             return items, total
-        if _sensitive and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _under and isinstance(value, (int, float)) and not isinstance(value, bool):
             return self.marker("sensitive-key", str(value)), 1
         return value, 0
 

@@ -1,0 +1,169 @@
+"""Find secrets that were not redacted, and write redacted copies of old logs.
+
+``scan`` reads trails, Claude Code transcripts and plain text files. JSON lines are walked value by
+value (so escaped text is read as the text it is, and values under keys such as ``password`` count
+whatever they look like); other lines are scanned as text. A finding names the kind, file, line,
+JSON field and the secret's keyed fingerprint: never the secret itself.
+
+``redact_file`` writes a redacted copy. An auditkit trail cannot keep its hash chain through
+redaction, so its copy is a new chain whose ``trail_start`` names the trail it was derived from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import orjson
+
+from auditkit import trail_format as tf
+from auditkit.redaction import Redactor, is_sensitive_key, plausible_value
+from auditkit.sources.files import PathLike, open_lines
+
+
+@dataclass
+class SecretFinding:
+    """An unredacted secret: what kind, where, and its fingerprint (never the secret)."""
+
+    file: str
+    line: int
+    kind: str
+    fingerprint: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f" in {self.field}" if self.field else ""
+        return f"{self.file}:{self.line}: {self.kind}{where} (fingerprint {self.fingerprint})"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def scan_files(paths: PathLike | list[PathLike]) -> list[Path]:
+    """Files to scan: files as given, folders walked (hidden folders and binary files skipped)."""
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item).expanduser()
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                out.extend(Path(root, f) for f in sorted(files))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{item}: no such file or folder")
+    return [f for f in out if not _binary(f)]
+
+
+def _binary(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    return b"\0" in head and not head.startswith(b"\x1f\x8b")
+
+
+def _walk(value: object, path: str, under: str = "") -> Iterator[tuple[str, str, str]]:
+    """(json path, text, sensitive key it sits under) for every string in a JSON value."""
+    if isinstance(value, str):
+        yield path, value, under
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            key = str(k)
+            yield from _walk(v, f"{path}.{key}" if path else key, under or (key if is_sensitive_key(key) else ""))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}[{i}]", under)
+    elif under and isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield path, str(value), under
+
+
+def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> list[SecretFinding]:
+    """Every unredacted secret in the files, as findings that name kind, file, line and fingerprint."""
+    r = redactor or Redactor.default()
+    found: list[SecretFinding] = []
+    for f in scan_files(paths):
+        name = str(f)
+        for n, raw in enumerate(open_lines(f), 1):
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            obj = None
+            if stripped[:1] in (b"{", b"["):
+                try:
+                    obj = orjson.loads(stripped)
+                except orjson.JSONDecodeError:
+                    obj = None
+            if obj is None:
+                text = raw.decode("utf-8", "replace")
+                found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings(text)]
+                continue
+            for field, text, under in _walk(obj, ""):
+                if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
+                    found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
+                    continue
+                for kind, _, _, secret in r.findings(text):
+                    found.append(SecretFinding(name, n, kind, r.fingerprint(secret), field))
+    return found
+
+
+def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) -> dict:
+    """Write a redacted copy of a trail, transcript or text file; return counts.
+
+    Lines that are JSON stay JSON with the same structure; other lines are redacted as text. An
+    auditkit trail is written as a new, valid chain whose ``trail_start`` names its source.
+    """
+    r = redactor or Redactor.default()
+    src, dst = Path(src), Path(dst)
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise ValueError(f"{dst}: write the redacted copy to another file; the original stays as evidence")
+    lines, redactions, chained = 0, 0, False
+    out: list[bytes] = []
+    prev: str | None = None
+    source: dict = {}
+    for raw in open_lines(src):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        lines += 1
+        try:
+            obj = orjson.loads(stripped) if stripped[:1] in (b"{", b"[") else None
+        except orjson.JSONDecodeError:
+            obj = None
+        if obj is None:
+            text, n = r.redact_text(raw.decode("utf-8", "replace").rstrip("\n"))
+            redactions += n
+            out.append(text.encode() + b"\n")
+            continue
+        if isinstance(obj, dict) and obj.get("v") == tf.SCHEMA_VERSION and "seq" in obj and "hash" in obj:
+            chained = True
+            fields = {k: v for k, v in obj.items() if k not in ("v", "seq", "ts", "prev", "hash")}
+            if fields.get("event") == tf.TRAIL_START and prev is None:
+                data = dict(fields.get("data") or {})
+                source = {"trail_id": data.get("trail_id"), "created": data.get("created")}
+                from auditkit.appender import new_trail_id
+
+                data.update(trail_id=new_trail_id(), created=obj["ts"], previous_segment=None,
+                            derived_from={**source, "reason": "redacted copy"})  # fmt: skip
+                fields["data"] = data
+                prev = tf.genesis_hash(data["trail_id"], data["created"])
+            else:
+                for name in ("tool_input", "tool_response", "error", "data"):
+                    if name in fields:
+                        fields[name], n = r.redact_value(fields[name])
+                        fields["redactions"] = int(fields.get("redactions") or 0) + n
+                        redactions += n
+            line = tf.encode_record(obj["seq"], obj["ts"], prev or obj.get("prev", ""), fields)
+            prev = line[-67:-3].decode()
+            out.append(line)
+            source["head_hash"] = obj.get("hash")
+            continue
+        clean, n = r.redact_value(obj)
+        redactions += n
+        out.append(orjson.dumps(clean) + b"\n")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.writelines(out)
+    return {"lines": lines, "redactions": redactions, "rechained": chained, "source": source or None}
