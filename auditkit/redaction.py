@@ -148,12 +148,13 @@ _NO_DIGITS = dict.fromkeys(range(48, 58))
 class Rule:
     """One rule, compiled on first use; ``applies`` is its cheap literal prefilter."""
 
-    __slots__ = ("_any", "anchored", "check", "group", "id", "keywords", "pattern")
+    __slots__ = ("_any", "anchored", "check", "group", "id", "keywords", "pattern", "word")
 
     def __init__(self, id: str, pattern: str, keywords: tuple[str, ...], group: int, check: str) -> None:
         flags = set(check.split())
         self.id, self.pattern, self.keywords, self.group = id, pattern, keywords, group
         self.check = "luhn" if "luhn" in flags else "value" if "value" in flags else ""
+        self.word = "word" in flags
         self.anchored = "anchored" in flags and all(k == k.lower() and "&&" not in k for k in keywords)
         # (literal parts, case-sensitive?) per keyword; a rule with none always applies
         self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in keywords)
@@ -264,6 +265,8 @@ class Redactor:
                 if rule.check == "luhn" and ((start and text[start - 1] in "0123456789.-") or not luhn_ok(secret)):
                     continue
                 if rule.check == "value" and not plausible_value(secret, m.group(0)):
+                    continue
+                if rule.word and secret.replace("_", "").isalpha() and secret.islower():
                     continue
                 if self._allowed(secret) or any(s < end and start < e for s, e in taken):
                     continue

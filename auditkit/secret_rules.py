@@ -12,7 +12,9 @@ Each rule is ``(id, regex, keywords, group, check)``:
   (``password=``, ``Bearer``, a URL's user name) stays readable in the trail.
 - ``check`` holds flags, space-separated: ``luhn`` (card numbers must pass the Luhn test),
   ``value`` (not a placeholder, type name or code reference), ``anchored`` (the regex begins
-  with its keyword, so it is matched only where a keyword occurs instead of scanning the text).
+  with its keyword, so it is matched only where a keyword occurs instead of scanning the text),
+  ``word`` (a value that is only lowercase letters and underscores is a variable, not a secret:
+  ``lasttoken = token``).
 
 Order matters: specific rules come before generic ones, so a GitHub token inside ``token=...``
 is reported as ``github-pat`` rather than as a generic assignment.
@@ -162,11 +164,11 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
      rf"(?i){_ASSIGN_KEY}[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[rbuf]?[\"']([^\"'\n]{{3,}})[\"']",
      _ASSIGN_KEYWORDS, 1, "value anchored"),
     ("secret-assignment",
-     rf"(?i){_ASSIGN_KEY}[ \t]*=[ \t]*([^\s\"'`;&|<>()\[\]{{}}]{{4,}})",
-     _ASSIGN_KEYWORDS, 1, "value anchored"),
+     rf"(?i){_ASSIGN_KEY}[ \t]*=[ \t]*([^\s\"'`;,&|<>()\[\]{{}}]{{4,}})",
+     _ASSIGN_KEYWORDS, 1, "value anchored word"),
     ("secret-yaml-value",
      rf"(?im){_ASSIGN_KEY}[ \t]*:[ \t]+([^\s\"'#<>()\[\]{{}},]{{4,}})[ \t]*$",
-     _ASSIGN_KEYWORDS, 1, "value anchored"),
+     _ASSIGN_KEYWORDS, 1, "value anchored word"),
     # --- card numbers (Luhn-checked) -----------------------------------------------------------
     # starts at a digit so the engine can skip ahead; the left boundary is checked in code
     ("card-number", r"\d(?:[ -]?\d){12,18}(?![\d-]|\.\d)", (), 0, "luhn"),

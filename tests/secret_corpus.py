@@ -170,5 +170,7 @@ def negatives() -> list[tuple[str, str]]:
         ("aws example docs", "arn:aws:iam::123456789012:role/deploy and region us-east-1"),
         ("css and hashes", ".btn{color:#1a2b3c;background:#ffffff} /* 3f9a1c2e */"),
         ("empty values", "PASSWORD=\nTOKEN=\napi_key: ''"),
+        ("variables named like secrets", "lasttoken = token\nself.user, self.password = user, password\n"
+                                         "if ttype == tokenize.NEWLINE: break\nsecret_key = secret_key_default"),
         ("a changelog", "## 2.1.0\n- Rotated signing keys (see SEC-123)\n- `--token` flag now reads from a file"),
     ]
