@@ -14,6 +14,12 @@ _EXPORTS = {
     "tool_calls": "auditkit.views",
     "summary": "auditkit.views",
     "Redactor": "auditkit.redaction",
+    "replay": "auditkit.replay",
+    "sessions": "auditkit.replay",
+    "describe": "auditkit.replay",
+    "file_history": "auditkit.file_history",
+    "Timeline": "auditkit.render",
+    "explore": "auditkit.explorer",
     "scan": "auditkit.secrets",
     "redact_file": "auditkit.secrets",
     "SecretFinding": "auditkit.secrets",
@@ -34,14 +40,20 @@ __all__ = [
     "Finding",
     "Redactor",
     "SecretFinding",
+    "Timeline",
     "TrailFormatError",
     "VerifyReport",
     "__version__",
+    "describe",
+    "explore",
+    "file_history",
     "keygen",
     "load",
     "redact_file",
+    "replay",
     "scan",
     "seal",
+    "sessions",
     "summary",
     "tool_calls",
     "verify",
@@ -49,9 +61,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
+    from auditkit.explorer import explore
+    from auditkit.file_history import file_history
     from auditkit.frame import COLUMNS, load
     from auditkit.integrity import Finding, VerifyReport, verify
     from auditkit.redaction import Redactor
+    from auditkit.render import Timeline
+    from auditkit.replay import describe, replay, sessions
     from auditkit.seals import keygen, seal
     from auditkit.secrets import SecretFinding, redact_file, scan
     from auditkit.views import summary, tool_calls

@@ -177,6 +177,64 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_TRAILS = [".claude/logs"]
+
+
+def _load_quiet(paths: list[str]):
+    from auditkit.frame import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = load(paths)
+    for p in df.attrs["problems"][:5]:
+        print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
+    return df
+
+
+def _session(df, wanted: str) -> str:
+    ids = sorted({str(s) for s in df["session_id"].dropna().unique()})
+    hits = [s for s in ids if s == wanted] or [s for s in ids if s.startswith(wanted)]
+    if len(hits) != 1:
+        what = "no session starts with" if not hits else "more than one session starts with"
+        raise AuditkitError(f"{what} {wanted!r}; sessions: {', '.join(ids[:10])}")
+    return hits[0]
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from auditkit.replay import sessions
+
+    table = sessions(_load_quiet(args.trail))
+    for r in table.itertuples(index=False):
+        print(f"{r.session_id}  {r.start:%Y-%m-%d %H:%M:%S}  {r.tool_calls:>5} calls  {r.failures:>3} failed  "
+              f"{r.user}@{r.host}")  # fmt: skip
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from auditkit.render import replay_text, save_replay_html
+    from auditkit.replay import replay
+
+    df = _load_quiet(args.trail)
+    steps = replay(df, _session(df, args.session))
+    if args.html:
+        print(f"wrote {save_replay_html(steps, args.html)}")
+    else:
+        print(replay_text(steps))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from auditkit.file_history import file_history
+    from auditkit.render import history_text
+
+    h = file_history(_load_quiet(args.trail), args.path)
+    if h.empty:
+        print(f"no event in the trail touches {args.path}", file=sys.stderr)
+        return 1
+    print(history_text(h, diffs=args.diff))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditkit",
@@ -234,6 +292,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("redact", cmd_redact, "Write a redacted copy of an old trail, transcript or text file.")
     p.add_argument("src", help="file to read")
     p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
+
+    trail_help = "trail files, folders or globs (default: .claude/logs)"
+    p = add("sessions", cmd_sessions, "List the sessions in trails.")
+    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+
+    p = add("replay", cmd_replay, "Replay one session as a timeline of steps.")
+    p.add_argument("session", help="session id (a unique prefix is enough)")
+    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
+
+    p = add("history", cmd_history, "Every event that touched a file, with its versions reconstructed.")
+    p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
+    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    p.add_argument("--diff", action="store_true", help="show the diff under each new version")
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

@@ -35,7 +35,7 @@ COLUMNS: dict[str, str] = {
     "agent_id": "subagent id, inside a subagent",
     "agent_type": "subagent type, inside a subagent",
     "redactions": "secrets redacted from this record",
-    "truncated": "True if a field of this record was cut to the size cap",
+    "truncated": "fields cut to the size cap, as [{field, bytes, sha256}] (empty list when none)",
     "data": "every other payload field (dict), kept as recorded",
     "seq": "sequence number in its trail (auditkit trails)",
     "trail_id": "id of the trail the record belongs to",
@@ -94,6 +94,6 @@ def frame_from_rows(rows: list[dict]) -> pd.DataFrame:
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     for col in ("redactions", "seq", "source_line"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
-    df["truncated"] = df["truncated"].eq(True)
+    df["truncated"] = [t if isinstance(t, list) else [] for t in df["truncated"]]
     df = df.sort_values(["timestamp", "source_file", "source_line"], kind="stable", na_position="last")
     return df.reset_index(drop=True)

@@ -50,7 +50,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
             "agent_id": obj.get("agent_id"),
             "agent_type": obj.get("agent_type"),
             "redactions": obj.get("redactions"),
-            "truncated": bool(obj.get("truncated")),
+            "truncated": obj.get("truncated") or [],
             "data": data,
             "seq": obj.get("seq"),
             "trail_id": trail_id,

@@ -1,0 +1,127 @@
+"""Show the views: plain text for terminals, HTML for Jupyter and files, altair charts.
+
+Nothing here computes anything a test would need: the views are in :mod:`auditkit.replay` and
+:mod:`auditkit.file_history`; this module only draws them.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+_MARK = {"ok": "✓", "error": "✗", "interrupted": "⏸", "unfinished": "…"}
+
+
+def _ms(v: object) -> str:
+    if v is None or pd.isna(v):
+        return "-"
+    v = float(v)
+    return f"{v / 1000:.1f}s" if v >= 1000 else f"{v:.0f}ms"
+
+
+def replay_text(steps: pd.DataFrame) -> str:
+    """The timeline as text: prompts as headings, subagent steps indented under their Task."""
+    a = steps.attrs
+    lines = [f"session {a.get('session_id')}  user {a.get('user')}  host {a.get('host')}  {len(steps)} steps"]
+    t0 = steps["start"].dropna().min() if len(steps) else None
+    prompt_no = None
+    for s in steps.itertuples(index=False):
+        if s.prompt_no is not pd.NA and s.prompt_no != prompt_no and isinstance(s.prompt, str):
+            prompt_no = s.prompt_no
+            lines.append(f"\n  ▶ prompt {prompt_no}: {' '.join(s.prompt.split())[:100]}")
+        at = f"+{(s.start - t0).total_seconds():7.1f}s" if pd.notna(s.start) and t0 is not None else " " * 9
+        indent = "    " * int(s.depth)
+        lines.append(f"  {s.step:>4} {at} {_ms(s.duration_ms):>7} {_MARK.get(s.status, '?')} {indent}{s.summary}")
+    return "\n".join(lines)
+
+
+def history_text(history: pd.DataFrame, diffs: bool = False) -> str:
+    """A file's history as text; with ``diffs``, the unified diff under each new version."""
+    out = [f"{history.attrs.get('path')}: {len(history)} events"]
+    for h in history.itertuples(index=False):
+        sha = (h.sha256 or "")[:12] if isinstance(h.sha256, str) else "unknown"
+        when = h.time.strftime("%Y-%m-%d %H:%M:%S") if pd.notna(h.time) else "?"
+        out.append(f"  {when}  v{h.version}  {sha:<12}  {h.tool:<9} {h.action:<13} {str(h.session_id)[:8]}  {h.note}")
+        if isinstance(h.command, str):
+            out.append(f"  {'':20}  $ {h.command}")
+        if diffs and isinstance(h.diff, str):
+            out += ["      " + line for line in h.diff.rstrip("\n").splitlines()]
+    return "\n".join(out)
+
+
+def replay_html(steps: pd.DataFrame) -> str:
+    """The timeline as an HTML table (Jupyter's rich display and standalone pages use it)."""
+    a = steps.attrs
+    rows = []
+    for s in steps.itertuples(index=False):
+        colour = {"ok": "#1a7f37", "error": "#cf222e", "interrupted": "#9a6700"}.get(s.status, "#57606a")
+        pad = 18 * int(s.depth)
+        prompt = html.escape(" ".join(str(s.prompt).split())[:200]) if isinstance(s.prompt, str) else ""
+        rows.append(
+            f"<tr title='{prompt}'><td>{s.step}</td><td>{s.start:%H:%M:%S}</td><td>{_ms(s.duration_ms)}</td>"
+            f"<td>{_ms(s.gap_ms)}</td><td style='color:{colour}'>{html.escape(str(s.status))}</td>"
+            f"<td style='padding-left:{pad}px'>{html.escape(s.summary)}</td></tr>"
+        )
+    head = (f"<p><b>Session</b> {html.escape(str(a.get('session_id')))} · user {html.escape(str(a.get('user')))} · "
+            f"host {html.escape(str(a.get('host')))} · {len(steps)} steps</p>")  # fmt: skip
+    return (head + "<table><thead><tr><th>#</th><th>start</th><th>took</th><th>idle</th><th>status</th>"
+            "<th>step</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def replay_chart(steps: pd.DataFrame):
+    """A Gantt-like timeline: one bar per step by tool, failures marked, the summary in the tooltip."""
+    import altair as alt
+
+    data = steps[["step", "start", "end", "tool", "summary", "status", "duration_ms"]].copy()
+    data["end"] = data["end"].where(data["end"].notna(), data["start"] + pd.Timedelta(milliseconds=1))
+    data["failed"] = data["status"].isin(["error", "interrupted", "unfinished"])
+    data["tool"] = data["tool"].astype(str)
+    data["status"] = data["status"].astype(str)
+    if len(data) > 4000:  # altair refuses more than 5,000 rows by default; keep the chart light
+        alt.data_transformers.disable_max_rows()
+    base = alt.Chart(data).encode(
+        x=alt.X("start:T", title="time (UTC)", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M:%S")),
+        x2="end:T",
+        y=alt.Y("tool:N", title=None),
+        tooltip=["step:Q", "summary:N", "status:N", alt.Tooltip("duration_ms:Q", title="ms")],
+    )
+    bars = base.mark_bar(minBandSize=3, height=14).encode(color=alt.Color("tool:N", legend=None))
+    fails = base.transform_filter("datum.failed").mark_point(shape="cross", color="#cf222e", size=80, filled=True)
+    title = f"session {steps.attrs.get('session_id', '')}"
+    return (bars + fails).properties(width=800, height=alt.Step(22), title=title)
+
+
+def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) -> Path:
+    """A standalone page: the chart (rendered offline, no CDN) above the table."""
+    path = Path(path)
+    body = ""
+    if chart:
+        import vl_convert as vlc
+
+        body = vlc.vegalite_to_svg(replay_chart(steps).to_dict())
+    page = (f"<!doctype html><meta charset='utf-8'><title>auditkit replay</title>"
+            f"<style>body{{font:14px system-ui}}td,th{{padding:2px 8px;text-align:left}}</style>"
+            f"{body}{replay_html(steps)}")  # fmt: skip
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+class Timeline:
+    """A session's replay that shows itself: text in a terminal, HTML in Jupyter, ``.chart()``."""
+
+    def __init__(self, steps: pd.DataFrame) -> None:
+        self.steps = steps
+
+    def __repr__(self) -> str:
+        return replay_text(self.steps)
+
+    def _repr_html_(self) -> str:
+        return replay_html(self.steps)
+
+    def chart(self):
+        return replay_chart(self.steps)
+
+    def save(self, path: str | Path) -> Path:
+        return save_replay_html(self.steps, path)
