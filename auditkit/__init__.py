@@ -14,10 +14,14 @@ _EXPORTS = {
     "tool_calls": "auditkit.views",
     "summary": "auditkit.views",
     "Redactor": "auditkit.redaction",
-    "replay": "auditkit.replay",
-    "sessions": "auditkit.replay",
-    "describe": "auditkit.replay",
-    "file_history": "auditkit.file_history",
+    "cost": "auditkit.pricing",
+    "token_usage": "auditkit.pricing",
+    "archive_transcripts": "auditkit.transcripts",
+    "reconcile": "auditkit.transcripts",
+    "replay": "auditkit.steps",
+    "sessions": "auditkit.steps",
+    "describe": "auditkit.steps",
+    "file_history": "auditkit.versions",
     "Timeline": "auditkit.render",
     "explore": "auditkit.explorer",
     "scan": "auditkit.secrets",
@@ -44,17 +48,21 @@ __all__ = [
     "TrailFormatError",
     "VerifyReport",
     "__version__",
+    "archive_transcripts",
+    "cost",
     "describe",
     "explore",
     "file_history",
     "keygen",
     "load",
+    "reconcile",
     "redact_file",
     "replay",
     "scan",
     "seal",
     "sessions",
     "summary",
+    "token_usage",
     "tool_calls",
     "verify",
 ]
@@ -62,14 +70,16 @@ __all__ = [
 if TYPE_CHECKING:
     from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
     from auditkit.explorer import explore
-    from auditkit.file_history import file_history
     from auditkit.frame import COLUMNS, load
     from auditkit.integrity import Finding, VerifyReport, verify
+    from auditkit.pricing import cost, token_usage
     from auditkit.redaction import Redactor
     from auditkit.render import Timeline
-    from auditkit.replay import describe, replay, sessions
     from auditkit.seals import keygen, seal
     from auditkit.secrets import SecretFinding, redact_file, scan
+    from auditkit.steps import describe, replay, sessions
+    from auditkit.transcripts import archive_transcripts, reconcile
+    from auditkit.versions import file_history
     from auditkit.views import summary, tool_calls
 
 

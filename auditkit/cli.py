@@ -201,7 +201,7 @@ def _session(df, wanted: str) -> str:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from auditkit.replay import sessions
+    from auditkit.steps import sessions
 
     table = sessions(_load_quiet(args.trail))
     for r in table.itertuples(index=False):
@@ -212,7 +212,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.render import replay_text, save_replay_html
-    from auditkit.replay import replay
+    from auditkit.steps import replay
 
     df = _load_quiet(args.trail)
     steps = replay(df, _session(df, args.session))
@@ -224,8 +224,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from auditkit.file_history import file_history
     from auditkit.render import history_text
+    from auditkit.versions import file_history
 
     h = file_history(_load_quiet(args.trail), args.path)
     if h.empty:
@@ -233,6 +233,50 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 1
     print(history_text(h, diffs=args.diff))
     return 0
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from auditkit.pricing import cost
+
+    by = {"session": "session_id", "model": "model", "agent": "agent_id", "day": "day"}
+    table = cost(_load_quiet(args.trail), by=[by[b] for b in args.by])
+    if args.json:
+        print(json.dumps({"rows": json.loads(table.reset_index().to_json(orient="records")),
+                          "total_usd": table.attrs["total_usd"],
+                          "unpriced_models": table.attrs["unpriced_models"]}, indent=2))  # fmt: skip
+        return 0
+    if table.empty:
+        print("no token usage found (usage comes from Claude Code transcripts: ~/.claude/projects/)")
+        return 0
+    print(table.to_string(float_format=lambda v: f"{v:,.4f}"))
+    print(f"\ntotal: ${table.attrs['total_usd']:,.4f}" + (
+        f"  (no price for: {', '.join(table.attrs['unpriced_models'])})" if table.attrs["unpriced_models"] else ""))
+    return 0
+
+
+def cmd_archive_transcripts(args: argparse.Namespace) -> int:
+    from auditkit.transcripts import archive_transcripts, default_dest
+
+    r = archive_transcripts(args.source, args.dest)
+    print(f"archived to {args.dest or default_dest()}: {len(r.copied)} new, {len(r.updated)} grown, "
+          f"{len(r.unchanged)} unchanged, {len(r.kept_apart)} diverged (kept beside the old copy)")  # fmt: skip
+    for name in r.kept_apart:
+        print(f"  diverged: {name}")
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from auditkit.transcripts import reconcile
+
+    gaps = reconcile(_load_quiet(args.trail), _load_quiet(args.transcripts))
+    if args.json:
+        print(gaps.to_json(orient="records", date_format="iso", indent=2))
+    else:
+        for g in gaps.itertuples(index=False):
+            print(f"missing from the {g.missing_from}: {g.session_id} {g.tool_use_id} {g.tool} {g.start}")
+        print(f"{(gaps['missing_from'] == 'trail').sum()} call(s) missing from the trail, "
+              f"{(gaps['missing_from'] == 'transcripts').sum()} missing from the transcripts")  # fmt: skip
+    return 1 if len(gaps) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -306,6 +350,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
     p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
     p.add_argument("--diff", action="store_true", help="show the diff under each new version")
+
+    p = add("cost", cmd_cost, "Tokens and dollars from transcripts, each API message counted once.")
+    p.add_argument("trail", nargs="+", help="transcripts and trails (files, folders, globs)")
+    p.add_argument("--by", nargs="+", default=["session", "model"], choices=["session", "model", "agent", "day"])
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("archive-transcripts", cmd_archive_transcripts,
+            "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.")
+    p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
+    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/transcripts")
+
+    p = add("reconcile", cmd_reconcile, "Tool calls in transcripts but not in the trail, and the reverse.")
+    p.add_argument("--trail", nargs="+", required=True, help="auditkit trails")
+    p.add_argument("--transcripts", nargs="+", required=True, help="Claude Code transcripts")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

@@ -13,9 +13,9 @@ import json
 
 import pandas as pd
 
-from auditkit.file_history import file_history, known_paths
 from auditkit.render import replay_chart, replay_html
-from auditkit.replay import replay, sessions
+from auditkit.steps import replay, sessions
+from auditkit.versions import file_history, known_paths
 
 
 def _pre(text: str) -> str:

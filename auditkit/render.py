@@ -1,7 +1,7 @@
 """Show the views: plain text for terminals, HTML for Jupyter and files, altair charts.
 
-Nothing here computes anything a test would need: the views are in :mod:`auditkit.replay` and
-:mod:`auditkit.file_history`; this module only draws them.
+Nothing here computes anything a test would need: the views are in :mod:`auditkit.steps` and
+:mod:`auditkit.versions`; this module only draws them.
 """
 
 from __future__ import annotations

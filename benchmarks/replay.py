@@ -17,10 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditkit import trail_format as tf
-from auditkit.file_history import file_history
 from auditkit.frame import load
 from auditkit.render import replay_chart, replay_text
-from auditkit.replay import replay
+from auditkit.steps import replay
+from auditkit.versions import file_history
 
 TOOLS = ["Read", "Edit", "Bash", "Grep", "Write"]
 

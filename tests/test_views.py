@@ -12,11 +12,11 @@ import pytest
 import auditkit
 from auditkit.bash_effects import effects
 from auditkit.cli import main
-from auditkit.file_history import file_history
 from auditkit.render import Timeline, replay_text, save_replay_html
-from auditkit.replay import describe, replay, sessions
 from auditkit.simulate import SCENARIOS, VIRTUAL_ROOT
 from auditkit.simulate import run as simulate
+from auditkit.steps import describe, replay, sessions
+from auditkit.versions import file_history
 from tests.conftest import SAMPLES, payload, run_hook
 
 

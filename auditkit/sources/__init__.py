@@ -5,13 +5,14 @@ One module per format, each with ``matches(obj) -> bool`` and ``rows(obj, ctx) -
 - :mod:`.auditkit_trail` — auditkit's own trail (format v1, hash-chained)
 - :mod:`.seed_flat` — the older flat format of the seed article (``toolName``, ``executionTimeMs``)
 - :mod:`.hook_payload` — raw Claude Code hook payloads dumped by simple hooks (``jq -c . >> log``)
+- :mod:`.transcript` — Claude Code session transcripts (``~/.claude/projects/*/*.jsonl``)
 
 :func:`auditkit.sources.files.read_file` detects the format of each line.
 """
 
-from auditkit.sources import auditkit_trail, hook_payload, seed_flat
+from auditkit.sources import auditkit_trail, hook_payload, seed_flat, transcript
 
 #: Tried in this order; the first whose ``matches`` says yes reads the line.
-FORMATS = (auditkit_trail, seed_flat, hook_payload)
+FORMATS = (auditkit_trail, seed_flat, hook_payload, transcript)
 
 __all__ = ["FORMATS"]

@@ -6,7 +6,7 @@ import glob
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import orjson
@@ -59,13 +59,17 @@ def open_lines(path: Path) -> Iterator[bytes]:
         yield from fh
 
 
-def read_file(path: Path, problems: list[dict], strict: bool = False) -> list[dict]:
-    """Every event row of one file; unreadable lines go to ``problems`` (or raise when ``strict``)."""
-    rows: list[dict] = []
+def read_file(path: Path, problems: list[dict], strict: bool = False,
+              on_bytes: Callable[[int], None] | None = None) -> Iterator[dict]:  # fmt: skip
+    """Every event row of one file, streamed; unreadable lines go to ``problems`` (or raise when ``strict``)."""
     ctx: dict = {}
     name = str(path)
-    line_no = 0
+    done = 0
     for line_no, raw in enumerate(open_lines(path), 1):
+        done += len(raw)
+        if on_bytes is not None and not line_no % 20000:
+            on_bytes(done)
+            done = 0
         line = raw.strip()
         if not line:
             continue
@@ -77,7 +81,7 @@ def read_file(path: Path, problems: list[dict], strict: bool = False) -> list[di
                 continue
             fmt = next((f for f in FORMATS if f.matches(obj)), None)
             if fmt is None:
-                raise ValueError("not a record of any known format (auditkit trail, seed, hook payload)")
+                raise ValueError("not a record of any known format (auditkit trail, seed, hook payload, transcript)")
             new = fmt.rows(obj, ctx)
         except (ValueError, TypeError) as exc:
             reason = str(exc) or type(exc).__name__
@@ -93,5 +97,6 @@ def read_file(path: Path, problems: list[dict], strict: bool = False) -> list[di
             row["source_line"] = line_no
             if not row.get("event_id"):
                 row["event_id"] = hashlib.sha256(line).hexdigest()[:32]
-        rows.extend(new)
-    return rows
+            yield row
+    if on_bytes is not None:
+        on_bytes(done)

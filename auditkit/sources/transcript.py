@@ -1,0 +1,96 @@
+"""Claude Code session transcripts (``~/.claude/projects/<project>/<session>.jsonl``).
+
+Each line is one record of the conversation. This reader turns them into the same events the hook
+records, so one frame holds both:
+
+- an assistant line's ``tool_use`` blocks -> ``PreToolUse`` rows (tool, input, id, time);
+- a user line's ``tool_result`` blocks -> ``PostToolUse`` / ``PostToolUseFailure`` rows (the
+  structured ``toolUseResult`` as the response, ``is_error`` and interruptions as the status);
+- a user line with plain text -> ``UserPromptSubmit`` (not interruption notices or command output);
+- each assistant line -> one ``assistant_message`` row with the model and token usage. Claude Code
+  writes one line per content block and repeats the message's usage on each, and a resumed session
+  copies earlier messages again: these rows share an ``event_id`` built from the message id and
+  request id, so ``load()`` keeps one of them (the last, with the final figures).
+
+Calls inside a subagent carry its ``agent_id`` (the ``agentId`` of newer versions' separate
+``agent-*.jsonl`` files, or ``sidechain`` for older versions' inline sidechains).
+"""
+
+from __future__ import annotations
+
+from auditkit import trail_format as tf
+from auditkit.sources.targets import targets
+
+NAME = "transcript"
+TYPES = frozenset({"user", "assistant", "system", "summary", "file-history-snapshot", "queue-operation",
+                   "turn_end", "attachment"})  # fmt: skip
+_INTERRUPTED = ("[Request interrupted by user", "The user doesn't want to proceed with this tool use")
+_NOT_PROMPTS = ("[Request interrupted by user", "<command-name>", "<local-command-stdout>", "<command-message>",
+                "Caveat: ", "<system-reminder>")  # fmt: skip
+
+
+def matches(obj: dict) -> bool:
+    return obj.get("type") in TYPES and ("sessionId" in obj or "uuid" in obj or "leafUuid" in obj
+                                         or obj.get("type") in ("summary", "file-history-snapshot"))
+
+
+def _text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+    return ""
+
+
+def _common(obj: dict) -> dict:
+    agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
+    return {"timestamp": obj.get("timestamp"), "session_id": obj.get("sessionId"), "cwd": obj.get("cwd"),
+            "agent": tf.AGENT, "agent_id": agent, "transcript_path": None,
+            "user": None, "host": None}  # fmt: skip
+
+
+def rows(obj: dict, ctx: dict) -> list[dict]:
+    kind = obj.get("type")
+    msg = obj.get("message") if isinstance(obj.get("message"), dict) else {}
+    content = msg.get("content")
+    out: list[dict] = []
+    if kind == "assistant":
+        base = _common(obj)
+        usage = msg.get("usage") if isinstance(msg.get("usage"), dict) else {}
+        mid, rid = msg.get("id"), obj.get("requestId")
+        out.append({**base, "event": "assistant_message", "status": tf.STATUS_INFO, "model": msg.get("model"),
+                    "message_id": mid, "request_id": rid,
+                    "input_tokens": usage.get("input_tokens"), "output_tokens": usage.get("output_tokens"),
+                    "cache_creation_tokens": usage.get("cache_creation_input_tokens"),
+                    "cache_read_tokens": usage.get("cache_read_input_tokens"),
+                    "data": {"version": obj.get("version"), "uuid": obj.get("uuid")},
+                    "event_id": f"msg:{mid}:{rid}" if mid else f"uuid:{obj.get('uuid')}"})  # fmt: skip
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                tool, inp = block.get("name"), block.get("input")
+                file_path, command, url, pattern = targets(tool, inp)
+                out.append({**base, "event": "PreToolUse", "status": tf.STATUS_STARTED, "tool": tool,
+                            "tool_use_id": block.get("id"), "input": inp, "file_path": file_path,
+                            "command": command, "url": url, "pattern": pattern, "model": msg.get("model"),
+                            "event_id": f"tool:{block.get('id')}:pre"})  # fmt: skip
+    elif kind == "user":
+        base = _common(obj)
+        blocks = content if isinstance(content, list) else []
+        results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+        for block in results:
+            text = _text(block.get("content"))
+            failed = bool(block.get("is_error"))
+            interrupted = failed and text.startswith(_INTERRUPTED)
+            structured = obj.get("toolUseResult") if len(results) == 1 else None
+            response = structured if structured is not None and not failed else block.get("content")
+            out.append({**base, "event": "PostToolUseFailure" if failed else "PostToolUse",
+                        "status": tf.STATUS_INTERRUPTED if interrupted else tf.STATUS_ERROR if failed else tf.STATUS_OK,
+                        "tool_use_id": block.get("tool_use_id"), "response": response,
+                        "error": text if failed else None,
+                        "event_id": f"tool:{block.get('tool_use_id')}:post"})  # fmt: skip
+        if not results and not obj.get("isMeta"):
+            text = _text(content).strip()
+            if text and not text.startswith(_NOT_PROMPTS):
+                out.append({**base, "event": "UserPromptSubmit", "status": tf.STATUS_INFO, "prompt": text,
+                            "event_id": f"uuid:{obj.get('uuid')}"})  # fmt: skip
+    return out

@@ -1,0 +1,28 @@
+"""The public API: every exported name is the documented function or class, whatever was imported before."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import types
+
+import auditkit
+
+
+def test_every_exported_name_is_an_object_not_a_module() -> None:
+    for name in auditkit.__all__:
+        value = getattr(auditkit, name)
+        assert not isinstance(value, types.ModuleType), f"auditkit.{name} is a module"
+    for module in ("frame", "views", "steps", "versions", "pricing", "integrity", "seals", "secrets", "render",
+                   "explorer", "transcripts", "redaction"):
+        importlib.import_module(f"auditkit.{module}")  # importing submodules must not shadow an export
+    for name in auditkit.__all__:
+        assert not isinstance(getattr(auditkit, name), types.ModuleType), f"auditkit.{name} became a module"
+
+
+def test_importing_auditkit_does_not_import_pandas() -> None:
+    """The hook imports auditkit's standard-library modules; the package itself must stay light."""
+    code = "import sys, auditkit, auditkit.capture; print('pandas' in sys.modules, 'typing' in sys.modules)"
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
