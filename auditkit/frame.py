@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from auditkit.sources import auditkit_trail, columnar
 from auditkit.sources.files import PathLike, expand, read_file
 
 #: The normalised columns, in order, with what each holds.
@@ -36,7 +37,7 @@ COLUMNS: dict[str, str] = {
     "agent_id": "subagent id, inside a subagent",
     "agent_type": "subagent type, inside a subagent",
     "redactions": "secrets redacted from this record",
-    "truncated": "fields cut to the size cap, as [{field, bytes, sha256}] (empty list when none)",
+    "truncated": "fields cut to the size cap, as [{field, bytes, sha256}] (None when none)",
     "data": "every other payload field (dict), kept as recorded",
     "model": "model that answered (transcripts)",
     "message_id": "API message id (transcripts' assistant_message rows)",
@@ -82,21 +83,43 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     """
     files = expand(paths)
     problems: list[dict] = []
-    columns: dict[str, list] = {c: [] for c in COLUMNS}
-    appenders = [(c, columns[c].append) for c in COLUMNS]
     total = sum(f.stat().st_size for f in files)
     show = progress if progress is not None else (total > 64 << 20 and sys.stderr.isatty())
     bar = _Progress(total) if show else None
+    parts: list[pd.DataFrame] = []
+    rows: list[dict] = []  # other formats, row by row
+    fast: list[dict] = []  # auditkit trail records, turned into columns in bulk
     for f in files:
-        for row in read_file(f, problems, strict=strict, on_bytes=bar.add if bar else None):
-            get = row.get
-            for c, append in appenders:
-                append(get(c))
+        if f.stat().st_size >= columnar.MIN_BYTES:
+            batches = columnar.read(f)
+            if batches is not None:
+                parts.extend(_typed(b) for b in batches)
+                if bar:
+                    bar.add(f.stat().st_size)
+                continue
+        for row in read_file(f, problems, strict=strict, on_bytes=bar.add if bar else None, fast=fast):
+            rows.append(row)
+            if len(rows) >= _CHUNK:
+                parts.append(frame_from_rows(rows, sort=False))
+                rows = []
+            if len(fast) >= _CHUNK:
+                parts.append(frame_from_rows(auditkit_trail.columns(fast), sort=False))
+                fast.clear()
+        if len(fast) >= _CHUNK:
+            parts.append(frame_from_rows(auditkit_trail.columns(fast), sort=False))
+            fast.clear()
+    if fast:
+        parts.append(frame_from_rows(auditkit_trail.columns(fast), sort=False))
+    if rows or not parts:
+        parts.append(frame_from_rows(rows, sort=False))
+    fast.clear()
     if bar:
         bar.close()
-    df = frame_from_rows(columns)
+    df = _sorted(_concat(parts))
     before = len(df)
-    df = df[~df["event_id"].duplicated(keep="last")].reset_index(drop=True)
+    dup = df["event_id"].duplicated(keep="last")
+    if dup.any():  # copying a large frame costs its size again: only when there is something to drop
+        df = df[~dup].reset_index(drop=True)
     df.attrs["files"] = [str(f) for f in files]
     df.attrs["problems"] = problems
     df.attrs["duplicates"] = before - len(df)
@@ -128,19 +151,53 @@ class _Progress:
         sys.stderr.write("\n")
 
 
-def frame_from_rows(columns: dict[str, list] | list[dict]) -> pd.DataFrame:
-    """Columns (or rows) with the normalised keys -> the typed, ordered frame."""
+_CHUNK = 200_000
+
+
+def frame_from_rows(columns: dict[str, list] | list[dict], sort: bool = True) -> pd.DataFrame:
+    """Columns (or rows) with the normalised keys -> the typed frame (ordered unless ``sort=False``)."""
     if isinstance(columns, list):
         columns = {c: [r.get(c) for r in columns] for c in COLUMNS}
-    df = pd.DataFrame({c: pd.Series(columns[c], dtype="object") for c in COLUMNS})
+    n = len(next(iter(columns.values()))) if columns else 0
+    df = pd.DataFrame({c: pd.Series(columns[c] if c in columns else [None] * n, dtype="object") for c in COLUMNS})
+    df = _typed(df)
+    return _sorted(df) if sort else df
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Give the normalised columns their documented types."""
+    df = df.reindex(columns=list(COLUMNS))
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
         df[col] = df[col].astype("category")
     for col in _STRINGS:
-        df[col] = df[col].astype("string")
+        if df[col].dtype != "str":
+            df[col] = df[col].astype("str")
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     for col in _COUNTS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
-    df["truncated"] = [t if isinstance(t, list) else [] for t in df["truncated"]]
+    df["truncated"] = df["truncated"].astype("object").where(df["truncated"].map(lambda t: isinstance(t, list)), None)
+    for col in ("input", "response", "data", "error"):
+        if col == "error":
+            continue
+        df[col] = df[col].astype("object")
+    return df
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(parts) == 1:
+        return parts[0]
+    out = pd.concat(parts, ignore_index=True)
+    for col in _CATEGORIES:  # parts with different categories concatenate as object: make them one again
+        if not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("category")
+    return out
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    ts = df["timestamp"]
+    if ts.notna().all() and ts.is_monotonic_increasing and df["source_file"].nunique() <= 1 \
+            and df["source_line"].is_monotonic_increasing:  # fmt: skip
+        return df.reset_index(drop=True)  # one trail, already in order: nothing to sort
     df = df.sort_values(["timestamp", "source_file", "source_line"], kind="stable", na_position="last")
     return df.reset_index(drop=True)

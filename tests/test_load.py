@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import auditkit
@@ -107,3 +108,40 @@ def test_strict_load_raises_naming_file_and_line(tmp_path: Path) -> None:
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         auditkit.load(tmp_path / "nope")
+
+
+def comparable(df) -> list:
+    return [[None if (v is None or (not isinstance(v, (dict, list)) and pd.isna(v))) else v for v in df[c]]
+            for c in df.columns]
+
+
+def test_the_columnar_fast_path_gives_the_same_frame_as_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large clean trails go through DuckDB; forcing that path on every sample must change nothing."""
+    from auditkit.sources import columnar
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(SAMPLES)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    calls = []
+    real = columnar.read
+    monkeypatch.setattr(columnar, "read", lambda p, **kw: calls.append(p) or real(p, **kw))
+    fast = auditkit.load(SAMPLES)
+    assert len(calls) == 5
+    assert list(fast.columns) == list(slow.columns)
+    assert comparable(fast) == comparable(slow)
+    for col in ("tool", "event", "status"):
+        assert isinstance(fast[col].dtype, pd.CategoricalDtype)
+
+
+def test_a_damaged_large_trail_falls_back_and_reports_its_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditkit.sources import columnar
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    trail = tmp_path / "t.jsonl"
+    lines = (SAMPLES / "failures" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
+    trail.write_bytes(b"".join([*lines[:5], b"not json\n", *lines[5:], lines[3][:30]]))
+    assert columnar.read(trail) is None
+    with pytest.warns(UserWarning, match="2 unreadable"):
+        df = auditkit.load(trail)
+    assert [p["line"] for p in df.attrs["problems"]] == [6, len(lines) + 2]
+    assert len(df) == len(lines)

@@ -1,0 +1,98 @@
+"""load() on a 1M-event trail: time and peak RSS, beside pyarrow's raw JSON parse of the same file.
+
+Each measurement runs in a fresh subprocess (so peak RSS is its own), three times; medians printed.
+pyarrow.json.read_json parses the lines into Arrow columns with several threads and no checks;
+load() also detects each line's format, normalises it and builds typed pandas columns.
+
+    .venv/bin/python benchmarks/load.py [--events 1000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from auditkit import trail_format as tf  # noqa: E402
+
+MEASURE = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+t0 = time.perf_counter()
+{body}
+took = time.perf_counter() - t0
+print(json.dumps({{"s": took, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "n": n}}))
+"""
+BODIES = {
+    "pyarrow.json.read_json (baseline)": "import pyarrow.json as pj\nn = pj.read_json({path!r}).num_rows",
+    "auditkit.load()": "import warnings, auditkit\nn = len(auditkit.load({path!r}))",
+    "python: orjson.loads per line": "import orjson\nn = sum(1 for line in open({path!r}, 'rb') if orjson.loads(line))",
+}
+
+
+def make_trail(path: Path, events: int) -> None:
+    """Hook-shaped records: Pre/Post pairs of Bash, Read and Edit calls over 50 sessions."""
+    created = "2026-03-17T14:00:00.000000Z"
+    prev = tf.genesis_hash("bench", created)
+    with open(path, "wb") as fh:
+        line = tf.encode_record(0, created, prev, {"event": tf.TRAIL_START, "status": "info", "data": {
+            "trail_id": "bench", "created": created, "previous_segment": None}})
+        fh.write(line)
+        prev, buf = line[-67:-3].decode(), []
+        for seq in range(1, events):
+            i = seq // 2
+            post = seq % 2 == 0
+            tool = ("Bash", "Read", "Edit")[i % 3]
+            inp = {"command": f"pytest tests/test_{i % 40}.py -q"} if tool == "Bash" else {
+                "file_path": f"/home/dev/app/src/m{i % 200}.py"}
+            fields = {"event": "PostToolUse" if post else "PreToolUse", "status": "ok" if post else "started",
+                      "session_id": f"session-{i % 50:03d}", "tool_name": tool, "tool_use_id": f"toolu_{i:09d}",
+                      "tool_input": inp, "cwd": "/home/dev/app", "user": "dev", "host": "laptop",
+                      "agent": "claude-code", "redactions": 0}
+            if post:
+                fields.update(tool_response={"stdout": "12 passed"} if tool == "Bash" else {"type": "text"},
+                              duration_ms=412.5)
+            secs = seq // 10
+            ts = f"2026-03-{17 + secs // 86400:02d}T{secs // 3600 % 24:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.{seq % 1000:03d}000Z"
+            line = tf.encode_record(seq, ts, prev, fields)
+            prev = line[-67:-3].decode()
+            buf.append(line)
+            if len(buf) >= 20000:
+                fh.write(b"".join(buf))
+                buf.clear()
+        fh.write(b"".join(buf))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    path = Path(tempfile.mkdtemp(prefix="auditkit-load-")) / "trail.jsonl"
+    make_trail(path, args.events)
+    print(f"trail: {args.events:,} events, {path.stat().st_size / 1e6:.0f} MB")
+    results = {}
+    for name, body in BODIES.items():
+        code = MEASURE.format(root=str(ROOT), body=body.format(path=str(path)))
+        runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                           .stdout.strip().splitlines()[-1]) for _ in range(args.runs)]
+        results[name] = (statistics.median(r["s"] for r in runs), statistics.median(r["rss_mb"] for r in runs),
+                         runs[0]["n"])
+    base_s, _, _ = results["pyarrow.json.read_json (baseline)"]
+    print(f"{'reader':<36} {'time':>8} {'peak RSS':>10} {'rows':>10} {'vs pyarrow':>11}")
+    for name, (s, rss, n) in results.items():
+        print(f"{name:<36} {s:7.2f}s {rss:8.0f}MB {n:>10,} {s / base_s:10.2f}x")
+    s, rss, _ = results["auditkit.load()"]
+    print(f"goals: <= 2x pyarrow's time -> {s / base_s:.2f}x; <= 1.5 GB peak RSS -> {rss / 1024:.2f} GB")
+    path.unlink()
+
+
+if __name__ == "__main__":
+    main()
