@@ -27,6 +27,7 @@ demo: $(VENV)/.installed-base
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -279,6 +279,23 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if len(gaps) else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from auditkit.evidence import run_report
+
+    params = {}
+    for key, value in args.param or []:
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    manifest = run_report(args.name, args.trail, args.out, params)
+    v = manifest["verify"] or {}
+    print(f"{args.name} report in {args.out} ({manifest['seconds']} s): {args.name}.ipynb, {args.name}.html, "
+          f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
+          f"{len(manifest['inputs'])} input file(s) hashed")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditkit",
@@ -365,6 +382,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trail", nargs="+", required=True, help="auditkit trails")
     p.add_argument("--transcripts", nargs="+", required=True, help="Claude Code transcripts")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
+    p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
+    p.add_argument("--trail", nargs="+", required=True, help="trail files or folders")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                   help="a notebook parameter (JSON values are parsed: -p keep_days 183)")  # fmt: skip
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

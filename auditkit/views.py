@@ -27,7 +27,7 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
     """
     ev = df[df["event"].isin(_CALL_EVENTS)]
     if ev.empty:
-        return pd.DataFrame(columns=CALL_COLUMNS)
+        return _empty_calls()
     # a call is keyed by session and tool_use_id; events without an id (seed format) stand alone
     key = ev["session_id"].fillna("").astype(str) + "\x00" + ev["tool_use_id"].fillna("").astype(str)
     key = key.where(ev["tool_use_id"].notna(), "\x01" + ev["event_id"].astype(str))
@@ -75,6 +75,16 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
     order = out["start"].where(out["start"].notna(), out["end"])
     out = out.assign(_order=order).sort_values("_order", kind="stable", na_position="last")
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _empty_calls() -> pd.DataFrame:
+    """No calls, with the same column types as when there are some."""
+    out = pd.DataFrame({c: pd.Series(dtype="object") for c in CALL_COLUMNS})
+    out["start"] = out["end"] = pd.Series(dtype="datetime64[us, UTC]")
+    out["duration_ms"] = pd.Series(dtype="float64")
+    out["tool"] = out["tool"].astype("category")
+    out["status"] = out["status"].astype("category")
+    return out
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:

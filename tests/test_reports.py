@@ -1,0 +1,139 @@
+"""Investigation notebooks run headless through papermill and leave a verifiable evidence pack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditkit.cli import main
+from auditkit.evidence import REPORTS, ReportError, notebooks_dir, run_report
+from tests.conftest import SAMPLES
+
+FIX = Path(__file__).resolve().parent / "fixtures" / "transcripts"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict]]:
+    """Every report, once, on the bundled samples (the incident one asked about a deleted file)."""
+    out = {}
+    for name in REPORTS:
+        folder = tmp_path_factory.mktemp(name)
+        params = {"deleted_path": "data/exports/customers-2026-03.csv"} if name == "incident" else {}
+        out[name] = (folder, run_report(name, [str(SAMPLES)], folder, params))
+    return out
+
+
+def test_the_incident_report_answers_did_the_agent_delete_it(packs: dict) -> None:
+    r = packs["incident"][1]["results"]
+    assert r["events"] == 123 and len(r["sessions"]) == 6 and r["problems"] == []
+    assert {(x["risk"], x["command"]) for x in r["risky"]} >= {("recursive delete", "rm -rf build/ data/"),
+                                                              ("force push", "git push --force origin main")}
+    assert r["deleted"]["answer"] == "yes"
+    assert r["deleted"]["path"] == "/home/dev/acme-api/data/exports/customers-2026-03.csv"
+    assert [e["command"] for e in r["deleted"]["evidence"]] == ["rm -rf build/ data/"]
+    assert {d["path"] for d in r["deletions"]} == {"/home/dev/acme-api/build", "/home/dev/acme-api/data"}
+    assert r["failures"] == 8 and r["outside_project"] == 0
+
+
+def test_the_cost_report_finds_where_time_went_and_the_retry_loop(packs: dict) -> None:
+    r = packs["cost"][1]["results"]
+    by_tool = {row["tool"]: row for row in r["time_by_tool"]}
+    assert by_tool["Bash"]["calls"] == 17 and by_tool["Bash"]["total_ms"] == 21170
+    assert {(x["command"], x["runs"], x["failures"]) for x in r["retry_loops"]} >= {("make test", 4, 3)}
+    assert r["slowest"][0]["command"] == "sleep 600" and r["usd"] is None
+
+
+def test_the_compliance_report_checks_controls_with_evidence(packs: dict) -> None:
+    r = packs["compliance"][1]["results"]
+    assert r["intact"] is True and r["unredacted_secrets"] == 0
+    checks = {c["control"]: c["status"] for c in r["checklist"]}
+    assert checks["NIST AU-2 / PCI DSS 10.2"] == "pass" and checks["NIST AU-8"] == "pass"
+    assert checks["NIST AU-3 / PCI DSS 10.3"] == "pass"
+    assert {c["question"]: c["share"] for c in r["completeness"]}["who"] == 1.0
+
+
+def test_the_replay_report_picks_the_busiest_session_and_diffs_its_files(packs: dict) -> None:
+    r = packs["replay"][1]["results"]
+    assert r["session"] == "f0f0f0f0-1111-4222-8333-444455556666" and r["steps"] == 10
+    assert [s["step"] for s in r["failed_steps"]] == [1, 2, 3, 4, 5, 8, 9, 10]
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_the_pack_holds_rendered_charts_and_a_manifest_that_matches_the_files(packs: dict, name: str) -> None:
+    folder, manifest = packs[name]
+    on_disk = json.loads((folder / "manifest.json").read_text())
+    assert on_disk == json.loads(json.dumps(manifest, default=str))
+    for out in manifest["outputs"]:
+        assert sha(folder / out["path"]) == out["sha256"]
+    assert {Path(i["path"]).name for i in manifest["inputs"]} == {"audit-trail.jsonl"}
+    for i in manifest["inputs"]:
+        assert sha(Path(i["path"])) == i["sha256"]
+    assert manifest["verify"]["intact"] and manifest["kit_version"] and manifest["parameters"]["interactive"] is False
+    html = (folder / f"{name}.html").read_text()
+    if name != "compliance":  # the others draw charts: inline SVG, readable offline
+        assert "jp-RenderedSVG" in html and "data:image/svg+xml;base64," in html
+    assert "cdn.jsdelivr" not in html or "vega" not in html.split("cdn.jsdelivr")[1][:100]
+
+
+def test_a_window_with_no_events_still_reports(tmp_path: Path) -> None:
+    for name in ("incident", "cost", "replay"):
+        r = run_report(name, [str(SAMPLES)], tmp_path / name, {"start": "2030-01-01", "end": "2030-02-01"})["results"]
+        assert r["events"] == 0
+    assert r["steps"] == 0 and r["session"] is None
+
+
+def test_a_broken_chain_fails_the_integrity_control(tmp_path: Path) -> None:
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    trail.parent.mkdir()
+    lines = (SAMPLES / "incident" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
+    del lines[7]
+    trail.write_bytes(b"".join(lines))
+    m = run_report("compliance", [str(trail.parent)], tmp_path / "pack", {"keep_days": 30})
+    assert m["verify"]["intact"] is False and m["results"]["verify"]["first_break"]["kind"] == "deleted"
+    checks = {c["control"]: c for c in m["results"]["checklist"]}
+    integrity = checks["NIST AU-9 / PCI DSS 10.5 / ISO 27001 A.8.15"]
+    assert integrity["status"] == "fail" and "deleted" in integrity["evidence"]
+
+
+def test_the_cost_report_prices_transcripts(tmp_path: Path) -> None:
+    r = run_report("cost", [str(FIX)], tmp_path / "pack")["results"]
+    assert r["usd"] == pytest.approx(0.038045)
+
+
+def test_a_failing_notebook_names_the_cell_and_the_cli_exits_non_zero(tmp_path: Path, capsys) -> None:
+    with pytest.raises(ReportError, match=r"incident: cell \d+ \(In \[\d+\]\) failed: DateParseError: .*last tuesday"):
+        run_report("incident", [str(SAMPLES)], tmp_path / "a", {"start": "last tuesday-ish"})
+    assert (tmp_path / "a" / "incident.ipynb").exists()  # the executed notebook shows the failing cell
+    assert main(["report", "cost", "--trail", str(SAMPLES), "--out", str(tmp_path / "b"), "-p", "start", "never"]) == 2
+    assert "cost: cell 4 (In [3]) failed" in capsys.readouterr().err
+    assert main(["report", "cost", "--trail", str(tmp_path / "nowhere"), "--out", str(tmp_path / "c")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_notebooks_are_committed_without_outputs_and_open_with_a_parameters_cell() -> None:
+    for name in REPORTS:
+        nb = json.loads((notebooks_dir() / f"{name}.ipynb").read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert "parameters" in code[0]["metadata"].get("tags", []), name
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), name
+
+
+def test_a_copy_of_the_notebooks_folder_runs_with_plain_papermill(tmp_path: Path) -> None:
+    """The notebooks run with plain papermill too (no auditkit runner), parameters on the command line."""
+    import papermill
+
+    shutil.copytree(notebooks_dir(), tmp_path / "notebooks")
+    papermill.execute_notebook(str(tmp_path / "notebooks" / "replay.ipynb"), str(tmp_path / "out.ipynb"),
+                               parameters={"trails": [str(SAMPLES / "incident")], "interactive": False},
+                               kernel_name="python3", progress_bar=False)
+    from auditkit.notebook import read_results
+
+    assert read_results(tmp_path / "out.ipynb")["session"] == "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
