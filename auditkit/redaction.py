@@ -247,6 +247,28 @@ class Redactor:
             return True
         return any(p.search(secret) for p in self._allow)
 
+    def could_hold_secret(self, text: str) -> bool:
+        """A cheap, exact-or-broader test for bulk scanning: False means no rule and no sensitive key can match.
+
+        One case-folded alternation of every rule keyword and sensitive key name, plus the digit count
+        card numbers need. (The hook does not use it: it would cost the hook an import of ``re``.)
+        """
+        rx = getattr(self, "_prefilter", None)
+        if rx is None:
+            import re
+
+            words = {k.split("&&")[0].lower() for r in self.rules for k in r.keywords}
+            # sensitive keys count only as JSON keys: "password", or a name ending in _password
+            keys = {f'"{k}"' for k in secret_rules.SENSITIVE_KEYS} | {f'{s}"' for s in secret_rules.SENSITIVE_SUFFIXES}
+            words |= keys | {k.replace("_", "-") for k in keys}
+            always = any(not r.keywords and r.check != "luhn" for r in self.rules)
+            rx = self._prefilter = None if always else re.compile(_trie_pattern(words))
+            self._digits = re.compile(r"(?<![0-9A-Za-z.-])\d(?:[ -]?\d){12}")  # what the card rule needs
+        if rx is None:
+            return True
+        low = text.lower()
+        return bool(rx.search(low)) or bool(self._digits.search(text))
+
     def findings(self, text: str) -> list[tuple[str, int, int, str]]:
         """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps."""
         low = text.lower()
@@ -262,8 +284,9 @@ class Redactor:
                 secret = m.group(rule.group)
                 if "[REDACTED:" in secret:  # already redacted: a marker is not a secret
                     continue
-                if rule.check == "luhn" and ((start and text[start - 1] in "0123456789.-") or not luhn_ok(secret)):
-                    continue
+                if rule.check == "luhn" and (
+                        (start and (text[start - 1].isalnum() or text[start - 1] in ".-")) or not luhn_ok(secret)):
+                    continue  # inside a longer word or number (a hex digest, a version), or not a card
                 if rule.check == "value" and not plausible_value(secret, m.group(0)):
                     continue
                 if rule.word and secret.replace("_", "").isalpha() and secret.islower():
@@ -319,6 +342,28 @@ class Redactor:
         if _under and isinstance(value, (int, float)) and not isinstance(value, bool):
             return self.marker("sensitive-key", str(value)), 1
         return value, 0
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """One regex matching any of ``words``, built as a trie so shared prefixes are tried once:
+    a flat alternation of hundreds of literals makes ``re`` try each of them at every position."""
+    import re
+
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        if "" in node and len(node) == 1:
+            return ""
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
 def builtin_rules() -> list[Rule]:

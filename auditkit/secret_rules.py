@@ -171,5 +171,5 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
      _ASSIGN_KEYWORDS, 1, "value anchored word"),
     # --- card numbers (Luhn-checked) -----------------------------------------------------------
     # starts at a digit so the engine can skip ahead; the left boundary is checked in code
-    ("card-number", r"\d(?:[ -]?\d){12,18}(?![\d-]|\.\d)", (), 0, "luhn"),
+    ("card-number", r"\d(?:[ -]?\d){12,18}(?![\dA-Za-z_-]|\.\d)", (), 0, "luhn"),
 )

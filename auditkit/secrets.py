@@ -87,7 +87,7 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
         name = str(f)
         for n, raw in enumerate(open_lines(f), 1):
             stripped = raw.strip()
-            if not stripped:
+            if not stripped or not r.could_hold_secret(raw.decode("utf-8", "replace")):
                 continue
             obj = None
             if stripped[:1] in (b"{", b"["):

@@ -172,5 +172,6 @@ def negatives() -> list[tuple[str, str]]:
         ("empty values", "PASSWORD=\nTOKEN=\napi_key: ''"),
         ("variables named like secrets", "lasttoken = token\nself.user, self.password = user, password\n"
                                          "if ttype == tokenize.NEWLINE: break\nsecret_key = secret_key_default"),
+        ("digits inside hex digests", "sha256 9f86d0818884c7a4111111111111111144 and a1b2c34539578763621486ff"),
         ("a changelog", "## 2.1.0\n- Rotated signing keys (see SEC-123)\n- `--token` flag now reads from a file"),
     ]

@@ -224,3 +224,21 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
     assert start["derived_from"]["trail_id"] == read_records(trail)[0]["data"]["trail_id"]
     with pytest.raises(ValueError, match="another file"):
         redact_file(trail, trail, R)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.text(alphabet="abc_-\"", min_size=1, max_size=6), min_size=1, max_size=12),
+       st.text(alphabet="abc_-\" x", max_size=40))
+def test_the_bulk_prefilter_matches_exactly_when_a_word_occurs(words: set[str], text: str) -> None:
+    """The trie-shaped regex scan() uses to skip lines says yes exactly when one of its words is in the text."""
+    from auditkit.redaction import _trie_pattern
+
+    assert bool(re.search(_trie_pattern(words), text)) == any(w in text for w in words)
+
+
+def test_scan_skips_nothing_the_full_walk_would_flag(tmp_path: Path) -> None:
+    """Every positive of the corpus, written as lines of a log, is still found through the prefilter."""
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps({"text": text}) + "\n" for _, text, _ in POSITIVES))
+    found = {f.line for f in scan(log, R)}
+    assert found == set(range(1, len(POSITIVES) + 1))
