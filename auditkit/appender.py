@@ -3,6 +3,10 @@
 Standard library only (the hook's path). Under the lock the appender reads the tail in O(1),
 takes the timestamp (so time and sequence agree), builds the record, chains it and writes it.
 A new trail starts with a ``trail_start`` record whose ``prev`` is the genesis hash.
+
+Rotation (``auditkit archive``) swaps a new segment in at the trail's path while holding the old
+file's lock; a writer that was waiting for that lock sees, once it has it, that its file is no
+longer the one at the path, and re-opens. So no record lands in a segment after it was archived.
 """
 
 import fcntl
@@ -74,18 +78,38 @@ class Appended:
 
 def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     """Append one record built by ``build`` to the trail at ``path``; return where it landed."""
-    own = fd is None
-    if own:
-        fd = open_trail(path)
-    try:
+    if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             return _append_locked(fd, build)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        if own:
+    for _ in range(_REOPEN_TRIES):
+        fd = open_trail(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if _still_at(fd, path):
+                try:
+                    return _append_locked(fd, build)
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
             os.close(fd)
+    raise OSError(f"{path}: the trail kept being replaced while waiting for its lock")
+
+
+#: How often a writer re-opens a trail that ``auditkit archive`` rotated while it waited.
+_REOPEN_TRIES = 50
+
+
+def _still_at(fd: int, path: str) -> bool:
+    """Whether the locked file is still the one at ``path`` (rotation swaps in a new file under the lock)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (own.st_ino, own.st_dev) == (st.st_ino, st.st_dev)
 
 
 def _append_locked(fd: int, build: "Builder") -> Appended:

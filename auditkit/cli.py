@@ -279,6 +279,16 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if len(gaps) else 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from auditkit.segments import parse_age, parse_size, rotate
+
+    result = rotate(args.trail, max_bytes=parse_size(args.max_size) if args.max_size else None,
+                    max_age=parse_age(args.max_age) if args.max_age else None,
+                    seal=False if args.no_seal else None)  # fmt: skip
+    print(result)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.evidence import run_report
 
@@ -382,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trail", nargs="+", required=True, help="auditkit trails")
     p.add_argument("--transcripts", nargs="+", required=True, help="Claude Code transcripts")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
+    p.add_argument("trail", nargs="?", default=".claude/logs/audit-trail.jsonl",
+                   help="the active trail (default: .claude/logs/audit-trail.jsonl)")  # fmt: skip
+    p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
+    p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
+    p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
 
     p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
     p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])

@@ -444,9 +444,13 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
         earlier = previous.get("file") or "an earlier segment"
         _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, which was not given: "
                              f"checked from seq {seq}", name, line_no, seq))  # fmt: skip
+    elif seq > chain.last_seq + 1:
+        earlier = previous.get("file") or "the segment before this one"
+        _add(report, Finding("deleted", ERROR, f"records seq {chain.last_seq + 1}..{seq - 1} are missing: "
+                             f"{earlier} was not given or was cut short", name, line_no, seq))  # fmt: skip
     elif prev != chain.prev_hash or seq != chain.last_seq + 1:
-        _add(report, Finding("deleted", ERROR, f"this segment does not continue the previous one (seq "
-                             f"{chain.last_seq}): a segment is missing or was altered", name, line_no, seq))
+        _add(report, Finding("replaced", ERROR, f"this segment does not continue the previous one (seq "
+                             f"{chain.last_seq}): a segment was altered or replaced", name, line_no, seq))
 
 
 def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain,
@@ -474,7 +478,7 @@ def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
     """A 'deleted' range whose records turn up elsewhere in the trail was reordered, not deleted."""
     present = set(chain.seqs)
     for f in report.findings:
-        if f.kind == "deleted" and f.file in chain.files and f.seq is not None and "missing" in f.message:
+        if f.kind == "deleted" and f.file in chain.files and f.seq is not None and f.message.startswith("records seq"):
             lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
             if any(s in present for s in range(lo, hi + 1)):
                 f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
@@ -507,7 +511,11 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
                                  "holds that trail: it was replaced by another chain, or its files are missing",
                                  *where))  # fmt: skip
             continue
-        if seq > chain.last_seq:
+        if chain.first_seq is not None and seq < chain.first_seq:
+            _add(report, Finding("seal_before_start", WARNING, f"the seal covers seq {seq}, before this trail's "
+                                 f"first given record (seq {chain.first_seq}): those segments were retired or "
+                                 "not given", *where))  # fmt: skip
+        elif seq > chain.last_seq:
             _add(report, Finding("truncated", ERROR, f"the trail ends at seq {chain.last_seq}, but a seal of "
                                  f"{s.get('sealed_at')} covers it up to seq {seq}: records were cut off", *where))
         elif chain.sealed_hashes.get(seq) != s.get("head_hash"):

@@ -15,6 +15,7 @@ import base64
 import fcntl
 import hashlib
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,9 +41,12 @@ def default_key_path() -> Path:
 
 
 def seal_log_path(trail: str | os.PathLike[str]) -> Path:
-    """Where a trail's seals go by default: ``audit-trail.jsonl`` -> ``audit-trail.seals.jsonl``."""
+    """Where a trail's seals go by default: ``audit-trail.jsonl`` -> ``audit-trail.seals.jsonl``.
+
+    Archived segments (``audit-trail.<first>-<last>.jsonl.gz``) share their trail's seal log.
+    """
     p = Path(trail)
-    name = p.name.removesuffix(".gz").removesuffix(".jsonl")
+    name = re.sub(r"\.\d{10}-\d{10}$", "", p.name.removesuffix(".gz").removesuffix(".jsonl"))
     return p.with_name(f"{name}.seals.jsonl")
 
 

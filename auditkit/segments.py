@@ -1,0 +1,429 @@
+"""Rotate a trail into gzip segments that continue one hash chain, and keep a manifest of them.
+
+``audit-trail.jsonl`` is always the active segment. Rotating it:
+
+1. takes the archive lock (one rotation or retention run at a time) and then the trail's own
+   lock, so no hook can append meanwhile;
+2. writes the next segment's first record, a ``trail_start`` whose ``prev`` is the head hash and
+   whose ``seq`` follows on, naming the segment it continues, to a temporary file;
+3. hard-links the current file to its segment name (``audit-trail.<first>-<last>.jsonl``) and
+   renames the new file over the trail's path: the path never goes missing;
+4. releases the lock. A hook that was waiting for it finds its file is no longer the one at the
+   path and re-opens (see :mod:`auditkit.appender`), so no record lands in an archived segment;
+5. compresses the segment (the copy is checked against the original's SHA-256 before the plain
+   file goes), records it in ``audit-trail.manifest.json`` and, when a seal key is configured,
+   seals the trail so that the segment is covered by a signed checkpoint.
+
+A run cut short at any step is finished by the next one: a segment name still linked to the
+active file is dropped, a plain segment is compressed, a segment missing from the manifest is
+added. ``verify`` checks the segments and the active file as one chain.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+from auditkit import appender
+from auditkit import trail_format as tf
+from auditkit.errors import AuditkitError
+from auditkit.sources.files import PathLike, open_lines
+
+MANIFEST_VERSION = 1
+_SEGMENT = re.compile(r"^(?P<stem>.+)\.(?P<first>\d{10})-(?P<last>\d{10})\.jsonl(?P<gz>\.gz)?$")
+
+
+class ArchiveError(AuditkitError):
+    """A trail cannot be rotated or its archive read."""
+
+
+@dataclass
+class Segment:
+    """One archived segment of a trail, as the manifest lists it."""
+
+    file: str  # name, relative to the trail's folder
+    first_seq: int
+    last_seq: int
+    records: int
+    first_ts: str
+    last_ts: str
+    head_hash: str  # hash of its last record
+    bytes: int  # of the .gz file
+    sha256: str  # of the .gz file
+    plain_sha256: str  # of the uncompressed bytes
+    rotated_at: str
+
+    def path(self, folder: Path) -> Path:
+        return folder / self.file
+
+
+@dataclass
+class Manifest:
+    """``<stem>.manifest.json``: the trail's archived segments and the ones retention retired."""
+
+    trail: str
+    trail_id: str | None = None
+    segments: list[Segment] = field(default_factory=list)
+    retired: list[dict] = field(default_factory=list)
+    version: int = MANIFEST_VERSION
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def manifest_path(trail: PathLike) -> Path:
+    p = Path(trail)
+    return p.with_name(f"{_stem(p)}.manifest.json")
+
+
+def _stem(trail: Path) -> str:
+    return trail.name.removesuffix(".gz").removesuffix(".jsonl")
+
+
+def read_manifest(trail: PathLike) -> Manifest:
+    """The trail's manifest (an empty one when nothing was archived yet)."""
+    trail = Path(trail)
+    path = manifest_path(trail)
+    if not path.exists():
+        return Manifest(trail=trail.name)
+    try:
+        doc = orjson.loads(path.read_bytes())
+        segs = [Segment(**s) for s in doc.get("segments", [])]
+        return Manifest(trail=doc["trail"], trail_id=doc.get("trail_id"), segments=segs,
+                        retired=list(doc.get("retired", [])), version=doc.get("version", 1))  # fmt: skip
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ArchiveError(f"{path}: not a readable manifest ({exc})") from exc
+
+
+def write_manifest(trail: PathLike, manifest: Manifest) -> Path:
+    """Replace the manifest atomically (temporary file, fsync, rename)."""
+    path = manifest_path(trail)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, manifest.to_json())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
+def segment_files(trail: PathLike) -> list[Path]:
+    """The trail's segment files in its folder (plain or gzipped), in chain order."""
+    trail = Path(trail)
+    stem = _stem(trail)
+    found = []
+    for p in trail.parent.iterdir() if trail.parent.is_dir() else []:
+        m = _SEGMENT.match(p.name)
+        if m and m["stem"] == stem:
+            found.append((int(m["first"]), p.name.endswith(".gz"), p))
+    return [p for _, _, p in sorted(found)]
+
+
+@contextmanager
+def archive_lock(trail: PathLike) -> Iterator[None]:
+    """One rotation or retention run per trail at a time (hooks never take this lock)."""
+    trail = Path(trail)
+    path = trail.with_name(f"{_stem(trail)}.archive.lock")
+    appender.ensure_dir(str(path))
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Rotation:
+    """What ``rotate`` did."""
+
+    trail: str
+    rotated: Segment | None  # the new segment, or None when nothing was due
+    reason: str
+    sealed: dict | None = None
+    recovered: list[str] = field(default_factory=list)  # leftovers of an interrupted run, finished
+
+    def __str__(self) -> str:
+        lines = [f"recovered: {r}" for r in self.recovered]
+        if self.rotated is None:
+            lines.append(f"{self.trail}: not rotated ({self.reason})")
+        else:
+            s = self.rotated
+            lines.append(f"{self.trail}: rotated seq {s.first_seq}..{s.last_seq} ({s.records} records, "
+                         f"{s.bytes:,} bytes gzipped) into {s.file} ({self.reason})")  # fmt: skip
+        if self.sealed:
+            lines.append(f"sealed at seq {self.sealed['seq']} in {self.sealed['seal_log']}")
+        return "\n".join(lines)
+
+
+def rotate(
+    trail: PathLike,
+    *,
+    max_bytes: int | None = None,
+    max_age: timedelta | None = None,
+    now: datetime | None = None,
+    seal: bool | None = None,
+) -> Rotation:
+    """Rotate the active trail into a gzip segment when it is over ``max_bytes`` or older than ``max_age``.
+
+    Without either threshold it rotates now. ``seal``: seal the trail after rotating (default:
+    when a seal key is configured). Safe while hooks append: see the module's docstring.
+    """
+    trail = Path(trail)
+    if not trail.is_file():
+        raise ArchiveError(f"{trail}: no such trail")
+    now = now or datetime.now(UTC)
+    with archive_lock(trail):
+        recovered = _finish_interrupted(trail)
+        due, reason = _due(trail, max_bytes, max_age, now)
+        segment = None
+        if due:
+            plain = _swap(trail, now)
+            if plain is None:
+                reason = "the active segment holds no record after its start"
+            else:
+                segment = _compress(plain, now)
+                _add_to_manifest(trail, segment)
+        result = Rotation(str(trail), segment, reason, recovered=recovered)
+    if segment is not None and _should_seal(seal):
+        from auditkit.seals import seal as do_seal
+
+        result.sealed = do_seal(trail)
+    return result
+
+
+def _should_seal(seal: bool | None) -> bool:
+    if seal is not None:
+        return seal
+    from auditkit.seals import default_key_path
+
+    return default_key_path().is_file()
+
+
+def _due(trail: Path, max_bytes: int | None, max_age: timedelta | None, now: datetime) -> tuple[bool, str]:
+    if max_bytes is None and max_age is None:
+        return True, "rotation asked for"
+    size = trail.stat().st_size
+    if max_bytes is not None and size >= max_bytes:
+        return True, f"{size:,} bytes >= {max_bytes:,}"
+    if max_age is not None:
+        first = _first_line(trail)
+        started = _parse_ts(first.get("ts")) if first else None
+        if started is not None and now - started >= max_age:
+            return True, f"started {started:%Y-%m-%d %H:%M}Z, older than {_days(max_age)}"
+    limits = [f"{size:,} bytes < {max_bytes:,}" if max_bytes is not None else "",
+              f"younger than {_days(max_age)}" if max_age is not None else ""]  # fmt: skip
+    return False, ", ".join(x for x in limits if x)
+
+
+def _days(d: timedelta) -> str:
+    return f"{d.days}d" if d.seconds == 0 else str(d)
+
+
+def _swap(trail: Path, now: datetime) -> Path | None:
+    """Under the trail's lock, link it to its segment name and put a continuing segment in its place."""
+    fd = os.open(trail, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        tail = tf.read_tail(fd)
+        first = _first_record_fd(fd)
+        if tail.hash is None or first is None:
+            raise ArchiveError(f"{trail}: no chained record to continue from; run `auditkit verify {trail}`")
+        first_seq, last_seq = first["seq"], tail.next_seq - 1
+        if last_seq <= first_seq:
+            return None
+        trail_id = (first.get("data") or {}).get("trail_id")
+        plain = trail.with_name(f"{_stem(trail)}.{first_seq:010d}-{last_seq:010d}.jsonl")
+        ts = tf.format_ts(appender.now_ns())
+        previous = {"file": plain.name + ".gz", "first_seq": first_seq, "last_seq": last_seq, "last_hash": tail.hash}
+        fields = appender.header_fields(trail_id, ts, previous)
+        if tail.torn_bytes:
+            fields["recovered"] = {"torn_bytes": tail.torn_bytes, "in_segment": plain.name + ".gz"}
+        line = tf.encode_record(last_seq + 1, ts, tail.hash, fields)
+        tmp = trail.with_name(trail.name + ".rotating")
+        tfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(tfd, line)
+            os.fsync(tfd)
+        finally:
+            os.close(tfd)
+        os.fsync(fd)
+        os.link(trail, plain)
+        os.replace(tmp, trail)
+        _fsync_dir(trail.parent)
+        return plain
+    finally:
+        os.close(fd)  # releases the lock: waiting writers re-open the new file
+
+
+def _compress(plain: Path, now: datetime) -> Segment:
+    """Gzip a plain segment, check the copy, drop the plain file; return its manifest entry."""
+    gz = plain.with_name(plain.name + ".gz")
+    tmp = gz.with_name(gz.name + ".tmp")
+    raw_hash = hashlib.sha256()
+    records = 0
+    first = last = None
+    with open(plain, "rb") as src, open(tmp, "wb") as dst:
+        os.fchmod(dst.fileno(), 0o600)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=dst, mtime=0) as z:
+            for line in src:
+                raw_hash.update(line)
+                z.write(line)
+                if tf.line_seq(line) is not None:
+                    records += 1
+                    first = first or line
+                    last = line
+        dst.flush()
+        os.fsync(dst.fileno())
+    check = hashlib.sha256()
+    for line in open_lines(tmp):
+        check.update(line)
+    if check.digest() != raw_hash.digest():
+        tmp.unlink()
+        raise ArchiveError(f"{gz}: the compressed copy does not match {plain}; the plain segment was kept")
+    os.replace(tmp, gz)
+    plain.unlink()
+    _fsync_dir(plain.parent)
+    a, b = orjson.loads(first or b"{}"), orjson.loads(last or b"{}")
+    return Segment(file=gz.name, first_seq=a.get("seq", -1), last_seq=b.get("seq", -1), records=records,
+                   first_ts=a.get("ts", ""), last_ts=b.get("ts", ""), head_hash=b.get("hash", ""),
+                   bytes=gz.stat().st_size, sha256=_file_sha256(gz), plain_sha256=raw_hash.hexdigest(),
+                   rotated_at=_iso(now))  # fmt: skip
+
+
+def _add_to_manifest(trail: Path, segment: Segment) -> None:
+    manifest = read_manifest(trail)
+    manifest.segments = [s for s in manifest.segments if s.file != segment.file] + [segment]
+    manifest.segments.sort(key=lambda s: s.first_seq)
+    if manifest.trail_id is None:
+        first = _first_line(trail)
+        manifest.trail_id = ((first or {}).get("data") or {}).get("trail_id")
+    write_manifest(trail, manifest)
+
+
+def _finish_interrupted(trail: Path) -> list[str]:
+    """Complete what a rotation cut short: stale links, uncompressed segments, manifest entries."""
+    done = []
+    for tmp in (trail.with_name(trail.name + ".rotating"),):
+        if tmp.exists():
+            tmp.unlink()
+            done.append(f"removed {tmp.name} (a rotation stopped before swapping it in)")
+    active = trail.stat()
+    listed = {s.file for s in read_manifest(trail).segments}
+    for p in segment_files(trail):
+        if p.name.endswith(".gz.tmp"):
+            continue
+        if not p.name.endswith(".gz"):
+            st = p.stat()
+            if (st.st_ino, st.st_dev) == (active.st_ino, active.st_dev):
+                p.unlink()  # linked but never swapped: the active file is still that segment
+                done.append(f"removed {p.name}, a second name of the active trail")
+                continue
+            if p.with_name(p.name + ".gz").exists():
+                p.with_name(p.name + ".gz.tmp").unlink(missing_ok=True)
+            seg = _compress(p, datetime.now(UTC))
+            _add_to_manifest(trail, seg)
+            done.append(f"compressed {p.name}")
+        elif p.name not in listed:
+            _add_to_manifest(trail, _describe(p))
+            done.append(f"added {p.name} to the manifest")
+    for stray in trail.parent.glob(f"{_stem(trail)}.*.jsonl.gz.tmp"):
+        stray.unlink()
+    return done
+
+
+def _describe(gz: Path) -> Segment:
+    raw = hashlib.sha256()
+    records, first, last = 0, None, None
+    for line in open_lines(gz):
+        raw.update(line)
+        if tf.line_seq(line) is not None:
+            records += 1
+            first = first or line
+            last = line
+    a, b = orjson.loads(first or b"{}"), orjson.loads(last or b"{}")
+    return Segment(file=gz.name, first_seq=a.get("seq", -1), last_seq=b.get("seq", -1), records=records,
+                   first_ts=a.get("ts", ""), last_ts=b.get("ts", ""), head_hash=b.get("hash", ""),
+                   bytes=gz.stat().st_size, sha256=_file_sha256(gz), plain_sha256=raw.hexdigest(),
+                   rotated_at=_iso(datetime.fromtimestamp(gz.stat().st_mtime, UTC)))  # fmt: skip
+
+
+def _first_line(trail: Path) -> dict | None:
+    with open(trail, "rb") as fh:
+        line = fh.readline()
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _first_record_fd(fd: int) -> dict | None:
+    line = os.pread(fd, 1 << 20, 0).split(b"\n", 1)[0]
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) and isinstance(obj.get("seq"), int) else None
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _parse_ts(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+_UNITS = {"d": 1, "w": 7, "y": 365}
+_BYTES = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30}
+
+
+def parse_age(text: str) -> timedelta:
+    """``365d``, ``26w``, ``1y`` (365 days) or ``12h`` -> a timedelta."""
+    m = re.fullmatch(r"\s*(\d+)\s*([hdwy])\s*", text.lower())
+    if not m:
+        raise ValueError(f"{text!r} is not an age: use a number and h, d, w or y (e.g. 365d)")
+    n, unit = int(m[1]), m[2]
+    return timedelta(hours=n) if unit == "h" else timedelta(days=n * _UNITS[unit])
+
+
+def parse_size(text: str) -> int:
+    """``100M``, ``1G``, ``500k`` or a byte count -> bytes."""
+    m = re.fullmatch(r"\s*(\d+)\s*([kmg]?b?)\s*", text.lower())
+    if not m:
+        raise ValueError(f"{text!r} is not a size: use a number with k, M or G (e.g. 100M)")
+    return int(m[1]) * _BYTES[m[2]]
