@@ -289,6 +289,14 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from auditkit.retention import apply_retention
+
+    plan = apply_retention(args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals)
+    print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.evidence import run_report
 
@@ -399,6 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
     p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
     p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
+
+    p = add("retention", cmd_retention, "Delete archived segments older than a policy that are sealed and intact.")
+    p.add_argument("trail", nargs="?", default=".claude/logs/audit-trail.jsonl",
+                   help="the active trail; its segments are found beside it (default: .claude/logs/audit-trail.jsonl)")
+    p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
+    p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
     p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])

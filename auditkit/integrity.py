@@ -22,6 +22,7 @@ from pathlib import Path
 import orjson
 
 from auditkit import trail_format as tf
+from auditkit.errors import AuditkitError
 from auditkit.sources.files import PathLike, expand, open_lines
 
 ERROR, WARNING = "error", "warning"
@@ -442,7 +443,10 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
             _add(report, Finding("duplicated", ERROR, "a second trail start for the same trail id", name, line_no, seq))
     elif chain.prev_hash is None:
         earlier = previous.get("file") or "an earlier segment"
-        _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, which was not given: "
+        retired = _retired(Path(name), earlier)
+        why = (f"which retention deleted on {retired.get('deleted_at', '?')[:10]} under a {retired.get('policy')} "
+               f"policy (manifest)" if retired else "which was not given")  # fmt: skip
+        _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, {why}: "
                              f"checked from seq {seq}", name, line_no, seq))  # fmt: skip
     elif seq > chain.last_seq + 1:
         earlier = previous.get("file") or "the segment before this one"
@@ -451,6 +455,21 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
     elif prev != chain.prev_hash or seq != chain.last_seq + 1:
         _add(report, Finding("replaced", ERROR, f"this segment does not continue the previous one (seq "
                              f"{chain.last_seq}): a segment was altered or replaced", name, line_no, seq))
+
+
+def _retired(segment: Path, earlier: str) -> dict | None:
+    """The manifest's ``retired`` entry for a segment that retention deleted, if there is one."""
+    from auditkit.segments import read_manifest
+
+    for manifest in segment.parent.glob("*.manifest.json"):
+        try:
+            entries = read_manifest(manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl"))).retired
+        except AuditkitError:
+            continue
+        for entry in entries:
+            if entry.get("file") == earlier:
+                return entry
+    return None
 
 
 def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain,

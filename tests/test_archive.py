@@ -145,3 +145,100 @@ def test_cli_archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "rotated seq 0..3" in out and "audit-trail.0000000000-0000000003.jsonl.gz" in out
     assert main(["archive", str(tmp_path / "missing.jsonl")]) == 2
     assert "no such trail" in capsys.readouterr().err
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def _month_of_segments(trail: Path, monkeypatch: pytest.MonkeyPatch, month: int, seal: bool) -> None:
+    """Four events stamped in 2024-<month>, then a rotation (sealed or not)."""
+    for day in range(1, 5):
+        now = f"2024-{month:02d}-{day:02d}T12:00:00Z"
+        run_hook(payload("Notification", message=f"{month}/{day}"), trail, env={"AUDITKIT_NOW": now})
+    monkeypatch.setenv("AUDITKIT_NOW", f"2024-{month:02d}-28T00:00:00Z")
+    segments.rotate(trail, seal=seal)
+    monkeypatch.delenv("AUDITKIT_NOW")
+
+
+@pytest.fixture
+def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Segments for Jan, Feb (sealed after Feb) and Mar (no seal covers it), plus the active trail."""
+    auditkit.keygen()
+    trail = tmp_path / "audit-trail.jsonl"
+    _month_of_segments(trail, monkeypatch, 1, seal=False)
+    _month_of_segments(trail, monkeypatch, 2, seal=True)
+    _month_of_segments(trail, monkeypatch, 3, seal=False)
+    run_hook(payload("Stop"), trail, env={"AUDITKIT_NOW": "2024-04-01T00:00:00Z"})
+    return trail
+
+
+LATER = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(archived: Path) -> None:
+    from auditkit.retention import apply_retention
+
+    before = sorted(p.name for p in archived.parent.iterdir())
+    dry = apply_retention(archived, "365d", dry_run=True, now=LATER)
+    assert sorted(p.name for p in archived.parent.iterdir()) == before  # a dry run deletes nothing
+    assert [d.action for d in dry.decisions] == ["delete", "delete", "keep"]
+    assert "not sealed" in dry.decisions[2].reason and "ends at seq 14" in dry.decisions[2].reason
+    assert archived.name not in [d.file for d in dry.decisions]  # the active trail is never a candidate
+
+    plan = apply_retention(archived, "365d", now=LATER)
+    assert plan.deleted == [d.file for d in dry.decisions[:2]]
+    assert [p.name for p in segments.segment_files(archived)] == [dry.decisions[2].file]
+    manifest = segments.read_manifest(archived)
+    assert [r["file"] for r in manifest.retired] == plan.deleted
+    assert all(r["policy"] == "365d" and r["sealed_by_seq"] == 10 for r in manifest.retired)
+    report = auditkit.verify(archived.parent)  # what remains is still one intact chain
+    assert report.intact, report.findings
+    start = next(f for f in report.findings if f.kind == "starts_mid_trail")
+    assert "retention deleted on 2025-06-01 under a 365d policy" in start.message
+
+
+def test_retention_keeps_a_broken_segment_and_everything_after_it(archived: Path) -> None:
+    from auditkit.retention import apply_retention
+
+    feb = segments.segment_files(archived)[1]
+    lines = gzip.decompress(feb.read_bytes()).splitlines(keepends=True)
+    lines[2] = lines[2].replace(b'"2/2"', b'"2/X"')  # one byte of a recorded event changed
+    feb.write_bytes(gzip.compress(b"".join(lines)))
+    auditkit.seal(archived)  # a fresh seal covers everything: only verify can stop the deletion now
+    plan = apply_retention(archived, "365d", now=LATER)
+    assert [d.action for d in plan.decisions] == ["delete", "keep", "keep"]
+    assert plan.decisions[1].reason.startswith("verify: edited at line 3")
+    assert "hole in the chain" in plan.decisions[2].reason
+    assert feb.exists()
+
+
+def test_retention_without_a_public_key_deletes_nothing(archived: Path, tmp_path: Path) -> None:
+    from auditkit.redaction import config_dir
+    from auditkit.retention import apply_retention
+
+    (Path(config_dir()) / "seal.pub").unlink()
+    plan = apply_retention(archived, "365d", now=LATER)
+    assert plan.deleted == [] and all("not sealed" in d.reason for d in plan.decisions)
+
+
+def test_a_policy_below_the_minimum_is_refused(archived: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auditkit.redaction import config_dir
+    from auditkit.retention import RetentionError, apply_retention
+
+    before = sorted(p.name for p in archived.parent.iterdir())
+    with pytest.raises(RetentionError, match="below the minimum of 183d"):
+        apply_retention(archived, "90d", now=LATER)
+    (Path(config_dir()) / "config.toml").write_text('[retention]\nminimum = "1y"\n')
+    assert main(["retention", str(archived), "--keep", "300d"]) == 2
+    assert "below the minimum of 365d" in capsys.readouterr().err
+    assert sorted(p.name for p in archived.parent.iterdir()) == before
+    (Path(config_dir()) / "config.toml").write_text('[retention]\nminimum = "forever"\n')
+    with pytest.raises(RetentionError, match=r"config.toml: \[retention\] minimum"):
+        apply_retention(archived, "400d", now=LATER)
+
+
+def test_cli_retention_dry_run(archived: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["retention", str(archived), "--keep", "183d", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "[dry run: nothing is deleted]" in out and "would delete" in out
+    assert len(segments.segment_files(archived)) == 3

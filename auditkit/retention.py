@@ -1,0 +1,209 @@
+"""Retention: delete archived segments older than a policy, but only ones that are sealed and intact.
+
+A segment is deleted only when all of these hold, and each segment's decision says which failed:
+
+- it is an archived segment (the active trail is never touched);
+- its newest record is older than the policy;
+- a valid signed seal covers its last record, and no seal of the trail fails to verify;
+- ``verify`` finds nothing wrong in it, checked as part of the whole chain;
+- every older segment is being deleted too, so what remains is one unbroken chain.
+
+Deleted segments are listed under ``retired`` in the trail's manifest (file, seq range, SHA-256,
+policy, the seal that covered it). A policy shorter than the configured minimum is refused:
+regulated teams must keep logs for fixed periods (PCI DSS: 12 months; EU AI Act: at least six).
+Set the minimum in ``~/.config/auditkit/config.toml`` or ``<project>/.claude/auditkit.toml``::
+
+    [retention]
+    minimum = "365d"
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from auditkit.errors import AuditkitError
+from auditkit.segments import (
+    _describe,
+    _iso,
+    _parse_ts,
+    archive_lock,
+    parse_age,
+    read_manifest,
+    segment_files,
+    write_manifest,
+)
+from auditkit.sources.files import PathLike
+
+#: Used when no minimum is configured: the EU AI Act's "at least six months" (Art. 19, 26(6)).
+DEFAULT_MINIMUM = timedelta(days=183)
+_SEAL_ERRORS = {"seal_signature", "seal_chain", "rewritten", "truncated"}
+
+
+class RetentionError(AuditkitError):
+    """A retention policy that may not be applied."""
+
+
+@dataclass
+class Decision:
+    """What retention does with one segment, and why."""
+
+    file: str
+    first_seq: int
+    last_seq: int
+    newest: str
+    action: str  # "delete" or "keep"
+    reason: str
+
+    def __str__(self) -> str:
+        span = f"seq {self.first_seq}..{self.last_seq}, newest {self.newest}"
+        return f"{self.action:<6} {self.file}  {span}: {self.reason}"
+
+
+@dataclass
+class RetentionPlan:
+    trail: str
+    policy: str
+    cutoff: str
+    minimum: str
+    dry_run: bool
+    decisions: list[Decision] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [f"{self.trail}: keep {self.policy} (minimum {self.minimum}); deleting segments whose newest "
+                 f"record is before {self.cutoff}" + (" [dry run: nothing is deleted]" if self.dry_run else "")]
+        lines += [f"  {d}" for d in self.decisions] or ["  no archived segments"]
+        verb = "would delete" if self.dry_run else "deleted"
+        lines.append(f"{verb} {sum(d.action == 'delete' for d in self.decisions)} segment(s), kept "
+                     f"{sum(d.action == 'keep' for d in self.decisions)}; the active trail is never touched")
+        return "\n".join(lines)
+
+
+def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]:
+    """The strictest configured minimum and where it comes from (default: six months)."""
+    import tomllib
+
+    from auditkit.redaction import config_dir
+
+    candidates = [Path(config_dir()) / "config.toml", Path.cwd() / ".claude" / "auditkit.toml"]
+    if project is not None:
+        candidates.append(Path(project) / ".claude" / "auditkit.toml")
+    found: list[tuple[timedelta, str]] = []
+    for path in dict.fromkeys(candidates):
+        if not path.is_file():
+            continue
+        try:
+            with open(path, "rb") as fh:
+                value = tomllib.load(fh).get("retention", {}).get("minimum")
+        except tomllib.TOMLDecodeError as exc:
+            raise RetentionError(f"{path}: {exc}") from exc
+        if value is None:
+            continue
+        try:
+            found.append((parse_age(str(value)), str(path)))
+        except ValueError as exc:
+            raise RetentionError(f"{path}: [retention] minimum: {exc}") from exc
+    if not found:
+        return DEFAULT_MINIMUM, "default (EU AI Act: at least six months)"
+    return max(found)
+
+
+def apply_retention(
+    trail: PathLike,
+    keep: str | timedelta,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    pubkey: PathLike | None = None,
+    seals: PathLike | None = None,
+    minimum: timedelta | None = None,
+) -> RetentionPlan:
+    """Delete the trail's archived segments older than ``keep`` that are sealed and verify intact.
+
+    ``dry_run``: decide and report, delete nothing. ``minimum``: refuse shorter policies (default:
+    the configured minimum, see the module's docstring). ``pubkey``/``seals`` as for ``verify``.
+    """
+    from auditkit.integrity import ERROR, verify
+    from auditkit.seals import seal_log_path
+
+    trail = Path(trail)
+    policy = parse_age(keep) if isinstance(keep, str) else keep
+    floor, source = (minimum, "given") if minimum is not None else configured_minimum(trail.parent.parent.parent)
+    label = keep if isinstance(keep, str) else f"{policy.days}d"
+    if policy < floor:
+        raise RetentionError(f"a policy of {label} is below the minimum of {floor.days}d ({source}); "
+                             "nothing was deleted")  # fmt: skip
+    if not trail.is_file():
+        raise RetentionError(f"{trail}: no such trail (give the active trail; its segments are found beside it)")
+    now = now or datetime.now(UTC)
+    cutoff = now - policy
+    plan = RetentionPlan(str(trail), label, _iso(cutoff), f"{floor.days}d", dry_run)
+    with archive_lock(trail):
+        files = segment_files(trail)
+        seal_log = Path(seals) if seals else seal_log_path(trail)
+        report = verify([*files, trail], seals=[seal_log] if seal_log.is_file() else None, pubkey=pubkey)
+        broken: dict[str, list] = {}
+        for f in report.findings:
+            if f.severity == ERROR and f.file:
+                broken.setdefault(Path(f.file).name, []).append(f)
+        sealed_upto, seal_problem = _sealed_upto(report, seal_log, pubkey)
+        manifest = read_manifest(trail)
+        listed = {s.file: s for s in manifest.segments}
+        holding = False
+        for path in files:
+            seg = listed.get(path.name) or _describe(path)
+            newest = _parse_ts(seg.last_ts)
+            why = None
+            if path.name.endswith(".jsonl"):
+                why = "not yet compressed: an interrupted rotation (run `auditkit archive` to finish it)"
+            elif newest is None:
+                why = "its newest record has no readable time"
+            elif newest >= cutoff:
+                why = f"younger than the policy ({label})"
+            elif path.name in broken:
+                first = broken[path.name][0]
+                why = f"verify: {first.kind} at line {first.line}: {first.message}"
+            elif seal_problem:
+                why = f"not sealed: {seal_problem}"
+            elif sealed_upto is None or sealed_upto < seg.last_seq:
+                covered = "no valid seal" if sealed_upto is None else f"the latest valid seal covers seq {sealed_upto}"
+                why = f"not sealed: {covered}, this segment ends at seq {seg.last_seq}"
+            elif holding:
+                why = "an older segment is kept, and deleting this one would leave a hole in the chain"
+            decision = Decision(path.name, seg.first_seq, seg.last_seq, seg.last_ts[:10] or "?",
+                                "keep" if why else "delete",
+                                why or f"older than {label}, sealed (seq {sealed_upto}), verify intact")  # fmt: skip
+            holding = holding or why is not None
+            plan.decisions.append(decision)
+            if why or dry_run:
+                continue
+            os.unlink(path)
+            plan.deleted.append(path.name)
+            manifest.segments = [s for s in manifest.segments if s.file != path.name]
+            manifest.retired.append({"file": path.name, "first_seq": seg.first_seq, "last_seq": seg.last_seq,
+                                     "records": seg.records, "last_ts": seg.last_ts, "sha256": seg.sha256,
+                                     "deleted_at": _iso(now), "policy": label, "sealed_by_seq": sealed_upto})
+        if plan.deleted:
+            write_manifest(trail, manifest)
+    return plan
+
+
+def _sealed_upto(report, seal_log: Path, pubkey: PathLike | None) -> tuple[int | None, str | None]:
+    """The highest seq a valid seal covers, or a reason no seal can be trusted."""
+    from auditkit.integrity import ERROR
+
+    bad = [f for f in report.findings if f.severity == ERROR and f.kind in _SEAL_ERRORS]
+    if bad:
+        return None, f"{bad[0].kind}: {bad[0].message}"
+    if not seal_log.is_file():
+        return None, f"no seal log ({seal_log.name}); seal the trail with a key first"
+    if report.seals["checked"] and not report.seals["valid"]:
+        return None, "the seals' signatures were not checked (no public key: pass --pubkey)"
+    latest = report.seals.get("latest") or {}
+    return latest.get("seq"), None
