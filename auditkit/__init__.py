@@ -32,6 +32,12 @@ _EXPORTS = {
     "Finding": "auditkit.integrity",
     "keygen": "auditkit.seals",
     "seal": "auditkit.seals",
+    "by_host": "auditkit.views",
+    "sql": "auditkit.sqlquery",
+    "sql_connection": "auditkit.sqlquery",
+    "export": "auditkit.exporting",
+    "rotate": "auditkit.segments",
+    "apply_retention": "auditkit.retention",
     "AuditkitError": "auditkit.errors",
     "TrailFormatError": "auditkit.errors",
     "ChainBroken": "auditkit.errors",
@@ -48,19 +54,25 @@ __all__ = [
     "TrailFormatError",
     "VerifyReport",
     "__version__",
+    "apply_retention",
     "archive_transcripts",
+    "by_host",
     "cost",
     "describe",
     "explore",
+    "export",
     "file_history",
     "keygen",
     "load",
     "reconcile",
     "redact_file",
     "replay",
+    "rotate",
     "scan",
     "seal",
     "sessions",
+    "sql",
+    "sql_connection",
     "summary",
     "token_usage",
     "tool_calls",
@@ -70,17 +82,21 @@ __all__ = [
 if TYPE_CHECKING:
     from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
     from auditkit.explorer import explore
+    from auditkit.exporting import export
     from auditkit.frame import COLUMNS, load
     from auditkit.integrity import Finding, VerifyReport, verify
     from auditkit.pricing import cost, token_usage
     from auditkit.redaction import Redactor
     from auditkit.render import Timeline
+    from auditkit.retention import apply_retention
     from auditkit.seals import keygen, seal
     from auditkit.secrets import SecretFinding, redact_file, scan
+    from auditkit.segments import rotate
+    from auditkit.sqlquery import sql, sql_connection
     from auditkit.steps import describe, replay, sessions
     from auditkit.transcripts import archive_transcripts, reconcile
     from auditkit.versions import file_history
-    from auditkit.views import summary, tool_calls
+    from auditkit.views import by_host, summary, tool_calls
 
 
 def __getattr__(name: str) -> object:

@@ -23,13 +23,16 @@ def _ms(value: float | None) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from auditkit.frame import load
-    from auditkit.views import summary
+    from auditkit.views import by_host, summary
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # problems are printed below, with file and line
         df = load(args.trail)
     table = summary(df)
+    hosts = by_host(df)
     totals = table.attrs["totals"]
     problems = df.attrs["problems"]
     if args.json:
@@ -39,6 +42,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "tools": {
                 tool: {k: (None if v != v else v) for k, v in row.items()}
                 for tool, row in table.to_dict(orient="index").items()
+            },
+            "hosts": {
+                h: {k: (str(v) if k in ("first", "last") else v) for k, v in row.items()}
+                for h, row in hosts.to_dict(orient="index").items()
             },
             "problems": problems,
         }
@@ -60,6 +67,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
         fails = f"{int(row.failures)} ({row.failure_rate * 100:.1f}%)"
         print(f"{tool:<28} {int(row.invocations):>6} {_ms(row.total_ms):>10} {_ms(row.mean_ms):>10} "
               f"{_ms(row.p95_ms):>10} {fails:>14}")  # fmt: skip
+    print("\n=== Per-Host Breakdown ===\n")
+    header = f"{'host':<20} {'users':<16} {'sessions':>8} {'calls':>6} {'failures':>8}  first .. last (UTC)"
+    print(header)
+    print("-" * len(header))
+    for host, row in hosts.iterrows():
+        span = f"{row['first']:%Y-%m-%d %H:%M:%S} .. {row['last']:%Y-%m-%d %H:%M:%S}" if pd.notna(row["first"]) else "-"
+        print(f"{host:<20} {row.users:<16} {row.sessions:>8} {row.calls:>6} {row.failures:>8}  {span}")
     if problems:
         print(f"\n{len(problems)} unreadable line(s) skipped:", file=sys.stderr)
         for p in problems[:20]:
@@ -297,6 +311,33 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from auditkit.exporting import export
+
+    parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
+    result = export(_load_quiet(args.trail), args.out, format=args.format, since=args.since, until=args.until,
+                    partition_by=parts, escape_formulas=not args.raw_formulas)  # fmt: skip
+    print(result)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from auditkit.sqlquery import sql
+
+    result = sql(args.query, _load_quiet(args.trail))
+    if args.format == "csv":
+        result.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(result.to_json(orient="records", date_format="iso", indent=2))
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                               "display.max_colwidth", 80):  # fmt: skip
+            print(result.to_string(index=False) if len(result) else f"(no rows; columns: {', '.join(result.columns)})")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.evidence import run_report
 
@@ -416,6 +457,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
     p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    p = add("export", cmd_export, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
+    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
+    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
+    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
+    p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
+    p.add_argument("--raw-formulas", action="store_true",
+                   help="CSV: do not neutralise cells a spreadsheet would run as formulas")  # fmt: skip
+
+    p = add("sql", cmd_sql, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
+    p.add_argument("query", help="e.g. \"SELECT tool, count(*) FROM calls GROUP BY tool\"")
+    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
     p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])

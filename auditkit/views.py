@@ -121,3 +121,33 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
         "events": len(df),
     }
     return out
+
+
+def by_host(df: pd.DataFrame) -> pd.DataFrame:
+    """Per host (and the users seen there): events, sessions, tool calls, failures, first and last event.
+
+    Trails merged from several machines are told apart by the ``host`` each record was written on;
+    rows without one (transcripts, seed logs, auditkit's own ``trail_start``) count under ``unknown``.
+    """
+    cols = ["users", "events", "sessions", "calls", "failures", "first", "last"]
+    events = df[df["event"] != tf.TRAIL_START]
+    if events.empty:
+        return pd.DataFrame(columns=cols).rename_axis("host")
+    host = events["host"].astype("object").fillna("unknown")
+    calls = tool_calls(events)
+    calls = calls.assign(host=calls["host"].astype("object").fillna("unknown"),
+                         failed=calls["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED]))  # fmt: skip
+    g = events.assign(host=host).groupby("host", sort=True)
+    out = pd.DataFrame(
+        {
+            "users": g["user"].agg(lambda s: ", ".join(sorted(set(s.dropna())))),
+            "events": g.size(),
+            "sessions": g["session_id"].nunique(),
+            "first": g["timestamp"].min(),
+            "last": g["timestamp"].max(),
+        }
+    )
+    cg = calls.groupby("host")
+    out["calls"] = cg.size().reindex(out.index, fill_value=0).astype("int64")
+    out["failures"] = cg["failed"].sum().reindex(out.index, fill_value=0).astype("int64")
+    return out[cols]

@@ -1,0 +1,34 @@
+"""A loaded frame as flat columns: nested values as JSON text, categories as plain strings.
+
+The one conversion behind ``export`` (CSV, Parquet) and ``sql`` (DuckDB): formats and engines that
+hold scalars get the same columns as :data:`auditkit.COLUMNS`, with ``input``, ``response``,
+``data`` and ``truncated`` (and a call's ``input``/``response``) serialised as JSON.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pandas as pd
+
+#: Columns that hold dicts, lists or mixed values in a loaded frame.
+NESTED = ("input", "response", "data", "truncated")
+
+
+def _json(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
+
+
+def flatten(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with nested columns as JSON text and categorical columns as strings."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if col in NESTED:
+            out[col] = pd.Series([_json(v) for v in s.tolist()], index=df.index, dtype="str")
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype("str").where(s.notna(), None)
+        else:
+            out[col] = s
+    return pd.DataFrame(out, index=df.index)
