@@ -13,15 +13,21 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
 	touch $(VENV)/.installed-base $@
 
-## demo: set up, then verify and summarise the bundled sample trails
-demo: $(VENV)/.installed-base
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed-base $(VENV)/.installed-notebooks $@
+
+## demo: set up, then verify and summarise the bundled sample trails and write an incident evidence pack
+demo: $(VENV)/.installed-notebooks
 	$(BIN)/auditkit verify sample_logs/
 	@echo
 	$(BIN)/auditkit summary sample_logs/
+	@echo
+	$(BIN)/auditkit report incident --trail sample_logs/ --out reports/incident
 
 ## test: set up with dev extras, lint, then run the whole test suite
 test: $(VENV)/.installed-dev
