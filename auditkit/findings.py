@@ -152,23 +152,31 @@ def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
 
 def redundant_reads(df: pd.DataFrame) -> pd.DataFrame:
     """Reads of a file in a session that had not changed since the session last read it."""
+    from bisect import bisect_right
+
     c = tool_calls(df)
+    reads = c[(c["tool"] == "Read") & (c["status"] == "ok") & c["session_id"].notna() & c["file_path"].notna()]
+    columns = ["session_id", "file_path", "time", "previous_read"]
+    if reads.empty:
+        return pd.DataFrame(columns=columns)
     changed = file_changes(df)
+    writes: dict[tuple[str, str], list] = {}
+    for session, path, time in zip(changed["session_id"].astype(str), changed["path"], changed["time"], strict=True):
+        writes.setdefault((session, path), []).append(time)
+    for times in writes.values():
+        times.sort()
     rows = []
-    for session, g in c[c["session_id"].notna()].groupby(c["session_id"].astype(str)):
-        last_read: dict[str, pd.Timestamp] = {}
-        writes = changed[changed["session_id"].astype(str) == session]
-        for call in g.itertuples(index=False):
-            if call.tool != "Read" or call.status != "ok" or not isinstance(call.file_path, str):
-                continue
-            path = call.file_path
-            seen = last_read.get(path)
-            if seen is not None:
-                between = writes[(writes["path"] == path) & (writes["time"] > seen) & (writes["time"] <= call.start)]
-                if between.empty:
-                    rows.append({"session_id": session, "file_path": path, "time": call.start, "previous_read": seen})
-            last_read[path] = call.end
-    return pd.DataFrame(rows, columns=["session_id", "file_path", "time", "previous_read"])
+    last_read: dict[tuple[str, str], pd.Timestamp] = {}
+    for session, path, start, end in zip(reads["session_id"].astype(str), reads["file_path"], reads["start"],
+                                         reads["end"], strict=True):  # fmt: skip
+        key = (session, path)
+        seen = last_read.get(key)
+        if seen is not None:
+            times = writes.get(key, [])
+            if bisect_right(times, start) == bisect_right(times, seen):  # no change in (seen, start]
+                rows.append({"session_id": session, "file_path": path, "time": start, "previous_read": seen})
+        last_read[key] = end
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- compliance -------------------------------------------------------------------------------------
