@@ -76,18 +76,22 @@ def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
 
 def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each."""
+    c = tool_calls(df)
+    c = c[c["status"] == "ok"]
+    cols = ["end", "session_id", "tool", "file_path", "command", "cwd", "tool_use_id"]
     rows = []
-    for c in tool_calls(df).itertuples(index=False):
-        if c.status not in ("ok",):
-            continue
-        cwd = c.cwd if isinstance(c.cwd, str) else "/"
-        if c.tool in _WRITE_TOOLS and isinstance(c.file_path, str):
-            path = posixpath.normpath(posixpath.join(cwd, c.file_path))
-            rows.append((c.end, c.session_id, c.tool, "write", path, False, None, cwd, c.tool_use_id))
-        elif c.tool == "Bash" and isinstance(c.command, str):
-            for e in effects(c.command, cwd):
-                if e.action != "chmod":
-                    rows.append((c.end, c.session_id, c.tool, e.action, e.path, e.tree, c.command, cwd, c.tool_use_id))
+    parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
+    for end, session, tool, file_path, command, cwd, tool_use_id in zip(*(c[k].tolist() for k in cols), strict=True):
+        cwd = cwd if isinstance(cwd, str) else "/"
+        if tool in _WRITE_TOOLS and isinstance(file_path, str):
+            path = posixpath.normpath(posixpath.join(cwd, file_path))
+            rows.append((end, session, tool, "write", path, False, None, cwd, tool_use_id))
+        elif tool == "Bash" and isinstance(command, str):
+            found = parsed.get((command, cwd))
+            if found is None:
+                found = parsed[(command, cwd)] = [e for e in effects(command, cwd) if e.action != "chmod"]
+            for e in found:
+                rows.append((end, session, tool, e.action, e.path, e.tree, command, cwd, tool_use_id))
     return pd.DataFrame(rows, columns=["time", "session_id", "tool", "action", "path", "tree", "command", "cwd",
                                        "tool_use_id"])  # fmt: skip
 
@@ -103,12 +107,13 @@ def outside_project(df: pd.DataFrame) -> pd.DataFrame:
     ch = file_changes(df)
     inside = [p == cwd or p.startswith(cwd.rstrip("/") + "/") or p.startswith(("/tmp/", "/var/tmp/"))
               for p, cwd in zip(ch["path"], ch["cwd"], strict=True)]  # fmt: skip
-    return ch[[not i for i in inside]].reset_index(drop=True)
+    return ch[~pd.Series(inside, index=ch.index, dtype=bool)].reset_index(drop=True)
 
 
 def sensitive_writes(df: pd.DataFrame, patterns: tuple[str, ...] = SENSITIVE_PATHS) -> pd.DataFrame:
     ch = file_changes(df)
-    hit = [any(fnmatch.fnmatchcase(p, pat) for pat in patterns) for p in ch["path"]]
+    hit = pd.Series([any(fnmatch.fnmatchcase(p, pat) for pat in patterns) for p in ch["path"]], index=ch.index,
+                    dtype=bool)  # a plain empty list would select no columns
     return ch[hit].reset_index(drop=True)
 
 
@@ -205,6 +210,27 @@ def retention_coverage(df: pd.DataFrame, keep_days: int, now: datetime | None = 
     status = "covered" if covered >= keep_days else "shorter than the policy (the trail may simply be younger)"
     return {"keep_days": keep_days, "earliest": earliest.isoformat(), "latest": latest.isoformat(),
             "days_covered": covered, "policy_start": (now - timedelta(days=keep_days)).isoformat(), "status": status}
+
+
+def archived_segments(files: list[str]) -> pd.DataFrame:
+    """Segments the manifests beside the given trail files list: archived ones, and ones retention retired."""
+    from pathlib import Path
+
+    from auditkit.segments import read_manifest
+
+    rows = []
+    for folder in sorted({Path(f).parent for f in files}):
+        for mpath in sorted(folder.glob("*.manifest.json")):
+            m = read_manifest(mpath.with_name(mpath.name.replace(".manifest.json", ".jsonl")))
+            for seg in m.segments:
+                rows.append({"trail": m.trail, "file": seg.file, "first_seq": seg.first_seq, "last_seq": seg.last_seq,
+                             "newest": seg.last_ts, "state": "archived", "when": seg.rotated_at, "policy": None})
+            for r in m.retired:
+                rows.append({"trail": m.trail, "file": r.get("file"), "first_seq": r.get("first_seq"),
+                             "last_seq": r.get("last_seq"), "newest": r.get("last_ts"), "state": "retired",
+                             "when": r.get("deleted_at"), "policy": r.get("policy")})
+    cols = ["trail", "file", "first_seq", "last_seq", "newest", "state", "when", "policy"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["trail", "first_seq"], ignore_index=True)
 
 
 def file_permissions(paths: list[str]) -> pd.DataFrame:

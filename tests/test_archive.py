@@ -196,6 +196,12 @@ def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(arch
     start = next(f for f in report.findings if f.kind == "starts_mid_trail")
     assert "retention deleted on 2025-06-01 under a 365d policy" in start.message
 
+    from auditkit.evidence import run_report  # the compliance evidence shows what was archived and retired
+
+    pack = run_report("compliance", [str(archived.parent)], archived.parent.parent / "pack", {"keep_days": 183})
+    assert pack["results"]["segments"] == {"archived": 1, "retired": 2}
+    assert pack["verify"]["intact"] is True
+
 
 def test_retention_keeps_a_broken_segment_and_everything_after_it(archived: Path) -> None:
     from auditkit.retention import apply_retention
