@@ -8,7 +8,6 @@ SHA-256 of every output. A notebook that fails raises :class:`ReportError` namin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 from auditkit import __version__
 from auditkit.errors import AuditkitError
 from auditkit.notebook import read_results
+from auditkit.sources.files import file_sha256
 
 REPORTS = ("incident", "cost", "compliance", "replay")
 
@@ -30,14 +30,6 @@ def notebooks_dir() -> Path:
     if not here.is_dir():
         raise ReportError(f"{here}: the notebooks are not here (they ship with the source checkout, not the wheel)")
     return here
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def run_report(name: str, trails: list[str], out: str | Path, parameters: dict | None = None,
@@ -75,11 +67,11 @@ def run_report(name: str, trails: list[str], out: str | Path, parameters: dict |
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 2),
         "parameters": params,
-        "inputs": [{"path": str(p), "sha256": _sha(p), "bytes": p.stat().st_size} for p in inputs],
+        "inputs": [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs],
         "verify": {"intact": report.intact, "records": report.records,
                    "first_break": report.to_dict()["first_break"]} if report else None,
         "results": read_results(executed),
-        "outputs": [{"path": p.name, "sha256": _sha(p), "bytes": p.stat().st_size} for p in (executed, html)],
+        "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in (executed, html)],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return manifest

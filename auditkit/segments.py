@@ -37,7 +37,7 @@ import orjson
 from auditkit import appender
 from auditkit import trail_format as tf
 from auditkit.errors import AuditkitError
-from auditkit.sources.files import PathLike, open_lines
+from auditkit.sources.files import PathLike, file_sha256, open_lines
 
 MANIFEST_VERSION = 1
 _SEGMENT = re.compile(r"^(?P<stem>.+)\.(?P<first>\d{10})-(?P<last>\d{10})\.jsonl(?P<gz>\.gz)?$")
@@ -296,11 +296,7 @@ def _compress(plain: Path, now: datetime) -> Segment:
     os.replace(tmp, gz)
     plain.unlink()
     _fsync_dir(plain.parent)
-    a, b = orjson.loads(first or b"{}"), orjson.loads(last or b"{}")
-    return Segment(file=gz.name, first_seq=a.get("seq", -1), last_seq=b.get("seq", -1), records=records,
-                   first_ts=a.get("ts", ""), last_ts=b.get("ts", ""), head_hash=b.get("hash", ""),
-                   bytes=gz.stat().st_size, sha256=_file_sha256(gz), plain_sha256=raw_hash.hexdigest(),
-                   rotated_at=_iso(now))  # fmt: skip
+    return _entry(gz, first, last, records, raw_hash.hexdigest(), _iso(now))
 
 
 def _add_to_manifest(trail: Path, segment: Segment) -> None:
@@ -345,6 +341,7 @@ def _finish_interrupted(trail: Path) -> list[str]:
 
 
 def _describe(gz: Path) -> Segment:
+    """The manifest entry of a segment found on disk (a run stopped before recording it)."""
     raw = hashlib.sha256()
     records, first, last = 0, None, None
     for line in open_lines(gz):
@@ -353,11 +350,15 @@ def _describe(gz: Path) -> Segment:
             records += 1
             first = first or line
             last = line
+    return _entry(gz, first, last, records, raw.hexdigest(), _iso(datetime.fromtimestamp(gz.stat().st_mtime, UTC)))
+
+
+def _entry(gz: Path, first: bytes | None, last: bytes | None, records: int, plain_sha256: str, when: str) -> Segment:
     a, b = orjson.loads(first or b"{}"), orjson.loads(last or b"{}")
     return Segment(file=gz.name, first_seq=a.get("seq", -1), last_seq=b.get("seq", -1), records=records,
                    first_ts=a.get("ts", ""), last_ts=b.get("ts", ""), head_hash=b.get("hash", ""),
-                   bytes=gz.stat().st_size, sha256=_file_sha256(gz), plain_sha256=raw.hexdigest(),
-                   rotated_at=_iso(datetime.fromtimestamp(gz.stat().st_mtime, UTC)))  # fmt: skip
+                   bytes=gz.stat().st_size, sha256=file_sha256(gz), plain_sha256=plain_sha256,
+                   rotated_at=when)  # fmt: skip
 
 
 def _first_line(trail: Path) -> dict | None:
@@ -377,14 +378,6 @@ def _first_record_fd(fd: int) -> dict | None:
     except orjson.JSONDecodeError:
         return None
     return obj if isinstance(obj, dict) and isinstance(obj.get("seq"), int) else None
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

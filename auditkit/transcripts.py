@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit.sources.files import file_sha256
 from auditkit.views import tool_calls
 
 
@@ -29,14 +30,6 @@ def default_source() -> Path:
 def default_dest() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "auditkit" / "transcripts"
-
-
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass
@@ -60,14 +53,14 @@ def archive_transcripts(source: str | os.PathLike[str] | None = None,
         dst = dst_root / rel
         dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if dst.exists():
-            if _sha(dst) == _sha(src):
+            if file_sha256(dst) == file_sha256(src):
                 result.unchanged.append(str(rel))
                 continue
             size = dst.stat().st_size
             with open(src, "rb") as fh:
-                grew = src.stat().st_size > size and hashlib.sha256(fh.read(size)).hexdigest() == _sha(dst)
+                grew = src.stat().st_size > size and hashlib.sha256(fh.read(size)).hexdigest() == file_sha256(dst)
             if not grew:  # never overwrite what is not a prefix of the new version
-                digest = _sha(src)[:12]
+                digest = file_sha256(src)[:12]
                 dst = dst.with_name(f"{dst.stem}.{digest}{dst.suffix}")
                 if dst.exists():
                     result.unchanged.append(str(rel))
@@ -80,7 +73,7 @@ def archive_transcripts(source: str | os.PathLike[str] | None = None,
         tmp = dst.with_name(f".{dst.name}.tmp")
         shutil.copyfile(src, tmp)
         os.chmod(tmp, 0o600)
-        if _sha(tmp) != _sha(src):  # the source changed under us: try again next run, keep what we had
+        if file_sha256(tmp) != file_sha256(src):  # the source changed under us: try again next run, keep what we had
             tmp.unlink()
             raise OSError(f"{src} changed while it was copied; run archive-transcripts again")
         os.replace(tmp, dst)

@@ -17,6 +17,7 @@ import auditkit
 from auditkit import capture, segments
 from auditkit import trail_format as tf
 from auditkit.cli import main
+from auditkit.sources.files import file_sha256
 from tests.conftest import payload, run_hook
 
 WRITERS, EVENTS_EACH = 6, 300
@@ -76,7 +77,7 @@ def test_rotating_while_hooks_write_loses_and_duplicates_nothing(tmp_path: Path)
     manifest = segments.read_manifest(trail)
     assert [s.file for s in manifest.segments] == [p.name for p in segs]
     for s in manifest.segments:  # the manifest matches the files on disk
-        assert s.sha256 == segments._file_sha256(tmp_path / s.file)
+        assert s.sha256 == file_sha256(tmp_path / s.file)
     df = auditkit.load(tmp_path)
     assert (df["event"] == "PreToolUse").sum() == WRITERS * EVENTS_EACH
 

@@ -50,6 +50,15 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     return list(unique)
 
 
+def file_sha256(path: PathLike) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
 def open_lines(path: Path) -> Iterator[bytes]:
     """The raw lines of a plain or gzipped file (gzip is detected by its magic bytes)."""
     with open(path, "rb") as fh:
