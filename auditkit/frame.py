@@ -91,9 +91,9 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     fast: list[dict] = []  # auditkit trail records, turned into columns in bulk
     for f in files:
         if f.stat().st_size >= columnar.MIN_BYTES:
-            batches = columnar.read(f)
+            batches = columnar.read(f, finish=_typed)
             if batches is not None:
-                parts.extend(_typed(b) for b in batches)
+                parts.extend(batches)
                 if bar:
                     bar.add(f.stat().st_size)
                 continue
@@ -166,7 +166,11 @@ def frame_from_rows(columns: dict[str, list] | list[dict], sort: bool = True) ->
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """Give the normalised columns their documented types."""
+    missing = [c for c in COLUMNS if c not in df.columns]
     df = df.reindex(columns=list(COLUMNS))
+    for col in missing:  # made empty in their own type: converting a column of NaN objects costs a pass
+        if col in _STRINGS:
+            df[col] = pd.Series(index=df.index, dtype="str")
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
         df[col] = df[col].astype("category")
@@ -176,7 +180,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     for col in _COUNTS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
-    df["truncated"] = df["truncated"].astype("object").where(df["truncated"].map(lambda t: isinstance(t, list)), None)
+    df["truncated"] = pd.Series([t if type(t) is list else None for t in df["truncated"].tolist()], index=df.index,
+                                dtype="object")
     for col in ("input", "response", "data", "error"):
         if col == "error":
             continue
@@ -187,11 +192,18 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if len(parts) == 1:
         return parts[0]
-    out = pd.concat(parts, ignore_index=True)
-    for col in _CATEGORIES:  # parts with different categories concatenate as object: make them one again
-        if not isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype("category")
-    return out
+    # column by column, each part's column let go once joined: concatenating whole frames would hold
+    # every row twice at the peak
+    columns = list(parts[0].columns)
+    pieces = [{c: p[c] for c in columns} for p in parts]
+    parts.clear()
+    out = {}
+    for col in columns:
+        joined = pd.concat([p.pop(col) for p in pieces], ignore_index=True)
+        if col in _CATEGORIES and not isinstance(joined.dtype, pd.CategoricalDtype):
+            joined = joined.astype("category")  # parts with different categories concatenate as object
+        out[col] = joined
+    return pd.DataFrame(out, copy=False)
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
@@ -199,5 +211,11 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     if ts.notna().all() and ts.is_monotonic_increasing and df["source_file"].nunique() <= 1 \
             and df["source_line"].is_monotonic_increasing:  # fmt: skip
         return df.reset_index(drop=True)  # one trail, already in order: nothing to sort
-    df = df.sort_values(["timestamp", "source_file", "source_line"], kind="stable", na_position="last")
-    return df.reset_index(drop=True)
+    keys = df[["timestamp", "source_file", "source_line"]].reset_index(drop=True)
+    order = keys.sort_values(list(keys.columns), kind="stable", na_position="last").index.to_numpy()
+    # reorder column by column, letting each old column go as its new one is made: sorting a large
+    # frame whole would hold two copies of it at once
+    out = {}
+    for col in list(df.columns):
+        out[col] = df.pop(col).take(order).reset_index(drop=True)
+    return pd.DataFrame(out, copy=False)

@@ -38,8 +38,11 @@ BODIES = {
 
 
 def make_trail(path: Path, events: int) -> None:
-    """Hook-shaped records: Pre/Post pairs of Bash, Read and Edit calls over 50 sessions."""
-    created = "2026-03-17T14:00:00.000000Z"
+    """Hook-shaped records: Pre/Post pairs of Bash, Read and Edit calls over 50 sessions.
+
+    As in a real trail, the trail_start comes first in time too (records are stamped under the lock).
+    """
+    created = "2026-03-17T00:00:00.000000Z"
     prev = tf.genesis_hash("bench", created)
     with open(path, "wb") as fh:
         line = tf.encode_record(0, created, prev, {"event": tf.TRAIL_START, "status": "info", "data": {

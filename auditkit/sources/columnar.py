@@ -8,6 +8,7 @@ line by line instead, reporting each problem with its line number. The result is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -49,8 +50,13 @@ def _lines(path: Path) -> tuple[int, bool]:
     return count, last == b"\n"
 
 
-def read(path: Path, batch_rows: int = 200_000) -> list[pd.DataFrame] | None:
-    """The file as normalised column batches (JSON fields parsed), or None when the fast path does not apply."""
+def read(path: Path, batch_rows: int = 50000,
+         finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[pd.DataFrame] | None:  # fmt: skip
+    """The file as normalised column batches (JSON fields parsed), or None when the fast path does not apply.
+
+    ``finish`` is applied to each batch as soon as it is read (``load()`` gives its column types
+    there, so that untyped batches never pile up).
+    """
     first = _first_record(path)
     if not first or first.get("v") != tf.SCHEMA_VERSION or first.get("event") != tf.TRAIL_START:
         return None
@@ -60,6 +66,8 @@ def read(path: Path, batch_rows: int = 200_000) -> list[pd.DataFrame] | None:
     except ImportError:
         return None
     con = duckdb.connect(config={"preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")  # load() shows its own progress
+    con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
     cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     escaped = str(path).replace("'", "''")
     query = f"""
@@ -74,13 +82,16 @@ def read(path: Path, batch_rows: int = 200_000) -> list[pd.DataFrame] | None:
     rows = starts = 0
     try:
         for batch in con.sql(query).to_arrow_reader(batch_rows):
-            raw = batch.to_pandas()
+            parsed = {name: _parse(batch.column(name)) for name in _PARSED}
+            raw = _owned(batch).to_pandas()
             if (raw["v"] != tf.SCHEMA_VERSION).any():
                 return None
             starts += int((raw["event"] == tf.TRAIL_START).sum())
             raw["_line"] = range(rows + 1, rows + 1 + len(raw))  # insertion order is kept; checked below
             rows += len(raw)
-            parts.append(_normalise(raw, trail_id, str(path)))
+            part = _normalise(raw, parsed, trail_id, str(path))
+            del raw, parsed
+            parts.append(finish(part) if finish else part)
     except duckdb.Error:
         return None
     finally:
@@ -91,29 +102,54 @@ def read(path: Path, batch_rows: int = 200_000) -> list[pd.DataFrame] | None:
     return parts
 
 
-def _parse(values: pd.Series) -> list:
+#: Raw JSON text: parsed into Python values, then dropped.
+_PARSED = frozenset({"tool_input", "tool_response", "error", "data", "truncated"})
+#: Columns load() turns into new arrays anyway (categories, times) or only reads: no copy needed.
+_REBUILT = frozenset({"v", "ts", "event", "status", "tool_name", "permission_mode", "agent", "_input_type"})
+
+
+def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
+    """The batch with every kept column copied out of DuckDB's export.
+
+    An Arrow batch imported from DuckDB is freed as a whole, when its last column is: a column that
+    outlives the batch (``host``, ``hash``, ...) would otherwise keep every byte of it alive, the raw
+    JSON text included, roughly doubling the memory of a load.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    everything = pa.array(range(batch.num_rows), type=pa.int64())
+    names = [n for n in batch.schema.names if n not in _PARSED]
+    cols = [batch.column(n) if n in _REBUILT else pc.take(batch.column(n), everything) for n in names]
+    return pa.RecordBatch.from_arrays(cols, names=names)
+
+
+def _parse(values) -> list:  # pyarrow.Array of JSON text -> Python values (None for null)
     loads = orjson.loads
-    return [loads(v) if isinstance(v, str) else None for v in values.tolist()]
+    return [None if v is None else loads(v) for v in values.to_pylist()]
 
 
-def _normalise(raw: pd.DataFrame, trail_id: str | None, source: str) -> pd.DataFrame:
+def _normalise(raw: pd.DataFrame, parsed: dict[str, list], trail_id: str | None, source: str) -> pd.DataFrame:
     obj_input = raw["_input_type"] == "OBJECT"
-    text = lambda s: s.where(s.notna(), None)  # noqa: E731
-    errors = _parse(raw["error"])
+    errors = parsed["error"]
+    n = len(raw)
+    const = lambda value: pd.Series(value, index=raw.index, dtype="str")  # noqa: E731
     out = pd.DataFrame({
         "timestamp": raw["ts"], "event": raw["event"], "status": raw["status"], "tool": raw["tool_name"],
         "session_id": raw["session_id"], "tool_use_id": raw["tool_use_id"], "duration_ms": raw["duration_ms"],
-        "file_path": text(raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input))),
-        "command": text(raw["_command"].where(obj_input)), "url": text(raw["_url"].where(obj_input)),
-        "pattern": text(raw["_pattern"].where(obj_input).fillna(
-            raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch")))),
-        "prompt": raw["_prompt"], "input": _parse(raw["tool_input"]), "response": _parse(raw["tool_response"]),
-        "error": [e if isinstance(e, str) or e is None else orjson.dumps(e).decode() for e in errors],
+        "file_path": raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input)),
+        "command": raw["_command"].where(obj_input), "url": raw["_url"].where(obj_input),
+        "pattern": raw["_pattern"].where(obj_input).fillna(
+            raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch"))),
+        "prompt": raw["_prompt"], "input": parsed["tool_input"], "response": parsed["tool_response"],
+        "error": pd.Series([e if e is None or type(e) is str else orjson.dumps(e).decode() for e in errors],
+                           index=raw.index, dtype="str"),
         "cwd": raw["cwd"], "transcript_path": raw["transcript_path"], "permission_mode": raw["permission_mode"],
         "user": raw["user"], "host": raw["host"], "agent": raw["agent"], "agent_id": raw["agent_id"],
-        "agent_type": raw["agent_type"], "redactions": raw["redactions"], "truncated": _parse(raw["truncated"]),
-        "data": _parse(raw["data"]), "seq": raw["seq"], "trail_id": trail_id, "hash": raw["hash"],
+        "agent_type": raw["agent_type"], "redactions": raw["redactions"], "truncated": parsed["truncated"],
+        "data": parsed["data"], "seq": raw["seq"], "trail_id": const(trail_id) if trail_id else [None] * n,
+        "hash": raw["hash"],
         "event_id": (f"{trail_id}:" + raw["seq"].astype(str)) if trail_id else raw["hash"],
-        "source_format": "auditkit", "source_file": source, "source_line": raw["_line"],
+        "source_format": "auditkit", "source_file": const(source), "source_line": raw["_line"],
     })  # fmt: skip
     return out
