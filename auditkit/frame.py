@@ -59,6 +59,7 @@ COLUMNS: dict[str, str] = {
 _CATEGORIES = ("event", "status", "tool", "source_format", "agent", "permission_mode", "model")
 _COUNTS = ("redactions", "seq", "source_line", "input_tokens", "output_tokens", "cache_creation_tokens",
            "cache_read_tokens")
+_NESTED = ("input", "response", "data")
 _STRINGS = (
     "session_id", "tool_use_id", "file_path", "command", "url", "pattern", "prompt", "error", "cwd",
     "transcript_path", "user", "host", "agent_id", "agent_type", "trail_id", "hash", "event_id", "source_file",
@@ -157,9 +158,11 @@ _CHUNK = 200_000
 def frame_from_rows(columns: dict[str, list] | list[dict], sort: bool = True) -> pd.DataFrame:
     """Columns (or rows) with the normalised keys -> the typed frame (ordered unless ``sort=False``)."""
     if isinstance(columns, list):
-        columns = {c: [r.get(c) for r in columns] for c in COLUMNS}
-    n = len(next(iter(columns.values()))) if columns else 0
-    df = pd.DataFrame({c: pd.Series(columns[c] if c in columns else [None] * n, dtype="object") for c in COLUMNS})
+        present: set[str] = set()
+        for r in columns:
+            present.update(r)
+        columns = {c: [r.get(c) for r in columns] for c in COLUMNS if c in present}  # _typed adds the rest
+    df = pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in columns.items() if c in COLUMNS})
     df = _typed(df)
     return _sorted(df) if sort else df
 
@@ -171,6 +174,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in missing:  # made empty in their own type: converting a column of NaN objects costs a pass
         if col in _STRINGS:
             df[col] = pd.Series(index=df.index, dtype="str")
+        elif col in _NESTED:
+            df[col] = pd.Series([None] * len(df), index=df.index, dtype="object")
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
         df[col] = df[col].astype("category")
@@ -182,9 +187,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
     df["truncated"] = pd.Series([t if type(t) is list else None for t in df["truncated"].tolist()], index=df.index,
                                 dtype="object")
-    for col in ("input", "response", "data", "error"):
-        if col == "error":
-            continue
+    for col in _NESTED:
         df[col] = df[col].astype("object")
     return df
 
