@@ -116,12 +116,16 @@ def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
     JSON text included, roughly doubling the memory of a load.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    everything = pa.array(range(batch.num_rows), type=pa.int64())
     names = [n for n in batch.schema.names if n not in _PARSED]
-    cols = [batch.column(n) if n in _REBUILT else pc.take(batch.column(n), everything) for n in names]
+    cols = [batch.column(n) if n in _REBUILT else _copy(batch.column(n)) for n in names]
     return pa.RecordBatch.from_arrays(cols, names=names)
+
+
+def _copy(array):  # pyarrow.Array -> the same values in new buffers
+    import pyarrow as pa
+
+    return pa.concat_arrays([array, array.slice(0, 0)])  # concatenating always allocates; one array alone may not
 
 
 def _parse(values) -> list:  # pyarrow.Array of JSON text -> Python values (None for null)
