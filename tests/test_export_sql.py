@@ -88,6 +88,10 @@ def test_csv_a_spreadsheet_can_open_safely(fleet: Path, tmp_path: Path) -> None:
     auditkit.export(fleet, out, format="csv", since="2026-03-17", escape_formulas=False)
     with open(out, newline="", encoding="utf-8") as fh:
         assert any(r["command"].startswith("=") for r in csv.DictReader(fh))
+    parts = auditkit.export(fleet, tmp_path / "by-host", format="csv", partition_by=["host"])
+    names = sorted(str(Path(f).relative_to(tmp_path / "by-host")) for f in parts.files)
+    assert names == ["host=ci-runner-2/part-0.csv", "host=laptop-7/part-0.csv", "host=unknown/part-0.csv"]
+    assert sum(len(pd.read_csv(f)) for f in parts.files) == parts.rows
 
 
 def test_export_errors_are_clear(fleet: Path, tmp_path: Path) -> None:
