@@ -11,10 +11,10 @@ validates every program it is given; and anything unexpected (missing, stale or 
 different Python) silently falls back to :func:`re.compile`.
 """
 
-import os
 import sys
 
 from auditkit import _fastjson
+from auditkit._os import os
 from auditkit.trail_format import sha256
 
 try:

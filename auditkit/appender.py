@@ -10,10 +10,10 @@ longer the one at the path, and re-opens. So no record lands in a segment after 
 """
 
 import fcntl
-import os
 import time
 
 from auditkit import trail_format as tf
+from auditkit._os import os
 
 TYPE_CHECKING = False  # typing costs ~9 ms at start-up on the hook's path
 if TYPE_CHECKING:

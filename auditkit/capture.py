@@ -18,12 +18,12 @@ Settings (environment first, then command-line options):
                                               records (default 500)
 """
 
-import os
 import sys
 
 from auditkit import _fastjson as json  # the json module costs ~7 ms to import
 from auditkit import appender
 from auditkit import trail_format as tf
+from auditkit._os import os
 
 DEFAULT_TRAIL = os.path.join(".claude", "logs", "audit-trail.jsonl")
 DEFAULT_MAX_FIELD_BYTES = 65536

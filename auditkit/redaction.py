@@ -11,9 +11,9 @@ Example::
     clean, count = r.redact_value({"command": "export GITHUB_TOKEN=ghp_..."})
 """
 
-import os
 
 from auditkit import secret_rules
+from auditkit._os import os
 from auditkit.trail_format import sha256
 
 MARKER_RE = r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]"

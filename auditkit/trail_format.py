@@ -10,10 +10,10 @@ are the line with its final ``,"hash":"<64 hex>"`` member cut out; ``hash`` is t
 those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trail-format.md``.
 """
 
-import os
 import sys
 
 from auditkit import _fastjson
+from auditkit._os import os
 
 # The builtin SHA-256 starts faster than hashlib's OpenSSL one (~1.7 ms); digests are identical.
 try:
