@@ -106,11 +106,11 @@ def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]
         if value is None:
             continue
         try:
-            found.append((parse_age(str(value)), str(path)))
+            found.append((parse_age(str(value)), f"set in {path}"))
         except ValueError as exc:
             raise RetentionError(f"{path}: [retention] minimum: {exc}") from exc
     if not found:
-        return DEFAULT_MINIMUM, "default (EU AI Act: at least six months)"
+        return DEFAULT_MINIMUM, "the default: the EU AI Act's six months"
     return max(found)
 
 
@@ -134,7 +134,8 @@ def apply_retention(
 
     trail = Path(trail)
     policy = parse_age(keep) if isinstance(keep, str) else keep
-    floor, source = (minimum, "given") if minimum is not None else configured_minimum(trail.parent.parent.parent)
+    floor, source = (minimum, "given by the caller") if minimum is not None else configured_minimum(
+        trail.parent.parent.parent)
     label = keep if isinstance(keep, str) else f"{policy.days}d"
     if policy < floor:
         raise RetentionError(f"a policy of {label} is below the minimum of {floor.days}d ({source}); "
