@@ -37,6 +37,22 @@ BODIES = {
 }
 
 
+def measure(bodies: dict[str, str], path: Path, runs: int, baseline: str) -> dict[str, tuple[float, float, int]]:
+    """Run each body in fresh subprocesses ``runs`` times; print and return median (seconds, peak MB, rows)."""
+    results = {}
+    for name, body in bodies.items():
+        code = MEASURE.format(root=str(ROOT), body=body.format(path=str(path)))
+        got = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                          .stdout.strip().splitlines()[-1]) for _ in range(runs)]
+        results[name] = (statistics.median(r["s"] for r in got), statistics.median(r["rss_mb"] for r in got),
+                         got[0]["n"])
+    base_s = results[baseline][0]
+    print(f"{'reader':<36} {'time':>8} {'peak RSS':>10} {'rows':>11} {'vs baseline':>12}")
+    for name, (s, rss, n) in results.items():
+        print(f"{name:<36} {s:7.2f}s {rss:8.0f}MB {n:>11,} {s / base_s:11.2f}x")
+    return results
+
+
 def make_trail(path: Path, events: int) -> None:
     """Hook-shaped records: Pre/Post pairs of Bash, Read and Edit calls over 50 sessions.
 
@@ -81,17 +97,8 @@ def main() -> None:
     path = Path(tempfile.mkdtemp(prefix="auditkit-load-")) / "trail.jsonl"
     make_trail(path, args.events)
     print(f"trail: {args.events:,} events, {path.stat().st_size / 1e6:.0f} MB")
-    results = {}
-    for name, body in BODIES.items():
-        code = MEASURE.format(root=str(ROOT), body=body.format(path=str(path)))
-        runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-                           .stdout.strip().splitlines()[-1]) for _ in range(args.runs)]
-        results[name] = (statistics.median(r["s"] for r in runs), statistics.median(r["rss_mb"] for r in runs),
-                         runs[0]["n"])
-    base_s, _, _ = results["pyarrow.json.read_json (baseline)"]
-    print(f"{'reader':<36} {'time':>8} {'peak RSS':>10} {'rows':>10} {'vs pyarrow':>11}")
-    for name, (s, rss, n) in results.items():
-        print(f"{name:<36} {s:7.2f}s {rss:8.0f}MB {n:>10,} {s / base_s:10.2f}x")
+    results = measure(BODIES, path, args.runs, baseline="pyarrow.json.read_json (baseline)")
+    base_s = results["pyarrow.json.read_json (baseline)"][0]
     s, rss, _ = results["auditkit.load()"]
     print(f"goals: <= 2x pyarrow's time -> {s / base_s:.2f}x; <= 1.5 GB peak RSS -> {rss / 1024:.2f} GB")
     path.unlink()

@@ -12,10 +12,7 @@ and then. Each measurement runs in a fresh subprocess, so its peak RSS is its ow
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +22,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load import MEASURE  # noqa: E402
+from benchmarks.load import measure  # noqa: E402
 
 BODIES = {
     "orjson.loads per line (baseline)": "import orjson, pathlib\nn = sum(1 for p in pathlib.Path({path!r}).rglob("
@@ -85,17 +82,7 @@ def main() -> None:
     files = make_folder(folder, args.mb)
     size = sum(p.stat().st_size for p in folder.rglob("*.jsonl"))
     print(f"transcripts: {files} files, {size / 1e6:,.0f} MB")
-    results = {}
-    for name, body in BODIES.items():
-        code = MEASURE.format(root=str(ROOT), body=body.format(path=str(folder)))
-        runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-                           .stdout.strip().splitlines()[-1]) for _ in range(args.runs)]
-        results[name] = (statistics.median(r["s"] for r in runs), statistics.median(r["rss_mb"] for r in runs),
-                         runs[0]["n"])
-    base_s = results["orjson.loads per line (baseline)"][0]
-    print(f"{'reader':<36} {'time':>8} {'peak RSS':>10} {'rows':>11} {'vs baseline':>12}")
-    for name, (s, rss, n) in results.items():
-        print(f"{name:<36} {s:7.2f}s {rss:8.0f}MB {n:>11,} {s / base_s:11.2f}x")
+    measure(BODIES, folder, args.runs, baseline="orjson.loads per line (baseline)")
     for p in folder.rglob("*.jsonl"):
         p.unlink()
 
