@@ -53,7 +53,9 @@ def run_report(name: str, trails: list[str], out: str | Path, parameters: dict |
     try:
         papermill.execute_notebook(str(source), str(executed), parameters=params, kernel_name="python3",
                                    progress_bar=False, log_output=False, cwd=str(source.parent),
-                                   execution_timeout=timeout_s)  # fmt: skip
+                                   execution_timeout=timeout_s,
+                                   # the kernel's start-up notice about its local TCP ports is noise in a report run
+                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])  # fmt: skip
     except PapermillExecutionError as exc:
         raise ReportError(f"{name}: cell {exc.cell_index} ({exc.exec_count and f'In [{exc.exec_count}]'}) "
                           f"failed: {exc.ename}: {exc.evalue} (the executed notebook is {executed})") from exc
