@@ -249,3 +249,18 @@ def test_cli_retention_dry_run(archived: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "[dry run: nothing is deleted]" in out and "would delete" in out
     assert len(segments.segment_files(archived)) == 3
+
+
+def test_sizes_and_ages_are_read_or_refused_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert segments.parse_size("100M") == 100 << 20 and segments.parse_size("1g") == 1 << 30
+    assert segments.parse_size("512") == 512 and segments.parse_size("500kb") == 500 << 10
+    assert segments.parse_age("365d") == timedelta(days=365) and segments.parse_age("1y") == timedelta(days=365)
+    assert segments.parse_age("26w") == timedelta(weeks=26) and segments.parse_age("12h") == timedelta(hours=12)
+    trail = tmp_path / "audit-trail.jsonl"
+    run_hook(payload("Stop"), trail)
+    assert main(["archive", str(trail), "--max-size", "lots"]) == 2
+    assert "'lots' is not a size" in capsys.readouterr().err
+    assert main(["archive", str(trail), "--max-age", "6 months"]) == 2
+    assert "'6 months' is not an age" in capsys.readouterr().err
+    assert main(["retention", str(trail), "--keep", "forever"]) == 2
+    assert "'forever' is not an age" in capsys.readouterr().err
