@@ -312,31 +312,28 @@ def _add_to_manifest(trail: Path, segment: Segment) -> None:
 def _finish_interrupted(trail: Path) -> list[str]:
     """Complete what a rotation cut short: stale links, uncompressed segments, manifest entries."""
     done = []
-    for tmp in (trail.with_name(trail.name + ".rotating"),):
-        if tmp.exists():
-            tmp.unlink()
-            done.append(f"removed {tmp.name} (a rotation stopped before swapping it in)")
+    tmp = trail.with_name(trail.name + ".rotating")
+    if tmp.exists():
+        tmp.unlink()
+        done.append(f"removed {tmp.name} (a rotation stopped before swapping it in)")
+    for stray in trail.parent.glob(f"{_stem(trail)}.*.jsonl.gz.tmp"):
+        stray.unlink()  # a compression that stopped part way; its plain segment is still there
     active = trail.stat()
+    for p in segment_files(trail):
+        if p.name.endswith(".gz") or not p.exists():
+            continue
+        st = p.stat()
+        if (st.st_ino, st.st_dev) == (active.st_ino, active.st_dev):
+            p.unlink()  # linked but never swapped: the active file is still that segment
+            done.append(f"removed {p.name}, a second name of the active trail")
+            continue
+        _add_to_manifest(trail, _compress(p, datetime.now(UTC)))  # (re)writes the .gz from the plain copy
+        done.append(f"compressed {p.name}")
     listed = {s.file for s in read_manifest(trail).segments}
     for p in segment_files(trail):
-        if p.name.endswith(".gz.tmp"):
-            continue
-        if not p.name.endswith(".gz"):
-            st = p.stat()
-            if (st.st_ino, st.st_dev) == (active.st_ino, active.st_dev):
-                p.unlink()  # linked but never swapped: the active file is still that segment
-                done.append(f"removed {p.name}, a second name of the active trail")
-                continue
-            if p.with_name(p.name + ".gz").exists():
-                p.with_name(p.name + ".gz.tmp").unlink(missing_ok=True)
-            seg = _compress(p, datetime.now(UTC))
-            _add_to_manifest(trail, seg)
-            done.append(f"compressed {p.name}")
-        elif p.name not in listed:
+        if p.name not in listed:
             _add_to_manifest(trail, _describe(p))
             done.append(f"added {p.name} to the manifest")
-    for stray in trail.parent.glob(f"{_stem(trail)}.*.jsonl.gz.tmp"):
-        stray.unlink()
     return done
 
 

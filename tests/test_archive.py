@@ -124,6 +124,24 @@ def test_an_interrupted_rotation_is_finished_by_the_next_run(tmp_path: Path) -> 
     assert auditkit.verify(tmp_path).intact
 
 
+def test_a_segment_left_uncompressed_or_unlisted_is_finished(tmp_path: Path) -> None:
+    trail = tmp_path / "audit-trail.jsonl"
+    for round_ in range(2):
+        for i in range(3):
+            run_hook(payload("Notification", message=f"{round_}/{i}"), trail)
+        segments.rotate(trail, seal=False)
+    first, second = segments.segment_files(trail)
+    plain = first.with_name(first.name.removesuffix(".gz"))
+    plain.write_bytes(gzip.decompress(first.read_bytes()))  # stopped after the swap, before compressing
+    first.unlink()
+    segments.write_manifest(trail, segments.Manifest(trail=trail.name))  # and before the manifest was written
+    rot = segments.rotate(trail, max_bytes=1 << 30)
+    assert rot.rotated is None
+    assert rot.recovered == [f"compressed {plain.name}", f"added {second.name} to the manifest"]
+    assert [s.file for s in segments.read_manifest(trail).segments] == [first.name, second.name]
+    assert not plain.exists() and auditkit.verify(tmp_path).intact
+
+
 def test_rotation_seals_when_a_key_is_configured(tmp_path: Path) -> None:
     auditkit.keygen()
     trail = tmp_path / "audit-trail.jsonl"
