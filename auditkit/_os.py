@@ -111,21 +111,11 @@ if os is None:  # pragma: no branch - the tests exercise this module in a fresh 
         """Forwards to :mod:`posix`; ``environ`` is decoded once, as :mod:`os` does."""
 
         path = _Path
-        sep = "/"
         devnull = "/dev/null"
-        open, write, close, read, pread = _posix.open, _posix.write, _posix.close, _posix.read, _posix.pread
-        stat, fstat, unlink, replace, rename = _posix.stat, _posix.fstat, _posix.unlink, _posix.replace, _posix.rename
-        mkdir, scandir, fsync, urandom = _posix.mkdir, _posix.scandir, _posix.fsync, _posix.urandom
-        getuid, getpid, getppid = _posix.getuid, _posix.getpid, _posix.getppid
-        getcwd, uname = _posix.getcwd, _posix.uname
-        posix_spawn, POSIX_SPAWN_OPEN, _exit = _posix.posix_spawn, _posix.POSIX_SPAWN_OPEN, _posix._exit
-        O_RDONLY, O_WRONLY, O_RDWR, O_CREAT = _posix.O_RDONLY, _posix.O_WRONLY, _posix.O_RDWR, _posix.O_CREAT
-        O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC = _posix.O_EXCL, _posix.O_TRUNC, _posix.O_APPEND, _posix.O_CLOEXEC
 
         @staticmethod
         def fdopen(fd: int, *args: object, **kwargs: object) -> object:
-
-            return open(fd, *args, **kwargs)  # type: ignore[call-overload]
+            return open(fd, *args, **kwargs)  # type: ignore[call-overload]  # the built-in open is io.open
 
         @staticmethod
         def makedirs(name: str, mode: int = 0o777, exist_ok: bool = False) -> None:
@@ -141,5 +131,9 @@ if os is None:  # pragma: no branch - the tests exercise this module in a fresh 
                 if not exist_ok or not _Path.isdir(name):
                     raise
 
+    for _name in ("open", "write", "close", "pread", "fstat", "stat", "unlink", "replace", "scandir", "urandom",
+                  "getuid", "getpid", "getppid", "getcwd", "uname", "posix_spawn", "POSIX_SPAWN_OPEN", "_exit",
+                  "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND", "O_CLOEXEC"):
+        setattr(_Os, _name, getattr(_posix, _name))  # built-in functions do not bind: they stay plain functions
     _Os.environ = {_decode(k): _decode(v) for k, v in _posix.environ.items()}  # type: ignore[attr-defined]
     os = _Os()  # type: ignore[assignment]

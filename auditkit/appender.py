@@ -76,6 +76,10 @@ class Appended:
         self.seq, self.ts_ns, self.ts, self.hash = seq, ts_ns, ts, hash
 
 
+#: How often a writer re-opens a trail that ``auditkit archive`` rotated while it waited.
+_REOPEN_TRIES = 50
+
+
 def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     """Append one record built by ``build`` to the trail at ``path``; return where it landed."""
     if fd is not None:
@@ -96,10 +100,6 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
         finally:
             os.close(fd)
     raise OSError(f"{path}: the trail kept being replaced while waiting for its lock")
-
-
-#: How often a writer re-opens a trail that ``auditkit archive`` rotated while it waited.
-_REOPEN_TRIES = 50
 
 
 def _still_at(fd: int, path: str) -> bool:

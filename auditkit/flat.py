@@ -10,8 +10,7 @@ from __future__ import annotations
 import orjson
 import pandas as pd
 
-#: Columns that hold dicts, lists or mixed values in a loaded frame.
-NESTED = ("input", "response", "data", "truncated")
+from auditkit.frame import NESTED
 
 
 def _json(value: object) -> str | None:

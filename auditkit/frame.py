@@ -59,7 +59,8 @@ COLUMNS: dict[str, str] = {
 _CATEGORIES = ("event", "status", "tool", "source_format", "agent", "permission_mode", "model")
 _COUNTS = ("redactions", "seq", "source_line", "input_tokens", "output_tokens", "cache_creation_tokens",
            "cache_read_tokens")
-_NESTED = ("input", "response", "data")
+#: Columns holding dicts, lists or mixed values (kept as Python objects).
+NESTED = ("input", "response", "data", "truncated")
 _STRINGS = (
     "session_id", "tool_use_id", "file_path", "command", "url", "pattern", "prompt", "error", "cwd",
     "transcript_path", "user", "host", "agent_id", "agent_type", "trail_id", "hash", "event_id", "source_file",
@@ -174,7 +175,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in missing:  # made empty in their own type: converting a column of NaN objects costs a pass
         if col in _STRINGS:
             df[col] = pd.Series(index=df.index, dtype="str")
-        elif col in _NESTED:
+        elif col in NESTED:
             df[col] = pd.Series([None] * len(df), index=df.index, dtype="object")
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
@@ -187,7 +188,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
     df["truncated"] = pd.Series([t if type(t) is list else None for t in df["truncated"].tolist()], index=df.index,
                                 dtype="object")
-    for col in _NESTED:
+    for col in ("input", "response", "data"):
         df[col] = df[col].astype("object")
     return df
 

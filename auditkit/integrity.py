@@ -23,7 +23,7 @@ import orjson
 
 from auditkit import trail_format as tf
 from auditkit.errors import AuditkitError
-from auditkit.sources.files import PathLike, expand, open_lines
+from auditkit.sources.files import PathLike, expand, first_record
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = b'{"v":1,"seq":'
@@ -97,17 +97,6 @@ def _ts(raw: bytes) -> datetime | None:
         return None
 
 
-def _first_record(path: Path) -> dict | None:
-    for raw in open_lines(path):
-        if raw.strip():
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return None
-            return obj if isinstance(obj, dict) else None
-    return None
-
-
 def verify(
     paths: PathLike | list[PathLike],
     *,
@@ -138,7 +127,7 @@ def verify(
     # group segments by trail id, in chain order (first seq)
     heads = []
     for f in files:
-        first = _first_record(f) or {}
+        first = first_record(f) or {}
         data = first.get("data") if isinstance(first.get("data"), dict) else {}
         tid = data.get("trail_id") if first.get("event") == tf.TRAIL_START else None
         heads.append((tid or f"(unknown: {f})", first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
@@ -459,17 +448,13 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
 
 def _retired(segment: Path, earlier: str) -> dict | None:
     """The manifest's ``retired`` entry for a segment that retention deleted, if there is one."""
-    from auditkit.segments import read_manifest
+    from auditkit.segments import active_trail, read_manifest
 
-    for manifest in segment.parent.glob("*.manifest.json"):
-        try:
-            entries = read_manifest(manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl"))).retired
-        except AuditkitError:
-            continue
-        for entry in entries:
-            if entry.get("file") == earlier:
-                return entry
-    return None
+    try:
+        entries = read_manifest(active_trail(segment)).retired
+    except AuditkitError:
+        return None
+    return next((e for e in entries if e.get("file") == earlier), None)
 
 
 def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain,

@@ -26,11 +26,11 @@ from pathlib import Path
 
 from auditkit.errors import AuditkitError
 from auditkit.segments import (
-    _describe,
-    _iso,
-    _parse_ts,
     archive_lock,
+    describe_segment,
+    iso_utc,
     parse_age,
+    parse_utc,
     read_manifest,
     segment_files,
     write_manifest,
@@ -144,22 +144,22 @@ def apply_retention(
         raise RetentionError(f"{trail}: no such trail (give the active trail; its segments are found beside it)")
     now = now or datetime.now(UTC)
     cutoff = now - policy
-    plan = RetentionPlan(str(trail), label, _iso(cutoff), f"{floor.days}d", dry_run)
+    plan = RetentionPlan(str(trail), label, iso_utc(cutoff), f"{floor.days}d", dry_run)
     with archive_lock(trail):
         files = segment_files(trail)
         seal_log = Path(seals) if seals else seal_log_path(trail)
         report = verify([*files, trail], seals=[seal_log] if seal_log.is_file() else None, pubkey=pubkey)
-        broken: dict[str, list] = {}
+        broken: dict[str, object] = {}  # file name -> its first error
         for f in report.findings:
             if f.severity == ERROR and f.file:
-                broken.setdefault(Path(f.file).name, []).append(f)
-        sealed_upto, seal_problem = _sealed_upto(report, seal_log, pubkey)
+                broken.setdefault(Path(f.file).name, f)
+        sealed_upto, seal_problem = _sealed_upto(report, seal_log)
         manifest = read_manifest(trail)
         listed = {s.file: s for s in manifest.segments}
         holding = False
         for path in files:
-            seg = listed.get(path.name) or _describe(path)
-            newest = _parse_ts(seg.last_ts)
+            seg = listed.get(path.name) or describe_segment(path)
+            newest = parse_utc(seg.last_ts)
             why = None
             if path.name.endswith(".jsonl"):
                 why = "not yet compressed: an interrupted rotation (run `auditkit archive` to finish it)"
@@ -168,7 +168,7 @@ def apply_retention(
             elif newest >= cutoff:
                 why = f"younger than the policy ({label})"
             elif path.name in broken:
-                first = broken[path.name][0]
+                first = broken[path.name]
                 why = f"verify: {first.kind} at line {first.line}: {first.message}"
             elif seal_problem:
                 why = f"not sealed: {seal_problem}"
@@ -189,13 +189,13 @@ def apply_retention(
             manifest.segments = [s for s in manifest.segments if s.file != path.name]
             manifest.retired.append({"file": path.name, "first_seq": seg.first_seq, "last_seq": seg.last_seq,
                                      "records": seg.records, "last_ts": seg.last_ts, "sha256": seg.sha256,
-                                     "deleted_at": _iso(now), "policy": label, "sealed_by_seq": sealed_upto})
+                                     "deleted_at": iso_utc(now), "policy": label, "sealed_by_seq": sealed_upto})
         if plan.deleted:
             write_manifest(trail, manifest)
     return plan
 
 
-def _sealed_upto(report, seal_log: Path, pubkey: PathLike | None) -> tuple[int | None, str | None]:
+def _sealed_upto(report, seal_log: Path) -> tuple[int | None, str | None]:
     """The highest seq a valid seal covers, or a reason no seal can be trusted."""
     from auditkit.integrity import ERROR
 

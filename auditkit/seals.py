@@ -15,7 +15,6 @@ import base64
 import fcntl
 import hashlib
 import os
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,9 +44,10 @@ def seal_log_path(trail: str | os.PathLike[str]) -> Path:
 
     Archived segments (``audit-trail.<first>-<last>.jsonl.gz``) share their trail's seal log.
     """
-    p = Path(trail)
-    name = re.sub(r"\.\d{10}-\d{10}$", "", p.name.removesuffix(".gz").removesuffix(".jsonl"))
-    return p.with_name(f"{name}.seals.jsonl")
+    from auditkit.segments import active_trail
+
+    p = active_trail(trail)
+    return p.with_name(f"{p.name.removesuffix('.gz').removesuffix('.jsonl')}.seals.jsonl")
 
 
 def key_id(public: Ed25519PublicKey) -> str:

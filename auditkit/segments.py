@@ -37,7 +37,7 @@ import orjson
 from auditkit import appender
 from auditkit import trail_format as tf
 from auditkit.errors import AuditkitError
-from auditkit.sources.files import PathLike, file_sha256, open_lines
+from auditkit.sources.files import PathLike, file_sha256, first_record, open_lines
 
 MANIFEST_VERSION = 1
 _SEGMENT = re.compile(r"^(?P<stem>.+)\.(?P<first>\d{10})-(?P<last>\d{10})\.jsonl(?P<gz>\.gz)?$")
@@ -88,6 +88,16 @@ def manifest_path(trail: PathLike) -> Path:
 
 def _stem(trail: Path) -> str:
     return trail.name.removesuffix(".gz").removesuffix(".jsonl")
+
+
+def active_trail(path: PathLike) -> Path:
+    """The active trail a segment belongs to (``audit-trail.<first>-<last>.jsonl.gz`` -> ``audit-trail.jsonl``).
+
+    Any other path is returned as it is.
+    """
+    p = Path(path)
+    m = _SEGMENT.match(p.name)
+    return p.with_name(f"{m['stem']}.jsonl") if m else p
 
 
 def read_manifest(trail: PathLike) -> Manifest:
@@ -219,8 +229,8 @@ def _due(trail: Path, max_bytes: int | None, max_age: timedelta | None, now: dat
     if max_bytes is not None and size >= max_bytes:
         return True, f"{size:,} bytes >= {max_bytes:,}"
     if max_age is not None:
-        first = _first_line(trail)
-        started = _parse_ts(first.get("ts")) if first else None
+        first = first_record(trail)
+        started = parse_utc(first.get("ts")) if first else None
         if started is not None and now - started >= max_age:
             return True, f"started {started:%Y-%m-%d %H:%M}Z, older than {_days(max_age)}"
     limits = [f"{size:,} bytes < {max_bytes:,}" if max_bytes is not None else "",
@@ -238,8 +248,8 @@ def _swap(trail: Path, now: datetime) -> Path | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         tail = tf.read_tail(fd)
-        first = _first_record_fd(fd)
-        if tail.hash is None or first is None:
+        first = first_record(trail)  # the archive lock keeps this path on the file just locked
+        if tail.hash is None or first is None or not isinstance(first.get("seq"), int):
             raise ArchiveError(f"{trail}: no chained record to continue from; run `auditkit verify {trail}`")
         first_seq, last_seq = first["seq"], tail.next_seq - 1
         if last_seq <= first_seq:
@@ -296,7 +306,7 @@ def _compress(plain: Path, now: datetime) -> Segment:
     os.replace(tmp, gz)
     plain.unlink()
     _fsync_dir(plain.parent)
-    return _entry(gz, first, last, records, raw_hash.hexdigest(), _iso(now))
+    return _entry(gz, first, last, records, raw_hash.hexdigest(), iso_utc(now))
 
 
 def _add_to_manifest(trail: Path, segment: Segment) -> None:
@@ -304,7 +314,7 @@ def _add_to_manifest(trail: Path, segment: Segment) -> None:
     manifest.segments = [s for s in manifest.segments if s.file != segment.file] + [segment]
     manifest.segments.sort(key=lambda s: s.first_seq)
     if manifest.trail_id is None:
-        first = _first_line(trail)
+        first = first_record(trail)
         manifest.trail_id = ((first or {}).get("data") or {}).get("trail_id")
     write_manifest(trail, manifest)
 
@@ -332,12 +342,12 @@ def _finish_interrupted(trail: Path) -> list[str]:
     listed = {s.file for s in read_manifest(trail).segments}
     for p in segment_files(trail):
         if p.name not in listed:
-            _add_to_manifest(trail, _describe(p))
+            _add_to_manifest(trail, describe_segment(p))
             done.append(f"added {p.name} to the manifest")
     return done
 
 
-def _describe(gz: Path) -> Segment:
+def describe_segment(gz: Path) -> Segment:
     """The manifest entry of a segment found on disk (a run stopped before recording it)."""
     raw = hashlib.sha256()
     records, first, last = 0, None, None
@@ -347,7 +357,7 @@ def _describe(gz: Path) -> Segment:
             records += 1
             first = first or line
             last = line
-    return _entry(gz, first, last, records, raw.hexdigest(), _iso(datetime.fromtimestamp(gz.stat().st_mtime, UTC)))
+    return _entry(gz, first, last, records, raw.hexdigest(), iso_utc(datetime.fromtimestamp(gz.stat().st_mtime, UTC)))
 
 
 def _entry(gz: Path, first: bytes | None, last: bytes | None, records: int, plain_sha256: str, when: str) -> Segment:
@@ -358,25 +368,6 @@ def _entry(gz: Path, first: bytes | None, last: bytes | None, records: int, plai
                    rotated_at=when)  # fmt: skip
 
 
-def _first_line(trail: Path) -> dict | None:
-    with open(trail, "rb") as fh:
-        line = fh.readline()
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return obj if isinstance(obj, dict) else None
-
-
-def _first_record_fd(fd: int) -> dict | None:
-    line = os.pread(fd, 1 << 20, 0).split(b"\n", 1)[0]
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return obj if isinstance(obj, dict) and isinstance(obj.get("seq"), int) else None
-
-
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -385,7 +376,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _parse_ts(value: object) -> datetime | None:
+def parse_utc(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -394,7 +385,7 @@ def _parse_ts(value: object) -> datetime | None:
         return None
 
 
-def _iso(dt: datetime) -> str:
+def iso_utc(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from auditkit.flat import NESTED, flatten
+from auditkit.flat import flatten
+from auditkit.frame import NESTED
 from auditkit.sources.files import PathLike
 
 Source = pd.DataFrame | PathLike | Iterable[PathLike]

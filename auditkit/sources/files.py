@@ -59,6 +59,18 @@ def file_sha256(path: PathLike) -> str:
     return h.hexdigest()
 
 
+def first_record(path: PathLike) -> dict | None:
+    """The first non-blank line of a plain or gzipped file as a JSON object, or None."""
+    for raw in open_lines(Path(path)):
+        if raw.strip():
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+            return obj if isinstance(obj, dict) else None
+    return None
+
+
 def open_lines(path: Path) -> Iterator[bytes]:
     """The raw lines of a plain or gzipped file (gzip is detected by its magic bytes)."""
     with open(path, "rb") as fh:
