@@ -33,23 +33,41 @@ def _default(obj: object) -> object:
 
 if _json is not None:
     _scan = _scanner_new(_Ctx())
-    _enc_utf8 = _encoder_new(None, _default, _json.encode_basestring, None, ":", ",", False, False, True)
-    _enc_ascii = _encoder_new(None, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
+    # allow_nan=False: NaN and Infinity are not JSON (RFC 8259), so encoding one is an error, never a bare token
+    _enc_utf8 = _encoder_new(None, _default, _json.encode_basestring, None, ":", ",", False, False, False)
+    _enc_ascii = _encoder_new(None, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
 
 
-def loads(data: bytes | str) -> object:
+def make_loads(parse_float: object, parse_int: object, parse_constant: object) -> object:
+    """A :func:`loads` whose numbers and constants go through the given functions (see ``capture.parse``)."""
+
+    class Ctx(_Ctx):
+        pass
+
+    Ctx.parse_float, Ctx.parse_int = staticmethod(parse_float), staticmethod(parse_int)  # type: ignore[assignment]
+    Ctx.parse_constant = staticmethod(parse_constant)  # type: ignore[assignment]
+    scan = _scanner_new(Ctx()) if _json is not None else None
+
+    def loads_with(data: bytes | str) -> object:
+        return loads(data, scan)
+
+    return loads_with
+
+
+def loads(data: bytes | str, scan: object = None) -> object:
     """Parse one JSON document (raises ValueError on anything else)."""
     text = data.decode("utf-8", "surrogatepass") if isinstance(data, bytes) else data
     if _json is None:  # pragma: no cover
         import json
 
         return json.loads(text)
+    scanner = scan or _scan
     n = len(text)
     i = 0
     while i < n and text[i] in _WS:
         i += 1
     try:
-        obj, end = _scan(text, i)
+        obj, end = scanner(text, i)  # type: ignore[operator]
     except StopIteration as exc:
         raise ValueError(f"Expecting value: char {exc.value}") from None
     except SystemError:
@@ -66,9 +84,9 @@ def loads(data: bytes | str) -> object:
 
 
 def dumps(obj: object, ensure_ascii: bool = False) -> str:
-    """Serialise compactly (``separators=(",", ":")``), keys in insertion order."""
+    """Serialise compactly (``separators=(",", ":")``), keys in insertion order; NaN and Infinity raise."""
     if _json is None:  # pragma: no cover
         import json
 
-        return json.dumps(obj, ensure_ascii=ensure_ascii, separators=(",", ":"))
+        return json.dumps(obj, ensure_ascii=ensure_ascii, separators=(",", ":"), allow_nan=False)
     return "".join((_enc_ascii if ensure_ascii else _enc_utf8)(obj, 0))

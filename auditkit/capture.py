@@ -21,7 +21,7 @@ Settings (environment first, then command-line options):
 import sys
 
 from auditkit import _fastjson as json  # the json module costs ~7 ms to import
-from auditkit import appender
+from auditkit import appender, private_files
 from auditkit import trail_format as tf
 from auditkit._os import os
 
@@ -81,16 +81,45 @@ def trail_path(opts: Options, payload: dict | None) -> str:
 # --- the steps -------------------------------------------------------------------------------
 
 
-def parse(raw: bytes) -> dict:
-    """stdin bytes -> the event payload."""
+def _number(text: str) -> object:
+    value = float(text)
+    return value if value - value == 0 else tf.nonjson_number(text)  # inf and nan are not JSON
+
+
+def _integer(text: str) -> object:
+    return int(text) if len(text) <= 4000 else tf.nonjson_number(text)  # int() refuses over 4300 digits
+
+
+_loads_marked = None
+
+
+def parse(raw: bytes, max_depth: int | None = None) -> dict:
+    """stdin bytes -> the event payload, every value made something a strict JSON parser reads back.
+
+    NaN, Infinity, numbers that overflow and integers too long for Python, strings with lone
+    surrogates or bytes that are not UTF-8, and (with ``max_depth``) structures nested deeper than
+    it are kept in the marked forms of :mod:`auditkit.trail_format`.
+    """
+    global _loads_marked
     if not raw.strip():
         raise HookInputError("empty stdin: no event to record")
     try:
-        payload = json.loads(raw)
+        text = raw.decode("utf-8")
+        odd = "\\u" in text and ("\\ud" in text or "\\uD" in text)  # an escaped surrogate, maybe lone
+    except UnicodeDecodeError:
+        text, odd = raw.decode("utf-8", "surrogateescape"), True  # keep the bytes as marked surrogates
+    if max_depth is not None:
+        text = tf.cut_deep(text, max_depth)
+    if _loads_marked is None:
+        _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
+    try:
+        payload = _loads_marked(text)  # type: ignore[operator]
     except ValueError as exc:
         raise HookInputError(f"stdin is not JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise HookInputError(f"stdin is JSON but not an object ({type(payload).__name__})")
+    if odd:
+        payload = tf.mark_surrogates(payload)  # type: ignore[assignment]
     return payload
 
 
@@ -183,60 +212,82 @@ def redact(fields: dict, redactor: object) -> dict:
 # --- duration: PreToolUse leaves its start time where the matching Post event finds it --------
 
 
-def _pending_file(trail: str, fields: dict) -> str | None:
+def _pending_key(fields: dict) -> str | None:
     tool_use_id = fields.get("tool_use_id")
     if not isinstance(tool_use_id, str) or not tool_use_id:
         return None
-    key = tf.sha256(f"{fields.get('session_id')}\0{tool_use_id}".encode()).hexdigest()[:32]
-    return os.path.join(os.path.dirname(trail), ".pending", key)
+    return tf.sha256(f"{fields.get('session_id')}\0{tool_use_id}".encode()).hexdigest()[:32]
+
+
+def _pending_dir(trail: str) -> str:
+    return os.path.join(os.path.dirname(trail), ".pending")
 
 
 def take_start(trail: str, fields: dict) -> tuple[int, int] | None:
     """For a Post event: the (start ns, seq) its PreToolUse left, consumed. O(1), per call id."""
-    path = _pending_file(trail, fields)
-    if path is None:
+    key = _pending_key(fields)
+    if key is None:
         return None
     try:
-        with open(path) as fh:
-            start, seq = fh.read().split()
-        os.unlink(path)
+        dfd = private_files.open_dir(_pending_dir(trail), create=False)
+    except OSError:
+        return None
+    try:
+        fd = private_files.open_in(dfd, key, os.O_RDONLY)
+        try:
+            start, seq = os.read(fd, 64).split()
+        finally:
+            os.close(fd)
+        os.unlink(key, dir_fd=dfd)
         return int(start), int(seq)
     except (OSError, ValueError):
         return None
+    finally:
+        os.close(dfd)
 
 
 def leave_start(trail: str, fields: dict, at: appender.Appended) -> None:
-    path = _pending_file(trail, fields)
-    if path is None:
+    key = _pending_key(fields)
+    if key is None:
         return
+    folder = _pending_dir(trail)
+    dfd = private_files.open_dir(folder)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except FileNotFoundError:  # the first call ever: make the folder
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, f"{at.ts_ns} {at.seq}".encode())
+        fd = private_files.open_in(dfd, key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, where=folder)
+        try:
+            os.write(fd, f"{at.ts_ns} {at.seq}".encode())
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        os.close(dfd)
 
 
 def sweep_pending(trail: str, max_age_s: float = 86400.0) -> None:
-    """On SessionEnd: forget start times of calls that never finished (denied, interrupted)."""
-    folder = os.path.join(os.path.dirname(trail), ".pending")
+    """On SessionEnd: forget start times of calls that never finished (denied, interrupted).
+
+    Only the hook's own entries go: regular files named like a pending key, owned by this user, in
+    a real ``.pending`` folder (a link planted there is never followed).
+    """
     try:
-        entries = os.scandir(folder)
+        dfd = private_files.open_dir(_pending_dir(trail), create=False)
     except OSError:
         return
     import time
 
     limit = time.time() - max_age_s
-    with entries:
-        for entry in entries:
+    try:
+        for entry in os.scandir(dfd):
+            name = entry.name
+            if len(name) != 32 or name.strip("0123456789abcdef"):
+                continue
             try:
-                if entry.stat().st_mtime < limit:
-                    os.unlink(entry.path)
+                st = entry.stat(follow_symlinks=False)
+                if st.st_mode & 0o170000 == 0o100000 and st.st_uid == os.geteuid() and st.st_mtime < limit:
+                    os.unlink(name, dir_fd=dfd)
             except OSError:
                 pass
+    finally:
+        os.close(dfd)
 
 
 # --- the whole path ---------------------------------------------------------------------------
@@ -244,7 +295,13 @@ def sweep_pending(trail: str, max_age_s: float = 86400.0) -> None:
 
 def record(raw: bytes, opts: Options) -> appender.Appended:
     """Record one event; raises on failure (``main`` turns that into a fail-open exit)."""
-    payload = parse(raw)
+    try:
+        return _record(parse(raw), opts, len(raw))
+    except RecursionError:  # nested too deep to walk: keep the deep parts as marked JSON text
+        return _record(parse(raw, max_depth=tf.MAX_DEPTH), opts, len(raw))
+
+
+def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     trail = trail_path(opts, payload)
     fields = enrich(tf.fields_from_payload(payload))
     redactor = None
@@ -256,7 +313,7 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
         except RuleError as exc:  # a broken custom rule file must not cost the event: use the built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
-    fields = cap_record(trim(fields, opts.max_field_bytes, redactor), len(raw))
+    fields = cap_record(trim(fields, opts.max_field_bytes, redactor), raw_size)
     if redactor is not None:
         fields = redact(fields, redactor)
     event = fields["event"]
@@ -265,10 +322,14 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
     def build(seq: int, ts_ns: int) -> dict:
         if start is not None:
             fields["duration_ms"] = round((ts_ns - start[0]) / 1e6, 3)
-            fields["pre_seq"] = start[1]
+            if start[1] >= 0:  # -1: the PreToolUse record was spilled, its seq not known yet
+                fields["pre_seq"] = start[1]
         return fields
 
     at = appender.append(trail, build)
+    if at.spilled:
+        sys.stderr.write(f"auditkit hook: the trail was locked by another process for {appender.LOCK_WAIT_S:g} s; "
+                         f"the event waits in {at.spilled} and the next write adds it to the chain\n")  # fmt: skip
     if event == "PreToolUse":
         leave_start(trail, fields, at)
     elif event == "SessionEnd":

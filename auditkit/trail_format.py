@@ -120,11 +120,85 @@ def format_ts(ns: int) -> str:
     )
 
 
+# --- values JSON cannot hold ------------------------------------------------------------------
+# A record is strict RFC 8259 JSON in UTF-8, readable by any parser. A payload value that JSON
+# cannot carry faithfully is kept in a marked object instead (documented in docs/trail-format.md):
+#   {"auditkit_nonjson": "number", "text": "1e999"}          NaN, Infinity, overflowing or over-long numbers
+#   {"auditkit_nonjson": "string", "text": "a\ufffdb", "surrogates": [[1, "d800"]]}
+#                                                              a string holding lone UTF-16 surrogates (or
+#                                                              bytes that were not UTF-8), each shown as U+FFFD
+#   {"auditkit_nonjson": "deep", "json": "[[[...]]]"}         a structure nested deeper than MAX_DEPTH, as text
+NONJSON = "auditkit_nonjson"
+MAX_DEPTH = 64
+_MAX_SURROGATES = 1000
+
+
+def nonjson_number(text: str) -> dict:
+    return {NONJSON: "number", "text": text}
+
+
+def nonjson_string(text: str) -> dict:
+    """A string with lone surrogates: readable text plus where each surrogate was, so nothing is lost."""
+    chars, where = [], []
+    for i, c in enumerate(text):
+        if "\ud800" <= c <= "\udfff":
+            if len(where) < _MAX_SURROGATES:
+                where.append([i, f"{ord(c):04x}"])
+            c = "\ufffd"
+        chars.append(c)
+    out: dict = {NONJSON: "string", "text": "".join(chars), "surrogates": where}
+    if len(where) == _MAX_SURROGATES:
+        out["surrogates_total"] = sum("\ud800" <= c <= "\udfff" for c in text)
+    return out
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def mark_surrogates(value: object) -> object:
+    """``value`` with every string (and key) that holds lone surrogates made JSON-safe."""
+    if isinstance(value, str):
+        return nonjson_string(value) if _has_surrogates(value) else value
+    if isinstance(value, dict):
+        return {(k.encode("utf-8", "backslashreplace").decode() if isinstance(k, str) and _has_surrogates(k) else k):
+                mark_surrogates(v) for k, v in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [mark_surrogates(v) for v in value]
+    return value
+
+
+def cut_deep(text: str, limit: int = MAX_DEPTH) -> str:
+    """JSON text with every structure nested deeper than ``limit`` replaced by a marked string of its text."""
+    import re
+
+    out, depth, last, start = [], 0, 0, -1
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text, re.S):
+        t = m.group()
+        if t[0] == '"':
+            continue
+        if t in "[{":
+            depth += 1
+            if depth == limit + 1:
+                start = m.start()
+        else:
+            if depth == limit + 1 and start >= 0:
+                out += [text[last:start], _fastjson.dumps({NONJSON: "deep", "json": text[start : m.end()]})]
+                last, start = m.end(), -1
+            depth -= 1
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _dumps(obj: object) -> bytes:
     try:
         return _fastjson.dumps(obj).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: fall back to escapes, still valid JSON
-        return _fastjson.dumps(obj, ensure_ascii=True).encode("ascii")
+    except UnicodeEncodeError:  # lone surrogates somewhere: mark them (a record is always valid UTF-8)
+        return _fastjson.dumps(mark_surrogates(obj)).encode("utf-8")
 
 
 def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
@@ -216,4 +290,6 @@ def read_tail(fd: int, max_scan: int = 8 << 20) -> Tail:
                 return Tail(seq + 1, split[1], size, torn)
             end = start - 1
         block *= 2
+    if torn is None and pos == 0:  # not one newline in the file: all of it is a fragment
+        torn = size
     return Tail(0, None, size, torn or 0)

@@ -61,3 +61,17 @@ def payload(event: str, session: str = "sess-1", **extra: object) -> dict:
         **extra,
     }
 
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):
+    """A real, tiny file system (a 64 KiB tmpfs mounted for the test) that a test can fill up."""
+    mnt = tmp_path / "small-disk"
+    mnt.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(mnt)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
