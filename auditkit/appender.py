@@ -245,6 +245,8 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
         fields = None
     spill_fd, spilled = _take_spilled(path)
     pending = ([fields] if fields else []) + [f for _, f in spilled]
+    if build is None and not spilled:
+        return 0  # nothing to drain: leave the file exactly as it is
     line = b""
     for item in [*pending, None] if build is not None else pending:
         if item is None:

@@ -306,7 +306,8 @@ def cmd_archive(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     from auditkit.retention import apply_retention
 
-    plan = apply_retention(args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals)
+    plan = apply_retention(args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals,
+                           key=args.key)  # fmt: skip
     print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
     return 0
 
@@ -456,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
     p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
     p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument("--key", metavar="KEY", help="private seal key that signs the retirement statement "
+                   "(default: ~/.config/auditkit/seal.key)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     p = add("export", cmd_export, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")

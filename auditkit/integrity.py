@@ -22,8 +22,9 @@ from pathlib import Path
 import orjson
 
 from auditkit import trail_format as tf
-from auditkit.errors import AuditkitError
-from auditkit.sources.files import PathLike, expand, first_record
+from auditkit.appender import pending_spills
+from auditkit.errors import TrailFormatError
+from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = b'{"v":1,"seq":'
@@ -88,6 +89,7 @@ class _Chain:
         self.sealed = sealed
         self.sealed_hashes: dict[int, str] = {}
         self.files: list[str] = []
+        self.retirements: list[dict] = []  # retention's signed statements for this trail
 
 
 def _ts(raw: bytes) -> datetime | None:
@@ -136,8 +138,9 @@ def verify(
     for tid, _, f in heads:
         chain = chains.get(tid)
         if chain is None:
-            sealed = {s["seq"] for s in all_seals if s.get("trail_id") == tid and isinstance(s.get("seq"), int)}
-            chain = chains[tid] = _Chain(tid, sealed)
+            mine = [s for s in all_seals if s.get("trail_id") == tid and "error" not in s]
+            chain = chains[tid] = _Chain(tid, {s["seq"] for s in mine if s.get("type") == sealing.SEAL_TYPE})
+            chain.retirements = [s for s in mine if s.get("type") == sealing.RETIRE_TYPE]
         _verify_file(f, chain, report, tolerance_s)
 
     for tid, chain in chains.items():
@@ -146,6 +149,16 @@ def verify(
                               "head_hash": chain.prev_hash.decode() if chain.prev_hash else None,
                               "records": len(chain.seqs)}  # fmt: skip
     _check_seals(all_seals, chains, report, public is not None)
+    if report.records == 0:
+        given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
+        _add(report, Finding("no_records", ERROR, f"no records found in {given or 'the given paths'}: nothing was "
+                             "checked, so nothing is shown intact"))  # fmt: skip
+    for f in files:
+        waiting = pending_spills(str(f))
+        if waiting:
+            _add(report, Finding("spilled", WARNING, f"{len(waiting)} record(s) wait in {Path(f).parent / '.spill'}, "
+                                 "captured while another process held the trail's lock; the next hook call or "
+                                 "`auditkit archive` adds them to the chain", str(f)))  # fmt: skip
     order = {ERROR: 0, WARNING: 1}
     report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
     return report
@@ -160,15 +173,15 @@ _BLOCK = 4 << 20
 
 
 def _blocks(path: Path):
-    """The file's lines in blocks of ~8 MB, split in C; the last line may lack its newline."""
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
+    """The file's lines in blocks of ~8 MB, split in C; the last line may lack its newline.
+
+    A damaged gzip stream ends the blocks with :class:`TrailFormatError` (its line is filled in by the caller).
+    """
     import gzip
 
-    opener = gzip.open if magic == b"\x1f\x8b" else open
-    with opener(path, "rb") as fh:
+    with (gzip.open if is_gzip(path) else open)(path, "rb") as fh:
         rest = b""
-        while chunk := fh.read(_BLOCK):
+        while chunk := _read_block(fh, path):
             lines = chunk.split(b"\n")
             if rest:
                 lines[0] = rest + lines[0]
@@ -177,6 +190,13 @@ def _blocks(path: Path):
                 yield lines, True
         if rest:
             yield [rest], False
+
+
+def _read_block(fh, path: Path) -> bytes:
+    try:
+        return fh.read(_BLOCK)
+    except GZIP_ERRORS as exc:
+        raise TrailFormatError(str(path), 0, f"the gzip stream is damaged ({exc or type(exc).__name__})") from None
 
 
 class _Summary:
@@ -287,8 +307,7 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
     walk = _FileWalk(str(path), chain)
     chain.files.append(walk.name)
     size = path.stat().st_size
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
+    gz = is_gzip(path)
     workers = min(os.cpu_count() or 1, 4)
     if not gz and size >= _PARALLEL_MIN and workers > 1:
         import multiprocessing
@@ -308,12 +327,16 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
                     if rest:
                         walk.offset -= 1  # the final line has no newline
     else:
-        for lines, terminated in _blocks(path):
-            summary = _summarize(lines, chain.sealed) if not walk.first else None
-            if summary is None or not walk.fast_forward(summary):
-                _walk_lines(lines, walk, report, tolerance_s)
-            if not terminated:
-                walk.offset -= 1  # the final line has no newline
+        try:
+            for lines, terminated in _blocks(path):
+                summary = _summarize(lines, chain.sealed) if not walk.first else None
+                if summary is None or not walk.fast_forward(summary):
+                    _walk_lines(lines, walk, report, tolerance_s)
+                if not terminated:
+                    walk.offset -= 1  # the final line has no newline
+        except TrailFormatError as exc:
+            _add(report, Finding("damaged_file", ERROR, f"{exc.reason}: records after line {walk.line_no} cannot "
+                                 "be read", walk.name, walk.line_no + 1))  # fmt: skip
     report.records += walk.records
     report.bytes += walk.offset
     if walk.pending_bad is not None:
@@ -432,11 +455,18 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
             _add(report, Finding("duplicated", ERROR, "a second trail start for the same trail id", name, line_no, seq))
     elif chain.prev_hash is None:
         earlier = previous.get("file") or "an earlier segment"
-        retired = _retired(Path(name), earlier)
-        why = (f"which retention deleted on {retired.get('deleted_at', '?')[:10]} under a {retired.get('policy')} "
-               f"policy (manifest)" if retired else "which was not given")  # fmt: skip
-        _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, {why}: "
-                             f"checked from seq {seq}", name, line_no, seq))  # fmt: skip
+        statement = _retirement_covering(chain, seq, prev)
+        if statement is not None:
+            _add(report, Finding("retired", WARNING, f"seq 0..{seq - 1} were deleted by retention on "
+                                 f"{str(statement.get('retired_at'))[:10]} under a {statement.get('policy')} policy, "
+                                 f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
+                                 f"checked from seq {seq}", name, line_no, seq))  # fmt: skip
+        elif (Path(name).parent / earlier).exists():
+            _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, which was not "
+                                 f"given: checked from seq {seq}", name, line_no, seq))  # fmt: skip
+        else:
+            _add(report, Finding("deleted", ERROR, f"records seq 0..{seq - 1} are missing: {earlier} was deleted, and "
+                                 "no signed retirement statement covers them", name, line_no, seq))  # fmt: skip
     elif seq > chain.last_seq + 1:
         earlier = previous.get("file") or "the segment before this one"
         _add(report, Finding("deleted", ERROR, f"records seq {chain.last_seq + 1}..{seq - 1} are missing: "
@@ -446,15 +476,19 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
                              f"{chain.last_seq}): a segment was altered or replaced", name, line_no, seq))
 
 
-def _retired(segment: Path, earlier: str) -> dict | None:
-    """The manifest's ``retired`` entry for a segment that retention deleted, if there is one."""
-    from auditkit.segments import active_trail, read_manifest
-
-    try:
-        entries = read_manifest(active_trail(segment)).retired
-    except AuditkitError:
-        return None
-    return next((e for e in entries if e.get("file") == earlier), None)
+def _retirement_covering(chain: _Chain, seq: int, prev: bytes) -> dict | None:
+    """A retirement statement with a valid signature whose segments are exactly seq 0..seq-1, ending at ``prev``."""
+    for statement in chain.retirements:
+        if statement.get("valid") is not True:
+            continue
+        ranges = sorted((r["first_seq"], r["last_seq"], r["head_hash"]) for r in statement["retired"])
+        expected, ok = 0, True
+        for first, last, _ in ranges:
+            ok = ok and first == expected and last >= first
+            expected = last + 1
+        if ok and expected == seq and ranges[-1][2].encode() == prev:
+            return statement
+    return None
 
 
 def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain,
@@ -489,6 +523,8 @@ def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
 
 
 def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, checked: bool) -> None:
+    from auditkit import seals as sealing
+
     if not seals:
         return
     if not checked:
@@ -497,6 +533,9 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
     latest: dict[str, dict] = {}
     for s in seals:
         where = (s.get("log"), s.get("line"))
+        if "error" in s:
+            _add(report, Finding("seal_format", ERROR, f"{s['error']}: the seal log was damaged or edited", *where))
+            continue
         report.seals["checked"] += 1
         if s.get("valid") is False:
             report.seals["failed"] += 1
@@ -508,6 +547,8 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
                                  "altered", *where))  # fmt: skip
         if s.get("valid"):
             report.seals["valid"] += 1
+        if s.get("type") != sealing.SEAL_TYPE:
+            continue  # a retirement statement: checked where a trail's start is missing
         tid, seq = s.get("trail_id"), s.get("seq")
         chain = chains.get(tid)
         if chain is None:

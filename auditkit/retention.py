@@ -8,8 +8,13 @@ A segment is deleted only when all of these hold, and each segment's decision sa
 - ``verify`` finds nothing wrong in it, checked as part of the whole chain;
 - every older segment is being deleted too, so what remains is one unbroken chain.
 
-Deleted segments are listed under ``retired`` in the trail's manifest (file, seq range, SHA-256,
-policy, the seal that covered it). A policy shorter than the configured minimum is refused:
+Each segment's age and seq range are read from its own records, which ``verify`` checks against
+the chain and a valid seal; the manifest is an index, never evidence. Before anything is deleted,
+a retirement statement naming the segments (file, seq range, head hash, SHA-256, policy) is signed
+with the seal key into the seal log: ``verify`` accepts a trail whose start is missing only under
+such a statement. The manifest lists deleted segments under ``retired`` too, as an index.
+
+A policy shorter than the configured minimum is refused:
 regulated teams must keep logs for fixed periods (PCI DSS: 12 months; EU AI Act: at least six).
 Set the minimum in ``~/.config/auditkit/config.toml`` or ``<project>/.claude/auditkit.toml``::
 
@@ -19,13 +24,15 @@ Set the minimum in ``~/.config/auditkit/config.toml`` or ``<project>/.claude/aud
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from auditkit import private_files
 from auditkit.errors import AuditkitError
 from auditkit.segments import (
+    ArchiveError,
+    Segment,
     archive_lock,
     describe_segment,
     iso_utc,
@@ -35,7 +42,7 @@ from auditkit.segments import (
     segment_files,
     write_manifest,
 )
-from auditkit.sources.files import PathLike
+from auditkit.sources.files import PathLike, first_record
 
 #: Used when no minimum is configured: the EU AI Act's "at least six months" (Art. 19, 26(6)).
 DEFAULT_MINIMUM = timedelta(days=183)
@@ -122,15 +129,21 @@ def apply_retention(
     now: datetime | None = None,
     pubkey: PathLike | None = None,
     seals: PathLike | None = None,
+    key: PathLike | None = None,
     minimum: timedelta | None = None,
 ) -> RetentionPlan:
     """Delete the trail's archived segments older than ``keep`` that are sealed and verify intact.
+
+    Each segment's age and seq range come from its own records, checked by ``verify`` against the
+    chain and a valid seal; the manifest is only an index. Before deleting, retention signs a
+    retirement statement with the seal key (``key``, default the configured one) in the seal log, so
+    that ``verify`` can tell a retired start from a deleted one; without the key nothing is deleted.
 
     ``dry_run``: decide and report, delete nothing. ``minimum``: refuse shorter policies (default:
     the configured minimum, see the module's docstring). ``pubkey``/``seals`` as for ``verify``.
     """
     from auditkit.integrity import ERROR, verify
-    from auditkit.seals import seal_log_path
+    from auditkit.seals import default_key_path, retire, seal_log_path
 
     trail = Path(trail)
     policy = parse_age(keep) if isinstance(keep, str) else keep
@@ -142,6 +155,7 @@ def apply_retention(
                              "nothing was deleted")  # fmt: skip
     if not trail.is_file():
         raise RetentionError(f"{trail}: no such trail (give the active trail; its segments are found beside it)")
+    key_path = Path(key) if key else default_key_path()
     now = now or datetime.now(UTC)
     cutoff = now - policy
     plan = RetentionPlan(str(trail), label, iso_utc(cutoff), f"{floor.days}d", dry_run)
@@ -154,22 +168,25 @@ def apply_retention(
             if f.severity == ERROR and f.file:
                 broken.setdefault(Path(f.file).name, f)
         sealed_upto, seal_problem = _sealed_upto(report, seal_log)
-        manifest = read_manifest(trail)
-        listed = {s.file: s for s in manifest.segments}
+        if not seal_problem and not key_path.is_file():
+            seal_problem = f"no seal key at {key_path} to sign the retirement statement (run `auditkit keygen`)"
         holding = False
+        doomed: list[tuple[Path, Segment]] = []
         for path in files:
-            seg = listed.get(path.name) or describe_segment(path)
-            newest = parse_utc(seg.last_ts)
+            seg, unreadable = _own_description(path)
+            newest = parse_utc(seg.last_ts) if seg else None
             why = None
             if path.name.endswith(".jsonl"):
                 why = "not yet compressed: an interrupted rotation (run `auditkit archive` to finish it)"
+            elif seg is None:
+                why = f"cannot be read: {unreadable}"
+            elif path.name in broken:
+                first = broken[path.name]
+                why = f"verify: {first.kind} at line {first.line}: {first.message}"
             elif newest is None:
                 why = "its newest record has no readable time"
             elif newest >= cutoff:
                 why = f"younger than the policy ({label})"
-            elif path.name in broken:
-                first = broken[path.name]
-                why = f"verify: {first.kind} at line {first.line}: {first.message}"
             elif seal_problem:
                 why = f"not sealed: {seal_problem}"
             elif sealed_upto is None or sealed_upto < seg.last_seq:
@@ -177,22 +194,42 @@ def apply_retention(
                 why = f"not sealed: {covered}, this segment ends at seq {seg.last_seq}"
             elif holding:
                 why = "an older segment is kept, and deleting this one would leave a hole in the chain"
-            decision = Decision(path.name, seg.first_seq, seg.last_seq, seg.last_ts[:10] or "?",
-                                "keep" if why else "delete",
-                                why or f"older than {label}, sealed (seq {sealed_upto}), verify intact")  # fmt: skip
+            reason = why or f"older than {label}, sealed (seq {sealed_upto}), verify intact"
+            plan.decisions.append(Decision(path.name, seg.first_seq if seg else -1, seg.last_seq if seg else -1,
+                                           (seg.last_ts[:10] if seg else "") or "?", "keep" if why else "delete",
+                                           reason))  # fmt: skip
             holding = holding or why is not None
-            plan.decisions.append(decision)
-            if why or dry_run:
-                continue
-            os.unlink(path)
-            plan.deleted.append(path.name)
-            manifest.segments = [s for s in manifest.segments if s.file != path.name]
-            manifest.retired.append({"file": path.name, "first_seq": seg.first_seq, "last_seq": seg.last_seq,
-                                     "records": seg.records, "last_ts": seg.last_ts, "sha256": seg.sha256,
-                                     "deleted_at": iso_utc(now), "policy": label, "sealed_by_seq": sealed_upto})
-        if plan.deleted:
-            write_manifest(trail, manifest)
+            if not why:
+                doomed.append((path, seg))  # type: ignore[arg-type]
+        if doomed and not dry_run:
+            _retire(trail, doomed, label, seal_log, key_path, now, sealed_upto, plan, retire)
     return plan
+
+
+def _own_description(path: Path) -> tuple[Segment | None, str | None]:
+    """A segment's seq range and times from its own records (never from the manifest)."""
+    try:
+        return describe_segment(path), None
+    except ArchiveError as exc:
+        return None, str(exc)
+
+
+def _retire(trail: Path, doomed: list[tuple[Path, Segment]], label: str, seal_log: Path, key_path: Path,
+            now: datetime, sealed_upto: int | None, plan: RetentionPlan, retire) -> None:  # fmt: skip
+    """Sign the retirement statement first, then delete: a crash in between leaves files the statement names."""
+    first = first_record(doomed[0][0]) or {}
+    trail_id = (first.get("data") or {}).get("trail_id")
+    entries = [{"file": p.name, "first_seq": s.first_seq, "last_seq": s.last_seq, "head_hash": s.head_hash,
+                "last_ts": s.last_ts, "records": s.records, "sha256": s.sha256} for p, s in doomed]  # fmt: skip
+    retire(str(trail_id), entries, label, seal_log, key_path, iso_utc(now))
+    manifest = read_manifest(trail)
+    for (path, _), entry in zip(doomed, entries, strict=True):
+        if not private_files.remove_own_file(str(path)):
+            raise RetentionError(f"{path}: not a regular file of this user any more; it was not deleted")
+        plan.deleted.append(path.name)
+        manifest.segments = [s for s in manifest.segments if s.file != path.name]
+        manifest.retired.append({**entry, "deleted_at": iso_utc(now), "policy": label, "sealed_by_seq": sealed_upto})
+    write_manifest(trail, manifest)
 
 
 def _sealed_upto(report, seal_log: Path) -> tuple[int | None, str | None]:

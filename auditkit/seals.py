@@ -23,11 +23,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from auditkit import private_files
 from auditkit import trail_format as tf
 from auditkit.errors import AuditkitError
 from auditkit.redaction import config_dir
 
 SEAL_TYPE = "auditkit.seals"
+RETIRE_TYPE = "auditkit.retirement"
 _SIG_OPEN = b',"sig":"'
 
 
@@ -60,21 +62,24 @@ def keygen(
 ) -> tuple[Path, Path]:
     """Make an Ed25519 key pair: private key (0600) and ``.pub`` beside it. Never inside a trail folder."""
     priv = Path(private_path) if private_path else default_key_path()
-    priv = priv.expanduser().resolve()
+    priv = Path(os.path.abspath(priv.expanduser()))  # the name itself is never followed: it may not be a link
+    real = priv.parent.resolve() / priv.name
     for d in trail_dirs or []:
-        if priv.is_relative_to(Path(d).resolve()):
+        if real.is_relative_to(Path(d).resolve()):
             raise SealError(f"{priv}: the private key must not live in the trail's folder {d}")
-    if priv.exists():
+    if os.path.lexists(priv):
         raise SealError(f"{priv} exists already: remove it first or choose another path")
-    priv.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(priv, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
     pub = priv.with_suffix(".pub")
-    pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for path, data, mode in ((priv, pem, private_files.FILE_MODE), (pub, public, private_files.PUBLIC_MODE)):
+        try:
+            fd = private_files.open_file(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            raise SealError(f"{path} exists already: remove it first or choose another path") from None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
     return priv, pub
 
 
@@ -134,6 +139,28 @@ def split_seal(line: bytes) -> tuple[bytes, bytes] | None:
     return line[:cut] + b"}", sig
 
 
+def _append_signed(log: Path, body: dict, key: Ed25519PrivateKey) -> bytes:
+    """Append one signed line to a seal log, chained to the line before it; return the signature."""
+    fd = private_files.open_file(str(log), os.O_RDWR | os.O_APPEND | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        last = os.pread(fd, min(size, 65536), max(0, size - 65536)).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        body["prev_seal"] = hashlib.sha256(last).hexdigest() if last else None
+        body["key_id"] = key_id(key.public_key())
+        signed = orjson.dumps(body)
+        sig = base64.b64encode(key.sign(signed))
+        prefix = b"\n" if size and os.pread(fd, 1, size - 1) != b"\n" else b""  # a torn last line stays apart
+        os.write(fd, prefix + signed[:-1] + _SIG_OPEN + sig + b'"}\n')
+    finally:
+        os.close(fd)
+    return sig
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def seal(trail: str | os.PathLike[str], key_path: str | os.PathLike[str] | None = None,
          seal_log: str | os.PathLike[str] | None = None) -> dict:  # fmt: skip
     """Append a signed checkpoint of the trail's head to its seal log; return the seal."""
@@ -141,36 +168,57 @@ def seal(trail: str | os.PathLike[str], key_path: str | os.PathLike[str] | None 
     key = load_private(key_path or default_key_path())
     trail_id, seq, head_hash = _head(trail)
     log = Path(seal_log) if seal_log else seal_log_path(trail)
-    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        last = os.pread(fd, min(size, 65536), max(0, size - 65536)).rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        prev_seal = hashlib.sha256(last).hexdigest() if last else None
-        body = {
-            "type": SEAL_TYPE,
-            "v": 1,
-            "trail_id": trail_id,
-            "seq": seq,
-            "records": seq + 1,
-            "head_hash": head_hash,
-            "sealed_at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            "trail_path": str(trail.resolve()),
-            "prev_seal": prev_seal,
-            "key_id": key_id(key.public_key()),
-        }
-        signed = orjson.dumps(body)
-        sig = base64.b64encode(key.sign(signed))
-        line = signed[:-1] + _SIG_OPEN + sig + b'"}\n'
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+    body = {"type": SEAL_TYPE, "v": 1, "trail_id": trail_id, "seq": seq, "records": seq + 1, "head_hash": head_hash,
+            "sealed_at": _now(), "trail_path": str(trail.resolve())}  # fmt: skip
+    sig = _append_signed(log, body, key)
     return {**body, "sig": sig.decode(), "seal_log": str(log)}
 
 
+def retire(trail_id: str, segments: list[dict], policy: str, seal_log: str | os.PathLike[str],
+           key_path: str | os.PathLike[str] | None = None, retired_at: str | None = None) -> dict:  # fmt: skip
+    """Sign, in the seal log, that retention is deleting these segments (each: file, first_seq, last_seq,
+    head_hash, last_ts, sha256). ``verify`` accepts a trail whose start is missing only under such a statement.
+    """
+    key = load_private(key_path or default_key_path())
+    body = {"type": RETIRE_TYPE, "v": 1, "trail_id": trail_id, "retired": segments, "policy": policy,
+            "retired_at": retired_at or _now()}  # fmt: skip
+    sig = _append_signed(Path(seal_log), body, key)
+    return {**body, "sig": sig.decode(), "seal_log": str(seal_log)}
+
+
+def _shape_error(body: dict) -> str | None:
+    """What is wrong with the types of a seal or retirement line (None when they are right)."""
+
+    def is_int(v: object) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    def is_hash(v: object) -> bool:
+        return isinstance(v, str) and len(v) == 64 and not v.strip("0123456789abcdef")
+
+    if not isinstance(body.get("trail_id"), str):
+        return "trail_id is not a string"
+    if body.get("type") == SEAL_TYPE:
+        if not is_int(body.get("seq")):
+            return f"seq is {type(body.get('seq')).__name__}, not a whole number"
+        if not is_hash(body.get("head_hash")):
+            return "head_hash is not 64 hex digits"
+        if not isinstance(body.get("sealed_at"), str):
+            return "sealed_at is not a string"
+        return None
+    retired = body.get("retired")
+    if not isinstance(retired, list) or not retired:
+        return "retired is not a list of segments"
+    for r in retired:
+        if not isinstance(r, dict) or not is_int(r.get("first_seq")) or not is_int(r.get("last_seq")) \
+                or not is_hash(r.get("head_hash")):  # fmt: skip
+            return "a retired segment lacks whole-number first_seq/last_seq or a head_hash"
+    return None
+
+
 def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) -> list[dict]:
-    """Every seal in a seal log, each with ``line``, ``valid`` (signature; None without a key) and ``chained``."""
+    """Every line of a seal log: seals and retirement statements, each with ``line``, ``valid`` (signature;
+    None without a key) and ``chained``; a line that is not one, or has wrong types, carries ``error``.
+    """
     seals: list[dict] = []
     prev_line: bytes | None = None
     for n, raw in enumerate(Path(path).read_bytes().splitlines(), 1):
@@ -181,9 +229,14 @@ def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) ->
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             body = None
-        if parts is None or not isinstance(body, dict) or body.get("type") != SEAL_TYPE:
+        expected_prev = hashlib.sha256(prev_line).hexdigest() if prev_line is not None else None
+        prev_line = raw
+        if parts is None or not isinstance(body, dict) or body.get("type") not in (SEAL_TYPE, RETIRE_TYPE):
             seals.append({"line": n, "valid": False, "chained": False, "error": "not a seal line"})
-            prev_line = raw
+            continue
+        problem = _shape_error(body)
+        if problem:
+            seals.append({"line": n, "valid": False, "chained": False, "error": f"wrong types: {problem}"})
             continue
         valid = None
         if public is not None:
@@ -192,7 +245,5 @@ def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) ->
                 valid = True
             except InvalidSignature:
                 valid = False
-        expected_prev = hashlib.sha256(prev_line).hexdigest() if prev_line is not None else None
         seals.append({**body, "line": n, "valid": valid, "chained": body.get("prev_seal") == expected_prev})
-        prev_line = raw
     return seals

@@ -22,6 +22,7 @@ added. ``verify`` checks the segments and the active file as one chain.
 from __future__ import annotations
 
 import fcntl
+import glob
 import gzip
 import hashlib
 import os
@@ -34,13 +35,14 @@ from pathlib import Path
 
 import orjson
 
-from auditkit import appender
+from auditkit import appender, private_files
 from auditkit import trail_format as tf
-from auditkit.errors import AuditkitError
+from auditkit.errors import AuditkitError, TrailFormatError
 from auditkit.sources.files import PathLike, file_sha256, first_record, open_lines
 
 MANIFEST_VERSION = 1
 _SEGMENT = re.compile(r"^(?P<stem>.+)\.(?P<first>\d{10})-(?P<last>\d{10})\.jsonl(?P<gz>\.gz)?$")
+_TEMP = re.compile(r"^\..+\.(rotating|jsonl\.gz|manifest\.json)\.[0-9a-f]{12}\.tmp$")  # private_files.temp_in names
 
 
 class ArchiveError(AuditkitError):
@@ -62,6 +64,7 @@ class Segment:
     sha256: str  # of the .gz file
     plain_sha256: str  # of the uncompressed bytes
     rotated_at: str
+    remnant_bytes: int = 0  # a partial last line (a write cut short) carried into the segment as it was
 
     def path(self, folder: Path) -> Path:
         return folder / self.file
@@ -116,16 +119,9 @@ def read_manifest(trail: PathLike) -> Manifest:
 
 
 def write_manifest(trail: PathLike, manifest: Manifest) -> Path:
-    """Replace the manifest atomically (temporary file, fsync, rename)."""
+    """Replace the manifest atomically (a fresh temporary file, fsync, rename; never through a link)."""
     path = manifest_path(trail)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, manifest.to_json())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    private_files.write_atomic(str(path), manifest.to_json())
     return path
 
 
@@ -136,7 +132,7 @@ def segment_files(trail: PathLike) -> list[Path]:
     found = []
     for p in trail.parent.iterdir() if trail.parent.is_dir() else []:
         m = _SEGMENT.match(p.name)
-        if m and m["stem"] == stem:
+        if m and m["stem"] == stem and not p.is_symlink():  # a link named like a segment is not one
             found.append((int(m["first"]), p.name.endswith(".gz"), p))
     return [p for _, _, p in sorted(found)]
 
@@ -146,8 +142,7 @@ def archive_lock(trail: PathLike) -> Iterator[None]:
     """One rotation or retention run per trail at a time (hooks never take this lock)."""
     trail = Path(trail)
     path = trail.with_name(f"{_stem(trail)}.archive.lock")
-    appender.ensure_dir(str(path))
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = private_files.open_file(str(path), os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -244,9 +239,10 @@ def _days(d: timedelta) -> str:
 
 def _swap(trail: Path, now: datetime) -> Path | None:
     """Under the trail's lock, link it to its segment name and put a continuing segment in its place."""
-    fd = os.open(trail, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+    fd = private_files.open_file(str(trail), os.O_RDWR | os.O_APPEND)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        appender.drain(fd, str(trail))  # records spilled while the lock was held go into this segment
         tail = tf.read_tail(fd)
         first = first_record(trail)  # the archive lock keeps this path on the file just locked
         if tail.hash is None or first is None or not isinstance(first.get("seq"), int):
@@ -259,54 +255,73 @@ def _swap(trail: Path, now: datetime) -> Path | None:
         ts = tf.format_ts(appender.now_ns())
         previous = {"file": plain.name + ".gz", "first_seq": first_seq, "last_seq": last_seq, "last_hash": tail.hash}
         fields = appender.header_fields(trail_id, ts, previous)
-        if tail.torn_bytes:
+        if tail.torn_bytes:  # a write cut short at the very end: it stays in the segment, named here
             fields["recovered"] = {"torn_bytes": tail.torn_bytes, "in_segment": plain.name + ".gz"}
         line = tf.encode_record(last_seq + 1, ts, tail.hash, fields)
-        tmp = trail.with_name(trail.name + ".rotating")
-        tfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        dfd = private_files.open_dir(str(trail.parent))
         try:
-            os.write(tfd, line)
-            os.fsync(tfd)
+            tfd, tmp = private_files.temp_in(dfd, trail.name + ".rotating", where=str(trail.parent))
+            try:
+                os.write(tfd, line)
+                os.fsync(tfd)
+            finally:
+                os.close(tfd)
+            os.fsync(fd)
+            os.link(trail.name, plain.name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+            os.replace(tmp, trail.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+            os.fsync(dfd)
         finally:
-            os.close(tfd)
-        os.fsync(fd)
-        os.link(trail, plain)
-        os.replace(tmp, trail)
-        _fsync_dir(trail.parent)
+            os.close(dfd)
         return plain
     finally:
         os.close(fd)  # releases the lock: waiting writers re-open the new file
 
 
+def _scan_lines(lines) -> tuple[int, bytes | None, bytes | None, str, int]:
+    """(records, first record, last record, SHA-256 of all bytes, bytes of a partial last line) of a segment."""
+    raw = hashlib.sha256()
+    records, first, last, torn = 0, None, None, 0
+    for line in lines:
+        raw.update(line)
+        if line.endswith(b"\n") and tf.line_seq(line) is not None and tf.split_line(line) is not None:
+            records += 1
+            first = first or line
+            last = line
+        elif not line.endswith(b"\n"):
+            torn = len(line)
+    return records, first, last, raw.hexdigest(), torn
+
+
 def _compress(plain: Path, now: datetime) -> Segment:
     """Gzip a plain segment, check the copy, drop the plain file; return its manifest entry."""
     gz = plain.with_name(plain.name + ".gz")
-    tmp = gz.with_name(gz.name + ".tmp")
-    raw_hash = hashlib.sha256()
-    records = 0
-    first = last = None
-    with open(plain, "rb") as src, open(tmp, "wb") as dst:
-        os.fchmod(dst.fileno(), 0o600)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=dst, mtime=0) as z:
-            for line in src:
-                raw_hash.update(line)
-                z.write(line)
-                if tf.line_seq(line) is not None:
-                    records += 1
-                    first = first or line
-                    last = line
-        dst.flush()
-        os.fsync(dst.fileno())
-    check = hashlib.sha256()
-    for line in open_lines(tmp):
-        check.update(line)
-    if check.digest() != raw_hash.digest():
-        tmp.unlink()
-        raise ArchiveError(f"{gz}: the compressed copy does not match {plain}; the plain segment was kept")
-    os.replace(tmp, gz)
-    plain.unlink()
-    _fsync_dir(plain.parent)
-    return _entry(gz, first, last, records, raw_hash.hexdigest(), iso_utc(now))
+    folder = str(plain.parent)
+    dfd = private_files.open_dir(folder)
+    try:
+        fd, tmp = private_files.temp_in(dfd, gz.name, where=folder)
+        with open(plain, "rb") as src, open(fd, "wb") as dst:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=dst, mtime=0) as z:
+
+                def copied():
+                    for line in src:
+                        z.write(line)
+                        yield line
+
+                records, first, last, plain_sha, torn = _scan_lines(copied())
+            dst.flush()
+            os.fsync(dst.fileno())
+        check = hashlib.sha256()
+        for line in open_lines(plain.parent / tmp):
+            check.update(line)
+        if check.hexdigest() != plain_sha:
+            os.unlink(tmp, dir_fd=dfd)
+            raise ArchiveError(f"{gz}: the compressed copy does not match {plain}; the plain segment was kept")
+        os.replace(tmp, gz.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        os.unlink(plain.name, dir_fd=dfd)
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return _entry(gz, first, last, records, plain_sha, iso_utc(now), torn)
 
 
 def _add_to_manifest(trail: Path, segment: Segment) -> None:
@@ -320,21 +335,23 @@ def _add_to_manifest(trail: Path, segment: Segment) -> None:
 
 
 def _finish_interrupted(trail: Path) -> list[str]:
-    """Complete what a rotation cut short: stale links, uncompressed segments, manifest entries."""
+    """Complete what a rotation cut short: stale links, uncompressed segments, manifest entries.
+
+    Only the kit's own leftovers are removed: regular files, owned by this user, with the names
+    rotation gives its temporary files (a link planted under such a name is left alone).
+    """
     done = []
-    tmp = trail.with_name(trail.name + ".rotating")
-    if tmp.exists():
-        tmp.unlink()
-        done.append(f"removed {tmp.name} (a rotation stopped before swapping it in)")
-    for stray in trail.parent.glob(f"{_stem(trail)}.*.jsonl.gz.tmp"):
-        stray.unlink()  # a compression that stopped part way; its plain segment is still there
+    stem = _stem(trail)
+    for stray in sorted(trail.parent.glob(f".{glob.escape(stem)}.*.tmp")):
+        if _TEMP.match(stray.name) and private_files.remove_own_file(str(stray)):
+            done.append(f"removed {stray.name} (a rotation or compression that stopped part way)")
     active = trail.stat()
     for p in segment_files(trail):
         if p.name.endswith(".gz") or not p.exists():
             continue
         st = p.stat()
         if (st.st_ino, st.st_dev) == (active.st_ino, active.st_dev):
-            p.unlink()  # linked but never swapped: the active file is still that segment
+            private_files.remove_own_file(str(p))  # linked but never swapped: the active file is still that segment
             done.append(f"removed {p.name}, a second name of the active trail")
             continue
         _add_to_manifest(trail, _compress(p, datetime.now(UTC)))  # (re)writes the .gz from the plain copy
@@ -348,32 +365,21 @@ def _finish_interrupted(trail: Path) -> list[str]:
 
 
 def describe_segment(gz: Path) -> Segment:
-    """The manifest entry of a segment found on disk (a run stopped before recording it)."""
-    raw = hashlib.sha256()
-    records, first, last = 0, None, None
-    for line in open_lines(gz):
-        raw.update(line)
-        if tf.line_seq(line) is not None:
-            records += 1
-            first = first or line
-            last = line
-    return _entry(gz, first, last, records, raw.hexdigest(), iso_utc(datetime.fromtimestamp(gz.stat().st_mtime, UTC)))
+    """A segment's entry, read from its own records (never from the manifest); damage raises ArchiveError."""
+    try:
+        records, first, last, plain_sha, torn = _scan_lines(open_lines(gz))
+    except TrailFormatError as exc:
+        raise ArchiveError(f"{exc}; run `auditkit verify {gz}`") from exc
+    return _entry(gz, first, last, records, plain_sha, iso_utc(datetime.fromtimestamp(gz.stat().st_mtime, UTC)), torn)
 
 
-def _entry(gz: Path, first: bytes | None, last: bytes | None, records: int, plain_sha256: str, when: str) -> Segment:
+def _entry(gz: Path, first: bytes | None, last: bytes | None, records: int, plain_sha256: str, when: str,
+           torn: int = 0) -> Segment:  # fmt: skip
     a, b = orjson.loads(first or b"{}"), orjson.loads(last or b"{}")
     return Segment(file=gz.name, first_seq=a.get("seq", -1), last_seq=b.get("seq", -1), records=records,
                    first_ts=a.get("ts", ""), last_ts=b.get("ts", ""), head_hash=b.get("hash", ""),
                    bytes=gz.stat().st_size, sha256=file_sha256(gz), plain_sha256=plain_sha256,
-                   rotated_at=when)  # fmt: skip
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+                   rotated_at=when, remnant_bytes=torn)  # fmt: skip
 
 
 def parse_utc(value: object) -> datetime | None:

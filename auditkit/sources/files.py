@@ -6,6 +6,7 @@ import glob
 import gzip
 import hashlib
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from auditkit.sources import FORMATS
 #: File names a folder is searched for.
 TRAIL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 #: Records that describe a trail rather than an event (seals); read by ``verify``, skipped by ``load``.
-NON_EVENT_TYPES = frozenset({"auditkit.seals"})
+NON_EVENT_TYPES = frozenset({"auditkit.seals", "auditkit.retirement"})
 
 PathLike = str | os.PathLike[str]
 
@@ -61,23 +62,43 @@ def file_sha256(path: PathLike) -> str:
 
 def first_record(path: PathLike) -> dict | None:
     """The first non-blank line of a plain or gzipped file as a JSON object, or None."""
-    for raw in open_lines(Path(path)):
-        if raw.strip():
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return None
-            return obj if isinstance(obj, dict) else None
+    try:
+        for raw in open_lines(Path(path)):
+            if raw.strip():
+                try:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    return None
+                return obj if isinstance(obj, dict) else None
+    except TrailFormatError:
+        return None
     return None
 
 
-def open_lines(path: Path) -> Iterator[bytes]:
-    """The raw lines of a plain or gzipped file (gzip is detected by its magic bytes)."""
+#: What reading a damaged gzip stream raises.
+GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def is_gzip(path: PathLike) -> bool:
     with open(path, "rb") as fh:
-        magic = fh.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
-    with opener(path, "rb") as fh:
-        yield from fh
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_lines(path: Path) -> Iterator[bytes]:
+    """The raw lines of a plain or gzipped file (gzip is detected by its magic bytes).
+
+    A damaged gzip stream (cut short, trailing garbage, corrupt data) raises :class:`TrailFormatError`
+    naming the line where reading stopped; the lines before it are yielded first.
+    """
+    gz = is_gzip(path)
+    n = 0
+    try:
+        with (gzip.open if gz else open)(path, "rb") as fh:
+            for n, line in enumerate(fh, 1):  # noqa: B007 - n is read after the loop
+                yield line
+    except GZIP_ERRORS as exc:
+        why = str(exc) or type(exc).__name__
+        raise TrailFormatError(str(path), n + 1, f"the gzip stream is damaged after line {n} ({why})") from None
 
 
 def read_file(path: Path, problems: list[dict], strict: bool = False,
@@ -87,8 +108,18 @@ def read_file(path: Path, problems: list[dict], strict: bool = False,
     With ``fast`` given, auditkit-trail records are appended to it as parsed (with ``_line``,
     ``_trail`` and ``_file``) instead of being yielded as rows: ``load()`` turns them into columns in bulk.
     """
-    ctx: dict = {}
     name = str(path)
+    try:
+        yield from _read_lines(path, name, problems, strict, on_bytes, fast)
+    except TrailFormatError as exc:  # the file itself is damaged (a gzip stream cut short): keep what was read
+        if strict:
+            raise
+        problems.append({"file": exc.path, "line": exc.line, "reason": exc.reason})
+
+
+def _read_lines(path: Path, name: str, problems: list[dict], strict: bool, on_bytes: Callable[[int], None] | None,
+                fast: list | None) -> Iterator[dict]:  # fmt: skip
+    ctx: dict = {}
     done = 0
     loads = orjson.loads
     for line_no, raw in enumerate(open_lines(path), 1):
