@@ -70,12 +70,9 @@ def _store(pattern: str, compiled: object) -> None:
     rebuilt = _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], groupindex, tuple(indexgroup))
     if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]
         return
-    path = _file(pattern)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(_fastjson.dumps(spec))
-    os.replace(tmp, path)
+    from auditkit.private_files import write_atomic
+
+    write_atomic(_file(pattern), _fastjson.dumps(spec).encode())
 
 
 def warm(patterns: list[str]) -> int:

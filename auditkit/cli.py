@@ -489,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from auditkit.terminal import guard_std_streams
+
+    guard_std_streams()  # what a trail holds is shown, never run by the terminal
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -234,13 +234,16 @@ def archived_segments(files: list[str]) -> pd.DataFrame:
 
 
 def file_permissions(paths: list[str]) -> pd.DataFrame:
-    """Mode of each trail file and its folder; ``ok`` when neither is readable by group or others."""
+    """Mode of each trail file and its folder; ``ok`` when neither is a link nor open to group or others."""
+    from auditkit.private_files import loose_modes
+
     rows = []
     for p in paths:
-        st, dst = os.stat(p), os.stat(os.path.dirname(p) or ".")
+        st, dst = os.lstat(p), os.lstat(os.path.dirname(p) or ".")
+        problems = loose_modes(p)
         rows.append({"file": p, "mode": oct(st.st_mode & 0o777), "folder_mode": oct(dst.st_mode & 0o777),
-                     "ok": not (st.st_mode & 0o077) and not (dst.st_mode & 0o077)})  # fmt: skip
-    return pd.DataFrame(rows, columns=["file", "mode", "folder_mode", "ok"])
+                     "ok": not problems, "note": "; ".join(problems)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["file", "mode", "folder_mode", "ok", "note"])
 
 
 def checklist(df: pd.DataFrame, verify_report: object, secrets: list, permissions: pd.DataFrame,

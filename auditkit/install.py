@@ -81,9 +81,11 @@ def _write_settings(path: Path, doc: dict) -> Path | None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = path.with_name(f"{path.name}.auditkit-backup-{stamp}")
         shutil.copy2(path, backup)
-    tmp = path.with_name(f".{path.name}.auditkit-tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from auditkit.private_files import write_atomic
+
+    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644  # settings keep their mode
+    real = path.parent.resolve() / path.name  # a linked settings folder (dotfiles) is fine; a linked temp file is not
+    write_atomic(str(real), (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode(), mode)
     return backup
 
 
@@ -275,8 +277,7 @@ def _check_command(command: str, project: Path) -> list[Check]:
         out.append(Check("ok", f"test event landed in {trail} ({ms:.0f} ms for the whole hook process)"))
     else:
         out.append(Check("fail", f"test event did not land in {trail}: the hook ran but recorded nothing"))
-    if trail.is_file():
-        mode, dmode = trail.stat().st_mode & 0o777, trail.parent.stat().st_mode & 0o777
-        if mode & 0o077 or dmode & 0o077:
-            out.append(Check("warn", f"trail is {oct(mode)}, its folder {oct(dmode)}: expected 0o600 and 0o700"))
+    from auditkit.private_files import loose_modes
+
+    out += [Check("warn", problem) for problem in loose_modes(str(trail))]
     return out

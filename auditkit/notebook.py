@@ -56,13 +56,21 @@ def setup(interactive: bool) -> None:
         alt.renderers.enable("svg")
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<": "&lt;", "&": "&amp;", "\n": " "})
+
+
+def md(value: object) -> str:
+    """Data made inert in Markdown: HTML and Markdown syntax escaped, one line. Wrap every data value in ``say``."""
+    return str(value).translate(_MD_SPECIAL)
+
+
 def show(df: object, title: str | None = None, rows: int = 50) -> None:
-    """A table under a heading, capped at ``rows`` rows (with a note when cut)."""
+    """A table under a heading (escaped: titles often hold data), capped at ``rows`` rows (with a note when cut)."""
     import pandas as pd
     from IPython.display import Markdown, display
 
     if title:
-        display(Markdown(f"**{title}**"))
+        display(Markdown(f"**{md(title)}**"))
     if isinstance(df, pd.DataFrame) and df.empty:
         display(Markdown("_none_"))
         return
@@ -73,7 +81,16 @@ def show(df: object, title: str | None = None, rows: int = 50) -> None:
 
 
 def say(text: str) -> None:
-    """A conclusion, as Markdown built from the data."""
+    """A conclusion, as Markdown built from the data (each data value passed through :func:`md`)."""
     from IPython.display import Markdown, display
 
     display(Markdown(text))
+
+
+def show_text(text: str) -> None:
+    """Preformatted text (a diff, a command's output) shown exactly as it is, never interpreted."""
+    import html
+
+    from IPython.display import HTML, display
+
+    display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"))

@@ -45,25 +45,34 @@ def fingerprint_key_path() -> str:
 
 def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
     """Read the per-installation fingerprint key, creating it (mode 0600) on first use."""
+    from auditkit import private_files
+
     path = path or fingerprint_key_path()
-    try:
-        with open(path, "rb") as fh:
-            key = fh.read()
+    try:  # never through a link: a key planted elsewhere would make fingerprints guessable
+        key = _read_private(path)
         if len(key) >= 16:
             return key
     except FileNotFoundError:
         if not create:
             raise
-    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     key = os.urandom(_KEY_BYTES)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = private_files.open_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except FileExistsError:  # another process won the race: use its key
-        with open(path, "rb") as fh:
-            return fh.read()
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
+        return _read_private(path)
+    try:
+        os.write(fd, key)
+    finally:
+        os.close(fd)
     return key
+
+
+def _read_private(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
 
 
 # (prefixes, lengths) of card networks: Visa, Mastercard, Amex, Discover, UnionPay, JCB, Diners

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit import private_files
 from auditkit.sources.files import file_sha256
 from auditkit.views import tool_calls
 
@@ -51,7 +52,6 @@ def archive_transcripts(source: str | os.PathLike[str] | None = None,
     for src in sorted(src_root.rglob("*.jsonl")):
         rel = src.relative_to(src_root)
         dst = dst_root / rel
-        dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if dst.exists():
             if file_sha256(dst) == file_sha256(src):
                 result.unchanged.append(str(rel))
@@ -70,13 +70,17 @@ def archive_transcripts(source: str | os.PathLike[str] | None = None,
                 result.updated.append(str(rel))
         else:
             result.copied.append(str(rel))
-        tmp = dst.with_name(f".{dst.name}.tmp")
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o600)
-        if file_sha256(tmp) != file_sha256(src):  # the source changed under us: try again next run, keep what we had
-            tmp.unlink()
-            raise OSError(f"{src} changed while it was copied; run archive-transcripts again")
-        os.replace(tmp, dst)
+        dfd = private_files.open_dir(str(dst.parent))
+        try:
+            fd, tmp = private_files.temp_in(dfd, dst.name, where=str(dst.parent))
+            with open(src, "rb") as fsrc, open(fd, "wb") as fdst:
+                shutil.copyfileobj(fsrc, fdst)
+            if file_sha256(dst.parent / tmp) != file_sha256(src):  # the source changed under us: try again next run
+                os.unlink(tmp, dir_fd=dfd)
+                raise OSError(f"{src} changed while it was copied; run archive-transcripts again")
+            os.replace(tmp, dst.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        finally:
+            os.close(dfd)
     return result
 
 
