@@ -2,7 +2,8 @@
 
     AuditkitError
     ├── TrailFormatError      a line of a trail cannot be read as a record
-    └── ChainBroken           a trail's hash chain does not verify
+    ├── ChainBroken           a trail's hash chain does not verify
+    └── UnsafePath            a path the kit would write is a link, not a regular file or folder, or not the user's
 """
 
 from __future__ import annotations
@@ -26,3 +27,7 @@ class ChainBroken(AuditkitError):
     def __init__(self, path: str, line: int, seq: int | None, reason: str) -> None:
         self.path, self.line, self.seq, self.reason = path, line, seq, reason
         super().__init__(f"{path}:{line}: seq {seq}: {reason}")
+
+
+class UnsafePath(AuditkitError, OSError):
+    """A path auditkit would write is a link, not a regular file or folder, or not the user's own."""

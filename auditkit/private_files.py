@@ -16,15 +16,12 @@ Refusals raise :class:`UnsafePath`, one line naming the path and what was found 
 """
 
 from auditkit._os import os
+from auditkit.errors import UnsafePath
 
 _S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 PUBLIC_MODE = 0o644
-
-
-class UnsafePath(OSError):
-    """A path auditkit would write is a link, not a regular file or folder, or not the user's own."""
 
 
 def _kind(mode: int) -> str:

@@ -107,6 +107,8 @@ def read_manifest(trail: PathLike) -> Manifest:
     """The trail's manifest (an empty one when nothing was archived yet)."""
     trail = Path(trail)
     path = manifest_path(trail)
+    if path.is_symlink():
+        raise ArchiveError(f"{path}: is a symlink, not the manifest; refusing to read or replace it (remove it)")
     if not path.exists():
         return Manifest(trail=trail.name)
     try:
@@ -267,7 +269,12 @@ def _swap(trail: Path, now: datetime) -> Path | None:
             finally:
                 os.close(tfd)
             os.fsync(fd)
-            os.link(trail.name, plain.name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+            try:
+                os.link(trail.name, plain.name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+            except FileExistsError:
+                os.unlink(tmp, dir_fd=dfd)
+                raise ArchiveError(f"{plain}: something is there already; refusing to replace it (move it away, "
+                                   "then run archive again)") from None  # fmt: skip
             os.replace(tmp, trail.name, src_dir_fd=dfd, dst_dir_fd=dfd)
             os.fsync(dfd)
         finally:

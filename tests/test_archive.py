@@ -282,3 +282,99 @@ def test_sizes_and_ages_are_read_or_refused_clearly(tmp_path: Path, capsys: pyte
     assert "'6 months' is not an age" in capsys.readouterr().err
     assert main(["retention", str(trail), "--keep", "forever"]) == 2
     assert "'forever' is not an age" in capsys.readouterr().err
+
+
+# --- retention and verify believe only what is signed ------------------------------------------
+
+
+def test_a_forged_manifest_cannot_make_retention_delete_a_young_unsealed_segment(archived: Path) -> None:
+    """Manifest says March is old and sealed; its own records say otherwise: it stays, whatever the index claims."""
+    from auditkit.retention import apply_retention
+
+    manifest = archived.with_name("audit-trail.manifest.json")
+    doc = json.loads(manifest.read_text())
+    march = doc["segments"][2]
+    march.update(last_ts="2023-01-01T00:00:00.000000Z", last_seq=0, first_seq=0)  # "old, and covered by the seal"
+    manifest.write_text(json.dumps(doc))
+    plan = apply_retention(archived, "365d", now=datetime(2024, 12, 31, tzinfo=UTC))  # March 2024 is younger
+    assert [d.action for d in plan.decisions] == ["keep", "keep", "keep"]
+    assert "younger than the policy" in plan.decisions[2].reason and plan.decisions[2].last_seq == 14
+    assert all(p.exists() for p in segments.segment_files(archived))
+    plan = apply_retention(archived, "365d", now=LATER)  # old enough now, but still not sealed: kept
+    assert plan.decisions[2].action == "keep" and "not sealed" in plan.decisions[2].reason
+
+
+def test_deleting_the_oldest_segment_by_hand_is_a_break(archived: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No signed retirement statement: a trail whose first present record is not its genesis is NOT intact."""
+    oldest = segments.segment_files(archived)[0]
+    oldest.unlink()
+    manifest = archived.with_name("audit-trail.manifest.json")
+    doc = json.loads(manifest.read_text())
+    doc["retired"] = [{"file": oldest.name, "deleted_at": "2025-06-01", "policy": "365d"}]  # unsigned: proves nothing
+    manifest.write_text(json.dumps(doc))
+    report = auditkit.verify(archived.parent)
+    assert not report.intact
+    assert report.first_break.kind == "deleted" and "no signed retirement statement" in report.first_break.message
+    assert main(["verify", str(archived.parent)]) == 1
+    assert "NOT INTACT" in capsys.readouterr().out
+
+
+def test_retention_signs_what_it_retires_and_a_forged_statement_fails(archived: Path) -> None:
+    """Retention's statement is signed with the seal key; an edited one no longer covers the missing start."""
+    from auditkit.retention import apply_retention
+
+    plan = apply_retention(archived, "365d", now=LATER)
+    assert len(plan.deleted) == 2
+    log = archived.with_name("audit-trail.seals.jsonl")
+    statement = json.loads(log.read_text().splitlines()[-1])
+    assert statement["type"] == "auditkit.retirement" and [r["file"] for r in statement["retired"]] == plan.deleted
+    assert auditkit.verify(archived.parent).intact
+    log.write_text(log.read_text().replace('"policy":"365d"', '"policy":"999d"'))
+    report = auditkit.verify(archived.parent)
+    assert {f.kind for f in report.findings if f.severity == "error"} >= {"seal_signature", "deleted"}
+
+
+def test_retention_without_the_private_seal_key_deletes_nothing(archived: Path) -> None:
+    """The statement cannot be signed without the key, so nothing is deleted."""
+    from auditkit.retention import apply_retention
+    from auditkit.seals import default_key_path
+
+    default_key_path().rename(default_key_path().with_name("moved.key"))
+    plan = apply_retention(archived, "365d", now=LATER)
+    assert plan.deleted == [] and all("no seal key" in d.reason for d in plan.decisions[:2])
+
+
+def test_a_torn_last_line_is_carried_into_the_segment_and_archiving_goes_on(tmp_path: Path) -> None:
+    """A write cut short at the end: archive rotates it (twice), reports it, retention and verify still work."""
+    from auditkit.retention import apply_retention
+
+    auditkit.keygen()
+    trail = tmp_path / "audit-trail.jsonl"
+    for i in range(3):
+        run_hook(payload("Notification", message=f"n{i}"), trail, env={"AUDITKIT_NOW": f"2024-01-0{i + 1}T00:00:00Z"})
+    with open(trail, "ab") as fh:
+        fh.write(b'{"v":1,"seq":4,"ts":"2024-01-0')  # a crash mid-append
+    first = segments.rotate(trail)
+    assert first.rotated is not None and first.rotated.remnant_bytes == 30
+    run_hook(payload("Stop"), trail)
+    second = segments.rotate(trail)
+    assert second.rotated is not None
+    report = auditkit.verify(tmp_path)
+    assert report.intact and [f.kind for f in report.findings if f.kind == "partial_line"] == ["partial_line"]
+    plan = apply_retention(trail, "183d", now=LATER)
+    assert plan.decisions[0].action == "delete", plan.decisions[0].reason
+
+
+def test_interrupted_rotation_leftovers_are_removed_only_if_they_are_the_kits(tmp_path: Path) -> None:
+    """A stray temporary file of the kit is removed; a link with the same kind of name is left alone."""
+    trail = tmp_path / "audit-trail.jsonl"
+    run_hook(payload("Stop"), trail)
+    stray = tmp_path / ".audit-trail.jsonl.rotating.0123456789ab.tmp"
+    stray.write_text("half a rotation")
+    target = tmp_path / "precious"
+    target.write_text("keep")
+    link = tmp_path / ".audit-trail.manifest.json.ba9876543210.tmp"
+    link.symlink_to(target)
+    rot = segments.rotate(trail, max_bytes=1 << 30)
+    assert not stray.exists() and link.is_symlink() and target.read_text() == "keep"
+    assert any(stray.name in r for r in rot.recovered)

@@ -346,3 +346,56 @@ def test_bulk_and_parallel_paths_report_what_the_line_walk_reports(trail: Path, 
     assert run(2048, 0) == line_walk  # ~2 KiB ranges, summarized by worker processes
     intact = all(f[1] == "warning" for f in line_walk[:-1])
     assert intact == (mutation in ("none", "partial tail"))
+
+
+# --- nothing checked is not a pass; damaged inputs are findings, never tracebacks -------------
+
+
+@pytest.mark.parametrize("what", ["empty folder", "empty file", "blank lines"])
+def test_nothing_to_check_is_not_intact(tmp_path: Path, what: str, capsys) -> None:
+    """A folder with no trail, an empty file or a file of blank lines: exit non-zero, 'no records found'."""
+    target = tmp_path / "logs"
+    target.mkdir()
+    if what != "empty folder":
+        target = target / "audit-trail.jsonl"
+        target.write_bytes(b"" if what == "empty file" else b"\n\n")
+    report = auditkit.verify(target)
+    assert not report.intact and report.first_break.kind == "no_records"
+    assert main(["verify", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert "no records found" in out and "NOT INTACT" in out
+
+
+@pytest.mark.parametrize("damage", ["truncated", "trailing garbage", "corrupt block"])
+def test_a_damaged_gzip_segment_is_a_finding_with_file_and_line(trail: Path, damage: str, capsys) -> None:
+    """A cut-short, garbage-tailed or corrupted .gz: verify names the file and line; load keeps what it read."""
+    gz = trail.with_name("audit-trail.0000000000-0000000034.jsonl.gz")
+    data = gzip.compress(trail.read_bytes())
+    trail.unlink()
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    elif damage == "trailing garbage":
+        data += b"not gzip at all"
+    else:
+        data = data[:40] + bytes(b ^ 0xFF for b in data[40:60]) + data[60:]
+    gz.write_bytes(data)
+    assert main(["verify", str(gz)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and f"{gz}:" in captured.out and "damaged" in captured.out
+    with pytest.warns(UserWarning, match="gzip stream is damaged"):
+        df = auditkit.load(gz)
+    assert any(p["file"] == str(gz) and "damaged" in p["reason"] for p in df.attrs["problems"])
+
+
+@pytest.mark.parametrize("edit", [{"seq": "10"}, {"seq": None}, {"head_hash": 7}, {"trail_id": ["x"]}, {"seq": True}])
+def test_a_seal_line_with_wrong_types_is_a_finding(trail: Path, keys: tuple[Path, Path], edit: dict, capsys) -> None:
+    """A seal whose fields have the wrong types: a seal_format error with the log's line, no traceback."""
+    seal(trail, keys[0])
+    log = seal_log_path(trail)
+    doc = json.loads(log.read_text())
+    log.write_text(json.dumps({**doc, **edit}) + "\n")
+    report = auditkit.verify(trail, pubkey=keys[1])
+    bad = [f for f in report.findings if f.kind == "seal_format"]
+    assert bad and bad[0].file == str(log) and bad[0].line == 1 and not report.intact
+    assert main(["verify", str(trail), "--pubkey", str(keys[1])]) == 1
+    assert "Traceback" not in capsys.readouterr().err
