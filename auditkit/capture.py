@@ -152,10 +152,12 @@ def _cut_utf8(text: str, limit: int) -> str:
 
 
 def trim(fields: dict, cap: int, redactor: object | None) -> dict:
-    """Cut every string longer than ``cap`` bytes, keeping its size and sha256 in ``truncated``."""
+    """Cut every string longer than ``cap`` bytes, keeping its size and sha256 in ``truncated``; keep any
+    structure nested deeper than ``MAX_DEPTH`` as its JSON text (marked), so every reader can parse the record.
+    """
     notes: list[dict] = []
 
-    def walk(value: object, path: str) -> object:
+    def walk(value: object, path: str, depth: int) -> object:
         if isinstance(value, str):
             if len(value) * 4 <= cap:
                 return value
@@ -168,15 +170,18 @@ def trim(fields: dict, cap: int, redactor: object | None) -> dict:
             digest = tf.sha256(raw).hexdigest()
             notes.append({"field": path, "bytes": len(raw), "sha256": digest})
             return _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
+        if isinstance(value, dict | list) and depth >= tf.MAX_DEPTH:
+            text = value["json"] if isinstance(value, dict) and value.get(tf.NONJSON) == "deep" else json.dumps(value)
+            return {tf.NONJSON: "deep", "json": walk(text, f"{path}.json", depth)}
         if isinstance(value, dict):
-            return {k: walk(v, f"{path}.{k}") for k, v in value.items()}
+            return {k: walk(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+            return [walk(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
         return value
 
-    for name in ("tool_input", "tool_response", "error", "data"):
-        if name in fields:
-            fields[name] = walk(fields[name], name)
+    for name, value in fields.items():
+        if isinstance(value, str | dict | list):
+            fields[name] = walk(value, name, 2)  # the record is level 1, its fields level 2
     if notes:
         fields["truncated"] = notes
     return fields
@@ -298,7 +303,7 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
     try:
         return _record(parse(raw), opts, len(raw))
     except RecursionError:  # nested too deep to walk: keep the deep parts as marked JSON text
-        return _record(parse(raw, max_depth=tf.MAX_DEPTH), opts, len(raw))
+        return _record(parse(raw, max_depth=tf.MAX_DEPTH - 2), opts, len(raw))  # `data` fields sit a level deeper
 
 
 def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
