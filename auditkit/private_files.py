@@ -12,11 +12,10 @@ manifest, seal logs, keys, the hook's ``.pending`` and ``.spill`` entries — go
 - folders the kit creates, the intermediate ones included, are 0700 and files 0600 (0644 for a
   public key) whatever the umask: the mode is set with ``fchmod`` after creation.
 
-Refusals raise :class:`UnsafePath`, one line naming the path and what was found there.
+Refusals raise :class:`auditkit.errors.UnsafePath`, one line naming the path and what was found there.
 """
 
 from auditkit._os import os
-from auditkit.errors import UnsafePath
 
 _S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
 DIR_MODE = 0o700
@@ -30,7 +29,9 @@ def _kind(mode: int) -> str:
             0o140000: "a socket", 0o020000: "a device", 0o060000: "a device"}.get(fmt, "something else")  # fmt: skip
 
 
-def _refuse(path: str, what: str) -> UnsafePath:
+def _refuse(path: str, what: str) -> OSError:
+    from auditkit.errors import UnsafePath  # only on a refusal: the hook's usual path never pays for the import
+
     return UnsafePath(f"{path}: {what}; refusing to write there (remove it, or choose another trail path)")
 
 

@@ -83,6 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=150)
     ap.add_argument("--big-trail", type=int, default=1_000_000, help="records in the large trail (0: skip)")
+    ap.add_argument("--held-runs", type=int, default=10, help="hook runs while another process holds the lock")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
     key = tmp / "fingerprint.key"
@@ -144,6 +145,38 @@ def main() -> None:
         print(f"append to a {args.big_trail:,}-record trail vs a 10-record one: {big_t / small_t:.2f}x")
     goal = statistics.median(samples["hook: Bash PreToolUse (small)"]) / baseline
     print(f"goal: typical event <= 1.5x the bare interpreter -> {goal:.2f}x")
+    if args.held_runs:
+        held_lock(tmp, env, small, args.held_runs, statistics.median(samples["hook: Bash PreToolUse (small)"]))
+
+
+def held_lock(tmp: Path, env: dict, event: bytes, runs: int, free_ms: float) -> None:
+    """The hook's wall time while another process holds the trail's lock (it spills after the bound)."""
+    from auditkit.appender import LOCK_WAIT_S
+
+    trail = tmp / "held.jsonl"
+    argv = [PY, "-I", "-S", HOOK, "--trail", str(trail)]
+    subprocess.run(argv, input=event, capture_output=True, env=env, check=True)
+    code = "import fcntl,os,sys,time; fd=os.open(sys.argv[1],os.O_RDWR); fcntl.flock(fd,fcntl.LOCK_EX); print(1,flush=True); time.sleep(3600)"
+    holder = subprocess.Popen([PY, "-c", code, str(trail)], stdout=subprocess.PIPE)
+    holder.stdout.readline()
+    times = []
+    try:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(argv, input=event, capture_output=True, env=env, check=True)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        holder.kill()
+        holder.wait()
+    spilled = len(list((tmp / ".spill").glob("held.jsonl.*.json")))
+    subprocess.run(argv, input=event, capture_output=True, env=env, check=True)  # the next writer chains them
+    left = len(list((tmp / ".spill").glob("held.jsonl.*.json")))
+    lines = len(trail.read_bytes().splitlines())
+    held = statistics.median(times)
+    print(f"\nheld lock ({runs} runs while another process holds it for good; wait bound {LOCK_WAIT_S:g} s):")
+    print(f"  hook wall time median {held:.1f} ms, max {max(times):.1f} ms; free lock {free_ms:.2f} ms "
+          f"({held / free_ms:.0f}x); {spilled} event(s) spilled, {left} left after the next write, "
+          f"trail holds {lines} records (expected {runs + 3})")
 
 
 if __name__ == "__main__":

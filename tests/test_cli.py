@@ -57,3 +57,28 @@ def test_console_script_reports_missing_trail_clearly(tmp_path: Path) -> None:
                           capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 2
     assert "no such file or folder" in proc.stderr
+
+
+def test_escape_sequences_in_a_trail_never_reach_the_terminal(tmp_path: Path) -> None:
+    """A command and a file name holding ESC/OSC/BEL/CR/BS and C1 controls: replay, history, summary and
+    sessions print them as visible escapes, never as the bytes a terminal would obey."""
+    trail = tmp_path / "t.jsonl"
+    nasty = "/home/dev/app/\x1b]0;pwned\x07\x1b[2J\r\bname\u009b\u202e.txt"
+    calls = [("Bash", {"command": "echo hi\x1b[2J\x1b]8;;http://evil\x07click\r"}, {"stdout": "\x1b[31mred"}),
+             ("Write", {"file_path": nasty, "content": "x\n"}, {"filePath": nasty})]  # fmt: skip
+    for i, (tool, tool_input, response) in enumerate(calls):
+        call = {"session_id": "sess-\x1b[2Jx", "tool_name": tool, "tool_use_id": f"c{i}", "tool_input": tool_input}
+        run_hook(hook_payload("PreToolUse", **call), trail)
+        run_hook(hook_payload("PostToolUse", **call, tool_response=response), trail)
+    runs = [["summary", str(trail)], ["sessions", "--trail", str(trail)], ["replay", "sess-", "--trail", str(trail)],
+            ["history", nasty, "--trail", str(trail), "--diff"]]  # fmt: skip
+    for argv in runs:
+        proc = subprocess.run([sys.executable, "-m", "auditkit", *argv], capture_output=True)
+        assert proc.returncode == 0, (argv, proc.stderr)
+        out = proc.stdout + proc.stderr
+        controls = [c for c in out.decode() if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0
+                    or c == "\u202e"]  # fmt: skip
+        assert controls == [], (argv, out)
+    replay = subprocess.run([sys.executable, "-m", "auditkit", "replay", "sess-", "--trail", str(trail)],
+                            capture_output=True, text=True).stdout  # fmt: skip
+    assert "\\x1b[2J" in replay

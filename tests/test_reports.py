@@ -137,3 +137,22 @@ def test_a_copy_of_the_notebooks_folder_runs_with_plain_papermill(tmp_path: Path
     from auditkit.notebook import read_results
 
     assert read_results(tmp_path / "out.ipynb")["session"] == "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+
+
+def test_data_never_runs_as_script_in_an_evidence_page(tmp_path: Path) -> None:
+    """A session id, a command and a file name carrying HTML and Markdown reach the incident page as text only."""
+    from tests.conftest import payload, run_hook
+
+    trail = tmp_path / "trail" / "audit-trail.jsonl"
+    sid = "s1<script>alert(7)</script>"
+    path = "/home/dev/app/<img src=x onerror=alert(8)>.txt"
+    call = {"session_id": sid, "tool_name": "Bash", "tool_use_id": "c1",
+            "tool_input": {"command": f"rm -f '{path}' # <b>**bold**</b>"}}  # fmt: skip
+    run_hook(payload("PreToolUse", **call), trail)
+    run_hook(payload("PostToolUse", **call, tool_response={"stdout": ""}), trail)
+    out = tmp_path / "pack"
+    run_report("incident", [str(trail.parent)], out, {"deleted_path": path})
+    page = (out / "incident.html").read_text()
+    for live in ("<script>alert(7)", "<img src=x onerror", "<b>**bold**</b>"):
+        assert live not in page
+    assert "alert(7)" in page and "onerror=alert(8)" in page  # still shown, as text
