@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench samples clean
+.PHONY: demo test test-fast lint bench samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,15 @@ demo: $(VENV)/.installed-notebooks
 	$(BIN)/auditkit report incident --trail sample_logs/ --out reports/incident
 
 ## test: set up with dev extras, lint, then run the whole test suite
-test: $(VENV)/.installed-dev
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 
+## test-fast: the edit-test loop: no notebooks, no many-process or property tests
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow" -x
+
+## lint: ruff's checks and its formatting, as CI runs them
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -131,11 +131,44 @@ if os is None:  # pragma: no branch - the tests exercise this module in a fresh 
                 if not exist_ok or not _Path.isdir(name):
                     raise
 
-    for _name in ("open", "read", "write", "listdir", "close", "pread", "fstat", "stat", "unlink", "replace",
-                  "scandir", "urandom", "mkdir", "chmod", "fchmod", "fsync", "getuid", "geteuid", "getpid",
-                  "getppid", "getcwd", "uname", "posix_spawn", "POSIX_SPAWN_OPEN", "_exit", "O_RDONLY", "O_WRONLY",
-                  "O_RDWR", "O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND", "O_CLOEXEC", "O_NOFOLLOW", "O_DIRECTORY",
-                  "O_NONBLOCK"):
+    for _name in (
+        "open",
+        "read",
+        "write",
+        "listdir",
+        "close",
+        "pread",
+        "fstat",
+        "stat",
+        "unlink",
+        "replace",
+        "scandir",
+        "urandom",
+        "mkdir",
+        "chmod",
+        "fchmod",
+        "fsync",
+        "getuid",
+        "geteuid",
+        "getpid",
+        "getppid",
+        "getcwd",
+        "uname",
+        "posix_spawn",
+        "POSIX_SPAWN_OPEN",
+        "_exit",
+        "O_RDONLY",
+        "O_WRONLY",
+        "O_RDWR",
+        "O_CREAT",
+        "O_EXCL",
+        "O_TRUNC",
+        "O_APPEND",
+        "O_CLOEXEC",
+        "O_NOFOLLOW",
+        "O_DIRECTORY",
+        "O_NONBLOCK",
+    ):
         setattr(_Os, _name, getattr(_posix, _name))  # built-in functions do not bind: they stay plain functions
     _Os.environ = {_decode(k): _decode(v) for k, v in _posix.environ.items()}  # type: ignore[attr-defined]
     os = _Os()  # type: ignore[assignment]

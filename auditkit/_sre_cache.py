@@ -41,8 +41,9 @@ def compile(pattern: str):
             with open(_file(pattern), "rb") as fh:
                 spec = _fastjson.loads(fh.read())
             if spec["pattern"] == pattern:
-                return _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], spec["groupindex"],
-                                    tuple(spec["indexgroup"]))  # fmt: skip
+                return _sre.compile(
+                    pattern, spec["flags"], spec["code"], spec["groups"], spec["groupindex"], tuple(spec["indexgroup"])
+                )
         except Exception:
             pass
     import re
@@ -65,8 +66,14 @@ def _store(pattern: str, compiled: object) -> None:
     indexgroup = [None] * parsed.state.groups
     for name, i in groupindex.items():
         indexgroup[i] = name
-    spec = {"pattern": pattern, "flags": parsed.state.flags, "code": list(code), "groups": parsed.state.groups - 1,
-            "groupindex": groupindex, "indexgroup": indexgroup}  # fmt: skip
+    spec = {
+        "pattern": pattern,
+        "flags": parsed.state.flags,
+        "code": list(code),
+        "groups": parsed.state.groups - 1,
+        "groupindex": groupindex,
+        "indexgroup": indexgroup,
+    }
     rebuilt = _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], groupindex, tuple(indexgroup))
     if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]
         return

@@ -197,8 +197,12 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
                 fields = doc["fields"]
                 note["captured"] = tf.format_ts(int(doc["captured_ns"]))
             except (ValueError, KeyError, TypeError):  # a spill cut short (crash, full disk): keep what is there
-                fields = {"event": tf.HOOK_ERROR, "status": tf.STATUS_ERROR, "error": "a spilled record is unreadable",
-                          "data": {"text": raw[:65536].decode("utf-8", "replace")}}  # fmt: skip
+                fields = {
+                    "event": tf.HOOK_ERROR,
+                    "status": tf.STATUS_ERROR,
+                    "error": "a spilled record is unreadable",
+                    "data": {"text": raw[:65536].decode("utf-8", "replace")},
+                }
             fields["spilled"] = note
             out.append((name, fields))
     except BaseException:

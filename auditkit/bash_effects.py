@@ -41,8 +41,18 @@ class Effect:
 
 _SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&", "\n"}
 _PREFIXES = {"sudo", "env", "time", "nohup", "command", "exec", "nice", "xargs"}
-_TREE_CHANGERS = {("git", "reset"), ("git", "stash"), ("git", "pull"), ("git", "merge"), ("git", "rebase"),
-                  ("git", "cherry-pick"), ("git", "revert"), ("git", "switch"), ("git", "apply"), ("git", "am")}
+_TREE_CHANGERS = {
+    ("git", "reset"),
+    ("git", "stash"),
+    ("git", "pull"),
+    ("git", "merge"),
+    ("git", "rebase"),
+    ("git", "cherry-pick"),
+    ("git", "revert"),
+    ("git", "switch"),
+    ("git", "apply"),
+    ("git", "am"),
+}
 
 
 def _abs(path: str, cwd: str) -> str:
@@ -137,8 +147,11 @@ def _command_effects(name: str, args: list[str], cwd: str) -> list[Effect]:
         for s in sources:
             src = _abs(s, cwd)
             tree = bool(flags & {"r", "R", "a", "--recursive", "--archive"}) or name == "mv"
-            targets = [posixpath.join(dest_abs, posixpath.basename(src))] if into_dir else \
-                [dest_abs, posixpath.join(dest_abs, posixpath.basename(src))]
+            targets = (
+                [posixpath.join(dest_abs, posixpath.basename(src))]
+                if into_dir
+                else [dest_abs, posixpath.join(dest_abs, posixpath.basename(src))]
+            )
             out += [Effect(kind, t, source=src) for t in targets]
             if name == "mv":
                 out.append(Effect("move_from", src, tree=tree))

@@ -333,8 +333,10 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
 
     at = appender.append(trail, build)
     if at.spilled:
-        sys.stderr.write(f"auditkit hook: the trail was locked by another process for {appender.LOCK_WAIT_S:g} s; "
-                         f"the event waits in {at.spilled} and the next write adds it to the chain\n")  # fmt: skip
+        sys.stderr.write(
+            f"auditkit hook: the trail was locked by another process for {appender.LOCK_WAIT_S:g} s; "
+            f"the event waits in {at.spilled} and the next write adds it to the chain\n"
+        )
     if event == "PreToolUse":
         leave_start(trail, fields, at)
     elif event == "SessionEnd":
@@ -368,8 +370,11 @@ def maybe_seal(trail: str) -> bool:
     if not os.path.isfile(key):
         return False
     devnull = os.devnull
-    actions = [(os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0)]  # fmt: skip
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
+    ]
     argv = [sys.executable, "-I", "-m", "auditkit", "seal", trail, "--key", key, "--quiet"]
     os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=actions, setsid=True)
     return True
@@ -422,4 +427,3 @@ def main(argv: list[str] | None = None, stdin: object = None) -> int:
         except Exception:
             pass
     return 0
-

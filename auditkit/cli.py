@@ -51,8 +51,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, indent=2, default=str))
         return 0
-    print(f"=== Audit Trail Summary ({len(df.attrs['files'])} file(s), {totals['events']} events, "
-          f"{totals['sessions']} session(s)) ===\n")  # fmt: skip
+    print(
+        f"=== Audit Trail Summary ({len(df.attrs['files'])} file(s), {totals['events']} events, "
+        f"{totals['sessions']} session(s)) ===\n"
+    )
     rate = f"{totals['failure_rate'] * 100:.1f}%"
     print(f"Total tool invocations: {totals['invocations']}")
     print(f"Total execution time:   {_ms(totals['total_ms'])}")
@@ -65,8 +67,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print("-" * len(header))
     for tool, row in table.iterrows():
         fails = f"{int(row.failures)} ({row.failure_rate * 100:.1f}%)"
-        print(f"{tool:<28} {int(row.invocations):>6} {_ms(row.total_ms):>10} {_ms(row.mean_ms):>10} "
-              f"{_ms(row.p95_ms):>10} {fails:>14}")  # fmt: skip
+        print(
+            f"{tool:<28} {int(row.invocations):>6} {_ms(row.total_ms):>10} {_ms(row.mean_ms):>10} "
+            f"{_ms(row.p95_ms):>10} {fails:>14}"
+        )
     print("\n=== Per-Host Breakdown ===\n")
     header = f"{'host':<20} {'users':<16} {'sessions':>8} {'calls':>6} {'failures':>8}  first .. last (UTC)"
     print(header)
@@ -126,14 +130,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, default=str))
         return 0 if report.intact else 1
     for tid, t in report.trails.items():
-        print(f"trail {tid}: seq {t['first_seq']}..{t['last_seq']} in {len(t['files'])} file(s), "
-              f"head {str(t['head_hash'])[:16]}…")  # fmt: skip
+        print(
+            f"trail {tid}: seq {t['first_seq']}..{t['last_seq']} in {len(t['files'])} file(s), "
+            f"head {str(t['head_hash'])[:16]}…"
+        )
     print(f"{report.records} records, {report.bytes / 1e6:.1f} MB checked in {len(report.files)} file(s)")
     s = report.seals
     if s["checked"]:
         latest = s["latest"] or {}
-        print(f"seals: {s['valid']}/{s['checked']} valid, {s['failed']} failed; latest covers seq "
-              f"{latest.get('seq')} at {latest.get('sealed_at')}")  # fmt: skip
+        print(
+            f"seals: {s['valid']}/{s['checked']} valid, {s['failed']} failed; latest covers seq "
+            f"{latest.get('seq')} at {latest.get('sealed_at')}"
+        )
     else:
         print("seals: none found (only signed seals kept elsewhere reveal a cut tail or a rewritten trail)")
     for f in report.findings:
@@ -219,8 +227,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
     table = sessions(_load_quiet(args.trail))
     for r in table.itertuples(index=False):
-        print(f"{r.session_id}  {r.start:%Y-%m-%d %H:%M:%S}  {r.tool_calls:>5} calls  {r.failures:>3} failed  "
-              f"{r.user}@{r.host}")  # fmt: skip
+        print(
+            f"{r.session_id}  {r.start:%Y-%m-%d %H:%M:%S}  {r.tool_calls:>5} calls  {r.failures:>3} failed  "
+            f"{r.user}@{r.host}"
+        )
     return 0
 
 
@@ -255,16 +265,25 @@ def cmd_cost(args: argparse.Namespace) -> int:
     by = {"session": "session_id", "model": "model", "agent": "agent_id", "day": "day"}
     table = cost(_load_quiet(args.trail), by=[by[b] for b in args.by])
     if args.json:
-        print(json.dumps({"rows": json.loads(table.reset_index().to_json(orient="records")),
-                          "total_usd": table.attrs["total_usd"],
-                          "unpriced_models": table.attrs["unpriced_models"]}, indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "rows": json.loads(table.reset_index().to_json(orient="records")),
+                    "total_usd": table.attrs["total_usd"],
+                    "unpriced_models": table.attrs["unpriced_models"],
+                },
+                indent=2,
+            )
+        )
         return 0
     if table.empty:
         print("no token usage found (usage comes from Claude Code transcripts: ~/.claude/projects/)")
         return 0
     print(table.to_string(float_format=lambda v: f"{v:,.4f}"))
-    print(f"\ntotal: ${table.attrs['total_usd']:,.4f}" + (
-        f"  (no price for: {', '.join(table.attrs['unpriced_models'])})" if table.attrs["unpriced_models"] else ""))
+    print(
+        f"\ntotal: ${table.attrs['total_usd']:,.4f}"
+        + (f"  (no price for: {', '.join(table.attrs['unpriced_models'])})" if table.attrs["unpriced_models"] else "")
+    )
     return 0
 
 
@@ -272,8 +291,10 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
     from auditkit.transcripts import archive_transcripts, default_dest
 
     r = archive_transcripts(args.source, args.dest)
-    print(f"archived to {args.dest or default_dest()}: {len(r.copied)} new, {len(r.updated)} grown, "
-          f"{len(r.unchanged)} unchanged, {len(r.kept_apart)} diverged (kept beside the old copy)")  # fmt: skip
+    print(
+        f"archived to {args.dest or default_dest()}: {len(r.copied)} new, {len(r.updated)} grown, "
+        f"{len(r.unchanged)} unchanged, {len(r.kept_apart)} diverged (kept beside the old copy)"
+    )
     for name in r.kept_apart:
         print(f"  diverged: {name}")
     return 0
@@ -288,17 +309,22 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     else:
         for g in gaps.itertuples(index=False):
             print(f"missing from the {g.missing_from}: {g.session_id} {g.tool_use_id} {g.tool} {g.start}")
-        print(f"{(gaps['missing_from'] == 'trail').sum()} call(s) missing from the trail, "
-              f"{(gaps['missing_from'] == 'transcripts').sum()} missing from the transcripts")  # fmt: skip
+        print(
+            f"{(gaps['missing_from'] == 'trail').sum()} call(s) missing from the trail, "
+            f"{(gaps['missing_from'] == 'transcripts').sum()} missing from the transcripts"
+        )
     return 1 if len(gaps) else 0
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
     from auditkit.segments import parse_age, parse_size, rotate
 
-    result = rotate(args.trail, max_bytes=parse_size(args.max_size) if args.max_size else None,
-                    max_age=parse_age(args.max_age) if args.max_age else None,
-                    seal=False if args.no_seal else None)  # fmt: skip
+    result = rotate(
+        args.trail,
+        max_bytes=parse_size(args.max_size) if args.max_size else None,
+        max_age=parse_age(args.max_age) if args.max_age else None,
+        seal=False if args.no_seal else None,
+    )
     print(result)
     return 0
 
@@ -306,8 +332,9 @@ def cmd_archive(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     from auditkit.retention import apply_retention
 
-    plan = apply_retention(args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals,
-                           key=args.key)  # fmt: skip
+    plan = apply_retention(
+        args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key
+    )
     print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
     return 0
 
@@ -316,8 +343,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from auditkit.exporting import export
 
     parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
-    result = export(_load_quiet(args.trail), args.out, format=args.format, since=args.since, until=args.until,
-                    partition_by=parts, escape_formulas=not args.raw_formulas)  # fmt: skip
+    result = export(
+        _load_quiet(args.trail),
+        args.out,
+        format=args.format,
+        since=args.since,
+        until=args.until,
+        partition_by=parts,
+        escape_formulas=not args.raw_formulas,
+    )
     print(result)
     return 0
 
@@ -333,8 +367,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
     else:
         import pandas as pd
 
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                               "display.max_colwidth", 80):  # fmt: skip
+        with pd.option_context(
+            "display.max_rows", None, "display.max_columns", None, "display.width", 200, "display.max_colwidth", 80
+        ):
             print(result.to_string(index=False) if len(result) else f"(no rows; columns: {', '.join(result.columns)})")
     return 0
 
@@ -350,9 +385,11 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = value
     manifest = run_report(args.name, args.trail, args.out, params)
     v = manifest["verify"] or {}
-    print(f"{args.name} report in {args.out} ({manifest['seconds']} s): {args.name}.ipynb, {args.name}.html, "
-          f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
-          f"{len(manifest['inputs'])} input file(s) hashed")  # fmt: skip
+    print(
+        f"{args.name} report in {args.out} ({manifest['seconds']} s): {args.name}.ipynb, {args.name}.html, "
+        f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
+        f"{len(manifest['inputs'])} input file(s) hashed"
+    )
     return 0
 
 
@@ -379,20 +416,29 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = add(name, handler, text)
         where = p.add_mutually_exclusive_group()
-        where.add_argument("--project", metavar="DIR", help="project whose .claude/settings.json to change "
-                                                             "(default: the current folder)")  # fmt: skip
+        where.add_argument(
+            "--project",
+            metavar="DIR",
+            help="project whose .claude/settings.json to change (default: the current folder)",
+        )
         where.add_argument("--user", action="store_true", help="change ~/.claude/settings.json instead")
         if name == "install":
-            p.add_argument("--trail", metavar="PATH",
-                           help="trail file (default: <project>/.claude/logs/audit-trail.jsonl)")  # fmt: skip
+            p.add_argument(
+                "--trail", metavar="PATH", help="trail file (default: <project>/.claude/logs/audit-trail.jsonl)"
+            )
             p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
 
     p = add("verify", cmd_verify, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.")
     p.add_argument("trail", nargs="+", help="trail files, folders or globs (rotated and .gz segments too)")
     p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
     p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
-    p.add_argument("--tolerance", type=float, default=1.0, metavar="S",
-                   help="report timestamps stepping back more than this many seconds (default 1)")  # fmt: skip
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="report timestamps stepping back more than this many seconds (default 1)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = add("keygen", cmd_keygen, "Make an Ed25519 key pair for sealing trails.")
@@ -400,8 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("seal", cmd_seal, "Append a signed checkpoint of a trail's head to its seal log.")
     p.add_argument("trail", help="the trail to seal")
-    p.add_argument("--key", metavar="PATH",
-                   help="private key (default: AUDITKIT_SEAL_KEY or ~/.config/auditkit/seal.key)")
+    p.add_argument(
+        "--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or ~/.config/auditkit/seal.key)"
+    )
     p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
     p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
     p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
@@ -433,8 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", nargs="+", default=["session", "model"], choices=["session", "model", "agent", "day"])
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add("archive-transcripts", cmd_archive_transcripts,
-            "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.")
+    p = add(
+        "archive-transcripts",
+        cmd_archive_transcripts,
+        "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
+    )
     p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
     p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/transcripts")
 
@@ -444,21 +494,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
-    p.add_argument("trail", nargs="?", default=".claude/logs/audit-trail.jsonl",
-                   help="the active trail (default: .claude/logs/audit-trail.jsonl)")  # fmt: skip
+    p.add_argument(
+        "trail",
+        nargs="?",
+        default=".claude/logs/audit-trail.jsonl",
+        help="the active trail (default: .claude/logs/audit-trail.jsonl)",
+    )
     p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
     p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
     p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
 
     p = add("retention", cmd_retention, "Delete archived segments older than a policy that are sealed and intact.")
-    p.add_argument("trail", nargs="?", default=".claude/logs/audit-trail.jsonl",
-                   help="the active trail; its segments are found beside it (default: .claude/logs/audit-trail.jsonl)")
+    p.add_argument(
+        "trail",
+        nargs="?",
+        default=".claude/logs/audit-trail.jsonl",
+        help="the active trail; its segments are found beside it (default: .claude/logs/audit-trail.jsonl)",
+    )
     p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
     p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
     p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
     p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
-    p.add_argument("--key", metavar="KEY", help="private seal key that signs the retirement statement "
-                   "(default: ~/.config/auditkit/seal.key)")  # fmt: skip
+    p.add_argument(
+        "--key",
+        metavar="KEY",
+        help="private seal key that signs the retirement statement (default: ~/.config/auditkit/seal.key)",
+    )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     p = add("export", cmd_export, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
@@ -468,19 +529,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
     p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
     p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
-    p.add_argument("--raw-formulas", action="store_true",
-                   help="CSV: do not neutralise cells a spreadsheet would run as formulas")  # fmt: skip
+    p.add_argument(
+        "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
+    )
 
     p = add("sql", cmd_sql, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
-    p.add_argument("query", help="e.g. \"SELECT tool, count(*) FROM calls GROUP BY tool\"")
+    p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')
     p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
     p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
     p.add_argument("--trail", nargs="+", required=True, help="trail files or folders")
-    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                   help="a notebook parameter (JSON values are parsed: -p keep_days 183)")  # fmt: skip
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("KEY", "VALUE"),
+        help="a notebook parameter (JSON values are parsed: -p keep_days 183)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")

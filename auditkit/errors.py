@@ -1,9 +1,9 @@
 """auditkit's exceptions, each naming the file and line it is about.
 
-    AuditkitError
-    ├── TrailFormatError      a line of a trail cannot be read as a record
-    ├── ChainBroken           a trail's hash chain does not verify
-    └── UnsafePath            a path the kit would write is a link, not a regular file or folder, or not the user's
+AuditkitError
+├── TrailFormatError      a line of a trail cannot be read as a record
+├── ChainBroken           a trail's hash chain does not verify
+└── UnsafePath            a path the kit would write is a link, not a regular file or folder, or not the user's
 """
 
 from __future__ import annotations

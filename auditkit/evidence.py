@@ -32,8 +32,9 @@ def notebooks_dir() -> Path:
     return here
 
 
-def run_report(name: str, trails: list[str], out: str | Path, parameters: dict | None = None,
-               timeout_s: int = 600) -> dict:  # fmt: skip
+def run_report(
+    name: str, trails: list[str], out: str | Path, parameters: dict | None = None, timeout_s: int = 600
+) -> dict:
     """Execute notebook ``name`` on ``trails`` into ``out``; return the manifest (also written there)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -51,14 +52,23 @@ def run_report(name: str, trails: list[str], out: str | Path, parameters: dict |
     executed = out / f"{name}.ipynb"
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(str(source), str(executed), parameters=params, kernel_name="python3",
-                                   progress_bar=False, log_output=False, cwd=str(source.parent),
-                                   execution_timeout=timeout_s,
-                                   # the kernel's start-up notice about its local TCP ports is noise in a report run
-                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])  # fmt: skip
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=str(source.parent),
+            execution_timeout=timeout_s,
+            # the kernel's start-up notice about its local TCP ports is noise in a report run
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
     except PapermillExecutionError as exc:
-        raise ReportError(f"{name}: cell {exc.cell_index} ({exc.exec_count and f'In [{exc.exec_count}]'}) "
-                          f"failed: {exc.ename}: {exc.evalue} (the executed notebook is {executed})") from exc
+        raise ReportError(
+            f"{name}: cell {exc.cell_index} ({exc.exec_count and f'In [{exc.exec_count}]'}) "
+            f"failed: {exc.ename}: {exc.evalue} (the executed notebook is {executed})"
+        ) from exc
     seconds = time.perf_counter() - started
     html = out / f"{name}.html"
     _to_html(executed, html)
@@ -70,8 +80,9 @@ def run_report(name: str, trails: list[str], out: str | Path, parameters: dict |
         "seconds": round(seconds, 2),
         "parameters": params,
         "inputs": [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs],
-        "verify": {"intact": report.intact, "records": report.records,
-                   "first_break": report.to_dict()["first_break"]} if report else None,
+        "verify": {"intact": report.intact, "records": report.records, "first_break": report.to_dict()["first_break"]}
+        if report
+        else None,
         "results": read_results(executed),
         "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in (executed, html)],
     }

@@ -28,8 +28,12 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
 
     table = sessions(df)
     ids = table["session_id"].astype(str).tolist()
-    session_pick = w.Dropdown(options=ids, value=session if session in ids else (ids[0] if ids else None),
-                              description="session", layout=w.Layout(width="60%"))  # fmt: skip
+    session_pick = w.Dropdown(
+        options=ids,
+        value=session if session in ids else (ids[0] if ids else None),
+        description="session",
+        layout=w.Layout(width="60%"),
+    )
     timeline, chart_out = w.HTML(), w.Output()
     step_pick = w.Dropdown(description="step", options=[])
     step_detail = w.HTML()
@@ -54,18 +58,27 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
             return
         s = steps[steps["step"] == step_pick.value].iloc[0]
         calls = df[(df["session_id"] == s["session_id"]) & (df["tool_use_id"] == s["tool_use_id"])]
-        detail = {"step": int(s["step"]), "tool": str(s["tool"]), "status": str(s["status"]), "summary": s["summary"],
-                  "input": calls["input"].dropna().iloc[0] if calls["input"].notna().any() else None,
-                  "response": calls["response"].dropna().iloc[-1] if calls["response"].notna().any() else None,
-                  "error": calls["error"].dropna().iloc[-1] if calls["error"].notna().any() else None}  # fmt: skip
+        detail = {
+            "step": int(s["step"]),
+            "tool": str(s["tool"]),
+            "status": str(s["status"]),
+            "summary": s["summary"],
+            "input": calls["input"].dropna().iloc[0] if calls["input"].notna().any() else None,
+            "response": calls["response"].dropna().iloc[-1] if calls["response"].notna().any() else None,
+            "error": calls["error"].dropna().iloc[-1] if calls["error"].notna().any() else None,
+        }
         step_detail.value = _pre(json.dumps(detail, indent=2, default=str))
 
     session_pick.observe(show_session, names="value")
     step_pick.observe(show_step, names="value")
 
     files = sorted(known_paths(df))
-    file_pick = w.Dropdown(options=files, value=path if path in files else (files[0] if files else None),
-                           description="file", layout=w.Layout(width="80%"))  # fmt: skip
+    file_pick = w.Dropdown(
+        options=files,
+        value=path if path in files else (files[0] if files else None),
+        description="file",
+        layout=w.Layout(width="80%"),
+    )
     versions, diff_view = w.HTML(), w.HTML()
     version_pick = w.Dropdown(description="event", options=[])
 
@@ -90,8 +103,12 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
     version_pick.observe(show_diff, names="value")
     show_session()
     show_file()
-    tabs = w.Tab(children=[w.VBox([session_pick, chart_out, timeline, step_pick, step_detail]),
-                           w.VBox([file_pick, versions, version_pick, diff_view])])  # fmt: skip
+    tabs = w.Tab(
+        children=[
+            w.VBox([session_pick, chart_out, timeline, step_pick, step_detail]),
+            w.VBox([file_pick, versions, version_pick, diff_view]),
+        ]
+    )
     tabs.set_title(0, "sessions")
     tabs.set_title(1, "files")
     return tabs

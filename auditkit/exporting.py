@@ -134,10 +134,16 @@ def _parquet(flat: pd.DataFrame, out: Path, parts: list[str]) -> list[Path]:
     _replace_folder(out)
     schema = pa.schema([table.schema.field(c) for c in parts])
     written: list[Path] = []
-    ds.write_dataset(table, out, format="parquet", partitioning=ds.partitioning(schema, flavor="hive"),
-                     file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
-                     basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore",
-                     file_visitor=lambda f: written.append(Path(f.path)))  # fmt: skip
+    ds.write_dataset(
+        table,
+        out,
+        format="parquet",
+        partitioning=ds.partitioning(schema, flavor="hive"),
+        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        basename_template="part-{i}.parquet",
+        existing_data_behavior="overwrite_or_ignore",
+        file_visitor=lambda f: written.append(Path(f.path)),
+    )
     return sorted(written)
 
 
@@ -148,7 +154,8 @@ def _replace_folder(out: Path) -> None:
     if out.is_dir() and any(out.iterdir()):
         stray = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith("part-")]
         if stray:
-            raise ExportError(f"{out} holds files that are not an earlier export (e.g. {stray[0]}); "
-                              "choose an empty or new folder")  # fmt: skip
+            raise ExportError(
+                f"{out} holds files that are not an earlier export (e.g. {stray[0]}); choose an empty or new folder"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)

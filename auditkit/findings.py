@@ -38,22 +38,41 @@ RISKY_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 #: Paths whose modification an auditor wants to see (glob patterns on the absolute path).
 SENSITIVE_PATHS: tuple[str, ...] = (
-    "*/.env", "*/.env.*", "*.pem", "*.key", "*/id_rsa*", "*/.ssh/*", "/etc/*", "*/.github/workflows/*",
-    "*/.aws/*", "*/.kube/*", "*secret*", "*/.claude/settings*.json", "*/.git/hooks/*", "*/Dockerfile",
-)  # fmt: skip
+    "*/.env",
+    "*/.env.*",
+    "*.pem",
+    "*.key",
+    "*/id_rsa*",
+    "*/.ssh/*",
+    "/etc/*",
+    "*/.github/workflows/*",
+    "*/.aws/*",
+    "*/.kube/*",
+    "*secret*",
+    "*/.claude/settings*.json",
+    "*/.git/hooks/*",
+    "*/Dockerfile",
+)
 _WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 
 
-def in_window(df: pd.DataFrame, start: str | None = None, end: str | None = None,
-              session: str | None = None) -> pd.DataFrame:  # fmt: skip
+def in_window(
+    df: pd.DataFrame, start: str | None = None, end: str | None = None, session: str | None = None
+) -> pd.DataFrame:
     """Rows within [start, end) (ISO times, UTC when no zone) and of one session, if given."""
     out = df
     if start:
-        out = out[out["timestamp"] >= pd.Timestamp(start, tz="UTC") if pd.Timestamp(start).tz is None
-                  else out["timestamp"] >= pd.Timestamp(start)]  # fmt: skip
+        out = out[
+            out["timestamp"] >= pd.Timestamp(start, tz="UTC")
+            if pd.Timestamp(start).tz is None
+            else out["timestamp"] >= pd.Timestamp(start)
+        ]
     if end:
-        out = out[out["timestamp"] < pd.Timestamp(end, tz="UTC") if pd.Timestamp(end).tz is None
-                  else out["timestamp"] < pd.Timestamp(end)]  # fmt: skip
+        out = out[
+            out["timestamp"] < pd.Timestamp(end, tz="UTC")
+            if pd.Timestamp(end).tz is None
+            else out["timestamp"] < pd.Timestamp(end)
+        ]
     if session:
         out = out[out["session_id"].astype(str).str.startswith(session)]
     return out
@@ -69,8 +88,16 @@ def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
             continue
         for risk, rx in RISKY_COMMANDS:
             if re.search(rx, c.command):
-                rows.append({"time": c.start, "session_id": c.session_id, "risk": risk, "command": c.command,
-                             "status": c.status, "tool_use_id": c.tool_use_id})  # fmt: skip
+                rows.append(
+                    {
+                        "time": c.start,
+                        "session_id": c.session_id,
+                        "risk": risk,
+                        "command": c.command,
+                        "status": c.status,
+                        "tool_use_id": c.tool_use_id,
+                    }
+                )
     return pd.DataFrame(rows, columns=["time", "session_id", "risk", "command", "status", "tool_use_id"])
 
 
@@ -92,8 +119,9 @@ def file_changes(df: pd.DataFrame) -> pd.DataFrame:
                 found = parsed[(command, cwd)] = [e for e in effects(command, cwd) if e.action != "chmod"]
             for e in found:
                 rows.append((end, session, tool, e.action, e.path, e.tree, command, cwd, tool_use_id))
-    return pd.DataFrame(rows, columns=["time", "session_id", "tool", "action", "path", "tree", "command", "cwd",
-                                       "tool_use_id"])  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["time", "session_id", "tool", "action", "path", "tree", "command", "cwd", "tool_use_id"]
+    )
 
 
 def deletions(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,22 +133,26 @@ def deletions(df: pd.DataFrame) -> pd.DataFrame:
 def outside_project(df: pd.DataFrame) -> pd.DataFrame:
     """Changes to paths outside the session's working directory (and not under /tmp)."""
     ch = file_changes(df)
-    inside = [p == cwd or p.startswith(cwd.rstrip("/") + "/") or p.startswith(("/tmp/", "/var/tmp/"))
-              for p, cwd in zip(ch["path"], ch["cwd"], strict=True)]  # fmt: skip
+    inside = [
+        p == cwd or p.startswith(cwd.rstrip("/") + "/") or p.startswith(("/tmp/", "/var/tmp/"))
+        for p, cwd in zip(ch["path"], ch["cwd"], strict=True)
+    ]
     return ch[~pd.Series(inside, index=ch.index, dtype=bool)].reset_index(drop=True)
 
 
 def sensitive_writes(df: pd.DataFrame, patterns: tuple[str, ...] = SENSITIVE_PATHS) -> pd.DataFrame:
     ch = file_changes(df)
-    hit = pd.Series([any(fnmatch.fnmatchcase(p, pat) for pat in patterns) for p in ch["path"]], index=ch.index,
-                    dtype=bool)  # a plain empty list would select no columns
+    hit = pd.Series(
+        [any(fnmatch.fnmatchcase(p, pat) for pat in patterns) for p in ch["path"]], index=ch.index, dtype=bool
+    )  # a plain empty list would select no columns
     return ch[hit].reset_index(drop=True)
 
 
 def failures(df: pd.DataFrame) -> pd.DataFrame:
     c = tool_calls(df)
-    return c[c["status"].isin(["error", "interrupted"])][["start", "session_id", "tool", "status", "command",
-                                                           "file_path", "error"]].reset_index(drop=True)
+    return c[c["status"].isin(["error", "interrupted"])][
+        ["start", "session_id", "tool", "status", "command", "file_path", "error"]
+    ].reset_index(drop=True)
 
 
 # --- cost -------------------------------------------------------------------------------------------
@@ -131,15 +163,22 @@ def time_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
     c = tool_calls(df)
     c = c[c[key].notna()]
     g = c.groupby(c[key].astype(str))
-    out = pd.DataFrame({"calls": g.size(), "total_ms": g["duration_ms"].sum(), "mean_ms": g["duration_ms"].mean(),
-                        "p95_ms": g["duration_ms"].quantile(0.95)})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "calls": g.size(),
+            "total_ms": g["duration_ms"].sum(),
+            "mean_ms": g["duration_ms"].mean(),
+            "p95_ms": g["duration_ms"].quantile(0.95),
+        }
+    )
     return out.sort_values("total_ms", ascending=False)
 
 
 def slowest(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     c = tool_calls(df)
-    return c.nlargest(n, "duration_ms")[["start", "session_id", "tool", "duration_ms", "status", "command",
-                                         "file_path"]].reset_index(drop=True)  # fmt: skip
+    return c.nlargest(n, "duration_ms")[
+        ["start", "session_id", "tool", "duration_ms", "status", "command", "file_path"]
+    ].reset_index(drop=True)
 
 
 def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
@@ -150,8 +189,16 @@ def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
     for (session, command), g in c.groupby([c["session_id"].astype(str), c["command"].astype(str)]):
         if len(g) >= min_runs:
             failed = int(g["status"].isin(["error", "interrupted"]).sum())
-            rows.append({"session_id": session, "command": command, "runs": len(g), "failures": failed,
-                         "total_ms": float(g["duration_ms"].sum()), "last_status": g["status"].iloc[-1]})  # fmt: skip
+            rows.append(
+                {
+                    "session_id": session,
+                    "command": command,
+                    "runs": len(g),
+                    "failures": failed,
+                    "total_ms": float(g["duration_ms"].sum()),
+                    "last_status": g["status"].iloc[-1],
+                }
+            )
     return pd.DataFrame(rows, columns=["session_id", "command", "runs", "failures", "total_ms", "last_status"])
 
 
@@ -172,8 +219,9 @@ def redundant_reads(df: pd.DataFrame) -> pd.DataFrame:
         times.sort()
     rows = []
     last_read: dict[tuple[str, str], pd.Timestamp] = {}
-    for session, path, start, end in zip(reads["session_id"].astype(str), reads["file_path"], reads["start"],
-                                         reads["end"], strict=True):  # fmt: skip
+    for session, path, start, end in zip(
+        reads["session_id"].astype(str), reads["file_path"], reads["start"], reads["end"], strict=True
+    ):
         key = (session, path)
         seen = last_read.get(key)
         if seen is not None:
@@ -187,15 +235,29 @@ def redundant_reads(df: pd.DataFrame) -> pd.DataFrame:
 # --- compliance -------------------------------------------------------------------------------------
 
 #: NIST SP 800-53 AU-3 content: which columns answer which question.
-AU3_FIELDS = {"what": "event", "when": "timestamp", "where": "host", "source": "session_id", "outcome": "status",
-              "who": "user"}  # fmt: skip
+AU3_FIELDS = {
+    "what": "event",
+    "when": "timestamp",
+    "where": "host",
+    "source": "session_id",
+    "outcome": "status",
+    "who": "user",
+}
 
 
 def field_completeness(df: pd.DataFrame) -> pd.DataFrame:
     """Share of event records carrying each AU-3 field (auditkit's own records; trail starts excluded)."""
     ev = df[(df["event"] != "trail_start") & (df["source_format"] == "auditkit")]
-    rows = [{"question": q, "column": col, "present": int(ev[col].notna().sum()), "records": len(ev),
-             "share": float(ev[col].notna().mean()) if len(ev) else float("nan")} for q, col in AU3_FIELDS.items()]
+    rows = [
+        {
+            "question": q,
+            "column": col,
+            "present": int(ev[col].notna().sum()),
+            "records": len(ev),
+            "share": float(ev[col].notna().mean()) if len(ev) else float("nan"),
+        }
+        for q, col in AU3_FIELDS.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -208,8 +270,14 @@ def retention_coverage(df: pd.DataFrame, keep_days: int, now: datetime | None = 
     earliest, latest = ts.min().to_pydatetime(), ts.max().to_pydatetime()
     covered = (now - earliest).days
     status = "covered" if covered >= keep_days else "shorter than the policy (the trail may simply be younger)"
-    return {"keep_days": keep_days, "earliest": earliest.isoformat(), "latest": latest.isoformat(),
-            "days_covered": covered, "policy_start": (now - timedelta(days=keep_days)).isoformat(), "status": status}
+    return {
+        "keep_days": keep_days,
+        "earliest": earliest.isoformat(),
+        "latest": latest.isoformat(),
+        "days_covered": covered,
+        "policy_start": (now - timedelta(days=keep_days)).isoformat(),
+        "status": status,
+    }
 
 
 def archived_segments(files: list[str]) -> pd.DataFrame:
@@ -223,12 +291,31 @@ def archived_segments(files: list[str]) -> pd.DataFrame:
         for mpath in sorted(folder.glob("*.manifest.json")):
             m = read_manifest(mpath.with_name(mpath.name.replace(".manifest.json", ".jsonl")))
             for seg in m.segments:
-                rows.append({"trail": m.trail, "file": seg.file, "first_seq": seg.first_seq, "last_seq": seg.last_seq,
-                             "newest": seg.last_ts, "state": "archived", "when": seg.rotated_at, "policy": None})
+                rows.append(
+                    {
+                        "trail": m.trail,
+                        "file": seg.file,
+                        "first_seq": seg.first_seq,
+                        "last_seq": seg.last_seq,
+                        "newest": seg.last_ts,
+                        "state": "archived",
+                        "when": seg.rotated_at,
+                        "policy": None,
+                    }
+                )
             for r in m.retired:
-                rows.append({"trail": m.trail, "file": r.get("file"), "first_seq": r.get("first_seq"),
-                             "last_seq": r.get("last_seq"), "newest": r.get("last_ts"), "state": "retired",
-                             "when": r.get("deleted_at"), "policy": r.get("policy")})
+                rows.append(
+                    {
+                        "trail": m.trail,
+                        "file": r.get("file"),
+                        "first_seq": r.get("first_seq"),
+                        "last_seq": r.get("last_seq"),
+                        "newest": r.get("last_ts"),
+                        "state": "retired",
+                        "when": r.get("deleted_at"),
+                        "policy": r.get("policy"),
+                    }
+                )
     cols = ["trail", "file", "first_seq", "last_seq", "newest", "state", "when", "policy"]
     return pd.DataFrame(rows, columns=cols).sort_values(["trail", "first_seq"], ignore_index=True)
 
@@ -241,13 +328,21 @@ def file_permissions(paths: list[str]) -> pd.DataFrame:
     for p in paths:
         st, dst = os.lstat(p), os.lstat(os.path.dirname(p) or ".")
         problems = loose_modes(p)
-        rows.append({"file": p, "mode": oct(st.st_mode & 0o777), "folder_mode": oct(dst.st_mode & 0o777),
-                     "ok": not problems, "note": "; ".join(problems)})  # fmt: skip
+        rows.append(
+            {
+                "file": p,
+                "mode": oct(st.st_mode & 0o777),
+                "folder_mode": oct(dst.st_mode & 0o777),
+                "ok": not problems,
+                "note": "; ".join(problems),
+            }
+        )
     return pd.DataFrame(rows, columns=["file", "mode", "folder_mode", "ok", "note"])
 
 
-def checklist(df: pd.DataFrame, verify_report: object, secrets: list, permissions: pd.DataFrame,
-              retention: dict) -> pd.DataFrame:  # fmt: skip
+def checklist(
+    df: pd.DataFrame, verify_report: object, secrets: list, permissions: pd.DataFrame, retention: dict
+) -> pd.DataFrame:
     """An automated checklist mapped to controls: status pass, fail or n/a, and the evidence for it."""
     complete = field_completeness(df)
     min_share = float(complete["share"].min()) if len(complete) else float("nan")
@@ -258,33 +353,67 @@ def checklist(df: pd.DataFrame, verify_report: object, secrets: list, permission
     ts_ok = bool(df["timestamp"].notna().all()) and str(df["timestamp"].dt.tz) == "UTC"
 
     def row(control: str, requirement: str, ok: bool | None, evidence: str) -> dict:
-        return {"control": control, "requirement": requirement,
-                "status": "n/a" if ok is None else "pass" if ok else "fail", "evidence": evidence}  # fmt: skip
+        return {
+            "control": control,
+            "requirement": requirement,
+            "status": "n/a" if ok is None else "pass" if ok else "fail",
+            "evidence": evidence,
+        }
 
     first_break = getattr(verify_report, "first_break", None)
-    integrity = f"{getattr(verify_report, 'records', 0)} records, chain intact" if intact else \
-        f"not intact: {first_break.kind} at {first_break.file}:{first_break.line}" if first_break else "not verified"
+    integrity = (
+        f"{getattr(verify_report, 'records', 0)} records, chain intact"
+        if intact
+        else f"not intact: {first_break.kind} at {first_break.file}:{first_break.line}"
+        if first_break
+        else "not verified"
+    )
     perms_ok = bool(len(permissions)) and bool(permissions["ok"].all())
     rows = [
-        row("NIST AU-2 / PCI DSS 10.2", "audit events are logged for every tool call and session event",
-            tool_events > 0, f"{int(tool_events)} tool events, {ev['event'].nunique()} event types, "
-                             f"{ev['session_id'].nunique()} sessions"),
-        row("NIST AU-3 / PCI DSS 10.3", "records say what, when, where, source, outcome and who",
+        row(
+            "NIST AU-2 / PCI DSS 10.2",
+            "audit events are logged for every tool call and session event",
+            tool_events > 0,
+            f"{int(tool_events)} tool events, {ev['event'].nunique()} event types, "
+            f"{ev['session_id'].nunique()} sessions",
+        ),
+        row(
+            "NIST AU-3 / PCI DSS 10.3",
+            "records say what, when, where, source, outcome and who",
             min_share >= 1.0 if min_share == min_share else None,
-            "; ".join(f"{r.question} {r.share:.0%}" for r in complete.itertuples())),
+            "; ".join(f"{r.question} {r.share:.0%}" for r in complete.itertuples()),
+        ),
         row("NIST AU-8", "time stamps are recorded in UTC", ts_ok, "tz-aware UTC timestamps, microsecond precision"),
-        row("NIST AU-9 / PCI DSS 10.5 / ISO 27001 A.8.15", "audit information is protected from modification",
-            intact and perms_ok, f"{integrity}; {int(sealed)} seal(s) checked; files 0600: {perms_ok}"),
-        row("NIST AU-11 / PCI DSS 10.5.1", f"records retained for {retention['keep_days']} days",
+        row(
+            "NIST AU-9 / PCI DSS 10.5 / ISO 27001 A.8.15",
+            "audit information is protected from modification",
+            intact and perms_ok,
+            f"{integrity}; {int(sealed)} seal(s) checked; files 0600: {perms_ok}",
+        ),
+        row(
+            "NIST AU-11 / PCI DSS 10.5.1",
+            f"records retained for {retention['keep_days']} days",
             None if retention["status"] == "no records" else retention["status"] == "covered",
-            f"earliest {retention['earliest']}, {retention['days_covered']} days covered"),
-        row("NIST AU-12 / SOC 2 CC7.2", "the capture is generated automatically for every event",
+            f"earliest {retention['earliest']}, {retention['days_covered']} days covered",
+        ),
+        row(
+            "NIST AU-12 / SOC 2 CC7.2",
+            "the capture is generated automatically for every event",
             tool_events > 0 and not (ev["event"] == "hook_error").any(),
-            f"{int((ev['event'] == 'hook_error').sum())} hook error(s)"),
-        row("EU AI Act Art. 12", "automatic recording of events over the system's lifetime",
-            tool_events > 0 and intact, "hash-chained automatic log of every agent action"),
-        row("Secrets (PCI DSS 3.x / SOC 2 CC6.1)", "no unredacted secret in the trail", len(secrets) == 0,
-            f"{len(secrets)} unredacted secret(s) found by auditkit scan"),
+            f"{int((ev['event'] == 'hook_error').sum())} hook error(s)",
+        ),
+        row(
+            "EU AI Act Art. 12",
+            "automatic recording of events over the system's lifetime",
+            tool_events > 0 and intact,
+            "hash-chained automatic log of every agent action",
+        ),
+        row(
+            "Secrets (PCI DSS 3.x / SOC 2 CC6.1)",
+            "no unredacted secret in the trail",
+            len(secrets) == 0,
+            f"{len(secrets)} unredacted secret(s) found by auditkit scan",
+        ),
     ]
     return pd.DataFrame(rows)
 

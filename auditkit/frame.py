@@ -50,22 +50,46 @@ COLUMNS: dict[str, str] = {
     "trail_id": "id of the trail the record belongs to",
     "hash": "record hash in the chain (auditkit trails)",
     "event_id": "stable id of the event (trail_id:seq, tool:<id>:pre|post, msg:<id>:<request>, or a hash of the "
-                "source line): load() keeps one row per id",
+    "source line): load() keeps one row per id",
     "source_format": "auditkit, seed, hook_payload or transcript",
     "source_file": "file the row was read from",
     "source_line": "line number in that file (1-based)",
 }
 
 _CATEGORIES = ("event", "status", "tool", "source_format", "agent", "permission_mode", "model")
-_COUNTS = ("redactions", "seq", "source_line", "input_tokens", "output_tokens", "cache_creation_tokens",
-           "cache_read_tokens")
+_COUNTS = (
+    "redactions",
+    "seq",
+    "source_line",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+)
 #: Columns holding dicts, lists or mixed values (kept as Python objects).
 NESTED = ("input", "response", "data", "truncated")
 _STRINGS = (
-    "session_id", "tool_use_id", "file_path", "command", "url", "pattern", "prompt", "error", "cwd",
-    "transcript_path", "user", "host", "agent_id", "agent_type", "trail_id", "hash", "event_id", "source_file",
-    "message_id", "request_id",
-)  # fmt: skip
+    "session_id",
+    "tool_use_id",
+    "file_path",
+    "command",
+    "url",
+    "pattern",
+    "prompt",
+    "error",
+    "cwd",
+    "transcript_path",
+    "user",
+    "host",
+    "agent_id",
+    "agent_type",
+    "trail_id",
+    "hash",
+    "event_id",
+    "source_file",
+    "message_id",
+    "request_id",
+)
 
 
 def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress: bool | None = None) -> pd.DataFrame:
@@ -186,8 +210,9 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     for col in _COUNTS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
-    df["truncated"] = pd.Series([t if type(t) is list else None for t in df["truncated"].tolist()], index=df.index,
-                                dtype="object")
+    df["truncated"] = pd.Series(
+        [t if type(t) is list else None for t in df["truncated"].tolist()], index=df.index, dtype="object"
+    )
     for col in ("input", "response", "data"):
         df[col] = df[col].astype("object")
     return df
@@ -212,8 +237,12 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     ts = df["timestamp"]
-    if ts.notna().all() and ts.is_monotonic_increasing and df["source_file"].nunique() <= 1 \
-            and df["source_line"].is_monotonic_increasing:  # fmt: skip
+    if (
+        ts.notna().all()
+        and ts.is_monotonic_increasing
+        and df["source_file"].nunique() <= 1
+        and df["source_line"].is_monotonic_increasing
+    ):
         return df.reset_index(drop=True)  # one trail, already in order: nothing to sort
     keys = df[["timestamp", "source_file", "source_line"]].reset_index(drop=True)
     order = keys.sort_values(list(keys.columns), kind="stable", na_position="last").index.to_numpy()

@@ -229,8 +229,9 @@ def doctor(project: str | os.PathLike[str] | None = None) -> list[Check]:
                         if event in tf.TOOL_EVENTS and g.get("matcher") not in (None, "", "*"):
                             checks.append(Check("warn", f"{path}: {event} only matches {g.get('matcher')!r}"))
     if not commands:
-        checks.append(Check("fail", f"no auditkit hook in {', '.join(map(str, _settings_files(proj)))}: "
-                                    "run `auditkit install`"))
+        checks.append(
+            Check("fail", f"no auditkit hook in {', '.join(map(str, _settings_files(proj)))}: run `auditkit install`")
+        )
         return checks
     wired = set().union(*commands.values())
     missing = [e for e in tf.HOOK_EVENTS if e not in wired]
@@ -251,20 +252,36 @@ def _check_command(command: str, project: Path) -> list[Check]:
         return [Check("fail", f"interpreter {interpreter} is missing or not executable: reinstall the hook")]
     with open(interpreter, "rb") as fh:
         if fh.read(2) == b"#!":
-            out.append(Check("warn", f"{interpreter} is a script (a version-manager shim?): ~100 ms per call; "
-                                     "reinstall with the real interpreter"))
+            out.append(
+                Check(
+                    "warn",
+                    f"{interpreter} is a script (a version-manager shim?): ~100 ms per call; "
+                    "reinstall with the real interpreter",
+                )
+            )
     if not script or not os.path.isfile(script):
         return [*out, Check("fail", f"hook file {script} is missing: reinstall the hook")]
     trail = _trail_of(command, project)
     marker = f"auditkit-doctor-{os.getpid()}-{time.time_ns()}"
     payload = {
-        "session_id": marker, "transcript_path": "", "cwd": str(project), "permission_mode": "default",
-        "hook_event_name": "Notification", "message": "auditkit doctor test event",
-    }  # fmt: skip
+        "session_id": marker,
+        "transcript_path": "",
+        "cwd": str(project),
+        "permission_mode": "default",
+        "hook_event_name": "Notification",
+        "message": "auditkit doctor test event",
+    }
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
     started = time.perf_counter()
-    proc = subprocess.run(command, shell=True, input=json.dumps(payload).encode(), capture_output=True,
-                          cwd=project, env=env, timeout=HOOK_TIMEOUT_S)  # fmt: skip
+    proc = subprocess.run(
+        command,
+        shell=True,
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        cwd=project,
+        env=env,
+        timeout=HOOK_TIMEOUT_S,
+    )
     ms = (time.perf_counter() - started) * 1000
     if proc.returncode != 0:
         out.append(Check("fail", f"hook exited {proc.returncode}: {proc.stderr.decode(errors='replace').strip()}"))

@@ -145,20 +145,38 @@ def verify(
 
     for tid, chain in chains.items():
         _reclassify_deletions(chain, report)
-        report.trails[tid] = {"files": chain.files, "first_seq": chain.first_seq, "last_seq": chain.last_seq,
-                              "head_hash": chain.prev_hash.decode() if chain.prev_hash else None,
-                              "records": len(chain.seqs)}  # fmt: skip
+        report.trails[tid] = {
+            "files": chain.files,
+            "first_seq": chain.first_seq,
+            "last_seq": chain.last_seq,
+            "head_hash": chain.prev_hash.decode() if chain.prev_hash else None,
+            "records": len(chain.seqs),
+        }
     _check_seals(all_seals, chains, report, public is not None)
     if report.records == 0:
         given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
-        _add(report, Finding("no_records", ERROR, f"no records found in {given or 'the given paths'}: nothing was "
-                             "checked, so nothing is shown intact"))  # fmt: skip
+        _add(
+            report,
+            Finding(
+                "no_records",
+                ERROR,
+                f"no records found in {given or 'the given paths'}: nothing was checked, so nothing is shown intact",
+            ),
+        )
     for f in files:
         waiting = pending_spills(str(f))
         if waiting:
-            _add(report, Finding("spilled", WARNING, f"{len(waiting)} record(s) wait in {Path(f).parent / '.spill'}, "
-                                 "captured while another process held the trail's lock; the next hook call or "
-                                 "`auditkit archive` adds them to the chain", str(f)))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "spilled",
+                    WARNING,
+                    f"{len(waiting)} record(s) wait in {Path(f).parent / '.spill'}, "
+                    "captured while another process held the trail's lock; the next hook call or "
+                    "`auditkit archive` adds them to the chain",
+                    str(f),
+                ),
+            )
     order = {ERROR: 0, WARNING: 1}
     report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
     return report
@@ -202,8 +220,18 @@ def _read_block(fh, path: Path) -> bytes:
 class _Summary:
     """What a clean block says about itself: enough for the caller to check its boundary and move on."""
 
-    __slots__ = ("bytes", "first_prev", "first_seq", "first_ts", "last2", "last_seq", "last_ts", "lines", "sealed",
-                 "seqs")  # fmt: skip
+    __slots__ = (
+        "bytes",
+        "first_prev",
+        "first_seq",
+        "first_ts",
+        "last2",
+        "last_seq",
+        "last_ts",
+        "lines",
+        "sealed",
+        "seqs",
+    )
 
 
 def _summarize(lines: list[bytes], sealed: set[int]) -> _Summary | None:
@@ -290,8 +318,13 @@ class _FileWalk:
     def fast_forward(self, summary: _Summary) -> bool:
         """Take a clean block whole, if it continues the chain exactly; False otherwise."""
         c = self.chain
-        if self.first or self.pending_bad is not None or summary.first_prev != c.prev_hash \
-                or summary.first_seq != c.last_seq + 1 or summary.first_ts < c.last_ts:  # fmt: skip
+        if (
+            self.first
+            or self.pending_bad is not None
+            or summary.first_prev != c.prev_hash
+            or summary.first_seq != c.last_seq + 1
+            or summary.first_ts < c.last_ts
+        ):
             return False
         c.seqs.extend(summary.seqs)
         c.sealed_hashes.update(summary.sealed)
@@ -335,18 +368,37 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
                 if not terminated:
                     walk.offset -= 1  # the final line has no newline
         except TrailFormatError as exc:
-            _add(report, Finding("damaged_file", ERROR, f"{exc.reason}: records after line {walk.line_no} cannot "
-                                 "be read", walk.name, walk.line_no + 1))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "damaged_file",
+                    ERROR,
+                    f"{exc.reason}: records after line {walk.line_no} cannot be read",
+                    walk.name,
+                    walk.line_no + 1,
+                ),
+            )
     report.records += walk.records
     report.bytes += walk.offset
     if walk.pending_bad is not None:
         bad_line, bad_offset, length = walk.pending_bad
         if walk.offset == bad_offset + length:  # the very end, with no newline: a write still cut short
-            _add(report, Finding("partial_line", WARNING, f"the last {length} bytes are a partial record: a write cut "
-                                 "short (the next append continues the chain after it)", walk.name, bad_line))
+            _add(
+                report,
+                Finding(
+                    "partial_line",
+                    WARNING,
+                    f"the last {length} bytes are a partial record: a write cut "
+                    "short (the next append continues the chain after it)",
+                    walk.name,
+                    bad_line,
+                ),
+            )
         else:
-            _add(report, Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail",
-                                 walk.name, bad_line))  # fmt: skip
+            _add(
+                report,
+                Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail", walk.name, bad_line),
+            )
 
 
 def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, tolerance_s: float) -> None:
@@ -360,8 +412,13 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
         start = walk.offset
         walk.offset += n + 1
         j = raw.find(b",", 13, 40)
-        if j < 0 or raw[j + 34 : j + 44] != _PREV_OPEN or raw[n - 75 : n - 66] != b',"hash":"' \
-                or not raw.startswith(_PREFIX) or raw[n - 2 :] != b'"}':  # fmt: skip
+        if (
+            j < 0
+            or raw[j + 34 : j + 44] != _PREV_OPEN
+            or raw[n - 75 : n - 66] != b',"hash":"'
+            or not raw.startswith(_PREFIX)
+            or raw[n - 2 :] != b'"}'
+        ):
             if raw.strip():
                 walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
             continue
@@ -387,13 +444,26 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
             walk.first = False
             _check_segment_start(name, line_no, raw, seq, prev, valid, chain, report)
         elif not valid:
-            _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash: it was changed after it "
-                                 "was written", name, line_no, seq))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "edited",
+                    ERROR,
+                    "the record's bytes do not match its hash: it was changed after it was written",
+                    name,
+                    line_no,
+                    seq,
+                ),
+            )
         elif prev != chain.prev_hash:
             _classify_break(name, line_no, seq, prev, stated, chain, report)
         elif seq != chain.last_seq + 1:
-            _add(report, Finding("gap", ERROR, f"the chain links, but seq jumps from {chain.last_seq} to {seq}",
-                                 name, line_no, seq))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "gap", ERROR, f"the chain links, but seq jumps from {chain.last_seq} to {seq}", name, line_no, seq
+                ),
+            )
         if ts < chain.last_ts:
             _time_back(name, line_no, seq, chain.last_ts, ts, tolerance_s, report)
         if chain.first_seq is None:
@@ -402,16 +472,27 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
         chain.last_seq, chain.last_ts = seq, ts
 
 
-def _time_back(name: str, line_no: int, seq: int, last: bytes, ts: bytes, tolerance_s: float,
-               report: VerifyReport) -> None:  # fmt: skip
+def _time_back(
+    name: str, line_no: int, seq: int, last: bytes, ts: bytes, tolerance_s: float, report: VerifyReport
+) -> None:
     a, b = _ts(last), _ts(ts)
     if a and b and (a - b).total_seconds() > tolerance_s:
-        _add(report, Finding("time_backwards", WARNING, f"time steps back {(a - b).total_seconds():.3f} s "
-                             f"(from {last.decode()} to {ts.decode()})", name, line_no, seq))  # fmt: skip
+        _add(
+            report,
+            Finding(
+                "time_backwards",
+                WARNING,
+                f"time steps back {(a - b).total_seconds():.3f} s (from {last.decode()} to {ts.decode()})",
+                name,
+                line_no,
+                seq,
+            ),
+        )
 
 
-def _unreadable(name: str, line_no: int, start: int, raw: bytes, report: VerifyReport,
-                pending: tuple[int, int, int] | None) -> tuple[int, int, int]:  # fmt: skip
+def _unreadable(
+    name: str, line_no: int, start: int, raw: bytes, report: VerifyReport, pending: tuple[int, int, int] | None
+) -> tuple[int, int, int]:
     if pending is not None:  # two bad lines in a row: the first one was not a crash remnant
         _add(report, Finding("corrupt", ERROR, "a line that is not a record", name, pending[0]))
     return (line_no, start, len(raw))
@@ -425,14 +506,24 @@ def _judge_unreadable(name: str, bad: tuple[int, int, int], next_raw: bytes, rep
     except (orjson.JSONDecodeError, AttributeError):
         recovered = {}
     if recovered.get("at_offset") == offset and recovered.get("torn_bytes") == length:
-        _add(report, Finding("crash_remnant", WARNING, f"{length} bytes of a write cut short by a crash; the next "
-                             "record acknowledges them and continues the chain", name, line))  # fmt: skip
+        _add(
+            report,
+            Finding(
+                "crash_remnant",
+                WARNING,
+                f"{length} bytes of a write cut short by a crash; the next "
+                "record acknowledges them and continues the chain",
+                name,
+                line,
+            ),
+        )
     else:
         _add(report, Finding("corrupt", ERROR, "a line that is not a record, in the middle of the trail", name, line))
 
 
-def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: bytes, valid: bool, chain: _Chain,
-                         report: VerifyReport) -> None:  # fmt: skip
+def _check_segment_start(
+    name: str, line_no: int, raw: bytes, seq: int, prev: bytes, valid: bool, chain: _Chain, report: VerifyReport
+) -> None:
     if not valid:
         _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash", name, line_no, seq))
         return
@@ -442,38 +533,105 @@ def _check_segment_start(name: str, line_no: int, raw: bytes, seq: int, prev: by
         rec = {}
     data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
     if rec.get("event") != tf.TRAIL_START:
-        _add(report, Finding("genesis", ERROR, "the file does not begin with a trail_start record: its start was "
-                             "removed, or this is not a whole segment", name, line_no, seq))  # fmt: skip
+        _add(
+            report,
+            Finding(
+                "genesis",
+                ERROR,
+                "the file does not begin with a trail_start record: its start was "
+                "removed, or this is not a whole segment",
+                name,
+                line_no,
+                seq,
+            ),
+        )
         return
     previous = data.get("previous_segment")
     if previous is None:
         want = tf.genesis_hash(str(data.get("trail_id")), str(data.get("created"))).encode()
         if prev != want:
-            _add(report, Finding("genesis", ERROR, "prev is not the genesis hash of this trail's id and creation time",
-                                 name, line_no, seq))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "genesis",
+                    ERROR,
+                    "prev is not the genesis hash of this trail's id and creation time",
+                    name,
+                    line_no,
+                    seq,
+                ),
+            )
         elif chain.prev_hash is not None:
             _add(report, Finding("duplicated", ERROR, "a second trail start for the same trail id", name, line_no, seq))
     elif chain.prev_hash is None:
         earlier = previous.get("file") or "an earlier segment"
         statement = _retirement_covering(chain, seq, prev)
         if statement is not None:
-            _add(report, Finding("retired", WARNING, f"seq 0..{seq - 1} were deleted by retention on "
-                                 f"{str(statement.get('retired_at'))[:10]} under a {statement.get('policy')} policy, "
-                                 f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
-                                 f"checked from seq {seq}", name, line_no, seq))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "retired",
+                    WARNING,
+                    f"seq 0..{seq - 1} were deleted by retention on "
+                    f"{str(statement.get('retired_at'))[:10]} under a {statement.get('policy')} policy, "
+                    f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
+                    f"checked from seq {seq}",
+                    name,
+                    line_no,
+                    seq,
+                ),
+            )
         elif (Path(name).parent / earlier).exists():
-            _add(report, Finding("starts_mid_trail", WARNING, f"this segment continues {earlier}, which was not "
-                                 f"given: checked from seq {seq}", name, line_no, seq))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "starts_mid_trail",
+                    WARNING,
+                    f"this segment continues {earlier}, which was not given: checked from seq {seq}",
+                    name,
+                    line_no,
+                    seq,
+                ),
+            )
         else:
-            _add(report, Finding("deleted", ERROR, f"records seq 0..{seq - 1} are missing: {earlier} was deleted, and "
-                                 "no signed retirement statement covers them", name, line_no, seq))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "deleted",
+                    ERROR,
+                    f"records seq 0..{seq - 1} are missing: {earlier} was deleted, and "
+                    "no signed retirement statement covers them",
+                    name,
+                    line_no,
+                    seq,
+                ),
+            )
     elif seq > chain.last_seq + 1:
         earlier = previous.get("file") or "the segment before this one"
-        _add(report, Finding("deleted", ERROR, f"records seq {chain.last_seq + 1}..{seq - 1} are missing: "
-                             f"{earlier} was not given or was cut short", name, line_no, seq))  # fmt: skip
+        _add(
+            report,
+            Finding(
+                "deleted",
+                ERROR,
+                f"records seq {chain.last_seq + 1}..{seq - 1} are missing: {earlier} was not given or was cut short",
+                name,
+                line_no,
+                seq,
+            ),
+        )
     elif prev != chain.prev_hash or seq != chain.last_seq + 1:
-        _add(report, Finding("replaced", ERROR, f"this segment does not continue the previous one (seq "
-                             f"{chain.last_seq}): a segment was altered or replaced", name, line_no, seq))
+        _add(
+            report,
+            Finding(
+                "replaced",
+                ERROR,
+                f"this segment does not continue the previous one (seq "
+                f"{chain.last_seq}): a segment was altered or replaced",
+                name,
+                line_no,
+                seq,
+            ),
+        )
 
 
 def _retirement_covering(chain: _Chain, seq: int, prev: bytes) -> dict | None:
@@ -491,23 +649,28 @@ def _retirement_covering(chain: _Chain, seq: int, prev: bytes) -> dict | None:
     return None
 
 
-def _classify_break(name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain,
-                    report: VerifyReport) -> None:  # fmt: skip
+def _classify_break(
+    name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain, report: VerifyReport
+) -> None:
     last = chain.last_seq
     if seq == last and stated == chain.prev_hash:
         kind, msg = "duplicated", f"the record with seq {seq} appears twice"
     elif seq < last:
         kind, msg = "reordered", f"seq {seq} comes after seq {last}: records were moved"
     elif seq == last and prev == chain.prev2_hash:
-        kind, msg = "inserted", (f"two records claim seq {seq} and this one links past the other, so the other "
-                                 "was inserted")  # fmt: skip
+        kind, msg = (
+            "inserted",
+            (f"two records claim seq {seq} and this one links past the other, so the other was inserted"),
+        )
         seq = last
         line_no -= 1
     elif seq > last + 1:
         kind, msg = "deleted", f"records seq {last + 1}..{seq - 1} are missing (deleted)"
     else:
-        kind, msg = "replaced", (f"this record names a different hash for seq {last}: that record was rewritten "
-                                 "and its hash recomputed")  # fmt: skip
+        kind, msg = (
+            "replaced",
+            (f"this record names a different hash for seq {last}: that record was rewritten and its hash recomputed"),
+        )
         seq, line_no = last, line_no - 1
     _add(report, Finding(kind, ERROR, msg, name, line_no, seq))
 
@@ -528,8 +691,14 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
     if not seals:
         return
     if not checked:
-        _add(report, Finding("unchecked_seals", WARNING, "seals found but no public key given: signatures not checked "
-                             "(pass --pubkey)"))  # fmt: skip
+        _add(
+            report,
+            Finding(
+                "unchecked_seals",
+                WARNING,
+                "seals found but no public key given: signatures not checked (pass --pubkey)",
+            ),
+        )
     latest: dict[str, dict] = {}
     for s in seals:
         where = (s.get("log"), s.get("line"))
@@ -539,12 +708,26 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
         report.seals["checked"] += 1
         if s.get("valid") is False:
             report.seals["failed"] += 1
-            _add(report, Finding("seal_signature", ERROR, "the seal's signature does not verify: the seal was altered "
-                                 "or made with another key", *where))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "seal_signature",
+                    ERROR,
+                    "the seal's signature does not verify: the seal was altered or made with another key",
+                    *where,
+                ),
+            )
             continue
         if not s.get("chained"):
-            _add(report, Finding("seal_chain", ERROR, "the seal does not name the previous seal: a seal was removed or "
-                                 "altered", *where))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "seal_chain",
+                    ERROR,
+                    "the seal does not name the previous seal: a seal was removed or altered",
+                    *where,
+                ),
+            )
         if s.get("valid"):
             report.seals["valid"] += 1
         if s.get("type") != sealing.SEAL_TYPE:
@@ -552,20 +735,50 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
         tid, seq = s.get("trail_id"), s.get("seq")
         chain = chains.get(tid)
         if chain is None:
-            _add(report, Finding("rewritten", ERROR, f"the seal covers trail {tid} up to seq {seq}, but no given file "
-                                 "holds that trail: it was replaced by another chain, or its files are missing",
-                                 *where))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "rewritten",
+                    ERROR,
+                    f"the seal covers trail {tid} up to seq {seq}, but no given file "
+                    "holds that trail: it was replaced by another chain, or its files are missing",
+                    *where,
+                ),
+            )
             continue
         if chain.first_seq is not None and seq < chain.first_seq:
-            _add(report, Finding("seal_before_start", WARNING, f"the seal covers seq {seq}, before this trail's "
-                                 f"first given record (seq {chain.first_seq}): those segments were retired or "
-                                 "not given", *where))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "seal_before_start",
+                    WARNING,
+                    f"the seal covers seq {seq}, before this trail's "
+                    f"first given record (seq {chain.first_seq}): those segments were retired or "
+                    "not given",
+                    *where,
+                ),
+            )
         elif seq > chain.last_seq:
-            _add(report, Finding("truncated", ERROR, f"the trail ends at seq {chain.last_seq}, but a seal of "
-                                 f"{s.get('sealed_at')} covers it up to seq {seq}: records were cut off", *where))
+            _add(
+                report,
+                Finding(
+                    "truncated",
+                    ERROR,
+                    f"the trail ends at seq {chain.last_seq}, but a seal of "
+                    f"{s.get('sealed_at')} covers it up to seq {seq}: records were cut off",
+                    *where,
+                ),
+            )
         elif chain.sealed_hashes.get(seq) != s.get("head_hash"):
-            _add(report, Finding("rewritten", ERROR, f"record seq {seq} does not have the hash sealed at "
-                                 f"{s.get('sealed_at')}: the trail was rewritten", *where))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "rewritten",
+                    ERROR,
+                    f"record seq {seq} does not have the hash sealed at {s.get('sealed_at')}: the trail was rewritten",
+                    *where,
+                ),
+            )
         if tid not in latest or seq >= latest[tid]["seq"]:
             latest[tid] = s
     for tid, s in latest.items():
@@ -574,5 +787,11 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
         after = chain.last_seq - s["seq"]
         if after > 0:
             when = s.get("sealed_at")
-            _add(report, Finding("unsealed_tail", WARNING, f"{after} record(s) after the latest seal ({when}, "
-                                 f"seq {s['seq']}) are covered by the chain only"))  # fmt: skip
+            _add(
+                report,
+                Finding(
+                    "unsealed_tail",
+                    WARNING,
+                    f"{after} record(s) after the latest seal ({when}, seq {s['seq']}) are covered by the chain only",
+                ),
+            )

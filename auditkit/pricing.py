@@ -69,8 +69,11 @@ def token_usage(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def cost(df: pd.DataFrame, by: str | Sequence[str] = ("session_id", "model"),
-         prices: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:  # fmt: skip
+def cost(
+    df: pd.DataFrame,
+    by: str | Sequence[str] = ("session_id", "model"),
+    prices: Mapping[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
     """Tokens and dollars grouped ``by`` any of session_id, model, agent_id, day.
 
     ``attrs["unpriced_models"]`` lists models with no price (their ``usd`` is NaN, never 0).

@@ -25,8 +25,15 @@ PUBLIC_MODE = 0o644
 
 def _kind(mode: int) -> str:
     fmt = mode & _S_IFMT
-    return {_S_IFREG: "a file", _S_IFDIR: "a folder", 0o120000: "a symlink", 0o010000: "a FIFO",
-            0o140000: "a socket", 0o020000: "a device", 0o060000: "a device"}.get(fmt, "something else")  # fmt: skip
+    return {
+        _S_IFREG: "a file",
+        _S_IFDIR: "a folder",
+        0o120000: "a symlink",
+        0o010000: "a FIFO",
+        0o140000: "a socket",
+        0o020000: "a device",
+        0o060000: "a device",
+    }.get(fmt, "something else")
 
 
 def _refuse(path: str, what: str) -> OSError:

@@ -11,7 +11,6 @@ Example::
     clean, count = r.redact_value({"command": "export GITHUB_TOKEN=ghp_..."})
 """
 
-
 from auditkit import secret_rules
 from auditkit._os import os
 from auditkit.trail_format import sha256
@@ -294,7 +293,8 @@ class Redactor:
                 if "[REDACTED:" in secret:  # already redacted: a marker is not a secret
                     continue
                 if rule.check == "luhn" and (
-                        (start and (text[start - 1].isalnum() or text[start - 1] in ".-")) or not luhn_ok(secret)):
+                    (start and (text[start - 1].isalnum() or text[start - 1] in ".-")) or not luhn_ok(secret)
+                ):
                     continue  # inside a longer word or number (a hex digest, a version), or not a card
                 if rule.check == "value" and not plausible_value(secret, m.group(0)):
                     continue
@@ -328,8 +328,13 @@ class Redactor:
         ``_under`` is the sensitive key a value sits under, if any.
         """
         if isinstance(value, str):
-            if _under and value and not value.startswith("[REDACTED:") and plausible_value(value, _under) \
-                    and not self._allowed(value):  # fmt: skip
+            if (
+                _under
+                and value
+                and not value.startswith("[REDACTED:")
+                and plausible_value(value, _under)
+                and not self._allowed(value)
+            ):
                 return self.marker("sensitive-key", value), 1
             return self.redact_text(value)
         if isinstance(value, dict):

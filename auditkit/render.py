@@ -64,10 +64,14 @@ def replay_html(steps: pd.DataFrame) -> str:
             f"<td>{_ms(s.gap_ms)}</td><td style='color:{colour}'>{html.escape(str(s.status))}</td>"
             f"<td style='padding-left:{pad}px'>{html.escape(s.summary)}</td></tr>"
         )
-    head = (f"<p><b>Session</b> {html.escape(str(a.get('session_id')))} · user {html.escape(str(a.get('user')))} · "
-            f"host {html.escape(str(a.get('host')))} · {len(steps)} steps</p>")  # fmt: skip
-    return (head + "<table><thead><tr><th>#</th><th>start</th><th>took</th><th>idle</th><th>status</th>"
-            "<th>step</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    head = (
+        f"<p><b>Session</b> {html.escape(str(a.get('session_id')))} · user {html.escape(str(a.get('user')))} · "
+        f"host {html.escape(str(a.get('host')))} · {len(steps)} steps</p>"
+    )
+    return (
+        head + "<table><thead><tr><th>#</th><th>start</th><th>took</th><th>idle</th><th>status</th>"
+        "<th>step</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def replay_chart(steps: pd.DataFrame):
@@ -101,9 +105,11 @@ def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) 
         import vl_convert as vlc
 
         body = vlc.vegalite_to_svg(replay_chart(steps).to_dict())
-    page = (f"<!doctype html><meta charset='utf-8'><title>auditkit replay</title>"
-            f"<style>body{{font:14px system-ui}}td,th{{padding:2px 8px;text-align:left}}</style>"
-            f"{body}{replay_html(steps)}")  # fmt: skip
+    page = (
+        f"<!doctype html><meta charset='utf-8'><title>auditkit replay</title>"
+        f"<style>body{{font:14px system-ui}}td,th{{padding:2px 8px;text-align:left}}</style>"
+        f"{body}{replay_html(steps)}"
+    )
     path.write_text(page, encoding="utf-8")
     return path
 

@@ -83,12 +83,16 @@ class RetentionPlan:
         return asdict(self)
 
     def __str__(self) -> str:
-        lines = [f"{self.trail}: keep {self.policy} (minimum {self.minimum}); deleting segments whose newest "
-                 f"record is before {self.cutoff}" + (" [dry run: nothing is deleted]" if self.dry_run else "")]
+        lines = [
+            f"{self.trail}: keep {self.policy} (minimum {self.minimum}); deleting segments whose newest "
+            f"record is before {self.cutoff}" + (" [dry run: nothing is deleted]" if self.dry_run else "")
+        ]
         lines += [f"  {d}" for d in self.decisions] or ["  no archived segments"]
         verb = "would delete" if self.dry_run else "deleted"
-        lines.append(f"{verb} {sum(d.action == 'delete' for d in self.decisions)} segment(s), kept "
-                     f"{sum(d.action == 'keep' for d in self.decisions)}; the active trail is never touched")
+        lines.append(
+            f"{verb} {sum(d.action == 'delete' for d in self.decisions)} segment(s), kept "
+            f"{sum(d.action == 'keep' for d in self.decisions)}; the active trail is never touched"
+        )
         return "\n".join(lines)
 
 
@@ -147,12 +151,14 @@ def apply_retention(
 
     trail = Path(trail)
     policy = parse_age(keep) if isinstance(keep, str) else keep
-    floor, source = (minimum, "given by the caller") if minimum is not None else configured_minimum(
-        trail.parent.parent.parent)
+    floor, source = (
+        (minimum, "given by the caller") if minimum is not None else configured_minimum(trail.parent.parent.parent)
+    )
     label = keep if isinstance(keep, str) else f"{policy.days}d"
     if policy < floor:
-        raise RetentionError(f"a policy of {label} is below the minimum of {floor.days}d ({source}); "
-                             "nothing was deleted")  # fmt: skip
+        raise RetentionError(
+            f"a policy of {label} is below the minimum of {floor.days}d ({source}); nothing was deleted"
+        )
     if not trail.is_file():
         raise RetentionError(f"{trail}: no such trail (give the active trail; its segments are found beside it)")
     key_path = Path(key) if key else default_key_path()
@@ -195,9 +201,16 @@ def apply_retention(
             elif holding:
                 why = "an older segment is kept, and deleting this one would leave a hole in the chain"
             reason = why or f"older than {label}, sealed (seq {sealed_upto}), verify intact"
-            plan.decisions.append(Decision(path.name, seg.first_seq if seg else -1, seg.last_seq if seg else -1,
-                                           (seg.last_ts[:10] if seg else "") or "?", "keep" if why else "delete",
-                                           reason))  # fmt: skip
+            plan.decisions.append(
+                Decision(
+                    path.name,
+                    seg.first_seq if seg else -1,
+                    seg.last_seq if seg else -1,
+                    (seg.last_ts[:10] if seg else "") or "?",
+                    "keep" if why else "delete",
+                    reason,
+                )
+            )
             holding = holding or why is not None
             if not why:
                 doomed.append((path, seg))  # type: ignore[arg-type]
@@ -214,13 +227,32 @@ def _own_description(path: Path) -> tuple[Segment | None, str | None]:
         return None, str(exc)
 
 
-def _retire(trail: Path, doomed: list[tuple[Path, Segment]], label: str, seal_log: Path, key_path: Path,
-            now: datetime, sealed_upto: int | None, plan: RetentionPlan, retire) -> None:  # fmt: skip
+def _retire(
+    trail: Path,
+    doomed: list[tuple[Path, Segment]],
+    label: str,
+    seal_log: Path,
+    key_path: Path,
+    now: datetime,
+    sealed_upto: int | None,
+    plan: RetentionPlan,
+    retire,
+) -> None:
     """Sign the retirement statement first, then delete: a crash in between leaves files the statement names."""
     first = first_record(doomed[0][0]) or {}
     trail_id = (first.get("data") or {}).get("trail_id")
-    entries = [{"file": p.name, "first_seq": s.first_seq, "last_seq": s.last_seq, "head_hash": s.head_hash,
-                "last_ts": s.last_ts, "records": s.records, "sha256": s.sha256} for p, s in doomed]  # fmt: skip
+    entries = [
+        {
+            "file": p.name,
+            "first_seq": s.first_seq,
+            "last_seq": s.last_seq,
+            "head_hash": s.head_hash,
+            "last_ts": s.last_ts,
+            "records": s.records,
+            "sha256": s.sha256,
+        }
+        for p, s in doomed
+    ]
     retire(str(trail_id), entries, label, seal_log, key_path, iso_utc(now))
     manifest = read_manifest(trail)
     for (path, _), entry in zip(doomed, entries, strict=True):

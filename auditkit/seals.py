@@ -161,27 +161,50 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def seal(trail: str | os.PathLike[str], key_path: str | os.PathLike[str] | None = None,
-         seal_log: str | os.PathLike[str] | None = None) -> dict:  # fmt: skip
+def seal(
+    trail: str | os.PathLike[str],
+    key_path: str | os.PathLike[str] | None = None,
+    seal_log: str | os.PathLike[str] | None = None,
+) -> dict:
     """Append a signed checkpoint of the trail's head to its seal log; return the seal."""
     trail = Path(trail)
     key = load_private(key_path or default_key_path())
     trail_id, seq, head_hash = _head(trail)
     log = Path(seal_log) if seal_log else seal_log_path(trail)
-    body = {"type": SEAL_TYPE, "v": 1, "trail_id": trail_id, "seq": seq, "records": seq + 1, "head_hash": head_hash,
-            "sealed_at": _now(), "trail_path": str(trail.resolve())}  # fmt: skip
+    body = {
+        "type": SEAL_TYPE,
+        "v": 1,
+        "trail_id": trail_id,
+        "seq": seq,
+        "records": seq + 1,
+        "head_hash": head_hash,
+        "sealed_at": _now(),
+        "trail_path": str(trail.resolve()),
+    }
     sig = _append_signed(log, body, key)
     return {**body, "sig": sig.decode(), "seal_log": str(log)}
 
 
-def retire(trail_id: str, segments: list[dict], policy: str, seal_log: str | os.PathLike[str],
-           key_path: str | os.PathLike[str] | None = None, retired_at: str | None = None) -> dict:  # fmt: skip
+def retire(
+    trail_id: str,
+    segments: list[dict],
+    policy: str,
+    seal_log: str | os.PathLike[str],
+    key_path: str | os.PathLike[str] | None = None,
+    retired_at: str | None = None,
+) -> dict:
     """Sign, in the seal log, that retention is deleting these segments (each: file, first_seq, last_seq,
     head_hash, last_ts, sha256). ``verify`` accepts a trail whose start is missing only under such a statement.
     """
     key = load_private(key_path or default_key_path())
-    body = {"type": RETIRE_TYPE, "v": 1, "trail_id": trail_id, "retired": segments, "policy": policy,
-            "retired_at": retired_at or _now()}  # fmt: skip
+    body = {
+        "type": RETIRE_TYPE,
+        "v": 1,
+        "trail_id": trail_id,
+        "retired": segments,
+        "policy": policy,
+        "retired_at": retired_at or _now(),
+    }
     sig = _append_signed(Path(seal_log), body, key)
     return {**body, "sig": sig.decode(), "seal_log": str(seal_log)}
 
@@ -209,8 +232,12 @@ def _shape_error(body: dict) -> str | None:
     if not isinstance(retired, list) or not retired:
         return "retired is not a list of segments"
     for r in retired:
-        if not isinstance(r, dict) or not is_int(r.get("first_seq")) or not is_int(r.get("last_seq")) \
-                or not is_hash(r.get("head_hash")):  # fmt: skip
+        if (
+            not isinstance(r, dict)
+            or not is_int(r.get("first_seq"))
+            or not is_int(r.get("last_seq"))
+            or not is_hash(r.get("head_hash"))
+        ):
             return "a retired segment lacks whole-number first_seq/last_seq or a head_hash"
     return None
 

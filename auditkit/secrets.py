@@ -144,8 +144,12 @@ def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) 
                 source = {"trail_id": data.get("trail_id"), "created": data.get("created")}
                 from auditkit.appender import new_trail_id
 
-                data.update(trail_id=new_trail_id(), created=obj["ts"], previous_segment=None,
-                            derived_from={**source, "reason": "redacted copy"})  # fmt: skip
+                data.update(
+                    trail_id=new_trail_id(),
+                    created=obj["ts"],
+                    previous_segment=None,
+                    derived_from={**source, "reason": "redacted copy"},
+                )
                 fields["data"] = data
                 prev = tf.genesis_hash(data["trail_id"], data["created"])
             else:

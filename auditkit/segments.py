@@ -114,8 +114,13 @@ def read_manifest(trail: PathLike) -> Manifest:
     try:
         doc = orjson.loads(path.read_bytes())
         segs = [Segment(**s) for s in doc.get("segments", [])]
-        return Manifest(trail=doc["trail"], trail_id=doc.get("trail_id"), segments=segs,
-                        retired=list(doc.get("retired", [])), version=doc.get("version", 1))  # fmt: skip
+        return Manifest(
+            trail=doc["trail"],
+            trail_id=doc.get("trail_id"),
+            segments=segs,
+            retired=list(doc.get("retired", [])),
+            version=doc.get("version", 1),
+        )
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         raise ArchiveError(f"{path}: not a readable manifest ({exc})") from exc
 
@@ -168,8 +173,10 @@ class Rotation:
             lines.append(f"{self.trail}: not rotated ({self.reason})")
         else:
             s = self.rotated
-            lines.append(f"{self.trail}: rotated seq {s.first_seq}..{s.last_seq} ({s.records} records, "
-                         f"{s.bytes:,} bytes gzipped) into {s.file} ({self.reason})")  # fmt: skip
+            lines.append(
+                f"{self.trail}: rotated seq {s.first_seq}..{s.last_seq} ({s.records} records, "
+                f"{s.bytes:,} bytes gzipped) into {s.file} ({self.reason})"
+            )
         if self.sealed:
             lines.append(f"sealed at seq {self.sealed['seq']} in {self.sealed['seal_log']}")
         return "\n".join(lines)
@@ -230,8 +237,10 @@ def _due(trail: Path, max_bytes: int | None, max_age: timedelta | None, now: dat
         started = parse_utc(first.get("ts")) if first else None
         if started is not None and now - started >= max_age:
             return True, f"started {started:%Y-%m-%d %H:%M}Z, older than {_days(max_age)}"
-    limits = [f"{size:,} bytes < {max_bytes:,}" if max_bytes is not None else "",
-              f"younger than {_days(max_age)}" if max_age is not None else ""]  # fmt: skip
+    limits = [
+        f"{size:,} bytes < {max_bytes:,}" if max_bytes is not None else "",
+        f"younger than {_days(max_age)}" if max_age is not None else "",
+    ]
     return False, ", ".join(x for x in limits if x)
 
 
@@ -273,8 +282,10 @@ def _swap(trail: Path, now: datetime) -> Path | None:
                 os.link(trail.name, plain.name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
             except FileExistsError:
                 os.unlink(tmp, dir_fd=dfd)
-                raise ArchiveError(f"{plain}: something is there already; refusing to replace it (move it away, "
-                                   "then run archive again)") from None  # fmt: skip
+                raise ArchiveError(
+                    f"{plain}: something is there already; refusing to replace it (move it away, "
+                    "then run archive again)"
+                ) from None
             os.replace(tmp, trail.name, src_dir_fd=dfd, dst_dir_fd=dfd)
             os.fsync(dfd)
         finally:
@@ -380,13 +391,24 @@ def describe_segment(gz: Path) -> Segment:
     return _entry(gz, first, last, records, plain_sha, iso_utc(datetime.fromtimestamp(gz.stat().st_mtime, UTC)), torn)
 
 
-def _entry(gz: Path, first: bytes | None, last: bytes | None, records: int, plain_sha256: str, when: str,
-           torn: int = 0) -> Segment:  # fmt: skip
+def _entry(
+    gz: Path, first: bytes | None, last: bytes | None, records: int, plain_sha256: str, when: str, torn: int = 0
+) -> Segment:
     a, b = orjson.loads(first or b"{}"), orjson.loads(last or b"{}")
-    return Segment(file=gz.name, first_seq=a.get("seq", -1), last_seq=b.get("seq", -1), records=records,
-                   first_ts=a.get("ts", ""), last_ts=b.get("ts", ""), head_hash=b.get("hash", ""),
-                   bytes=gz.stat().st_size, sha256=file_sha256(gz), plain_sha256=plain_sha256,
-                   rotated_at=when, remnant_bytes=torn)  # fmt: skip
+    return Segment(
+        file=gz.name,
+        first_seq=a.get("seq", -1),
+        last_seq=b.get("seq", -1),
+        records=records,
+        first_ts=a.get("ts", ""),
+        last_ts=b.get("ts", ""),
+        head_hash=b.get("hash", ""),
+        bytes=gz.stat().st_size,
+        sha256=file_sha256(gz),
+        plain_sha256=plain_sha256,
+        rotated_at=when,
+        remnant_bytes=torn,
+    )
 
 
 def parse_utc(value: object) -> datetime | None:

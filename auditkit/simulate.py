@@ -201,12 +201,23 @@ class Session:
         self.sim.emit(pre)
         try:
             response: dict | str = run()
-            post = {**self.base("PostToolUse"), "tool_name": tool, "tool_input": tool_input,
-                    "tool_response": response, "tool_use_id": tool_use_id}  # fmt: skip
+            post = {
+                **self.base("PostToolUse"),
+                "tool_name": tool,
+                "tool_input": tool_input,
+                "tool_response": response,
+                "tool_use_id": tool_use_id,
+            }
         except Failed as exc:
             response = exc.error
-            post = {**self.base("PostToolUseFailure"), "tool_name": tool, "tool_input": tool_input,
-                    "tool_use_id": tool_use_id, "error": exc.error, "is_interrupt": exc.interrupt}  # fmt: skip
+            post = {
+                **self.base("PostToolUseFailure"),
+                "tool_name": tool,
+                "tool_input": tool_input,
+                "tool_use_id": tool_use_id,
+                "error": exc.error,
+                "is_interrupt": exc.interrupt,
+            }
         self.sim.tick(ms)
         self.sim.emit(post)
         self.sim.snapshot(tool_use_id)
@@ -219,8 +230,10 @@ class Session:
                 raise Failed("File does not exist.")
             text = real.read_text()
             n = len(text.splitlines())
-            return {"type": "text", "file": {"filePath": path, "content": text, "numLines": n, "startLine": 1,
-                                             "totalLines": n}}  # fmt: skip
+            return {
+                "type": "text",
+                "file": {"filePath": path, "content": text, "numLines": n, "startLine": 1, "totalLines": n},
+            }
 
         return self.call("Read", {"file_path": path}, run, ms)
 
@@ -230,9 +243,13 @@ class Session:
             original = real.read_text() if real.is_file() else None
             real.parent.mkdir(parents=True, exist_ok=True)
             real.write_text(content)
-            return {"type": "update" if original is not None else "create", "filePath": path, "content": content,
-                    "structuredPatch": structured_patch(original, content) if original is not None else [],
-                    "originalFile": original}  # fmt: skip
+            return {
+                "type": "update" if original is not None else "create",
+                "filePath": path,
+                "content": content,
+                "structuredPatch": structured_patch(original, content) if original is not None else [],
+                "originalFile": original,
+            }
 
         return self.call("Write", {"file_path": path, "content": content}, run, ms)
 
@@ -245,13 +262,21 @@ class Session:
             if old not in original:
                 raise Failed(f"String to replace not found in file.\nString: {old}")
             if not replace_all and original.count(old) > 1:
-                raise Failed(f"Found {original.count(old)} matches of the string to replace, but replace_all is "
-                             "false. To replace all occurrences, set replace_all to true.")  # fmt: skip
+                raise Failed(
+                    f"Found {original.count(old)} matches of the string to replace, but replace_all is "
+                    "false. To replace all occurrences, set replace_all to true."
+                )
             updated = original.replace(old, new) if replace_all else original.replace(old, new, 1)
             real.write_text(updated)
-            return {"filePath": path, "oldString": old, "newString": new, "originalFile": original,
-                    "structuredPatch": structured_patch(original, updated), "userModified": False,
-                    "replaceAll": replace_all}  # fmt: skip
+            return {
+                "filePath": path,
+                "oldString": old,
+                "newString": new,
+                "originalFile": original,
+                "structuredPatch": structured_patch(original, updated),
+                "userModified": False,
+                "replaceAll": replace_all,
+            }
 
         tool_input = {"file_path": path, "old_string": old, "new_string": new}
         if replace_all:
@@ -268,23 +293,31 @@ class Session:
                 count = -1 if e.get("replace_all") else 1
                 text = text.replace(e["old_string"], e["new_string"], count)
             real.write_text(text)
-            return {"filePath": path, "edits": edits, "originalFileContents": original,
-                    "structuredPatch": structured_patch(original, text)}  # fmt: skip
+            return {
+                "filePath": path,
+                "edits": edits,
+                "originalFileContents": original,
+                "structuredPatch": structured_patch(original, text),
+            }
 
         return self.call("MultiEdit", {"file_path": path, "edits": edits}, run, ms)
 
-    def bash(self, command: str, description: str = "", ms: float | None = None, interrupt: bool = False,
-             **kw: object) -> dict | str:  # fmt: skip
+    def bash(
+        self, command: str, description: str = "", ms: float | None = None, interrupt: bool = False, **kw: object
+    ) -> dict | str:
         def run() -> dict:
             if interrupt:
-                raise Failed("The user doesn't want to proceed with this tool use. The tool use was rejected "
-                             "(eg. if it was a file edit, the new_string was NOT written to the file).",
-                             interrupt=True)  # fmt: skip
+                raise Failed(
+                    "The user doesn't want to proceed with this tool use. The tool use was rejected "
+                    "(eg. if it was a file edit, the new_string was NOT written to the file).",
+                    interrupt=True,
+                )
             real_cmd = command.replace(VIRTUAL_ROOT, str(self.sim.workdir))
             path = os.pathsep.join((os.path.dirname(sys.executable), os.environ.get("PATH", "/usr/bin:/bin")))
             env = {"PATH": path, "HOME": str(self.sim.workdir), "LC_ALL": "C", "PYTHONDONTWRITEBYTECODE": "1"}
-            proc = subprocess.run(["bash", "-c", real_cmd], cwd=self.sim.workdir, capture_output=True, text=True,
-                                  env=env, timeout=60)  # fmt: skip
+            proc = subprocess.run(
+                ["bash", "-c", real_cmd], cwd=self.sim.workdir, capture_output=True, text=True, env=env, timeout=60
+            )
             out, err = self.sim.virtual(proc.stdout), self.sim.virtual(proc.stderr)
             if proc.returncode != 0:
                 raise Failed(f"Exit code {proc.returncode}\n{(out + err).rstrip()}")
@@ -299,8 +332,11 @@ class Session:
 
     def glob(self, pattern: str, ms: float = 30) -> dict | str:
         def run() -> dict:
-            names = sorted(f"{VIRTUAL_ROOT}/{p.relative_to(self.sim.workdir).as_posix()}"
-                           for p in self.sim.workdir.glob(pattern) if p.is_file())  # fmt: skip
+            names = sorted(
+                f"{VIRTUAL_ROOT}/{p.relative_to(self.sim.workdir).as_posix()}"
+                for p in self.sim.workdir.glob(pattern)
+                if p.is_file()
+            )
             return {"filenames": names, "durationMs": int(ms), "numFiles": len(names), "truncated": False}
 
         return self.call("Glob", {"pattern": pattern}, run, ms)
@@ -317,17 +353,28 @@ class Session:
 
     def web_fetch(self, url: str, prompt: str, result: str, ms: float = 1800) -> dict | str:
         def run() -> dict:
-            return {"bytes": len(result.encode()), "code": 200, "codeText": "OK", "result": result,
-                    "durationMs": int(ms), "url": url}  # fmt: skip
+            return {
+                "bytes": len(result.encode()),
+                "code": 200,
+                "codeText": "OK",
+                "result": result,
+                "durationMs": int(ms),
+                "url": url,
+            }
 
         return self.call("WebFetch", {"url": url, "prompt": prompt}, run, ms)
 
     def web_search(self, query: str, results: list[dict], ms: float = 2500) -> dict | str:
-        return self.call("WebSearch", {"query": query},
-                         lambda: {"query": query, "results": results, "durationSeconds": ms / 1000}, ms)  # fmt: skip
+        return self.call(
+            "WebSearch",
+            {"query": query},
+            lambda: {"query": query, "results": results, "durationSeconds": ms / 1000},
+            ms,
+        )
 
-    def mcp(self, server: str, tool: str, tool_input: dict, response: object, ms: float = 700,
-            error: str | None = None) -> dict | str:  # fmt: skip
+    def mcp(
+        self, server: str, tool: str, tool_input: dict, response: object, ms: float = 700, error: str | None = None
+    ) -> dict | str:
         def run() -> dict:
             if error:
                 raise Failed(error)
@@ -343,8 +390,12 @@ class Session:
         self.sim.tick(1000)
         self.sim.emit({**self.base("PermissionRequest"), "tool_name": tool, "tool_input": tool_input})
         self.sim.tick(3000)
-        pre = {**self.base("PreToolUse"), "tool_name": tool, "tool_input": tool_input,
-               "tool_use_id": self.sim.next_id()}  # fmt: skip
+        pre = {
+            **self.base("PreToolUse"),
+            "tool_name": tool,
+            "tool_input": tool_input,
+            "tool_use_id": self.sim.next_id(),
+        }
         self.sim.emit(pre)
 
     @contextmanager
@@ -353,8 +404,9 @@ class Session:
         tool_use_id = self.sim.next_id()
         tool_input = {"description": description, "prompt": prompt, "subagent_type": subagent_type}
         self.sim.tick(1000)
-        self.sim.emit({**self.base("PreToolUse"), "tool_name": "Task", "tool_input": tool_input,
-                       "tool_use_id": tool_use_id})  # fmt: skip
+        self.sim.emit(
+            {**self.base("PreToolUse"), "tool_name": "Task", "tool_input": tool_input, "tool_use_id": tool_use_id}
+        )
         agent_id = "agent_" + tool_use_id[-12:]
         inner = Session(self.sim, self.session_id, self.permission_mode, (agent_id, subagent_type))
         inner.event("SubagentStart", gap_ms=100)
@@ -363,11 +415,22 @@ class Session:
         inner.event("SubagentStop", gap_ms=800, stop_hook_active=False)
         took = (self.sim.clock - started).total_seconds() * 1000
         self.sim.tick(50)
-        response = {"content": [{"type": "text", "text": f"Done: {description}."}], "totalDurationMs": int(took),
-                    "totalTokens": 18234, "totalToolUseCount": 3,
-                    "usage": {"input_tokens": 1200, "output_tokens": 840}}  # fmt: skip
-        self.sim.emit({**self.base("PostToolUse"), "tool_name": "Task", "tool_input": tool_input,
-                       "tool_response": response, "tool_use_id": tool_use_id})  # fmt: skip
+        response = {
+            "content": [{"type": "text", "text": f"Done: {description}."}],
+            "totalDurationMs": int(took),
+            "totalTokens": 18234,
+            "totalToolUseCount": 3,
+            "usage": {"input_tokens": 1200, "output_tokens": 840},
+        }
+        self.sim.emit(
+            {
+                **self.base("PostToolUse"),
+                "tool_name": "Task",
+                "tool_input": tool_input,
+                "tool_response": response,
+                "tool_use_id": tool_use_id,
+            }
+        )
         self.sim.snapshot(tool_use_id)
 
 
@@ -392,7 +455,7 @@ def parse(text):
     return result
 '''
 
-TESTS = '''import sys
+TESTS = """import sys
 
 sys.path.insert(0, "src")
 from parser import parse  # noqa: E402
@@ -417,13 +480,18 @@ for text, want in CASES:
         print(f"FAIL parse({text!r}) = {got!r}, want {want!r}")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
-'''
+"""
 
 
 def regression_fix(sim: Simulator) -> None:
     """Read a parser, tests fail, edit, tests pass."""
-    sim.seed_files({"src/parser.py": PARSER_V1, "tests/run_tests.py": TESTS,
-                    "README.md": "# acme-api\n\nConfig parser and HTTP API.\n"})  # fmt: skip
+    sim.seed_files(
+        {
+            "src/parser.py": PARSER_V1,
+            "tests/run_tests.py": TESTS,
+            "README.md": "# acme-api\n\nConfig parser and HTTP API.\n",
+        }
+    )
     s = sim.session("5b3f1c9e-7a2d-4e8b-9f10-2c4d6e8a0b1c")
     s.start()
     s.prompt("The config parser crashes on URLs with '=' in them and on comments. Fix it and run the tests.")
@@ -431,12 +499,18 @@ def regression_fix(sim: Simulator) -> None:
     s.read(f"{VIRTUAL_ROOT}/src/parser.py")
     s.read(f"{VIRTUAL_ROOT}/tests/run_tests.py")
     s.bash("python3 tests/run_tests.py", "Run the parser tests", ms=420)
-    s.edit(f"{VIRTUAL_ROOT}/src/parser.py", '        key, value = line.split("=")\n',
-           '        line = line.strip()\n        if not line or line.startswith("#"):\n            continue\n'
-           '        key, value = line.split("=", 1)\n')  # fmt: skip
+    s.edit(
+        f"{VIRTUAL_ROOT}/src/parser.py",
+        '        key, value = line.split("=")\n',
+        '        line = line.strip()\n        if not line or line.startswith("#"):\n            continue\n'
+        '        key, value = line.split("=", 1)\n',
+    )
     s.bash("python3 tests/run_tests.py", "Run the parser tests again", ms=410)
-    s.edit(f"{VIRTUAL_ROOT}/src/parser.py", '"""Parse "key=value" lines into a dict."""',
-           '"""Parse "key=value" lines into a dict; blank lines and # comments are skipped."""')  # fmt: skip
+    s.edit(
+        f"{VIRTUAL_ROOT}/src/parser.py",
+        '"""Parse "key=value" lines into a dict."""',
+        '"""Parse "key=value" lines into a dict; blank lines and # comments are skipped."""',
+    )
     s.bash("python3 tests/run_tests.py", "Final test run", ms=400)
     s.stop()
     s.end()
@@ -444,16 +518,18 @@ def regression_fix(sim: Simulator) -> None:
 
 def incident(sim: Simulator) -> None:
     """A clean-up whose `rm -rf` deletes data someone later misses."""
-    sim.seed_files({
-        "build/app.bundle.js": "console.log('bundle');\n" * 20,
-        "build/app.bundle.js.map": '{"version":3}\n',
-        "data/exports/customers-2026-03.csv": "id,name,email\n1,Ada Example,ada@example.com\n"
-                                              "2,Bob Example,bob@example.com\n",
-        "data/exports/invoices-2026-03.csv": "id,customer,amount\n1,1,120.00\n2,2,75.50\n",
-        "data/cache/tmp-1.json": "{}\n",
-        "scripts/deploy.sh": "#!/bin/sh\nset -e\necho deploying\n",
-        "src/app.py": "print('app')\n",
-    })  # fmt: skip
+    sim.seed_files(
+        {
+            "build/app.bundle.js": "console.log('bundle');\n" * 20,
+            "build/app.bundle.js.map": '{"version":3}\n',
+            "data/exports/customers-2026-03.csv": "id,name,email\n1,Ada Example,ada@example.com\n"
+            "2,Bob Example,bob@example.com\n",
+            "data/exports/invoices-2026-03.csv": "id,customer,amount\n1,1,120.00\n2,2,75.50\n",
+            "data/cache/tmp-1.json": "{}\n",
+            "scripts/deploy.sh": "#!/bin/sh\nset -e\necho deploying\n",
+            "src/app.py": "print('app')\n",
+        }
+    )
     s = sim.session("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", permission_mode="bypassPermissions")
     s.start()
     s.prompt("The repo is huge. Clean up build artifacts and caches so the Docker context is small.")
@@ -463,8 +539,9 @@ def incident(sim: Simulator) -> None:
     s.bash("rm -rf build/ data/", "Remove build output and cached data", ms=230)
     s.bash("ls -1A", "Check what is left", ms=60)
     s.write(f"{VIRTUAL_ROOT}/.dockerignore", "build/\ndata/\n*.map\n")
-    s.edit(f"{VIRTUAL_ROOT}/scripts/deploy.sh", "echo deploying\n",
-           "echo deploying\nchmod -R 777 /tmp/deploy || true\n")  # fmt: skip
+    s.edit(
+        f"{VIRTUAL_ROOT}/scripts/deploy.sh", "echo deploying\n", "echo deploying\nchmod -R 777 /tmp/deploy || true\n"
+    )
     s.bash("git status --short 2>/dev/null || echo 'not a git repository'", "Show changes", ms=80)
     s.stop()
     s.end()
@@ -477,42 +554,77 @@ def secrets(sim: Simulator) -> None:
     aws_secret = sim.token(string.ascii_letters + string.digits + "+/", 40)
     stripe = "sk_live_" + sim.token(string.ascii_letters + string.digits, 24)
     db_pw = sim.token(string.ascii_letters + string.digits, 16)
-    slack = "xoxb-" + sim.token(string.digits, 12) + "-" + sim.token(string.digits, 12) + "-" + sim.token(
-        string.ascii_letters + string.digits, 24)
+    slack = (
+        "xoxb-"
+        + sim.token(string.digits, 12)
+        + "-"
+        + sim.token(string.digits, 12)
+        + "-"
+        + sim.token(string.ascii_letters + string.digits, 24)
+    )
     jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkRldiJ9." + sim.token(
-        string.ascii_letters + string.digits + "_-", 43)
-    env_file = (f"DATABASE_URL=postgres://app:{db_pw}@db.internal:5432/app\nSTRIPE_SECRET_KEY={stripe}\n"
-                f"AWS_ACCESS_KEY_ID={akia}\nAWS_SECRET_ACCESS_KEY={aws_secret}\nDEBUG=false\n")  # fmt: skip
-    sim.seed_files({
-        ".env": env_file,
-        "src/billing.py": "import os\n\nKEY = os.environ['STRIPE_SECRET_KEY']\n",
-        "scripts/gh-issue.sh": '#!/bin/sh\necho \'{"number": 42, "title": "Billing fails in staging"}\'\n',
-        "scripts/db-check.sh": "#!/bin/sh\necho \"db.internal:5432 - accepting connections (user app)\"\n",
-    })
+        string.ascii_letters + string.digits + "_-", 43
+    )
+    env_file = (
+        f"DATABASE_URL=postgres://app:{db_pw}@db.internal:5432/app\nSTRIPE_SECRET_KEY={stripe}\n"
+        f"AWS_ACCESS_KEY_ID={akia}\nAWS_SECRET_ACCESS_KEY={aws_secret}\nDEBUG=false\n"
+    )
+    sim.seed_files(
+        {
+            ".env": env_file,
+            "src/billing.py": "import os\n\nKEY = os.environ['STRIPE_SECRET_KEY']\n",
+            "scripts/gh-issue.sh": '#!/bin/sh\necho \'{"number": 42, "title": "Billing fails in staging"}\'\n',
+            "scripts/db-check.sh": '#!/bin/sh\necho "db.internal:5432 - accepting connections (user app)"\n',
+        }
+    )
     s = sim.session("3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99")
     s.start()
     s.prompt("Why does billing fail in staging? Check the config and the GitHub issue.")
     s.read(f"{VIRTUAL_ROOT}/.env")
     s.read(f"{VIRTUAL_ROOT}/src/billing.py")
-    s.bash(f"export GITHUB_TOKEN={ghp} && sh scripts/gh-issue.sh 42 --header \"Authorization: Bearer {ghp}\"",
-           "Fetch the issue", ms=900)  # fmt: skip
-    s.web_fetch("https://staging.acme.example/debug/config", "Show the effective config",
-                f"Effective config:\nslack_token: {slack}\nsession: {jwt}\nstripe={stripe}\n")  # fmt: skip
+    s.bash(
+        f'export GITHUB_TOKEN={ghp} && sh scripts/gh-issue.sh 42 --header "Authorization: Bearer {ghp}"',
+        "Fetch the issue",
+        ms=900,
+    )
+    s.web_fetch(
+        "https://staging.acme.example/debug/config",
+        "Show the effective config",
+        f"Effective config:\nslack_token: {slack}\nsession: {jwt}\nstripe={stripe}\n",
+    )
     s.bash(f"PGPASSWORD={db_pw} sh scripts/db-check.sh", "Check the DB", ms=300)
-    s.mcp("slack", "post_message", {"channel": "#ops", "text": f"staging token is {slack}"},
-          [{"type": "text", "text": "posted"}])  # fmt: skip
-    s.write(f"{VIRTUAL_ROOT}/config/staging.json",
-            json.dumps({"stripe": {"api_key": stripe}, "db": {"password": db_pw, "host": "db.internal"},
-                        "card_on_file": "4111 1111 1111 1111", "order_id": "1234567812345678"}, indent=2) + "\n")
+    s.mcp(
+        "slack",
+        "post_message",
+        {"channel": "#ops", "text": f"staging token is {slack}"},
+        [{"type": "text", "text": "posted"}],
+    )
+    s.write(
+        f"{VIRTUAL_ROOT}/config/staging.json",
+        json.dumps(
+            {
+                "stripe": {"api_key": stripe},
+                "db": {"password": db_pw, "host": "db.internal"},
+                "card_on_file": "4111 1111 1111 1111",
+                "order_id": "1234567812345678",
+            },
+            indent=2,
+        )
+        + "\n",
+    )
     s.stop()
     s.end()
 
 
 def concurrent(sim: Simulator) -> None:
     """Two sessions at once in one trail, one of them delegating to a subagent and using MCP tools."""
-    sim.seed_files({"src/api/users.py": "def list_users():\n    return []\n",
-                    "src/api/orders.py": "def list_orders():\n    return []\n",
-                    "docs/api.md": "# API\n"})  # fmt: skip
+    sim.seed_files(
+        {
+            "src/api/users.py": "def list_users():\n    return []\n",
+            "src/api/orders.py": "def list_orders():\n    return []\n",
+            "docs/api.md": "# API\n",
+        }
+    )
     a = sim.session("aaaa1111-2222-4333-8444-555566667777")
     b = sim.session("bbbb1111-2222-4333-8444-555566667777")
     a.start()
@@ -526,14 +638,25 @@ def concurrent(sim: Simulator) -> None:
         b.read(f"{VIRTUAL_ROOT}/src/api/users.py")
         sub.grep("def list_")
         sub.bash("wc -l src/api/*.py", "Count lines", ms=50)
-    a.edit(f"{VIRTUAL_ROOT}/src/api/users.py", "def list_users():\n    return []\n",
-           "def list_users(page=1, per_page=50):\n    return []\n")  # fmt: skip
+    a.edit(
+        f"{VIRTUAL_ROOT}/src/api/users.py",
+        "def list_users():\n    return []\n",
+        "def list_users(page=1, per_page=50):\n    return []\n",
+    )
     b.write(f"{VIRTUAL_ROOT}/docs/api.md", "# API\n\n- `list_users(page, per_page)`\n- `list_orders()`\n")
-    a.mcp("github", "create_issue", {"owner": "acme", "repo": "api", "title": "Paginate orders"},
-          [{"type": "text", "text": '{"number": 43, "url": "https://github.com/acme/api/issues/43"}'}])  # fmt: skip
+    a.mcp(
+        "github",
+        "create_issue",
+        {"owner": "acme", "repo": "api", "title": "Paginate orders"},
+        [{"type": "text", "text": '{"number": 43, "url": "https://github.com/acme/api/issues/43"}'}],
+    )
     b.mcp("postgres", "query", {"sql": "select count(*) from users"}, [{"type": "text", "text": "count: 1204"}])
-    a.todo([{"content": "Paginate users", "status": "completed", "activeForm": "Paginating users"},
-            {"content": "Issue for orders", "status": "completed", "activeForm": "Opening issue"}])  # fmt: skip
+    a.todo(
+        [
+            {"content": "Paginate users", "status": "completed", "activeForm": "Paginating users"},
+            {"content": "Issue for orders", "status": "completed", "activeForm": "Opening issue"},
+        ]
+    )
     b.stop()
     a.stop()
     b.end()
@@ -542,8 +665,12 @@ def concurrent(sim: Simulator) -> None:
 
 def failures(sim: Simulator) -> None:
     """Failures, an interrupted call, a denied call, and a retry loop."""
-    sim.seed_files({"Makefile": "test:\n\t@test -f .ready || (echo 'not ready' && exit 2)\n\t@echo ok\n",
-                    "src/flaky.py": "print('flaky')\n"})  # fmt: skip
+    sim.seed_files(
+        {
+            "Makefile": "test:\n\t@test -f .ready || (echo 'not ready' && exit 2)\n\t@echo ok\n",
+            "src/flaky.py": "print('flaky')\n",
+        }
+    )
     s = sim.session("f0f0f0f0-1111-4222-8333-444455556666", permission_mode="acceptEdits")
     s.start()
     s.prompt("Get the test suite green.")

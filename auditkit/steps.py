@@ -14,9 +14,28 @@ import pandas as pd
 
 from auditkit.views import UNFINISHED, tool_calls
 
-STEP_COLUMNS = ["step", "start", "end", "duration_ms", "gap_ms", "tool", "summary", "status", "depth", "parent_step",
-                "agent_id", "agent_type", "prompt_no", "prompt", "file_path", "command", "tool_use_id", "session_id",
-                "start_event_id", "end_event_id"]  # fmt: skip
+STEP_COLUMNS = [
+    "step",
+    "start",
+    "end",
+    "duration_ms",
+    "gap_ms",
+    "tool",
+    "summary",
+    "status",
+    "depth",
+    "parent_step",
+    "agent_id",
+    "agent_type",
+    "prompt_no",
+    "prompt",
+    "file_path",
+    "command",
+    "tool_use_id",
+    "session_id",
+    "start_event_id",
+    "end_event_id",
+]
 _OUTCOME = {"ok": "ok", "error": "failed", "interrupted": "interrupted", UNFINISHED: "no result"}
 
 
@@ -109,12 +128,17 @@ def sessions(df: pd.DataFrame) -> pd.DataFrame:
     g = ev.groupby("session_id", observed=True)
     calls = tool_calls(ev)
     per = calls.groupby("session_id", observed=True)
-    out = pd.DataFrame({
-        "start": g["timestamp"].min(), "end": g["timestamp"].max(), "events": g.size(),
-        "tool_calls": per.size(),
-        "failures": per["status"].apply(lambda s: int(s.isin(["error", "interrupted"]).sum())),
-        "user": g["user"].first(), "host": g["host"].first(),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "start": g["timestamp"].min(),
+            "end": g["timestamp"].max(),
+            "events": g.size(),
+            "tool_calls": per.size(),
+            "failures": per["status"].apply(lambda s: int(s.isin(["error", "interrupted"]).sum())),
+            "user": g["user"].first(),
+            "host": g["host"].first(),
+        }
+    )
     out[["tool_calls", "failures"]] = out[["tool_calls", "failures"]].fillna(0).astype(int)
     return out.reset_index().sort_values("start", kind="stable").reset_index(drop=True)
 
@@ -146,14 +170,18 @@ def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
     prompts = prompts.assign(prompt_no=range(1, len(prompts) + 1)).sort_values("timestamp")
     key = calls["start"].where(calls["start"].notna(), calls["end"])
     if not prompts.empty and key.notna().all():
-        merged = pd.merge_asof(calls.assign(_k=key).sort_values("_k"), prompts, left_on="_k", right_on="timestamp",
-                               direction="backward").sort_values("step")  # fmt: skip
+        merged = pd.merge_asof(
+            calls.assign(_k=key).sort_values("_k"), prompts, left_on="_k", right_on="timestamp", direction="backward"
+        ).sort_values("step")
         calls["prompt"], calls["prompt_no"] = merged["prompt"].to_numpy(), merged["prompt_no"].to_numpy()
     else:
         calls["prompt"], calls["prompt_no"] = None, pd.NA
     calls["prompt_no"] = pd.array(calls["prompt_no"], dtype="Int64")
     out = calls[STEP_COLUMNS].reset_index(drop=True)
-    out.attrs.update(session_id=session_id, user=ses["user"].dropna().iloc[0] if ses["user"].notna().any() else None,
-                     host=ses["host"].dropna().iloc[0] if ses["host"].notna().any() else None,
-                     prompts=prompts["prompt"].tolist())  # fmt: skip
+    out.attrs.update(
+        session_id=session_id,
+        user=ses["user"].dropna().iloc[0] if ses["user"].notna().any() else None,
+        host=ses["host"].dropna().iloc[0] if ses["host"].notna().any() else None,
+        prompts=prompts["prompt"].tolist(),
+    )
     return out

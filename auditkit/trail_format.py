@@ -165,8 +165,12 @@ def mark_surrogates(value: object) -> object:
     if isinstance(value, str):
         return nonjson_string(value) if _has_surrogates(value) else value
     if isinstance(value, dict):
-        return {(k.encode("utf-8", "backslashreplace").decode() if isinstance(k, str) and _has_surrogates(k) else k):
-                mark_surrogates(v) for k, v in value.items()}  # fmt: skip
+        return {
+            (
+                k.encode("utf-8", "backslashreplace").decode() if isinstance(k, str) and _has_surrogates(k) else k
+            ): mark_surrogates(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [mark_surrogates(v) for v in value]
     return value

@@ -41,8 +41,9 @@ class ArchiveResult:
     kept_apart: list[str] = field(default_factory=list)  # diverged: the new version sits beside the old
 
 
-def archive_transcripts(source: str | os.PathLike[str] | None = None,
-                        dest: str | os.PathLike[str] | None = None) -> ArchiveResult:  # fmt: skip
+def archive_transcripts(
+    source: str | os.PathLike[str] | None = None, dest: str | os.PathLike[str] | None = None
+) -> ArchiveResult:
     """Copy every ``*.jsonl`` under ``source`` (default ``~/.claude/projects``) to ``dest``."""
     src_root = Path(source) if source else default_source()
     dst_root = Path(dest) if dest else default_dest()
@@ -94,6 +95,7 @@ def reconcile(trail: pd.DataFrame, transcripts: pd.DataFrame) -> pd.DataFrame:
     cols = ["session_id", "tool_use_id", "tool", "start", "status", "file_path", "command"]
     only_b = b[[k not in ka for k in zip(b["session_id"].astype(str), b["tool_use_id"].astype(str), strict=True)]]
     only_a = a[[k not in kb for k in zip(a["session_id"].astype(str), a["tool_use_id"].astype(str), strict=True)]]
-    out = pd.concat([only_b[cols].assign(missing_from="trail"), only_a[cols].assign(missing_from="transcripts")],
-                    ignore_index=True)  # fmt: skip
+    out = pd.concat(
+        [only_b[cols].assign(missing_from="trail"), only_a[cols].assign(missing_from="transcripts")], ignore_index=True
+    )
     return out.sort_values("start", kind="stable").reset_index(drop=True)

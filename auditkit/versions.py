@@ -19,8 +19,24 @@ from auditkit.bash_effects import effects
 from auditkit.patches import unified_diff
 from auditkit.views import tool_calls
 
-COLUMNS = ["time", "session_id", "tool_use_id", "tool", "action", "status", "command", "version", "known",
-           "sha256", "size", "redacted", "note", "diff", "content", "event_id"]  # fmt: skip
+COLUMNS = [
+    "time",
+    "session_id",
+    "tool_use_id",
+    "tool",
+    "action",
+    "status",
+    "command",
+    "version",
+    "known",
+    "sha256",
+    "size",
+    "redacted",
+    "note",
+    "diff",
+    "content",
+    "event_id",
+]
 _FILE_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "NotebookEdit")
 _FAILED = ("error", "interrupted", "unfinished")
 
@@ -85,15 +101,23 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
         cwd = call["cwd"] if isinstance(call["cwd"], str) else None
         target = _norm(call["file_path"], cwd)
         time = call["end"] if pd.notna(call["end"]) else call["start"]
-        base = {"time": time, "session_id": call["session_id"], "tool_use_id": call["tool_use_id"],
-                "tool": call["tool"], "status": call["status"], "command": call["command"],
-                "event_id": call["end_event_id"] if isinstance(call["end_event_id"], str)
-                else call["start_event_id"]}
+        base = {
+            "time": time,
+            "session_id": call["session_id"],
+            "tool_use_id": call["tool_use_id"],
+            "tool": call["tool"],
+            "status": call["status"],
+            "command": call["command"],
+            "event_id": call["end_event_id"] if isinstance(call["end_event_id"], str) else call["start_event_id"],
+        }
         call["truncated"] = truncated.get(base["event_id"]) or []
         if call["tool"] in _FILE_TOOLS and target and match(target):
             rows.append(_file_tool(call, state, base))
-        elif call["tool"] == "Bash" and isinstance(call["command"], str) and (
-                any(c in call["command"] for c in parts) or "*" in call["command"] or "git" in call["command"]):
+        elif (
+            call["tool"] == "Bash"
+            and isinstance(call["command"], str)
+            and (any(c in call["command"] for c in parts) or "*" in call["command"] or "git" in call["command"])
+        ):
             for eff in effects(call["command"], cwd or "/"):
                 hit = match(eff.path) if not eff.tree and not any(c in eff.path for c in "*?[") else None
                 if hit is None:
@@ -138,10 +162,18 @@ def _row(base: dict, action: str, state: _State, note: str, previous: str | None
     diff = None
     if previous is not None and content is not None and previous != content:
         diff = unified_diff(previous, content, f"v{state.version - 1}", f"v{state.version}")
-    return {**base, "action": action, "version": state.version, "known": content is not None,
-            "sha256": state.sha, "size": len(content.encode("utf-8", "surrogatepass")) if content is not None else None,
-            "redacted": content is not None and "[REDACTED:" in content, "note": note, "diff": diff,
-            "content": content}  # fmt: skip
+    return {
+        **base,
+        "action": action,
+        "version": state.version,
+        "known": content is not None,
+        "sha256": state.sha,
+        "size": len(content.encode("utf-8", "surrogatepass")) if content is not None else None,
+        "redacted": content is not None and "[REDACTED:" in content,
+        "note": note,
+        "diff": diff,
+        "content": content,
+    }
 
 
 def _file_tool(call: dict, state: _State, base: dict) -> dict:
@@ -155,8 +187,11 @@ def _file_tool(call: dict, state: _State, base: dict) -> dict:
         f = resp.get("file") if isinstance(resp.get("file"), dict) else {}
         content = f.get("content")
         lines, total = f.get("numLines"), f.get("totalLines")
-        partial = inp.get("offset") or inp.get("limit") or (
-            isinstance(lines, int) and isinstance(total, int) and lines < total)
+        partial = (
+            inp.get("offset")
+            or inp.get("limit")
+            or (isinstance(lines, int) and isinstance(total, int) and lines < total)
+        )
         cut = _truncated_sha(call, "tool_response.file.content")
         if not isinstance(content, str) or partial:
             return _row(base, "read", state, "partial or non-text read: observed, not reconstructed", None)
@@ -164,8 +199,9 @@ def _file_tool(call: dict, state: _State, base: dict) -> dict:
             if state.sha != cut:
                 state.version += 1 if state.version == 0 or state.content is not None else 0
                 state.set(None, sha=cut)
-            return _row(base, "read", state, "read a file over the size cap: its sha256 is known, its content is not",
-                        None)
+            return _row(
+                base, "read", state, "read a file over the size cap: its sha256 is known, its content is not", None
+            )
         if state.content is None:
             first = state.version == 0
             state.version = max(state.version, 1)
@@ -191,8 +227,9 @@ def _file_tool(call: dict, state: _State, base: dict) -> dict:
         note = "edit applied to the last known version"
         start = state.content
         if isinstance(original, str) and original != start:
-            note = ("edit applied to the original Claude Code reported" + (
-                " (it differs from the last known version: the file changed outside the trail)" if start else ""))
+            note = "edit applied to the original Claude Code reported" + (
+                " (it differs from the last known version: the file changed outside the trail)" if start else ""
+            )
             start = original
         edits = [inp] if tool == "Edit" else [e for e in inp.get("edits") or [] if isinstance(e, dict)]
         state.version += 1

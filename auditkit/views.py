@@ -12,10 +12,28 @@ _CALL_EVENTS = ("PreToolUse", *_ENDS)
 UNFINISHED = "unfinished"
 
 CALL_COLUMNS = [
-    "session_id", "tool_use_id", "tool", "start", "end", "duration_ms", "status", "file_path", "command",
-    "url", "pattern", "input", "response", "error", "agent_id", "agent_type", "user", "host", "cwd",
-    "start_event_id", "end_event_id",
-]  # fmt: skip
+    "session_id",
+    "tool_use_id",
+    "tool",
+    "start",
+    "end",
+    "duration_ms",
+    "status",
+    "file_path",
+    "command",
+    "url",
+    "pattern",
+    "input",
+    "response",
+    "error",
+    "agent_id",
+    "agent_type",
+    "user",
+    "host",
+    "cwd",
+    "start_event_id",
+    "end_event_id",
+]
 
 
 def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
@@ -135,8 +153,10 @@ def by_host(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols).rename_axis("host")
     host = events["host"].astype("object").fillna("unknown")
     calls = tool_calls(events)
-    calls = calls.assign(host=calls["host"].astype("object").fillna("unknown"),
-                         failed=calls["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED]))  # fmt: skip
+    calls = calls.assign(
+        host=calls["host"].astype("object").fillna("unknown"),
+        failed=calls["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED]),
+    )
     g = events.assign(host=host).groupby("host", sort=True)
     out = pd.DataFrame(
         {

@@ -31,8 +31,14 @@ CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "frame.py").read_t
 
 
 def base(event: str, **extra: object) -> dict:
-    return {"session_id": "bench", "transcript_path": "/home/dev/.claude/projects/x/bench.jsonl",
-            "cwd": "/home/dev/app", "permission_mode": "default", "hook_event_name": event, **extra}  # fmt: skip
+    return {
+        "session_id": "bench",
+        "transcript_path": "/home/dev/.claude/projects/x/bench.jsonl",
+        "cwd": "/home/dev/app",
+        "permission_mode": "default",
+        "hook_event_name": event,
+        **extra,
+    }
 
 
 def big_response(kib: int = 64) -> dict:
@@ -45,27 +51,52 @@ def big_response(kib: int = 64) -> dict:
             lines.append(f"api_token = tok_{i:08d}abcdef{i:06d}")
         i += 1
     content = "\n".join(lines)
-    return {"type": "text", "file": {"filePath": "/home/dev/app/settings.ini", "content": content,
-                                     "numLines": len(lines), "startLine": 1, "totalLines": len(lines)}}  # fmt: skip
+    return {
+        "type": "text",
+        "file": {
+            "filePath": "/home/dev/app/settings.ini",
+            "content": content,
+            "numLines": len(lines),
+            "startLine": 1,
+            "totalLines": len(lines),
+        },
+    }
 
 
 EVENTS = {
-    "Bash PreToolUse (small)": base("PreToolUse", tool_name="Bash", tool_use_id="toolu_b",
-                                    tool_input={"command": "npm test", "description": "Run the tests"}),
-    "Read PostToolUse (2 KiB of code)": base("PostToolUse", tool_name="Read", tool_use_id="toolu_r",
-                                             tool_input={"file_path": "/home/dev/app/frame.py"},
-                                             tool_response={"type": "text",
-                                                            "file": {"filePath": "/x", "content": CODE}}),
-    "Read PostToolUse (64 KiB)": base("PostToolUse", tool_name="Read", tool_use_id="toolu_64",
-                                      tool_input={"file_path": "/home/dev/app/settings.ini"},
-                                      tool_response=big_response()),
-}  # fmt: skip
+    "Bash PreToolUse (small)": base(
+        "PreToolUse",
+        tool_name="Bash",
+        tool_use_id="toolu_b",
+        tool_input={"command": "npm test", "description": "Run the tests"},
+    ),
+    "Read PostToolUse (2 KiB of code)": base(
+        "PostToolUse",
+        tool_name="Read",
+        tool_use_id="toolu_r",
+        tool_input={"file_path": "/home/dev/app/frame.py"},
+        tool_response={"type": "text", "file": {"filePath": "/x", "content": CODE}},
+    ),
+    "Read PostToolUse (64 KiB)": base(
+        "PostToolUse",
+        tool_name="Read",
+        tool_use_id="toolu_64",
+        tool_input={"file_path": "/home/dev/app/settings.ini"},
+        tool_response=big_response(),
+    ),
+}
 
 
 def make_big_trail(path: Path, records: int) -> None:
     """A trail of ``records`` chained records, written directly (the hook would take hours)."""
-    fields = {"event": "PostToolUse", "status": "ok", "session_id": "old", "tool_name": "Bash",
-              "tool_input": {"command": "make"}, "tool_response": {"stdout": "ok"}}  # fmt: skip
+    fields = {
+        "event": "PostToolUse",
+        "status": "ok",
+        "session_id": "old",
+        "tool_name": "Bash",
+        "tool_input": {"command": "make"},
+        "tool_response": {"stdout": "ok"},
+    }
     prev = tf.genesis_hash("bench", "2026-01-01T00:00:00.000000Z")
     with open(path, "wb") as fh:
         buf = []
@@ -88,8 +119,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
     key = tmp / "fingerprint.key"
     key.write_bytes(b"k" * 32)
-    env = {**os.environ, "AUDITKIT_FINGERPRINT_KEY": str(key), "XDG_CONFIG_HOME": str(tmp / "cfg"),
-           "XDG_CACHE_HOME": str(tmp / "cache"), "USER": os.environ.get("USER") or "bench"}  # fmt: skip
+    env = {
+        **os.environ,
+        "AUDITKIT_FINGERPRINT_KEY": str(key),
+        "XDG_CONFIG_HOME": str(tmp / "cfg"),
+        "XDG_CACHE_HOME": str(tmp / "cache"),
+        "USER": os.environ.get("USER") or "bench",
+    }
     os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
     from auditkit.redaction import warm_cache
 
@@ -100,21 +136,33 @@ def main() -> None:
         "python -c pass": ([PY, "-c", "pass"], None, env),
     }
     for name, event in EVENTS.items():
-        variants[f"hook: {name}"] = ([PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl")],
-                                     json.dumps(event).encode(), env)  # fmt: skip
+        variants[f"hook: {name}"] = (
+            [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl")],
+            json.dumps(event).encode(),
+            env,
+        )
     big = EVENTS["Read PostToolUse (64 KiB)"]
     variants["hook: Read 64 KiB, redaction off"] = (
-        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl"), "--no-redact"], json.dumps(big).encode(), env)
+        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl"), "--no-redact"],
+        json.dumps(big).encode(),
+        env,
+    )
     small = json.dumps(EVENTS["Bash PreToolUse (small)"]).encode()
     variants["hook: Bash Pre, trail of 10 records"] = (
-        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "ten.jsonl")], small, env)
+        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "ten.jsonl")],
+        small,
+        env,
+    )
     if args.big_trail:
         t0 = time.perf_counter()
         make_big_trail(tmp / "big.jsonl", args.big_trail)
         size = (tmp / "big.jsonl").stat().st_size
         print(f"(made a trail of {args.big_trail:,} records, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s)")
         variants[f"hook: Bash Pre, trail of {args.big_trail:,} records"] = (
-            [PY, "-I", "-S", HOOK, "--trail", str(tmp / "big.jsonl")], small, env)
+            [PY, "-I", "-S", HOOK, "--trail", str(tmp / "big.jsonl")],
+            small,
+            env,
+        )
     make_big_trail(tmp / "ten.jsonl", 10)
 
     samples: dict[str, list[float]] = {name: [] for name in variants}
@@ -174,9 +222,11 @@ def held_lock(tmp: Path, env: dict, event: bytes, runs: int, free_ms: float) -> 
     lines = len(trail.read_bytes().splitlines())
     held = statistics.median(times)
     print(f"\nheld lock ({runs} runs while another process holds it for good; wait bound {LOCK_WAIT_S:g} s):")
-    print(f"  hook wall time median {held:.1f} ms, max {max(times):.1f} ms; free lock {free_ms:.2f} ms "
-          f"({held / free_ms:.0f}x); {spilled} event(s) spilled, {left} left after the next write, "
-          f"trail holds {lines} records (expected {runs + 3})")
+    print(
+        f"  hook wall time median {held:.1f} ms, max {max(times):.1f} ms; free lock {free_ms:.2f} ms "
+        f"({held / free_ms:.0f}x); {spilled} event(s) spilled, {left} left after the next write, "
+        f"trail holds {lines} records (expected {runs + 3})"
+    )
 
 
 if __name__ == "__main__":

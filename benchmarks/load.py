@@ -42,10 +42,19 @@ def measure(bodies: dict[str, str], path: Path, runs: int, baseline: str) -> dic
     results = {}
     for name, body in bodies.items():
         code = MEASURE.format(root=str(ROOT), body=body.format(path=str(path)))
-        got = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-                          .stdout.strip().splitlines()[-1]) for _ in range(runs)]
-        results[name] = (statistics.median(r["s"] for r in got), statistics.median(r["rss_mb"] for r in got),
-                         got[0]["n"])
+        got = [
+            json.loads(
+                subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            for _ in range(runs)
+        ]
+        results[name] = (
+            statistics.median(r["s"] for r in got),
+            statistics.median(r["rss_mb"] for r in got),
+            got[0]["n"],
+        )
     base_s = results[baseline][0]
     print(f"{'reader':<36} {'time':>8} {'peak RSS':>10} {'rows':>11} {'vs baseline':>12}")
     for name, (s, rss, n) in results.items():
@@ -61,23 +70,44 @@ def make_trail(path: Path, events: int) -> None:
     created = "2026-03-17T00:00:00.000000Z"
     prev = tf.genesis_hash("bench", created)
     with open(path, "wb") as fh:
-        line = tf.encode_record(0, created, prev, {"event": tf.TRAIL_START, "status": "info", "data": {
-            "trail_id": "bench", "created": created, "previous_segment": None}})
+        line = tf.encode_record(
+            0,
+            created,
+            prev,
+            {
+                "event": tf.TRAIL_START,
+                "status": "info",
+                "data": {"trail_id": "bench", "created": created, "previous_segment": None},
+            },
+        )
         fh.write(line)
         prev, buf = line[-67:-3].decode(), []
         for seq in range(1, events):
             i = seq // 2
             post = seq % 2 == 0
             tool = ("Bash", "Read", "Edit")[i % 3]
-            inp = {"command": f"pytest tests/test_{i % 40}.py -q"} if tool == "Bash" else {
-                "file_path": f"/home/dev/app/src/m{i % 200}.py"}
-            fields = {"event": "PostToolUse" if post else "PreToolUse", "status": "ok" if post else "started",
-                      "session_id": f"session-{i % 50:03d}", "tool_name": tool, "tool_use_id": f"toolu_{i:09d}",
-                      "tool_input": inp, "cwd": "/home/dev/app", "user": "dev", "host": "laptop",
-                      "agent": "claude-code", "redactions": 0}
+            inp = (
+                {"command": f"pytest tests/test_{i % 40}.py -q"}
+                if tool == "Bash"
+                else {"file_path": f"/home/dev/app/src/m{i % 200}.py"}
+            )
+            fields = {
+                "event": "PostToolUse" if post else "PreToolUse",
+                "status": "ok" if post else "started",
+                "session_id": f"session-{i % 50:03d}",
+                "tool_name": tool,
+                "tool_use_id": f"toolu_{i:09d}",
+                "tool_input": inp,
+                "cwd": "/home/dev/app",
+                "user": "dev",
+                "host": "laptop",
+                "agent": "claude-code",
+                "redactions": 0,
+            }
             if post:
-                fields.update(tool_response={"stdout": "12 passed"} if tool == "Bash" else {"type": "text"},
-                              duration_ms=412.5)
+                fields.update(
+                    tool_response={"stdout": "12 passed"} if tool == "Bash" else {"type": "text"}, duration_ms=412.5
+                )
             secs = seq // 10
             ts = f"2026-03-{17 + secs // 86400:02d}T{secs // 3600 % 24:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.{seq % 1000:03d}000Z"
             line = tf.encode_record(seq, ts, prev, fields)

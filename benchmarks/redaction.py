@@ -59,7 +59,7 @@ def real_code(r: Redactor) -> None:
     for path, text in zip(files, texts, strict=True):
         for kind, start, end, _ in r.findings(text):
             kinds[kind] += 1
-            examples.setdefault(kind, f"{path.name}: {text[max(0, start - 30):end + 10]!r}")
+            examples.setdefault(kind, f"{path.name}: {text[max(0, start - 30) : end + 10]!r}")
     total = sum(kinds.values())
     print(f"\nreal code without secrets: {len(files)} standard-library modules, {size:.1f} MB")
     print(f"  {total} findings = {total / size:.1f} false positives per MB")
@@ -77,8 +77,10 @@ def real_code(r: Redactor) -> None:
             t.lower()
         runs_l.append(time.perf_counter() - t0)
     red, low = statistics.median(runs_r), statistics.median(runs_l)
-    print(f"\nspeed over the same {size:.1f} MB (median of 5): redact_text {size / red:.0f} MB/s, "
-          f"str.lower {size / low:.0f} MB/s ({red / low:.0f}x)")
+    print(
+        f"\nspeed over the same {size:.1f} MB (median of 5): redact_text {size / red:.0f} MB/s, "
+        f"str.lower {size / low:.0f} MB/s ({red / low:.0f}x)"
+    )
     print("hook latency with and without redaction on a 64 KiB payload: benchmarks/hook_latency.py")
 
 

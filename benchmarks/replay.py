@@ -28,21 +28,40 @@ TOOLS = ["Read", "Edit", "Bash", "Grep", "Write"]
 def make_session(path: Path, steps: int) -> None:
     """A trail holding one session of ``steps`` tool calls (Pre and Post each), written directly."""
     created = "2026-03-17T14:00:00.000000Z"
-    line = tf.encode_record(0, created, tf.genesis_hash("bench", created),
-                            {"event": tf.TRAIL_START, "status": "info",
-                             "data": {"trail_id": "bench", "created": created, "previous_segment": None}})
+    line = tf.encode_record(
+        0,
+        created,
+        tf.genesis_hash("bench", created),
+        {
+            "event": tf.TRAIL_START,
+            "status": "info",
+            "data": {"trail_id": "bench", "created": created, "previous_segment": None},
+        },
+    )
     prev, seq, out = line[-67:-3].decode(), 1, [line]
     base = {"session_id": "bench-session", "cwd": "/w", "user": "dev", "host": "h", "agent": "claude-code"}
     for i in range(steps):
         tool = TOOLS[i % len(TOOLS)]
-        inp = {"command": f"make step{i}"} if tool == "Bash" else {"file_path": f"/w/src/m{i % 50}.py",
-                                                                   "old_string": "a", "new_string": "b", "content": "x\n"}
-        for event, status, extra in (("PreToolUse", "started", {}),
-                                     ("PostToolUse", "ok" if i % 17 else "error", {"duration_ms": 120.0})):
+        inp = (
+            {"command": f"make step{i}"}
+            if tool == "Bash"
+            else {"file_path": f"/w/src/m{i % 50}.py", "old_string": "a", "new_string": "b", "content": "x\n"}
+        )
+        for event, status, extra in (
+            ("PreToolUse", "started", {}),
+            ("PostToolUse", "ok" if i % 17 else "error", {"duration_ms": 120.0}),
+        ):
             secs = i * 2 + (1 if event == "PostToolUse" else 0)
             ts = f"2026-03-17T{14 + secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.000000Z"
-            fields = {**base, "event": event if status != "error" else "PostToolUseFailure", "status": status,
-                      "tool_name": tool, "tool_use_id": f"t{i}", "tool_input": inp, **extra}
+            fields = {
+                **base,
+                "event": event if status != "error" else "PostToolUseFailure",
+                "status": status,
+                "tool_name": tool,
+                "tool_use_id": f"t{i}",
+                "tool_input": inp,
+                **extra,
+            }
             line = tf.encode_record(seq, ts, prev, fields)
             prev, seq = line[-67:-3].decode(), seq + 1
             out.append(line)

@@ -26,36 +26,80 @@ from benchmarks.load import measure  # noqa: E402
 
 BODIES = {
     "orjson.loads per line (baseline)": "import orjson, pathlib\nn = sum(1 for p in pathlib.Path({path!r}).rglob("
-                                        "'*.jsonl') for line in open(p, 'rb') if orjson.loads(line))",
+    "'*.jsonl') for line in open(p, 'rb') if orjson.loads(line))",
     "auditkit.load()": "import warnings, auditkit\nwarnings.simplefilter('ignore')\nn = len(auditkit.load({path!r}))",
 }
 
 
 def _session(rng: random.Random, sid: str, calls: int) -> list[dict]:
-    base = {"isSidechain": False, "userType": "external", "cwd": "/home/dev/app", "sessionId": sid,
-            "version": "2.0.49", "gitBranch": "main"}
-    lines: list[dict] = [{**base, "type": "user", "uuid": f"{sid}-u0", "timestamp": "2026-03-11T10:00:00.000Z",
-                          "message": {"role": "user", "content": "Fix the failing tests in src/"}}]
+    base = {
+        "isSidechain": False,
+        "userType": "external",
+        "cwd": "/home/dev/app",
+        "sessionId": sid,
+        "version": "2.0.49",
+        "gitBranch": "main",
+    }
+    lines: list[dict] = [
+        {
+            **base,
+            "type": "user",
+            "uuid": f"{sid}-u0",
+            "timestamp": "2026-03-11T10:00:00.000Z",
+            "message": {"role": "user", "content": "Fix the failing tests in src/"},
+        }
+    ]
     for i in range(calls):
         ts = f"2026-03-11T{10 + i // 3600 % 10:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
         tool = rng.choice(["Read", "Bash", "Edit", "Grep"])
         inp = {"file_path": f"/home/dev/app/src/m{i % 90}.py"} if tool in ("Read", "Edit") else {"command": "pytest -q"}
         if tool == "Edit":
             inp |= {"old_string": "x = 1", "new_string": "x = 2"}
-        usage = {"input_tokens": rng.randint(1, 50), "output_tokens": rng.randint(20, 400),
-                 "cache_creation_input_tokens": rng.randint(0, 3000), "cache_read_input_tokens": rng.randint(0, 90000)}
-        msg = {"id": f"msg_{sid[:8]}_{i}", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-               "stop_reason": None, "usage": usage}
+        usage = {
+            "input_tokens": rng.randint(1, 50),
+            "output_tokens": rng.randint(20, 400),
+            "cache_creation_input_tokens": rng.randint(0, 3000),
+            "cache_read_input_tokens": rng.randint(0, 90000),
+        }
+        msg = {
+            "id": f"msg_{sid[:8]}_{i}",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929",
+            "stop_reason": None,
+            "usage": usage,
+        }
         tid = f"toolu_{sid[:8]}_{i}"
-        for block in ({"type": "text", "text": "Let me look at that."},
-                      {"type": "tool_use", "id": tid, "name": tool, "input": inp}):
-            lines.append({**base, "type": "assistant", "uuid": f"{sid}-a{i}-{block['type']}", "timestamp": ts,
-                          "requestId": f"req_{sid[:8]}_{i}", "message": {**msg, "content": [block]}})
+        for block in (
+            {"type": "text", "text": "Let me look at that."},
+            {"type": "tool_use", "id": tid, "name": tool, "input": inp},
+        ):
+            lines.append(
+                {
+                    **base,
+                    "type": "assistant",
+                    "uuid": f"{sid}-a{i}-{block['type']}",
+                    "timestamp": ts,
+                    "requestId": f"req_{sid[:8]}_{i}",
+                    "message": {**msg, "content": [block]},
+                }
+            )
         body = "\n".join(f"    line_{k} = compute({k}, {i})" for k in range(rng.randint(20, 160)))
-        lines.append({**base, "type": "user", "uuid": f"{sid}-r{i}", "timestamp": ts,
-                      "message": {"role": "user", "content": [{"tool_use_id": tid, "type": "tool_result",
-                                                               "content": body, "is_error": rng.random() < 0.05}]},
-                      "toolUseResult": {"stdout": body[:2000], "stderr": "", "interrupted": False}})
+        lines.append(
+            {
+                **base,
+                "type": "user",
+                "uuid": f"{sid}-r{i}",
+                "timestamp": ts,
+                "message": {
+                    "role": "user",
+                    "content": [
+                        {"tool_use_id": tid, "type": "tool_result", "content": body, "is_error": rng.random() < 0.05}
+                    ],
+                },
+                "toolUseResult": {"stdout": body[:2000], "stderr": "", "interrupted": False},
+            }
+        )
     return lines
 
 

@@ -23,7 +23,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from auditkit import trail_format as tf
 from auditkit.integrity import verify
 
-WORDS = ["def", "return", "import", "self", "value", "result", "error", "config", "parse", "token", "file", "path", "data", "None", "True"]
+WORDS = [
+    "def",
+    "return",
+    "import",
+    "self",
+    "value",
+    "result",
+    "error",
+    "config",
+    "parse",
+    "token",
+    "file",
+    "path",
+    "data",
+    "None",
+    "True",
+]
 
 
 def text(rng: random.Random, size: int) -> str:
@@ -37,38 +53,86 @@ def text(rng: random.Random, size: int) -> str:
 
 def realistic(rng: random.Random, i: int) -> dict:
     kind = rng.random()
-    base = {"session_id": f"s{i // 400}", "cwd": "/home/dev/app", "permission_mode": "default", "user": "dev",
-            "host": "dev-laptop", "agent": "claude-code", "redactions": 0, "tool_use_id": f"toolu_{i:08d}"}  # fmt: skip
+    base = {
+        "session_id": f"s{i // 400}",
+        "cwd": "/home/dev/app",
+        "permission_mode": "default",
+        "user": "dev",
+        "host": "dev-laptop",
+        "agent": "claude-code",
+        "redactions": 0,
+        "tool_use_id": f"toolu_{i:08d}",
+    }
     path = f"/home/dev/app/src/module_{rng.randint(0, 300)}.py"
     if kind < 0.5:  # PreToolUse of anything: small
-        return {**base, "event": "PreToolUse", "status": "started", "tool_name": "Bash",
-                "tool_input": {"command": f"pytest tests/test_{i % 50}.py -q", "description": "Run tests"}}
+        return {
+            **base,
+            "event": "PreToolUse",
+            "status": "started",
+            "tool_name": "Bash",
+            "tool_input": {"command": f"pytest tests/test_{i % 50}.py -q", "description": "Run tests"},
+        }
     if kind < 0.75:  # Read with the file's content
-        return {**base, "event": "PostToolUse", "status": "ok", "tool_name": "Read", "tool_input": {"file_path": path},
-                "tool_response": {"type": "text", "file": {"filePath": path, "content": text(rng, rng.randint(500, 8000))}},
-                "duration_ms": 40.0}  # fmt: skip
+        return {
+            **base,
+            "event": "PostToolUse",
+            "status": "ok",
+            "tool_name": "Read",
+            "tool_input": {"file_path": path},
+            "tool_response": {"type": "text", "file": {"filePath": path, "content": text(rng, rng.randint(500, 8000))}},
+            "duration_ms": 40.0,
+        }
     if kind < 0.85:  # Edit with the original file and a patch
-        return {**base, "event": "PostToolUse", "status": "ok", "tool_name": "Edit",
-                "tool_input": {"file_path": path, "old_string": "a = 1", "new_string": "a = 2"},
-                "tool_response": {"filePath": path, "originalFile": text(rng, rng.randint(1000, 6000)),
-                                  "structuredPatch": [{"oldStart": 3, "oldLines": 1, "newStart": 3, "newLines": 1,
-                                                       "lines": ["-a = 1", "+a = 2"]}]}, "duration_ms": 20.0}  # fmt: skip
-    return {**base, "event": "PostToolUse", "status": "ok", "tool_name": "Bash",
-            "tool_input": {"command": "pytest -q"}, "tool_response": {"stdout": text(rng, rng.randint(50, 1500)),
-                                                                      "stderr": ""}, "duration_ms": 900.0}  # fmt: skip
+        return {
+            **base,
+            "event": "PostToolUse",
+            "status": "ok",
+            "tool_name": "Edit",
+            "tool_input": {"file_path": path, "old_string": "a = 1", "new_string": "a = 2"},
+            "tool_response": {
+                "filePath": path,
+                "originalFile": text(rng, rng.randint(1000, 6000)),
+                "structuredPatch": [
+                    {"oldStart": 3, "oldLines": 1, "newStart": 3, "newLines": 1, "lines": ["-a = 1", "+a = 2"]}
+                ],
+            },
+            "duration_ms": 20.0,
+        }
+    return {
+        **base,
+        "event": "PostToolUse",
+        "status": "ok",
+        "tool_name": "Bash",
+        "tool_input": {"command": "pytest -q"},
+        "tool_response": {"stdout": text(rng, rng.randint(50, 1500)), "stderr": ""},
+        "duration_ms": 900.0,
+    }
 
 
 def small(rng: random.Random, i: int) -> dict:
-    return {"event": "PostToolUse", "status": "ok", "session_id": "s", "tool_name": "Bash",
-            "tool_input": {"command": "make"}, "tool_response": {"stdout": "ok"}}  # fmt: skip
+    return {
+        "event": "PostToolUse",
+        "status": "ok",
+        "session_id": "s",
+        "tool_name": "Bash",
+        "tool_input": {"command": "make"},
+        "tool_response": {"stdout": "ok"},
+    }
 
 
 def make_trail(path: Path, records: int, shape) -> int:
     rng = random.Random(7)
     created = "2026-01-01T00:00:00.000000Z"
-    start = tf.encode_record(0, created, tf.genesis_hash("bench", created),
-                             {"event": tf.TRAIL_START, "status": "info",
-                              "data": {"trail_id": "bench", "created": created, "previous_segment": None}})  # fmt: skip
+    start = tf.encode_record(
+        0,
+        created,
+        tf.genesis_hash("bench", created),
+        {
+            "event": tf.TRAIL_START,
+            "status": "info",
+            "data": {"trail_id": "bench", "created": created, "previous_segment": None},
+        },
+    )
     prev = start[-67:-3].decode()
     with open(path, "wb") as fh:
         fh.write(start)
@@ -109,11 +173,14 @@ def main() -> None:
         path = tmp / f"{name.split()[0]}.jsonl"
         size = make_trail(path, args.records, shape)
         raw, ver, n = measure(path, args.runs)
-        print(f"{name + f' ({n:,} records)':<34} {size / 1e6:7.1f}MB {size / n:7.0f}B {raw:9.0f}MB/s "
-              f"{ver:8.0f}MB/s {ver / raw:5.0%}")  # fmt: skip
+        print(
+            f"{name + f' ({n:,} records)':<34} {size / 1e6:7.1f}MB {size / n:7.0f}B {raw:9.0f}MB/s "
+            f"{ver:8.0f}MB/s {ver / raw:5.0%}"
+        )
         path.unlink()
-    print("goal: verify >= 50% of the raw SHA-256 rate over the same bytes (medians of "
-          f"{args.runs} runs, same process)")
+    print(
+        f"goal: verify >= 50% of the raw SHA-256 rate over the same bytes (medians of {args.runs} runs, same process)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,14 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     config = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-    for var in ("AUDITKIT_TRAIL", "AUDITKIT_FINGERPRINT_KEY", "AUDITKIT_NOW", "AUDITKIT_REDACT",
-                "AUDITKIT_MAX_FIELD_BYTES", "CLAUDE_PROJECT_DIR"):  # fmt: skip
+    for var in (
+        "AUDITKIT_TRAIL",
+        "AUDITKIT_FINGERPRINT_KEY",
+        "AUDITKIT_NOW",
+        "AUDITKIT_REDACT",
+        "AUDITKIT_MAX_FIELD_BYTES",
+        "CLAUDE_PROJECT_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     return config
 
@@ -35,15 +41,26 @@ def hook_argv(trail: Path | None = None, *extra: str) -> list[str]:
     return [*argv, *extra]
 
 
-def run_hook(payload: dict | bytes | str, trail: Path | None = None, *extra: str,
-             env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+def run_hook(
+    payload: dict | bytes | str,
+    trail: Path | None = None,
+    *extra: str,
+    env: dict | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
     """Pipe one event through the real hook process; return the completed process."""
     if isinstance(payload, dict):
         payload = json.dumps(payload)
     if isinstance(payload, str):
         payload = payload.encode()
-    return subprocess.run(hook_argv(trail, *extra), input=payload, capture_output=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=60)  # fmt: skip
+    return subprocess.run(
+        hook_argv(trail, *extra),
+        input=payload,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 def read_records(trail: Path) -> list[dict]:
@@ -60,7 +77,6 @@ def payload(event: str, session: str = "sess-1", **extra: object) -> dict:
         "hook_event_name": event,
         **extra,
     }
-
 
 
 @pytest.fixture

@@ -39,11 +39,14 @@ def positives() -> list[tuple[str, str, str]]:
     """(rule id, text containing one secret, the secret) for every built-in rule."""
     g = _Gen()
     pem_body = base64.b64encode(bytes(g.rng.getrandbits(8) for _ in range(300))).decode()
-    pem = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(pem_body[i:i + 64] for i in range(0, len(pem_body), 64)) + \
-        "\n-----END RSA PRIVATE KEY-----"
+    pem = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        + "\n".join(pem_body[i : i + 64] for i in range(0, len(pem_body), 64))
+        + "\n-----END RSA PRIVATE KEY-----"
+    )
     ossh = "-----BEGIN OPENSSH PRIVATE KEY-----\\n" + pem_body[:140] + "\\n-----END OPENSSH PRIVATE KEY-----"
     mc = g.luhn_card("53", 16)
-    jwt = ("eyJ" + g.s(ALNUM, 30) + "." + "eyJ" + g.s(ALNUM, 40) + "." + g.s(ALNUM + "_-", 43))
+    jwt = "eyJ" + g.s(ALNUM, 30) + "." + "eyJ" + g.s(ALNUM, 40) + "." + g.s(ALNUM + "_-", 43)
     cases = [
         ("private-key-block", "key.pem:\n{s}\n", pem),
         ("private-key-block", '{{"private_key": "{s}\\n"}}', ossh),
@@ -55,15 +58,28 @@ def positives() -> list[tuple[str, str, str]]:
         ("gcp-service-account-key-id", '"type": "service_account", "private_key_id": "{s}",', g.s(HEX, 40)),
         ("google-oauth-client-secret", "client_secret: {s}", "GOCSPX-" + g.s(ALNUM + "_-", 28)),
         ("google-oauth-access-token", "curl -H 'X-Goog: {s}'", "ya29." + g.s(ALNUM + "_-", 60)),
-        ("azure-storage-account-key", "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={s};EndpointSuffix=core",
-         g.s(ALNUM + "+/", 86) + "=="),
-        ("azure-sas-signature", "https://acme.blob.example.net/c/b.txt?sv=2022-11-02&sp=r&sig={s}",
-         g.s(ALNUM + "%", 44) + "%3D"),
-        ("azure-ad-client-secret", "AZURE_CLIENT_SECRET is {s} for the app", g.s(ALNUM, 3) + "8Q~" + g.s(ALNUM + "_~.-", 34)),
+        (
+            "azure-storage-account-key",
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={s};EndpointSuffix=core",
+            g.s(ALNUM + "+/", 86) + "==",
+        ),
+        (
+            "azure-sas-signature",
+            "https://acme.blob.example.net/c/b.txt?sv=2022-11-02&sp=r&sig={s}",
+            g.s(ALNUM + "%", 44) + "%3D",
+        ),
+        (
+            "azure-ad-client-secret",
+            "AZURE_CLIENT_SECRET is {s} for the app",
+            g.s(ALNUM, 3) + "8Q~" + g.s(ALNUM + "_~.-", 34),
+        ),
         ("digitalocean-token", "doctl auth init -t {s}", "dop_v1_" + g.s(HEX, 64)),
         ("heroku-api-key", "heroku login with {s}", "HRKU-" + g.s(ALNUM + "_-", 60)),
-        ("heroku-api-key-legacy", "HEROKU_API_KEY={s}",
-         f"{g.s(HEX, 8)}-{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 12)}"),
+        (
+            "heroku-api-key-legacy",
+            "HEROKU_API_KEY={s}",
+            f"{g.s(HEX, 8)}-{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 12)}",
+        ),
         ("cloudflare-api-token", "CLOUDFLARE_API_TOKEN: {s}", g.s(ALNUM + "_-", 40)),
         ("github-pat", "git clone https://x:{s}@github.com/acme/api", "ghp_" + g.s(ALNUM, 36)),
         ("github-oauth", "token {s}", "gho_" + g.s(ALNUM, 36)),
@@ -84,13 +100,31 @@ def positives() -> list[tuple[str, str, str]]:
         ("openai-api-key", "OPENAI key {s}", "sk-proj-" + g.s(ALNUM + "_-", 120)),
         ("openai-api-key", "legacy {s}", "sk-" + g.s(ALNUM, 20) + "T3BlbkFJ" + g.s(ALNUM, 20)),
         ("huggingface-token", "huggingface-cli login --token {s}", "hf_" + g.s(string.ascii_letters, 34)),
-        ("slack-token", "SLACK_BOT={s}", "xoxb-" + g.s(string.digits, 12) + "-" + g.s(string.digits, 12) + "-" + g.s(ALNUM, 24)),
-        ("slack-app-token", "socket mode {s}", "xapp-1-A" + g.s(string.ascii_uppercase + string.digits, 10) + "-" +
-         g.s(string.digits, 13) + "-" + g.s(HEX, 64)),
-        ("slack-webhook", "POST https://{s}", "hooks.slack.com/services/T" + g.s(ALNUM, 10) + "/B" + g.s(ALNUM, 10) + "/"
-         + g.s(ALNUM, 24)),
-        ("discord-webhook", "webhook: https://{s}", "discord.com/api/webhooks/" + g.s(string.digits, 18) + "/" +
-         g.s(ALNUM + "_-", 68)),
+        (
+            "slack-token",
+            "SLACK_BOT={s}",
+            "xoxb-" + g.s(string.digits, 12) + "-" + g.s(string.digits, 12) + "-" + g.s(ALNUM, 24),
+        ),
+        (
+            "slack-app-token",
+            "socket mode {s}",
+            "xapp-1-A"
+            + g.s(string.ascii_uppercase + string.digits, 10)
+            + "-"
+            + g.s(string.digits, 13)
+            + "-"
+            + g.s(HEX, 64),
+        ),
+        (
+            "slack-webhook",
+            "POST https://{s}",
+            "hooks.slack.com/services/T" + g.s(ALNUM, 10) + "/B" + g.s(ALNUM, 10) + "/" + g.s(ALNUM, 24),
+        ),
+        (
+            "discord-webhook",
+            "webhook: https://{s}",
+            "discord.com/api/webhooks/" + g.s(string.digits, 18) + "/" + g.s(ALNUM + "_-", 68),
+        ),
         ("telegram-bot-token", "bot url /bot{s}/sendMessage", g.s(string.digits, 10) + ":AA" + g.s(ALNUM + "_-", 33)),
         ("stripe-secret-key", "Stripe.api_key = {s}", "sk_live_" + g.s(ALNUM, 24)),
         ("stripe-secret-key", "restricted {s}", "rk_live_" + g.s(ALNUM, 24)),
@@ -117,8 +151,11 @@ def positives() -> list[tuple[str, str, str]]:
         ("db-connection-string", "amqp://guest:{s}@rabbit:5672/", g.s(ALNUM, 14)),
         ("db-connection-string", "mysql://root:{s}@127.0.0.1/app", g.s(ALNUM, 12)),
         ("url-credentials", "pip install --index-url https://deploy:{s}@pypi.acme.example/simple pkg", g.s(ALNUM, 22)),
-        ("authorization-header", "curl -H 'Authorization: Basic {s}' https://api.acme.example",
-         base64.b64encode(b"dev:" + g.s(ALNUM, 12).encode()).decode()),
+        (
+            "authorization-header",
+            "curl -H 'Authorization: Basic {s}' https://api.acme.example",
+            base64.b64encode(b"dev:" + g.s(ALNUM, 12).encode()).decode(),
+        ),
         ("authorization-header", '{{"headers": {{"authorization": "Bearer {s}"}}}}', g.s(ALNUM + "._-", 40)),
         ("bearer-token", "then call it with bearer {s} in the header", g.s(ALNUM + "._-", 32)),
         ("secret-assignment-quoted", 'DB_PASSWORD = "{s}"', g.s(ALNUM + "!@#", 14)),
@@ -129,7 +166,7 @@ def positives() -> list[tuple[str, str, str]]:
         ("password-cli-flag", "mysqladmin --user root --password={s} status", g.s(ALNUM, 12)),
         ("card-number", "charge card {s} exp 12/29", g.luhn_card("4", 16)),
         ("card-number", "amex {s}", g.luhn_card("37", 15)),
-        ("card-number", "mc {s} on file", " ".join(mc[i:i + 4] for i in range(0, 16, 4))),
+        ("card-number", "mc {s} on file", " ".join(mc[i : i + 4] for i in range(0, 16, 4))),
     ]
     return [(rule, template.format(s=secret), secret) for rule, template, secret in cases]
 
@@ -147,31 +184,51 @@ def negatives() -> list[tuple[str, str]]:
         ("sha256 in a lock file", f'"integrity": "sha512-{base64.b64encode(hashlib.sha512(b"x").digest()).decode()}"'),
         ("uuid", "request_id=7d444840-9dc0-11d1-b245-5ffdce74fad2 session_id: 5b3f1c9e-7a2d-4e8b-9f10-2c4d6e8a0b1c"),
         ("base64 image", f'<img src="{png}">'),
-        ("minified js", '!function(e,t){"use strict";var n={},r=function(o){if(n[o])return n[o].exports;var i=n[o]='
-                        '{exports:{}};return e[o].call(i.exports,i,i.exports,r),i.exports};r.d=function(e,t,n){r.o(e,'
-                        't)||Object.defineProperty(e,t,{enumerable:!0,get:n})},r.t=function(e,t){return e&&t?e.key:'
-                        't.token}}([function(e,t){e.exports={apiBase:"/v1",timeout:3e4}}]);'),
-        ("lorem ipsum", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
-                        "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation."),
+        (
+            "minified js",
+            '!function(e,t){"use strict";var n={},r=function(o){if(n[o])return n[o].exports;var i=n[o]='
+            "{exports:{}};return e[o].call(i.exports,i,i.exports,r),i.exports};r.d=function(e,t,n){r.o(e,"
+            "t)||Object.defineProperty(e,t,{enumerable:!0,get:n})},r.t=function(e,t){return e&&t?e.key:"
+            't.token}}([function(e,t){e.exports={apiBase:"/v1",timeout:3e4}}]);',
+        ),
+        (
+            "lorem ipsum",
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+            "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation.",
+        ),
         ("card-like, fails Luhn", "order 4111111111111112 and 5500 0000 0000 0005 shipped"),
-        ("long numbers that are not cards", "ts=1710683845123 id=1234567812345678 phone +1 202 555 0143 isbn 9780306406157"),
+        (
+            "long numbers that are not cards",
+            "ts=1710683845123 id=1234567812345678 phone +1 202 555 0143 isbn 9780306406157",
+        ),
         ("placeholder api key", "OPENAI_API_KEY=your-api-key-here\nSTRIPE_KEY=<your-stripe-key>\n"),
-        ("templated values", 'export GITHUB_TOKEN=${GITHUB_TOKEN}\npassword: "{{ vault_db_password }}"\ntoken = $TOKEN'),
+        (
+            "templated values",
+            'export GITHUB_TOKEN=${GITHUB_TOKEN}\npassword: "{{ vault_db_password }}"\ntoken = $TOKEN',
+        ),
         ("code references", 'password = os.environ["DB_PASSWORD"]\ntoken = self.token\napi_key = settings.api_key'),
         ("type annotations", "def login(user: str, password: str) -> Token:\n    token: Optional[str] = None"),
         ("token counts", '{"max_tokens": 4096, "input_tokens": 1200}\nmax_tokens: 8192\ncache_read_input_tokens=512'),
         ("prose about passwords", "The password must be at least 12 characters. Rotate the API key every 90 days."),
-        ("redaction markers", "export GITHUB_TOKEN=[REDACTED:github-pat:3f9a1c2e] and postgres://app:"
-                              "[REDACTED:db-connection-string:7b37cb7c]@db:5432/app"),
-        ("urls without credentials", "see https://docs.example.com/a?b=c and git@github.com:acme/api.git and "
-                                     "mailto:dev@example.com"),
+        (
+            "redaction markers",
+            "export GITHUB_TOKEN=[REDACTED:github-pat:3f9a1c2e] and postgres://app:"
+            "[REDACTED:db-connection-string:7b37cb7c]@db:5432/app",
+        ),
+        (
+            "urls without credentials",
+            "see https://docs.example.com/a?b=c and git@github.com:acme/api.git and mailto:dev@example.com",
+        ),
         ("masked values", "password=******** api_key=xxxxxxxxxxxx token=..."),
         ("python sk- names", "task-runner-7 disk-usage-report desk-booking sk-learn"),
         ("aws example docs", "arn:aws:iam::123456789012:role/deploy and region us-east-1"),
         ("css and hashes", ".btn{color:#1a2b3c;background:#ffffff} /* 3f9a1c2e */"),
         ("empty values", "PASSWORD=\nTOKEN=\napi_key: ''"),
-        ("variables named like secrets", "lasttoken = token\nself.user, self.password = user, password\n"
-                                         "if ttype == tokenize.NEWLINE: break\nsecret_key = secret_key_default"),
+        (
+            "variables named like secrets",
+            "lasttoken = token\nself.user, self.password = user, password\n"
+            "if ttype == tokenize.NEWLINE: break\nsecret_key = secret_key_default",
+        ),
         ("digits inside hex digests", "sha256 9f86d0818884c7a4111111111111111144 and a1b2c34539578763621486ff"),
         ("a changelog", "## 2.1.0\n- Rotated signing keys (see SEC-123)\n- `--token` flag now reads from a file"),
     ]

@@ -25,8 +25,13 @@ WRITERS, EVENTS_EACH = 6, 300
 
 def _writer(trail: str, writer: int) -> None:
     for i in range(EVENTS_EACH):
-        event = payload("PreToolUse", session=f"w{writer}", tool_name="Bash", tool_use_id=f"t{writer}-{i}",
-                        tool_input={"command": f"echo {writer} {i}"})  # fmt: skip
+        event = payload(
+            "PreToolUse",
+            session=f"w{writer}",
+            tool_name="Bash",
+            tool_use_id=f"t{writer}-{i}",
+            tool_input={"command": f"echo {writer} {i}"},
+        )
         capture.main(["--trail", trail], stdin=io.BytesIO(json.dumps(event).encode()))
 
 
@@ -212,7 +217,9 @@ def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(arch
     assert all(r["policy"] == "365d" and r["sealed_by_seq"] == 10 for r in manifest.retired)
     report = auditkit.verify(archived.parent)  # what remains is still one intact chain
     assert report.intact, report.findings
-    start = next(f for f in report.findings if f.kind == "retired")  # the missing start is covered by a signed statement
+    start = next(
+        f for f in report.findings if f.kind == "retired"
+    )  # the missing start is covered by a signed statement
     assert "deleted by retention on 2025-06-01 under a 365d policy, as a signed statement" in start.message
 
     from auditkit.evidence import run_report  # the compliance evidence shows what was archived and retired

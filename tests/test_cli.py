@@ -20,13 +20,17 @@ def make_trail(tmp_path: Path) -> Path:
     def at(ms: int) -> dict:
         return {"AUDITKIT_NOW": f"2026-03-17T14:00:{ms // 1000:02d}.{ms % 1000:03d}Z"}
 
-    for i, (tool, ms, ok) in enumerate([("Bash", 100, True), ("Bash", 200, True), ("Bash", 300, False),
-                                        ("Read", 40, True)]):  # fmt: skip
+    for i, (tool, ms, ok) in enumerate(
+        [("Bash", 100, True), ("Bash", 200, True), ("Bash", 300, False), ("Read", 40, True)]
+    ):
         call = {"tool_name": tool, "tool_use_id": f"c{i}", "tool_input": {"command": "x"}}
         run_hook(hook_payload("PreToolUse", **call), trail, env=at(t))
         t += ms
-        end = hook_payload("PostToolUse", **call, tool_response={}) if ok else \
-            hook_payload("PostToolUseFailure", **call, error="Exit code 1")
+        end = (
+            hook_payload("PostToolUse", **call, tool_response={})
+            if ok
+            else hook_payload("PostToolUseFailure", **call, error="Exit code 1")
+        )
         run_hook(end, trail, env=at(t))
         t += 1000
     return trail
@@ -53,8 +57,9 @@ def test_summary_table_on_the_samples(capsys) -> None:
 
 
 def test_console_script_reports_missing_trail_clearly(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "auditkit", "summary", str(tmp_path / "nope")],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditkit", "summary", str(tmp_path / "nope")], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "no such file or folder" in proc.stderr
 
@@ -64,21 +69,29 @@ def test_escape_sequences_in_a_trail_never_reach_the_terminal(tmp_path: Path) ->
     sessions print them as visible escapes, never as the bytes a terminal would obey."""
     trail = tmp_path / "t.jsonl"
     nasty = "/home/dev/app/\x1b]0;pwned\x07\x1b[2J\r\bname\u009b\u202e.txt"
-    calls = [("Bash", {"command": "echo hi\x1b[2J\x1b]8;;http://evil\x07click\r"}, {"stdout": "\x1b[31mred"}),
-             ("Write", {"file_path": nasty, "content": "x\n"}, {"filePath": nasty})]  # fmt: skip
+    calls = [
+        ("Bash", {"command": "echo hi\x1b[2J\x1b]8;;http://evil\x07click\r"}, {"stdout": "\x1b[31mred"}),
+        ("Write", {"file_path": nasty, "content": "x\n"}, {"filePath": nasty}),
+    ]
     for i, (tool, tool_input, response) in enumerate(calls):
         call = {"session_id": "sess-\x1b[2Jx", "tool_name": tool, "tool_use_id": f"c{i}", "tool_input": tool_input}
         run_hook(hook_payload("PreToolUse", **call), trail)
         run_hook(hook_payload("PostToolUse", **call, tool_response=response), trail)
-    runs = [["summary", str(trail)], ["sessions", "--trail", str(trail)], ["replay", "sess-", "--trail", str(trail)],
-            ["history", nasty, "--trail", str(trail), "--diff"]]  # fmt: skip
+    runs = [
+        ["summary", str(trail)],
+        ["sessions", "--trail", str(trail)],
+        ["replay", "sess-", "--trail", str(trail)],
+        ["history", nasty, "--trail", str(trail), "--diff"],
+    ]
     for argv in runs:
         proc = subprocess.run([sys.executable, "-m", "auditkit", *argv], capture_output=True)
         assert proc.returncode == 0, (argv, proc.stderr)
         out = proc.stdout + proc.stderr
-        controls = [c for c in out.decode() if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0
-                    or c == "\u202e"]  # fmt: skip
+        controls = [
+            c for c in out.decode() if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 or c == "\u202e"
+        ]
         assert controls == [], (argv, out)
-    replay = subprocess.run([sys.executable, "-m", "auditkit", "replay", "sess-", "--trail", str(trail)],
-                            capture_output=True, text=True).stdout  # fmt: skip
+    replay = subprocess.run(
+        [sys.executable, "-m", "auditkit", "replay", "sess-", "--trail", str(trail)], capture_output=True, text=True
+    ).stdout
     assert "\\x1b[2J" in replay

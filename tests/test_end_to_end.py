@@ -14,32 +14,70 @@ from auditkit import trail_format as tf
 from auditkit.install import install
 from tests.conftest import payload, read_records
 
-TOOL_CALL = {"tool_name": "Edit", "tool_use_id": "toolu_01ABC",
-             "tool_input": {"file_path": "/home/dev/app/src/a.py", "old_string": "x = 1", "new_string": "x = 2"}}  # fmt: skip
+TOOL_CALL = {
+    "tool_name": "Edit",
+    "tool_use_id": "toolu_01ABC",
+    "tool_input": {"file_path": "/home/dev/app/src/a.py", "old_string": "x = 1", "new_string": "x = 2"},
+}
 EVENTS = [
     payload("SessionStart", source="startup"),
     payload("UserPromptSubmit", prompt="Bump x to 2 please"),
     payload("PermissionRequest", tool_name="Edit", tool_input=TOOL_CALL["tool_input"]),
     payload("PreToolUse", **TOOL_CALL),
-    payload("PostToolUse", **TOOL_CALL, tool_response={
-        "filePath": "/home/dev/app/src/a.py", "oldString": "x = 1", "newString": "x = 2", "originalFile": "x = 1\n",
-        "structuredPatch": [{"oldStart": 1, "oldLines": 1, "newStart": 1, "newLines": 1, "lines": ["-x = 1", "+x = 2"]}],
-        "userModified": False, "replaceAll": False}),
+    payload(
+        "PostToolUse",
+        **TOOL_CALL,
+        tool_response={
+            "filePath": "/home/dev/app/src/a.py",
+            "oldString": "x = 1",
+            "newString": "x = 2",
+            "originalFile": "x = 1\n",
+            "structuredPatch": [
+                {"oldStart": 1, "oldLines": 1, "newStart": 1, "newLines": 1, "lines": ["-x = 1", "+x = 2"]}
+            ],
+            "userModified": False,
+            "replaceAll": False,
+        },
+    ),
     payload("PreToolUse", tool_name="mcp__github__create_issue", tool_use_id="toolu_02", tool_input={"title": "t"}),
-    payload("PostToolUseFailure", tool_name="mcp__github__create_issue", tool_use_id="toolu_02",
-            tool_input={"title": "t"}, error="MCP error: rate limited", is_interrupt=False),
+    payload(
+        "PostToolUseFailure",
+        tool_name="mcp__github__create_issue",
+        tool_use_id="toolu_02",
+        tool_input={"title": "t"},
+        error="MCP error: rate limited",
+        is_interrupt=False,
+    ),
     payload("SubagentStart", agent_id="agent_7", agent_type="Explore"),
-    payload("PreToolUse", tool_name="Bash", tool_use_id="toolu_03", tool_input={"command": "sleep 100"},
-            agent_id="agent_7", agent_type="Explore"),
-    payload("PostToolUseFailure", tool_name="Bash", tool_use_id="toolu_03", tool_input={"command": "sleep 100"},
-            error="Interrupted by user", is_interrupt=True, agent_id="agent_7", agent_type="Explore"),
-    payload("SubagentStop", stop_hook_active=False, agent_id="agent_7",
-            agent_transcript_path="/home/dev/.claude/projects/x/agent_7.jsonl"),
+    payload(
+        "PreToolUse",
+        tool_name="Bash",
+        tool_use_id="toolu_03",
+        tool_input={"command": "sleep 100"},
+        agent_id="agent_7",
+        agent_type="Explore",
+    ),
+    payload(
+        "PostToolUseFailure",
+        tool_name="Bash",
+        tool_use_id="toolu_03",
+        tool_input={"command": "sleep 100"},
+        error="Interrupted by user",
+        is_interrupt=True,
+        agent_id="agent_7",
+        agent_type="Explore",
+    ),
+    payload(
+        "SubagentStop",
+        stop_hook_active=False,
+        agent_id="agent_7",
+        agent_transcript_path="/home/dev/.claude/projects/x/agent_7.jsonl",
+    ),
     payload("Notification", message="Claude needs your permission to use Bash", notification_type="permission"),
     payload("PreCompact", trigger="manual", custom_instructions="keep the diff"),
     payload("Stop", stop_hook_active=False),
     payload("SessionEnd", reason="prompt_input_exit", some_future_field={"nested": [1, 2]}),
-]  # fmt: skip
+]
 
 
 def same(loaded: object, sent: object) -> bool:
@@ -63,8 +101,15 @@ def test_every_event_type_survives_install_hook_and_load(tmp_path: Path) -> None
     assert set(commands) == set(tf.HOOK_EVENTS)
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
     for event in EVENTS:
-        proc = subprocess.run(commands[event["hook_event_name"]], shell=True, input=json.dumps(event).encode(),
-                              capture_output=True, cwd=project, env=env, timeout=30)  # fmt: skip
+        proc = subprocess.run(
+            commands[event["hook_event_name"]],
+            shell=True,
+            input=json.dumps(event).encode(),
+            capture_output=True,
+            cwd=project,
+            env=env,
+            timeout=30,
+        )
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b""), event["hook_event_name"]
 
     trail = project / ".claude" / "logs" / "audit-trail.jsonl"
@@ -80,8 +125,14 @@ def test_every_event_type_survives_install_hook_and_load(tmp_path: Path) -> None
         assert row["event"] == sent["hook_event_name"]
         for name in ("session_id", "transcript_path", "cwd", "permission_mode"):
             assert row[name] == sent[name]
-        for column, field in (("tool", "tool_name"), ("input", "tool_input"), ("response", "tool_response"),
-                              ("error", "error"), ("agent_id", "agent_id"), ("agent_type", "agent_type")):
+        for column, field in (
+            ("tool", "tool_name"),
+            ("input", "tool_input"),
+            ("response", "tool_response"),
+            ("error", "error"),
+            ("agent_id", "agent_id"),
+            ("agent_type", "agent_type"),
+        ):
             assert same(row[column], sent.get(field)), (sent["hook_event_name"], column)
         lifted = set(tf.LIFTED_FIELDS)
         rest = {k: v for k, v in sent.items() if k not in lifted}
@@ -104,8 +155,11 @@ def test_duration_is_derived_by_pairing_pre_and_post(tmp_path: Path) -> None:
     trail = tmp_path / "t.jsonl"
     call = {"tool_name": "Bash", "tool_use_id": "toolu_X", "tool_input": {"command": "make"}}
     run_hook(payload("PreToolUse", **call), trail, env={"AUDITKIT_NOW": "2026-03-17T14:00:00Z"})
-    run_hook(payload("PostToolUse", **call, tool_response={"stdout": ""}), trail,
-             env={"AUDITKIT_NOW": "2026-03-17T14:00:02.345Z"})  # fmt: skip
+    run_hook(
+        payload("PostToolUse", **call, tool_response={"stdout": ""}),
+        trail,
+        env={"AUDITKIT_NOW": "2026-03-17T14:00:02.345Z"},
+    )
     post = read_records(trail)[-1]
     assert post["duration_ms"] == 2345.0
     assert post["pre_seq"] == 1

@@ -22,14 +22,20 @@ def _machine(trail: Path, host: str, user: str, session: str, day: str, calls: i
     """A trail written by the real hook on ``host``: ``calls`` Bash calls on ``day``, one failing."""
     for i in range(calls):
         env = {"AUDITKIT_HOST": host, "AUDITKIT_USER": user, "AUDITKIT_NOW": f"{day}T10:00:{i:02d}Z"}
-        cmd = {"command": "=HYPERLINK(\"http://evil\")" if i == 0 else f"make step-{i}"}
-        run_hook(payload("PreToolUse", session=session, tool_name="Bash", tool_use_id=f"{host}-{i}",
-                         tool_input=cmd), trail, env=env)  # fmt: skip
+        cmd = {"command": '=HYPERLINK("http://evil")' if i == 0 else f"make step-{i}"}
+        run_hook(
+            payload("PreToolUse", session=session, tool_name="Bash", tool_use_id=f"{host}-{i}", tool_input=cmd),
+            trail,
+            env=env,
+        )
         end = "PostToolUseFailure" if i == 1 else "PostToolUse"
         extra = {"error": "exit 2"} if i == 1 else {"tool_response": {"stdout": "ok"}}
         env["AUDITKIT_NOW"] = f"{day}T10:00:{i:02d}.5Z"
-        run_hook(payload(end, session=session, tool_name="Bash", tool_use_id=f"{host}-{i}", tool_input=cmd,
-                         **extra), trail, env=env)  # fmt: skip
+        run_hook(
+            payload(end, session=session, tool_name="Bash", tool_use_id=f"{host}-{i}", tool_input=cmd, **extra),
+            trail,
+            env=env,
+        )
 
 
 @pytest.fixture
@@ -61,8 +67,10 @@ def test_partitioned_parquet_is_one_dataset_for_duckdb_and_pyarrow(fleet: Path, 
     assert "date=2026-03-16/host=laptop-7" in dirs and "date=2026-03-17/host=ci-runner-2" in dirs
     df = auditkit.load(fleet)
     assert result.rows == len(df)
-    counts = duckdb.sql(f"SELECT host, count(*) FROM read_parquet('{out}/**/*.parquet', hive_partitioning = true) "
-                        "WHERE event = 'PostToolUse' GROUP BY host ORDER BY host").fetchall()  # fmt: skip
+    counts = duckdb.sql(
+        f"SELECT host, count(*) FROM read_parquet('{out}/**/*.parquet', hive_partitioning = true) "
+        "WHERE event = 'PostToolUse' GROUP BY host ORDER BY host"
+    ).fetchall()
     assert counts == [("ci-runner-2", 2), ("laptop-7", 3)]
     table = ds.dataset(out, format="parquet", partitioning="hive").to_table()
     assert table.num_rows == len(df)
@@ -83,8 +91,8 @@ def test_csv_a_spreadsheet_can_open_safely(fleet: Path, tmp_path: Path) -> None:
     assert {r["host"] for r in rows} == {"ci-runner-2", ""}  # trail_start records carry no host
     assert rows[1]["timestamp"].startswith("2026-03-17T10:00:00") and rows[1]["timestamp"].endswith("Z")
     formula = next(r for r in rows if r["command"].startswith("'="))
-    assert formula["command"] == "'=HYPERLINK(\"http://evil\")"
-    assert json.loads(formula["input"]) == {"command": "=HYPERLINK(\"http://evil\")"}
+    assert formula["command"] == '\'=HYPERLINK("http://evil")'
+    assert json.loads(formula["input"]) == {"command": '=HYPERLINK("http://evil")'}
     auditkit.export(fleet, out, format="csv", since="2026-03-17", escape_formulas=False)
     with open(out, newline="", encoding="utf-8") as fh:
         assert any(r["command"].startswith("=") for r in csv.DictReader(fh))
@@ -108,8 +116,11 @@ def test_export_errors_are_clear(fleet: Path, tmp_path: Path) -> None:
 
 
 def test_sql_views_hold_json_and_utc_times() -> None:
-    r = auditkit.sql("SELECT input->>'file_path' AS path, typeof(input) AS t, typeof(start) AS ts FROM calls "
-                     "WHERE tool = 'Write' ORDER BY start LIMIT 1", SAMPLES)  # fmt: skip
+    r = auditkit.sql(
+        "SELECT input->>'file_path' AS path, typeof(input) AS t, typeof(start) AS ts FROM calls "
+        "WHERE tool = 'Write' ORDER BY start LIMIT 1",
+        SAMPLES,
+    )
     assert r["t"][0] == "JSON" and r["ts"][0] == "TIMESTAMP WITH TIME ZONE" and r["path"][0].startswith("/home/dev")
     events = auditkit.sql("SELECT count(*) AS n FROM trail", SAMPLES)["n"][0]
     assert events == len(auditkit.load(SAMPLES))
@@ -120,7 +131,7 @@ def test_cli_sql_and_export(fleet: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert main(["sql", q, "--trail", str(fleet), "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["host,calls", "ci-runner-2,3", "laptop-7,4"]
     assert main(["sql", "SELECT nope FROM calls", "--trail", str(fleet)]) == 2
-    assert 'SQL: Binder Error' in capsys.readouterr().err
+    assert "SQL: Binder Error" in capsys.readouterr().err
     out = tmp_path / "p"
     assert main(["export", "--trail", str(fleet), "--out", str(out), "--partition-by", "date,host"]) == 0
     assert "exported" in capsys.readouterr().out and any(out.rglob("*.parquet"))

@@ -14,8 +14,25 @@ def test_every_exported_name_is_an_object_not_a_module() -> None:
     for name in auditkit.__all__:
         value = getattr(auditkit, name)
         assert not isinstance(value, types.ModuleType), f"auditkit.{name} is a module"
-    for module in ("frame", "views", "steps", "versions", "pricing", "integrity", "seals", "secrets", "render",
-                   "explorer", "transcripts", "redaction", "segments", "retention", "exporting", "sqlquery", "flat"):
+    for module in (
+        "frame",
+        "views",
+        "steps",
+        "versions",
+        "pricing",
+        "integrity",
+        "seals",
+        "secrets",
+        "render",
+        "explorer",
+        "transcripts",
+        "redaction",
+        "segments",
+        "retention",
+        "exporting",
+        "sqlquery",
+        "flat",
+    ):
         importlib.import_module(f"auditkit.{module}")  # importing submodules must not shadow an export
     for name in auditkit.__all__:
         assert not isinstance(getattr(auditkit, name), types.ModuleType), f"auditkit.{name} became a module"

@@ -12,8 +12,13 @@ from tests.conftest import payload, run_hook
 def _call(trail: Path, session: str, n: int, tool: str, tool_input: dict, second: int) -> None:
     for event, frac in (("PreToolUse", 0), ("PostToolUse", 5)):
         extra = {"tool_response": {"ok": True}} if event == "PostToolUse" else {}
-        run_hook(payload(event, session=session, tool_name=tool, tool_use_id=f"{session}-{n}", tool_input=tool_input,
-                         **extra), trail, env={"AUDITKIT_NOW": f"2026-03-17T10:00:{second:02d}.{frac}Z"})  # fmt: skip
+        run_hook(
+            payload(
+                event, session=session, tool_name=tool, tool_use_id=f"{session}-{n}", tool_input=tool_input, **extra
+            ),
+            trail,
+            env={"AUDITKIT_NOW": f"2026-03-17T10:00:{second:02d}.{frac}Z"},
+        )
 
 
 def test_a_re_read_counts_only_when_the_file_did_not_change_in_between(tmp_path: Path) -> None:

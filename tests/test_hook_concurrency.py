@@ -17,8 +17,13 @@ WRITERS, EVENTS_EACH = 8, 500
 
 def _writer(trail: str, writer: int) -> None:
     for i in range(EVENTS_EACH):
-        event = payload("PreToolUse", session=f"writer-{writer}", tool_name="Bash", tool_use_id=f"t{writer}-{i}",
-                        tool_input={"command": f"echo {writer} {i} " + "x" * (i % 97) * 40})  # fmt: skip
+        event = payload(
+            "PreToolUse",
+            session=f"writer-{writer}",
+            tool_name="Bash",
+            tool_use_id=f"t{writer}-{i}",
+            tool_input={"command": f"echo {writer} {i} " + "x" * (i % 97) * 40},
+        )
         capture.main(["--trail", trail], stdin=io.BytesIO(json.dumps(event).encode()))
 
 

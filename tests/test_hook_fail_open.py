@@ -75,14 +75,22 @@ def test_five_megabyte_payload_is_recorded_truncated_with_size_and_sha256(tmp_pa
     trail = tmp_path / "t.jsonl"
     content = "".join(f"line {i}: " + "abcdefghij" * 10 + "\n" for i in range(48000))
     assert len(content) > 5_000_000
-    event = payload("PostToolUse", tool_name="Read", tool_use_id="toolu_big", tool_input={"file_path": "/big.txt"},
-                    tool_response={"type": "text", "file": {"filePath": "/big.txt", "content": content}})  # fmt: skip
+    event = payload(
+        "PostToolUse",
+        tool_name="Read",
+        tool_use_id="toolu_big",
+        tool_input={"file_path": "/big.txt"},
+        tool_response={"type": "text", "file": {"filePath": "/big.txt", "content": content}},
+    )
     proc = run_hook(event, trail)
     assert_fail_open(proc, says="oversized fields cut")
     rec = read_records(trail)[-1]
     [note] = rec["truncated"]
-    assert note == {"field": "tool_response.file.content", "bytes": len(content),
-                    "sha256": hashlib.sha256(content.encode()).hexdigest()}  # fmt: skip
+    assert note == {
+        "field": "tool_response.file.content",
+        "bytes": len(content),
+        "sha256": hashlib.sha256(content.encode()).hexdigest(),
+    }
     kept = rec["tool_response"]["file"]["content"]
     assert kept.startswith(content[:60000]) and len(kept.encode()) < 65536 + 200
     assert trail.stat().st_size < 100_000
@@ -91,7 +99,9 @@ def test_five_megabyte_payload_is_recorded_truncated_with_size_and_sha256(tmp_pa
 def test_field_cap_is_configurable(tmp_path: Path) -> None:
     """--max-field-bytes (or AUDITKIT_MAX_FIELD_BYTES) sets the cap."""
     trail = tmp_path / "t.jsonl"
-    event = payload("PreToolUse", tool_name="Write", tool_use_id="w", tool_input={"file_path": "/a", "content": "y" * 5000})
+    event = payload(
+        "PreToolUse", tool_name="Write", tool_use_id="w", tool_input={"file_path": "/a", "content": "y" * 5000}
+    )
     run_hook(event, trail, "--max-field-bytes", "2048")
     assert read_records(trail)[-1]["truncated"][0]["bytes"] == 5000
     run_hook(event, trail, env={"AUDITKIT_MAX_FIELD_BYTES": "8192"})
@@ -102,8 +112,13 @@ def test_many_small_strings_still_fit_the_record_cap(tmp_path: Path) -> None:
     """200,000 file names from a Glob stay under the 1 MiB record cap log shippers accept."""
     trail = tmp_path / "t.jsonl"
     names = [f"/repo/src/module_{i:06d}/file.py" for i in range(200_000)]
-    event = payload("PostToolUse", tool_name="Glob", tool_use_id="g", tool_input={"pattern": "**/*.py"},
-                    tool_response={"filenames": names, "numFiles": len(names)})  # fmt: skip
+    event = payload(
+        "PostToolUse",
+        tool_name="Glob",
+        tool_use_id="g",
+        tool_input={"pattern": "**/*.py"},
+        tool_response={"filenames": names, "numFiles": len(names)},
+    )
     proc = run_hook(event, trail)
     assert proc.returncode == 0 and proc.stdout == b""
     line = trail.read_bytes().splitlines()[-1]
@@ -131,8 +146,10 @@ def test_a_file_holding_only_a_fragment_gets_a_fresh_line(tmp_path: Path) -> Non
 
 def _hold_lock(trail: Path, seconds: float) -> subprocess.Popen:
     """Another process that takes the trail's lock and keeps it."""
-    code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); fcntl.flock(fd, fcntl.LOCK_EX); "
-            "print('locked', flush=True); time.sleep(float(sys.argv[2]))")  # fmt: skip
+    code = (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); fcntl.flock(fd, fcntl.LOCK_EX); "
+        "print('locked', flush=True); time.sleep(float(sys.argv[2]))"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code, str(trail), str(seconds)], stdout=subprocess.PIPE)
     assert holder.stdout.readline() == b"locked\n"
     return holder
@@ -148,8 +165,9 @@ def test_a_held_lock_never_stalls_the_agent_and_loses_no_event(tmp_path: Path) -
     holder = _hold_lock(trail, 60)
     try:
         for i in range(3):
-            proc = run_hook(payload("PreToolUse", tool_name="Bash", tool_use_id=f"t{i}", tool_input={"command": f"echo {i}"}),
-                            trail)  # fmt: skip
+            proc = run_hook(
+                payload("PreToolUse", tool_name="Bash", tool_use_id=f"t{i}", tool_input={"command": f"echo {i}"}), trail
+            )
             assert proc.returncode == 0 and proc.stdout == b"" and b"waits in" in proc.stderr
             assert holder.poll() is None  # returned while the other process still held the lock
         spilled = sorted((tmp_path / ".spill").iterdir())
@@ -160,8 +178,14 @@ def test_a_held_lock_never_stalls_the_agent_and_loses_no_event(tmp_path: Path) -
         holder.wait()
     run_hook(payload("PostToolUse", tool_name="Bash", tool_use_id="t0", tool_response={"stdout": "0"}), trail)
     recs = read_records(trail)
-    assert [r["event"] for r in recs] == ["trail_start", "SessionStart", "PreToolUse", "PreToolUse", "PreToolUse",
-                                          "PostToolUse"]  # fmt: skip
+    assert [r["event"] for r in recs] == [
+        "trail_start",
+        "SessionStart",
+        "PreToolUse",
+        "PreToolUse",
+        "PreToolUse",
+        "PostToolUse",
+    ]
     assert [r["tool_input"]["command"] for r in recs[2:5]] == ["echo 0", "echo 1", "echo 2"]
     assert all(r["spilled"]["captured"] <= r["ts"] for r in recs[2:5])
     assert recs[5]["duration_ms"] > 0 and "pre_seq" not in recs[5]

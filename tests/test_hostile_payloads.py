@@ -81,7 +81,11 @@ def test_values_json_cannot_hold_are_kept_in_marked_form(tmp_path: Path) -> None
     assert r[1]["tool_response"]["a"] == {tf.NONJSON: "number", "text": "NaN"}
     assert r[2]["tool_input"]["x"] == {tf.NONJSON: "number", "text": "1e999"} and r[2]["tool_input"]["z"] == 0.0
     assert r[3]["tool_input"]["n"] == {tf.NONJSON: "number", "text": "9" * 5000}
-    assert r[4]["tool_input"]["s"] == {tf.NONJSON: "string", "text": "a\ufffdb\ufffd", "surrogates": [[1, "d800"], [3, "dfff"]]}
+    assert r[4]["tool_input"]["s"] == {
+        tf.NONJSON: "string",
+        "text": "a\ufffdb\ufffd",
+        "surrogates": [[1, "d800"], [3, "dfff"]],
+    }
     deep, lists = r[5]["data"]["d"], 0
     while isinstance(deep, list):
         deep, lists = deep[0], lists + 1
@@ -106,10 +110,17 @@ def test_the_documented_verifiers_accept_a_trail_written_from_hostile_payloads(t
 # --- property: 10,000 generated payloads through the capture path ------------------------------
 
 _text = st.text(st.characters(exclude_categories=()), max_size=40)  # surrogates included
-_scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**40), max_value=10**40)
-            | st.floats(allow_nan=True, allow_infinity=True) | _text)  # fmt: skip
-_json = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
-                     max_leaves=20)  # fmt: skip
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _text
+)
+_json = st.recursive(
+    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4), max_leaves=20
+)
 _EVENTS = ["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionStart", "Stop", "Notification", "X-new"]
 
 
@@ -128,8 +139,13 @@ def hostile_stdin(draw: st.DrawFn) -> bytes:
         return b'{"hook_event_name":"Stop","x":' + b"[" * n + b"]" * n + b"}"
     if kind == "bignum":
         return b'{"hook_event_name":"Stop","n":-' + b"7" * draw(st.integers(4000, 9000)) + b"}"
-    payload = {"hook_event_name": draw(st.sampled_from(_EVENTS)), "session_id": draw(_text),
-               "tool_use_id": draw(_text), "tool_input": draw(_json), "tool_response": draw(_json)}  # fmt: skip
+    payload = {
+        "hook_event_name": draw(st.sampled_from(_EVENTS)),
+        "session_id": draw(_text),
+        "tool_use_id": draw(_text),
+        "tool_input": draw(_json),
+        "tool_response": draw(_json),
+    }
     payload.update(draw(st.dictionaries(_text, _json, max_size=3)))
     raw = _encode(payload, draw(st.booleans()))
     if kind == "mutated" and raw:
@@ -139,15 +155,21 @@ def hostile_stdin(draw: st.DrawFn) -> bytes:
 
 
 @pytest.mark.slow
-def test_ten_thousand_generated_payloads_leave_a_sound_trail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ten_thousand_generated_payloads_leave_a_sound_trail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """10,000 generated stdins (arbitrary JSON, NaN, huge numbers, surrogates, invalid UTF-8, deep nesting,
     non-objects, random byte damage) through capture.main: exit 0, nothing on stdout, every line strict JSON,
     load() reads every record, verify intact."""
     trail = tmp_path / "audit-trail.jsonl"
     seen = []
 
-    @settings(max_examples=10_000, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+    @settings(
+        max_examples=10_000,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(hostile_stdin())
     def one(raw: bytes) -> None:
         assert capture.main(["--trail", str(trail)], stdin=io.BytesIO(raw)) == 0
@@ -160,5 +182,6 @@ def test_ten_thousand_generated_payloads_leave_a_sound_trail(tmp_path: Path, cap
     kinds = {r["event"] for r in records}
     assert "hook_error" in kinds and kinds & set(_EVENTS)
     assert any(isinstance(r.get("tool_input"), dict) and tf.NONJSON in r["tool_input"] for r in records) or any(
-        tf.NONJSON in line for line in trail.read_text(encoding="utf-8").splitlines())
+        tf.NONJSON in line for line in trail.read_text(encoding="utf-8").splitlines()
+    )
     assert not any(isinstance(v, float) and not math.isfinite(v) for r in records for v in r.values())

@@ -15,14 +15,37 @@ from auditkit.errors import TrailFormatError
 from tests.conftest import SAMPLES, payload
 
 SEED_LINES = [  # the seed article's own examples, in its flat format
-    {"timestamp": "2026-03-17T14:23:45.123Z", "toolName": "readFile", "input": {"file_path": "/my/project/package.json"},
-     "output": "{}", "executionTimeMs": 45, "error": False, "errorMessage": None, "status": "SUCCESS"},
-    {"timestamp": "2026-03-17T14:23:46.456Z", "toolName": "bash", "input": {"command": "npm test"},
-     "output": "FAIL", "executionTimeMs": 2341, "error": True, "errorMessage": "exit 1", "status": "FAILED"},
-    {"timestamp": "2026-03-17T14:23:48.789Z", "toolName": "writeFile",
-     "input": {"file_path": "/my/project/results.txt", "content": "Tests passed!"}, "output": "Written 14 bytes",
-     "executionTimeMs": 12, "error": False, "errorMessage": None, "status": "SUCCESS"},
-]  # fmt: skip
+    {
+        "timestamp": "2026-03-17T14:23:45.123Z",
+        "toolName": "readFile",
+        "input": {"file_path": "/my/project/package.json"},
+        "output": "{}",
+        "executionTimeMs": 45,
+        "error": False,
+        "errorMessage": None,
+        "status": "SUCCESS",
+    },
+    {
+        "timestamp": "2026-03-17T14:23:46.456Z",
+        "toolName": "bash",
+        "input": {"command": "npm test"},
+        "output": "FAIL",
+        "executionTimeMs": 2341,
+        "error": True,
+        "errorMessage": "exit 1",
+        "status": "FAILED",
+    },
+    {
+        "timestamp": "2026-03-17T14:23:48.789Z",
+        "toolName": "writeFile",
+        "input": {"file_path": "/my/project/results.txt", "content": "Tests passed!"},
+        "output": "Written 14 bytes",
+        "executionTimeMs": 12,
+        "error": False,
+        "errorMessage": None,
+        "status": "SUCCESS",
+    },
+]
 
 
 def write_jsonl(path: Path, rows: list, gz: bool = False) -> Path:
@@ -58,9 +81,19 @@ def test_seed_flat_format_reads_as_finished_calls(tmp_path: Path) -> None:
 
 def test_raw_hook_payloads_are_read(tmp_path: Path) -> None:
     """Payloads dumped by `jq -c . >> log` load with their fields; their time is NaT unless a wrapper added one."""
-    rows = [payload("PreToolUse", tool_name="Read", tool_use_id="a", tool_input={"file_path": "/x"}),
-            {**payload("PostToolUse", tool_name="Read", tool_use_id="a", tool_input={"file_path": "/x"},
-                       tool_response={"type": "text"}), "timestamp": "2026-01-02T03:04:05Z"}]  # fmt: skip
+    rows = [
+        payload("PreToolUse", tool_name="Read", tool_use_id="a", tool_input={"file_path": "/x"}),
+        {
+            **payload(
+                "PostToolUse",
+                tool_name="Read",
+                tool_use_id="a",
+                tool_input={"file_path": "/x"},
+                tool_response={"type": "text"},
+            ),
+            "timestamp": "2026-01-02T03:04:05Z",
+        },
+    ]
     df = auditkit.load(write_jsonl(tmp_path / "raw.jsonl", rows))
     assert list(df["source_format"]) == ["hook_payload", "hook_payload"]
     assert df["timestamp"].isna().sum() == 1
@@ -111,8 +144,10 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def comparable(df) -> list:
-    return [[None if (v is None or (not isinstance(v, (dict, list)) and pd.isna(v))) else v for v in df[c]]
-            for c in df.columns]
+    return [
+        [None if (v is None or (not isinstance(v, (dict, list)) and pd.isna(v))) else v for v in df[c]]
+        for c in df.columns
+    ]
 
 
 def test_the_columnar_fast_path_gives_the_same_frame_as_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,7 +168,9 @@ def test_the_columnar_fast_path_gives_the_same_frame_as_the_line_reader(monkeypa
         assert isinstance(fast[col].dtype, pd.CategoricalDtype)
 
 
-def test_a_damaged_large_trail_falls_back_and_reports_its_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_damaged_large_trail_falls_back_and_reports_its_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from auditkit.sources import columnar
 
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)

@@ -109,8 +109,9 @@ def test_sweep_removes_only_the_hooks_own_stale_entries(tmp_path: Path) -> None:
     assert target.read_bytes() == PRECIOUS
 
 
-def test_archive_never_writes_through_links_planted_at_its_names(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_archive_never_writes_through_links_planted_at_its_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Links at the manifest, its old temporary name, the rotation temp and a segment name: no target changes."""
     trail = tmp_path / "logs" / "audit-trail.jsonl"
     for i in range(3):
@@ -181,11 +182,18 @@ subprocess.run([sys.executable, "-m", "auditkit", "archive", {str(trail)!r}], ch
     }
     files = {k: v for k, v in modes.items() if not (root / k).is_dir()}
     assert files and all(v == 0o600 for v in files.values()), {k: oct(v) for k, v in files.items()}
-    assert {p.name for p in trail.parent.iterdir()} >= {"audit-trail.jsonl", "audit-trail.manifest.json",
-                                                        "audit-trail.seals.jsonl"}  # fmt: skip
+    assert {p.name for p in trail.parent.iterdir()} >= {
+        "audit-trail.jsonl",
+        "audit-trail.manifest.json",
+        "audit-trail.seals.jsonl",
+    }
     keys = _modes(config)
-    assert keys == {"auditkit": 0o700, "auditkit/fingerprint.key": 0o600, "auditkit/seal.key": 0o600,
-                    "auditkit/seal.pub": 0o644} | {k: v for k, v in keys.items() if "sre" in k}  # fmt: skip
+    assert keys == {
+        "auditkit": 0o700,
+        "auditkit/fingerprint.key": 0o600,
+        "auditkit/seal.key": 0o600,
+        "auditkit/seal.pub": 0o644,
+    } | {k: v for k, v in keys.items() if "sre" in k}
 
 
 def test_doctor_and_compliance_report_a_loose_trail_folder(tmp_path: Path) -> None:

@@ -51,8 +51,16 @@ def test_the_same_secret_gets_the_same_keyed_fingerprint_everywhere() -> None:
 
 
 def test_values_under_sensitive_keys_are_redacted_whatever_they_look_like() -> None:
-    value = {"user": "ada", "password": "correct horse", "nested": {"Authorization": "opaque", "api-key": 12345678},
-             "cookies": [{"cookie": "a=b"}], "max_tokens": 4096, "session_id": "s-1", "token": None, "secret": True}
+    value = {
+        "user": "ada",
+        "password": "correct horse",
+        "nested": {"Authorization": "opaque", "api-key": 12345678},
+        "cookies": [{"cookie": "a=b"}],
+        "max_tokens": 4096,
+        "session_id": "s-1",
+        "token": None,
+        "secret": True,
+    }
     out, n = R.redact_value(value)
     assert n == 4
     assert out["user"] == "ada" and out["max_tokens"] == 4096 and out["session_id"] == "s-1"
@@ -70,15 +78,19 @@ json_leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=Fa
 
 
 def json_docs(keys: st.SearchStrategy) -> st.SearchStrategy:
-    return st.recursive(json_leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
-                        max_leaves=25)
+    return st.recursive(
+        json_leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=25
+    )
 
 
 secretish = st.sampled_from([p[1] for p in POSITIVES]) | SAFE_TEXT  # whole texts: some secrets need their context
-mixed_docs = st.recursive(json_leaves | secretish,
-                          lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(PLAIN_KEYS | st.sampled_from(SENSITIVE), inner, max_size=4),
-                          max_leaves=25)
+mixed_docs = st.recursive(
+    json_leaves | secretish,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(PLAIN_KEYS | st.sampled_from(SENSITIVE), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
 
 
 def shape(value: object) -> object:
@@ -120,7 +132,9 @@ def write_rules(path: Path, text: str) -> Path:
 def test_project_rules_and_allowlist_apply_in_the_hook(tmp_path: Path) -> None:
     """A project's .claude/auditkit-rules.toml adds a rule and an allowlist the hook uses."""
     project = tmp_path / "proj"
-    write_rules(project / ".claude" / "auditkit-rules.toml", """
+    write_rules(
+        project / ".claude" / "auditkit-rules.toml",
+        """
 [[rules]]
 id = "acme-token"
 regex = 'ACME_[A-Z0-9]{20}'
@@ -128,10 +142,15 @@ keywords = ["acme_"]
 
 [allowlist]
 values = ["hunter2-is-a-test-fixture"]
-""")
+""",
+    )
     trail = tmp_path / "t.jsonl"
-    event = payload("PreToolUse", tool_name="Bash", tool_use_id="t1",
-                    tool_input={"command": "deploy --key ACME_ABCDEFGHIJ0123456789 && PASSWORD=hunter2-is-a-test-fixture"})
+    event = payload(
+        "PreToolUse",
+        tool_name="Bash",
+        tool_use_id="t1",
+        tool_input={"command": "deploy --key ACME_ABCDEFGHIJ0123456789 && PASSWORD=hunter2-is-a-test-fixture"},
+    )
     proc = run_hook(event, trail, env={"CLAUDE_PROJECT_DIR": str(project)})
     assert (proc.returncode, proc.stderr) == (0, b"")
     command = read_records(trail)[-1]["tool_input"]["command"]
@@ -139,15 +158,23 @@ values = ["hunter2-is-a-test-fixture"]
     assert "PASSWORD=hunter2-is-a-test-fixture" in command
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("[[rules]]\nregex = 'x+'\n", r"rule #1.*'id' must be"),
-    ("[[rules]]\nid = 'bad'\nregex = '(unclosed'\n", r"rule #1 \('bad'\): regex does not compile"),
-    ("[[rules]]\nid = 'ok'\nregex = 'x'\n[[rules]]\nid = 'two'\nregex = 'y'\nsecret_group = 3\n",
-     r"rule #2 \('two'\): 'secret_group' must be 0\.\.0"),
-    ("[[rules]]\nid = 'typo'\nregex = 'x'\nkeyword = ['x']\n", r"rule #1 \('typo'\): unknown field\(s\) \['keyword'\]"),
-    ("[[rules]\n", "cannot read rule file"),
-    ("[allowlist]\nregexes = ['(']\n", "allowlist regex"),
-])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[[rules]]\nregex = 'x+'\n", r"rule #1.*'id' must be"),
+        ("[[rules]]\nid = 'bad'\nregex = '(unclosed'\n", r"rule #1 \('bad'\): regex does not compile"),
+        (
+            "[[rules]]\nid = 'ok'\nregex = 'x'\n[[rules]]\nid = 'two'\nregex = 'y'\nsecret_group = 3\n",
+            r"rule #2 \('two'\): 'secret_group' must be 0\.\.0",
+        ),
+        (
+            "[[rules]]\nid = 'typo'\nregex = 'x'\nkeyword = ['x']\n",
+            r"rule #1 \('typo'\): unknown field\(s\) \['keyword'\]",
+        ),
+        ("[[rules]\n", "cannot read rule file"),
+        ("[allowlist]\nregexes = ['(']\n", "allowlist regex"),
+    ],
+)
 def test_invalid_rule_files_are_rejected_with_file_and_rule_named(tmp_path: Path, text: str, error: str) -> None:
     path = write_rules(tmp_path / "rules.toml", text)
     with pytest.raises(RuleError, match=re.escape(str(path)) + ".*" + error):
@@ -159,8 +186,11 @@ def test_a_broken_rule_file_does_not_cost_the_event(tmp_path: Path) -> None:
     write_rules(project / ".claude" / "auditkit-rules.toml", "[[rules]]\nid = 'x'\nregex = '('\n")
     trail = tmp_path / "t.jsonl"
     secret = next(p[2] for p in POSITIVES if p[0] == "github-pat")
-    proc = run_hook(payload("PreToolUse", tool_name="Bash", tool_use_id="t", tool_input={"command": f"echo {secret}"}),
-                    trail, env={"CLAUDE_PROJECT_DIR": str(project)})
+    proc = run_hook(
+        payload("PreToolUse", tool_name="Bash", tool_use_id="t", tool_input={"command": f"echo {secret}"}),
+        trail,
+        env={"CLAUDE_PROJECT_DIR": str(project)},
+    )
     assert proc.returncode == 0 and b"custom rules ignored" in proc.stderr
     assert secret not in trail.read_text() and "[REDACTED:github-pat:" in trail.read_text()
 
@@ -174,20 +204,33 @@ def test_the_secrets_session_leaves_no_secret_in_the_trail(tmp_path: Path) -> No
     simulate("secrets", trail, payload_log=raw)
     leaked = scan(raw, R)
     assert len(leaked) >= 20
-    assert {"github-pat", "aws-access-key-id", "aws-secret-access-key", "stripe-secret-key", "slack-token", "jwt",
-            "db-connection-string", "card-number"} <= {f.kind for f in leaked}
+    assert {
+        "github-pat",
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "stripe-secret-key",
+        "slack-token",
+        "jwt",
+        "db-connection-string",
+        "card-number",
+    } <= {f.kind for f in leaked}
     assert scan(trail, R) == []
     records = read_records(trail)
     assert sum(r.get("redactions", 0) for r in records) >= 20
     # a secret used twice has the same fingerprint: the GitHub token in the export and in the header ...
-    command = next(r["tool_input"]["command"] for r in records if r.get("tool_name") == "Bash" and "gh-issue" in
-                   r["tool_input"]["command"])
+    command = next(
+        r["tool_input"]["command"]
+        for r in records
+        if r.get("tool_name") == "Bash" and "gh-issue" in r["tool_input"]["command"]
+    )
     assert len(set(re.findall(r"\[REDACTED:github-pat:([0-9a-f]{8})\]", command))) == 1
     assert len(re.findall(r"\[REDACTED:github-pat:", command)) == 2
     # ... and the database password, found by three different rules in three different tools
     text = json.dumps(records)
-    fps = {kind: set(re.findall(rf"\[REDACTED:{kind}:([0-9a-f]{{8}})\]", text))
-           for kind in ("db-connection-string", "secret-assignment", "secret-assignment-quoted")}
+    fps = {
+        kind: set(re.findall(rf"\[REDACTED:{kind}:([0-9a-f]{{8}})\]", text))
+        for kind in ("db-connection-string", "secret-assignment", "secret-assignment-quoted")
+    }
     assert all(len(v) == 1 for v in fps.values()) and len(set().union(*fps.values())) == 1
 
 
@@ -196,8 +239,17 @@ def test_scan_reports_kind_file_line_and_fingerprint_but_never_the_secret(tmp_pa
     notes = tmp_path / "notes.txt"
     notes.write_text(f"line one\nthe key is {secret}\n")
     transcript = tmp_path / "session.jsonl"
-    transcript.write_text(json.dumps({"type": "assistant", "message": {"content": [
-        {"type": "tool_use", "name": "Bash", "input": {"command": f"STRIPE={secret} ./pay"}}]}}) + "\n")
+    transcript.write_text(
+        json.dumps(
+            {
+                "type": "assistant",
+                "message": {
+                    "content": [{"type": "tool_use", "name": "Bash", "input": {"command": f"STRIPE={secret} ./pay"}}]
+                },
+            }
+        )
+        + "\n"
+    )
     assert main(["scan", str(tmp_path)]) == 1
     out, err = capsys.readouterr()
     assert secret not in out + err
@@ -215,8 +267,9 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
     simulate("secrets", trail, payload_log=raw)
     out = redact_file(raw, tmp_path / "raw.redacted.jsonl", R)
     assert out["redactions"] >= 20 and scan(tmp_path / "raw.redacted.jsonl", R) == []
-    assert [json.loads(x).keys() for x in (tmp_path / "raw.redacted.jsonl").read_text().splitlines()] == \
-        [json.loads(x).keys() for x in raw.read_text().splitlines()]
+    assert [json.loads(x).keys() for x in (tmp_path / "raw.redacted.jsonl").read_text().splitlines()] == [
+        json.loads(x).keys() for x in raw.read_text().splitlines()
+    ]
     copy = tmp_path / "trail.redacted.jsonl"
     info = redact_file(trail, copy, R)
     assert info["rechained"] and auditkit.verify(copy).intact
@@ -227,8 +280,10 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sets(st.text(alphabet="abc_-\"", min_size=1, max_size=6), min_size=1, max_size=12),
-       st.text(alphabet="abc_-\" x", max_size=40))
+@given(
+    st.sets(st.text(alphabet='abc_-"', min_size=1, max_size=6), min_size=1, max_size=12),
+    st.text(alphabet='abc_-" x', max_size=40),
+)
 def test_the_bulk_prefilter_matches_exactly_when_a_word_occurs(words: set[str], text: str) -> None:
     """The trie-shaped regex scan() uses to skip lines says yes exactly when one of its words is in the text."""
     from auditkit.redaction import _trie_pattern

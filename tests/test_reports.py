@@ -34,8 +34,10 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dic
 def test_the_incident_report_answers_did_the_agent_delete_it(packs: dict) -> None:
     r = packs["incident"][1]["results"]
     assert r["events"] == 123 and len(r["sessions"]) == 6 and r["problems"] == []
-    assert {(x["risk"], x["command"]) for x in r["risky"]} >= {("recursive delete", "rm -rf build/ data/"),
-                                                              ("force push", "git push --force origin main")}
+    assert {(x["risk"], x["command"]) for x in r["risky"]} >= {
+        ("recursive delete", "rm -rf build/ data/"),
+        ("force push", "git push --force origin main"),
+    }
     assert r["deleted"]["answer"] == "yes"
     assert r["deleted"]["path"] == "/home/dev/acme-api/data/exports/customers-2026-03.csv"
     assert [e["command"] for e in r["deleted"]["evidence"]] == ["rm -rf build/ data/"]
@@ -131,9 +133,13 @@ def test_a_copy_of_the_notebooks_folder_runs_with_plain_papermill(tmp_path: Path
     import papermill
 
     shutil.copytree(notebooks_dir(), tmp_path / "notebooks")
-    papermill.execute_notebook(str(tmp_path / "notebooks" / "replay.ipynb"), str(tmp_path / "out.ipynb"),
-                               parameters={"trails": [str(SAMPLES / "incident")], "interactive": False},
-                               kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(tmp_path / "notebooks" / "replay.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={"trails": [str(SAMPLES / "incident")], "interactive": False},
+        kernel_name="python3",
+        progress_bar=False,
+    )
     from auditkit.notebook import read_results
 
     assert read_results(tmp_path / "out.ipynb")["session"] == "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
@@ -146,8 +152,12 @@ def test_data_never_runs_as_script_in_an_evidence_page(tmp_path: Path) -> None:
     trail = tmp_path / "trail" / "audit-trail.jsonl"
     sid = "s1<script>alert(7)</script>"
     path = "/home/dev/app/<img src=x onerror=alert(8)>.txt"
-    call = {"session_id": sid, "tool_name": "Bash", "tool_use_id": "c1",
-            "tool_input": {"command": f"rm -f '{path}' # <b>**bold**</b>"}}  # fmt: skip
+    call = {
+        "session_id": sid,
+        "tool_name": "Bash",
+        "tool_use_id": "c1",
+        "tool_input": {"command": f"rm -f '{path}' # <b>**bold**</b>"},
+    }
     run_hook(payload("PreToolUse", **call), trail)
     run_hook(payload("PostToolUse", **call, tool_response={"stdout": ""}), trail)
     out = tmp_path / "pack"

@@ -18,8 +18,11 @@ from tests.conftest import SAMPLES, payload, run_hook
 from tests.test_load import SEED_LINES, write_jsonl
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "transcripts"
-S1, S2, S3 = ("11111111-aaaa-4bbb-8ccc-000000000001", "22222222-aaaa-4bbb-8ccc-000000000002",
-              "33333333-aaaa-4bbb-8ccc-000000000003")
+S1, S2, S3 = (
+    "11111111-aaaa-4bbb-8ccc-000000000001",
+    "22222222-aaaa-4bbb-8ccc-000000000002",
+    "33333333-aaaa-4bbb-8ccc-000000000003",
+)
 
 
 def calls_of(df: pd.DataFrame, session: str) -> pd.DataFrame:
@@ -82,11 +85,16 @@ def test_usage_is_counted_once_per_api_message() -> None:
     naive = raw_assistant_usage()
     usage = auditkit.token_usage(auditkit.load(FIX))
     assert len(usage) == 12
-    truth = {"input_tokens": 100 + 10 + 12 + 800 + 900 + 15 + 20 + 3 + 5 + 0 + 1500 + 1600,
-             "output_tokens": 50 + 20 + 30 + 40 + 60 + 25 + 40 + 200 + 90 + 0 + 30 + 25,
-             "cache_creation_tokens": 1000 + 5000}
-    assert {k: int(usage[k].sum()) for k in truth} == truth == {"input_tokens": 4965, "output_tokens": 610,
-                                                                 "cache_creation_tokens": 6000}
+    truth = {
+        "input_tokens": 100 + 10 + 12 + 800 + 900 + 15 + 20 + 3 + 5 + 0 + 1500 + 1600,
+        "output_tokens": 50 + 20 + 30 + 40 + 60 + 25 + 40 + 200 + 90 + 0 + 30 + 25,
+        "cache_creation_tokens": 1000 + 5000,
+    }
+    assert (
+        {k: int(usage[k].sum()) for k in truth}
+        == truth
+        == {"input_tokens": 4965, "output_tokens": 610, "cache_creation_tokens": 6000}
+    )
     assert naive == {"input_tokens": 5278, "output_tokens": 980, "cache_creation_input_tokens": 14000}
 
 
@@ -120,8 +128,10 @@ def test_a_mixed_folder_loads_into_one_frame_and_reports_bad_lines(tmp_path: Pat
     """Own trail, seed format, raw payloads, transcripts and a .gz in one folder; bad lines named by file:line."""
     shutil.copy(SAMPLES / "incident" / "audit-trail.jsonl", tmp_path / "trail.jsonl")
     write_jsonl(tmp_path / "legacy" / "audit-trail.jsonl.gz", SEED_LINES, gz=True)
-    write_jsonl(tmp_path / "raw.jsonl", [payload("PreToolUse", tool_name="Bash", tool_use_id="r1",
-                                                 tool_input={"command": "ls"})])
+    write_jsonl(
+        tmp_path / "raw.jsonl",
+        [payload("PreToolUse", tool_name="Bash", tool_use_id="r1", tool_input={"command": "ls"})],
+    )
     shutil.copytree(FIX / "v2.0-agent-files", tmp_path / "transcripts")
     with (tmp_path / "raw.jsonl").open("a") as fh:
         fh.write("{broken json\n")
@@ -157,11 +167,23 @@ def test_reconcile_finds_calls_missing_from_either_side(tmp_path: Path) -> None:
     trail = tmp_path / "trail.jsonl"
     for tid, tool in (("toolu_task2", "Task"), ("toolu_write1", "Write"), ("toolu_extra", "Bash")):
         for event in ("PreToolUse", "PostToolUse"):
-            run_hook(payload(event, session=S2, tool_name=tool, tool_use_id=tid, tool_input={},
-                             **({"tool_response": {}} if event == "PostToolUse" else {})), trail)  # fmt: skip
+            run_hook(
+                payload(
+                    event,
+                    session=S2,
+                    tool_name=tool,
+                    tool_use_id=tid,
+                    tool_input={},
+                    **({"tool_response": {}} if event == "PostToolUse" else {}),
+                ),
+                trail,
+            )
     gaps = reconcile(auditkit.load(trail), auditkit.load(FIX / "v2.0-agent-files"))
     assert sorted(zip(gaps["missing_from"], gaps["tool_use_id"], strict=True)) == [
-        ("trail", "toolu_glob1"), ("trail", "toolu_read2"), ("transcripts", "toolu_extra")]
+        ("trail", "toolu_glob1"),
+        ("trail", "toolu_read2"),
+        ("transcripts", "toolu_extra"),
+    ]
     assert main(["reconcile", "--trail", str(trail), "--transcripts", str(FIX / "v2.0-agent-files")]) == 1
 
 

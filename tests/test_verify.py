@@ -88,8 +88,12 @@ def test_a_deleted_middle_record_is_reported_as_deleted(trail: Path) -> None:
 def test_an_inserted_forged_record_with_a_recomputed_hash_is_reported_as_inserted(trail: Path) -> None:
     lines = lines_of(trail)
     before = json.loads(lines[12])
-    forged = tf.encode_record(13, before["ts"], before["hash"], {
-        "event": "PostToolUse", "status": "ok", "tool_name": "Bash", "tool_input": {"command": "echo all good"}})
+    forged = tf.encode_record(
+        13,
+        before["ts"],
+        before["hash"],
+        {"event": "PostToolUse", "status": "ok", "tool_name": "Bash", "tool_input": {"command": "echo all good"}},
+    )
     write_lines(trail, [*lines[:13], forged, *lines[13:]])
     brk = auditkit.verify(trail).first_break
     assert (brk.kind, brk.seq, brk.line) == ("inserted", 13, 14)
@@ -238,8 +242,9 @@ time.sleep(60)
 def test_a_writer_killed_mid_append_leaves_a_partial_line_and_the_chain_continues(trail: Path) -> None:
     """SIGKILL during an append: verify calls the remnant a crash, and the next append continues a valid chain."""
     root = str(Path(auditkit.__file__).resolve().parent.parent)
-    proc = subprocess.Popen([sys.executable, "-c", CRASHER.format(root=root, trail=str(trail))],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASHER.format(root=root, trail=str(trail))], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "half written"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
@@ -277,12 +282,23 @@ def test_rotated_and_gzipped_segments_verify_as_one_chain(trail: Path) -> None:
     """A second segment that starts by naming the first one's head continues the same chain."""
     recs = records_of(trail)
     first, last = recs[0], recs[-1]
-    start = tf.encode_record(35, "2026-03-17T15:00:00.000000Z", last["hash"], {
-        "event": tf.TRAIL_START, "status": "info", "data": {
-            "trail_id": first["data"]["trail_id"], "created": "2026-03-17T15:00:00.000000Z",
-            "previous_segment": {"file": trail.name, "last_seq": 34, "last_hash": last["hash"]}}})
-    nxt = tf.encode_record(36, "2026-03-17T15:00:01.000000Z", json.loads(start)["hash"],
-                           {"event": "Stop", "status": "info"})
+    start = tf.encode_record(
+        35,
+        "2026-03-17T15:00:00.000000Z",
+        last["hash"],
+        {
+            "event": tf.TRAIL_START,
+            "status": "info",
+            "data": {
+                "trail_id": first["data"]["trail_id"],
+                "created": "2026-03-17T15:00:00.000000Z",
+                "previous_segment": {"file": trail.name, "last_seq": 34, "last_hash": last["hash"]},
+            },
+        },
+    )
+    nxt = tf.encode_record(
+        36, "2026-03-17T15:00:01.000000Z", json.loads(start)["hash"], {"event": "Stop", "status": "info"}
+    )
     old = trail.with_name("audit-trail.0001.jsonl.gz")
     old.write_bytes(gzip.compress(trail.read_bytes()))
     trail.write_bytes(start + nxt)
@@ -317,7 +333,11 @@ def test_cli_exit_status_and_json(trail: Path, capsys) -> None:
 
 MUTATIONS = {
     "none": lambda lines: lines,
-    "edit": lambda lines: [*lines[:25], lines[25].replace(b'"agent":"claude-code"', b'"agent":"claude-codf"'), *lines[26:]],
+    "edit": lambda lines: [
+        *lines[:25],
+        lines[25].replace(b'"agent":"claude-code"', b'"agent":"claude-codf"'),
+        *lines[26:],
+    ],
     "delete": lambda lines: lines[:18] + lines[19:],
     "swap": lambda lines: [*lines[:27], lines[28], lines[27], *lines[29:]],
     "duplicate": lambda lines: [*lines[:30], lines[29], *lines[30:]],
@@ -327,8 +347,9 @@ MUTATIONS = {
 
 
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
-def test_bulk_and_parallel_paths_report_what_the_line_walk_reports(trail: Path, mutation: str,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bulk_and_parallel_paths_report_what_the_line_walk_reports(
+    trail: Path, mutation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Clean blocks are taken whole (in this process or in workers); any block with a problem is walked line by
     line, so every mode finds the same things at the same lines."""
     from auditkit import integrity

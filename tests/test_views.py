@@ -29,8 +29,11 @@ def test_reconstructed_versions_match_the_real_files_byte_for_byte(tmp_path: Pat
     try:
         df = auditkit.load(sim.trail)
         after = {s.tool_use_id: s.files for s in sim.snapshots}
-        final = {f"{VIRTUAL_ROOT}/{p.relative_to(sim.workdir).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
-                 for p in sim.workdir.rglob("*") if p.is_file()}
+        final = {
+            f"{VIRTUAL_ROOT}/{p.relative_to(sim.workdir).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sim.workdir.rglob("*")
+            if p.is_file()
+        }
         paths = set().union(*(s.files for s in sim.snapshots))
         checked = 0
         for path in sorted(paths):
@@ -77,37 +80,51 @@ def test_versions_diffs_and_notes_for_an_edited_file() -> None:
 
 def test_a_command_the_trail_cannot_replay_leaves_an_explicit_unknown(tmp_path: Path) -> None:
     trail = tmp_path / "t.jsonl"
-    calls = [("Write", {"file_path": "/p/conf.ini", "content": "a=1\n"}, {"type": "create"}),
-             ("Bash", {"command": "sed -i s/1/2/ conf.ini"}, {"stdout": ""}),
-             ("Read", {"file_path": "/p/conf.ini"}, {"type": "text", "file": {"content": "a=2\n", "numLines": 1, "totalLines": 1}})]
+    calls = [
+        ("Write", {"file_path": "/p/conf.ini", "content": "a=1\n"}, {"type": "create"}),
+        ("Bash", {"command": "sed -i s/1/2/ conf.ini"}, {"stdout": ""}),
+        (
+            "Read",
+            {"file_path": "/p/conf.ini"},
+            {"type": "text", "file": {"content": "a=2\n", "numLines": 1, "totalLines": 1}},
+        ),
+    ]
     for i, (tool, inp, resp) in enumerate(calls):
         call = {"tool_name": tool, "tool_use_id": f"c{i}", "tool_input": inp, "cwd": "/p"}
         run_hook(payload("PreToolUse", **call), trail)
         run_hook(payload("PostToolUse", **call, tool_response=resp), trail)
     h = file_history(auditkit.load(trail), "/p/conf.ini")
-    assert list(zip(h["action"], h["version"], h["known"], strict=True)) == [("create", 1, True), ("modify", 2, False),
-                                                                           ("read", 2, True)]
+    assert list(zip(h["action"], h["version"], h["known"], strict=True)) == [
+        ("create", 1, True),
+        ("modify", 2, False),
+        ("read", 2, True),
+    ]
     assert "cannot replay" in h.iloc[1]["note"] and h.iloc[2]["note"] == "content observed (read)"
 
 
-@pytest.mark.parametrize(("command", "expected"), [
-    ("rm -rf build/ data/", [("delete", "/w/build", True), ("delete", "/w/data", True)]),
-    ("rm -f /tmp/a.txt", [("delete", "/tmp/a.txt", False)]),
-    ("mv old.py new.py", [("move_to", "/w/new.py", False), ("move_to", "/w/new.py/old.py", False),
-                          ("move_from", "/w/old.py", True)]),
-    ("cp src/a.py backup/", [("copy_to", "/w/backup/a.py", False)]),
-    ("sed -i 's/a/b/' conf.ini && echo done", [("modify", "/w/conf.ini", False)]),
-    ("sed -n 1p conf.ini", []),
-    ("echo hi >> log.txt 2>&1", [("modify", "/w/log.txt", False)]),
-    ("npm test 2> err.log | tee out.log", [("modify", "/w/err.log", False), ("modify", "/w/out.log", False)]),
-    ("FOO=1 sudo touch new.txt", [("create", "/w/new.txt", False)]),
-    ("git checkout -- src/a.py", [("modify", "/w/src/a.py", True)]),
-    ("git reset --hard HEAD~1", [("modify", "/w", True)]),
-    ("git -C sub rm -r old", [("delete", "/w/sub/old", True)]),
-    ("chmod -R 777 /tmp/deploy || true", [("chmod", "/tmp/deploy", True)]),
-    ("python3 tests/run_tests.py", []),
-    ("cat notes.txt | grep -c TODO", []),
-])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("rm -rf build/ data/", [("delete", "/w/build", True), ("delete", "/w/data", True)]),
+        ("rm -f /tmp/a.txt", [("delete", "/tmp/a.txt", False)]),
+        (
+            "mv old.py new.py",
+            [("move_to", "/w/new.py", False), ("move_to", "/w/new.py/old.py", False), ("move_from", "/w/old.py", True)],
+        ),
+        ("cp src/a.py backup/", [("copy_to", "/w/backup/a.py", False)]),
+        ("sed -i 's/a/b/' conf.ini && echo done", [("modify", "/w/conf.ini", False)]),
+        ("sed -n 1p conf.ini", []),
+        ("echo hi >> log.txt 2>&1", [("modify", "/w/log.txt", False)]),
+        ("npm test 2> err.log | tee out.log", [("modify", "/w/err.log", False), ("modify", "/w/out.log", False)]),
+        ("FOO=1 sudo touch new.txt", [("create", "/w/new.txt", False)]),
+        ("git checkout -- src/a.py", [("modify", "/w/src/a.py", True)]),
+        ("git reset --hard HEAD~1", [("modify", "/w", True)]),
+        ("git -C sub rm -r old", [("delete", "/w/sub/old", True)]),
+        ("chmod -R 777 /tmp/deploy || true", [("chmod", "/tmp/deploy", True)]),
+        ("python3 tests/run_tests.py", []),
+        ("cat notes.txt | grep -c TODO", []),
+    ],
+)
 def test_bash_commands_are_read_for_their_file_effects(command: str, expected: list) -> None:
     assert [(e.action, e.path, e.tree) for e in effects(command, "/w")] == expected
 
@@ -133,8 +150,12 @@ def test_interleaved_sessions_in_one_trail_are_separated() -> None:
     b = replay(df, "bbbb1111-2222-4333-8444-555566667777")
     assert len(a) + len(b) == len(auditkit.tool_calls(df))
     assert set(a["session_id"]) == {"aaaa1111-2222-4333-8444-555566667777"}
-    assert list(b["summary"]) == ['Glob "src/api/*.py" → 2 files', "Read src/api/users.py (2 lines)",
-                                  "Write docs/api.md (+3 −0)", "MCP postgres/query → ok"]
+    assert list(b["summary"]) == [
+        'Glob "src/api/*.py" → 2 files',
+        "Read src/api/users.py (2 lines)",
+        "Write docs/api.md (+3 −0)",
+        "MCP postgres/query → ok",
+    ]
     assert list(sessions(df)["tool_calls"]) == [8, 4]
 
 
@@ -144,8 +165,11 @@ def test_events_with_equal_timestamps_keep_their_recorded_order(tmp_path: Path) 
     for i in range(6):
         call = {"tool_name": "Bash", "tool_use_id": f"c{i}", "tool_input": {"command": f"step {i}"}}
         for event in ("PreToolUse", "PostToolUse"):
-            run_hook(payload(event, **call, **({"tool_response": {}} if event == "PostToolUse" else {})), trail,
-                     env={"AUDITKIT_NOW": "2026-03-17T14:00:00Z"})
+            run_hook(
+                payload(event, **call, **({"tool_response": {}} if event == "PostToolUse" else {})),
+                trail,
+                env={"AUDITKIT_NOW": "2026-03-17T14:00:00Z"},
+            )
     other = tmp_path / "b" / "t.jsonl"
     run_hook(payload("Stop", session="other"), other, env={"AUDITKIT_NOW": "2026-03-17T14:00:00Z"})
     for order in ([tmp_path / "a", tmp_path / "b"], [tmp_path / "b", tmp_path / "a"]):
@@ -153,19 +177,44 @@ def test_events_with_equal_timestamps_keep_their_recorded_order(tmp_path: Path) 
         assert list(steps["command"]) == [f"step {i}" for i in range(6)]
 
 
-@pytest.mark.parametrize(("tool", "inp", "resp", "status", "want"), [
-    ("Edit", {"file_path": "/w/src/parser.py", "old_string": "a", "new_string": "b"},
-     {"structuredPatch": [{"lines": [" x", "-a", "+b", "+c", "+d"]}]}, "ok", "Edit src/parser.py (+3 −1)"),
-    ("Bash", {"command": "npm test"}, None, "error", "Bash: npm test → failed"),
-    ("Write", {"file_path": "/w/notes.md", "content": "a\nb\n"}, {"type": "create"}, "ok", "Write notes.md (2 lines)"),
-    ("Grep", {"pattern": "TODO"}, {"numFiles": 4}, "ok", 'Grep "TODO" → 4 files'),
-    ("Task", {"description": "Find callers", "subagent_type": "Explore"}, {}, "ok", "Task (Explore): Find callers"),
-    ("mcp__github__create_issue", {}, [], "interrupted", "MCP github/create_issue → interrupted"),
-    ("WebFetch", {"url": "https://example.com/a"}, {"code": 200}, "ok", "WebFetch https://example.com/a → 200"),
-])
+@pytest.mark.parametrize(
+    ("tool", "inp", "resp", "status", "want"),
+    [
+        (
+            "Edit",
+            {"file_path": "/w/src/parser.py", "old_string": "a", "new_string": "b"},
+            {"structuredPatch": [{"lines": [" x", "-a", "+b", "+c", "+d"]}]},
+            "ok",
+            "Edit src/parser.py (+3 −1)",
+        ),
+        ("Bash", {"command": "npm test"}, None, "error", "Bash: npm test → failed"),
+        (
+            "Write",
+            {"file_path": "/w/notes.md", "content": "a\nb\n"},
+            {"type": "create"},
+            "ok",
+            "Write notes.md (2 lines)",
+        ),
+        ("Grep", {"pattern": "TODO"}, {"numFiles": 4}, "ok", 'Grep "TODO" → 4 files'),
+        ("Task", {"description": "Find callers", "subagent_type": "Explore"}, {}, "ok", "Task (Explore): Find callers"),
+        ("mcp__github__create_issue", {}, [], "interrupted", "MCP github/create_issue → interrupted"),
+        ("WebFetch", {"url": "https://example.com/a"}, {"code": 200}, "ok", "WebFetch https://example.com/a → 200"),
+    ],
+)
 def test_one_line_summaries(tool: str, inp: dict, resp: object, status: str, want: str) -> None:
-    assert describe({"tool": tool, "input": inp, "response": resp, "status": status, "cwd": "/w",
-                     "file_path": inp.get("file_path")}) == want
+    assert (
+        describe(
+            {
+                "tool": tool,
+                "input": inp,
+                "response": resp,
+                "status": status,
+                "cwd": "/w",
+                "file_path": inp.get("file_path"),
+            }
+        )
+        == want
+    )
 
 
 def test_replay_renders_as_text_html_chart_and_page(tmp_path: Path) -> None:
@@ -206,14 +255,17 @@ def test_cli_replay_history_and_sessions(tmp_path: Path, capsys) -> None:
 def test_the_explorer_builds_headless_and_follows_selections() -> None:
     """The widget explorer needs no front end to build; picking a step or a file version shows its detail."""
     df = auditkit.load(SAMPLES)
-    tabs = auditkit.explore(df, session="9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
-                            path="/home/dev/acme-api/scripts/deploy.sh")
+    tabs = auditkit.explore(
+        df, session="9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", path="/home/dev/acme-api/scripts/deploy.sh"
+    )
     sessions_box, files_box = tabs.children
     session_pick, _, timeline, step_pick, step_detail = sessions_box.children
     assert "rm -rf build/ data/" in timeline.value
     step_pick.value = 4
-    assert json.loads(step_detail.value.split(">", 1)[1].rsplit("</pre>", 1)[0].replace("&quot;", '"'))["summary"] == \
-        "Bash: rm -rf build/ data/ → ok"
+    assert (
+        json.loads(step_detail.value.split(">", 1)[1].rsplit("</pre>", 1)[0].replace("&quot;", '"'))["summary"]
+        == "Bash: rm -rf build/ data/ → ok"
+    )
     _file_pick, versions, version_pick, diff_view = files_box.children
     assert "edit applied to the last known version" in versions.value
     version_pick.value = 1

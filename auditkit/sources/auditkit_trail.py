@@ -66,6 +66,7 @@ def columns(objs: list[dict]) -> dict[str, list]:
     Each ``obj`` carries ``_line``, ``_trail`` and ``_file`` (added by the reader). Same result as
     :func:`rows` on each, without building a dict per row.
     """
+
     def col(key: str) -> list:
         return [o.get(key) for o in objs]
 
@@ -75,25 +76,48 @@ def columns(objs: list[dict]) -> dict[str, list]:
     seqs = col("seq")
     tools = col("tool_name")
     out = {
-        "timestamp": col("ts"), "event": col("event"), "status": col("status"), "tool": tools,
-        "session_id": col("session_id"), "tool_use_id": col("tool_use_id"), "duration_ms": col("duration_ms"),
+        "timestamp": col("ts"),
+        "event": col("event"),
+        "status": col("status"),
+        "tool": tools,
+        "session_id": col("session_id"),
+        "tool_use_id": col("tool_use_id"),
+        "duration_ms": col("duration_ms"),
         "prompt": [d.get("prompt") if type(d) is dict else None for d in datas],
-        "input": inputs, "response": col("tool_response"), "error": col("error"), "cwd": col("cwd"),
-        "transcript_path": col("transcript_path"), "permission_mode": col("permission_mode"), "user": col("user"),
-        "host": col("host"), "agent": col("agent"), "agent_id": col("agent_id"), "agent_type": col("agent_type"),
-        "redactions": col("redactions"), "truncated": col("truncated"), "data": datas, "seq": seqs,
-        "trail_id": trails, "hash": col("hash"),
+        "input": inputs,
+        "response": col("tool_response"),
+        "error": col("error"),
+        "cwd": col("cwd"),
+        "transcript_path": col("transcript_path"),
+        "permission_mode": col("permission_mode"),
+        "user": col("user"),
+        "host": col("host"),
+        "agent": col("agent"),
+        "agent_id": col("agent_id"),
+        "agent_type": col("agent_type"),
+        "redactions": col("redactions"),
+        "truncated": col("truncated"),
+        "data": datas,
+        "seq": seqs,
+        "trail_id": trails,
+        "hash": col("hash"),
         "event_id": [f"{t}:{q}" if t else h for t, q, h in zip(trails, seqs, col("hash"), strict=True)],
-        "source_format": [NAME] * len(objs), "source_file": [o["_file"] for o in objs],
+        "source_format": [NAME] * len(objs),
+        "source_file": [o["_file"] for o in objs],
         "source_line": [o["_line"] for o in objs],
-    }  # fmt: skip
+    }
     dicts = [i if type(i) is dict else None for i in inputs]
     path = [d.get("file_path") if d else None for d in dicts]
-    out["file_path"] = [p if type(p) is str else (d.get("notebook_path") if d and type(d.get("notebook_path")) is str
-                                                 else None) for p, d in zip(path, dicts, strict=True)]
+    out["file_path"] = [
+        p if type(p) is str else (d.get("notebook_path") if d and type(d.get("notebook_path")) is str else None)
+        for p, d in zip(path, dicts, strict=True)
+    ]
     out["command"] = [c if type(c := (d.get("command") if d else None)) is str else None for d in dicts]
     out["url"] = [u if type(u := (d.get("url") if d else None)) is str else None for d in dicts]
-    out["pattern"] = [p if type(p := (d.get("pattern") if d else None)) is str
-                      else (q if t == "WebSearch" and type(q := d.get("query") if d else None) is str else None)
-                      for d, t in zip(dicts, tools, strict=True)]  # fmt: skip
+    out["pattern"] = [
+        p
+        if type(p := (d.get("pattern") if d else None)) is str
+        else (q if t == "WebSearch" and type(q := d.get("query") if d else None) is str else None)
+        for d, t in zip(dicts, tools, strict=True)
+    ]
     return out

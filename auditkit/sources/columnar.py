@@ -19,12 +19,31 @@ from auditkit import trail_format as tf
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast
 
 _COLUMNS = {
-    "v": "BIGINT", "seq": "BIGINT", "ts": "VARCHAR", "event": "VARCHAR", "status": "VARCHAR",
-    "session_id": "VARCHAR", "transcript_path": "VARCHAR", "cwd": "VARCHAR", "permission_mode": "VARCHAR",
-    "tool_name": "VARCHAR", "tool_use_id": "VARCHAR", "tool_input": "JSON", "tool_response": "JSON", "error": "JSON",
-    "agent_id": "VARCHAR", "agent_type": "VARCHAR", "data": "JSON", "user": "VARCHAR", "host": "VARCHAR",
-    "agent": "VARCHAR", "redactions": "BIGINT", "truncated": "JSON", "duration_ms": "DOUBLE", "hash": "VARCHAR",
-}  # fmt: skip
+    "v": "BIGINT",
+    "seq": "BIGINT",
+    "ts": "VARCHAR",
+    "event": "VARCHAR",
+    "status": "VARCHAR",
+    "session_id": "VARCHAR",
+    "transcript_path": "VARCHAR",
+    "cwd": "VARCHAR",
+    "permission_mode": "VARCHAR",
+    "tool_name": "VARCHAR",
+    "tool_use_id": "VARCHAR",
+    "tool_input": "JSON",
+    "tool_response": "JSON",
+    "error": "JSON",
+    "agent_id": "VARCHAR",
+    "agent_type": "VARCHAR",
+    "data": "JSON",
+    "user": "VARCHAR",
+    "host": "VARCHAR",
+    "agent": "VARCHAR",
+    "redactions": "BIGINT",
+    "truncated": "JSON",
+    "duration_ms": "DOUBLE",
+    "hash": "VARCHAR",
+}
 
 
 def _first_record(path: Path) -> dict | None:
@@ -50,8 +69,9 @@ def _lines(path: Path) -> tuple[int, bool]:
     return count, last == b"\n"
 
 
-def read(path: Path, batch_rows: int = 50000,
-         finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[pd.DataFrame] | None:  # fmt: skip
+def read(
+    path: Path, batch_rows: int = 50000, finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> list[pd.DataFrame] | None:
     """The file as normalised column batches (JSON fields parsed), or None when the fast path does not apply.
 
     ``finish`` is applied to each batch as soon as it is read (``load()`` gives its column types
@@ -138,22 +158,47 @@ def _normalise(raw: pd.DataFrame, parsed: dict[str, list], trail_id: str | None,
     errors = parsed["error"]
     n = len(raw)
     const = lambda value: pd.Series(value, index=raw.index, dtype="str")  # noqa: E731
-    out = pd.DataFrame({
-        "timestamp": raw["ts"], "event": raw["event"], "status": raw["status"], "tool": raw["tool_name"],
-        "session_id": raw["session_id"], "tool_use_id": raw["tool_use_id"], "duration_ms": raw["duration_ms"],
-        "file_path": raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input)),
-        "command": raw["_command"].where(obj_input), "url": raw["_url"].where(obj_input),
-        "pattern": raw["_pattern"].where(obj_input).fillna(
-            raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch"))),
-        "prompt": raw["_prompt"], "input": parsed["tool_input"], "response": parsed["tool_response"],
-        "error": pd.Series([e if e is None or type(e) is str else orjson.dumps(e).decode() for e in errors],
-                           index=raw.index, dtype="str"),
-        "cwd": raw["cwd"], "transcript_path": raw["transcript_path"], "permission_mode": raw["permission_mode"],
-        "user": raw["user"], "host": raw["host"], "agent": raw["agent"], "agent_id": raw["agent_id"],
-        "agent_type": raw["agent_type"], "redactions": raw["redactions"], "truncated": parsed["truncated"],
-        "data": parsed["data"], "seq": raw["seq"], "trail_id": const(trail_id) if trail_id else [None] * n,
-        "hash": raw["hash"],
-        "event_id": (f"{trail_id}:" + raw["seq"].astype(str)) if trail_id else raw["hash"],
-        "source_format": "auditkit", "source_file": const(source), "source_line": raw["_line"],
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "timestamp": raw["ts"],
+            "event": raw["event"],
+            "status": raw["status"],
+            "tool": raw["tool_name"],
+            "session_id": raw["session_id"],
+            "tool_use_id": raw["tool_use_id"],
+            "duration_ms": raw["duration_ms"],
+            "file_path": raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input)),
+            "command": raw["_command"].where(obj_input),
+            "url": raw["_url"].where(obj_input),
+            "pattern": raw["_pattern"]
+            .where(obj_input)
+            .fillna(raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch"))),
+            "prompt": raw["_prompt"],
+            "input": parsed["tool_input"],
+            "response": parsed["tool_response"],
+            "error": pd.Series(
+                [e if e is None or type(e) is str else orjson.dumps(e).decode() for e in errors],
+                index=raw.index,
+                dtype="str",
+            ),
+            "cwd": raw["cwd"],
+            "transcript_path": raw["transcript_path"],
+            "permission_mode": raw["permission_mode"],
+            "user": raw["user"],
+            "host": raw["host"],
+            "agent": raw["agent"],
+            "agent_id": raw["agent_id"],
+            "agent_type": raw["agent_type"],
+            "redactions": raw["redactions"],
+            "truncated": parsed["truncated"],
+            "data": parsed["data"],
+            "seq": raw["seq"],
+            "trail_id": const(trail_id) if trail_id else [None] * n,
+            "hash": raw["hash"],
+            "event_id": (f"{trail_id}:" + raw["seq"].astype(str)) if trail_id else raw["hash"],
+            "source_format": "auditkit",
+            "source_file": const(source),
+            "source_line": raw["_line"],
+        }
+    )
     return out

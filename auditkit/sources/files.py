@@ -101,8 +101,13 @@ def open_lines(path: Path) -> Iterator[bytes]:
         raise TrailFormatError(str(path), n + 1, f"the gzip stream is damaged after line {n} ({why})") from None
 
 
-def read_file(path: Path, problems: list[dict], strict: bool = False,
-              on_bytes: Callable[[int], None] | None = None, fast: list | None = None) -> Iterator[dict]:  # fmt: skip
+def read_file(
+    path: Path,
+    problems: list[dict],
+    strict: bool = False,
+    on_bytes: Callable[[int], None] | None = None,
+    fast: list | None = None,
+) -> Iterator[dict]:
     """Every event row of one file, streamed; unreadable lines go to ``problems`` (or raise when ``strict``).
 
     With ``fast`` given, auditkit-trail records are appended to it as parsed (with ``_line``,
@@ -117,8 +122,9 @@ def read_file(path: Path, problems: list[dict], strict: bool = False,
         problems.append({"file": exc.path, "line": exc.line, "reason": exc.reason})
 
 
-def _read_lines(path: Path, name: str, problems: list[dict], strict: bool, on_bytes: Callable[[int], None] | None,
-                fast: list | None) -> Iterator[dict]:  # fmt: skip
+def _read_lines(
+    path: Path, name: str, problems: list[dict], strict: bool, on_bytes: Callable[[int], None] | None, fast: list | None
+) -> Iterator[dict]:
     ctx: dict = {}
     done = 0
     loads = orjson.loads

@@ -22,16 +22,27 @@ from auditkit import trail_format as tf
 from auditkit.sources.targets import targets
 
 NAME = "transcript"
-TYPES = frozenset({"user", "assistant", "system", "summary", "file-history-snapshot", "queue-operation",
-                   "turn_end", "attachment"})  # fmt: skip
+TYPES = frozenset(
+    {"user", "assistant", "system", "summary", "file-history-snapshot", "queue-operation", "turn_end", "attachment"}
+)
 _INTERRUPTED = ("[Request interrupted by user", "The user doesn't want to proceed with this tool use")
-_NOT_PROMPTS = ("[Request interrupted by user", "<command-name>", "<local-command-stdout>", "<command-message>",
-                "Caveat: ", "<system-reminder>")  # fmt: skip
+_NOT_PROMPTS = (
+    "[Request interrupted by user",
+    "<command-name>",
+    "<local-command-stdout>",
+    "<command-message>",
+    "Caveat: ",
+    "<system-reminder>",
+)
 
 
 def matches(obj: dict) -> bool:
-    return obj.get("type") in TYPES and ("sessionId" in obj or "uuid" in obj or "leafUuid" in obj
-                                         or obj.get("type") in ("summary", "file-history-snapshot"))
+    return obj.get("type") in TYPES and (
+        "sessionId" in obj
+        or "uuid" in obj
+        or "leafUuid" in obj
+        or obj.get("type") in ("summary", "file-history-snapshot")
+    )
 
 
 def _text(content: object) -> str:
@@ -44,9 +55,16 @@ def _text(content: object) -> str:
 
 def _common(obj: dict) -> dict:
     agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
-    return {"timestamp": obj.get("timestamp"), "session_id": obj.get("sessionId"), "cwd": obj.get("cwd"),
-            "agent": tf.AGENT, "agent_id": agent, "transcript_path": None,
-            "user": None, "host": None}  # fmt: skip
+    return {
+        "timestamp": obj.get("timestamp"),
+        "session_id": obj.get("sessionId"),
+        "cwd": obj.get("cwd"),
+        "agent": tf.AGENT,
+        "agent_id": agent,
+        "transcript_path": None,
+        "user": None,
+        "host": None,
+    }
 
 
 def rows(obj: dict, ctx: dict) -> list[dict]:
@@ -58,21 +76,42 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         base = _common(obj)
         usage = msg.get("usage") if isinstance(msg.get("usage"), dict) else {}
         mid, rid = msg.get("id"), obj.get("requestId")
-        out.append({**base, "event": "assistant_message", "status": tf.STATUS_INFO, "model": msg.get("model"),
-                    "message_id": mid, "request_id": rid,
-                    "input_tokens": usage.get("input_tokens"), "output_tokens": usage.get("output_tokens"),
-                    "cache_creation_tokens": usage.get("cache_creation_input_tokens"),
-                    "cache_read_tokens": usage.get("cache_read_input_tokens"),
-                    "data": {"version": obj.get("version"), "uuid": obj.get("uuid")},
-                    "event_id": f"msg:{mid}:{rid}" if mid else f"uuid:{obj.get('uuid')}"})  # fmt: skip
+        out.append(
+            {
+                **base,
+                "event": "assistant_message",
+                "status": tf.STATUS_INFO,
+                "model": msg.get("model"),
+                "message_id": mid,
+                "request_id": rid,
+                "input_tokens": usage.get("input_tokens"),
+                "output_tokens": usage.get("output_tokens"),
+                "cache_creation_tokens": usage.get("cache_creation_input_tokens"),
+                "cache_read_tokens": usage.get("cache_read_input_tokens"),
+                "data": {"version": obj.get("version"), "uuid": obj.get("uuid")},
+                "event_id": f"msg:{mid}:{rid}" if mid else f"uuid:{obj.get('uuid')}",
+            }
+        )
         for block in content if isinstance(content, list) else []:
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 tool, inp = block.get("name"), block.get("input")
                 file_path, command, url, pattern = targets(tool, inp)
-                out.append({**base, "event": "PreToolUse", "status": tf.STATUS_STARTED, "tool": tool,
-                            "tool_use_id": block.get("id"), "input": inp, "file_path": file_path,
-                            "command": command, "url": url, "pattern": pattern, "model": msg.get("model"),
-                            "event_id": f"tool:{block.get('id')}:pre"})  # fmt: skip
+                out.append(
+                    {
+                        **base,
+                        "event": "PreToolUse",
+                        "status": tf.STATUS_STARTED,
+                        "tool": tool,
+                        "tool_use_id": block.get("id"),
+                        "input": inp,
+                        "file_path": file_path,
+                        "command": command,
+                        "url": url,
+                        "pattern": pattern,
+                        "model": msg.get("model"),
+                        "event_id": f"tool:{block.get('id')}:pre",
+                    }
+                )
     elif kind == "user":
         base = _common(obj)
         blocks = content if isinstance(content, list) else []
@@ -83,14 +122,27 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
             interrupted = failed and text.startswith(_INTERRUPTED)
             structured = obj.get("toolUseResult") if len(results) == 1 else None
             response = structured if structured is not None and not failed else block.get("content")
-            out.append({**base, "event": "PostToolUseFailure" if failed else "PostToolUse",
-                        "status": tf.STATUS_INTERRUPTED if interrupted else tf.STATUS_ERROR if failed else tf.STATUS_OK,
-                        "tool_use_id": block.get("tool_use_id"), "response": response,
-                        "error": text if failed else None,
-                        "event_id": f"tool:{block.get('tool_use_id')}:post"})  # fmt: skip
+            out.append(
+                {
+                    **base,
+                    "event": "PostToolUseFailure" if failed else "PostToolUse",
+                    "status": tf.STATUS_INTERRUPTED if interrupted else tf.STATUS_ERROR if failed else tf.STATUS_OK,
+                    "tool_use_id": block.get("tool_use_id"),
+                    "response": response,
+                    "error": text if failed else None,
+                    "event_id": f"tool:{block.get('tool_use_id')}:post",
+                }
+            )
         if not results and not obj.get("isMeta"):
             text = _text(content).strip()
             if text and not text.startswith(_NOT_PROMPTS):
-                out.append({**base, "event": "UserPromptSubmit", "status": tf.STATUS_INFO, "prompt": text,
-                            "event_id": f"uuid:{obj.get('uuid')}"})  # fmt: skip
+                out.append(
+                    {
+                        **base,
+                        "event": "UserPromptSubmit",
+                        "status": tf.STATUS_INFO,
+                        "prompt": text,
+                        "event_id": f"uuid:{obj.get('uuid')}",
+                    }
+                )
     return out
