@@ -41,17 +41,43 @@ _EXPORTS = {
     "AuditkitError": "auditkit.errors",
     "TrailFormatError": "auditkit.errors",
     "ChainBroken": "auditkit.errors",
+    "UsageError": "auditkit.errors",
+    "ConfigError": "auditkit.errors",
+    "RuleError": "auditkit.errors",
+    "SettingsError": "auditkit.errors",
+    "UnsafePath": "auditkit.errors",
+    "HookInputError": "auditkit.errors",
+    "SealError": "auditkit.errors",
+    "ArchiveError": "auditkit.errors",
+    "RetentionError": "auditkit.errors",
+    "ExportError": "auditkit.errors",
+    "ReportError": "auditkit.errors",
+    "window": "auditkit.views",
+    "scope": "auditkit.views",
+    "session_id_for": "auditkit.views",
+    "run_report": "auditkit.evidence",
 }
 
 __all__ = [
     "COLUMNS",
+    "ArchiveError",
     "AuditkitError",
     "ChainBroken",
+    "ConfigError",
+    "ExportError",
     "Finding",
+    "HookInputError",
     "Redactor",
+    "ReportError",
+    "RetentionError",
+    "RuleError",
+    "SealError",
     "SecretFinding",
+    "SettingsError",
     "Timeline",
     "TrailFormatError",
+    "UnsafePath",
+    "UsageError",
     "VerifyReport",
     "__version__",
     "apply_retention",
@@ -68,8 +94,11 @@ __all__ = [
     "redact_file",
     "replay",
     "rotate",
+    "run_report",
     "scan",
+    "scope",
     "seal",
+    "session_id_for",
     "sessions",
     "sql",
     "sql_connection",
@@ -77,10 +106,27 @@ __all__ = [
     "token_usage",
     "tool_calls",
     "verify",
+    "window",
 ]
 
 if TYPE_CHECKING:
-    from auditkit.errors import AuditkitError, ChainBroken, TrailFormatError
+    from auditkit.errors import (
+        ArchiveError,
+        AuditkitError,
+        ChainBroken,
+        ConfigError,
+        ExportError,
+        HookInputError,
+        ReportError,
+        RetentionError,
+        RuleError,
+        SealError,
+        SettingsError,
+        TrailFormatError,
+        UnsafePath,
+        UsageError,
+    )
+    from auditkit.evidence import run_report
     from auditkit.explorer import explore
     from auditkit.exporting import export
     from auditkit.frame import COLUMNS, load
@@ -96,7 +142,7 @@ if TYPE_CHECKING:
     from auditkit.steps import describe, replay, sessions
     from auditkit.transcripts import archive_transcripts, reconcile
     from auditkit.versions import file_history
-    from auditkit.views import by_host, summary, tool_calls
+    from auditkit.views import by_host, scope, session_id_for, summary, tool_calls, window
 
 
 def __getattr__(name: str) -> object:

@@ -24,10 +24,11 @@ except ImportError:  # pragma: no cover - non-CPython
 
 
 def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from auditkit.config import cache_dir as base
+
     magic = getattr(_sre, "MAGIC", 0)
     tag = sha256(f"{sys.version}|{magic}|{sys.implementation.cache_tag}".encode()).hexdigest()[:16]
-    return os.path.join(base, "auditkit", f"sre-{tag}")
+    return os.path.join(base(), f"sre-{tag}")
 
 
 def _file(pattern: str) -> str:

@@ -21,18 +21,13 @@ Settings (environment first, then command-line options):
 import sys
 
 from auditkit import _fastjson as json  # the json module costs ~7 ms to import
-from auditkit import appender, private_files
+from auditkit import appender, config, private_files
 from auditkit import trail_format as tf
 from auditkit._os import os
 
-DEFAULT_TRAIL = os.path.join(".claude", "logs", "audit-trail.jsonl")
 DEFAULT_MAX_FIELD_BYTES = 65536
 MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTelemetry filelog: 1 MiB)
 _SLACK_CHARS = 4096  # redact a little past the cut, so a secret straddling it cannot leak in part
-
-
-class HookInputError(ValueError):
-    """The event on stdin is not a JSON object."""
 
 
 class Options:
@@ -66,16 +61,11 @@ def parse_options(argv: list[str]) -> Options:
 
 
 def project_dir(payload: dict | None) -> str:
-    cwd = payload.get("cwd") if isinstance(payload, dict) else None
-    return os.environ.get("CLAUDE_PROJECT_DIR") or (cwd if isinstance(cwd, str) and cwd else os.getcwd())
+    return config.project_dir(payload.get("cwd") if isinstance(payload, dict) else None)
 
 
 def trail_path(opts: Options, payload: dict | None) -> str:
-    path = opts.trail or DEFAULT_TRAIL
-    path = os.path.expanduser(path)
-    if not os.path.isabs(path):
-        path = os.path.join(project_dir(payload), path)
-    return path
+    return config.resolve_trail(opts.trail, project_dir(payload))
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -93,6 +83,12 @@ def _integer(text: str) -> object:
 _loads_marked = None
 
 
+def _bad_input(message: str) -> Exception:
+    from auditkit.errors import HookInputError  # only for bad input: the usual path never imports errors
+
+    return HookInputError(message)
+
+
 def parse(raw: bytes, max_depth: int | None = None) -> dict:
     """stdin bytes -> the event payload, every value made something a strict JSON parser reads back.
 
@@ -102,7 +98,7 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     """
     global _loads_marked
     if not raw.strip():
-        raise HookInputError("empty stdin: no event to record")
+        raise _bad_input("empty stdin: no event to record")
     try:
         text = raw.decode("utf-8")
         odd = "\\u" in text and ("\\ud" in text or "\\uD" in text)  # an escaped surrogate, maybe lone
@@ -115,9 +111,9 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     try:
         payload = _loads_marked(text)  # type: ignore[operator]
     except ValueError as exc:
-        raise HookInputError(f"stdin is not JSON ({exc})") from None
+        raise _bad_input(f"stdin is not JSON ({exc})") from None
     if not isinstance(payload, dict):
-        raise HookInputError(f"stdin is JSON but not an object ({type(payload).__name__})")
+        raise _bad_input(f"stdin is JSON but not an object ({type(payload).__name__})")
     if odd:
         payload = tf.mark_surrogates(payload)  # type: ignore[assignment]
     return payload
@@ -311,11 +307,11 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     fields = enrich(tf.fields_from_payload(payload))
     redactor = None
     if opts.redact:
-        from auditkit.redaction import Redactor, RuleError
+        from auditkit.redaction import Redactor
 
         try:
             redactor = Redactor.default(project_dir(payload))
-        except RuleError as exc:  # a broken custom rule file must not cost the event: use the built-in rules
+        except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
     fields = cap_record(trim(fields, opts.max_field_bytes, redactor), raw_size)
@@ -364,9 +360,7 @@ def maybe_seal(trail: str) -> bool:
     """
     if os.environ.get("AUDITKIT_NOW"):
         return False
-    from auditkit.redaction import config_dir
-
-    key = os.environ.get("AUDITKIT_SEAL_KEY") or os.path.join(config_dir(), "seal.key")
+    key = config.seal_key_path()
     if not os.path.isfile(key):
         return False
     devnull = os.devnull

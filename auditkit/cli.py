@@ -23,14 +23,10 @@ def _ms(value: float | None) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from auditkit.frame import load
+    from auditkit.render import text_table
     from auditkit.views import by_host, summary
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # problems are printed below, with file and line
-        df = load(args.trail)
+    df = _load(args)
     table = summary(df)
     hosts = by_host(df)
     totals = table.attrs["totals"]
@@ -52,37 +48,55 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, default=str))
         return 0
     print(
-        f"=== Audit Trail Summary ({len(df.attrs['files'])} file(s), {totals['events']} events, "
-        f"{totals['sessions']} session(s)) ===\n"
+        f"=== Audit Trail Summary ({len(df.attrs['files'])} file(s), {totals['events']:,} events, "
+        f"{totals['sessions']:,} session(s)) ===\n"
     )
     rate = f"{totals['failure_rate'] * 100:.1f}%"
-    print(f"Total tool invocations: {totals['invocations']}")
+    print(f"Total tool invocations: {totals['invocations']:,}")
     print(f"Total execution time:   {_ms(totals['total_ms'])}")
-    print(f"Failures:               {totals['failures']} ({rate})")
+    print(f"Failures:               {totals['failures']:,} ({rate})")
     if totals["unfinished"]:
-        print(f"Unfinished calls:       {totals['unfinished']} (no result recorded: denied or interrupted)")
+        print(f"Unfinished calls:       {totals['unfinished']:,} (no result recorded: denied or interrupted)")
     print("\n=== Per-Tool Breakdown ===\n")
-    header = f"{'tool':<28} {'calls':>6} {'total':>10} {'average':>10} {'p95':>10} {'failures':>14}"
-    print(header)
-    print("-" * len(header))
-    for tool, row in table.iterrows():
-        fails = f"{int(row.failures)} ({row.failure_rate * 100:.1f}%)"
-        print(
-            f"{tool:<28} {int(row.invocations):>6} {_ms(row.total_ms):>10} {_ms(row.mean_ms):>10} "
-            f"{_ms(row.p95_ms):>10} {fails:>14}"
-        )
+    rows = [{"tool": tool, **row} for tool, row in table.to_dict(orient="index").items()]
+    cols = [
+        ("tool", "tool", "text"),
+        ("invocations", "calls", "int"),
+        ("total_ms", "total", "ms"),
+        ("mean_ms", "average", "ms"),
+        ("p95_ms", "p95", "ms"),
+        ("failures", "failures", "int"),
+        ("failure_rate", "rate", "pct"),
+    ]
+    total = {
+        "tool": "Total",
+        "invocations": totals["invocations"],
+        "total_ms": totals["total_ms"],
+        "failures": totals["failures"],
+        "failure_rate": totals["failure_rate"],
+    }
+    print(text_table(rows, cols, total))
     print("\n=== Per-Host Breakdown ===\n")
-    header = f"{'host':<20} {'users':<16} {'sessions':>8} {'calls':>6} {'failures':>8}  first .. last (UTC)"
-    print(header)
-    print("-" * len(header))
-    for host, row in hosts.iterrows():
-        span = f"{row['first']:%Y-%m-%d %H:%M:%S} .. {row['last']:%Y-%m-%d %H:%M:%S}" if pd.notna(row["first"]) else "-"
-        print(f"{host:<20} {row.users:<16} {row.sessions:>8} {row.calls:>6} {row.failures:>8}  {span}")
+    rows = [{"host": h, **row} for h, row in hosts.to_dict(orient="index").items()]
+    cols = [
+        ("host", "host", "text"),
+        ("users", "users", "text"),
+        ("sessions", "sessions", "int"),
+        ("calls", "calls", "int"),
+        ("failures", "failures", "int"),
+        ("first", "first (UTC)", "time"),
+        ("last", "last (UTC)", "time"),
+    ]
+    print(text_table(rows, cols))
+    _say_problems(problems)
+    return 0
+
+
+def _say_problems(problems: list[dict]) -> None:
     if problems:
         print(f"\n{len(problems)} unreadable line(s) skipped:", file=sys.stderr)
         for p in problems[:20]:
             print(f"  {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
-    return 0
 
 
 def cmd_install(args: argparse.Namespace) -> int:
@@ -125,7 +139,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.integrity import verify
 
-    report = verify(args.trail, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
+    report = verify(_trails(args), seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
         return 0 if report.intact else 1
@@ -179,7 +193,7 @@ def cmd_seal(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     from auditkit.secrets import scan
 
-    findings = scan(args.path)
+    findings = scan(_trails(args))
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], indent=2))
     else:
@@ -199,47 +213,75 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
-DEFAULT_TRAILS = [".claude/logs"]
+def _trails(args: argparse.Namespace) -> list[str]:
+    """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
+    from auditkit.config import DEFAULT_TRAIL_FOLDER
+
+    return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
 
 
-def _load_quiet(paths: list[str]):
+def _load(args: argparse.Namespace, paths: list[str] | None = None):
+    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
     from auditkit.frame import load
+    from auditkit.views import window
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df = load(paths)
+        df = load(paths if paths is not None else _trails(args))
     for p in df.attrs["problems"][:5]:
         print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since or until:
+        attrs = dict(df.attrs)
+        df = window(df, since, until)
+        df.attrs.update(attrs)
     return df
 
 
-def _session(df, wanted: str) -> str:
-    ids = sorted({str(s) for s in df["session_id"].dropna().unique()})
-    hits = [s for s in ids if s == wanted] or [s for s in ids if s.startswith(wanted)]
-    if len(hits) != 1:
-        what = "no session starts with" if not hits else "more than one session starts with"
-        raise AuditkitError(f"{what} {wanted!r}; sessions: {', '.join(ids[:10])}")
-    return hits[0]
-
-
 def cmd_sessions(args: argparse.Namespace) -> int:
+    from auditkit.render import text_table
     from auditkit.steps import sessions
 
-    table = sessions(_load_quiet(args.trail))
-    for r in table.itertuples(index=False):
-        print(
-            f"{r.session_id}  {r.start:%Y-%m-%d %H:%M:%S}  {r.tool_calls:>5} calls  {r.failures:>3} failed  "
-            f"{r.user}@{r.host}"
-        )
+    table = sessions(_load(args))
+    if args.json:
+        print(table.to_json(orient="records", date_format="iso", indent=2))
+        return 0
+    rows = [
+        {**r, "who": f"{r['user']}@{r['host']}", "end": _until(r["start"], r["end"])}
+        for r in table.to_dict(orient="records")
+    ]
+    cols = [
+        ("session_id", "session", "text"),
+        ("start", "start (UTC)", "time"),
+        ("end", "until", "text"),
+        ("tool_calls", "calls", "int"),
+        ("failures", "failed", "int"),
+        ("who", "user@host", "text"),
+    ]
+    total = {
+        "session_id": f"Total: {len(table):,} session(s)",
+        "tool_calls": int(table["tool_calls"].sum()),
+        "failures": int(table["failures"].sum()),
+    }
+    print(text_table(rows, cols, total))
     return 0
+
+
+def _until(start: object, end: object) -> str:
+    """The end of a span: its time of day when it ends on the day it started, else date and time."""
+    if end is None or end != end:
+        return ""
+    same_day = start == start and start is not None and end.date() == start.date()
+    return f"{end:%H:%M}" if same_day else f"{end:%Y-%m-%d %H:%M}"
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.render import replay_text, save_replay_html
     from auditkit.steps import replay
+    from auditkit.views import session_id_for
 
-    df = _load_quiet(args.trail)
-    steps = replay(df, _session(df, args.session))
+    df = _load(args)
+    steps = replay(df, session_id_for(df, args.session))
     if args.html:
         print(f"wrote {save_replay_html(steps, args.html)}")
     else:
@@ -251,7 +293,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from auditkit.render import history_text
     from auditkit.versions import file_history
 
-    h = file_history(_load_quiet(args.trail), args.path)
+    h = file_history(_load(args), args.path)
     if h.empty:
         print(f"no event in the trail touches {args.path}", file=sys.stderr)
         return 1
@@ -260,30 +302,32 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from auditkit.pricing import cost
+    from auditkit.pricing import TOKEN_COLUMNS, cost
+    from auditkit.render import text_table
 
     by = {"session": "session_id", "model": "model", "agent": "agent_id", "day": "day"}
-    table = cost(_load_quiet(args.trail), by=[by[b] for b in args.by])
+    keys = [by[b] for b in args.by]
+    table = cost(_load(args), by=keys)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "rows": json.loads(table.reset_index().to_json(orient="records")),
-                    "total_usd": table.attrs["total_usd"],
-                    "unpriced_models": table.attrs["unpriced_models"],
-                },
-                indent=2,
-            )
-        )
+        doc = {
+            "rows": json.loads(table.reset_index().to_json(orient="records")),
+            "total_usd": table.attrs["total_usd"],
+            "unpriced_models": table.attrs["unpriced_models"],
+        }
+        print(json.dumps(doc, indent=2))
         return 0
     if table.empty:
         print("no token usage found (usage comes from Claude Code transcripts: ~/.claude/projects/)")
         return 0
-    print(table.to_string(float_format=lambda v: f"{v:,.4f}"))
-    print(
-        f"\ntotal: ${table.attrs['total_usd']:,.4f}"
-        + (f"  (no price for: {', '.join(table.attrs['unpriced_models'])})" if table.attrs["unpriced_models"] else "")
-    )
+    heads = dict(zip(TOKEN_COLUMNS, ("input", "output", "cache write", "cache read"), strict=True))
+    cols = [(k, k.removesuffix("_id"), "text") for k in keys] + [("messages", "messages", "int")]
+    cols += [(c, heads[c], "int") for c in TOKEN_COLUMNS] + [("usd", "cost (USD)", "usd")]
+    rows = table.reset_index().to_dict(orient="records")
+    total = {keys[0]: "Total", "messages": int(table["messages"].sum()), "usd": table.attrs["total_usd"]}
+    total |= {c: int(table[c].sum()) for c in TOKEN_COLUMNS}
+    print(text_table(rows, cols, total))
+    if table.attrs["unpriced_models"]:
+        print(f"\nno price for: {', '.join(table.attrs['unpriced_models'])} (left out of the cost; see prices.toml)")
     return 0
 
 
@@ -303,7 +347,7 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from auditkit.transcripts import reconcile
 
-    gaps = reconcile(_load_quiet(args.trail), _load_quiet(args.transcripts))
+    gaps = reconcile(_load(args), _load(args, args.transcripts))
     if args.json:
         print(gaps.to_json(orient="records", date_format="iso", indent=2))
     else:
@@ -344,11 +388,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
     result = export(
-        _load_quiet(args.trail),
+        _load(args),
         args.out,
         format=args.format,
-        since=args.since,
-        until=args.until,
         partition_by=parts,
         escape_formulas=not args.raw_formulas,
     )
@@ -359,7 +401,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     from auditkit.sqlquery import sql
 
-    result = sql(args.query, _load_quiet(args.trail))
+    result = sql(args.query, _load(args))
     if args.format == "csv":
         result.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -383,7 +425,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    manifest = run_report(args.name, args.trail, args.out, params)
+    manifest = run_report(args.name, _trails(args), args.out, params)
     v = manifest["verify"] or {}
     print(
         f"{args.name} report in {args.out} ({manifest['seconds']} s): {args.name}.ipynb, {args.name}.html, "
@@ -393,7 +435,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
+
+
+def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
+    """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
+    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: .claude/logs)")
+    p.add_argument(
+        "--trail",
+        dest="trail_option",
+        action="extend",
+        nargs="+",
+        metavar="PATH",
+        help="the same as PATHS (kept for scripts written before PATHS)",
+    )
+
+
+def _window_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
+    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from auditkit.config import DEFAULT_TRAIL
+
     parser = argparse.ArgumentParser(
         prog="auditkit",
         description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
@@ -406,9 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    p = add("summary", cmd_summary, "Per-tool invocations, time (total, average, p95) and failures.")
-    p.add_argument("trail", nargs="+", help="trail files, folders or globs (any supported format, .gz too)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p = add("summary", cmd_summary, "Per-tool invocations, time (total, average, p95) and failures; per host.")
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     for name, handler, text in (
         ("install", cmd_install, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup)."),
@@ -424,14 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
         where.add_argument("--user", action="store_true", help="change ~/.claude/settings.json instead")
         if name == "install":
             p.add_argument(
-                "--trail", metavar="PATH", help="trail file (default: <project>/.claude/logs/audit-trail.jsonl)"
+                "--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})"
             )
             p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
 
     p = add("verify", cmd_verify, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.")
-    p.add_argument("trail", nargs="+", help="trail files, folders or globs (rotated and .gz segments too)")
+    _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
     p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
     p.add_argument(
         "--tolerance",
         type=float,
@@ -442,43 +508,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = add("keygen", cmd_keygen, "Make an Ed25519 key pair for sealing trails.")
-    p.add_argument("--key", metavar="PATH", help="private key path (default: ~/.config/auditkit/seal.key)")
+    p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
 
     p = add("seal", cmd_seal, "Append a signed checkpoint of a trail's head to its seal log.")
-    p.add_argument("trail", help="the trail to seal")
-    p.add_argument(
-        "--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or ~/.config/auditkit/seal.key)"
-    )
+    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the trail to seal (default: {DEFAULT_TRAIL})")
+    p.add_argument("--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
     p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
     p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
     p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
 
     p = add("scan", cmd_scan, "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.")
-    p.add_argument("path", nargs="+", help="files or folders")
+    _trail_args(p, "files or folders")
     p.add_argument("--json", action="store_true", help="print findings as JSON")
 
     p = add("redact", cmd_redact, "Write a redacted copy of an old trail, transcript or text file.")
     p.add_argument("src", help="file to read")
     p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
 
-    trail_help = "trail files, folders or globs (default: .claude/logs)"
-    p = add("sessions", cmd_sessions, "List the sessions in trails.")
-    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    p = add("sessions", cmd_sessions, "List the sessions in trails: when, how many calls, how many failed, who.")
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("replay", cmd_replay, "Replay one session as a timeline of steps.")
     p.add_argument("session", help="session id (a unique prefix is enough)")
-    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    _trail_args(p)
     p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
 
     p = add("history", cmd_history, "Every event that touched a file, with its versions reconstructed.")
     p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
-    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    _trail_args(p)
     p.add_argument("--diff", action="store_true", help="show the diff under each new version")
 
     p = add("cost", cmd_cost, "Tokens and dollars from transcripts, each API message counted once.")
-    p.add_argument("trail", nargs="+", help="transcripts and trails (files, folders, globs)")
-    p.add_argument("--by", nargs="+", default=["session", "model"], choices=["session", "model", "agent", "day"])
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _trail_args(p, "transcripts and trails (files, folders, globs)")
+    _window_args(p)
+    p.add_argument(
+        "--by",
+        nargs="+",
+        default=["session", "model"],
+        choices=["session", "model", "agent", "day"],
+        help="group by these (default: session model); days are listed in date order",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add(
         "archive-transcripts",
@@ -489,17 +561,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/transcripts")
 
     p = add("reconcile", cmd_reconcile, "Tool calls in transcripts but not in the trail, and the reverse.")
-    p.add_argument("--trail", nargs="+", required=True, help="auditkit trails")
+    _trail_args(p, "auditkit trails")
     p.add_argument("--transcripts", nargs="+", required=True, help="Claude Code transcripts")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
-    p.add_argument(
-        "trail",
-        nargs="?",
-        default=".claude/logs/audit-trail.jsonl",
-        help="the active trail (default: .claude/logs/audit-trail.jsonl)",
-    )
+    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")
     p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
     p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
     p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
@@ -508,26 +575,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "trail",
         nargs="?",
-        default=".claude/logs/audit-trail.jsonl",
-        help="the active trail; its segments are found beside it (default: .claude/logs/audit-trail.jsonl)",
+        default=DEFAULT_TRAIL,
+        help=f"the active trail; its segments are found beside it (default: {DEFAULT_TRAIL})",
     )
     p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
     p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: ~/.config/auditkit/seal.pub)")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
     p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
     p.add_argument(
         "--key",
         metavar="KEY",
-        help="private seal key that signs the retirement statement (default: ~/.config/auditkit/seal.key)",
+        help="private seal key that signs the retirement statement (default: AUDITKIT_SEAL_KEY or <config>/seal.key)",
     )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     p = add("export", cmd_export, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
-    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    _trail_args(p)
+    _window_args(p)
     p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
     p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
-    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
-    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
     p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
     p.add_argument(
         "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
@@ -535,12 +601,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sql", cmd_sql, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
     p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')
-    p.add_argument("--trail", nargs="+", default=DEFAULT_TRAILS, help=trail_help)
+    _trail_args(p)
+    _window_args(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
     p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
     p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
-    p.add_argument("--trail", nargs="+", required=True, help="trail files or folders")
+    _trail_args(p)
     p.add_argument(
         "-p",
         "--param",

@@ -1,12 +1,23 @@
-"""auditkit's exceptions, each naming the file and line it is about.
+"""Every exception auditkit raises on purpose, in one tree; each message names the file, line or value at fault.
 
-AuditkitError
-├── TrailFormatError      a line of a trail cannot be read as a record
-├── ChainBroken           a trail's hash chain does not verify
-└── UnsafePath            a path the kit would write is a link, not a regular file or folder, or not the user's
+    AuditkitError                  base class: catch this to catch them all
+    ├── TrailFormatError           a line of a trail cannot be read as a record (path, line, reason)
+    ├── ChainBroken                a trail's hash chain does not verify (VerifyReport.raise_if_broken)
+    ├── UsageError                 a value given by the user cannot be used: a time, a session prefix, a size
+    ├── ConfigError                a settings file or value is wrong
+    │   ├── RuleError              a custom redaction rule or allowlist entry (names the file and rule)
+    │   └── SettingsError          Claude Code's settings.json cannot be read or changed
+    ├── UnsafePath                 a path the kit would write is a link, FIFO or device, or not the user's own
+    ├── HookInputError             the event on the hook's stdin is not a JSON object
+    ├── SealError                  a seal key or seal cannot be made or read
+    ├── ArchiveError               a trail cannot be rotated or its archive read
+    ├── RetentionError             a retention policy that may not be applied
+    ├── ExportError                an export that cannot be written as asked
+    └── ReportError                an evidence pack cannot be made (a notebook failed, a parameter is wrong)
+
+Standard library only and free of imports: the hook imports it only when something goes wrong.
+UsageError, ConfigError, TrailFormatError and HookInputError are also ValueErrors, UnsafePath an OSError.
 """
-
-from __future__ import annotations
 
 
 class AuditkitError(Exception):
@@ -29,5 +40,45 @@ class ChainBroken(AuditkitError):
         super().__init__(f"{path}:{line}: seq {seq}: {reason}")
 
 
+class UsageError(AuditkitError, ValueError):
+    """A value given by the user cannot be used: a time that is not one, an ambiguous session prefix, ..."""
+
+
+class ConfigError(AuditkitError, ValueError):
+    """A settings file or value is wrong; the message names the file."""
+
+
+class RuleError(ConfigError):
+    """A custom rule or allowlist entry is invalid; the message names the file and the rule."""
+
+
+class SettingsError(ConfigError):
+    """Claude Code's settings cannot be read or changed safely."""
+
+
 class UnsafePath(AuditkitError, OSError):
     """A path auditkit would write is a link, not a regular file or folder, or not the user's own."""
+
+
+class HookInputError(AuditkitError, ValueError):
+    """The event on the hook's stdin is not a JSON object."""
+
+
+class SealError(AuditkitError):
+    """A key or seal cannot be made or read; the message says which file and why."""
+
+
+class ArchiveError(AuditkitError):
+    """A trail cannot be rotated or its archive read."""
+
+
+class RetentionError(AuditkitError):
+    """A retention policy that may not be applied."""
+
+
+class ExportError(AuditkitError):
+    """An export that cannot be written as asked."""
+
+
+class ReportError(AuditkitError):
+    """An evidence pack cannot be made: a notebook failed, a parameter is wrong, the extra is missing."""

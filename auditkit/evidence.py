@@ -14,15 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditkit import __version__
-from auditkit.errors import AuditkitError
+from auditkit.errors import ReportError
 from auditkit.notebook import read_results
 from auditkit.sources.files import file_sha256
 
 REPORTS = ("incident", "cost", "compliance", "replay")
-
-
-class ReportError(AuditkitError):
-    """A report notebook failed; the message names the notebook, the cell and the error."""
 
 
 def notebooks_dir() -> Path:

@@ -20,17 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.errors import AuditkitError
+from auditkit.errors import ExportError
 from auditkit.flat import flatten
 from auditkit.sources.files import PathLike
+from auditkit.views import window
 
 FORMATS = ("csv", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-class ExportError(AuditkitError):
-    """An export that cannot be written as asked."""
 
 
 @dataclass
@@ -45,21 +42,6 @@ class ExportResult:
     def __str__(self) -> str:
         where = self.out if len(self.files) == 1 else f"{self.out} ({len(self.files)} files)"
         return f"exported {self.rows:,} events as {self.format} to {where}"
-
-
-def window(df: pd.DataFrame, since: str | datetime | None = None, until: str | datetime | None = None) -> pd.DataFrame:
-    """The rows with ``since <= timestamp < until`` (dates or times; naive ones are UTC)."""
-    keep = pd.Series(True, index=df.index)
-    for bound, cmp in ((since, "ge"), (until, "lt")):
-        if bound is None:
-            continue
-        try:
-            ts = pd.Timestamp(bound)
-        except ValueError as exc:
-            raise ExportError(f"{bound!r} is not a date or time (use 2026-03-01 or 2026-03-01T12:00Z)") from exc
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        keep &= getattr(df["timestamp"], cmp)(ts).fillna(False)
-    return df[keep]
 
 
 def export(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.bash_effects import effects
-from auditkit.views import tool_calls
+from auditkit.views import scope, tool_calls
 
 #: (risk, regex) for Bash commands worth an investigator's eye.
 RISKY_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -59,23 +59,8 @@ _WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 def in_window(
     df: pd.DataFrame, start: str | None = None, end: str | None = None, session: str | None = None
 ) -> pd.DataFrame:
-    """Rows within [start, end) (ISO times, UTC when no zone) and of one session, if given."""
-    out = df
-    if start:
-        out = out[
-            out["timestamp"] >= pd.Timestamp(start, tz="UTC")
-            if pd.Timestamp(start).tz is None
-            else out["timestamp"] >= pd.Timestamp(start)
-        ]
-    if end:
-        out = out[
-            out["timestamp"] < pd.Timestamp(end, tz="UTC")
-            if pd.Timestamp(end).tz is None
-            else out["timestamp"] < pd.Timestamp(end)
-        ]
-    if session:
-        out = out[out["session_id"].astype(str).str.startswith(session)]
-    return out
+    """Rows within [start, end) (ISO times, UTC when no zone) and of one session (id or unique prefix)."""
+    return scope(df, start, end, session)
 
 
 def risky_commands(df: pd.DataFrame) -> pd.DataFrame:

@@ -19,16 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auditkit import config
 from auditkit import trail_format as tf
-from auditkit.errors import AuditkitError
+from auditkit.errors import AuditkitError, SettingsError
 
 HOOK_FILE = "auditkit_hook.py"
-DEFAULT_TRAIL = Path(".claude") / "logs" / "audit-trail.jsonl"
 HOOK_TIMEOUT_S = 10
-
-
-class SettingsError(AuditkitError):
-    """A settings file cannot be read or written; the message names it."""
 
 
 def hook_script() -> Path:
@@ -205,8 +201,7 @@ def _trail_of(command: str, project: Path) -> Path:
     trail = os.environ.get("AUDITKIT_TRAIL")
     if not trail and "--trail" in args and args.index("--trail") + 1 < len(args):
         trail = args[args.index("--trail") + 1]
-    path = Path(os.path.expanduser(trail)) if trail else DEFAULT_TRAIL
-    return path if path.is_absolute() else project / path
+    return Path(config.resolve_trail(trail, str(project)))
 
 
 def doctor(project: str | os.PathLike[str] | None = None) -> list[Check]:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import orjson
 
+from auditkit import config
 from auditkit import trail_format as tf
 from auditkit.appender import pending_spills
-from auditkit.errors import TrailFormatError
+from auditkit.errors import ChainBroken, TrailFormatError
 from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip
 
 ERROR, WARNING = "error", "warning"
@@ -68,6 +69,13 @@ class VerifyReport:
     def first_break(self) -> Finding | None:
         return next((f for f in self.findings if f.severity == ERROR), None)
 
+    def raise_if_broken(self) -> VerifyReport:
+        """Raise :class:`ChainBroken` at the first break (or when nothing was checked); return self when intact."""
+        b = self.first_break
+        if b is not None:
+            raise ChainBroken(b.file or "(trails)", b.line or 0, b.seq, f"{b.kind}: {b.message}")
+        return self
+
     def to_dict(self) -> dict:
         out = asdict(self)
         out["intact"] = self.intact
@@ -109,7 +117,7 @@ def verify(
     """Check trails (files, folders, globs; segments of one trail as one chain) and their seals.
 
     ``seals``: seal logs (default: ``<trail>.seals.jsonl`` beside each trail, where present).
-    ``pubkey``: the Ed25519 public key (default: ``~/.config/auditkit/seal.pub`` where present).
+    ``pubkey``: the Ed25519 public key (default: ``seal.pub`` beside the seal key, where present).
     ``tolerance_s``: how far a timestamp may step back before it is reported.
     """
     from auditkit import seals as sealing
@@ -120,7 +128,7 @@ def verify(
     if not seal_logs:
         seal_logs = sorted({sealing.seal_log_path(f) for f in files if sealing.seal_log_path(f).is_file()})
     public = None
-    key_file = Path(pubkey) if pubkey else Path(sealing.config_dir()) / "seal.pub"
+    key_file = Path(pubkey) if pubkey else Path(config.seal_pubkey_path())
     if pubkey or key_file.is_file():
         public = sealing.load_public(key_file)
     all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from auditkit.redaction import config_dir
+from auditkit import config
+from auditkit.errors import ConfigError
 
 #: USD per million tokens: (input, output, cache write (5 min), cache read). Public list prices, 2025-11.
 PRICES: dict[str, tuple[float, float, float, float]] = {
@@ -38,7 +39,7 @@ TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cach
 def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str, tuple[float, ...]]:
     """The built-in prices, overridden by ``~/.config/auditkit/prices.toml`` and then by ``prices``."""
     table: dict[str, tuple[float, ...]] = dict(PRICES)
-    path = os.path.join(config_dir(), "prices.toml")
+    path = config.user_file("prices.toml")
     if os.path.isfile(path):
         import tomllib
 
@@ -48,7 +49,7 @@ def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str
     table.update({k: tuple(map(float, v)) for k, v in (prices or {}).items()})
     for model, p in table.items():
         if len(p) != 4:
-            raise ValueError(f"price for {model!r} must be [input, output, cache_write, cache_read] per MTok, got {p}")
+            raise ConfigError(f"price for {model!r} must be [input, output, cache_write, cache_read] per MTok, got {p}")
     return table
 
 
@@ -93,7 +94,8 @@ def cost(
         **{c: (c, "sum") for c in TOKEN_COLUMNS},
         usd=("usd", lambda s: s.sum(min_count=1)),
     )
-    out = out.sort_values("usd", ascending=False, na_position="last")
+    by_date = "day" in keys  # a calendar reads in date order; anything else by cost
+    out = out.sort_index() if by_date else out.sort_values("usd", ascending=False, na_position="last")
     out.attrs["unpriced_models"] = sorted({str(m) for m in usage.loc[~priced, "model"]})
     out.attrs["total_usd"] = float(usage["usd"].sum())
     return out

@@ -11,16 +11,12 @@ Example::
     clean, count = r.redact_value({"command": "export GITHUB_TOKEN=ghp_..."})
 """
 
-from auditkit import secret_rules
+from auditkit import config, secret_rules
 from auditkit._os import os
 from auditkit.trail_format import sha256
 
 MARKER_RE = r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]"
 _KEY_BYTES = 32
-
-
-class RuleError(ValueError):
-    """A custom rule or allowlist entry is invalid; the message names the file and the rule."""
 
 
 def _hmac_sha256(key: bytes, msg: bytes) -> str:
@@ -32,21 +28,11 @@ def _hmac_sha256(key: bytes, msg: bytes) -> str:
     return sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
 
 
-def config_dir() -> str:
-    """Where per-user auditkit state lives (``$XDG_CONFIG_HOME/auditkit``)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(base, "auditkit")
-
-
-def fingerprint_key_path() -> str:
-    return os.environ.get("AUDITKIT_FINGERPRINT_KEY") or os.path.join(config_dir(), "fingerprint.key")
-
-
 def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
     """Read the per-installation fingerprint key, creating it (mode 0600) on first use."""
     from auditkit import private_files
 
-    path = path or fingerprint_key_path()
+    path = path or config.fingerprint_key_path()
     try:  # never through a link: a key planted elsewhere would make fingerprints guessable
         key = _read_private(path)
         if len(key) >= 16:
@@ -386,9 +372,9 @@ def builtin_rules() -> list[Rule]:
 
 def rule_files(project_dir: str | None = None) -> list[str]:
     """Custom rule files that exist: the user's, then the project's."""
-    candidates = [os.path.join(config_dir(), "rules.toml")]
+    candidates = [config.user_file("rules.toml")]
     if project_dir:
-        candidates.append(os.path.join(project_dir, ".claude", "auditkit-rules.toml"))
+        candidates.append(config.project_file(project_dir, "auditkit-rules.toml"))
     return [p for p in candidates if os.path.isfile(p)]
 
 
@@ -398,6 +384,8 @@ def load_rule_file(path: str) -> tuple[list[Rule], list[str], list[str]]:
     """
     import re
     import tomllib
+
+    from auditkit.errors import RuleError  # only when a rule file exists: the hook's usual path never pays
 
     try:
         with open(path, "rb") as fh:

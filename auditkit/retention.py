@@ -24,12 +24,13 @@ Set the minimum in ``~/.config/auditkit/config.toml`` or ``<project>/.claude/aud
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from auditkit import private_files
-from auditkit.errors import AuditkitError
+from auditkit import config, private_files
+from auditkit.errors import RetentionError
 from auditkit.segments import (
     ArchiveError,
     Segment,
@@ -47,10 +48,6 @@ from auditkit.sources.files import PathLike, first_record
 #: Used when no minimum is configured: the EU AI Act's "at least six months" (Art. 19, 26(6)).
 DEFAULT_MINIMUM = timedelta(days=183)
 _SEAL_ERRORS = {"seal_signature", "seal_chain", "rewritten", "truncated"}
-
-
-class RetentionError(AuditkitError):
-    """A retention policy that may not be applied."""
 
 
 @dataclass
@@ -100,11 +97,9 @@ def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]
     """The strictest configured minimum and where it comes from (default: six months)."""
     import tomllib
 
-    from auditkit.redaction import config_dir
-
-    candidates = [Path(config_dir()) / "config.toml", Path.cwd() / ".claude" / "auditkit.toml"]
+    candidates = [Path(config.user_file("config.toml")), Path(config.project_file(os.getcwd(), "auditkit.toml"))]
     if project is not None:
-        candidates.append(Path(project) / ".claude" / "auditkit.toml")
+        candidates.append(Path(config.project_file(str(project), "auditkit.toml")))
     found: list[tuple[timedelta, str]] = []
     for path in dict.fromkeys(candidates):
         if not path.is_file():
@@ -152,7 +147,9 @@ def apply_retention(
     trail = Path(trail)
     policy = parse_age(keep) if isinstance(keep, str) else keep
     floor, source = (
-        (minimum, "given by the caller") if minimum is not None else configured_minimum(trail.parent.parent.parent)
+        (minimum, "given by the caller")
+        if minimum is not None
+        else configured_minimum(config.project_of_trail(str(trail)))
     )
     label = keep if isinstance(keep, str) else f"{policy.days}d"
     if policy < floor:

@@ -23,22 +23,17 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auditkit import private_files
+from auditkit import config, private_files
 from auditkit import trail_format as tf
-from auditkit.errors import AuditkitError
-from auditkit.redaction import config_dir
+from auditkit.errors import SealError
 
 SEAL_TYPE = "auditkit.seals"
 RETIRE_TYPE = "auditkit.retirement"
 _SIG_OPEN = b',"sig":"'
 
 
-class SealError(AuditkitError):
-    """A key or seal cannot be made or read; the message says which file and why."""
-
-
 def default_key_path() -> Path:
-    return Path(os.environ.get("AUDITKIT_SEAL_KEY") or Path(config_dir()) / "seal.key")
+    return Path(config.seal_key_path())
 
 
 def seal_log_path(trail: str | os.PathLike[str]) -> Path:

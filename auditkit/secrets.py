@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 
 from auditkit import trail_format as tf
+from auditkit.errors import UsageError
 from auditkit.redaction import Redactor, is_sensitive_key, plausible_value
 from auditkit.sources.files import PathLike, open_lines
 
@@ -117,7 +118,7 @@ def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) 
     r = redactor or Redactor.default()
     src, dst = Path(src), Path(dst)
     if dst.exists() and dst.resolve() == src.resolve():
-        raise ValueError(f"{dst}: write the redacted copy to another file; the original stays as evidence")
+        raise UsageError(f"{dst}: write the redacted copy to another file; the original stays as evidence")
     lines, redactions, chained = 0, 0, False
     out: list[bytes] = []
     prev: str | None = None

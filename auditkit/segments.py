@@ -37,16 +37,12 @@ import orjson
 
 from auditkit import appender, private_files
 from auditkit import trail_format as tf
-from auditkit.errors import AuditkitError, TrailFormatError
+from auditkit.errors import ArchiveError, TrailFormatError, UsageError
 from auditkit.sources.files import PathLike, file_sha256, first_record, open_lines
 
 MANIFEST_VERSION = 1
 _SEGMENT = re.compile(r"^(?P<stem>.+)\.(?P<first>\d{10})-(?P<last>\d{10})\.jsonl(?P<gz>\.gz)?$")
 _TEMP = re.compile(r"^\..+\.(rotating|jsonl\.gz|manifest\.json)\.[0-9a-f]{12}\.tmp$")  # private_files.temp_in names
-
-
-class ArchiveError(AuditkitError):
-    """A trail cannot be rotated or its archive read."""
 
 
 @dataclass
@@ -432,7 +428,7 @@ def parse_age(text: str) -> timedelta:
     """``365d``, ``26w``, ``1y`` (365 days) or ``12h`` -> a timedelta."""
     m = re.fullmatch(r"\s*(\d+)\s*([hdwy])\s*", text.lower())
     if not m:
-        raise ValueError(f"{text!r} is not an age: use a number and h, d, w or y (e.g. 365d)")
+        raise UsageError(f"{text!r} is not an age: use a number and h, d, w or y (e.g. 365d)")
     n, unit = int(m[1]), m[2]
     return timedelta(hours=n) if unit == "h" else timedelta(days=n * _UNITS[unit])
 
@@ -441,5 +437,5 @@ def parse_size(text: str) -> int:
     """``100M``, ``1G``, ``500k`` or a byte count -> bytes."""
     m = re.fullmatch(r"\s*(\d+)\s*([kmg]?b?)\s*", text.lower())
     if not m:
-        raise ValueError(f"{text!r} is not a size: use a number with k, M or G (e.g. 100M)")
+        raise UsageError(f"{text!r} is not a size: use a number with k, M or G (e.g. 100M)")
     return int(m[1]) * _BYTES[m[2]]

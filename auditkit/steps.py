@@ -148,7 +148,9 @@ def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
     ses = df[df["session_id"] == session_id]
     if ses.empty:
         known = ", ".join(map(str, df["session_id"].dropna().unique()[:5]))
-        raise KeyError(f"no session {session_id!r} in the trail (sessions include: {known})")
+        from auditkit.errors import UsageError
+
+        raise UsageError(f"no session {session_id!r} in the trail (sessions include: {known})")
     calls = tool_calls(ses).reset_index(drop=True)
     calls["summary"] = [describe(c) for c in calls.to_dict(orient="records")]
     calls["step"] = range(1, len(calls) + 1)

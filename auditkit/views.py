@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from auditkit import trail_format as tf
+from auditkit.errors import UsageError
 
 _ENDS = ("PostToolUse", "PostToolUseFailure")
 _CALL_EVENTS = ("PreToolUse", *_ENDS)
@@ -34,6 +35,44 @@ CALL_COLUMNS = [
     "start_event_id",
     "end_event_id",
 ]
+
+
+def window(df: pd.DataFrame, since: object = None, until: object = None) -> pd.DataFrame:
+    """The rows with ``since <= timestamp < until``: dates or times (strings or datetimes), naive ones in UTC.
+
+    The one time window every view, command and notebook uses; a bad bound raises :class:`UsageError`.
+    """
+    keep = pd.Series(True, index=df.index)
+    for bound, cmp in ((since, "ge"), (until, "lt")):
+        if bound is None or bound == "":
+            continue
+        try:
+            ts = pd.Timestamp(bound)
+        except ValueError as exc:
+            raise UsageError(f"{bound!r} is not a date or time (use 2026-03-01 or 2026-03-01T12:00Z)") from exc
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        keep &= getattr(df["timestamp"], cmp)(ts).fillna(False)
+    return df if bool(keep.all()) else df[keep]
+
+
+def session_id_for(df: pd.DataFrame, wanted: str) -> str:
+    """The one session whose id is ``wanted`` or starts with it; :class:`UsageError` listing the candidates
+    when there is none or more than one (the rule every command and notebook uses)."""
+    ids = sorted({str(s) for s in df["session_id"].dropna().unique()})
+    hits = [s for s in ids if s == wanted] or [s for s in ids if s.startswith(wanted)]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise UsageError(f"{len(hits)} sessions start with {wanted!r}: {', '.join(hits[:10])}; give more of the id")
+    raise UsageError(f"no session starts with {wanted!r}; sessions: {', '.join(ids[:10]) or 'none'}")
+
+
+def scope(df: pd.DataFrame, since: object = None, until: object = None, session: str | None = None) -> pd.DataFrame:
+    """The rows in a time window and, given a session id or unique prefix, of that session only."""
+    out = window(df, since, until)
+    if session:
+        out = out[out["session_id"] == session_id_for(df, session)]
+    return out
 
 
 def tool_calls(df: pd.DataFrame) -> pd.DataFrame:

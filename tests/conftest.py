@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from auditkit.config import ENVIRONMENT
 from auditkit.install import hook_script
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,15 +23,9 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     config = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-    for var in (
-        "AUDITKIT_TRAIL",
-        "AUDITKIT_FINGERPRINT_KEY",
-        "AUDITKIT_NOW",
-        "AUDITKIT_REDACT",
-        "AUDITKIT_MAX_FIELD_BYTES",
-        "CLAUDE_PROJECT_DIR",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    for var in ENVIRONMENT:  # every variable auditkit reads, from its one list
+        if not var.startswith("XDG_"):
+            monkeypatch.delenv(var, raising=False)
     return config
 
 

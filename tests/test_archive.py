@@ -245,7 +245,7 @@ def test_retention_keeps_a_broken_segment_and_everything_after_it(archived: Path
 
 
 def test_retention_without_a_public_key_deletes_nothing(archived: Path, tmp_path: Path) -> None:
-    from auditkit.redaction import config_dir
+    from auditkit.config import config_dir
     from auditkit.retention import apply_retention
 
     (Path(config_dir()) / "seal.pub").unlink()
@@ -254,7 +254,7 @@ def test_retention_without_a_public_key_deletes_nothing(archived: Path, tmp_path
 
 
 def test_a_policy_below_the_minimum_is_refused(archived: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from auditkit.redaction import config_dir
+    from auditkit.config import config_dir
     from auditkit.retention import RetentionError, apply_retention
 
     before = sorted(p.name for p in archived.parent.iterdir())

@@ -14,7 +14,7 @@ import pytest
 
 import auditkit
 from auditkit.cli import main
-from auditkit.exporting import ExportError
+from auditkit.errors import ExportError, UsageError
 from tests.conftest import SAMPLES, payload, run_hook
 
 
@@ -105,7 +105,7 @@ def test_csv_a_spreadsheet_can_open_safely(fleet: Path, tmp_path: Path) -> None:
 def test_export_errors_are_clear(fleet: Path, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="cannot partition by 'colour'"):
         auditkit.export(fleet, tmp_path / "x", partition_by=["colour"])
-    with pytest.raises(ExportError, match="'yesterday-ish' is not a date"):
+    with pytest.raises(UsageError, match="'yesterday-ish' is not a date"):
         auditkit.export(fleet, tmp_path / "x.csv", format="csv", since="yesterday-ish")
     keep = tmp_path / "mine"
     keep.mkdir()

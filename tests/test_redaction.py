@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditkit.cli import main
-from auditkit.redaction import MARKER_RE, Redactor, RuleError, builtin_rules, load_rule_file
+from auditkit.errors import RuleError
+from auditkit.redaction import MARKER_RE, Redactor, builtin_rules, load_rule_file
 from auditkit.secrets import redact_file, scan
 from auditkit.simulate import run as simulate
 from tests.conftest import payload, read_records, run_hook

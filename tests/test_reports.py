@@ -111,7 +111,10 @@ def test_the_cost_report_prices_transcripts(tmp_path: Path) -> None:
 
 
 def test_a_failing_notebook_names_the_cell_and_the_cli_exits_non_zero(tmp_path: Path, capsys) -> None:
-    with pytest.raises(ReportError, match=r"incident: cell \d+ \(In \[\d+\]\) failed: DateParseError: .*last tuesday"):
+    with pytest.raises(
+        ReportError,
+        match=r"incident: cell \d+ \(In \[\d+\]\) failed: UsageError: .*last tuesday.* is not a date or time",
+    ):
         run_report("incident", [str(SAMPLES)], tmp_path / "a", {"start": "last tuesday-ish"})
     assert (tmp_path / "a" / "incident.ipynb").exists()  # the executed notebook shows the failing cell
     assert main(["report", "cost", "--trail", str(SAMPLES), "--out", str(tmp_path / "b"), "-p", "start", "never"]) == 2

@@ -12,6 +12,7 @@ import pytest
 import auditkit
 from auditkit.bash_effects import effects
 from auditkit.cli import main
+from auditkit.errors import UsageError
 from auditkit.render import Timeline, replay_text, save_replay_html
 from auditkit.simulate import SCENARIOS, VIRTUAL_ROOT
 from auditkit.simulate import run as simulate
@@ -231,7 +232,7 @@ def test_replay_renders_as_text_html_chart_and_page(tmp_path: Path) -> None:
 
 
 def test_unknown_session_is_a_clear_error() -> None:
-    with pytest.raises(KeyError, match="no session 'nope'"):
+    with pytest.raises(UsageError, match="no session 'nope'"):
         replay(auditkit.load(SAMPLES / "incident"), "nope")
 
 
@@ -248,7 +249,10 @@ def test_cli_replay_history_and_sessions(tmp_path: Path, capsys) -> None:
     assert main(["history", "src/parser.py", "--trail", str(SAMPLES / "regression-fix"), "--diff"]) == 0
     assert "+        if not line or line.startswith" in capsys.readouterr().out
     assert main(["sessions", "--trail", str(SAMPLES)]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 6
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + 6 + 2 and lines[0].split()[:2] == ["session", "start"]
+    assert "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b" in "\n".join(lines)  # ids are never cut
+    assert lines[-1].split() == ["Total:", "6", "session(s)", "45", "8"]
     assert main(["replay", "zzz", "--trail", trail]) == 2
 
 
