@@ -1,5 +1,5 @@
-"""What a Bash command does to files: the one place that decides how deletions, moves, copies and
-in-place edits are recognised.
+"""What a Bash command does: the one place that decides how deletions, moves, copies and in-place edits
+are recognised (:func:`effects`), and which commands are risky (:func:`risks`).
 
 ``effects(command, cwd)`` parses a command line (``&&``, ``||``, ``;``, pipes, redirections, leading
 ``VAR=value``, ``sudo``/``env``/``time``) into :class:`Effect`s on absolute paths. It is deliberately
@@ -15,8 +15,22 @@ import posixpath
 import shlex
 from dataclasses import dataclass
 
-#: Effects that change content (the others change nothing a version can show).
-CONTENT_ACTIONS = ("delete", "move_from", "move_to", "copy_to", "modify", "create")
+#: (risk, regex) for Bash commands worth an investigator's eye.
+RISKS: tuple[tuple[str, str], ...] = (
+    ("recursive delete", r"\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b"),
+    ("hard reset", r"\bgit\s+reset\s+(?:\S+\s+)*--hard\b"),
+    ("force push", r"\bgit\s+push\b.*(?:\s--force\b|\s-f\b|--force-with-lease)"),
+    ("history rewrite", r"\bgit\s+(?:rebase|filter-branch|filter-repo)\b"),
+    ("git clean", r"\bgit\s+clean\s+-[a-zA-Z]*f"),
+    ("recursive chmod/chown", r"\bch(?:mod|own)\s+(?:-[a-zA-Z]*R|--recursive)"),
+    ("world-writable", r"\bchmod\s+(?:-R\s+)?(?:0?777|a\+w|o\+w)"),
+    ("pipe to shell", r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"),
+    ("privilege", r"(?:^|[;&|]\s*)sudo\s"),
+    ("disk or device", r"\b(?:mkfs|fdisk|dd\s+if=|shred)\b"),
+    ("database drop", r"(?i)\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b"),
+    ("process kill", r"\bkill\s+-9\b|\bpkill\b|\bkillall\b"),
+    ("infrastructure", r"\b(?:terraform\s+(?:apply|destroy)|kubectl\s+delete|helm\s+uninstall)\b"),
+)
 
 
 @dataclass(frozen=True)
@@ -217,3 +231,10 @@ def _git_effects(args: list[str], cwd: str) -> list[Effect]:
     if sub == "clean":
         return [Effect("delete", cwd, tree=True)] if any("f" in a for a in rest if a.startswith("-")) else []
     return []
+
+
+def risks(command: str) -> list[str]:
+    """The kinds of risk in a Bash command worth an investigator's eye (see :data:`RISKS`), in table order."""
+    import re
+
+    return [risk for risk, rx in RISKS if re.search(rx, command)]

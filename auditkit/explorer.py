@@ -87,7 +87,7 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
             return
         h = file_history(df, file_pick.value)
         state["history"] = h
-        cols = ["time", "session_id", "tool", "action", "version", "known", "sha256", "note"]
+        cols = ["timestamp", "session_id", "tool", "action", "version", "known", "sha256", "note"]
         versions.value = h[cols].assign(sha256=h["sha256"].str[:12]).to_html(index=False)
         version_pick.options = [(f"{i}: v{r.version} {r.action} ({r.tool})", i) for i, r in enumerate(h.itertuples())]
 

@@ -42,7 +42,7 @@ def history_text(history: pd.DataFrame, diffs: bool = False) -> str:
     out = [f"{history.attrs.get('path')}: {len(history)} events"]
     for h in history.itertuples(index=False):
         sha = (h.sha256 or "")[:12] if isinstance(h.sha256, str) else "unknown"
-        when = h.time.strftime("%Y-%m-%d %H:%M:%S") if pd.notna(h.time) else "?"
+        when = h.timestamp.strftime("%Y-%m-%d %H:%M:%S") if pd.notna(h.timestamp) else "?"
         out.append(f"  {when}  v{h.version}  {sha:<12}  {h.tool:<9} {h.action:<13} {str(h.session_id)[:8]}  {h.note}")
         if isinstance(h.command, str):
             out.append(f"  {'':20}  $ {h.command}")

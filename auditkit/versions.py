@@ -20,7 +20,7 @@ from auditkit.patches import unified_diff
 from auditkit.views import tool_calls
 
 COLUMNS = [
-    "time",
+    "timestamp",
     "session_id",
     "tool_use_id",
     "tool",
@@ -102,7 +102,7 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
         target = _norm(call["file_path"], cwd)
         time = call["end"] if pd.notna(call["end"]) else call["start"]
         base = {
-            "time": time,
+            "timestamp": time,
             "session_id": call["session_id"],
             "tool_use_id": call["tool_use_id"],
             "tool": call["tool"],

@@ -35,7 +35,7 @@ def test_a_re_read_counts_only_when_the_file_did_not_change_in_between(tmp_path:
     _call(trail, "s1", 9, "Read", a, 9)  # redundant again
     found = findings.redundant_reads(auditkit.load(trail))
     assert found[["session_id", "file_path"]].values.tolist() == [["s1", "/w/a.py"], ["s1", "/w/a.py"]]
-    assert [t.second for t in found["time"]] == [3, 9]
+    assert [t.second for t in found["timestamp"]] == [3, 9]
     assert [t.second for t in found["previous_read"]] == [1, 7]
 
 
@@ -44,4 +44,4 @@ def test_a_trail_without_file_changes_gives_empty_tables_with_their_columns(tmp_
     run_hook(payload("Notification", message="idle"), trail)
     df = auditkit.load(trail)
     for table in (findings.sensitive_writes(df), findings.outside_project(df), findings.deletions(df)):
-        assert table.empty and {"path", "action", "session_id", "time"} <= set(table.columns)
+        assert table.empty and {"path", "action", "session_id", "timestamp"} <= set(table.columns)

@@ -65,7 +65,7 @@ def test_deleted_files_are_reported_deleted_by_the_exact_rm_step() -> None:
         assert len(deleted) == 1
         d = deleted.iloc[0]
         assert (d["tool_use_id"], d["session_id"], d["command"]) == (rm["tool_use_id"], rm["session_id"], rm["command"])
-        assert d["time"] == rm["end"] and not d["known"]
+        assert d["timestamp"] == rm["end"] and not d["known"]
     steps = replay(df, rm["session_id"])
     assert steps.loc[steps["tool_use_id"] == rm["tool_use_id"], "summary"].item() == "Bash: rm -rf build/ data/ → ok"
     assert file_history(df, "src/app.py").empty  # not touched by anything the trail can see

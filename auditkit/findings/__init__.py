@@ -1,0 +1,44 @@
+"""The questions the investigation notebooks ask, as pure functions on a loaded frame, one module per investigation.
+
+- :mod:`auditkit.findings.incident`: what ran in a window, risky commands, failures, deletions, writes outside
+  the project;
+- :mod:`auditkit.findings.cost`: where time went, retry loops, redundant re-reads;
+- :mod:`auditkit.findings.compliance`: AU-3 completeness, retention coverage, sensitive writes, file permissions,
+  segments, and a checklist mapped to controls.
+
+The notebooks use them as ``from auditkit import findings as F``; every function is reachable here too.
+"""
+
+from auditkit.findings.compliance import (
+    AU3_FIELDS,
+    SENSITIVE_PATHS,
+    archived_segments,
+    checklist,
+    field_completeness,
+    file_permissions,
+    retention_coverage,
+    sensitive_writes,
+)
+from auditkit.findings.cost import redundant_reads, retry_loops, slowest, time_by
+from auditkit.findings.incident import deletions, failures, file_changes, in_window, outside_project, risky_commands
+
+__all__ = [
+    "AU3_FIELDS",
+    "SENSITIVE_PATHS",
+    "archived_segments",
+    "checklist",
+    "deletions",
+    "failures",
+    "field_completeness",
+    "file_changes",
+    "file_permissions",
+    "in_window",
+    "outside_project",
+    "redundant_reads",
+    "retention_coverage",
+    "retry_loops",
+    "risky_commands",
+    "sensitive_writes",
+    "slowest",
+    "time_by",
+]

@@ -1,0 +1,89 @@
+"""Incident questions: what ran in a window, which commands were risky, what failed, what was deleted or moved,
+what was written outside the project."""
+
+from __future__ import annotations
+
+import posixpath
+
+import pandas as pd
+
+from auditkit.bash_effects import effects, risks
+from auditkit.views import scope, tool_calls
+
+
+def in_window(
+    df: pd.DataFrame, start: str | None = None, end: str | None = None, session: str | None = None
+) -> pd.DataFrame:
+    """Rows within [start, end) (ISO times, UTC when no zone) and of one session (id or unique prefix)."""
+    return scope(df, start, end, session)
+
+
+def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
+    """Bash calls matching a risk pattern: time, session, risk, command, status."""
+    calls = tool_calls(df)
+    calls = calls[calls["tool"] == "Bash"]
+    rows = []
+    for c in calls.itertuples(index=False):
+        if not isinstance(c.command, str):
+            continue
+        for risk in risks(c.command):
+            rows.append(
+                {
+                    "timestamp": c.start,
+                    "session_id": c.session_id,
+                    "risk": risk,
+                    "command": c.command,
+                    "status": c.status,
+                    "tool_use_id": c.tool_use_id,
+                }
+            )
+    return pd.DataFrame(rows, columns=["timestamp", "session_id", "risk", "command", "status", "tool_use_id"])
+
+
+_WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
+
+
+def file_changes(df: pd.DataFrame) -> pd.DataFrame:
+    """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each."""
+    c = tool_calls(df)
+    c = c[c["status"] == "ok"]
+    cols = ["end", "session_id", "tool", "file_path", "command", "cwd", "tool_use_id"]
+    rows = []
+    parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
+    for end, session, tool, file_path, command, cwd, tool_use_id in zip(*(c[k].tolist() for k in cols), strict=True):
+        cwd = cwd if isinstance(cwd, str) else "/"
+        if tool in _WRITE_TOOLS and isinstance(file_path, str):
+            path = posixpath.normpath(posixpath.join(cwd, file_path))
+            rows.append((end, session, tool, "write", path, False, None, cwd, tool_use_id))
+        elif tool == "Bash" and isinstance(command, str):
+            found = parsed.get((command, cwd))
+            if found is None:
+                found = parsed[(command, cwd)] = [e for e in effects(command, cwd) if e.action != "chmod"]
+            for e in found:
+                rows.append((end, session, tool, e.action, e.path, e.tree, command, cwd, tool_use_id))
+    return pd.DataFrame(
+        rows, columns=["timestamp", "session_id", "tool", "action", "path", "tree", "command", "cwd", "tool_use_id"]
+    )
+
+
+def deletions(df: pd.DataFrame) -> pd.DataFrame:
+    """Files and folders deleted or moved away, with the command that did it."""
+    ch = file_changes(df)
+    return ch[ch["action"].isin(["delete", "move_from"])].reset_index(drop=True)
+
+
+def outside_project(df: pd.DataFrame) -> pd.DataFrame:
+    """Changes to paths outside the session's working directory (and not under /tmp)."""
+    ch = file_changes(df)
+    inside = [
+        p == cwd or p.startswith(cwd.rstrip("/") + "/") or p.startswith(("/tmp/", "/var/tmp/"))
+        for p, cwd in zip(ch["path"], ch["cwd"], strict=True)
+    ]
+    return ch[~pd.Series(inside, index=ch.index, dtype=bool)].reset_index(drop=True)
+
+
+def failures(df: pd.DataFrame) -> pd.DataFrame:
+    c = tool_calls(df)
+    return c[c["status"].isin(["error", "interrupted"])][
+        ["start", "session_id", "tool", "status", "command", "file_path", "error"]
+    ].reset_index(drop=True)
