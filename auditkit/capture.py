@@ -322,7 +322,12 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
 
     def build(seq: int, ts_ns: int) -> dict:
         if start is not None:
-            fields["duration_ms"] = round((ts_ns - start[0]) / 1e6, 3)
+            paired = round((ts_ns - start[0]) / 1e6, 3)
+            sent = fields.get("duration_ms")  # execution time, sent by Claude Code since v2.1.119
+            if type(sent) in (int, float) and sent == sent:
+                fields["wait_ms"] = round(max(0.0, paired - sent), 3)  # permission prompt and hooks before it ran
+            elif sent is None:
+                fields["duration_ms"] = paired  # older versions: the time between the two hook calls
             if start[1] >= 0:  # -1: the PreToolUse record was spilled, its seq not known yet
                 fields["pre_seq"] = start[1]
         return fields

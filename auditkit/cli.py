@@ -440,7 +440,9 @@ TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook p
 
 def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
     """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
-    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: .claude/logs)")
+    from auditkit.config import DEFAULT_TRAIL_FOLDER
+
+    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
     p.add_argument(
         "--trail",
         dest="trail_option",

@@ -22,6 +22,11 @@ DEFAULT_TRAIL = os.path.join(".claude", "logs", TRAIL_NAME)
 #: Where commands look for trails when given none: the current project's log folder.
 DEFAULT_TRAIL_FOLDER = os.path.join(".claude", "logs")
 
+#: Names of the settings files (in the user's config folder, or a project's ``.claude`` folder).
+RULES_FILE, PROJECT_RULES_FILE = "rules.toml", "auditkit-rules.toml"
+SETTINGS_FILE, PROJECT_SETTINGS_FILE = "config.toml", "auditkit.toml"
+PRICES_FILE = "prices.toml"
+
 #: Every environment variable auditkit reads, with what it does.
 ENVIRONMENT = {
     "AUDITKIT_TRAIL": "trail file the hook writes (default: <project>/.claude/logs/audit-trail.jsonl)",

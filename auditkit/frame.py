@@ -8,88 +8,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from auditkit import trail_format as tf
 from auditkit.sources import auditkit_trail, columnar
 from auditkit.sources.files import PathLike, expand, read_file
 
-#: The normalised columns, in order, with what each holds.
-COLUMNS: dict[str, str] = {
-    "timestamp": "when the event was recorded: tz-aware UTC (NaT where the source has no time)",
-    "event": "hook event (PreToolUse, PostToolUse, PostToolUseFailure, UserPromptSubmit, ...), categorical",
-    "status": "started, ok, error, interrupted or info; categorical",
-    "tool": "tool name as Claude Code names it (Bash, Read, Edit, mcp__server__tool, ...), categorical",
-    "session_id": "Claude Code session id",
-    "tool_use_id": "id pairing a call's PreToolUse with its PostToolUse/PostToolUseFailure",
-    "duration_ms": "call duration in ms, on the event that ends a call (derived by pairing)",
-    "file_path": "file the call reads or writes (file_path / notebook_path of the input)",
-    "command": "Bash command",
-    "url": "WebFetch URL",
-    "pattern": "Glob/Grep pattern or WebSearch query",
-    "prompt": "user prompt (UserPromptSubmit)",
-    "input": "full tool input (dict), as recorded",
-    "response": "full tool response, as recorded",
-    "error": "error text of a failed call or a hook error",
-    "cwd": "working directory of the session",
-    "transcript_path": "Claude Code transcript of the session",
-    "permission_mode": "default, plan, acceptEdits, bypassPermissions, ...",
-    "user": "OS user the hook ran as",
-    "host": "host the hook ran on",
-    "agent": "agent that acted (claude-code)",
-    "agent_id": "subagent id, inside a subagent",
-    "agent_type": "subagent type, inside a subagent",
-    "redactions": "secrets redacted from this record",
-    "truncated": "fields cut to the size cap, as [{field, bytes, sha256}] (None when none)",
-    "data": "every other payload field (dict), kept as recorded",
-    "model": "model that answered (transcripts)",
-    "message_id": "API message id (transcripts' assistant_message rows)",
-    "request_id": "API request id (transcripts' assistant_message rows)",
-    "input_tokens": "input tokens of the API message, counted once per message (transcripts)",
-    "output_tokens": "output tokens of the API message (transcripts)",
-    "cache_creation_tokens": "tokens written to the prompt cache (transcripts)",
-    "cache_read_tokens": "tokens read from the prompt cache (transcripts)",
-    "seq": "sequence number in its trail (auditkit trails)",
-    "trail_id": "id of the trail the record belongs to",
-    "hash": "record hash in the chain (auditkit trails)",
-    "event_id": "stable id of the event (trail_id:seq, tool:<id>:pre|post, msg:<id>:<request>, or a hash of the "
-    "source line): load() keeps one row per id",
-    "source_format": "auditkit, seed, hook_payload or transcript",
-    "source_file": "file the row was read from",
-    "source_line": "line number in that file (1-based)",
-}
-
-_CATEGORIES = ("event", "status", "tool", "source_format", "agent", "permission_mode", "model")
-_COUNTS = (
-    "redactions",
-    "seq",
-    "source_line",
-    "input_tokens",
-    "output_tokens",
-    "cache_creation_tokens",
-    "cache_read_tokens",
-)
+#: The normalised columns, in order, with what each holds (from :data:`auditkit.trail_format.SCHEMA`).
+COLUMNS: dict[str, str] = {f.column: f.doc for f in tf.SCHEMA}
+_KIND = {f.column: f.kind for f in tf.SCHEMA}
+_CATEGORIES = tuple(c for c, k in _KIND.items() if k == "category")
+_COUNTS = tuple(c for c, k in _KIND.items() if k == "count")
+_FLOATS = tuple(c for c, k in _KIND.items() if k == "float")
 #: Columns holding dicts, lists or mixed values (kept as Python objects).
-NESTED = ("input", "response", "data", "truncated")
-_STRINGS = (
-    "session_id",
-    "tool_use_id",
-    "file_path",
-    "command",
-    "url",
-    "pattern",
-    "prompt",
-    "error",
-    "cwd",
-    "transcript_path",
-    "user",
-    "host",
-    "agent_id",
-    "agent_type",
-    "trail_id",
-    "hash",
-    "event_id",
-    "source_file",
-    "message_id",
-    "request_id",
-)
+NESTED = tuple(c for c, k in _KIND.items() if k == "nested")
+_STRINGS = tuple(c for c, k in _KIND.items() if k in ("string", "text"))
 
 
 def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress: bool | None = None) -> pd.DataFrame:
@@ -207,14 +138,16 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in _STRINGS:
         if df[col].dtype != "str":
             df[col] = df[col].astype("str")
-    df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
+    for col in _FLOATS:
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in _COUNTS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
     df["truncated"] = pd.Series(
-        [t if type(t) is list else None for t in df["truncated"].tolist()], index=df.index, dtype="object"
+        [t if type(t) is list and t else None for t in df["truncated"].tolist()], index=df.index, dtype="object"
     )
-    for col in ("input", "response", "data"):
-        df[col] = df[col].astype("object")
+    for col in NESTED:
+        if col != "truncated":
+            df[col] = df[col].astype("object")
     return df
 
 

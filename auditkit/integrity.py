@@ -28,8 +28,9 @@ from auditkit.errors import ChainBroken, TrailFormatError
 from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip
 
 ERROR, WARNING = "error", "warning"
-_PREFIX = b'{"v":1,"seq":'
-_PREV_OPEN = b'","prev":"'
+_PREFIX = tf.RECORD_PREFIX
+_PREV_OPEN = tf.PREV_OPEN
+_HASH_OPEN, _TAIL, _AT = tf.HASH_OPEN, tf.HASH_TAIL, tf.HASH_AT  # the record's closing hash member
 _MAX_FINDINGS = 200
 
 
@@ -250,26 +251,26 @@ def _summarize(lines: list[bytes], sealed: set[int]) -> _Summary | None:
     if not lines:
         return None
     try:
-        js = [r.find(b",", 13, 40) for r in lines]
+        js = [r.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX) for r in lines]
         if -1 in js:
             return None
-        seqs = [int(r[13:j]) for r, j in zip(lines, js, strict=True)]
+        seqs = [int(r[tf.SEQ_AT : j]) for r, j in zip(lines, js, strict=True)]
     except ValueError:
         return None
     if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
         return None
-    if [r[j + 34 : j + 44] for r, j in zip(lines, js, strict=True)] != [_PREV_OPEN] * len(lines):
+    if [r[j + tf.TS_END : j + tf.PREV_AT] for r, j in zip(lines, js, strict=True)] != [_PREV_OPEN] * len(lines):
         return None
-    if [r[-75:-66] for r in lines] != [b',"hash":"'] * len(lines) or not all(r.startswith(_PREFIX) for r in lines):
+    if [r[-_TAIL:-_AT] for r in lines] != [_HASH_OPEN] * len(lines) or not all(r.startswith(_PREFIX) for r in lines):
         return None
-    stated = [r[-66:-2] for r in lines]
-    prevs = [r[j + 44 : j + 108] for r, j in zip(lines, js, strict=True)]
+    stated = [r[-_AT:-2] for r in lines]
+    prevs = [r[j + tf.PREV_AT : j + tf.PREV_END] for r, j in zip(lines, js, strict=True)]
     if prevs[1:] != stated[:-1]:
         return None
     sha = hashlib.sha256
-    if [sha(r[:-75] + b"}").hexdigest().encode() for r in lines] != stated:
+    if [sha(r[:-_TAIL] + b"}").hexdigest().encode() for r in lines] != stated:
         return None
-    stamps = [r[j + 7 : j + 34] for r, j in zip(lines, js, strict=True)]
+    stamps = [r[j + tf.TS_AT : j + tf.TS_END] for r, j in zip(lines, js, strict=True)]
     if stamps != sorted(stamps):
         return None
     out = _Summary()
@@ -419,11 +420,11 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
         n = len(raw)
         start = walk.offset
         walk.offset += n + 1
-        j = raw.find(b",", 13, 40)
+        j = raw.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX)
         if (
             j < 0
-            or raw[j + 34 : j + 44] != _PREV_OPEN
-            or raw[n - 75 : n - 66] != b',"hash":"'
+            or raw[j + tf.TS_END : j + tf.PREV_AT] != _PREV_OPEN
+            or raw[n - _TAIL : n - _AT] != _HASH_OPEN
             or not raw.startswith(_PREFIX)
             or raw[n - 2 :] != b'"}'
         ):
@@ -431,15 +432,15 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
                 walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
             continue
         try:
-            seq = int(raw[13:j])
+            seq = int(raw[tf.SEQ_AT : j])
         except ValueError:
             walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
             continue
-        h = sha(raw[: n - 75])
+        h = sha(raw[: n - _TAIL])
         h.update(b"}")
-        stated = raw[n - 66 : n - 2]
-        prev = raw[j + 44 : j + 108]
-        ts = raw[j + 7 : j + 34]
+        stated = raw[n - _AT : n - 2]
+        prev = raw[j + tf.PREV_AT : j + tf.PREV_END]
+        ts = raw[j + tf.TS_AT : j + tf.TS_END]
         valid = h.hexdigest().encode() == stated
         walk.records += 1
         chain.seqs.append(seq)

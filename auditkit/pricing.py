@@ -39,7 +39,7 @@ TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cach
 def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str, tuple[float, ...]]:
     """The built-in prices, overridden by ``~/.config/auditkit/prices.toml`` and then by ``prices``."""
     table: dict[str, tuple[float, ...]] = dict(PRICES)
-    path = config.user_file("prices.toml")
+    path = config.user_file(config.PRICES_FILE)
     if os.path.isfile(path):
         import tomllib
 

@@ -372,9 +372,9 @@ def builtin_rules() -> list[Rule]:
 
 def rule_files(project_dir: str | None = None) -> list[str]:
     """Custom rule files that exist: the user's, then the project's."""
-    candidates = [config.user_file("rules.toml")]
+    candidates = [config.user_file(config.RULES_FILE)]
     if project_dir:
-        candidates.append(config.project_file(project_dir, "auditkit-rules.toml"))
+        candidates.append(config.project_file(project_dir, config.PROJECT_RULES_FILE))
     return [p for p in candidates if os.path.isfile(p)]
 
 

@@ -97,9 +97,12 @@ def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]
     """The strictest configured minimum and where it comes from (default: six months)."""
     import tomllib
 
-    candidates = [Path(config.user_file("config.toml")), Path(config.project_file(os.getcwd(), "auditkit.toml"))]
+    candidates = [
+        Path(config.user_file(config.SETTINGS_FILE)),
+        Path(config.project_file(os.getcwd(), config.PROJECT_SETTINGS_FILE)),
+    ]
     if project is not None:
-        candidates.append(Path(config.project_file(str(project), "auditkit.toml")))
+        candidates.append(Path(config.project_file(str(project), config.PROJECT_SETTINGS_FILE)))
     found: list[tuple[timedelta, str]] = []
     for path in dict.fromkeys(candidates):
         if not path.is_file():

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from auditkit.config import TRAIL_NAME
 from auditkit.install import hook_script
 from auditkit.patches import structured_patch
 
@@ -715,7 +716,7 @@ def generate(out: Path) -> list[Path]:
     """Regenerate every bundled sample under ``out`` (deterministic)."""
     written = []
     for name in SCENARIOS:
-        trail = out / name / "audit-trail.jsonl"
+        trail = out / name / TRAIL_NAME
         run(name, trail)
         for stale in (trail.parent / ".pending",):
             shutil.rmtree(stale, ignore_errors=True)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from auditkit.config import DEFAULT_TRAIL_FOLDER
 from auditkit.flat import flatten
 from auditkit.frame import NESTED
 from auditkit.sources.files import PathLike
@@ -42,7 +43,7 @@ def sql_connection(source: Source) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def sql(query: str, source: Source = ".claude/logs") -> pd.DataFrame:
+def sql(query: str, source: Source = DEFAULT_TRAIL_FOLDER) -> pd.DataFrame:
     """Run one DuckDB SQL query over trails (views ``trail`` and ``calls``) and return the result."""
     con = sql_connection(source)
     try:

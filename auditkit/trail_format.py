@@ -52,26 +52,101 @@ STATUS_ERROR = "error"
 STATUS_INTERRUPTED = "interrupted"
 STATUS_INFO = "info"
 
-#: Payload fields lifted to the record's top level (same names as Claude Code's, but
-#: ``hook_event_name`` becomes ``event``); every other payload field is kept under ``data``.
-LIFTED_FIELDS = (
-    "hook_event_name",
-    "session_id",
-    "transcript_path",
-    "cwd",
-    "permission_mode",
-    "tool_name",
-    "tool_use_id",
-    "tool_input",
-    "tool_response",
-    "error",
-    "agent_id",
-    "agent_type",
-)
+# --- the schema: payload key -> record key -> frame column, one line per field --------------------
 
+
+class Field:
+    """One thing the kit knows about an event: its column in ``load()``'s frame, that column's kind, where it
+    sits in an auditkit record (``record``; None: derived by the readers), the hook payload key lifted into
+    that record (``payload``; None: not from the payload), and, for a record value that is an object, the
+    key inside it the column shows (``sub``).
+
+    Kinds: time (tz-aware UTC), category, string, text (a string column; the record may hold any JSON,
+    shown as JSON text), count (nullable integer), float, nested (dicts and lists, kept as Python objects).
+    """
+
+    __slots__ = ("column", "doc", "kind", "payload", "record", "sub")
+
+    def __init__(
+        self, column: str, kind: str, doc: str, record: str | None = None, payload: str | None = None, sub: str = ""
+    ) -> None:
+        self.column, self.kind, self.doc, self.record, self.payload, self.sub = column, kind, doc, record, payload, sub
+
+
+F = Field
+#: Every column of ``load()``'s frame, in order. Adding a field the hook lifts from the payload into the
+#: record and ``load()``, ``export`` and ``sql`` show as a column is one line here.
+SCHEMA: tuple[Field, ...] = (
+    F("timestamp", "time", "when the event was recorded: tz-aware UTC (NaT where the source has no time)", "ts"),
+    F("event", "category", "hook event (PreToolUse, PostToolUse, UserPromptSubmit, ...), categorical", "event"),
+    F("status", "category", "started, ok, error, interrupted or info; categorical", "status"),
+    F("tool", "category", "tool name as the agent names it (Bash, Read, mcp__x__y, ...)", "tool_name", "tool_name"),
+    F("session_id", "string", "the agent's session id", "session_id", "session_id"),
+    F("tool_use_id", "string", "id pairing a call's PreToolUse with its end", "tool_use_id", "tool_use_id"),
+    F("duration_ms", "float", "call duration in ms, on the event that ends a call: the payload's own execution time "
+      "where Claude Code sends one, else from pairing with its PreToolUse", "duration_ms", "duration_ms"),
+    F("wait_ms", "float", "time between PreToolUse and the start of execution (permission prompts, hooks), where "
+      "both the pairing and the payload's duration_ms are known", "wait_ms"),
+    F("file_path", "string", "file the call reads or writes (file_path / notebook_path of the input)"),
+    F("command", "string", "Bash command"),
+    F("url", "string", "WebFetch URL"),
+    F("pattern", "string", "Glob/Grep pattern or WebSearch query"),
+    F("prompt", "string", "user prompt (UserPromptSubmit)"),
+    F("prompt_id", "string", "id of the user prompt the event belongs to (one per prompt)", "prompt_id", "prompt_id"),
+    F("effort", "category", "effort level the agent ran with", "effort", "effort", sub="level"),
+    F("input", "nested", "full tool input (dict), as recorded", "tool_input", "tool_input"),
+    F("response", "nested", "full tool response, as recorded", "tool_response", "tool_response"),
+    F("error", "text", "error text of a failed call or a hook error", "error", "error"),
+    F("cwd", "string", "working directory of the session", "cwd", "cwd"),
+    F("transcript_path", "string", "the agent's transcript of the session", "transcript_path", "transcript_path"),
+    F("permission_mode", "category", "default, plan, acceptEdits, bypassPermissions, ...", "permission_mode",
+      "permission_mode"),
+    F("user", "string", "OS user the hook ran as", "user"),
+    F("host", "string", "host the hook ran on", "host"),
+    F("agent", "category", "agent that acted (claude-code)", "agent"),
+    F("agent_id", "string", "subagent id, inside a subagent", "agent_id", "agent_id"),
+    F("agent_type", "string", "subagent type, inside a subagent", "agent_type", "agent_type"),
+    F("redactions", "count", "secrets redacted from this record", "redactions"),
+    F("truncated", "nested", "fields cut to the size cap, as [{field, bytes, sha256}] (None when none)", "truncated"),
+    F("data", "nested", "every other payload field (dict), kept as recorded", "data"),
+    F("model", "category", "model that answered (transcripts)"),
+    F("message_id", "string", "API message id (transcripts' assistant_message rows)"),
+    F("request_id", "string", "API request id (transcripts' assistant_message rows)"),
+    F("input_tokens", "count", "input tokens of the API message, counted once per message (transcripts)"),
+    F("output_tokens", "count", "output tokens of the API message (transcripts)"),
+    F("cache_creation_tokens", "count", "tokens written to the prompt cache (transcripts)"),
+    F("cache_read_tokens", "count", "tokens read from the prompt cache (transcripts)"),
+    F("seq", "count", "sequence number in its trail (auditkit trails)", "seq"),
+    F("trail_id", "string", "id of the trail the record belongs to"),
+    F("hash", "string", "record hash in the chain (auditkit trails)", "hash"),
+    F("event_id", "string", "stable id of the event (trail_id:seq, tool:<id>:pre|post, msg:<id>:<request>, or a hash "
+      "of the source line): load() keeps one row per id"),
+    F("source_format", "category", "auditkit, seed, hook_payload or transcript"),
+    F("source_file", "string", "file the row was read from"),
+    F("source_line", "count", "line number in that file (1-based)"),
+)  # fmt: skip
+del F
+
+#: Payload fields lifted to the record's top level under their record names (``hook_event_name`` becomes
+#: ``event``); every other payload field is kept under ``data``.
+LIFTED = tuple((f.payload, f.record) for f in SCHEMA if f.payload and f.record)
+PAYLOAD_KEYS = frozenset(["hook_event_name", *(p for p, _ in LIFTED)])
+
+# --- the byte layout of a record, which the verifiers read without parsing JSON ------------------
+#   {"v":1,"seq":<digits>,"ts":"<27 chars>","prev":"<64 hex>", ... ,"hash":"<64 hex>"}
+# ``j`` is the offset of the comma after the seq digits; everything else is at a fixed distance.
 HASH_HEX_LEN = 64
-_HASH_OPEN = b',"hash":"'
-_HASH_SUFFIX_LEN = len(_HASH_OPEN) + HASH_HEX_LEN + 2  # ,"hash":"<hex>"}
+RECORD_PREFIX = b'{"v":1,"seq":'
+SEQ_AT = len(RECORD_PREFIX)  # the seq digits start here
+SEQ_END_MAX = 40  # the comma after them is found before this offset
+TS_AT = len(b',"ts":"')  # j + TS_AT: the timestamp
+TS_END = TS_AT + len("2026-11-25T10:52:23.123456Z")  # j + TS_END: its end, and the start of PREV_OPEN
+PREV_OPEN = b'","prev":"'
+PREV_AT = TS_END + len(PREV_OPEN)  # j + PREV_AT: the previous record's hash
+PREV_END = PREV_AT + HASH_HEX_LEN
+HASH_OPEN = b',"hash":"'
+HASH_TAIL = len(HASH_OPEN) + HASH_HEX_LEN + 2  # ,"hash":"<hex>"} closes every line: line[-HASH_TAIL:]
+HASH_AT = HASH_TAIL - len(HASH_OPEN)  # line[-HASH_AT:-2] is the hash
 _SEQ_PREFIX = b'{"v":'
 
 
@@ -87,17 +162,17 @@ def status_of(event: str, payload: dict) -> str:
 
 
 def fields_from_payload(payload: dict) -> dict:
-    """A hook payload as record fields: Claude Code's names lifted to the top, the rest under ``data``.
+    """A hook payload as record fields: the schema's payload keys lifted to the top, the rest under ``data``.
 
     Nothing is dropped: the lifted fields plus ``data`` are the whole payload.
     """
     event = payload.get("hook_event_name")
     event = event if isinstance(event, str) and event else "unknown"
     fields: dict = {"event": event, "status": status_of(event, payload)}
-    for name in LIFTED_FIELDS[1:]:
-        if name in payload:
-            fields[name] = payload[name]
-    data = {k: v for k, v in payload.items() if k not in LIFTED_FIELDS}
+    for key, record in LIFTED:
+        if key in payload:
+            fields[record] = payload[key]
+    data = {k: v for k, v in payload.items() if k not in PAYLOAD_KEYS}
     if data:
         fields["data"] = data
     return fields
@@ -214,18 +289,18 @@ def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
     head.update(fields)
     body = _dumps(head)
     digest = sha256(body).hexdigest()
-    return b"".join((body[:-1], _HASH_OPEN, digest.encode(), b'"}\n'))
+    return b"".join((body[:-1], HASH_OPEN, digest.encode(), b'"}\n'))
 
 
 def split_line(line: bytes) -> tuple[bytes, str] | None:
     """Return (canonical bytes, stated hash) of a line, or None if it has no hash member."""
     line = line.rstrip(b"\r\n")
-    if len(line) <= _HASH_SUFFIX_LEN or not line.endswith(b'"}'):
+    if len(line) <= HASH_TAIL or not line.endswith(b'"}'):
         return None
-    cut = len(line) - _HASH_SUFFIX_LEN
-    if line[cut : cut + len(_HASH_OPEN)] != _HASH_OPEN:
+    cut = len(line) - HASH_TAIL
+    if line[cut : cut + len(HASH_OPEN)] != HASH_OPEN:
         return None
-    stated = line[cut + len(_HASH_OPEN) : -2]
+    stated = line[cut + len(HASH_OPEN) : -2]
     try:
         text = stated.decode("ascii")
     except UnicodeDecodeError:

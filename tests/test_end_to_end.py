@@ -134,7 +134,7 @@ def test_every_event_type_survives_install_hook_and_load(tmp_path: Path) -> None
             ("agent_type", "agent_type"),
         ):
             assert same(row[column], sent.get(field)), (sent["hook_event_name"], column)
-        lifted = set(tf.LIFTED_FIELDS)
+        lifted = tf.PAYLOAD_KEYS
         rest = {k: v for k, v in sent.items() if k not in lifted}
         assert (row["data"] or {}) == rest, f"payload fields lost on {sent['hook_event_name']}"
         assert row["user"] and row["host"] and row["agent"] == "claude-code"

@@ -1,11 +1,19 @@
-"""auditkit's own trail, format v1 (see docs/trail-format.md)."""
+"""auditkit's own trail, format v1 (see docs/trail-format.md), and the one mapping record -> row.
+
+:func:`columns` turns records into the frame's columns, reading the record keys from
+:data:`auditkit.trail_format.SCHEMA`; the raw hook payload reader and ``rows`` use it too, and the
+DuckDB fast path (:mod:`.columnar`) derives its projection from the same table.
+"""
 
 from __future__ import annotations
 
+import orjson
+
 from auditkit import trail_format as tf
-from auditkit.sources.targets import targets
 
 NAME = "auditkit"
+#: Fields read straight from the record (the others are derived below).
+STORED = tuple(f for f in tf.SCHEMA if f.record)
 
 
 def matches(obj: dict) -> bool:
@@ -13,100 +21,50 @@ def matches(obj: dict) -> bool:
 
 
 def rows(obj: dict, ctx: dict) -> list[dict]:
+    """One record as a row (the line-by-line path; ``load()`` takes :func:`columns` in bulk)."""
     if obj.get("v") != tf.SCHEMA_VERSION:
         raise ValueError(f"trail format version {obj.get('v')!r} is not supported (this auditkit reads v1)")
-    event = obj.get("event")
-    if event == tf.TRAIL_START:
-        data = obj.get("data") or {}
-        ctx["trail_id"] = data.get("trail_id")
-    tool = obj.get("tool_name")
-    tool_input = obj.get("tool_input")
-    file_path, command, url, pattern = targets(tool, tool_input)
-    data = obj.get("data")
-    trail_id = ctx.get("trail_id")
-    return [
-        {
-            "timestamp": obj.get("ts"),
-            "event": event,
-            "status": obj.get("status"),
-            "tool": tool,
-            "session_id": obj.get("session_id"),
-            "tool_use_id": obj.get("tool_use_id"),
-            "duration_ms": obj.get("duration_ms"),
-            "file_path": file_path,
-            "command": command,
-            "url": url,
-            "pattern": pattern,
-            "prompt": data.get("prompt") if isinstance(data, dict) else None,
-            "input": tool_input,
-            "response": obj.get("tool_response"),
-            "error": obj.get("error"),
-            "cwd": obj.get("cwd"),
-            "transcript_path": obj.get("transcript_path"),
-            "permission_mode": obj.get("permission_mode"),
-            "user": obj.get("user"),
-            "host": obj.get("host"),
-            "agent": obj.get("agent"),
-            "agent_id": obj.get("agent_id"),
-            "agent_type": obj.get("agent_type"),
-            "redactions": obj.get("redactions"),
-            "truncated": obj.get("truncated") or [],
-            "data": data,
-            "seq": obj.get("seq"),
-            "trail_id": trail_id,
-            "hash": obj.get("hash"),
-            "event_id": f"{trail_id}:{obj.get('seq')}" if trail_id else obj.get("hash"),
-        }
-    ]
+    if obj.get("event") == tf.TRAIL_START:
+        ctx["trail_id"] = (obj.get("data") or {}).get("trail_id")
+    cols = columns([{**obj, "_trail": ctx.get("trail_id"), "_file": None, "_line": None}])
+    row = {k: v[0] for k, v in cols.items()}
+    for k in ("source_format", "source_file", "source_line"):
+        del row[k]  # read_file fills these
+    return [row]
+
+
+def _text(value: object) -> str | None:
+    return value if value is None or type(value) is str else orjson.dumps(value, default=str).decode()
+
+
+def stored_value(field: tf.Field, value: object) -> object:
+    """A record's value as its column shows it (``sub`` of an object; JSON text for a text column)."""
+    if field.sub and type(value) is dict:
+        value = value.get(field.sub)
+    return _text(value) if field.kind == "text" else value
 
 
 def columns(objs: list[dict]) -> dict[str, list]:
-    """Many records at once, column by column (the fast path ``load()`` takes for this format).
+    """Many records at once, column by column: the schema's stored fields, then the derived ones.
 
-    Each ``obj`` carries ``_line``, ``_trail`` and ``_file`` (added by the reader). Same result as
-    :func:`rows` on each, without building a dict per row.
+    Each ``obj`` carries ``_line``, ``_trail`` and ``_file`` (added by the reader).
     """
-
-    def col(key: str) -> list:
-        return [o.get(key) for o in objs]
-
-    inputs = col("tool_input")
-    datas = col("data")
+    out: dict[str, list] = {}
+    for f in STORED:
+        key = f.record
+        if f.sub or f.kind == "text":
+            out[f.column] = [stored_value(f, o.get(key)) for o in objs]
+        else:
+            out[f.column] = [o.get(key) for o in objs]
+    datas, tools = out["data"], out["tool"]
     trails = [o["_trail"] for o in objs]
-    seqs = col("seq")
-    tools = col("tool_name")
-    out = {
-        "timestamp": col("ts"),
-        "event": col("event"),
-        "status": col("status"),
-        "tool": tools,
-        "session_id": col("session_id"),
-        "tool_use_id": col("tool_use_id"),
-        "duration_ms": col("duration_ms"),
-        "prompt": [d.get("prompt") if type(d) is dict else None for d in datas],
-        "input": inputs,
-        "response": col("tool_response"),
-        "error": col("error"),
-        "cwd": col("cwd"),
-        "transcript_path": col("transcript_path"),
-        "permission_mode": col("permission_mode"),
-        "user": col("user"),
-        "host": col("host"),
-        "agent": col("agent"),
-        "agent_id": col("agent_id"),
-        "agent_type": col("agent_type"),
-        "redactions": col("redactions"),
-        "truncated": col("truncated"),
-        "data": datas,
-        "seq": seqs,
-        "trail_id": trails,
-        "hash": col("hash"),
-        "event_id": [f"{t}:{q}" if t else h for t, q, h in zip(trails, seqs, col("hash"), strict=True)],
-        "source_format": [NAME] * len(objs),
-        "source_file": [o["_file"] for o in objs],
-        "source_line": [o["_line"] for o in objs],
-    }
-    dicts = [i if type(i) is dict else None for i in inputs]
+    out["prompt"] = [p if type(d) is dict and type(p := d.get("prompt")) is str else None for d in datas]
+    out["trail_id"] = trails
+    out["event_id"] = [f"{t}:{q}" if t else h for t, q, h in zip(trails, out["seq"], out["hash"], strict=True)]
+    out["source_format"] = [NAME] * len(objs)
+    out["source_file"] = [o["_file"] for o in objs]
+    out["source_line"] = [o["_line"] for o in objs]
+    dicts = [i if type(i) is dict else None for i in out["input"]]
     path = [d.get("file_path") if d else None for d in dicts]
     out["file_path"] = [
         p if type(p) is str else (d.get("notebook_path") if d and type(d.get("notebook_path")) is str else None)

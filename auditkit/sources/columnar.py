@@ -15,34 +15,15 @@ import orjson
 import pandas as pd
 
 from auditkit import trail_format as tf
+from auditkit.sources import auditkit_trail
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast
 
-_COLUMNS = {
-    "v": "BIGINT",
-    "seq": "BIGINT",
-    "ts": "VARCHAR",
-    "event": "VARCHAR",
-    "status": "VARCHAR",
-    "session_id": "VARCHAR",
-    "transcript_path": "VARCHAR",
-    "cwd": "VARCHAR",
-    "permission_mode": "VARCHAR",
-    "tool_name": "VARCHAR",
-    "tool_use_id": "VARCHAR",
-    "tool_input": "JSON",
-    "tool_response": "JSON",
-    "error": "JSON",
-    "agent_id": "VARCHAR",
-    "agent_type": "VARCHAR",
-    "data": "JSON",
-    "user": "VARCHAR",
-    "host": "VARCHAR",
-    "agent": "VARCHAR",
-    "redactions": "BIGINT",
-    "truncated": "JSON",
-    "duration_ms": "DOUBLE",
-    "hash": "VARCHAR",
+_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "BIGINT",
+                 "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
+#: What DuckDB reads of each line: the schema's stored fields (and ``v``), typed by their kind.
+_COLUMNS = {"v": "BIGINT"} | {
+    f.record: "JSON" if f.sub else _DUCKDB_TYPES[f.kind] for f in auditkit_trail.STORED if f.record
 }
 
 
@@ -90,8 +71,11 @@ def read(
     con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
     cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     escaped = str(path).replace("'", "''")
+    subs = "".join(
+        f"coalesce({f.record}->>'$.{f.sub}', {f.record}->>'$') as _{f.column}, " for f in auditkit_trail.STORED if f.sub
+    )
     query = f"""
-        select *,
+        select *, {subs}
                tool_input->>'$.file_path' as _file_path, tool_input->>'$.notebook_path' as _notebook_path,
                tool_input->>'$.command' as _command, tool_input->>'$.url' as _url,
                tool_input->>'$.pattern' as _pattern, tool_input->>'$.query' as _query, data->>'$.prompt' as _prompt,
@@ -123,9 +107,14 @@ def read(
 
 
 #: Raw JSON text: parsed into Python values, then dropped.
-_PARSED = frozenset({"tool_input", "tool_response", "error", "data", "truncated"})
+_PARSED = frozenset(f.record for f in auditkit_trail.STORED if f.kind in ("nested", "text") and not f.sub)
+#: Objects shown by one of their keys (``sub``): DuckDB extracts the key; the object itself is dropped.
+_SUBS = frozenset(f.record for f in auditkit_trail.STORED if f.sub)
 #: Columns load() turns into new arrays anyway (categories, times) or only reads: no copy needed.
-_REBUILT = frozenset({"v", "ts", "event", "status", "tool_name", "permission_mode", "agent", "_input_type"})
+_REBUILT = frozenset(
+    {"v", "_input_type"}
+    | {f"_{f.column}" if f.sub else f.record for f in auditkit_trail.STORED if f.kind in ("time", "category")}
+)
 
 
 def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
@@ -137,7 +126,7 @@ def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
     """
     import pyarrow as pa
 
-    names = [n for n in batch.schema.names if n not in _PARSED]
+    names = [n for n in batch.schema.names if n not in _PARSED and n not in _SUBS]
     cols = [batch.column(n) if n in _REBUILT else _copy(batch.column(n)) for n in names]
     return pa.RecordBatch.from_arrays(cols, names=names)
 
@@ -154,51 +143,34 @@ def _parse(values) -> list:  # pyarrow.Array of JSON text -> Python values (None
 
 
 def _normalise(raw: pd.DataFrame, parsed: dict[str, list], trail_id: str | None, source: str) -> pd.DataFrame:
+    """The batch as the frame's columns: stored fields by the schema, then the derived ones (as
+    :func:`auditkit.sources.auditkit_trail.columns` makes them)."""
     obj_input = raw["_input_type"] == "OBJECT"
-    errors = parsed["error"]
     n = len(raw)
     const = lambda value: pd.Series(value, index=raw.index, dtype="str")  # noqa: E731
-    out = pd.DataFrame(
-        {
-            "timestamp": raw["ts"],
-            "event": raw["event"],
-            "status": raw["status"],
-            "tool": raw["tool_name"],
-            "session_id": raw["session_id"],
-            "tool_use_id": raw["tool_use_id"],
-            "duration_ms": raw["duration_ms"],
-            "file_path": raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input)),
-            "command": raw["_command"].where(obj_input),
-            "url": raw["_url"].where(obj_input),
-            "pattern": raw["_pattern"]
-            .where(obj_input)
-            .fillna(raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch"))),
-            "prompt": raw["_prompt"],
-            "input": parsed["tool_input"],
-            "response": parsed["tool_response"],
-            "error": pd.Series(
-                [e if e is None or type(e) is str else orjson.dumps(e).decode() for e in errors],
-                index=raw.index,
-                dtype="str",
-            ),
-            "cwd": raw["cwd"],
-            "transcript_path": raw["transcript_path"],
-            "permission_mode": raw["permission_mode"],
-            "user": raw["user"],
-            "host": raw["host"],
-            "agent": raw["agent"],
-            "agent_id": raw["agent_id"],
-            "agent_type": raw["agent_type"],
-            "redactions": raw["redactions"],
-            "truncated": parsed["truncated"],
-            "data": parsed["data"],
-            "seq": raw["seq"],
-            "trail_id": const(trail_id) if trail_id else [None] * n,
-            "hash": raw["hash"],
-            "event_id": (f"{trail_id}:" + raw["seq"].astype(str)) if trail_id else raw["hash"],
-            "source_format": "auditkit",
-            "source_file": const(source),
-            "source_line": raw["_line"],
-        }
-    )
-    return out
+    out: dict[str, object] = {}
+    for f in auditkit_trail.STORED:
+        if f.sub:
+            out[f.column] = raw[f"_{f.column}"]
+        elif f.kind == "text":
+            out[f.column] = pd.Series([auditkit_trail.stored_value(f, v) for v in parsed[f.record]], index=raw.index,
+                                      dtype="str")  # fmt: skip
+        elif f.record in parsed:
+            out[f.column] = parsed[f.record]
+        else:
+            out[f.column] = raw[f.record]
+    out |= {
+        "file_path": raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input)),
+        "command": raw["_command"].where(obj_input),
+        "url": raw["_url"].where(obj_input),
+        "pattern": raw["_pattern"]
+        .where(obj_input)
+        .fillna(raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch"))),
+        "prompt": raw["_prompt"],
+        "trail_id": const(trail_id) if trail_id else [None] * n,
+        "event_id": (f"{trail_id}:" + raw["seq"].astype(str)) if trail_id else raw["hash"],
+        "source_format": auditkit_trail.NAME,
+        "source_file": const(source),
+        "source_line": raw["_line"],
+    }
+    return pd.DataFrame(out)
