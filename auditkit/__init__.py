@@ -56,6 +56,9 @@ _EXPORTS = {
     "scope": "auditkit.views",
     "session_id_for": "auditkit.views",
     "run_report": "auditkit.evidence",
+    "install": "auditkit.installer",
+    "uninstall": "auditkit.installer",
+    "doctor": "auditkit.installer",
 }
 
 __all__ = [
@@ -85,9 +88,11 @@ __all__ = [
     "by_host",
     "cost",
     "describe",
+    "doctor",
     "explore",
     "export",
     "file_history",
+    "install",
     "keygen",
     "load",
     "reconcile",
@@ -105,6 +110,7 @@ __all__ = [
     "summary",
     "token_usage",
     "tool_calls",
+    "uninstall",
     "verify",
     "window",
 ]
@@ -130,6 +136,7 @@ if TYPE_CHECKING:
     from auditkit.explorer import explore
     from auditkit.exporting import export
     from auditkit.frame import COLUMNS, load
+    from auditkit.installer import doctor, install, uninstall
     from auditkit.integrity import Finding, VerifyReport, verify
     from auditkit.pricing import cost, token_usage
     from auditkit.redaction import Redactor

@@ -12,9 +12,9 @@ longer the one at the path, and re-opens. So no record lands in a segment after 
 import fcntl
 import time
 
-from auditkit import _fastjson, private_files
+from auditkit import _startup_json, private_files
 from auditkit import trail_format as tf
-from auditkit._os import os
+from auditkit._startup_os import os
 
 TYPE_CHECKING = False  # typing costs ~9 ms at start-up on the hook's path
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
             raw = b"".join(chunks)
             note = {"file": name, "bytes": len(raw), "sha256": tf.sha256(raw).hexdigest()}
             try:
-                doc = _fastjson.loads(raw)
+                doc = _startup_json.loads(raw)
                 fields = doc["fields"]
                 note["captured"] = tf.format_ts(int(doc["captured_ns"]))
             except (ValueError, KeyError, TypeError):  # a spill cut short (crash, full disk): keep what is there

@@ -20,10 +20,10 @@ Settings (environment first, then command-line options):
 
 import sys
 
-from auditkit import _fastjson as json  # the json module costs ~7 ms to import
+from auditkit import _startup_json as json  # the json module costs ~7 ms to import
 from auditkit import appender, config, private_files
 from auditkit import trail_format as tf
-from auditkit._os import os
+from auditkit._startup_os import os
 
 DEFAULT_MAX_FIELD_BYTES = 65536
 MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTelemetry filelog: 1 MiB)

@@ -100,7 +100,7 @@ def _say_problems(problems: list[dict]) -> None:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    from auditkit.install import hook_command, install
+    from auditkit.installer import hook_command, install
 
     change = install(project=args.project, user=args.user, trail=args.trail, python=args.python)
     if change.changed:
@@ -115,7 +115,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
-    from auditkit.install import uninstall
+    from auditkit.installer import uninstall
 
     change = uninstall(project=args.project, user=args.user)
     if change.changed:
@@ -128,7 +128,7 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from auditkit.install import doctor
+    from auditkit.installer import doctor
 
     checks = doctor(args.project)
     for c in checks:

@@ -14,7 +14,7 @@ Standard library only (the hook reads it on every call). Files:
     $XDG_CACHE_HOME/auditkit/                   caches (compiled redaction patterns)
 """
 
-from auditkit._os import os
+from auditkit._startup_os import os
 
 #: The trail's path relative to a project.
 TRAIL_NAME = "audit-trail.jsonl"

@@ -15,7 +15,7 @@ manifest, seal logs, keys, the hook's ``.pending`` and ``.spill`` entries — go
 Refusals raise :class:`auditkit.errors.UnsafePath`, one line naming the path and what was found there.
 """
 
-from auditkit._os import os
+from auditkit._startup_os import os
 
 _S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
 DIR_MODE = 0o700

@@ -12,20 +12,11 @@ Example::
 """
 
 from auditkit import config, secret_rules
-from auditkit._os import os
-from auditkit.trail_format import sha256
+from auditkit._startup_hash import hmac_sha256
+from auditkit._startup_os import os
 
 MARKER_RE = r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]"
 _KEY_BYTES = 32
-
-
-def _hmac_sha256(key: bytes, msg: bytes) -> str:
-    """HMAC-SHA256 (RFC 2104) on the fast builtin hash; identical to :func:`hmac.new`."""
-    if len(key) > 64:
-        key = sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in key) + msg).digest()
-    return sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
 
 
 def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
@@ -106,17 +97,17 @@ _compiled: dict[str, object] = {}
 def _rx(pattern: str):  # returns re.Pattern, compiled on first use (from the per-interpreter cache)
     rx = _compiled.get(pattern)
     if rx is None:
-        from auditkit import _sre_cache
+        from auditkit import _startup_re
 
-        rx = _compiled[pattern] = _sre_cache.compile(pattern)
+        rx = _compiled[pattern] = _startup_re.compile(pattern)
     return rx
 
 
 def warm_cache() -> int:
     """Compile every built-in pattern into the cache the hook reads (run by ``auditkit install``)."""
-    from auditkit import _sre_cache
+    from auditkit import _startup_re
 
-    return _sre_cache.warm([r.pattern for r in builtin_rules()] + [_CODE_REF])
+    return _startup_re.warm([r.pattern for r in builtin_rules()] + [_CODE_REF])
 
 
 def plausible_value(value: str, context: str = "") -> bool:
@@ -231,7 +222,7 @@ class Redactor:
 
     def fingerprint(self, secret: str) -> str:
         """The keyed fingerprint of a secret (8 hex digits of an HMAC-SHA256)."""
-        return _hmac_sha256(self.key, secret.encode("utf-8", "surrogatepass"))[:8]
+        return hmac_sha256(self.key, secret.encode("utf-8", "surrogatepass"))[:8]
 
     def marker(self, kind: str, secret: str) -> str:
         return f"[REDACTED:{kind}:{self.fingerprint(secret)}]"

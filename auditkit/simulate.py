@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from auditkit.config import TRAIL_NAME
-from auditkit.install import hook_script
+from auditkit.installer import hook_script
 from auditkit.patches import structured_patch
 
 VIRTUAL_ROOT = "/home/dev/acme-api"

@@ -10,19 +10,9 @@ are the line with its final ``,"hash":"<64 hex>"`` member cut out; ``hash`` is t
 those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trail-format.md``.
 """
 
-import sys
-
-from auditkit import _fastjson
-from auditkit._os import os
-
-# The builtin SHA-256 starts faster than hashlib's OpenSSL one (~1.7 ms); digests are identical.
-try:
-    if sys.version_info >= (3, 12):
-        from _sha2 import sha256  # type: ignore[import-not-found]
-    else:
-        from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
-except ImportError:  # pragma: no cover - other interpreters
-    from hashlib import sha256  # type: ignore[assignment]
+from auditkit import _startup_json
+from auditkit._startup_hash import sha256
+from auditkit._startup_os import os
 
 SCHEMA_VERSION = 1
 AGENT = "claude-code"
@@ -266,7 +256,7 @@ def cut_deep(text: str, limit: int = MAX_DEPTH) -> str:
                 start = m.start()
         else:
             if depth == limit + 1 and start >= 0:
-                out += [text[last:start], _fastjson.dumps({NONJSON: "deep", "json": text[start : m.end()]})]
+                out += [text[last:start], _startup_json.dumps({NONJSON: "deep", "json": text[start : m.end()]})]
                 last, start = m.end(), -1
             depth -= 1
     out.append(text[last:])
@@ -275,9 +265,9 @@ def cut_deep(text: str, limit: int = MAX_DEPTH) -> str:
 
 def _dumps(obj: object) -> bytes:
     try:
-        return _fastjson.dumps(obj).encode("utf-8")
+        return _startup_json.dumps(obj).encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates somewhere: mark them (a record is always valid UTF-8)
-        return _fastjson.dumps(mark_surrogates(obj)).encode("utf-8")
+        return _startup_json.dumps(mark_surrogates(obj)).encode("utf-8")
 
 
 def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:

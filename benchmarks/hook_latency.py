@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditkit import trail_format as tf
-from auditkit.install import hook_script
+from auditkit.installer import hook_script
 
 PY = os.path.realpath(sys.executable)
 HOOK = str(hook_script())

@@ -6,7 +6,7 @@ in an importable module, so Python runs it from cached bytecode instead of compi
 call. Standard library only; it exits 0 whatever happens.
 """
 
-import posix  # not os: importing os costs ~1.4 ms here (see auditkit/_os.py)
+import posix  # not os: importing os costs ~1.4 ms here (see auditkit/_startup_os.py)
 import sys
 
 

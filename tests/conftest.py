@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditkit.config import ENVIRONMENT
-from auditkit.install import hook_script
+from auditkit.installer import hook_script
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_logs"

@@ -95,3 +95,68 @@ def test_escape_sequences_in_a_trail_never_reach_the_terminal(tmp_path: Path) ->
         [sys.executable, "-m", "auditkit", "replay", "sess-", "--trail", str(trail)], capture_output=True, text=True
     ).stdout
     assert "\\x1b[2J" in replay
+
+
+def _commands() -> dict:
+    from auditkit.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return sub.choices
+
+
+def test_every_command_is_documented_in_the_readme_and_has_help() -> None:
+    """Each command has a help line, and the README shows it in use."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name, parser in _commands().items():
+        assert parser.description, name
+        assert f"auditkit {name}" in readme, f"README never shows `auditkit {name}`"
+
+
+def test_every_command_is_a_twin_of_an_exported_library_function() -> None:
+    """The library is the product: each command's work is a function exported from auditkit."""
+    import auditkit
+
+    twins = {"history": "file_history", "archive": "rotate", "retention": "apply_retention", "redact": "redact_file",
+             "report": "run_report", "archive-transcripts": "archive_transcripts"}  # fmt: skip
+    for name in _commands():
+        assert callable(getattr(auditkit, twins.get(name, name))), name
+
+
+def test_commands_that_read_trails_take_positional_paths(tmp_path: Path, capsys) -> None:
+    """summary, verify, sessions, cost, replay, history, sql, export and report all take PATHS after their own
+    arguments, and --trail still works as an alias."""
+    trail = str(SAMPLES / "incident")
+    runs = {
+        "summary": ["summary", trail],
+        "verify": ["verify", trail],
+        "sessions": ["sessions", trail, "--json"],
+        "cost": ["cost", str(Path(__file__).parent / "fixtures" / "transcripts"), "--by", "day"],
+        "replay": ["replay", "9e8d", trail],
+        "history": ["history", "customers-2026-03.csv", trail],
+        "sql": ["sql", "SELECT count(*) AS n FROM calls", trail, "--format", "json"],
+        "export": ["export", trail, "--format", "csv", "--out", str(tmp_path / "x.csv")],
+    }
+    for name, argv in runs.items():
+        assert main(argv) == 0, name
+        assert capsys.readouterr().out, name
+    assert main(["sessions", "--trail", trail, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+def test_install_doctor_uninstall_redact_and_archive_transcripts_through_the_cli(tmp_path: Path, capsys) -> None:
+    """The commands a user runs once: each through the real command line."""
+    project = tmp_path / "project"
+    project.mkdir()
+    assert main(["install", "--project", str(project)]) == 0
+    assert "auditkit hook installed" in capsys.readouterr().out
+    assert main(["doctor", "--project", str(project)]) == 0
+    assert "test event landed" in capsys.readouterr().out
+    assert main(["uninstall", "--project", str(project)]) == 0
+    assert "auditkit hook removed" in capsys.readouterr().out
+    src = tmp_path / "old.log"
+    src.write_text("export GITHUB_TOKEN=ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8" + "\n")
+    assert main(["redact", str(src), str(tmp_path / "clean.log")]) == 0
+    assert "1 secret(s) redacted" in capsys.readouterr().out and "ghp_" not in (tmp_path / "clean.log").read_text()
+    source = Path(__file__).parent / "fixtures" / "transcripts"
+    assert main(["archive-transcripts", "--source", str(source), "--dest", str(tmp_path / "kept")]) == 0
+    assert "4 new" in capsys.readouterr().out

@@ -11,7 +11,7 @@ import pandas as pd
 
 import auditkit
 from auditkit import trail_format as tf
-from auditkit.install import install
+from auditkit.installer import install
 from tests.conftest import payload, read_records
 
 TOOL_CALL = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditkit import trail_format as tf
-from auditkit.install import SettingsError, doctor, hook_command, install, uninstall
+from auditkit.installer import SettingsError, doctor, hook_command, install, uninstall
 
 USER_SETTINGS = {
     "model": "opus",

@@ -199,7 +199,7 @@ subprocess.run([sys.executable, "-m", "auditkit", "archive", {str(trail)!r}], ch
 def test_doctor_and_compliance_report_a_loose_trail_folder(tmp_path: Path) -> None:
     """A pre-existing trail folder open to others is named by `doctor` and by the compliance checks."""
     from auditkit.findings import file_permissions
-    from auditkit.install import doctor, install
+    from auditkit.installer import doctor, install
 
     project = tmp_path / "project"
     logs = project / ".claude" / "logs"

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from auditkit import _sre_cache
+from auditkit import _startup_re
 from auditkit.redaction import builtin_rules
 
 TEXT = (Path(__file__).resolve().parent.parent / "auditkit" / "simulate.py").read_text() + (
@@ -17,9 +17,9 @@ TEXT = (Path(__file__).resolve().parent.parent / "auditkit" / "simulate.py").rea
 def test_cached_patterns_match_exactly_like_re_compile() -> None:
     """Every built-in rule, loaded back from the cache, finds the same spans and groups as re.compile."""
     for rule in builtin_rules():
-        _sre_cache.compile(rule.pattern)  # compiles with re and stores
-        assert Path(_sre_cache._file(rule.pattern)).is_file(), rule.id
-        cached = _sre_cache.compile(rule.pattern)  # rebuilt from the stored program
+        _startup_re.compile(rule.pattern)  # compiles with re and stores
+        assert Path(_startup_re._file(rule.pattern)).is_file(), rule.id
+        cached = _startup_re.compile(rule.pattern)  # rebuilt from the stored program
         fresh = re.compile(rule.pattern)
         assert cached.flags == fresh.flags and cached.groups == fresh.groups, rule.id
         got = [(m.span(), m.groups()) for m in cached.finditer(TEXT)]
@@ -28,11 +28,11 @@ def test_cached_patterns_match_exactly_like_re_compile() -> None:
 
 def test_a_corrupt_cache_file_falls_back_to_re() -> None:
     pattern = r"(?i)tok(en)+"
-    _sre_cache.compile(pattern)
-    path = Path(_sre_cache._file(pattern))
+    _startup_re.compile(pattern)
+    path = Path(_startup_re._file(pattern))
     spec = json.loads(path.read_text())
     spec["code"] = [999999] * len(spec["code"])  # a program _sre must refuse
     path.write_text(json.dumps(spec))
-    assert _sre_cache.compile(pattern).findall("TOKENtoken") == ["EN", "en"]
+    assert _startup_re.compile(pattern).findall("TOKENtoken") == ["EN", "en"]
     path.write_text("{not json")
-    assert _sre_cache.compile(pattern).match("token")
+    assert _startup_re.compile(pattern).match("token")

@@ -1,9 +1,12 @@
-"""The part of :mod:`os` the hook uses, without importing :mod:`os` when it is not loaded yet.
+"""Start-up shim: The part of :mod:`os` the hook uses, without importing :mod:`os` when it is not loaded yet.
+
+One of the hook's start-up shims; the table of all four, with what each saves, is in
+:mod:`auditkit._startup_hash`.
 
 The hook runs as ``python -I -S``, where nothing has imported ``os``. Importing it (with
 ``_collections_abc``, ``stat`` and ``posixpath``) costs about 1.4 ms, a tenth of a whole hook call,
 for functions that are thin wrappers over the built-in :mod:`posix` module. So the hook's modules
-write ``from auditkit._os import os``: in a process that has ``os`` already (the library, the
+write ``from auditkit._startup_os import os``: in a process that has ``os`` already (the library, the
 tests, an interactive session) that *is* :mod:`os`; in the hook it is :class:`_Os` below, which
 forwards to :mod:`posix` and implements the few :mod:`os.path` functions the hook calls with the
 same semantics as :mod:`posixpath`. Standard library only.

@@ -1,4 +1,7 @@
-"""JSON for the hook's path through CPython's C accelerator, without importing :mod:`json`.
+"""Start-up shim: JSON for the hook's path through CPython's C accelerator, without importing :mod:`json`.
+
+One of the hook's start-up shims; the table of all four, with what each saves, is in
+:mod:`auditkit._startup_hash`.
 
 ``import json`` costs ~7 ms at interpreter start (it pulls in ``re`` and ``enum``), as much as the
 whole interpreter. ``_json`` holds the same C scanner and encoder the ``json`` module uses, so the

@@ -1,4 +1,7 @@
-"""Regexes compiled once per interpreter and reused by every later hook process (standard library only).
+"""Start-up shim: Regexes compiled once per interpreter and reused by every later hook process (standard library only).
+
+One of the hook's start-up shims; the table of all four, with what each saves, is in
+:mod:`auditkit._startup_hash`.
 
 Importing :mod:`re` costs the hook ~5 ms (it pulls in ``enum``), and compiling a large secret rule
 costs more: both on every event whose text contains a rule's keyword. The compiled form of a
@@ -13,8 +16,8 @@ different Python) silently falls back to :func:`re.compile`.
 
 import sys
 
-from auditkit import _fastjson
-from auditkit._os import os
+from auditkit import _startup_json
+from auditkit._startup_os import os
 from auditkit.trail_format import sha256
 
 try:
@@ -40,7 +43,7 @@ def compile(pattern: str):
     if _sre is not None:
         try:
             with open(_file(pattern), "rb") as fh:
-                spec = _fastjson.loads(fh.read())
+                spec = _startup_json.loads(fh.read())
             if spec["pattern"] == pattern:
                 return _sre.compile(
                     pattern, spec["flags"], spec["code"], spec["groups"], spec["groupindex"], tuple(spec["indexgroup"])
@@ -80,7 +83,7 @@ def _store(pattern: str, compiled: object) -> None:
         return
     from auditkit.private_files import write_atomic
 
-    write_atomic(_file(pattern), _fastjson.dumps(spec).encode())
+    write_atomic(_file(pattern), _startup_json.dumps(spec).encode())
 
 
 def warm(patterns: list[str]) -> int:
