@@ -36,7 +36,7 @@ test: lint
 
 ## test-fast: the edit-test loop: no notebooks, no many-process or property tests
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m "not slow" -x
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 ## lint: ruff's checks and its formatting, as CI runs them
 lint: $(VENV)/.installed-dev

@@ -51,6 +51,7 @@ def _all_records(folder: Path) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_rotating_while_hooks_write_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     """6 writers x 300 events while `archive` rotates every 10 ms: all 1,800 present once, one intact chain."""
     trail = tmp_path / "audit-trail.jsonl"
@@ -199,6 +200,7 @@ def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 LATER = datetime(2025, 6, 1, tzinfo=UTC)
 
 
+@pytest.mark.slow  # ends with a compliance evidence pack
 def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(archived: Path) -> None:
     from auditkit.retention import apply_retention
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from auditkit.cli import main
 from tests.conftest import SAMPLES, run_hook
 from tests.conftest import payload as hook_payload
@@ -64,6 +66,7 @@ def test_console_script_reports_missing_trail_clearly(tmp_path: Path) -> None:
     assert "no such file or folder" in proc.stderr
 
 
+@pytest.mark.slow  # eight CLI processes
 def test_escape_sequences_in_a_trail_never_reach_the_terminal(tmp_path: Path) -> None:
     """A command and a file name holding ESC/OSC/BEL/CR/BS and C1 controls: replay, history, summary and
     sessions print them as visible escapes, never as the bytes a terminal would obey."""

@@ -8,6 +8,8 @@ import multiprocessing
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from auditkit import capture
 from auditkit import trail_format as tf
 from tests.conftest import hook_argv, payload
@@ -27,6 +29,7 @@ def _writer(trail: str, writer: int) -> None:
         capture.main(["--trail", trail], stdin=io.BytesIO(json.dumps(event).encode()))
 
 
+@pytest.mark.slow
 def test_eight_processes_times_500_events_give_4000_whole_lines_with_gapless_seq(tmp_path: Path) -> None:
     """8 writers x 500 events -> exactly 4,000 parseable event lines, seq unique and gapless, chain intact."""
     trail = tmp_path / "audit-trail.jsonl"
@@ -54,6 +57,7 @@ def test_eight_processes_times_500_events_give_4000_whole_lines_with_gapless_seq
         prev = stated
 
 
+@pytest.mark.slow
 def test_real_hook_processes_started_at_once_do_not_collide(tmp_path: Path) -> None:
     """The same holds for whole hook processes started together, as parallel matching hooks are."""
     trail = tmp_path / "audit-trail.jsonl"

@@ -155,6 +155,7 @@ def _hold_lock(trail: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
+@pytest.mark.slow  # waits out the lock bound three times
 def test_a_held_lock_never_stalls_the_agent_and_loses_no_event(tmp_path: Path) -> None:
     """While another process holds the lock, events are spilled (the hook returns while it still holds it);
     the next writer chains them in capture order, and verify is intact."""
@@ -194,6 +195,7 @@ def test_a_held_lock_never_stalls_the_agent_and_loses_no_event(tmp_path: Path) -
     assert report.intact and not report.findings, [str(f) for f in report.findings]
 
 
+@pytest.mark.slow
 def test_archive_brings_spilled_records_into_the_segment(tmp_path: Path) -> None:
     """A spill waiting when `archive` rotates goes into the archived segment, in the chain."""
     from auditkit import segments

@@ -13,6 +13,8 @@ from auditkit.cli import main
 from auditkit.evidence import REPORTS, ReportError, notebooks_dir, run_report
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # each test runs notebooks in a Jupyter kernel
+
 FIX = Path(__file__).resolve().parent / "fixtures" / "transcripts"
 
 
