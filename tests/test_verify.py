@@ -420,3 +420,14 @@ def test_a_seal_line_with_wrong_types_is_a_finding(trail: Path, keys: tuple[Path
     assert bad and bad[0].file == str(log) and bad[0].line == 1 and not report.intact
     assert main(["verify", str(trail), "--pubkey", str(keys[1])]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_raise_if_broken_raises_chain_broken_at_the_first_break(trail: Path) -> None:
+    """Scripts can stop on a broken trail: ChainBroken names the file, line and seq of the first break."""
+    assert auditkit.verify(trail).raise_if_broken().intact
+    lines = lines_of(trail)
+    lines[7] = lines[7].replace(b'"status":"started"', b'"status":"finished"', 1)
+    write_lines(trail, lines)
+    with pytest.raises(auditkit.ChainBroken) as caught:
+        auditkit.verify(trail).raise_if_broken()
+    assert caught.value.path == str(trail) and caught.value.line == 8 and "edited" in caught.value.reason
