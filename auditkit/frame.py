@@ -40,6 +40,7 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     """
     files = expand(paths)
     problems: list[dict] = []
+    skipped: dict[str, int] = {}
     total = sum(f.stat().st_size for f in files)
     show = progress if progress is not None else (total > 64 << 20 and sys.stderr.isatty())
     bar = _Progress(total) if show else None
@@ -54,7 +55,7 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
                 if bar:
                     bar.add(f.stat().st_size)
                 continue
-        for row in read_file(f, problems, strict=strict, on_bytes=bar.add if bar else None, fast=fast):
+        for row in read_file(f, problems, strict=strict, on_bytes=bar.add if bar else None, fast=fast, skipped=skipped):
             rows.append(row)
             if len(rows) >= _CHUNK:
                 parts.append(frame_from_rows(rows, sort=False))
@@ -74,11 +75,13 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
         bar.close()
     df = _sorted(_concat(parts))
     before = len(df)
+    df = _final_copies_first(df)
     dup = df["event_id"].duplicated(keep="last")
     if dup.any():  # copying a large frame costs its size again: only when there is something to drop
         df = df[~dup].reset_index(drop=True)
     df.attrs["files"] = [str(f) for f in files]
     df.attrs["problems"] = problems
+    df.attrs["skipped"] = skipped
     df.attrs["duplicates"] = before - len(df)
     if problems:
         first = problems[0]
@@ -88,6 +91,27 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
             stacklevel=2,
         )
     return df
+
+
+def _final_copies_first(df: pd.DataFrame) -> pd.DataFrame:
+    """Among copies of one API message (content-block lines, a subagent's message seen in the parent's
+    ``agent_progress`` and in its own file), make the copy with the most output tokens the one kept.
+
+    ``load()`` keeps the last row of each ``event_id``; early copies hold streaming placeholders.
+    """
+    msgs = df["event"] == "assistant_message"
+    if not msgs.any():
+        return df
+    ids = df.loc[msgs, "event_id"]
+    repeated = ids[ids.duplicated(keep=False)]
+    if repeated.empty:
+        return df
+    rows = df.loc[repeated.index, ["event_id", "output_tokens"]].assign(_n=range(len(repeated)))
+    best = rows.sort_values(["event_id", "output_tokens", "_n"], na_position="first").drop_duplicates(
+        "event_id", keep="last"
+    )
+    drop = repeated.index.difference(best.index)
+    return df.drop(index=drop).reset_index(drop=True)
 
 
 class _Progress:

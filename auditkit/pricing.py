@@ -1,18 +1,24 @@
 """Tokens and dollars from transcripts: each API message counted once, priced per model.
 
 Claude Code writes one transcript line per content block of a message and repeats the message's
-usage on each, and a resumed session copies earlier messages again. ``load()`` keeps one
-``assistant_message`` row per (message id, request id), the last one written (its final figures),
-so summing here is summing real API calls; summing every line overcounts several-fold.
+usage on each, a resumed session copies earlier messages again, and a subagent's messages can appear
+both in its own file and inside the parent's ``agent_progress`` lines. ``load()`` keeps one
+``assistant_message`` row per message id (the copy with the final figures), so summing here is
+summing real API calls; summing every line overcounts several-fold.
 
-Prices are US dollars per million tokens (input, output, cache write, cache read), matched by the
-longest model-name prefix. They change: pass ``prices=`` or put a ``[prices]`` table in
-``~/.config/auditkit/prices.toml`` (``"claude-sonnet-4" = [3.0, 15.0, 3.75, 0.30]``).
+Prices are US dollars per million tokens, list prices as of :data:`PRICES_AS_OF`, for each model
+family; a cache read costs 0.1x input, a 5-minute cache write 1.25x, a 1-hour one 2x. A model is
+priced only by its own family (``claude-opus-4-6-20260101`` is ``claude-opus-4-6``): a model not in
+the table is **unpriced** (its cost is NaN, with a warning), never priced as its nearest-named older
+model. Override with ``prices=`` or a ``[prices]`` table in ``~/.config/auditkit/prices.toml``
+(``"claude-sonnet-4-6" = [3.0, 15.0]`` for input and output; cache rates follow).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -20,50 +26,88 @@ import pandas as pd
 from auditkit import config
 from auditkit.errors import ConfigError
 
-#: USD per million tokens: (input, output, cache write (5 min), cache read). Public list prices, 2025-11.
-PRICES: dict[str, tuple[float, float, float, float]] = {
-    "claude-opus-4-5": (5.0, 25.0, 6.25, 0.50),
-    "claude-opus-4": (15.0, 75.0, 18.75, 1.50),
-    "claude-3-opus": (15.0, 75.0, 18.75, 1.50),
-    "claude-sonnet-4": (3.0, 15.0, 3.75, 0.30),
-    "claude-3-7-sonnet": (3.0, 15.0, 3.75, 0.30),
-    "claude-3-5-sonnet": (3.0, 15.0, 3.75, 0.30),
-    "claude-haiku-4-5": (1.0, 5.0, 1.25, 0.10),
-    "claude-3-5-haiku": (0.80, 4.0, 1.0, 0.08),
-    "claude-3-haiku": (0.25, 1.25, 0.30, 0.03),
-    "<synthetic>": (0.0, 0.0, 0.0, 0.0),  # messages Claude Code writes itself, never billed
+PRICES_AS_OF = "2026-08-01"
+#: USD per million tokens, (input, output), per model family (Anthropic's public list prices).
+PRICES: dict[str, tuple[float, float]] = {
+    "claude-opus-4-6": (5.0, 25.0),
+    "claude-opus-4-5": (5.0, 25.0),
+    "claude-opus-4-1": (15.0, 75.0),
+    "claude-opus-4": (15.0, 75.0),
+    "claude-sonnet-4-6": (3.0, 15.0),
+    "claude-sonnet-4-5": (3.0, 15.0),
+    "claude-sonnet-4": (3.0, 15.0),
+    "claude-haiku-4-5": (1.0, 5.0),
+    "claude-3-7-sonnet": (3.0, 15.0),
+    "claude-3-5-sonnet": (3.0, 15.0),
+    "claude-3-5-haiku": (0.80, 4.0),
+    "claude-3-opus": (15.0, 75.0),
+    "claude-3-haiku": (0.25, 1.25),
+    "<synthetic>": (0.0, 0.0),  # messages Claude Code writes itself, never billed
 }
+#: Cache rates as multiples of the input price (Anthropic's prompt caching).
+CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H = 0.1, 1.25, 2.0
+#: Token columns of the frame, in the order of the rates in :func:`rates`.
 TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens"]
+_RATE_COLUMNS = ["input_tokens", "output_tokens", "cache_5m_tokens", "cache_creation_1h_tokens", "cache_read_tokens"]
+_SUFFIX = re.compile(r"(?:-\d{8}|-latest|@\S*|\[[^\]]*\])+$")  # release date, -latest, @version, [1m]
+
+
+def rates(input_price: float, output_price: float) -> tuple[float, float, float, float, float]:
+    """Per-MTok rates for (input, output, 5-minute cache write, 1-hour cache write, cache read)."""
+    return (input_price, output_price, input_price * CACHE_WRITE_5M, input_price * CACHE_WRITE_1H,
+            input_price * CACHE_READ)  # fmt: skip
 
 
 def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str, tuple[float, ...]]:
-    """The built-in prices, overridden by ``~/.config/auditkit/prices.toml`` and then by ``prices``."""
-    table: dict[str, tuple[float, ...]] = dict(PRICES)
+    """Rates per model family: the built-in prices, overridden by ``prices.toml`` and then by ``prices``.
+
+    An override gives [input, output] (cache rates follow), all five rates [input, output, cache write
+    5 min, cache write 1 h, cache read], or the older four [input, output, cache write, cache read].
+    """
+    table = {k: rates(*v) for k, v in PRICES.items()}
     path = config.user_file(config.PRICES_FILE)
+    user: dict = {}
     if os.path.isfile(path):
         import tomllib
 
         with open(path, "rb") as fh:
-            user = tomllib.load(fh).get("prices", {})
-        table.update({k: tuple(map(float, v)) for k, v in user.items()})
-    table.update({k: tuple(map(float, v)) for k, v in (prices or {}).items()})
-    for model, p in table.items():
-        if len(p) != 4:
-            raise ConfigError(f"price for {model!r} must be [input, output, cache_write, cache_read] per MTok, got {p}")
+            try:
+                user = tomllib.load(fh).get("prices", {})
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path}: {exc}") from exc
+    for where, given in ((path, user), ("prices=", prices or {})):
+        for model, p in given.items():
+            values = tuple(map(float, p))
+            if len(values) == 2:
+                values = rates(*values)
+            elif len(values) == 4:  # the older form [input, output, cache write, cache read]: 1-hour writes at 2x
+                values = (values[0], values[1], values[2], values[0] * CACHE_WRITE_1H, values[3])
+            if len(values) != 5:
+                raise ConfigError(
+                    f"{where}: price for {model!r} must be [input, output] or [input, output, cache write 5m, "
+                    f"cache write 1h, cache read] per MTok, got {list(p)}"
+                )
+            table[model] = values
     return table
 
 
+def family(model: object) -> str:
+    """The model family a model id is priced as: its name without a release date or variant suffix."""
+    return _SUFFIX.sub("", str(model))
+
+
 def _price(model: object, table: dict[str, tuple[float, ...]]) -> tuple[float, ...] | None:
-    name = str(model)
-    best = max((k for k in table if name.startswith(k)), key=len, default=None)
-    return table[best] if best else None
+    return table.get(str(model)) or table.get(family(model))
 
 
 def token_usage(df: pd.DataFrame) -> pd.DataFrame:
     """One row per API message (already counted once by ``load``): time, session, subagent, model, tokens."""
     msgs = df[df["event"] == "assistant_message"]
-    out = msgs[["timestamp", "session_id", "agent_id", "model", "message_id", "request_id", *TOKEN_COLUMNS]].copy()
-    out[TOKEN_COLUMNS] = out[TOKEN_COLUMNS].fillna(0).astype("int64")
+    cols = ["timestamp", "session_id", "agent_id", "model", "message_id", "request_id", "cost_usd"]
+    out = msgs[[c for c in cols if c in msgs] + TOKEN_COLUMNS + ["cache_creation_1h_tokens"]].copy()
+    tokens = [*TOKEN_COLUMNS, "cache_creation_1h_tokens"]
+    out[tokens] = out[tokens].fillna(0).astype("int64")
+    out["cache_5m_tokens"] = (out["cache_creation_tokens"] - out["cache_creation_1h_tokens"]).clip(lower=0)
     out["model"] = out["model"].astype("object")
     out["agent_id"] = out["agent_id"].fillna("main")
     out["day"] = out["timestamp"].dt.strftime("%Y-%m-%d")
@@ -75,18 +119,21 @@ def cost(
     by: str | Sequence[str] = ("session_id", "model"),
     prices: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
-    """Tokens and dollars grouped ``by`` any of session_id, model, agent_id, day.
+    """Tokens and dollars grouped ``by`` any of session_id, model, agent_id, day (days in date order).
 
-    ``attrs["unpriced_models"]`` lists models with no price (their ``usd`` is NaN, never 0).
+    1-hour cache writes are priced at 2x input, 5-minute ones at 1.25x. ``attrs["unpriced_models"]``
+    lists models with tokens and no price (their ``usd`` is NaN, never 0; a warning names them);
+    ``attrs["prices_as_of"]`` dates the table.
     """
     usage = token_usage(df)
     table = price_table(prices)
-    rates = usage["model"].map(lambda m: _price(m, table))
-    priced = rates.notna()
+    per_model = {m: _price(m, table) for m in usage["model"].dropna().unique()}
+    rates_of = usage["model"].map(per_model)
+    priced = rates_of.notna()
     usd = pd.Series(float("nan"), index=usage.index)
     if priced.any():
-        r = pd.DataFrame(rates[priced].tolist(), index=usage.index[priced], columns=TOKEN_COLUMNS)
-        usd[priced] = (usage.loc[priced, TOKEN_COLUMNS] * r).sum(axis=1) / 1e6
+        r = pd.DataFrame(rates_of[priced].tolist(), index=usage.index[priced], columns=_RATE_COLUMNS)
+        usd[priced] = (usage.loc[priced, _RATE_COLUMNS] * r).sum(axis=1) / 1e6
     usage["usd"] = usd
     keys = [by] if isinstance(by, str) else list(by)
     out = usage.groupby(keys, dropna=False).agg(
@@ -96,6 +143,12 @@ def cost(
     )
     by_date = "day" in keys  # a calendar reads in date order; anything else by cost
     out = out.sort_index() if by_date else out.sort_values("usd", ascending=False, na_position="last")
-    out.attrs["unpriced_models"] = sorted({str(m) for m in usage.loc[~priced, "model"]})
+    billed = usage[TOKEN_COLUMNS].sum(axis=1) > 0
+    unpriced = sorted({str(m) for m in usage.loc[~priced & billed, "model"]})
+    if unpriced:
+        warnings.warn(f"no price for {', '.join(unpriced)}: their tokens are left out of the cost (add them to "
+                      f"{config.PRICES_FILE} or pass prices=)", stacklevel=2)  # fmt: skip
+    out.attrs["unpriced_models"] = unpriced
     out.attrs["total_usd"] = float(usage["usd"].sum())
+    out.attrs["prices_as_of"] = PRICES_AS_OF
     return out

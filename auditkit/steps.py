@@ -168,7 +168,9 @@ def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
             calls.at[i, "parent_step"] = int(running["step"].iloc[-1])
             calls.at[i, "depth"] = 1
     # the user prompt each step answers: the latest prompt before it
-    prompts = ses[ses["event"] == "UserPromptSubmit"][["timestamp", "prompt"]].dropna(subset=["timestamp"])
+    # (the main thread's prompts: a subagent's first message is its Task prompt, not the user's)
+    asked = ses[(ses["event"] == "UserPromptSubmit") & ses["agent_id"].isna()]
+    prompts = asked[["timestamp", "prompt"]].dropna(subset=["timestamp"])
     prompts = prompts.assign(prompt_no=range(1, len(prompts) + 1)).sort_values("timestamp")
     key = calls["start"].where(calls["start"].notna(), calls["end"])
     if not prompts.empty and key.notna().all():

@@ -105,6 +105,7 @@ SCHEMA: tuple[Field, ...] = (
     F("input_tokens", "count", "input tokens of the API message, counted once per message (transcripts)"),
     F("output_tokens", "count", "output tokens of the API message (transcripts)"),
     F("cache_creation_tokens", "count", "tokens written to the prompt cache (transcripts)"),
+    F("cache_creation_1h_tokens", "count", "of cache_creation_tokens, those written to the 1-hour cache (2x input)"),
     F("cache_read_tokens", "count", "tokens read from the prompt cache (transcripts)"),
     F("seq", "count", "sequence number in its trail (auditkit trails)", "seq"),
     F("trail_id", "string", "id of the trail the record belongs to"),

@@ -107,28 +107,64 @@ def read_file(
     strict: bool = False,
     on_bytes: Callable[[int], None] | None = None,
     fast: list | None = None,
+    skipped: dict | None = None,
 ) -> Iterator[dict]:
     """Every event row of one file, streamed; unreadable lines go to ``problems`` (or raise when ``strict``).
 
     With ``fast`` given, auditkit-trail records are appended to it as parsed (with ``_line``,
     ``_trail`` and ``_file``) instead of being yielded as rows: ``load()`` turns them into columns in bulk.
+    Lines of known kinds that carry no event (a transcript's progress and snapshot lines) are counted
+    by kind in ``skipped``, not reported as problems. A file holding one JSON array (payloads kept as
+    ``jq`` writes them, pretty-printed) is read element by element; its "line" is the element's number.
     """
     name = str(path)
+    ctx: dict = {}
     try:
-        yield from _read_lines(path, name, problems, strict, on_bytes, fast)
+        yield from _read_lines(path, name, problems, strict, on_bytes, fast, ctx)
     except TrailFormatError as exc:  # the file itself is damaged (a gzip stream cut short): keep what was read
         if strict:
             raise
         problems.append({"file": exc.path, "line": exc.line, "reason": exc.reason})
+    if skipped is not None:
+        for kind, n in ctx.get("skipped", {}).items():
+            skipped[kind] = skipped.get(kind, 0) + n
+
+
+def _json_array(path: Path) -> list | None:
+    """The file's elements if it is one JSON array (pretty-printed payload logs), else None."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.lstrip().startswith(b"[") or head[:2] == b"\x1f\x8b":
+        return None
+    try:
+        doc = orjson.loads(Path(path).read_bytes())
+    except orjson.JSONDecodeError:
+        return None  # JSON Lines that happen to start with an array: read line by line
+    return doc if isinstance(doc, list) else None
+
+
+def _units(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of a JSON Lines file, or (element number, element) of a JSON array file."""
+    elements = _json_array(path)
+    if elements is None:
+        yield from enumerate(open_lines(path), 1)
+        return
+    for n, element in enumerate(elements, 1):
+        yield n, orjson.dumps(element) + b"\n"
 
 
 def _read_lines(
-    path: Path, name: str, problems: list[dict], strict: bool, on_bytes: Callable[[int], None] | None, fast: list | None
+    path: Path,
+    name: str,
+    problems: list[dict],
+    strict: bool,
+    on_bytes: Callable[[int], None] | None,
+    fast: list | None,
+    ctx: dict,
 ) -> Iterator[dict]:
-    ctx: dict = {}
     done = 0
     loads = orjson.loads
-    for line_no, raw in enumerate(open_lines(path), 1):
+    for line_no, raw in _units(path):
         done += len(raw)
         if on_bytes is not None and not line_no % 20000:
             on_bytes(done)
