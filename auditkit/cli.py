@@ -247,7 +247,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         print(table.to_json(orient="records", date_format="iso", indent=2))
         return 0
     rows = [
-        {**r, "who": f"{r['user']}@{r['host']}", "end": _until(r["start"], r["end"])}
+        {**r, "who": _who(r["user"], r["host"]), "end": _until(r["start"], r["end"])}
         for r in table.to_dict(orient="records")
     ]
     cols = [
@@ -265,6 +265,12 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     }
     print(text_table(rows, cols, total))
     return 0
+
+
+def _who(user: object, host: object) -> str:
+    """``user@host``, or whichever is known (transcripts record neither)."""
+    known = [str(v) for v in (user, host) if isinstance(v, str) and v]
+    return "@".join(known) if len(known) == 2 else (known[0] if known else "")
 
 
 def _until(start: object, end: object) -> str:
@@ -307,7 +313,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
     by = {"session": "session_id", "model": "model", "agent": "agent_id", "day": "day"}
     keys = [by[b] for b in args.by]
-    table = cost(_load(args), by=keys)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unpriced models are named below
+        table = cost(_load(args), by=keys)
     if args.json:
         doc = {
             "rows": json.loads(table.reset_index().to_json(orient="records")),

@@ -24,7 +24,8 @@ def _ms(v: object) -> str:
 def replay_text(steps: pd.DataFrame) -> str:
     """The timeline as text: prompts as headings, subagent steps indented under their Task."""
     a = steps.attrs
-    lines = [f"session {a.get('session_id')}  user {a.get('user')}  host {a.get('host')}  {len(steps)} steps"]
+    who = "  ".join(f"{k} {a[k]}" for k in ("user", "host") if isinstance(a.get(k), str) and a.get(k))
+    lines = [f"session {a.get('session_id')}  {who + '  ' if who else ''}{len(steps)} steps"]
     t0 = steps["start"].dropna().min() if len(steps) else None
     prompt_no = None
     for s in steps.itertuples(index=False):
@@ -64,10 +65,8 @@ def replay_html(steps: pd.DataFrame) -> str:
             f"<td>{_ms(s.gap_ms)}</td><td style='color:{colour}'>{html.escape(str(s.status))}</td>"
             f"<td style='padding-left:{pad}px'>{html.escape(s.summary)}</td></tr>"
         )
-    head = (
-        f"<p><b>Session</b> {html.escape(str(a.get('session_id')))} · user {html.escape(str(a.get('user')))} · "
-        f"host {html.escape(str(a.get('host')))} · {len(steps)} steps</p>"
-    )
+    who = "".join(f" · {k} {html.escape(a[k])}" for k in ("user", "host") if isinstance(a.get(k), str) and a.get(k))
+    head = f"<p><b>Session</b> {html.escape(str(a.get('session_id')))}{who} · {len(steps)} steps</p>"
     return (
         head + "<table><thead><tr><th>#</th><th>start</th><th>took</th><th>idle</th><th>status</th>"
         "<th>step</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"

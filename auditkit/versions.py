@@ -141,13 +141,19 @@ def known_paths(df: pd.DataFrame) -> set[str]:
 
 
 def resolve_path(df: pd.DataFrame, path: str) -> str:
-    """A relative path or bare file name, resolved to the one absolute path in the trail that ends
-    with it; unchanged when there is none or more than one."""
+    """A relative path or bare file name, resolved to the one absolute path in the trail that ends with
+    it; unchanged when there is none. Several (the same file in two worktrees or checkouts) are
+    different files, never one history: :class:`UsageError` lists them."""
     if posixpath.isabs(path):
         return posixpath.normpath(path)
     suffix = "/" + posixpath.normpath(path)
     hits = sorted(p for p in known_paths(df) if p.endswith(suffix))
-    return hits[0] if len(hits) == 1 else path
+    if len(hits) > 1:
+        from auditkit.errors import UsageError
+
+        listed = ", ".join(hits[:10]) + (f" and {len(hits) - 10} more" if len(hits) > 10 else "")
+        raise UsageError(f"{path!r} is ambiguous: {len(hits)} files end with it ({listed}); give one of them")
+    return hits[0] if hits else path
 
 
 def _touches_target(eff, path: str, cwd: str | None) -> bool:

@@ -87,7 +87,9 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
         return _empty_calls()
     # a call is keyed by session and tool_use_id; events without an id (seed format) stand alone
     key = ev["session_id"].fillna("").astype(str) + "\x00" + ev["tool_use_id"].fillna("").astype(str)
-    key = key.where(ev["tool_use_id"].notna(), "\x01" + ev["event_id"].astype(str))
+    no_id = ev["tool_use_id"].isna()
+    if no_id.any():
+        key = key.where(~no_id, _shape_keys(ev[no_id]))
     pre = ev[ev["event"] == "PreToolUse"].assign(_key=key).drop_duplicates("_key").set_index("_key")
     end = ev[ev["event"].isin(_ENDS)].assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
     keys = pd.Index(key.drop_duplicates())
@@ -132,6 +134,28 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
     order = out["start"].where(out["start"].notna(), out["end"])
     out = out.assign(_order=order).sort_values("_order", kind="stable", na_position="last")
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _shape_keys(ev: pd.DataFrame) -> pd.Series:
+    """Keys for calls recorded before ``tool_use_id`` existed: the n-th PreToolUse of a session, tool and
+    input pairs with the n-th Post event of the same session, tool and input, in time order."""
+    import orjson
+
+    def canonical(value: object) -> str:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str).decode()
+
+    shape = (
+        ev["session_id"].fillna("").astype(str)
+        + "\x00"
+        + ev["tool"].astype("object").fillna("").astype(str)
+        + "\x00"
+        + pd.Series([canonical(v) for v in ev["input"].tolist()], index=ev.index)
+    )
+    started = ev["event"].eq("PreToolUse")
+    order = ev["timestamp"].rank(method="first").fillna(0) if ev["timestamp"].notna().any() else None
+    ranked = ev.assign(_shape=shape, _started=started, _order=order if order is not None else range(len(ev)))
+    nth = ranked.sort_values("_order", kind="stable").groupby(["_shape", "_started"], sort=False).cumcount()
+    return "\x01" + shape + "\x00" + nth.reindex(ev.index).astype(str)
 
 
 def _empty_calls() -> pd.DataFrame:

@@ -162,4 +162,4 @@ def test_install_doctor_uninstall_redact_and_archive_transcripts_through_the_cli
     assert "1 secret(s) redacted" in capsys.readouterr().out and "ghp_" not in (tmp_path / "clean.log").read_text()
     source = Path(__file__).parent / "fixtures" / "transcripts"
     assert main(["archive-transcripts", "--source", str(source), "--dest", str(tmp_path / "kept")]) == 0
-    assert "4 new" in capsys.readouterr().out
+    assert "6 new" in capsys.readouterr().out

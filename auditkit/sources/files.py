@@ -24,7 +24,10 @@ PathLike = str | os.PathLike[str]
 
 
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
-    """Files, folders (searched recursively, hidden folders skipped) and globs -> sorted files."""
+    """Files, folders (searched recursively, hidden folders skipped) and globs -> sorted files.
+
+    In folders: JSON Lines (``.jsonl``, ``.ndjson``, gzipped too) and ``.json`` files holding an array.
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     found: list[Path] = []
@@ -40,7 +43,11 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root, f) for f in sorted(files) if f.endswith(TRAIL_SUFFIXES))
+                found.extend(
+                    Path(root, f)
+                    for f in sorted(files)
+                    if f.endswith(TRAIL_SUFFIXES) or (f.endswith(".json") and _starts_array(Path(root, f)))
+                )
         elif p.is_file():
             found.append(p)
         else:
@@ -49,6 +56,15 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     for f in found:
         unique.setdefault(f, None)
     return list(unique)
+
+
+def _starts_array(path: Path) -> bool:
+    """A ``.json`` file that holds a JSON array (payload logs kept by ``jq``), not a settings or manifest file."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(256).lstrip().startswith(b"[")
+    except OSError:
+        return False
 
 
 def file_sha256(path: PathLike) -> str:
