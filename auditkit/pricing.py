@@ -19,12 +19,15 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
-
-import pandas as pd
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from auditkit import config
 from auditkit.errors import ConfigError
+from auditkit.sources.files import PathLike
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PRICES_AS_OF = "2026-08-01"
 #: USD per million tokens, (input, output), per model family (Anthropic's public list prices).
@@ -54,8 +57,13 @@ _SUFFIX = re.compile(r"(?:-\d{8}|-latest|@\S*|\[[^\]]*\])+$")  # release date, -
 
 def rates(input_price: float, output_price: float) -> tuple[float, float, float, float, float]:
     """Per-MTok rates for (input, output, 5-minute cache write, 1-hour cache write, cache read)."""
-    return (input_price, output_price, input_price * CACHE_WRITE_5M, input_price * CACHE_WRITE_1H,
-            input_price * CACHE_READ)  # fmt: skip
+    return (
+        input_price,
+        output_price,
+        input_price * CACHE_WRITE_5M,
+        input_price * CACHE_WRITE_1H,
+        input_price * CACHE_READ,
+    )
 
 
 def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str, tuple[float, ...]]:
@@ -102,6 +110,8 @@ def _price(model: object, table: dict[str, tuple[float, ...]]) -> tuple[float, .
 
 def token_usage(df: pd.DataFrame) -> pd.DataFrame:
     """One row per API message (already counted once by ``load``): time, session, subagent, model, tokens."""
+    import pandas as pd  # noqa: F401 - the frame's methods need it loaded; `auditkit cost` never comes here
+
     msgs = df[df["event"] == "assistant_message"]
     cols = ["timestamp", "session_id", "agent_id", "model", "message_id", "request_id", "cost_usd"]
     out = msgs[[c for c in cols if c in msgs] + TOKEN_COLUMNS + ["cache_creation_1h_tokens"]].copy()
@@ -115,40 +125,84 @@ def token_usage(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def cost(
-    df: pd.DataFrame,
+    source: pd.DataFrame | PathLike | Iterable[PathLike],
     by: str | Sequence[str] = ("session_id", "model"),
     prices: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
     """Tokens and dollars grouped ``by`` any of session_id, model, agent_id, day (days in date order).
 
+    ``source``: a frame from ``load()``, a frame from :func:`token_usage` or :func:`scan_usage`, or
+    transcript files and folders (read by :func:`scan_usage`, which touches only what cost needs).
     1-hour cache writes are priced at 2x input, 5-minute ones at 1.25x. ``attrs["unpriced_models"]``
     lists models with tokens and no price (their ``usd`` is NaN, never 0; a warning names them);
     ``attrs["prices_as_of"]`` dates the table.
     """
-    usage = token_usage(df)
-    table = price_table(prices)
-    per_model = {m: _price(m, table) for m in usage["model"].dropna().unique()}
-    rates_of = usage["model"].map(per_model)
-    priced = rates_of.notna()
-    usd = pd.Series(float("nan"), index=usage.index)
-    if priced.any():
-        r = pd.DataFrame(rates_of[priced].tolist(), index=usage.index[priced], columns=_RATE_COLUMNS)
-        usd[priced] = (usage.loc[priced, _RATE_COLUMNS] * r).sum(axis=1) / 1e6
-    usage["usd"] = usd
+    import pandas as pd
+
+    if not isinstance(source, pd.DataFrame):
+        from auditkit.usage_scan import usage_rows
+
+        rows = usage_rows(source)[0]
+    else:
+        usage = source if "cache_5m_tokens" in source.columns else token_usage(source)
+        rows = usage[["model", "session_id", "agent_id", "day", *_RATE_COLUMNS]].to_dict(orient="records")
     keys = [by] if isinstance(by, str) else list(by)
-    out = usage.groupby(keys, dropna=False).agg(
-        messages=("message_id", "size"),
-        **{c: (c, "sum") for c in TOKEN_COLUMNS},
-        usd=("usd", lambda s: s.sum(min_count=1)),
-    )
-    by_date = "day" in keys  # a calendar reads in date order; anything else by cost
-    out = out.sort_index() if by_date else out.sort_values("usd", ascending=False, na_position="last")
-    billed = usage[TOKEN_COLUMNS].sum(axis=1) > 0
-    unpriced = sorted({str(m) for m in usage.loc[~priced & billed, "model"]})
-    if unpriced:
-        warnings.warn(f"no price for {', '.join(unpriced)}: their tokens are left out of the cost (add them to "
-                      f"{config.PRICES_FILE} or pass prices=)", stacklevel=2)  # fmt: skip
-    out.attrs["unpriced_models"] = unpriced
-    out.attrs["total_usd"] = float(usage["usd"].sum())
-    out.attrs["prices_as_of"] = PRICES_AS_OF
+    groups, summary = summarize(rows, keys, prices)
+    if summary["unpriced_models"]:
+        warnings.warn(
+            f"no price for {', '.join(summary['unpriced_models'])}: their tokens are left out of the cost "
+            f"(add them to {config.PRICES_FILE} or pass prices=)",
+            stacklevel=2,
+        )
+    out = pd.DataFrame(groups, columns=[*keys, "messages", *TOKEN_COLUMNS, "usd"]).set_index(keys)
+    out[["messages", *TOKEN_COLUMNS]] = out[["messages", *TOKEN_COLUMNS]].astype("int64")
+    out["usd"] = out["usd"].astype("float64")
+    out.attrs.update(summary)
     return out
+
+
+def summarize(
+    rows: Iterable[Mapping], keys: Sequence[str], prices: Mapping[str, Sequence[float]] | None = None
+) -> tuple[list[dict], dict]:
+    """The arithmetic of :func:`cost` on plain rows (one per API message, with ``model``, the grouping keys and
+    the token columns): groups in report order, and a summary with ``total_usd``, ``unpriced_models``,
+    ``prices_as_of``. Plain Python, so ``auditkit cost`` answers without importing pandas.
+    """
+    table = price_table(prices)
+    rate_of: dict = {}
+    groups: dict[tuple, dict] = {}
+    unpriced: set[str] = set()
+    total = 0.0
+    for r in rows:
+        model = r["model"]
+        if model not in rate_of:
+            rate_of[model] = _price(model, table) if isinstance(model, str) else None
+        rate = rate_of[model]
+        counts = [int(r[c] or 0) for c in _RATE_COLUMNS]
+        usd = sum(n * p for n, p in zip(counts, rate, strict=True)) / 1e6 if rate else float("nan")
+        if rate:
+            total += usd
+        elif sum(counts):
+            unpriced.add(str(model))
+        key = tuple(None if (v := r.get(k)) != v else v for k in keys)  # NaN keys as None
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = {
+                **dict(zip(keys, key, strict=True)),
+                "messages": 0,
+                **dict.fromkeys(TOKEN_COLUMNS, 0),
+                "usd": float("nan"),
+            }
+        g["messages"] += 1
+        g["input_tokens"] += counts[0]
+        g["output_tokens"] += counts[1]
+        g["cache_creation_tokens"] += counts[2] + counts[3]
+        g["cache_read_tokens"] += counts[4]
+        if rate:
+            g["usd"] = usd if g["usd"] != g["usd"] else g["usd"] + usd
+    out = list(groups.values())
+    if "day" in keys:  # a calendar reads in date order; anything else by cost, the unpriced last
+        out.sort(key=lambda g: tuple((v is None, str(v)) for v in (g[k] for k in keys)))
+    else:
+        out.sort(key=lambda g: (g["usd"] != g["usd"], -g["usd"] if g["usd"] == g["usd"] else 0))
+    return out, {"unpriced_models": sorted(unpriced), "total_usd": total, "prices_as_of": PRICES_AS_OF}

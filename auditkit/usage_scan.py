@@ -1,0 +1,211 @@
+"""The cost reader: from transcripts, only the lines and fields that cost needs, on every core.
+
+``load()`` builds some forty columns for every line, tool results included, to answer any question;
+cost needs, per API message, its id, model, time, session, subagent and token counts. This reader
+parses only assistant lines and ``agent_progress`` lines (a byte search finds them; user lines with
+tool results, often most of a transcript, are never parsed) and returns the same frame as
+:func:`auditkit.pricing.token_usage` on a loaded frame, with the same rules: one row per message id,
+the copy with the most output tokens kept, a subagent's messages found in its own file or in the
+parent's ``agent_progress`` lines counted once. ``tests/test_usage_scan.py`` holds the two equal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from auditkit.sources.files import PathLike, expand, is_gzip
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_WANTED = (b'"assistant"', b'"agent_progress"')  # any spacing: written by JSON.stringify or by hand
+#: (time, session, agent, model, message id, request id, input, output, cache write, of it 1 h, cache read, file, line)
+_FIELDS = [
+    "timestamp",
+    "session_id",
+    "agent_id",
+    "model",
+    "message_id",
+    "request_id",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_creation_1h_tokens",
+    "cache_read_tokens",
+    "_file",
+    "_line",
+]
+_PARALLEL_MIN = 32 << 20  # below this, starting worker processes costs more than it saves
+
+
+def _int(value: object) -> int:
+    return value if type(value) is int else 0
+
+
+def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
+    msg = rec.get("message")
+    if not isinstance(msg, dict):
+        return None
+    usage = msg.get("usage") if isinstance(msg.get("usage"), dict) else {}
+    caching = usage.get("cache_creation") if isinstance(usage.get("cache_creation"), dict) else {}
+    mid = msg.get("id")
+    return (
+        rec.get("timestamp"),
+        rec.get("sessionId"),
+        agent,
+        msg.get("model"),
+        mid if mid else f"uuid:{rec.get('uuid')}",
+        rec.get("requestId"),
+        _int(usage.get("input_tokens")),
+        _int(usage.get("output_tokens")),
+        _int(usage.get("cache_creation_input_tokens")),
+        _int(caching.get("ephemeral_1h_input_tokens")),
+        _int(usage.get("cache_read_input_tokens")),
+        file_no,
+        line_no,
+    )
+
+
+def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
+    """Usage rows of one transcript file, and its damaged lines."""
+    file_no, name = job
+    with open(name, "rb") as fh:
+        data = fh.read()
+    if is_gzip(name):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            return [], [{"file": name, "line": 1, "reason": f"the gzip stream is damaged ({exc})"}]
+    rows: list[tuple] = []
+    problems: list[dict] = []
+    loads = orjson.loads
+    wanted_a, wanted_p = _WANTED
+    for line_no, line in enumerate(data.split(b"\n"), 1):
+        if wanted_a not in line and wanted_p not in line:
+            continue
+        try:
+            obj = loads(line)
+        except orjson.JSONDecodeError as exc:
+            problems.append({"file": name, "line": line_no, "reason": str(exc)})
+            continue
+        if type(obj) is not dict:
+            continue
+        kind = obj.get("type")
+        if kind == "assistant":
+            agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
+            row = _row(obj, agent, file_no, line_no)
+        elif kind == "progress":
+            data_ = obj.get("data") if type(obj.get("data")) is dict else {}
+            inner = data_.get("message")
+            if data_.get("type") != "agent_progress" or type(inner) is not dict or inner.get("type") != "assistant":
+                continue
+            rec = {
+                **inner,
+                "sessionId": inner.get("sessionId") or obj.get("sessionId"),
+                "timestamp": inner.get("timestamp") or obj.get("timestamp"),
+            }
+            row = _row(rec, data_.get("agentId") or inner.get("agentId") or "subagent", file_no, line_no)
+        else:
+            continue
+        if row is not None:
+            rows.append(row)
+    return rows, problems
+
+
+def usage_rows(
+    paths: PathLike | Iterable[PathLike], workers: int | None = None, since: str | None = None, until: str | None = None
+) -> tuple[list[dict], list[dict], list[str]]:
+    """(one dict per API message, damaged lines, files): the plain-Python core of :func:`scan_usage`.
+
+    ``since``/``until`` keep messages with ``since <= time < until`` (ISO dates or times, UTC).
+    """
+    files = expand(paths)
+    jobs = list(enumerate(str(f) for f in files))
+    total = sum(f.stat().st_size for f in files)
+    workers = workers or (min(os.cpu_count() or 1, 8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
+    if workers > 1:
+        import multiprocessing
+
+        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the pool ends together
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_scan_file, jobs, chunksize=1)
+    else:
+        results = [_scan_file(j) for j in jobs]
+    problems = [p for _, found in results for p in found]
+    # the order load() keeps rows in (time, file, line); then one row per message id: the copy with the
+    # most output tokens, the last of those
+    found = sorted((r for rows, _ in results for r in rows), key=_order)
+    best: dict[str, tuple[int, int]] = {}
+    for n, r in enumerate(found):
+        if (r[7], n) >= best.get(r[4], (-1, -1)):
+            best[r[4]] = (r[7], n)
+    keep = sorted(n for _, n in best.values())
+    lo, hi = _bound(since), _bound(until)
+    rows = []
+    for n in keep:
+        r = dict(zip(_FIELDS, found[n], strict=True))
+        day, when = _utc(r["timestamp"])
+        if (lo and (when is None or when < lo)) or (hi and (when is None or when >= hi)):
+            continue
+        r["day"] = day
+        r["cache_5m_tokens"] = max(0, r["cache_creation_tokens"] - r["cache_creation_1h_tokens"])
+        r["agent_id"] = r["agent_id"] or "main"
+        rows.append(r)
+    return rows, problems, [str(f) for f in files]
+
+
+def _order(r: tuple) -> tuple:
+    when = _utc(r[0])[1]
+    return (when is None, when or "", r[11], r[12])
+
+
+def _utc(ts: object) -> tuple[str | None, str | None]:
+    """(day, sortable UTC time) of an ISO timestamp; Claude Code writes ``...Z``, others may give an offset."""
+    if not isinstance(ts, str) or len(ts) < 10:
+        return None, None
+    if ts.endswith("Z"):
+        return ts[:10], ts[:-1]
+    from datetime import UTC, datetime
+
+    try:
+        t = datetime.fromisoformat(ts)
+    except ValueError:
+        return None, None
+    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return t.strftime("%Y-%m-%d"), t.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _bound(value: str | None) -> str | None:
+    if not value:
+        return None
+    when = _utc(value if len(value) > 10 or "T" in value else value + "T00:00:00Z")[1]
+    if when is None:
+        from auditkit.errors import UsageError
+
+        raise UsageError(f"{value!r} is not a date or time (use 2026-03-01 or 2026-03-01T12:00Z)")
+    return when
+
+
+def scan_usage(paths: PathLike | Iterable[PathLike], workers: int | None = None) -> pd.DataFrame:
+    """One row per API message in the transcripts under ``paths``, as :func:`~auditkit.pricing.token_usage` gives.
+
+    ``df.attrs["problems"]`` lists damaged lines (file and line). ``workers``: processes (default: the
+    cores, when the files are large enough to be worth it).
+    """
+    import pandas as pd
+
+    rows, problems, files = usage_rows(paths, workers)
+    columns = [c for c in _FIELDS if not c.startswith("_")] + ["day", "cache_5m_tokens"]
+    df = pd.DataFrame.from_records(rows, columns=columns)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
+    tokens = [c for c in columns if c.endswith("_tokens")]
+    df[tokens] = df[tokens].astype("int64")
+    df.attrs["problems"] = problems
+    df.attrs["files"] = files
+    return df
