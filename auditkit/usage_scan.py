@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _WANTED = (b'"assistant"', b'"agent_progress"')  # any spacing: written by JSON.stringify or by hand
-#: (time, session, agent, model, message id, request id, input, output, cache write, of it 1 h, cache read, file, line)
-_FIELDS = [
+#: The columns of a usage row (as :func:`~auditkit.pricing.token_usage` gives them).
+COLUMNS = [
     "timestamp",
     "session_id",
     "agent_id",
@@ -38,8 +38,8 @@ _FIELDS = [
     "cache_creation_tokens",
     "cache_creation_1h_tokens",
     "cache_read_tokens",
-    "_file",
-    "_line",
+    "cache_5m_tokens",
+    "day",
 ]
 _PARALLEL_MIN = 32 << 20  # below this, starting worker processes costs more than it saves
 
@@ -48,32 +48,43 @@ def _int(value: object) -> int:
     return value if type(value) is int else 0
 
 
+_LAST = "\uffff"  # sorts after every time: rows without one go last, as load() puts them
+
+
 def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
+    """(sortable UTC time, file, line, message id, output tokens, time, session, agent, model, request id,
+    input, cache write, of it 1-hour, cache read): a message's usage, in an order tuples sort by."""
     msg = rec.get("message")
-    if not isinstance(msg, dict):
+    if type(msg) is not dict:
         return None
-    usage = msg.get("usage") if isinstance(msg.get("usage"), dict) else {}
-    caching = usage.get("cache_creation") if isinstance(usage.get("cache_creation"), dict) else {}
-    mid = msg.get("id")
+    usage = msg.get("usage")
+    usage = usage if type(usage) is dict else {}
+    caching = usage.get("cache_creation")
+    caching = caching if type(caching) is dict else {}
+    mid = msg.get("id") or f"uuid:{rec.get('uuid')}"
+    ts = rec.get("timestamp")
+    when = ts[:-1] if type(ts) is str and ts.endswith("Z") else (_utc(ts)[1] or _LAST)
     return (
-        rec.get("timestamp"),
+        when,
+        file_no,
+        line_no,
+        mid,
+        _int(usage.get("output_tokens")),
+        ts,
         rec.get("sessionId"),
         agent,
         msg.get("model"),
-        mid if mid else f"uuid:{rec.get('uuid')}",
         rec.get("requestId"),
         _int(usage.get("input_tokens")),
-        _int(usage.get("output_tokens")),
         _int(usage.get("cache_creation_input_tokens")),
         _int(caching.get("ephemeral_1h_input_tokens")),
         _int(usage.get("cache_read_input_tokens")),
-        file_no,
-        line_no,
     )
 
 
 def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
-    """Usage rows of one transcript file, and its damaged lines."""
+    """Usage rows of one transcript file (one per message id, the copy kept as load() keeps it), and its
+    damaged lines."""
     file_no, name = job
     with open(name, "rb") as fh:
         data = fh.read()
@@ -82,11 +93,11 @@ def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             return [], [{"file": name, "line": 1, "reason": f"the gzip stream is damaged ({exc})"}]
-    rows: list[tuple] = []
+    found: list[tuple] = []
     problems: list[dict] = []
     loads = orjson.loads
     wanted_a, wanted_p = _WANTED
-    for line_no, line in enumerate(data.split(b"\n"), 1):
+    for line_no, line in enumerate(data.split(b"\n"), 1):  # splitting in C beats searching line by line
         if wanted_a not in line and wanted_p not in line:
             continue
         try:
@@ -114,8 +125,18 @@ def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
         else:
             continue
         if row is not None:
-            rows.append(row)
-    return rows, problems
+            found.append(row)
+    return _best_copies(found), problems
+
+
+def _best_copies(rows: list[tuple]) -> list[tuple]:
+    """One row per message id: the most output tokens, the last of those in time, file and line order."""
+    best: dict[str, tuple] = {}
+    for r in sorted(rows):
+        kept = best.get(r[3])
+        if kept is None or r[4] >= kept[4]:
+            best[r[3]] = r
+    return list(best.values())
 
 
 def usage_rows(
@@ -138,31 +159,30 @@ def usage_rows(
     else:
         results = [_scan_file(j) for j in jobs]
     problems = [p for _, found in results for p in found]
-    # the order load() keeps rows in (time, file, line); then one row per message id: the copy with the
-    # most output tokens, the last of those
-    found = sorted((r for rows, _ in results for r in rows), key=_order)
-    best: dict[str, tuple[int, int]] = {}
-    for n, r in enumerate(found):
-        if (r[7], n) >= best.get(r[4], (-1, -1)):
-            best[r[4]] = (r[7], n)
-    keep = sorted(n for _, n in best.values())
+    keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
     lo, hi = _bound(since), _bound(until)
     rows = []
-    for n in keep:
-        r = dict(zip(_FIELDS, found[n], strict=True))
-        day, when = _utc(r["timestamp"])
-        if (lo and (when is None or when < lo)) or (hi and (when is None or when >= hi)):
+    for when, _, _, mid, out, ts, session, agent, model, rid, inp, cw, cw1h, cr in keep:
+        if (lo and (when == _LAST or when < lo)) or (hi and (when == _LAST or when >= hi)):
             continue
-        r["day"] = day
-        r["cache_5m_tokens"] = max(0, r["cache_creation_tokens"] - r["cache_creation_1h_tokens"])
-        r["agent_id"] = r["agent_id"] or "main"
-        rows.append(r)
+        rows.append(
+            {
+                "timestamp": ts,
+                "session_id": session,
+                "agent_id": agent or "main",
+                "model": model,
+                "message_id": mid,
+                "request_id": rid,
+                "input_tokens": inp,
+                "output_tokens": out,
+                "cache_creation_tokens": cw,
+                "cache_creation_1h_tokens": cw1h,
+                "cache_read_tokens": cr,
+                "cache_5m_tokens": max(0, cw - cw1h),
+                "day": _utc(ts)[0] if when != _LAST else None,
+            }
+        )
     return rows, problems, [str(f) for f in files]
-
-
-def _order(r: tuple) -> tuple:
-    when = _utc(r[0])[1]
-    return (when is None, when or "", r[11], r[12])
 
 
 def _utc(ts: object) -> tuple[str | None, str | None]:
@@ -201,10 +221,9 @@ def scan_usage(paths: PathLike | Iterable[PathLike], workers: int | None = None)
     import pandas as pd
 
     rows, problems, files = usage_rows(paths, workers)
-    columns = [c for c in _FIELDS if not c.startswith("_")] + ["day", "cache_5m_tokens"]
-    df = pd.DataFrame.from_records(rows, columns=columns)
+    df = pd.DataFrame.from_records(rows, columns=COLUMNS)
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
-    tokens = [c for c in columns if c.endswith("_tokens")]
+    tokens = [c for c in COLUMNS if c.endswith("_tokens")]
     df[tokens] = df[tokens].astype("int64")
     df.attrs["problems"] = problems
     df.attrs["files"] = files
