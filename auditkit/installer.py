@@ -204,25 +204,67 @@ def _trail_of(command: str, project: Path) -> Path:
     return Path(config.resolve_trail(trail, str(project)))
 
 
-def doctor(project: str | os.PathLike[str] | None = None) -> list[Check]:
-    """Is the hook wired for every event, runnable, fast, and does a test event land?"""
+#: Where Claude Code reads managed (enterprise) settings, which can forbid user and project hooks.
+MANAGED_SETTINGS = (
+    Path("/etc/claude-code/managed-settings.json"),
+    Path("/Library/Application Support/ClaudeCode/managed-settings.json"),
+)
+
+
+def doctor(
+    project: str | os.PathLike[str] | None = None, managed: list[str | os.PathLike[str]] | None = None
+) -> list[Check]:
+    """Is the hook wired for every event, runnable, fast, and does a test event land? And can it run at all:
+    ``disableAllHooks`` in any settings file, managed ``allowManagedHooksOnly``, a matcher that skips tools,
+    or a settings file whose ``hooks`` is not an object are failures (``auditkit doctor`` exits 1).
+    ``managed``: managed settings files (default :data:`MANAGED_SETTINGS`)."""
     proj = Path(project or os.getcwd()).resolve()
     checks: list[Check] = []
     commands: dict[str, set[str]] = {}
-    for path in _settings_files(proj):
+    managed_files = [Path(p) for p in (managed if managed is not None else MANAGED_SETTINGS)]
+    ours_managed = False
+    for path in [*_settings_files(proj), *managed_files]:
+        is_managed = path in managed_files
         try:
             doc = read_settings(path)
         except SettingsError as exc:
             checks.append(Check("fail", str(exc)))
             continue
+        if doc.get("disableAllHooks") is True:
+            checks.append(Check("fail", f"{path}: disableAllHooks is true: no hook runs, auditkit's neither"))
+        if is_managed and doc.get("allowManagedHooksOnly") is True:
+            checks.append(
+                Check(
+                    "fail",
+                    f"{path}: allowManagedHooksOnly is true: only managed hooks run (put "
+                    "auditkit's hook in the managed settings)",
+                )
+            )
+        if "hooks" in doc and not isinstance(doc["hooks"], dict):
+            checks.append(
+                Check(
+                    "fail",
+                    f"{path}: 'hooks' is {type(doc['hooks']).__name__}, not an object: it shadows "
+                    "the hooks of every other settings file",
+                )
+            )
         hooks = doc.get("hooks") if isinstance(doc.get("hooks"), dict) else {}
         for event, groups in hooks.items():
             for g in groups if isinstance(groups, list) else []:
                 for h in g.get("hooks", []) if isinstance(g, dict) else []:
                     if is_ours(h):
+                        ours_managed = ours_managed or is_managed
                         commands.setdefault(h["command"], set()).add(event)
                         if event in tf.TOOL_EVENTS and g.get("matcher") not in (None, "", "*"):
-                            checks.append(Check("warn", f"{path}: {event} only matches {g.get('matcher')!r}"))
+                            checks.append(
+                                Check(
+                                    "fail",
+                                    f"{path}: {event} only matches {g.get('matcher')!r}: "
+                                    "calls of other tools are not recorded",
+                                )
+                            )
+    if ours_managed:
+        checks = [c for c in checks if "allowManagedHooksOnly" not in c.message]
     if not commands:
         checks.append(
             Check("fail", f"no auditkit hook in {', '.join(map(str, _settings_files(proj)))}: run `auditkit install`")

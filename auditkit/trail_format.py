@@ -18,17 +18,27 @@ SCHEMA_VERSION = 1
 AGENT = "claude-code"
 GENESIS_PREFIX = b"auditkit/v1 genesis "
 
-#: Hook events Claude Code sends; any other event name is recorded as it comes.
-TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest")
+#: Hook events ``auditkit install`` registers (Claude Code has 31; any other event name that arrives is
+#: recorded as it comes). Tool events get the matcher ``*``; the others take no matcher.
+TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied")
 SESSION_EVENTS = (
     "UserPromptSubmit",
     "SessionStart",
     "SessionEnd",
     "Stop",
+    "StopFailure",
     "SubagentStart",
     "SubagentStop",
     "PreCompact",
+    "PostCompact",
     "Notification",
+    "ConfigChange",  # a settings file changed mid-session: someone may be switching hooks off
+    "FileChanged",  # writes by Bash or outside tools that Edit/Write never show
+    "PostToolBatch",  # repeats the batch's Post events: kept, never counted as calls
+    "CwdChanged",
+    "InstructionsLoaded",
+    "TaskCreated",
+    "TaskCompleted",
 )
 HOOK_EVENTS = TOOL_EVENTS + SESSION_EVENTS
 #: Records auditkit writes itself.
@@ -41,6 +51,7 @@ STATUS_OK = "ok"
 STATUS_ERROR = "error"
 STATUS_INTERRUPTED = "interrupted"
 STATUS_INFO = "info"
+STATUS_DENIED = "denied"
 
 # --- the schema: payload key -> record key -> frame column, one line per field --------------------
 
@@ -142,13 +153,17 @@ _SEQ_PREFIX = b'{"v":'
 
 
 def status_of(event: str, payload: dict) -> str:
-    """The ``status`` a hook event gets: started, ok, error, interrupted or info."""
+    """The ``status`` a hook event gets: started, ok, error, interrupted, denied or info."""
     if event == "PreToolUse":
         return STATUS_STARTED
     if event == "PostToolUse":
         return STATUS_OK
     if event == "PostToolUseFailure":
         return STATUS_INTERRUPTED if payload.get("is_interrupt") else STATUS_ERROR
+    if event == "PermissionDenied":
+        return STATUS_DENIED
+    if event == "StopFailure":
+        return STATUS_ERROR
     return STATUS_INFO
 
 

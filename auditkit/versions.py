@@ -96,8 +96,12 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
     # a cheap filter before parsing a command (shlex costs ~50 us): it must name a part of the path,
     # use a glob, or be git (which can rewrite files it does not name)
     parts = [c for c in posixpath.normpath(path).split("/") if c and c not in (".", "..")]
+    outside = _outside_changes(df, match)  # FileChanged events: writes no tool call shows
     for tup in calls.itertuples(index=False):
         call = tup._asdict()
+        when = call["start"] if pd.notna(call["start"]) else call["end"]
+        while outside and pd.notna(when) and outside[0]["timestamp"] <= when:
+            rows.append(_changed_outside(outside.pop(0), state))
         cwd = call["cwd"] if isinstance(call["cwd"], str) else None
         target = _norm(call["file_path"], cwd)
         time = call["end"] if pd.notna(call["end"]) else call["start"]
@@ -125,6 +129,7 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
                 if hit:
                     rows.append(_bash(eff, call, state, base))
                     break  # one row per command, at its first effect on the file
+    rows += [_changed_outside(ev, state) for ev in outside]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["version"] = out["version"].astype("Int64")
     out.attrs["path"] = path
@@ -254,6 +259,38 @@ def _file_tool(call: dict, state: _State, base: dict) -> dict:
     state.version += 1  # NotebookEdit
     state.set(None)
     return _row(base, "edit", state, "notebook cell edit: the new content is not replayed", None)
+
+
+#: FileChanged's ``event`` -> the action a history shows.
+_OUTSIDE = {"change": "modify", "add": "create", "unlink": "delete"}
+
+
+def _outside_changes(df: pd.DataFrame, match) -> list[dict]:
+    """FileChanged events on the file, in time order (Claude Code watched it change, no tool call did it)."""
+    ev = df[df["event"] == "FileChanged"]
+    out = []
+    for r in ev.itertuples(index=False):
+        data = r.data if isinstance(r.data, dict) else {}
+        path = _norm(data.get("file_path"), r.cwd)
+        if path and match(path):
+            base = {
+                "timestamp": r.timestamp,
+                "session_id": r.session_id,
+                "tool_use_id": None,
+                "tool": "FileChanged",
+                "status": "ok",
+                "command": None,
+                "event_id": r.event_id,
+            }
+            out.append({**base, "kind": data.get("event")})
+    return sorted(out, key=lambda e: e["timestamp"])
+
+
+def _changed_outside(ev: dict, state: _State) -> dict:
+    action = _OUTSIDE.get(str(ev.pop("kind")), "modify")
+    state.version += 1
+    state.set(None, exists=action != "delete")
+    return _row(ev, action, state, "changed outside the agent's tools (FileChanged): content unknown", None)
 
 
 def _bash(eff, call: dict, state: _State, base: dict) -> dict:

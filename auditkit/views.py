@@ -7,7 +7,7 @@ import pandas as pd
 from auditkit import trail_format as tf
 from auditkit.errors import UsageError
 
-_ENDS = ("PostToolUse", "PostToolUseFailure")
+_ENDS = ("PostToolUse", "PostToolUseFailure", "PermissionDenied")  # a denied call ends there, status "denied"
 _CALL_EVENTS = ("PreToolUse", *_ENDS)
 #: Status of a call whose PreToolUse has no Post event (denied, interrupted, or still running).
 UNFINISHED = "unfinished"

@@ -182,3 +182,33 @@ def test_a_damaged_large_trail_falls_back_and_reports_its_lines(
         df = auditkit.load(trail)
     assert [p["line"] for p in df.attrs["problems"]] == [6, len(lines) + 2]
     assert len(df) == len(lines)
+
+
+def test_a_value_duckdb_cannot_cast_sends_a_large_trail_to_the_line_reader(tmp_path: Path, monkeypatch) -> None:
+    """A hostile payload's list where a number belongs (duration_ms), thousands of lines in: DuckDB fails while
+    streaming (an Arrow error, not a duckdb one), the fast path gives up and the line reader reads every record
+    (found by the 10,000-payload property test)."""
+    from auditkit import appender
+    from auditkit import trail_format as tf
+    from auditkit.sources import columnar
+
+    trail = tmp_path / "audit-trail.jsonl"
+    ts = "2026-03-17T00:00:00.000000Z"
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("t", ts), appender.header_fields("t", ts))]
+    for seq in range(1, 12001):
+        value = ["\U000e3d52x\ru", "E5u", 25321, None] if seq == 9000 else 12.5
+        fields = {
+            "event": "PostToolUse",
+            "status": "ok",
+            "session_id": "s",
+            "tool_use_id": f"t{seq}",
+            "duration_ms": value,
+        }
+        lines.append(tf.encode_record(seq, ts, lines[-1][-67:-3].decode(), fields))
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is None
+    df = auditkit.load(trail)
+    assert len(df) == 12001 and df.attrs["problems"] == [] and auditkit.verify(trail).intact
+    durations = df.set_index("tool_use_id")["duration_ms"]
+    assert durations["t1"] == durations["t12000"] == 12.5 and durations["t9000"] != durations["t9000"]  # NaN

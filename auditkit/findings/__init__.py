@@ -20,13 +20,23 @@ from auditkit.findings.compliance import (
     sensitive_writes,
 )
 from auditkit.findings.cost import redundant_reads, retry_loops, slowest, time_by
-from auditkit.findings.incident import deletions, failures, file_changes, in_window, outside_project, risky_commands
+from auditkit.findings.incident import (
+    config_changes,
+    deletions,
+    failures,
+    file_changes,
+    in_window,
+    outside_project,
+    permission_denials,
+    risky_commands,
+)
 
 __all__ = [
     "AU3_FIELDS",
     "SENSITIVE_PATHS",
     "archived_segments",
     "checklist",
+    "config_changes",
     "deletions",
     "failures",
     "field_completeness",
@@ -34,6 +44,7 @@ __all__ = [
     "file_permissions",
     "in_window",
     "outside_project",
+    "permission_denials",
     "redundant_reads",
     "retention_coverage",
     "retry_loops",

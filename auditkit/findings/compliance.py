@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.findings.incident import file_changes
+from auditkit.findings.incident import config_changes, file_changes
 
 #: Paths whose modification an auditor wants to see (glob patterns on the absolute path).
 SENSITIVE_PATHS: tuple[str, ...] = (
@@ -164,6 +164,7 @@ def checklist(
             "evidence": evidence,
         }
 
+    changed = config_changes(df)
     first_break = getattr(verify_report, "first_break", None)
     integrity = (
         f"{getattr(verify_report, 'records', 0)} records, chain intact"
@@ -211,6 +212,16 @@ def checklist(
             "automatic recording of events over the system's lifetime",
             tool_events > 0 and intact,
             "hash-chained automatic log of every agent action",
+        ),
+        row(
+            "NIST AU-5 / AU-12(3)",
+            "the capture was not switched off or changed during a session",
+            None if not len(changed) else False,
+            "no settings file changed mid-session (ConfigChange)"
+            if not len(changed)
+            else f"{len(changed)} settings change(s) mid-session: "
+            + "; ".join(f"{c.file_path} at {c.timestamp:%Y-%m-%d %H:%M:%S}" for c in changed.itertuples())
+            + " (check that hooks were not disabled)",
         ),
         row(
             "Secrets (PCI DSS 3.x / SOC 2 CC6.1)",

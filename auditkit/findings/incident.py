@@ -87,3 +87,35 @@ def failures(df: pd.DataFrame) -> pd.DataFrame:
     return c[c["status"].isin(["error", "interrupted"])][
         ["start", "session_id", "tool", "status", "command", "file_path", "error"]
     ].reset_index(drop=True)
+
+
+def config_changes(df: pd.DataFrame) -> pd.DataFrame:
+    """Settings files that changed mid-session (ConfigChange): someone may have switched hooks off."""
+    ev = df[df["event"] == "ConfigChange"]
+    rows = [
+        {
+            "timestamp": r.timestamp,
+            "session_id": r.session_id,
+            "file_path": (r.data or {}).get("file_path") if isinstance(r.data, dict) else None,
+            "source": (r.data or {}).get("source") if isinstance(r.data, dict) else None,
+        }
+        for r in ev.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=["timestamp", "session_id", "file_path", "source"])
+
+
+def permission_denials(df: pd.DataFrame) -> pd.DataFrame:
+    """Tool calls Claude Code's permission system refused (PermissionDenied), with the reason given."""
+    ev = df[df["event"] == "PermissionDenied"]
+    rows = [
+        {
+            "timestamp": r.timestamp,
+            "session_id": r.session_id,
+            "tool": r.tool,
+            "command": r.command,
+            "file_path": r.file_path,
+            "reason": (r.data or {}).get("reason") if isinstance(r.data, dict) else None,
+        }
+        for r in ev.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=["timestamp", "session_id", "tool", "command", "file_path", "reason"])

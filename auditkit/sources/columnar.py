@@ -96,8 +96,8 @@ def read(
             part = _normalise(raw, parsed, trail_id, str(path))
             del raw, parsed
             parts.append(finish(part) if finish else part)
-    except duckdb.Error:
-        return None
+    except (duckdb.Error, OSError, ValueError):  # DuckDB's errors reach us as duckdb or Arrow (OSError,
+        return None  # ArrowInvalid) exceptions: e.g. a hostile payload's list where a number belongs; read by line
     finally:
         con.close()
     n_lines, ends_nl = _lines(path)
