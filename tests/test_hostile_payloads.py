@@ -164,10 +164,13 @@ def test_ten_thousand_generated_payloads_leave_a_sound_trail(
     trail = tmp_path / "audit-trail.jsonl"
     seen = []
 
+    # the same 10,000 examples in every CI run (a red run must mean a regression); explore new ones with
+    # random seeds by hand: that is how the DuckDB cast failure fixed in sources/columnar.py was found
     @settings(
         max_examples=10_000,
         deadline=None,
         database=None,
+        derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(hostile_stdin())
