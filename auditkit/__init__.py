@@ -57,6 +57,7 @@ _EXPORTS = {
     "session_id_for": "auditkit.views",
     "run_report": "auditkit.evidence",
     "install": "auditkit.installer",
+    "make_server": "auditkit.otel",
     "uninstall": "auditkit.installer",
     "doctor": "auditkit.installer",
 }
@@ -95,6 +96,7 @@ __all__ = [
     "install",
     "keygen",
     "load",
+    "make_server",
     "reconcile",
     "redact_file",
     "replay",
@@ -138,6 +140,7 @@ if TYPE_CHECKING:
     from auditkit.frame import COLUMNS, load
     from auditkit.installer import doctor, install, uninstall
     from auditkit.integrity import Finding, VerifyReport, verify
+    from auditkit.otel import make_server
     from auditkit.pricing import cost, token_usage
     from auditkit.redaction import Redactor
     from auditkit.render import Timeline

@@ -358,7 +358,8 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from auditkit.transcripts import reconcile
 
-    gaps = reconcile(_load(args), _load(args, args.transcripts))
+    other = "telemetry" if args.telemetry else "transcripts"
+    gaps = reconcile(_load(args), _load(args, args.telemetry or args.transcripts), names=("trail", other))
     if args.json:
         print(gaps.to_json(orient="records", date_format="iso", indent=2))
     else:
@@ -366,9 +367,29 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             print(f"missing from the {g.missing_from}: {g.session_id} {g.tool_use_id} {g.tool} {g.start}")
         print(
             f"{(gaps['missing_from'] == 'trail').sum()} call(s) missing from the trail, "
-            f"{(gaps['missing_from'] == 'transcripts').sum()} missing from the transcripts"
+            f"{(gaps['missing_from'] == other).sum()} missing from the {other}"
         )
     return 1 if len(gaps) else 0
+
+
+def cmd_otel_receive(args: argparse.Namespace) -> int:
+    from auditkit.otel import make_server
+
+    server = make_server(args.out, args.host, args.port, redact=not args.no_redact)
+    host, port = server.server_address[:2]
+    print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")
+    print(
+        f"  for Claude Code: OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} OTEL_LOGS_EXPORTER=otlp "
+        "OTEL_EXPORTER_OTLP_PROTOCOL=http/json CLAUDE_CODE_ENABLE_TELEMETRY=1",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
@@ -575,8 +596,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("reconcile", cmd_reconcile, "Tool calls in transcripts but not in the trail, and the reverse.")
     _trail_args(p, "auditkit trails")
-    p.add_argument("--transcripts", nargs="+", required=True, help="Claude Code transcripts")
+    other = p.add_mutually_exclusive_group(required=True)
+    other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
+    other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add(
+        "otel-receive", cmd_otel_receive, "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail."
+    )
+    p.add_argument(
+        "--out", required=True, metavar="TRAIL", help="trail file to append to (e.g. .claude/logs/otel.jsonl)"
+    )
+    p.add_argument("--port", type=int, default=4318, help="port (default 4318, OTLP/HTTP's)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
+    )
 
     p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
     p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")

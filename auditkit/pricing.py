@@ -121,6 +121,10 @@ def token_usage(df: pd.DataFrame) -> pd.DataFrame:
     out["model"] = out["model"].astype("object")
     out["agent_id"] = out["agent_id"].fillna("main")
     out["day"] = out["timestamp"].dt.strftime("%Y-%m-%d")
+    reported = df[df["event"] == "api_request"] if "cost_usd" in df else df.iloc[:0]
+    if len(reported):  # Claude Code's own figure, joined on the request id
+        by_request = dict(zip(reported["request_id"].astype(str), reported["cost_usd"], strict=True))
+        out["reported_usd"] = out["request_id"].astype(str).map(by_request).astype("float64")
     return out.reset_index(drop=True)
 
 
@@ -133,7 +137,9 @@ def cost(
 
     ``source``: a frame from ``load()``, a frame from :func:`token_usage` or :func:`scan_usage`, or
     transcript files and folders (read by :func:`scan_usage`, which touches only what cost needs).
-    1-hour cache writes are priced at 2x input, 5-minute ones at 1.25x. ``attrs["unpriced_models"]``
+    1-hour cache writes are priced at 2x input, 5-minute ones at 1.25x. Where Claude Code's telemetry was
+    loaded too (``auditkit otel-receive``), ``reported_usd`` is its own ``cost_usd`` for the same requests,
+    joined on the request id, beside the computed ``usd``. ``attrs["unpriced_models"]``
     lists models with tokens and no price (their ``usd`` is NaN, never 0; a warning names them);
     ``attrs["prices_as_of"]`` dates the table.
     """
@@ -145,7 +151,8 @@ def cost(
         rows = usage_rows(source)[0]
     else:
         usage = source if "cache_5m_tokens" in source.columns else token_usage(source)
-        rows = usage[["model", "session_id", "agent_id", "day", *_RATE_COLUMNS]].to_dict(orient="records")
+        extra = ["reported_usd"] if "reported_usd" in usage else []
+        rows = usage[["model", "session_id", "agent_id", "day", *_RATE_COLUMNS, *extra]].to_dict(orient="records")
     keys = [by] if isinstance(by, str) else list(by)
     groups, summary = summarize(rows, keys, prices)
     if summary["unpriced_models"]:
@@ -154,7 +161,8 @@ def cost(
             f"(add them to {config.PRICES_FILE} or pass prices=)",
             stacklevel=2,
         )
-    out = pd.DataFrame(groups, columns=[*keys, "messages", *TOKEN_COLUMNS, "usd"]).set_index(keys)
+    reported = ["reported_usd"] if any("reported_usd" in g for g in groups) else []
+    out = pd.DataFrame(groups, columns=[*keys, "messages", *TOKEN_COLUMNS, "usd", *reported]).set_index(keys)
     out[["messages", *TOKEN_COLUMNS]] = out[["messages", *TOKEN_COLUMNS]].astype("int64")
     out["usd"] = out["usd"].astype("float64")
     out.attrs.update(summary)
@@ -200,6 +208,9 @@ def summarize(
         g["cache_read_tokens"] += counts[4]
         if rate:
             g["usd"] = usd if g["usd"] != g["usd"] else g["usd"] + usd
+        told = r.get("reported_usd")
+        if told is not None and told == told:  # Claude Code's own cost_usd for this request (telemetry)
+            g["reported_usd"] = g.get("reported_usd", 0.0) + told
     out = list(groups.values())
     if "day" in keys:  # a calendar reads in date order; anything else by cost, the unpriced last
         out.sort(key=lambda g: tuple((v is None, str(v)) for v in (g[k] for k in keys)))

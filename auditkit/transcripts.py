@@ -85,8 +85,11 @@ def archive_transcripts(
     return result
 
 
-def reconcile(trail: pd.DataFrame, transcripts: pd.DataFrame) -> pd.DataFrame:
-    """Tool calls only one side has: ``missing_from`` is 'trail' or 'transcripts'."""
+def reconcile(
+    trail: pd.DataFrame, transcripts: pd.DataFrame, names: tuple[str, str] = ("trail", "transcripts")
+) -> pd.DataFrame:
+    """Tool calls only one side has: ``missing_from`` names the side that lacks them (``names``, default
+    'trail' and 'transcripts'; for the hook trail against Claude Code's telemetry, say ('trail', 'telemetry'))."""
     a, b = tool_calls(trail), tool_calls(transcripts)
     a = a[a["tool_use_id"].notna()]
     b = b[b["tool_use_id"].notna()]
@@ -96,6 +99,6 @@ def reconcile(trail: pd.DataFrame, transcripts: pd.DataFrame) -> pd.DataFrame:
     only_b = b[[k not in ka for k in zip(b["session_id"].astype(str), b["tool_use_id"].astype(str), strict=True)]]
     only_a = a[[k not in kb for k in zip(a["session_id"].astype(str), a["tool_use_id"].astype(str), strict=True)]]
     out = pd.concat(
-        [only_b[cols].assign(missing_from="trail"), only_a[cols].assign(missing_from="transcripts")], ignore_index=True
+        [only_b[cols].assign(missing_from=names[0]), only_a[cols].assign(missing_from=names[1])], ignore_index=True
     )
     return out.sort_values("start", kind="stable").reset_index(drop=True)

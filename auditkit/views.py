@@ -91,7 +91,12 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
     if no_id.any():
         key = key.where(~no_id, _shape_keys(ev[no_id]))
     pre = ev[ev["event"] == "PreToolUse"].assign(_key=key).drop_duplicates("_key").set_index("_key")
-    end = ev[ev["event"].isin(_ENDS)].assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
+    ends = ev[ev["event"].isin(_ENDS)]
+    if (
+        "capture" in ends and (ends["capture"] == "otel").any()
+    ):  # the same call seen by telemetry: the hook's record wins
+        ends = pd.concat([ends[ends["capture"] == "otel"], ends[ends["capture"] != "otel"]])
+    end = ends.assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
     keys = pd.Index(key.drop_duplicates())
     p, e = pre.reindex(keys), end.reindex(keys)
 
