@@ -33,6 +33,7 @@ _EXPORTS = {
     "keygen": "auditkit.seals",
     "seal": "auditkit.seals",
     "by_host": "auditkit.views",
+    "by_agent": "auditkit.views",
     "sql": "auditkit.sqlquery",
     "sql_connection": "auditkit.sqlquery",
     "export": "auditkit.exporting",
@@ -86,6 +87,7 @@ __all__ = [
     "__version__",
     "apply_retention",
     "archive_transcripts",
+    "by_agent",
     "by_host",
     "cost",
     "describe",
@@ -152,7 +154,7 @@ if TYPE_CHECKING:
     from auditkit.steps import describe, replay, sessions
     from auditkit.transcripts import archive_transcripts, reconcile
     from auditkit.versions import file_history
-    from auditkit.views import by_host, scope, session_id_for, summary, tool_calls, window
+    from auditkit.views import by_agent, by_host, scope, session_id_for, summary, tool_calls, window
 
 
 def __getattr__(name: str) -> object:

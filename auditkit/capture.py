@@ -30,18 +30,27 @@ MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTeleme
 _SLACK_CHARS = 4096  # redact a little past the cut, so a secret straddling it cannot leak in part
 
 
-class Options:
-    __slots__ = ("max_field_bytes", "redact", "trail")
+#: Other agents' hook events, as the trail's (the agent's own name is kept in ``data.agent_event``).
+AGENT_EVENTS = {
+    "gemini": {"BeforeTool": "PreToolUse", "AfterTool": "PostToolUse", "BeforeAgent": "UserPromptSubmit",
+               "AfterAgent": "Stop"},
+}  # fmt: skip
 
-    def __init__(self, trail: str | None, max_field_bytes: int, redact: bool) -> None:
-        self.trail, self.max_field_bytes, self.redact = trail, max_field_bytes, redact
+
+class Options:
+    __slots__ = ("agent", "max_field_bytes", "redact", "trail")
+
+    def __init__(self, trail: str | None, max_field_bytes: int, redact: bool, agent: str = tf.AGENT) -> None:
+        self.trail, self.max_field_bytes, self.redact, self.agent = trail, max_field_bytes, redact, agent
 
 
 def parse_options(argv: list[str]) -> Options:
-    trail, cap, redact = None, DEFAULT_MAX_FIELD_BYTES, True
+    trail, cap, redact, agent = None, DEFAULT_MAX_FIELD_BYTES, True, tf.AGENT
     it = iter(argv)
     for arg in it:
-        if arg == "--trail":
+        if arg == "--agent":
+            agent = next(it, None) or agent
+        elif arg == "--trail":
             trail = next(it, None)
         elif arg.startswith("--trail="):
             trail = arg.split("=", 1)[1]
@@ -57,7 +66,7 @@ def parse_options(argv: list[str]) -> Options:
         cap = int(env["AUDITKIT_MAX_FIELD_BYTES"])
     if env.get("AUDITKIT_REDACT") == "0":
         redact = False
-    return Options(trail, max(cap, 1024), redact)
+    return Options(trail, max(cap, 1024), redact, agent)
 
 
 def project_dir(payload: dict | None) -> str:
@@ -132,10 +141,10 @@ def who() -> tuple[str, str]:
     return user, env.get("AUDITKIT_HOST") or os.uname().nodename
 
 
-def enrich(fields: dict) -> dict:
-    """Who and where: user, host, the agent, and the Claude Code process that ran the hook."""
+def enrich(fields: dict, agent: str = tf.AGENT) -> dict:
+    """Who and where: user, host, the agent, and the agent's process that ran the hook."""
     fields["user"], fields["host"] = who()
-    fields["agent"] = tf.AGENT
+    fields["agent"] = agent
     if os.environ.get("AUDITKIT_NOW"):
         fields["clock"] = "pinned"  # a simulation set the time: say so in the evidence
     else:
@@ -304,7 +313,10 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
 
 def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     trail = trail_path(opts, payload)
-    fields = enrich(tf.fields_from_payload(payload))
+    mapped = AGENT_EVENTS.get(opts.agent, {}).get(payload.get("hook_event_name"))  # type: ignore[arg-type]
+    if mapped:
+        payload = {**payload, "hook_event_name": mapped, "agent_event": payload["hook_event_name"]}
+    fields = enrich(tf.fields_from_payload(payload), opts.agent)
     redactor = None
     if opts.redact:
         from auditkit.redaction import Redactor
@@ -397,7 +409,7 @@ def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
         for name in ("hook_event_name", "session_id", "tool_use_id", "tool_name", "cwd"):
             if isinstance(payload.get(name), str):
                 fields["data"][name] = payload[name]
-    enrich(fields)
+    enrich(fields, opts.agent)
     try:
         appender.append(trail_path(opts, payload), lambda seq, ts: fields)
         return True

@@ -24,7 +24,7 @@ def _ms(value: float | None) -> str:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from auditkit.terminal import text_table
-    from auditkit.views import by_host, summary
+    from auditkit.views import by_agent, by_host, summary
 
     df = _load(args)
     table = summary(df)
@@ -88,6 +88,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("last", "last (UTC)", "time"),
     ]
     print(text_table(rows, cols))
+    agents = by_agent(df)
+    if len(agents) > 1:  # Claude Code, Codex and Gemini in one trail or folder
+        print("\n=== Per-Agent Breakdown ===\n")
+        rows = [{"agent": a, **row} for a, row in agents.to_dict(orient="index").items()]
+        cols = [
+            ("agent", "agent", "text"),
+            ("sessions", "sessions", "int"),
+            ("calls", "calls", "int"),
+            ("failures", "failures", "int"),
+            ("first", "first (UTC)", "time"),
+            ("last", "last (UTC)", "time"),
+        ]
+        print(text_table(rows, cols))
     _say_problems(problems)
     return 0
 
@@ -102,14 +115,14 @@ def _say_problems(problems: list[dict]) -> None:
 def cmd_install(args: argparse.Namespace) -> int:
     from auditkit.installer import hook_command, install
 
-    change = install(project=args.project, user=args.user, trail=args.trail, python=args.python)
+    change = install(project=args.project, user=args.user, trail=args.trail, python=args.python, agent=args.agent)
     if change.changed:
         print(f"auditkit hook installed in {change.path} for: {', '.join(change.events)}")
         if change.backup:
             print(f"previous settings kept in {change.backup}")
     else:
         print(f"auditkit hook already installed in {change.path}; nothing changed")
-    print(f"command: {hook_command(args.trail, args.python)}")
+    print(f"command: {hook_command(args.trail, args.python, args.agent)}")
     print("check it with: auditkit doctor" + (f" --project {args.project}" if args.project else ""))
     return 0
 
@@ -117,7 +130,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 def cmd_uninstall(args: argparse.Namespace) -> int:
     from auditkit.installer import uninstall
 
-    change = uninstall(project=args.project, user=args.user)
+    change = uninstall(project=args.project, user=args.user, agent=args.agent)
     if change.changed:
         print(f"auditkit hook removed from {change.path} ({', '.join(change.events)})")
         if change.backup:
@@ -312,7 +325,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     from auditkit.terminal import text_table
     from auditkit.usage_scan import usage_rows
 
-    by = {"session": "session_id", "model": "model", "agent": "agent_id", "day": "day"}
+    by = {"session": "session_id", "model": "model", "agent": "agent", "subagent": "agent_id", "day": "day"}
     keys = [by[b] for b in args.by]
     # only what cost needs, and no pandas: `auditkit cost` answers in the time a native tool takes
     rows, problems, _ = usage_rows(_trails(args), since=args.since, until=args.until)
@@ -521,7 +534,10 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="DIR",
             help="project whose .claude/settings.json to change (default: the current folder)",
         )
-        where.add_argument("--user", action="store_true", help="change ~/.claude/settings.json instead")
+        where.add_argument("--user", action="store_true", help="change the user's settings (~/.claude/...) instead")
+        p.add_argument("--agent", choices=["claude-code", "codex", "gemini"], default="claude-code",
+                       help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
+                       "(.gemini/settings.json)")  # fmt: skip
         if name == "install":
             p.add_argument(
                 "--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})"
@@ -581,8 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--by",
         nargs="+",
         default=["session", "model"],
-        choices=["session", "model", "agent", "day"],
-        help="group by these (default: session model); days are listed in date order",
+        choices=["session", "model", "agent", "subagent", "day"],
+        help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 

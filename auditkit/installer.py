@@ -36,11 +36,37 @@ def hook_script() -> Path:
     raise AuditkitError(f"cannot find {HOOK_FILE} next to {pkg} (is auditkit installed completely?)")
 
 
-def hook_command(trail: str | None = None, python: str | None = None) -> str:
-    """The shell command Claude Code runs: the real interpreter, isolated (-I -S), and the hook."""
+@dataclass(frozen=True)
+class Agent:
+    """Where an agent keeps its hooks, and which of its events auditkit registers (tool events get matcher ``*``)."""
+
+    name: str
+    folder: str  # the project's (and the user's home's) settings folder
+    file: str  # the file in it that holds ``hooks``
+    events: tuple[str, ...]
+    tool_events: tuple[str, ...]
+
+
+#: The agents ``install --agent`` knows. Codex and Gemini CLI run command hooks with Claude Code's wire format
+#: (JSON on stdin); Gemini's event names are mapped onto the trail's by the hook (``capture.AGENT_EVENTS``).
+AGENTS = {
+    "claude-code": Agent("claude-code", ".claude", "settings.json", tf.HOOK_EVENTS, tf.TOOL_EVENTS),
+    "codex": Agent("codex", ".codex", "hooks.json",
+                   ("SessionStart", "PreToolUse", "PermissionRequest", "PostToolUse", "UserPromptSubmit", "Stop",
+                    "PreCompact", "PostCompact"), ("PreToolUse", "PermissionRequest", "PostToolUse")),
+    "gemini": Agent("gemini", ".gemini", "settings.json",
+                    ("SessionStart", "SessionEnd", "BeforeAgent", "AfterAgent", "BeforeModel", "AfterModel",
+                     "BeforeTool", "AfterTool", "Notification"), ("BeforeTool", "AfterTool")),
+}  # fmt: skip
+
+
+def hook_command(trail: str | None = None, python: str | None = None, agent: str = "claude-code") -> str:
+    """The shell command the agent runs: the real interpreter, isolated (-I -S), and the hook."""
     parts = [python or sys.executable, "-I", "-S", str(hook_script())]
     if trail:
         parts += ["--trail", trail]
+    if agent != "claude-code":
+        parts += ["--agent", agent]
     return shlex.join(parts)
 
 
@@ -48,10 +74,19 @@ def is_ours(entry: object) -> bool:
     return isinstance(entry, dict) and HOOK_FILE in str(entry.get("command", ""))
 
 
-def settings_path(project: str | os.PathLike[str] | None = None, user: bool = False) -> Path:
-    if user:
-        return Path.home() / ".claude" / "settings.json"
-    return Path(project or os.getcwd()).resolve() / ".claude" / "settings.json"
+def settings_path(
+    project: str | os.PathLike[str] | None = None, user: bool = False, agent: str = "claude-code"
+) -> Path:
+    """The file that holds the agent's hooks: ``<project>/.claude/settings.json``, ``.codex/hooks.json``, ..."""
+    a = _agent(agent)
+    base = Path.home() if user else Path(project or os.getcwd()).resolve()
+    return base / a.folder / a.file
+
+
+def _agent(name: str) -> Agent:
+    if name not in AGENTS:
+        raise SettingsError(f"unknown agent {name!r}: use one of {', '.join(AGENTS)}")
+    return AGENTS[name]
 
 
 def read_settings(path: Path) -> dict:
@@ -95,13 +130,14 @@ class Change:
     events: list[str] = field(default_factory=list)
 
 
-def merge_hooks(doc: dict, command: str) -> tuple[dict, list[str]]:
-    """Return ``doc`` with auditkit's hook on every event, and the events that changed."""
+def merge_hooks(doc: dict, command: str, agent: str = "claude-code") -> tuple[dict, list[str]]:
+    """Return ``doc`` with auditkit's hook on every event of the agent, and the events that changed."""
+    a = _agent(agent)
     hooks = doc.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise SettingsError("'hooks' in the settings is not an object")
     changed: list[str] = []
-    for event in tf.HOOK_EVENTS:
+    for event in a.events:
         groups = hooks.setdefault(event, [])
         ours = [h for g in groups if isinstance(g, dict) for h in g.get("hooks", []) if is_ours(h)]
         if ours and all(h.get("command") == command for h in ours):
@@ -113,7 +149,7 @@ def merge_hooks(doc: dict, command: str) -> tuple[dict, list[str]]:
                 h.setdefault("timeout", HOOK_TIMEOUT_S)
         else:
             group: dict = {"hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_S}]}
-            if event in tf.TOOL_EVENTS:
+            if event in a.tool_events:
                 group = {"matcher": "*", **group}
             groups.append(group)
         changed.append(event)
@@ -154,11 +190,13 @@ def install(
     user: bool = False,
     trail: str | None = None,
     python: str | None = None,
+    agent: str = "claude-code",
 ) -> Change:
-    """Merge auditkit's hook into the project's (or the user's) settings; idempotent."""
-    path = settings_path(project, user)
+    """Merge auditkit's hook into the project's (or the user's) settings of ``agent`` (claude-code, codex,
+    gemini); idempotent, keeps every other setting."""
+    path = settings_path(project, user, agent)
     doc = read_settings(path)
-    doc, events = merge_hooks(doc, hook_command(trail, python))
+    doc, events = merge_hooks(doc, hook_command(trail, python, agent), agent)
     if python in (None, sys.executable):  # the hook's interpreter can use what this one compiles
         from auditkit.redaction import warm_cache
 
@@ -168,9 +206,9 @@ def install(
     return Change(path, True, _write_settings(path, doc), events)
 
 
-def uninstall(project: str | os.PathLike[str] | None = None, user: bool = False) -> Change:
-    """Remove exactly the hook entries auditkit added."""
-    path = settings_path(project, user)
+def uninstall(project: str | os.PathLike[str] | None = None, user: bool = False, agent: str = "claude-code") -> Change:
+    """Remove exactly the hook entries auditkit added to the agent's settings."""
+    path = settings_path(project, user, agent)
     if not path.exists():
         return Change(path, False)
     doc, events = remove_hooks(read_settings(path))

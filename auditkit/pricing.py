@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PRICES_AS_OF = "2026-08-01"
-#: USD per million tokens, (input, output), per model family (Anthropic's public list prices).
-PRICES: dict[str, tuple[float, float]] = {
+#: USD per million tokens per model family, public list prices: (input, output) with Anthropic's cache rates, or
+#: all five rates.
+PRICES: dict[str, tuple[float, ...]] = {
     "claude-opus-4-6": (5.0, 25.0),
     "claude-opus-4-5": (5.0, 25.0),
     "claude-opus-4-1": (15.0, 75.0),
@@ -46,6 +47,13 @@ PRICES: dict[str, tuple[float, float]] = {
     "claude-3-opus": (15.0, 75.0),
     "claude-3-haiku": (0.25, 1.25),
     "<synthetic>": (0.0, 0.0),  # messages Claude Code writes itself, never billed
+    # other agents' vendors, all five rates (input, output, cache write 5 min, 1 h, cache read): OpenAI and
+    # Google bill no cache writes; cached input is 0.1x for GPT-5, 0.25x for Gemini 2.5
+    "gpt-5": (1.25, 10.0, 0.0, 0.0, 0.125),
+    "gpt-5-codex": (1.25, 10.0, 0.0, 0.0, 0.125),
+    "gpt-5-mini": (0.25, 2.0, 0.0, 0.0, 0.025),
+    "gemini-2.5-pro": (1.25, 10.0, 0.0, 0.0, 0.3125),
+    "gemini-2.5-flash": (0.30, 2.50, 0.0, 0.0, 0.075),
 }
 #: Cache rates as multiples of the input price (Anthropic's prompt caching).
 CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H = 0.1, 1.25, 2.0
@@ -72,7 +80,7 @@ def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str
     An override gives [input, output] (cache rates follow), all five rates [input, output, cache write
     5 min, cache write 1 h, cache read], or the older four [input, output, cache write, cache read].
     """
-    table = {k: rates(*v) for k, v in PRICES.items()}
+    table = {k: rates(*v) if len(v) == 2 else v for k, v in PRICES.items()}
     path = config.user_file(config.PRICES_FILE)
     user: dict = {}
     if os.path.isfile(path):
@@ -113,12 +121,13 @@ def token_usage(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd  # noqa: F401 - the frame's methods need it loaded; `auditkit cost` never comes here
 
     msgs = df[df["event"] == "assistant_message"]
-    cols = ["timestamp", "session_id", "agent_id", "model", "message_id", "request_id", "cost_usd"]
+    cols = ["timestamp", "session_id", "agent", "agent_id", "model", "message_id", "request_id", "cost_usd"]
     out = msgs[[c for c in cols if c in msgs] + TOKEN_COLUMNS + ["cache_creation_1h_tokens"]].copy()
     tokens = [*TOKEN_COLUMNS, "cache_creation_1h_tokens"]
     out[tokens] = out[tokens].fillna(0).astype("int64")
     out["cache_5m_tokens"] = (out["cache_creation_tokens"] - out["cache_creation_1h_tokens"]).clip(lower=0)
     out["model"] = out["model"].astype("object")
+    out["agent"] = out["agent"].astype("object").fillna("claude-code")
     out["agent_id"] = out["agent_id"].fillna("main")
     out["day"] = out["timestamp"].dt.strftime("%Y-%m-%d")
     reported = df[df["event"] == "api_request"] if "cost_usd" in df else df.iloc[:0]
@@ -133,7 +142,8 @@ def cost(
     by: str | Sequence[str] = ("session_id", "model"),
     prices: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
-    """Tokens and dollars grouped ``by`` any of session_id, model, agent_id, day (days in date order).
+    """Tokens and dollars grouped ``by`` any of session_id, model, agent (claude-code, codex, gemini), agent_id
+    (the subagent), day (days in date order).
 
     ``source``: a frame from ``load()``, a frame from :func:`token_usage` or :func:`scan_usage`, or
     transcript files and folders (read by :func:`scan_usage`, which touches only what cost needs).
@@ -152,7 +162,9 @@ def cost(
     else:
         usage = source if "cache_5m_tokens" in source.columns else token_usage(source)
         extra = ["reported_usd"] if "reported_usd" in usage else []
-        rows = usage[["model", "session_id", "agent_id", "day", *_RATE_COLUMNS, *extra]].to_dict(orient="records")
+        rows = usage[["model", "session_id", "agent", "agent_id", "day", *_RATE_COLUMNS, *extra]].to_dict(
+            orient="records"
+        )
     keys = [by] if isinstance(by, str) else list(by)
     groups, summary = summarize(rows, keys, prices)
     if summary["unpriced_models"]:

@@ -29,6 +29,7 @@ _WANTED = (b'"assistant"', b'"agent_progress"')  # any spacing: written by JSON.
 COLUMNS = [
     "timestamp",
     "session_id",
+    "agent",
     "agent_id",
     "model",
     "message_id",
@@ -147,7 +148,8 @@ def usage_rows(
     ``since``/``until`` keep messages with ``since <= time < until`` (ISO dates or times, UTC).
     """
     files = expand(paths)
-    jobs = list(enumerate(str(f) for f in files))
+    others = [f for f in files if _other_agent(f)]  # Codex and Gemini logs: read whole, they are small
+    jobs = list(enumerate(str(f) for f in files if f not in others))
     total = sum(f.stat().st_size for f in files)
     workers = workers or (min(os.cpu_count() or 1, 8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
     if workers > 1:
@@ -160,6 +162,7 @@ def usage_rows(
         results = [_scan_file(j) for j in jobs]
     problems = [p for _, found in results for p in found]
     keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
+    extra = _other_agents_rows(others) if others else []
     lo, hi = _bound(since), _bound(until)
     rows = []
     for when, _, _, mid, out, ts, session, agent, model, rid, inp, cw, cw1h, cr in keep:
@@ -169,6 +172,7 @@ def usage_rows(
             {
                 "timestamp": ts,
                 "session_id": session,
+                "agent": "claude-code",
                 "agent_id": agent or "main",
                 "model": model,
                 "message_id": mid,
@@ -182,7 +186,38 @@ def usage_rows(
                 "day": _utc(ts)[0] if when != _LAST else None,
             }
         )
-    return rows, problems, [str(f) for f in files]
+    return rows + [r for r in extra if _within(r["timestamp"], lo, hi)], problems, [str(f) for f in files]
+
+
+def _other_agent(path: Path) -> bool:
+    """A Codex rollout or a Gemini CLI session (by name, or by its first line)."""
+    if path.name.startswith(("rollout-", "session-")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline(4096)
+    except OSError:
+        return False
+    return b'"session_meta"' in head or b'"projectHash"' in head or b'"instructions"' in head
+
+
+def _other_agents_rows(files: list[Path]) -> list[dict]:
+    """Usage rows of Codex and Gemini files, through the full readers (they hold few lines)."""
+    import warnings
+
+    from auditkit.frame import load
+    from auditkit.pricing import token_usage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        usage = token_usage(load(files))
+    usage["timestamp"] = usage["timestamp"].map(lambda t: t.isoformat().replace("+00:00", "Z") if t == t else None)
+    return usage[COLUMNS].to_dict(orient="records")
+
+
+def _within(ts: object, lo: str | None, hi: str | None) -> bool:
+    when = _utc(ts)[1]
+    return not ((lo and (when is None or when < lo)) or (hi and (when is None or when >= hi)))
 
 
 def _utc(ts: object) -> tuple[str | None, str | None]:

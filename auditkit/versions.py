@@ -115,10 +115,10 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
             "event_id": call["end_event_id"] if isinstance(call["end_event_id"], str) else call["start_event_id"],
         }
         call["truncated"] = truncated.get(base["event_id"]) or []
-        if call["tool"] in _FILE_TOOLS and target and match(target):
-            rows.append(_file_tool(call, state, base))
+        if call["kind"] in _FILE_TOOLS and target and match(target):
+            rows.append(_file_tool({**call, "tool": call["kind"]}, state, base))
         elif (
-            call["tool"] == "Bash"
+            call["kind"] == "Bash"
             and isinstance(call["command"], str)
             and (any(c in call["command"] for c in parts) or "*" in call["command"] or "git" in call["command"])
         ):

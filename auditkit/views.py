@@ -11,11 +11,25 @@ _ENDS = ("PostToolUse", "PostToolUseFailure", "PermissionDenied")  # a denied ca
 _CALL_EVENTS = ("PreToolUse", *_ENDS)
 #: Status of a call whose PreToolUse has no Post event (denied, interrupted, or still running).
 UNFINISHED = "unfinished"
+#: Other agents' tools, as the Claude Code tool that does the same (what ``kind`` says): the views that
+#: recognise Bash commands and file writes (history, deletions, risky commands) read ``kind``.
+TOOL_KINDS = {
+    "shell": "Bash",
+    "exec_command": "Bash",
+    "local_shell": "Bash",
+    "container.exec": "Bash",
+    "shell_command": "Bash",
+    "run_shell_command": "Bash",
+    "replace": "Edit",
+    "write_file": "Write",
+    "read_file": "Read",
+}
 
 CALL_COLUMNS = [
     "session_id",
     "tool_use_id",
     "tool",
+    "kind",
     "start",
     "end",
     "duration_ms",
@@ -134,6 +148,7 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
             "end_event_id": e["event_id"],
         }
     )
+    out.insert(3, "kind", out["tool"].map(lambda t: TOOL_KINDS.get(t, t)).astype("object"))
     out["tool"] = out["tool"].astype("category")
     out["status"] = out["status"].astype("category")
     order = out["start"].where(out["start"].notna(), out["end"])
@@ -238,4 +253,34 @@ def by_host(df: pd.DataFrame) -> pd.DataFrame:
     cg = calls.groupby("host")
     out["calls"] = cg.size().reindex(out.index, fill_value=0).astype("int64")
     out["failures"] = cg["failed"].sum().reindex(out.index, fill_value=0).astype("int64")
+    return out[cols]
+
+
+def by_agent(df: pd.DataFrame) -> pd.DataFrame:
+    """Per agent (claude-code, codex, gemini): events, sessions, tool calls, failures, first and last event."""
+    cols = ["events", "sessions", "calls", "failures", "first", "last"]
+    events = df[df["event"] != tf.TRAIL_START]
+    if events.empty:
+        return pd.DataFrame(columns=cols).rename_axis("agent")
+    agent = events["agent"].astype("object").fillna("unknown")
+    ends = events[events["event"].isin(_ENDS)].assign(agent=agent)
+    g = events.assign(agent=agent).groupby("agent", sort=True)
+    out = pd.DataFrame(
+        {
+            "events": g.size(),
+            "sessions": g["session_id"].nunique(),
+            "first": g["timestamp"].min(),
+            "last": g["timestamp"].max(),
+        }
+    )
+    calls = ends.drop_duplicates(["session_id", "tool_use_id", "agent"]).groupby("agent")
+    out["calls"] = calls.size().reindex(out.index, fill_value=0).astype("int64")
+    failed = ends[ends["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED])]
+    out["failures"] = (
+        failed.drop_duplicates(["session_id", "tool_use_id", "agent"])
+        .groupby("agent")
+        .size()
+        .reindex(out.index, fill_value=0)
+        .astype("int64")
+    )
     return out[cols]

@@ -173,3 +173,20 @@ def test_data_never_runs_as_script_in_an_evidence_page(tmp_path: Path) -> None:
     for live in ("<script>alert(7)", "<img src=x onerror", "<b>**bold**</b>"):
         assert live not in page
     assert "alert(7)" in page and "onerror=alert(8)" in page  # still shown, as text
+
+
+def test_the_incident_and_cost_notebooks_run_on_a_folder_of_three_agents(tmp_path: Path) -> None:
+    """Claude Code hook trails and transcripts, Codex rollouts and Gemini sessions in one folder: both packs are
+    made, and their findings span the agents."""
+    agents = Path(__file__).resolve().parent / "fixtures" / "agents"
+    folder = tmp_path / "mixed"
+    shutil.copytree(agents, folder / "agents")
+    shutil.copytree(SAMPLES / "incident", folder / "hook")
+    shutil.copytree(FIX / "v2.1-progress", folder / "claude")
+    incident = run_report("incident", [str(folder)], tmp_path / "incident")["results"]
+    assert incident["problems"] == [] and len(incident["sessions"]) == 1 + 4 + 1
+    assert {"rm -rf node_modules", "rm -r /home/dev/app/build"} <= {r["command"] for r in incident["risky"]}
+    cost = run_report("cost", [str(folder)], tmp_path / "cost")["results"]
+    codex = (200 * 1.25 + 300 * 10 + 1000 * 0.125) + (200 * 1.25 + 150 * 10 + 1200 * 0.125)
+    gemini = 2000 * 1.25 + 300 * 10 + 3000 * 0.3125 + 800 * 0.30 + 50 * 2.50
+    assert cost["usd"] == pytest.approx(0.0372 + (codex + gemini) / 1e6)

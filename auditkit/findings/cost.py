@@ -34,7 +34,7 @@ def slowest(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
     """The same command run again and again in a session: runs, failures, time spent, whether it ended ok."""
     c = tool_calls(df)
-    c = c[(c["tool"] == "Bash") & c["command"].notna()]
+    c = c[(c["kind"] == "Bash") & c["command"].notna()]
     rows = []
     for (session, command), g in c.groupby([c["session_id"].astype(str), c["command"].astype(str)]):
         if len(g) >= min_runs:

@@ -21,7 +21,7 @@ def in_window(
 def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
     """Bash calls matching a risk pattern: time, session, risk, command, status."""
     calls = tool_calls(df)
-    calls = calls[calls["tool"] == "Bash"]
+    calls = calls[calls["kind"] == "Bash"]
     rows = []
     for c in calls.itertuples(index=False):
         if not isinstance(c.command, str):
@@ -47,15 +47,17 @@ def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each."""
     c = tool_calls(df)
     c = c[c["status"] == "ok"]
-    cols = ["end", "session_id", "tool", "file_path", "command", "cwd", "tool_use_id"]
+    cols = ["end", "session_id", "tool", "kind", "file_path", "command", "cwd", "tool_use_id"]
     rows = []
     parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
-    for end, session, tool, file_path, command, cwd, tool_use_id in zip(*(c[k].tolist() for k in cols), strict=True):
+    for end, session, tool, kind, file_path, command, cwd, tool_use_id in zip(
+        *(c[k].tolist() for k in cols), strict=True
+    ):
         cwd = cwd if isinstance(cwd, str) else "/"
-        if tool in _WRITE_TOOLS and isinstance(file_path, str):
+        if kind in _WRITE_TOOLS and isinstance(file_path, str):
             path = posixpath.normpath(posixpath.join(cwd, file_path))
             rows.append((end, session, tool, "write", path, False, None, cwd, tool_use_id))
-        elif tool == "Bash" and isinstance(command, str):
+        elif kind == "Bash" and isinstance(command, str):
             found = parsed.get((command, cwd))
             if found is None:
                 found = parsed[(command, cwd)] = [e for e in effects(command, cwd) if e.action != "chmod"]

@@ -26,7 +26,8 @@ PathLike = str | os.PathLike[str]
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     """Files, folders (searched recursively, hidden folders skipped) and globs -> sorted files.
 
-    In folders: JSON Lines (``.jsonl``, ``.ndjson``, gzipped too) and ``.json`` files holding an array.
+    In folders: JSON Lines (``.jsonl``, ``.ndjson``, gzipped too), ``.json`` files holding an array, and Gemini
+    CLI sessions (``session-*.json``).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -46,7 +47,7 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
                 found.extend(
                     Path(root, f)
                     for f in sorted(files)
-                    if f.endswith(TRAIL_SUFFIXES) or (f.endswith(".json") and _starts_array(Path(root, f)))
+                    if f.endswith(TRAIL_SUFFIXES) or (f.endswith(".json") and _json_log(Path(root, f)))
                 )
         elif p.is_file():
             found.append(p)
@@ -58,8 +59,11 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     return list(unique)
 
 
-def _starts_array(path: Path) -> bool:
-    """A ``.json`` file that holds a JSON array (payload logs kept by ``jq``), not a settings or manifest file."""
+def _json_log(path: Path) -> bool:
+    """A ``.json`` file in a folder that holds records: an array (payload logs kept by ``jq``) or a Gemini CLI
+    session (``session-*.json``), not a settings or manifest file."""
+    if path.name.startswith("session-"):
+        return True
     try:
         with open(path, "rb") as fh:
             return fh.read(256).lstrip().startswith(b"[")
@@ -146,22 +150,39 @@ def read_file(
             skipped[kind] = skipped.get(kind, 0) + n
 
 
-def _json_array(path: Path) -> list | None:
-    """The file's elements if it is one JSON array (pretty-printed payload logs), else None."""
+def _json_units(path: Path) -> list | None:
+    """The records of a file that is one JSON document rather than JSON Lines, else None: a pretty-printed
+    array (payloads kept by ``jq``), or a Gemini CLI session (``{sessionId, ..., messages: [...]}``: its
+    header, then each message with the session's id and project hash)."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
-    if not head.lstrip().startswith(b"[") or head[:2] == b"\x1f\x8b":
+        fh.seek(0)
+        first_line = fh.readline(1 << 20)
+    start = head.lstrip()[:1]
+    if head[:2] == b"\x1f\x8b" or start not in (b"[", b"{"):
         return None
+    if start == b"{":
+        try:
+            orjson.loads(first_line)
+            return None  # the first line is a whole record: JSON Lines
+        except orjson.JSONDecodeError:
+            pass
     try:
         doc = orjson.loads(Path(path).read_bytes())
     except orjson.JSONDecodeError:
-        return None  # JSON Lines that happen to start with an array: read line by line
-    return doc if isinstance(doc, list) else None
+        return None  # not one document: read it line by line, and say which lines are bad
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
+        header = {k: v for k, v in doc.items() if k != "messages"}
+        tag = {"sessionId": doc.get("sessionId"), "projectHash": doc.get("projectHash")}
+        return [header, *({**m, **tag} for m in doc["messages"] if isinstance(m, dict))]
+    return [doc] if isinstance(doc, dict) else None
 
 
 def _units(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of a JSON Lines file, or (element number, element) of a JSON array file."""
-    elements = _json_array(path)
+    """(line number, line) of a JSON Lines file, or (element number, element) of a one-document JSON file."""
+    elements = _json_units(path)
     if elements is None:
         yield from enumerate(open_lines(path), 1)
         return
@@ -199,7 +220,10 @@ def _read_lines(
                 continue
             fmt = next((f for f in FORMATS if f.matches(obj)), None)
             if fmt is None:
-                raise ValueError("not a record of any known format (auditkit trail, seed, hook payload, transcript)")
+                raise ValueError(
+                    "not a record of any known format (auditkit trail, seed, hook payload, Claude Code transcript, "
+                    "Codex rollout, Gemini session)"
+                )
             new = fmt.rows(obj, ctx)
         except (ValueError, TypeError) as exc:
             if not raw.strip():
