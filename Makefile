@@ -33,6 +33,8 @@ demo: $(VENV)/.installed-notebooks
 test: lint
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
+	$(BIN)/python tests/prepare_mixed_notebooks.py .nbval-three-agents
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider .nbval-three-agents/
 
 ## test-fast: the edit-test loop: no notebooks, no many-process or property tests
 test-fast: $(VENV)/.installed-dev
