@@ -76,33 +76,30 @@ def cmd_summary(args: argparse.Namespace) -> int:
         "failure_rate": totals["failure_rate"],
     }
     print(text_table(rows, cols, total))
-    print("\n=== Per-Host Breakdown ===\n")
-    rows = [{"host": h, **row} for h, row in hosts.to_dict(orient="index").items()]
-    cols = [
-        ("host", "host", "text"),
-        ("users", "users", "text"),
-        ("sessions", "sessions", "int"),
-        ("calls", "calls", "int"),
-        ("failures", "failures", "int"),
-        ("first", "first (UTC)", "time"),
-        ("last", "last (UTC)", "time"),
-    ]
-    print(text_table(rows, cols))
+    _breakdown("Per-Host Breakdown", hosts, "host", [("users", "users", "text")])
     agents = by_agent(df)
     if len(agents) > 1:  # Claude Code, Codex and Gemini in one trail or folder
-        print("\n=== Per-Agent Breakdown ===\n")
-        rows = [{"agent": a, **row} for a, row in agents.to_dict(orient="index").items()]
-        cols = [
-            ("agent", "agent", "text"),
-            ("sessions", "sessions", "int"),
-            ("calls", "calls", "int"),
-            ("failures", "failures", "int"),
-            ("first", "first (UTC)", "time"),
-            ("last", "last (UTC)", "time"),
-        ]
-        print(text_table(rows, cols))
+        _breakdown("Per-Agent Breakdown", agents, "agent")
     _say_problems(problems)
     return 0
+
+
+_SPAN = [
+    ("sessions", "sessions", "int"),
+    ("calls", "calls", "int"),
+    ("failures", "failures", "int"),
+    ("first", "first (UTC)", "time"),
+    ("last", "last (UTC)", "time"),
+]
+
+
+def _breakdown(title: str, frame, key: str, extra: list | None = None) -> None:
+    """A per-host or per-agent table under its heading."""
+    from auditkit.terminal import text_table
+
+    print(f"\n=== {title} ===\n")
+    rows = [{key: k, **row} for k, row in frame.to_dict(orient="index").items()]
+    print(text_table(rows, [(key, key, "text"), *(extra or []), *_SPAN]))
 
 
 def _say_problems(problems: list[dict]) -> None:
@@ -535,9 +532,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="project whose .claude/settings.json to change (default: the current folder)",
         )
         where.add_argument("--user", action="store_true", help="change the user's settings (~/.claude/...) instead")
-        p.add_argument("--agent", choices=["claude-code", "codex", "gemini"], default="claude-code",
-                       help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
-                       "(.gemini/settings.json)")  # fmt: skip
+        p.add_argument(
+            "--agent",
+            choices=["claude-code", "codex", "gemini"],
+            default="claude-code",
+            help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
+            "(.gemini/settings.json)",
+        )
         if name == "install":
             p.add_argument(
                 "--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})"

@@ -259,12 +259,10 @@ def by_host(df: pd.DataFrame) -> pd.DataFrame:
 def by_agent(df: pd.DataFrame) -> pd.DataFrame:
     """Per agent (claude-code, codex, gemini): events, sessions, tool calls, failures, first and last event."""
     cols = ["events", "sessions", "calls", "failures", "first", "last"]
-    events = df[df["event"] != tf.TRAIL_START]
+    events = df[df["event"] != tf.TRAIL_START].assign(agent=lambda d: d["agent"].astype("object").fillna("unknown"))
     if events.empty:
         return pd.DataFrame(columns=cols).rename_axis("agent")
-    agent = events["agent"].astype("object").fillna("unknown")
-    ends = events[events["event"].isin(_ENDS)].assign(agent=agent)
-    g = events.assign(agent=agent).groupby("agent", sort=True)
+    g = events.groupby("agent", sort=True)
     out = pd.DataFrame(
         {
             "events": g.size(),
@@ -273,14 +271,10 @@ def by_agent(df: pd.DataFrame) -> pd.DataFrame:
             "last": g["timestamp"].max(),
         }
     )
-    calls = ends.drop_duplicates(["session_id", "tool_use_id", "agent"]).groupby("agent")
-    out["calls"] = calls.size().reindex(out.index, fill_value=0).astype("int64")
-    failed = ends[ends["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED])]
-    out["failures"] = (
-        failed.drop_duplicates(["session_id", "tool_use_id", "agent"])
-        .groupby("agent")
-        .size()
-        .reindex(out.index, fill_value=0)
-        .astype("int64")
-    )
+    calls = events[events["event"].isin(_CALL_EVENTS)]
+    call = calls["session_id"].astype(str) + "\x00" + calls["tool_use_id"].astype(object).fillna(calls["event_id"])
+    calls = calls.assign(_call=call)
+    failed = calls[calls["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED])]
+    out["calls"] = calls.groupby("agent")["_call"].nunique().reindex(out.index, fill_value=0).astype("int64")
+    out["failures"] = failed.groupby("agent")["_call"].nunique().reindex(out.index, fill_value=0).astype("int64")
     return out[cols]

@@ -10,22 +10,11 @@ import pandas as pd
 import pytest
 
 import auditkit
+from auditkit import usage_scan
 from auditkit.usage_scan import scan_usage
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "transcripts"
-COLUMNS = [
-    "timestamp",
-    "session_id",
-    "agent_id",
-    "model",
-    "input_tokens",
-    "output_tokens",
-    "cache_creation_tokens",
-    "cache_creation_1h_tokens",
-    "cache_read_tokens",
-    "cache_5m_tokens",
-    "day",
-]
+COLUMNS = [c for c in usage_scan.COLUMNS if c not in ("agent", "message_id", "request_id")]
 
 
 def _by_message(df: pd.DataFrame) -> pd.DataFrame:
