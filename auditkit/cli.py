@@ -467,13 +467,20 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    manifest = run_report(args.name, _trails(args), args.out, params)
+    manifest = run_report(args.name, _trails(args), args.out, params, force=args.force)
     v = manifest["verify"] or {}
     print(
         f"{args.name} report in {args.out} ({manifest['seconds']} s): {args.name}.ipynb, {args.name}.html, "
         f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
         f"{len(manifest['inputs'])} input file(s) hashed"
     )
+    if not manifest["trustworthy"]:
+        print(
+            f"auditkit report: the inputs are {'missing' if not manifest['inputs'] else 'NOT intact'}: the pack "
+            "was written with a red banner, but it is not evidence as it stands",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -682,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a notebook parameter (JSON values are parsed: -p keep_days 183)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
+    p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import auditkit
 from auditkit.cli import main
 from auditkit.evidence import REPORTS, ReportError, notebooks_dir, run_report
 from tests.conftest import SAMPLES
@@ -40,7 +41,7 @@ def test_the_incident_report_answers_did_the_agent_delete_it(packs: dict) -> Non
         ("recursive delete", "rm -rf build/ data/"),
         ("force push", "git push --force origin main"),
     }
-    assert r["deleted"]["answer"] == "yes"
+    assert r["deleted"]["answer"] == "yes: deleted after the trail saw it"
     assert r["deleted"]["path"] == "/home/dev/acme-api/data/exports/customers-2026-03.csv"
     assert [e["command"] for e in r["deleted"]["evidence"]] == ["rm -rf build/ data/"]
     assert {d["path"] for d in r["deletions"]} == {"/home/dev/acme-api/build", "/home/dev/acme-api/data"}
@@ -190,3 +191,62 @@ def test_the_incident_and_cost_notebooks_run_on_a_folder_of_three_agents(tmp_pat
     codex = (200 * 1.25 + 300 * 10 + 1000 * 0.125) + (200 * 1.25 + 150 * 10 + 1200 * 0.125)
     gemini = 2000 * 1.25 + 300 * 10 + 3000 * 0.3125 + 800 * 0.30 + 50 * 2.50
     assert cost["usd"] == pytest.approx(0.0372 + (codex + gemini) / 1e6)
+
+
+def test_a_tampered_trail_gets_a_red_banner_and_a_non_zero_exit(tmp_path: Path, capsys) -> None:
+    """`rm -rf` edited to `ls` by hand: the page opens with a red banner and the header (title, inputs with
+    SHA-256, verify result, parameters); the pack is written; `auditkit report` exits 1."""
+    trail = tmp_path / "t" / "audit-trail.jsonl"
+    trail.parent.mkdir()
+    text = (SAMPLES / "incident" / "audit-trail.jsonl").read_text()
+    assert "rm -rf build/ data/" in text
+    trail.write_text(text.replace("rm -rf build/ data/", "ls build/ data/"))
+    assert main(["report", "incident", str(trail.parent), "--out", str(tmp_path / "pack")]) == 1
+    assert "NOT intact" in capsys.readouterr().err
+    page = (tmp_path / "pack" / "incident.html").read_text()
+    assert "<title>auditkit incident report</title>" in page
+    banner = page.index("not trustworthy: NOT INTACT")
+    assert banner < page.index("Incident investigation") and sha(trail) in page and "edited" in page
+    manifest = json.loads((tmp_path / "pack" / "manifest.json").read_text())
+    assert manifest["trustworthy"] is False and manifest["verify"]["intact"] is False
+
+
+def test_no_inputs_is_not_evidence(tmp_path: Path, capsys) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["report", "cost", str(empty), "--out", str(tmp_path / "pack")]) == 1
+    assert "missing" in capsys.readouterr().err
+    assert "NO INPUTS" in (tmp_path / "pack" / "cost.html").read_text()
+
+
+def test_parameters_are_checked_before_anything_runs_and_a_pack_is_not_overwritten(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "pack"
+    assert main(["report", "incident", str(SAMPLES), "--out", str(out), "-p", "deleted_pth", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no parameter 'deleted_pth'" in err and "deleted_path" in err
+    assert main(["report", "compliance", str(SAMPLES), "--out", str(out), "-p", "keep_days", "abc"]) == 2
+    assert "parameter 'keep_days' must be int" in capsys.readouterr().err
+    assert not out.exists()  # nothing ran
+    assert main(["report", "cost", str(SAMPLES / "incident"), "--out", str(out)]) == 0
+    assert main(["report", "cost", str(SAMPLES / "incident"), "--out", str(out)]) == 2
+    assert "holds an evidence pack already" in capsys.readouterr().err
+    assert main(["report", "cost", str(SAMPLES / "incident"), "--out", str(out), "--force"]) == 0
+
+
+def test_did_the_agent_delete_it_answers_with_the_evidences_strength() -> None:
+    """Seen then deleted; only inside a deleted folder; never deleted: three different answers."""
+    from auditkit import findings as F
+
+    df = auditkit.load(SAMPLES / "incident")
+    assert F.was_deleted(df, "data/exports/customers-2026-03.csv")["answer"] == F.DELETED_SEEN
+    assert F.was_deleted(df, "/home/dev/acme-api/data/never-seen.csv")["answer"] == F.DELETED_WITH_FOLDER
+    assert F.was_deleted(df, "/home/dev/acme-api/README.md")["answer"] == F.NO_DELETION
+
+
+def test_a_trail_younger_than_the_policy_is_not_applicable_for_au11_not_a_failure() -> None:
+    from auditkit import findings as F
+
+    df = auditkit.load(SAMPLES / "incident")
+    retention = F.retention_coverage(df, 100_000)
+    checks = F.checklist(df, auditkit.verify(SAMPLES / "incident"), [], F.file_permissions([]), retention)
+    assert checks.set_index("control").loc["NIST AU-11 / PCI DSS 10.5.1", "status"] == "n/a"

@@ -21,6 +21,10 @@ from auditkit.findings.compliance import (
 )
 from auditkit.findings.cost import redundant_reads, retry_loops, slowest, time_by
 from auditkit.findings.incident import (
+    DELETED_SEEN,
+    DELETED_WITH_FOLDER,
+    MOVED_AWAY,
+    NO_DELETION,
     config_changes,
     deletions,
     failures,
@@ -29,10 +33,15 @@ from auditkit.findings.incident import (
     outside_project,
     permission_denials,
     risky_commands,
+    was_deleted,
 )
 
 __all__ = [
     "AU3_FIELDS",
+    "DELETED_SEEN",
+    "DELETED_WITH_FOLDER",
+    "MOVED_AWAY",
+    "NO_DELETION",
     "SENSITIVE_PATHS",
     "archived_segments",
     "checklist",
@@ -52,4 +61,5 @@ __all__ = [
     "sensitive_writes",
     "slowest",
     "time_by",
+    "was_deleted",
 ]

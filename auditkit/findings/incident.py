@@ -121,3 +121,46 @@ def permission_denials(df: pd.DataFrame) -> pd.DataFrame:
         for r in ev.itertuples(index=False)
     ]
     return pd.DataFrame(rows, columns=["timestamp", "session_id", "tool", "command", "file_path", "reason"])
+
+
+#: How strongly the trail says a file was deleted, strongest first.
+DELETED_SEEN = "yes: deleted after the trail saw it"
+DELETED_WITH_FOLDER = "probably: a folder holding it was deleted, but the trail never saw the file itself"
+MOVED_AWAY = "moved away, not deleted"
+NO_DELETION = "no deletion of it is in the trail"
+
+
+def was_deleted(df: pd.DataFrame, path: str) -> dict:
+    """Did the agent delete ``path``? An answer with the evidence's real strength, never a bare yes.
+
+    ``answer`` is one of :data:`DELETED_SEEN` (a delete of a file the trail had read, written or listed
+    before), :data:`DELETED_WITH_FOLDER` (only a recursive delete of a folder above it: the file may never
+    have existed), :data:`MOVED_AWAY`, or :data:`NO_DELETION`; ``evidence`` is the rows of the file's
+    history behind it, ``path`` the absolute path asked about.
+    """
+    from auditkit.versions import file_history, known_paths
+
+    history = file_history(df, path)
+    target = history.attrs["path"]
+    gone = history[history["action"].isin(["delete", "move_from"])]
+    cols = ["timestamp", "session_id", "tool_use_id", "action", "command", "note"]
+    if gone.empty:
+        return {"path": target, "answer": NO_DELETION, "evidence": gone[cols]}
+    first_gone = gone["timestamp"].min()
+    seen_before = history[(history["timestamp"] < first_gone) & ~history["action"].isin(["delete", "move_from"])]
+    seen = not seen_before.empty or target in known_paths(df[df["timestamp"] < first_gone])
+    if (gone["action"] == "move_from").all():
+        answer = MOVED_AWAY
+    else:
+        named = any(
+            any(e.path == target and e.action == "delete" for e in effects(cmd, _cwd_of(df, tid)))
+            for cmd, tid in zip(gone["command"], gone["tool_use_id"], strict=True)
+            if isinstance(cmd, str)
+        )
+        answer = DELETED_SEEN if (named or seen) else DELETED_WITH_FOLDER
+    return {"path": target, "answer": answer, "evidence": gone[cols]}
+
+
+def _cwd_of(df: pd.DataFrame, tool_use_id: object) -> str:
+    rows = df[df["tool_use_id"] == tool_use_id]["cwd"].dropna()
+    return str(rows.iloc[0]) if len(rows) else "/"
