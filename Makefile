@@ -27,7 +27,7 @@ demo: $(VENV)/.installed-notebooks
 	@echo
 	$(BIN)/auditkit summary sample_logs/
 	@echo
-	$(BIN)/auditkit report incident --trail sample_logs/ --out reports/incident
+	$(BIN)/auditkit report incident sample_logs/ --out reports/incident --force -p deleted_path data/exports/customers-2026-03.csv
 
 ## test: set up with dev extras, lint, then run the whole test suite
 test: lint
