@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from auditkit.cli import main
 from auditkit.errors import RuleError
-from auditkit.redaction import MARKER_RE, Redactor, builtin_rules, load_rule_file
+from auditkit.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
 from auditkit.secrets import redact_file, scan
 from auditkit.simulate import run as simulate
 from tests.conftest import payload, read_records, run_hook
@@ -298,3 +298,81 @@ def test_scan_skips_nothing_the_full_walk_would_flag(tmp_path: Path) -> None:
     log.write_text("".join(json.dumps({"text": text}) + "\n" for _, text, _ in POSITIVES))
     found = {f.line for f in scan(log, R)}
     assert found == set(range(1, len(POSITIVES) + 1))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "clientSecret",
+        "secretAccessKey",
+        "SECRET_ACCESS_KEY",
+        "APP_KEY",
+        "signing-key",
+        "PRIVATE_KEY",
+        "DB_PASS",
+        "X-Auth",
+        "apiKey",
+        "githubToken",
+        "dbPassword2",
+        "webhookSecret",
+        "CREDENTIALS_JSON",
+    ],
+)
+def test_key_names_in_any_case_style_that_hold_a_secret_word_are_sensitive(name: str) -> None:
+    assert is_sensitive_key(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "token_type",
+        "publicKey",
+        "sort_key",
+        "primary_key",
+        "key",
+        "passwordUrl",
+        "secret_name",
+        "tokenEndpoint",
+        "auth_method",
+        "bypass",
+        "keyboard",
+        "author",
+        "max_tokens",
+        "input_tokens",
+        "cache_key",
+        "description",
+    ],
+)
+def test_key_names_about_a_secret_or_ordinary_are_not(name: str) -> None:
+    assert not is_sensitive_key(name)
+
+
+def test_an_mcp_input_with_camel_case_secret_keys_is_redacted_by_the_hook(tmp_path: Path) -> None:
+    """clientSecret and secretAccessKey in an MCP tool's JSON input never reach the disk."""
+    from tests.conftest import payload, run_hook
+
+    trail = tmp_path / "t.jsonl"
+    secrets = {"clientSecret": "cs-4f9a2b7c1d8e3f6a", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY9"}
+    event = payload(
+        "PreToolUse",
+        tool_name="mcp__aws__configure",
+        tool_use_id="t1",
+        tool_input={"profile": "prod", "settings": {**secrets, "region": "eu-west-1"}},
+    )
+    assert run_hook(event, trail).returncode == 0
+    text = trail.read_text()
+    assert all(v not in text for v in secrets.values()) and "eu-west-1" in text
+
+
+def test_a_secret_under_a_sensitive_key_in_an_input_over_the_record_cap_is_redacted_before_the_cut(tmp_path) -> None:
+    """Many small strings over 1 MiB: the record keeps a head of the input, redacted first."""
+    from tests.conftest import payload, run_hook
+
+    trail = tmp_path / "t.jsonl"
+    big = {"password": "hunter2-Xk9#pQ7v", **{f"row{i}": "x" * 200 for i in range(6000)}}
+    assert (
+        run_hook(payload("PreToolUse", tool_name="mcp__db__load", tool_use_id="t1", tool_input=big), trail).returncode
+        == 0
+    )
+    record = json.loads(trail.read_text().splitlines()[-1])
+    assert "auditkit_truncated" in record["tool_input"] and "hunter2" not in trail.read_text()
