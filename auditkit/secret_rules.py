@@ -309,6 +309,37 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         "",
     ),
     ("bearer-token", r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{20,}=*)", ("bearer",), 1, "value"),
+    # --- credentials on command lines ------------------------------------------------------------
+    (
+        "authorization-any-scheme",  # SSWS, ApiKey, GenieKey, ...: a scheme word, then a token with a digit
+        r"(?i)\b(?:proxy-)?authorization[\"']?\s*:\s*[\"']?[A-Za-z][\w-]{1,24}\s+((?=[^\s'\"]*\d)[A-Za-z0-9._~+/=-]{12,})",
+        ("authorization",),
+        1,
+        "value",
+    ),
+    ("cookie-header", r"(?i)(?:^|[\s'\"])(?:set-)?cookie\s*:\s*[^\s'\";=]+=([^\s'\";]{6,})", ("cookie",), 1, "value"),
+    (
+        "mysql-password-flag",  # mysql -pSECRET (a bare -p asks for the password)
+        r"\bmysql(?:dump|admin|import|sh|slap|check)?\b[^\n;&|]*?\s-p([^\s'\"-][^\s'\"]{2,})",
+        ("mysql",),
+        1,
+        "value",
+    ),
+    ("sshpass-password", r"\bsshpass\s+(?:-[A-Za-z]\s+\S+\s+)*-p\s*([^\s'\"]{3,})", ("sshpass",), 1, "value"),
+    (
+        "registry-login-password",  # docker/podman/helm/oras login -p SECRET
+        r"\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b[^\n;&|]*?\s(?:-p|--password)[ =]([^\s'\"-][^\s'\"]{2,})",
+        ("login",),
+        1,
+        "value",
+    ),
+    (
+        "cli-user-password",  # curl -u user:SECRET, wget --user=u --password=...
+        r"\b(?:curl|lftp)\b[^\n;&|]*?\s(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:([^\s'\"@]{3,})",
+        ("curl", "lftp"),
+        1,
+        "value",
+    ),
     # --- generic: assignments whose key names a secret ---------------------------------------
     (
         "password-cli-flag",
