@@ -351,7 +351,7 @@ class Redactor:
             words = {k.split("&&")[0].lower() for r in self.rules for k in r.keywords}
             # sensitive keys count only as JSON keys: "password", or a name ending in _password
             keys = {f'"{k}"' for k in secret_rules.SENSITIVE_KEYS} | {f'{s}"' for s in secret_rules.SENSITIVE_SUFFIXES}
-            words |= keys | {k.replace("_", "-") for k in keys}
+            words |= keys | {k.replace("_", "-") for k in keys} | set(_HINTS)  # key names in any case style
             always = any(not r.keywords and r.check != "luhn" for r in self.rules)
             rx = self._prefilter = None if always else re.compile(_trie_pattern(words))
             self._digits = re.compile(r"(?<![0-9A-Za-z.-])\d(?:[ -]?\d){12}")  # what the card rule needs

@@ -158,6 +158,36 @@ def positives() -> list[tuple[str, str, str]]:
         ),
         ("authorization-header", '{{"headers": {{"authorization": "Bearer {s}"}}}}', g.s(ALNUM + "._-", 40)),
         ("bearer-token", "then call it with bearer {s} in the header", g.s(ALNUM + "._-", 32)),
+        ("huggingface-token", "HF_TOKEN={s} python train.py", "hf_" + g.s(string.ascii_letters, 10) + g.s(ALNUM, 24)),
+        (
+            "terraform-cloud-token",
+            'credentials "app.terraform.io" {{ token = "{s}" }}',
+            g.s(ALNUM, 14) + ".atlasv1." + g.s(ALNUM + "_-", 67),
+        ),
+        (
+            "atlassian-api-token",
+            "curl -u dev@acme.example:{s} https://acme.atlassian.example/rest/api/3/myself",
+            "ATATT3xFfGF0" + g.s(ALNUM + "_-", 170) + "=" + g.s(HEX.upper(), 8),
+        ),
+        ("mapbox-secret-token", "MAPBOX_DOWNLOADS_TOKEN: {s}", "sk.eyJ" + g.s(ALNUM, 60) + "." + g.s(ALNUM + "_-", 22)),
+        ("flyio-token", "fly deploy --access-token '{s}'", "FlyV1 fm2_" + g.s(ALNUM + "+/=_-", 120)),
+        (
+            "discord-bot-token",
+            "discord.Client(intents=intents).run('{s}')",
+            "M" + g.s(ALNUM, 25) + "." + g.s(ALNUM, 6) + "." + g.s(ALNUM + "_-", 38),
+        ),
+        (
+            "azure-shared-access-key",
+            "Endpoint=sb://acme.servicebus.example/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={s}",
+            g.s(ALNUM + "+/", 43) + "=",
+        ),
+        ("netrc-password", "machine api.heroku.example login dev@acme.example password {s}", g.s(ALNUM, 36)),
+        (
+            "putty-private-key",
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy\nPublic-Lines: 2\n"
+            "AAAAC3NzaC1lZDI1NTE5AAAAIE3nP\nq8Yx\nPrivate-Lines: 1\n{s}\nPrivate-MAC: 00ff",
+            "AAAAI" + g.s(ALNUM, 38),
+        ),
         (
             "authorization-any-scheme",
             "curl -H 'Authorization: SSWS {s}' https://acme.okta.example/api/v1/users",
@@ -198,6 +228,9 @@ def negatives() -> list[tuple[str, str]]:
     png = "data:image/png;base64," + base64.b64encode(bytes(g.rng.getrandbits(8) for _ in range(600))).decode()
     return [
         ("ssh port flag", "ssh -p 2222 deploy@host uptime"),
+        ("netrc without password", "machine github.example login dev"),
+        ("discord prose", "the discord bot replied with a message id 1234567890123456789"),
+        ("huggingface model id", "from_pretrained('hf_internal_testing')"),
         ("docker port flag", "docker run -p 8080:80 -p 8443:443 nginx"),
         ("mysql prompt flag", "mysql -h db.internal -u app -p orders"),
         ("mysql port flag", "mysql -h db -P 3306 -u root --password"),
