@@ -340,6 +340,21 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     ("cookie-header", r"(?i)(?:^|[\s'\"])(?:set-)?cookie\s*:\s*[^\s'\";=]+=([^\s'\";]{6,})", ("cookie",), 1, "value"),
     (
+        "api-key-header",  # X-API-Key, X-Auth-Token, PRIVATE-TOKEN (GitLab), X-Vault-Token ... as a header
+        r"(?i)(?:^|[\s'\"{,])[\"']?(?:x-)?(?:api-?key|auth-token|access-token|private-token|vault-token)[\"']?\s*:\s*[\"']?"
+        r"((?=[^\s'\"]*\d)[A-Za-z0-9._~+/=-]{12,})",
+        ("api-key", "apikey", "auth-token", "access-token", "private-token", "vault-token"),
+        1,
+        "",
+    ),
+    (
+        "presigned-url-signature",  # S3/GCS/CloudFront signed URLs: the signature is the credential until it expires
+        r"(?i)[?&](?:x-amz-signature|x-goog-signature|x-amz-security-token|signature)=([A-Za-z0-9%+/_~=-]{20,})",
+        ("signature", "security-token"),
+        1,
+        "",
+    ),
+    (
         "mysql-password-flag",  # mysql -pSECRET (a bare -p asks for the password)
         r"\bmysql(?:dump|admin|import|sh|slap|check)?\b[^\n;&|]*?\s-p([^\s'\"-][^\s'\"]{2,})",
         ("mysql",),
