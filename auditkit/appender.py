@@ -173,8 +173,8 @@ def spill(path: str, build: "Builder") -> Appended:
 def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
     """The spilled records of this trail in capture order, as (file name, fields); and the open folder."""
     try:
-        dfd = os.open(spill_dir(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+        dfd = private_files.open_dir(spill_dir(path), create=False)
+    except OSError:  # none yet (the usual case), or not a real folder of ours: nothing to take
         return -1, []
     prefix = _spill_prefix(path)
     out = []
@@ -182,8 +182,8 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
         names = sorted(e.name for e in os.scandir(dfd) if e.name.startswith(prefix) and e.name.endswith(".json"))
         for name in names:
             if not private_files.is_own_file(dfd, name):
-                continue
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dfd)
+                continue  # never another's file, and never one named like ours through a link
+            fd = private_files.open_in(dfd, name, os.O_RDONLY)
             try:
                 chunks = []
                 while chunk := os.read(fd, 1 << 20):
@@ -248,11 +248,12 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
     else:
         fields = None
     spill_fd, spilled = _take_spilled(path)
-    pending = ([fields] if fields else []) + [f for _, f in spilled]
     if build is None and not spilled:
         return 0  # nothing to drain: leave the file exactly as it is
-    line = b""
-    for item in [*pending, None] if build is not None else pending:
+    pending = ([fields] if fields else []) + [f for _, f in spilled]
+    if build is not None:
+        pending.append(None)  # this writer's own record, built last with its final seq
+    for item in pending:
         if item is None:
             item = build(seq, ts_ns)  # type: ignore[misc]
         if recovered is not None:
