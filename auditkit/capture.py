@@ -192,17 +192,15 @@ def trim(fields: dict, cap: int, redactor: object | None) -> dict:
     return fields
 
 
-def cap_record(fields: dict, raw_size: int, redactor: object | None = None) -> dict:
-    """Keep a record under MAX_RECORD_BYTES (many small strings can still add up); a value is redacted before
-    its head is kept, so a secret under a sensitive key never survives in the cut."""
+def cap_record(fields: dict, raw_size: int) -> dict:
+    """Keep a record under MAX_RECORD_BYTES (many small strings can still add up). Called after
+    :func:`redact`, so the head it keeps of a value holds no secret, not even one under a sensitive key."""
     if raw_size <= MAX_RECORD_BYTES:
         return fields
     for name in ("tool_response", "tool_input", "data"):
         if name not in fields:
             continue
         text = json.dumps(fields[name])
-        if len(text) > MAX_RECORD_BYTES // 2 and redactor is not None:
-            text = json.dumps(redactor.redact_value(fields[name])[0])  # type: ignore[attr-defined]
         if len(text) > MAX_RECORD_BYTES // 2:
             raw = text.encode("utf-8", "surrogatepass")
             digest = tf.sha256(raw).hexdigest()
@@ -329,9 +327,10 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
-    fields = cap_record(trim(fields, opts.max_field_bytes, redactor), raw_size, redactor)
+    fields = trim(fields, opts.max_field_bytes, redactor)
     if redactor is not None:
         fields = redact(fields, redactor)
+    fields = cap_record(fields, raw_size)
     event = fields["event"]
     start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
 

@@ -376,3 +376,4 @@ def test_a_secret_under_a_sensitive_key_in_an_input_over_the_record_cap_is_redac
     )
     record = json.loads(trail.read_text().splitlines()[-1])
     assert "auditkit_truncated" in record["tool_input"] and "hunter2" not in trail.read_text()
+    assert record["redactions"] >= 1  # the secret is counted, though only a head of the input is kept
