@@ -533,8 +533,11 @@ def _judge_unreadable(name: str, bad: tuple[int, int, int], next_raw: bytes, rep
 def _check_segment_start(
     name: str, line_no: int, raw: bytes, seq: int, prev: bytes, valid: bool, chain: _Chain, report: VerifyReport
 ) -> None:
+    def flag(kind: str, severity: str, message: str) -> None:
+        _add(report, Finding(kind, severity, message, name, line_no, seq))
+
     if not valid:
-        _add(report, Finding("edited", ERROR, "the record's bytes do not match its hash", name, line_no, seq))
+        flag("edited", ERROR, "the record's bytes do not match its hash")
         return
     try:
         rec = orjson.loads(raw)
@@ -542,104 +545,57 @@ def _check_segment_start(
         rec = {}
     data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
     if rec.get("event") != tf.TRAIL_START:
-        _add(
-            report,
-            Finding(
-                "genesis",
-                ERROR,
-                "the file does not begin with a trail_start record: its start was "
-                "removed, or this is not a whole segment",
-                name,
-                line_no,
-                seq,
-            ),
+        flag(
+            "genesis",
+            ERROR,
+            "the file does not begin with a trail_start record: its start was removed, or this is not a whole segment",
         )
         return
     previous = data.get("previous_segment")
     if previous is None:
         want = tf.genesis_hash(str(data.get("trail_id")), str(data.get("created"))).encode()
         if prev != want:
-            _add(
-                report,
-                Finding(
-                    "genesis",
-                    ERROR,
-                    "prev is not the genesis hash of this trail's id and creation time",
-                    name,
-                    line_no,
-                    seq,
-                ),
-            )
+            flag("genesis", ERROR, "prev is not the genesis hash of this trail's id and creation time")
         elif chain.prev_hash is not None:
-            _add(report, Finding("duplicated", ERROR, "a second trail start for the same trail id", name, line_no, seq))
+            flag("duplicated", ERROR, "a second trail start for the same trail id")
     elif chain.prev_hash is None:
         earlier = previous.get("file") or "an earlier segment"
         statement = _retirement_covering(chain, seq, prev)
         if statement is not None:
-            _add(
-                report,
-                Finding(
-                    "retired",
-                    WARNING,
-                    f"seq 0..{seq - 1} were deleted by retention on "
-                    f"{str(statement.get('retired_at'))[:10]} under a {statement.get('policy')} policy, "
-                    f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
-                    f"checked from seq {seq}",
-                    name,
-                    line_no,
-                    seq,
-                ),
+            flag(
+                "retired",
+                WARNING,
+                f"seq 0..{seq - 1} were deleted by retention on "
+                f"{str(statement.get('retired_at'))[:10]} under a {statement.get('policy')} policy, "
+                f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
+                f"checked from seq {seq}",
             )
         elif (Path(name).parent / earlier).exists():
-            _add(
-                report,
-                Finding(
-                    "starts_mid_trail",
-                    WARNING,
-                    f"this segment continues {earlier}, which was not given: checked from seq {seq}",
-                    name,
-                    line_no,
-                    seq,
-                ),
+            flag(
+                "starts_mid_trail",
+                WARNING,
+                f"this segment continues {earlier}, which was not given: checked from seq {seq}",
             )
         else:
-            _add(
-                report,
-                Finding(
-                    "deleted",
-                    ERROR,
-                    f"records seq 0..{seq - 1} are missing: {earlier} was deleted, and "
-                    "no signed retirement statement covers them",
-                    name,
-                    line_no,
-                    seq,
-                ),
+            flag(
+                "deleted",
+                ERROR,
+                f"records seq 0..{seq - 1} are missing: {earlier} was deleted, and "
+                "no signed retirement statement covers them",
             )
     elif seq > chain.last_seq + 1:
         earlier = previous.get("file") or "the segment before this one"
-        _add(
-            report,
-            Finding(
-                "deleted",
-                ERROR,
-                f"records seq {chain.last_seq + 1}..{seq - 1} are missing: {earlier} was not given or was cut short",
-                name,
-                line_no,
-                seq,
-            ),
+        flag(
+            "deleted",
+            ERROR,
+            f"records seq {chain.last_seq + 1}..{seq - 1} are missing: {earlier} was not given or was cut short",
         )
     elif prev != chain.prev_hash or seq != chain.last_seq + 1:
-        _add(
-            report,
-            Finding(
-                "replaced",
-                ERROR,
-                f"this segment does not continue the previous one (seq "
-                f"{chain.last_seq}): a segment was altered or replaced",
-                name,
-                line_no,
-                seq,
-            ),
+        flag(
+            "replaced",
+            ERROR,
+            f"this segment does not continue the previous one (seq "
+            f"{chain.last_seq}): a segment was altered or replaced",
         )
 
 
