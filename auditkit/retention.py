@@ -145,7 +145,7 @@ def apply_retention(
     the configured minimum, see the module's docstring). ``pubkey``/``seals`` as for ``verify``.
     """
     from auditkit.integrity import ERROR, verify
-    from auditkit.seals import default_key_path, retire, seal_log_path
+    from auditkit.seals import default_key_path, seal_log_path
 
     trail = Path(trail)
     policy = parse_age(keep) if isinstance(keep, str) else keep
@@ -215,7 +215,7 @@ def apply_retention(
             if not why:
                 doomed.append((path, seg))  # type: ignore[arg-type]
         if doomed and not dry_run:
-            _retire(trail, doomed, label, seal_log, key_path, now, sealed_upto, plan, retire)
+            _retire(trail, doomed, label, seal_log, key_path, now, sealed_upto, plan)
     return plan
 
 
@@ -236,9 +236,10 @@ def _retire(
     now: datetime,
     sealed_upto: int | None,
     plan: RetentionPlan,
-    retire,
 ) -> None:
     """Sign the retirement statement first, then delete: a crash in between leaves files the statement names."""
+    from auditkit.seals import retire
+
     first = first_record(doomed[0][0]) or {}
     trail_id = (first.get("data") or {}).get("trail_id")
     entries = [
