@@ -312,12 +312,20 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
         return _record(parse(raw, max_depth=tf.MAX_DEPTH - 2), opts, len(raw))  # `data` fields sit a level deeper
 
 
-def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
-    trail = trail_path(opts, payload)
+def shape(payload: dict, opts: Options, raw_size: int, redactor: object | None) -> dict:
+    """A payload as the fields of its record, before chaining: mapped, enriched, trimmed, redacted, capped."""
     mapped = AGENT_EVENTS.get(opts.agent, {}).get(payload.get("hook_event_name"))  # type: ignore[arg-type]
     if mapped:
         payload = {**payload, "hook_event_name": mapped, "agent_event": payload["hook_event_name"]}
     fields = enrich(tf.fields_from_payload(payload), opts.agent)
+    fields = trim(fields, opts.max_field_bytes, redactor)
+    if redactor is not None:
+        fields = redact(fields, redactor)
+    return cap_record(fields, raw_size)
+
+
+def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
+    trail = trail_path(opts, payload)
     redactor = None
     if opts.redact:
         from auditkit.redaction import Redactor
@@ -327,10 +335,7 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
-    fields = trim(fields, opts.max_field_bytes, redactor)
-    if redactor is not None:
-        fields = redact(fields, redactor)
-    fields = cap_record(fields, raw_size)
+    fields = shape(payload, opts, raw_size, redactor)
     event = fields["event"]
     start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
 

@@ -91,6 +91,7 @@ _CODE_REF = (
     r"|^%\(?[A-Za-z_]|^\{\{|^<[^>]*>$"  # %(x)s, {{ var }}, <your-token>
     r"|^(?:x{4,}|\*{3,}|\.{3,}|-{3,}|#{3,})$"
 )
+_BASE64_RUN = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=_-])"
 _compiled: dict[str, object] = {}
 
 
@@ -107,7 +108,9 @@ def warm_cache() -> int:
     """Compile every built-in pattern into the cache the hook reads (run by ``auditkit install``)."""
     from auditkit import _startup_re
 
-    return _startup_re.warm([r.pattern for r in builtin_rules()] + [_CODE_REF])
+    r = Redactor(key=b"-" * _KEY_BYTES)
+    trie = r._trie_source(tuple(p for p in r._index()[0] if p[0].isalpha()))
+    return _startup_re.warm([rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, trie])
 
 
 def plausible_value(value: str, context: str = "") -> bool:
@@ -124,37 +127,234 @@ def plausible_value(value: str, context: str = "") -> bool:
         return any(k in ctx for k in ("pass", "pwd", "pin", "secret"))
     if low.startswith(("your-", "your_", "<", "${", "{{", "$(", "%(", "[redacted")):
         return False
+    if low.startswith(("http://", "https://")) and "@" not in low:
+        return False  # a URL without credentials in it (token_url, auth endpoint) is not a secret
     return not _rx(_CODE_REF).match(value)
 
 
 _NO_DIGITS = dict.fromkeys(range(48, 58))
+_HEXISH = frozenset("0123456789abcdefABCDEF-")
+#: Key names whose values are fingerprints, ids or data, not credentials, however random they look.
+_NOT_SECRET_KEYS = frozenset(
+    {
+        "hash",
+        "digest",
+        "checksum",
+        "integrity",
+        "sha",
+        "sha1",
+        "sha256",
+        "sha512",
+        "md5",
+        "etag",
+        "nonce",
+        "commit",
+        "rev",
+        "revision",
+        "id",
+        "uuid",
+        "guid",
+        "version",
+        "image",
+        "src",
+        "href",
+        "url",
+        "uri",
+        "path",
+        "file",
+        "name",
+        "class",
+        "style",
+        "data",
+        "salt",
+        "iv",
+        "ref",
+        "oid",
+        "tree",
+        "parent",
+        "blob",
+        "signature_algorithm",
+        "algorithm",
+        "kid",
+        "thumbprint",
+        "fingerprint",
+        "h1",
+    }
+)
+
+
+def high_entropy(value: str) -> bool:
+    """Whether a token looks machine-generated: long, random (Shannon entropy near its length's maximum),
+    mixing letters and digits, and not a hex digest, UUID, path, identifier or alphabet.
+
+    Random 20-character base62 strings pass 99% of the time; git SHAs, UUIDs, ``sha512-`` lock-file
+    hashes, camelCase names and file paths do not.
+    """
+    v = value.strip("=\"'")
+    n = len(v)
+    if n < 20 or n > 256 or "//" in v or v[:3].lower() in ("sha", "md5") or set(v) <= _HEXISH:
+        return False
+    digits = upper = lower = runs = run = longest = steps = 0
+    for i, c in enumerate(v):
+        if c.islower():
+            lower += 1
+            run += 1
+            if run == 1:
+                runs += 1
+            longest = max(longest, run)
+        else:
+            run = 0
+            if c.isdigit():
+                digits += 1
+            elif c.isupper():
+                upper += 1
+        if i and ord(c) - ord(v[i - 1]) == 1:
+            steps += 1
+    if digits < 2 or not (upper or lower) or steps * 3 > n:
+        return False
+    if upper and lower:  # mixed case: long lowercase runs are words (camelCase, snake_case), not noise
+        if longest >= 9 or lower / runs >= 3.0:
+            return False
+    else:  # one case and digits: random ones switch between letters and digits all the time
+        switches = sum(1 for i in range(1, n) if v[i].isdigit() != v[i - 1].isdigit())
+        if n < 24 or digits * 6 < n or switches * 4 < n:
+            return False
+    if ("/" in v or "." in v) and sum(1 for part in v.replace("/", ".").split(".") if part.isalpha()) >= 2:
+        return False  # a path or a dotted name
+    import math
+
+    counts: dict[str, int] = {}
+    for c in v:
+        counts[c] = counts.get(c, 0) + 1
+    entropy = -sum(k / n * math.log2(k / n) for k in counts.values())
+    return entropy >= min(math.log2(n) - 0.85, 4.0)
+
+
+_CARD_CHARS = {i: 48 if chr(i) in "0123456789 -" else 120 for i in range(128)}  # to "0" or "x"
+_B64_CHARS = {i: 97 if chr(i).isalnum() or chr(i) in "+/" else 120 for i in range(128)}  # to "a" or "x"
+_TOKEN_CHARS = {i: 97 if chr(i).isalnum() or chr(i) in "+/_.~=-" else 120 for i in range(128)}
+
+
+def _has_run(text: str, table: dict[int, int], char: str, n: int) -> bool:
+    """Whether ``text`` holds ``n`` characters in a row that ``table`` maps to ``char``: one C-speed
+    ``translate`` (tens of microseconds for 64 KiB) that spares a regex scan when nothing could match."""
+    return len(text) < 1024 or char * n in text.translate(table)
+
+
+def _long_word(text: str) -> bool:
+    """Whether some run of non-space characters is 20 long: what a random token or a base64 run needs.
+    Tested in Python on short texts, so a command with none never loads the regexes that look."""
+    return len(text) >= 4096 or any(len(w) >= 20 for w in text.split())
+
+
+def _names_no_secret(assignment: str) -> bool:
+    """An assignment whose key is about a secret, not one: ``secret_name: ...``, ``token_url = ...``."""
+    cut = min((i for i in (assignment.find("="), assignment.find(":")) if i >= 0), default=len(assignment))
+    words = key_words(assignment[:cut])
+    return bool(words) and (words[-1] in _PLAIN_LAST or "_".join(words[-2:]) in _PLAIN_LAST)
+
+
+def _key_before(text: str, pos: int) -> str:
+    """The key name just before ``pos`` (``"token": "``, ``API_KEY=``, ``--token ``), lowercased."""
+    i = pos
+    while i > 0 and text[i - 1] in " \t\"'`=:-":
+        i -= 1
+    j = i
+    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "_-."):
+        j -= 1
+    return text[j:i].lower()
+
+
+_CARD_WORDS = ("card", "cc_", "ccn", "pan", "visa", "amex", "mastercard", "credit", "debit", "payment")
+_ID_WORDS = frozenset(
+    {
+        "id",
+        "ids",
+        "no",
+        "nr",
+        "num",
+        "number",
+        "ref",
+        "reference",
+        "order",
+        "invoice",
+        "tracking",
+        "txn",
+        "transaction",
+        "account",
+        "acct",
+        "seq",
+        "ts",
+        "timestamp",
+        "time",
+        "sku",
+        "upc",
+        "ean",
+        "isbn",
+        "phone",
+        "tel",
+        "serial",
+        "ticket",
+    }
+)
+
+
+def _id_context(text: str, start: int) -> bool:
+    """A digit run named as an id (``order_id=``, ``"invoiceNo": ``, ``Order #``) and not as a card."""
+    raw = text[max(0, start - 40) : start]
+    before = raw.lower()
+    if any(w in before for w in _CARD_WORDS):
+        return False
+    key = raw.rstrip(" \t\"':=#.,")
+    words = key_words(key[-24:]) if key else []
+    return (bool(words) and words[-1] in _ID_WORDS) or "#" in before[-3:]
 
 
 class Rule:
     """One rule, compiled on first use; ``applies`` is its cheap literal prefilter."""
 
-    __slots__ = ("_any", "anchored", "check", "group", "id", "keywords", "pattern", "word")
+    __slots__ = ("_any", "flags", "group", "id", "keywords", "pattern")
 
     def __init__(self, id: str, pattern: str, keywords: tuple[str, ...], group: int, check: str) -> None:
-        flags = set(check.split())
-        self.id, self.pattern, self.keywords, self.group = id, pattern, keywords, group
-        self.check = "luhn" if "luhn" in flags else "value" if "value" in flags else ""
-        self.word = "word" in flags
-        self.anchored = "anchored" in flags and all(k == k.lower() and "&&" not in k for k in keywords)
-        # (literal parts, case-sensitive?) per keyword; a rule with none always applies
-        self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in keywords)
+        # the hook builds every rule on every event and uses a few: derive the rest on use
+        self.id, self.pattern, self.keywords, self.group, self.flags = id, pattern, keywords, group, check
+        self._any: tuple | None = None
 
-    def matches(self, text: str, low: str) -> list:
-        """The regex's matches: everywhere, or (anchored rules) only where a keyword starts."""
+    @property
+    def check(self) -> str:
+        """The check a match must pass: ``luhn``, ``entropy``, ``value`` or none."""
+        flags = self.flags
+        return "luhn" if "luhn" in flags else "entropy" if "entropy" in flags else "value" if "value" in flags else ""
+
+    @property
+    def word(self) -> bool:
+        return "word" in self.flags
+
+    @property
+    def tokenish(self) -> bool:
+        return "tokenish" in self.flags
+
+    @property
+    def anchored(self) -> bool:
+        return "anchored" in self.flags and all(k == k.lower() and "&&" not in k for k in self.keywords)
+
+    def matches(self, text: str, low: str, where: dict[str, list[int]] | None = None) -> list:
+        """The regex's matches: everywhere, or (anchored rules) only where a keyword starts
+        (``where`` caches each keyword's positions for the other rules on the same text)."""
         rx = self.rx
         if not self.anchored or len(low) != len(text):
             return list(rx.finditer(text))
-        starts = set()
+        where = {} if where is None else where
+        starts: set[int] = set()
         for k in self.keywords:
-            i = low.find(k)
-            while i >= 0:
-                starts.add(i)
-                i = low.find(k, i + 1)
+            at = where.get(k)
+            if at is None:
+                at = where[k] = []
+                i = low.find(k)
+                while i >= 0:
+                    at.append(i)
+                    i = low.find(k, i + 1)
+            starts.update(at)
         found, end = [], -1
         for i in sorted(starts):
             if i < end:
@@ -165,11 +365,24 @@ class Rule:
                 end = m.end()
         return found
 
-    def applies(self, text: str, low: str) -> bool:
-        if not self._any:
-            if self.check == "luhn":  # a card number needs 13 digits at least
-                return len(text) - len(text.translate(_NO_DIGITS)) >= 13
+    def applies(self, text: str, low: str, present: set[str] | None = None) -> bool:
+        """Whether the regex could match: one of the keywords is in the text (``present``: the keyword
+        parts known to be in it, from :meth:`Redactor.keywords_in`)."""
+        if not self.keywords:
+            if self.check == "luhn":  # a card number needs 13 digits at least, in a run with spaces or dashes
+                return len(text) - len(text.translate(_NO_DIGITS)) >= 13 and _has_run(text, _CARD_CHARS, "0", 13)
+            if self.check == "entropy":  # a token of 20+ characters after =, : or a flag
+                return (
+                    len(text) >= 22
+                    and ("=" in text or ":" in text or " -" in text)
+                    and _long_word(text)
+                    and _has_run(text, _TOKEN_CHARS, "a", 20)
+                )
             return True
+        if self._any is None:  # (literal parts, case-sensitive?) per keyword
+            self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in self.keywords)
+        if present is not None:
+            return any(all(p in present for p in parts) for parts, _ in self._any)
         for parts, cased in self._any:
             hay = text if cased else low
             if all(p in hay for p in parts):
@@ -352,23 +565,93 @@ class Redactor:
             # sensitive keys count only as JSON keys: "password", or a name ending in _password
             keys = {f'"{k}"' for k in secret_rules.SENSITIVE_KEYS} | {f'{s}"' for s in secret_rules.SENSITIVE_SUFFIXES}
             words |= keys | {k.replace("_", "-") for k in keys} | set(_HINTS)  # key names in any case style
-            always = any(not r.keywords and r.check != "luhn" for r in self.rules)
+            always = any(not r.keywords and r.check not in ("luhn", "entropy") for r in self.rules)
             rx = self._prefilter = None if always else re.compile(_trie_pattern(words))
-            self._digits = re.compile(r"(?<![0-9A-Za-z.-])\d(?:[ -]?\d){12}")  # what the card rule needs
+            # what the card rule needs; what the random-token rule and the base64 decoder need
+            self._digits = re.compile(r"(?<![0-9A-Za-z.-])\d(?:[ -]?\d){12}|[A-Za-z0-9+/_.~=-]{20}")
         if rx is None:
             return True
         low = text.lower()
         return bool(rx.search(low)) or bool(self._digits.search(text))
 
-    def findings(self, text: str) -> list[tuple[str, int, int, str]]:
-        """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps."""
+    def _index(self) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]], tuple[int, ...]]:
+        """Keyword parts (lowercased), the rules each part can switch on, and the rules with no keyword."""
+        idx = getattr(self, "_idx", None)
+        if idx is None:
+            by_part: dict[str, list[int]] = {}
+            always: list[int] = []
+            cased: set[str] = set()
+            for i, rule in enumerate(self.rules):
+                if not rule.keywords:
+                    always.append(i)
+                for k in rule.keywords:
+                    low = k.lower()
+                    if low != k:
+                        cased.update(p for p in k.split("&&") if p != p.lower())
+                    for part in low.split("&&") if "&&" in low else (low,):
+                        by_part.setdefault(part, []).append(i)
+            self._cased_parts = tuple(cased)
+            parts = tuple(by_part)
+            idx = self._idx = (parts, {p: tuple(v) for p, v in by_part.items()}, tuple(always))
+        return idx
+
+    def keywords_in(self, text: str, low: str) -> set[str]:
+        """The keyword parts that occur in ``text``, exactly as the rules' ``applies`` tests them.
+
+        Short texts test each part with ``in``; long ones are scanned once with a trie of all parts
+        (the longest part at each match, its prefixes, and parts starting inside a match or after it),
+        several times cheaper than a few hundred substring searches over 64 KiB.
+        """
+        parts = self._index()[0]
+        if len(low) < 4096:
+            found = {p for p in parts if p in low}
+        else:  # parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``
+            alpha = tuple(p for p in parts if p[0].isalpha())
+            rx = _rx(getattr(self, "_trie", None) or self._trie_source(alpha))
+            found = {p for p in parts if not p[0].isalpha() and p in low}
+            for m in rx.finditer(low):
+                found.add(m.group())
+                for pos in range(m.start() + 1, m.end()):  # parts that begin inside this match
+                    inner = rx.match(low, pos)
+                    if inner:
+                        found.add(inner.group())
+            known = set(parts)
+            for p in list(found):  # a part's prefixes that are parts too: present wherever it is
+                found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
+        for part in self._cased():  # a capitalised keyword counts only in its own case
+            if part.lower() in found and part in text:
+                found.add(part)
+        return found
+
+    def _cased(self) -> tuple[str, ...]:
+        self._index()
+        return self._cased_parts
+
+    def _trie_source(self, parts: tuple[str, ...]) -> str:
+        self._trie = _trie_pattern(set(parts))
+        return self._trie
+
+    def findings(self, text: str, _depth: int = 0) -> list[tuple[str, int, int, str]]:
+        """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps;
+        then base64 runs whose decoded text holds a secret (``base64-<rule>``)."""
         low = text.lower()
         taken: list[tuple[int, int]] = []
         found: list[tuple[str, int, int, str]] = []
-        for rule in self.rules:
-            if not rule.applies(text, low):
+        encoded = _depth >= 2 or len(text) < 20 or not _long_word(text) or not _has_run(text, _B64_CHARS, "a", 20)
+        present = self.keywords_in(text, low)
+        where: dict[str, list[int]] = {}
+        _, by_part, always = self._index()
+        candidates = set(always)
+        for p in present:
+            candidates.update(by_part.get(p, ()))
+        for i in sorted(candidates):
+            rule = self.rules[i]
+            if rule.check == "entropy" and not encoded:  # decoded base64 names its secret better
+                found += self._encoded(text, taken, _depth)
+                encoded = True
+            if not rule.applies(text, low, present):
                 continue
-            for m in rule.matches(text, low):
+            for m in rule.matches(text, low, where):
                 start, end = m.span(rule.group)
                 if start < 0 or end <= start:
                     continue
@@ -376,10 +659,24 @@ class Redactor:
                 if "[REDACTED:" in secret:  # already redacted: a marker is not a secret
                     continue
                 if rule.check == "luhn" and (
-                    (start and (text[start - 1].isalnum() or text[start - 1] in ".-")) or not luhn_ok(secret)
+                    (start and (text[start - 1].isalnum() or text[start - 1] in ".-"))
+                    or not luhn_ok(secret)
+                    or _id_context(text, start)
                 ):
-                    continue  # inside a longer word or number (a hex digest, a version), or not a card
+                    continue  # inside a longer word or number (a hex digest, a version), not a card, or an id
                 if rule.check == "value" and not plausible_value(secret, m.group(0)):
+                    continue
+                if rule.anchored and _names_no_secret(m.group(0)):
+                    continue
+                if rule.tokenish and not (
+                    len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
+                ):
+                    continue
+                if rule.check == "entropy" and (
+                    not high_entropy(secret)
+                    or not plausible_value(secret)
+                    or set(key_words(_key_before(text, m.start()))) & _NOT_SECRET_KEYS
+                ):
                     continue
                 if rule.word and secret.replace("_", "").isalpha() and secret.islower():
                     continue
@@ -387,8 +684,32 @@ class Redactor:
                     continue
                 taken.append((start, end))
                 found.append((rule.id, start, end, secret))
+        if not encoded:
+            found += self._encoded(text, taken, _depth)
         found.sort(key=lambda f: f[1])
         return found
+
+    def _encoded(self, text: str, taken: list[tuple[int, int]], depth: int) -> list[tuple[str, int, int, str]]:
+        """Base64 runs (up to 64 KiB) that decode to text holding a secret: a Kubernetes Secret's
+        ``data:``, a ``.dockerconfigjson``, a kubeconfig's ``client-key-data``. The whole run is redacted."""
+        import binascii
+
+        out = []
+        for m in _rx(_BASE64_RUN).finditer(text):
+            start, end = m.span()
+            if end - start > 65536 or (end - start) % 4 or any(s < end and start < e for s, e in taken):
+                continue
+            try:
+                decoded = binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
+                continue
+            inner = self.findings(decoded, depth + 1)
+            if inner and not self._allowed(m.group()):
+                taken.append((start, end))
+                out.append((f"base64-{inner[0][0]}"[:60], start, end, m.group()))
+        return out
 
     def redact_text(self, text: str) -> tuple[str, int]:
         """Return ``text`` with every secret replaced by its marker, and how many were replaced."""
@@ -403,6 +724,15 @@ class Redactor:
             pos = end
         out.append(text[pos:])
         return "".join(out), len(found)
+
+    def redact_key(self, key: str) -> tuple[str, int]:
+        """A JSON object key with any secret in it replaced: by the rules, or whole when it is a random token."""
+        if "[REDACTED:" in key:
+            return key, 0
+        clean, n = self.redact_text(key)
+        if n == 0 and high_entropy(key) and not self._allowed(key):
+            return self.marker("high-entropy-key", key), 1
+        return clean, n
 
     def redact_value(self, value: object, _under: str = "") -> tuple[object, int]:
         """Redact a JSON value: strings by the rules, everything under a sensitive key entirely.
@@ -425,6 +755,9 @@ class Redactor:
             out: dict = {}
             for k, v in value.items():
                 under = _under or (k if isinstance(k, str) and is_sensitive_key(k) else "")
+                if isinstance(k, str) and len(k) >= 16:  # a secret used as a key (an allowlist keyed by token)
+                    k, n = self.redact_key(k)
+                    total += n
                 out[k], n = self.redact_value(v, under)
                 total += n
             return out, total
@@ -444,7 +777,9 @@ class Redactor:
 def _trie_pattern(words: set[str]) -> str:
     """One regex matching any of ``words``, built as a trie so shared prefixes are tried once:
     a flat alternation of hundreds of literals makes ``re`` try each of them at every position."""
-    import re
+
+    def escape(ch: str) -> str:  # re.escape without importing re: the hook must not pay for it
+        return ch if ch.isalnum() or ch == "_" else "\\" + ch
 
     trie: dict = {}
     for w in words:
@@ -456,7 +791,7 @@ def _trie_pattern(words: set[str]) -> str:
     def build(node: dict) -> str:
         if "" in node and len(node) == 1:
             return ""
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        alts = [escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
         return f"(?:{body})?" if "" in node else body
 

@@ -14,7 +14,8 @@ Each rule is ``(id, regex, keywords, group, check)``:
   ``value`` (not a placeholder, type name or code reference), ``anchored`` (the regex begins
   with its keyword, so it is matched only where a keyword occurs instead of scanning the text),
   ``word`` (a value that is only lowercase letters and underscores is a variable, not a secret:
-  ``lasttoken = token``).
+  ``lasttoken = token``), ``tokenish`` (the value needs 12+ characters with letters and digits),
+  ``entropy`` (the value must look random: :func:`auditkit.redaction.high_entropy`).
 
 Order matters: specific rules come before generic ones, so a GitHub token inside ``token=...``
 is reported as ``github-pat`` rather than as a generic assignment.
@@ -154,6 +155,21 @@ _ASSIGN_KEYWORDS = (
     "mysql_pwd",
 )
 
+
+def _near(rule_id: str, words: str, secret: str) -> tuple[str, str, tuple[str, ...], int, str]:
+    """A vendor's token with no prefix of its own, found where a key naming the vendor is assigned it
+    (gitleaks calls these semi-generic): ``TWITCH_API_TOKEN = "..."``, ``okta_token: ...``."""
+    return (
+        rule_id,
+        rf"(?i)(?:{words})[\w.-]{{0,30}}?[\"']?[ \t]*(?::=|=>|[:=]|,)[ \t]*[\"'`]?({secret})(?![\w-])",
+        tuple(words.replace("\\", "").split("|")),
+        1,
+        "value anchored",
+    )
+
+
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
 #: (id, regex, keywords, group, check)
 RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     # --- private keys and key blocks -------------------------------------------------------
@@ -258,6 +274,143 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         1,
         "",
     ),
+    # --- more vendors with a prefix of their own (gitleaks' and trufflehog's families) ------------
+    ("adobe-client-secret", r"\b(p8e-[A-Za-z0-9]{32})\b", ("p8e-",), 1, ""),
+    ("airtable-pat", r"\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b", ("pat",), 1, ""),
+    ("alibaba-access-key-id", r"\b(LTAI[A-Za-z0-9]{20})\b", ("LTAI",), 1, ""),
+    ("tencent-secret-id", r"\b(AKID[A-Za-z0-9]{32})\b", ("AKID",), 1, ""),
+    ("artifactory-api-key", r"\b(AKCp[A-Za-z0-9]{69})\b", ("AKCp",), 1, ""),
+    ("artifactory-reference-token", r"\b(cmVmd[A-Za-z0-9]{59})\b", ("cmVmd",), 1, ""),
+    ("clojars-api-token", r"\b(CLOJARS_[a-z0-9]{60})\b", ("CLOJARS_",), 1, ""),
+    ("cloudflare-origin-ca-key", r"\b(v1\.0-[a-f0-9]{24}-[a-f0-9]{146})\b", ("v1.0-",), 1, ""),
+    ("contentful-pat", r"\b(CFPAT-[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])", ("CFPAT-",), 1, ""),
+    ("defined-networking-api-token", r"\b(dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52})", ("dnkey-",), 1, ""),
+    ("dropbox-short-lived-token", r"\b(sl\.(?:u\.)?[A-Za-z0-9_=-]{130,})", ("sl.",), 1, ""),
+    ("duffel-api-token", r"\b(duffel_(?:test|live)_[A-Za-z0-9_=-]{43})", ("duffel_",), 1, ""),
+    ("dynatrace-api-token", r"\b(dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64})\b", ("dt0c01.",), 1, ""),
+    ("easypost-api-token", r"\b(EZ[AT]K[A-Za-z0-9]{54})\b", ("EZAK", "EZTK"), 1, ""),
+    ("facebook-access-token", r"\b(EAA[MC][A-Za-z0-9]{100,})\b", ("EAAM", "EAAC"), 1, ""),
+    ("flutterwave-secret-key", r"\b(FLWSECK(?:_TEST)?-[a-h0-9]{32}-X)\b", ("FLWSECK",), 1, ""),
+    ("frameio-api-token", r"\b(fio-u-[A-Za-z0-9_=-]{64})", ("fio-u-",), 1, ""),
+    ("gitlab-deploy-token", r"\b(gldt-[0-9A-Za-z_-]{20,})(?![0-9A-Za-z_-])", ("gldt-",), 1, ""),
+    ("gitlab-feed-token", r"\b(glft-[0-9A-Za-z_-]{20,})(?![0-9A-Za-z_-])", ("glft-",), 1, ""),
+    ("gitlab-incoming-mail-token", r"\b(glimt-[0-9A-Za-z_-]{25})(?![0-9A-Za-z_-])", ("glimt-",), 1, ""),
+    ("gitlab-kubernetes-agent-token", r"\b(glagent-[0-9A-Za-z_-]{50})(?![0-9A-Za-z_-])", ("glagent-",), 1, ""),
+    ("gitlab-oauth-app-secret", r"\b(gloas-[0-9A-Za-z_-]{64})(?![0-9A-Za-z_-])", ("gloas-",), 1, ""),
+    ("gitlab-ci-build-token", r"\b(glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_-]{20})(?![0-9A-Za-z_-])", ("glcbt-",), 1, ""),
+    ("gitlab-runner-registration-token", r"\b(GR1348941[0-9A-Za-z_-]{20})(?![0-9A-Za-z_-])", ("GR1348941",), 1, ""),
+    ("gitlab-scim-token", r"\b(glsoat-[0-9A-Za-z_-]{20})(?![0-9A-Za-z_-])", ("glsoat-",), 1, ""),
+    ("grafana-api-key", r"\b(eyJrIjoi[A-Za-z0-9]{70,400}={0,2})", ("eyJrIjoi",), 1, ""),
+    (
+        "harness-api-key",
+        r"\b((?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20})\b",
+        ("pat.", "sat."),
+        1,
+        "",
+    ),
+    ("infracost-api-token", r"\b(ico-[A-Za-z0-9]{32})\b", ("ico-",), 1, ""),
+    ("intra42-client-secret", r"\b(s-s4t2(?:ud|af)-[a-f0-9]{64})\b", ("s-s4t2",), 1, ""),
+    ("mailgun-public-key", r"\b(pubkey-[a-f0-9]{32})\b", ("pubkey-",), 1, ""),
+    ("maxmind-license-key", r"\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b", ("_mmk",), 1, ""),
+    (
+        "microsoft-teams-webhook",
+        r"(https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/[a-z0-9-]+@[a-z0-9-]+/IncomingWebhook/[a-z0-9]{32}/[a-z0-9-]{36})",
+        ("webhook.office.com",),
+        1,
+        "",
+    ),
+    ("new-relic-browser-token", r"\b(NRJS-[a-f0-9]{19})\b", ("NRJS-",), 1, ""),
+    ("new-relic-insert-key", r"\b(NRII-[A-Za-z0-9_-]{32})(?![A-Za-z0-9_-])", ("NRII-",), 1, ""),
+    ("new-relic-license-key", r"\b([a-f0-9]{36}NRAL)\b", ("NRAL",), 1, ""),
+    ("notion-token", r"\b(ntn_[0-9]{11}[A-Za-z0-9]{35}|secret_[A-Za-z0-9]{43})\b", ("ntn_", "secret_"), 1, ""),
+    ("nuget-api-key", r"\b(oy2[a-z0-9]{43})\b", ("oy2",), 1, ""),
+    ("octopus-deploy-api-key", r"\b(API-[A-Z0-9]{26})\b", ("API-",), 1, ""),
+    (
+        "onepassword-secret-key",
+        r"\b(A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b",
+        ("A3-",),
+        1,
+        "",
+    ),
+    ("onepassword-service-account-token", r"\b(ops_eyJ[A-Za-z0-9+/]{250,}={0,3})", ("ops_eyJ",), 1, ""),
+    ("openshift-user-token", r"\b(sha256~[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])", ("sha256~",), 1, ""),
+    ("perplexity-api-key", r"\b(pplx-[A-Za-z0-9]{48})\b", ("pplx-",), 1, ""),
+    ("plaid-access-token", rf"\b(access-(?:sandbox|development|production)-{_UUID})\b", ("access-",), 1, ""),
+    ("prefect-api-token", r"\b(pnu_[A-Za-z0-9]{36})\b", ("pnu_",), 1, ""),
+    ("readme-api-token", r"\b(rdme_[a-z0-9]{70})\b", ("rdme_",), 1, ""),
+    ("rubygems-api-token", r"\b(rubygems_[a-f0-9]{48})\b", ("rubygems_",), 1, ""),
+    ("scalingo-api-token", r"\b(tk-us-[A-Za-z0-9_-]{48})(?![A-Za-z0-9_-])", ("tk-us-",), 1, ""),
+    ("sendinblue-api-token", r"\b(xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16})\b", ("xkeysib-",), 1, ""),
+    ("settlemint-token", r"\b(sm_(?:pat|aat|sat)_[A-Za-z0-9]{16})\b", ("sm_pat_", "sm_aat_", "sm_sat_"), 1, ""),
+    ("shippo-api-token", r"\b(shippo_(?:live|test)_[a-fA-F0-9]{40})\b", ("shippo_",), 1, ""),
+    ("slack-config-token", r"\b(xoxe\.xox[bp]-\d-[A-Z0-9]{163,166}|xoxe-\d-[A-Z0-9]{146})\b", ("xoxe",), 1, ""),
+    ("sonarqube-token", r"\b(sq[pua]_[a-f0-9]{40})\b", ("sqp_", "squ_", "sqa_"), 1, ""),
+    (
+        "sourcegraph-token",
+        r"\b(sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40}|sgp_[a-fA-F0-9]{40})\b",
+        ("sgp_",),
+        1,
+        "",
+    ),
+    ("square-access-token", r"\b(EAAA[A-Za-z0-9_-]{60})(?![A-Za-z0-9_-])", ("EAAA",), 1, ""),
+    ("twitter-bearer-token", r"(A{22}[A-Za-z0-9%]{80,100})", ("A" * 22,), 1, ""),
+    ("typeform-api-token", r"\b(tfp_[A-Za-z0-9_.=-]{59})", ("tfp_",), 1, ""),
+    ("yandex-api-key", r"\b(AQVN[A-Za-z0-9_-]{35,38})(?![A-Za-z0-9_-])", ("AQVN",), 1, ""),
+    ("yandex-access-token", r"\b(t1\.[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]{86}=*)", ("t1.",), 1, ""),
+    ("supabase-token", r"\b(sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{31,})\b", ("sbp_", "sb_secret_"), 1, ""),
+    ("replicate-api-token", r"\b(r8_[A-Za-z0-9]{37})\b", ("r8_",), 1, ""),
+    ("groq-api-key", r"\b(gsk_[A-Za-z0-9]{52})\b", ("gsk_",), 1, ""),
+    ("xai-api-key", r"\b(xai-[A-Za-z0-9]{80})\b", ("xai-",), 1, ""),
+    ("langsmith-api-key", r"\b(lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})\b", ("lsv2_",), 1, ""),
+    ("pinecone-api-key", r"\b(pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,})\b", ("pcsk_",), 1, ""),
+    (
+        "tailscale-key",
+        r"\b(tskey-(?:api|auth|client|webhook|scim)-[A-Za-z0-9]{8,}-[A-Za-z0-9]{20,})\b",
+        ("tskey-",),
+        1,
+        "",
+    ),
+    ("render-api-key", r"\b(rnd_[A-Za-z0-9]{32})\b", ("rnd_",), 1, ""),
+    ("netlify-pat", r"\b(nfp_[A-Za-z0-9]{36})\b", ("nfp_",), 1, ""),
+    ("buildkite-token", r"\b(bkua_[a-f0-9]{40})\b", ("bkua_",), 1, ""),
+    ("circleci-pat", r"\b(CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40})\b", ("CCIPAT_",), 1, ""),
+    ("figma-pat", r"\b(figd_[A-Za-z0-9_-]{40})(?![A-Za-z0-9_-])", ("figd_",), 1, ""),
+    ("firebase-cloud-messaging-key", r"\b(AAAA[A-Za-z0-9_-]{7}:[A-Za-z0-9_-]{140})", ("AAAA",), 1, ""),
+    ("salesforce-access-token", r"\b(00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{90,})", ("00D&&!",), 1, ""),
+    (
+        "braintree-access-token",
+        r"(access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32})",
+        ("access_token$",),
+        1,
+        "",
+    ),
+    ("honeycomb-api-key", r"\b(hc[ax][im]k_[0-9a-z]{58})\b", ("hcaik_", "hcxik_", "hcxmk_"), 1, ""),
+    ("google-oauth-refresh-token", r"(?<![A-Za-z0-9/])(1//0[A-Za-z0-9_-]{40,})", ("1//0",), 1, ""),
+    ("aws-mws-key", rf"\b(amzn\.mws\.{_UUID})\b", ("amzn.mws.",), 1, ""),
+    ("sentry-dsn-secret", r"(?i)https://[0-9a-f]{32}:([0-9a-f]{32})@[a-z0-9.-]*sentry", ("sentry",), 1, ""),
+    (
+        "password-hash",  # crypt(3) and argon2 hashes of passwords (/etc/shadow, htpasswd): crackable offline
+        r"(\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}|\$(?:1|5|6|apr1|y)\$[^\s$:]{1,16}\$[./A-Za-z0-9]{22,86}"
+        r"|\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)",
+        ("$",),
+        1,
+        "",
+    ),
+    (
+        "docker-config-auth",  # ~/.docker/config.json and .dockerconfigjson: base64 of user:password
+        r"\"auth\"\s*:\s*\"([A-Za-z0-9+/]{8,}={0,2})\"",
+        ('"auth"',),
+        1,
+        "",
+    ),
+    ("npmrc-auth", r"(?:^|[\s:])_auth\s*=\s*([A-Za-z0-9+/]{8,}={0,2})", ("_auth",), 1, ""),
+    (
+        "pgpass-line",  # ~/.pgpass: host:port:database:user:password
+        r"(?m)^[A-Za-z0-9_.*-]+:(?:\d{2,5}|\*):[^:\s]+:[^:\s]+:(\S{4,})$",
+        (":5432:", ":*:", ":5433:"),
+        1,
+        "value",
+    ),
     # --- SaaS ------------------------------------------------------------------------------------
     ("slack-token", r"\b(xox[abprs]-[0-9A-Za-z-]{10,})", ("xox",), 1, ""),
     ("slack-app-token", r"\b(xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)", ("xapp-",), 1, ""),
@@ -282,7 +435,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("twilio-api-key", r"\b(SK[0-9a-fA-F]{32})\b", ("SK",), 1, ""),
     ("twilio-auth-token", r"(?i)twilio[A-Za-z0-9_ .-]{0,20}[\"']?\s*[:=]\s*[\"']?([a-f0-9]{32})\b", ("twilio",), 1, ""),
     ("mailgun-api-key", r"\b(key-[0-9a-zA-Z]{32})\b", ("key-",), 1, ""),
-    ("mailchimp-api-key", r"\b([0-9a-f]{32}-us\d{1,2})\b", tuple(f"-us{i}" for i in range(1, 10)), 1, ""),
+    ("mailchimp-api-key", r"\b([0-9a-f]{32}-us\d{1,2})\b", ("-us",), 1, ""),
     (
         "datadog-api-key",
         r"(?i)(?:datadog|dd)_?(?:api|app(?:lication)?)_?key[\"']?\s*[:=]\s*[\"']?([a-f0-9]{32,40})\b",
@@ -310,14 +463,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     (
         "db-connection-string",
         r"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis(?:s)?|rediss|amqps?|mssql|sqlserver|clickhouse)"
-        r"(?:\+[a-z0-9]+)?://[^\s/:@\"'<>]*:([^\s/@\"'<>]+)@",
+        r"(?:\+[a-z0-9]+)?://[^\s/:@\"'<>]*:(?!\d+(?:/|$))([^\s@\"'<>]+)@",
         ("://&&@",),
         1,
         "",
     ),
     (
         "url-credentials",
-        r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@\"'<>]+:([^\s/@\"'<>]+)@[^\s/@\"'<>]",
+        r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@\"'<>]+:(?!\d+(?:/|$))([^\s@\"'<>]+)@[A-Za-z0-9\[]",
         ("://&&@",),
         1,
         "value",
@@ -376,11 +529,140 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         1,
         "value",
     ),
+    # --- vendors without a prefix: a token assigned to a key naming the vendor ------------------
+    _near("adafruit-api-key", "adafruit", "[a-z0-9_-]{32}"),
+    _near("algolia-api-key", "algolia", "[a-z0-9]{32}"),
+    _near("alibaba-secret-key", "alibaba", "[a-z0-9]{30}"),
+    _near("asana-client-secret", "asana", "[a-z0-9]{32}"),
+    _near("atlassian-legacy-token", "atlassian|confluence|jira", "[a-z0-9]{24}"),
+    _near("azure-devops-pat", "azure_devops|azure-devops|azdo|ado_pat", "[a-z0-9]{52}"),
+    _near("beamer-api-token", "beamer", "b_[a-z0-9=_-]{44}"),
+    _near("bitbucket-client-secret", "bitbucket", "[a-z0-9=_-]{64}"),
+    _near("circleci-legacy-token", "circleci|circle_token", "[a-f0-9]{40}"),
+    _near("codecov-access-token", "codecov", "[a-z0-9]{32}"),
+    _near("cohere-api-token", "cohere|co_api_key", "[a-z0-9]{40}"),
+    _near("coinbase-access-token", "coinbase", "[a-z0-9_-]{64}"),
+    _near("confluent-secret-key", "confluent", "[a-z0-9]{64}"),
+    _near("contentful-delivery-token", "contentful", "[a-z0-9=_-]{43}"),
+    _near("discord-client-secret", "discord", "[a-z0-9=_-]{32}"),
+    _near("droneci-access-token", "droneci|drone_token", "[a-z0-9]{32}"),
+    _near("dropbox-api-token", "dropbox", "[a-z0-9]{11}AAAAAAAAAA[a-z0-9_=-]{43}|[a-z0-9]{15}"),
+    _near("etsy-access-token", "etsy", "[a-z0-9]{24}"),
+    _near("facebook-app-secret", "facebook|fb_app", "[a-f0-9]{32}"),
+    _near("fastly-api-token", "fastly", "[a-z0-9=_-]{32}"),
+    _near("finicity-client-secret", "finicity", "[a-z0-9]{20}"),
+    _near("finnhub-access-token", "finnhub", "[a-z0-9]{20}"),
+    _near("flickr-access-token", "flickr", "[a-z0-9]{32}"),
+    _near("freshbooks-access-token", "freshbooks", "[a-z0-9]{64}"),
+    _near("gitter-access-token", "gitter", "[a-z0-9_-]{40}"),
+    _near("gocardless-api-token", "gocardless", "live_[a-z0-9_=-]{40}"),
+    _near("hetzner-api-token", "hetzner|hcloud", "[a-z0-9]{64}"),
+    _near("hubspot-api-key", "hubspot", _UUID),
+    _near("ibm-cloud-api-key", "ibmcloud|ibm_cloud|bluemix", "[a-z0-9_-]{44}"),
+    _near("intercom-api-key", "intercom", "[a-z0-9=_-]{60}"),
+    _near("jenkins-api-token", "jenkins", "[a-f0-9]{34}"),
+    _near("jfrog-api-key", "jfrog|artifactory|bintray", "[a-z0-9]{73}"),
+    _near("kraken-access-token", "kraken", "[a-z0-9/=_+-]{80,90}"),
+    _near("kucoin-access-token", "kucoin", "[a-f0-9]{24}"),
+    _near("launchdarkly-access-token", "launchdarkly", "[a-z0-9=_-]{40}"),
+    _near("linkedin-client-secret", "linkedin|linked_in", "[a-z0-9]{16}"),
+    _near("linode-api-token", "linode", "[a-f0-9]{64}"),
+    _near("lob-api-key", "lob_", "(?:live|test)_[a-f0-9]{35}"),
+    _near("looker-client-secret", "looker", "[a-z0-9]{24}"),
+    _near("mailjet-api-key", "mailjet", "[a-f0-9]{32}"),
+    _near("mattermost-access-token", "mattermost", "[a-z0-9]{26}"),
+    _near("messagebird-api-token", "messagebird|message_bird", "[a-z0-9]{25}"),
+    _near("netlify-access-token", "netlify", "[a-z0-9=_-]{40,46}"),
+    _near("ngrok-authtoken", "ngrok", "[0-9a-z]{20,30}_[0-9a-z]{20,30}"),
+    _near("nytimes-access-token", "nytimes|new_york_times", "[a-z0-9=_-]{32}"),
+    _near("okta-access-token", "okta", "00[a-z0-9=_-]{40}"),
+    _near("opsgenie-api-key", "opsgenie", _UUID),
+    _near("pagerduty-api-key", "pagerduty|pager_duty", "[a-z0-9_+-]{20}"),
+    _near("plaid-secret", "plaid", "[a-f0-9]{30}"),
+    _near("pusher-secret", "pusher", "[a-f0-9]{20}"),
+    _near("rapidapi-access-token", "rapidapi", "[a-z0-9_-]{50}"),
+    _near("scaleway-secret-key", "scaleway|scw_secret", _UUID),
+    _near("sendbird-access-token", "sendbird", "[a-f0-9]{40}"),
+    _near("snyk-api-token", "snyk", _UUID),
+    _near("sonar-token", "sonar", "[a-z0-9]{40}"),
+    _near("squarespace-access-token", "squarespace", _UUID),
+    _near("sumologic-access-key", "sumo", "[a-z0-9]{64}"),
+    _near("travisci-access-token", "travis", "[a-z0-9]{22}"),
+    _near("trello-access-token", "trello", "[a-z0-9]{32,64}"),
+    _near("twitch-api-token", "twitch", "[a-z0-9]{30}"),
+    _near("twitter-api-secret", "twitter", "[a-z0-9]{50}"),
+    _near("vercel-token", "vercel", "[a-z0-9]{24}"),
+    _near("vultr-api-key", "vultr", "[a-z0-9]{36}"),
+    _near("zendesk-secret-key", "zendesk", "[a-z0-9]{40}"),
+    ("redis-cli-password", r"\bredis-cli\b[^\n;&|]*?\s-a\s+['\"]?([^\s'\"-][^\s'\"]{2,})", ("redis-cli",), 1, "value"),
+    (
+        "htpasswd-batch-password",  # htpasswd -b[c] FILE USER PASSWORD
+        r"\bhtpasswd\s+(?:-[A-Za-z]*\s+)*-[A-Za-z]*b[A-Za-z]*\s+(?:-[A-Za-z]+\s+)*\S+\s+\S+\s+['\"]?([^\s'\"]{3,})",
+        ("htpasswd",),
+        1,
+        "value",
+    ),
+    ("openssl-pass-argument", r"\s-pass(?:in|out)?\s+['\"]?pass:([^\s'\"]{3,})", ("pass:",), 1, "value"),
+    (
+        "smbclient-password",
+        r"\b(?:smbclient|rpcclient|smbmap|crackmapexec|nxc)\b[^\n;&|]*?\s-U\s+['\"]?[^\s%'\"]+%([^\s'\"]{3,})",
+        ("-u ",),
+        1,
+        "value",
+    ),
+    (
+        "az-login-password",
+        r"\baz\s+login\b[^\n;&|]*?\s(?:-p|--password)[ =]['\"]?([^\s'\"-][^\s'\"]{2,})",
+        ("az login",),
+        1,
+        "value",
+    ),
+    (
+        "java-keystore-password",  # keytool/jarsigner -storepass X -keypass Y
+        r"\s-(?:src|dest|new)?(?:store|key)pass\s+(?:(?:pass|env|file):)?['\"]?([^\s'\"-][^\s'\"]{2,})",
+        ("storepass", "keypass"),
+        1,
+        "value",
+    ),
+    ("ldap-bind-password", r"\bldap[a-z]+\b[^\n;&|]*?\s-w\s+['\"]?([^\s'\"-][^\s'\"]{2,})", ("ldap",), 1, "value"),
+    (
+        "sqlcmd-password",
+        r"\b(?:sqlcmd|bcp|osql|isql)\b[^\n;&|]*?\s-P\s*['\"]?([^\s'\"-][^\s'\"]{2,})",
+        ("sqlcmd", "bcp", "osql", "isql"),
+        1,
+        "value",
+    ),
+    (
+        "url-query-secret",  # ?password=...&client_secret=... (OAuth, JDBC, Jupyter, webhooks)
+        r"(?i)[?&;](?:password|passwd|pwd|secret|client_secret|access_token|refresh_token|id_token|api_?key|apikey"
+        r"|auth_?token|private_token|app_secret|x-amz-security-token)=([^&#\s'\"<>]{4,})",
+        ("password=", "passwd=", "pwd=", "secret=", "token=", "key=", "apikey="),
+        1,
+        "value",
+    ),
+    (
+        "url-query-token",  # ?key=, ?token=, ?auth=, ?sig=: only a token-like value (letters and digits, 12+)
+        r"(?i)[?&;](?:key|token|auth|sig|signature|code|access|session|sid)=([^&#\s'\"<>]{12,})",
+        ("key=", "token=", "auth=", "sig=", "signature=", "code=", "access=", "session=", "sid="),
+        1,
+        "value tokenish",
+    ),
+    (
+        "encoded-url-credentials",  # a connection string percent-encoded inside another URL's query
+        r"(?i)\b[a-z][a-z0-9+.-]{1,20}%3A%2F%2F[^\s%&/@\"'<>]+%3A([^\s&@\"'<>]{3,}?)%40",
+        ("%3a%2f%2f&&%40",),
+        1,
+        "",
+    ),
     # --- generic: assignments whose key names a secret ---------------------------------------
     (
         "password-cli-flag",
-        r"(?:^|\s)(?:--password|--passwd|--token|--api-key|--secret)[= ]([^\s\"'-][^\s\"']{3,})",
-        ("--pass", "--token", "--api-key", "--secret"),
+        r"(?:^|\s)--[A-Za-z0-9-]*(?:password|passwd|passphrase|token|api-key|apikey|secret|secret-key|access-key)"
+        r"(?![A-Za-z0-9-])[= ]['\"]?([^\s\"'-][^\s\"']{3,})",
+        tuple(
+            f"--&&{w}"
+            for w in ("password", "passwd", "passphrase", "token", "api-key", "apikey", "secret", "access-key")
+        ),
         1,
         "value",
     ),
@@ -407,5 +689,21 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     # --- card numbers (Luhn-checked) -----------------------------------------------------------
     # starts at a digit so the engine can skip ahead; the left boundary is checked in code
-    ("card-number", r"\d(?:[ -]?\d){12,18}(?![\dA-Za-z_-]|\.\d)", (), 0, "luhn"),
+    ("card-number", r"\d(?<!\d\d)(?:[ -]?\d){12,18}(?![\dA-Za-z_-]|\.\d)", (), 0, "luhn"),
+    # --- last: a random-looking token where a secret is given (``=``, ``:``, ``-p``, ``--token``) -------
+    # that no rule above names; checked by redaction.high_entropy and the key before it
+    (
+        "generic-high-entropy",
+        r"[=:][ \t]*[\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256})(?![A-Za-z0-9+/_.~=-])",
+        (),
+        1,
+        "entropy",
+    ),
+    (
+        "generic-high-entropy-flag",
+        r"\s--?[A-Za-z][\w-]{0,30}[ =][\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256})(?![A-Za-z0-9+/_.~=-])",
+        (" -",),
+        1,
+        "entropy",
+    ),
 )

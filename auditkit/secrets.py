@@ -65,13 +65,19 @@ def _binary(path: Path) -> bool:
     return b"\0" in head and not head.startswith(b"\x1f\x8b")
 
 
+KEY = "\0key"  # the "sensitive key" _walk gives an object key: not a key name, a marker
+
+
 def _walk(value: object, path: str, under: str = "") -> Iterator[tuple[str, str, str]]:
-    """(json path, text, sensitive key it sits under) for every string in a JSON value."""
+    """(json path, text, sensitive key it sits under) for every string in a JSON value; an object key
+    long enough to be a token comes as its own text, under the marker ``KEY``."""
     if isinstance(value, str):
         yield path, value, under
     elif isinstance(value, dict):
         for k, v in value.items():
             key = str(k)
+            if len(key) >= 16:
+                yield f"{path}{{key}}" if path else "{key}", key, KEY
             yield from _walk(v, f"{path}.{key}" if path else key, under or (key if is_sensitive_key(key) else ""))
     elif isinstance(value, list):
         for i, v in enumerate(value):
@@ -101,6 +107,12 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
                 found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings(text)]
                 continue
             for field, text, under in _walk(obj, ""):
+                if under == KEY:
+                    clean, _ = r.redact_key(text)
+                    if clean != text:
+                        kinds = [k for k, _, _, _ in r.findings(text)] or ["high-entropy-key"]
+                        found.append(SecretFinding(name, n, kinds[0], r.fingerprint(text), field))
+                    continue
                 if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
                     found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
                     continue

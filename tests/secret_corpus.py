@@ -2,19 +2,27 @@
 
 Every secret is generated here, from a seeded random source, in the shape of the real thing:
 none is a real credential, and none is stored in the repository as a literal.
-``positives()`` gives (rule id, text, secret); ``negatives()`` gives (label, text).
+``positives()`` gives (rule id, text, secret): one text per rule at least. ``placed()`` puts each of
+them where secrets occur in a tool call (a Bash command or its output, Write or MultiEdit content, an
+MCP tool's JSON, a JSON object key, base64 in a Kubernetes Secret, a value over 1 MiB) and gives
+(rule id, placement, hook payload, secret). ``negatives()`` gives (label, text): real code patterns
+that hold no secret, many of them close to one (digests, ids, lock files, images, identifiers).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import random
 import string
+import uuid
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
 B32 = string.ascii_uppercase + "234567"
+LOWD = string.ascii_lowercase + string.digits
+UPD = string.ascii_uppercase + string.digits
 
 
 class _Gen:
@@ -23,6 +31,16 @@ class _Gen:
 
     def s(self, alphabet: str, n: int) -> str:
         return "".join(self.rng.choice(alphabet) for _ in range(n))
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def token(self, n: int) -> str:
+        """A random base62 token with at least two digits, an upper- and a lowercase letter."""
+        while True:
+            t = self.s(ALNUM, n)
+            if sum(c.isdigit() for c in t) >= 2 and any(c.isupper() for c in t) and any(c.islower() for c in t):
+                return t
 
     def luhn_card(self, prefix: str, length: int) -> str:
         body = prefix + self.s(string.digits, length - len(prefix) - 1)
@@ -243,7 +261,374 @@ def positives() -> list[tuple[str, str, str]]:
         ("card-number", "amex {s}", g.luhn_card("37", 15)),
         ("card-number", "mc {s} on file", " ".join(mc[i : i + 4] for i in range(0, 16, 4))),
     ]
+    cases += _vendor_cases(g) + _near_cases(g) + _command_cases(g)
     return [(rule, template.format(s=secret), secret) for rule, template, secret in cases]
+
+
+def _vendor_cases(g: _Gen) -> list[tuple[str, str, str]]:
+    """Tokens with a prefix of their own, shaped by each vendor's public description."""
+    b64 = ALNUM + "+/"
+    sentry_pub = g.s(HEX, 32)
+    return [
+        ("adobe-client-secret", "ADOBE_CLIENT_SECRET={s}", "p8e-" + g.s(ALNUM, 32)),
+        (
+            "airtable-pat",
+            "curl -H 'Authorization: Bearer {s}' https://api.airtable.example/v0",
+            "pat" + g.s(ALNUM, 14) + "." + g.s(HEX, 64),
+        ),
+        ("alibaba-access-key-id", "aliyun configure --access-key-id {s}", "LTAI" + g.s(ALNUM, 20)),
+        ("tencent-secret-id", "TENCENTCLOUD_SECRET_ID={s}", "AKID" + g.s(ALNUM, 32)),
+        ("artifactory-api-key", "curl -H 'X-JFrog-Art-Api: {s}' https://art.acme.example", "AKCp" + g.s(ALNUM, 69)),
+        ("artifactory-reference-token", "jf c add --access-token {s}", "cmVmd" + g.s(ALNUM, 59)),
+        ("clojars-api-token", "lein deploy clojars with {s}", "CLOJARS_" + g.s(LOWD, 60)),
+        ("cloudflare-origin-ca-key", "X-Auth-User-Service-Key: {s}", "v1.0-" + g.s(HEX, 24) + "-" + g.s(HEX, 146)),
+        ("contentful-pat", "contentful login --management-token {s}", "CFPAT-" + g.s(ALNUM + "_-", 43)),
+        ("defined-networking-api-token", "dnclient enroll {s}", "dnkey-" + g.s(LOWD, 26) + "-" + g.s(LOWD, 52)),
+        ("dropbox-short-lived-token", "dbx files with {s}", "sl." + g.s(ALNUM + "_-", 135)),
+        ("duffel-api-token", "Duffel token {s}", "duffel_test_" + g.s(ALNUM, 43)),
+        ("dynatrace-api-token", "Authorization: Api-Token {s}", "dt0c01." + g.s(UPD, 24) + "." + g.s(UPD, 64)),
+        ("easypost-api-token", "EasyPost::Client.new(api_key: '{s}')", "EZAK" + g.s(ALNUM, 54)),
+        (
+            "facebook-access-token",
+            "curl 'https://graph.facebook.example/me?fields=id&access_token={s}'",
+            "EAAC" + g.s(ALNUM, 120),
+        ),
+        ("flutterwave-secret-key", "FLW secret {s}", "FLWSECK_TEST-" + g.s("abcdefgh0123456789", 32) + "-X"),
+        ("frameio-api-token", "frameio client {s}", "fio-u-" + g.s(ALNUM + "_-", 64)),
+        (
+            "gitlab-deploy-token",
+            "git clone https://gitlab+deploy-token-1:{s}@gitlab.acme.example/x.git",
+            "gldt-" + g.s(ALNUM, 20),
+        ),
+        (
+            "gitlab-feed-token",
+            "https://gitlab.acme.example/dashboard/projects.atom?feed_token={s}",
+            "glft-" + g.s(ALNUM, 20),
+        ),
+        ("gitlab-incoming-mail-token", "reply to incoming+{s}@gitlab.acme.example", "glimt-" + g.s(ALNUM, 25)),
+        (
+            "gitlab-kubernetes-agent-token",
+            "helm upgrade agent gitlab/gitlab-agent --set config.token={s}",
+            "glagent-" + g.s(ALNUM, 50),
+        ),
+        ("gitlab-oauth-app-secret", "GitLab application secret {s}", "gloas-" + g.s(ALNUM, 64)),
+        ("gitlab-ci-build-token", "the job token was {s}", "glcbt-" + g.s(ALNUM, 2) + "_" + g.s(ALNUM, 20)),
+        (
+            "gitlab-runner-registration-token",
+            "gitlab-runner register --registration-token {s}",
+            "GR1348941" + g.s(ALNUM, 20),
+        ),
+        ("gitlab-scim-token", "scim token {s}", "glsoat-" + g.s(ALNUM, 20)),
+        ("grafana-api-key", "grafana key {s}", "eyJrIjoi" + g.s(ALNUM, 72) + "=="),
+        (
+            "harness-api-key",
+            "x-api-key {s}",
+            "pat." + g.s(ALNUM + "_-", 22) + "." + g.s(ALNUM, 24) + "." + g.s(ALNUM, 20),
+        ),
+        ("infracost-api-token", "infracost configure set api_key {s}", "ico-" + g.s(ALNUM, 32)),
+        ("intra42-client-secret", "42 intra secret {s}", "s-s4t2ud-" + g.s(HEX, 64)),
+        ("mailgun-public-key", "mailgun validation {s}", "pubkey-" + g.s(HEX, 32)),
+        ("maxmind-license-key", "GEOIPUPDATE_LICENSE {s}", g.s(ALNUM, 6) + "_" + g.s(ALNUM, 29) + "_mmk"),
+        (
+            "microsoft-teams-webhook",
+            "curl -X POST {s} -d @card.json",
+            f"https://acme.webhook.office.com/webhookb2/{g.uuid()}@{g.uuid()}/IncomingWebhook/{g.s(HEX, 32)}/{g.uuid()}",
+        ),
+        ("new-relic-browser-token", "NREUM browser {s}", "NRJS-" + g.s(HEX, 19)),
+        ("new-relic-insert-key", "X-Insert-Key {s}", "NRII-" + g.s(ALNUM, 32)),
+        ("new-relic-license-key", "newrelic license {s}", g.s(HEX, 36) + "NRAL"),
+        ("notion-token", "NOTION {s}", "ntn_" + g.s(string.digits, 11) + g.s(ALNUM, 35)),
+        ("nuget-api-key", "dotnet nuget push pkg.nupkg -k {s}", "oy2" + g.s(LOWD, 43)),
+        ("octopus-deploy-api-key", "X-Octopus-ApiKey {s}", "API-" + g.s(UPD, 26)),
+        (
+            "onepassword-secret-key",
+            "emergency kit secret key {s}",
+            "A3-" + g.s(UPD, 6) + "-" + g.s(UPD, 11) + "-" + g.s(UPD, 5) + "-" + g.s(UPD, 5) + "-" + g.s(UPD, 5),
+        ),
+        ("onepassword-service-account-token", "op run with {s}", "ops_eyJ" + g.s(b64, 260)),
+        (
+            "openshift-user-token",
+            "oc login --token {s} https://api.ocp.acme.example:6443",
+            "sha256~" + g.s(ALNUM + "_-", 43),
+        ),
+        ("perplexity-api-key", "perplexity {s}", "pplx-" + g.s(ALNUM, 48)),
+        ("plaid-access-token", "plaid item {s}", "access-sandbox-" + g.uuid()),
+        ("prefect-api-token", "prefect cloud login -k {s}", "pnu_" + g.s(ALNUM, 36)),
+        ("readme-api-token", "rdme openapi spec.json --key {s}", "rdme_" + g.s(LOWD, 70)),
+        ("rubygems-api-token", "gem push with {s}", "rubygems_" + g.s(HEX, 48)),
+        ("scalingo-api-token", "scalingo login --api-token {s}", "tk-us-" + g.s(ALNUM + "_-", 48)),
+        ("sendinblue-api-token", "brevo {s}", "xkeysib-" + g.s(HEX, 64) + "-" + g.s(ALNUM, 16)),
+        ("settlemint-token", "settlemint {s}", "sm_pat_" + g.s(ALNUM, 16)),
+        ("shippo-api-token", "ShippoToken {s}", "shippo_live_" + g.s(HEX, 40)),
+        ("slack-config-token", "slack config {s}", "xoxe.xoxp-1-" + g.s(UPD, 164)),
+        (
+            "sonarqube-token",
+            "sonar-scanner -Dsonar.host.url=https://sq.acme.example -Dsonar.login {s}",
+            "sqp_" + g.s(HEX, 40),
+        ),
+        ("sourcegraph-token", "src login with {s}", "sgp_" + g.s(HEX, 16) + "_" + g.s(HEX, 40)),
+        ("square-access-token", "square access {s}", "EAAA" + g.s(ALNUM + "_-", 60)),
+        ("twitter-bearer-token", "twitter bearer {s}", "A" * 22 + g.s(ALNUM + "%", 90)),
+        ("typeform-api-token", "typeform {s}", "tfp_" + g.s(ALNUM + "_-", 59)),
+        ("yandex-api-key", "yc api {s}", "AQVN" + g.s(ALNUM + "_-", 36)),
+        ("yandex-access-token", "yc iam token {s}", "t1." + g.s(ALNUM, 20) + "." + g.s(ALNUM + "_-", 86)),
+        ("supabase-token", "supabase login --token {s}", "sbp_" + g.s(HEX, 40)),
+        ("replicate-api-token", "replicate {s}", "r8_" + g.s(ALNUM, 37)),
+        ("groq-api-key", "groq {s}", "gsk_" + g.s(ALNUM, 52)),
+        ("xai-api-key", "grok {s}", "xai-" + g.s(ALNUM, 80)),
+        ("langsmith-api-key", "langsmith {s}", "lsv2_pt_" + g.s(HEX, 32) + "_" + g.s(HEX, 10)),
+        ("pinecone-api-key", "pinecone {s}", "pcsk_" + g.s(ALNUM, 5) + "_" + g.s(ALNUM, 60)),
+        ("tailscale-key", "tailscale up --authkey={s}", "tskey-auth-" + g.s(ALNUM, 12) + "-" + g.s(ALNUM, 32)),
+        ("render-api-key", "render {s}", "rnd_" + g.s(ALNUM, 32)),
+        ("netlify-pat", "netlify deploy --prod --auth {s}", "nfp_" + g.s(ALNUM, 36)),
+        ("buildkite-token", "bk token {s}", "bkua_" + g.s(HEX, 40)),
+        (
+            "circleci-pat",
+            "curl -H 'Circle-Token: {s}' https://circleci.example/api/v2/me",
+            "CCIPAT_" + g.s(ALNUM, 22) + "_" + g.s(HEX, 40),
+        ),
+        ("figma-pat", "curl -H 'X-Figma-Token: {s}' https://api.figma.example/v1/me", "figd_" + g.s(ALNUM + "_-", 40)),
+        (
+            "firebase-cloud-messaging-key",
+            "fcm server {s}",
+            "AAAA" + g.s(ALNUM + "_-", 7) + ":" + g.s(ALNUM + "_-", 140),
+        ),
+        (
+            "salesforce-access-token",
+            "sf org login access-token {s}",
+            "00D" + g.s(ALNUM, 15) + "!" + g.s(ALNUM + "._", 96),
+        ),
+        ("braintree-access-token", "braintree {s}", "access_token$production$" + g.s(LOWD, 16) + "$" + g.s(HEX, 32)),
+        ("honeycomb-api-key", "honeycomb ingest {s}", "hcaik_" + g.s(LOWD, 58)),
+        ("google-oauth-refresh-token", "gcloud creds {s}", "1//0" + g.s(ALNUM + "_-", 60)),
+        ("aws-mws-key", "MWS auth {s}", "amzn.mws." + g.uuid()),
+        ("sentry-dsn-secret", f"SENTRY_DSN=https://{sentry_pub}:{{s}}@o1.ingest.sentry.io/1", g.s(HEX, 32)),
+        ("password-hash", "root:{s}:19700:0:99999:7:::", "$6$" + g.s(ALNUM + "./", 16) + "$" + g.s(ALNUM + "./", 86)),
+        ("password-hash", "admin:{s}", "$2y$10$" + g.s(ALNUM + "./", 53)),
+        (
+            "docker-config-auth",
+            '{{"auths": {{"registry.acme.example": {{"auth": "{s}"}}}}}}',
+            base64.b64encode(b"ci:" + g.s(ALNUM, 20).encode()).decode(),
+        ),
+        (
+            "npmrc-auth",
+            "//registry.acme.example/:_auth={s}",
+            base64.b64encode(b"ci:" + g.s(ALNUM, 18).encode()).decode(),
+        ),
+        ("pgpass-line", "db.internal:5432:app:app:{s}", g.s(ALNUM, 16)),
+    ]
+
+
+#: (rule id, key name, alphabet, length or "uuid", prefix) for vendors without a prefix of their own
+_NEAR = [
+    ("adafruit-api-key", "ADAFRUIT_IO_KEY", ALNUM, 32, ""),
+    ("algolia-api-key", "ALGOLIA_ADMIN_KEY", ALNUM, 32, ""),
+    ("alibaba-secret-key", "alibaba_secret", ALNUM, 30, ""),
+    ("asana-client-secret", "ASANA_CLIENT_SECRET", ALNUM, 32, ""),
+    ("atlassian-legacy-token", "JIRA_API_TOKEN", ALNUM, 24, ""),
+    ("azure-devops-pat", "AZURE_DEVOPS_EXT_PAT", LOWD, 52, ""),
+    ("beamer-api-token", "BEAMER_TOKEN", ALNUM, 44, "b_"),
+    ("bitbucket-client-secret", "BITBUCKET_CLIENT_SECRET", ALNUM, 64, ""),
+    ("circleci-legacy-token", "CIRCLECI_TOKEN", HEX, 40, ""),
+    ("codecov-access-token", "CODECOV_TOKEN", ALNUM, 32, ""),
+    ("cohere-api-token", "COHERE_API_KEY", ALNUM, 40, ""),
+    ("coinbase-access-token", "COINBASE_SECRET", ALNUM, 64, ""),
+    ("confluent-secret-key", "CONFLUENT_CLOUD_SECRET", ALNUM, 64, ""),
+    ("contentful-delivery-token", "contentfulDeliveryToken", ALNUM, 43, ""),
+    ("discord-client-secret", "DISCORD_CLIENT_SECRET", ALNUM, 32, ""),
+    ("droneci-access-token", "DRONE_TOKEN", ALNUM, 32, ""),
+    ("dropbox-api-token", "DROPBOX_TOKEN", ALNUM, 43, "sLrQ2xWz8Kp" + "A" * 10),
+    ("etsy-access-token", "ETSY_KEY", ALNUM, 24, ""),
+    ("facebook-app-secret", "FACEBOOK_APP_SECRET", HEX, 32, ""),
+    ("fastly-api-token", "FASTLY_API_TOKEN", ALNUM, 32, ""),
+    ("finicity-client-secret", "FINICITY_SECRET", ALNUM, 20, ""),
+    ("finnhub-access-token", "FINNHUB_TOKEN", ALNUM, 20, ""),
+    ("flickr-access-token", "FLICKR_KEY", ALNUM, 32, ""),
+    ("freshbooks-access-token", "FRESHBOOKS_TOKEN", ALNUM, 64, ""),
+    ("gitter-access-token", "GITTER_TOKEN", ALNUM, 40, ""),
+    ("gocardless-api-token", "GOCARDLESS_ACCESS_TOKEN", ALNUM, 40, "live_"),
+    ("hetzner-api-token", "HCLOUD_TOKEN", ALNUM, 64, ""),
+    ("hubspot-api-key", "HUBSPOT_API_KEY", "", "uuid", ""),
+    ("ibm-cloud-api-key", "IBMCLOUD_API_KEY", ALNUM + "_-", 44, ""),
+    ("intercom-api-key", "INTERCOM_TOKEN", ALNUM, 60, ""),
+    ("jenkins-api-token", "JENKINS_API_TOKEN", HEX, 32, "11"),
+    ("jfrog-api-key", "JFROG_API_KEY", ALNUM, 73, ""),
+    ("kraken-access-token", "KRAKEN_PRIVATE_KEY", ALNUM + "+/", 86, ""),
+    ("kucoin-access-token", "KUCOIN_API_KEY", HEX, 24, ""),
+    ("launchdarkly-access-token", "LAUNCHDARKLY_ACCESS_TOKEN", "", "uuid", "api-"),
+    ("linkedin-client-secret", "LINKEDIN_CLIENT_SECRET", ALNUM, 16, ""),
+    ("linode-api-token", "LINODE_TOKEN", HEX, 64, ""),
+    ("lob-api-key", "LOB_API_KEY", HEX, 35, "live_"),
+    ("looker-client-secret", "LOOKER_CLIENT_SECRET", ALNUM, 24, ""),
+    ("mailjet-api-key", "MAILJET_SECRET_KEY", HEX, 32, ""),
+    ("mattermost-access-token", "MATTERMOST_TOKEN", ALNUM, 26, ""),
+    ("messagebird-api-token", "MESSAGEBIRD_ACCESS_KEY", ALNUM, 25, ""),
+    ("netlify-access-token", "NETLIFY_AUTH_TOKEN", ALNUM, 43, ""),
+    ("ngrok-authtoken", "NGROK_AUTHTOKEN", ALNUM, 21, "2" + "x" * 0),
+    ("nytimes-access-token", "NYTIMES_API_KEY", ALNUM, 32, ""),
+    ("okta-access-token", "OKTA_API_TOKEN", ALNUM, 40, "00"),
+    ("opsgenie-api-key", "OPSGENIE_API_KEY", "", "uuid", ""),
+    ("pagerduty-api-key", "PAGERDUTY_TOKEN", ALNUM + "_+-", 20, ""),
+    ("plaid-secret", "PLAID_SECRET", HEX, 30, ""),
+    ("pusher-secret", "PUSHER_SECRET", HEX, 20, ""),
+    ("rapidapi-access-token", "RAPIDAPI_KEY", ALNUM, 50, ""),
+    ("scaleway-secret-key", "SCW_SECRET_KEY", "", "uuid", ""),
+    ("sendbird-access-token", "SENDBIRD_API_TOKEN", HEX, 40, ""),
+    ("snyk-api-token", "SNYK_TOKEN", "", "uuid", ""),
+    ("sonar-token", "SONAR_LOGIN", ALNUM, 40, ""),
+    ("squarespace-access-token", "SQUARESPACE_API_KEY", "", "uuid", ""),
+    ("sumologic-access-key", "SUMO_ACCESS_KEY", ALNUM, 64, ""),
+    ("travisci-access-token", "TRAVIS_TOKEN", ALNUM, 22, ""),
+    ("trello-access-token", "TRELLO_TOKEN", ALNUM, 64, ""),
+    ("twitch-api-token", "TWITCH_OAUTH_TOKEN", LOWD, 30, ""),
+    ("twitter-api-secret", "TWITTER_CONSUMER_SECRET", ALNUM, 50, ""),
+    ("vercel-token", "VERCEL_TOKEN", ALNUM, 24, ""),
+    ("vultr-api-key", "VULTR_API_KEY", UPD, 36, ""),
+    ("zendesk-secret-key", "ZENDESK_API_TOKEN", ALNUM, 40, ""),
+]
+_NEAR_TEMPLATES = ("{k}={{s}}", '{k}: "{{s}}"', "export {k}='{{s}}'", '{{{{"{k}": "{{s}}"}}}}', '{k} = "{{s}}"')
+
+
+def _near_cases(g: _Gen) -> list[tuple[str, str, str]]:
+    out = []
+    for i, (rule, key, alphabet, n, prefix) in enumerate(_NEAR):
+        if n == "uuid":
+            secret = prefix + g.uuid()
+        elif rule == "ngrok-authtoken":
+            secret = "2" + g.s(ALNUM, 26) + "_" + g.s(ALNUM, 21)
+        else:
+            secret = prefix + g.s(alphabet, n)
+        if rule == "kraken-access-token":
+            secret += "=="
+        out.append((rule, _NEAR_TEMPLATES[i % len(_NEAR_TEMPLATES)].format(k=key), secret))
+    return out
+
+
+def _command_cases(g: _Gen) -> list[tuple[str, str, str]]:
+    """Credentials on command lines and in URLs, and random tokens no rule names."""
+    return [
+        ("redis-cli-password", "redis-cli -h cache.internal -a {s} ping", g.s(ALNUM, 16)),
+        ("htpasswd-batch-password", "htpasswd -bc /etc/nginx/.htpasswd admin {s}", g.s(ALNUM + "!", 14)),
+        ("openssl-pass-argument", "openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:{s}", g.s(ALNUM, 12)),
+        ("smbclient-password", "smbclient //fs.internal/share -U admin%{s} -c ls", g.s(ALNUM, 12)),
+        ("az-login-password", "az login --service-principal -u app-id -p {s} --tenant acme", g.s(ALNUM + "~.", 34)),
+        ("java-keystore-password", "keytool -importcert -keystore ks.jks -storepass {s} -file ca.pem", g.s(ALNUM, 12)),
+        ("ldap-bind-password", "ldapsearch -x -D cn=admin,dc=acme -w {s} -b dc=acme", g.s(ALNUM, 12)),
+        ("sqlcmd-password", "sqlcmd -S db.internal -U sa -P {s} -Q 'select 1'", g.s(ALNUM + "!", 14)),
+        (
+            "url-query-secret",
+            "curl 'https://auth.acme.example/oauth/token?grant_type=client_credentials&client_secret={s}'",
+            g.s(ALNUM, 32),
+        ),
+        ("url-query-secret", "jdbc:mysql://db.internal:3306/app?user=app&password={s}", g.s(ALNUM, 14)),
+        ("url-query-token", "GET https://api.acme.example/v1/items?key={s}&page=2", g.token(32)),
+        ("url-query-token", "http://127.0.0.1:8888/lab?token={s}", g.s(HEX, 48)),
+        (
+            "encoded-url-credentials",
+            "https://admin.acme.example/connect?dsn=postgresql%3A%2F%2Fapp%3A{s}%40db%3A5432%2Fapp",
+            g.s(ALNUM, 10) + "%2F" + g.s(ALNUM, 6),
+        ),
+        ("url-credentials", "git clone https://ci:{s}@git.acme.example/x.git", g.s(ALNUM, 8) + "/" + g.s(ALNUM, 8)),
+        ("db-connection-string", "DATABASE_URL=postgres://app:{s}@db:5432/app", g.s(ALNUM, 8) + "%40" + g.s(ALNUM, 8)),
+        ("password-cli-flag", "deploy --db-password {s} --env prod", g.s(ALNUM, 16)),
+        ("generic-high-entropy-flag", "acme-cli deploy --blob {s} --env prod", g.token(32)),
+        ("generic-high-entropy", "ACME_SIGNING_MATERIAL={s}", g.token(40)),
+        ("generic-high-entropy", "session:\n  cookie_value: {s}\n", g.token(28)),
+    ]
+
+
+# --- placement: where a secret sits in a hook payload ----------------------------------------------
+
+PLACEMENTS = (
+    "bash-command",
+    "bash-stdout",
+    "write-content",
+    "multiedit",
+    "mcp-json",
+    "json-key",
+    "base64",
+    "over-1mib",
+)
+_BIG = 1_200_000  # bytes of filler: over the 1 MiB record cap
+
+
+def _payload(tool: str, tool_input: dict, tool_response: object = None) -> dict:
+    p = {
+        "session_id": "corpus-session",
+        "transcript_path": "/tmp/corpus/transcript.jsonl",
+        "cwd": "/repo",
+        "hook_event_name": "PostToolUse" if tool_response is not None else "PreToolUse",
+        "tool_name": tool,
+        "tool_input": tool_input,
+        "tool_use_id": "toolu_corpus",
+    }
+    if tool_response is not None:
+        p["tool_response"] = tool_response
+    return p
+
+
+def place(placement: str, text: str, secret: str) -> dict:
+    """A hook payload holding ``text`` (which holds ``secret``) the way ``placement`` names."""
+    if placement == "bash-command":
+        return _payload("Bash", {"command": text, "description": "run it"})
+    if placement == "bash-stdout":
+        return _payload(
+            "Bash", {"command": "cat config.txt"}, {"stdout": text + "\n", "stderr": "", "interrupted": False}
+        )
+    if placement == "write-content":
+        return _payload("Write", {"file_path": "/repo/deploy/app.conf", "content": f"# deploy settings\n{text}\n"})
+    if placement == "multiedit":
+        edits = [{"old_string": "TODO", "new_string": "done"}, {"old_string": "# settings", "new_string": text}]
+        return _payload("MultiEdit", {"file_path": "/repo/settings.py", "edits": edits})
+    if placement == "mcp-json":
+        return _payload("mcp__acme__deploy", {"target": "prod", "config": {"notes": text, "retries": 3}})
+    if placement == "json-key":
+        return _payload("mcp__acme__allowlist", {"entries": {secret: {"owner": "ci", "enabled": True}}})
+    if placement == "base64":
+        encoded = base64.b64encode(text.encode()).decode()
+        manifest = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  config: {encoded}\n"
+        return _payload("Write", {"file_path": "/repo/k8s/secret.yaml", "content": manifest})
+    if placement == "over-1mib":
+        filler = ("x = 1  # filler line of an oversized generated file\n" * (_BIG // 50 + 1))[:_BIG]
+        return _payload("Write", {"file_path": "/repo/gen/big.py", "content": text + "\n" + filler})
+    raise ValueError(placement)
+
+
+def _stands_alone(secret: str) -> bool:
+    """Whether a secret can be told from an id with no context at all (as a bare JSON key): a token of
+    20+ characters that is not hex (a git SHA, a digest) and holds no UUID. Shorter or hex secrets are
+    found by their context (``password=``, ``-p``, a vendor's key name), which a bare key does not have."""
+    hexish = set("0123456789abcdefABCDEF-")
+    return len(secret) >= 20 and not set(secret) <= hexish and "-4" not in secret[8:20]
+
+
+def placed() -> list[tuple[str, str, dict, str]]:
+    """Every positive in two placements (rotating through all of them), plus a camelCase key in MCP JSON
+    for every tenth: (rule id, placement, hook payload, secret)."""
+    out = []
+    for i, (rule, text, secret) in enumerate(positives()):
+        second = "over-1mib" if i % 16 == 0 else "base64" if i % 4 == 0 else PLACEMENTS[(i + 3) % 6]
+        for placement in (PLACEMENTS[i % 6], second):
+            if placement == "json-key" and not _stands_alone(secret):
+                placement = "bash-stdout"
+            out.append((rule, placement, place(placement, text, secret), secret))
+        if i % 10 == 0:
+            key = ("secretAccessKey", "clientSecret", "signingKey", "dbPassword", "apiToken")[i // 10 % 5]
+            out.append(
+                (
+                    "sensitive-key",
+                    "mcp-json-key",
+                    _payload("mcp__acme__connect", {"auth": {"user": "ci", key: secret}}),
+                    secret,
+                )
+            )
+    return out
+
+
+def leaked(secret: str, record: object) -> bool:
+    """Whether ``secret`` survives in a JSON value, in clear or JSON-escaped."""
+    text = json.dumps(record)
+    return secret in text or json.dumps(secret)[1:-1] in text
 
 
 def negatives() -> list[tuple[str, str]]:
@@ -252,7 +637,7 @@ def negatives() -> list[tuple[str, str]]:
     sha1 = hashlib.sha1(b"commit").hexdigest()
     sha256 = hashlib.sha256(b"artifact").hexdigest()
     png = "data:image/png;base64," + base64.b64encode(bytes(g.rng.getrandbits(8) for _ in range(600))).decode()
-    return [
+    named = [
         ("ssh port flag", "ssh -p 2222 deploy@host uptime"),
         ("netrc without password", "machine github.example login dev"),
         ("discord prose", "the discord bot replied with a message id 1234567890123456789"),
@@ -325,3 +710,119 @@ def negatives() -> list[tuple[str, str]]:
         ("digits inside hex digests", "sha256 9f86d0818884c7a4111111111111111144 and a1b2c34539578763621486ff"),
         ("a changelog", "## 2.1.0\n- Rotated signing keys (see SEC-123)\n- `--token` flag now reads from a file"),
     ]
+    return [*named, *_generated_negatives(g)]
+
+
+def _order_id(g: _Gen) -> str:
+    """A random 16-digit id; one in ten starts with 4 and one in ten of those passes Luhn, like a Visa."""
+    return g.s("123456789", 1) + g.s(string.digits, 15)
+
+
+def _generated_negatives(g: _Gen) -> list[tuple[str, str]]:
+    """Real code patterns with random parts: ids, digests, lock files, images, identifiers, configs."""
+    out: list[tuple[str, str]] = []
+    id_forms = ("order_id={}", '"orderId": {}', "Order #{}", "invoice_no: {}", "tracking number {}")
+    for i in range(50):  # 200 random 16-digit order ids, four to a line
+        ids = [_order_id(g) for _ in range(4)]
+        out.append((f"order ids {i}", "\n".join(id_forms[(i + k) % 5].format(x) for k, x in enumerate(ids))))
+    for i in range(20):
+        sha = hashlib.sha1(g.s(ALNUM, 12).encode()).hexdigest()
+        forms = (
+            f"commit {sha}",
+            f'"sha": "{sha}"',
+            f"rev={sha}",
+            f"git checkout {sha[:12]}",
+            f"- uses: actions/checkout@{sha}",
+        )
+        out.append((f"git sha {i}", forms[i % 5]))
+    for i in range(20):
+        u = g.uuid()
+        forms = (f"request_id={u}", f'{{"id": "{u}"}}', f"--run-id {u}", f"session_id: {u}", f"X-Request-Id: {u}")
+        out.append((f"uuid {i}", forms[i % 5]))
+    for i in range(15):
+        d = hashlib.sha256(g.s(ALNUM, 12).encode()).hexdigest()
+        forms = (
+            f"image: nginx@sha256:{d}",
+            f"FROM python:3.12-slim@sha256:{d}",
+            f'"digest": "sha256:{d}"',
+            f"docker pull ghcr.io/acme/api@sha256:{d}",
+            f"Digest: sha256:{d}",
+        )
+        out.append((f"container digest {i}", forms[i % 5]))
+    for i in range(15):
+        raw = hashlib.sha512(g.s(ALNUM, 12).encode()).digest()
+        b64 = base64.b64encode(raw).decode()
+        hx = hashlib.sha256(raw).hexdigest()
+        forms = (
+            f'"integrity": "sha512-{b64}"',
+            f'{{file = "pkg-1.0-py3-none-any.whl", hash = "sha256:{hx}"}}',
+            f"requests==2.32.3 --hash=sha256:{hx}",
+            f'checksum = "{hx}"',
+            f"golang.org/x/text v0.14.0 h1:{base64.b64encode(raw[:32]).decode()}",
+        )
+        out.append((f"lock-file hash {i}", forms[i % 5]))
+    for i in range(10):
+        img = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(g.rng.getrandbits(8) for _ in range(90 + i * 40))).decode()
+        forms = (
+            f"![chart](data:image/png;base64,{img})",
+            f'{{"image": "{img}"}}',
+            f'<img src="data:image/png;base64,{img}">',
+        )
+        out.append((f"base64 image {i}", forms[i % 3]))
+    code = [
+        'DATABASE_URL = os.environ["DATABASE_URL"]',
+        "password = getpass.getpass('Password: ')",
+        "api_key: str | None = None",
+        'token = request.headers.get("Authorization", "")',
+        "const secret = process.env.JWT_SECRET;",
+        'secretKey := os.Getenv("SECRET_KEY")',
+        "if not token:\n    raise PermissionError('missing token')",
+        "def rotate_api_key(self, key_id: str) -> ApiKey:",
+        'headers = {"Authorization": f"Bearer {token}"}',
+        "password_hash = bcrypt.hashpw(password.encode(), bcrypt.gensalt())",
+        "timeout: 30\nretries: 3\nendpoint: https://api.acme.example/v2",
+        "spring.datasource.password=${DB_PASSWORD}",
+        'aws_secret_access_key = "{{ aws_secret }}"',
+        "ENV PATH=/usr/local/bin:$PATH PYTHONDONTWRITEBYTECODE=1",
+        "SELECT id, token_type, expires_at FROM sessions WHERE user_id = $1",
+        "kubectl create secret generic app --from-literal=password=$(cat /run/secrets/pw)",
+        'curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user',
+        "for key, value in sorted(os.environ.items()):",
+        "secret_name: projects/acme/secrets/db-password/versions/latest",
+        "token_url = 'https://oauth2.googleapis.com/token'",
+        "export PATH=$HOME/.local/bin:$PATH",
+        "git log --pretty=format:%H%x09%an%x09%s -n 20",
+        "npm install --save-dev @types/node@20.11.30 typescript@5.4.5",
+        "pytest tests/test_api.py::TestAuth::test_refresh_token_rotation -x",
+        "version: 3.8\nservices:\n  db:\n    image: postgres:16\n    ports: ['5432:5432']",
+        "max_tokens=4096, temperature=0.2, top_p=0.95",
+        "logging.basicConfig(format='%(asctime)s %(levelname)s %(name)s: %(message)s')",
+        "re.compile(r'^[A-Za-z0-9+/]{40}$')",
+        "assert hashlib.sha256(data).hexdigest() == expected",
+        "class AbstractSingletonProxyFactoryBean2(BaseFactory): pass",
+    ]
+    out += [(f"code {i}", text) for i, text in enumerate(code)]
+    idents = [
+        "test_parse_ISO8601_with_tz_offset_and_microseconds",
+        "handleUserAuthenticationCallbackV2",
+        "AWS_DEFAULT_REGION=eu-central-1",
+        "java.lang.IllegalArgumentException: Invalid UTF8 sequence at offset 1024",
+        "at com.acme.billing.InvoiceService$1.run(InvoiceService.java:142)",
+        "node_modules/@babel/core/lib/transformation/file/file.js:233:11",
+        "python3.12/site-packages/pandas/core/frame.py:4102 in __getitem__",
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261128T120000Z&X-Amz-Expires=900",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    ]
+    out += [(f"identifier {i}", text) for i, text in enumerate(idents)]
+    for i in range(10):
+        d = hashlib.md5(g.s(ALNUM, 8).encode()).hexdigest()
+        forms = (
+            f"{d}  dist/app.tar.gz",
+            f'ETag: "{d}"',
+            f"md5: {d}",
+            f"Content-MD5: {base64.b64encode(bytes.fromhex(d)).decode()}",
+            f"cache key {d[:16]}",
+        )
+        out.append((f"checksum {i}", forms[i % 5]))
+    return out

@@ -17,7 +17,7 @@ from auditkit.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_
 from auditkit.secrets import redact_file, scan
 from auditkit.simulate import run as simulate
 from tests.conftest import payload, read_records, run_hook
-from tests.secret_corpus import negatives, positives
+from tests.secret_corpus import PLACEMENTS, leaked, negatives, placed, positives
 
 KEY = b"test fingerprint key, 32 bytes!!"
 R = Redactor(key=KEY)
@@ -26,7 +26,7 @@ POSITIVES = positives()
 
 def test_every_built_in_rule_has_a_positive_in_the_corpus() -> None:
     assert {r.id for r in builtin_rules()} <= {rule for rule, _, _ in POSITIVES}
-    assert len(builtin_rules()) >= 40
+    assert len({r.id for r in builtin_rules()}) >= 150
 
 
 @pytest.mark.parametrize(("rule", "text", "secret"), POSITIVES, ids=[f"{p[0]}-{i}" for i, p in enumerate(POSITIVES)])
@@ -377,3 +377,97 @@ def test_a_secret_under_a_sensitive_key_in_an_input_over_the_record_cap_is_redac
     record = json.loads(trail.read_text().splitlines()[-1])
     assert "auditkit_truncated" in record["tool_input"] and "hunter2" not in trail.read_text()
     assert record["redactions"] >= 1  # the secret is counted, though only a head of the input is kept
+
+
+# --- recall where secrets occur, and precision on what only looks like one ------------------------
+
+PLACED = placed()
+
+
+@pytest.mark.parametrize("placement", [*PLACEMENTS, "mcp-json-key"])
+def test_every_corpus_secret_is_redacted_wherever_it_is_placed_in_a_tool_call(placement: str) -> None:
+    """The hook's own path (trim, redact, cap) over payloads holding each secret: a command, its output,
+    Write/MultiEdit content, MCP JSON, a JSON key, base64 in a Kubernetes Secret, a value over 1 MiB."""
+    from auditkit import capture
+
+    opts = capture.Options(None, capture.DEFAULT_MAX_FIELD_BYTES, True)
+    cases = [c for c in PLACED if c[1] == placement]
+    assert len(cases) >= 15
+    leaks = [rule for rule, _, event, secret in cases if leaked(secret, capture.shape(event, opts, 0, R))]
+    assert leaks == []
+
+
+def test_the_corpus_is_as_large_as_promised() -> None:
+    assert len(PLACED) >= 300 and len({c[0] for c in PLACED}) >= 150 and len(negatives()) >= 200
+
+
+def test_random_sixteen_digit_order_ids_are_not_card_numbers_but_a_card_is() -> None:
+    import random
+
+    rng = random.Random(7)
+    ids = [str(rng.randrange(10**15, 10**16)) for _ in range(2000)]
+    visa_like = [i for i in ids if i.startswith("4") and R.findings(f"card {i}")]  # Luhn-valid, a card by shape
+    assert visa_like, "the sample should hold some Luhn-valid Visa-shaped ids"
+    for i in visa_like:
+        for text in (f"order_id={i}", f'{{"orderId": {i}}}', f"Order #{i}", f"invoice no. {i}"):
+            assert R.findings(text) == [], text
+        assert R.findings(f'{{"card_number": "{i}"}}') and R.findings(f"charged the Visa {i} on file")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+        "image: nginx@sha256:0f9d1c6f4c6cb2e5a7f9e3b4d2a1c8e7f6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1",
+        '"integrity": "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="',
+        "request_id=7d444840-9dc0-41d1-b245-5ffdce74fad2",
+        "golang.org/x/net v0.24.0 h1:1PcaxkF854Fu3+lvBIx5SYn9wRlBzzcnHZSiaFFAb0w=",
+        "cls = AbstractSingletonProxyFactoryBean2",
+        "ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'",
+        "path: src/auditkit/sources/transcript_reader_v2.py",
+    ],
+)
+def test_the_generic_detector_leaves_digests_ids_hashes_and_names_alone(text: str) -> None:
+    assert R.findings(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "acme deploy --blob Zx8Kq2LmN4pR7sT1vW3yB6cD9fG0hJ",
+        "ACME_MATERIAL=Qw7Er9Ty2Ui4Op6As8Df1Gh3Jk5Lz0Xc",
+        "session:\n  cookie_value: mN3bV5cX7zL9kJ2hG4fD6sA8",
+        '{"signing": "u8Yt6Rr4Ee2Ww0Qq9Ii7Oo5Pp3Aa1Ss"}',
+    ],
+)
+def test_the_generic_detector_catches_random_tokens_no_rule_names(text: str) -> None:
+    assert [f[0] for f in R.findings(text)] in (["generic-high-entropy"], ["generic-high-entropy-flag"])
+
+
+def test_base64_that_decodes_to_a_secret_is_redacted_whole_and_named_by_what_it_holds() -> None:
+    import base64
+
+    token = next(p[2] for p in POSITIVES if p[0] == "github-pat")
+    inner = json.dumps({"auths": {"ghcr.example": {"auth": base64.b64encode(b"ci:" + token.encode()).decode()}}})
+    manifest = f"kind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {base64.b64encode(inner.encode()).decode()}\n"
+    out, n = R.redact_text(manifest)
+    assert n == 1 and "[REDACTED:base64-docker-config-auth:" in out and "kind: Secret" in out
+    url = base64.b64encode(b"postgres://app:Sup3rS3cret@db:5432/app").decode()
+    assert "[REDACTED:base64-db-connection-string:" in R.redact_text(f"  DATABASE_URL: {url}")[0]
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3).decode()
+    assert R.redact_text(f"data:image/png;base64,{png}")[1] == 0  # binary: nothing to scan
+
+
+def test_scan_finds_every_class_in_an_unredacted_trail_and_redact_removes_them(tmp_path: Path, capsys) -> None:
+    """An old trail written with redaction off: each placed positive is a line; scan flags every line
+    (keys and base64 included), and the redacted copy holds none of the secrets."""
+    raw = tmp_path / "raw.jsonl"
+    cases = [c for c in PLACED if c[1] != "over-1mib"]
+    raw.write_text("".join(json.dumps(event) + "\n" for _, _, event, _ in cases))
+    found = {f.line for f in scan(raw, R)}
+    assert found == set(range(1, len(cases) + 1))
+    clean = tmp_path / "clean.jsonl"
+    assert main(["redact", str(raw), str(clean)]) == 0
+    text = clean.read_text()
+    assert [secret for _, _, _, secret in cases if secret in text or json.dumps(secret)[1:-1] in text] == []
+    assert scan(clean, R) == []
