@@ -338,15 +338,20 @@ class Rule:
     def anchored(self) -> bool:
         return "anchored" in self.flags and all(k == k.lower() and "&&" not in k for k in self.keywords)
 
-    def matches(self, text: str, low: str, where: dict[str, list[int]] | None = None) -> list:
+    def matches(
+        self, text: str, low: str, where: dict[str, list[int]] | None = None, present: set[str] | None = None
+    ) -> list:
         """The regex's matches: everywhere, or (anchored rules) only where a keyword starts
-        (``where`` caches each keyword's positions for the other rules on the same text)."""
+        (``where`` caches each keyword's positions for the other rules on the same text; keywords
+        not ``present`` are not looked for)."""
         rx = self.rx
         if not self.anchored or len(low) != len(text):
             return list(rx.finditer(text))
         where = {} if where is None else where
         starts: set[int] = set()
         for k in self.keywords:
+            if present is not None and k not in present:
+                continue
             at = where.get(k)
             if at is None:
                 at = where[k] = []
@@ -651,7 +656,7 @@ class Redactor:
                 encoded = True
             if not rule.applies(text, low, present):
                 continue
-            for m in rule.matches(text, low, where):
+            for m in rule.matches(text, low, where, present):
                 start, end = m.span(rule.group)
                 if start < 0 or end <= start:
                     continue

@@ -210,7 +210,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         1,
         "",
     ),
-    ("digitalocean-token", r"\b(do[por]_v1_[a-f0-9]{64})\b", ("_v1_",), 1, ""),
+    ("digitalocean-token", r"\b(do[por]_v1_[a-f0-9]{64})\b", ("v1_",), 1, ""),
     ("heroku-api-key", r"\b(HRKU-[A-Za-z0-9_-]{58,60})(?![A-Za-z0-9_-])", ("hrku-",), 1, ""),
     (
         "heroku-api-key-legacy",
@@ -253,7 +253,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         "",
     ),
     ("huggingface-token", r"\b(hf_(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{34,40})\b", ("hf_",), 1, ""),
-    ("terraform-cloud-token", r"\b([A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})\b", (".atlasv1.",), 1, ""),
+    ("terraform-cloud-token", r"\b([A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})\b", ("atlasv1.",), 1, ""),
     ("atlassian-api-token", r"\b(ATATT3[A-Za-z0-9_=-]{150,200})", ("ATATT3",), 1, ""),
     ("mapbox-secret-token", r"\b(sk\.eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,})", ("sk.eyJ",), 1, ""),
     ("flyio-token", r"\b(FlyV1 fm\d_[A-Za-z0-9+/=,_-]{60,})", ("FlyV1",), 1, ""),
@@ -311,7 +311,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("infracost-api-token", r"\b(ico-[A-Za-z0-9]{32})\b", ("ico-",), 1, ""),
     ("intra42-client-secret", r"\b(s-s4t2(?:ud|af)-[a-f0-9]{64})\b", ("s-s4t2",), 1, ""),
     ("mailgun-public-key", r"\b(pubkey-[a-f0-9]{32})\b", ("pubkey-",), 1, ""),
-    ("maxmind-license-key", r"\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b", ("_mmk",), 1, ""),
+    ("maxmind-license-key", r"\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b", ("mmk",), 1, ""),
     (
         "microsoft-teams-webhook",
         r"(https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/[a-z0-9-]+@[a-z0-9-]+/IncomingWebhook/[a-z0-9]{32}/[a-z0-9-]{36})",
