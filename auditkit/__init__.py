@@ -23,6 +23,8 @@ _EXPORTS = {
     "describe": "auditkit.steps",
     "file_history": "auditkit.versions",
     "Timeline": "auditkit.render",
+    "replay_chart": "auditkit.render",
+    "time_by_tool_chart": "auditkit.render",
     "explore": "auditkit.explorer",
     "scan": "auditkit.secrets",
     "redact_file": "auditkit.secrets",
@@ -102,6 +104,7 @@ __all__ = [
     "reconcile",
     "redact_file",
     "replay",
+    "replay_chart",
     "rotate",
     "run_report",
     "scan",
@@ -112,6 +115,7 @@ __all__ = [
     "sql",
     "sql_connection",
     "summary",
+    "time_by_tool_chart",
     "token_usage",
     "tool_calls",
     "uninstall",
@@ -145,7 +149,7 @@ if TYPE_CHECKING:
     from auditkit.otel import make_server
     from auditkit.pricing import cost, token_usage
     from auditkit.redaction import Redactor
-    from auditkit.render import Timeline
+    from auditkit.render import Timeline, replay_chart, time_by_tool_chart
     from auditkit.retention import apply_retention
     from auditkit.seals import keygen, seal
     from auditkit.secrets import SecretFinding, redact_file, scan

@@ -467,10 +467,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    manifest = run_report(args.name, _trails(args), args.out, params, force=args.force)
+    manifest = run_report(
+        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf
+    )
     v = manifest["verify"] or {}
+    files = ", ".join(o["path"] for o in manifest["outputs"])
     print(
-        f"{args.name} report in {args.out} ({manifest['seconds']} s): {args.name}.ipynb, {args.name}.html, "
+        f"{args.name} report in {args.out} ({manifest['seconds']} s): {files}, "
         f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
         f"{len(manifest['inputs'])} input file(s) hashed"
     )
@@ -690,6 +693,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
     p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
+    p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar per cell on stderr (default: when stderr is a terminal)",
+    )
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

@@ -1,14 +1,23 @@
 """``auditkit report``: run an investigation notebook headless and write an evidence pack.
 
-The pack is a folder with the executed notebook, a standalone HTML rendering (charts are inline
-SVG, so it reads offline), and ``manifest.json``: the SHA-256 of every input trail, the parameters,
-the kit's version, the integrity verification result, the values the notebook recorded, and the
-SHA-256 of every output. A notebook that fails raises :class:`ReportError` naming the cell.
+The pack is a folder with the executed notebook, a self-contained HTML page (no script, no request
+to any server: charts are SVG images with alt text, code cells hidden, recorded values left to the
+manifest), optionally a PDF of that page printed by headless Chromium, and ``manifest.json``: the
+SHA-256 of every input trail, the parameters, the kit's version, the integrity verification result,
+the values the notebook recorded, and the SHA-256 of every output. A notebook that fails raises
+:class:`ReportError` naming the cell.
+
+The notebooks ship inside the wheel (``auditkit/_notebooks``, read through :mod:`importlib.resources`);
+a source checkout uses its own ``notebooks/``.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +31,28 @@ REPORTS = ("incident", "cost", "compliance", "replay")
 
 
 def notebooks_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent / "notebooks"
-    if not here.is_dir():
-        raise ReportError(f"{here}: the notebooks are not here (they ship with the source checkout, not the wheel)")
-    return here
+    """The investigation notebooks: a source checkout's ``notebooks/``, else the wheel's package data."""
+    from importlib.resources import files
+
+    checkout = Path(__file__).resolve().parent.parent / "notebooks"
+    if (checkout / "incident.ipynb").is_file() and (checkout.parent / "pyproject.toml").is_file():
+        return checkout
+    shipped = files("auditkit") / "_notebooks"
+    if shipped.joinpath("incident.ipynb").is_file():
+        return Path(str(shipped))
+    raise ReportError(f"the investigation notebooks are missing from {shipped} (reinstall auditkit)")
+
+
+def _require_notebook_extra() -> None:
+    try:
+        import nbconvert  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+    except ImportError as exc:
+        raise ReportError(
+            f"auditkit report needs the notebooks extra ({exc.name} is not installed): "
+            "pip install 'auditkit[notebooks]'"
+        ) from None
 
 
 def run_report(
@@ -35,6 +62,8 @@ def run_report(
     parameters: dict | None = None,
     timeout_s: int = 600,
     force: bool = False,
+    progress: bool | None = None,
+    pdf: bool = False,
 ) -> dict:
     """Execute notebook ``name`` on ``trails`` into ``out``; return the manifest (also written there).
 
@@ -43,8 +72,10 @@ def run_report(
     the executed notebook and the HTML open with a header (report, time, kit version, every input with
     its SHA-256, the verify result, the parameters) and a red banner when the inputs are not intact or
     there are none; ``manifest["trustworthy"]`` says which. ``out`` must not hold a pack already,
-    unless ``force``.
+    unless ``force``. ``progress`` (default: when stderr is a terminal) shows a bar advancing per cell;
+    ``pdf`` also prints the HTML page to ``<name>.pdf`` with headless Chromium.
     """
+    _require_notebook_extra()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -60,6 +91,8 @@ def run_report(
             f"{out} holds an evidence pack already (manifest.json): choose another folder, or replace it with --force"
         )
     checked = check_parameters(name, source, parameters or {})
+    if pdf:
+        chromium()  # before the run: a missing browser should not cost a long run
     out.mkdir(parents=True, exist_ok=True)
     inputs = [p.resolve() for p in expand(trails)]
     report = verify(inputs) if inputs else None
@@ -72,7 +105,10 @@ def run_report(
             str(executed),
             parameters=params,
             kernel_name="python3",
-            progress_bar=False,
+            # the bar itself is ours: written to the terminal as is (its \r must move the cursor)
+            progress_bar={"desc": f"{name} report", "file": getattr(sys.stderr, "_stream", sys.stderr)}
+            if (sys.stderr.isatty() if progress is None else progress)
+            else False,
             log_output=False,
             cwd=str(source.parent),
             execution_timeout=timeout_s,
@@ -91,6 +127,9 @@ def run_report(
     _add_header(executed, name, created, hashed, report, params)
     html = out / f"{name}.html"
     _to_html(executed, html, f"auditkit {name} report")
+    outputs = [executed, html]
+    if pdf:
+        outputs.append(print_pdf(html, out / f"{name}.pdf"))
     manifest = {
         "report": name,
         "kit_version": __version__,
@@ -103,7 +142,7 @@ def run_report(
         if report
         else None,
         "results": read_results(executed),
-        "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in (executed, html)],
+        "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return manifest
@@ -170,9 +209,101 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
 
 
 def _to_html(notebook: Path, html: Path, title: str) -> None:
+    """The executed notebook as one self-contained page an auditor reads: code cells and recorded
+    values left out (the notebook keeps them), no script and no request to any server, every chart
+    an SVG image with its description as alt text."""
+    import logging
+
     import nbformat
     from nbconvert import HTMLExporter
 
+    from auditkit.notebook import MIME
+
     nb = nbformat.read(str(notebook), as_version=4)
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb, resources={"metadata": {"name": title}})
-    html.write_text(body, encoding="utf-8")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if MIME not in o.get("data", {})]
+    exporter = HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    exporter.log.setLevel(logging.ERROR)  # it warns about missing alt text, which self_contained() adds
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html.write_text(self_contained(body, title), encoding="utf-8")
+
+
+_PAGE_CSS = """
+body { max-width: 1100px; margin: 0 auto; padding: 16px 24px; }
+.jp-Cell { padding: 0 !important; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+table.auditkit-table { display: block; overflow-x: auto; max-width: 100%; }
+"""
+
+
+def self_contained(page: str, title: str) -> str:
+    """``page`` with every script and external stylesheet removed, a title, and alt text on every
+    chart image (an SVG's ``aria-label``, which Vega writes from the chart's ``description``)."""
+    import base64
+    import re
+
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for tag in soup.find_all("script"):
+        tag.decompose()
+    for tag in soup.find_all("link"):
+        if re.match(r"(?i)\s*(https?:)?//", tag.get("href") or ""):
+            tag.decompose()
+    for img in soup.find_all("img"):
+        src = img.get("src") or ""
+        alt = "a chart"
+        if src.startswith("data:image/svg+xml;base64,"):
+            svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8", "replace")
+            m = re.search(r'aria-label="([^"]*)"', svg[:4000])
+            if m:
+                import html as html_lib
+
+                alt = html_lib.unescape(m.group(1))
+        img["alt"] = alt
+    if soup.title is None and soup.head is not None:
+        soup.head.append(soup.new_tag("title"))
+    if soup.title is not None:
+        soup.title.string = title
+    if soup.head is not None:
+        style = soup.new_tag("style")
+        style.string = _PAGE_CSS
+        soup.head.append(style)
+    return str(soup)
+
+
+def chromium() -> str:
+    """Path of a Chromium or Chrome to print with; :class:`ReportError` when none is installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError("--pdf needs Chromium (Debian: apt-get install chromium); none was found on PATH")
+
+
+def print_pdf(html: Path, pdf: Path, timeout_s: int = 120) -> Path:
+    """Print ``html`` to ``pdf`` with headless Chromium, every network request refused."""
+    with tempfile.TemporaryDirectory(prefix="auditkit-chromium-") as profile:
+        argv = [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout_s)
+    if not pdf.is_file() or pdf.stat().st_size == 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise ReportError(f"{pdf}: Chromium did not print the page (exit {proc.returncode}: {tail[0]})")
+    return pdf

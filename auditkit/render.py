@@ -73,27 +73,145 @@ def replay_html(steps: pd.DataFrame) -> str:
     )
 
 
-def replay_chart(steps: pd.DataFrame):
-    """A Gantt-like timeline: one bar per step by tool, failures marked, the summary in the tooltip."""
+#: Tool colours: no red, which means failure on these charts.
+TOOL_COLOURS = [
+    "#4c78a8",
+    "#72b7b2",
+    "#54a24b",
+    "#b279a2",
+    "#9d755d",
+    "#eeca3b",
+    "#79706e",
+    "#88d27a",
+    "#83bcb6",
+    "#bab0ac",
+]
+FAILED = "#cf222e"
+#: Above this many steps a timeline is drawn as counts per time bin, not one bar per step.
+MAX_TIMELINE_STEPS = 300
+_BINS = (1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)  # seconds
+
+
+def _fails_legend():
     import altair as alt
 
+    return alt.Shape("outcome:N", scale=alt.Scale(domain=["failed"], range=["cross"]), legend=alt.Legend(title=None))
+
+
+def replay_chart(steps: pd.DataFrame, max_steps: int = MAX_TIMELINE_STEPS):
+    """A Gantt-like timeline: one bar per step, coloured by tool (legend), failures as red crosses,
+    the summary in the tooltip. A session longer than ``max_steps`` steps is drawn as steps per
+    time bin by tool, with the failed ones per bin, so 1,000 steps over hours stay readable.
+    The chart's ``description`` is its alt text."""
+    import altair as alt
+
+    sid = steps.attrs.get("session_id", "")
     data = steps[["step", "start", "end", "tool", "summary", "status", "duration_ms"]].copy()
-    data["end"] = data["end"].where(data["end"].notna(), data["start"] + pd.Timedelta(milliseconds=1))
+    data = data[data["start"].notna()]
     data["failed"] = data["status"].isin(["error", "interrupted", "unfinished"])
     data["tool"] = data["tool"].astype(str)
+    tools = sorted(set(data["tool"]))
+    colour = alt.Color(
+        "tool:N", scale=alt.Scale(domain=tools, range=TOOL_COLOURS), legend=alt.Legend(title="tool", orient="right")
+    )
+    n_failed = int(data["failed"].sum())
+    span = (data["start"].max() - data["start"].min()) if len(data) else pd.Timedelta(0)
+    if len(data) > max_steps:
+        return _binned_timeline(data, sid, colour, n_failed, span)
+    data["end"] = data["end"].where(data["end"].notna(), data["start"] + pd.Timedelta(milliseconds=1))
     data["status"] = data["status"].astype(str)
-    if len(data) > 4000:  # altair refuses more than 5,000 rows by default; keep the chart light
-        alt.data_transformers.disable_max_rows()
+    data["outcome"] = "failed"
     base = alt.Chart(data).encode(
         x=alt.X("start:T", title="time (UTC)", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M:%S")),
         x2="end:T",
         y=alt.Y("tool:N", title=None),
         tooltip=["step:Q", "summary:N", "status:N", alt.Tooltip("duration_ms:Q", title="ms")],
     )
-    bars = base.mark_bar(minBandSize=3, height=14).encode(color=alt.Color("tool:N", legend=None))
-    fails = base.transform_filter("datum.failed").mark_point(shape="cross", color="#cf222e", size=80, filled=True)
-    title = f"session {steps.attrs.get('session_id', '')}"
-    return (bars + fails).properties(width=800, height=alt.Step(22), title=title)
+    bars = base.mark_bar(minBandSize=3, height=14).encode(color=colour)
+    fails = (
+        base.transform_filter("datum.failed")
+        .mark_point(color=FAILED, size=80, filled=True)
+        .encode(shape=_fails_legend())
+    )
+    description = (
+        f"Timeline of session {sid}: {len(data)} steps by {len(tools)} tool(s) ({', '.join(tools)}) over "
+        f"{_span_text(span)}; {n_failed} failed, marked with red crosses."
+    )
+    return (
+        (bars + fails)
+        .properties(width=800, height=alt.Step(22), title=f"session {sid}", description=description)
+        .resolve_legend(shape="independent")
+    )
+
+
+def _span_text(span: pd.Timedelta) -> str:
+    seconds = span.total_seconds()
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _binned_timeline(data: pd.DataFrame, sid: str, colour: object, n_failed: int, span: pd.Timedelta):
+    import altair as alt
+
+    width = next((b for b in _BINS if span.total_seconds() / b <= 120), _BINS[-1])
+    data = data.assign(bin=data["start"].dt.floor(f"{width}s"))
+    counts = data.groupby(["bin", "tool"], observed=True).size().rename("steps").reset_index()
+    fails = data[data["failed"]].groupby("bin").size().rename("failed").reset_index()
+    fails["outcome"] = "failed"
+    x = alt.X("bin:T", title=f"time (UTC), {width:,}-second bins", scale=alt.Scale(type="utc"))
+    bars = (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("steps:Q", title="steps", stack="zero"),
+            color=colour,
+            tooltip=[alt.Tooltip("bin:T", format="%H:%M:%S"), "tool:N", "steps:Q"],
+        )
+    )
+    marks = (
+        alt.Chart(fails)
+        .mark_point(color=FAILED, size=70, filled=True)
+        .encode(x=x, y=alt.Y("failed:Q"), shape=_fails_legend(), tooltip=["failed:Q"])
+    )
+    description = (
+        f"Timeline of session {sid}: {len(data):,} steps over {_span_text(span)}, counted per {width:,}-second bin "
+        f"and stacked by tool; {n_failed} failed, marked with red crosses at the number failed in each bin."
+    )
+    title = f"session {sid}: {len(data):,} steps, counted per {width:,} s"
+    return (
+        (bars + marks)
+        .properties(width=800, height=220, title=title, description=description)
+        .resolve_legend(shape="independent")
+    )
+
+
+def time_by_tool_chart(by_tool: pd.DataFrame):
+    """Total tool time per tool, as bars coloured by tool with a legend; ``by_tool`` is
+    :func:`auditkit.findings.time_by` on ``"tool"``."""
+    import altair as alt
+
+    data = by_tool.reset_index()
+    tools = data["tool"].astype(str).tolist()
+    description = "Total time by tool: " + ", ".join(
+        f"{t} {ms / 1000:,.1f} s" for t, ms in zip(tools, data["total_ms"], strict=True)
+    )
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("total_ms:Q", title="total ms"),
+            y=alt.Y("tool:N", sort="-x", title=None),
+            color=alt.Color(
+                "tool:N", scale=alt.Scale(domain=sorted(tools), range=TOOL_COLOURS), legend=alt.Legend(title="tool")
+            ),
+            tooltip=["tool:N", "calls:Q", "total_ms:Q"],
+        )
+        .properties(width=600, title="time by tool", description=description)
+    )
 
 
 def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) -> Path:
