@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench samples clean
+.PHONY: demo test test-fast lint bench samples screenshots browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,16 +21,24 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed-base $(VENV)/.installed-notebooks $@
 
-## demo: set up, then verify and summarise the bundled sample trails and write an incident evidence pack
+## demo: set up, then verify and summarise the bundled samples and write the incident and cost evidence packs
 demo: $(VENV)/.installed-notebooks
 	$(BIN)/auditkit verify sample_logs/
 	@echo
 	$(BIN)/auditkit summary sample_logs/
 	@echo
 	$(BIN)/auditkit report incident sample_logs/ --out reports/incident --force -p deleted_path data/exports/customers-2026-03.csv
+	@echo
+	$(BIN)/auditkit report cost sample_logs/ --out reports/cost --force
 
-## test: set up with dev extras, lint, then run the whole test suite
-test: lint
+## browser: Debian's chromium and chromium-driver for the browser tests (installed once; needs root)
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+## test: set up with dev extras and the browser, lint, then run the whole test suite
+test: lint browser
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 	$(BIN)/python tests/prepare_mixed_notebooks.py .nbval-three-agents
@@ -48,6 +56,10 @@ lint: $(VENV)/.installed-dev
 ## bench: print the benchmarks' figures (not part of the tests)
 bench: $(VENV)/.installed-dev
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+## screenshots: the first screen of each evidence pack, taken by the browser test, into docs/screens/
+screenshots: $(VENV)/.installed-dev browser
+	AUDITKIT_SCREENSHOTS=docs/screens $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_browser.py -k evidence_page
 
 ## samples: regenerate sample_logs/ deterministically with the simulator
 samples: $(VENV)/.installed-base

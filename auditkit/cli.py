@@ -477,6 +477,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
         f"{len(manifest['inputs'])} input file(s) hashed"
     )
+    results = manifest["results"]
+    if isinstance(results.get("deleted"), dict):  # the incident pack's question, answered on the terminal too
+        print(f"  did the agent delete {results['deleted'].get('path')}? {results['deleted'].get('answer')}")
+    if results.get("usd") is not None:
+        print(f"  tokens in the transcripts cost ${results['usd']:,.4f}")
     if not manifest["trustworthy"]:
         print(
             f"auditkit report: the inputs are {'missing' if not manifest['inputs'] else 'NOT intact'}: the pack "

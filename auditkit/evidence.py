@@ -138,7 +138,12 @@ def run_report(
         "parameters": params,
         "trustworthy": trustworthy,
         "inputs": hashed,
-        "verify": {"intact": report.intact, "records": report.records, "first_break": report.to_dict()["first_break"]}
+        "verify": {
+            "intact": report.intact,
+            "records": report.records,
+            "first_break": report.to_dict()["first_break"],
+            "unchained": report.unchained,
+        }
         if report
         else None,
         "results": read_results(executed),
@@ -179,6 +184,8 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         verdict = "NO INPUTS: nothing was checked; this report shows nothing"
     elif report.intact:  # type: ignore[attr-defined]
         verdict = f"INTACT: {report.records:,} records, hash chain verified"  # type: ignore[attr-defined]
+        if report.unchained:  # type: ignore[attr-defined]
+            verdict += f"; {len(report.unchained)} file(s) without a hash chain, not verifiable (marked below)"  # type: ignore[attr-defined]
     else:
         b = report.first_break  # type: ignore[attr-defined]
         verdict = f"NOT INTACT: {b.kind} at {b.file}:{b.line}: {b.message}"
@@ -194,7 +201,12 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         f"| parameters | {md(json.dumps({k: v for k, v in params.items() if k != 'trails'}))} |",
         "",
     ]
-    lines += [f"- {md(i['path'])}: sha256 {md(i['sha256'])} ({i['bytes']:,} bytes)" for i in inputs]
+    unchained = getattr(report, "unchained", {}) or {}
+    lines += [
+        f"- {md(i['path'])}: sha256 {md(i['sha256'])} ({i['bytes']:,} bytes)"
+        + (f" — **not verifiable**: a {md(unchained[i['path']])}, with no hash chain" if i["path"] in unchained else "")
+        for i in inputs
+    ]
     cells = [nbformat.v4.new_markdown_cell("\n".join(lines))]
     if report is None or not report.intact:  # type: ignore[attr-defined]
         banner = (

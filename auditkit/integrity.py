@@ -25,7 +25,7 @@ from auditkit import config
 from auditkit import trail_format as tf
 from auditkit.appender import pending_spills
 from auditkit.errors import ChainBroken, TrailFormatError
-from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip
+from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = tf.RECORD_PREFIX
@@ -46,7 +46,7 @@ class Finding:
     seq: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}: " if self.file else ""
+        where = (f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: ") if self.file else ""
         seq = f"seq {self.seq}: " if self.seq is not None else ""
         return f"{self.severity.upper()} {self.kind}: {where}{seq}{self.message}"
 
@@ -61,6 +61,8 @@ class VerifyReport:
     trails: dict[str, dict] = field(default_factory=dict)
     seals: dict = field(default_factory=lambda: {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None})
     findings: list[Finding] = field(default_factory=list)
+    #: files of a known format without a hash chain (path -> what they are): read, never verified
+    unchained: dict[str, str] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -135,6 +137,23 @@ def verify(
     all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
     report.seals["logs"] = [str(p) for p in seal_logs]
 
+    # a transcript, a seed-format log or raw hook payloads carry no chain: said so, not called corrupt
+    for f in list(files):
+        kind = unchained_format(f)
+        if kind:
+            files.remove(f)
+            report.unchained[str(f)] = kind
+            _add(
+                report,
+                Finding(
+                    "not_chained",
+                    WARNING,
+                    f"a {kind}, not an auditkit trail: it has no hash chain, so nothing in it can be verified "
+                    "(it is read as what it says, not as tamper-evident evidence)",
+                    str(f),
+                ),
+            )
+
     # group segments by trail id, in chain order (first seq)
     heads = []
     for f in files:
@@ -189,6 +208,44 @@ def verify(
     order = {ERROR: 0, WARNING: 1}
     report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
     return report
+
+
+_FORMAT_NAMES = {
+    "transcript": "Claude Code transcript",
+    "seed": "seed-format log (the article's flat JSON lines)",
+    "hook_payload": "log of raw hook payloads",
+    "codex": "Codex CLI rollout",
+    "gemini": "Gemini CLI session",
+}
+
+
+def unchained_format(path: PathLike) -> str | None:
+    """What a file is when it is a known log format without a hash chain (a Claude Code transcript, a
+    seed-format log, raw hook payloads, a Codex or Gemini session), judged by its first 20 lines; None
+    for an auditkit trail and for anything unrecognised (verified as a trail, so damage is reported)."""
+    from auditkit.sources import FORMATS
+
+    try:
+        lines = open_lines(Path(path))
+        for n, raw in enumerate(lines):
+            if n >= 20:
+                break
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                if raw.strip():
+                    return None
+                continue
+            if not isinstance(obj, dict):
+                return None
+            if obj.get("v") == tf.SCHEMA_VERSION and "seq" in obj and "hash" in obj:
+                return None
+            fmt = next((f for f in FORMATS if f.matches(obj)), None)
+            if fmt is not None and fmt.NAME in _FORMAT_NAMES:
+                return _FORMAT_NAMES[fmt.NAME]
+    except (TrailFormatError, OSError, *GZIP_ERRORS):
+        return None
+    return None
 
 
 def _add(report: VerifyReport, finding: Finding) -> None:

@@ -499,7 +499,11 @@ def is_sensitive_key(key: str) -> bool:
     (``APP_KEY``, ``signing-key``), but not names about a secret (``token_type``, ``publicKey``)."""
     k = key.lower().replace("-", "_")
     if k in secret_rules.SENSITIVE_KEYS or k.endswith(secret_rules.SENSITIVE_SUFFIXES):
-        return True
+        if k == key.replace("-", "_") or k.upper() == key.replace("-", "_"):
+            return True  # written in one case: the name as listed (``sessionid``, Django's cookie)
+        canonical = "_".join(key_words(key))  # camelCase: ``sessionId`` is session_id, an id, not a secret
+        if canonical in secret_rules.SENSITIVE_KEYS or canonical.endswith(secret_rules.SENSITIVE_SUFFIXES):
+            return True
     if not any(part in k for part in _HINTS):  # most keys: no word of a secret in them at all
         return False
     words = [w.rstrip("0123456789") or w for w in key_words(key)]  # DB_PASSWORD_2, dbPassword2

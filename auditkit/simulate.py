@@ -712,6 +712,88 @@ def run(name: str, trail: Path, payload_log: Path | None = None, keep_workdir: b
     return sim
 
 
+#: The transcript-only sample: a session from before the hook was installed, kept by Claude Code alone.
+TRANSCRIPT_SESSION = "7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
+
+
+def transcript_sample(out: Path) -> Path:
+    """A small Claude Code transcript (format 2.1: user and assistant lines, ``tool_use`` and ``tool_result``
+    blocks, ``usage`` on every API message): a question answered from two files, with no hook trail.
+    It gives the cost report tokens and dollars on the bundled samples."""
+    slug = VIRTUAL_ROOT.replace("/", "-")
+    path = out / "transcripts" / slug / f"{TRANSCRIPT_SESSION}.jsonl"
+    base = {
+        "cwd": VIRTUAL_ROOT,
+        "sessionId": TRANSCRIPT_SESSION,
+        "version": "2.1.119",
+        "gitBranch": "main",
+        "userType": "external",
+        "isSidechain": False,
+    }
+    model = "claude-sonnet-4-5-20250929"
+    lines: list[dict] = []
+
+    def add(kind: str, at: str, message: dict, **extra: object) -> None:
+        uuid = f"{TRANSCRIPT_SESSION[:8]}-{len(lines):04d}"
+        parent = lines[-1]["uuid"] if lines else None
+        lines.append(
+            {**base, "type": kind, "uuid": uuid, "parentUuid": parent, "timestamp": at, "message": message, **extra}
+        )
+
+    def usage(inp: int, out_: int, created: int, read: int) -> dict:
+        return {
+            "input_tokens": inp,
+            "output_tokens": out_,
+            "cache_creation_input_tokens": created,
+            "cache_read_input_tokens": read,
+            "service_tier": "standard",
+        }
+
+    add("user", "2026-03-16T16:00:00.000Z", {"role": "user", "content": "How does the config parser treat comments?"})
+    calls = [("toolu_t1", "src/parser.py"), ("toolu_t2", "README.md")]
+    for n, (tool_id, rel) in enumerate(calls, 1):
+        add(
+            "assistant",
+            f"2026-03-16T16:00:0{2 * n}.000Z",
+            {
+                "id": f"msg_sample{n}",
+                "model": model,
+                "role": "assistant",
+                "type": "message",
+                "content": [
+                    {"type": "tool_use", "id": tool_id, "name": "Read", "input": {"file_path": f"{VIRTUAL_ROOT}/{rel}"}}
+                ],
+                "stop_reason": "tool_use",
+                "usage": usage(12, 96, 9_800 if n == 1 else 0, 0 if n == 1 else 9_800),
+            },
+            requestId=f"req_sample{n}",
+        )
+        text = PARSER_V1 if rel == "src/parser.py" else "# acme-api\n\nConfig parser and HTTP API.\n"
+        add(
+            "user",
+            f"2026-03-16T16:00:0{2 * n + 1}.000Z",
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_id, "content": text}]},
+            toolUseResult={"type": "text", "file": {"filePath": f"{VIRTUAL_ROOT}/{rel}", "content": text}},
+        )
+    add(
+        "assistant",
+        "2026-03-16T16:00:09.000Z",
+        {
+            "id": "msg_sample3",
+            "model": model,
+            "role": "assistant",
+            "type": "message",
+            "content": [{"type": "text", "text": "It does not skip them: a line starting with # is split on '=' too."}],
+            "stop_reason": "end_turn",
+            "usage": usage(20, 410, 1_200, 9_800),
+        },
+        requestId="req_sample3",
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
 def generate(out: Path) -> list[Path]:
     """Regenerate every bundled sample under ``out`` (deterministic)."""
     written = []
@@ -721,6 +803,7 @@ def generate(out: Path) -> list[Path]:
         for stale in (trail.parent / ".pending",):
             shutil.rmtree(stale, ignore_errors=True)
         written.append(trail)
+    written.append(transcript_sample(out))
     return written
 
 

@@ -59,12 +59,12 @@ def write_jsonl(path: Path, rows: list, gz: bool = False) -> Path:
 
 
 def test_samples_load_with_no_problems() -> None:
-    """The bundled samples load completely: five trails, six sessions, nothing skipped."""
+    """The bundled samples load completely: five trails and a transcript, seven sessions, nothing skipped."""
     df = auditkit.load(SAMPLES)
     assert df.attrs["problems"] == []
-    assert len(df.attrs["files"]) == 5
-    assert df["session_id"].nunique() == 6
-    assert set(df["source_format"]) == {"auditkit"}
+    assert len(df.attrs["files"]) == 6
+    assert df["session_id"].nunique() == 7
+    assert set(df["source_format"]) == {"auditkit", "transcript"}
     assert df["event_id"].is_unique
 
 
@@ -161,7 +161,7 @@ def test_the_columnar_fast_path_gives_the_same_frame_as_the_line_reader(monkeypa
     real = columnar.read
     monkeypatch.setattr(columnar, "read", lambda p, **kw: calls.append(p) or real(p, **kw))
     fast = auditkit.load(SAMPLES)
-    assert len(calls) == 5
+    assert len(calls) == 6  # every file is offered; the transcript is declined (not an auditkit trail)
     assert list(fast.columns) == list(slow.columns)
     assert comparable(fast) == comparable(slow)
     for col in ("tool", "event", "status"):

@@ -39,7 +39,7 @@ def test_the_doc_has_every_seed_recipe_in_three_forms() -> None:
 
 @pytest.fixture(scope="module")
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    df = auditkit.load(SAMPLES)
+    df = auditkit.load(TRAILS)  # the trails jq reads (the samples' transcript is not one)
     return df, auditkit.tool_calls(df)
 
 

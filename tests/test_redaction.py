@@ -471,3 +471,13 @@ def test_scan_finds_every_class_in_an_unredacted_trail_and_redact_removes_them(t
     text = clean.read_text()
     assert [secret for _, _, _, secret in cases if secret in text or json.dumps(secret)[1:-1] in text] == []
     assert scan(clean, R) == []
+
+
+def test_a_camel_case_id_is_not_a_listed_secret_name_run_together() -> None:
+    """``sessionId`` (every transcript line) is an id; ``sessionid`` (Django's session cookie) is a secret."""
+    from auditkit.redaction import is_sensitive_key
+
+    assert not is_sensitive_key("sessionId") and not is_sensitive_key("requestId")
+    assert is_sensitive_key("sessionid") and is_sensitive_key("apiKey") and is_sensitive_key("Authorization")
+    out, n = R.redact_value({"sessionId": "7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "sessionid": "k8s9d7f6g5h4"})
+    assert n == 1 and out["sessionId"] == "7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"

@@ -36,7 +36,7 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dic
 
 def test_the_incident_report_answers_did_the_agent_delete_it(packs: dict) -> None:
     r = packs["incident"][1]["results"]
-    assert r["events"] == 123 and len(r["sessions"]) == 6 and r["problems"] == []
+    assert r["events"] == 131 and len(r["sessions"]) == 7 and r["problems"] == []  # 123 hooked, 8 in the transcript
     assert {(x["risk"], x["command"]) for x in r["risky"]} >= {
         ("recursive delete", "rm -rf build/ data/"),
         ("force push", "git push --force origin main"),
@@ -53,7 +53,10 @@ def test_the_cost_report_finds_where_time_went_and_the_retry_loop(packs: dict) -
     by_tool = {row["tool"]: row for row in r["time_by_tool"]}
     assert by_tool["Bash"]["calls"] == 17 and by_tool["Bash"]["total_ms"] == 21170
     assert {(x["command"], x["runs"], x["failures"]) for x in r["retry_loops"]} >= {("make test", 4, 3)}
-    assert r["slowest"][0]["command"] == "sleep 600" and r["usd"] is None
+    assert r["slowest"][0]["command"] == "sleep 600"
+    # the samples' transcript: Sonnet 4.5 at $3/$15 per million, cache writes 1.25x and reads 0.1x input:
+    # (12*3 + 96*15 + 9,800*3.75) + (12*3 + 96*15 + 9,800*0.3) + (20*3 + 410*15 + 1,200*3.75 + 9,800*0.3) per million
+    assert r["usd"] == pytest.approx((38_226 + 4_416 + 13_650) / 1e6)
 
 
 def test_the_compliance_report_checks_controls_with_evidence(packs: dict) -> None:
@@ -78,7 +81,9 @@ def test_the_pack_holds_rendered_charts_and_a_manifest_that_matches_the_files(pa
     assert on_disk == json.loads(json.dumps(manifest, default=str))
     for out in manifest["outputs"]:
         assert sha(folder / out["path"]) == out["sha256"]
-    assert {Path(i["path"]).name for i in manifest["inputs"]} == {"audit-trail.jsonl"}
+    names = {Path(i["path"]).name for i in manifest["inputs"]}
+    assert names == {"audit-trail.jsonl", "7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5.jsonl"}
+    assert list(manifest["verify"]["unchained"].values()) == ["Claude Code transcript"]  # disclosed, not verified
     for i in manifest["inputs"]:
         assert sha(Path(i["path"])) == i["sha256"]
     assert manifest["verify"]["intact"] and manifest["kit_version"] and manifest["parameters"]["interactive"] is False

@@ -250,9 +250,9 @@ def test_cli_replay_history_and_sessions(tmp_path: Path, capsys) -> None:
     assert "+        if not line or line.startswith" in capsys.readouterr().out
     assert main(["sessions", "--trail", str(SAMPLES)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 + 6 + 2 and lines[0].split()[:2] == ["session", "start"]
+    assert len(lines) == 2 + 7 + 2 and lines[0].split()[:2] == ["session", "start"]
     assert "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b" in "\n".join(lines)  # ids are never cut
-    assert lines[-1].split() == ["Total:", "6", "session(s)", "45", "8"]
+    assert lines[-1].split() == ["Total:", "7", "session(s)", "47", "8"]
     assert main(["replay", "zzz", "--trail", trail]) == 2
 
 
