@@ -55,6 +55,9 @@ _EXPORTS = {
     "RetentionError": "auditkit.errors",
     "ExportError": "auditkit.errors",
     "ReportError": "auditkit.errors",
+    "ShipError": "auditkit.errors",
+    "ship": "auditkit.shipping",
+    "sync": "auditkit.s3sync",
     "window": "auditkit.views",
     "scope": "auditkit.views",
     "session_id_for": "auditkit.views",
@@ -81,6 +84,7 @@ __all__ = [
     "SealError",
     "SecretFinding",
     "SettingsError",
+    "ShipError",
     "Timeline",
     "TrailFormatError",
     "UnsafePath",
@@ -112,9 +116,11 @@ __all__ = [
     "seal",
     "session_id_for",
     "sessions",
+    "ship",
     "sql",
     "sql_connection",
     "summary",
+    "sync",
     "time_by_tool_chart",
     "token_usage",
     "tool_calls",
@@ -136,6 +142,7 @@ if TYPE_CHECKING:
         RuleError,
         SealError,
         SettingsError,
+        ShipError,
         TrailFormatError,
         UnsafePath,
         UsageError,
@@ -151,9 +158,11 @@ if TYPE_CHECKING:
     from auditkit.redaction import Redactor
     from auditkit.render import Timeline, replay_chart, time_by_tool_chart
     from auditkit.retention import apply_retention
+    from auditkit.s3sync import sync
     from auditkit.seals import keygen, seal
     from auditkit.secrets import SecretFinding, redact_file, scan
     from auditkit.segments import rotate
+    from auditkit.shipping import ship
     from auditkit.sqlquery import sql, sql_connection
     from auditkit.steps import describe, replay, sessions
     from auditkit.transcripts import archive_transcripts, reconcile

@@ -7,6 +7,7 @@ import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from auditkit import __version__
 from auditkit.errors import AuditkitError
@@ -147,9 +148,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    import tempfile
+
     from auditkit.integrity import verify
 
-    report = verify(_trails(args), seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
+    paths = _trails(args)
+    with tempfile.TemporaryDirectory(prefix="auditkit-s3-") as tmp:
+        if any(p.startswith("s3://") for p in paths):  # copies kept in S3: brought here, then checked
+            from auditkit.s3sync import fetch
+
+            local = []
+            for i, p in enumerate(paths):
+                if p.startswith("s3://"):
+                    fetch(p, Path(tmp) / str(i), endpoint_url=args.endpoint_url)
+                    local.append(str(Path(tmp) / str(i)))
+                else:
+                    local.append(p)
+            paths = local
+        report = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
         return 0 if report.intact else 1
@@ -440,6 +456,52 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ship(args: argparse.Namespace) -> int:
+    from auditkit.shipping import ship
+
+    result = ship(
+        _trails(args),
+        args.to,
+        args.format,
+        insecure=args.insecure,
+        state=args.state,
+        ca_bundle=args.ca_bundle,
+        max_batch_bytes=args.batch_bytes,
+        gzip_body=args.gzip,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    print(
+        f"shipped {result.sent:,} record(s) in {result.batches} batch(es) to {result.destination}"
+        f"{f' after {result.retries} retr(y/ies)' if result.retries else ''}; "
+        f"{result.skipped:,} acknowledged before; state {result.state}"
+    )
+    for trail, at in sorted(result.cursor.items()):
+        print(f"  trail {trail}: acknowledged up to seq {at['seq']}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from auditkit.s3sync import sync
+
+    result = sync(
+        _trails(args),
+        args.to,
+        endpoint_url=args.endpoint_url,
+        lock_days=args.lock_days,
+        allow_unlocked=args.allow_unlocked,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    lock = f"locked (COMPLIANCE) until {result.retain_until}" if result.locked else "NOT locked (--allow-unlocked)"
+    print(f"{args.to}: {len(result.uploaded)} file(s) uploaded, {len(result.skipped)} already there; {lock}")
+    for key in result.uploaded:
+        print(f"  + {key}")
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     from auditkit.sqlquery import sql
 
@@ -572,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report timestamps stepping back more than this many seconds (default 1)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
 
     p = add("keygen", cmd_keygen, "Make an Ed25519 key pair for sealing trails.")
     p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
@@ -678,6 +741,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
     )
+
+    p = add("ship", cmd_ship, "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.")
+    _trail_args(p)
+    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
+    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
+    p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
+    p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
+    p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
+    p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    p = add("sync", cmd_sync, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
+    _trail_args(p)
+    p.add_argument("--to", required=True, metavar="S3URL", help="s3://bucket/prefix")
+    p.add_argument("--endpoint-url", metavar="URL", help="another S3 endpoint (MinIO, Ceph, a test server)")
+    p.add_argument(
+        "--lock-days", type=int, metavar="N", help="COMPLIANCE retention in days (default: the retention minimum)"
+    )
+    p.add_argument("--allow-unlocked", action="store_true", help="copy to a bucket without Object Lock anyway")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = add("sql", cmd_sql, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
     p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')

@@ -40,6 +40,13 @@ ENVIRONMENT = {
     "AUDITKIT_NOW": "pins the clock (ISO time, UTC): simulations and tests only; records say clock: pinned",
     "AUDITKIT_TRAIL_ID": "pins a new trail's id: simulations and tests only",
     "CLAUDE_PROJECT_DIR": "set by Claude Code: the project a relative trail path is resolved against",
+    "OTEL_EXPORTER_OTLP_HEADERS": "`auditkit ship --format otlp`: request headers, key=value,... (auth)",
+    "OTEL_EXPORTER_OTLP_LOGS_HEADERS": "the same, for the logs signal only (wins over the above)",
+    "DD_API_KEY": "`auditkit ship --format datadog`: the Datadog API key",
+    "SPLUNK_HEC_TOKEN": "`auditkit ship --format splunk`: the HTTP Event Collector token",
+    "ELASTIC_API_KEY": "`auditkit ship --format elastic`: an API key (or ELASTIC_USERNAME and ELASTIC_PASSWORD)",
+    "ELASTIC_USERNAME": "`auditkit ship --format elastic`: basic-auth user, with ELASTIC_PASSWORD",
+    "ELASTIC_PASSWORD": "`auditkit ship --format elastic`: basic-auth password",
     "XDG_CONFIG_HOME": "base of the per-user config folder (default ~/.config)",
     "XDG_CACHE_HOME": "base of the cache folder (default ~/.cache)",
 }

@@ -13,7 +13,8 @@
     ├── ArchiveError               a trail cannot be rotated or its archive read
     ├── RetentionError             a retention policy that may not be applied
     ├── ExportError                an export that cannot be written as asked
-    └── ReportError                an evidence pack cannot be made (a notebook failed, a parameter is wrong)
+    ├── ReportError                an evidence pack cannot be made (a notebook failed, a parameter is wrong)
+    └── ShipError                  a receiver (OTLP, Datadog, Splunk, Elasticsearch, S3) refused or cannot be reached
 
 Standard library only and free of imports: the hook imports it only when something goes wrong.
 UsageError, ConfigError, TrailFormatError and HookInputError are also ValueErrors, UnsafePath an OSError.
@@ -82,3 +83,8 @@ class ExportError(AuditkitError):
 
 class ReportError(AuditkitError):
     """An evidence pack cannot be made: a notebook failed, a parameter is wrong, the extra is missing."""
+
+
+class ShipError(AuditkitError):
+    """Records cannot be shipped or copied as asked: a receiver refused them, a bucket is not locked, a cursor
+    does not match the trail."""

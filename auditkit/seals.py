@@ -160,11 +160,18 @@ def seal(
     trail: str | os.PathLike[str],
     key_path: str | os.PathLike[str] | None = None,
     seal_log: str | os.PathLike[str] | None = None,
+    upto: tuple[int, str] | None = None,
 ) -> dict:
-    """Append a signed checkpoint of the trail's head to its seal log; return the seal."""
+    """Append a signed checkpoint of the trail's head to its seal log; return the seal.
+
+    ``upto`` (seq, hash) seals an earlier record of the chain instead: the last record of a segment
+    just archived, so the segment and its seal verify on their own (a copy in S3 holds no active part).
+    """
     trail = Path(trail)
     key = load_private(key_path or default_key_path())
     trail_id, seq, head_hash = _head(trail)
+    if upto is not None:
+        seq, head_hash = upto
     log = Path(seal_log) if seal_log else seal_log_path(trail)
     body = {
         "type": SEAL_TYPE,

@@ -210,7 +210,7 @@ def rotate(
     if segment is not None and _should_seal(seal):
         from auditkit.seals import seal as do_seal
 
-        result.sealed = do_seal(trail)
+        result.sealed = do_seal(trail, upto=(segment.last_seq, segment.head_hash))  # the segment, sealed on its own
     return result
 
 

@@ -154,9 +154,13 @@ def test_rotation_seals_when_a_key_is_configured(tmp_path: Path) -> None:
     for i in range(3):
         run_hook(payload("Notification", message=f"n{i}"), trail)
     rot = segments.rotate(trail)
-    assert rot.sealed is not None and rot.sealed["seq"] == rot.rotated.last_seq + 1
+    # the seal covers the segment itself, so the segment and the seal log verify without the active part
+    assert rot.sealed is not None and rot.sealed["seq"] == rot.rotated.last_seq
+    assert rot.sealed["head_hash"] == rot.rotated.head_hash
     report = auditkit.verify(tmp_path)
     assert report.intact and report.seals["valid"] == 1
+    alone = auditkit.verify([tmp_path / rot.rotated.file, tmp_path / "audit-trail.seals.jsonl"])
+    assert alone.intact and alone.seals["valid"] == 1
 
 
 def test_cli_archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -216,7 +220,9 @@ def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(arch
     assert [p.name for p in segments.segment_files(archived)] == [dry.decisions[2].file]
     manifest = segments.read_manifest(archived)
     assert [r["file"] for r in manifest.retired] == plan.deleted
-    assert all(r["policy"] == "365d" and r["sealed_by_seq"] == 10 for r in manifest.retired)
+    assert all(
+        r["policy"] == "365d" and r["sealed_by_seq"] == 9 for r in manifest.retired
+    )  # the Feb segment's last record
     report = auditkit.verify(archived.parent)  # what remains is still one intact chain
     assert report.intact, report.findings
     start = next(
