@@ -451,6 +451,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         format=args.format,
         partition_by=parts,
         escape_formulas=not args.raw_formulas,
+        endpoint_url=args.endpoint_url,
     )
     print(result)
     return 0
@@ -741,6 +742,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
     )
+    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
 
     p = add("ship", cmd_ship, "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.")
     _trail_args(p)

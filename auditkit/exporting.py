@@ -53,11 +53,14 @@ def export(
     until: str | datetime | None = None,
     partition_by: Sequence[str] = (),
     escape_formulas: bool = True,
+    endpoint_url: str | None = None,
 ) -> ExportResult:
     """Write the events of ``source`` (a loaded frame, or trails to load) to ``out``.
 
     Without ``partition_by``, ``out`` is one file; with it, a folder (replaced partition by
     partition). ``partition_by`` names ``date`` or any column (``host``, ``user``, ``session_id``, ...).
+    Parquet may go to ``s3://bucket/prefix`` (pyarrow's S3 file system; ``endpoint_url`` or
+    ``AWS_ENDPOINT_URL`` for another endpoint); ``auditkit.load()``, DuckDB and Dask read it back.
     """
     from auditkit.frame import load
 
@@ -73,6 +76,11 @@ def export(
         elif col not in flat.columns:
             raise ExportError(f"cannot partition by {col!r}: not a column (use date, host, user, session_id, ...)")
         flat[col] = flat[col].astype("str").fillna("unknown").replace({"": "unknown"})
+    if str(out).startswith("s3://"):
+        if format != "parquet":
+            raise ExportError("only Parquet is written to s3://")
+        files = _parquet_s3(flat, str(out), parts, endpoint_url)
+        return ExportResult(str(out), format, len(flat), [str(f) for f in files])
     out = Path(out)
     files = _csv(flat, out, parts, escape_formulas) if format == "csv" else _parquet(flat, out, parts)
     return ExportResult(str(out), format, len(flat), [str(f) for f in files])
@@ -125,6 +133,33 @@ def _parquet(flat: pd.DataFrame, out: Path, parts: list[str]) -> list[Path]:
         basename_template="part-{i}.parquet",
         existing_data_behavior="overwrite_or_ignore",
         file_visitor=lambda f: written.append(Path(f.path)),
+    )
+    return sorted(written)
+
+
+def _parquet_s3(flat: pd.DataFrame, url: str, parts: list[str], endpoint_url: str | None) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from auditkit.sources.parquet_dataset import filesystem
+
+    fsys, root = filesystem(url, endpoint_url)
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    if not parts:
+        pq.write_table(table, root, filesystem=fsys, compression="zstd")
+        return [url]
+    written: list[str] = []
+    ds.write_dataset(
+        table,
+        root,
+        filesystem=fsys,
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([table.schema.field(c) for c in parts]), flavor="hive"),
+        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        basename_template="part-{i}.parquet",
+        existing_data_behavior="delete_matching",  # a partition written again replaces its earlier export
+        file_visitor=lambda f: written.append(f"s3://{f.path}"),
     )
     return sorted(written)
 

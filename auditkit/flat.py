@@ -31,3 +31,25 @@ def flatten(df: pd.DataFrame) -> pd.DataFrame:
         else:
             out[col] = s
     return pd.DataFrame(out, index=df.index)
+
+
+def unflatten(flat: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of :func:`flatten`: JSON text back into nested values, every column in its documented
+    type, in :data:`auditkit.COLUMNS` order (Hive partition columns such as ``date`` are dropped; a
+    partition column that is a column, such as ``host``, comes back as one)."""
+    from auditkit.frame import COLUMNS, _typed
+
+    out = {}
+    for col in flat.columns:
+        if col not in COLUMNS:
+            continue
+        s = flat[col]
+        if col in NESTED:
+            out[col] = pd.Series(
+                [orjson.loads(v) if isinstance(v, str) else None for v in s.tolist()], index=flat.index, dtype="object"
+            )
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype("object").where(s.notna(), None)
+        else:
+            out[col] = s
+    return _typed(pd.DataFrame(out, index=flat.index))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Iterable
@@ -38,13 +39,17 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
         df = auditkit.load("sample_logs/")
         df[df.tool == "Bash"][["timestamp", "command", "status"]]
     """
-    files = expand(paths)
+    from auditkit.sources import parquet_dataset
+
+    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    exports = [p for p in given if parquet_dataset.is_dataset(p)]  # what `auditkit export` wrote
+    files = expand([p for p in given if p not in exports]) if len(exports) < len(given) else []
     problems: list[dict] = []
     skipped: dict[str, int] = {}
     total = sum(f.stat().st_size for f in files)
     show = progress if progress is not None else (total > 64 << 20 and sys.stderr.isatty())
     bar = _Progress(total) if show else None
-    parts: list[pd.DataFrame] = []
+    parts: list[pd.DataFrame] = [parquet_dataset.read(p) for p in exports]
     rows: list[dict] = []  # other formats, row by row
     fast: list[dict] = []  # auditkit trail records, turned into columns in bulk
     for f in files:
@@ -79,7 +84,7 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     dup = df["event_id"].duplicated(keep="last")
     if dup.any():  # copying a large frame costs its size again: only when there is something to drop
         df = df[~dup].reset_index(drop=True)
-    df.attrs["files"] = [str(f) for f in files]
+    df.attrs["files"] = [str(f) for f in files] + [str(p) for p in exports]
     df.attrs["problems"] = problems
     df.attrs["skipped"] = skipped
     df.attrs["duplicates"] = before - len(df)
