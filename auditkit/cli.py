@@ -399,8 +399,17 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_otel_receive(args: argparse.Namespace) -> int:
+    import signal
+
     from auditkit.otel import make_server
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # installed before it says it listens, and explicit: Ctrl-C and a service manager's SIGTERM stop it even
+    # when its parent ignores SIGINT (Python keeps an inherited SIG_IGN, and the receiver would never stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     server = make_server(args.out, args.host, args.port, redact=not args.no_redact)
     host, port = server.server_address[:2]
     print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")

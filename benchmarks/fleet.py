@@ -58,7 +58,7 @@ def main() -> None:
             pandas_total += s
         df = None  # let the frame go before the cluster starts
         with (
-            LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster,
+            LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0") as cluster,
             Client(cluster),
         ):
             print(f"Dask, LocalCluster of {args.workers} workers:")

@@ -39,7 +39,7 @@ def cluster():
     from dask.distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c,
         Client(c) as client,
     ):
         yield client
@@ -106,7 +106,7 @@ def test_export_to_s3_reads_back_through_load_and_dask(trails, monkeypatch) -> N
         from dask.distributed import Client, LocalCluster
 
         # workers started now inherit the credentials, as a real cluster's workers have their own
-        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as c, Client(c):
+        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as c, Client(c):
             dask_frame = fleet.open_dataset("s3://fleet/parquet")  # one task per file, each with its own S3 client
             pd.testing.assert_frame_equal(fleet.per_host(dask_frame), auditkit.by_host(trails), check_dtype=False)
     finally:

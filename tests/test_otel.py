@@ -240,3 +240,21 @@ def test_the_otel_receive_command_serves_until_stopped(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
     assert auditkit.load(trail)["tool_use_id"].tolist()[-1] == "toolu_cli"
+
+
+def test_the_receiver_stops_on_sigint_and_sigterm_even_when_its_parent_ignores_sigint(tmp_path: Path) -> None:
+    """A service started by nohup or a process manager inherits an ignored SIGINT; it must stop anyway."""
+    import signal
+    import subprocess
+    import sys
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "auditkit", "otel-receive", "--out", str(tmp_path / f"{sig}.jsonl"), "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as an ignoring parent leaves it
+        )
+        assert proc.stdout.readline().startswith("auditkit otel-receive:")
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) == 0
