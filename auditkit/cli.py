@@ -411,14 +411,14 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     server = make_server(args.out, args.host, args.port, redact=not args.no_redact)
-    host, port = server.server_address[:2]
-    print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")
-    print(
-        f"  for Claude Code: OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} OTEL_LOGS_EXPORTER=otlp "
-        "OTEL_EXPORTER_OTLP_PROTOCOL=http/json CLAUDE_CODE_ENABLE_TELEMETRY=1",
-        flush=True,
-    )
-    try:
+    try:  # from here on, a stop signal ends it cleanly, even while it is still printing where it listens
+        host, port = server.server_address[:2]
+        print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")
+        print(
+            f"  for Claude Code: OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} OTEL_LOGS_EXPORTER=otlp "
+            "OTEL_EXPORTER_OTLP_PROTOCOL=http/json CLAUDE_CODE_ENABLE_TELEMETRY=1",
+            flush=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass

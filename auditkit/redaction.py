@@ -384,6 +384,8 @@ class Rule:
                     and _has_run(text, _TOKEN_CHARS, "a", 20)
                 )
             return True
+        if self.check == "entropy" and not (len(text) >= 22 and _long_word(text)):
+            return False  # a flag's value must be a 20+ character token: most commands have none
         if self._any is None:  # (literal parts, case-sensitive?) per keyword
             self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in self.keywords)
         if present is not None:

@@ -70,6 +70,15 @@ EVENTS = {
         tool_use_id="toolu_b",
         tool_input={"command": "npm test", "description": "Run the tests"},
     ),
+    "Bash PreToolUse (git with flags)": base(
+        "PreToolUse",
+        tool_name="Bash",
+        tool_use_id="toolu_g",
+        tool_input={
+            "command": "git commit -m 'fix: the parser drops a trailing newline' && git push origin main --tags",
+            "description": "Commit and push the fix",
+        },
+    ),
     "Read PostToolUse (2 KiB of code)": base(
         "PostToolUse",
         tool_name="Read",

@@ -481,3 +481,17 @@ def test_a_camel_case_id_is_not_a_listed_secret_name_run_together() -> None:
     assert is_sensitive_key("sessionid") and is_sensitive_key("apiKey") and is_sensitive_key("Authorization")
     out, n = R.redact_value({"sessionId": "7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "sessionid": "k8s9d7f6g5h4"})
     assert n == 1 and out["sessionId"] == "7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
+
+
+def test_a_command_with_flags_but_no_long_token_loads_no_pattern() -> None:
+    """Most Bash commands have flags (` -m`, ` --tags`); the flag detector must not compile its regex for them."""
+    from auditkit import redaction
+
+    redaction._compiled.clear()
+    r = Redactor(key=KEY)
+    assert (
+        r.redact_text("git commit -m 'fix: the parser drops a trailing newline' && git push origin main --tags")[1] == 0
+    )
+    flag_rule = next(x for x in builtin_rules() if x.id == "generic-high-entropy-flag")
+    assert flag_rule.pattern not in redaction._compiled
+    assert r.findings("deploy --blob Zx8Kq2LmN4pR7sT1vW3yB6cD9fG0hJ")[0][0] == "generic-high-entropy-flag"
