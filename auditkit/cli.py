@@ -7,7 +7,6 @@ import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from auditkit import __version__
 from auditkit.errors import AuditkitError
@@ -148,23 +147,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    import tempfile
-
     from auditkit.integrity import verify
+    from auditkit.s3sync import local_copies
 
-    paths = _trails(args)
-    with tempfile.TemporaryDirectory(prefix="auditkit-s3-") as tmp:
-        if any(p.startswith("s3://") for p in paths):  # copies kept in S3: brought here, then checked
-            from auditkit.s3sync import fetch
-
-            local = []
-            for i, p in enumerate(paths):
-                if p.startswith("s3://"):
-                    fetch(p, Path(tmp) / str(i), endpoint_url=args.endpoint_url)
-                    local.append(str(Path(tmp) / str(i)))
-                else:
-                    local.append(p)
-            paths = local
+    with local_copies(_trails(args), endpoint_url=args.endpoint_url) as paths:  # s3:// copies brought here
         report = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))

@@ -255,6 +255,7 @@ def self_contained(page: str, title: str) -> str:
     """``page`` with every script and external stylesheet removed, a title, and alt text on every
     chart image (an SVG's ``aria-label``, which Vega writes from the chart's ``description``)."""
     import base64
+    import html as html_lib
     import re
 
     from bs4 import BeautifulSoup
@@ -272,8 +273,6 @@ def self_contained(page: str, title: str) -> str:
             svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8", "replace")
             m = re.search(r'aria-label="([^"]*)"', svg[:4000])
             if m:
-                import html as html_lib
-
                 alt = html_lib.unescape(m.group(1))
         img["alt"] = alt
     if soup.title is None and soup.head is not None:
@@ -296,18 +295,24 @@ def chromium() -> str:
     raise ReportError("--pdf needs Chromium (Debian: apt-get install chromium); none was found on PATH")
 
 
+#: Headless Chromium that asks nothing of the network on its own (the browser tests start it so too).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def print_pdf(html: Path, pdf: Path, timeout_s: int = 120) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium, every network request refused."""
     with tempfile.TemporaryDirectory(prefix="auditkit-chromium-") as profile:
         argv = [
             chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             "--host-resolver-rules=MAP * ~NOTFOUND",
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",

@@ -109,8 +109,7 @@ def warm_cache() -> int:
     from auditkit import _startup_re
 
     r = Redactor(key=b"-" * _KEY_BYTES)
-    trie = r._trie_source(tuple(p for p in r._index()[0] if p[0].isalpha()))
-    return _startup_re.warm([rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, trie])
+    return _startup_re.warm([rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, r._trie_source()])
 
 
 def plausible_value(value: str, context: str = "") -> bool:
@@ -383,19 +382,16 @@ class Rule:
     def applies(self, text: str, low: str, present: set[str] | None = None) -> bool:
         """Whether the regex could match: one of the keywords is in the text (``present``: the keyword
         parts known to be in it, from :meth:`Redactor.keywords_in`)."""
+        if self.check == "entropy" and not (
+            len(text) >= 22 and _long_word(text) and _has_run(text, _TOKEN_CHARS, "a", 20)
+        ):
+            return False  # a random token is 20+ characters in a row: most texts, most commands have none
         if not self.keywords:
             if self.check == "luhn":  # a card number needs 13 digits at least, in a run with spaces or dashes
                 return len(text) - len(text.translate(_NO_DIGITS)) >= 13 and _has_run(text, _CARD_CHARS, "0", 13)
-            if self.check == "entropy":  # a token of 20+ characters after =, : or a flag
-                return (
-                    len(text) >= 22
-                    and ("=" in text or ":" in text or " -" in text)
-                    and _long_word(text)
-                    and _has_run(text, _TOKEN_CHARS, "a", 20)
-                )
+            if self.check == "entropy":  # after = or :
+                return "=" in text or ":" in text
             return True
-        if self.check == "entropy" and not (len(text) >= 22 and _long_word(text)):
-            return False  # a flag's value must be a 20+ character token: most commands have none
         if self._any is None:  # (literal parts, case-sensitive?) per keyword
             self._any = tuple((tuple(k.split("&&")), k != k.lower()) for k in self.keywords)
         if present is not None:
@@ -627,8 +623,7 @@ class Redactor:
         if len(low) < 4096:
             found = {p for p in parts if p in low}
         else:  # parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``
-            alpha = tuple(p for p in parts if p[0].isalpha())
-            rx = _rx(getattr(self, "_trie", None) or self._trie_source(alpha))
+            rx = _rx(self._trie_source())
             found = {p for p in parts if not p[0].isalpha() and p in low}
             for m in rx.finditer(low):
                 found.add(m.group())
@@ -648,9 +643,12 @@ class Redactor:
         self._index()
         return self._cased_parts
 
-    def _trie_source(self, parts: tuple[str, ...]) -> str:
-        self._trie = _trie_pattern(set(parts))
-        return self._trie
+    def _trie_source(self) -> str:
+        """One regex of every keyword part that starts with a letter, as a trie (built once)."""
+        source = getattr(self, "_trie", None)
+        if source is None:
+            source = self._trie = _trie_pattern({p for p in self._index()[0] if p[0].isalpha()})
+        return source
 
     def findings(self, text: str, _depth: int = 0) -> list[tuple[str, int, int, str]]:
         """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps;

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -172,3 +175,19 @@ def fetch(url: str, folder: PathLike, *, endpoint_url: str | None = None, client
     if not out:
         raise ShipError(f"{url}: no objects found")
     return out
+
+
+@contextmanager
+def local_copies(paths: list[str], *, endpoint_url: str | None = None) -> Iterator[list[str]]:
+    """``paths`` with each ``s3://`` URL replaced by a temporary folder holding its objects (removed after)."""
+    if not any(p.startswith("s3://") for p in paths):
+        yield paths
+        return
+    with tempfile.TemporaryDirectory(prefix="auditkit-s3-") as tmp:
+        local = []
+        for i, p in enumerate(paths):
+            if p.startswith("s3://"):
+                fetch(p, Path(tmp) / str(i), endpoint_url=endpoint_url)
+                p = str(Path(tmp) / str(i))
+            local.append(p)
+        yield local

@@ -41,16 +41,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    from auditkit.evidence import CHROMIUM_FLAGS
+
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
+        *(f for f in CHROMIUM_FLAGS if f != "--headless"),
         "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
         "--disable-dev-shm-usage",
         "--window-size=1280,1000",
         OFFLINE,
