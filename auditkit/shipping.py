@@ -184,6 +184,8 @@ class Otlp(Receiver):
             doc = orjson.loads(body) if body.strip() else {}
         except orjson.JSONDecodeError:
             return
+        if not isinstance(doc, dict):
+            return  # acknowledged by its status; an ExportLogsServiceResponse is an object
         rejected = int((doc.get("partialSuccess") or {}).get("rejectedLogRecords") or 0)
         if rejected:
             message = (doc.get("partialSuccess") or {}).get("errorMessage") or ""
@@ -288,7 +290,12 @@ class Elastic(Receiver):
         return b"".join(items)
 
     def check(self, status: int, body: bytes, sent: int) -> None:
-        doc = orjson.loads(body)
+        try:
+            doc = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            doc = None
+        if not isinstance(doc, dict):
+            raise ShipError(f"the receiver did not answer as Elasticsearch's bulk API does: {body[:200]!r}")
         if not doc.get("errors"):
             return
         failed = []
@@ -308,6 +315,9 @@ class Elastic(Receiver):
 
 
 RECEIVERS: dict[str, Callable[[], Receiver]] = {"otlp": Otlp, "datadog": Datadog, "splunk": Splunk, "elastic": Elastic}
+
+
+_MAX_REPLY = 4 << 20
 
 
 class _Retry(Exception):
@@ -501,11 +511,11 @@ def _post(
         try:
             request = urllib.request.Request(url, data=data, headers=headers, method="POST")
             with urllib.request.urlopen(request, timeout=timeout_s, context=context) as response:
-                reply = response.read()
+                reply = response.read(_MAX_REPLY)  # a receiver's answer is small; a hostile one is not read whole
                 receiver.check(response.status, reply, sent)
                 return attempt
         except urllib.error.HTTPError as exc:
-            reply = exc.read()[:2000]
+            reply = exc.read(2000)
             text = reply.decode("utf-8", "replace").strip()
             if exc.code == 429 or exc.code >= 500:
                 last = f"HTTP {exc.code}: {text[:300]}"

@@ -346,3 +346,11 @@ def test_https_with_the_receivers_ca_and_a_clear_error_without_it(receiver, tmp_
         ship([trail], r.url, "otlp", state=tmp_path / "s1.json")
     result = ship([trail], r.url, "otlp", ca_bundle=tmp_path / "cert.pem", state=tmp_path / "s2.json")
     assert result.sent == len(event_ids(trail))
+
+
+def test_a_receiver_answering_garbage_is_refused_clearly_and_nothing_is_acknowledged(receiver, tmp_path: Path) -> None:
+    trail = sample_trail(tmp_path)
+    r = receiver("elastic", lambda h, b: (200, "<html>not a bulk answer</html>"))
+    with pytest.raises(ShipError, match="did not answer as Elasticsearch's bulk API"):
+        ship([trail], r.url, "elastic", insecure=True, env=KEYS, state=tmp_path / "s.json")
+    assert not (tmp_path / "s.json").exists()
