@@ -1,8 +1,9 @@
 """Whole-process latency of the hook, beside the bare interpreter, measured in the same run.
 
 Claude Code starts the hook once per event, so what matters is the whole process: interpreter
-start, imports, redaction, the locked append. Variants are sampled round-robin (so machine noise
-hits all of them alike) and reported as medians and as ratios to ``python -I -S -c pass``.
+start, imports, redaction, the locked append. Variants are sampled in rounds, each round in a
+fresh random order (so machine noise, and the caches a heavy neighbour evicts, hit all of them
+alike), and reported as medians and as ratios to ``python -I -S -c pass``.
 
     .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -178,8 +180,14 @@ def main() -> None:
     for _ in range(3):  # warm the page cache and the .pyc files
         for argv, stdin, e in variants.values():
             subprocess.run(argv, input=stdin, capture_output=True, env=e)
+    order = list(variants)
+    shuffle = random.Random(17).shuffle
     for _ in range(args.runs):
-        for name, (argv, stdin, e) in variants.items():
+        # A fresh order each round: a variant that always ran right after a heavy one (python -c
+        # pass, the 64 KiB event) would pay for the caches that one evicted, in every sample.
+        shuffle(order)
+        for name in order:
+            argv, stdin, e = variants[name]
             t0 = time.perf_counter()
             proc = subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e)
             samples[name].append((time.perf_counter() - t0) * 1000)
@@ -187,7 +195,7 @@ def main() -> None:
                 raise SystemExit(f"{name} failed: {proc.stderr.decode()}")
 
     baseline = statistics.median(samples["python -I -S -c pass (baseline)"])
-    print(f"\nhook latency: {args.runs} runs each, round-robin, interpreter {PY}")
+    print(f"\nhook latency: {args.runs} runs each, rounds in random order, interpreter {PY}")
     print(f"{'variant':<48} {'median':>9} {'p90':>9} {'ratio':>7}")
     for name, xs in samples.items():
         xs.sort()
