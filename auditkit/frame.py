@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterable
 
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from auditkit import trail_format as tf
 from auditkit.sources import auditkit_trail, columnar
@@ -81,9 +82,10 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     df = _sorted(_concat(parts))
     before = len(df)
     df = _final_copies_first(df)
-    dup = df["event_id"].duplicated(keep="last")
-    if dup.any():  # copying a large frame costs its size again: only when there is something to drop
-        df = df[~dup].reset_index(drop=True)
+    if not _ids_unique(df):
+        dup = df["event_id"].duplicated(keep="last")
+        if dup.any():  # copying a large frame costs its size again: only when there is something to drop
+            df = df[~dup].reset_index(drop=True)
     df.attrs["files"] = [str(f) for f in files] + [str(p) for p in exports]
     df.attrs["problems"] = problems
     df.attrs["skipped"] = skipped
@@ -96,6 +98,15 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
             stacklevel=2,
         )
     return df
+
+
+def _ids_unique(df: pd.DataFrame) -> bool:
+    """True when no ``event_id`` can repeat without hashing a million strings to find out: one auditkit
+    trail file, one trail id, ``seq`` rising (an event's id there is ``<trail id>:<seq>``)."""
+    if df.empty or df["source_file"].nunique() != 1 or (df["source_format"] != auditkit_trail.NAME).any():
+        return False
+    seq = df["seq"]
+    return df["trail_id"].nunique(dropna=False) == 1 and seq.notna().all() and (seq.diff().iloc[1:] > 0).all()
 
 
 def _final_copies_first(df: pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +174,10 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
             df[col] = pd.Series([None] * len(df), index=df.index, dtype="object")
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
-        df[col] = df[col].astype("category")
+        cat = df[col].astype("category")
+        if cat.cat.categories.empty and cat.cat.categories.dtype != "str":  # all missing: as in any other part
+            cat = cat.cat.set_categories(pd.Index([], dtype="str"))
+        df[col] = cat
     for col in _STRINGS:
         if df[col].dtype != "str":
             df[col] = df[col].astype("str")
@@ -190,11 +204,23 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     parts.clear()
     out = {}
     for col in columns:
-        joined = pd.concat([p.pop(col) for p in pieces], ignore_index=True)
-        if col in _CATEGORIES and not isinstance(joined.dtype, pd.CategoricalDtype):
-            joined = joined.astype("category")  # parts with different categories concatenate as object
+        series = [p.pop(col) for p in pieces]
+        if col in _CATEGORIES and all(_string_categories(s) for s in series):
+            # parts with different categories would concatenate as object and be factorised again
+            series = [s if s.cat.categories.dtype == "str" else s.cat.set_categories(s.cat.categories.astype("str"))
+                      for s in series]  # fmt: skip
+            joined = pd.Series(union_categoricals(series, sort_categories=True))
+        else:
+            joined = pd.concat(series, ignore_index=True)
+            if col in _CATEGORIES and not isinstance(joined.dtype, pd.CategoricalDtype):
+                joined = joined.astype("category")
+        del series
         out[col] = joined
     return pd.DataFrame(out, copy=False)
+
+
+def _string_categories(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.inferred_type in ("string", "empty")
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:

@@ -212,3 +212,57 @@ def test_a_value_duckdb_cannot_cast_sends_a_large_trail_to_the_line_reader(tmp_p
     assert len(df) == 12001 and df.attrs["problems"] == [] and auditkit.verify(trail).intact
     durations = df.set_index("tool_use_id")["duration_ms"]
     assert durations["t1"] == durations["t12000"] == 12.5 and durations["t9000"] != durations["t9000"]  # NaN
+
+
+def test_the_columnar_path_matches_the_line_reader_on_odd_values(tmp_path: Path, monkeypatch) -> None:
+    """What the SQL derives (paths, commands, patterns, error text, event ids, categories) on the values real and
+    hostile trails hold: errors as strings, objects, lists, numbers and non-ASCII text; tool inputs that are not
+    objects, non-string paths, notebooks, WebSearch queries; a second file holding a copy of the first."""
+    from auditkit import appender
+    from auditkit import trail_format as tf
+    from auditkit.sources import columnar
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    inputs = [
+        {"file_path": "/a/b.py"},
+        {"notebook_path": "/a/n.ipynb"},
+        {"file_path": 7, "notebook_path": "/a/m.ipynb"},
+        {"command": "rm -rf build/ — déjà"},
+        {"url": "https://example.com/x?q=1"},
+        {"pattern": "TODO", "path": "/a"},
+        {"query": "auditkit releases"},
+        ["not", "an", "object"],
+        "a string",
+        None,
+    ]
+    errors = [None, "exit 1: ünïcode", {"code": 2, "msg": "é"}, ["a", 1], 3.5, True, "", None, {"nested": {"x": None}}]
+    tools = ["Read", "NotebookEdit", "Read", "Bash", "WebFetch", "Grep", "WebSearch", "mcp__x__y", "Bash", "Task"]
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("odd", ts), appender.header_fields("odd", ts))]
+    for seq in range(1, 400):
+        fields = {
+            "event": ("PreToolUse", "PostToolUse", "PostToolUseFailure")[seq % 3],
+            "status": ("started", "ok", "error")[seq % 3],
+            "session_id": f"s{seq % 4}",
+            "tool_name": tools[seq % len(tools)],
+            "tool_use_id": f"t{seq}",
+            "tool_input": inputs[seq % len(inputs)],
+            "error": errors[seq % len(errors)],
+            "data": {"prompt": "fix it"} if seq % 11 == 0 else None,
+        }
+        fields = {k: v for k, v in fields.items() if v is not None}
+        lines.append(tf.encode_record(seq, ts, lines[-1][-67:-3].decode(), fields))
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "audit-trail.jsonl").write_bytes(b"".join(lines))
+    (folder / "copy-of-audit-trail.jsonl").write_bytes(b"".join(lines))
+    for target in (folder / "audit-trail.jsonl", folder):
+        monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+        slow = auditkit.load(target)
+        monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+        fast = auditkit.load(target)
+        assert len(fast) == 400 and fast.attrs["duplicates"] == slow.attrs["duplicates"]
+        assert list(fast.columns) == list(slow.columns)
+        assert list(fast.dtypes) == list(slow.dtypes)
+        assert comparable(fast) == comparable(slow)
+        for col in ("tool", "event", "status"):
+            assert list(fast[col].cat.categories) == list(slow[col].cat.categories)

@@ -33,7 +33,8 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
     return [row]
 
 
-def _text(value: object) -> str | None:
+def text_of(value: object) -> str | None:
+    """A value as a text column shows it: a string as it is, anything else as compact JSON."""
     return value if value is None or type(value) is str else orjson.dumps(value, default=str).decode()
 
 
@@ -41,7 +42,7 @@ def stored_value(field: tf.Field, value: object) -> object:
     """A record's value as its column shows it (``sub`` of an object; JSON text for a text column)."""
     if field.sub and type(value) is dict:
         value = value.get(field.sub)
-    return _text(value) if field.kind == "text" else value
+    return text_of(value) if field.kind == "text" else value
 
 
 def columns(objs: list[dict]) -> dict[str, list]:

@@ -41,11 +41,14 @@ def _first_record(path: Path) -> dict | None:
 
 
 def _lines(path: Path) -> tuple[int, bool]:
-    """(newline count, ends with a newline)."""
+    """(newline count, ends with a newline), counted by numpy, which lets go of the GIL: :func:`read`
+    runs this in a thread beside its own work."""
+    import numpy as np
+
     count, last = 0, b"\n"
     with open(path, "rb") as fh:
         while block := fh.read(8 << 20):
-            count += block.count(b"\n")
+            count += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
             last = block[-1:]
     return count, last == b"\n"
 
@@ -70,22 +73,45 @@ def read(
     con.execute("SET enable_progress_bar = false")  # load() shows its own progress
     con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
     cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
-    escaped = str(path).replace("'", "''")
     subs = "".join(
         f"coalesce({f.record}->>'$.{f.sub}', {f.record}->>'$') as _{f.column}, " for f in auditkit_trail.STORED if f.sub
     )
+    # a text column: a JSON string as its text (in SQL); any other JSON value re-serialised in Python
+    texts = "".join(
+        f"case when json_type({f.record}) = 'VARCHAR' then {f.record}->>'$' end as _{f.column}_text, "
+        f"case when json_type({f.record}) <> 'VARCHAR' then {f.record} end as _{f.column}_json, "
+        for f in auditkit_trail.STORED
+        if f.kind == "text" and not f.sub
+    )
+
+    # what load() derives from tool_input, done here in parallel (as auditkit_trail.columns does it by
+    # line: a key's value only when the input is an object and the value a string)
+    def string(column: str, key: str) -> str:
+        return f"case when json_type({column}, '$.{key}') = 'VARCHAR' then {column}->>'$.{key}' end"
+
+    obj = "json_type(tool_input) = 'OBJECT'"
     query = f"""
-        select *, {subs}
-               tool_input->>'$.file_path' as _file_path, tool_input->>'$.notebook_path' as _notebook_path,
-               tool_input->>'$.command' as _command, tool_input->>'$.url' as _url,
-               tool_input->>'$.pattern' as _pattern, tool_input->>'$.query' as _query, data->>'$.prompt' as _prompt,
-               json_type(tool_input) as _input_type
-        from read_json('{escaped}', format='newline_delimited', columns={cols}, maximum_object_size=16777216)
+        select *, {subs} {texts}
+               case when {obj} then coalesce({string("tool_input", "file_path")},
+                                             {string("tool_input", "notebook_path")}) end as _file_path,
+               case when {obj} then {string("tool_input", "command")} end as _command,
+               case when {obj} then {string("tool_input", "url")} end as _url,
+               case when {obj} then coalesce({string("tool_input", "pattern")},
+                                             case when tool_name = 'WebSearch' then {string("tool_input", "query")} end)
+                    end as _pattern,
+               case when json_type(data) = 'OBJECT' then {string("data", "prompt")} end as _prompt,
+               {"$trail || ':' || seq" if trail_id else "hash"} as _event_id
+        from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216)
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    counted = pool.submit(_lines, path)  # on the core DuckDB leaves idle while Python builds each batch
     parts: list[pd.DataFrame] = []
     rows = starts = 0
     try:
-        for batch in con.sql(query).to_arrow_reader(batch_rows):
+        params = {"path": str(path)} | ({"trail": str(trail_id)} if trail_id else {})
+        for batch in con.sql(query, params=params).to_arrow_reader(batch_rows):
             parsed = {name: _parse(batch.column(name)) for name in _PARSED}
             raw = _owned(batch).to_pandas()
             if (raw["v"] != tf.SCHEMA_VERSION).any():
@@ -100,34 +126,46 @@ def read(
         return None  # ArrowInvalid) exceptions: e.g. a hostile payload's list where a number belongs; read by line
     finally:
         con.close()
-    n_lines, ends_nl = _lines(path)
+        pool.shutdown(wait=False, cancel_futures=True)
+    n_lines, ends_nl = counted.result()
     if not ends_nl or rows != n_lines or starts != 1:
         return None
     return parts
 
 
 #: Raw JSON text: parsed into Python values, then dropped.
-_PARSED = frozenset(f.record for f in auditkit_trail.STORED if f.kind in ("nested", "text") and not f.sub)
-#: Objects shown by one of their keys (``sub``): DuckDB extracts the key; the object itself is dropped.
-_SUBS = frozenset(f.record for f in auditkit_trail.STORED if f.sub)
-#: Columns load() turns into new arrays anyway (categories, times) or only reads: no copy needed.
-_REBUILT = frozenset(
-    {"v", "_input_type"}
-    | {f"_{f.column}" if f.sub else f.record for f in auditkit_trail.STORED if f.kind in ("time", "category")}
-)
+_PARSED = frozenset(f.record for f in auditkit_trail.STORED if f.kind == "nested" and not f.sub)
+#: Text columns: shown by SQL as ``_<column>_text`` (strings) and ``_<column>_json`` (anything else).
+_TEXTS = tuple(f for f in auditkit_trail.STORED if f.kind == "text" and not f.sub)
+#: Raw columns not kept: objects shown by one of their keys (``sub``; DuckDB extracts the key) and text
+#: columns (shown through their two derived ones).
+_DROPPED = frozenset(f.record for f in auditkit_trail.STORED if f.sub) | {f.record for f in _TEXTS}
+#: Category columns, as they come out of DuckDB: dictionary-encoded in Arrow, not factorised by pandas.
+_CATEGORIES = frozenset(f"_{f.column}" if f.sub else f.record for f in auditkit_trail.STORED if f.kind == "category")
+#: Columns load() turns into new arrays anyway (times) or only reads: no copy needed.
+_REBUILT = frozenset({"v"} | {f.record for f in auditkit_trail.STORED if f.kind == "time"})
 
 
 def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
-    """The batch with every kept column copied out of DuckDB's export.
+    """The batch with every kept column copied out of DuckDB's export (categories dictionary-encoded,
+    which copies too).
 
     An Arrow batch imported from DuckDB is freed as a whole, when its last column is: a column that
     outlives the batch (``host``, ``hash``, ...) would otherwise keep every byte of it alive, the raw
     JSON text included, roughly doubling the memory of a load.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    names = [n for n in batch.schema.names if n not in _PARSED and n not in _SUBS]
-    cols = [batch.column(n) if n in _REBUILT else _copy(batch.column(n)) for n in names]
+    names = [n for n in batch.schema.names if n not in _PARSED and n not in _DROPPED]
+    cols = [
+        pc.dictionary_encode(batch.column(n))
+        if n in _CATEGORIES
+        else batch.column(n)
+        if n in _REBUILT
+        else _copy(batch.column(n))
+        for n in names
+    ]
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 
@@ -144,33 +182,40 @@ def _parse(values) -> list:  # pyarrow.Array of JSON text -> Python values (None
 
 def _normalise(raw: pd.DataFrame, parsed: dict[str, list], trail_id: str | None, source: str) -> pd.DataFrame:
     """The batch as the frame's columns: stored fields by the schema, then the derived ones (as
-    :func:`auditkit.sources.auditkit_trail.columns` makes them)."""
-    obj_input = raw["_input_type"] == "OBJECT"
-    n = len(raw)
-    const = lambda value: pd.Series(value, index=raw.index, dtype="str")  # noqa: E731
+    :func:`auditkit.sources.auditkit_trail.columns` makes them; the SQL in :func:`read` derives most)."""
     out: dict[str, object] = {}
     for f in auditkit_trail.STORED:
         if f.sub:
             out[f.column] = raw[f"_{f.column}"]
         elif f.kind == "text":
-            out[f.column] = pd.Series([auditkit_trail.stored_value(f, v) for v in parsed[f.record]], index=raw.index,
-                                      dtype="str")  # fmt: skip
+            out[f.column] = _text(raw[f"_{f.column}_text"], raw[f"_{f.column}_json"])
         elif f.record in parsed:
             out[f.column] = parsed[f.record]
         else:
             out[f.column] = raw[f.record]
+        if isinstance(out[f.column], pd.Series) and isinstance(out[f.column].dtype, pd.CategoricalDtype):
+            cat = out[f.column]
+            out[f.column] = cat.cat.reorder_categories(sorted(cat.cat.categories))  # as pandas orders them
     out |= {
-        "file_path": raw["_file_path"].where(obj_input).fillna(raw["_notebook_path"].where(obj_input)),
-        "command": raw["_command"].where(obj_input),
-        "url": raw["_url"].where(obj_input),
-        "pattern": raw["_pattern"]
-        .where(obj_input)
-        .fillna(raw["_query"].where(obj_input & (raw["tool_name"] == "WebSearch"))),
+        "file_path": raw["_file_path"],
+        "command": raw["_command"],
+        "url": raw["_url"],
+        "pattern": raw["_pattern"],
         "prompt": raw["_prompt"],
-        "trail_id": const(trail_id) if trail_id else [None] * n,
-        "event_id": (f"{trail_id}:" + raw["seq"].astype(str)) if trail_id else raw["hash"],
+        "trail_id": pd.Series(trail_id, index=raw.index, dtype="str") if trail_id else [None] * len(raw),
+        "event_id": raw["_event_id"],
         "source_format": auditkit_trail.NAME,
-        "source_file": const(source),
+        "source_file": pd.Series(source, index=raw.index, dtype="str"),
         "source_line": raw["_line"],
     }
     return pd.DataFrame(out)
+
+
+def _text(strings: pd.Series, other: pd.Series) -> pd.Series:
+    """A text column: JSON strings as they are, any other JSON value as compact JSON text."""
+    if other.isna().all():
+        return strings
+    strings = strings.copy()
+    where = other.notna()
+    strings[where] = [auditkit_trail.text_of(orjson.loads(v)) for v in other[where]]
+    return strings
