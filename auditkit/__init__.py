@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load": "auditkit.frame",
     "COLUMNS": "auditkit.frame",
+    "JSONArray": "auditkit.jsoncolumn",
     "tool_calls": "auditkit.views",
     "summary": "auditkit.views",
     "Redactor": "auditkit.redaction",
@@ -77,6 +78,7 @@ __all__ = [
     "ExportError",
     "Finding",
     "HookInputError",
+    "JSONArray",
     "Redactor",
     "ReportError",
     "RetentionError",
@@ -153,6 +155,7 @@ if TYPE_CHECKING:
     from auditkit.frame import COLUMNS, load
     from auditkit.installer import doctor, install, uninstall
     from auditkit.integrity import Finding, VerifyReport, verify
+    from auditkit.jsoncolumn import JSONArray
     from auditkit.otel import make_server
     from auditkit.pricing import cost, token_usage
     from auditkit.redaction import Redactor

@@ -11,6 +11,7 @@ import orjson
 import pandas as pd
 
 from auditkit.frame import NESTED
+from auditkit.jsoncolumn import JSONArray, JSONDtype, loads
 
 
 def _json(value: object) -> str | None:
@@ -24,7 +25,9 @@ def flatten(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col in df.columns:
         s = df[col]
-        if col in NESTED:
+        if isinstance(s.dtype, JSONDtype):
+            out[col] = pd.Series(s.array.texts().to_pandas(), dtype="str").set_axis(df.index)
+        elif col in NESTED:
             out[col] = pd.Series([_json(v) for v in s.tolist()], index=df.index, dtype="str")
         elif isinstance(s.dtype, pd.CategoricalDtype):
             out[col] = s.astype("str").where(s.notna(), None)
@@ -45,9 +48,11 @@ def unflatten(flat: pd.DataFrame) -> pd.DataFrame:
             continue
         s = flat[col]
         if col in NESTED:
-            out[col] = pd.Series(
-                [orjson.loads(v) if isinstance(v, str) else None for v in s.tolist()], index=flat.index, dtype="object"
-            )
+            texts = [v if isinstance(v, str) else None for v in s.tolist()]
+            for v in texts:  # parsed once here, so that a damaged file is an error now, not at some later read
+                if v is not None:
+                    loads(v)
+            out[col] = pd.Series(JSONArray.from_texts(texts), index=flat.index)
         elif isinstance(s.dtype, pd.CategoricalDtype):
             out[col] = s.astype("object").where(s.notna(), None)
         else:

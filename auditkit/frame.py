@@ -8,9 +8,11 @@ import warnings
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from auditkit import trail_format as tf
+from auditkit.jsoncolumn import JSONArray, JSONDtype
 from auditkit.sources import auditkit_trail, columnar
 from auditkit.sources.files import PathLike, expand, read_file
 
@@ -20,7 +22,7 @@ _KIND = {f.column: f.kind for f in tf.SCHEMA}
 _CATEGORIES = tuple(c for c, k in _KIND.items() if k == "category")
 _COUNTS = tuple(c for c, k in _KIND.items() if k == "count")
 _FLOATS = tuple(c for c, k in _KIND.items() if k == "float")
-#: Columns holding dicts, lists or mixed values (kept as Python objects).
+#: Columns holding dicts, lists or mixed values: JSON text, parsed when read (:mod:`auditkit.jsoncolumn`).
 NESTED = tuple(c for c, k in _KIND.items() if k == "nested")
 _STRINGS = tuple(c for c, k in _KIND.items() if k in ("string", "text"))
 
@@ -171,7 +173,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         if col in _STRINGS:
             df[col] = pd.Series(index=df.index, dtype="str")
         elif col in NESTED:
-            df[col] = pd.Series([None] * len(df), index=df.index, dtype="object")
+            df[col] = pd.Series(JSONArray.from_texts(pa.nulls(len(df), pa.large_string())), index=df.index)
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
         cat = df[col].astype("category")
@@ -185,12 +187,12 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in _COUNTS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
-    df["truncated"] = pd.Series(
-        [t if type(t) is list and t else None for t in df["truncated"].tolist()], index=df.index, dtype="object"
-    )
     for col in NESTED:
-        if col != "truncated":
-            df[col] = df[col].astype("object")
+        if not isinstance(df[col].dtype, JSONDtype):
+            values = df[col].tolist()
+            if col == "truncated":  # the list of cut fields, or nothing
+                values = [t if type(t) is list and t else None for t in values]
+            df[col] = pd.Series(JSONArray.from_values(values), index=df.index)
     return df
 
 

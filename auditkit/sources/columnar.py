@@ -15,6 +15,7 @@ import orjson
 import pandas as pd
 
 from auditkit import trail_format as tf
+from auditkit.jsoncolumn import JSONArray
 from auditkit.sources import auditkit_trail
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast
@@ -84,6 +85,14 @@ def read(
         if f.kind == "text" and not f.sub
     )
 
+    # nested values stay JSON text (parsed when read); JSON null is a missing value, and truncated is a
+    # non-empty list or nothing (as the line reader makes them)
+    nested = "".join(
+        f"case when json_type({r}) <> 'NULL' {trunc} then {r} end as _{r}_value, "
+        for r in sorted(_PARSED)
+        for trunc in [f"and json_type({r}) = 'ARRAY' and json_array_length({r}) > 0" if r == "truncated" else ""]
+    )
+
     # what load() derives from tool_input, done here in parallel (as auditkit_trail.columns does it by
     # line: a key's value only when the input is an object and the value a string)
     def string(column: str, key: str) -> str:
@@ -91,7 +100,7 @@ def read(
 
     obj = "json_type(tool_input) = 'OBJECT'"
     query = f"""
-        select *, {subs} {texts}
+        select *, {subs} {texts} {nested}
                case when {obj} then coalesce({string("tool_input", "file_path")},
                                              {string("tool_input", "notebook_path")}) end as _file_path,
                case when {obj} then {string("tool_input", "command")} end as _command,
@@ -112,7 +121,7 @@ def read(
     try:
         params = {"path": str(path)} | ({"trail": str(trail_id)} if trail_id else {})
         for batch in con.sql(query, params=params).to_arrow_reader(batch_rows):
-            parsed = {name: _parse(batch.column(name)) for name in _PARSED}
+            parsed = {name: JSONArray(_copy(batch.column(f"_{name}_value"))) for name in _PARSED}
             raw = _owned(batch).to_pandas()
             if (raw["v"] != tf.SCHEMA_VERSION).any():
                 return None
@@ -133,8 +142,9 @@ def read(
     return parts
 
 
-#: Raw JSON text: parsed into Python values, then dropped.
+#: Nested JSON values: kept as text (``_<name>_value``, nulls normalised); the raw column is dropped.
 _PARSED = frozenset(f.record for f in auditkit_trail.STORED if f.kind == "nested" and not f.sub)
+_VALUES = frozenset(f"_{r}_value" for r in _PARSED)
 #: Text columns: shown by SQL as ``_<column>_text`` (strings) and ``_<column>_json`` (anything else).
 _TEXTS = tuple(f for f in auditkit_trail.STORED if f.kind == "text" and not f.sub)
 #: Raw columns not kept: objects shown by one of their keys (``sub``; DuckDB extracts the key) and text
@@ -157,7 +167,7 @@ def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    names = [n for n in batch.schema.names if n not in _PARSED and n not in _DROPPED]
+    names = [n for n in batch.schema.names if n not in _PARSED and n not in _DROPPED and n not in _VALUES]
     cols = [
         pc.dictionary_encode(batch.column(n))
         if n in _CATEGORIES
@@ -173,11 +183,6 @@ def _copy(array):  # pyarrow.Array -> the same values in new buffers
     import pyarrow as pa
 
     return pa.concat_arrays([array, array.slice(0, 0)])  # concatenating always allocates; one array alone may not
-
-
-def _parse(values) -> list:  # pyarrow.Array of JSON text -> Python values (None for null)
-    loads = orjson.loads
-    return [None if v is None else loads(v) for v in values.to_pylist()]
 
 
 def _normalise(raw: pd.DataFrame, parsed: dict[str, list], trail_id: str | None, source: str) -> pd.DataFrame:
