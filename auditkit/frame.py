@@ -212,6 +212,8 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
             series = [s if s.cat.categories.dtype == "str" else s.cat.set_categories(s.cat.categories.astype("str"))
                       for s in series]  # fmt: skip
             joined = pd.Series(union_categoricals(series, sort_categories=True))
+        elif all(isinstance(s.dtype, JSONDtype) for s in series):  # pd.concat takes 15x longer to do this
+            joined = pd.Series(JSONArray._concat_same_type([s.array for s in series]))
         else:
             joined = pd.concat(series, ignore_index=True)
             if col in _CATEGORIES and not isinstance(joined.dtype, pd.CategoricalDtype):

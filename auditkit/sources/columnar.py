@@ -55,7 +55,7 @@ def _lines(path: Path) -> tuple[int, bool]:
 
 
 def read(
-    path: Path, batch_rows: int = 50000, finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    path: Path, batch_rows: int = 100000, finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 ) -> list[pd.DataFrame] | None:
     """The file as normalised column batches (JSON fields parsed), or None when the fast path does not apply.
 
@@ -122,7 +122,7 @@ def read(
         params = {"path": str(path)} | ({"trail": str(trail_id)} if trail_id else {})
         for batch in con.sql(query, params=params).to_arrow_reader(batch_rows):
             parsed = {name: JSONArray(_copy(batch.column(f"_{name}_value"))) for name in _PARSED}
-            raw = _owned(batch).to_pandas()
+            raw = _owned(batch).to_pandas(types_mapper=_INT64.get)  # counts as Int64 now, not float then Int64
             if (raw["v"] != tf.SCHEMA_VERSION).any():
                 return None
             starts += int((raw["event"] == tf.TRAIL_START).sum())
@@ -154,6 +154,9 @@ _DROPPED = frozenset(f.record for f in auditkit_trail.STORED if f.sub) | {f.reco
 _CATEGORIES = frozenset(f"_{f.column}" if f.sub else f.record for f in auditkit_trail.STORED if f.kind == "category")
 #: Columns load() turns into new arrays anyway (times) or only reads: no copy needed.
 _REBUILT = frozenset({"v"} | {f.record for f in auditkit_trail.STORED if f.kind == "time"})
+
+
+_INT64 = {__import__("pyarrow").int64(): pd.Int64Dtype()}
 
 
 def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
