@@ -517,6 +517,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from auditkit.notebook import skip_iri_grammar
+
+    skip_iri_grammar()  # before papermill imports jsonschema
     from auditkit.evidence import run_report
 
     params = {}

@@ -51,6 +51,21 @@ def read_results(path: str | Path) -> dict:
     return out
 
 
+def skip_iri_grammar() -> None:
+    """Keep this process from building rfc3987-syntax's IRI grammar, ~0.9 s on every import of jsonschema.
+
+    papermill, nbformat and altair import jsonschema, which imports ``rfc3987_syntax`` when it is
+    installed (jupyter-events asks for ``jsonschema[format-nongpl]``, which installs it) to check the
+    ``iri`` string format, and that module compiles its grammar at import (python-jsonschema#1428).
+    Nothing here validates an ``iri``; with the import refused, jsonschema skips that one format
+    check. Only for processes auditkit runs headless: ``auditkit report`` and its kernels.
+    """
+    import sys
+
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] - None makes the import fail
+
+
 def setup(interactive: bool) -> str:
     """Pick the chart renderer; return its name. Nothing is ever fetched from the network.
 
@@ -59,6 +74,8 @@ def setup(interactive: bool) -> str:
     from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
     ``anywidget`` installed, static SVG.
     """
+    if not interactive:
+        skip_iri_grammar()
     import altair as alt
     import pandas as pd
 
@@ -75,7 +92,45 @@ def setup(interactive: bool) -> str:
     if "auditkit-svg" not in alt.renderers.names():
         alt.renderers.register("auditkit-svg", _described_svg)
     alt.renderers.enable("auditkit-svg")
+    _warm_svg_engine()
     return "svg"
+
+
+def warm_kernel() -> None:
+    """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
+    what every investigation notebook imports, and start the chart engine. Only imports: the notebook
+    itself still runs from its first cell, with nothing defined."""
+    skip_iri_grammar()
+    import altair  # noqa: F401
+    import pandas  # noqa: F401
+
+    import auditkit.findings
+    import auditkit.render  # noqa: F401
+
+    _warm_svg_engine()
+
+
+_warming: list[bool] = []
+
+
+def _warm_svg_engine() -> None:
+    """Start vl-convert's JavaScript engine (~0.4 s before the first chart) on another core, while the
+    notebook imports and loads its trails; it lets go of the GIL, so nothing else waits for it."""
+    import threading
+
+    if _warming:
+        return
+    _warming.append(True)
+
+    def warm() -> None:
+        try:
+            from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
+
+            import_vl_convert().vegalite_to_svg({"mark": "point"}, vl_version=vl_version_for_vl_convert())
+        except Exception:  # only a warm-up: the first chart then starts the engine itself
+            pass
+
+    threading.Thread(target=warm, daemon=True, name="auditkit-svg-warm-up").start()
 
 
 def _described_svg(spec: dict, **metadata: object) -> dict:
