@@ -500,11 +500,23 @@ def key_words(key: str) -> list[str]:
     return out
 
 
+_KEY_VERDICTS: dict[str, bool] = {}  # key names repeat across millions of records: judged once each
+
+
 def is_sensitive_key(key: str) -> bool:
     """Whether a value under this key name is secret whatever it looks like: the listed names (Sentry's and
     detect-secrets' lists), and names in any case style holding a secret word (``clientSecret``,
     ``secretAccessKey``, ``DB_PASSWORD_2``) or ending in KEY, PASS or AUTH after an ordinary word
     (``APP_KEY``, ``signing-key``), but not names about a secret (``token_type``, ``publicKey``)."""
+    verdict = _KEY_VERDICTS.get(key)
+    if verdict is None:
+        if len(_KEY_VERDICTS) >= 8192:
+            _KEY_VERDICTS.clear()
+        verdict = _KEY_VERDICTS[key] = _judge_key(key)
+    return verdict
+
+
+def _judge_key(key: str) -> bool:
     k = key.lower().replace("-", "_")
     if k in secret_rules.SENSITIVE_KEYS or k.endswith(secret_rules.SENSITIVE_SUFFIXES):
         if k == key.replace("-", "_") or k.upper() == key.replace("-", "_"):
@@ -607,41 +619,84 @@ class Redactor:
                         cased.update(p for p in k.split("&&") if p != p.lower())
                     for part in low.split("&&") if "&&" in low else (low,):
                         by_part.setdefault(part, []).append(i)
-            self._cased_parts = tuple(cased)
+            self._cased_parts = tuple((p.lower(), p) for p in cased)
             parts = tuple(by_part)
             idx = self._idx = (parts, {p: tuple(v) for p, v in by_part.items()}, tuple(always))
         return idx
 
-    def keywords_in(self, text: str, low: str) -> set[str]:
+    def keywords_in(self, text: str, low: str, within: frozenset[str] | None = None) -> set[str]:
         """The keyword parts that occur in ``text``, exactly as the rules' ``applies`` tests them.
 
         Short texts test each part with ``in``; long ones are scanned once with a trie of all parts
         (the longest part at each match, its prefixes, and parts starting inside a match or after it),
-        several times cheaper than a few hundred substring searches over 64 KiB.
+        several times cheaper than a few hundred substring searches over 64 KiB. ``within``: the only
+        parts that can occur (:meth:`line_hint` of the line ``text`` was taken from).
         """
         parts = self._index()[0]
-        if len(low) < 4096:
+        if within is not None and len(low) < 4096:
+            found = {p for p in within if p in low}
+        elif len(low) < 4096:
             found = {p for p in parts if p in low}
-        else:  # parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``
-            rx = _rx(self._trie_source())
-            found = {p for p in parts if not p[0].isalpha() and p in low}
-            for m in rx.finditer(low):
-                found.add(m.group())
-                for pos in range(m.start() + 1, m.end()):  # parts that begin inside this match
-                    inner = rx.match(low, pos)
-                    if inner:
-                        found.add(inner.group())
-            known = set(parts)
-            for p in list(found):  # a part's prefixes that are parts too: present wherever it is
-                found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
-        for part in self._cased():  # a capitalised keyword counts only in its own case
-            if part.lower() in found and part in text:
+        else:
+            found = self._parts_by_trie(low)
+        for low_part, part in self._cased():  # a capitalised keyword counts only in its own case
+            if low_part in found and part in text:
                 found.add(part)
         return found
 
-    def _cased(self) -> tuple[str, ...]:
+    def _parts_by_trie(self, low: str) -> set[str]:
+        """Parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``."""
+        rx = _rx(self._trie_source())
+        others, known = self._trie_others()
+        found = {p for p in others if p in low}
+        for m in rx.finditer(low):
+            found.add(m.group())
+            for pos in range(m.start() + 1, m.end()):  # parts that begin inside this match
+                inner = rx.match(low, pos)
+                if inner:
+                    found.add(inner.group())
+        for p in list(found):  # a part's prefixes that are parts too: present wherever it is
+            found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
+        return found
+
+    def line_hint(self, line: str) -> frozenset[str] | None:
+        """The keyword parts that any string decoded from this JSON line can contain, found by one trie
+        scan of the line: for bulk scans, which then test a few parts per string instead of hundreds.
+
+        A part occurs in a decoded string only if it occurs in the line as it is, unless JSON escaped
+        one of its characters (a quote, a backslash, a slash, a control or non-ASCII character): those parts
+        are always kept. A line with ``\\u`` escapes gets no hint (None: every part is tested).
+        """
+        if "\\u" in line:
+            return None
+        hint = getattr(self, "_escapable", None)
+        if hint is None:
+            hint = self._escapable = frozenset(
+                p for p in self._index()[0] if any(c in '"\\/' or not " " <= c <= "~" for c in p)
+            )
+        return hint | self._parts_by_trie(line.lower())
+
+    def _cased(self) -> tuple[tuple[str, str], ...]:
+        """(lowercased, as written) of each keyword part with a capital letter."""
         self._index()
         return self._cased_parts
+
+    def _shortest_unprompted(self) -> int:
+        """The shortest text a rule without keywords could match in: 13 digits for a card number, 20
+        characters for a random token or base64; 0 if some custom rule has no keyword (it always runs)."""
+        got = getattr(self, "_unprompted", None)
+        if got is None:
+            floors = {"luhn": 13, "entropy": 20}
+            got = self._unprompted = min((floors.get(self.rules[i].check, 0) for i in self._index()[2]), default=20)
+        return got
+
+    def _trie_others(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The parts the trie leaves out (not starting with a letter), and every part."""
+        got = getattr(self, "_others", None)
+        if got is None:
+            parts = self._index()[0]
+            got = self._others = (tuple(p for p in parts if not p[0].isalpha()), frozenset(parts))
+        return got
 
     def _trie_source(self) -> str:
         """One regex of every keyword part that starts with a letter, as a trie (built once)."""
@@ -650,14 +705,19 @@ class Redactor:
             source = self._trie = _trie_pattern({p for p in self._index()[0] if p[0].isalpha()})
         return source
 
-    def findings(self, text: str, _depth: int = 0) -> list[tuple[str, int, int, str]]:
+    def findings(
+        self, text: str, _depth: int = 0, hint: frozenset[str] | None = None
+    ) -> list[tuple[str, int, int, str]]:
         """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps;
-        then base64 runs whose decoded text holds a secret (``base64-<rule>``)."""
+        then base64 runs whose decoded text holds a secret (``base64-<rule>``). ``hint``: see
+        :meth:`line_hint` (``text`` must then be a string decoded from that line)."""
         low = text.lower()
         taken: list[tuple[int, int]] = []
         found: list[tuple[str, int, int, str]] = []
+        present = self.keywords_in(text, low, hint)
+        if not present and len(text) < self._shortest_unprompted():
+            return found  # no keyword, and too short for a card number, a random token or base64
         encoded = _depth >= 2 or len(text) < 20 or not _long_word(text) or not _has_run(text, _B64_CHARS, "a", 20)
-        present = self.keywords_in(text, low)
         where: dict[str, list[int]] = {}
         _, by_part, always = self._index()
         candidates = set(always)

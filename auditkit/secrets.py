@@ -86,15 +86,26 @@ def _walk(value: object, path: str, under: str = "") -> Iterator[tuple[str, str,
         yield path, str(value), under
 
 
+def _digest(value: object) -> bool:
+    """A SHA-256 as a trail writes one: 64 lowercase hex digits."""
+    return type(value) is str and len(value) == 64 and not value.strip("0123456789abcdef")
+
+
 def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> list[SecretFinding]:
-    """Every unredacted secret in the files, as findings that name kind, file, line and fingerprint."""
+    """Every unredacted secret in the files, as findings that name kind, file, line and fingerprint.
+
+    Built for millions of records: a JSON line is parsed and each string in it checked once per
+    distinct value (session ids, paths and commands repeat all through a trail), its keyword parts
+    found by one trie scan (:meth:`Redactor.line_hint`); a trail's chain digests are skipped.
+    """
     r = redactor or Redactor.default()
     found: list[SecretFinding] = []
+    seen: dict[str, list[tuple[str, str]]] = {}  # string -> (kind, secret) found in it
     for f in scan_files(paths):
         name = str(f)
         for n, raw in enumerate(open_lines(f), 1):
             stripped = raw.strip()
-            if not stripped or not r.could_hold_secret(raw.decode("utf-8", "replace")):
+            if not stripped:
                 continue
             obj = None
             if stripped[:1] in (b"{", b"["):
@@ -102,10 +113,13 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
                     obj = orjson.loads(stripped)
                 except orjson.JSONDecodeError:
                     obj = None
+            line = raw.decode("utf-8", "replace")
             if obj is None:
-                text = raw.decode("utf-8", "replace")
-                found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings(text)]
+                if r.could_hold_secret(line):
+                    found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings(line)]
                 continue
+            if isinstance(obj, dict) and "seq" in obj:  # an auditkit record: its chain links are digests
+                obj = {k: v for k, v in obj.items() if k not in ("prev", "hash") or not _digest(v)}
             for field, text, under in _walk(obj, ""):
                 if under == KEY:
                     clean, _ = r.redact_key(text)
@@ -116,8 +130,13 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
                 if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
                     found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
                     continue
-                for kind, _, _, secret in r.findings(text):
-                    found.append(SecretFinding(name, n, kind, r.fingerprint(secret), field))
+                hits = seen.get(text)
+                if hits is None:  # its keyword parts found by one trie scan, not hundreds of substring tests
+                    hits = [(kind, secret) for kind, _, _, secret in r.findings(text, hint=r.line_hint(text))]
+                    if len(seen) >= 100_000:
+                        seen.clear()
+                    seen[text] = hits
+                found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
     return found
 
 

@@ -495,3 +495,59 @@ def test_a_command_with_flags_but_no_long_token_loads_no_pattern() -> None:
     flag_rule = next(x for x in builtin_rules() if x.id == "generic-high-entropy-flag")
     assert flag_rule.pattern not in redaction._compiled
     assert r.findings("deploy --blob Zx8Kq2LmN4pR7sT1vW3yB6cD9fG0hJ")[0][0] == "generic-high-entropy-flag"
+
+
+def _strings(value: object):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.mark.parametrize("writer", ["utf-8", "ascii escapes", "escaped slashes"])
+def test_a_lines_keyword_hint_finds_what_testing_every_part_finds(writer: str) -> None:
+    """Bulk scans test only the keyword parts one trie scan found in the line: for every string of every
+    placed positive and negative, as JSON writers write lines (raw UTF-8, \\u escapes, \\/ for /), the
+    parts and the findings are the ones testing every part gives."""
+    events = [event for _, _, event, _ in PLACED if _ != "over-1mib"] + [{"text": t} for t in negatives()]
+    events.append({"path": "https://example.com/a/b", "quote": 'say "password=hunter2x9Q"', "nl": "a\nb"})
+    events.append({"card": "4111111111111111", "token": "k=Zx8Kq2LmN4pR7sT1vW3yB6"})  # short, no keyword
+    assert R.findings("4111111111111111") and R.findings("k=Zx8Kq2LmN4pR7sT1vW3yB6")
+    for event in events:
+        line = json.dumps(event, ensure_ascii=writer == "ascii escapes")
+        if writer == "escaped slashes":
+            line = line.replace("/", "\\/")
+        hint = R.line_hint(line)
+        for text in _strings(event):
+            low = text.lower()
+            assert R.keywords_in(text, low, hint) == R.keywords_in(text, low), (writer, text[:80])
+            assert R.findings(text, hint=hint) == R.findings(text), (writer, text[:80])
+
+
+def test_scan_reports_each_finding_as_checking_every_string_does(tmp_path: Path) -> None:
+    """scan's shortcuts (one check per distinct string, keyword hints, chain digests skipped) change no
+    finding: kind, line, field and fingerprint, against a plain walk of every string."""
+    from auditkit.redaction import plausible_value
+    from auditkit.secrets import KEY as KEY_MARK
+    from auditkit.secrets import _walk
+
+    cases = [c for c in PLACED if c[1] != "over-1mib"]
+    lines = [json.dumps(event) for _, _, event, _ in cases] * 2  # every string seen twice: the second from memory
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    expected = []
+    for n, line in enumerate(lines, 1):
+        for field, text, under in _walk(json.loads(line), ""):
+            if under == KEY_MARK or (
+                under and text and not text.startswith("[REDACTED:") and plausible_value(text, under)
+            ):
+                continue  # object keys and values under sensitive names take their own (unchanged) path
+            expected += [(n, kind, R.fingerprint(s), field) for kind, _, _, s in R.findings(text)]
+    got = [(f.line, f.kind, f.fingerprint, f.field) for f in scan(log, R)]
+    assert len(expected) > len(cases)
+    assert [g for g in got if g[1] != "sensitive-key" and not g[3].endswith("{key}")] == expected
