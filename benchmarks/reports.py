@@ -1,44 +1,65 @@
-"""Time to produce each evidence pack: on the bundled samples and on a 100,000-event trail.
+"""Time and peak memory of each evidence pack: on the bundled samples and on a 1,000,000-event trail.
 
-Each run is a whole ``auditkit report``: a fresh kernel, papermill, the HTML rendering, hashing and
-verification. The baseline is loading the same trail with ``auditkit.load()`` in this process.
+Each run is a whole ``auditkit report`` in a fresh process: its kernel, papermill, the HTML page,
+hashing and verification. Peak memory is the largest process of the run (the kernel, on large
+trails), read from the wrapper's ``RUSAGE_CHILDREN``. Beside each figure: the goal (samples: 3 s,
+the fixed cost of a pack; 1M events: 60 s and 2 GB) and, as the floor, ``load()`` of the same trail.
 
-    .venv/bin/python benchmarks/reports.py [--events 100000]
+    .venv/bin/python benchmarks/reports.py [--events 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditkit.evidence import REPORTS, run_report  # noqa: E402
-from auditkit.frame import load  # noqa: E402
+from auditkit.evidence import REPORTS  # noqa: E402
 from benchmarks.load import make_trail  # noqa: E402
+
+WRAP = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(json.dumps({"s": time.perf_counter() - t, "rc": proc.returncode, "err": proc.stderr[-500:],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def measured(argv: list[str]) -> dict:
+    out = subprocess.run([sys.executable, "-c", WRAP, *argv], capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    if got["rc"]:
+        raise SystemExit(f"{' '.join(argv)} failed: {got['err']}")
+    return got
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-reports-"))
     big = tmp / "big" / "audit-trail.jsonl"
     big.parent.mkdir()
     make_trail(big, args.events)
-    for label, trail in (("samples (123 events)", ROOT / "sample_logs"), (f"{args.events:,} events", big.parent)):
-        t0 = time.perf_counter()
-        load(trail)
-        base = time.perf_counter() - t0
-        print(f"{label}: load() alone {base:.2f} s")
+    cli = [str(Path(sys.executable).with_name("auditkit"))]
+    for label, trail, goal_s, goal_mb in (
+        ("samples", ROOT / "sample_logs", 3.0, None),
+        (f"{args.events:,} events", big, 60.0, 2048.0),
+    ):
+        floor = measured([sys.executable, "-c", f"import auditkit; auditkit.load({str(trail)!r})"])
+        print(f"{label}: load() alone {floor['s']:.2f} s, {floor['peak_mb']:.0f} MB (the floor)")
         for name in REPORTS:
-            t0 = time.perf_counter()
-            m = run_report(name, [str(trail)], tmp / label.split()[0] / name)
-            print(f"  {name:<11} {time.perf_counter() - t0:6.2f} s  (notebook {m['seconds']:.2f} s)")
+            got = measured([*cli, "report", name, str(trail), "--out", str(tmp / label[:7] / name), "--no-progress"])
+            ok = got["s"] <= goal_s and (goal_mb is None or got["peak_mb"] <= goal_mb)
+            goal = f"goal <= {goal_s:.0f} s" + (f", <= {goal_mb / 1024:.0f} GB" if goal_mb else "")
+            print(f"  {name:<11} {got['s']:6.2f} s {got['peak_mb']:7.0f} MB  ({goal}: {'met' if ok else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ def redundant_reads(df: pd.DataFrame) -> pd.DataFrame:
     from bisect import bisect_right
 
     c = tool_calls(df)
-    reads = c[(c["tool"] == "Read") & (c["status"] == "ok") & c["session_id"].notna() & c["file_path"].notna()]
+    ok_reads = (c["tool"] == "Read") & (c["status"] == "ok") & c["session_id"].notna() & c["file_path"].notna()
+    reads = c.loc[ok_reads, ["session_id", "file_path", "start", "end"]]
+    del c  # file_changes makes its own calls: not both at once
     columns = ["session_id", "file_path", "timestamp", "previous_read"]
     if reads.empty:
         return pd.DataFrame(columns=columns)

@@ -45,9 +45,9 @@ _WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 
 def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each."""
-    c = tool_calls(df)
-    c = c[c["status"] == "ok"]
     cols = ["end", "session_id", "tool", "kind", "file_path", "command", "cwd", "tool_use_id"]
+    c = tool_calls(df)
+    c = c.loc[c["status"] == "ok", cols]  # not the inputs and responses: a copy of those costs GBs
     rows = []
     parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
     for end, session, tool, kind, file_path, command, cwd, tool_use_id in zip(
