@@ -77,7 +77,7 @@ def _truncated_sha(row: dict, field: str) -> str | None:
     return None
 
 
-def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
+def file_history(df: pd.DataFrame, path: str, calls: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every event touching ``path`` (absolute, or a path suffix such as ``src/parser.py``).
 
     One row per event, in time order: ``action`` (read, create, write, edit, delete, move_from,
@@ -85,17 +85,19 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
     version's content is ``known``, its ``sha256`` and ``size``, ``diff`` against the previous
     known version, and a ``note`` saying how it was reconstructed or why it is unknown.
     ``redacted`` marks content that holds redaction markers (its sha256 cannot match the real file).
+    ``calls``: ``auditkit.tool_calls(df)``, when the history of several files is wanted (made once).
     """
     path = resolve_path(df, path)
     match = _matcher(path)
-    calls = tool_calls(df)
-    ends = df[df["event"].isin(["PostToolUse", "PostToolUseFailure"])]
-    truncated = dict(zip(ends["event_id"], ends["truncated"], strict=True)) if "truncated" in ends else {}
-    state = _State()
-    rows: list[dict] = []
     # a cheap filter before parsing a command (shlex costs ~50 us): it must name a part of the path,
     # use a glob, or be git (which can rewrite files it does not name)
     parts = [c for c in posixpath.normpath(path).split("/") if c and c not in (".", "..")]
+    calls = _candidates(tool_calls(df) if calls is None else calls, parts)
+    ids = set(calls["end_event_id"].dropna())
+    ends = df.loc[df["event_id"].isin(ids), ["event_id", "truncated"]] if "truncated" in df else df.iloc[:0]
+    truncated = dict(zip(ends["event_id"], ends["truncated"], strict=True))
+    state = _State()
+    rows: list[dict] = []
     outside = _outside_changes(df, match)  # FileChanged events: writes no tool call shows
     for tup in calls.itertuples(index=False):
         call = tup._asdict()
@@ -134,6 +136,25 @@ def file_history(df: pd.DataFrame, path: str) -> pd.DataFrame:
     out["version"] = out["version"].astype("Int64")
     out.attrs["path"] = path
     return out
+
+
+def _candidates(calls: pd.DataFrame, parts: list[str]) -> pd.DataFrame:
+    """The calls that can touch a file whose path has these parts, found column-wise: the loop in
+    :func:`file_history` then looks at thousands of calls instead of every call of a large trail.
+
+    A file tool's path must hold the file's name (or climb with ``..`` or be ``.``, which can end
+    anywhere); a command must name a part of the path, use a glob, or be git, as the loop asks.
+    """
+    if not parts or calls.empty:
+        return calls
+    kind, file_path, command = calls["kind"], calls["file_path"].astype("str"), calls["command"].astype("str")
+    named = file_path.str.contains(parts[-1], regex=False) | file_path.str.contains("..", regex=False)
+    tools = kind.isin(_FILE_TOOLS) & calls["file_path"].notna() & (named | file_path.eq("."))
+    cmd = command.str.contains("*", regex=False) | command.str.contains("git", regex=False)
+    for part in parts:
+        cmd |= command.str.contains(part, regex=False)
+    bash = kind.eq("Bash") & calls["command"].notna() & cmd
+    return calls[(tools | bash).to_numpy(dtype=bool, na_value=False)]
 
 
 def known_paths(df: pd.DataFrame) -> set[str]:

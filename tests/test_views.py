@@ -276,3 +276,37 @@ def test_the_explorer_builds_headless_and_follows_selections() -> None:
     assert "+chmod -R 777 /tmp/deploy || true" in diff_view.value
     session_pick.value = "aaaa1111-2222-4333-8444-555566667777"
     assert "Survey the API modules" in timeline.value
+
+
+def test_file_history_looks_only_at_calls_that_can_touch_the_file_and_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The column-wise pre-selection of calls (a file tool naming the file, a command naming a part of its
+    path, a glob or git) changes no history: for every path the samples and simulated sessions know, and for
+    paths reached through `..` and `.`, the rows are those of the loop over every call."""
+    from auditkit import versions
+
+    df = auditkit.load(Path(__file__).resolve().parent.parent / "sample_logs")
+    extra = pd.DataFrame(
+        {
+            "event": ["PreToolUse", "PostToolUse"] * 2,
+            "tool": ["Read", "Read", "Bash", "Bash"],
+            "session_id": "dots",
+            "tool_use_id": ["d1", "d1", "d2", "d2"],
+            "file_path": ["../app/src/../README.md", "../app/src/../README.md", None, None],
+            "command": [None, None, "rm -f ../*.md", "rm -f ../*.md"],  # names no part of the path: a glob
+            "cwd": "/home/dev/app/src",
+            "status": ["started", "ok", "started", "ok"],
+            "timestamp": pd.Timestamp("2026-03-18T00:00:00Z"),
+            "event_id": ["dots:1", "dots:2", "dots:3", "dots:4"],
+        }
+    )
+    df = pd.concat([df, extra], ignore_index=True)
+    paths = [*sorted(versions.known_paths(df))[:40], "/home/dev/app/README.md", "README.md"]
+    calls = auditkit.tool_calls(df)
+    fast = {p: versions.file_history(df, p, calls=calls) for p in paths}
+    monkeypatch.setattr(versions, "_candidates", lambda calls, parts: calls)
+    for p in paths:
+        full = versions.file_history(df, p)
+        pd.testing.assert_frame_equal(fast[p], full, obj=p)
+    assert any(len(h) for h in fast.values())
