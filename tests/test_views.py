@@ -310,3 +310,65 @@ def test_file_history_looks_only_at_calls_that_can_touch_the_file_and_finds_the_
         full = versions.file_history(df, p)
         pd.testing.assert_frame_equal(fast[p], full, obj=p)
     assert any(len(h) for h in fast.values())
+
+
+def _reference_pairs(df: pd.DataFrame) -> set[tuple]:
+    """Which Pre and which end event each call gets, as tool_calls chose them by copying frames (the plain
+    way: the events, their Pres and ends, deduplicated and aligned by key)."""
+    from auditkit import views
+
+    ev = df[df["event"].isin(views._CALL_EVENTS)]
+    key = ev["session_id"].fillna("").astype(str) + "\x00" + ev["tool_use_id"].fillna("").astype(str)
+    no_id = ev["tool_use_id"].isna()
+    if no_id.any():
+        key = key.where(~no_id, views._shape_keys(ev[no_id]))
+    pre = ev[ev["event"] == "PreToolUse"].assign(_key=key).drop_duplicates("_key").set_index("_key")
+    ends = ev[ev["event"].isin(views._ENDS)]
+    if (ends["capture"] == "otel").any():
+        ends = pd.concat([ends[ends["capture"] == "otel"], ends[ends["capture"] != "otel"]])
+    end = ends.assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
+    keys = pd.Index(key.drop_duplicates())
+    return set(zip(pre.reindex(keys)["event_id"], end.reindex(keys)["event_id"], strict=True))
+
+
+def test_tool_calls_pairs_each_call_as_copying_the_events_did(tmp_path: Path) -> None:
+    """tool_calls picks rows by position: on the samples, every simulated session, and hand-made edge cases
+    (a Pre seen twice, two ends, telemetry's copy of an end before and after the hook's, an end without a Pre,
+    seed-format rows without ids), each call gets the same Pre and end event as the plain way."""
+    frames = [auditkit.load(Path(__file__).resolve().parent.parent / "sample_logs")]
+    for scenario in SCENARIOS:
+        simulate(scenario, tmp_path / f"{scenario}.jsonl")
+        frames.append(auditkit.load(tmp_path / f"{scenario}.jsonl"))
+    t = pd.Timestamp("2026-03-18T00:00:00Z")
+    edge = pd.DataFrame(
+        {
+            "event": [
+                "PreToolUse",
+                "PreToolUse",
+                "PostToolUse",
+                "PostToolUse",
+                "PostToolUse",
+                "PostToolUse",
+                "PostToolUseFailure",
+                "PreToolUse",
+                "PostToolUse",
+            ],
+            "tool": "Bash",
+            "session_id": "edge",
+            "tool_use_id": ["a", "a", "a", "b", "b", "b", "c", None, None],
+            "capture": [None, None, "otel", "otel", None, "otel", None, None, None],
+            "command": "make",
+            "input": [{"command": "make"}] * 9,
+            "status": ["started", "started", "ok", "ok", "ok", "ok", "error", "started", "ok"],
+            "timestamp": [t + pd.Timedelta(seconds=i) for i in range(9)],
+            "event_id": [f"edge:{i}" for i in range(9)],
+        }
+    )
+    frames.append(pd.concat([frames[0], edge], ignore_index=True))
+    for df in frames:
+        calls = auditkit.tool_calls(df)
+        pairs = set(zip(calls["start_event_id"], calls["end_event_id"], strict=True))
+        assert len(calls) == len(pairs) == len(_reference_pairs(df))
+        assert {tuple(None if pd.isna(v) else v for v in p) for p in pairs} == {
+            tuple(None if pd.isna(v) else v for v in p) for p in _reference_pairs(df)
+        }
