@@ -12,7 +12,7 @@ import posixpath
 
 import pandas as pd
 
-from auditkit.views import UNFINISHED, tool_calls
+from auditkit.views import CALL_SOURCE, UNFINISHED, tool_calls
 
 STEP_COLUMNS = [
     "step",
@@ -122,7 +122,10 @@ def describe(call: dict) -> str:
 
 def sessions(df: pd.DataFrame) -> pd.DataFrame:
     """One row per session: first and last event, number of tool calls, failures, user, host."""
-    ev = df[df["session_id"].notna()]
+    known = df["session_id"].notna()
+    # without the events of no session (a trail's start): only the columns read here, never all of them
+    # (a copy of a million events costs half a GB)
+    ev = df if known.all() else df.loc[known, [c for c in df.columns if c in CALL_SOURCE or c in ("user", "host")]]
     if ev.empty:
         return pd.DataFrame(columns=["session_id", "start", "end", "events", "tool_calls", "failures", "user", "host"])
     g = ev.groupby("session_id", observed=True)

@@ -130,6 +130,7 @@ def tool_calls(df: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(uniques, dtype=object)
     p = _Taken(df, pre_at, index)
     e = _Taken(df, end_at, index)
+
     def first(col: str) -> pd.Series:
         return e[col].combine_first(p[col]) if col in e else p[col]
 
@@ -189,8 +190,8 @@ class _Taken:
         return got
 
 
-#: The event columns :func:`tool_calls` reads.
-_CALL_SOURCE = (
+#: The event columns :func:`tool_calls` reads (a view that narrows the rows first copies only these).
+CALL_SOURCE = (
     "event", "timestamp", "session_id", "tool_use_id", "tool", "duration_ms", "status", "file_path", "command",
     "url", "pattern", "input", "response", "error", "agent_id", "agent_type", "user", "host", "cwd", "event_id",
     "capture",
