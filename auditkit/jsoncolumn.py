@@ -101,7 +101,7 @@ class JSONArray(ExtensionArray):
     @classmethod
     def _from_sequence(cls, scalars: Any, *, dtype: Any = None, copy: bool = False) -> JSONArray:
         if isinstance(scalars, JSONArray):
-            return scalars
+            return cls(scalars._texts)  # a new array over the same (immutable) text: setting one leaves the other
         return cls.from_values(scalars)
 
     @classmethod
