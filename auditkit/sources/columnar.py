@@ -13,6 +13,8 @@ from pathlib import Path
 
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditkit import trail_format as tf
 from auditkit.jsoncolumn import JSONArray
@@ -156,7 +158,8 @@ _CATEGORIES = frozenset(f"_{f.column}" if f.sub else f.record for f in auditkit_
 _REBUILT = frozenset({"v"} | {f.record for f in auditkit_trail.STORED if f.kind == "time"})
 
 
-_INT64 = {__import__("pyarrow").int64(): pd.Int64Dtype()}
+#: Arrow's int64 as pandas' nullable Int64 (the count columns' type) when a batch becomes a frame.
+_INT64 = {pa.int64(): pd.Int64Dtype()}
 
 
 def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
@@ -167,9 +170,6 @@ def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
     outlives the batch (``host``, ``hash``, ...) would otherwise keep every byte of it alive, the raw
     JSON text included, roughly doubling the memory of a load.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     names = [n for n in batch.schema.names if n not in _PARSED and n not in _DROPPED and n not in _VALUES]
     cols = [
         pc.dictionary_encode(batch.column(n))
@@ -183,12 +183,10 @@ def _owned(batch):  # pyarrow.RecordBatch -> pyarrow.RecordBatch
 
 
 def _copy(array):  # pyarrow.Array -> the same values in new buffers
-    import pyarrow as pa
-
     return pa.concat_arrays([array, array.slice(0, 0)])  # concatenating always allocates; one array alone may not
 
 
-def _normalise(raw: pd.DataFrame, parsed: dict[str, list], trail_id: str | None, source: str) -> pd.DataFrame:
+def _normalise(raw: pd.DataFrame, parsed: dict[str, JSONArray], trail_id: str | None, source: str) -> pd.DataFrame:
     """The batch as the frame's columns: stored fields by the schema, then the derived ones (as
     :func:`auditkit.sources.auditkit_trail.columns` makes them; the SQL in :func:`read` derives most)."""
     out: dict[str, object] = {}
