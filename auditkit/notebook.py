@@ -110,7 +110,7 @@ def warm_kernel() -> None:
     _warm_svg_engine()
 
 
-_warming: list[bool] = []
+_warming = False  # the warm-up runs once per process
 
 
 def _warm_svg_engine() -> None:
@@ -118,9 +118,10 @@ def _warm_svg_engine() -> None:
     notebook imports and loads its trails; it lets go of the GIL, so nothing else waits for it."""
     import threading
 
+    global _warming
     if _warming:
         return
-    _warming.append(True)
+    _warming = True
 
     def warm() -> None:
         try:

@@ -624,21 +624,16 @@ class Redactor:
             idx = self._idx = (parts, {p: tuple(v) for p, v in by_part.items()}, tuple(always))
         return idx
 
-    def keywords_in(self, text: str, low: str, within: frozenset[str] | None = None) -> set[str]:
+    def keywords_in(self, text: str, low: str, trie: bool = False) -> set[str]:
         """The keyword parts that occur in ``text``, exactly as the rules' ``applies`` tests them.
 
         Short texts test each part with ``in``; long ones are scanned once with a trie of all parts
         (the longest part at each match, its prefixes, and parts starting inside a match or after it),
-        several times cheaper than a few hundred substring searches over 64 KiB. ``within``: the only
-        parts that can occur (:meth:`line_hint` of the line ``text`` was taken from).
+        several times cheaper than a few hundred substring searches over 64 KiB. ``trie``: scan short
+        texts that way too (bulk scans, which pay for loading the trie once; the hook never does).
         """
-        parts = self._index()[0]
-        if within is not None and len(low) < 4096:
-            found = {p for p in within if p in low}
-        elif len(low) < 4096:
-            found = {p for p in parts if p in low}
-        else:
-            found = self._parts_by_trie(low)
+        trie = trie or len(low) >= 4096
+        found = self._parts_by_trie(low) if trie else {p for p in self._index()[0] if p in low}
         for low_part, part in self._cased():  # a capitalised keyword counts only in its own case
             if low_part in found and part in text:
                 found.add(part)
@@ -658,23 +653,6 @@ class Redactor:
         for p in list(found):  # a part's prefixes that are parts too: present wherever it is
             found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
         return found
-
-    def line_hint(self, line: str) -> frozenset[str] | None:
-        """The keyword parts that any string decoded from this JSON line can contain, found by one trie
-        scan of the line: for bulk scans, which then test a few parts per string instead of hundreds.
-
-        A part occurs in a decoded string only if it occurs in the line as it is, unless JSON escaped
-        one of its characters (a quote, a backslash, a slash, a control or non-ASCII character): those parts
-        are always kept. A line with ``\\u`` escapes gets no hint (None: every part is tested).
-        """
-        if "\\u" in line:
-            return None
-        hint = getattr(self, "_escapable", None)
-        if hint is None:
-            hint = self._escapable = frozenset(
-                p for p in self._index()[0] if any(c in '"\\/' or not " " <= c <= "~" for c in p)
-            )
-        return hint | self._parts_by_trie(line.lower())
 
     def _cased(self) -> tuple[tuple[str, str], ...]:
         """(lowercased, as written) of each keyword part with a capital letter."""
@@ -705,16 +683,14 @@ class Redactor:
             source = self._trie = _trie_pattern({p for p in self._index()[0] if p[0].isalpha()})
         return source
 
-    def findings(
-        self, text: str, _depth: int = 0, hint: frozenset[str] | None = None
-    ) -> list[tuple[str, int, int, str]]:
+    def findings(self, text: str, _depth: int = 0, trie: bool = False) -> list[tuple[str, int, int, str]]:
         """Every secret in ``text`` as (rule id, start, end, secret), earlier rules winning overlaps;
-        then base64 runs whose decoded text holds a secret (``base64-<rule>``). ``hint``: see
-        :meth:`line_hint` (``text`` must then be a string decoded from that line)."""
+        then base64 runs whose decoded text holds a secret (``base64-<rule>``). ``trie``: see
+        :meth:`keywords_in`."""
         low = text.lower()
         taken: list[tuple[int, int]] = []
         found: list[tuple[str, int, int, str]] = []
-        present = self.keywords_in(text, low, hint)
+        present = self.keywords_in(text, low, trie)
         if not present and len(text) < self._shortest_unprompted():
             return found  # no keyword, and too short for a card number, a random token or base64
         encoded = _depth >= 2 or len(text) < 20 or not _long_word(text) or not _has_run(text, _B64_CHARS, "a", 20)

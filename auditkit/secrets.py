@@ -96,7 +96,7 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
 
     Built for millions of records: a JSON line is parsed and each string in it checked once per
     distinct value (session ids, paths and commands repeat all through a trail), its keyword parts
-    found by one trie scan (:meth:`Redactor.line_hint`); a trail's chain digests are skipped.
+    found by one trie scan (:meth:`Redactor.keywords_in`); a trail's chain digests are skipped.
     """
     r = redactor or Redactor.default()
     found: list[SecretFinding] = []
@@ -113,8 +113,8 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
                     obj = orjson.loads(stripped)
                 except orjson.JSONDecodeError:
                     obj = None
-            line = raw.decode("utf-8", "replace")
             if obj is None:
+                line = raw.decode("utf-8", "replace")
                 if r.could_hold_secret(line):
                     found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings(line)]
                 continue
@@ -132,7 +132,7 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
                     continue
                 hits = seen.get(text)
                 if hits is None:  # its keyword parts found by one trie scan, not hundreds of substring tests
-                    hits = [(kind, secret) for kind, _, _, secret in r.findings(text, hint=r.line_hint(text))]
+                    hits = [(kind, secret) for kind, _, _, secret in r.findings(text, trie=True)]
                     if len(seen) >= 100_000:
                         seen.clear()
                     seen[text] = hits
