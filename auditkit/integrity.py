@@ -1,10 +1,11 @@
 """Verify trails: hash chain, sequence, time order, crash remnants, and signed seals.
 
 One streaming pass per file, in blocks of 4 MiB. A clean block is checked in bulk (one hash per
-record, everything else column-wise with numpy, in worker processes for large plain files: see
-:func:`_summarize`); a block with anything off is walked line by line, which names each problem and
-its line. ``benchmarks/verify.py`` prints the rate beside the SHA-256 floor. Rotated and gzipped
-segments of one trail are checked as one chain.
+record, everything else column-wise with numpy: see :func:`_summarize`; a large plain file in ranges
+of 1 MiB, shared between this process and forked workers: see :func:`_verify_parallel`); a block
+with anything off is walked line by line, which names each problem and its line.
+``benchmarks/verify.py`` prints the rate beside the SHA-256 floor. Rotated and gzipped segments of
+one trail are checked as one chain.
 
 Findings of severity ``error`` mean the trail is not intact (``VerifyReport.intact`` is False);
 ``warning`` findings (a partial line left by a crash, a clock step back, records after the last
@@ -18,7 +19,10 @@ import os
 from array import array
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import repeat
+from operator import add, itemgetter
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -33,6 +37,7 @@ _PREFIX = tf.RECORD_PREFIX
 _PREV_OPEN = tf.PREV_OPEN
 _HASH_OPEN, _TAIL, _AT = tf.HASH_OPEN, tf.HASH_TAIL, tf.HASH_AT  # the record's closing hash member
 _MAX_FINDINGS = 200
+_HEX = type(hashlib.sha256()).hexdigest  # the method itself, for map()
 
 
 @dataclass
@@ -301,16 +306,18 @@ class _Summary:
     )
 
 
-def _summarize(lines: list[bytes], sealed: set[int]) -> _Summary | None:
+def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) -> _Summary | None:
     """Check a block of records in bulk: every record well formed, its hash right, linked to the one
     before, numbered in sequence and in time order. Returns a summary, or None when anything is off
     or unusual (the caller then walks the block line by line, which says what and where).
 
-    Per record, Python does only what cannot be done in bulk: hash the canonical bytes, find the
-    comma after ``seq`` and cut two fixed-width slices. The slices, joined, are viewed as one
-    numpy table (a row per record), on which the sequence, the separators, the links and the time
-    order are checked column-wise, in C. This is stricter than the line walk (plain digits only,
-    the closing ``"}``): anything it does not accept is walked, never passed.
+    Per record, Python does only what cannot be done in bulk, and in C-level ``map`` calls rather
+    than a loop: hash the canonical bytes and cut two fixed-width slices (the head up to ``prev``,
+    the closing ``hash`` member). The slices, joined, are viewed as numpy tables (a row per record),
+    on which the separators, the sequence (the first record's number plus the row), the links and
+    the time order are checked column-wise, in C. This is stricter than the line walk (plain digits
+    only, the closing ``"}``): anything it does not accept is walked, never passed. ``size`` is the
+    block's length in bytes when the caller knows it.
     """
     import numpy as np
 
@@ -318,86 +325,103 @@ def _summarize(lines: list[bytes], sealed: set[int]) -> _Summary | None:
     if not n:
         return None
     row = lambda b: np.frombuffer(b, dtype=np.uint8)  # noqa: E731 - a constant's bytes, compared column-wise
-    js = [r.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX) for r in lines]
-    heads = []
-    seqs = np.empty(n, dtype=np.int64)
+    first = lines[0]
+    j = first.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX)
+    if not tf.SEQ_AT < j <= tf.SEQ_AT + 18 or not first[tf.SEQ_AT : j].isdigit():
+        return None
+    s0 = int(first[tf.SEQ_AT : j])
+    seqs = np.arange(s0, s0 + n, dtype=np.int64)
+    prevs, stamps = [], []
     at = 0
-    for j, run in _runs(js):  # seq has the same number of digits along a run (a few runs a block at most)
-        if not tf.SEQ_AT < j <= tf.SEQ_AT + 18:  # no comma, no digits, or more than int64 holds
+    while at < n:  # runs of one seq width: the records must be numbered s0, s0 + 1, ..., one digit wider at 10, 100...
+        w = j - tf.SEQ_AT
+        run = min(n - at, 10**w - (s0 + at)) if w < 19 else 0
+        if run <= 0:
             return None
         width = j + tf.PREV_END
-        block = b"".join([r[:width] for r in lines[at : at + run]])
+        part = lines if run == n else lines[at : at + run]
+        block = b"".join(map(itemgetter(slice(None, width)), part))
         if len(block) != width * run:
-            return None  # a line too short to hold a record's head
+            return None
         rows = np.frombuffer(block, dtype=np.uint8).reshape(run, width)
         digits = rows[:, tf.SEQ_AT : j].astype(np.int64) - 48
         if (
             (rows[:, : tf.SEQ_AT] != row(_PREFIX)).any()
+            or (rows[:, j] != 44).any()
             or (rows[:, j + tf.TS_END : j + tf.PREV_AT] != row(_PREV_OPEN)).any()
             or (digits < 0).any()
             or (digits > 9).any()
+            or (digits @ (10 ** np.arange(w - 1, -1, -1, dtype=np.int64)) != seqs[at : at + run]).any()
         ):
             return None
-        seqs[at : at + run] = digits @ (10 ** np.arange(j - tf.SEQ_AT - 1, -1, -1, dtype=np.int64))
         ts = rows[:, j + tf.TS_AT : j + tf.TS_END]
         if not ts.all():
-            return None  # a NUL would vanish from the fixed-width strings the time order is checked on
-        heads.append((np.ascontiguousarray(ts), rows[:, j + tf.PREV_AT :]))
+            return None
+        stamps.append(ts)
+        prevs.append(rows[:, j + tf.PREV_AT :])
         at += run
-    if (np.diff(seqs) != 1).any():
-        return None
-    tail = b"".join([r[-_TAIL:] for r in lines])
+        j += 1
+    tail = b"".join(map(itemgetter(slice(-_TAIL, None)), lines))
     if len(tail) != _TAIL * n:
         return None
     ends = np.frombuffer(tail, dtype=np.uint8).reshape(n, _TAIL)
     if (ends[:, : _TAIL - _AT] != row(_HASH_OPEN)).any() or (ends[:, -2:] != row(b'"}')).any():
         return None
-    stated = ends[:, _TAIL - _AT : -2].tobytes()  # every record's hash, 64 hex digits each
-    prevs = b"".join(p.tobytes() for _, p in heads)
-    if prevs[tf.HASH_HEX_LEN :] != stated[: -tf.HASH_HEX_LEN]:
+    hashes = ends[:, _TAIL - _AT : -2]
+    prev = prevs[0] if len(prevs) == 1 else np.concatenate(prevs)
+    if (prev[1:] != hashes[:-1]).any():
         return None
-    sha = hashlib.sha256
-    if "".join([sha(r[:-_TAIL] + b"}").hexdigest() for r in lines]).encode() != stated:
+    stated = hashes.tobytes()
+    canonical = map(add, map(itemgetter(slice(None, -_TAIL)), lines), repeat(b"}"))  # each record without its hash
+    if "".join(map(_HEX, map(hashlib.sha256, canonical))).encode() != stated:
         return None
-    stamps = np.concatenate([t for t, _ in heads]).view(f"S{tf.TS_END - tf.TS_AT}").ravel()
-    if (stamps[1:] < stamps[:-1]).any():
+    ts = stamps[0] if len(stamps) == 1 else np.concatenate(stamps)
+    ts = np.ascontiguousarray(ts).view(f"S{tf.TS_END - tf.TS_AT}").ravel()
+    if (ts[1:] < ts[:-1]).any():
         return None
     h = tf.HASH_HEX_LEN
     out = _Summary()
-    out.first_prev, out.first_seq, out.first_ts = prevs[:h], int(seqs[0]), bytes(stamps[0])
+    out.first_prev, out.first_seq, out.first_ts = prev[0].tobytes(), s0, bytes(ts[0])
     out.last2 = [stated[i * h : (i + 1) * h] for i in range(max(0, n - 2), n)]
-    out.last_seq, out.last_ts = int(seqs[-1]), bytes(stamps[-1])
-    out.lines, out.bytes = n, sum(map(len, lines)) + n
+    out.last_seq, out.last_ts = s0 + n - 1, bytes(ts[-1])
+    out.lines, out.bytes = n, (sum(map(len, lines)) + n if size is None else size)
     out.seqs = array("q", seqs.tobytes())
-    first = out.first_seq
-    last = out.last_seq
-    out.sealed = {q: stated[(q - first) * h : (q - first + 1) * h].decode() for q in sealed if first <= q <= last}
+    out.sealed = {q: stated[(q - s0) * h : (q - s0 + 1) * h].decode() for q in sealed if s0 <= q < s0 + n}
     return out
 
 
-def _runs(values: list[int]) -> list[list[int]]:
-    """[value, length] of each run of equal values (one run, in all but a few blocks)."""
-    if values.count(values[0]) == len(values):
-        return [[values[0], len(values)]]
-    out: list[list[int]] = []
-    for v in values:
-        if out and out[-1][0] == v:
-            out[-1][1] += 1
-        else:
-            out.append([v, 1])
-    return out
-
-
-def _summarize_range(args: tuple[str, int, int, set[int]]) -> _Summary | None:
-    """A worker's share: read one byte range of a plain trail (whole lines) and summarize it."""
-    path, start, end, sealed = args
+def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summary | None:
+    """Read one byte range of a plain trail (whole lines) and summarize it."""
     with open(path, "rb") as fh:
         fh.seek(start)
         data = fh.read(end - start)
     lines = data.split(b"\n")
     if lines.pop():  # the file ends without a newline: leave that range to the line-by-line walk
         return None
-    return _summarize(lines, sealed)
+    return _summarize(lines, sealed, len(data))
+
+
+_NEXT: Any = None  # in a worker: the shared [front, back] of the ranges not yet taken (see _verify_parallel)
+
+
+def _share_next(shared: Any) -> None:
+    """A worker's initializer: keep the shared [front, back] it takes ranges from."""
+    global _NEXT
+    _NEXT = shared
+
+
+def _summarize_from_back(
+    path: str, ranges: list[tuple[int, int]], sealed: set[int]
+) -> list[tuple[int, _Summary | None]]:
+    """A worker: take the last range not yet taken, summarize it, until the ranges meet the parent's."""
+    out = []
+    while True:
+        with _NEXT.get_lock():
+            front, back = _NEXT[0], _NEXT[1]
+            if front >= back:
+                return out
+            _NEXT[1] = back = back - 1
+        out.append((back, _summarize_range(path, *ranges[back], sealed)))
 
 
 def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
@@ -409,16 +433,22 @@ def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
             out.append((0, len(first)))
             start = len(first)
         while start < size:
-            fh.seek(min(start + block, size))
-            tail = fh.read(1 << 20) if start + block < size else b""
-            nl = tail.find(b"\n")
-            end = min(start + block, size) + nl + 1 if nl >= 0 else size
+            end = min(start + block, size)
+            fh.seek(end)
+            while end < size:  # on to just after the next newline
+                piece = fh.read(1 << 16)
+                nl = piece.find(b"\n")
+                if nl >= 0:
+                    end += nl + 1
+                    break
+                end = min(end + len(piece), size) if piece else size
             out.append((start, end))
             start = end
     return out
 
 
 _PARALLEL_MIN = 16 << 20  # below this, starting workers costs more than it saves
+_RANGE = 1 << 20  # a parallel check's unit of work: small, so that the last ones even out the load
 
 
 class _FileWalk:
@@ -458,24 +488,7 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
     gz = is_gzip(path)
     workers = min(os.cpu_count() or 1, 4)
     if not gz and size >= _PARALLEL_MIN and workers > 1:
-        import multiprocessing
-
-        import numpy  # noqa: F401 - imported once here and inherited by the forked workers, not once in each
-
-        ranges = _ranges(path, size, _BLOCK)
-        jobs = [(str(path), a, b, chain.sealed) for a, b in ranges]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for (a, b), summary in zip(ranges, pool.imap(_summarize_range, jobs), strict=True):
-                if summary is None or not walk.fast_forward(summary):
-                    with open(path, "rb") as fh:
-                        fh.seek(a)
-                        lines = fh.read(b - a).split(b"\n")
-                    rest = lines.pop()  # b"" unless the file ends without a newline
-                    if rest:
-                        lines.append(rest)
-                    _walk_lines(lines, walk, report, tolerance_s)
-                    if rest:
-                        walk.offset -= 1  # the final line has no newline
+        _verify_parallel(path, _ranges(path, size, _RANGE), workers, walk, report, tolerance_s)
     else:
         try:
             for lines, terminated in _blocks(path):
@@ -519,6 +532,54 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
                 report,
                 Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail", walk.name, bad_line),
             )
+
+
+def _verify_parallel(
+    path: Path, ranges: list[tuple[int, int]], workers: int, walk: _FileWalk, report: VerifyReport, tolerance_s: float
+) -> None:
+    """Check a large plain file's ranges in this process and ``workers - 1`` forked ones.
+
+    This process takes ranges from the front, in order, and takes each at once; the workers take them
+    from the back. They meet wherever the work does, so no one waits for a share cut in advance
+    (a worker starts later than this process, and runs slower at first). Then the workers' ranges are
+    taken, in order.
+    """
+    import multiprocessing
+
+    import numpy  # noqa: F401 - imported once here and inherited by the forked workers, not once in each
+
+    ctx = multiprocessing.get_context("fork")
+    shared = ctx.Array("q", [0, len(ranges)])  # [front, back): the ranges nobody has taken yet
+    sealed = walk.chain.sealed
+    with ctx.Pool(workers - 1, initializer=_share_next, initargs=(shared,)) as pool:
+        theirs = [pool.apply_async(_summarize_from_back, (str(path), ranges, sealed)) for _ in range(workers - 1)]
+        while True:
+            with shared.get_lock():
+                front, back = shared[0], shared[1]
+                if front >= back:
+                    break
+                shared[0] = front + 1
+            _take(path, *ranges[front], _summarize_range(str(path), *ranges[front], sealed), walk, report, tolerance_s)
+        done = dict(item for result in theirs for item in result.get())
+    for i in range(front, len(ranges)):
+        _take(path, *ranges[i], done[i], walk, report, tolerance_s)
+
+
+def _take(
+    path: Path, a: int, b: int, summary: _Summary | None, walk: _FileWalk, report: VerifyReport, tolerance_s: float
+) -> None:
+    """Take the summarized range ``a:b`` whole if it continues the chain; otherwise walk it line by line."""
+    if summary is not None and walk.fast_forward(summary):
+        return
+    with open(path, "rb") as fh:
+        fh.seek(a)
+        lines = fh.read(b - a).split(b"\n")
+    rest = lines.pop()  # b"" unless the file ends without a newline
+    if rest:
+        lines.append(rest)
+    _walk_lines(lines, walk, report, tolerance_s)
+    if rest:
+        walk.offset -= 1  # the final line has no newline
 
 
 def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, tolerance_s: float) -> None:
@@ -753,12 +814,16 @@ def _classify_break(
 
 def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
     """A 'deleted' range whose records turn up elsewhere in the trail was reordered, not deleted."""
-    present = set(chain.seqs)
-    for f in report.findings:
-        if f.kind == "deleted" and f.file in chain.files and f.seq is not None and f.message.startswith("records seq"):
-            lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
-            if any(s in present for s in range(lo, hi + 1)):
-                f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
+    deleted = [
+        f
+        for f in report.findings
+        if f.kind == "deleted" and f.file in chain.files and f.seq is not None and f.message.startswith("records seq")
+    ]
+    present = set(chain.seqs) if deleted else set()  # a million records: only built when something was deleted
+    for f in deleted:
+        lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
+        if any(s in present for s in range(lo, hi + 1)):
+            f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
 
 
 def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, checked: bool) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -348,6 +350,17 @@ MUTATIONS = {
     "seq with a leading zero": lambda lines: reforged(lines, 12, lambda b: b.replace(b'"seq":12,', b'"seq":012,')),
     "seq with a plus sign": lambda lines: reforged(lines, 12, lambda b: b.replace(b'"seq":12,', b'"seq":+12,')),
     "hash in capitals": lambda lines: reforged(lines, 14, lambda b: b, upper=True),
+    "seq renumbered past a power of ten": lambda lines: reforged(
+        lines, 10, lambda b: b.replace(b'"seq":10,', b'"seq":100,')
+    ),
+    "seq not widened at ten": lambda lines: reforged(lines, 10, lambda b: b.replace(b'"seq":10,', b'"seq":1,')),
+    "seq with a letter": lambda lines: reforged(lines, 12, lambda b: b.replace(b'"seq":12,', b'"seq":1a,')),
+    "seq repeated": lambda lines: reforged(lines, 13, lambda b: b.replace(b'"seq":13,', b'"seq":12,')),
+    "record re-hashed, not re-linked": lambda lines: [
+        *lines[:20],
+        *reforged(lines[:21], 20, lambda b: b.replace(b'"agent":"claude-code"', b'"agent":"claude-codf"'))[20:],
+        *lines[21:],
+    ],
     "time going back": lambda lines: reforged(
         lines, 16, lambda b: b[: b.index(b'"ts":"') + 6] + b"2020" + b[b.index(b'"ts":"') + 10 :]
     ),
@@ -382,13 +395,18 @@ def test_bulk_and_parallel_paths_report_what_the_line_walk_reports(
 
     def run(block: int, parallel_min: int) -> list[tuple]:
         monkeypatch.setattr(integrity, "_BLOCK", block)
+        monkeypatch.setattr(integrity, "_RANGE", block)
         monkeypatch.setattr(integrity, "_PARALLEL_MIN", parallel_min)
         r = auditkit.verify(trail)
         return [(f.kind, f.severity, f.line, f.seq) for f in r.findings] + [("records", r.records, r.bytes)]
 
-    line_walk = run(1 << 30, 1 << 40)  # one block: the first block of a file is always walked line by line
-    assert run(2048, 1 << 40) == line_walk  # ~2 KiB blocks, summarized in bulk in this process
-    assert run(2048, 0) == line_walk  # ~2 KiB ranges, summarized by worker processes
+    with monkeypatch.context() as walk_only:  # no block is ever taken whole: every record walked line by line
+        walk_only.setattr(integrity, "_summarize", lambda *args, **kwargs: None)
+        line_walk = run(1 << 30, 1 << 40)
+    assert run(1 << 30, 1 << 40) == line_walk  # one block in this process: all but its first line in bulk
+    for block in (1500, 2048, 3000):  # blocks of a few records, starting at different records
+        assert run(block, 1 << 40) == line_walk  # summarized in bulk in this process
+        assert run(block, 0) == line_walk  # summarized by worker processes
     intact = all(f[1] == "warning" for f in line_walk[:-1])
     assert intact == (
         mutation in ("none", "partial tail", "seq with a leading zero", "seq with a plus sign", "time going back")
@@ -457,3 +475,21 @@ def test_raise_if_broken_raises_chain_broken_at_the_first_break(trail: Path) -> 
     with pytest.raises(auditkit.ChainBroken) as caught:
         auditkit.verify(trail).raise_if_broken()
     assert caught.value.path == str(trail) and caught.value.line == 8 and "edited" in caught.value.reason
+
+
+def test_parallel_ranges_cover_the_file_in_whole_lines(tmp_path: Path) -> None:
+    """Workers get byte ranges that start and end at line boundaries, long lines included: together,
+    every byte once and in order."""
+    from auditkit import integrity
+
+    rng = random.Random(5)
+    lengths = [rng.choice([10, 300, 5000, 70_000, 200_000]) for _ in range(80)]
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b"".join(b"x" * n + b"\n" for n in lengths))
+    size = path.stat().st_size
+    newline_after = set(itertools.accumulate(n + 1 for n in lengths))
+    for block in (1000, 65_536, 100_000, 1 << 20):
+        ranges = integrity._ranges(path, size, block)
+        assert ranges[0] == (0, lengths[0] + 1)  # the first line on its own
+        assert [a for a, _ in ranges[1:]] == [b for _, b in ranges[:-1]] and ranges[-1][1] == size
+        assert all(b in newline_after for _, b in ranges)
