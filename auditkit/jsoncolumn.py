@@ -26,6 +26,12 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray, ExtensionDtype, register_extension_dtype
 from pandas.api.types import is_list_like, is_scalar
 
+#: Where a load's Arrow buffers come from (JSON columns joined here, batches copied and encoded by
+#: :mod:`auditkit.sources.columnar`): the C library's malloc, which keeps freed pages for the next
+#: batch. pyarrow's default pool (mimalloc or jemalloc) hands them back to the kernel and faults them
+#: in again, batch after batch: ~0.6 s of a 3 s million-event load, half its system time (benchmarks/load.py).
+POOL = pa.system_memory_pool()
+
 __all__ = ["JSONArray", "JSONDtype", "dumps", "loads"]
 
 
@@ -110,7 +116,7 @@ class JSONArray(ExtensionArray):
 
     @classmethod
     def _concat_same_type(cls, to_concat: Sequence[JSONArray]) -> JSONArray:
-        return cls(pa.concat_arrays([a._texts for a in to_concat]))
+        return cls(pa.concat_arrays([a._texts for a in to_concat], memory_pool=POOL))
 
     # --- reading it ---------------------------------------------------------------------------
 
