@@ -486,7 +486,7 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
     chain.files.append(walk.name)
     size = path.stat().st_size
     gz = is_gzip(path)
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
     if not gz and size >= _PARALLEL_MIN and workers > 1:
         _verify_parallel(path, _ranges(path, size, _RANGE), workers, walk, report, tolerance_s)
     else:
