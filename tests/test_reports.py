@@ -313,3 +313,39 @@ def test_without_the_notebooks_extra_report_says_which_extra_in_one_line(tmp_pat
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "pip install 'auditkit[notebooks]'" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_the_warmed_up_html_exporter_writes_the_same_page_as_a_fresh_one(tmp_path: Path) -> None:
+    """``auditkit report`` readies the exporter on a small page while the kernel runs; what it then
+    writes is byte for byte what a fresh exporter writes, twice in a row too (no state carried over)."""
+    import base64
+
+    import nbformat
+
+    from auditkit import evidence
+
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" aria-label="tool calls per hour"/>').decode()
+    v4 = nbformat.v4
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# Findings\n\n| path | answer |\n|---|---|\n| `a.py` | yes |"),
+            v4.new_code_cell(
+                "x = 1",
+                outputs=[
+                    v4.new_output("display_data", {"text/html": f'<img src="data:image/svg+xml;base64,{svg}">'}),
+                    v4.new_output("stream", name="stdout", text="<b>not markup</b>\n"),
+                ],
+            ),
+        ]
+    )
+    source = tmp_path / "n.ipynb"
+    nbformat.write(nb, str(source))
+    pages = []
+    warmed = evidence.html_exporter()
+    for exporter in (None, warmed, warmed):
+        out = tmp_path / f"{len(pages)}.html"
+        evidence._to_html(source, out, "auditkit test report", exporter)
+        pages.append(out.read_text(encoding="utf-8"))
+    assert pages[0] == pages[1] == pages[2]
+    assert 'alt="tool calls per hour"' in pages[0] and "<title>auditkit test report</title>" in pages[0]
+    assert "warm-up" not in pages[0]
