@@ -334,7 +334,10 @@ def _reference_pairs(df: pd.DataFrame) -> set[tuple]:
 def test_tool_calls_pairs_each_call_as_copying_the_events_did(tmp_path: Path) -> None:
     """tool_calls picks rows by position: on the samples, every simulated session, and hand-made edge cases
     (a Pre seen twice, two ends, telemetry's copy of an end before and after the hook's, an end without a Pre,
-    seed-format rows without ids), each call gets the same Pre and end event as the plain way."""
+    seed-format rows without ids, ends without a session), each call gets the same Pre and end event as the
+    plain way; the sessions' call and failure counts are those of the calls."""
+    from auditkit import views
+
     frames = [auditkit.load(Path(__file__).resolve().parent.parent / "sample_logs")]
     for scenario in SCENARIOS:
         simulate(scenario, tmp_path / f"{scenario}.jsonl")
@@ -365,8 +368,22 @@ def test_tool_calls_pairs_each_call_as_copying_the_events_did(tmp_path: Path) ->
         }
     )
     frames.append(pd.concat([frames[0], edge], ignore_index=True))
+    frames.append(frames[-1].assign(session_id=frames[-1]["session_id"].where(frames[-1]["event"] != "PostToolUse")))
     for df in frames:
         calls = auditkit.tool_calls(df)
+        for cols in (["status"], ["command", "kind", "session_id"], ["input", "end", "start"], ["tool", "error"]):
+            pd.testing.assert_frame_equal(  # only the columns asked for, as the whole frame has them
+                auditkit.tool_calls(df, columns=cols), calls[[c for c in views.CALL_COLUMNS if c in cols]]
+            )
+        # what sessions() counts: each call's session and status, without building the calls
+        outcomes = views.call_outcomes(df)
+        assert sorted(map(str, zip(outcomes["session_id"], outcomes["status"], strict=True))) == sorted(
+            map(str, zip(calls["session_id"], calls["status"], strict=True))
+        )
+        sessions = auditkit.sessions(df).set_index("session_id")
+        for sid, own in calls.groupby(calls["session_id"].astype(object)):
+            assert sessions.at[sid, "tool_calls"] == len(own)
+            assert sessions.at[sid, "failures"] == own["status"].isin(["error", "interrupted"]).sum()
         pairs = set(zip(calls["start_event_id"], calls["end_event_id"], strict=True))
         assert len(calls) == len(pairs) == len(_reference_pairs(df))
         assert {tuple(None if pd.isna(v) else v for v in p) for p in pairs} == {

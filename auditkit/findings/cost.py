@@ -10,7 +10,7 @@ from auditkit.views import tool_calls
 
 def time_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
     """Calls and time (total, mean, p95 in ms) grouped by ``tool``, ``session_id`` or ``command``."""
-    c = tool_calls(df)
+    c = tool_calls(df, columns=[key, "duration_ms"])
     c = c[c[key].notna()]
     g = c.groupby(c[key].astype(str))
     out = pd.DataFrame(
@@ -25,15 +25,13 @@ def time_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def slowest(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    c = tool_calls(df)
-    return c.nlargest(n, "duration_ms")[
-        ["start", "session_id", "tool", "duration_ms", "status", "command", "file_path"]
-    ].reset_index(drop=True)
+    cols = ["start", "session_id", "tool", "duration_ms", "status", "command", "file_path"]
+    return tool_calls(df, columns=cols).nlargest(n, "duration_ms")[cols].reset_index(drop=True)
 
 
 def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
     """The same command run again and again in a session: runs, failures, time spent, whether it ended ok."""
-    c = tool_calls(df)
+    c = tool_calls(df, columns=["kind", "session_id", "command", "status", "duration_ms"])
     c = c[(c["kind"] == "Bash") & c["command"].notna()]
     rows = []
     for (session, command), g in c.groupby([c["session_id"].astype(str), c["command"].astype(str)]):
@@ -56,7 +54,7 @@ def redundant_reads(df: pd.DataFrame) -> pd.DataFrame:
     """Reads of a file in a session that had not changed since the session last read it."""
     from bisect import bisect_right
 
-    c = tool_calls(df)
+    c = tool_calls(df, columns=["tool", "status", "session_id", "file_path", "start", "end"])
     ok_reads = (c["tool"] == "Read") & (c["status"] == "ok") & c["session_id"].notna() & c["file_path"].notna()
     reads = c.loc[ok_reads, ["session_id", "file_path", "start", "end"]]
     del c  # file_changes makes its own calls: not both at once

@@ -20,7 +20,7 @@ def in_window(
 
 def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
     """Bash calls matching a risk pattern: time, session, risk, command, status."""
-    calls = tool_calls(df)
+    calls = tool_calls(df, columns=["kind", "start", "session_id", "command", "status", "tool_use_id"])
     calls = calls[calls["kind"] == "Bash"]
     rows = []
     for c in calls.itertuples(index=False):
@@ -46,8 +46,8 @@ _WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each."""
     cols = ["end", "session_id", "tool", "kind", "file_path", "command", "cwd", "tool_use_id"]
-    c = tool_calls(df)
-    c = c.loc[c["status"] == "ok", cols]  # not the inputs and responses: a copy of those costs GBs
+    c = tool_calls(df, columns=[*cols, "status"])
+    c = c.loc[c["status"] == "ok", cols]
     rows = []
     parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
     for end, session, tool, kind, file_path, command, cwd, tool_use_id in zip(
@@ -85,10 +85,9 @@ def outside_project(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def failures(df: pd.DataFrame) -> pd.DataFrame:
-    c = tool_calls(df)
-    return c[c["status"].isin(["error", "interrupted"])][
-        ["start", "session_id", "tool", "status", "command", "file_path", "error"]
-    ].reset_index(drop=True)
+    cols = ["start", "session_id", "tool", "status", "command", "file_path", "error"]
+    c = tool_calls(df, columns=cols)
+    return c[c["status"].isin(["error", "interrupted"])][cols].reset_index(drop=True)
 
 
 def config_changes(df: pd.DataFrame) -> pd.DataFrame:
