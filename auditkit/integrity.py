@@ -30,6 +30,7 @@ from auditkit import config
 from auditkit import trail_format as tf
 from auditkit.appender import pending_spills
 from auditkit.errors import ChainBroken, TrailFormatError
+from auditkit.parallel import cpus, line_ranges, read_range
 from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
 
 ERROR, WARNING = "error", "warning"
@@ -392,9 +393,7 @@ def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) ->
 
 def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summary | None:
     """Read one byte range of a plain trail (whole lines) and summarize it."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(end - start)
+    data = read_range(path, start, end)
     lines = data.split(b"\n")
     if lines.pop():  # the file ends without a newline: leave that range to the line-by-line walk
         return None
@@ -425,26 +424,11 @@ def _summarize_from_back(
 
 
 def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
-    """Split a plain file into ranges of about ``block`` bytes that end just after a newline."""
-    out, start = [], 0
+    """The file in ranges of whole lines, its first line alone (a segment's first record is checked on its
+    own, line by line)."""
     with open(path, "rb") as fh:
-        first = fh.readline()  # the segment's first record is checked on its own, line by line
-        if first:
-            out.append((0, len(first)))
-            start = len(first)
-        while start < size:
-            end = min(start + block, size)
-            fh.seek(end)
-            while end < size:  # on to just after the next newline
-                piece = fh.read(1 << 16)
-                nl = piece.find(b"\n")
-                if nl >= 0:
-                    end += nl + 1
-                    break
-                end = min(end + len(piece), size) if piece else size
-            out.append((start, end))
-            start = end
-    return out
+        first = len(fh.readline())
+    return ([(0, first)] if first else []) + line_ranges(path, size, block, start=first)
 
 
 _PARALLEL_MIN = 16 << 20  # below this, starting workers costs more than it saves
@@ -486,7 +470,7 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
     chain.files.append(walk.name)
     size = path.stat().st_size
     gz = is_gzip(path)
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+    workers = cpus()
     if not gz and size >= _PARALLEL_MIN and workers > 1:
         _verify_parallel(path, _ranges(path, size, _RANGE), workers, walk, report, tolerance_s)
     else:
@@ -571,9 +555,7 @@ def _take(
     """Take the summarized range ``a:b`` whole if it continues the chain; otherwise walk it line by line."""
     if summary is not None and walk.fast_forward(summary):
         return
-    with open(path, "rb") as fh:
-        fh.seek(a)
-        lines = fh.read(b - a).split(b"\n")
+    lines = read_range(path, a, b).split(b"\n")
     rest = lines.pop()  # b"" unless the file ends without a newline
     if rest:
         lines.append(rest)

@@ -12,16 +12,17 @@ redaction, so its copy is a new chain whose ``trail_start`` names the trail it w
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import orjson
 
 from auditkit import trail_format as tf
 from auditkit.errors import UsageError
+from auditkit.parallel import cpus, line_ranges, read_range
 from auditkit.redaction import Redactor, is_sensitive_key, plausible_value
-from auditkit.sources.files import PathLike, open_lines
+from auditkit.sources.files import PathLike, is_gzip, open_lines
 
 
 @dataclass
@@ -96,14 +97,64 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
 
     Built for millions of records: a JSON line is parsed and each string in it checked once per
     distinct value (session ids, paths and commands repeat all through a trail), its keyword parts
-    found by one trie scan (:meth:`Redactor.keywords_in`); a trail's chain digests are skipped.
+    found by one trie scan (:meth:`Redactor.keywords_in`); a trail's chain digests are skipped; a
+    large plain file is cut into ranges of whole lines, scanned by forked workers on every CPU.
     """
     r = redactor or Redactor.default()
     found: list[SecretFinding] = []
-    seen: dict[str, list[tuple[str, str]]] = {}  # string -> (kind, secret) found in it
     for f in scan_files(paths):
-        name = str(f)
-        for n, raw in enumerate(open_lines(f), 1):
+        size = f.stat().st_size
+        workers = cpus()
+        if size >= _PARALLEL_MIN and workers > 1 and not is_gzip(f):
+            found += _scan_parallel(f, size, r, workers)
+        else:
+            found += _Scanner(r, str(f)).lines(open_lines(f))
+    return found
+
+
+_PARALLEL_MIN = 16 << 20  # below this, starting workers costs more than it saves
+_RANGE = 8 << 20
+
+
+def _scan_parallel(path: Path, size: int, r: Redactor, workers: int) -> list[SecretFinding]:
+    import multiprocessing
+
+    global _WORKER
+    _WORKER = _Scanner(r, str(path))  # inherited by the forked workers, redactor and all
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            found, before = [], 0
+            for hits, lines in pool.imap(_scan_range, line_ranges(path, size, _RANGE)):
+                found += [replace(h, line=h.line + before) for h in hits]
+                before += lines
+            return found
+    finally:
+        _WORKER = None
+
+
+_WORKER: _Scanner | None = None
+
+
+def _scan_range(span: tuple[int, int]) -> tuple[list[SecretFinding], int]:
+    """A worker's share: the findings in one range of whole lines (numbered from 1 in it), and its line count."""
+    assert _WORKER is not None
+    parts = read_range(_WORKER.name, *span).split(b"\n")
+    last = parts.pop()  # b"" when the range ends with a newline; else the file's last line, without one
+    lines = [part + b"\n" for part in parts] + ([last] if last else [])  # as open_lines gives them
+    return _WORKER.lines(lines), len(lines)
+
+
+class _Scanner:
+    """The scan of one file's lines, with what it learnt of repeated strings."""
+
+    def __init__(self, r: Redactor, name: str) -> None:
+        self.r, self.name = r, name
+        self.seen: dict[str, list[tuple[str, str]]] = {}  # string -> (kind, secret) found in it
+
+    def lines(self, lines: Iterable[bytes]) -> list[SecretFinding]:
+        r, name, seen = self.r, self.name, self.seen
+        found: list[SecretFinding] = []
+        for n, raw in enumerate(lines, 1):
             stripped = raw.strip()
             if not stripped:
                 continue
@@ -137,7 +188,7 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
                         seen.clear()
                     seen[text] = hits
                 found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
-    return found
+        return found
 
 
 def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) -> dict:

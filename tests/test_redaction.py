@@ -545,3 +545,27 @@ def test_scan_reports_each_finding_as_checking_every_string_does(tmp_path: Path)
     got = [(f.line, f.kind, f.fingerprint, f.field) for f in scan(log, R)]
     assert len(expected) > len(cases)
     assert [g for g in got if g[1] != "sensitive-key" and not g[3].endswith("{key}")] == expected
+
+
+def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file is scanned in ranges by forked workers: the same findings, in the same order, at the same
+    lines, whatever the ranges (JSON and plain-text lines, blank lines, a last line without its newline)."""
+    from auditkit import secrets
+
+    cases = [c for c in PLACED if c[1] != "over-1mib"]
+    lines = []
+    for i, (_, _, event, _) in enumerate(cases):
+        lines.append(json.dumps(event))
+        if i % 7 == 0:
+            lines += ["", f"plain text {i}: " + json.dumps(event)[:300]]
+    lines.append("the last line, plain: " + json.dumps(cases[0][2])[:300])
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines))  # no newline after the last line
+    monkeypatch.setattr(secrets, "_PARALLEL_MIN", 1 << 40)
+    one = scan(log, R)
+    monkeypatch.setattr(secrets, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(secrets, "cpus", lambda: 3)
+    for block in (1, 5000, 64_000):
+        monkeypatch.setattr(secrets, "_RANGE", block)
+        assert scan(log, R) == one
+    assert len({f.line for f in one}) > len(cases) // 2
