@@ -26,6 +26,8 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray, ExtensionDtype, register_extension_dtype
 from pandas.api.types import is_list_like, is_scalar
 
+from auditkit.sources.files import exact_loads
+
 #: Where a load's Arrow buffers come from (JSON columns joined here, batches copied and encoded by
 #: :mod:`auditkit.sources.columnar`): the C library's malloc, which keeps freed pages for the next
 #: batch. pyarrow's default pool (mimalloc or jemalloc) hands them back to the kernel and faults them
@@ -36,11 +38,8 @@ __all__ = ["JSONArray", "JSONDtype", "dumps", "loads"]
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse one value (orjson; the standard library for what orjson refuses, e.g. integers past 64 bits)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    """Parse one value exactly (:func:`auditkit.sources.files.exact_loads`: integers past 64 bits stay integers)."""
+    return exact_loads(text)
 
 
 def dumps(value: Any) -> str | None:

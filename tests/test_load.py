@@ -266,3 +266,36 @@ def test_the_columnar_path_matches_the_line_reader_on_odd_values(tmp_path: Path,
         assert comparable(fast) == comparable(slow)
         for col in ("tool", "event", "status"):
             assert list(fast[col].cat.categories) == list(slow[col].cat.categories)
+
+
+@pytest.mark.parametrize("reader", ["line reader", "columnar"])
+def test_integers_past_64_bits_in_nested_values_read_back_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    """An MCP tool's 30-digit id is evidence as written: not 1.2345678901234568e+29 (orjson reads an integer
+    past 64 bits as a float), by either reader, in the frame and in its export."""
+    from auditkit import appender
+    from auditkit import trail_format as tf
+    from auditkit.sources import columnar
+
+    big, neg = 123456789012345678901234567890, -98765432109876543210
+    trail = tmp_path / "audit-trail.jsonl"
+    ts = "2026-03-17T00:00:00.000000Z"
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("t", ts), appender.header_fields("t", ts))]
+    fields = {
+        "event": "PostToolUse",
+        "status": "ok",
+        "session_id": "s",
+        "tool_name": "mcp__ledger__get",
+        "tool_use_id": "t1",
+        "tool_input": {"id": big, "label": "id 12345678901234567890123", "ratio": 0.5},
+        "tool_response": [{"balance": neg, "n": 7}],
+    }
+    lines.append(tf.encode_record(1, ts, lines[-1][-67:-3].decode(), fields))
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0 if reader == "columnar" else 1 << 60)
+    df = auditkit.load(trail)
+    row = df.set_index("tool_use_id").loc["t1"]
+    assert row["input"] == {"id": big, "label": "id 12345678901234567890123", "ratio": 0.5}
+    assert row["response"] == [{"balance": neg, "n": 7}]
+    assert str(big) in df["input"].array.texts()[1].as_py()

@@ -22,6 +22,27 @@ NON_EVENT_TYPES = frozenset({"auditkit.seals", "auditkit.retirement"})
 
 PathLike = str | os.PathLike[str]
 
+_DIGITS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))  # every ASCII digit as 0, anything else a space
+_LONG_NUMBER = b"0" * 20  # 20 digits in a row: an integer that may be past 64 bits
+
+
+def exact_loads(raw: bytes | str) -> object:
+    """One JSON value, parsed exactly: orjson, or the standard library where orjson would not be exact.
+
+    orjson reads an integer past 64 bits as a float (123456789012345678901234567890 becomes
+    1.2345678901234568e+29) and refuses a few things the standard library reads; a text with 20
+    digits in a row (found in C, by ``translate``) or that orjson refuses is parsed by ``json``.
+    """
+    data = raw.encode() if isinstance(raw, str) else raw
+    if _LONG_NUMBER not in data.translate(_DIGITS):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    import json
+
+    return json.loads(data)
+
 
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     """Files, folders (searched recursively, hidden folders skipped) and globs -> sorted files.
@@ -200,7 +221,7 @@ def _read_lines(
     ctx: dict,
 ) -> Iterator[dict]:
     done = 0
-    loads = orjson.loads
+    loads = exact_loads
     for line_no, raw in _units(path):
         done += len(raw)
         if on_bytes is not None and not line_no % 20000:
