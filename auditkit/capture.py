@@ -156,11 +156,16 @@ def _cut_utf8(text: str, limit: int) -> str:
     return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
 
 
-def trim(fields: dict, cap: int, redactor: object | None) -> dict:
+def trim(fields: dict, cap: int, redactor: object | None) -> tuple[dict, dict[int, int]]:
     """Cut every string longer than ``cap`` bytes, keeping its size and sha256 in ``truncated``; keep any
     structure nested deeper than ``MAX_DEPTH`` as its JSON text (marked), so every reader can parse the record.
+
+    With a redactor, a cut string's head is redacted before the cut (a secret across the cut is seen
+    whole). Returns the fields and, for each cut string so redacted, ``id(string) -> secrets replaced``:
+    :func:`redact` counts them and does not run the rules on them again.
     """
     notes: list[dict] = []
+    redacted: dict[int, int] = {}
 
     def walk(value: object, path: str, depth: int) -> object:
         if isinstance(value, str):
@@ -169,12 +174,15 @@ def trim(fields: dict, cap: int, redactor: object | None) -> dict:
             raw = value.encode("utf-8", "surrogatepass")
             if len(raw) <= cap:
                 return value
-            head = value[: cap + _SLACK_CHARS]
+            head, n = value[: cap + _SLACK_CHARS], 0
             if redactor is not None:
-                head, _ = redactor.redact_text(head)  # type: ignore[attr-defined]
+                head, n = redactor.redact_text(head)  # type: ignore[attr-defined]
             digest = tf.sha256(raw).hexdigest()
             notes.append({"field": path, "bytes": len(raw), "sha256": digest})
-            return _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
+            cut = _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
+            if redactor is not None:
+                redacted[id(cut)] = n
+            return cut
         if isinstance(value, dict | list) and depth >= tf.MAX_DEPTH:
             text = value["json"] if isinstance(value, dict) and value.get(tf.NONJSON) == "deep" else json.dumps(value)
             return {tf.NONJSON: "deep", "json": walk(text, f"{path}.json", depth)}
@@ -189,7 +197,7 @@ def trim(fields: dict, cap: int, redactor: object | None) -> dict:
             fields[name] = walk(value, name, 2)  # the record is level 1, its fields level 2
     if notes:
         fields["truncated"] = notes
-    return fields
+    return fields, redacted
 
 
 def cap_record(fields: dict, raw_size: int) -> dict:
@@ -209,12 +217,13 @@ def cap_record(fields: dict, raw_size: int) -> dict:
     return fields
 
 
-def redact(fields: dict, redactor: object) -> dict:
-    """Replace secrets in every recorded value; count them in ``redactions``."""
+def redact(fields: dict, redactor: object, trimmed: dict[int, int] | None = None) -> dict:
+    """Replace secrets in every recorded value; count them in ``redactions``. ``trimmed``: what
+    :func:`trim` redacted already (counted here, not redacted twice)."""
     total = 0
     for name in ("tool_input", "tool_response", "error", "data"):
         if name in fields:
-            fields[name], n = redactor.redact_value(fields[name])  # type: ignore[attr-defined]
+            fields[name], n = redactor.redact_value(fields[name], done=trimmed)  # type: ignore[attr-defined]
             total += n
     fields["redactions"] = total
     return fields
@@ -318,9 +327,9 @@ def shape(payload: dict, opts: Options, raw_size: int, redactor: object | None) 
     if mapped:
         payload = {**payload, "hook_event_name": mapped, "agent_event": payload["hook_event_name"]}
     fields = enrich(tf.fields_from_payload(payload), opts.agent)
-    fields = trim(fields, opts.max_field_bytes, redactor)
+    fields, trimmed = trim(fields, opts.max_field_bytes, redactor)
     if redactor is not None:
-        fields = redact(fields, redactor)
+        fields = redact(fields, redactor, trimmed)
     return cap_record(fields, raw_size)
 
 

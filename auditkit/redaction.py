@@ -789,11 +789,14 @@ class Redactor:
             return self.marker("high-entropy-key", key), 1
         return clean, n
 
-    def redact_value(self, value: object, _under: str = "") -> tuple[object, int]:
+    def redact_value(self, value: object, _under: str = "", done: dict[int, int] | None = None) -> tuple[object, int]:
         """Redact a JSON value: strings by the rules, everything under a sensitive key entirely.
 
         Structure is kept: dict keys, list lengths, booleans, null and non-secret values are unchanged.
-        ``_under`` is the sensitive key a value sits under, if any.
+        ``_under`` is the sensitive key a value sits under, if any. ``done``: ``id()`` -> secrets
+        replaced, for strings whose text the rules have redacted already (the head of a cut string: see
+        :func:`auditkit.capture.trim`): the rules do not run on them again (their count is returned as
+        it was), a sensitive key still replaces them whole.
         """
         if isinstance(value, str):
             if (
@@ -804,6 +807,8 @@ class Redactor:
                 and not self._allowed(value)
             ):
                 return self.marker("sensitive-key", value), 1
+            if done and id(value) in done:
+                return value, done[id(value)]
             return self.redact_text(value)
         if isinstance(value, dict):
             total = 0
@@ -813,14 +818,14 @@ class Redactor:
                 if isinstance(k, str) and len(k) >= 16:  # a secret used as a key (an allowlist keyed by token)
                     k, n = self.redact_key(k)
                     total += n
-                out[k], n = self.redact_value(v, under)
+                out[k], n = self.redact_value(v, under, done)
                 total += n
             return out, total
         if isinstance(value, list):
             total = 0
             items = []
             for v in value:
-                r, n = self.redact_value(v, _under)
+                r, n = self.redact_value(v, _under, done)
                 items.append(r)
                 total += n
             return items, total

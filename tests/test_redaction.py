@@ -379,6 +379,27 @@ def test_a_secret_under_a_sensitive_key_in_an_input_over_the_record_cap_is_redac
     assert record["redactions"] >= 1  # the secret is counted, though only a head of the input is kept
 
 
+def test_secrets_in_the_head_of_a_cut_field_are_counted_once_and_a_sensitive_key_still_hides_it_whole() -> None:
+    """A field over the cap is redacted before the cut and not again: ``redactions`` counts the secrets in
+    what is kept of it (they used to go uncounted), a cut value under a sensitive key is one marker."""
+    from auditkit import capture
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    event = payload(
+        "PostToolUse",
+        tool_name="Bash",
+        tool_use_id="t1",
+        tool_input={"command": "cat dump.txt", "password": "hunter2-Xk9#pQ7v " + "y" * 100_000},
+        tool_response={"stdout": f"token {token} then {token}. " + "x" * 200_000, "stderr": f"other {token}"},
+    )
+    fields = capture.shape(event, capture.Options(None, 65_536, True), 0, R)
+    assert fields["tool_response"]["stdout"].count("[REDACTED:github-pat:") == 2
+    assert fields["tool_response"]["stdout"].endswith("sha256 " + fields["truncated"][1]["sha256"] + "]")
+    assert fields["tool_input"]["password"].startswith("[REDACTED:sensitive-key:")
+    assert "hunter2" not in json.dumps(fields) and token not in json.dumps(fields)
+    assert fields["redactions"] == 4  # two in the cut stdout, one in stderr, one password
+
+
 # --- recall where secrets occur, and precision on what only looks like one ------------------------
 
 PLACED = placed()
