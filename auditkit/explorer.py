@@ -16,6 +16,7 @@ import pandas as pd
 from auditkit.render import replay_chart, replay_html
 from auditkit.steps import replay, sessions
 from auditkit.versions import file_history, known_paths
+from auditkit.views import tool_calls
 
 
 def _pre(text: str) -> str:
@@ -85,7 +86,9 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
     def show_file(_: object = None) -> None:
         if not file_pick.value:
             return
-        h = file_history(df, file_pick.value)
+        if "calls" not in state:  # made once, on the first file shown: each file's history reads them
+            state["calls"] = tool_calls(df)
+        h = file_history(df, file_pick.value, calls=state["calls"])
         state["history"] = h
         cols = ["timestamp", "session_id", "tool", "action", "version", "known", "sha256", "note"]
         versions.value = h[cols].assign(sha256=h["sha256"].str[:12]).to_html(index=False)
