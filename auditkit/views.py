@@ -288,11 +288,13 @@ def by_host(df: pd.DataFrame) -> pd.DataFrame:
     rows without one (transcripts, seed logs, auditkit's own ``trail_start``) count under ``unknown``.
     """
     cols = ["users", "events", "sessions", "calls", "failures", "first", "last"]
-    events = df[df["event"] != tf.TRAIL_START]
+    # only the columns read here (a copy of every column of a million events costs ~0.5 GB); a trail's
+    # start is no call, so the calls are those of the whole frame
+    events = df.loc[df["event"] != tf.TRAIL_START, ["host", "user", "session_id", "timestamp"]]
     if events.empty:
         return pd.DataFrame(columns=cols).rename_axis("host")
     host = events["host"].astype("object").fillna("unknown")
-    calls = tool_calls(events, columns=["host", "status"])
+    calls = tool_calls(df, columns=["host", "status"])
     calls = calls.assign(
         host=calls["host"].astype("object").fillna("unknown"),
         failed=calls["status"].isin([tf.STATUS_ERROR, tf.STATUS_INTERRUPTED]),
@@ -316,7 +318,9 @@ def by_host(df: pd.DataFrame) -> pd.DataFrame:
 def by_agent(df: pd.DataFrame) -> pd.DataFrame:
     """Per agent (claude-code, codex, gemini): events, sessions, tool calls, failures, first and last event."""
     cols = ["events", "sessions", "calls", "failures", "first", "last"]
-    events = df[df["event"] != tf.TRAIL_START].assign(agent=lambda d: d["agent"].astype("object").fillna("unknown"))
+    read = ["agent", "session_id", "timestamp", "event", "tool_use_id", "event_id", "status"]
+    events = df.loc[df["event"] != tf.TRAIL_START, read]  # only the columns read here
+    events = events.assign(agent=events["agent"].astype("object").fillna("unknown"))
     if events.empty:
         return pd.DataFrame(columns=cols).rename_axis("agent")
     g = events.groupby("agent", sort=True)
