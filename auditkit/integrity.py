@@ -22,7 +22,6 @@ from datetime import datetime
 from itertools import repeat
 from operator import add, itemgetter
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -30,7 +29,7 @@ from auditkit import config
 from auditkit import trail_format as tf
 from auditkit.appender import pending_spills
 from auditkit.errors import ChainBroken, TrailFormatError
-from auditkit.parallel import cpus, line_ranges, read_range
+from auditkit.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.sources.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
 
 ERROR, WARNING = "error", "warning"
@@ -400,29 +399,6 @@ def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summ
     return _summarize(lines, sealed, len(data))
 
 
-_NEXT: Any = None  # in a worker: the shared [front, back] of the ranges not yet taken (see _verify_parallel)
-
-
-def _share_next(shared: Any) -> None:
-    """A worker's initializer: keep the shared [front, back] it takes ranges from."""
-    global _NEXT
-    _NEXT = shared
-
-
-def _summarize_from_back(
-    path: str, ranges: list[tuple[int, int]], sealed: set[int]
-) -> list[tuple[int, _Summary | None]]:
-    """A worker: take the last range not yet taken, summarize it, until the ranges meet the parent's."""
-    out = []
-    while True:
-        with _NEXT.get_lock():
-            front, back = _NEXT[0], _NEXT[1]
-            if front >= back:
-                return out
-            _NEXT[1] = back = back - 1
-        out.append((back, _summarize_range(path, *ranges[back], sealed)))
-
-
 def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
     """The file in ranges of whole lines, its first line alone (a segment's first record is checked on its
     own, line by line)."""
@@ -521,32 +497,14 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
 def _verify_parallel(
     path: Path, ranges: list[tuple[int, int]], workers: int, walk: _FileWalk, report: VerifyReport, tolerance_s: float
 ) -> None:
-    """Check a large plain file's ranges in this process and ``workers - 1`` forked ones.
-
-    This process takes ranges from the front, in order, and takes each at once; the workers take them
-    from the back. They meet wherever the work does, so no one waits for a share cut in advance
-    (a worker starts later than this process, and runs slower at first). Then the workers' ranges are
-    taken, in order.
-    """
-    import multiprocessing
-
+    """Check a large plain file's ranges in this process and forked workers (:func:`auditkit.parallel.in_order`:
+    no one idles, and a worker that dies costs only time); each summary is taken in order."""
     import numpy  # noqa: F401 - imported once here and inherited by the forked workers, not once in each
 
-    ctx = multiprocessing.get_context("fork")
-    shared = ctx.Array("q", [0, len(ranges)])  # [front, back): the ranges nobody has taken yet
-    sealed = walk.chain.sealed
-    with ctx.Pool(workers - 1, initializer=_share_next, initargs=(shared,)) as pool:
-        theirs = [pool.apply_async(_summarize_from_back, (str(path), ranges, sealed)) for _ in range(workers - 1)]
-        while True:
-            with shared.get_lock():
-                front, back = shared[0], shared[1]
-                if front >= back:
-                    break
-                shared[0] = front + 1
-            _take(path, *ranges[front], _summarize_range(str(path), *ranges[front], sealed), walk, report, tolerance_s)
-        done = dict(item for result in theirs for item in result.get())
-    for i in range(front, len(ranges)):
-        _take(path, *ranges[i], done[i], walk, report, tolerance_s)
+    sealed, name = walk.chain.sealed, str(path)
+    summaries = in_order(len(ranges), lambda i: _summarize_range(name, *ranges[i], sealed), workers)
+    for (a, b), summary in zip(ranges, summaries, strict=True):
+        _take(path, a, b, summary, walk, report, tolerance_s)
 
 
 def _take(

@@ -20,7 +20,7 @@ import orjson
 
 from auditkit import trail_format as tf
 from auditkit.errors import UsageError
-from auditkit.parallel import cpus, line_ranges, read_range
+from auditkit.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.redaction import Redactor, is_sensitive_key, plausible_value
 from auditkit.sources.files import PathLike, is_gzip, open_lines
 
@@ -117,31 +117,24 @@ _RANGE = 8 << 20
 
 
 def _scan_parallel(path: Path, size: int, r: Redactor, workers: int) -> list[SecretFinding]:
-    import multiprocessing
-
-    global _WORKER
-    _WORKER = _Scanner(r, str(path))  # inherited by the forked workers, redactor and all
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            found, before = [], 0
-            for hits, lines in pool.imap(_scan_range, line_ranges(path, size, _RANGE)):
-                found += [replace(h, line=h.line + before) for h in hits]
-                before += lines
-            return found
-    finally:
-        _WORKER = None
+    """The file's ranges scanned by this process and forked workers (:func:`auditkit.parallel.in_order`),
+    each range's lines numbered from 1 and moved after those of the ranges before it."""
+    ranges = line_ranges(path, size, _RANGE)
+    scanner = _Scanner(r, str(path))  # inherited by the forked workers, redactor and all
+    found: list[SecretFinding] = []
+    before = 0
+    for hits, lines in in_order(len(ranges), lambda i: _scan_range(scanner, *ranges[i]), workers):
+        found += [replace(h, line=h.line + before) for h in hits]
+        before += lines
+    return found
 
 
-_WORKER: _Scanner | None = None
-
-
-def _scan_range(span: tuple[int, int]) -> tuple[list[SecretFinding], int]:
-    """A worker's share: the findings in one range of whole lines (numbered from 1 in it), and its line count."""
-    assert _WORKER is not None
-    parts = read_range(_WORKER.name, *span).split(b"\n")
+def _scan_range(scanner: _Scanner, start: int, end: int) -> tuple[list[SecretFinding], int]:
+    """The findings in one range of whole lines (numbered from 1 in it), and its line count."""
+    parts = read_range(scanner.name, start, end).split(b"\n")
     last = parts.pop()  # b"" when the range ends with a newline; else the file's last line, without one
     lines = [part + b"\n" for part in parts] + ([last] if last else [])  # as open_lines gives them
-    return _WORKER.lines(lines), len(lines)
+    return scanner.lines(lines), len(lines)
 
 
 class _Scanner:

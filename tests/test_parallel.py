@@ -1,0 +1,89 @@
+"""The work split between this process and forked workers: every result, in order, whatever the workers do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+import auditkit
+from auditkit import parallel
+
+
+def squares(parent: int, die_at: int | None = None, how: str = "kill"):
+    def work(i: int) -> int:
+        if i == die_at and os.getpid() != parent:
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+            raise RuntimeError("a worker's bug")
+        return i * i
+
+    return work
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 60])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_every_result_comes_in_order(count: int, workers: int) -> None:
+    assert list(parallel.in_order(count, squares(os.getpid()), workers)) == [i * i for i in range(count)]
+
+
+@pytest.mark.parametrize("how", ["kill", "raise"])
+def test_a_worker_that_dies_costs_time_not_results(how: str) -> None:
+    """Killed (SIGKILL) or failing on an index it took: that index, and whatever else it held, is done here."""
+    results = list(parallel.in_order(40, squares(os.getpid(), die_at=38, how=how), 3))
+    assert results == [i * i for i in range(40)]
+
+
+def test_work_that_fails_everywhere_fails_here() -> None:
+    def work(i: int) -> int:
+        if i == 5:
+            raise ValueError("bad range 5")
+        return i
+
+    with pytest.raises(ValueError, match="bad range 5"):
+        list(parallel.in_order(12, work, 2))
+
+
+def test_a_worker_killed_while_holding_the_shared_counter_does_not_hang_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def dies_holding_the_lock(work, shared, send) -> None:
+        shared.get_lock().acquire()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def slow(i: int) -> int:
+        time.sleep(0.02)  # the parent is still at work when the worker dies
+        return i * i
+
+    monkeypatch.setattr(parallel, "_from_back", dies_holding_the_lock)
+    monkeypatch.setattr(parallel, "LOCK_WAIT_S", 0.5)
+    assert list(parallel.in_order(30, slow, 2)) == [i * i for i in range(30)]
+
+
+def test_verify_with_a_killed_worker_reports_what_one_process_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``auditkit verify`` never hangs on a worker the system killed, and finds the same."""
+    from auditkit import integrity
+    from tests.test_verify import MUTATIONS, SOURCE, lines_of, write_lines
+
+    trail = tmp_path / "audit-trail.jsonl"
+    write_lines(trail, MUTATIONS["edit"](lines_of(SOURCE)))
+    monkeypatch.setattr(integrity, "_BLOCK", 2048)
+    monkeypatch.setattr(integrity, "_RANGE", 2048)
+    monkeypatch.setattr(integrity, "_PARALLEL_MIN", 1 << 40)
+    one = [(f.kind, f.line, f.seq) for f in auditkit.verify(trail).findings]
+    parent, real = os.getpid(), integrity._summarize_range
+
+    def killed_in_a_worker(path: str, start: int, end: int, sealed: set[int]):
+        if os.getpid() != parent and start > 4000:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, start, end, sealed)
+
+    monkeypatch.setattr(integrity, "_summarize_range", killed_in_a_worker)
+    monkeypatch.setattr(integrity, "_PARALLEL_MIN", 0)
+    report = auditkit.verify(trail)
+    assert [(f.kind, f.line, f.seq) for f in report.findings] == one and one[0][0] == "edited"
