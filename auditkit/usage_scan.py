@@ -12,13 +12,13 @@ parent's ``agent_progress`` lines counted once. ``tests/test_usage_scan.py`` hol
 from __future__ import annotations
 
 import gzip
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from auditkit.parallel import cpus, in_order
 from auditkit.sources.files import PathLike, expand, is_gzip
 
 if TYPE_CHECKING:
@@ -151,13 +151,10 @@ def usage_rows(
     others = [f for f in files if _other_agent(f)]  # Codex and Gemini logs: read whole, they are small
     jobs = list(enumerate(str(f) for f in files if f not in others))
     total = sum(f.stat().st_size for f in files)
-    workers = workers or (min(os.cpu_count() or 1, 8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
+    workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
     if workers > 1:
-        import multiprocessing
-
-        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the pool ends together
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_scan_file, jobs, chunksize=1)
+        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the workers end together
+        results = list(in_order(len(jobs), lambda i: _scan_file(jobs[i]), workers))  # a killed worker: no hang
     else:
         results = [_scan_file(j) for j in jobs]
     problems = [p for _, found in results for p in found]
