@@ -70,8 +70,13 @@ def in_order(count: int, work: Callable[[int], T], workers: int) -> Iterator[T]:
     for _ in range(workers - 1):
         recv, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_from_back, args=(work, shared, send), daemon=True)
-        proc.start()
-        send.close()
+        try:
+            proc.start()
+        except OSError:  # no process to be had (a limit on processes, no memory): fewer workers, or none
+            recv.close()
+            break
+        finally:
+            send.close()
         procs.append((proc, recv))
     try:
         lost = False

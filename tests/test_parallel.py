@@ -87,3 +87,13 @@ def test_verify_with_a_killed_worker_reports_what_one_process_reports(
     monkeypatch.setattr(integrity, "_PARALLEL_MIN", 0)
     report = auditkit.verify(trail)
     assert [(f.kind, f.line, f.seq) for f in report.findings] == one and one[0][0] == "edited"
+
+
+def test_no_process_to_be_had_means_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fork() refused (a limit on processes, no memory): every result all the same, from this process."""
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert list(parallel.in_order(9, squares(os.getpid()), 3)) == [i * i for i in range(9)]
