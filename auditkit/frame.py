@@ -14,7 +14,7 @@ from pandas.api.types import union_categoricals
 from auditkit import trail_format as tf
 from auditkit.jsoncolumn import JSONArray, JSONDtype
 from auditkit.sources import auditkit_trail, columnar
-from auditkit.sources.files import PathLike, expand, read_file
+from auditkit.sources.files import PathLike, expand, is_gzip, read_file
 
 #: The normalised columns, in order, with what each holds (from :data:`auditkit.trail_format.SCHEMA`).
 COLUMNS: dict[str, str] = {f.column: f.doc for f in tf.SCHEMA}
@@ -56,7 +56,7 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     rows: list[dict] = []  # other formats, row by row
     fast: list[dict] = []  # auditkit trail records, turned into columns in bulk
     for f in files:
-        if f.stat().st_size >= columnar.MIN_BYTES:
+        if f.stat().st_size >= (columnar.MIN_BYTES // 8 if is_gzip(f) else columnar.MIN_BYTES):  # gzip: ~8x
             batches = columnar.read(f, finish=_typed)
             if batches is not None:
                 parts.extend(batches)

@@ -4,15 +4,17 @@ Each measurement runs in a fresh subprocess (so peak RSS is its own), several ti
 pyarrow.json.read_json parses the lines into Arrow columns with several threads and no checks;
 load() also detects each line's format, normalises it and builds typed pandas columns (nested
 values stay JSON text until read). Goals, at 1M events: <= 1.5x pyarrow's time, <= 1.2 GB peak;
-and time linear in events.
+and time linear in events. The 1M trail is also read gzipped, as ``auditkit archive`` leaves a segment.
 
-    .venv/bin/python benchmarks/load.py [--events 100000,1000000,3000000] [--runs 3]
+    .venv/bin/python benchmarks/load.py [--events 100000,1000000,3000000] [--runs 3] [--no-gzip]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -125,10 +127,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", default="100000,1000000,3000000", help="comma-separated trail sizes")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-gzip", action="store_true", help="skip the gzipped copy of the 1M trail")
     args = ap.parse_args()
     sizes = [int(n) for n in args.events.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-load-"))
     summary = []
+    summary_gz = None
     for events in sizes:
         path = tmp / f"trail-{events}.jsonl"
         make_trail(path, events)
@@ -137,6 +141,15 @@ def main() -> None:
         base_s, base_rss, _ = results["pyarrow.json.read_json (baseline)"]
         s, rss, _ = results["auditkit.load()"]
         summary.append((events, s, rss, base_s, base_rss))
+        if events == 1_000_000 and not args.no_gzip:  # as `auditkit archive` leaves a segment
+            packed = path.with_suffix(".jsonl.gz")
+            with open(path, "rb") as src, gzip.open(packed, "wb", compresslevel=6) as dst:
+                shutil.copyfileobj(src, dst, 8 << 20)
+            print(f"\nthe same trail gzipped (an archived segment): {packed.stat().st_size / 1e6:.0f} MB")
+            gz = measure({k: v for k, v in BODIES.items() if "orjson" not in k}, packed, args.runs,
+                         baseline="pyarrow.json.read_json (baseline)")  # fmt: skip
+            summary_gz = (gz["auditkit.load()"], gz["pyarrow.json.read_json (baseline)"])
+            packed.unlink()
         path.unlink()
     print(f"\n{'events':>10} {'load()':>8} {'per 1M':>8} {'peak':>9} {'pyarrow':>8} {'its peak':>9} {'ratio':>7}")
     for events, s, rss, base_s, base_rss in summary:
@@ -149,6 +162,9 @@ def main() -> None:
             print(
                 f"goals at 1M events: <= 1.5x pyarrow's time -> {s / base_s:.2f}x; <= 1.2 GB peak -> {rss / 1024:.2f} GB"
             )
+            if summary_gz:
+                (gs, grss, _), (gbase, _, _) = summary_gz
+                print(f"  gzipped: {gs:.2f}s and {grss / 1024:.2f} GB, {gs / gbase:.2f}x pyarrow's {gbase:.2f}s")
 
 
 if __name__ == "__main__":
