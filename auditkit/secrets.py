@@ -97,18 +97,30 @@ def scan(paths: PathLike | list[PathLike], redactor: Redactor | None = None) -> 
 
     Built for millions of records: a JSON line is parsed and each string in it checked once per
     distinct value (session ids, paths and commands repeat all through a trail), its keyword parts
-    found by one trie scan (:meth:`Redactor.keywords_in`); a trail's chain digests are skipped; a
-    large plain file is cut into ranges of whole lines, scanned by forked workers on every CPU.
+    found by one trie scan (:meth:`Redactor.keywords_in`); a trail's chain digests are skipped. On
+    every CPU: a large plain file is cut into ranges of whole lines, and other files (gzipped
+    segments, small files) are shared out whole, when there is enough of them.
     """
     r = redactor or Redactor.default()
+    files = scan_files(paths)
+    workers = cpus()
+    sizes = [f.stat().st_size for f in files]
+    cut = {i for i, f in enumerate(files) if workers > 1 and sizes[i] >= _PARALLEL_MIN and not is_gzip(f)}
+    whole = [i for i in range(len(files)) if i not in cut]
+
+    def scan_one(i: int) -> list[SecretFinding]:
+        return _Scanner(r, str(files[i])).lines(open_lines(files[i]))
+
+    by_file = {}  # files scanned whole by this process and workers, when there is enough of them
+    shared = workers > 1 and len(whole) > 1 and sum(sizes[i] for i in whole) >= _PARALLEL_MIN
+    if shared:
+        by_file = dict(zip(whole, in_order(len(whole), lambda k: scan_one(whole[k]), workers), strict=True))
     found: list[SecretFinding] = []
-    for f in scan_files(paths):
-        size = f.stat().st_size
-        workers = cpus()
-        if size >= _PARALLEL_MIN and workers > 1 and not is_gzip(f):
-            found += _scan_parallel(f, size, r, workers)
+    for i, f in enumerate(files):
+        if i in cut:
+            found += _scan_parallel(f, sizes[i], r, workers)
         else:
-            found += _Scanner(r, str(f)).lines(open_lines(f))
+            found += by_file[i] if shared else scan_one(i)
     return found
 
 

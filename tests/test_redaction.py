@@ -590,3 +590,30 @@ def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, m
         monkeypatch.setattr(secrets, "_RANGE", block)
         assert scan(log, R) == one
     assert len({f.line for f in one}) > len(cases) // 2
+
+
+def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trail's archived segments are gzipped and each small: they are scanned whole by this process and the
+    workers, and every finding comes in file order, at its file and line, as one process gives them."""
+    import gzip
+
+    from auditkit import secrets
+
+    cases = [c for c in PLACED if c[1] != "over-1mib"]
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for k in range(6):
+        text = "\n".join(json.dumps(event) for _, _, event, _ in cases[k::6]) + "\n"
+        name = folder / f"audit-trail.{k}.jsonl"
+        if k % 2:
+            name.with_suffix(".jsonl.gz").write_bytes(gzip.compress(text.encode()))
+        else:
+            name.write_text(text)
+    monkeypatch.setattr(secrets, "_PARALLEL_MIN", 1 << 40)
+    one = scan(folder, R)
+    monkeypatch.setattr(secrets, "_PARALLEL_MIN", 1)  # every file "large": plain ones cut, gzipped ones whole
+    monkeypatch.setattr(secrets, "cpus", lambda: 3)
+    assert scan(folder, R) == one
+    assert len({f.file for f in one}) == 6 and any(f.file.endswith(".gz") for f in one)
