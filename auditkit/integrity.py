@@ -545,6 +545,8 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
             continue
         try:
             seq = int(raw[tf.SEQ_AT : j])
+            if not -_INT64_MAX - 1 <= seq <= _INT64_MAX:
+                raise ValueError("seq past 64 bits")  # no writer makes one: a forged line, not a record
         except ValueError:
             walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
             continue
@@ -671,7 +673,8 @@ def _check_segment_start(
         elif chain.prev_hash is not None:
             flag("duplicated", ERROR, "a second trail start for the same trail id")
     elif chain.prev_hash is None:
-        earlier = previous.get("file") or "an earlier segment"
+        named = _segment_name(previous)
+        earlier = named or "an earlier segment"
         statement = _retirement_covering(chain, seq, prev)
         if statement is not None:
             flag(
@@ -682,7 +685,7 @@ def _check_segment_start(
                 f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
                 f"checked from seq {seq}",
             )
-        elif (Path(name).parent / earlier).exists():
+        elif named is not None and (Path(name).parent / named).exists():
             flag(
                 "starts_mid_trail",
                 WARNING,
@@ -696,7 +699,7 @@ def _check_segment_start(
                 "no signed retirement statement covers them",
             )
     elif seq > chain.last_seq + 1:
-        earlier = previous.get("file") or "the segment before this one"
+        earlier = _segment_name(previous) or "the segment before this one"
         flag(
             "deleted",
             ERROR,
@@ -709,6 +712,15 @@ def _check_segment_start(
             f"this segment does not continue the previous one (seq "
             f"{chain.last_seq}): a segment was altered or replaced",
         )
+
+
+def _segment_name(previous: object) -> str | None:
+    """The earlier segment's file name a ``trail_start`` gives, if it gives one a file beside it could
+    have (the record is not signed: anything else, a forger's path or a number, names no file)."""
+    name = previous.get("file") if isinstance(previous, dict) else None
+    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\0" in name:
+        return None
+    return name
 
 
 def _retirement_covering(chain: _Chain, seq: int, prev: bytes) -> dict | None:
@@ -752,6 +764,9 @@ def _classify_break(
     _add(report, Finding(kind, ERROR, msg, name, line_no, seq))
 
 
+_INT64_MAX = (1 << 63) - 1
+
+
 def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
     """A 'deleted' range whose records turn up elsewhere in the trail was reordered, not deleted."""
     deleted = [
@@ -759,10 +774,16 @@ def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
         for f in report.findings
         if f.kind == "deleted" and f.file in chain.files and f.seq is not None and f.message.startswith("records seq")
     ]
-    present = set(chain.seqs) if deleted else set()  # a million records: only built when something was deleted
+    if not deleted:
+        return
+    import numpy as np
+
+    # each range looked up in the sorted seqs, never walked: a forged seq of 10**15 makes a range that long
+    present = np.unique(np.frombuffer(chain.seqs, dtype=np.int64))
     for f in deleted:
         lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
-        if any(s in present for s in range(lo, hi + 1)):
+        at = int(np.searchsorted(present, lo)) if lo <= _INT64_MAX else len(present)
+        if at < len(present) and int(present[at]) <= hi:
             f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
 
 

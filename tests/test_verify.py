@@ -493,3 +493,58 @@ def test_parallel_ranges_cover_the_file_in_whole_lines(tmp_path: Path) -> None:
         assert ranges[0] == (0, lengths[0] + 1)  # the first line on its own
         assert [a for a, _ in ranges[1:]] == [b for _, b in ranges[:-1]] and ranges[-1][1] == size
         assert all(b in newline_after for _, b in ranges)
+
+
+# --- forged lines: a finding, never a traceback or a hang --------------------------------------
+
+FORGED_STARTS = {
+    "previous segment as a string": "seg-0",
+    "previous segment as a number": 7,
+    "previous segment as a list": ["a"],
+    "file as a number": {"file": 5},
+    "file as a path out of the folder": {"file": "../../etc/passwd"},
+    "file empty": {"file": ""},
+}
+
+
+@pytest.mark.parametrize("previous", list(FORGED_STARTS))
+@pytest.mark.parametrize("alone", [True, False])
+def test_a_segment_start_naming_its_predecessor_oddly_is_a_finding(tmp_path: Path, previous: str, alone: bool) -> None:
+    """The trail_start of a segment is not signed: whatever it says about the segment before it, verify reports
+    the chain, it does not crash (a string here used to end verify with AttributeError)."""
+    segment = tmp_path / "logs" / "audit-trail.40-41.jsonl"
+    segment.parent.mkdir()
+    ts = "2026-12-01T00:00:00.000000Z"
+    start = tf.encode_record(
+        40,
+        ts,
+        "ab" * 32,
+        {"event": "trail_start", "status": "info", "data": {"trail_id": "t", "created": ts,
+                                                              "previous_segment": FORGED_STARTS[previous]}},
+    )  # fmt: skip
+    segment.write_bytes(start + tf.encode_record(41, ts, start[-67:-3].decode(), {"event": "Stop", "status": "ok"}))
+    given = [segment] if alone else [SOURCE, segment]
+    report = auditkit.verify(given)
+    assert not report.intact and report.first_break is not None
+    assert all("/etc/passwd" not in f.message for f in report.findings)
+
+
+@pytest.mark.parametrize(
+    ("seq", "linked"),
+    [(10**15, False), (10**15, True), (10**25, False), (10**25, True), (-5, True), (2**63, True)],
+)
+def test_a_forged_seq_far_off_or_past_64_bits_is_a_finding_at_once(tmp_path: Path, seq: int, linked: bool) -> None:
+    """One line anyone can append (its hash is no secret): a seq of 10**15 after a broken link used to make
+    verify walk every number up to it (hanging for ever), one past 64 bits ended it with OverflowError."""
+    lines = lines_of(SOURCE)
+    prev = tf.split_line(lines[-1])[1] if linked else "ab" * 32
+    forged = tf.encode_record(seq, "2026-12-01T00:00:00.000000Z", prev, {"event": "Stop", "status": "ok"})
+    trail = tmp_path / "audit-trail.jsonl"
+    write_lines(trail, [*lines, forged])
+    # the command as a user runs it, in its own process: a hang ends the test (TimeoutExpired), not CI
+    done = subprocess.run(
+        [sys.executable, "-m", "auditkit", "verify", str(trail), "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    doc = json.loads(done.stdout)
+    assert doc["intact"] is False and doc["first_break"]["line"] == len(lines) + 1
