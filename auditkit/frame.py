@@ -7,12 +7,13 @@ import sys
 import warnings
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from auditkit import trail_format as tf
-from auditkit.jsoncolumn import JSONArray, JSONDtype
+from auditkit.jsoncolumn import JSONArray, JSONDtype, dumps
 from auditkit.sources import auditkit_trail, columnar
 from auditkit.sources.files import PathLike, expand, is_gzip, read_file
 
@@ -176,7 +177,11 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
             df[col] = pd.Series(JSONArray.from_texts(pa.nulls(len(df), pa.large_string())), index=df.index)
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
     for col in _CATEGORIES:
-        cat = df[col].astype("category")
+        try:
+            cat = df[col].astype("category")
+        except TypeError:  # a list or an object where a name belongs (a forged record): shown as its JSON text
+            cat = df[col].map(lambda v: v if v is None or isinstance(v, str) else dumps(v), na_action="ignore")
+            cat = cat.astype("category")
         if cat.cat.categories.empty and cat.cat.categories.dtype != "str":  # all missing: as in any other part
             cat = cat.cat.set_categories(pd.Index([], dtype="str"))
         df[col] = cat
@@ -186,7 +191,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in _FLOATS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in _COUNTS:
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+        df[col] = _counts(df[col])
     for col in NESTED:
         if not isinstance(df[col].dtype, JSONDtype):
             values = df[col].tolist()
@@ -194,6 +199,23 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
                 values = [t if type(t) is list and t else None for t in values]
             df[col] = pd.Series(JSONArray.from_values(values), index=df.index)
     return df
+
+
+def _counts(values: pd.Series) -> pd.Series:
+    """A count column as Int64; a value that is no count a 64-bit integer holds (1.5, 10**25, a list) is missing."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    try:
+        with np.errstate(invalid="ignore"):  # numpy warns before pandas refuses a cast of 1.5
+            return numbers.astype("Int64")
+    except (TypeError, ValueError, OverflowError):
+        pass
+
+    def count(v: object) -> int | None:
+        if isinstance(v, float):
+            return int(v) if v.is_integer() and abs(v) < 2**63 else None
+        return int(v) if isinstance(v, (int, np.integer)) and -(2**63) <= v < 2**63 else None
+
+    return pd.Series(pd.array([count(v) for v in numbers.tolist()], dtype="Int64"), index=values.index)
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -93,6 +93,9 @@ def scope(df: pd.DataFrame, since: object = None, until: object = None, session:
     return out
 
 
+_LONGEST_MS = 9e15  # ~285 years: pandas' timedeltas end at ~292
+
+
 def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """One row per tool call: PreToolUse and its PostToolUse/PostToolUseFailure merged.
 
@@ -117,7 +120,9 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
     # a seed line is a finished call stamped at its end: start = end - duration
     finish = e["timestamp"]
     duration = e["duration_ms"].where(e["duration_ms"].notna(), (finish - start).dt.total_seconds() * 1000)
-    start = start.where(start.notna(), finish - pd.to_timedelta(e["duration_ms"], unit="ms"))
+    # (a duration past ~290 years is no duration pandas can subtract: the start stays unknown)
+    spans = e["duration_ms"].where(e["duration_ms"].abs() < _LONGEST_MS)
+    start = start.where(start.notna(), finish - pd.to_timedelta(spans, unit="ms"))
     tool = first("tool").astype("object") if {"tool", "kind"} & set(wanted) else None
     made = {
         "tool": lambda: tool,

@@ -341,3 +341,38 @@ def test_a_damaged_gzipped_segment_falls_back_to_the_line_reader_which_says_wher
     with pytest.warns(UserWarning, match="unreadable"):
         df = auditkit.load(seg)
     assert df.attrs["problems"] and "gzip" in df.attrs["problems"][-1]["reason"]
+
+
+@pytest.mark.parametrize("reader", ["line reader", "columnar"])
+def test_forged_values_of_the_wrong_kind_load_and_every_view_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    """Records are not signed: a list where an event name belongs, 1.5 or 10**25 tokens, a duration of 1e30 ms,
+    a 30-digit error code. Each used to end load() or tool_calls() with an exception (found by fuzzing)."""
+    from auditkit import appender
+    from auditkit import findings as F
+    from auditkit import trail_format as tf
+    from auditkit.sources import columnar
+
+    trail = tmp_path / "audit-trail.jsonl"
+    ts = "2026-03-17T00:00:00.000000Z"
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("t", ts), appender.header_fields("t", ts))]
+    odd = [
+        {"event": ["PostToolUse", 1], "status": "ok", "session_id": "s", "tool_use_id": "t1"},
+        {"event": "PreToolUse", "status": "started", "session_id": "s", "tool_name": "Bash", "tool_use_id": "t2",
+         "redactions": 1.5, "input_tokens": 10**25},
+        {"event": "PostToolUse", "status": "error", "session_id": "s", "tool_name": "Bash", "tool_use_id": "t3",
+         "duration_ms": 1e30, "error": 123456789012345678901234567890},
+    ]  # fmt: skip
+    for seq, fields in enumerate(odd, 1):
+        lines.append(tf.encode_record(seq, ts, lines[-1][-67:-3].decode(), fields))
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0 if reader == "columnar" else 1 << 60)
+    df = auditkit.load(trail).set_index("tool_use_id", drop=False)
+    assert df.at["t1", "event"] == '["PostToolUse",1]'
+    assert pd.isna(df.at["t2", "redactions"]) and pd.isna(df.at["t2", "input_tokens"])
+    assert df.at["t3", "error"] == "123456789012345678901234567890"
+    calls = auditkit.tool_calls(df).set_index("tool_use_id")
+    assert pd.isna(calls.at["t3", "start"]) and calls.at["t3", "duration_ms"] == 1e30
+    for view in (auditkit.sessions, auditkit.summary, F.failures, F.file_changes, F.retry_loops, F.redundant_reads):
+        view(df)

@@ -35,7 +35,14 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
 
 def text_of(value: object) -> str | None:
     """A value as a text column shows it: a string as it is, anything else as compact JSON."""
-    return value if value is None or type(value) is str else orjson.dumps(value, default=str).decode()
+    if value is None or type(value) is str:
+        return value
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except TypeError:  # an integer past 64 bits, which orjson does not write: the standard library does
+        import json
+
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def stored_value(field: tf.Field, value: object) -> object:
