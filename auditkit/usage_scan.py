@@ -63,6 +63,7 @@ def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
     caching = usage.get("cache_creation")
     caching = caching if type(caching) is dict else {}
     mid = msg.get("id") or f"uuid:{rec.get('uuid')}"
+    mid = mid if type(mid) is str else str(mid)  # a forged id (an object, a list) keys as load() writes it
     ts = rec.get("timestamp")
     when = ts[:-1] if type(ts) is str and ts.endswith("Z") else (_utc(ts)[1] or _LAST)
     return (

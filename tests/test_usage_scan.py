@@ -45,3 +45,19 @@ def test_the_cost_reader_reads_gzipped_transcripts_and_names_damaged_lines(tmp_p
     fast = scan_usage(tmp_path / "t")
     assert len(fast) == len(auditkit.token_usage(auditkit.load(src)))
     assert fast.attrs["problems"] == [{"file": str(broken), "line": 1, "reason": fast.attrs["problems"][0]["reason"]}]
+
+
+def test_a_forged_message_id_that_is_no_string_is_counted_as_load_counts_it(tmp_path: Path) -> None:
+    """An id that is an object used to end `auditkit cost` with "unhashable type" (found by fuzzing)."""
+    import json
+
+    src = next((FIX / "v2.0-agent-files").rglob("22222222-*.jsonl"))
+    lines = [json.loads(line) for line in src.read_text().splitlines() if line.strip()]
+    first = next(o for o in lines if o.get("type") == "assistant" and isinstance(o.get("message"), dict))
+    first["message"]["id"] = {"forged": [1, 2]}
+    folder = tmp_path / "-home-dev-app"
+    folder.mkdir()
+    (folder / src.name).write_text("\n".join(json.dumps(o) for o in lines) + "\n")
+    fast = scan_usage(tmp_path)
+    assert len(fast) == len(auditkit.token_usage(auditkit.load(tmp_path)))
+    assert fast["output_tokens"].sum() == auditkit.token_usage(auditkit.load(tmp_path))["output_tokens"].sum()
