@@ -183,7 +183,7 @@ def verify(
             "files": chain.files,
             "first_seq": chain.first_seq,
             "last_seq": chain.last_seq,
-            "head_hash": chain.prev_hash.decode() if chain.prev_hash else None,
+            "head_hash": chain.prev_hash.decode("utf-8", "replace") if chain.prev_hash else None,  # as damaged
             "records": len(chain.seqs),
         }
     _check_seals(all_seals, chains, report, public is not None)
@@ -559,7 +559,7 @@ def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, toler
         walk.records += 1
         chain.seqs.append(seq)
         if seq in chain.sealed:
-            chain.sealed_hashes[seq] = stated.decode()
+            chain.sealed_hashes[seq] = stated.decode("utf-8", "replace")  # damaged bytes: no seal matches
         if walk.pending_bad is not None:
             _judge_unreadable(name, walk.pending_bad, raw, report)
             walk.pending_bad = None
