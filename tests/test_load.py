@@ -376,3 +376,24 @@ def test_forged_values_of_the_wrong_kind_load_and_every_view_runs(
     assert pd.isna(calls.at["t3", "start"]) and calls.at["t3", "duration_ms"] == 1e30
     for view in (auditkit.sessions, auditkit.summary, F.failures, F.file_changes, F.retry_loops, F.redundant_reads):
         view(df)
+
+
+@pytest.mark.parametrize(("key", "damaged"), [(b'"seq":', b'"sUq":'), (b'"hash":', b'"hXsh":'), (b'"v":1,', b'"w":1,')])
+def test_a_record_with_a_damaged_key_is_reported_by_both_readers_not_loaded_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: bytes, damaged: bytes
+) -> None:
+    """DuckDB reads a record whose "seq" lost a letter as one without a seq: the fast path used to load it
+    silently while the line reader reported it (found by fuzzing). Both now report line 5."""
+    from auditkit.sources import columnar
+
+    lines = (SAMPLES / "regression-fix" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
+    lines[4] = lines[4].replace(key, damaged, 1)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    seen = []
+    for threshold in (1 << 60, 0):
+        monkeypatch.setattr(columnar, "MIN_BYTES", threshold)
+        with pytest.warns(UserWarning, match="1 unreadable"):
+            df = auditkit.load(trail)
+        seen.append(([p["line"] for p in df.attrs["problems"]], len(df)))
+    assert seen[0] == seen[1] == ([5], len(lines) - 1)

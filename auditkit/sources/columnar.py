@@ -128,8 +128,8 @@ def read(
         for batch in con.sql(query, params=params).to_arrow_reader(batch_rows):
             parsed = {name: JSONArray(_copy(batch.column(f"_{name}_value"))) for name in _PARSED}
             raw = _owned(batch).to_pandas(types_mapper=_INT64.get, memory_pool=POOL)  # counts: Int64 at once
-            if (raw["v"] != tf.SCHEMA_VERSION).any():
-                return None
+            if (raw["v"] != tf.SCHEMA_VERSION).any() or raw[["v", "seq", "hash"]].isna().any(axis=None):
+                return None  # a line that is no whole record (a key damaged): the line reader reports it
             starts += int((raw["event"] == tf.TRAIL_START).sum())
             raw["_line"] = range(rows + 1, rows + 1 + len(raw))  # insertion order is kept; checked below
             rows += len(raw)
