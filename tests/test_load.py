@@ -397,3 +397,33 @@ def test_a_record_with_a_damaged_key_is_reported_by_both_readers_not_loaded_by_o
             df = auditkit.load(trail)
         seen.append(([p["line"] for p in df.attrs["problems"]], len(df)))
     assert seen[0] == seen[1] == ([5], len(lines) - 1)
+
+
+def test_odd_values_in_count_and_text_columns_read_the_same_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same trail gives the same frame whatever its size (found by fuzzing: DuckDB rounded 1.5 tokens to 2
+    and showed true, 7 and {"file": 3} in a text column as JSON text, where the line reader kept Python's
+    True, 7 and "{'file': 3}")."""
+    from auditkit import appender
+    from auditkit import trail_format as tf
+    from auditkit.sources import columnar
+
+    trail = tmp_path / "audit-trail.jsonl"
+    ts = "2026-03-17T00:00:00.000000Z"
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("t", ts), appender.header_fields("t", ts))]
+    values = [1.5, True, "12", 1000.0, 2**63, -(2**63), {"file": 3}, ["a", 1], 7, None, "é"]
+    for seq, v in enumerate(values, 1):
+        fields = {"event": "Stop", "status": "ok", "session_id": "s", "tool_use_id": f"t{seq}",
+                  "redactions": v, "input_tokens": v, "user": v, "tool_name": v, "effort": {"level": v}}  # fmt: skip
+        lines.append(tf.encode_record(seq, ts, lines[-1][-67:-3].decode(), fields))
+    trail.write_bytes(b"".join(lines))
+    frames = []
+    for threshold in (1 << 60, 0):
+        monkeypatch.setattr(columnar, "MIN_BYTES", threshold)
+        frames.append(auditkit.load(trail))
+    slow, fast = frames
+    assert list(slow.dtypes) == list(fast.dtypes) and comparable(slow) == comparable(fast)
+    row = slow.set_index("tool_use_id")
+    assert pd.isna(row.at["t1", "redactions"]) and row.at["t4", "input_tokens"] == 1000
+    assert row.at["t2", "user"] == "true" and row.at["t7", "tool"] == '{"file":3}'

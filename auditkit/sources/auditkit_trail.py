@@ -45,11 +45,18 @@ def text_of(value: object) -> str | None:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+#: Kinds of column that hold text: a value of another JSON type is shown as its compact JSON text
+#: (``true``, ``7``, ``{"file":3}``), as DuckDB shows it on the columnar path.
+TEXT_KINDS = frozenset({"text", "string", "category"})
+
+
 def stored_value(field: tf.Field, value: object) -> object:
-    """A record's value as its column shows it (``sub`` of an object; JSON text for a text column)."""
+    """A record's value as its column shows it: ``sub`` of an object (the object itself when it has no
+    such key, as SQL's ``coalesce(col->>'$.sub', col->>'$')``); JSON text in a text column."""
     if field.sub and type(value) is dict:
-        value = value.get(field.sub)
-    return text_of(value) if field.kind == "text" else value
+        inner = value.get(field.sub)
+        value = inner if inner is not None else value
+    return text_of(value) if field.kind in TEXT_KINDS else value
 
 
 def columns(objs: list[dict]) -> dict[str, list]:
@@ -60,7 +67,7 @@ def columns(objs: list[dict]) -> dict[str, list]:
     out: dict[str, list] = {}
     for f in STORED:
         key = f.record
-        if f.sub or f.kind == "text":
+        if f.sub or f.kind in TEXT_KINDS:
             out[f.column] = [stored_value(f, o.get(key)) for o in objs]
         else:
             out[f.column] = [o.get(key) for o in objs]

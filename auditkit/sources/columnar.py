@@ -25,10 +25,10 @@ from auditkit.sources.files import GZIP_ERRORS, is_gzip
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
 
-_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "BIGINT",
+_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "JSON",
                  "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
 #: What DuckDB reads of each line: the schema's stored fields (and ``v``), typed by their kind.
-_COLUMNS = {"v": "BIGINT"} | {
+_COLUMNS = {"v": "JSON"} | {
     f.record: "JSON" if f.sub else _DUCKDB_TYPES[f.kind] for f in auditkit_trail.STORED if f.record
 }
 
@@ -102,9 +102,14 @@ def read(
         return f"case when json_type({column}, '$.{key}') = 'VARCHAR' then {column}->>'$.{key}' end"
 
     obj = "json_type(tool_input) = 'OBJECT'"
+    # counts are read as JSON and cast here: DuckDB's own cast rounds 1.5 to 2 and takes true for 1, where
+    # the line reader sees no count; a file with any count that is not a JSON integer is left to it
+    counts = ["v", *(f.record for f in auditkit_trail.STORED if f.kind == "count")]
+    as_int = ", ".join(f"try_cast({c} as BIGINT) as {c}" for c in counts)
+    odd = " or ".join(f"coalesce(json_type({c}) not in ('BIGINT', 'UBIGINT', 'NULL'), false)" for c in counts)
     query = f"""
-        select * exclude ({", ".join(sorted(_PARSED | _DROPPED))}),  -- read, not exported: their text is kept below
-               {subs} {texts} {nested}
+        select * exclude ({", ".join(sorted(_PARSED | _DROPPED))}) replace ({as_int}),  -- raw JSON: not exported
+               ({odd}) as _odd_count, {subs} {texts} {nested}
                case when {obj} then coalesce({string("tool_input", "file_path")},
                                              {string("tool_input", "notebook_path")}) end as _file_path,
                case when {obj} then {string("tool_input", "command")} end as _command,
@@ -128,8 +133,12 @@ def read(
         for batch in con.sql(query, params=params).to_arrow_reader(batch_rows):
             parsed = {name: JSONArray(_copy(batch.column(f"_{name}_value"))) for name in _PARSED}
             raw = _owned(batch).to_pandas(types_mapper=_INT64.get, memory_pool=POOL)  # counts: Int64 at once
-            if (raw["v"] != tf.SCHEMA_VERSION).any() or raw[["v", "seq", "hash"]].isna().any(axis=None):
-                return None  # a line that is no whole record (a key damaged): the line reader reports it
+            if (
+                (raw["v"] != tf.SCHEMA_VERSION).any()
+                or raw[["v", "seq", "hash"]].isna().any(axis=None)  # no whole record (a key damaged)
+                or raw.pop("_odd_count").any()  # a count that is no JSON integer
+            ):
+                return None  # the line reader reports it, or reads it as it reads any value
             starts += int((raw["event"] == tf.TRAIL_START).sum())
             raw["_line"] = range(rows + 1, rows + 1 + len(raw))  # insertion order is kept; checked below
             rows += len(raw)
