@@ -427,3 +427,11 @@ def test_odd_values_in_count_and_text_columns_read_the_same_by_both_readers(
     row = slow.set_index("tool_use_id")
     assert pd.isna(row.at["t1", "redactions"]) and row.at["t4", "input_tokens"] == 1000
     assert row.at["t2", "user"] == "true" and row.at["t7", "tool"] == '{"file":3}'
+    # and where every count is an integer (the fast path reads it): an error code of 26 digits stays exact
+    lines = [lines[0], tf.encode_record(1, ts, lines[0][-67:-3].decode(), {"event": "Stop", "error": 10**25})]
+    trail.write_bytes(b"".join(lines))
+    errors = []
+    for threshold in (1 << 60, 0):
+        monkeypatch.setattr(columnar, "MIN_BYTES", threshold)
+        errors.append(auditkit.load(trail)["error"].iloc[-1])
+    assert errors == ["1" + "0" * 25] * 2

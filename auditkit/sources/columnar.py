@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from auditkit import trail_format as tf
 from auditkit.jsoncolumn import POOL, JSONArray
 from auditkit.sources import auditkit_trail
-from auditkit.sources.files import GZIP_ERRORS, is_gzip
+from auditkit.sources.files import GZIP_ERRORS, exact_loads, is_gzip
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
 
@@ -238,5 +238,5 @@ def _text(strings: pd.Series, other: pd.Series) -> pd.Series:
         return strings
     strings = strings.copy()
     where = other.notna()
-    strings[where] = [auditkit_trail.text_of(orjson.loads(v)) for v in other[where]]
+    strings[where] = [auditkit_trail.text_of(exact_loads(v)) for v in other[where]]  # 30 digits stay exact
     return strings
