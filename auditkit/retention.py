@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from auditkit import config, private_files
+from auditkit import trail_format as tf
 from auditkit.errors import RetentionError
 from auditkit.segments import (
     ArchiveError,
@@ -241,7 +242,7 @@ def _retire(
     from auditkit.seals import retire
 
     first = first_record(doomed[0][0]) or {}
-    trail_id = (first.get("data") or {}).get("trail_id")
+    trail_id = tf.trail_id_of(first)
     entries = [
         {
             "file": p.name,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from auditkit import trail_format as tf
 from auditkit.errors import ShipError
 from auditkit.sources.files import PathLike, expand, first_record
 
@@ -66,7 +67,7 @@ def files_to_keep(paths: PathLike | list[PathLike]) -> list[tuple[str, Path]]:
         if f.name.endswith((".seals.jsonl", ".manifest.json")) or trail in trails:
             continue
         first = first_record(trail if trail.is_file() else f) or {}
-        tid = (first.get("data") or {}).get("trail_id") if isinstance(first.get("data"), dict) else None
+        tid = tf.trail_id_of(first)
         if tid:
             trails[trail] = tid
     out = []

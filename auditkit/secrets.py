@@ -228,7 +228,7 @@ def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) 
             chained = True
             fields = {k: v for k, v in obj.items() if k not in ("v", "seq", "ts", "prev", "hash")}
             if fields.get("event") == tf.TRAIL_START and prev is None:
-                data = dict(fields.get("data") or {})
+                data = dict(fields["data"]) if isinstance(fields.get("data"), dict) else {}
                 source = {"trail_id": data.get("trail_id"), "created": data.get("created")}
                 from auditkit.appender import new_trail_id
 

@@ -257,7 +257,7 @@ def _swap(trail: Path, now: datetime) -> Path | None:
         first_seq, last_seq = first["seq"], tail.next_seq - 1
         if last_seq <= first_seq:
             return None
-        trail_id = (first.get("data") or {}).get("trail_id")
+        trail_id = tf.trail_id_of(first)
         plain = trail.with_name(f"{_stem(trail)}.{first_seq:010d}-{last_seq:010d}.jsonl")
         ts = tf.format_ts(appender.now_ns())
         previous = {"file": plain.name + ".gz", "first_seq": first_seq, "last_seq": last_seq, "last_hash": tail.hash}
@@ -344,7 +344,7 @@ def _add_to_manifest(trail: Path, segment: Segment) -> None:
     manifest.segments.sort(key=lambda s: s.first_seq)
     if manifest.trail_id is None:
         first = first_record(trail)
-        manifest.trail_id = ((first or {}).get("data") or {}).get("trail_id")
+        manifest.trail_id = tf.trail_id_of(first)
     write_manifest(trail, manifest)
 
 

@@ -186,6 +186,13 @@ def fields_from_payload(payload: dict) -> dict:
     return fields
 
 
+def trail_id_of(record: object) -> object:
+    """The trail id a ``trail_start`` record names in its ``data`` (None when there is none: records are not
+    signed, and a forged one may carry a string or a list there)."""
+    data = record.get("data") if isinstance(record, dict) else None
+    return data.get("trail_id") if isinstance(data, dict) else None
+
+
 def genesis_hash(trail_id: str, created: str) -> str:
     """The ``prev`` of a trail's first record: binds the chain to the trail's identity."""
     return sha256(GENESIS_PREFIX + trail_id.encode() + b" " + created.encode()).hexdigest()

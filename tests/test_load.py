@@ -435,3 +435,25 @@ def test_odd_values_in_count_and_text_columns_read_the_same_by_both_readers(
         monkeypatch.setattr(columnar, "MIN_BYTES", threshold)
         errors.append(auditkit.load(trail)["error"].iloc[-1])
     assert errors == ["1" + "0" * 25] * 2
+
+
+@pytest.mark.parametrize("reader", ["line reader", "columnar"])
+def test_a_trail_start_whose_data_is_no_object_loads_verifies_and_redacts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    """A forged trail_start with "data": "x" used to end load() with AttributeError (found by fuzzing); now the
+    trail loads without a trail id, verify says the start is wrong, and a redacted copy can still be made."""
+    from auditkit import trail_format as tf
+    from auditkit.secrets import redact_file
+    from auditkit.sources import columnar
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = tf.encode_record(0, ts, tf.genesis_hash("t", ts), {"event": "trail_start", "status": "info", "data": "x"})
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(start + tf.encode_record(1, ts, start[-67:-3].decode(), {"event": "Stop", "session_id": "s"}))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0 if reader == "columnar" else 1 << 60)
+    df = auditkit.load(trail)
+    assert len(df) == 2 and df["trail_id"].isna().all() and df.attrs["problems"] == []
+    assert not auditkit.verify(trail).intact
+    redact_file(trail, tmp_path / "copy.jsonl")
+    assert len(auditkit.load(tmp_path / "copy.jsonl")) == 2

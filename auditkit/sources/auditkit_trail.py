@@ -25,7 +25,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
     if obj.get("v") != tf.SCHEMA_VERSION:
         raise ValueError(f"trail format version {obj.get('v')!r} is not supported (this auditkit reads v1)")
     if obj.get("event") == tf.TRAIL_START:
-        ctx["trail_id"] = (obj.get("data") or {}).get("trail_id")
+        ctx["trail_id"] = tf.trail_id_of(obj)
     cols = columns([{**obj, "_trail": ctx.get("trail_id"), "_file": None, "_line": None}])
     row = {k: v[0] for k, v in cols.items()}
     for k in ("source_format", "source_file", "source_line"):

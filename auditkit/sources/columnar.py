@@ -68,7 +68,7 @@ def read(
     first = _first_record(path, gz)
     if not first or first.get("v") != tf.SCHEMA_VERSION or first.get("event") != tf.TRAIL_START:
         return None
-    trail_id = (first.get("data") or {}).get("trail_id")
+    trail_id = tf.trail_id_of(first)
     try:
         import duckdb
     except ImportError:

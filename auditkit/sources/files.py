@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 
+from auditkit import trail_format as tf
 from auditkit.errors import TrailFormatError
 from auditkit.sources import FORMATS
 
@@ -231,7 +232,7 @@ def _read_lines(
             obj = loads(raw)
             if fast is not None and type(obj) is dict and "hash" in obj and "seq" in obj and obj.get("v") == 1:
                 if obj.get("event") == "trail_start":
-                    ctx["trail_id"] = (obj.get("data") or {}).get("trail_id")
+                    ctx["trail_id"] = tf.trail_id_of(obj)
                 obj["_line"], obj["_trail"], obj["_file"] = line_no, ctx.get("trail_id"), name
                 fast.append(obj)
                 continue
