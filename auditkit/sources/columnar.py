@@ -25,10 +25,10 @@ from auditkit.sources.files import GZIP_ERRORS, exact_loads, is_gzip
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
 
-_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "JSON",
+_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "DOUBLE",
                  "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
 #: What DuckDB reads of each line: the schema's stored fields (and ``v``), typed by their kind.
-_COLUMNS = {"v": "JSON"} | {
+_COLUMNS = {"v": "DOUBLE"} | {
     f.record: "JSON" if f.sub else _DUCKDB_TYPES[f.kind] for f in auditkit_trail.STORED if f.record
 }
 
@@ -102,11 +102,11 @@ def read(
         return f"case when json_type({column}, '$.{key}') = 'VARCHAR' then {column}->>'$.{key}' end"
 
     obj = "json_type(tool_input) = 'OBJECT'"
-    # counts are read as JSON and cast here: DuckDB's own cast rounds 1.5 to 2 and takes true for 1, where
-    # the line reader sees no count; a file with any count that is not a JSON integer is left to it
+    # counts are read as doubles and cast here: DuckDB's own cast to BIGINT rounds 1.5 to 2, where the line
+    # reader sees no count; a file with any count that is not a whole number below 2**53 is left to it
     counts = ["v", *(f.record for f in auditkit_trail.STORED if f.kind == "count")]
-    as_int = ", ".join(f"try_cast({c} as BIGINT) as {c}" for c in counts)
-    odd = " or ".join(f"coalesce(json_type({c}) not in ('BIGINT', 'UBIGINT', 'NULL'), false)" for c in counts)
+    as_int = ", ".join(f"{c}::BIGINT as {c}" for c in counts)
+    odd = " or ".join(f"coalesce({c} <> trunc({c}) or abs({c}) >= 9007199254740992, false)" for c in counts)
     query = f"""
         select * exclude ({", ".join(sorted(_PARSED | _DROPPED))}) replace ({as_int}),  -- raw JSON: not exported
                ({odd}) as _odd_count, {subs} {texts} {nested}
@@ -118,7 +118,7 @@ def read(
                                              case when tool_name = 'WebSearch' then {string("tool_input", "query")} end)
                     end as _pattern,
                case when json_type(data) = 'OBJECT' then {string("data", "prompt")} end as _prompt,
-               {"$trail || ':' || seq" if trail_id else "hash"} as _event_id
+               {"$trail || ':' || seq::BIGINT" if trail_id else "hash"} as _event_id
         from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216,
                        compression='{"gzip" if gz else "none"}')
     """
