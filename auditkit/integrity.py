@@ -37,6 +37,7 @@ _PREFIX = tf.RECORD_PREFIX
 _PREV_OPEN = tf.PREV_OPEN
 _HASH_OPEN, _TAIL, _AT = tf.HASH_OPEN, tf.HASH_TAIL, tf.HASH_AT  # the record's closing hash member
 _MAX_FINDINGS = 200
+_INT64_MAX = (1 << 63) - 1  # no writer numbers past it: a seq beyond is a forged line
 _HEX = type(hashlib.sha256()).hexdigest  # the method itself, for map()
 
 
@@ -762,9 +763,6 @@ def _classify_break(
         )
         seq, line_no = last, line_no - 1
     _add(report, Finding(kind, ERROR, msg, name, line_no, seq))
-
-
-_INT64_MAX = (1 << 63) - 1
 
 
 def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:

@@ -14,19 +14,17 @@ Missing values are ``None`` (JSON ``null`` in a record reads as missing too, as 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray, ExtensionDtype, register_extension_dtype
 from pandas.api.types import is_list_like, is_scalar
 
-from auditkit.sources.files import exact_loads
+from auditkit.jsontext import compact_json, exact_loads
 
 #: Where a load's Arrow buffers come from (JSON columns joined here, batches copied and encoded by
 #: :mod:`auditkit.sources.columnar`): the C library's malloc, which keeps freed pages for the next
@@ -38,18 +36,13 @@ __all__ = ["JSONArray", "JSONDtype", "dumps", "loads"]
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse one value exactly (:func:`auditkit.sources.files.exact_loads`: integers past 64 bits stay integers)."""
+    """Parse one value exactly (:func:`auditkit.jsontext.exact_loads`: integers past 64 bits stay integers)."""
     return exact_loads(text)
 
 
 def dumps(value: Any) -> str | None:
     """One value as compact JSON text (None for a missing value)."""
-    if _missing(value):
-        return None
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
-    except TypeError:  # an integer past 64 bits: the standard library writes it
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return None if _missing(value) else compact_json(value)
 
 
 def _missing(value: Any) -> bool:

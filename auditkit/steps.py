@@ -12,7 +12,7 @@ import posixpath
 
 import pandas as pd
 
-from auditkit.views import UNFINISHED, call_outcomes, tool_calls
+from auditkit.views import UNFINISHED, tool_calls
 
 STEP_COLUMNS = [
     "step",
@@ -127,7 +127,7 @@ def sessions(df: pd.DataFrame) -> pd.DataFrame:
     # grouped in place, without copying any event: the events of no session (a trail's start) drop out
     # of the groups, and the calls are only counted (building them whole cost ~0.8 GB on a million events)
     g = df.groupby("session_id", observed=True)
-    calls = call_outcomes(df)
+    calls = tool_calls(df, columns=["session_id", "status"])
     failed = calls["status"].isin(["error", "interrupted"]).groupby(calls["session_id"]).sum()
     out = pd.DataFrame(
         {

@@ -130,7 +130,7 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         "start": lambda: start,
         "end": lambda: finish,
         "duration_ms": lambda: duration.astype("float64"),
-        "status": lambda: _status(e),
+        "status": lambda: e["status"].astype("object").where(e["status"].notna(), UNFINISHED),
         "input": lambda: p["input"].where(p["input"].notna(), e["input"]),
         "response": lambda: e["response"],
         "error": lambda: e["error"],
@@ -143,22 +143,6 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
             out[c] = out[c].astype("category")
     out = out.assign(_order=start.where(start.notna(), finish)).sort_values("_order", kind="stable", na_position="last")
     return out.drop(columns="_order").reset_index(drop=True)
-
-
-def call_outcomes(df: pd.DataFrame) -> pd.DataFrame:
-    """Each tool call's ``session_id`` and ``status``, as :func:`tool_calls` gives them (in another
-    order): for counting calls and failures without building every call's columns (on a million
-    events, ``tool_calls`` holds ~0.8 GB more at its peak)."""
-    paired = _paired(df)
-    if paired is None:
-        return pd.DataFrame({"session_id": pd.Series(dtype=object), "status": pd.Series(dtype=object)})
-    p, e = paired
-    session = e["session_id"].combine_first(p["session_id"])
-    return pd.DataFrame({"session_id": session, "status": _status(e)}).reset_index(drop=True)
-
-
-def _status(end: _Taken) -> pd.Series:
-    return end["status"].astype("object").where(end["status"].notna(), UNFINISHED)
 
 
 def _paired(df: pd.DataFrame) -> tuple[_Taken, _Taken] | None:

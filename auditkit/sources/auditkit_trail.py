@@ -7,9 +7,8 @@ DuckDB fast path (:mod:`.columnar`) derives its projection from the same table.
 
 from __future__ import annotations
 
-import orjson
-
 from auditkit import trail_format as tf
+from auditkit.jsontext import compact_json
 
 NAME = "auditkit"
 #: Fields read straight from the record (the others are derived below).
@@ -35,14 +34,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
 
 def text_of(value: object) -> str | None:
     """A value as a text column shows it: a string as it is, anything else as compact JSON."""
-    if value is None or type(value) is str:
-        return value
-    try:
-        return orjson.dumps(value, default=str).decode()
-    except TypeError:  # an integer past 64 bits, which orjson does not write: the standard library does
-        import json
-
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return value if value is None or type(value) is str else compact_json(value)
 
 
 #: Kinds of column that hold text: a value of another JSON type is shown as its compact JSON text

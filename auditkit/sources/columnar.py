@@ -20,8 +20,9 @@ import pyarrow.compute as pc
 
 from auditkit import trail_format as tf
 from auditkit.jsoncolumn import POOL, JSONArray
+from auditkit.jsontext import exact_loads
 from auditkit.sources import auditkit_trail
-from auditkit.sources.files import GZIP_ERRORS, exact_loads, is_gzip
+from auditkit.sources.files import GZIP_ERRORS, is_gzip
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
 

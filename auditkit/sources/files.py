@@ -14,6 +14,7 @@ import orjson
 
 from auditkit import trail_format as tf
 from auditkit.errors import TrailFormatError
+from auditkit.jsontext import exact_loads
 from auditkit.sources import FORMATS
 
 #: File names a folder is searched for.
@@ -22,27 +23,6 @@ TRAIL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 NON_EVENT_TYPES = frozenset({"auditkit.seals", "auditkit.retirement"})
 
 PathLike = str | os.PathLike[str]
-
-_DIGITS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))  # every ASCII digit as 0, anything else a space
-_LONG_NUMBER = b"0" * 20  # 20 digits in a row: an integer that may be past 64 bits
-
-
-def exact_loads(raw: bytes | str) -> object:
-    """One JSON value, parsed exactly: orjson, or the standard library where orjson would not be exact.
-
-    orjson reads an integer past 64 bits as a float (123456789012345678901234567890 becomes
-    1.2345678901234568e+29) and refuses a few things the standard library reads; a text with 20
-    digits in a row (found in C, by ``translate``) or that orjson refuses is parsed by ``json``.
-    """
-    data = raw.encode() if isinstance(raw, str) else raw
-    if _LONG_NUMBER not in data.translate(_DIGITS):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
-    import json
-
-    return json.loads(data)
 
 
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
