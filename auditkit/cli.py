@@ -464,6 +464,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
         ca_bundle=args.ca_bundle,
         max_batch_bytes=args.batch_bytes,
         gzip_body=args.gzip,
+        deadline_s=args.batch_deadline,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -751,6 +752,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
     p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
     p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
+    p.add_argument(
+        "--batch-deadline",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = add("sync", cmd_sync, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
