@@ -206,8 +206,80 @@ def append_records(trail: str | Path, fields_list: list[dict], redact: bool = Tr
     return len(records)
 
 
-def _decode(body: bytes, content_type: str) -> dict:
+#: How many objects, lists or messages a request may hold per record it may hold (Claude Code's records have
+#: ~10-25 attributes, each two or three objects). Decoded, each is a Python object: without a bound, 20 MiB of
+#: ``{},`` becomes 7 million dicts (555 MB) and 20 MiB of empty protobuf messages 723 MB.
+_PARTS_PER_RECORD = 64
+
+# which fields of which OTLP logs message are messages (opentelemetry/proto/logs/v1, common/v1, resource/v1)
+_PB_MESSAGES = {
+    "request": {1: "resource_logs"},
+    "resource_logs": {1: "resource", 2: "scope_logs"},
+    "resource": {1: "key_value"},
+    "scope_logs": {1: "scope", 2: "log_record"},
+    "scope": {3: "key_value"},
+    "log_record": {5: "any_value", 6: "key_value"},
+    "key_value": {2: "any_value"},
+    "any_value": {5: "array", 6: "key_value_list"},
+    "array": {1: "any_value"},
+    "key_value_list": {1: "key_value"},
+}
+
+
+def _parts_budget(max_records: int) -> int:
+    return _PARTS_PER_RECORD * max_records + 1024
+
+
+def _check_json_parts(body: bytes, budget: int) -> None:
+    """Refuse (413) a JSON body with more objects and lists than ``budget`` (a bound: brackets in strings count)."""
+    if body.count(b"{") + body.count(b"[") > budget:
+        raise Refused(413, f"more than {budget:,} JSON objects and lists in one request")
+
+
+def _check_protobuf_parts(body: bytes, budget: int) -> None:
+    """Walk the protobuf wire format (no object made) and refuse (413) a body of more than ``budget`` messages,
+    or (400) one that is not well formed."""
+
+    def varint(i: int, end: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            if i >= end or shift > 63:
+                raise Refused(400, "not an OTLP protobuf ExportLogsServiceRequest (a cut varint)")
+            byte = body[i]
+            value |= (byte & 0x7F) << shift
+            i, shift = i + 1, shift + 7
+            if byte < 0x80:
+                return value, i
+
+    count = 0
+    stack = [("request", 0, len(body))]
+    while stack:
+        kind, i, end = stack.pop()
+        messages = _PB_MESSAGES.get(kind, {})
+        while i < end:
+            key, i = varint(i, end)
+            wire = key & 7
+            if wire == 0:
+                i = varint(i, end)[1]
+            elif wire in (1, 5):
+                i += 8 if wire == 1 else 4
+            elif wire == 2:
+                n, i = varint(i, end)
+                if key >> 3 in messages:
+                    count += 1
+                    if count > budget:
+                        raise Refused(413, f"more than {budget:,} protobuf messages in one request")
+                    stack.append((messages[key >> 3], i, i + n))
+                i += n
+            else:
+                raise Refused(400, f"not an OTLP protobuf ExportLogsServiceRequest (wire type {wire})")
+        if i != end:
+            raise Refused(400, "not an OTLP protobuf ExportLogsServiceRequest (a field runs past its message)")
+
+
+def _decode(body: bytes, content_type: str, max_records: int = MAX_RECORDS) -> dict:
     if content_type == "application/x-protobuf":
+        _check_protobuf_parts(body, _parts_budget(max_records))
         try:
             from google.protobuf.json_format import MessageToDict
             from google.protobuf.message import DecodeError
@@ -220,6 +292,7 @@ def _decode(body: bytes, content_type: str) -> dict:
         except DecodeError as exc:
             raise Refused(400, f"not an OTLP protobuf ExportLogsServiceRequest ({exc})") from None
         return MessageToDict(request)
+    _check_json_parts(body, _parts_budget(max_records))
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -269,6 +342,7 @@ class Receiver(ThreadingHTTPServer):
 
     daemon_threads = True
     max_connections = MAX_CONNECTIONS
+    request_queue_size = 64  # the listen backlog: connections past the cap are accepted and closed, not left waiting
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -307,6 +381,11 @@ def make_server(
     """An OTLP/HTTP logs receiver (``POST /v1/logs``) appending to ``trail``; call ``serve_forever()`` on it.
 
     See the module docstring for what it refuses; the limits are its keyword arguments."""
+    from auditkit.errors import UsageError
+
+    limits = (max_body_bytes, max_records, idle_timeout_s, request_timeout_s)
+    if not all(isinstance(x, (int, float)) and x > 0 for x in limits):
+        raise UsageError(f"the receiver's limits must be positive numbers, not {limits}")
     lock = threading.Lock()
     loopback = host in _LOOPBACK_HOSTS or host.startswith("127.")
 
@@ -343,7 +422,7 @@ def make_server(
                     return  # the client went away (or was cut off): nothing to answer, nothing written
                 self._cutoff.cancel()  # it arrived; what follows is the receiver's own time
                 kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-                records = prepare_records(records_from_otlp(_decode(body, kind), max_records), redact)
+                records = prepare_records(records_from_otlp(_decode(body, kind, max_records), max_records), redact)
                 del body
                 with lock:
                     if records:
