@@ -75,7 +75,9 @@ def raw(port: int, head: str, body: bytes = b"", timeout: float = 10.0) -> tuple
     return int(reply.split(b" ", 2)[1]), reply
 
 
-def post(port: int, body: bytes, content_type: str = "application/json", **headers: str) -> tuple[int, bytes]:
+def post(
+    port: int, body: bytes, content_type: str = "application/json", timeout: float = 10.0, **headers: str
+) -> tuple[int, bytes]:
     lines = [
         "POST /v1/logs HTTP/1.1",
         "Host: 127.0.0.1",
@@ -83,7 +85,7 @@ def post(port: int, body: bytes, content_type: str = "application/json", **heade
         f"Content-Length: {len(body)}",
     ]
     lines += [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()]
-    return raw(port, "\n".join(lines), body)
+    return raw(port, "\n".join(lines), body, timeout)
 
 
 def written(trail: Path) -> list[dict]:
@@ -412,3 +414,20 @@ def test_a_forged_tool_result_does_not_finish_a_call_the_hook_left_unfinished(re
     assert calls.loc["toolu_otel_only", "status"] == "ok" and calls.loc["toolu_otel_only", "telemetry_status"] == "ok"
     hook_only = auditkit.tool_calls(auditkit.load(hook))
     assert hook_only["telemetry_status"].isna().all()
+
+
+def test_a_slow_to_redact_request_does_not_hold_up_the_others(receiver) -> None:
+    """A 512 KiB prompt of one repeated letter takes the redaction rules seconds (issue #25 measured 22 s for a large
+    prompt, under the receiver's lock): a small request sent meanwhile is answered at once, because records are
+    redacted before the lock is taken."""
+    big = json.dumps(otlp(log_record("user_prompt", prompt="A" * (1 << 19)))).encode()
+    small = json.dumps(otlp(log_record("user_prompt", prompt="small"))).encode()
+    answers: list[int] = []
+    sender = threading.Thread(target=lambda: answers.append(post(receiver.port, big, timeout=120)[0]))
+    sender.start()
+    time.sleep(0.5)  # the big one is in, and being redacted
+    started = time.monotonic()
+    assert post(receiver.port, small)[0] == 200
+    assert time.monotonic() - started < 1.5
+    sender.join(120)
+    assert answers == [200] and len(written(receiver.trail)) == 3
