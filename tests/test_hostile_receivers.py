@@ -265,3 +265,53 @@ def test_a_cursor_before_the_first_record_held_still_ships_the_rest(servers, tmp
         segment.unlink()
     second = ship([trail.parent], r.url, "datadog", insecure=True, env=KEYS, state=state)
     assert first.sent == 21 and second.sent == 6 and second.skipped == 0
+
+
+def test_an_https_receiver_redirecting_to_plain_http_never_gets_the_key_sent_in_clear(servers, tmp_path: Path) -> None:
+    """The configured receiver is https (its CA given); it redirects to an http:// server on another port: the
+    key never travels in clear, the run says a redirect is not followed, nothing is acknowledged."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test receiver")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    clear = servers(lambda h, b: reply(h, 202))
+    secure = servers(lambda h, b: reply(h, 302, b"", Location=f"{clear.url}/api/v2/logs"))
+    secure.server.socket = tls.wrap_socket(secure.server.socket, server_side=True)
+    url = secure.url.replace("http://", "https://")
+    state = tmp_path / "state.json"
+    with pytest.raises(ShipError, match=r"answered HTTP 302 .*a redirect is not followed"):
+        ship(
+            [sample_trail(tmp_path)],
+            url,
+            "datadog",
+            env={"DD_API_KEY": SECRET},
+            ca_bundle=tmp_path / "cert.pem",
+            state=state,
+        )
+    assert len(secure.requests) == 1 and clear.requests == [] and not state.exists()
