@@ -188,14 +188,31 @@ def prepare_records(fields_list: list[dict], redact: bool = True) -> list[dict]:
     for i, fields in enumerate(fields_list):
         try:
             if redactor is not None:
+                fields, named = _redact_keys(fields, redactor)  # an attribute's name is the sender's text too
                 fields, n = redactor.redact_value(fields)
-                fields["redactions"] = n
+                fields["redactions"] = n + named
             tf.encode_record(0, "1970-01-01T00:00:00.000000Z", "0" * tf.HASH_HEX_LEN, fields)
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:
             message = f"log record {i}: {type(exc).__name__}: {exc}; nothing of this request was written"
             raise Refused(400, message) from None
         out.append(fields)
     return out
+
+
+def _redact_keys(value: object, redactor: object) -> tuple[object, int]:
+    """``value`` with every dict key redacted (the rules leave keys alone: in the hook's payloads they are
+    Claude Code's; here they are whatever the sender named its attributes); and how many were replaced."""
+    if isinstance(value, dict):
+        out, count = {}, 0
+        for key, item in value.items():
+            key, n = redactor.redact_value(key) if isinstance(key, str) else (key, 0)  # type: ignore[attr-defined]
+            out[key], m = _redact_keys(item, redactor)
+            count += n + m
+        return out, count
+    if isinstance(value, list):
+        pairs = [_redact_keys(item, redactor) for item in value]
+        return [p[0] for p in pairs], sum(p[1] for p in pairs)
+    return value, 0
 
 
 def append_records(trail: str | Path, fields_list: list[dict], redact: bool = True) -> int:

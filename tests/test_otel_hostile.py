@@ -351,7 +351,8 @@ def test_a_bad_record_mid_batch_writes_nothing_so_the_retry_makes_no_duplicates(
 
 def test_a_secret_in_any_field_is_redacted(receiver) -> None:
     """A token in session.id, prompt.id, tool_name, tool_use_id, model, request_id, error_type, the event name,
-    the body, a resource attribute and an attribute of any name: none of it is written in clear."""
+    the body, a resource attribute, an attribute of any name and an attribute's name: none of it is written in
+    clear."""
     rec = log_record(
         "tool_result",
         **{
@@ -364,6 +365,7 @@ def test_a_secret_in_any_field_is_redacted(receiver) -> None:
             "success": "false",
             "error_type": f"token {GITHUB_TOKEN} refused",
             "anything": GITHUB_TOKEN,
+            f"attribute named {GITHUB_TOKEN}": "x",
         },
     )
     rec["body"] = {"stringValue": GITHUB_TOKEN}
