@@ -175,8 +175,10 @@ def _paired(df: pd.DataFrame) -> tuple[_Taken, _Taken, _Taken] | None:
     # and its end: the last one the hook recorded. Telemetry (capture "otel") is another witness: it ends
     # only a call the hook never saw; for any other call its claim is kept apart (telemetry_status), so a
     # forged or mistaken tool_result can neither replace the hook's end nor finish a call the hook left open
-    capture = df["capture"].take(rows).astype("object").to_numpy() if "capture" in df else np.full(len(rows), None)
-    otel = capture == "otel"
+    if "capture" in df:  # compared as the category it is (as objects: 0.72 -> 1.02 s on 200k events)
+        otel = df["capture"].take(rows).eq("otel").to_numpy(dtype=bool, na_value=False)
+    else:
+        otel = np.zeros(len(rows), dtype=bool)
     hooked = np.zeros(n, dtype=bool)
     hooked[codes[~otel]] = True
     is_end = np.flatnonzero(np.isin(event, _ENDS))
