@@ -567,6 +567,7 @@ class _Deadline:
         self.at = time.monotonic() + seconds
         self.passed = False
         self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
         self.timer = threading.Timer(seconds, self._expire)
         self.timer.daemon = True
         self.timer.start()
@@ -575,23 +576,43 @@ class _Deadline:
         return self.at - time.monotonic()
 
     def connection(self, cls: type) -> Callable[..., http.client.HTTPConnection]:
-        sockets = self.sockets
+        watch = self._watch
 
         class Watched(cls):  # type: ignore[misc,valid-type]
-            def connect(self) -> None:
-                super().connect()
-                sockets.append(self.sock)  # kept: urllib lets go of the connection's once the answer starts
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)
+                connect = self._create_connection
+
+                def create(*a: object, **k: object) -> socket.socket:
+                    return watch(connect(*a, **k))
+
+                self._create_connection = create
 
         return Watched
 
+    def _watch(self, sock: socket.socket) -> socket.socket:
+        # a duplicate of the TCP socket, taken before TLS wraps (and detaches) it: shutting it down ends the
+        # connection under the TLS handshake and under the answer, which urllib reads through its own file
+        with self.lock:
+            if self.passed:
+                sock.close()
+                raise TimeoutError("the batch deadline passed while connecting")
+            self.sockets.append(sock.dup())
+        return sock
+
     def _expire(self) -> None:
-        self.passed = True
-        for sock in self.sockets:
-            with contextlib.suppress(OSError):
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked recv or send
+        with self.lock:
+            self.passed = True
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv or send
 
     def cancel(self) -> None:
         self.timer.cancel()
+        with self.lock:
+            for sock in self.sockets:
+                sock.close()
+            self.sockets.clear()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -315,3 +316,36 @@ def test_an_https_receiver_redirecting_to_plain_http_never_gets_the_key_sent_in_
             state=state,
         )
     assert len(secure.requests) == 1 and clear.requests == [] and not state.exists()
+
+
+def test_a_receiver_dripping_its_tls_handshake_is_cut_off_at_the_batch_deadline(tmp_path: Path) -> None:
+    """Before any HTTP: the receiver answers the TLS ClientHello with a record header announcing 16 KiB, then one
+    byte every 0.3 s. The handshake is abandoned at the 2 s deadline too, and nothing is acknowledged."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)  # the ClientHello
+            try:
+                conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB ...
+                while not stop.is_set():
+                    time.sleep(0.3)
+                    conn.sendall(b"\x02")  # ... arriving a byte at a time
+            except OSError:
+                pass
+
+    threading.Thread(target=drip, daemon=True).start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        with pytest.raises(ShipError, match=r"not acknowledged within its deadline of 2 s"):
+            ship(
+                [sample_trail(tmp_path)], url, "datadog", env=KEYS, state=tmp_path / "s.json", timeout_s=5, deadline_s=2
+            )
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 4.0
+    assert not (tmp_path / "s.json").exists()
