@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -268,12 +269,10 @@ def test_a_cursor_before_the_first_record_held_still_ships_the_rest(servers, tmp
     assert first.sent == 21 and second.sent == 6 and second.skipped == 0
 
 
-def test_an_https_receiver_redirecting_to_plain_http_never_gets_the_key_sent_in_clear(servers, tmp_path: Path) -> None:
-    """The configured receiver is https (its CA given); it redirects to an http:// server on another port: the
-    key never travels in clear, the run says a redirect is not followed, nothing is acknowledged."""
+def tls_for_localhost(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 and the certificate (its own CA) a client is given to trust it."""
     import datetime as dt
     import ipaddress
-    import ssl
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -301,6 +300,13 @@ def test_an_https_receiver_redirecting_to_plain_http_never_gets_the_key_sent_in_
     )
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return tls, tmp_path / "cert.pem"
+
+
+def test_an_https_receiver_redirecting_to_plain_http_never_gets_the_key_sent_in_clear(servers, tmp_path: Path) -> None:
+    """The configured receiver is https (its CA given); it redirects to an http:// server on another port: the
+    key never travels in clear, the run says a redirect is not followed, nothing is acknowledged."""
+    tls, ca = tls_for_localhost(tmp_path)
     clear = servers(lambda h, b: reply(h, 202))
     secure = servers(lambda h, b: reply(h, 302, b"", Location=f"{clear.url}/api/v2/logs"))
     secure.server.socket = tls.wrap_socket(secure.server.socket, server_side=True)
@@ -312,7 +318,7 @@ def test_an_https_receiver_redirecting_to_plain_http_never_gets_the_key_sent_in_
             url,
             "datadog",
             env={"DD_API_KEY": SECRET},
-            ca_bundle=tmp_path / "cert.pem",
+            ca_bundle=ca,
             state=state,
         )
     assert len(secure.requests) == 1 and clear.requests == [] and not state.exists()
@@ -349,3 +355,22 @@ def test_a_receiver_dripping_its_tls_handshake_is_cut_off_at_the_batch_deadline(
         listener.close()
     assert time.monotonic() - started < 4.0
     assert not (tmp_path / "s.json").exists()
+
+
+def test_an_https_receiver_dripping_its_answer_is_cut_off_at_the_batch_deadline(servers, tmp_path: Path) -> None:
+    """After the handshake, a byte of the answer every 0.3 s through TLS: the batch ends at its 2 s deadline."""
+    tls, ca = tls_for_localhost(tmp_path)
+
+    def drip(h: BaseHTTPRequestHandler, body: bytes) -> None:
+        for byte in b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}":
+            time.sleep(0.3)
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+
+    r = servers(drip)
+    r.server.socket = tls.wrap_socket(r.server.socket, server_side=True)
+    started = time.monotonic()
+    with pytest.raises(ShipError, match=r"not acknowledged within its deadline of 2 s"):
+        url = r.url.replace("http://", "https://")
+        ship([sample_trail(tmp_path)], url, "datadog", env=KEYS, ca_bundle=ca, state=tmp_path / "s.json", deadline_s=2)
+    assert time.monotonic() - started < 4.0 and not (tmp_path / "s.json").exists()
