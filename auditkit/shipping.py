@@ -669,13 +669,16 @@ def _post(
                     return attempt
             except urllib.error.HTTPError as exc:
                 if 300 <= exc.code < 400:
-                    where = exc.headers.get("Location") if exc.headers else None
+                    where = (exc.headers.get("Location") or "")[:300] if exc.headers else None
                     raise ShipError(
                         f"{url} answered HTTP {exc.code} {exc.reason}, redirecting to {where!r}: a redirect is "
                         "not followed (the credentials would go with it) and is no acknowledgement; the cursor "
                         "stays before the batch. If the receiver moved, give its new URL with --to"
                     ) from None
-                reply = exc.read(2000) if not deadline.passed else b""
+                try:  # the refusal's text, if it comes in time (a dripping one is cut off with the rest)
+                    reply = exc.read(2000) if not deadline.passed else b""
+                except (OSError, http.client.HTTPException):
+                    reply = b""
                 text = reply.decode("utf-8", "replace").strip()
                 if exc.code == 429 or exc.code >= 500:
                     last = f"HTTP {exc.code}: {text[:300]}"

@@ -138,14 +138,19 @@ def test_a_redirect_after_acknowledged_batches_leaves_the_cursor_where_it_was(se
     assert result.skipped == first_two and result.sent == len(auditkit.load(trail)) - first_two
 
 
-@pytest.mark.parametrize("where", ["status line", "body"])
+@pytest.mark.parametrize("where", ["status line", "body", "body of a 503"])
 def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_batch_deadline(where: str, servers, tmp_path: Path) -> None:
     """One byte every 0.3 s (each read well inside the 5 s socket timeout): the batch is abandoned at its
     2 s deadline, the run ends within a bounded time, and the cursor does not move."""
-    answer = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"text":"Success","code":0}            '
+    status = b"503 Service Unavailable" if where == "body of a 503" else b"200 OK"
+    answer = (
+        b"HTTP/1.1 "
+        + status
+        + b'\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"text":"Success","code":0}            '
+    )
 
     def drip(h: BaseHTTPRequestHandler, body: bytes) -> None:
-        head = answer.index(b"\r\n\r\n") + 4 if where == "body" else 0
+        head = answer.index(b"\r\n\r\n") + 4 if where.startswith("body") else 0
         h.wfile.write(answer[:head])
         h.wfile.flush()
         for i in range(head, len(answer)):
