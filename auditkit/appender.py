@@ -108,6 +108,28 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     raise OSError(f"{path}: the trail kept being replaced while waiting for its lock")
 
 
+def append_batch(path: str, records: list[dict], wait_s: float) -> Appended:
+    """Append ``records`` (fields, as a builder returns them) in one write: all of them, contiguous, or none.
+
+    Waits up to ``wait_s`` for the lock and never spills (a batch has no one file to wait in): past
+    that, ``TimeoutError``, and nothing was written. Not on the hook's path (``auditkit otel-receive``).
+    """
+    deadline = time.monotonic() + wait_s
+    for _ in range(_REOPEN_TRIES):
+        fd = open_trail(path)
+        try:
+            if not _lock(fd, deadline):
+                raise TimeoutError(f"{path}: the trail stayed locked for {wait_s:g} s; nothing was written")
+            if _still_at(fd, path):
+                try:
+                    return _append_locked(fd, path, lambda seq, ts_ns: records)  # type: ignore[return-value]
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    raise OSError(f"{path}: the trail kept being replaced while waiting for its lock")
+
+
 def _lock(fd: int, deadline: float) -> bool:
     """Take the exclusive lock, polling until ``deadline``; False if another process still holds it."""
     delay = 0.0002
@@ -256,12 +278,13 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
     for item in pending:
         if item is None:
             item = build(seq, ts_ns)  # type: ignore[misc]
-        if recovered is not None:
-            item["recovered"], recovered = recovered, None
-        line = tf.encode_record(seq, ts, prev, item)
-        parts.append(line)
-        prev = line[-(tf.HASH_HEX_LEN + 3) : -3].decode()
-        seq += 1
+        for one in item if isinstance(item, list) else (item,):  # a list: a batch, written whole
+            if recovered is not None:
+                one["recovered"], recovered = recovered, None
+            line = tf.encode_record(seq, ts, prev, one)
+            parts.append(line)
+            prev = line[-(tf.HASH_HEX_LEN + 3) : -3].decode()
+            seq += 1
     data = b"".join(parts)
     try:
         if data:

@@ -396,7 +396,22 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
     # when its parent ignores SIGINT (Python keeps an inherited SIG_IGN, and the receiver would never stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    server = make_server(args.out, args.host, args.port, redact=not args.no_redact)
+    server = make_server(
+        args.out,
+        args.host,
+        args.port,
+        redact=not args.no_redact,
+        **{
+            name: value
+            for name, value in (
+                ("max_body_bytes", args.max_body_bytes),
+                ("max_records", args.max_records),
+                ("idle_timeout_s", args.idle_timeout),
+                ("request_timeout_s", args.request_timeout),
+            )
+            if value is not None
+        },
+    )
     try:  # from here on, a stop signal ends it cleanly, even while it is still printing where it listens
         host, port = server.server_address[:2]
         print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")
@@ -464,6 +479,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
         ca_bundle=args.ca_bundle,
         max_batch_bytes=args.batch_bytes,
         gzip_body=args.gzip,
+        deadline_s=args.batch_deadline,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -706,6 +722,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
     )
+    # (defaults in auditkit.otel, not imported here: every command would pay for http.server)
+    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request taken (default 20 MiB)")
+    p.add_argument("--max-records", type=int, metavar="N", help="most log records in one request (default 10,000)")
+    p.add_argument(
+        "--idle-timeout", type=float, metavar="SECONDS", help="close a connection silent this long (default 10)"
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request has not arrived whole by then (default 60)",
+    )
 
     p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
     p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")
@@ -751,6 +779,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
     p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
     p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
+    p.add_argument(
+        "--batch-deadline",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = add("sync", cmd_sync, "Copy archived segments, seal log and manifest to S3 under Object Lock.")

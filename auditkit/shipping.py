@@ -13,16 +13,27 @@ cursor has another hash was rewritten, and nothing is sent. Batches are bounded 
 by each receiver's documented limits; 429 and 5xx are retried with backoff (``Retry-After`` honoured),
 any other 4xx stops with the receiver's message. HTTPS only, unless ``insecure`` (a local collector).
 Credentials come from environment variables, never from the command line or the trail.
+
+The receiver is not trusted to tell the truth. A redirect is not followed (the credentials would go
+with it, perhaps to another host or to plain http): it is a refusal, and the cursor stays. An
+acknowledgement is a 2xx from the configured URL whose body reads as that receiver's answer. Each
+batch has one deadline for all its tries (``deadline_s``), so a receiver that answers one byte at a
+time cannot hold a run. A state file whose cursor names a record the trail does not hold (edited to
+a seq past the trail's end, say) is refused, naming the file, before anything is skipped as sent.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
+import http.client
 import json
 import os
+import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -180,12 +191,7 @@ class Otlp(Receiver):
         )
 
     def check(self, status: int, body: bytes, sent: int) -> None:
-        try:
-            doc = orjson.loads(body) if body.strip() else {}
-        except orjson.JSONDecodeError:
-            return
-        if not isinstance(doc, dict):
-            return  # acknowledged by its status; an ExportLogsServiceResponse is an object
+        doc = _json_object_or_empty(body, "an OTLP collector (an ExportLogsServiceResponse)")
         rejected = int((doc.get("partialSuccess") or {}).get("rejectedLogRecords") or 0)
         if rejected:
             message = (doc.get("partialSuccess") or {}).get("errorMessage") or ""
@@ -223,6 +229,9 @@ class Datadog(Receiver):
     def body(self, items: list[bytes]) -> bytes:
         return b"[" + b",".join(items) + b"]"
 
+    def check(self, status: int, body: bytes, sent: int) -> None:
+        _json_object_or_empty(body, "Datadog's logs intake (202 and {})")
+
 
 class Splunk(Receiver):
     """Splunk HTTP Event Collector: concatenated event objects; its default request cap is 1 MB."""
@@ -253,12 +262,28 @@ class Splunk(Receiver):
         return b"\n".join(items)
 
     def check(self, status: int, body: bytes, sent: int) -> None:
-        try:
-            doc = orjson.loads(body) if body.strip() else {}
-        except orjson.JSONDecodeError:
-            return
-        if isinstance(doc, dict) and doc.get("code") not in (None, 0):
+        doc = _json_object_or_empty(body, 'Splunk HEC ({"text":"Success","code":0})')
+        if "code" not in doc:
+            raise ShipError(f"the receiver answered 2xx but not as Splunk HEC does: {body[:200]!r}; no acknowledgement")
+        if doc.get("code") != 0:
             raise ShipError(f"Splunk HEC refused the batch: {doc.get('text')} (code {doc.get('code')})")
+
+
+def _json_object_or_empty(body: bytes, who: str) -> dict:
+    """The receiver's answer as a JSON object (empty: ``{}``); anything else (a login page, a proxy's HTML
+    answered with 200) is no acknowledgement."""
+    if not body.strip():
+        return {}
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise ShipError(
+            f"the receiver answered 2xx but not as {who} does: {body[:200]!r}; "
+            "this is no acknowledgement, and the cursor stays before the batch"
+        )
+    return doc
 
 
 class Elastic(Receiver):
@@ -294,8 +319,11 @@ class Elastic(Receiver):
             doc = orjson.loads(body)
         except orjson.JSONDecodeError:
             doc = None
-        if not isinstance(doc, dict):
-            raise ShipError(f"the receiver did not answer as Elasticsearch's bulk API does: {body[:200]!r}")
+        if not isinstance(doc, dict) or not isinstance(doc.get("items"), list) or "errors" not in doc:
+            raise ShipError(
+                f"the receiver did not answer as Elasticsearch's bulk API does: {body[:200]!r}; "
+                "this is no acknowledgement, and the cursor stays before the batch"
+            )
         if not doc.get("errors"):
             return
         failed = []
@@ -377,12 +405,24 @@ class Cursor:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ShipError(f"{path}: cannot read the shipping state ({exc})") from exc
+        if not isinstance(doc, dict):
+            raise ShipError(f"{path}: the shipping state is not a JSON object; move it aside to start again")
         if doc.get("destination") != destination:
             raise ShipError(
                 f"{path}: this state belongs to {doc.get('destination')!r}, not {destination!r} "
                 "(each destination keeps its own --state file)"
             )
-        return cls(path, destination, dict(doc.get("trails") or {}))
+        trails = doc.get("trails") or {}
+        if not isinstance(trails, dict):
+            raise ShipError(f"{path}: 'trails' is not an object; the shipping state was not written by auditkit")
+        for tid, at in trails.items():
+            seq = at.get("seq") if isinstance(at, dict) else None
+            if type(seq) is not int or seq < 0 or not isinstance(at.get("hash"), str):
+                raise ShipError(
+                    f"{path}: the cursor of trail {tid!r} is not a seq and a hash ({at!r}); "
+                    "the shipping state was edited; check it, or move it aside to send the trail again"
+                )
+        return cls(path, destination, dict(trails))
 
     def save(self) -> None:
         from auditkit import private_files
@@ -428,12 +468,19 @@ def ship(
     retries: int = 5,
     backoff_s: float = 0.5,
     timeout_s: float = 30.0,
+    deadline_s: float = 120.0,
     gzip_body: bool = False,
 ) -> ShipResult:
-    """Send every record of the trails in ``paths`` not yet acknowledged by ``to``; see the module docstring."""
+    """Send every record of the trails in ``paths`` not yet acknowledged by ``to``; see the module docstring.
+
+    ``timeout_s`` bounds each wait on the socket, ``deadline_s`` each batch, all its tries together."""
     if format not in RECEIVERS:
         raise ShipError(f"unknown format {format!r}: use one of {', '.join(RECEIVERS)}")
     receiver = RECEIVERS[format]()
+    if not deadline_s > 0 or not timeout_s > 0:
+        raise ShipError(
+            f"the batch deadline and the socket timeout must be positive seconds ({deadline_s}, {timeout_s})"
+        )
     parts = urllib.parse.urlsplit(to)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise ShipError(f"{to}: not an http(s) URL")
@@ -461,7 +508,7 @@ def ship(
             return
         body = receiver.body(batch)
         result.retries += _post(
-            url, body, headers, context, receiver, len(batch), retries, backoff_s, timeout_s, gzip_body
+            url, body, headers, context, receiver, len(batch), retries, backoff_s, timeout_s, deadline_s, gzip_body
         )
         cursor.trails.update(marks)
         cursor.save()  # only now: the receiver has the batch
@@ -469,26 +516,122 @@ def ship(
         result.batches += 1
         batch, batch_bytes, marks = [], 0, {}
 
+    lowest: dict[str, int] = {}  # per trail with a cursor: the first seq held at or below the cursor
+    reached: set[str] = set()  # trails whose record at the cursor was found (and has the shipped hash)
     for record in trail_records(path_list):
         at = cursor.trails.get(record.trail_id)
-        if at is not None and record.seq <= int(at["seq"]):
-            if record.seq == int(at["seq"]) and record.hash != at["hash"]:
-                raise ShipError(
-                    f"trail {record.trail_id}: the record at seq {record.seq} is not the one shipped before "
-                    f"(hash {record.hash[:12]}… vs {str(at['hash'])[:12]}…): the trail was rewritten; "
-                    "nothing more is sent"
-                )
+        if at is not None and record.seq <= at["seq"]:
+            if record.seq == at["seq"]:
+                if record.hash != at["hash"]:
+                    raise ShipError(
+                        f"trail {record.trail_id}: the record at seq {record.seq} is not the one shipped before "
+                        f"(hash {record.hash[:12]}… vs {str(at['hash'])[:12]}…): the trail was rewritten; "
+                        "nothing more is sent"
+                    )
+                reached.add(record.trail_id)
+            lowest.setdefault(record.trail_id, record.seq)
             result.skipped += 1
             continue
+        if at is not None and record.trail_id in lowest and record.trail_id not in reached:
+            why = f"the trail goes from seq {lowest[record.trail_id]} to {record.seq} without it"
+            raise _unheld_cursor(cursor.path, record.trail_id, at["seq"], why)
         item = receiver.item(record)
         if batch and (batch_bytes + len(item) + 64 > limit or len(batch) >= receiver.max_batch_records):
             flush()
         batch.append(item)
         batch_bytes += len(item) + 1
         marks[record.trail_id] = {"seq": record.seq, "hash": record.hash}
+    unheld = sorted(set(lowest) - reached)  # every record was skipped as sent, yet the cursor's is not held
+    if unheld:
+        raise _unheld_cursor(cursor.path, unheld[0], cursor.trails[unheld[0]]["seq"], "the trail ends before it")
     flush()
     result.cursor = dict(cursor.trails)
     return result
+
+
+def _unheld_cursor(state: Path, trail_id: str, seq: int, why: str) -> ShipError:
+    return ShipError(
+        f"{state}: the shipping state says trail {trail_id} was acknowledged up to seq {seq}, but the trail holds "
+        f"no record at seq {seq} ({why}): the state file was edited, or belongs to another copy of the trail. "
+        "Nothing more is sent and nothing is taken as acknowledged; check the file, or move it aside to send "
+        "the trail again"
+    )
+
+
+class _Deadline:
+    """One batch's deadline: every connection opened for it is shut when it passes, so no read or write
+    waits past it however slowly a receiver sends (a socket timeout bounds one wait, not their sum)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.passed = False
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def connection(self, cls: type) -> Callable[..., http.client.HTTPConnection]:
+        watch = self._watch
+
+        class Watched(cls):  # type: ignore[misc,valid-type]
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)
+                connect = self._create_connection
+
+                def create(*a: object, **k: object) -> socket.socket:
+                    return watch(connect(*a, **k))
+
+                self._create_connection = create
+
+        return Watched
+
+    def _watch(self, sock: socket.socket) -> socket.socket:
+        # a duplicate of the TCP socket, taken before TLS wraps (and detaches) it: shutting it down ends the
+        # connection under the TLS handshake and under the answer, which urllib reads through its own file
+        with self.lock:
+            if self.passed:
+                sock.close()
+                raise TimeoutError("the batch deadline passed while connecting")
+            self.sockets.append(sock.dup())
+        return sock
+
+    def _expire(self) -> None:
+        with self.lock:
+            self.passed = True
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv or send
+
+    def cancel(self) -> None:
+        self.timer.cancel()
+        with self.lock:
+            for sock in self.sockets:
+                sock.close()
+            self.sockets.clear()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered, never followed: the request's credentials would go with it."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _opener(context: ssl.SSLContext, deadline: _Deadline) -> urllib.request.OpenerDirector:
+    class Http(urllib.request.HTTPHandler):
+        def do_open(self, http_class: type, req: urllib.request.Request, **kw: object) -> object:
+            return super().do_open(deadline.connection(http_class), req, **kw)
+
+    class Https(urllib.request.HTTPSHandler):
+        def do_open(self, http_class: type, req: urllib.request.Request, **kw: object) -> object:
+            return super().do_open(deadline.connection(http_class), req, **kw)
+
+    return urllib.request.build_opener(Http(), Https(context=context), _NoRedirect())
 
 
 def _post(
@@ -501,41 +644,69 @@ def _post(
     retries: int,
     backoff_s: float,
     timeout_s: float,
+    deadline_s: float,
     gzip_body: bool,
 ) -> int:
-    """POST one batch until acknowledged; return how many retries it took."""
+    """POST one batch until acknowledged, within ``deadline_s`` for all tries; return how many retries it took."""
     data = gzip.compress(body) if gzip_body else body
     last = ""
-    for attempt in range(retries + 1):
-        wait = backoff_s * (2**attempt)
-        try:
-            request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-            with urllib.request.urlopen(request, timeout=timeout_s, context=context) as response:
-                reply = response.read(_MAX_REPLY)  # a receiver's answer is small; a hostile one is not read whole
-                receiver.check(response.status, reply, sent)
-                return attempt
-        except urllib.error.HTTPError as exc:
-            reply = exc.read(2000)
-            text = reply.decode("utf-8", "replace").strip()
-            if exc.code == 429 or exc.code >= 500:
-                last = f"HTTP {exc.code}: {text[:300]}"
-                after = exc.headers.get("Retry-After") if exc.headers else None
-                if after and after.strip().isdigit():
-                    wait = min(float(after), 30.0)
-            else:
-                raise ShipError(f"{url} refused the batch: HTTP {exc.code} {exc.reason}: {text[:300]}") from None
-        except _Retry as exc:
-            last = str(exc)
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, ssl.SSLCertVerificationError):
+    deadline = _Deadline(deadline_s)
+    opener = _opener(context, deadline)
+    try:
+        for attempt in range(retries + 1):
+            wait = backoff_s * (2**attempt)
+            try:
+                request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+                with opener.open(request, timeout=max(0.05, min(timeout_s, deadline.left()))) as response:
+                    reply = response.read(_MAX_REPLY)  # a receiver's answer is small; a hostile one is not read whole
+                    if not 200 <= response.status < 300 or response.geturl() != request.full_url:
+                        raise ShipError(  # (urllib raises for the others; said here so it never slips through)
+                            f"{url}: HTTP {response.status} from {response.geturl()} is no acknowledgement"
+                        )
+                    if deadline.passed:
+                        raise TimeoutError("the batch deadline passed while the answer was read")
+                    receiver.check(response.status, reply, sent)
+                    return attempt
+            except urllib.error.HTTPError as exc:
+                if 300 <= exc.code < 400:
+                    where = (exc.headers.get("Location") or "")[:300] if exc.headers else None
+                    raise ShipError(
+                        f"{url} answered HTTP {exc.code} {exc.reason}, redirecting to {where!r}: a redirect is "
+                        "not followed (the credentials would go with it) and is no acknowledgement; the cursor "
+                        "stays before the batch. If the receiver moved, give its new URL with --to"
+                    ) from None
+                try:  # the refusal's text, if it comes in time (a dripping one is cut off with the rest)
+                    reply = exc.read(2000) if not deadline.passed else b""
+                except (OSError, http.client.HTTPException):
+                    reply = b""
+                text = reply.decode("utf-8", "replace").strip()
+                if exc.code == 429 or exc.code >= 500:
+                    last = f"HTTP {exc.code}: {text[:300]}"
+                    after = exc.headers.get("Retry-After") if exc.headers else None
+                    if after and after.strip().isdigit():
+                        wait = min(float(after), 30.0)
+                else:
+                    raise ShipError(f"{url} refused the batch: HTTP {exc.code} {exc.reason}: {text[:300]}") from None
+            except _Retry as exc:
+                last = str(exc)
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException) as exc:
+                reason = getattr(exc, "reason", exc)
+                if isinstance(reason, ssl.SSLCertVerificationError):
+                    raise ShipError(
+                        f"{url}: the server's certificate is not trusted ({reason.verify_message}); "
+                        "give its CA with --ca-bundle"
+                    ) from None
+                last = f"{type(reason).__name__}: {reason}"
+            if deadline.passed or (attempt < retries and deadline.left() <= wait):
                 raise ShipError(
-                    f"{url}: the server's certificate is not trusted ({reason.verify_message}); "
-                    "give its CA with --ca-bundle"
-                ) from None
-            last = f"{type(reason).__name__}: {reason}"
-        if attempt < retries:
-            time.sleep(wait)
+                    f"{url}: the batch was not acknowledged within its deadline of {deadline_s:g} s "
+                    f"({attempt + 1} tr{'y' if attempt == 0 else 'ies'}, last: {last}); the cursor stays before it, "
+                    "so the next run sends it again"
+                )
+            if attempt < retries:
+                time.sleep(wait)
+    finally:
+        deadline.cancel()
     raise ShipError(
         f"{url}: the batch was not acknowledged after {retries + 1} tries ({last}); "
         "the cursor stays before it, so the next run sends it again"

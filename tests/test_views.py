@@ -323,10 +323,11 @@ def _reference_pairs(df: pd.DataFrame) -> set[tuple]:
     if no_id.any():
         key = key.where(~no_id, views._shape_keys(ev[no_id]))
     pre = ev[ev["event"] == "PreToolUse"].assign(_key=key).drop_duplicates("_key").set_index("_key")
-    ends = ev[ev["event"].isin(views._ENDS)]
-    if (ends["capture"] == "otel").any():
-        ends = pd.concat([ends[ends["capture"] == "otel"], ends[ends["capture"] != "otel"]])
-    end = ends.assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
+    # the end: the hook's last one; telemetry's (capture otel) only for a call the hook recorded nothing of
+    hooked = set(key[ev["capture"] != "otel"])
+    ends = ev[ev["event"].isin(views._ENDS)].assign(_key=key)
+    ends = ends[(ends["capture"] != "otel") | ~ends["_key"].isin(hooked)]
+    end = ends.drop_duplicates("_key", keep="last").set_index("_key")
     keys = pd.Index(key.drop_duplicates())
     return set(zip(pre.reindex(keys)["event_id"], end.reindex(keys)["event_id"], strict=True))
 
