@@ -146,6 +146,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.level == "fail" for c in checks) else 0
 
 
+def cmd_trust(args: argparse.Namespace) -> int:
+    from auditkit.trust import review
+
+    return review(args.project, yes=args.yes, forget=args.revoke, status_only=args.status)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.integrity import verify
     from auditkit.s3sync import local_copies
@@ -792,6 +798,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
+
+    p = add(
+        "trust",
+        cmd_trust,
+        "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
+    )
+    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
+    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
+    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
+    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
     return parser
 
 
