@@ -75,6 +75,7 @@ class RetentionPlan:
     minimum: str
     dry_run: bool
     decisions: list[Decision] = field(default_factory=list)
+    ignored: str = ""  # project settings left out for want of the user's approval
     deleted: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -85,6 +86,8 @@ class RetentionPlan:
             f"{self.trail}: keep {self.policy} (minimum {self.minimum}); deleting segments whose newest "
             f"record is before {self.cutoff}" + (" [dry run: nothing is deleted]" if self.dry_run else "")
         ]
+        if self.ignored:
+            lines.append(f"  (ignored: {self.ignored})")
         lines += [f"  {d}" for d in self.decisions] or ["  no archived segments"]
         verb = "would delete" if self.dry_run else "deleted"
         lines.append(
@@ -197,6 +200,7 @@ def apply_retention(
     now = now or datetime.now(UTC)
     cutoff = now - policy
     plan = RetentionPlan(str(trail), label, iso_utc(cutoff), f"{floor.days}d", dry_run)
+    plan.ignored = source.partition("; ignored: ")[2]
     with archive_lock(trail):
         files = segment_files(trail)
         seal_log = Path(seals) if seals else seal_log_path(trail)
