@@ -147,9 +147,46 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
-    from auditkit.trust import review
+    import os
 
-    return review(args.project, yes=args.yes, forget=args.revoke, status_only=args.status)
+    from auditkit.trust import approve_project, review_project, revoke
+
+    project = os.path.abspath(args.project)
+    reviews = review_project(project)
+    if not reviews:
+        print(f"{project}: ships no auditkit files (.claude/auditkit-rules.toml, .claude/auditkit.toml)")
+        return 0
+    if args.revoke:
+        for r in reviews:
+            print(f"{r.path}: approval {'revoked' if revoke(r.path, project) else 'was not recorded'}")
+        return 0
+    for r in reviews:
+        print(("APPROVED  " if r.approved else "IGNORED   ") + r.said)
+        if args.status:
+            continue
+        if r.data is not None:
+            print(f"--- {r.path} (sha256 {r.sha256}) ---")
+            print(r.data.decode("utf-8", "replace").rstrip("\n"))
+            print("---")
+        for w in r.warnings:
+            print(f"WARN  {w}")
+        for e in r.errors:
+            print(f"FAIL  {e}")
+    failed = any(r.errors for r in reviews)
+    pending = [r for r in reviews if not r.approved and not r.errors]
+    if args.status or not pending:
+        return 1 if failed else 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("not approved: run in a terminal to answer, or pass --yes after reading the files above")
+            return 1
+        answer = input(f"Approve {len(pending)} file(s) exactly as shown? They change what the trail records. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not approved: the files stay ignored")
+            return 1
+    for path, digest in approve_project(project, pending).items():
+        print(f"approved {path} (sha256 {digest}); any change to it voids the approval")
+    return 1 if failed else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

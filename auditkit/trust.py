@@ -266,55 +266,38 @@ def problems(path: str, data: bytes) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def review(project: str, yes: bool = False, forget: bool = False, status_only: bool = False) -> int:
-    """``auditkit trust``: show each auditkit file the project ships, with what is wrong or risky in it, and
-    record the user's approval of exactly those bytes (asked on the terminal unless ``yes``); ``forget``: revoke."""
-    import sys
+class Review:
+    """One auditkit file a project ships, as ``auditkit trust`` shows it: its bytes, whether it applies now,
+    and what is wrong (``errors``: it cannot be approved) or risky (``warnings``) in it."""
 
+    __slots__ = ("approved", "data", "errors", "path", "said", "warnings")
+
+    def __init__(self, path: str, project: str) -> None:
+        self.path = path
+        self.data = read_file(path)
+        self.approved, self.said = status(path, project, self.data)
+        self.errors, self.warnings = (
+            problems(path, self.data) if self.data is not None else (["a link or not a regular file"], [])
+        )
+
+    @property
+    def sha256(self) -> str:
+        return sha256(self.data or b"").hexdigest()
+
+
+def review_project(project: str) -> list[Review]:
+    """Each auditkit file the project ships, read once, with its status, errors and warnings."""
     project = os.path.abspath(project)
-    files = project_files(project)
-    if not files:
-        print(f"{project}: ships no auditkit files ({config.PROJECT_RULES_FILE}, {config.PROJECT_SETTINGS_FILE})")
-        return 0
-    if forget:
-        for path in files:
-            print(f"{path}: approval {'revoked' if revoke(path, project) else 'was not recorded'}")
-        return 0
-    shown: list[tuple[str, bytes]] = []
-    failed = False
-    for path in files:
-        ok, said = status(path, project)
-        print(("APPROVED  " if ok else "IGNORED   ") + said)
-        if status_only:
-            continue
-        data = read_file(path)
-        if data is None:
-            print(f"  {path}: a link or not a regular file: it can never be approved")
-            failed = True
-            continue
-        print(f"--- {path} (sha256 {sha256(data).hexdigest()}) ---")
-        print(data.decode("utf-8", "replace").rstrip("\n"))
-        print("---")
-        errors, warnings = problems(path, data)
-        for w in warnings:
-            print(f"WARN  {w}")
-        for e in errors:
-            print(f"FAIL  {e}")
-        if errors:
-            failed = True
-        elif not ok:
-            shown.append((path, data))
-    if status_only or not shown:
-        return 1 if failed else 0
-    if not yes:
-        if not sys.stdin.isatty():
-            print("not approved: run in a terminal to answer, or pass --yes after reading the files above")
-            return 1
-        answer = input(f"Approve {len(shown)} file(s) exactly as shown? They change what the trail records. [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("not approved: the files stay ignored")
-            return 1
-    for path, data in shown:
-        digest = approve(path, project, data)
-        print(f"approved {path} (sha256 {digest}); any change to it voids the approval")
-    return 1 if failed else 0
+    return [Review(path, project) for path in project_files(project)]
+
+
+def approve_project(project: str, reviews: list[Review] | None = None) -> dict[str, str]:
+    """Record the user's approval of the project's files exactly as reviewed (default: as they are now); files
+    with errors are not approved. Returns path -> sha256 of each file approved now."""
+    project = os.path.abspath(project)
+    reviews = review_project(project) if reviews is None else reviews
+    done = {}
+    for r in reviews:
+        if not r.errors and not r.approved and r.data is not None:
+            done[r.path] = approve(r.path, project, r.data)
+    return done
