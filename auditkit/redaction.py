@@ -961,11 +961,12 @@ def _search_any(patterns: list, text: str) -> bool:
 
 def user_rules_file(project_dir: str | None = None) -> str | None:
     """The user's rule file if it exists (in the user's config folder, never one inside the project)."""
-    path = os.path.join(config.config_dir(), config.RULES_FILE)
-    if project_dir and os.environ.get("XDG_CONFIG_HOME"):  # a settings `env` could point it into the project
-        from auditkit import trust
+    folder = config.config_dir()
+    if project_dir and os.path.abspath(folder).startswith(os.path.abspath(project_dir).rstrip("/") + "/"):
+        from auditkit import trust  # a settings `env` pointed it into the project: trust.user_dir decides
 
-        path = os.path.join(trust.user_dir(project_dir), config.RULES_FILE)
+        folder = trust.user_dir(project_dir)
+    path = os.path.join(folder, config.RULES_FILE)
     return path if os.path.isfile(path) else None
 
 
