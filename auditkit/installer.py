@@ -331,6 +331,15 @@ def trust_checks(project: Path) -> list[Check]:
     if user_rules:
         out += [Check("warn", w) for w in rule_file_warnings(user_rules)]
     allowed = trust.allowed_env(str(project))
+    allow_file = os.path.join(trust.user_dir(str(project)), trust.ALLOW_ENV_FILE)
+    if os.path.lexists(allow_file) and not allowed:
+        out.append(
+            Check(
+                "warn",
+                f"{allow_file} allows nothing: it names no guarded variable, or it is a link, not yours, or "
+                "writable by others (chmod 600 it)",
+            )
+        )
     if allowed:
         folder = trust.user_dir(str(project))
         out.append(

@@ -847,6 +847,14 @@ class Redactor:
                 out.append((f"base64-{inner[0][0]}"[:60], start, end, m.group()))
         return out
 
+    def findings_or_timeout(self, text: str, trie: bool = False) -> list[tuple[str, int, int, str]]:
+        """:meth:`findings`, failing closed when a custom rule runs out of time: the whole text is one finding
+        of kind ``rule-timeout-<rule id>`` (what scanners call, so a slow rule is reported, not raised)."""
+        try:
+            return self.findings(text, trie=trie)
+        except RuleTimeout as exc:
+            return [(f"rule-timeout-{exc.args[0]}"[:60], 0, len(text), text)]
+
     def redact_text(self, text: str) -> tuple[str, int]:
         """Return ``text`` with every secret replaced by its marker, and how many were replaced. A text a
         custom rule ran out of time on is replaced whole, by a marker naming the rule (fail closed)."""

@@ -353,3 +353,29 @@ def test_the_hook_file_doctor_recognises_is_this_installations(tmp_path: Path) -
     assert argv is None and "inside the project" in why
     argv, why = recognise_hook(hook_command(), project)
     assert argv is not None and argv[3] == str(hook_script())
+
+
+def test_scan_reports_a_value_a_slow_user_rule_ran_out_of_time_on(tmp_path: Path, real_install: Path) -> None:
+    """`auditkit scan` with a catastrophic rule in the user's own rules.toml finishes, and fails closed: the
+    line is reported as a `rule-timeout-<id>` finding instead of hanging or raising."""
+    (real_install / "auditkit" / "rules.toml").write_text(f"[[rules]]\nid = 'slow'\nregex = '{CATASTROPHIC}'\n")
+    text = tmp_path / "notes.txt"
+    text.write_text("a" * 40 + "!\n")
+    started = time.perf_counter()
+    out = cli("scan", str(text))
+    assert time.perf_counter() - started < 10 and "Traceback" not in out.stderr
+    assert "rule-timeout-slow" in out.stdout
+
+
+def test_an_allow_env_others_can_write_allows_nothing(tmp_path: Path, real_install: Path) -> None:
+    allow = real_install / "auditkit" / "allow-env"
+    allow.write_text("AUDITKIT_REDACT\n")
+    allow.chmod(0o666)
+    project = tmp_path / "p"
+    claude_runs_hook(project, bash(TOKEN_TEXT), {"AUDITKIT_REDACT": "0"})
+    rec = read_records(trail_of(project))[-1]
+    assert GITHUB_PAT not in json.dumps(rec) and rec["data"]["auditkit_trust"]["ignored_overrides"] == [
+        "AUDITKIT_REDACT"
+    ]
+    out = cli("doctor", "--project", str(project), env={"HOME": str(tmp_path / "home")}).stdout
+    assert "allow-env allows nothing" in out
