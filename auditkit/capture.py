@@ -365,6 +365,13 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         import time  # loaded already (the appender's clock)
 
         redactor.deadline = time.monotonic() + RULE_TIME_S
+    settings = config.project_file(project_dir(payload), config.PROJECT_SETTINGS_FILE)
+    if os.path.isfile(settings):  # the hook does not read it, but an unapproved one is worth a word in the trail
+        from auditkit import trust
+
+        approved, said = trust.status(settings, project_dir(payload))
+        if not approved:
+            notes.append(f"project settings ignored: {said}")
     fields = shape(payload, opts, raw_size, redactor)
     trust_note(fields, opts, redactor, notes)
     event = fields["event"]

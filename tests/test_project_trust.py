@@ -180,6 +180,10 @@ def test_a_project_settings_file_cannot_set_a_century_lock_or_crash_sync(tmp_pat
     settings = plant(project, "auditkit.toml", '[retention]\nminimum = "100y"\n')
     trail = project / ".claude" / "logs" / "audit-trail.jsonl"
     claude_runs_hook(project, payload("Notification", message="hi"))
+    notes = read_records(trail)[-1]["data"]["auditkit_trust"]["notes"]
+    assert notes == [
+        f"project settings ignored: {settings} is not approved (run `auditkit trust` to review and approve it)"
+    ]
     plan = cli("retention", str(trail), "--keep", "200d", "--dry-run", cwd=project)
     assert plan.returncode == 0, plan.stderr
     assert "(minimum 183d)" in plan.stdout and "ignored: " + str(settings) + " is not approved" in plan.stdout
