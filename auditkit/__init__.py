@@ -67,6 +67,8 @@ _EXPORTS = {
     "make_server": "auditkit.otel",
     "uninstall": "auditkit.installer",
     "doctor": "auditkit.installer",
+    "approve_project": "auditkit.trust",
+    "review_project": "auditkit.trust",
 }
 
 __all__ = [
@@ -94,6 +96,7 @@ __all__ = [
     "VerifyReport",
     "__version__",
     "apply_retention",
+    "approve_project",
     "archive_transcripts",
     "by_agent",
     "by_host",
@@ -111,6 +114,7 @@ __all__ = [
     "redact_file",
     "replay",
     "replay_chart",
+    "review_project",
     "rotate",
     "run_report",
     "scan",
@@ -169,6 +173,7 @@ if TYPE_CHECKING:
     from auditkit.sqlquery import sql, sql_connection
     from auditkit.steps import describe, replay, sessions
     from auditkit.transcripts import archive_transcripts, reconcile
+    from auditkit.trust import approve_project, review_project
     from auditkit.versions import file_history
     from auditkit.views import by_agent, by_host, scope, session_id_for, summary, tool_calls, window
 

@@ -28,6 +28,10 @@ def now_ns() -> int:
     """The clock the hook stamps records with; ``AUDITKIT_NOW`` (ISO, UTC) pins it for simulations."""
     pinned = os.environ.get("AUDITKIT_NOW")
     if pinned:
+        from auditkit import trust  # guarded: honoured only when the user's allow-env names it
+
+        pinned = trust.env("AUDITKIT_NOW")
+    if pinned:
         from datetime import datetime
 
         return int(datetime.fromisoformat(pinned.replace("Z", "+00:00")).timestamp() * 1_000_000) * 1000
@@ -37,6 +41,10 @@ def now_ns() -> int:
 def new_trail_id() -> str:
     """A random UUID (version 4) without importing :mod:`uuid`; ``AUDITKIT_TRAIL_ID`` pins it."""
     pinned = os.environ.get("AUDITKIT_TRAIL_ID")
+    if pinned:
+        from auditkit import trust  # guarded, as AUDITKIT_NOW
+
+        pinned = trust.env("AUDITKIT_TRAIL_ID")
     if pinned:
         return pinned
     b = bytearray(os.urandom(16))

@@ -28,6 +28,7 @@ from auditkit._startup_os import os
 DEFAULT_MAX_FIELD_BYTES = 65536
 MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTelemetry filelog: 1 MiB)
 _SLACK_CHARS = 4096  # redact a little past the cut, so a secret straddling it cannot leak in part
+RULE_TIME_S = 1.0  # all user-supplied regexes of one event together (each one: redaction.RULE_BUDGET_S)
 
 
 #: Other agents' hook events, as the trail's (the agent's own name is kept in ``data.agent_event``).
@@ -38,10 +39,22 @@ AGENT_EVENTS = {
 
 
 class Options:
-    __slots__ = ("agent", "max_field_bytes", "redact", "trail")
+    __slots__ = ("agent", "max_field_bytes", "overrides", "redact", "trail")
 
     def __init__(self, trail: str | None, max_field_bytes: int, redact: bool, agent: str = tf.AGENT) -> None:
         self.trail, self.max_field_bytes, self.redact, self.agent = trail, max_field_bytes, redact, agent
+        self.overrides: tuple[dict, dict] = ({}, {})  # guarded variables set: (honoured, ignored)
+
+
+def guarded_overrides() -> tuple[dict, dict]:
+    """The guarded variables set (``config.GUARDED_ENV``): (honoured, ignored). Usually none: no import then."""
+    env = os.environ
+    for name in config.GUARDED_ENV:
+        if env.get(name):
+            from auditkit import trust
+
+            return trust.overrides()
+    return {}, {}
 
 
 def parse_options(argv: list[str]) -> Options:
@@ -60,13 +73,15 @@ def parse_options(argv: list[str]) -> Options:
             cap = int(arg.split("=", 1)[1])
         elif arg == "--no-redact":
             redact = False
-    env = os.environ
-    trail = env.get("AUDITKIT_TRAIL") or trail
-    if env.get("AUDITKIT_MAX_FIELD_BYTES"):
-        cap = int(env["AUDITKIT_MAX_FIELD_BYTES"])
-    if env.get("AUDITKIT_REDACT") == "0":
+    honoured, ignored = guarded_overrides()  # a project's settings `env` reaches the hook too: see trust.py
+    trail = honoured.get("AUDITKIT_TRAIL") or trail
+    if honoured.get("AUDITKIT_MAX_FIELD_BYTES"):
+        cap = int(honoured["AUDITKIT_MAX_FIELD_BYTES"])
+    if honoured.get("AUDITKIT_REDACT") == "0":
         redact = False
-    return Options(trail, max(cap, 1024), redact, agent)
+    opts = Options(trail, max(cap, 1024), redact, agent)
+    opts.overrides = (honoured, ignored)
+    return opts
 
 
 def project_dir(payload: dict | None) -> str:
@@ -130,7 +145,8 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
 
 def who() -> tuple[str, str]:
     env = os.environ
-    user = env.get("AUDITKIT_USER") or env.get("USER") or env.get("LOGNAME")
+    honoured = guarded_overrides()[0]
+    user = honoured.get("AUDITKIT_USER") or env.get("USER") or env.get("LOGNAME")
     if not user:
         try:
             import pwd
@@ -138,14 +154,14 @@ def who() -> tuple[str, str]:
             user = pwd.getpwuid(os.getuid()).pw_name
         except (ImportError, KeyError):
             user = str(os.getuid())
-    return user, env.get("AUDITKIT_HOST") or os.uname().nodename
+    return user, honoured.get("AUDITKIT_HOST") or os.uname().nodename
 
 
 def enrich(fields: dict, agent: str = tf.AGENT) -> dict:
     """Who and where: user, host, the agent, and the agent's process that ran the hook."""
     fields["user"], fields["host"] = who()
     fields["agent"] = agent
-    if os.environ.get("AUDITKIT_NOW"):
+    if guarded_overrides()[0].get("AUDITKIT_NOW"):
         fields["clock"] = "pinned"  # a simulation set the time: say so in the evidence
     else:
         fields["ppid"] = os.getppid()  # the Claude Code process that ran the hook
@@ -336,6 +352,7 @@ def shape(payload: dict, opts: Options, raw_size: int, redactor: object | None) 
 def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     trail = trail_path(opts, payload)
     redactor = None
+    notes: list[str] = []
     if opts.redact:
         from auditkit.redaction import Redactor
 
@@ -344,7 +361,19 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
+            notes.append(f"custom rules ignored: {exc}")
+        import time  # loaded already (the appender's clock)
+
+        redactor.deadline = time.monotonic() + RULE_TIME_S
+    settings = config.project_file(project_dir(payload), config.PROJECT_SETTINGS_FILE)
+    if os.path.isfile(settings):  # the hook does not read it, but an unapproved one is worth a word in the trail
+        from auditkit import trust
+
+        approved, said = trust.status(settings, project_dir(payload))
+        if not approved:
+            notes.append(f"project settings ignored: {said}")
     fields = shape(payload, opts, raw_size, redactor)
+    trust_note(fields, opts, redactor, notes)
     event = fields["event"]
     start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
 
@@ -378,6 +407,33 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     return at
 
 
+def trust_note(fields: dict, opts: Options, redactor: object | None, notes: list[str]) -> dict:
+    """Say in the record what a project or the environment tried to change: ``data.auditkit_trust`` holds the
+    guarded variables honoured (``overrides``) and ignored (``ignored_overrides``), project files ignored for
+    want of the user's approval, and rules that ran out of time (their values were redacted whole). Added
+    after redaction, so no custom rule can rewrite it. Absent when there is nothing to say."""
+    honoured, ignored = opts.overrides
+    honoured = {k: v for k, v in honoured.items() if k != "AUDITKIT_NOW"}  # said by `clock: pinned`
+    notes = notes + list(getattr(redactor, "notes", ()))
+    if not (honoured or ignored or notes):
+        return fields
+    note: dict = {}
+    if honoured:  # names only: a value could be a path to a key, or anything a project chose
+        note["overrides"] = sorted(honoured)
+    if ignored:
+        note["ignored_overrides"] = sorted(ignored)
+    if notes:
+        note["notes"] = notes
+    data = fields.get("data")
+    if not isinstance(data, dict):
+        data = fields["data"] = {} if data is None else {"value": data}
+    data["auditkit_trust"] = note
+    if ignored or notes:
+        said = "; ".join([*(f"{k} ignored (not in allow-env)" for k in ignored), *notes])
+        sys.stderr.write(f"auditkit hook: {said}\n")
+    return fields
+
+
 def seal_every() -> int:
     try:
         return max(1, int(os.environ.get("AUDITKIT_SEAL_EVERY") or 500))
@@ -391,7 +447,7 @@ def maybe_seal(trail: str) -> bool:
     Signing needs Ed25519, which the standard library lacks, so a separate process does it; the
     hook does not wait for it. Never under a pinned clock (simulations must stay reproducible).
     """
-    if os.environ.get("AUDITKIT_NOW"):
+    if guarded_overrides()[0].get("AUDITKIT_NOW"):
         return False
     key = config.seal_key_path()
     if not os.path.isfile(key):

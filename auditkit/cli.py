@@ -146,6 +146,49 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.level == "fail" for c in checks) else 0
 
 
+def cmd_trust(args: argparse.Namespace) -> int:
+    import os
+
+    from auditkit.trust import approve_project, review_project, revoke
+
+    project = os.path.abspath(args.project)
+    reviews = review_project(project)
+    if not reviews:
+        print(f"{project}: ships no auditkit files (.claude/auditkit-rules.toml, .claude/auditkit.toml)")
+        return 0
+    if args.revoke:
+        for r in reviews:
+            print(f"{r.path}: approval {'revoked' if revoke(r.path, project) else 'was not recorded'}")
+        return 0
+    for r in reviews:
+        print(("APPROVED  " if r.approved else "IGNORED   ") + r.said)
+        if args.status:
+            continue
+        if r.data is not None:
+            print(f"--- {r.path} (sha256 {r.sha256}) ---")
+            print(r.data.decode("utf-8", "replace").rstrip("\n"))
+            print("---")
+        for w in r.warnings:
+            print(f"WARN  {w}")
+        for e in r.errors:
+            print(f"FAIL  {e}")
+    failed = any(r.errors for r in reviews)
+    pending = [r for r in reviews if not r.approved and not r.errors]
+    if args.status or not pending:
+        return 1 if failed else 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("not approved: run in a terminal to answer, or pass --yes after reading the files above")
+            return 1
+        answer = input(f"Approve {len(pending)} file(s) exactly as shown? They change what the trail records. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not approved: the files stay ignored")
+            return 1
+    for path, digest in approve_project(project, pending).items():
+        print(f"approved {path} (sha256 {digest}); any change to it voids the approval")
+    return 1 if failed else 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.integrity import verify
     from auditkit.s3sync import local_copies
@@ -827,6 +870,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
+
+    p = add(
+        "trust",
+        cmd_trust,
+        "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
+    )
+    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
+    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
+    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
+    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
     return parser
 
 

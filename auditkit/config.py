@@ -7,10 +7,12 @@ Standard library only (the hook reads it on every call). Files:
         seal.key, seal.pub                      Ed25519 seal key pair
         fingerprint.key                         HMAC key of redaction fingerprints
         rules.toml                              custom redaction rules and allowlist
+        trusted-project-files.json              project files the user approved (``auditkit trust``)
+        allow-env                               guarded variables the user allows (see GUARDED_ENV)
         prices.toml                             model prices overriding the built-in table
         config.toml                             [retention] minimum, ...
-    <project>/.claude/auditkit-rules.toml       project redaction rules
-    <project>/.claude/auditkit.toml             project settings ([retention] minimum)
+    <project>/.claude/auditkit-rules.toml       project redaction rules      } only once the user approved
+    <project>/.claude/auditkit.toml             project settings ([retention]) } them: docs/project-trust.md
     $XDG_CACHE_HOME/auditkit/                   caches (compiled redaction patterns)
 """
 
@@ -29,16 +31,16 @@ PRICES_FILE = "prices.toml"
 
 #: Every environment variable auditkit reads, with what it does.
 ENVIRONMENT = {
-    "AUDITKIT_TRAIL": "trail file the hook writes (default: <project>/.claude/logs/audit-trail.jsonl)",
-    "AUDITKIT_MAX_FIELD_BYTES": "cap for one string field in a record (default 65536)",
-    "AUDITKIT_REDACT": "0 switches redaction off (not recommended)",
+    "AUDITKIT_TRAIL": "trail file the hook writes (default: <project>/.claude/logs/audit-trail.jsonl); guarded",
+    "AUDITKIT_MAX_FIELD_BYTES": "cap for one string field in a record (default 65536); guarded",
+    "AUDITKIT_REDACT": "0 switches redaction off (not recommended); guarded",
     "AUDITKIT_SEAL_KEY": "private Ed25519 seal key (default: <config>/seal.key)",
     "AUDITKIT_SEAL_EVERY": "with a seal key, the hook seals every this many records (default 500)",
-    "AUDITKIT_FINGERPRINT_KEY": "HMAC key file of redaction fingerprints (default: <config>/fingerprint.key)",
-    "AUDITKIT_USER": "the user recorded instead of the OS user",
-    "AUDITKIT_HOST": "the host recorded instead of the machine's name",
-    "AUDITKIT_NOW": "pins the clock (ISO time, UTC): simulations and tests only; records say clock: pinned",
-    "AUDITKIT_TRAIL_ID": "pins a new trail's id: simulations and tests only",
+    "AUDITKIT_FINGERPRINT_KEY": "HMAC key file of redaction fingerprints (default: <config>/fingerprint.key); guarded",
+    "AUDITKIT_USER": "the user recorded instead of the OS user; guarded",
+    "AUDITKIT_HOST": "the host recorded instead of the machine's name; guarded",
+    "AUDITKIT_NOW": "pins the clock (ISO time, UTC): simulations and tests only; records say clock: pinned; guarded",
+    "AUDITKIT_TRAIL_ID": "pins a new trail's id: simulations and tests only; guarded",
     "CLAUDE_PROJECT_DIR": "set by Claude Code: the project a relative trail path is resolved against",
     "OTEL_EXPORTER_OTLP_HEADERS": "`auditkit ship --format otlp`: request headers, key=value,... (auth)",
     "OTEL_EXPORTER_OTLP_LOGS_HEADERS": "the same, for the logs signal only (wins over the above)",
@@ -49,6 +51,21 @@ ENVIRONMENT = {
     "ELASTIC_PASSWORD": "`auditkit ship --format elastic`: basic-auth password",
     "XDG_CONFIG_HOME": "base of the per-user config folder (default ~/.config)",
     "XDG_CACHE_HOME": "base of the cache folder (default ~/.cache)",
+}
+
+
+#: Variables that weaken the hook or pin what it records. Claude Code passes a settings file's ``env``
+#: block to hooks, a cloned project's too, so each is honoured only when the user's ``allow-env`` file
+#: (in the config folder) names it, and records say which were set (``data.auditkit_trust``).
+GUARDED_ENV = {
+    "AUDITKIT_REDACT": "0 switches redaction off",
+    "AUDITKIT_MAX_FIELD_BYTES": "changes how much of each field is kept",
+    "AUDITKIT_TRAIL": "moves the trail away from the project",
+    "AUDITKIT_NOW": "pins the clock (tests, simulations)",
+    "AUDITKIT_TRAIL_ID": "pins a new trail's id (tests, simulations)",
+    "AUDITKIT_USER": "records another user",
+    "AUDITKIT_HOST": "records another host",
+    "AUDITKIT_FINGERPRINT_KEY": "a key file a project could ship makes fingerprints guessable",
 }
 
 
@@ -75,7 +92,14 @@ def seal_pubkey_path() -> str:
 
 
 def fingerprint_key_path() -> str:
-    return os.environ.get("AUDITKIT_FINGERPRINT_KEY") or os.path.join(config_dir(), "fingerprint.key")
+    """``AUDITKIT_FINGERPRINT_KEY`` when the user allows it (it is guarded), else ``<config>/fingerprint.key``."""
+    if os.environ.get("AUDITKIT_FINGERPRINT_KEY"):
+        from auditkit import trust
+
+        chosen = trust.env("AUDITKIT_FINGERPRINT_KEY")
+        if chosen:
+            return chosen
+    return os.path.join(config_dir(), "fingerprint.key")
 
 
 def user_file(name: str) -> str:

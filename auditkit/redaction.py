@@ -548,19 +548,41 @@ class Redactor:
         self._key = key
         self._allow = [_rx(p) for p in allow_patterns or []]
         self._allow_values = {v.lower() for v in allow_values or []}
+        self.notes: list[str] = []  # what the default configuration left out, and rules that ran out of time
+        #: monotonic time after which no custom regex runs (the hook sets it: its whole event is bounded)
+        self.deadline: float | None = None
+        self._timed_out: set[str] = set()
 
     @classmethod
     def default(cls, project_dir: str | None = None) -> "Redactor":
-        """The built-in rules plus the user's and the project's custom rule files, if present."""
+        """The built-in rules plus the user's rule file, and the project's rule file if the user approved it.
+
+        A project's rules apply only once ``auditkit trust`` recorded the user's approval of the file as it
+        is (a rule can hide evidence: one matching ``rm -rf`` would redact the command); its allowlist never
+        applies (a project adds redaction, never removes it). ``notes`` says what was left out and why.
+        """
         rules = builtin_rules()
         allow_p: list[str] = []
         allow_v: list[str] = []
-        for path in rule_files(project_dir):
-            extra, ap, av = load_rule_file(path)
+        notes: list[str] = []
+        user = user_rules_file(project_dir)
+        if user is not None:
+            extra, allow_p, allow_v = load_rule_file(user)
             rules = extra + rules  # custom rules first: they are the most specific
-            allow_p += ap
-            allow_v += av
-        return cls(rules, None, allow_p, allow_v)
+        path = config.project_file(project_dir, config.PROJECT_RULES_FILE) if project_dir else ""
+        if path and os.path.isfile(path):
+            from auditkit import trust  # only when a project ships rules: the usual path never pays
+
+            data = trust.read_file(path)
+            ok, said = trust.status(path, project_dir, data)
+            if ok and data is not None:
+                extra, _, _ = load_rule_file(path, data)  # the bytes approved, not a second read
+                rules = extra + rules
+            else:
+                notes.append(f"project rules ignored: {said}")
+        r = cls(rules, None, allow_p, allow_v)
+        r.notes = notes
+        return r
 
     @property
     def key(self) -> bytes:
@@ -578,7 +600,66 @@ class Redactor:
     def _allowed(self, secret: str) -> bool:
         if secret.lower() in self._allow_values:
             return True
-        return any(p.search(secret) for p in self._allow)
+        if not self._allow:
+            return False
+        try:
+            return bool(self._budgeted("allowlist", _search_any, self._allow, secret))
+        except RuleTimeout:  # fail closed: a value the allowlist cannot clear in time is redacted
+            return False
+
+    def _matches(self, rule: Rule, text: str, low: str, where: dict, present: set[str]) -> list:
+        """A rule's matches; a custom rule's regex runs within its time budget (see :meth:`_budgeted`)."""
+        if rule.flags != "custom":
+            return rule.matches(text, low, where, present)
+        return self._budgeted(rule.id, rule.matches, text, low, where, present)
+
+    def _budgeted(self, name: str, fn, *args):
+        """Run a user-supplied regex (a custom rule, an allowlist) for at most RULE_BUDGET_S, and never past
+        ``deadline``: SIGALRM interrupts a catastrophic backtrack (``re`` checks signals while it matches).
+        Raises :class:`RuleTimeout` then, and at once for that rule from then on (fail closed: the caller
+        redacts the whole value). Outside the main thread no alarm can be set: the regex runs unbounded."""
+        import signal
+        import time
+
+        if name in self._timed_out:
+            raise RuleTimeout(name)
+        budget = RULE_BUDGET_S
+        if self.deadline is not None:
+            budget = min(budget, self.deadline - time.monotonic())
+        if budget <= 0:
+            self._time_out(name, "the event's time for custom rules was spent")
+            raise RuleTimeout(name)
+        armed = [True]
+
+        def alarm(signum: int, frame: object) -> None:
+            if armed[0]:
+                raise RuleTimeout(name)
+
+        try:
+            previous = signal.signal(signal.SIGALRM, alarm)
+        except ValueError:  # not the main thread
+            return fn(*args)
+        started = time.monotonic()
+        before = signal.setitimer(signal.ITIMER_REAL, budget)
+        try:
+            try:
+                return fn(*args)
+            finally:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except RuleTimeout:
+            self._time_out(name, f"it ran past {budget:.2f} s")
+            raise
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+            if before[0] > 0:  # someone else's timer was running: give it back what is left of it
+                signal.setitimer(signal.ITIMER_REAL, max(before[0] - (time.monotonic() - started), 1e-6), before[1])
+
+    def _time_out(self, name: str, why: str) -> None:
+        if name not in self._timed_out:
+            self._timed_out.add(name)
+            what = "the allowlist" if name == "allowlist" else f"custom rule {name!r}"
+            self.notes.append(f"{what} ran out of time ({why}): every value it would scan is redacted whole")
 
     def could_hold_secret(self, text: str) -> bool:
         """A cheap, exact-or-broader test for bulk scanning: False means no rule and no sensitive key can match.
@@ -706,7 +787,7 @@ class Redactor:
                 encoded = True
             if not rule.applies(text, low, present):
                 continue
-            for m in rule.matches(text, low, where, present):
+            for m in self._matches(rule, text, low, where, present):
                 start, end = m.span(rule.group)
                 if start < 0 or end <= start:
                     continue
@@ -766,9 +847,21 @@ class Redactor:
                 out.append((f"base64-{inner[0][0]}"[:60], start, end, m.group()))
         return out
 
+    def findings_or_timeout(self, text: str, trie: bool = False) -> list[tuple[str, int, int, str]]:
+        """:meth:`findings`, failing closed when a custom rule runs out of time: the whole text is one finding
+        of kind ``rule-timeout-<rule id>`` (what scanners call, so a slow rule is reported, not raised)."""
+        try:
+            return self.findings(text, trie=trie)
+        except RuleTimeout as exc:
+            return [(f"rule-timeout-{exc.args[0]}"[:60], 0, len(text), text)]
+
     def redact_text(self, text: str) -> tuple[str, int]:
-        """Return ``text`` with every secret replaced by its marker, and how many were replaced."""
-        found = self.findings(text)
+        """Return ``text`` with every secret replaced by its marker, and how many were replaced. A text a
+        custom rule ran out of time on is replaced whole, by a marker naming the rule (fail closed)."""
+        try:
+            found = self.findings(text)
+        except RuleTimeout as exc:
+            return self.marker(f"rule-timeout-{exc.args[0]}"[:60], text), 1
         if not found:
             return text, 0
         out: list[str] = []
@@ -862,17 +955,105 @@ def builtin_rules() -> list[Rule]:
     return [Rule(*spec) for spec in secret_rules.RULES]
 
 
+#: The longest one user-supplied regex (a custom rule, an allowlist) may run on one text.
+RULE_BUDGET_S = 0.5
+
+
+class RuleTimeout(Exception):
+    """A custom rule's regex ran out of time (internal: :meth:`Redactor.redact_text` fails closed on it)."""
+
+
+def _search_any(patterns: list, text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def user_rules_file(project_dir: str | None = None) -> str | None:
+    """The user's rule file if it exists (in the user's config folder, never one inside the project)."""
+    folder = config.config_dir()
+    if project_dir and os.path.abspath(folder).startswith(os.path.abspath(project_dir).rstrip("/") + "/"):
+        from auditkit import trust  # a settings `env` pointed it into the project: trust.user_dir decides
+
+        folder = trust.user_dir(project_dir)
+    path = os.path.join(folder, config.RULES_FILE)
+    return path if os.path.isfile(path) else None
+
+
 def rule_files(project_dir: str | None = None) -> list[str]:
-    """Custom rule files that exist: the user's, then the project's."""
-    candidates = [config.user_file(config.RULES_FILE)]
+    """Custom rule files that exist: the user's, then the project's (which applies only once approved)."""
+    candidates = [user_rules_file(project_dir) or ""]
     if project_dir:
         candidates.append(config.project_file(project_dir, config.PROJECT_RULES_FILE))
-    return [p for p in candidates if os.path.isfile(p)]
+    return [p for p in candidates if p and os.path.isfile(p)]
 
 
-def load_rule_file(path: str) -> tuple[list[Rule], list[str], list[str]]:
+def nested_quantifiers(pattern: str) -> bool:
+    """Whether a regex repeats something that itself repeats (``(a+)+``, ``(\\w*\\s?)*``): the shape of
+    catastrophic backtracking. A warning for ``doctor`` and ``trust``; the time budget is the guard."""
+    import re._parser as sre
+
+    repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None))
+
+    def walk(items: object, inside: bool) -> bool:
+        for op, arg in items:  # type: ignore[attr-defined]
+            if op in repeats and op is not None:
+                _lo, hi, sub = arg
+                many = hi is sre.MAXREPEAT or hi > 1
+                if many and inside:
+                    return True
+                if walk(sub, inside or many):
+                    return True
+            elif op is sre.SUBPATTERN:
+                if walk(arg[-1], inside):
+                    return True
+            elif op is sre.BRANCH:
+                if any(walk(b, inside) for b in arg[1]):
+                    return True
+            elif op in (sre.ASSERT, sre.ASSERT_NOT) and walk(arg[1], inside):
+                return True
+        return False
+
+    try:
+        return walk(sre.parse(pattern), False)
+    except Exception:
+        return False
+
+
+def rule_file_warnings(path: str, data: bytes | None = None) -> list[str]:
+    """What a reviewer should know about a rule file (``data``: its bytes, already read): regexes shaped for
+    catastrophic backtracking, and (for a project's file) an allowlist, which never applies."""
+    import tomllib
+
+    try:
+        if data is None:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    out = []
+    for i, spec in enumerate(doc.get("rules", []) if isinstance(doc.get("rules"), list) else [], 1):
+        rx = spec.get("regex") if isinstance(spec, dict) else None
+        if isinstance(rx, str) and nested_quantifiers(rx):
+            out.append(
+                f"{path}: rule #{i} ({spec.get('id')!r}) nests quantifiers ({rx!r}): it can backtrack "
+                f"catastrophically; the hook stops it after {RULE_BUDGET_S:g} s and redacts the value whole"
+            )
+    allow = doc.get("allowlist")
+    for p in allow.get("regexes", []) if isinstance(allow, dict) and isinstance(allow.get("regexes"), list) else []:
+        if isinstance(p, str) and nested_quantifiers(p):
+            out.append(f"{path}: allowlist regex {p!r} nests quantifiers: it can backtrack catastrophically")
+    if allow and os.path.basename(path) == config.PROJECT_RULES_FILE:
+        out.append(
+            f"{path}: has an [allowlist]: a project's allowlist never applies (a project adds redaction, "
+            "never removes it); put entries you want in your own rules.toml"
+        )
+    return out
+
+
+def load_rule_file(path: str, data: bytes | None = None) -> tuple[list[Rule], list[str], list[str]]:
     """Read a TOML rule file: ``[[rules]]`` (id, regex, keywords?, secret_group?) and ``[allowlist]``
-    (regexes?, values?). Raises :class:`RuleError` naming the file and the bad rule.
+    (regexes?, values?). Raises :class:`RuleError` naming the file and the bad rule. ``data``: the file's
+    bytes, already read (and approved). Its regexes run within a time budget (:data:`RULE_BUDGET_S`).
     """
     import re
     import tomllib
@@ -880,9 +1061,11 @@ def load_rule_file(path: str) -> tuple[list[Rule], list[str], list[str]]:
     from auditkit.errors import RuleError  # only when a rule file exists: the hook's usual path never pays
 
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        if data is None:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
     rules: list[Rule] = []
     for i, spec in enumerate(doc.get("rules", []), 1):
@@ -907,7 +1090,7 @@ def load_rule_file(path: str) -> tuple[list[Rule], list[str], list[str]]:
         group = spec.get("secret_group", 0)
         if not isinstance(group, int) or not 0 <= group <= compiled.groups:
             raise RuleError(f"{where}: 'secret_group' must be 0..{compiled.groups}")
-        rules.append(Rule(rid, rx, tuple(keywords), group, ""))
+        rules.append(Rule(rid, rx, tuple(keywords), group, "custom"))
     allow = doc.get("allowlist", {})
     if not isinstance(allow, dict):
         raise RuleError(f"{path}: [allowlist] must be a table")

@@ -75,6 +75,7 @@ class RetentionPlan:
     minimum: str
     dry_run: bool
     decisions: list[Decision] = field(default_factory=list)
+    ignored: str = ""  # project settings left out for want of the user's approval
     deleted: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -85,6 +86,8 @@ class RetentionPlan:
             f"{self.trail}: keep {self.policy} (minimum {self.minimum}); deleting segments whose newest "
             f"record is before {self.cutoff}" + (" [dry run: nothing is deleted]" if self.dry_run else "")
         ]
+        if self.ignored:
+            lines.append(f"  (ignored: {self.ignored})")
         lines += [f"  {d}" for d in self.decisions] or ["  no archived segments"]
         verb = "would delete" if self.dry_run else "deleted"
         lines.append(
@@ -94,34 +97,65 @@ class RetentionPlan:
         return "\n".join(lines)
 
 
+#: The longest minimum (and so the longest Object Lock ``sync`` sets by default) any settings file may ask for:
+#: ten years, past what PCI DSS, HIPAA or SOX ask. A COMPLIANCE lock cannot be shortened, not even by the bucket's
+#: owner: a typo or a planted file must not buy a century of storage.
+MAX_MINIMUM = timedelta(days=3653)
+
+
+def checked_age(value: object, where: str) -> timedelta:
+    """A settings file's age (``365d``, ``1y``), within one day .. :data:`MAX_MINIMUM`, or a RetentionError naming
+    the file; never an overflow."""
+    try:
+        age = parse_age(str(value))
+    except (ValueError, OverflowError) as exc:  # UsageError is a ValueError; 10**20 days overflows timedelta
+        raise RetentionError(f"{where}: {value!r} is not an age in range ({exc})") from None
+    if not timedelta(days=1) <= age <= MAX_MINIMUM:
+        raise RetentionError(
+            f"{where}: {value!r} is out of range: use 1d .. {MAX_MINIMUM.days}d (ten years); a longer COMPLIANCE "
+            "lock could never be undone"
+        )
+    return age
+
+
 def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]:
-    """The strictest configured minimum and where it comes from (default: six months)."""
+    """The strictest configured minimum and where it comes from (default: six months).
+
+    The user's ``config.toml`` counts; a project's ``.claude/auditkit.toml`` (of the current folder, and of
+    ``project``) only once the user approved it with ``auditkit trust`` (a repository's file is not the user's
+    choice); an unapproved one is ignored and the source says so.
+    """
     import tomllib
 
-    candidates = [
-        Path(config.user_file(config.SETTINGS_FILE)),
-        Path(config.project_file(os.getcwd(), config.PROJECT_SETTINGS_FILE)),
-    ]
-    if project is not None:
-        candidates.append(Path(config.project_file(str(project), config.PROJECT_SETTINGS_FILE)))
+    from auditkit import trust
+
+    user = Path(config.user_file(config.SETTINGS_FILE))
+    projects = [os.getcwd()] + ([str(project)] if project is not None else [])
+    candidates = [(user, None)] + [(Path(config.project_file(p, config.PROJECT_SETTINGS_FILE)), p) for p in projects]
     found: list[tuple[timedelta, str]] = []
-    for path in dict.fromkeys(candidates):
+    ignored: list[str] = []
+    for path, proj in dict.fromkeys(candidates):
         if not path.is_file():
             continue
+        data = trust.read_file(str(path)) if proj is not None else path.read_bytes()
+        if proj is not None:
+            ok, said = trust.status(str(path), proj, data)
+            if not ok or data is None:
+                ignored.append(said)
+                continue
         try:
-            with open(path, "rb") as fh:
-                value = tomllib.load(fh).get("retention", {}).get("minimum")
-        except tomllib.TOMLDecodeError as exc:
+            doc = tomllib.loads((data or b"").decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise RetentionError(f"{path}: {exc}") from exc
+        section = doc.get("retention", {})
+        value = section.get("minimum") if isinstance(section, dict) else None
         if value is None:
             continue
-        try:
-            found.append((parse_age(str(value)), f"set in {path}"))
-        except ValueError as exc:
-            raise RetentionError(f"{path}: [retention] minimum: {exc}") from exc
-    if not found:
-        return DEFAULT_MINIMUM, "the default: the EU AI Act's six months"
-    return max(found)
+        found.append((checked_age(value, f"{path}: [retention] minimum"), f"set in {path}"))
+    minimum, source = max(found) if found else (DEFAULT_MINIMUM, "the default: the EU AI Act's six months")
+    if ignored:
+        source += "; ignored: " + "; ".join(ignored)
+    return minimum, source
 
 
 def apply_retention(
@@ -166,6 +200,7 @@ def apply_retention(
     now = now or datetime.now(UTC)
     cutoff = now - policy
     plan = RetentionPlan(str(trail), label, iso_utc(cutoff), f"{floor.days}d", dry_run)
+    plan.ignored = source.partition("; ignored: ")[2]
     with archive_lock(trail):
         files = segment_files(trail)
         seal_log = Path(seals) if seals else seal_log_path(trail)

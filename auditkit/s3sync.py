@@ -100,8 +100,13 @@ def sync(
     client: object = None,
 ) -> SyncResult:
     """Copy the finished files of the trails in ``paths`` to ``to`` (``s3://bucket/prefix``), locked."""
-    from auditkit.retention import configured_minimum
+    from auditkit.retention import MAX_MINIMUM, configured_minimum
 
+    days = lock_days if lock_days is not None else configured_minimum()[0].days
+    if not 1 <= days <= MAX_MINIMUM.days:
+        raise ShipError(
+            f"--lock-days {days}: use 1 .. {MAX_MINIMUM.days} (ten years); a COMPLIANCE lock cannot be undone"
+        )
     bucket, prefix = split_url(to)
     s3 = client or _client(endpoint_url)
     result = SyncResult(to)
@@ -118,7 +123,6 @@ def sync(
             f"{to}: the bucket has no Object Lock, so its copies could be deleted or replaced; "
             "create it with Object Lock enabled, or pass --allow-unlocked"
         )
-    days = lock_days if lock_days is not None else configured_minimum()[0].days
     until = (now or datetime.now(UTC)) + timedelta(days=days)
     result.retain_until = until.isoformat(timespec="seconds")
     for tid, path in files_to_keep(paths):

@@ -172,7 +172,8 @@ class _Scanner:
             if obj is None:
                 line = raw.decode("utf-8", "replace")
                 if r.could_hold_secret(line):
-                    found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings(line)]
+                    hits = r.findings_or_timeout(line)
+                    found += [SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in hits]
                 continue
             if isinstance(obj, dict) and "seq" in obj:  # an auditkit record: its chain links are digests
                 obj = {k: v for k, v in obj.items() if k not in ("prev", "hash") or not _digest(v)}
@@ -180,7 +181,7 @@ class _Scanner:
                 if under == KEY:
                     clean, _ = r.redact_key(text)
                     if clean != text:
-                        kinds = [k for k, _, _, _ in r.findings(text)] or ["high-entropy-key"]
+                        kinds = [k for k, _, _, _ in r.findings_or_timeout(text)] or ["high-entropy-key"]
                         found.append(SecretFinding(name, n, kinds[0], r.fingerprint(text), field))
                     continue
                 if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
@@ -188,7 +189,7 @@ class _Scanner:
                     continue
                 hits = seen.get(text)
                 if hits is None:  # its keyword parts found by one trie scan, not hundreds of substring tests
-                    hits = [(kind, secret) for kind, _, _, secret in r.findings(text, trie=True)]
+                    hits = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
                     if len(seen) >= 100_000:
                         seen.clear()
                     seen[text] = hits

@@ -98,6 +98,7 @@ class Simulator:
             "AUDITKIT_FINGERPRINT_KEY": str(self.key_file),
             "CLAUDE_PROJECT_DIR": VIRTUAL_ROOT,
             "HOME": str(self.workdir.parent),
+            "XDG_CONFIG_HOME": str(self.config_home()),
         }
         raw = json.dumps(payload).encode()
         cmd = [sys.executable, "-I", "-S", str(hook_script()), "--trail", str(self.trail)]
@@ -107,6 +108,19 @@ class Simulator:
         if self.payload_log is not None:
             with open(self.payload_log, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(payload, separators=(",", ":")) + "\n")
+
+    def config_home(self) -> Path:
+        """The hook's own config folder, beside the work folder: its ``allow-env`` lets the pinned clock, trail
+        id, user, host and fingerprint key through (guarded variables: see :mod:`auditkit.trust`)."""
+        home = self.workdir.parent / f"{self.workdir.name}.config"
+        folder = home / "auditkit"
+        if not folder.is_dir():
+            folder.mkdir(parents=True, mode=0o700)
+            allow = folder / "allow-env"
+            names = ("AUDITKIT_NOW", "AUDITKIT_TRAIL_ID", "AUDITKIT_USER", "AUDITKIT_HOST", "AUDITKIT_FINGERPRINT_KEY")
+            allow.write_text("\n".join(names) + "\n")
+            allow.chmod(0o600)
+        return home
 
     def snapshot(self, tool_use_id: str) -> None:
         files = {}
@@ -128,6 +142,7 @@ class Simulator:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.workdir.parent / f"{self.workdir.name}.config", ignore_errors=True)
         if self.key_file:
             self.key_file.unlink(missing_ok=True)
 

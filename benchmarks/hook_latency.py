@@ -128,11 +128,12 @@ def main() -> None:
     ap.add_argument("--held-runs", type=int, default=10, help="hook runs while another process holds the lock")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
-    key = tmp / "fingerprint.key"
+    key = tmp / "cfg" / "auditkit" / "fingerprint.key"  # where the hook looks (AUDITKIT_FINGERPRINT_KEY is guarded)
+    key.parent.mkdir(parents=True, mode=0o700)
     key.write_bytes(b"k" * 32)
+    key.chmod(0o600)
     env = {
         **os.environ,
-        "AUDITKIT_FINGERPRINT_KEY": str(key),
         "XDG_CONFIG_HOME": str(tmp / "cfg"),
         "XDG_CACHE_HOME": str(tmp / "cache"),
         "USER": os.environ.get("USER") or "bench",

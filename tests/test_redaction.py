@@ -130,8 +130,9 @@ def write_rules(path: Path, text: str) -> Path:
     return path
 
 
-def test_project_rules_and_allowlist_apply_in_the_hook(tmp_path: Path) -> None:
-    """A project's .claude/auditkit-rules.toml adds a rule and an allowlist the hook uses."""
+def test_approved_project_rules_apply_in_the_hook_but_never_its_allowlist(tmp_path: Path) -> None:
+    """A project's .claude/auditkit-rules.toml, once approved (`auditkit trust`), adds a rule the hook uses;
+    its allowlist never applies (a project adds redaction, never removes it)."""
     project = tmp_path / "proj"
     write_rules(
         project / ".claude" / "auditkit-rules.toml",
@@ -145,6 +146,7 @@ keywords = ["acme_"]
 values = ["hunter2-is-a-test-fixture"]
 """,
     )
+    assert main(["trust", str(project), "--yes"]) == 0
     trail = tmp_path / "t.jsonl"
     event = payload(
         "PreToolUse",
@@ -156,7 +158,7 @@ values = ["hunter2-is-a-test-fixture"]
     assert (proc.returncode, proc.stderr) == (0, b"")
     command = read_records(trail)[-1]["tool_input"]["command"]
     assert "ACME_ABCDEFGHIJ0123456789" not in command and "[REDACTED:acme-token:" in command
-    assert "PASSWORD=hunter2-is-a-test-fixture" in command
+    assert "hunter2-is-a-test-fixture" not in command
 
 
 @pytest.mark.parametrize(
@@ -182,9 +184,10 @@ def test_invalid_rule_files_are_rejected_with_file_and_rule_named(tmp_path: Path
         load_rule_file(str(path))
 
 
-def test_a_broken_rule_file_does_not_cost_the_event(tmp_path: Path) -> None:
+def test_a_broken_rule_file_does_not_cost_the_event(tmp_path: Path, isolated_config: Path) -> None:
+    """The user's own rules.toml, broken: the event is recorded with the built-in rules, and says so."""
     project = tmp_path / "proj"
-    write_rules(project / ".claude" / "auditkit-rules.toml", "[[rules]]\nid = 'x'\nregex = '('\n")
+    write_rules(isolated_config / "auditkit" / "rules.toml", "[[rules]]\nid = 'x'\nregex = '('\n")
     trail = tmp_path / "t.jsonl"
     secret = next(p[2] for p in POSITIVES if p[0] == "github-pat")
     proc = run_hook(
