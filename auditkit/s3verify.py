@@ -27,6 +27,7 @@ every local name in its report is given back as its ``s3://`` name.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -249,26 +250,24 @@ def _judge_key(copy: BucketCopy, key: str, name: str, versions: list[Version]) -
             )
         copy.trails.append(distinct[0].local)  # type: ignore[arg-type]
         return
-    # a seal log or a plain file only grows: every version must begin with every older one
-    for i, older in enumerate(distinct):
-        for newer in distinct[i + 1 :]:
-            if not _is_prefix(older.local, newer.local):  # type: ignore[arg-type]
-                what = "seal log" if name.endswith(".seals.jsonl") else "file"
-                copy.findings.append(
-                    Finding(
-                        "s3_rewound",
-                        ERROR,
-                        f"version {newer.version_id} ({newer.listed_at:%Y-%m-%d %H:%M:%S}Z) of this {what} does "
-                        f"not continue the older version {older.version_id}: "
-                        + (
-                            "an older or other seal log was put over a newer one (every version's seals are checked)"
-                            if what == "seal log"
-                            else "it was rewritten, not appended to"
-                        ),
-                        label,
-                    )
+    # a seal log or a plain file only grows: every version must begin with the one before it (so with all older)
+    for older, newer in itertools.pairwise(versions):
+        if older.sha256 != newer.sha256 and not _is_prefix(older.local, newer.local):  # type: ignore[arg-type]
+            what = "seal log" if name.endswith(".seals.jsonl") else "file"
+            copy.findings.append(
+                Finding(
+                    "s3_rewound",
+                    ERROR,
+                    f"version {newer.version_id} ({newer.listed_at:%Y-%m-%d %H:%M:%S}Z) of this {what} does "
+                    f"not continue the version before it, {older.version_id}: "
+                    + (
+                        "an older or other seal log was put over a newer one (every version's seals are checked)"
+                        if what == "seal log"
+                        else "it was rewritten, not appended to"
+                    ),
+                    label,
                 )
-                break
+            )
     kept = [
         v
         for v in distinct
