@@ -337,3 +337,35 @@ def test_an_object_without_a_lock_or_in_governance_mode_is_reported(s3, s3_endpo
     )
     code, out, report = verify(s3_endpoint, "s3://locks/p")
     assert "GOVERNANCE mode only" in out and "p/governed.jsonl" in out
+
+
+def test_a_segment_retention_retired_and_a_lifecycle_rule_removed_verifies_under_its_signed_statement(
+    s3, s3_endpoint, keyed, tmp_path
+) -> None:
+    from datetime import timedelta
+
+    from auditkit.retention import apply_retention
+    from auditkit.segments import parse_utc, read_manifest
+
+    s3.create_bucket(Bucket="retire")
+    s3.put_bucket_versioning(Bucket="retire", VersioningConfiguration={"Status": "Enabled"})
+    trail = two_syncs(s3_endpoint, tmp_path, "s3://retire/p", "--allow-unlocked")
+    first, second = read_manifest(trail).segments
+    cutoff = parse_utc(first.last_ts) + (parse_utc(second.first_ts) - parse_utc(first.last_ts)) / 2
+    plan = apply_retention(trail, "30d", now=cutoff + timedelta(days=30), minimum=timedelta(0))
+    assert [Path(d).name for d in plan.deleted] == [first.file], str(plan)
+    assert not (trail.parent / first.file).exists() and (trail.parent / second.file).exists()
+    synced = cli(s3_endpoint, "sync", str(trail), "--to", "s3://retire/p", "--lock-days", "1", "--allow-unlocked")
+    assert synced.returncode == 0, synced.stderr
+    # the copy's lock has ended and a lifecycle rule removes it, every version
+    for v in keys(s3, "retire"):
+        if v["Key"].endswith(first.file):
+            s3.delete_object(Bucket="retire", Key=v["Key"], VersionId=v["VersionId"])
+    code, out, report = verify(s3_endpoint, "s3://retire/p", "--pubkey", str(keyed))
+    assert code == 0 and not kinds(report, "error"), out
+    assert "retired" in kinds(report, "warning") and "s3_missing" not in kinds(report)
+    # the same segment gone without a retirement in any manifest version is deleted evidence
+    for v in versions_of(s3, "retire", ".manifest.json")[:1]:
+        s3.delete_object(Bucket="retire", Key=v["Key"], VersionId=v["VersionId"])
+    code, out, report = verify(s3_endpoint, "s3://retire/p", "--pubkey", str(keyed))
+    assert code == 1 and "s3_missing" in kinds(report, "error"), out
