@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,19 +91,36 @@ def files_to_keep(paths: PathLike | list[PathLike]) -> list[tuple[str, Path, byt
 
     out: list[tuple[str, Path, bytes | None]] = []
     for tid, trail in _trails(paths):
-        manifest = manifest_path(trail)
-        manifest_bytes = manifest.read_bytes() if manifest.is_file() else None
-        segments = [s for s in segment_files(trail) if s.name.endswith(".gz")]
+        with _archive_lock_if_possible(trail):  # a rotation seals its segment under this lock: seen whole
+            manifest = manifest_path(trail)
+            manifest_bytes = manifest.read_bytes() if manifest.is_file() else None
+            segments = [s for s in segment_files(trail) if s.name.endswith(".gz")]
+            log = seal_log_path(trail)
+            log_bytes = log.read_bytes() if log.is_file() else b""
         out += [(tid, seg, None) for seg in segments]
-        log = seal_log_path(trail)
-        if log.is_file():
-            archived = max((_last_seq(seg) for seg in segments), default=-1)
-            kept = covered_seals(log.read_bytes(), tid, archived)
-            if kept:
-                out.append((tid, log, kept))
+        kept = covered_seals(log_bytes, tid, max((_last_seq(seg) for seg in segments), default=-1))
+        if kept:
+            out.append((tid, log, kept))
         if manifest_bytes is not None:
             out.append((tid, manifest, manifest_bytes))
     return out
+
+
+@contextmanager
+def _archive_lock_if_possible(trail: Path) -> Iterator[None]:
+    """The trail's archive lock, or nothing where it cannot be taken (a read-only copy of a trail's folder)."""
+    from auditkit.segments import archive_lock
+
+    try:
+        lock = archive_lock(trail)
+        lock.__enter__()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _last_seq(segment: Path) -> int:

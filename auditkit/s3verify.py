@@ -451,18 +451,32 @@ class Copies:
             return report
         public = sealing.load_public(pubkey) if pubkey else None
         names = {k: v for b in self.buckets for k, v in b.names.items()}
-        sealed: dict[str, int] = {}
+        sealed: dict[str, int] = {}  # trail id -> the highest seq a good seal covers
         for b in self.buckets:
             for log in b.seal_logs:
                 for s in sealing.read_seals(log, public):
                     good = s.get("valid") is True or (public is None and s.get("valid") is None)
                     if s.get("type") == sealing.SEAL_TYPE and "error" not in s and good:
-                        sealed[s["trail_id"]] = sealed.get(s["trail_id"], 0) + 1
+                        sealed[s["trail_id"]] = max(sealed.get(s["trail_id"], -1), s["seq"])
             report.findings.extend(b.findings)
         for tid, t in report.trails.items():
-            if not any(f in names for f in t["files"]) or sealed.get(tid):
+            if not any(f in names for f in t["files"]):
                 continue
             where = next(names[f] for f in t["files"] if f in names)
+            if tid in sealed:
+                last = t["last_seq"]
+                if public is not None and all(f in names for f in t["files"]) and last > sealed[tid]:
+                    report.findings.append(
+                        Finding(
+                            "s3_unsealed_records",
+                            ERROR,
+                            f"records seq {sealed[tid] + 1}..{last} of trail {tid} in the bucket come after its "
+                            "latest valid seal: the chain is not keyed, so anyone who can write to the bucket could "
+                            "have added them (a seal key when archiving seals each segment; archive and sync again)",
+                            where,
+                        )
+                    )
+                continue
             if public is not None:
                 report.findings.append(
                     Finding(

@@ -268,6 +268,33 @@ def test_a_segment_given_a_second_different_version_is_not_intact(s3, s3_endpoin
     assert "edited" not in kinds(report)  # the first version, the one sync wrote, is the one verified
 
 
+def test_a_segment_added_after_the_latest_seal_fails_with_a_key_and_is_an_unsealed_tail_without(
+    s3, s3_endpoint, keyed, tmp_path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from auditkit.segments import rotate
+
+    s3.create_bucket(Bucket="append", ObjectLockEnabledForBucket=True)
+    trail = two_syncs(s3_endpoint, tmp_path, "s3://append/p")
+    # the chain is not keyed: records that continue it can be made by anyone; here, archived without a seal
+    events(trail, 3, "forged")
+    forged = rotate(trail, seal=False).rotated
+    tid = json.loads(trail.read_text().splitlines()[0])["data"]["trail_id"]
+    s3.put_object(
+        Bucket="append",
+        Key=f"p/{tid}/{forged.file}",
+        Body=(trail.parent / forged.file).read_bytes(),
+        ObjectLockMode="COMPLIANCE",  # locked like the others: the lock says nothing about who wrote it
+        ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+    )
+    code, out, report = verify(s3_endpoint, "s3://append/p", "--pubkey", str(keyed))
+    assert code == 1 and kinds(report, "error") == {"s3_unsealed_records"}, out
+    assert f"records seq {forged.first_seq}..{forged.last_seq} of trail {tid}" in out
+    code, out, report = verify(s3_endpoint, "s3://append/p")
+    assert code == 0 and "unsealed_tail" in kinds(report, "warning"), out
+
+
 # --- keys the attacker chose ---------------------------------------------------------------------------
 
 
