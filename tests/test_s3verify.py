@@ -396,3 +396,28 @@ def test_a_segment_retention_retired_and_a_lifecycle_rule_removed_verifies_under
         s3.delete_object(Bucket="retire", Key=v["Key"], VersionId=v["VersionId"])
     code, out, report = verify(s3_endpoint, "s3://retire/p", "--pubkey", str(keyed))
     assert code == 1 and "s3_missing" in kinds(report, "error"), out
+
+
+def test_a_bucket_an_earlier_sync_gave_a_live_seal_is_never_given_a_shorter_seal_log_and_heals_on_archive(
+    s3, s3_endpoint, keyed, tmp_path
+) -> None:
+    s3.create_bucket(Bucket="earlier", ObjectLockEnabledForBucket=True)
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    events(trail, 3, "a")
+    assert cli(s3_endpoint, "archive", str(trail)).returncode == 0
+    events(trail, 2, "b")
+    assert cli(s3_endpoint, "seal", str(trail)).returncode == 0
+    assert cli(s3_endpoint, "sync", str(trail), "--to", "s3://earlier/p", "--lock-days", "1").returncode == 0
+    log = versions_of(s3, "earlier", ".seals.jsonl")[0]["Key"]
+    whole = (trail.parent / "audit-trail.seals.jsonl").read_bytes()
+    s3.put_object(Bucket="earlier", Key=log, Body=whole)  # what sync used to upload: the live trail's seal too
+    again = cli(s3_endpoint, "sync", str(trail), "--to", "s3://earlier/p", "--lock-days", "1")
+    assert again.returncode == 0 and "0 file(s) uploaded" in again.stdout, again.stdout
+    code, out, report = verify(s3_endpoint, "s3://earlier/p", "--pubkey", str(keyed))
+    assert code == 1 and "truncated" in kinds(report, "error") and "s3_rewound" not in kinds(report), out
+    events(trail, 1, "c")
+    assert cli(s3_endpoint, "archive", str(trail)).returncode == 0
+    healed = cli(s3_endpoint, "sync", str(trail), "--to", "s3://earlier/p", "--lock-days", "1")
+    assert healed.returncode == 0 and log in healed.stdout
+    code, out, report = verify(s3_endpoint, "s3://earlier/p", "--pubkey", str(keyed))
+    assert code == 0 and not kinds(report, "error") and "s3_unlocked" in kinds(report, "warning"), out
