@@ -196,12 +196,13 @@ def fetch(
     odd_keys: list[str] = []
     for n, (key, versions) in enumerate(sorted(by_key.items())):
         rel = key[len(prefix) + 1 :] if prefix else key
-        parent, _, name = rel.rpartition("/")
-        parts = rel.split("/")
-        if any(p in ("", ".", "..") for p in parts) or not all(_SAFE.fullmatch(p) for p in parts):
+        name = rel.rpartition("/")[2]
+        if not all(_SAFE.fullmatch(p) for p in rel.split("/")):  # '', '.' and '..' are no plain names either
             odd_keys.append(key)
-        home = dirs.setdefault(parent, folder / f"k{len(dirs)}")
-        local_name = name if _SAFE.fullmatch(name) and name not in (".", "..") else f"object-{n}"
+        # one folder per key "directory" as written ('/x/' and 'x/' apart), one file per name in it; a name that
+        # is no plain one gets the key's number, in a form no plain name has (they begin with a letter or digit)
+        home = dirs.setdefault(rel[: len(rel) - len(name)], folder / f"k{len(dirs)}")
+        local_name = name if _SAFE.fullmatch(name) else f"_object-{n}"
         versions.sort(key=lambda v: -v.order)  # oldest first
         for i, v in enumerate(versions):
             where = home if i == 0 else home.with_name(f"{home.name}.v{i}")

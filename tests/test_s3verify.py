@@ -328,17 +328,18 @@ def test_keys_with_dot_dot_or_an_empty_part_are_read_under_the_kits_own_names_ne
     depth = "../" * (len(Path(os.environ.get("TMPDIR", "/tmp")).parts) + 8)
     climbing = f"p/{depth}{str(target).lstrip('/')}"
     rooted = f"p//{str(tmp_path / 'rooted.jsonl').lstrip('/')}"
-    for key in (climbing, rooted, "p/.."):
+    odd = (climbing, rooted, "p/..", "p//same.jsonl", "p/_object-4")
+    for key in (*odd, "p/same.jsonl"):  # the last beside its twin with an empty part: one name, two keys
         s3.put_object(Bucket="escape", Key=key, Body=data)
     code, out, report = verify(s3_endpoint, "s3://escape/p")
     assert "never as a path" in out
     assert not target.exists() and not (tmp_path / "rooted.jsonl").exists()
     assert not list(tmp_path.rglob("pwned*")) and not list(Path("/").glob("pwned*"))
-    odd = next(f for f in report["findings"] if f["kind"] == "s3_key_name")
-    assert odd["severity"] == "warning" and "3 key(s)" in odd["message"] and "never as a path" in odd["message"]
-    # the content is verified all the same: three copies of one trail, which verify calls duplicates
-    assert tid in report["trails"] and report["records"] == 9
-    assert {f"s3://escape/{climbing}", f"s3://escape/{rooted}", "s3://escape/p/.."} == set(report["files"])
+    named = next(f for f in report["findings"] if f["kind"] == "s3_key_name")
+    assert named["severity"] == "warning" and "5 key(s)" in named["message"] and "never as a path" in named["message"]
+    # the content is verified all the same: six copies of one trail, which verify calls duplicates
+    assert tid in report["trails"] and report["records"] == 18
+    assert {f"s3://escape/{k}" for k in (*odd, "p/same.jsonl")} == set(report["files"])
     assert code == 1 and "duplicated" in kinds(report, "error")
 
 
