@@ -222,6 +222,17 @@ def fetch(
                 url,
             )
         )
+    unversioned = [v.key for v in copy.versions if v.version_id == "null"]
+    if unversioned:
+        copy.findings.append(
+            Finding(
+                "s3_unversioned",
+                WARNING,
+                f"{len(unversioned)} object(s) were written while the bucket kept no versions: an overwrite or a "
+                f"delete of them leaves nothing to compare: {', '.join(shown(k) for k in unversioned[:_SHOWN])}",
+                url,
+            )
+        )
     _judge_markers(copy, by_key)
     _judge_manifests(copy, by_key)
     _judge_locks(copy, now)

@@ -422,3 +422,14 @@ def test_a_bucket_an_earlier_sync_gave_a_live_seal_is_never_given_a_shorter_seal
     assert healed.returncode == 0 and log in healed.stdout
     code, out, report = verify(s3_endpoint, "s3://earlier/p", "--pubkey", str(keyed))
     assert code == 0 and not kinds(report, "error") and "s3_unlocked" in kinds(report, "warning"), out
+
+
+def test_copies_in_a_bucket_without_versions_or_locks_are_verified_and_say_what_they_cannot_show(
+    s3, s3_endpoint, keyed, tmp_path
+) -> None:
+    s3.create_bucket(Bucket="bare")
+    two_syncs(s3_endpoint, tmp_path, "s3://bare/p", "--allow-unlocked")
+    code, out, report = verify(s3_endpoint, "s3://bare/p", "--pubkey", str(keyed))
+    assert code == 0 and not kinds(report, "error"), out
+    assert {"s3_unversioned", "s3_unlocked"} <= kinds(report, "warning")
+    assert report["buckets"][0]["locks"] == {"none": 4}  # two segments, one seal log, one manifest: no history
