@@ -147,21 +147,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from auditkit.integrity import verify
-    from auditkit.s3verify import bucket_copies
+    from auditkit.s3verify import verify_copies
 
-    with bucket_copies(_trails(args), endpoint_url=args.endpoint_url) as copies:  # every version of s3:// copies
-        report = verify(
-            copies.paths, seals=copies.seal_logs(args.seals), pubkey=args.pubkey, tolerance_s=args.tolerance
-        )
-        copies.judge(report, args.pubkey)
+    report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
+        _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+    )
     if args.json:
         out = report.to_dict()
-        if copies.buckets:
-            out["buckets"] = [b.summary() for b in copies.buckets]
+        if buckets:
+            out["buckets"] = [b.summary() for b in buckets]
         print(json.dumps(out, indent=2, default=str))
         return 0 if report.intact else 1
-    for b in copies.buckets:
+    for b in buckets:
         s = b.summary()
         locks = ", ".join(f"{n} {mode}" for mode, n in sorted(s["locks"].items()))
         until = f", earliest lock ends {s['earliest_retain_until']}" if s["earliest_retain_until"] else ""

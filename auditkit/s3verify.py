@@ -551,3 +551,22 @@ def bucket_copies(paths: list[str], *, endpoint_url: str | None = None, client: 
             else:
                 local.append(p)
         yield Copies(local, buckets)
+
+
+def verify_copies(
+    paths: list[str],
+    *,
+    endpoint_url: str | None = None,
+    seals: list[str] | str | None = None,
+    pubkey: str | None = None,
+    tolerance_s: float = 1.0,
+    client: object = None,
+) -> tuple[VerifyReport, list[BucketCopy]]:
+    """:func:`auditkit.integrity.verify` for paths that may be ``s3://`` URLs: each bucket's every object version,
+    delete marker and lock judged too (see the module's docstring). Returns the report and the buckets read."""
+    from auditkit.integrity import verify
+
+    with bucket_copies(paths, endpoint_url=endpoint_url, client=client) as copies:
+        report = verify(copies.paths, seals=copies.seal_logs(seals), pubkey=pubkey, tolerance_s=tolerance_s)
+        copies.judge(report, pubkey)
+    return report, copies.buckets
