@@ -433,3 +433,27 @@ def test_copies_in_a_bucket_without_versions_or_locks_are_verified_and_say_what_
     assert code == 0 and not kinds(report, "error"), out
     assert {"s3_unversioned", "s3_unlocked"} <= kinds(report, "warning")
     assert report["buckets"][0]["locks"] == {"none": 4}  # two segments, one seal log, one manifest: no history
+
+
+def test_a_delete_marker_placed_after_the_lock_ended_is_a_warning_and_what_it_hides_is_still_verified(
+    s3, s3_endpoint, tmp_path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    s3.create_bucket(Bucket="expired", ObjectLockEnabledForBucket=True)
+    data, tid = plain_trail(s3_endpoint, tmp_path / "t", "x")
+    past = datetime.now(UTC) - timedelta(days=1)  # as a lifecycle rule finds it: the lock over
+    s3.put_object(
+        Bucket="expired",
+        Key="p/audit-trail.jsonl",
+        Body=data,
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=past,
+    )
+    s3.delete_object(Bucket="expired", Key="p/audit-trail.jsonl")
+    code, out, report = verify(s3_endpoint, "s3://expired/p")
+    assert code == 0 and not kinds(report, "error"), out
+    (marker,) = [f for f in report["findings"] if f["kind"] == "s3_delete_marker"]
+    assert marker["severity"] == "warning" and "locks had ended" in marker["message"]
+    assert tid in report["trails"] and report["records"] == 3
+    assert "had their lock end" in out
