@@ -190,14 +190,25 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from auditkit.integrity import verify
-    from auditkit.s3sync import local_copies
+    from auditkit.s3verify import verify_copies
 
-    with local_copies(_trails(args), endpoint_url=args.endpoint_url) as paths:  # s3:// copies brought here
-        report = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
+    report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
+        _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+    )
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, default=str))
+        out = report.to_dict()
+        if buckets:
+            out["buckets"] = [b.summary() for b in buckets]
+        print(json.dumps(out, indent=2, default=str))
         return 0 if report.intact else 1
+    for b in buckets:
+        s = b.summary()
+        locks = ", ".join(f"{n} {mode}" for mode, n in sorted(s["locks"].items()))
+        until = f", earliest lock ends {s['earliest_retain_until']}" if s["earliest_retain_until"] else ""
+        print(
+            f"{b.url}: {s['keys']} key(s), {s['versions']} version(s), {s['delete_markers']} delete marker(s); "
+            f"locks: {locks}{until}"
+        )
     for tid, t in report.trails.items():
         print(
             f"trail {tid}: seq {t['first_seq']}..{t['last_seq']} in {len(t['files'])} file(s), "
@@ -554,6 +565,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     print(f"{args.to}: {len(result.uploaded)} file(s) uploaded, {len(result.skipped)} already there; {lock}")
     for key in result.uploaded:
         print(f"  + {key}")
+    for key in result.held_back:
+        print(f"  {key}: the newest seal(s) cover records still in the live trail; they go up once archived")
     return 0
 
 

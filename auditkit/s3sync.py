@@ -7,7 +7,8 @@ Every upload carries its SHA-256 (S3 checks it on arrival, ``x-amz-checksum-sha2
 retention until ``now + lock_days`` (default: the configured retention minimum, six months unless
 set), which not even the account's root user can shorten. An object already there with the same
 SHA-256 is skipped, so a second run uploads nothing. A bucket without Object Lock is refused unless
-``allow_unlocked``. ``fetch`` brings a prefix back to a folder, for ``auditkit verify s3://...``.
+``allow_unlocked``. The seal log goes up only as far as the segments reach (see :func:`files_to_keep`).
+``auditkit verify s3://...`` reads the copies back, every version of them: see :mod:`auditkit.s3verify`.
 
 boto3 is an optional extra: ``pip install 'auditkit[s3]'``.
 """
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import orjson
 
 from auditkit import trail_format as tf
 from auditkit.errors import ShipError
@@ -51,15 +53,16 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)
     retain_until: str = ""
     locked: bool = True
+    #: seal logs uploaded without their newest seals, which cover records only the live trail holds yet
+    held_back: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
 
 
-def files_to_keep(paths: PathLike | list[PathLike]) -> list[tuple[str, Path]]:
-    """(trail id, file) for every file that no longer changes: archived segments, seal logs, manifests."""
-    from auditkit.seals import seal_log_path
-    from auditkit.segments import active_trail, manifest_path, segment_files
+def _trails(paths: PathLike | list[PathLike]) -> list[tuple[str, Path]]:
+    """(trail id, active trail path) of every trail in ``paths``."""
+    from auditkit.segments import active_trail
 
     trails: dict[Path, str] = {}
     for f in expand(paths):
@@ -70,15 +73,81 @@ def files_to_keep(paths: PathLike | list[PathLike]) -> list[tuple[str, Path]]:
         tid = tf.trail_id_of(first)
         if tid:
             trails[trail] = tid
-    out = []
-    for trail, tid in sorted(trails.items(), key=lambda t: str(t[0])):
-        for seg in segment_files(trail):
-            if seg.name.endswith(".gz"):
-                out.append((tid, seg))
-        for extra in (seal_log_path(trail), manifest_path(trail)):
-            if extra.is_file():
-                out.append((tid, extra))
+    return sorted(((tid, trail) for trail, tid in trails.items()), key=lambda t: str(t[1]))
+
+
+def files_to_keep(paths: PathLike | list[PathLike]) -> list[tuple[str, Path, bytes | None]]:
+    """(trail id, file, bytes to upload or None for the file as it is) for every file that no longer changes.
+
+    Per trail, in upload order: its gzipped segments, then its seal log, then its manifest. The manifest
+    is read first (a rotation meanwhile adds a segment it does not list, never the other way round), and
+    the seal log is cut before the first seal of a record no segment holds yet: a seal of the live trail
+    (``auditkit seal``, a session's end) covers records a copy in the bucket cannot show, and would read
+    there as a cut tail. Such seals go up with the segment that archives their records. Each upload of the
+    seal log is thus a whole-line prefix of the one after it, as ``verify s3://`` requires.
+    """
+    from auditkit.seals import seal_log_path
+    from auditkit.segments import manifest_path, segment_files
+
+    out: list[tuple[str, Path, bytes | None]] = []
+    for tid, trail in _trails(paths):
+        with _archive_lock_if_possible(trail):  # a rotation seals its segment under this lock: seen whole
+            manifest = manifest_path(trail)
+            manifest_bytes = manifest.read_bytes() if manifest.is_file() else None
+            segments = [s for s in segment_files(trail) if s.name.endswith(".gz")]
+            log = seal_log_path(trail)
+            log_bytes = log.read_bytes() if log.is_file() else b""
+        out += [(tid, seg, None) for seg in segments]
+        kept = covered_seals(log_bytes, tid, max((_last_seq(seg) for seg in segments), default=-1))
+        if kept:
+            out.append((tid, log, kept))
+        if manifest_bytes is not None:
+            out.append((tid, manifest, manifest_bytes))
     return out
+
+
+@contextmanager
+def _archive_lock_if_possible(trail: Path) -> Iterator[None]:
+    """The trail's archive lock, or nothing where it cannot be taken (a read-only copy of a trail's folder)."""
+    from auditkit.segments import archive_lock
+
+    try:
+        lock = archive_lock(trail)
+        lock.__enter__()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _last_seq(segment: Path) -> int:
+    from auditkit.segments import _SEGMENT
+
+    m = _SEGMENT.match(segment.name)
+    return int(m["last"]) if m else -1
+
+
+def covered_seals(log: bytes, trail_id: str, archived: int) -> bytes:
+    """The seal log's whole lines up to (not including) the first seal of ``trail_id`` past seq ``archived``."""
+    from auditkit.seals import SEAL_TYPE
+
+    kept = 0
+    for line in log.splitlines(keepends=True):
+        if not line.endswith(b"\n"):
+            break  # being written
+        try:
+            body = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            body = None
+        if isinstance(body, dict) and body.get("type") == SEAL_TYPE and body.get("trail_id") == trail_id:
+            seq = body.get("seq")
+            if not isinstance(seq, int) or seq > archived:
+                break
+        kept += len(line)
+    return log[:kept]
 
 
 def _sha256(path: Path) -> bytes:
@@ -125,16 +194,20 @@ def sync(
         )
     until = (now or datetime.now(UTC)) + timedelta(days=days)
     result.retain_until = until.isoformat(timespec="seconds")
-    for tid, path in files_to_keep(paths):
+    for tid, path, data in files_to_keep(paths):
         key = "/".join(p for p in (prefix, tid, path.name) if p)
-        digest = _sha256(path)
-        if _same(s3, bucket, key, digest):
+        digest = _sha256(path) if data is None else hashlib.sha256(data).digest()
+        if data is not None and path.name.endswith(".seals.jsonl") and len(data) < path.stat().st_size:
+            result.held_back.append(key)
+        if _same(s3, bucket, key, digest) or (
+            path.name.endswith(".seals.jsonl") and data is not None and _holds_more(s3, bucket, key, path, data)
+        ):
             result.skipped.append(key)
             continue
         extra = {}
         if result.locked:
             extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
-        with open(path, "rb") as body:
+        with open(path, "rb") if data is None else nullcontext(data) as body:
             s3.put_object(
                 Bucket=bucket,
                 Key=key,
@@ -161,38 +234,11 @@ def _same(s3: object, bucket: str, key: str, digest: bytes) -> bool:
     return held == base64.b64encode(digest).decode() or meta == digest.hex()
 
 
-def fetch(url: str, folder: PathLike, *, endpoint_url: str | None = None, client: object = None) -> list[Path]:
-    """Download every object under ``url`` into ``folder`` (keys below the prefix kept as paths)."""
-    bucket, prefix = split_url(url)
-    s3 = client or _client(endpoint_url)
-    folder = Path(folder)
-    out = []
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else "")
-    for page in pages:
-        for obj in page.get("Contents", []):
-            rel = obj["Key"][len(prefix) :].lstrip("/") if prefix else obj["Key"]
-            if not rel or ".." in Path(rel).parts:
-                continue
-            target = folder / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, obj["Key"], str(target))
-            out.append(target)
-    if not out:
-        raise ShipError(f"{url}: no objects found")
-    return out
-
-
-@contextmanager
-def local_copies(paths: list[str], *, endpoint_url: str | None = None) -> Iterator[list[str]]:
-    """``paths`` with each ``s3://`` URL replaced by a temporary folder holding its objects (removed after)."""
-    if not any(p.startswith("s3://") for p in paths):
-        yield paths
-        return
-    with tempfile.TemporaryDirectory(prefix="auditkit-s3-") as tmp:
-        local = []
-        for i, p in enumerate(paths):
-            if p.startswith("s3://"):
-                fetch(p, Path(tmp) / str(i), endpoint_url=endpoint_url)
-                p = str(Path(tmp) / str(i))
-            local.append(p)
-        yield local
+def _holds_more(s3: object, bucket: str, key: str, log: Path, cut: bytes) -> bool:
+    """The bucket's newest seal log already holds ``cut`` and more of the local log (a copy an earlier sync
+    made whole): a shorter upload would read as the log going backwards, so none is made."""
+    try:
+        there = s3.get_object(Bucket=bucket, Key=key)["Body"].read(log.stat().st_size + 1)  # type: ignore[attr-defined]
+    except Exception:
+        return False  # no copy (or a delete marker): the cut goes up
+    return len(there) >= len(cut) and log.read_bytes().startswith(there)

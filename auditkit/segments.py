@@ -207,10 +207,10 @@ def rotate(
                 segment = _compress(plain, now)
                 _add_to_manifest(trail, segment)
         result = Rotation(str(trail), segment, reason, recovered=recovered)
-    if segment is not None and _should_seal(seal):
-        from auditkit.seals import seal as do_seal
+        if segment is not None and _should_seal(seal):  # under the archive lock: `sync` never sees it unsealed
+            from auditkit.seals import seal as do_seal
 
-        result.sealed = do_seal(trail, upto=(segment.last_seq, segment.head_hash))  # the segment, sealed on its own
+            result.sealed = do_seal(trail, upto=(segment.last_seq, segment.head_hash))  # the segment on its own
     return result
 
 
