@@ -254,11 +254,17 @@ def _read_lines(
             row["source_file"] = name
             row["source_line"] = line_no
             if not row.get("event_id"):
-                cid = cid or _content_id(raw, seen)
+                cid = cid or _content_id(raw if element is not None else _compact(raw), seen)
                 row["event_id"] = cid
             yield row
     if on_bytes is not None:
         on_bytes(done)
+
+
+def _compact(raw: bytes) -> bytes:
+    """A line as the compact JSON a document's element is hashed as: a payload kept as a JSON Lines line
+    (``jq -c``, or ``json.dumps`` with its spaces) and in a JSON array has one id."""
+    return compact_json(record_loads(raw)).encode("utf-8", "surrogatepass")
 
 
 def _content_id(raw: bytes, seen: dict[str, int]) -> str:
@@ -266,8 +272,8 @@ def _content_id(raw: bytes, seen: dict[str, int]) -> str:
     the n-th record of equal content in the same file, that hash with ``:n``.
 
     Two equal payloads in one log are two events (47 identical "waiting for your input" notices are 47
-    notices); the same log loaded twice (a copy, a file and its gzipped archive) gives the same ids, in
-    the same order, and ``load()`` keeps one of each."""
+    notices); the same log loaded twice (a copy, a file and its gzipped archive, JSON Lines and a JSON
+    array) gives the same ids, in the same order, and ``load()`` keeps one of each."""
     digest = hashlib.sha256(raw.strip()).hexdigest()[:32]
     n = seen.get(digest, 0)
     seen[digest] = n + 1
