@@ -254,17 +254,18 @@ def _read_lines(
             row["source_file"] = name
             row["source_line"] = line_no
             if not row.get("event_id"):
-                cid = cid or _content_id(raw if element is not None else _compact(raw), seen)
+                cid = cid or _content_id(raw if element is not None else _compact(obj), seen)
                 row["event_id"] = cid
             yield row
     if on_bytes is not None:
         on_bytes(done)
 
 
-def _compact(raw: bytes) -> bytes:
-    """A line as the compact JSON a document's element is hashed as: a payload kept as a JSON Lines line
-    (``jq -c``, or ``json.dumps`` with its spaces) and in a JSON array has one id."""
-    return compact_json(record_loads(raw)).encode("utf-8", "surrogatepass")
+def _compact(obj: object) -> bytes:
+    """A line's record as the compact JSON a document's element is hashed as: a payload kept as a JSON Lines
+    line (``jq -c``, or ``json.dumps`` with its spaces) and in a JSON array has one id. (The readers build
+    new rows and leave the record they read as it was.)"""
+    return compact_json(obj).encode("utf-8", "surrogatepass") + b"\n"
 
 
 def _content_id(raw: bytes, seen: dict[str, int]) -> str:
