@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import auditkit
@@ -594,6 +594,7 @@ _SCALAR = st.one_of(
     st.booleans(),
     st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([float("nan"), float("inf"), float("-inf"), 10**25, -(2**64), "\udc90", "NaN"]),
     _TEXT,
 )
 _VALUE = st.recursive(
@@ -631,6 +632,8 @@ def test_any_payload_file_pythons_json_reads_loads_with_every_record(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(_VALUE, min_size=1, max_size=8))
+@example(values=[1, "a", float("nan"), float("inf")])  # what DuckDB reads into a float and a name column
+@example(values=[{"k": [1.5, -(10**25)]}, "é", float("-inf")])
 def test_any_trail_line_pythons_json_reads_loads_by_both_readers(
     values: list, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -658,11 +661,13 @@ def test_any_trail_line_pythons_json_reads_loads_by_both_readers(
             "tool_response": v,
             "error": v if seq % 2 else None,
             "hash": f"{seq:064x}",
+            "duration_ms": v if seq % 3 == 0 else 12.5,
+            "agent_id": v if seq % 4 == 0 else None,
         }
         lines.append(json.dumps(rec) + "\n")
     trail = tmp_path_factory.mktemp("trail") / "audit-trail.jsonl"
     trail.write_text("".join(lines))
-    counts = []
+    counts, values_read = [], []
     for threshold in (1 << 60, 0):
         old = columnar.MIN_BYTES
         columnar.MIN_BYTES = threshold
@@ -672,7 +677,11 @@ def test_any_trail_line_pythons_json_reads_loads_by_both_readers(
             columnar.MIN_BYTES = old
         assert df.attrs["problems"] == []
         counts.append(len(df))
+        values_read.append(
+            [df[c].astype("object").tolist() for c in ("input", "response", "error", "duration_ms", "agent_id")]
+        )
     assert counts == [len(values) + 1] * 2
+    assert str(values_read[0]) == str(values_read[1])  # and the same values, marked alike (str: NaN == NaN)
     shutil.rmtree(trail.parent)
 
 
