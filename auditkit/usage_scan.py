@@ -150,6 +150,7 @@ def usage_rows(
     """
     files = expand(paths)
     others = [f for f in files if _other_agent(f)]  # anything but transcript lines: read by load() itself
+    priced = [f for f in others if _may_hold_tokens(f)]  # a trail of tool calls alone is not loaded for nothing
     jobs = list(enumerate(str(f) for f in files if f not in others))
     total = sum(f.stat().st_size for f in files)
     workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
@@ -160,7 +161,7 @@ def usage_rows(
         results = [_scan_file(j) for j in jobs]
     problems = [p for _, found in results for p in found]
     keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
-    extra, more_problems = _other_agents_rows(others) if others else ([], [])
+    extra, more_problems = _other_agents_rows(priced) if priced else ([], [])
     problems += more_problems
     lo, hi = _bound(since), _bound(until)
     rows = []
@@ -208,6 +209,21 @@ def _other_agent(path: Path) -> bool:
         return True
     first = first_record(path)
     return first is None or not transcript.matches(first) or "projectHash" in first
+
+
+def _may_hold_tokens(path: Path) -> bool:
+    """False for a plain file in which no reader could find a token count (no ``_tokens`` key, no Gemini
+    ``"tokens"``): an auditkit trail or a payload log of tool calls alone, which load() would read in
+    full for no usage row. A gzipped file is read (its bytes say nothing)."""
+    import mmap
+
+    if is_gzip(path):
+        return True
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b"_tokens") >= 0 or data.find(b'"tokens"') >= 0
+    except (OSError, ValueError):  # empty (mmap refuses 0 bytes) or unreadable: load() says what is wrong
+        return True
 
 
 def _other_agents_rows(files: list[Path]) -> tuple[list[dict], list[dict]]:
