@@ -29,6 +29,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     df = _load(args)
     table = summary(df)
     hosts = by_host(df)
+    agents = by_agent(df)
     totals = table.attrs["totals"]
     problems = df.attrs["problems"]
     if args.json:
@@ -42,6 +43,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "hosts": {
                 h: {k: (str(v) if k in ("first", "last") else v) for k, v in row.items()}
                 for h, row in hosts.to_dict(orient="index").items()
+            },
+            "agents": {  # the per-agent table (the text output shows it when there is more than one agent)
+                a: {k: (str(v) if k in ("first", "last") else v) for k, v in row.items()}
+                for a, row in agents.to_dict(orient="index").items()
             },
             "problems": problems,
         }
@@ -77,7 +82,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
     }
     print(text_table(rows, cols, total))
     _breakdown("Per-Host Breakdown", hosts, "host", [("users", "users", "text")])
-    agents = by_agent(df)
     if len(agents) > 1:  # Claude Code, Codex and Gemini in one trail or folder
         _breakdown("Per-Agent Breakdown", agents, "agent")
     _say_problems(problems)

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray, ExtensionDtype, register_extension_dtype
 from pandas.api.types import is_list_like, is_scalar
 
-from auditkit.jsontext import compact_json, exact_loads
+from auditkit.jsontext import compact_json, record_loads
 
 #: Where a load's Arrow buffers come from (JSON columns joined here, batches copied and encoded by
 #: :mod:`auditkit.sources.columnar`): the C library's malloc, which keeps freed pages for the next
@@ -36,8 +36,9 @@ __all__ = ["JSONArray", "JSONDtype", "dumps", "loads"]
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse one value exactly (:func:`auditkit.jsontext.exact_loads`: integers past 64 bits stay integers)."""
-    return exact_loads(text)
+    """Parse one value exactly (:func:`auditkit.jsontext.record_loads`: integers past 64 bits stay integers;
+    NaN, Infinity and lone surrogates, which DuckDB's reader lets through, in the hook's marked forms)."""
+    return record_loads(text)
 
 
 def dumps(value: Any) -> str | None:

@@ -27,6 +27,27 @@ def exact_loads(raw: bytes | str) -> object:
     return json.loads(data)
 
 
+def record_loads(raw: bytes | str) -> object:
+    """One recorded value as load() reads it: :func:`exact_loads`, and what only the standard library
+    reads kept in the marked forms the hook writes (:mod:`auditkit.trail_format`): a string holding a
+    lone UTF-16 surrogate (``"\\udc90"``, valid JSON) as ``{"auditkit_nonjson": "string", ...}``, NaN and
+    Infinity as ``{"auditkit_nonjson": "number", ...}``. orjson's fast path is taken whenever it reads the text."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if _LONG_NUMBER not in data.translate(_DIGITS):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    import json
+
+    from auditkit import trail_format as tf
+
+    value = json.loads(data, parse_constant=tf.nonjson_number)
+    if b"\\u" in data:  # an escaped surrogate, maybe lone
+        value = tf.mark_surrogates(value)
+    return value
+
+
 def compact_json(value: object) -> str:
     """One value as compact JSON text: orjson, or the standard library for an integer past 64 bits
     (which orjson does not write); anything else JSON has no type for as its ``str``."""

@@ -29,10 +29,12 @@ from auditkit.sources.files import PathLike
 if TYPE_CHECKING:
     import pandas as pd
 
-PRICES_AS_OF = "2026-08-01"
+PRICES_AS_OF = "2026-12-05"  # rows added that day name their source; the others were checked on 2026-08-01
 #: USD per million tokens per model family, public list prices: (input, output) with Anthropic's cache rates, or
 #: all five rates.
 PRICES: dict[str, tuple[float, ...]] = {
+    # added 2026-12-05 from Anthropic's pricing page (platform.claude.com/docs/en/about-claude/pricing)
+    "claude-opus-4-7": (5.0, 25.0),
     "claude-opus-4-6": (5.0, 25.0),
     "claude-opus-4-5": (5.0, 25.0),
     "claude-opus-4-1": (15.0, 75.0),
@@ -52,15 +54,33 @@ PRICES: dict[str, tuple[float, ...]] = {
     "gpt-5": (1.25, 10.0, 0.0, 0.0, 0.125),
     "gpt-5-codex": (1.25, 10.0, 0.0, 0.0, 0.125),
     "gpt-5-mini": (0.25, 2.0, 0.0, 0.0, 0.025),
+    # added 2026-12-05: developers.openai.com/api/docs/models/gpt-5.1; OpenAI's Codex rate card (credits per
+    # MTok, 25 credits = $1, checked 2026-05-13); GitHub's Copilot models-and-pricing table (github/docs).
+    # GPT-5.4 and 5.5 at their rates up to 272K input tokens (above: 2x input)
+    "gpt-5.1": (1.25, 10.0, 0.0, 0.0, 0.125),
+    "gpt-5.1-codex-max": (1.25, 10.0, 0.0, 0.0, 0.125),
+    "gpt-5.2": (1.75, 14.0, 0.0, 0.0, 0.175),
+    "gpt-5.2-codex": (1.75, 14.0, 0.0, 0.0, 0.175),
+    "gpt-5.3-codex": (1.75, 14.0, 0.0, 0.0, 0.175),
+    "gpt-5.4": (2.5, 15.0, 0.0, 0.0, 0.25),
+    "gpt-5.5": (5.0, 30.0, 0.0, 0.0, 0.5),
     "gemini-2.5-pro": (1.25, 10.0, 0.0, 0.0, 0.3125),
     "gemini-2.5-flash": (0.30, 2.50, 0.0, 0.0, 0.075),
+    # added 2026-12-05: ai.google.dev/gemini-api/docs/pricing as quoted on 2026-07-04 (3 Flash) and 2026-02-04
+    # (3 Pro), GitHub's Copilot table (3.1 Pro); Pro at its rates up to 200K input tokens (above: 2x input)
+    "gemini-3-pro-preview": (2.0, 12.0, 0.0, 0.0, 0.20),
+    "gemini-3.1-pro-preview": (2.0, 12.0, 0.0, 0.0, 0.20),
+    "gemini-3-flash-preview": (0.50, 3.0, 0.0, 0.0, 0.05),
 }
 #: Cache rates as multiples of the input price (Anthropic's prompt caching).
 CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H = 0.1, 1.25, 2.0
 #: Token columns of the frame, in the order of the rates in :func:`rates`.
 TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens"]
 _RATE_COLUMNS = ["input_tokens", "output_tokens", "cache_5m_tokens", "cache_creation_1h_tokens", "cache_read_tokens"]
-_SUFFIX = re.compile(r"(?:-\d{8}|-latest|@\S*|\[[^\]]*\])+$")  # release date, -latest, @version, [1m]
+_SUFFIX = re.compile(r"(?:-\d{8}|-latest|@\S*|\[[^\]]*\]|-v\d+(?::\d+)?)+$")  # date, -latest, @version, [1m], -v1:0
+#: A cloud provider's prefix: a Bedrock cross-region profile (``us.``, ``eu.``, ``apac.``, ``jp.``, ``global.``...)
+#: and the vendor (``anthropic.``), as in ``jp.anthropic.claude-haiku-4-5-20251001-v1:0``.
+_PROVIDER = re.compile(r"^(?:[a-z]{2,6}(?:-[a-z]+)?\.)?(?:anthropic|openai|google|meta|amazon)\.")
 
 
 def rates(input_price: float, output_price: float) -> tuple[float, float, float, float, float]:
@@ -108,8 +128,13 @@ def price_table(prices: Mapping[str, Sequence[float]] | None = None) -> dict[str
 
 
 def family(model: object) -> str:
-    """The model family a model id is priced as: its name without a release date or variant suffix."""
-    return _SUFFIX.sub("", str(model))
+    """The model family a model id is priced as: its name without a release date or variant suffix, and
+    without what a cloud provider adds to it: a route (``converse/``, ``bedrock/``, ``vertex_ai/``), a region
+    and vendor prefix (``us.anthropic.``), a version (``-v1:0``, ``@20250929``). So
+    ``converse/jp.anthropic.claude-haiku-4-5-20251001-v1:0`` and ``claude-sonnet-4-5@20250929`` are
+    ``claude-haiku-4-5`` and ``claude-sonnet-4-5``."""
+    name = str(model).strip().rsplit("/", 1)[-1]
+    return _SUFFIX.sub("", _PROVIDER.sub("", name))
 
 
 def _price(model: object, table: dict[str, tuple[float, ...]]) -> tuple[float, ...] | None:

@@ -19,6 +19,8 @@ STEP_COLUMNS = [
     "start",
     "end",
     "duration_ms",
+    "wall_ms",
+    "duration_note",
     "gap_ms",
     "tool",
     "summary",
@@ -120,6 +122,12 @@ def describe(call: dict) -> str:
     return f"{tool}{failed}"
 
 
+def _injected(prompt: object) -> bool:
+    from auditkit.sources.transcript import CONTEXT_MARKS
+
+    return isinstance(prompt, str) and prompt.lstrip().startswith(CONTEXT_MARKS)
+
+
 def sessions(df: pd.DataFrame) -> pd.DataFrame:
     """One row per session: first and last event, number of tool calls, failures, user, host."""
     if not df["session_id"].notna().any():
@@ -159,19 +167,40 @@ def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
     prev_end, prev_start = calls["end"].shift(), calls["start"].shift()
     mark = prev_end.where(prev_end.notna() & (prev_end <= calls["start"]), prev_start)
     calls["gap_ms"] = ((calls["start"] - mark).dt.total_seconds() * 1000).clip(lower=0)
-    # nesting: a call inside a subagent belongs to the Task step that was running when it started
+    # nesting: a call inside a subagent belongs to the Task/Agent step that started that subagent: the one
+    # whose result names the subagent (``agentId``, as a transcript's toolUseResult and newer hook
+    # payloads' tool_response carry it); failing that, the Task step that was running when it started
     calls["depth"], calls["parent_step"] = 0, pd.array([pd.NA] * len(calls), dtype="Int64")
     tasks = calls[calls["tool"].isin(["Task", "Agent"])]
+    started_by = {}
+    for i in tasks.index:
+        resp = calls.at[i, "response"]
+        agent = resp.get("agentId") if isinstance(resp, dict) else None
+        if isinstance(agent, str) and agent:
+            started_by.setdefault(agent, i)
+    parent: dict[int, int] = {}
     for i in calls.index[calls["agent_id"].notna()]:
+        by_id = started_by.get(str(calls.at[i, "agent_id"]))
+        if by_id is not None and by_id != i:
+            parent[i] = by_id
+            continue
         t0 = calls.at[i, "start"]
         running = tasks[(tasks["start"] <= t0) & ((tasks["end"] >= t0) | tasks["end"].isna()) & (tasks.index != i)]
         if not running.empty:
-            calls.at[i, "parent_step"] = int(running["step"].iloc[-1])
-            calls.at[i, "depth"] = 1
+            parent[i] = running.index[-1]
+    for i, p in parent.items():
+        depth, up, seen = 1, p, {i}
+        while up in parent and up not in seen and depth < 16:  # a subagent's subagent (a cycle: forged ids)
+            seen.add(up)
+            depth, up = depth + 1, parent[up]
+        calls.at[i, "parent_step"] = int(calls.at[p, "step"])
+        calls.at[i, "depth"] = depth
     # the user prompt each step answers: the latest prompt before it
     # (the main thread's prompts: a subagent's first message is its Task prompt, not the user's)
     asked = ses[(ses["event"] == "UserPromptSubmit") & ses["agent_id"].isna()]
     prompts = asked[["timestamp", "prompt"]].dropna(subset=["timestamp"])
+    # text the system injected (a task notification) is context, whoever recorded it: not a prompt
+    prompts = prompts[~prompts["prompt"].astype("object").map(_injected, na_action="ignore").fillna(False).astype(bool)]
     prompts = prompts.assign(prompt_no=range(1, len(prompts) + 1)).sort_values("timestamp")
     key = calls["start"].where(calls["start"].notna(), calls["end"])
     if not prompts.empty and key.notna().all():

@@ -149,7 +149,8 @@ def usage_rows(
     ``since``/``until`` keep messages with ``since <= time < until`` (ISO dates or times, UTC).
     """
     files = expand(paths)
-    others = [f for f in files if _other_agent(f)]  # Codex and Gemini logs: read whole, they are small
+    others = [f for f in files if _other_agent(f)]  # anything but transcript lines: read by load() itself
+    priced = [f for f in others if _may_hold_tokens(f)]  # a trail of tool calls alone is not loaded for nothing
     jobs = list(enumerate(str(f) for f in files if f not in others))
     total = sum(f.stat().st_size for f in files)
     workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
@@ -160,7 +161,8 @@ def usage_rows(
         results = [_scan_file(j) for j in jobs]
     problems = [p for _, found in results for p in found]
     keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
-    extra = _other_agents_rows(others) if others else []
+    extra, more_problems = _other_agents_rows(priced) if priced else ([], [])
+    problems += more_problems
     lo, hi = _bound(since), _bound(until)
     rows = []
     for when, _, _, mid, out, ts, session, agent, model, rid, inp, cw, cw1h, cr in keep:
@@ -184,23 +186,48 @@ def usage_rows(
                 "day": _utc(ts)[0] if when != _LAST else None,
             }
         )
-    return rows + [r for r in extra if _within(r["timestamp"], lo, hi)], problems, [str(f) for f in files]
+    extra = [r for r in extra if _within(r["timestamp"], lo, hi)]
+    if extra and rows:  # a message in a transcript and in a copy of it (chat.json) is counted once, as load() does
+        best: dict = {}
+        for r in rows + extra:
+            kept = best.get(r["message_id"])
+            if kept is None or r["output_tokens"] >= kept["output_tokens"]:
+                best[r["message_id"]] = r
+        return list(best.values()), problems, [str(f) for f in files]
+    return rows + extra, problems, [str(f) for f in files]
 
 
 def _other_agent(path: Path) -> bool:
-    """A Codex rollout or a Gemini CLI session (by name, or by its first line)."""
+    """A file this reader does not read itself, left to ``load()``: anything whose first line is not a
+    Claude Code transcript line. A Codex rollout, a Gemini CLI session, a transcript copied as one JSON
+    array (``chat.json``), a hook-payload log, an auditkit trail: ``auditkit cost`` and
+    ``auditkit.cost(auditkit.load(...))`` agree on every input ``load()`` reads."""
+    from auditkit.sources import transcript
+    from auditkit.sources.files import first_record
+
     if path.name.startswith(("rollout-", "session-")):
         return True
+    first = first_record(path)
+    return first is None or not transcript.matches(first) or "projectHash" in first
+
+
+def _may_hold_tokens(path: Path) -> bool:
+    """False for a plain file in which no reader could find a token count (no ``_tokens`` key, no Gemini
+    ``"tokens"``): an auditkit trail or a payload log of tool calls alone, which load() would read in
+    full for no usage row. A gzipped file is read (its bytes say nothing)."""
+    import mmap
+
+    if is_gzip(path):
+        return True
     try:
-        with open(path, "rb") as fh:
-            head = fh.readline(4096)
-    except OSError:
-        return False
-    return b'"session_meta"' in head or b'"projectHash"' in head or b'"instructions"' in head
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b"_tokens") >= 0 or data.find(b'"tokens"') >= 0
+    except (OSError, ValueError):  # empty (mmap refuses 0 bytes) or unreadable: load() says what is wrong
+        return True
 
 
-def _other_agents_rows(files: list[Path]) -> list[dict]:
-    """Usage rows of Codex and Gemini files, through the full readers (they hold few lines)."""
+def _other_agents_rows(files: list[Path]) -> tuple[list[dict], list[dict]]:
+    """(usage rows, damaged lines) of the files left to the full readers."""
     import warnings
 
     from auditkit.frame import load
@@ -208,9 +235,10 @@ def _other_agents_rows(files: list[Path]) -> list[dict]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        usage = token_usage(load(files))
+        df = load(files)
+    usage = token_usage(df)
     usage["timestamp"] = usage["timestamp"].map(lambda t: t.isoformat().replace("+00:00", "Z") if t == t else None)
-    return usage[COLUMNS].to_dict(orient="records")
+    return usage[COLUMNS].to_dict(orient="records"), df.attrs["problems"]
 
 
 def _within(ts: object, lo: str | None, hi: str | None) -> bool:

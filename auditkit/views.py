@@ -27,6 +27,8 @@ TOOL_KINDS = {
     "replace": "Edit",
     "write_file": "Write",
     "read_file": "Read",
+    "web_search": "WebSearch",
+    "google_web_search": "WebSearch",
 }
 
 CALL_COLUMNS = [
@@ -37,6 +39,8 @@ CALL_COLUMNS = [
     "start",
     "end",
     "duration_ms",
+    "wall_ms",
+    "duration_note",
     "status",
     "file_path",
     "command",
@@ -105,7 +109,11 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
     trail, ``status`` and the end stay the hook's: telemetry's ``tool_result`` ends only a call the hook
     never saw, and what it claims about each call is ``telemetry_status`` (None: it said nothing), so a
     forged or mistaken report shows beside the hook's record, never in its place. ``duration_ms`` is the
-    recorded one, else end minus start. ``columns``: only these of :data:`CALL_COLUMNS`, in that order (the others
+    recorded execution time (the hook's ``duration_ms``, Codex's ``exec_command_end`` duration, a seed
+    line's ``executionTimeMs``), else end minus start; ``wall_ms`` is always end minus start: from the
+    call's start event to the time its result came back. A duration is never negative: where the recorded
+    one is, or the end is stamped before the start (the sources disagree), it is NaN and
+    ``duration_note`` says why. ``columns``: only these of :data:`CALL_COLUMNS`, in that order (the others
     are not built: on a million events, the inputs and responses alone hold ~0.5 GB).
     """
     wanted = CALL_COLUMNS if columns is None else [c for c in CALL_COLUMNS if c in set(columns)]
@@ -123,7 +131,13 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
     start = p["timestamp"]
     # a seed line is a finished call stamped at its end: start = end - duration
     finish = e["timestamp"]
-    duration = e["duration_ms"].where(e["duration_ms"].notna(), (finish - start).dt.total_seconds() * 1000)
+    wall = (finish - start).dt.total_seconds() * 1000
+    recorded = e["duration_ms"]
+    duration = recorded.where(recorded.notna(), wall)
+    note = pd.Series(None, index=duration.index, dtype="object")
+    note = note.mask(wall < 0, "the end is stamped before the start: the sources disagree")
+    note = note.mask(recorded < 0, "a negative duration was recorded")
+    duration, wall = duration.mask(duration < 0), wall.mask(wall < 0)
     # (a duration past ~290 years is no duration pandas can subtract: the start stays unknown)
     spans = e["duration_ms"].where(e["duration_ms"].abs() < _LONGEST_MS)
     start = start.where(start.notna(), finish - pd.to_timedelta(spans, unit="ms"))
@@ -134,6 +148,8 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         "start": lambda: start,
         "end": lambda: finish,
         "duration_ms": lambda: duration.astype("float64"),
+        "wall_ms": lambda: wall.astype("float64"),
+        "duration_note": lambda: note,
         "status": lambda: e["status"].astype("object").where(e["status"].notna(), UNFINISHED),
         "input": lambda: p["input"].where(p["input"].notna(), e["input"]),
         "response": lambda: e["response"],
@@ -249,7 +265,7 @@ def _empty_calls() -> pd.DataFrame:
     """No calls, with the same column types as when there are some."""
     out = pd.DataFrame({c: pd.Series(dtype="object") for c in CALL_COLUMNS})
     out["start"] = out["end"] = pd.Series(dtype="datetime64[us, UTC]")
-    out["duration_ms"] = pd.Series(dtype="float64")
+    out["duration_ms"] = out["wall_ms"] = pd.Series(dtype="float64")
     out["tool"] = out["tool"].astype("category")
     out["status"] = out["status"].astype("category")
     return out

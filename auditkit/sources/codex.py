@@ -7,8 +7,11 @@ line and then the response items bare. Either way this reader gives the rows a h
 - ``function_call`` / ``custom_tool_call`` -> PreToolUse (tool name kept; a shell's argv, ``command`` of
   ``shell`` or ``cmd`` of ``exec_command``, joined into ``command``);
 - ``function_call_output`` / ``custom_tool_call_output`` and ``exec_command_end`` -> PostToolUse, or
-  PostToolUseFailure when the exit code is not 0; paired on ``call_id``; duration from the output's
-  metadata, else from the timestamps;
+  PostToolUseFailure when the exit code is not 0; paired on ``call_id``; ``duration_ms`` is the
+  execution time (``exec_command_end``'s ``duration``, the process's lifetime, or the output's
+  metadata), else from the timestamps; the call's end is stamped when its output came back (the
+  ``function_call_output``), so ``tool_calls()``'s ``wall_ms`` is the time until the output came back;
+- ``web_search_call`` -> a PreToolUse and PostToolUse of tool ``web_search`` (query in ``pattern``);
 - the user's messages -> UserPromptSubmit;
 - ``token_count`` events -> one ``assistant_message`` row per request: they repeat and their totals are
   cumulative, so a request is counted when the cumulative total grows; cached tokens are inside
@@ -45,7 +48,11 @@ def matches(obj: dict) -> bool:
     kind = obj.get("type")
     if kind in _WRAPPED and "payload" in obj:
         return True
-    if kind in _ITEMS and ("call_id" in obj or "role" in obj or kind == "reasoning") and "uuid" not in obj:
+    if (
+        kind in _ITEMS
+        and ("call_id" in obj or "role" in obj or kind in ("reasoning", "web_search_call"))
+        and "uuid" not in obj
+    ):
         return True
     if "record_type" in obj and len(obj) == 1:
         return True  # an older rollout's state marker: carries nothing
@@ -136,7 +143,9 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         meta = parsed.get("metadata") if isinstance(parsed, dict) else None
         exit_code = meta.get("exit_code") if isinstance(meta, dict) else None
         seconds = meta.get("duration_seconds") if isinstance(meta, dict) else None
-        return [_end(item.get("call_id"), parsed, exit_code, seconds, base, state)]
+        return [_end(item.get("call_id"), parsed, exit_code, seconds, base, state, output=True)]
+    if t == "web_search_call":
+        return _web_search(item, base, state)
     if t == "message" and item.get("role") == "user":
         text = "\n".join(c.get("text", "") for c in item.get("content") or [] if isinstance(c, dict))
         if text.strip() and not text.lstrip().startswith(("<environment_context>", "<user_instructions>")):
@@ -150,6 +159,29 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
                 }
             ]
     return []
+
+
+def _web_search(item: dict, base: dict, state: dict) -> list[dict]:
+    """A ``web_search_call`` item: a tool call Codex ran on the server side, as a PreToolUse and its end
+    (one item, one time: no duration). Its id is the item's, else the session's n-th search."""
+    state["searches"] = n = state.get("searches", 0) + 1
+    call_id = item.get("id") or item.get("call_id") or f"web_search:{base['session_id']}:{n}"
+    action = item.get("action") if isinstance(item.get("action"), dict) else {}
+    query = action.get("query") if isinstance(action.get("query"), str) else None
+    status = str(item.get("status") or "completed").lower()
+    failed = status in ("failed", "error", "incomplete")
+    call = {**base, "tool": "web_search", "tool_use_id": call_id, "input": action or None, "pattern": query}
+    return [
+        {**call, "event": "PreToolUse", "status": tf.STATUS_STARTED, "event_id": f"codex:{call_id}:pre"},
+        {
+            **call,
+            "event": "PostToolUseFailure" if failed else "PostToolUse",
+            "status": tf.STATUS_ERROR if failed else tf.STATUS_OK,
+            "response": {"status": status},
+            "error": f"web search {status}" if failed else None,
+            "event_id": f"codex:{call_id}:post",
+        },
+    ]
 
 
 def _event(item: dict, base: dict, state: dict) -> list[dict]:
@@ -188,10 +220,23 @@ def _event(item: dict, base: dict, state: dict) -> list[dict]:
     return []
 
 
-def _end(call_id: object, response: object, exit_code: object, seconds: object, base: dict, state: dict) -> dict:
-    """A call's end. Newer versions end a shell call twice (exec_command_end, then function_call_output):
-    both rows share an event id and load() keeps the last, so each carries what either one knew."""
+def _end(
+    call_id: object,
+    response: object,
+    exit_code: object,
+    seconds: object,
+    base: dict,
+    state: dict,
+    output: bool = False,
+) -> dict:
+    """A call's end. Newer versions end a shell call twice (exec_command_end and function_call_output, in
+    either order: a long command's output can come back before its process ends): both rows share an
+    event id and load() keeps the last, so each carries what either one knew, and is stamped with the
+    time the output came back once it has."""
     known = state.setdefault("ends", {}).setdefault(call_id, {})
+    if output and base["timestamp"]:
+        known["output_ts"] = base["timestamp"]
+    base = {**base, "timestamp": known.get("output_ts") or base["timestamp"]}
     exit_code = exit_code if exit_code is not None else known.get("exit_code")
     seconds = seconds if seconds is not None else known.get("seconds")
     known.update(exit_code=exit_code, seconds=seconds)

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from auditkit import trail_format as tf
 from auditkit.jsoncolumn import POOL, JSONArray
-from auditkit.jsontext import exact_loads
+from auditkit.jsontext import record_loads
 from auditkit.sources import auditkit_trail
 from auditkit.sources.files import GZIP_ERRORS, is_gzip
 
@@ -108,6 +108,13 @@ def read(
     counts = ["v", *(f.record for f in auditkit_trail.STORED if f.kind == "count")]
     as_int = ", ".join(f"{c}::BIGINT as {c}" for c in counts)
     odd = " or ".join(f"coalesce({c} <> trunc({c}) or abs({c}) >= 9007199254740992, false)" for c in counts)
+    # NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: where a number or a
+    # name belongs they go to the line reader, which keeps them marked (a float column's NaN, or a name's
+    # "NaN" text, is all DuckDB leaves of them)
+    floats = [c for c, t in _COLUMNS.items() if t == "DOUBLE" and c not in counts]
+    names = [c for c, t in _COLUMNS.items() if t == "VARCHAR"]
+    odd += "".join(f" or coalesce(isnan({c}) or isinf({c}), false)" for c in [*counts, *floats])
+    odd += "".join(f" or coalesce({c} in ('NaN', 'Infinity', '-Infinity'), false)" for c in names)
     query = f"""
         select * exclude ({", ".join(sorted(_PARSED | _DROPPED))}) replace ({as_int}),  -- raw JSON: not exported
                ({odd}) as _odd_count, {subs} {texts} {nested}
@@ -239,5 +246,6 @@ def _text(strings: pd.Series, other: pd.Series) -> pd.Series:
         return strings
     strings = strings.copy()
     where = other.notna()
-    strings[where] = [auditkit_trail.text_of(exact_loads(v)) for v in other[where]]  # 30 digits stay exact
+    # 30 digits stay exact; NaN and Infinity (DuckDB reads them) marked as the line reader marks them
+    strings[where] = [auditkit_trail.text_of(record_loads(v)) for v in other[where]]
     return strings

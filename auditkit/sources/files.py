@@ -14,7 +14,7 @@ import orjson
 
 from auditkit import trail_format as tf
 from auditkit.errors import TrailFormatError
-from auditkit.jsontext import exact_loads
+from auditkit.jsontext import compact_json, record_loads
 from auditkit.sources import FORMATS
 
 #: File names a folder is searched for.
@@ -153,9 +153,11 @@ def read_file(
 
 
 def _json_units(path: Path) -> list | None:
-    """The records of a file that is one JSON document rather than JSON Lines, else None: a pretty-printed
-    array (payloads kept by ``jq``), or a Gemini CLI session (``{sessionId, ..., messages: [...]}``: its
-    header, then each message with the session's id and project hash)."""
+    """The records of a file that is one JSON document rather than JSON Lines, else None: an array
+    (payloads kept by ``jq``, a transcript copied as ``chat.json``), or a Gemini CLI session
+    (``{sessionId, ..., messages: [...]}``: its header, then each message with the session's id and project
+    hash), pretty-printed or on one line. Any document the standard library reads is read (lone
+    surrogates and NaN kept in their marked forms, :func:`auditkit.jsontext.record_loads`)."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
         fh.seek(0)
@@ -165,31 +167,39 @@ def _json_units(path: Path) -> list | None:
         return None
     if start == b"{":
         try:
-            orjson.loads(first_line)
+            first = record_loads(first_line)
+        except ValueError:
+            first = None
+        if first is not None and not _session_document(first):
             return None  # the first line is a whole record: JSON Lines
-        except orjson.JSONDecodeError:
-            pass
     try:
-        doc = orjson.loads(Path(path).read_bytes())
-    except orjson.JSONDecodeError:
+        doc = record_loads(Path(path).read_bytes())
+    except ValueError:
         return None  # not one document: read it line by line, and say which lines are bad
     if isinstance(doc, list):
         return doc
-    if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
+    if _session_document(doc):
         header = {k: v for k, v in doc.items() if k != "messages"}
         tag = {"sessionId": doc.get("sessionId"), "projectHash": doc.get("projectHash")}
         return [header, *({**m, **tag} for m in doc["messages"] if isinstance(m, dict))]
     return [doc] if isinstance(doc, dict) else None
 
 
-def _units(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of a JSON Lines file, or (element number, element) of a one-document JSON file."""
+def _session_document(obj: object) -> bool:
+    """A Gemini CLI session written whole (its messages inside it), on one line or many."""
+    return isinstance(obj, dict) and isinstance(obj.get("messages"), list) and "sessionId" in obj
+
+
+def _units(path: Path) -> Iterator[tuple[int, bytes, object]]:
+    """(line number, line, None) of a JSON Lines file, or (element number, its compact JSON, the element)
+    of a one-document JSON file."""
     elements = _json_units(path)
     if elements is None:
-        yield from enumerate(open_lines(path), 1)
+        for n, line in enumerate(open_lines(path), 1):
+            yield n, line, None
         return
     for n, element in enumerate(elements, 1):
-        yield n, orjson.dumps(element) + b"\n"
+        yield n, compact_json(element).encode("utf-8", "surrogatepass") + b"\n", element
 
 
 def _read_lines(
@@ -202,14 +212,15 @@ def _read_lines(
     ctx: dict,
 ) -> Iterator[dict]:
     done = 0
-    loads = exact_loads
-    for line_no, raw in _units(path):
+    loads = record_loads
+    seen = ctx.setdefault("seen", {})
+    for line_no, raw, element in _units(path):
         done += len(raw)
         if on_bytes is not None and not line_no % 20000:
             on_bytes(done)
             done = 0
         try:
-            obj = loads(raw)
+            obj = loads(raw) if element is None else element
             if fast is not None and type(obj) is dict and "hash" in obj and "seq" in obj and obj.get("v") == 1:
                 if obj.get("event") == "trail_start":
                     ctx["trail_id"] = tf.trail_id_of(obj)
@@ -237,12 +248,34 @@ def _read_lines(
                 raise TrailFormatError(name, line_no, reason) from exc
             problems.append({"file": name, "line": line_no, "reason": reason})
             continue
+        cid = None
         for row in new:
             row["source_format"] = fmt.NAME
             row["source_file"] = name
             row["source_line"] = line_no
             if not row.get("event_id"):
-                row["event_id"] = hashlib.sha256(raw.strip()).hexdigest()[:32]
+                cid = cid or _content_id(raw if element is not None else _compact(obj), seen)
+                row["event_id"] = cid
             yield row
     if on_bytes is not None:
         on_bytes(done)
+
+
+def _compact(obj: object) -> bytes:
+    """A line's record as the compact JSON a document's element is hashed as: a payload kept as a JSON Lines
+    line (``jq -c``, or ``json.dumps`` with its spaces) and in a JSON array has one id. (The readers build
+    new rows and leave the record they read as it was.)"""
+    return compact_json(obj).encode("utf-8", "surrogatepass") + b"\n"
+
+
+def _content_id(raw: bytes, seen: dict[str, int]) -> str:
+    """The id of a record that carries none (a hook payload, a seed line): its content's hash, and for
+    the n-th record of equal content in the same file, that hash with ``:n``.
+
+    Two equal payloads in one log are two events (47 identical "waiting for your input" notices are 47
+    notices); the same log loaded twice (a copy, a file and its gzipped archive, JSON Lines and a JSON
+    array) gives the same ids, in the same order, and ``load()`` keeps one of each."""
+    digest = hashlib.sha256(raw.strip()).hexdigest()[:32]
+    n = seen.get(digest, 0)
+    seen[digest] = n + 1
+    return f"{digest}:{n}" if n else digest

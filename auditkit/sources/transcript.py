@@ -6,7 +6,9 @@ records, so one frame holds both (a PostToolUse row carries its tool and duratio
 - an assistant line's ``tool_use`` blocks -> ``PreToolUse`` rows (tool, input, id, time);
 - a user line's ``tool_result`` blocks -> ``PostToolUse`` / ``PostToolUseFailure`` rows (the
   structured ``toolUseResult`` as the response, ``is_error`` and interruptions as the status);
-- a user line with plain text -> ``UserPromptSubmit`` (not interruption notices or command output);
+- a user line with plain text -> ``UserPromptSubmit``: what the user typed, a slash command as typed
+  (``/name:command args``); not what the system injected (task notifications, reminders, command
+  output, interruption notices: :data:`CONTEXT_MARKS`);
 - each assistant line -> one ``assistant_message`` row with the model and token usage. Claude Code
   writes one line per content block and repeats the message's usage on each, and a resumed session
   copies earlier messages again: these rows share an ``event_id`` built from the message id and
@@ -31,14 +33,39 @@ QUIET = frozenset(
 )  # fmt: skip
 #: ``progress`` lines carry ``data.type``: only ``agent_progress`` holds anything (a subagent's message).
 _INTERRUPTED = ("[Request interrupted by user", "The user doesn't want to proceed with this tool use")
-_NOT_PROMPTS = (
+#: Text Claude Code puts in a user message that the user did not type: context, not a prompt (a background
+#: task's notice, a reminder, a command's output, the caveat before it, an interruption notice).
+CONTEXT_MARKS = (
     "[Request interrupted by user",
-    "<command-name>",
-    "<local-command-stdout>",
-    "<command-message>",
-    "Caveat: ",
+    "<task-notification>",
     "<system-reminder>",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<local-command-caveat>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<user-prompt-submit-hook>",
+    "<command-stdout>",
+    "Caveat: ",
 )
+_TAG = r"<{0}>(.*?)</{0}>"
+
+
+def prompt_of(text: str) -> str | None:
+    """What the user asked in a user message's text: the text itself, a slash command as the user typed
+    it (``/review:pr 12`` from the ``<command-name>`` and ``<command-args>`` wrappers), or None for
+    text the system injected (:data:`CONTEXT_MARKS`)."""
+    import re
+
+    text = text.strip()
+    if "<command-name>" in text[:2000]:
+        name = re.search(_TAG.format("command-name"), text, re.S)
+        args = re.search(_TAG.format("command-args"), text, re.S)
+        if name:
+            return " ".join(p for p in (name.group(1).strip(), args.group(1).strip() if args else "") if p) or None
+    if not text or text.startswith(CONTEXT_MARKS) or text.startswith("<command-message>"):
+        return None
+    return text
 
 
 def matches(obj: dict) -> bool:
@@ -175,8 +202,8 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         if obj.get("isCompactSummary"):
             return _skip(ctx, "compact_summary")  # the summary written after a compaction: not a prompt
         if not results and not obj.get("isMeta"):
-            text = _text(content).strip()
-            if text and not text.startswith(_NOT_PROMPTS):
+            text = prompt_of(_text(content))
+            if text:
                 out.append(
                     {
                         **base,
