@@ -1,7 +1,7 @@
 """auditkit: a tamper-evident audit trail of what an AI coding agent did, and tools to investigate it.
 
 Public names load lazily, so the hook can import the standard-library-only modules
-(``auditkit.trail_format``, ``auditkit.appender``, ``auditkit.redaction``) without pulling in pandas.
+(``auditkit.trail.format``, ``auditkit.trail.appender``, ``auditkit.trail.redaction``) without pulling in pandas.
 """
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
@@ -9,39 +9,39 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the ho
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "auditkit.frame",
-    "COLUMNS": "auditkit.frame",
-    "JSONArray": "auditkit.jsoncolumn",
-    "tool_calls": "auditkit.views",
-    "summary": "auditkit.views",
-    "Redactor": "auditkit.redaction",
-    "cost": "auditkit.pricing",
-    "token_usage": "auditkit.pricing",
-    "archive_transcripts": "auditkit.transcripts",
-    "reconcile": "auditkit.transcripts",
-    "replay": "auditkit.steps",
-    "sessions": "auditkit.steps",
-    "describe": "auditkit.steps",
-    "file_history": "auditkit.versions",
-    "Timeline": "auditkit.render",
-    "replay_chart": "auditkit.render",
-    "time_by_tool_chart": "auditkit.render",
-    "explore": "auditkit.explorer",
-    "scan": "auditkit.secrets",
-    "redact_file": "auditkit.secrets",
-    "SecretFinding": "auditkit.secrets",
-    "verify": "auditkit.integrity",
-    "VerifyReport": "auditkit.integrity",
-    "Finding": "auditkit.integrity",
-    "keygen": "auditkit.seals",
-    "seal": "auditkit.seals",
-    "by_host": "auditkit.views",
-    "by_agent": "auditkit.views",
-    "sql": "auditkit.sqlquery",
-    "sql_connection": "auditkit.sqlquery",
-    "export": "auditkit.exporting",
-    "rotate": "auditkit.segments",
-    "apply_retention": "auditkit.retention",
+    "load": "auditkit.loading.frame",
+    "COLUMNS": "auditkit.loading.frame",
+    "JSONArray": "auditkit.loading.jsoncolumn",
+    "tool_calls": "auditkit.analysis.views",
+    "summary": "auditkit.analysis.views",
+    "Redactor": "auditkit.trail.redaction",
+    "cost": "auditkit.analysis.pricing",
+    "token_usage": "auditkit.analysis.pricing",
+    "archive_transcripts": "auditkit.analysis.transcripts",
+    "reconcile": "auditkit.analysis.transcripts",
+    "replay": "auditkit.analysis.steps",
+    "sessions": "auditkit.analysis.steps",
+    "describe": "auditkit.analysis.steps",
+    "file_history": "auditkit.analysis.versions",
+    "Timeline": "auditkit.present.render",
+    "replay_chart": "auditkit.present.render",
+    "time_by_tool_chart": "auditkit.present.render",
+    "explore": "auditkit.present.explorer",
+    "scan": "auditkit.custody.secrets",
+    "redact_file": "auditkit.custody.secrets",
+    "SecretFinding": "auditkit.custody.secrets",
+    "verify": "auditkit.custody.verify",
+    "VerifyReport": "auditkit.custody.verify",
+    "Finding": "auditkit.custody.verify",
+    "keygen": "auditkit.custody.seals",
+    "seal": "auditkit.custody.seals",
+    "by_host": "auditkit.analysis.views",
+    "by_agent": "auditkit.analysis.views",
+    "sql": "auditkit.analysis.sqlquery",
+    "sql_connection": "auditkit.analysis.sqlquery",
+    "export": "auditkit.outbound.exporting",
+    "rotate": "auditkit.custody.segments",
+    "apply_retention": "auditkit.custody.retention",
     "AuditkitError": "auditkit.errors",
     "TrailFormatError": "auditkit.errors",
     "ChainBroken": "auditkit.errors",
@@ -57,14 +57,14 @@ _EXPORTS = {
     "ExportError": "auditkit.errors",
     "ReportError": "auditkit.errors",
     "ShipError": "auditkit.errors",
-    "ship": "auditkit.shipping",
-    "sync": "auditkit.s3sync",
-    "window": "auditkit.views",
-    "scope": "auditkit.views",
-    "session_id_for": "auditkit.views",
-    "run_report": "auditkit.evidence",
+    "ship": "auditkit.outbound.shipping",
+    "sync": "auditkit.outbound.s3sync",
+    "window": "auditkit.analysis.views",
+    "scope": "auditkit.analysis.views",
+    "session_id_for": "auditkit.analysis.views",
+    "run_report": "auditkit.present.evidence",
     "install": "auditkit.installer",
-    "make_server": "auditkit.otel",
+    "make_server": "auditkit.outbound.otel",
     "uninstall": "auditkit.installer",
     "doctor": "auditkit.installer",
 }
@@ -132,6 +132,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from auditkit.analysis.pricing import cost, token_usage
+    from auditkit.analysis.sqlquery import sql, sql_connection
+    from auditkit.analysis.steps import describe, replay, sessions
+    from auditkit.analysis.transcripts import archive_transcripts, reconcile
+    from auditkit.analysis.versions import file_history
+    from auditkit.analysis.views import by_agent, by_host, scope, session_id_for, summary, tool_calls, window
+    from auditkit.custody.retention import apply_retention
+    from auditkit.custody.seals import keygen, seal
+    from auditkit.custody.secrets import SecretFinding, redact_file, scan
+    from auditkit.custody.segments import rotate
+    from auditkit.custody.verify import Finding, VerifyReport, verify
     from auditkit.errors import (
         ArchiveError,
         AuditkitError,
@@ -149,28 +160,17 @@ if TYPE_CHECKING:
         UnsafePath,
         UsageError,
     )
-    from auditkit.evidence import run_report
-    from auditkit.explorer import explore
-    from auditkit.exporting import export
-    from auditkit.frame import COLUMNS, load
     from auditkit.installer import doctor, install, uninstall
-    from auditkit.integrity import Finding, VerifyReport, verify
-    from auditkit.jsoncolumn import JSONArray
-    from auditkit.otel import make_server
-    from auditkit.pricing import cost, token_usage
-    from auditkit.redaction import Redactor
-    from auditkit.render import Timeline, replay_chart, time_by_tool_chart
-    from auditkit.retention import apply_retention
-    from auditkit.s3sync import sync
-    from auditkit.seals import keygen, seal
-    from auditkit.secrets import SecretFinding, redact_file, scan
-    from auditkit.segments import rotate
-    from auditkit.shipping import ship
-    from auditkit.sqlquery import sql, sql_connection
-    from auditkit.steps import describe, replay, sessions
-    from auditkit.transcripts import archive_transcripts, reconcile
-    from auditkit.versions import file_history
-    from auditkit.views import by_agent, by_host, scope, session_id_for, summary, tool_calls, window
+    from auditkit.loading.frame import COLUMNS, load
+    from auditkit.loading.jsoncolumn import JSONArray
+    from auditkit.outbound.exporting import export
+    from auditkit.outbound.otel import make_server
+    from auditkit.outbound.s3sync import sync
+    from auditkit.outbound.shipping import ship
+    from auditkit.present.evidence import run_report
+    from auditkit.present.explorer import explore
+    from auditkit.present.render import Timeline, replay_chart, time_by_tool_chart
+    from auditkit.trail.redaction import Redactor
 
 
 def __getattr__(name: str) -> object:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from auditkit.config import TRAIL_NAME
+from auditkit.analysis.patches import structured_patch
 from auditkit.installer import hook_script
-from auditkit.patches import structured_patch
+from auditkit.trail.config import TRAIL_NAME
 
 VIRTUAL_ROOT = "/home/dev/acme-api"
 START = datetime(2026, 3, 17, 14, 0, 0, tzinfo=UTC)

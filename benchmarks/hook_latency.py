@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditkit import trail_format as tf
 from auditkit.installer import hook_script
+from auditkit.trail import format as tf
 
 PY = os.path.realpath(sys.executable)
 HOOK = str(hook_script())
 
-CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "frame.py").read_text()[:2048]
+CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "loading" / "frame.py").read_text()[:2048]
 
 
 def base(event: str, **extra: object) -> dict:
@@ -138,7 +138,7 @@ def main() -> None:
         "USER": os.environ.get("USER") or "bench",
     }
     os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
-    from auditkit.redaction import warm_cache
+    from auditkit.trail.redaction import warm_cache
 
     warm_cache()  # as `auditkit install` does for the interpreter the hook runs with
 
@@ -216,7 +216,7 @@ def main() -> None:
 
 def held_lock(tmp: Path, env: dict, event: bytes, runs: int, free_ms: float) -> None:
     """The hook's wall time while another process holds the trail's lock (it spills after the bound)."""
-    from auditkit.appender import LOCK_WAIT_S
+    from auditkit.trail.appender import LOCK_WAIT_S
 
     trail = tmp / "held.jsonl"
     argv = [PY, "-I", "-S", HOOK, "--trail", str(trail)]

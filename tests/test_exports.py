@@ -40,6 +40,6 @@ def test_every_exported_name_is_an_object_not_a_module() -> None:
 
 def test_importing_auditkit_does_not_import_pandas() -> None:
     """The hook imports auditkit's standard-library modules; the package itself must stay light."""
-    code = "import sys, auditkit, auditkit.capture; print('pandas' in sys.modules, 'typing' in sys.modules)"
+    code = "import sys, auditkit, auditkit.trail.capture; print('pandas' in sys.modules, 'typing' in sys.modules)"
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
