@@ -1,183 +1,138 @@
 """auditkit: a tamper-evident audit trail of what an AI coding agent did, and tools to investigate it.
 
-Public names load lazily, so the hook can import the standard-library-only modules
-(``auditkit.trail.format``, ``auditkit.trail.appender``, ``auditkit.trail.redaction``) without pulling in pandas.
+The public API is :data:`_PUBLIC`, listed once: each module with the names it gives. ``__all__`` and the
+lazy loader below come from it, so the hook can import the standard-library-only :mod:`auditkit.trail`
+without pulling in pandas; the ``TYPE_CHECKING`` imports repeat it for type checkers only, and
+``tests/test_exported_members.py`` holds the three equal (and every name importable).
+
+The layers, lowest first (``docs/architecture.md``; enforced by the import-linter contracts in
+``pyproject.toml``): :mod:`auditkit.errors` and :mod:`auditkit._version`; :mod:`auditkit.trail` (the hook's
+world); :mod:`auditkit.store`; :mod:`auditkit.loading`; :mod:`auditkit.custody`; :mod:`auditkit.analysis`;
+``auditkit.detect``; :mod:`auditkit.present` and :mod:`auditkit.outbound`; the face (this package,
+:mod:`auditkit.cli`, :mod:`auditkit.installer`, :mod:`auditkit.simulate`).
 """
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 
-__version__ = "0.1.0"
-
-_EXPORTS = {
-    "load": "auditkit.loading.frame",
-    "COLUMNS": "auditkit.loading.frame",
-    "JSONArray": "auditkit.loading.jsoncolumn",
-    "tool_calls": "auditkit.analysis.views",
-    "summary": "auditkit.analysis.views",
-    "Redactor": "auditkit.trail.redaction",
-    "cost": "auditkit.analysis.pricing",
-    "token_usage": "auditkit.analysis.pricing",
-    "archive_transcripts": "auditkit.analysis.transcripts",
-    "reconcile": "auditkit.analysis.transcripts",
-    "replay": "auditkit.analysis.steps",
-    "sessions": "auditkit.analysis.steps",
-    "describe": "auditkit.analysis.steps",
-    "file_history": "auditkit.analysis.versions",
-    "Timeline": "auditkit.present.render",
-    "replay_chart": "auditkit.present.render",
-    "time_by_tool_chart": "auditkit.present.render",
-    "explore": "auditkit.present.explorer",
-    "scan": "auditkit.custody.secrets",
-    "redact_file": "auditkit.custody.secrets",
-    "SecretFinding": "auditkit.custody.secrets",
-    "verify": "auditkit.custody.verify",
-    "VerifyReport": "auditkit.custody.verify",
-    "Finding": "auditkit.custody.verify",
-    "keygen": "auditkit.custody.seals",
-    "seal": "auditkit.custody.seals",
-    "by_host": "auditkit.analysis.views",
-    "by_agent": "auditkit.analysis.views",
-    "sql": "auditkit.analysis.sqlquery",
-    "sql_connection": "auditkit.analysis.sqlquery",
-    "export": "auditkit.outbound.exporting",
-    "rotate": "auditkit.custody.segments",
-    "apply_retention": "auditkit.custody.retention",
-    "AuditkitError": "auditkit.errors",
-    "TrailFormatError": "auditkit.errors",
-    "ChainBroken": "auditkit.errors",
-    "UsageError": "auditkit.errors",
-    "ConfigError": "auditkit.errors",
-    "RuleError": "auditkit.errors",
-    "SettingsError": "auditkit.errors",
-    "UnsafePath": "auditkit.errors",
-    "HookInputError": "auditkit.errors",
-    "SealError": "auditkit.errors",
-    "ArchiveError": "auditkit.errors",
-    "RetentionError": "auditkit.errors",
-    "ExportError": "auditkit.errors",
-    "ReportError": "auditkit.errors",
-    "ShipError": "auditkit.errors",
-    "ship": "auditkit.outbound.shipping",
-    "sync": "auditkit.outbound.s3sync",
-    "window": "auditkit.analysis.views",
-    "scope": "auditkit.analysis.views",
-    "session_id_for": "auditkit.analysis.views",
-    "run_report": "auditkit.present.evidence",
-    "install": "auditkit.installer",
-    "make_server": "auditkit.outbound.otel",
-    "uninstall": "auditkit.installer",
-    "doctor": "auditkit.installer",
+#: The public API: module -> the names it exports. The one list.
+_PUBLIC: dict[str, tuple[str, ...]] = {
+    "auditkit._version": ("__version__",),
+    "auditkit.errors": (
+        "ArchiveError",
+        "AuditkitError",
+        "ChainBroken",
+        "ConfigError",
+        "ExportError",
+        "HookInputError",
+        "MissingExtra",
+        "ReceiveError",
+        "ReportError",
+        "RetentionError",
+        "RuleError",
+        "SealError",
+        "SettingsError",
+        "ShipError",
+        "TrailFormatError",
+        "UnsafePath",
+        "UsageError",
+    ),
+    "auditkit.trail.redaction": ("Redactor",),
+    "auditkit.custody.verify": ("Finding", "VerifyReport", "verify"),
+    "auditkit.custody.seals": ("keygen", "seal"),
+    "auditkit.custody.segments": ("rotate",),
+    "auditkit.custody.retention": ("apply_retention",),
+    "auditkit.custody.secrets": ("SecretFinding", "redact_file", "scan"),
+    "auditkit.loading.columns": ("COLUMNS",),
+    "auditkit.loading.frame": ("load",),
+    "auditkit.loading.jsoncolumn": ("JSONArray",),
+    "auditkit.loading.usage_scan": ("token_usage",),
+    "auditkit.analysis.views": ("by_agent", "by_host", "scope", "session_id_for", "summary", "tool_calls", "window"),
+    "auditkit.analysis.steps": ("describe", "replay", "sessions"),
+    "auditkit.analysis.versions": ("file_history",),
+    "auditkit.analysis.pricing": ("cost",),
+    "auditkit.analysis.transcripts": ("archive_transcripts", "reconcile"),
+    "auditkit.analysis.sqlquery": ("sql", "sql_connection"),
+    "auditkit.present.render": ("Timeline", "replay_chart", "time_by_tool_chart"),
+    "auditkit.present.explorer": ("explore",),
+    "auditkit.present.evidence": ("run_report",),
+    "auditkit.outbound.exporting": ("export",),
+    "auditkit.outbound.shipping": ("ship",),
+    "auditkit.outbound.s3sync": ("sync",),
+    "auditkit.outbound.otel": ("make_server",),
+    "auditkit.installer": ("doctor", "install", "uninstall"),
 }
 
-__all__ = [
-    "COLUMNS",
-    "ArchiveError",
-    "AuditkitError",
-    "ChainBroken",
-    "ConfigError",
-    "ExportError",
-    "Finding",
-    "HookInputError",
-    "JSONArray",
-    "Redactor",
-    "ReportError",
-    "RetentionError",
-    "RuleError",
-    "SealError",
-    "SecretFinding",
-    "SettingsError",
-    "ShipError",
-    "Timeline",
-    "TrailFormatError",
-    "UnsafePath",
-    "UsageError",
-    "VerifyReport",
-    "__version__",
-    "apply_retention",
-    "archive_transcripts",
-    "by_agent",
-    "by_host",
-    "cost",
-    "describe",
-    "doctor",
-    "explore",
-    "export",
-    "file_history",
-    "install",
-    "keygen",
-    "load",
-    "make_server",
-    "reconcile",
-    "redact_file",
-    "replay",
-    "replay_chart",
-    "rotate",
-    "run_report",
-    "scan",
-    "scope",
-    "seal",
-    "session_id_for",
-    "sessions",
-    "ship",
-    "sql",
-    "sql_connection",
-    "summary",
-    "sync",
-    "time_by_tool_chart",
-    "token_usage",
-    "tool_calls",
-    "uninstall",
-    "verify",
-    "window",
-]
+_EXPORTS = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from auditkit.analysis.pricing import cost, token_usage
-    from auditkit.analysis.sqlquery import sql, sql_connection
-    from auditkit.analysis.steps import describe, replay, sessions
-    from auditkit.analysis.transcripts import archive_transcripts, reconcile
-    from auditkit.analysis.versions import file_history
-    from auditkit.analysis.views import by_agent, by_host, scope, session_id_for, summary, tool_calls, window
-    from auditkit.custody.retention import apply_retention
-    from auditkit.custody.seals import keygen, seal
-    from auditkit.custody.secrets import SecretFinding, redact_file, scan
-    from auditkit.custody.segments import rotate
-    from auditkit.custody.verify import Finding, VerifyReport, verify
-    from auditkit.errors import (
-        ArchiveError,
-        AuditkitError,
-        ChainBroken,
-        ConfigError,
-        ExportError,
-        HookInputError,
-        ReportError,
-        RetentionError,
-        RuleError,
-        SealError,
-        SettingsError,
-        ShipError,
-        TrailFormatError,
-        UnsafePath,
-        UsageError,
+    # `from m import a as a, b as b`, one line per module: explicit re-exports for type checkers
+    # isort: off
+    from auditkit._version import __version__ as __version__
+    from auditkit.analysis.pricing import cost as cost
+    from auditkit.analysis.sqlquery import sql as sql, sql_connection as sql_connection
+    from auditkit.analysis.steps import describe as describe, replay as replay, sessions as sessions
+    from auditkit.analysis.transcripts import archive_transcripts as archive_transcripts, reconcile as reconcile
+    from auditkit.analysis.versions import file_history as file_history
+    from auditkit.analysis.views import (
+        by_agent as by_agent,
+        by_host as by_host,
+        scope as scope,
+        session_id_for as session_id_for,
+        summary as summary,
+        tool_calls as tool_calls,
+        window as window,
     )
-    from auditkit.installer import doctor, install, uninstall
-    from auditkit.loading.frame import COLUMNS, load
-    from auditkit.loading.jsoncolumn import JSONArray
-    from auditkit.outbound.exporting import export
-    from auditkit.outbound.otel import make_server
-    from auditkit.outbound.s3sync import sync
-    from auditkit.outbound.shipping import ship
-    from auditkit.present.evidence import run_report
-    from auditkit.present.explorer import explore
-    from auditkit.present.render import Timeline, replay_chart, time_by_tool_chart
-    from auditkit.trail.redaction import Redactor
+    from auditkit.custody.retention import apply_retention as apply_retention
+    from auditkit.custody.seals import keygen as keygen, seal as seal
+    from auditkit.custody.secrets import SecretFinding as SecretFinding, redact_file as redact_file, scan as scan
+    from auditkit.custody.segments import rotate as rotate
+    from auditkit.custody.verify import Finding as Finding, VerifyReport as VerifyReport, verify as verify
+    from auditkit.errors import (
+        ArchiveError as ArchiveError,
+        AuditkitError as AuditkitError,
+        ChainBroken as ChainBroken,
+        ConfigError as ConfigError,
+        ExportError as ExportError,
+        HookInputError as HookInputError,
+        MissingExtra as MissingExtra,
+        ReceiveError as ReceiveError,
+        ReportError as ReportError,
+        RetentionError as RetentionError,
+        RuleError as RuleError,
+        SealError as SealError,
+        SettingsError as SettingsError,
+        ShipError as ShipError,
+        TrailFormatError as TrailFormatError,
+        UnsafePath as UnsafePath,
+        UsageError as UsageError,
+    )
+    from auditkit.installer import doctor as doctor, install as install, uninstall as uninstall
+    from auditkit.loading.columns import COLUMNS as COLUMNS
+    from auditkit.loading.frame import load as load
+    from auditkit.loading.jsoncolumn import JSONArray as JSONArray
+    from auditkit.loading.usage_scan import token_usage as token_usage
+    from auditkit.outbound.exporting import export as export
+    from auditkit.outbound.otel import make_server as make_server
+    from auditkit.outbound.s3sync import sync as sync
+    from auditkit.outbound.shipping import ship as ship
+    from auditkit.present.evidence import run_report as run_report
+    from auditkit.present.explorer import explore as explore
+    from auditkit.present.render import (
+        Timeline as Timeline,
+        replay_chart as replay_chart,
+        time_by_tool_chart as time_by_tool_chart,
+    )
+    from auditkit.trail.redaction import Redactor as Redactor
+    # isort: on
 
 
 def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'auditkit' has no attribute {name!r}")
-    from importlib import import_module
+    from importlib import import_module  # only when a public name is first used: the hook never comes here
 
     value = getattr(import_module(module), name)
     globals()[name] = value

@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from auditkit import __version__
+from auditkit._version import __version__
 from auditkit.errors import AuditkitError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -23,8 +23,8 @@ def _ms(value: float | None) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from auditkit.analysis.views import by_agent, by_host, summary
-    from auditkit.present.terminal import text_table
+    from auditkit.analysis.views import by_agent, by_host, summary  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     df = _load(args)
     table = summary(df)
@@ -95,7 +95,7 @@ _SPAN = [
 
 def _breakdown(title: str, frame, key: str, extra: list | None = None) -> None:
     """A per-host or per-agent table under its heading."""
-    from auditkit.present.terminal import text_table
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     print(f"\n=== {title} ===\n")
     rows = [{key: k, **row} for k, row in frame.to_dict(orient="index").items()]
@@ -110,7 +110,7 @@ def _say_problems(problems: list[dict]) -> None:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    from auditkit.installer import hook_command, install
+    from auditkit.installer import hook_command, install  # start-up: only the command that runs loads it
 
     change = install(project=args.project, user=args.user, trail=args.trail, python=args.python, agent=args.agent)
     if change.changed:
@@ -125,7 +125,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
-    from auditkit.installer import uninstall
+    from auditkit.installer import uninstall  # start-up: only the command that runs loads it
 
     change = uninstall(project=args.project, user=args.user, agent=args.agent)
     if change.changed:
@@ -138,7 +138,7 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from auditkit.installer import doctor
+    from auditkit.installer import doctor  # start-up: only the command that runs loads it
 
     checks = doctor(args.project)
     for c in checks:
@@ -147,8 +147,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from auditkit.custody.verify import verify
-    from auditkit.outbound.s3sync import local_copies
+    from auditkit.custody.verify import verify  # start-up: only the command that runs loads it
+    from auditkit.outbound.s3sync import local_copies  # start-up: only the command that runs loads it
 
     with local_copies(_trails(args), endpoint_url=args.endpoint_url) as paths:  # s3:// copies brought here
         report = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
@@ -181,7 +181,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from auditkit.custody.seals import keygen
+    from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
 
     priv, pub = keygen(args.key)
     print(f"private key: {priv} (mode 0600; keep it off the machines whose trails it seals, if you can)")
@@ -190,7 +190,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_seal(args: argparse.Namespace) -> int:
-    from auditkit.custody.seals import seal
+    from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
     s = seal(args.trail, args.key, args.seal_log)
     if args.quiet:
@@ -203,7 +203,7 @@ def cmd_seal(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from auditkit.custody.secrets import scan
+    from auditkit.custody.secrets import scan  # start-up: only the command that runs loads it
 
     findings = scan(_trails(args))
     if args.json:
@@ -217,7 +217,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
-    from auditkit.custody.secrets import redact_file
+    from auditkit.custody.secrets import redact_file  # start-up: only the command that runs loads it
 
     out = redact_file(args.src, args.dst)
     note = "; an auditkit trail: written as a new chain that names its source" if out["rechained"] else ""
@@ -227,15 +227,15 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 def _trails(args: argparse.Namespace) -> list[str]:
     """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
-    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
 
     return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
 
 
 def _load(args: argparse.Namespace, paths: list[str] | None = None):
     """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
-    from auditkit.analysis.views import window
-    from auditkit.loading.frame import load
+    from auditkit.analysis.views import window  # start-up: only the command that runs loads it
+    from auditkit.loading.frame import load  # start-up: only the command that runs loads it
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -251,8 +251,8 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from auditkit.analysis.steps import sessions
-    from auditkit.present.terminal import text_table
+    from auditkit.analysis.steps import sessions  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     table = sessions(_load(args))
     if args.json:
@@ -294,9 +294,9 @@ def _until(start: object, end: object) -> str:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from auditkit.analysis.steps import replay
-    from auditkit.analysis.views import session_id_for
-    from auditkit.present.render import replay_text, save_replay_html
+    from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
+    from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
+    from auditkit.present.render import replay_text, save_replay_html  # start-up: only the command that runs loads it
 
     df = _load(args)
     steps = replay(df, session_id_for(df, args.session))
@@ -308,8 +308,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from auditkit.analysis.versions import file_history
-    from auditkit.present.render import history_text
+    from auditkit.analysis.versions import file_history  # start-up: only the command that runs loads it
+    from auditkit.present.render import history_text  # start-up: only the command that runs loads it
 
     h = file_history(_load(args), args.path)
     if h.empty:
@@ -320,9 +320,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize
-    from auditkit.loading.usage_scan import usage_rows
-    from auditkit.present.terminal import text_table
+    from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize  # start-up: only the command that runs loads it
+    from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     by = {"session": "session_id", "model": "model", "agent": "agent", "subagent": "agent_id", "day": "day"}
     keys = [by[b] for b in args.by]
@@ -355,7 +355,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_archive_transcripts(args: argparse.Namespace) -> int:
-    from auditkit.analysis.transcripts import archive_transcripts, default_dest
+    from auditkit.analysis.transcripts import (  # start-up: only the command that runs loads it
+        archive_transcripts,
+        default_dest,
+    )
 
     r = archive_transcripts(args.source, args.dest)
     print(
@@ -368,7 +371,7 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from auditkit.analysis.transcripts import reconcile
+    from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
     other = "telemetry" if args.telemetry else "transcripts"
     gaps = reconcile(_load(args), _load(args, args.telemetry or args.transcripts), names=("trail", other))
@@ -387,7 +390,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 def cmd_otel_receive(args: argparse.Namespace) -> int:
     import signal
 
-    from auditkit.outbound.otel import make_server
+    from auditkit.outbound.otel import make_server  # start-up: only the command that runs loads it
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -414,7 +417,7 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
-    from auditkit.custody.segments import parse_age, parse_size, rotate
+    from auditkit.custody.segments import parse_age, parse_size, rotate  # start-up: only the command that runs loads it
 
     result = rotate(
         args.trail,
@@ -427,7 +430,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from auditkit.custody.retention import apply_retention
+    from auditkit.custody.retention import apply_retention  # start-up: only the command that runs loads it
 
     plan = apply_retention(
         args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key
@@ -437,7 +440,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from auditkit.outbound.exporting import export
+    from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
     parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
     result = export(
@@ -453,7 +456,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ship(args: argparse.Namespace) -> int:
-    from auditkit.outbound.shipping import ship
+    from auditkit.outbound.shipping import ship  # start-up: only the command that runs loads it
 
     result = ship(
         _trails(args),
@@ -479,7 +482,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from auditkit.outbound.s3sync import sync
+    from auditkit.outbound.s3sync import sync  # start-up: only the command that runs loads it
 
     result = sync(
         _trails(args),
@@ -499,7 +502,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from auditkit.analysis.sqlquery import sql
+    from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
 
     result = sql(args.query, _load(args))
     if args.format == "csv":
@@ -517,10 +520,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from auditkit.present.notebook import skip_iri_grammar
+    from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
-    from auditkit.present.evidence import run_report
+    from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
     params = {}
     for key, value in args.param or []:
@@ -558,7 +561,7 @@ TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook p
 
 def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
     """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
-    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
 
     p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
     p.add_argument(
@@ -577,7 +580,7 @@ def _window_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from auditkit.trail.config import DEFAULT_TRAIL
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
 
     parser = argparse.ArgumentParser(
         prog="auditkit",
@@ -796,7 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from auditkit.present.terminal import guard_std_streams
+    from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
 
     guard_std_streams()  # what a trail holds is shown, never run by the terminal
     parser = build_parser()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from auditkit.errors import ConfigError
+from auditkit.loading.usage_scan import TOKEN_COLUMNS, token_usage, usage_rows
 from auditkit.store.files import PathLike
 from auditkit.trail import config
 
@@ -57,8 +58,6 @@ PRICES: dict[str, tuple[float, ...]] = {
 }
 #: Cache rates as multiples of the input price (Anthropic's prompt caching).
 CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H = 0.1, 1.25, 2.0
-#: Token columns of the frame, in the order of the rates in :func:`rates`.
-TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens"]
 _RATE_COLUMNS = ["input_tokens", "output_tokens", "cache_5m_tokens", "cache_creation_1h_tokens", "cache_read_tokens"]
 _SUFFIX = re.compile(r"(?:-\d{8}|-latest|@\S*|\[[^\]]*\])+$")  # release date, -latest, @version, [1m]
 
@@ -116,27 +115,6 @@ def _price(model: object, table: dict[str, tuple[float, ...]]) -> tuple[float, .
     return table.get(str(model)) or table.get(family(model))
 
 
-def token_usage(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per API message (already counted once by ``load``): time, session, subagent, model, tokens."""
-    import pandas as pd  # noqa: F401 - the frame's methods need it loaded; `auditkit cost` never comes here
-
-    msgs = df[df["event"] == "assistant_message"]
-    cols = ["timestamp", "session_id", "agent", "agent_id", "model", "message_id", "request_id", "cost_usd"]
-    out = msgs[[c for c in cols if c in msgs] + TOKEN_COLUMNS + ["cache_creation_1h_tokens"]].copy()
-    tokens = [*TOKEN_COLUMNS, "cache_creation_1h_tokens"]
-    out[tokens] = out[tokens].fillna(0).astype("int64")
-    out["cache_5m_tokens"] = (out["cache_creation_tokens"] - out["cache_creation_1h_tokens"]).clip(lower=0)
-    out["model"] = out["model"].astype("object")
-    out["agent"] = out["agent"].astype("object").fillna("claude-code")
-    out["agent_id"] = out["agent_id"].fillna("main")
-    out["day"] = out["timestamp"].dt.strftime("%Y-%m-%d")
-    reported = df[df["event"] == "api_request"] if "cost_usd" in df else df.iloc[:0]
-    if len(reported):  # Claude Code's own figure, joined on the request id
-        by_request = dict(zip(reported["request_id"].astype(str), reported["cost_usd"], strict=True))
-        out["reported_usd"] = out["request_id"].astype(str).map(by_request).astype("float64")
-    return out.reset_index(drop=True)
-
-
 def cost(
     source: pd.DataFrame | PathLike | Iterable[PathLike],
     by: str | Sequence[str] = ("session_id", "model"),
@@ -156,8 +134,6 @@ def cost(
     import pandas as pd
 
     if not isinstance(source, pd.DataFrame):
-        from auditkit.loading.usage_scan import usage_rows
-
         rows = usage_rows(source)[0]
     else:
         usage = source if "cache_5m_tokens" in source.columns else token_usage(source)

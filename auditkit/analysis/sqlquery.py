@@ -17,8 +17,11 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from auditkit.analysis.views import tool_calls
+from auditkit.errors import AuditkitError
+from auditkit.loading.columns import NESTED
 from auditkit.loading.flat import flatten
-from auditkit.loading.frame import NESTED
+from auditkit.loading.frame import load
 from auditkit.store.files import PathLike
 from auditkit.trail.config import DEFAULT_TRAIL_FOLDER
 
@@ -30,9 +33,6 @@ def sql_connection(source: Source) -> duckdb.DuckDBPyConnection:
 
     ``source``: a frame from :func:`auditkit.load`, or what ``load`` accepts (files, folders, globs).
     """
-    from auditkit.analysis.views import tool_calls
-    from auditkit.loading.frame import load
-
     df = source if isinstance(source, pd.DataFrame) else load(source)
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
@@ -49,8 +49,6 @@ def sql(query: str, source: Source = DEFAULT_TRAIL_FOLDER) -> pd.DataFrame:
     try:
         return con.sql(query).df()
     except duckdb.Error as exc:
-        from auditkit.errors import AuditkitError
-
         raise AuditkitError(f"SQL: {exc}") from exc
     finally:
         con.close()

@@ -13,6 +13,7 @@ import posixpath
 import pandas as pd
 
 from auditkit.analysis.views import UNFINISHED, tool_calls
+from auditkit.errors import UsageError
 
 STEP_COLUMNS = [
     "step",
@@ -149,7 +150,6 @@ def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
     ses = df[df["session_id"] == session_id]
     if ses.empty:
         known = ", ".join(map(str, df["session_id"].dropna().unique()[:5]))
-        from auditkit.errors import UsageError
 
         raise UsageError(f"no session {session_id!r} in the trail (sessions include: {known})")
     calls = tool_calls(ses).reset_index(drop=True)

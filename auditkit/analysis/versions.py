@@ -18,6 +18,7 @@ import pandas as pd
 from auditkit.analysis.bash_effects import effects
 from auditkit.analysis.patches import unified_diff
 from auditkit.analysis.views import tool_calls
+from auditkit.errors import UsageError
 
 COLUMNS = [
     "timestamp",
@@ -175,8 +176,6 @@ def resolve_path(df: pd.DataFrame, path: str) -> str:
     suffix = "/" + posixpath.normpath(path)
     hits = sorted(p for p in known_paths(df) if p.endswith(suffix))
     if len(hits) > 1:
-        from auditkit.errors import UsageError
-
         listed = ", ".join(hits[:10]) + (f" and {len(hits) - 10} more" if len(hits) > 10 else "")
         raise UsageError(f"{path!r} is ambiguous: {len(hits)} files end with it ({listed}); give one of them")
     return hits[0] if hits else path

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from auditkit.custody.seals import default_key_path, retire, seal_log_path
 from auditkit.custody.segments import (
     ArchiveError,
     Segment,
@@ -41,6 +42,7 @@ from auditkit.custody.segments import (
     segment_files,
     write_manifest,
 )
+from auditkit.custody.verify import ERROR, verify
 from auditkit.errors import RetentionError
 from auditkit.store.files import PathLike, first_record
 from auditkit.trail import config, private_files
@@ -145,9 +147,6 @@ def apply_retention(
     ``dry_run``: decide and report, delete nothing. ``minimum``: refuse shorter policies (default:
     the configured minimum, see the module's docstring). ``pubkey``/``seals`` as for ``verify``.
     """
-    from auditkit.custody.seals import default_key_path, seal_log_path
-    from auditkit.custody.verify import ERROR, verify
-
     trail = Path(trail)
     policy = parse_age(keep) if isinstance(keep, str) else keep
     floor, source = (
@@ -239,8 +238,6 @@ def _retire(
     plan: RetentionPlan,
 ) -> None:
     """Sign the retirement statement first, then delete: a crash in between leaves files the statement names."""
-    from auditkit.custody.seals import retire
-
     first = first_record(doomed[0][0]) or {}
     trail_id = tf.trail_id_of(first)
     entries = [
@@ -268,8 +265,6 @@ def _retire(
 
 def _sealed_upto(report, seal_log: Path) -> tuple[int | None, str | None]:
     """The highest seq a valid seal covers, or a reason no seal can be trusted."""
-    from auditkit.custody.verify import ERROR
-
     bad = [f for f in report.findings if f.severity == ERROR and f.kind in _SEAL_ERRORS]
     if bad:
         return None, f"{bad[0].kind}: {bad[0].message}"

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from auditkit.errors import SealError
+from auditkit.store.names import active_trail
 from auditkit.trail import config, private_files
 from auditkit.trail import format as tf
 
@@ -41,8 +42,6 @@ def seal_log_path(trail: str | os.PathLike[str]) -> Path:
 
     Archived segments (``audit-trail.<first>-<last>.jsonl.gz``) share their trail's seal log.
     """
-    from auditkit.custody.segments import active_trail
-
     p = active_trail(trail)
     return p.with_name(f"{p.name.removesuffix('.gz').removesuffix('.jsonl')}.seals.jsonl")
 

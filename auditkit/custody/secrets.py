@@ -22,6 +22,7 @@ from auditkit.errors import UsageError
 from auditkit.store.files import PathLike, is_gzip, open_lines
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.trail import format as tf
+from auditkit.trail.appender import new_trail_id
 from auditkit.trail.redaction import Redactor, is_sensitive_key, plausible_value
 
 
@@ -230,7 +231,6 @@ def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) 
             if fields.get("event") == tf.TRAIL_START and prev is None:
                 data = dict(fields["data"]) if isinstance(fields.get("data"), dict) else {}
                 source = {"trail_id": data.get("trail_id"), "created": data.get("created")}
-                from auditkit.trail.appender import new_trail_id
 
                 data.update(
                     trail_id=new_trail_id(),

@@ -35,13 +35,15 @@ from pathlib import Path
 
 import orjson
 
+from auditkit.custody.seals import default_key_path
+from auditkit.custody.seals import seal as do_seal
 from auditkit.errors import ArchiveError, TrailFormatError, UsageError
 from auditkit.store.files import PathLike, file_sha256, first_record, open_lines
+from auditkit.store.names import SEGMENT_NAME as _SEGMENT
 from auditkit.trail import appender, private_files
 from auditkit.trail import format as tf
 
 MANIFEST_VERSION = 1
-_SEGMENT = re.compile(r"^(?P<stem>.+)\.(?P<first>\d{10})-(?P<last>\d{10})\.jsonl(?P<gz>\.gz)?$")
 _TEMP = re.compile(r"^\..+\.(rotating|jsonl\.gz|manifest\.json)\.[0-9a-f]{12}\.tmp$")  # private_files.temp_in names
 
 
@@ -87,16 +89,6 @@ def manifest_path(trail: PathLike) -> Path:
 
 def _stem(trail: Path) -> str:
     return trail.name.removesuffix(".gz").removesuffix(".jsonl")
-
-
-def active_trail(path: PathLike) -> Path:
-    """The active trail a segment belongs to (``audit-trail.<first>-<last>.jsonl.gz`` -> ``audit-trail.jsonl``).
-
-    Any other path is returned as it is.
-    """
-    p = Path(path)
-    m = _SEGMENT.match(p.name)
-    return p.with_name(f"{m['stem']}.jsonl") if m else p
 
 
 def read_manifest(trail: PathLike) -> Manifest:
@@ -208,8 +200,6 @@ def rotate(
                 _add_to_manifest(trail, segment)
         result = Rotation(str(trail), segment, reason, recovered=recovered)
     if segment is not None and _should_seal(seal):
-        from auditkit.custody.seals import seal as do_seal
-
         result.sealed = do_seal(trail, upto=(segment.last_seq, segment.head_hash))  # the segment, sealed on its own
     return result
 
@@ -217,8 +207,6 @@ def rotate(
 def _should_seal(seal: bool | None) -> bool:
     if seal is not None:
         return seal
-    from auditkit.custody.seals import default_key_path
-
     return default_key_path().is_file()
 
 

@@ -25,8 +25,11 @@ from pathlib import Path
 
 import orjson
 
+from auditkit.custody import seals as sealing
 from auditkit.errors import ChainBroken, TrailFormatError
+from auditkit.loading.readers import FORMATS
 from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
+from auditkit.store.names import is_seal_log
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.trail import config
 from auditkit.trail import format as tf
@@ -130,9 +133,7 @@ def verify(
     ``pubkey``: the Ed25519 public key (default: ``seal.pub`` beside the seal key, where present).
     ``tolerance_s``: how far a timestamp may step back before it is reported.
     """
-    from auditkit.custody import seals as sealing
-
-    files = [f for f in expand(paths) if not f.name.endswith((".seals.jsonl", ".seals.jsonl.gz"))]
+    files = [f for f in expand(paths) if not is_seal_log(f)]
     report = VerifyReport(files=[str(f) for f in files])
     seal_logs = [Path(p) for p in ([seals] if isinstance(seals, (str, Path)) else seals or [])]
     if not seal_logs:
@@ -165,8 +166,7 @@ def verify(
     heads = []
     for f in files:
         first = first_record(f) or {}
-        data = first.get("data") if isinstance(first.get("data"), dict) else {}
-        tid = data.get("trail_id") if first.get("event") == tf.TRAIL_START else None
+        tid = tf.trail_id_of(first) if first.get("event") == tf.TRAIL_START else None
         heads.append((tid or f"(unknown: {f})", first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
     heads.sort(key=lambda h: (h[0], h[1], str(h[2])))
     chains: dict[str, _Chain] = {}
@@ -230,8 +230,6 @@ def unchained_format(path: PathLike) -> str | None:
     """What a file is when it is a known log format without a hash chain (a Claude Code transcript, a
     seed-format log, raw hook payloads, a Codex or Gemini session), judged by its first 20 lines; None
     for an auditkit trail and for anything unrecognised (verified as a trail, so damage is reported)."""
-    from auditkit.loading.readers import FORMATS
-
     try:
         lines = open_lines(Path(path))
         for n, raw in enumerate(lines):
@@ -786,8 +784,6 @@ def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
 
 
 def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, checked: bool) -> None:
-    from auditkit.custody import seals as sealing
-
     if not seals:
         return
     if not checked:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import orjson
 import pandas as pd
 
-from auditkit.loading.frame import NESTED
+from auditkit.loading.columns import COLUMNS, NESTED
+from auditkit.loading.columns import typed as _typed
 from auditkit.loading.jsoncolumn import JSONArray, JSONDtype, loads
 
 
@@ -40,8 +41,6 @@ def unflatten(flat: pd.DataFrame) -> pd.DataFrame:
     """The inverse of :func:`flatten`: JSON text back into nested values, every column in its documented
     type, in :data:`auditkit.COLUMNS` order (Hive partition columns such as ``date`` are dropped; a
     partition column that is a column, such as ``host``, comes back as one)."""
-    from auditkit.loading.frame import COLUMNS, _typed
-
     out = {}
     for col in flat.columns:
         if col not in COLUMNS:

@@ -7,26 +7,17 @@ import sys
 import warnings
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 from pandas.api.types import union_categoricals
 
-from auditkit.loading import columnar
-from auditkit.loading.jsoncolumn import JSONArray, JSONDtype, dumps
+from auditkit.loading import columnar, parquet_dataset
+from auditkit.loading.columns import CATEGORIES as _CATEGORIES
+from auditkit.loading.columns import COLUMNS
+from auditkit.loading.columns import typed as _typed
+from auditkit.loading.jsoncolumn import JSONArray, JSONDtype
+from auditkit.loading.lines import read_file
 from auditkit.loading.readers import auditkit_trail
-from auditkit.store.files import PathLike, expand, is_gzip, read_file
-from auditkit.trail import format as tf
-
-#: The normalised columns, in order, with what each holds (from :data:`auditkit.trail.format.SCHEMA`).
-COLUMNS: dict[str, str] = {f.column: f.doc for f in tf.SCHEMA}
-_KIND = {f.column: f.kind for f in tf.SCHEMA}
-_CATEGORIES = tuple(c for c, k in _KIND.items() if k == "category")
-_COUNTS = tuple(c for c, k in _KIND.items() if k == "count")
-_FLOATS = tuple(c for c, k in _KIND.items() if k == "float")
-#: Columns holding dicts, lists or mixed values: JSON text, parsed when read (:mod:`auditkit.loading.jsoncolumn`).
-NESTED = tuple(c for c, k in _KIND.items() if k == "nested")
-_STRINGS = tuple(c for c, k in _KIND.items() if k in ("string", "text"))
+from auditkit.store.files import PathLike, expand, is_gzip
 
 
 def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress: bool | None = None) -> pd.DataFrame:
@@ -44,8 +35,6 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
         df = auditkit.load("sample_logs/")
         df[df.tool == "Bash"][["timestamp", "command", "status"]]
     """
-    from auditkit.loading import parquet_dataset
-
     given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     exports = [p for p in given if parquet_dataset.is_dataset(p)]  # what `auditkit export` wrote
     files = expand([p for p in given if p not in exports]) if len(exports) < len(given) else []
@@ -83,7 +72,7 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     fast.clear()
     if bar:
         bar.close()
-    df = _sorted(_concat(parts))
+    df = sort_events(_concat(parts))
     before = len(df)
     df = _final_copies_first(df)
     if not _ids_unique(df):
@@ -164,59 +153,7 @@ def frame_from_rows(columns: dict[str, list] | list[dict], sort: bool = True) ->
         columns = {c: [r.get(c) for r in columns] for c in COLUMNS if c in present}  # _typed adds the rest
     df = pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in columns.items() if c in COLUMNS})
     df = _typed(df)
-    return _sorted(df) if sort else df
-
-
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    """Give the normalised columns their documented types."""
-    missing = [c for c in COLUMNS if c not in df.columns]
-    df = df.reindex(columns=list(COLUMNS))
-    for col in missing:  # made empty in their own type: converting a column of NaN objects costs a pass
-        if col in _STRINGS:
-            df[col] = pd.Series(index=df.index, dtype="str")
-        elif col in NESTED:
-            df[col] = pd.Series(JSONArray.from_texts(pa.nulls(len(df), pa.large_string())), index=df.index)
-    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
-    for col in _CATEGORIES:
-        try:
-            cat = df[col].astype("category")
-        except TypeError:  # a list or an object where a name belongs (a forged record): shown as its JSON text
-            cat = df[col].map(lambda v: v if v is None or isinstance(v, str) else dumps(v), na_action="ignore")
-            cat = cat.astype("category")
-        if cat.cat.categories.empty and cat.cat.categories.dtype != "str":  # all missing: as in any other part
-            cat = cat.cat.set_categories(pd.Index([], dtype="str"))
-        df[col] = cat
-    for col in _STRINGS:
-        if df[col].dtype != "str":
-            df[col] = df[col].astype("str")
-    for col in _FLOATS:
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-    for col in _COUNTS:
-        df[col] = _counts(df[col])
-    for col in NESTED:
-        if not isinstance(df[col].dtype, JSONDtype):
-            values = df[col].tolist()
-            if col == "truncated":  # the list of cut fields, or nothing
-                values = [t if type(t) is list and t else None for t in values]
-            df[col] = pd.Series(JSONArray.from_values(values), index=df.index)
-    return df
-
-
-def _counts(values: pd.Series) -> pd.Series:
-    """A count column as Int64; a value that is no count a 64-bit integer holds (1.5, 10**25, a list) is missing."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    try:
-        with np.errstate(invalid="ignore"):  # numpy warns before pandas refuses a cast of 1.5
-            return numbers.astype("Int64")
-    except (TypeError, ValueError, OverflowError):
-        pass
-
-    def count(v: object) -> int | None:
-        if isinstance(v, float):
-            return int(v) if v.is_integer() and abs(v) < 2**63 else None
-        return int(v) if isinstance(v, (int, np.integer)) and -(2**63) <= v < 2**63 else None
-
-    return pd.Series(pd.array([count(v) for v in numbers.tolist()], dtype="Int64"), index=values.index)
+    return sort_events(df) if sort else df
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -250,7 +187,8 @@ def _string_categories(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.inferred_type in ("string", "empty")
 
 
-def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+def sort_events(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows in time order, then by file and line (equal timestamps keep their recorded order)."""
     ts = df["timestamp"]
     if (
         ts.notna().all()

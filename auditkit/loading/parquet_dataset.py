@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit.loading.flat import unflatten
+
 
 def is_dataset(path: object) -> bool:
     """An export: an ``s3://`` URL, a ``.parquet`` file, or a folder holding ``.parquet`` files and no trail."""
@@ -44,8 +46,6 @@ def filesystem(url: str, endpoint_url: str | None = None):
 def read(path: object, endpoint_url: str | None = None) -> pd.DataFrame:
     """The export at ``path`` as a frame with auditkit's columns and types."""
     import pyarrow.dataset as ds
-
-    from auditkit.loading.flat import unflatten
 
     fsys, root = filesystem(str(path), endpoint_url)
     dataset = ds.dataset(root, filesystem=fsys, format="parquet", partitioning="hive")

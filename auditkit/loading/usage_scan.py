@@ -4,7 +4,7 @@
 cost needs, per API message, its id, model, time, session, subagent and token counts. This reader
 parses only assistant lines and ``agent_progress`` lines (a byte search finds them; user lines with
 tool results, often most of a transcript, are never parsed) and returns the same frame as
-:func:`auditkit.analysis.pricing.token_usage` on a loaded frame, with the same rules: one row per message id,
+:func:`token_usage` on a loaded frame, with the same rules: one row per message id,
 the copy with the most output tokens kept, a subagent's messages found in its own file or in the
 parent's ``agent_progress`` lines counted once. ``tests/test_usage_scan.py`` holds the two equal.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from auditkit.errors import UsageError
 from auditkit.store.files import PathLike, expand, is_gzip
 from auditkit.store.parallel import cpus, in_order
 
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _WANTED = (b'"assistant"', b'"agent_progress"')  # any spacing: written by JSON.stringify or by hand
-#: The columns of a usage row (as :func:`~auditkit.analysis.pricing.token_usage` gives them).
+#: Token columns of the frame, in the order of the rates in :func:`auditkit.analysis.pricing.rates`.
+TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens"]
+#: The columns of a usage row (as :func:`token_usage` gives them).
 COLUMNS = [
     "timestamp",
     "session_id",
@@ -141,6 +144,29 @@ def _best_copies(rows: list[tuple]) -> list[tuple]:
     return list(best.values())
 
 
+def token_usage(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per API message (already counted once by ``load``): time, session, subagent, model, tokens.
+
+    The frame counterpart of :func:`usage_rows` (one rule for both; ``auditkit.token_usage`` is this)."""
+    import pandas as pd  # noqa: F401 - the frame's methods need it loaded; `auditkit cost` never comes here
+
+    msgs = df[df["event"] == "assistant_message"]
+    cols = ["timestamp", "session_id", "agent", "agent_id", "model", "message_id", "request_id", "cost_usd"]
+    out = msgs[[c for c in cols if c in msgs] + TOKEN_COLUMNS + ["cache_creation_1h_tokens"]].copy()
+    tokens = [*TOKEN_COLUMNS, "cache_creation_1h_tokens"]
+    out[tokens] = out[tokens].fillna(0).astype("int64")
+    out["cache_5m_tokens"] = (out["cache_creation_tokens"] - out["cache_creation_1h_tokens"]).clip(lower=0)
+    out["model"] = out["model"].astype("object")
+    out["agent"] = out["agent"].astype("object").fillna("claude-code")
+    out["agent_id"] = out["agent_id"].fillna("main")
+    out["day"] = out["timestamp"].dt.strftime("%Y-%m-%d")
+    reported = df[df["event"] == "api_request"] if "cost_usd" in df else df.iloc[:0]
+    if len(reported):  # Claude Code's own figure, joined on the request id
+        by_request = dict(zip(reported["request_id"].astype(str), reported["cost_usd"], strict=True))
+        out["reported_usd"] = out["request_id"].astype(str).map(by_request).astype("float64")
+    return out.reset_index(drop=True)
+
+
 def usage_rows(
     paths: PathLike | Iterable[PathLike], workers: int | None = None, since: str | None = None, until: str | None = None
 ) -> tuple[list[dict], list[dict], list[str]]:
@@ -203,8 +229,7 @@ def _other_agents_rows(files: list[Path]) -> list[dict]:
     """Usage rows of Codex and Gemini files, through the full readers (they hold few lines)."""
     import warnings
 
-    from auditkit.analysis.pricing import token_usage
-    from auditkit.loading.frame import load
+    from auditkit.loading.frame import load  # pandas only when Codex or Gemini files are among the paths
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -239,14 +264,12 @@ def _bound(value: str | None) -> str | None:
         return None
     when = _utc(value if len(value) > 10 or "T" in value else value + "T00:00:00Z")[1]
     if when is None:
-        from auditkit.errors import UsageError
-
         raise UsageError(f"{value!r} is not a date or time (use 2026-03-01 or 2026-03-01T12:00Z)")
     return when
 
 
 def scan_usage(paths: PathLike | Iterable[PathLike], workers: int | None = None) -> pd.DataFrame:
-    """One row per API message in the transcripts under ``paths``, as :func:`~auditkit.analysis.pricing.token_usage`
+    """One row per API message in the transcripts under ``paths``, as :func:`token_usage`
     gives.
 
     ``df.attrs["problems"]`` lists damaged lines (file and line). ``workers``: processes (default: the

@@ -23,6 +23,8 @@ import pandas as pd
 from auditkit.analysis.views import window
 from auditkit.errors import ExportError
 from auditkit.loading.flat import flatten
+from auditkit.loading.frame import load
+from auditkit.loading.parquet_dataset import filesystem
 from auditkit.store.files import PathLike
 
 FORMATS = ("csv", "parquet")
@@ -62,8 +64,6 @@ def export(
     Parquet may go to ``s3://bucket/prefix`` (pyarrow's S3 file system; ``endpoint_url`` or
     ``AWS_ENDPOINT_URL`` for another endpoint); ``auditkit.load()``, DuckDB and Dask read it back.
     """
-    from auditkit.loading.frame import load
-
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r}: use one of {', '.join(FORMATS)}")
     df = source if isinstance(source, pd.DataFrame) else load(source)
@@ -141,8 +141,6 @@ def _parquet_s3(flat: pd.DataFrame, url: str, parts: list[str], endpoint_url: st
     import pyarrow as pa
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
-
-    from auditkit.loading.parquet_dataset import filesystem
 
     fsys, root = filesystem(url, endpoint_url)
     table = pa.Table.from_pandas(flat, preserve_index=False)

@@ -24,7 +24,17 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from auditkit.errors import UsageError
+from auditkit.analysis.findings import field_completeness, risky_commands
+from auditkit.analysis.findings.compliance import AU3_FIELDS
+from auditkit.analysis.pricing import TOKEN_COLUMNS, cost, token_usage
+from auditkit.analysis.views import by_host
+from auditkit.errors import MissingExtra
+from auditkit.loading import parquet_dataset
+from auditkit.loading.columns import COLUMNS
+from auditkit.loading.flat import unflatten
+from auditkit.loading.frame import frame_from_rows
+from auditkit.loading.frame import sort_events as _sorted
+from auditkit.outbound.exporting import export
 
 #: The columns each computation needs (read from Parquet; the rest are never loaded).
 _NEEDED = [
@@ -68,14 +78,10 @@ def open_dataset(url: str, endpoint_url: str | None = None, columns: list[str] |
     try:
         import dask.dataframe as dd
     except ImportError:
-        raise UsageError("fleet analysis needs Dask: pip install 'auditkit[fleet]'") from None
-    from auditkit.loading import parquet_dataset
-    from auditkit.loading.frame import COLUMNS
+        raise MissingExtra("fleet analysis", "fleet", "dask") from None
 
     if not parquet_dataset.is_dataset(url):
         import tempfile
-
-        from auditkit.outbound.exporting import export
 
         folder = tempfile.mkdtemp(prefix="auditkit-fleet-")
         export(url, folder + "/dataset", format="parquet", partition_by=["date", "host"])
@@ -101,8 +107,6 @@ def _read_s3_file(path: str, endpoint_url: str | None = None) -> pd.DataFrame:
     """One Parquet file of an export on S3, with its Hive partition values (``date=…/host=…``) as columns."""
     import pyarrow.parquet as pq
 
-    from auditkit.loading import parquet_dataset
-
     fsys, _ = parquet_dataset.filesystem(f"s3://{path}", endpoint_url)
     df = pq.read_table(path, filesystem=fsys).to_pandas()
     for part in path.split("/")[:-1]:
@@ -119,9 +123,6 @@ def _is_dask(frame: object) -> bool:
 def _typed(part: pd.DataFrame) -> pd.DataFrame:
     """A partition's rows from Parquet, typed and ordered as ``auditkit.load()`` gives them (a fresh index:
     a shuffled partition joins rows of several)."""
-    from auditkit.loading.flat import unflatten
-    from auditkit.loading.frame import _sorted
-
     part = part.reset_index(drop=True)
     for name in ("host", "user"):
         if name in part.columns:  # export writes a missing partition value as "unknown"
@@ -171,7 +172,6 @@ def _per_session(frame: object, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> p
 
 def per_host(frame: object) -> pd.DataFrame:
     """:func:`auditkit.by_host` over the fleet: users, events, sessions, calls, failures, first and last."""
-    from auditkit.analysis.views import by_host
 
     def session_stats(rows: pd.DataFrame) -> pd.DataFrame:
         out = by_host(rows).reset_index()
@@ -197,8 +197,6 @@ def per_host(frame: object) -> pd.DataFrame:
 
 def cost_by_day(frame: object, prices: dict | None = None) -> pd.DataFrame:
     """:func:`auditkit.cost` by day over the fleet: each API message's tokens and dollars, summed per UTC day."""
-    from auditkit.analysis.pricing import TOKEN_COLUMNS, cost, token_usage
-
     columns = ["day", "messages", *TOKEN_COLUMNS, "usd"]
 
     def session_cost(rows: pd.DataFrame) -> pd.DataFrame:
@@ -221,8 +219,6 @@ def cost_by_day(frame: object, prices: dict | None = None) -> pd.DataFrame:
 
 def risky(frame: object) -> pd.DataFrame:
     """:func:`auditkit.analysis.findings.risky_commands` over the fleet, in time order."""
-    from auditkit.analysis.findings import risky_commands
-
     out = _per_session(frame, risky_commands)
     return out.sort_values(["timestamp", "session_id", "tool_use_id", "risk"], kind="stable").reset_index(drop=True)
 
@@ -230,9 +226,6 @@ def risky(frame: object) -> pd.DataFrame:
 def completeness(frame: object) -> pd.DataFrame:
     """:func:`auditkit.analysis.findings.field_completeness` (NIST AU-3) over the fleet: present values counted
     column by column (vectorised on Dask, no parsing), shares taken at the end."""
-    from auditkit.analysis.findings import field_completeness
-    from auditkit.analysis.findings.compliance import AU3_FIELDS
-
     if not _is_dask(frame):
         counts = field_completeness(frame)  # type: ignore[arg-type]
         return counts.assign(share=(counts["present"] / counts["records"]).where(counts["records"] > 0))
@@ -273,8 +266,6 @@ def simulate(hosts: int, events_per_host: int, seed: int = 7, start: str = "2026
     """A fleet's events as ``auditkit.load()`` would give them: ``hosts`` machines, each with sessions of
     prompts, tool calls (Bash, Read, Edit; some failing, some risky) and API messages with tokens, over
     several days. Deterministic for a seed; nothing here is real."""
-    from auditkit.loading.frame import frame_from_rows
-
     rng = random.Random(seed)
     rows: list[dict] = []
     for h in range(hosts):

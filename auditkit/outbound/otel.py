@@ -26,8 +26,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from auditkit.errors import MissingExtra, ReceiveError
 from auditkit.trail import appender
 from auditkit.trail import format as tf
+from auditkit.trail.redaction import Redactor
 
 CAPTURE = "otel"
 _NUMBERS = ("duration_ms", "cost_usd", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")
@@ -124,8 +126,6 @@ def append_records(trail: str | Path, fields_list: list[dict], redact: bool = Tr
     """Redact and append records to the trail (chained, under its lock); return how many."""
     redactor = None
     if redact:
-        from auditkit.trail.redaction import Redactor
-
         redactor = Redactor.default()
     for fields in fields_list:
         if redactor is not None:
@@ -141,13 +141,13 @@ def _decode(body: bytes, content_type: str) -> dict:
             from google.protobuf.json_format import MessageToDict
             from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
         except ImportError as exc:
-            raise ValueError("OTLP protobuf needs the opentelemetry-proto package; send http/json instead") from exc
+            raise MissingExtra("OTLP protobuf (or send http/json)", "otel", "opentelemetry-proto") from exc
         request = logs_service_pb2.ExportLogsServiceRequest()
         request.ParseFromString(body)
         return MessageToDict(request)
     doc = json.loads(body)
     if not isinstance(doc, dict):
-        raise ValueError("an OTLP logs request is a JSON object with resourceLogs")
+        raise ReceiveError("an OTLP logs request is a JSON object with resourceLogs")
     return doc
 
 
@@ -164,7 +164,7 @@ def make_server(
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 records = records_from_otlp(_decode(body, self.headers.get("Content-Type", "")))
-            except ValueError as exc:
+            except (ValueError, MissingExtra) as exc:
                 return self._reply(400 if "JSON" in str(exc) or "object" in str(exc) else 415, {"error": str(exc)})
             with lock:
                 append_records(trail, records, redact)

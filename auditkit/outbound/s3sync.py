@@ -23,8 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from auditkit.errors import ShipError
+from auditkit.custody.retention import configured_minimum
+from auditkit.custody.seals import seal_log_path
+from auditkit.custody.segments import manifest_path, segment_files
+from auditkit.errors import MissingExtra, ShipError
 from auditkit.store.files import PathLike, expand, first_record
+from auditkit.store.names import active_trail, is_seal_log
 from auditkit.trail import format as tf
 
 
@@ -32,7 +36,7 @@ def _client(endpoint_url: str | None):
     try:
         import boto3
     except ImportError:
-        raise ShipError("S3 needs boto3: pip install 'auditkit[s3]'") from None
+        raise MissingExtra("S3", "s3", "boto3") from None
     return boto3.client("s3", endpoint_url=endpoint_url)
 
 
@@ -58,13 +62,10 @@ class SyncResult:
 
 def files_to_keep(paths: PathLike | list[PathLike]) -> list[tuple[str, Path]]:
     """(trail id, file) for every file that no longer changes: archived segments, seal logs, manifests."""
-    from auditkit.custody.seals import seal_log_path
-    from auditkit.custody.segments import active_trail, manifest_path, segment_files
-
     trails: dict[Path, str] = {}
     for f in expand(paths):
         trail = active_trail(f)
-        if f.name.endswith((".seals.jsonl", ".manifest.json")) or trail in trails:
+        if is_seal_log(f) or f.name.endswith(".manifest.json") or trail in trails:
             continue
         first = first_record(trail if trail.is_file() else f) or {}
         tid = tf.trail_id_of(first)
@@ -100,8 +101,6 @@ def sync(
     client: object = None,
 ) -> SyncResult:
     """Copy the finished files of the trails in ``paths`` to ``to`` (``s3://bucket/prefix``), locked."""
-    from auditkit.custody.retention import configured_minimum
-
     bucket, prefix = split_url(to)
     s3 = client or _client(endpoint_url)
     result = SyncResult(to)

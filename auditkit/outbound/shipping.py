@@ -33,10 +33,13 @@ from pathlib import Path
 
 import orjson
 
-from auditkit import __version__
+from auditkit._version import __version__
+from auditkit.custody.verify import unchained_format
 from auditkit.errors import ShipError
 from auditkit.store.files import PathLike, expand, first_record, open_lines
+from auditkit.store.names import is_seal_log
 from auditkit.trail import format as tf
+from auditkit.trail import private_files
 
 #: Environment variables the receivers' credentials are read from.
 CREDENTIALS = {
@@ -330,15 +333,12 @@ class _Retry(Exception):
 def trail_records(paths: PathLike | list[PathLike]) -> Iterator[Record]:
     """Every record of the auditkit trails among ``paths`` (segments too), trail by trail in chain order.
     Files of other formats (transcripts, seed logs) carry no chain to keep a cursor on: they are skipped."""
-    from auditkit.custody.verify import unchained_format
-
     heads = []
     for f in expand(paths):
-        if f.name.endswith((".seals.jsonl", ".seals.jsonl.gz")) or unchained_format(f):
+        if is_seal_log(f) or unchained_format(f):
             continue
         first = first_record(f) or {}
-        data = first.get("data") if isinstance(first.get("data"), dict) else {}
-        tid = data.get("trail_id") if first.get("event") == tf.TRAIL_START else None
+        tid = tf.trail_id_of(first) if first.get("event") == tf.TRAIL_START else None
         if tid is None:
             continue  # not the start of a chain we can name: verify reports it
         heads.append((tid, first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
@@ -385,8 +385,6 @@ class Cursor:
         return cls(path, destination, dict(doc.get("trails") or {}))
 
     def save(self) -> None:
-        from auditkit.trail import private_files
-
         doc = {"destination": self.destination, "trails": self.trails, "updated": time.time()}
         private_files.write_atomic(str(self.path), json.dumps(doc, indent=1, sort_keys=True).encode() + b"\n")
 

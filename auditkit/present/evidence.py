@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditkit import __version__
-from auditkit.errors import ReportError
-from auditkit.present.notebook import read_results
-from auditkit.store.files import file_sha256
+from auditkit._version import __version__
+from auditkit.custody.verify import verify
+from auditkit.errors import MissingExtra, ReportError
+from auditkit.present.notebook import MIME, md, read_results
+from auditkit.store.files import expand, file_sha256
 
 if TYPE_CHECKING:
     from auditkit.custody.verify import VerifyReport
@@ -63,10 +64,7 @@ def _require_notebook_extra() -> None:
 
     for module in ("nbconvert", "nbformat", "papermill", "ipykernel", "jupyter_client"):
         if not installed(module):
-            raise ReportError(
-                f"auditkit report needs the notebooks extra ({module} is not installed): "
-                "pip install 'auditkit[notebooks]'"
-            )
+            raise MissingExtra("auditkit report", "notebooks", module)
 
 
 def run_report(
@@ -149,9 +147,6 @@ def _run(
 ) -> dict:
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from auditkit.custody.verify import verify
-    from auditkit.store.files import expand
 
     checked = check_parameters(name, source, parameters or {})
     if pdf:
@@ -266,8 +261,6 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
     """Open the executed notebook with what an auditor checks first, and a red banner when the inputs fail."""
     import nbformat
 
-    from auditkit.present.notebook import md
-
     if report is None:
         verdict = "NO INPUTS: nothing was checked; this report shows nothing"
     elif report.intact:  # type: ignore[attr-defined]
@@ -343,8 +336,6 @@ def html_exporter():  # -> nbconvert.HTMLExporter
 
 
 def _page(nb: Any, title: str, exporter: Any) -> str:
-    from auditkit.present.notebook import MIME
-
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", []) if MIME not in o.get("data", {})]

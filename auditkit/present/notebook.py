@@ -104,6 +104,7 @@ def warm_kernel() -> None:
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
+    # the point of this function: import now, while the kernel starts, what every notebook imports
     import auditkit.analysis.findings
     import auditkit.present.render  # noqa: F401
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit.errors import MissingExtra
+
 _MARK = {"ok": "✓", "error": "✗", "interrupted": "⏸", "unfinished": "…"}
 
 
@@ -219,7 +221,10 @@ def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) 
     path = Path(path)
     body = ""
     if chart:
-        import vl_convert as vlc
+        try:  # an optional extra, imported only for a page with a chart
+            import vl_convert as vlc
+        except ImportError:
+            raise MissingExtra("replay --html's chart", "notebooks", "vl_convert") from None
 
         body = vlc.vegalite_to_svg(replay_chart(steps).to_dict())
     page = (

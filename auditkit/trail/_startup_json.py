@@ -35,7 +35,7 @@ def _default(obj: object) -> object:
 
 
 if _json is not None:
-    _scan = _scanner_new(_Ctx())
+    _scan = _scanner_new(_Ctx())  # type: ignore[arg-type]  # the C scanner reads only these attributes
     # allow_nan=False: NaN and Infinity are not JSON (RFC 8259), so encoding one is an error, never a bare token
     _enc_utf8 = _encoder_new(None, _default, _json.encode_basestring, None, ":", ",", False, False, False)
     _enc_ascii = _encoder_new(None, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
@@ -47,9 +47,10 @@ def make_loads(parse_float: object, parse_int: object, parse_constant: object) -
     class Ctx(_Ctx):
         pass
 
-    Ctx.parse_float, Ctx.parse_int = staticmethod(parse_float), staticmethod(parse_int)  # type: ignore[assignment]
-    Ctx.parse_constant = staticmethod(parse_constant)  # type: ignore[assignment]
-    scan = _scanner_new(Ctx()) if _json is not None else None
+    # functions given as objects: the C scanner calls them, whatever type checkers make of it
+    Ctx.parse_float, Ctx.parse_int = staticmethod(parse_float), staticmethod(parse_int)  # type: ignore[assignment,arg-type]
+    Ctx.parse_constant = staticmethod(parse_constant)  # type: ignore[assignment,arg-type]
+    scan = _scanner_new(Ctx()) if _json is not None else None  # type: ignore[arg-type]  # as above
 
     def loads_with(data: bytes | str) -> object:
         return loads(data, scan)

@@ -18,7 +18,13 @@ import sys
 
 from auditkit.trail import _startup_json
 from auditkit.trail._startup_os import os
+from auditkit.trail.config import cache_dir as base
 from auditkit.trail.format import sha256
+from auditkit.trail.private_files import write_atomic
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+if TYPE_CHECKING:
+    import re
 
 try:
     import _sre
@@ -27,8 +33,6 @@ except ImportError:  # pragma: no cover - non-CPython
 
 
 def cache_dir() -> str:
-    from auditkit.trail.config import cache_dir as base
-
     magic = getattr(_sre, "MAGIC", 0)
     tag = sha256(f"{sys.version}|{magic}|{sys.implementation.cache_tag}".encode()).hexdigest()[:16]
     return os.path.join(base(), f"sre-{tag}")
@@ -38,15 +42,20 @@ def _file(pattern: str) -> str:
     return os.path.join(cache_dir(), sha256(pattern.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json")
 
 
-def compile(pattern: str):
+def compile(pattern: str) -> "re.Pattern[str]":
     """``re.compile(pattern)``, from the cache when this interpreter compiled it before."""
     if _sre is not None:
         try:
             with open(_file(pattern), "rb") as fh:
-                spec = _startup_json.loads(fh.read())
+                spec: dict = _startup_json.loads(fh.read())  # type: ignore[assignment]  # damaged: the except below
             if spec["pattern"] == pattern:
                 return _sre.compile(
-                    pattern, spec["flags"], spec["code"], spec["groups"], spec["groupindex"], tuple(spec["indexgroup"])
+                    pattern,
+                    spec["flags"],
+                    spec["code"],
+                    spec["groups"],
+                    spec["groupindex"],
+                    tuple(spec["indexgroup"]),
                 )
         except Exception:
             pass
@@ -62,7 +71,7 @@ def compile(pattern: str):
 
 
 def _store(pattern: str, compiled: object) -> None:
-    from re import _compiler, _parser  # the same two steps re.compile takes
+    from re import _compiler, _parser  # type: ignore[attr-defined]  # re.compile's two steps; typeshed omits them
 
     parsed = _parser.parse(pattern, 0)
     code = _compiler._code(parsed, 0)
@@ -81,7 +90,6 @@ def _store(pattern: str, compiled: object) -> None:
     rebuilt = _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], groupindex, tuple(indexgroup))
     if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]
         return
-    from auditkit.trail.private_files import write_atomic
 
     write_atomic(_file(pattern), _startup_json.dumps(spec).encode())
 

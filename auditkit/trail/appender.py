@@ -194,8 +194,8 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
             note = {"file": name, "bytes": len(raw), "sha256": tf.sha256(raw).hexdigest()}
             try:
                 doc = _startup_json.loads(raw)
-                fields = doc["fields"]
-                note["captured"] = tf.format_ts(int(doc["captured_ns"]))
+                fields = doc["fields"]  # type: ignore[index]  # any JSON: a wrong shape is the TypeError below
+                note["captured"] = tf.format_ts(int(doc["captured_ns"]))  # type: ignore[index]  # as above
             except (ValueError, KeyError, TypeError):  # a spill cut short (crash, full disk): keep what is there
                 fields = {
                     "event": tf.HOOK_ERROR,
@@ -250,7 +250,7 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
     spill_fd, spilled = _take_spilled(path)
     if build is None and not spilled:
         return 0  # nothing to drain: leave the file exactly as it is
-    pending = ([fields] if fields else []) + [f for _, f in spilled]
+    pending: list[dict | None] = [*([fields] if fields else []), *(f for _, f in spilled)]
     if build is not None:
         pending.append(None)  # this writer's own record, built last with its final seq
     for item in pending:

@@ -124,7 +124,7 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     if not isinstance(payload, dict):
         raise _bad_input(f"stdin is JSON but not an object ({type(payload).__name__})")
     if odd:
-        payload = tf.mark_surrogates(payload)  # type: ignore[assignment]
+        payload = tf.mark_surrogates(payload)
     return payload
 
 
@@ -337,7 +337,7 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     trail = trail_path(opts, payload)
     redactor = None
     if opts.redact:
-        from auditkit.trail.redaction import Redactor
+        from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
 
         try:
             redactor = Redactor.default(project_dir(payload))
@@ -353,7 +353,8 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
             paired = round((ts_ns - start[0]) / 1e6, 3)
             sent = fields.get("duration_ms")  # execution time, sent by Claude Code since v2.1.119
             if type(sent) in (int, float) and sent == sent:
-                fields["wait_ms"] = round(max(0.0, paired - sent), 3)  # permission prompt and hooks before it ran
+                # the permission prompt and hooks before it ran (sent is a number here: type() is checked above)
+                fields["wait_ms"] = round(max(0.0, paired - sent), 3)  # type: ignore[operator]
             elif sent is None:
                 fields["duration_ms"] = paired  # older versions: the time between the two hook calls
             if start[1] >= 0:  # -1: the PreToolUse record was spilled, its seq not known yet
@@ -439,7 +440,7 @@ def main(argv: list[str] | None = None, stdin: object = None) -> int:
     try:
         opts = parse_options(sys.argv[1:] if argv is None else argv)
         stream = stdin if stdin is not None else sys.stdin.buffer
-        raw = stream.read()  # type: ignore[attr-defined]
+        raw = stream.read()  # type: ignore[union-attr]  # a binary stream: sys.stdin.buffer or a test's
         record(raw, opts)
     except BaseException as exc:  # fail open: the agent must never be blocked by its audit hook
         if isinstance(exc, KeyboardInterrupt | SystemExit) and not raw:

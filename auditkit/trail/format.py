@@ -11,7 +11,7 @@ those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trai
 """
 
 from auditkit.trail import _startup_json
-from auditkit.trail._startup_hash import sha256
+from auditkit.trail._startup_hash import sha256 as sha256  # re-exported: tf.sha256 is the hook's hash
 from auditkit.trail._startup_os import os
 
 SCHEMA_VERSION = 1
@@ -229,7 +229,8 @@ def nonjson_number(text: str) -> dict:
 
 def nonjson_string(text: str) -> dict:
     """A string with lone surrogates: readable text plus where each surrogate was, so nothing is lost."""
-    chars, where = [], []
+    chars: list[str] = []
+    where: list[list[object]] = []
     for i, c in enumerate(text):
         if "\ud800" <= c <= "\udfff":
             if len(where) < _MAX_SURROGATES:
@@ -428,7 +429,7 @@ def scan_tail(fd: int, max_scan: int = 8 << 20) -> Tail:
             seq = line_seq(line)
             split = split_line(line) if seq is not None else None
             if split is not None:
-                return Tail(seq + 1, split[1], size, torn)
+                return Tail(seq + 1, split[1], size, torn)  # type: ignore[operator]  # split is None when seq is
             end = start - 1
         block *= 2
     if torn is None and pos == 0:  # not one newline in the file: all of it is a fragment

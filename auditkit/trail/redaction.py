@@ -11,9 +11,13 @@ Example::
     clean, count = r.redact_value({"command": "export GITHUB_TOKEN=ghp_..."})
 """
 
-from auditkit.trail import config, secret_rules
+from auditkit.trail import config, private_files, secret_rules
 from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_os import os
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+if TYPE_CHECKING:
+    import re
 
 MARKER_RE = r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]"
 _KEY_BYTES = 32
@@ -21,8 +25,6 @@ _KEY_BYTES = 32
 
 def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
     """Read the per-installation fingerprint key, creating it (mode 0600) on first use."""
-    from auditkit.trail import private_files
-
     path = path or config.fingerprint_key_path()
     try:  # never through a link: a key planted elsewhere would make fingerprints guessable
         key = _read_private(path)
@@ -92,13 +94,13 @@ _CODE_REF = (
     r"|^(?:x{4,}|\*{3,}|\.{3,}|-{3,}|#{3,})$"
 )
 _BASE64_RUN = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=_-])"
-_compiled: dict[str, object] = {}
+_compiled: dict[str, "re.Pattern[str]"] = {}
 
 
-def _rx(pattern: str):  # returns re.Pattern, compiled on first use (from the per-interpreter cache)
+def _rx(pattern: str) -> "re.Pattern[str]":  # compiled on first use (from the per-interpreter cache)
     rx = _compiled.get(pattern)
     if rx is None:
-        from auditkit.trail import _startup_re
+        from auditkit.trail import _startup_re  # hook start-up: the regex cache loads on the first pattern used
 
         rx = _compiled[pattern] = _startup_re.compile(pattern)
     return rx
@@ -106,7 +108,7 @@ def _rx(pattern: str):  # returns re.Pattern, compiled on first use (from the pe
 
 def warm_cache() -> int:
     """Compile every built-in pattern into the cache the hook reads (run by ``auditkit install``)."""
-    from auditkit.trail import _startup_re
+    from auditkit.trail import _startup_re  # hook start-up: as in _rx, never at import
 
     r = Redactor(key=b"-" * _KEY_BYTES)
     return _startup_re.warm([rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, r._trie_source()])
@@ -403,7 +405,7 @@ class Rule:
         return False
 
     @property
-    def rx(self):  # re.Pattern[str], compiled on first use and cached per process
+    def rx(self) -> "re.Pattern[str]":  # compiled on first use and cached per process
         return _rx(self.pattern)
 
 

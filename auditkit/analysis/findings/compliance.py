@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.analysis.findings.incident import config_changes, file_changes
+from auditkit.custody.segments import read_manifest
+from auditkit.trail.private_files import loose_modes
 
 #: Paths whose modification an auditor wants to see (glob patterns on the absolute path).
 SENSITIVE_PATHS: tuple[str, ...] = (
@@ -84,8 +86,6 @@ def retention_coverage(df: pd.DataFrame, keep_days: int, now: datetime | None = 
 def archived_segments(files: list[str]) -> pd.DataFrame:
     """Segments the manifests beside the given trail files list: archived ones, and ones retention retired."""
 
-    from auditkit.custody.segments import read_manifest
-
     rows = []
     for folder in sorted({Path(f).parent for f in files}):
         for mpath in sorted(folder.glob("*.manifest.json")):
@@ -122,8 +122,6 @@ def archived_segments(files: list[str]) -> pd.DataFrame:
 
 def file_permissions(paths: list[str]) -> pd.DataFrame:
     """Mode of each trail file and its folder; ``ok`` when neither is a link nor open to group or others."""
-    from auditkit.trail.private_files import loose_modes
-
     rows = []
     for p in paths:
         st, dst = os.lstat(p), os.lstat(os.path.dirname(p) or ".")

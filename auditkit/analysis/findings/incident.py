@@ -8,6 +8,7 @@ import posixpath
 import pandas as pd
 
 from auditkit.analysis.bash_effects import effects, risks
+from auditkit.analysis.versions import file_history, known_paths
 from auditkit.analysis.views import scope, tool_calls
 
 
@@ -137,8 +138,6 @@ def was_deleted(df: pd.DataFrame, path: str) -> dict:
     have existed), :data:`MOVED_AWAY`, or :data:`NO_DELETION`; ``evidence`` is the rows of the file's
     history behind it, ``path`` the absolute path asked about.
     """
-    from auditkit.analysis.versions import file_history, known_paths
-
     history = file_history(df, path)
     target = history.attrs["path"]
     gone = history[history["action"].isin(["delete", "move_from"])]

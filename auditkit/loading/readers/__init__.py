@@ -9,7 +9,7 @@ One module per format, each with ``matches(obj) -> bool`` and ``rows(obj, ctx) -
 - :mod:`.codex` — OpenAI Codex CLI rollouts (``~/.codex/sessions/**/rollout-*.jsonl``)
 - :mod:`.gemini` — Gemini CLI sessions (``~/.gemini/tmp/*/chats/session-*.json``, or JSON Lines)
 
-:func:`auditkit.store.files.read_file` detects the format of each line.
+:func:`auditkit.loading.lines.read_file` detects the format of each line.
 """
 
 from auditkit.loading.readers import auditkit_trail, codex, gemini, hook_payload, seed_flat, transcript

@@ -21,6 +21,7 @@ import json
 import shlex
 
 from auditkit.loading.readers.targets import targets
+from auditkit.loading.readers.transcript import ms_between
 from auditkit.trail import format as tf
 
 NAME = "codex"
@@ -73,9 +74,7 @@ def _arguments(text: object) -> object:
 
 
 def _ms(a: object, b: object) -> float | None:
-    from auditkit.loading.readers.transcript import _ms_between
-
-    return _ms_between(a, b)
+    return ms_between(a, b)
 
 
 def rows(obj: dict, ctx: dict) -> list[dict]:

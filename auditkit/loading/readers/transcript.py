@@ -163,7 +163,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
                 {
                     **base,
                     "tool": tool,
-                    "duration_ms": _ms_between(start, obj.get("timestamp")),
+                    "duration_ms": ms_between(start, obj.get("timestamp")),
                     "event": "PostToolUseFailure" if failed else "PostToolUse",
                     "status": tf.STATUS_INTERRUPTED if interrupted else tf.STATUS_ERROR if failed else tf.STATUS_OK,
                     "tool_use_id": block.get("tool_use_id"),
@@ -189,7 +189,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
     return out
 
 
-def _ms_between(start: object, end: object) -> float | None:
+def ms_between(start: object, end: object) -> float | None:
     """Milliseconds from one ISO time to another (None when either is missing or unreadable)."""
     if not isinstance(start, str) or not isinstance(end, str):
         return None
