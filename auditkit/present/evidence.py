@@ -41,7 +41,7 @@ def notebooks_dir() -> Path:
     """The investigation notebooks: a source checkout's ``notebooks/``, else the wheel's package data."""
     from importlib.resources import files
 
-    checkout = Path(__file__).resolve().parent.parent / "notebooks"
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"  # auditkit/present/evidence.py -> the checkout
     if (checkout / "incident.ipynb").is_file() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
     shipped = files("auditkit") / "_notebooks"

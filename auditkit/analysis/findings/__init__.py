@@ -6,7 +6,7 @@
 - :mod:`auditkit.analysis.findings.compliance`: AU-3 completeness, retention coverage, sensitive writes, file
   permissions, segments, and a checklist mapped to controls.
 
-The notebooks use them as ``from auditkit import findings as F``; every function is reachable here too.
+The notebooks use them as ``from auditkit.analysis import findings as F``; every function is reachable here too.
 """
 
 from auditkit.analysis.findings.compliance import (
