@@ -125,3 +125,19 @@ def test_every_function_level_import_inside_the_package_says_why() -> None:
         if (found := _function_level_imports(p))
     }
     assert unexplained == {}
+
+
+def test_the_module_map_and_the_architecture_doc_show_every_module() -> None:
+    """README's layout names every module of a layer and every folder (a folder inside a layer, such as
+    ``readers/``, is described as a whole); docs/architecture.md names every layer."""
+    readme = (REPO / "README.md").read_text()
+    layout = readme[readme.index("## Layout") :]
+    architecture = (REPO / "docs" / "architecture.md").read_text()
+    for path in sorted((REPO / "auditkit").rglob("*.py")):
+        rel = path.relative_to(REPO / "auditkit")
+        if path.name == "__init__.py" and len(rel.parts) > 1:
+            assert f"  {rel.parts[-2]}/" in layout, f"README's layout misses {rel.parent}/"
+            if len(rel.parts) == 2:
+                assert f"`{rel.parts[0]}/`" in architecture, f"docs/architecture.md misses {rel.parent}/"
+        elif len(rel.parts) <= 2 and not path.name.startswith("_startup_") and path.name != "__main__.py":
+            assert f"  {path.name} " in layout, f"README's layout misses {rel}"
