@@ -5,7 +5,10 @@ start, imports, redaction, the locked append. Variants are sampled in rounds, ea
 fresh random order (so machine noise, and the caches a heavy neighbour evicts, hit all of them
 alike), and reported as medians and as ratios to ``python -I -S -c pass``.
 
-    .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000]
+    .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000] [--compare OTHER/hook/auditkit_hook.py]
+
+``--compare`` samples another checkout's hook (which finds its own ``auditkit`` beside it) in the same
+rounds, for before/after figures of a change measured in one run.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=150)
     ap.add_argument("--big-trail", type=int, default=1_000_000, help="records in the large trail (0: skip)")
     ap.add_argument("--held-runs", type=int, default=10, help="hook runs while another process holds the lock")
+    ap.add_argument("--compare", metavar="HOOK", help="another checkout's hook/auditkit_hook.py, sampled alongside")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
     key = tmp / "fingerprint.key"
@@ -152,6 +156,13 @@ def main() -> None:
             json.dumps(event).encode(),
             env,
         )
+    if args.compare:
+        for name in ("Bash PreToolUse (small)", "Read PostToolUse (2 KiB of code)"):
+            variants[f"compare: {name}"] = (
+                [PY, "-I", "-S", args.compare, "--trail", str(tmp / "c.jsonl")],
+                json.dumps(EVENTS[name]).encode(),
+                env,
+            )
     big = EVENTS["Read PostToolUse (64 KiB)"]
     variants["hook: Read 64 KiB, redaction off"] = (
         [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl"), "--no-redact"],
