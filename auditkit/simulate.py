@@ -279,7 +279,7 @@ class Session:
                 "replaceAll": replace_all,
             }
 
-        tool_input = {"file_path": path, "old_string": old, "new_string": new}
+        tool_input: dict[str, object] = {"file_path": path, "old_string": old, "new_string": new}
         if replace_all:
             tool_input["replace_all"] = True
         return self.call("Edit", tool_input, run, ms)

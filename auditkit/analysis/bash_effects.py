@@ -83,7 +83,8 @@ def _split(command: str) -> list[list[str]]:
         tokens = list(lexer)
     except ValueError:  # unbalanced quotes: fall back to whitespace
         tokens = command.split()
-    out, current = [], []
+    out: list[list[str]] = []
+    current: list[str] = []
     for tok in tokens:
         if tok in _SEPARATORS:
             if current:
@@ -96,7 +97,7 @@ def _split(command: str) -> list[list[str]]:
     return out
 
 
-def _operands(args: list[str], with_value: set[str] = frozenset()) -> tuple[list[str], set[str]]:
+def _operands(args: list[str], with_value: frozenset[str] | set[str] = frozenset()) -> tuple[list[str], set[str]]:
     """Split arguments into operands and the set of option letters/words seen."""
     ops, flags, skip, end = [], set(), False, False
     for i, a in enumerate(args):

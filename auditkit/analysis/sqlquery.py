@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import duckdb
 import pandas as pd
@@ -25,7 +26,7 @@ from auditkit.loading.frame import load
 from auditkit.store.files import PathLike
 from auditkit.trail.config import DEFAULT_TRAIL_FOLDER
 
-Source = pd.DataFrame | PathLike | Iterable[PathLike]
+Source: TypeAlias = pd.DataFrame | PathLike | Iterable[PathLike]
 
 
 def sql_connection(source: Source) -> duckdb.DuckDBPyConnection:

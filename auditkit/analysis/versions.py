@@ -184,7 +184,7 @@ def resolve_path(df: pd.DataFrame, path: str) -> str:
 def _touches_target(eff, path: str, cwd: str | None) -> bool:
     target = posixpath.normpath(path)
     if not posixpath.isabs(target):  # a path suffix: read it against the command's working directory
-        return bool(cwd) and eff.touches(posixpath.normpath(posixpath.join(cwd, target)))
+        return bool(cwd) and eff.touches(posixpath.normpath(posixpath.join(cwd or "", target)))
     return eff.touches(target)
 
 
@@ -215,7 +215,8 @@ def _file_tool(call: dict, state: _State, base: dict) -> dict:
     if status in _FAILED:
         return _row(base, f"failed_{tool.lower()}", state, f"{tool} {status}: the file is unchanged", None)
     if tool == "Read":
-        f = resp.get("file") if isinstance(resp.get("file"), dict) else {}
+        f = resp.get("file")
+        f = f if isinstance(f, dict) else {}
         content = f.get("content")
         lines, total = f.get("numLines"), f.get("totalLines")
         partial = (

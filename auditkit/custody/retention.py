@@ -42,7 +42,7 @@ from auditkit.custody.segments import (
     segment_files,
     write_manifest,
 )
-from auditkit.custody.verify import ERROR, verify
+from auditkit.custody.verify import ERROR, Finding, verify
 from auditkit.errors import RetentionError
 from auditkit.store.files import PathLike, first_record
 from auditkit.trail import config, private_files
@@ -169,7 +169,7 @@ def apply_retention(
         files = segment_files(trail)
         seal_log = Path(seals) if seals else seal_log_path(trail)
         report = verify([*files, trail], seals=[seal_log] if seal_log.is_file() else None, pubkey=pubkey)
-        broken: dict[str, object] = {}  # file name -> its first error
+        broken: dict[str, Finding] = {}  # file name -> its first error
         for f in report.findings:
             if f.severity == ERROR and f.file:
                 broken.setdefault(Path(f.file).name, f)

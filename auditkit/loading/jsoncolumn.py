@@ -14,6 +14,7 @@ Missing values are ``None`` (JSON ``null`` in a record reads as missing too, as 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -59,7 +60,7 @@ class JSONDtype(ExtensionDtype):
     na_value = None
 
     @classmethod
-    def construct_array_type(cls) -> type[JSONArray]:
+    def construct_array_type(cls) -> builtins.type[JSONArray]:  # `type` is the dtype's scalar type here
         return JSONArray
 
     @classmethod

@@ -165,7 +165,7 @@ def _per_session(frame: object, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> p
     """``fn`` on whole sessions, concatenated: on Dask once per partition of :func:`sessions`, on pandas
     once on the frame."""
     if not _is_dask(frame):
-        return fn(frame)  # type: ignore[arg-type]
+        return fn(frame)
     meta = fn(_typed(frame._meta))  # type: ignore[attr-defined]
     return sessions(frame).map_partitions(fn, meta=meta).compute().reset_index(drop=True)  # type: ignore[attr-defined]
 
@@ -179,7 +179,7 @@ def per_host(frame: object) -> pd.DataFrame:
 
     parts = _per_session(frame, session_stats)
     if parts.empty:
-        return by_host(frame.iloc[:0] if not _is_dask(frame) else _typed(frame._meta))
+        return by_host(frame.iloc[:0] if not _is_dask(frame) else _typed(frame._meta))  # type: ignore[attr-defined]
     g = parts.groupby("host", sort=True)
     out = pd.DataFrame(
         {
@@ -227,7 +227,7 @@ def completeness(frame: object) -> pd.DataFrame:
     """:func:`auditkit.analysis.findings.field_completeness` (NIST AU-3) over the fleet: present values counted
     column by column (vectorised on Dask, no parsing), shares taken at the end."""
     if not _is_dask(frame):
-        counts = field_completeness(frame)  # type: ignore[arg-type]
+        counts = field_completeness(frame)
         return counts.assign(share=(counts["present"] / counts["records"]).where(counts["records"] > 0))
     rows = _read_once(frame)
     ev = rows[(rows["event"] != "trail_start") & (rows["source_format"] == "auditkit")]  # type: ignore[index]

@@ -10,7 +10,8 @@ was printed before, or reorder what the reader sees. Everything auditkit prints 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 _TABLE = {c: f"\\x{c:02x}" for c in range(0x20) if c not in (0x09, 0x0A)}
 _TABLE[0x0D] = "\\r"
@@ -46,7 +47,7 @@ def guard_std_streams() -> None:
 # --- tables for the terminal -------------------------------------------------------------------
 
 #: How a table cell is written: thousands separators for counts, dollars, durations, UTC times.
-_CELL = {
+_CELL: dict[str, Callable[[Any], str]] = {
     "int": lambda v: f"{int(v):,}",
     "usd": lambda v: f"${float(v):,.2f}",
     "ms": lambda v: f"{float(v) / 1000:.1f}s" if float(v) >= 1000 else f"{float(v):.0f}ms",

@@ -65,7 +65,8 @@ def in_order(count: int, work: Callable[[int], T], workers: int) -> Iterator[T]:
 
     ctx = multiprocessing.get_context("fork")
     shared = ctx.Array("q", [0, count])  # [front, back): the indexes nobody has taken
-    lock, raw = shared.get_lock(), shared.get_obj()  # raw: read and written under the lock, taken by hand
+    lock = shared.get_lock()
+    raw: Any = shared.get_obj()  # two int64s, read and written under the lock, taken by hand
     procs = []
     for _ in range(workers - 1):
         recv, send = ctx.Pipe(duplex=False)

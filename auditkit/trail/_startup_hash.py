@@ -21,7 +21,7 @@ __all__ = ["hmac_sha256", "sha256"]
 # The builtin SHA-256 starts faster than hashlib's OpenSSL one; digests are identical.
 try:
     if sys.version_info >= (3, 12):
-        from _sha2 import sha256  # type: ignore[import-not-found]
+        from _sha2 import sha256  # type: ignore[import-not-found]  # 3.12+: typeshed may not list it
     else:
         from _sha256 import sha256
 except ImportError:  # pragma: no cover - other interpreters

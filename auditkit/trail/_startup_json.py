@@ -14,7 +14,7 @@ try:
     _scanner_new = _json.make_scanner
     _encoder_new = _json.make_encoder
 except (ImportError, AttributeError):  # pragma: no cover - non-CPython
-    _json = None  # type: ignore[assignment]
+    _json = None  # type: ignore[assignment]  # no C accelerator: the fallbacks below
 
 _WS = " \t\n\r"
 _CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
@@ -71,7 +71,7 @@ def loads(data: bytes | str, scan: object = None) -> object:
     while i < n and text[i] in _WS:
         i += 1
     try:
-        obj, end = scanner(text, i)  # type: ignore[operator]
+        obj, end = scanner(text, i)  # type: ignore[operator]  # the C scanner, an object to type checkers
     except StopIteration as exc:
         raise ValueError(f"Expecting value: char {exc.value}") from None
     except SystemError:

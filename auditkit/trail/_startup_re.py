@@ -88,7 +88,7 @@ def _store(pattern: str, compiled: object) -> None:
         "indexgroup": indexgroup,
     }
     rebuilt = _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], groupindex, tuple(indexgroup))
-    if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]
+    if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]  # a Pattern
         return
 
     write_atomic(_file(pattern), _startup_json.dumps(spec).encode())

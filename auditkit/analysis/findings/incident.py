@@ -49,7 +49,7 @@ def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     cols = ["end", "session_id", "tool", "kind", "file_path", "command", "cwd", "tool_use_id"]
     c = tool_calls(df, columns=[*cols, "status"])
     c = c.loc[c["status"] == "ok", cols]
-    rows = []
+    rows: list[tuple] = []
     parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
     for end, session, tool, kind, file_path, command, cwd, tool_use_id in zip(
         *(c[k].tolist() for k in cols), strict=True
