@@ -141,3 +141,16 @@ def test_the_module_map_and_the_architecture_doc_show_every_module() -> None:
                 assert f"`{rel.parts[0]}/`" in architecture, f"docs/architecture.md misses {rel.parent}/"
         elif len(rel.parts) <= 2 and not path.name.startswith("_startup_") and path.name != "__main__.py":
             assert f"  {path.name} " in layout, f"README's layout misses {rel}"
+
+
+def test_no_module_inside_the_package_imports_the_package_root() -> None:
+    """``auditkit/__init__.py`` (the public names, loaded lazily from every layer) sits above every layer: a
+    module importing it reaches up past import-linter's layers (``__version__`` is ``auditkit._version``)."""
+    reaching = []
+    for path in sorted((REPO / "auditkit").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.ImportFrom) and node.module == "auditkit" and not node.level) or (
+                isinstance(node, ast.Import) and any(a.name == "auditkit" for a in node.names)
+            ):
+                reaching.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert reaching == []
