@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditkit import config
-from auditkit import trail_format as tf
 from auditkit.errors import AuditkitError, SettingsError
+from auditkit.trail import config
+from auditkit.trail import format as tf
+from auditkit.trail.private_files import loose_modes, write_atomic
+from auditkit.trail.redaction import warm_cache
 
 HOOK_FILE = "auditkit_hook.py"
 HOOK_TIMEOUT_S = 10
@@ -112,7 +114,6 @@ def _write_settings(path: Path, doc: dict) -> Path | None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = path.with_name(f"{path.name}.auditkit-backup-{stamp}")
         shutil.copy2(path, backup)
-    from auditkit.private_files import write_atomic
 
     mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644  # settings keep their mode
     real = path.parent.resolve() / path.name  # a linked settings folder (dotfiles) is fine; a linked temp file is not
@@ -198,8 +199,6 @@ def install(
     doc = read_settings(path)
     doc, events = merge_hooks(doc, hook_command(trail, python, agent), agent)
     if python in (None, sys.executable):  # the hook's interpreter can use what this one compiles
-        from auditkit.redaction import warm_cache
-
         warm_cache()
     if not events:
         return Change(path, False)
@@ -319,8 +318,8 @@ def settings_env(path: Path, doc: dict) -> list[Check]:
 def trust_checks(project: Path) -> list[Check]:
     """The project's auditkit files and whether they apply (approved as they are), the user's allow-env, and
     rules shaped for catastrophic backtracking."""
-    from auditkit import trust
-    from auditkit.redaction import rule_file_warnings, user_rules_file
+    from auditkit.trail import trust
+    from auditkit.trail.redaction import rule_file_warnings, user_rules_file
 
     out = []
     for path in trust.project_files(str(project)):
@@ -486,7 +485,6 @@ def _check_command(command: str, project: Path) -> list[Check]:
         out.append(Check("ok", f"test event landed in {trail} ({ms:.0f} ms for the whole hook process)"))
     else:
         out.append(Check("fail", f"test event did not land in {trail}: the hook ran but recorded nothing"))
-    from auditkit.private_files import loose_modes
 
     out += [Check("warn", problem) for problem in loose_modes(str(trail))]
     return out

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from auditkit.config import TRAIL_NAME
+from auditkit.analysis.patches import structured_patch
 from auditkit.installer import hook_script
-from auditkit.patches import structured_patch
+from auditkit.trail.config import TRAIL_NAME
 
 VIRTUAL_ROOT = "/home/dev/acme-api"
 START = datetime(2026, 3, 17, 14, 0, 0, tzinfo=UTC)
@@ -111,7 +111,7 @@ class Simulator:
 
     def config_home(self) -> Path:
         """The hook's own config folder, beside the work folder: its ``allow-env`` lets the pinned clock, trail
-        id, user, host and fingerprint key through (guarded variables: see :mod:`auditkit.trust`)."""
+        id, user, host and fingerprint key through (guarded variables: see :mod:`auditkit.trail.trust`)."""
         home = self.workdir.parent / f"{self.workdir.name}.config"
         folder = home / "auditkit"
         if not folder.is_dir():
@@ -294,7 +294,7 @@ class Session:
                 "replaceAll": replace_all,
             }
 
-        tool_input = {"file_path": path, "old_string": old, "new_string": new}
+        tool_input: dict[str, object] = {"file_path": path, "old_string": old, "new_string": new}
         if replace_all:
             tool_input["replace_all"] = True
         return self.call("Edit", tool_input, run, ms)

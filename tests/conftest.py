@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.config import ENVIRONMENT
 from auditkit.installer import hook_script
+from auditkit.trail.config import ENVIRONMENT
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_logs"

@@ -469,7 +469,7 @@ def test_replay_prompts_are_what_the_user_typed_slash_commands_included_injected
     ],
 )
 def test_a_provider_model_id_is_priced_as_the_family_it_names(model: str, family: str) -> None:
-    from auditkit.pricing import PRICES, _price, price_table
+    from auditkit.analysis.pricing import PRICES, _price, price_table
 
     table = price_table()
     assert family in PRICES and _price(model, table) == table[family]
@@ -639,9 +639,9 @@ def test_any_trail_line_pythons_json_reads_loads_by_both_readers(
 ) -> None:
     """An auditkit trail whose payload fields hold what only the standard library reads: the DuckDB columnar
     path (or its fall-back) and the line reader give every record, the same number."""
-    from auditkit import appender
-    from auditkit import trail_format as tf
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
 
     ts = "2026-03-17T00:00:00.000000Z"
     first = tf.encode_record(0, ts, tf.genesis_hash("p", ts), appender.header_fields("p", ts))
@@ -687,7 +687,7 @@ def test_any_trail_line_pythons_json_reads_loads_by_both_readers(
 
 def test_the_marked_forms_are_what_the_hook_writes(tmp_path: Path) -> None:
     """load() keeps a lone surrogate and NaN as the hook records them (capture.parse), not in a form of its own."""
-    from auditkit import capture
+    from auditkit.trail import capture
 
     raw = json.dumps(
         payload(

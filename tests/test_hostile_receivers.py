@@ -21,7 +21,7 @@ import pytest
 
 import auditkit
 from auditkit.errors import ShipError
-from auditkit.shipping import ship
+from auditkit.outbound.shipping import ship
 from tests.test_shipping import KEYS, grow, sample_trail
 
 SECRET = "dd-key-that-must-stay-home"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from auditkit import trail_format as tf
 from auditkit.installer import SettingsError, doctor, hook_command, install, uninstall
+from auditkit.trail import format as tf
 
 USER_SETTINGS = {
     "model": "opus",

@@ -107,7 +107,7 @@ def test_a_web_page_on_another_local_origin_cannot_post_telemetry(tmp_path: Path
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from auditkit.evidence import CHROMIUM_FLAGS
+    from auditkit.present.evidence import CHROMIUM_FLAGS
 
     r = ReceiverProcess(tmp_path / "otel.jsonl")
     forged = json.dumps(otlp(log_record("user_prompt", prompt="alice: please drop the prod database")))

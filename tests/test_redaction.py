@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditkit.cli import main
+from auditkit.custody.secrets import redact_file, scan
 from auditkit.errors import RuleError
-from auditkit.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
-from auditkit.secrets import redact_file, scan
 from auditkit.simulate import run as simulate
+from auditkit.trail.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
 from tests.conftest import payload, read_records, run_hook
 from tests.secret_corpus import PLACEMENTS, leaked, negatives, placed, positives
 
@@ -290,7 +290,7 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
 )
 def test_the_bulk_prefilter_matches_exactly_when_a_word_occurs(words: set[str], text: str) -> None:
     """The trie-shaped regex scan() uses to skip lines says yes exactly when one of its words is in the text."""
-    from auditkit.redaction import _trie_pattern
+    from auditkit.trail.redaction import _trie_pattern
 
     assert bool(re.search(_trie_pattern(words), text)) == any(w in text for w in words)
 
@@ -385,7 +385,7 @@ def test_a_secret_under_a_sensitive_key_in_an_input_over_the_record_cap_is_redac
 def test_secrets_in_the_head_of_a_cut_field_are_counted_once_and_a_sensitive_key_still_hides_it_whole() -> None:
     """A field over the cap is redacted before the cut and not again: ``redactions`` counts the secrets in
     what is kept of it (they used to go uncounted), a cut value under a sensitive key is one marker."""
-    from auditkit import capture
+    from auditkit.trail import capture
 
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     event = payload(
@@ -412,7 +412,7 @@ PLACED = placed()
 def test_every_corpus_secret_is_redacted_wherever_it_is_placed_in_a_tool_call(placement: str) -> None:
     """The hook's own path (trim, redact, cap) over payloads holding each secret: a command, its output,
     Write/MultiEdit content, MCP JSON, a JSON key, base64 in a Kubernetes Secret, a value over 1 MiB."""
-    from auditkit import capture
+    from auditkit.trail import capture
 
     opts = capture.Options(None, capture.DEFAULT_MAX_FIELD_BYTES, True)
     cases = [c for c in PLACED if c[1] == placement]
@@ -448,7 +448,7 @@ def test_random_sixteen_digit_order_ids_are_not_card_numbers_but_a_card_is() -> 
         "golang.org/x/net v0.24.0 h1:1PcaxkF854Fu3+lvBIx5SYn9wRlBzzcnHZSiaFFAb0w=",
         "cls = AbstractSingletonProxyFactoryBean2",
         "ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'",
-        "path: src/auditkit/sources/transcript_reader_v2.py",
+        "path: src/auditkit/loading/readers/transcript_reader_v2.py",
     ],
 )
 def test_the_generic_detector_leaves_digests_ids_hashes_and_names_alone(text: str) -> None:
@@ -499,7 +499,7 @@ def test_scan_finds_every_class_in_an_unredacted_trail_and_redact_removes_them(t
 
 def test_a_camel_case_id_is_not_a_listed_secret_name_run_together() -> None:
     """``sessionId`` (every transcript line) is an id; ``sessionid`` (Django's session cookie) is a secret."""
-    from auditkit.redaction import is_sensitive_key
+    from auditkit.trail.redaction import is_sensitive_key
 
     assert not is_sensitive_key("sessionId") and not is_sensitive_key("requestId")
     assert is_sensitive_key("sessionid") and is_sensitive_key("apiKey") and is_sensitive_key("Authorization")
@@ -509,7 +509,7 @@ def test_a_camel_case_id_is_not_a_listed_secret_name_run_together() -> None:
 
 def test_a_command_with_flags_but_no_long_token_loads_no_pattern() -> None:
     """Most Bash commands have flags (` -m`, ` --tags`); the flag detector must not compile its regex for them."""
-    from auditkit import redaction
+    from auditkit.trail import redaction
 
     redaction._compiled.clear()
     r = Redactor(key=KEY)
@@ -550,9 +550,9 @@ def test_the_trie_finds_in_short_texts_what_testing_every_part_finds() -> None:
 def test_scan_reports_each_finding_as_checking_every_string_does(tmp_path: Path) -> None:
     """scan's shortcuts (one check per distinct string, the keyword trie, chain digests skipped) change no
     finding: kind, line, field and fingerprint, against a plain walk of every string."""
-    from auditkit.redaction import plausible_value
-    from auditkit.secrets import KEY as KEY_MARK
-    from auditkit.secrets import _walk
+    from auditkit.custody.secrets import KEY as KEY_MARK
+    from auditkit.custody.secrets import _walk
+    from auditkit.trail.redaction import plausible_value
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
     lines = [json.dumps(event) for _, _, event, _ in cases] * 2  # every string seen twice: the second from memory
@@ -574,7 +574,7 @@ def test_scan_reports_each_finding_as_checking_every_string_does(tmp_path: Path)
 def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file is scanned in ranges by forked workers: the same findings, in the same order, at the same
     lines, whatever the ranges (JSON and plain-text lines, blank lines, a last line without its newline)."""
-    from auditkit import secrets
+    from auditkit.custody import secrets
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
     lines = []
@@ -602,7 +602,7 @@ def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_proces
     workers, and every finding comes in file order, at its file and line, as one process gives them."""
     import gzip
 
-    from auditkit import secrets
+    from auditkit.custody import secrets
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
     folder = tmp_path / "logs"

@@ -273,7 +273,7 @@ def test_a_segment_added_after_the_latest_seal_fails_with_a_key_and_is_an_unseal
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from auditkit.segments import rotate
+    from auditkit.custody.segments import rotate
 
     s3.create_bucket(Bucket="append", ObjectLockEnabledForBucket=True)
     trail = two_syncs(s3_endpoint, tmp_path, "s3://append/p")
@@ -372,8 +372,8 @@ def test_a_segment_retention_retired_and_a_lifecycle_rule_removed_verifies_under
 ) -> None:
     from datetime import timedelta
 
-    from auditkit.retention import apply_retention
-    from auditkit.segments import parse_utc, read_manifest
+    from auditkit.custody.retention import apply_retention
+    from auditkit.custody.segments import parse_utc, read_manifest
 
     s3.create_bucket(Bucket="retire")
     s3.put_bucket_versioning(Bucket="retire", VersioningConfiguration={"Status": "Enabled"})

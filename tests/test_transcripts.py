@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import auditkit
+from auditkit.analysis.transcripts import archive_transcripts, reconcile
 from auditkit.cli import main
-from auditkit.transcripts import archive_transcripts, reconcile
 from tests.conftest import SAMPLES, payload, run_hook
 from tests.test_load import SEED_LINES, write_jsonl
 
@@ -241,7 +241,7 @@ def test_cost_prices_each_model_by_its_own_family_and_one_hour_cache_writes_at_t
 
 def test_a_model_missing_from_the_table_is_never_priced_as_an_older_relative() -> None:
     """A newer family is unpriced, not matched by prefix to an older one; dated ids map to their family."""
-    from auditkit.pricing import _price, family, price_table
+    from auditkit.analysis.pricing import _price, family, price_table
 
     table = price_table()
     assert (
