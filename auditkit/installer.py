@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditkit.errors import AuditkitError, SettingsError
-from auditkit.trail import config
+from auditkit.trail import config, trust
 from auditkit.trail import format as tf
 from auditkit.trail.private_files import loose_modes, write_atomic
-from auditkit.trail.redaction import warm_cache
+from auditkit.trail.redaction import rule_file_warnings, user_rules_file, warm_cache
 
 HOOK_FILE = "auditkit_hook.py"
 HOOK_TIMEOUT_S = 10
@@ -318,9 +318,6 @@ def settings_env(path: Path, doc: dict) -> list[Check]:
 def trust_checks(project: Path) -> list[Check]:
     """The project's auditkit files and whether they apply (approved as they are), the user's allow-env, and
     rules shaped for catastrophic backtracking."""
-    from auditkit.trail import trust
-    from auditkit.trail.redaction import rule_file_warnings, user_rules_file
-
     out = []
     for path in trust.project_files(str(project)):
         ok, said = trust.status(path, str(project))

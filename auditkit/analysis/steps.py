@@ -14,6 +14,7 @@ import pandas as pd
 
 from auditkit.analysis.views import UNFINISHED, tool_calls
 from auditkit.errors import UsageError
+from auditkit.loading.readers.transcript import CONTEXT_MARKS
 
 STEP_COLUMNS = [
     "step",
@@ -124,8 +125,6 @@ def describe(call: dict) -> str:
 
 
 def _injected(prompt: object) -> bool:
-    from auditkit.loading.readers.transcript import CONTEXT_MARKS
-
     return isinstance(prompt, str) and prompt.lstrip().startswith(CONTEXT_MARKS)
 
 

@@ -45,7 +45,7 @@ from auditkit.custody.segments import (
 from auditkit.custody.verify import ERROR, Finding, verify
 from auditkit.errors import RetentionError
 from auditkit.store.files import PathLike, first_record
-from auditkit.trail import config, private_files
+from auditkit.trail import config, private_files, trust
 from auditkit.trail import format as tf
 
 #: Used when no minimum is configured: the EU AI Act's "at least six months" (Art. 19, 26(6)).
@@ -128,8 +128,6 @@ def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]
     choice); an unapproved one is ignored and the source says so.
     """
     import tomllib
-
-    from auditkit.trail import trust
 
     user = Path(config.user_file(config.SETTINGS_FILE))
     projects = [os.getcwd()] + ([str(project)] if project is not None else [])

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import orjson
 
 from auditkit.errors import UsageError
-from auditkit.store.files import PathLike, expand, is_gzip
+from auditkit.loading.readers import transcript
+from auditkit.store.files import PathLike, expand, first_record, is_gzip
 from auditkit.store.parallel import cpus, in_order
 
 if TYPE_CHECKING:
@@ -228,9 +229,6 @@ def _other_agent(path: Path) -> bool:
     Claude Code transcript line. A Codex rollout, a Gemini CLI session, a transcript copied as one JSON
     array (``chat.json``), a hook-payload log, an auditkit trail: ``auditkit cost`` and
     ``auditkit.cost(auditkit.load(...))`` agree on every input ``load()`` reads."""
-    from auditkit.loading.readers import transcript
-    from auditkit.store.files import first_record
-
     if path.name.startswith(("rollout-", "session-")):
         return True
     first = first_record(path)

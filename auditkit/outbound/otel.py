@@ -39,7 +39,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from auditkit.errors import MissingExtra, ReceiveError
+from auditkit.errors import MissingExtra, ReceiveError, UsageError
 from auditkit.trail import appender
 from auditkit.trail import format as tf
 from auditkit.trail.redaction import Redactor
@@ -399,8 +399,6 @@ def make_server(
     """An OTLP/HTTP logs receiver (``POST /v1/logs``) appending to ``trail``; call ``serve_forever()`` on it.
 
     See the module docstring for what it refuses; the limits are its keyword arguments."""
-    from auditkit.errors import UsageError
-
     limits = (max_body_bytes, max_records, idle_timeout_s, request_timeout_s)
     if not all(isinstance(x, (int, float)) and x > 0 for x in limits):
         raise UsageError(f"the receiver's limits must be positive numbers, not {limits}")

@@ -39,10 +39,12 @@ from pathlib import Path
 
 import orjson
 
+from auditkit.custody import seals as sealing
+from auditkit.custody.seals import seal_log_path
 from auditkit.custody.verify import ERROR, WARNING, Finding, VerifyReport, verify
 from auditkit.errors import ShipError
 from auditkit.outbound.s3sync import s3_client, split_url
-from auditkit.store.files import PathLike
+from auditkit.store.files import PathLike, expand
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")  # a key's last part used as a local file name as it is
 _SEGMENT_GZ = re.compile(r"^.+\.\d{10}-\d{10}\.jsonl\.gz$")
@@ -443,9 +445,6 @@ class Copies:
         the default ones beside local trails."""
         if not self.buckets:
             return given
-        from auditkit.custody.seals import seal_log_path
-        from auditkit.store.files import expand
-
         logs = [given] if isinstance(given, str) else list(given or [])
         if not logs:
             local = [p for p in self.paths if not any(p in b.names for b in self.buckets)]
@@ -457,8 +456,6 @@ class Copies:
     def judge(self, report: VerifyReport, pubkey: str | None) -> VerifyReport:
         """Add the buckets' findings to ``report``, require seals when a key is given, and name every
         downloaded file by its ``s3://`` name."""
-        from auditkit.custody import seals as sealing
-
         if not self.buckets:
             return report
         public = sealing.load_public(pubkey) if pubkey else None

@@ -51,7 +51,7 @@ def guarded_overrides() -> tuple[dict, dict]:
     env = os.environ
     for name in config.GUARDED_ENV:
         if env.get(name):
-            from auditkit.trail import trust
+            from auditkit.trail import trust  # only when a guarded variable is set: the usual path never loads it
 
             return trust.overrides()
     return {}, {}
@@ -367,7 +367,7 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         redactor.deadline = time.monotonic() + RULE_TIME_S
     settings = config.project_file(project_dir(payload), config.PROJECT_SETTINGS_FILE)
     if os.path.isfile(settings):  # the hook does not read it, but an unapproved one is worth a word in the trail
-        from auditkit.trail import trust
+        from auditkit.trail import trust  # only when a project ships settings: the usual path never loads it
 
         approved, said = trust.status(settings, project_dir(payload))
         if not approved:

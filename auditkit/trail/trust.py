@@ -229,7 +229,7 @@ def revoke(path: str, project: str) -> bool:
 def _write(files: dict, project: str) -> None:
     import json as std_json  # the CLI's path, not the hook's
 
-    from auditkit.trail import private_files
+    from auditkit.trail import private_files  # the CLI's path, not the hook's
 
     doc = {"version": 1, "files": files}
     path = os.path.join(user_dir(project), TRUST_FILE)
