@@ -91,6 +91,12 @@ def seal_pubkey_path() -> str:
     return (key[: -len(".key")] if key.endswith(".key") else key) + ".pub"
 
 
+def default_fingerprint_key_path() -> str:
+    """``<config>/fingerprint.key``: the fingerprint key unless the user allows ``AUDITKIT_FINGERPRINT_KEY``
+    (see :func:`auditkit.trail.redaction.fingerprint_key_path`)."""
+    return os.path.join(config_dir(), "fingerprint.key")
+
+
 def user_file(name: str) -> str:
     """A file in the per-user config folder (``rules.toml``, ``prices.toml``, ``config.toml``)."""
     return os.path.join(config_dir(), name)

@@ -35,7 +35,7 @@ def fingerprint_key_path() -> str:
         chosen = trust.env("AUDITKIT_FINGERPRINT_KEY")
         if chosen:
             return chosen
-    return os.path.join(config.config_dir(), "fingerprint.key")
+    return config.default_fingerprint_key_path()
 
 
 def load_fingerprint_key(path: str | None = None, create: bool = True) -> bytes:
