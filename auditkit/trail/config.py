@@ -69,8 +69,11 @@ GUARDED_ENV = {
 }
 
 
-def config_dir() -> str:
-    """Per-user auditkit state: ``$XDG_CONFIG_HOME/auditkit`` (default ``~/.config/auditkit``)."""
+def config_dir(home: str | None = None) -> str:
+    """Per-user auditkit state: ``$XDG_CONFIG_HOME/auditkit`` (default ``~/.config/auditkit``); with ``home``,
+    the default folder under that home whatever the environment says."""
+    if home is not None:
+        return os.path.join(home, ".config", "auditkit")
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(base, "auditkit")
 

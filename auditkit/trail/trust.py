@@ -65,7 +65,7 @@ def user_dir(project: str | None = None) -> str:
     home = _home()
     if _inside(os.path.abspath(home), root):
         return folder
-    return os.path.join(home, ".config", "auditkit")
+    return config.config_dir(home)
 
 
 def _read_own(path: str) -> bytes | None:
