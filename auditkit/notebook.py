@@ -12,6 +12,41 @@ from pathlib import Path
 
 MIME = "application/vnd.auditkit.result+json"
 
+#: Characters shown as escapes wherever data reaches a chart or a page: C0 controls (but tab and line
+#: feed), DEL, C1 controls, and the invisible format characters that reorder or hide text (bidi
+#: overrides and isolates, zero-width characters, the BOM). The chart engine aborts the whole kernel
+#: on a C0 control (vl-convert panics), a terminal or page would act on ESC sequences, and a bidi
+#: override makes ``rm -rf /`` read as something else.
+_UNSAFE = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0xAD, 0x061C, 0x180E]
+_UNSAFE += [*range(0x200B, 0x2010), *range(0x2028, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
+_SHOWN = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
+
+
+def printable(value: object) -> str:
+    """``value`` as text that is safe to draw: every control, invisible format character and lone
+    surrogate written as its escape (``\\x1b``, ``\\u202e``, ``\\udc80``); tabs, line feeds and all other
+    text unchanged. The one place every string bound for a chart or a page passes through."""
+    text = str(value).translate(_SHOWN)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8, kept by the hook as such
+        text = "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
+def safe_spec(spec: object) -> object:
+    """A chart specification with every string in it (titles, descriptions, data values, field
+    names) passed through :func:`printable`: the chart engine sees no control character."""
+    if isinstance(spec, str):
+        return printable(spec)
+    if isinstance(spec, dict):
+        return {printable(k): safe_spec(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [safe_spec(v) for v in spec]
+    return spec
+
 
 def _plain(value: object) -> object:
     """JSON-safe: frames become lists of records, timestamps ISO strings."""
@@ -142,6 +177,7 @@ def _described_svg(spec: dict, **metadata: object) -> dict:
     import altair as alt
     from altair.utils.mimebundle import spec_to_mimebundle
 
+    spec = safe_spec(spec)  # type: ignore[assignment] - a control character in a tool name killed the kernel
     bundle = spec_to_mimebundle(
         spec,
         format="svg",
@@ -167,7 +203,7 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<":
 
 def md(value: object) -> str:
     """Data made inert in Markdown: HTML and Markdown syntax escaped, one line. Wrap every data value in ``say``."""
-    return str(value).translate(_MD_SPECIAL)
+    return printable(value).translate(_MD_SPECIAL)
 
 
 def show(df: object, title: str | None = None, rows: int = 50) -> None:
@@ -223,8 +259,8 @@ def cell_text(value: object) -> str:
             return f"{int(value):,}"
         return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    return str(value)
+        return printable(json.dumps(value, default=str, ensure_ascii=False))
+    return printable(value)
 
 
 _TABLE_CSS = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px"
@@ -242,7 +278,7 @@ def table_html(df: object) -> str:
     types = pd.api.types
     numeric = {c for c in frame.columns if types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])}
     th = "padding:3px 8px;border-bottom:2px solid #d0d7de;text-align:left;vertical-align:bottom"
-    head = "".join(f"<th style='{th}'>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th style='{th}'>{html.escape(printable(c))}</th>" for c in frame.columns)
     body = []
     for row in frame.itertuples(index=False, name=None):
         cells = []
@@ -270,4 +306,4 @@ def show_text(text: str) -> None:
 
     from IPython.display import HTML, display
 
-    display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"))
+    display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(printable(text))}</pre>"))

@@ -4,11 +4,16 @@ formulas, whatever control characters and formula prefixes they start with."""
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +88,108 @@ def test_a_partition_value_cannot_leave_the_export_folder(tmp_path: Path) -> Non
     assert [Path(f).parent.name for f in result.files] == ["host=..%2F..%2F..%2Fescaped"]
     assert all(Path(f).resolve().is_relative_to(out.resolve()) for f in result.files)
     assert not (tmp_path / "escaped").exists()
+
+
+#: What a repository can make the agent put in a tool name, a session id, a path or a command.
+HOSTILE = [
+    "Ba\x1b[31msh\x00",  # ESC and NUL: killed the chart engine, and with it the kernel
+    "\x07\x08\x0b\x0c\x7f\x85\x9b",
+    "</script><script>alert(1)</script>",
+    "{{7*7}} ${{x}} {%raw%}",
+    "rm -rf /\u202e\u2066fdp.txt",  # a bidi override: reads as something else
+    "\udc80\udcff",  # bytes that were not UTF-8, kept by the hook as lone surrogates
+]
+
+
+def _hostile_trail(trail: Path) -> None:
+    """A session written by the real hook, every hostile string in a tool name, session id, path and command."""
+    from tests.conftest import payload, run_hook
+
+    for i, bad in enumerate(HOSTILE):
+        sid = f"s{i}-{bad}"
+        events = [
+            payload("SessionStart", sid, source="startup"),
+            payload("UserPromptSubmit", sid, prompt=f"do {bad}"),
+            payload("PreToolUse", sid, tool_name=bad, tool_use_id=f"t{i}", tool_input={"command": f"echo {bad}"}),
+            payload(
+                "PostToolUse",
+                sid,
+                tool_name=bad,
+                tool_use_id=f"t{i}",
+                tool_input={"command": f"rm -rf {bad}", "file_path": f"/app/{bad}"},
+                tool_response={"stdout": bad * 20000},  # a huge value too: cut by the hook, sha256 kept
+            ),
+            payload("PreToolUse", sid, tool_name="Write", tool_use_id=f"w{i}", tool_input={"file_path": f"/app/{bad}"}),
+            payload("PostToolUseFailure", sid, tool_name="Write", tool_use_id=f"w{i}", error=f"denied {bad}"),
+            payload("SessionEnd", sid, reason="exit"),
+        ]
+        for event in events:
+            raw = json.dumps(event).encode()  # lone surrogates as \udc80 escapes, as Claude Code could send
+            proc = run_hook(raw, trail)
+            assert proc.returncode == 0, proc.stderr
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "auditkit", *argv], capture_output=True, text=True, timeout=300)
+
+
+def _check_outputs(pack: Path, manifest: dict) -> None:
+    for out in manifest["outputs"]:
+        path = pack / out["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == out["sha256"] and path.stat().st_size == out["bytes"]
+
+
+@pytest.mark.slow
+def test_a_pack_from_a_trail_of_control_characters_and_markup_is_written_whole(tmp_path: Path) -> None:
+    """ESC, NUL, bidi overrides, ``</script>`` and ``{{`` in tool names, session ids, paths and commands: the
+    incident and replay reports exit 0 with a manifest, and their pages hold no control character and no script."""
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    _hostile_trail(trail)
+    for name in ("incident", "replay"):
+        pack = tmp_path / name
+        proc = _cli("report", name, str(trail), "--out", str(pack))
+        assert proc.returncode == 0, proc.stderr
+        manifest = json.loads((pack / "manifest.json").read_text())
+        assert manifest["status"] == "ok" and manifest["trustworthy"] is True
+        _check_outputs(pack, manifest)
+        page = (pack / f"{name}.html").read_text(encoding="utf-8")
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202e\u2066]", page)
+        assert "<script" not in page.lower()
+        assert "\\x1b[31m" in page  # the ESC is shown, as an escape, not dropped
+
+
+def test_a_control_character_in_a_chart_no_longer_aborts_the_process() -> None:
+    """The chart engine aborted the whole process on a C0 control (a Rust panic): charts are drawn from
+    :func:`auditkit.notebook.safe_spec`. Run in its own process, as the kernel is."""
+    code = (
+        "from auditkit.notebook import _described_svg\n"
+        "bad = 'Ba\\x1bsh\\x00\\ud800'\n"
+        "spec = {'$schema': 'https://vega.github.io/schema/vega-lite/v5.json', 'title': bad, 'description': bad,\n"
+        "        'data': {'values': [{'tool': bad}]}, 'mark': 'point', 'encoding': {'x': {'field': 'tool', 'type': 'nominal'}}}\n"
+        "svg = _described_svg(spec)['image/svg+xml']\n"
+        "assert '\\\\x1b' in svg and '\\x00' not in svg, svg[:300]\n"
+        "print('drawn')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "drawn", proc.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_a_failed_notebook_still_leaves_a_manifest_saying_what_failed(tmp_path: Path) -> None:
+    """A run that fails mid-notebook exits non-zero with one line; the pack holds the executed notebook up to
+    the failing cell, ``error.txt`` and a manifest with status failed, the error and every file's hash."""
+    pack = tmp_path / "pack"
+    proc = _cli("report", "cost", str(SAMPLES / "incident"), "--out", str(pack), "-p", "start", "\x1b[2Jnever")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cost: cell" in proc.stderr and "manifest.json says what failed" in proc.stderr
+    assert "\x1b" not in proc.stderr  # the hostile parameter is quoted escaped
+    manifest = json.loads((pack / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["failed"] == "notebook" and manifest["trustworthy"] is False
+    assert "UsageError" in manifest["error"] and manifest["error"] in proc.stderr
+    assert {o["path"] for o in manifest["outputs"]} == {"cost.ipynb", "error.txt"}
+    assert manifest["inputs"] and manifest["verify"]["intact"] is True
+    _check_outputs(pack, manifest)
+    assert "UsageError" in (pack / "error.txt").read_text()
+    again = _cli("report", "cost", str(SAMPLES / "incident"), "--out", str(pack))
+    assert again.returncode == 2 and "holds an evidence pack already" in again.stderr  # a failed pack is kept too
