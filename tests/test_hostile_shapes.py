@@ -1,0 +1,89 @@
+"""Whatever shape a tool's response takes, the hook redacts and records it in bounded time (not a benchmark:
+a generous bound, far from today's figures, that the old super-linear rules broke by seconds)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import resource
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import hook_argv, payload, read_records
+
+MIB = 1 << 20
+#: CPU seconds the hook may spend on one ~4 MiB event (CPU time, so that a busy machine does not fail it).
+BOUND_S = 2.0
+
+
+def _response(shape: str) -> str:
+    """The JSON text of a ~4 MiB ``tool_response`` of one hostile shape."""
+    n = 4 * MIB
+    if shape == "deep-nesting":
+        return "[" * 10_000 + '"x"' + "]" * 10_000
+    value: object
+    if shape == "eq-a-run":
+        value = {"stdout": "=a" * (n // 2)}
+    elif shape == "one-character":
+        value = {"stdout": "a" * n}
+    elif shape == "equals-run":
+        value = {"stdout": "=" * n}
+    elif shape == "dash-slash-lines":
+        value = {"stdout": "".join(c * 4000 + "\n" for c in "-=/" * (n // 12003))}
+    elif shape == "base64-run":
+        value = {"stdout": base64.b64encode(os.urandom(n * 3 // 4)).decode()}
+    elif shape == "hex-run":
+        value = {"stdout": os.urandom(n // 2).hex()}
+    elif shape == "tiny-strings":
+        value = {"lines": ["a=b"] * 200_000 + [base64.b64encode(os.urandom(15)).decode() for _ in range(100_000)]}
+    elif shape == "tiny-keys":
+        value = {f"k{i}": "v=1" for i in range(200_000)}
+    elif shape == "keyword-runs":  # every built-in rule that once read to the end of the text from each keyword
+        value = {
+            k: k * (n // 8 // len(k)) for k in ("passwdx", "osql ", "curl/", "://aA", "mysql\t", "token=", "ldapa.")
+        }
+    else:
+        raise AssertionError(shape)
+    return json.dumps(value)
+
+
+SHAPES = [
+    "eq-a-run",
+    "one-character",
+    "equals-run",
+    "dash-slash-lines",
+    "base64-run",
+    "hex-run",
+    "tiny-strings",
+    "tiny-keys",
+    "keyword-runs",
+    "deep-nesting",
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_hook_records_a_hostile_4_mib_response_in_bounded_time(tmp_path: Path, shape: str) -> None:
+    """The real hook, in its own process, on one adversarial response: exit 0, nothing on stdout, one record
+    (the response whole, cut with its sha256, or nested too deep kept as marked JSON text), under BOUND_S."""
+    trail = tmp_path / "audit-trail.jsonl"
+    event = payload("PostToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "cat big"})
+    raw = json.dumps(event)[:-1] + f', "tool_response": {_response(shape)}}}'
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(hook_argv(trail), input=raw.encode(), capture_output=True, timeout=120)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert proc.returncode == 0 and proc.stdout == b"", proc.stderr
+    assert cpu < BOUND_S, f"{shape}: {cpu:.2f} s of CPU ({wall:.2f} s wall)"
+    records = [r for r in read_records(trail) if r["event"] == "PostToolUse"]
+    assert len(records) == 1
+    response = records[0]["tool_response"]
+    if shape == "deep-nesting":  # kept, as JSON text marked as too deep to nest, not lost and not a crash
+        assert "deep" in json.dumps(response) and "x" in json.dumps(response)
+    elif records[0].get("truncated"):  # cut: the sha256 of the whole is kept, and the hook said so
+        assert all(len(t["sha256"]) == 64 for t in records[0]["truncated"]) and b"cut" in proc.stderr
