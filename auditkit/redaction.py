@@ -111,7 +111,9 @@ def warm_cache() -> int:
     from auditkit import _startup_re
 
     r = Redactor(key=b"-" * _KEY_BYTES)
-    return _startup_re.warm([rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, r._trie_source()])
+    return _startup_re.warm(
+        [rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, r._trie_source(), r._all_parts_source()]
+    )
 
 
 def plausible_value(value: str, context: str = "") -> bool:

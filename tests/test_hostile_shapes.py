@@ -87,3 +87,24 @@ def test_the_hook_records_a_hostile_4_mib_response_in_bounded_time(tmp_path: Pat
         assert "deep" in json.dumps(response) and "x" in json.dumps(response)
     elif records[0].get("truncated"):  # cut: the sha256 of the whole is kept, and the hook said so
         assert all(len(t["sha256"]) == 64 for t in records[0]["truncated"]) and b"cut" in proc.stderr
+
+
+def test_many_strings_cleared_in_one_pass_are_redacted_exactly_as_one_by_one() -> None:
+    """:meth:`Redactor.quiet_strings` only skips work: a list of the labelled corpus's secrets and clean texts,
+    with strings that lowercase to another length, comes out as redacting each string alone gives."""
+    import random
+
+    from auditkit.redaction import Redactor
+    from tests.secret_corpus import negatives, positives
+
+    r = Redactor(key=b"k" * 32)
+    pool = [t for _, t, _ in positives()] + [t for _, t in negatives()] + ["a=b", "İstanbul token=abc123", "x" * 40]
+    rnd = random.Random(25)
+    for i in range(6):
+        items = [rnd.choice(pool) for _ in range(300)]
+        if i % 2:  # without it, the one pass runs (with it, offsets would not line up: one by one)
+            items = [t for t in items if "İ" not in t]
+        redacted, count = r.redact_value({"lines": items})
+        alone = [r.redact_text(t) for t in items]
+        assert redacted == {"lines": [t for t, _ in alone]} and count == sum(n for _, n in alone)
+        assert count > 0
