@@ -112,7 +112,8 @@ def warm_cache() -> int:
 
     r = Redactor(key=b"-" * _KEY_BYTES)
     return _startup_re.warm(
-        [rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, r._trie_source(), r._all_parts_source()]
+        [rule.pattern for rule in r.rules]
+        + [_CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
     )
 
 
@@ -323,6 +324,29 @@ def _id_context(text: str, start: int) -> bool:
     return (bool(words) and words[-1] in _ID_WORDS) or "#" in before[-3:]
 
 
+#: A random token is at most this long (the entropy rules' ``{20,256}``); a run of token characters longer
+#: than it holds no token but in its last ``_TOKEN_MAX + 1`` characters (after a ``=`` there).
+_TOKEN_MAX = 256
+_TOKEN_RUN = r"[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
+
+
+def _long_runs_masked(text: str) -> str:
+    """``text`` with each run of token characters longer than a token masked with NUL but for its last
+    ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
+    after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
+    engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
+    out, pos = [], 0
+    for m in _rx(_TOKEN_RUN).finditer(text):
+        start, end = m.span()
+        keep = end - _TOKEN_MAX - 1
+        out += [text[pos:start], "\0" * (keep - start)]
+        pos = keep
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class Rule:
     """One rule, compiled on first use; ``applies`` is its cheap literal prefilter."""
 
@@ -358,6 +382,8 @@ class Rule:
         (``where`` caches each keyword's positions for the other rules on the same text; keywords
         not ``present`` are not looked for)."""
         rx = self.rx
+        if self.check == "entropy" and len(text) > _TOKEN_MAX:
+            text = _long_runs_masked(text)
         if not self.anchored or len(low) != len(text):
             return list(rx.finditer(text))
         where = {} if where is None else where
@@ -671,12 +697,19 @@ class Redactor:
         rx = _rx(self._trie_source())
         others, known = self._trie_others()
         found = {p for p in others if p in low}
+        longest = max(map(len, known), default=0)
+        seen: dict[str, tuple[str, ...]] = {}  # what begins inside a match, by the text it could reach
         for m in rx.finditer(low):
+            start, end = m.span()
             found.add(m.group())
-            for pos in range(m.start() + 1, m.end()):  # parts that begin inside this match
-                inner = rx.match(low, pos)
-                if inner:
-                    found.add(inner.group())
+            reach = low[start : end + longest]  # a part starting inside the match ends within it
+            inner = seen.get(reach)
+            if inner is None:  # a text of one keyword repeated (aaaa..., passwdpasswd...) is looked at once
+                hits = (rx.match(reach, pos) for pos in range(1, end - start))
+                inner = seen[reach] = tuple(h.group() for h in hits if h)
+                if len(seen) > 4096:
+                    seen.clear()
+            found.update(inner)
         for p in list(found):  # a part's prefixes that are parts too: present wherever it is
             found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
         return found
