@@ -26,7 +26,7 @@ def _response(shape: str) -> str:
     if shape == "deep-nesting":
         return "[" * 10_000 + '"x"' + "]" * 10_000
     value: object
-    if shape == "eq-a-run":
+    if shape in ("eq-a-run", "eq-a-run-whole"):
         value = {"stdout": "=a" * (n // 2)}
     elif shape == "one-character":
         value = {"stdout": "a" * n}
@@ -53,6 +53,7 @@ def _response(shape: str) -> str:
 
 SHAPES = [
     "eq-a-run",
+    "eq-a-run-whole",  # with the field cap raised past it: all 4 MiB redacted (7.7 s of CPU before)
     "one-character",
     "equals-run",
     "dash-slash-lines",
@@ -74,7 +75,8 @@ def test_the_hook_records_a_hostile_4_mib_response_in_bounded_time(tmp_path: Pat
     raw = json.dumps(event)[:-1] + f', "tool_response": {_response(shape)}}}'
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(hook_argv(trail), input=raw.encode(), capture_output=True, timeout=120)
+    env = {**os.environ, "AUDITKIT_MAX_FIELD_BYTES": str(8 * MIB)} if shape.endswith("-whole") else None
+    proc = subprocess.run(hook_argv(trail), input=raw.encode(), capture_output=True, timeout=120, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
