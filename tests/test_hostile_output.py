@@ -160,9 +160,9 @@ def test_a_pack_from_a_trail_of_control_characters_and_markup_is_written_whole(t
 
 def test_a_control_character_in_a_chart_no_longer_aborts_the_process() -> None:
     """The chart engine aborted the whole process on a C0 control (a Rust panic): charts are drawn from
-    :func:`auditkit.notebook.safe_spec`. Run in its own process, as the kernel is."""
+    :func:`auditkit.present.notebook.safe_spec`. Run in its own process, as the kernel is."""
     code = (
-        "from auditkit.notebook import _described_svg\n"
+        "from auditkit.present.notebook import _described_svg\n"
         "bad = 'Ba\\x1bsh\\x00\\ud800'\n"
         "spec = {'$schema': 'https://vega.github.io/schema/vega-lite/v5.json', 'title': bad, 'description': bad,\n"
         "        'data': {'values': [{'tool': bad}]}, 'mark': 'point', 'encoding': {'x': {'field': 'tool', 'type': 'nominal'}}}\n"

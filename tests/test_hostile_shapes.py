@@ -96,7 +96,7 @@ def test_many_strings_cleared_in_one_pass_are_redacted_exactly_as_one_by_one() -
     with strings that lowercase to another length, comes out as redacting each string alone gives."""
     import random
 
-    from auditkit.redaction import Redactor
+    from auditkit.trail.redaction import Redactor
     from tests.secret_corpus import negatives, positives
 
     r = Redactor(key=b"k" * 32)
