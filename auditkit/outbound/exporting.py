@@ -5,9 +5,12 @@ JSON text). ``partition_by`` writes a Hive-style folder (``date=2026-03-17/host=
 DuckDB (``read_parquet('out/**/*.parquet', hive_partitioning = true)``), Spark and Dask read as
 one dataset; ``date`` is the event's UTC day and a missing value is written as ``unknown``.
 
-CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab
-or carriage return) get a leading ``'``, as OWASP advises: a trail holds text the agent chose, and
-opening it must not execute it. ``escape_formulas=False`` writes the text unchanged.
+CSV cells that a spreadsheet would run as a formula get a leading ``'``, as OWASP advises: those
+starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return, and those where one of the four
+follows leading white space or control characters (spreadsheets skip them). A trail holds text the
+agent (or a repository) chose, and opening it must not execute it. ``escape_formulas=False`` writes
+the text unchanged. Lines end in CRLF (RFC 4180), so every cell holding a CR or LF is quoted and a
+reader never splits a row.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -28,7 +32,13 @@ from auditkit.loading.parquet_dataset import filesystem
 from auditkit.store.files import PathLike
 
 FORMATS = ("csv", "parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A cell a spreadsheet may run: a formula character first, or after white space, control or
+#: invisible format characters (a zero-width space, a BOM, bidi marks), or a tab or CR first.
+#: Full-width forms count too (some spreadsheets read them as the ASCII ones).
+FORMULA_CELL = (
+    r"^[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*"
+    r"[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]"
+)
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -93,20 +103,21 @@ def _csv(flat: pd.DataFrame, out: Path, parts: list[str], escape: bool) -> list[
         for col in flat.columns:
             if flat[col].dtype == "str":
                 s = flat[col]
-                risky = s.str.startswith(_FORMULA_START).fillna(False)
+                risky = s.str.contains(FORMULA_CELL, regex=True).fillna(False)
                 flat[col] = s.where(~risky, "'" + s)
     if not parts:
         out.parent.mkdir(parents=True, exist_ok=True)
-        flat.to_csv(out, index=False, encoding="utf-8")
+        flat.to_csv(out, index=False, encoding="utf-8", lineterminator="\r\n")
         return [out]
     files = []
     _replace_folder(out)
     for key, group in flat.groupby(parts, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        folder = out.joinpath(*(f"{c}={v}" for c, v in zip(parts, key, strict=True)))
+        # the value percent-encoded, as pyarrow writes Hive folders: a host named "../../x" stays inside ``out``
+        folder = out.joinpath(*(f"{c}={quote(str(v), safe='')}" for c, v in zip(parts, key, strict=True)))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "part-0.csv"
-        group.drop(columns=parts).to_csv(path, index=False, encoding="utf-8")
+        group.drop(columns=parts).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
         files.append(path)
     return files
 

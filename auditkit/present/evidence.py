@@ -4,8 +4,9 @@ The pack is a folder with the executed notebook, a self-contained HTML page (no 
 to any server: charts are SVG images with alt text, code cells hidden, recorded values left to the
 manifest), optionally a PDF of that page printed by headless Chromium, and ``manifest.json``: the
 SHA-256 of every input trail, the parameters, the kit's version, the integrity verification result,
-the values the notebook recorded, and the SHA-256 of every output. A notebook that fails raises
-:class:`ReportError` naming the cell.
+the values the notebook recorded, and the SHA-256 of every output. A run that fails (a cell, the
+kernel, the page) still leaves a pack: what ran, ``error.txt``, and a manifest with ``"status":
+"failed"`` naming what failed; then :class:`ReportError` says it in one line.
 
 The notebooks ship inside the wheel (``auditkit/_notebooks``, read through :mod:`importlib.resources`);
 a source checkout uses its own ``notebooks/``.
@@ -162,6 +163,7 @@ def _run(
     pool = ThreadPoolExecutor(1)
     exporter = pool.submit(html_exporter)
     pool.shutdown(wait=False)
+    failed_at = "notebook"
     try:
         papermill.execute_notebook(
             str(source),
@@ -178,18 +180,88 @@ def _run(
             execution_timeout=timeout_s,
             km=kernel,
         )
-    except PapermillExecutionError as exc:
-        raise ReportError(
-            f"{name}: cell {exc.cell_index} ({exc.exec_count and f'In [{exc.exec_count}]'}) "
-            f"failed: {exc.ename}: {exc.evalue} (the executed notebook is {executed})"
-        ) from exc
-    seconds = time.perf_counter() - started
-    stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
-    stopping.start()
+        seconds = time.perf_counter() - started
+        failed_at = "page"
+        stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
+        stopping.start()
+        try:
+            return _pack(name, out, executed, inputs, report, params, seconds, pdf, exporter.result())
+        finally:
+            stopping.join()
+    except Exception as exc:  # whatever failed, the pack says so in its manifest
+        if isinstance(exc, PapermillExecutionError):
+            cell = f"cell {exc.cell_index} ({exc.exec_count and f'In [{exc.exec_count}]'})"
+            what = f"{cell} failed: {exc.ename}: {exc.evalue}"
+        else:
+            what = f"the {failed_at} failed: {type(exc).__name__}: {exc}"
+        error = one_line(f"{name}: {what}")
+        _failed_pack(name, out, executed, inputs, report, params, failed_at, error, exc)
+        raise ReportError(f"{error} (what ran is in {out}, manifest.json says what failed)") from exc
+
+
+def one_line(text: str, limit: int = 2000) -> str:
+    """An error as one printable line (it may quote hostile data: control characters escaped)."""
+    from auditkit.present.terminal import printable  # only when a run failed
+
+    flat = printable(" ".join(str(text).split()))
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def _failed_pack(
+    name: str,
+    out: Path,
+    executed: Path,
+    inputs: list[Path],
+    report: VerifyReport | None,
+    params: dict,
+    failed_at: str,
+    error: str,
+    exc: BaseException,
+) -> dict:
+    """The manifest of a run that failed: what failed and where, the inputs and their hashes, what was
+    recorded before the failure, and every file the run left (the partial notebook, ``error.txt`` with
+    the whole traceback). Written whatever else is broken."""
+    import traceback
+
+    (out / "error.txt").write_text("".join(traceback.format_exception(exc)), encoding="utf-8", errors="replace")
     try:
-        return _pack(name, out, executed, inputs, report, params, seconds, pdf, exporter.result())
-    finally:
-        stopping.join()
+        results = read_results(executed) if executed.is_file() else {}
+    except Exception:  # a notebook cut off mid-write: its results are lost, the failure is not
+        results = {}
+    hashed = []
+    for p in inputs:
+        try:
+            hashed.append({"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size})
+        except OSError as err:
+            hashed.append({"path": str(p), "error": one_line(err)})
+    outputs = [p for p in sorted(out.iterdir()) if p.is_file() and p.name != "manifest.json"]
+    manifest = {
+        "report": name,
+        "kit_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "failed",
+        "failed": failed_at,
+        "error": error,
+        "parameters": params,
+        "trustworthy": False,
+        "inputs": hashed,
+        "verify": _verify_summary(report),
+        "results": results,
+        "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _verify_summary(report: VerifyReport | None) -> dict | None:
+    if report is None:
+        return None
+    return {
+        "intact": report.intact,
+        "records": report.records,
+        "first_break": report.to_dict()["first_break"],
+        "unchained": report.unchained,
+    }
 
 
 def _pack(
@@ -217,18 +289,12 @@ def _pack(
         "report": name,
         "kit_version": __version__,
         "created": created,
+        "status": "ok",
         "seconds": round(seconds, 2),
         "parameters": params,
         "trustworthy": trustworthy,
         "inputs": hashed,
-        "verify": {
-            "intact": report.intact,
-            "records": report.records,
-            "first_break": report.to_dict()["first_break"],
-            "unchained": report.unchained,
-        }
-        if report
-        else None,
+        "verify": _verify_summary(report),
         "results": read_results(executed),
         "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
     }

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from auditkit.present.terminal import printable, safe_spec
+
 MIME = "application/vnd.auditkit.result+json"
 
 
@@ -143,6 +145,7 @@ def _described_svg(spec: dict, **metadata: object) -> dict:
     import altair as alt
     from altair.utils.mimebundle import spec_to_mimebundle
 
+    spec = safe_spec(spec)  # type: ignore[assignment] - a control character in a tool name killed the kernel
     bundle = spec_to_mimebundle(
         spec,
         format="svg",
@@ -168,7 +171,7 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<":
 
 def md(value: object) -> str:
     """Data made inert in Markdown: HTML and Markdown syntax escaped, one line. Wrap every data value in ``say``."""
-    return str(value).translate(_MD_SPECIAL)
+    return printable(value).translate(_MD_SPECIAL)
 
 
 def show(df: object, title: str | None = None, rows: int = 50) -> None:
@@ -224,8 +227,8 @@ def cell_text(value: object) -> str:
             return f"{int(value):,}"
         return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    return str(value)
+        return printable(json.dumps(value, default=str, ensure_ascii=False))
+    return printable(value)
 
 
 _TABLE_CSS = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px"
@@ -243,7 +246,7 @@ def table_html(df: object) -> str:
     types = pd.api.types
     numeric = {c for c in frame.columns if types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])}
     th = "padding:3px 8px;border-bottom:2px solid #d0d7de;text-align:left;vertical-align:bottom"
-    head = "".join(f"<th style='{th}'>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th style='{th}'>{html.escape(printable(c))}</th>" for c in frame.columns)
     body = []
     for row in frame.itertuples(index=False, name=None):
         cells = []
@@ -271,4 +274,4 @@ def show_text(text: str) -> None:
 
     from IPython.display import HTML, display
 
-    display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"))
+    display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(printable(text))}</pre>"))

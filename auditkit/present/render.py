@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.errors import MissingExtra
+from auditkit.present.terminal import printable, safe_spec
 
 _MARK = {"ok": "✓", "error": "✗", "interrupted": "⏸", "unfinished": "…"}
 
@@ -33,11 +34,11 @@ def replay_text(steps: pd.DataFrame) -> str:
     for s in steps.itertuples(index=False):
         if s.prompt_no is not pd.NA and s.prompt_no != prompt_no and isinstance(s.prompt, str):
             prompt_no = s.prompt_no
-            lines.append(f"\n  ▶ prompt {prompt_no}: {' '.join(s.prompt.split())[:100]}")
+            lines.append(f"\n  ▶ prompt {prompt_no}: {printable(' '.join(s.prompt.split())[:100])}")
         at = f"+{(s.start - t0).total_seconds():7.1f}s" if pd.notna(s.start) and t0 is not None else " " * 9
         indent = "    " * int(s.depth)
         lines.append(f"  {s.step:>4} {at} {_ms(s.duration_ms):>7} {_MARK.get(s.status, '?')} {indent}{s.summary}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # an ESC in a tool name must not drive the terminal
 
 
 def history_text(history: pd.DataFrame, diffs: bool = False) -> str:
@@ -51,7 +52,7 @@ def history_text(history: pd.DataFrame, diffs: bool = False) -> str:
             out.append(f"  {'':20}  $ {h.command}")
         if diffs and isinstance(h.diff, str):
             out += ["      " + line for line in h.diff.rstrip("\n").splitlines()]
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
 def replay_html(steps: pd.DataFrame) -> str:
@@ -61,14 +62,16 @@ def replay_html(steps: pd.DataFrame) -> str:
     for s in steps.itertuples(index=False):
         colour = {"ok": "#1a7f37", "error": "#cf222e", "interrupted": "#9a6700"}.get(s.status, "#57606a")
         pad = 18 * int(s.depth)
-        prompt = html.escape(" ".join(str(s.prompt).split())[:200]) if isinstance(s.prompt, str) else ""
+        prompt = html.escape(printable(" ".join(str(s.prompt).split())[:200])) if isinstance(s.prompt, str) else ""
         rows.append(
             f"<tr title='{prompt}'><td>{s.step}</td><td>{s.start:%H:%M:%S}</td><td>{_ms(s.duration_ms)}</td>"
             f"<td>{_ms(s.gap_ms)}</td><td style='color:{colour}'>{html.escape(str(s.status))}</td>"
-            f"<td style='padding-left:{pad}px'>{html.escape(s.summary)}</td></tr>"
+            f"<td style='padding-left:{pad}px'>{html.escape(printable(s.summary))}</td></tr>"
         )
-    who = "".join(f" · {k} {html.escape(a[k])}" for k in ("user", "host") if isinstance(a.get(k), str) and a.get(k))
-    head = f"<p><b>Session</b> {html.escape(str(a.get('session_id')))}{who} · {len(steps)} steps</p>"
+    who = "".join(
+        f" · {k} {html.escape(printable(a[k]))}" for k in ("user", "host") if isinstance(a.get(k), str) and a.get(k)
+    )
+    head = f"<p><b>Session</b> {html.escape(printable(a.get('session_id')))}{who} · {len(steps)} steps</p>"
     return (
         head + "<table><thead><tr><th>#</th><th>start</th><th>took</th><th>idle</th><th>status</th>"
         "<th>step</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
@@ -226,7 +229,7 @@ def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) 
         except ImportError:
             raise MissingExtra("replay --html's chart", "notebooks", "vl_convert") from None
 
-        body = vlc.vegalite_to_svg(replay_chart(steps).to_dict())
+        body = vlc.vegalite_to_svg(safe_spec(replay_chart(steps).to_dict()))
     page = (
         f"<!doctype html><meta charset='utf-8'><title>auditkit replay</title>"
         f"<style>body{{font:14px system-ui}}td,th{{padding:2px 8px;text-align:left}}</style>"

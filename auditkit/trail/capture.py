@@ -344,9 +344,66 @@ def shape(payload: dict, opts: Options, raw_size: int, redactor: object | None) 
         payload = {**payload, "hook_event_name": mapped, "agent_event": payload["hook_event_name"]}
     fields = enrich(tf.fields_from_payload(payload), opts.agent)
     fields, trimmed = trim(fields, opts.max_field_bytes, redactor)
-    if redactor is not None:
-        fields = redact(fields, redactor, trimmed)
+    if redactor is None:
+        return cap_record(fields, raw_size)
+    whole = fields.copy()
+    cut = head_only(fields, raw_size)  # a field the cap would replace by its head: only the head is redacted
+    fields = redact(fields, redactor, trimmed)
+    for name, (raw, digest) in cut.items():
+        head = json.dumps(fields[name])
+        if len(head) < _HEAD_BUDGET // 2:  # redaction shrank the head a lot (long secrets): redact it all
+            return cap_record(redact(whole, redactor, trimmed), raw_size)
+        fields[name] = {"auditkit_truncated": {"bytes": raw, "sha256": digest, "head": head[:_HEAD_CHARS]}}
+        fields.setdefault("truncated", []).append({"field": name, "bytes": raw, "sha256": digest})
     return cap_record(fields, raw_size)
+
+
+_HEAD_CHARS = 4096  # what a capped field keeps of its JSON text
+_HEAD_BUDGET = 65536  # what of it is redacted: far past the head, so a secret across the prune is seen whole
+
+
+def head_only(fields: dict, raw_size: int) -> dict[str, tuple[int, str]]:
+    """For a record over MAX_RECORD_BYTES: each field :func:`cap_record` would replace by a head of its JSON,
+    pruned now to its first ~64 KiB (whole items in order, the last string cut), so that redaction spends its
+    time on what is kept, not on megabytes of many small strings the record drops. Returns, per pruned
+    field, the size and sha256 of its whole JSON text."""
+    cut: dict[str, tuple[int, str]] = {}
+    if raw_size <= MAX_RECORD_BYTES:
+        return cut
+    for name in ("tool_response", "tool_input", "data"):
+        if name not in fields:
+            continue
+        text = json.dumps(fields[name])
+        if len(text) > MAX_RECORD_BYTES // 2:
+            raw = text.encode("utf-8", "surrogatepass")
+            cut[name] = (len(raw), tf.sha256(raw).hexdigest())
+            fields[name] = _prune(fields[name], [_HEAD_BUDGET])
+    return cut
+
+
+def _prune(value: object, left: list[int]) -> object:
+    """``value`` with only its first ``left[0]`` characters or so of content, in order (``left``: shared budget)."""
+    if isinstance(value, str):
+        keep = value if len(value) <= left[0] else value[: max(left[0], 0) + _SLACK_CHARS]
+        left[0] -= len(keep) + 2
+        return keep
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if left[0] <= 0:
+                break
+            left[0] -= len(k) + 4
+            out[k] = _prune(v, left)
+        return out
+    if isinstance(value, list):
+        items = []
+        for v in value:
+            if left[0] <= 0:
+                break
+            items.append(_prune(v, left))
+        return items
+    left[0] -= 8
+    return value
 
 
 def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:

@@ -110,6 +110,8 @@ _CODE_REF = (
 )
 _BASE64_RUN = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=_-])"
 _compiled: dict[str, "re.Pattern[str]"] = {}
+#: Texts up to this long are searched for keywords by their character pairs (see ``Redactor._pairs``).
+_SHORT_TEXT = 256
 
 
 def _rx(pattern: str) -> "re.Pattern[str]":  # compiled on first use (from the per-interpreter cache)
@@ -126,7 +128,10 @@ def warm_cache() -> int:
     from auditkit.trail import _startup_re  # hook start-up: as in _rx, never at import
 
     r = Redactor(key=b"-" * _KEY_BYTES)
-    return _startup_re.warm([rule.pattern for rule in r.rules] + [_CODE_REF, _BASE64_RUN, r._trie_source()])
+    return _startup_re.warm(
+        [rule.pattern for rule in r.rules]
+        + [_CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
+    )
 
 
 def plausible_value(value: str, context: str = "") -> bool:
@@ -336,6 +341,29 @@ def _id_context(text: str, start: int) -> bool:
     return (bool(words) and words[-1] in _ID_WORDS) or "#" in before[-3:]
 
 
+#: A random token is at most this long (the entropy rules' ``{20,256}``); a run of token characters longer
+#: than it holds no token but in its last ``_TOKEN_MAX + 1`` characters (after a ``=`` there).
+_TOKEN_MAX = 256
+_TOKEN_RUN = r"[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
+
+
+def _long_runs_masked(text: str) -> str:
+    """``text`` with each run of token characters longer than a token masked with NUL but for its last
+    ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
+    after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
+    engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
+    out, pos = [], 0
+    for m in _rx(_TOKEN_RUN).finditer(text):
+        start, end = m.span()
+        keep = end - _TOKEN_MAX - 1
+        out += [text[pos:start], "\0" * (keep - start)]
+        pos = keep
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class Rule:
     """One rule, compiled on first use; ``applies`` is its cheap literal prefilter."""
 
@@ -371,6 +399,8 @@ class Rule:
         (``where`` caches each keyword's positions for the other rules on the same text; keywords
         not ``present`` are not looked for)."""
         rx = self.rx
+        if self.check == "entropy" and len(text) > _TOKEN_MAX:
+            text = _long_runs_masked(text)
         if not self.anchored or len(low) != len(text):
             return list(rx.finditer(text))
         where = {} if where is None else where
@@ -731,23 +761,53 @@ class Redactor:
         texts that way too (bulk scans, which pay for loading the trie once; the hook never does).
         """
         trie = trie or len(low) >= 4096
-        found = self._parts_by_trie(low) if trie else {p for p in self._index()[0] if p in low}
-        for low_part, part in self._cased():  # a capitalised keyword counts only in its own case
-            if low_part in found and part in text:
-                found.add(part)
+        if trie:
+            found = self._parts_by_trie(low)
+        elif len(low) <= _SHORT_TEXT:  # most strings: only the parts whose first two letters are in it
+            singles, by_pair = self._pairs()
+            found = {p for p in singles if p in low}
+            for pair in {low[i : i + 2] for i in range(len(low) - 1)}:
+                if pair in by_pair:
+                    found.update(p for p in by_pair[pair] if p in low)
+        else:
+            found = {p for p in self._index()[0] if p in low}
+        if found:
+            for low_part, part in self._cased():  # a capitalised keyword counts only in its own case
+                if low_part in found and part in text:
+                    found.add(part)
         return found
+
+    def _pairs(self) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+        """The one-character keyword parts, and the others by their first two characters (built once):
+        a short text is tested for the parts starting with one of its own pairs, not for all ~300."""
+        got = getattr(self, "_by_pair", None)
+        if got is None:
+            parts = self._index()[0]
+            by_pair: dict[str, list[str]] = {}
+            for p in parts:
+                if len(p) > 1:
+                    by_pair.setdefault(p[:2], []).append(p)
+            got = self._by_pair = (tuple(p for p in parts if len(p) == 1), {k: tuple(v) for k, v in by_pair.items()})
+        return got
 
     def _parts_by_trie(self, low: str) -> set[str]:
         """Parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``."""
         rx = _rx(self._trie_source())
         others, known = self._trie_others()
         found = {p for p in others if p in low}
+        longest = max(map(len, known), default=0)
+        seen: dict[str, tuple[str, ...]] = {}  # what begins inside a match, by the text it could reach
         for m in rx.finditer(low):
+            start, end = m.span()
             found.add(m.group())
-            for pos in range(m.start() + 1, m.end()):  # parts that begin inside this match
-                inner = rx.match(low, pos)
-                if inner:
-                    found.add(inner.group())
+            reach = low[start : end + longest]  # a part starting inside the match ends within it
+            inner = seen.get(reach)
+            if inner is None:  # a text of one keyword repeated (aaaa..., passwdpasswd...) is looked at once
+                hits = (rx.match(reach, pos) for pos in range(1, end - start))
+                inner = seen[reach] = tuple(h.group() for h in hits if h)
+                if len(seen) > 4096:
+                    seen.clear()
+            found.update(inner)
         for p in list(found):  # a part's prefixes that are parts too: present wherever it is
             found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
         return found
@@ -890,14 +950,64 @@ class Redactor:
         out.append(text[pos:])
         return "".join(out), len(found)
 
-    def redact_key(self, key: str) -> tuple[str, int]:
-        """A JSON object key with any secret in it replaced: by the rules, or whole when it is a random token."""
+    def redact_key(self, key: str, quiet: bool = False) -> tuple[str, int]:
+        """A JSON object key with any secret in it replaced: by the rules, or whole when it is a random token.
+        ``quiet``: :meth:`quiet_strings` found that no rule matches in it (only the randomness test runs)."""
         if "[REDACTED:" in key:
             return key, 0
-        clean, n = self.redact_text(key)
+        clean, n = (key, 0) if quiet else self.redact_text(key)
         if n == 0 and high_entropy(key) and not self._allowed(key):
             return self.marker("high-entropy-key", key), 1
         return clean, n
+
+    def quiet_strings(self, strings: list[str]) -> set[int]:
+        """``id()`` of the strings in which no rule can find anything: exact, at C speed for many at once.
+
+        The strings are joined with NUL (no rule's pattern or keyword crosses it) and scanned once: for
+        every keyword part (one trie of all of them), and with the rules that need none (card numbers,
+        random tokens) and the base64 runs :meth:`_encoded` would decode. A string none of these touch
+        has no finding; the rest go through :meth:`findings` one by one. Many tiny strings (200,000 in
+        one response) cost one pass instead of 200,000 Python calls. Empty when some custom rule has no
+        keyword, or when lowercasing changes the text's length (offsets would not line up).
+        """
+        import binascii
+        from bisect import bisect_right
+
+        _, _, always = self._index()
+        unprompted = [self.rules[i] for i in always]
+        if any(r.check not in ("luhn", "entropy") for r in unprompted):
+            return set()
+        joined = "\0".join(strings)
+        low = joined.lower()
+        if len(low) != len(joined):
+            return set()
+        starts, pos = [], 0
+        for text in strings:
+            starts.append(pos)
+            pos += len(text) + 1
+        touched: set[int] = set()
+        for m in _rx(self._all_parts_source()).finditer(low):
+            touched.add(bisect_right(starts, m.start()) - 1)
+        for rule in unprompted:
+            for m in rule.rx.finditer(joined):
+                touched.add(bisect_right(starts, m.start()) - 1)
+        for m in _rx(_BASE64_RUN).finditer(joined):
+            start, end = m.span()
+            if end - start > 65536 or (end - start) % 4:
+                continue
+            try:
+                binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue
+            touched.add(bisect_right(starts, start) - 1)
+        return {id(text) for i, text in enumerate(strings) if i not in touched}
+
+    def _all_parts_source(self) -> str:
+        """One regex of every keyword part, as a trie (for :meth:`quiet_strings`)."""
+        source = getattr(self, "_all_trie", None)
+        if source is None:
+            source = self._all_trie = _trie_pattern(set(self._index()[0]))
+        return source
 
     def redact_value(self, value: object, _under: str = "", done: dict[int, int] | None = None) -> tuple[object, int]:
         """Redact a JSON value: strings by the rules, everything under a sensitive key entirely.
@@ -907,7 +1017,16 @@ class Redactor:
         replaced, for strings whose text the rules have redacted already (the head of a cut string: see
         :func:`auditkit.trail.capture.trim`): the rules do not run on them again (their count is returned as
         it was), a sensitive key still replaces them whole.
+
+        A value holding many strings (:data:`_MANY_STRINGS` or more) is first scanned as one text by
+        :meth:`quiet_strings`; the strings it clears are not looked at again (as if in ``done`` with 0).
         """
+        if done is None or _QUIET not in done:
+            strings = _strings_in(value)
+            if len(strings) >= _MANY_STRINGS:
+                done = dict(done or {})
+                done.update(dict.fromkeys(self.quiet_strings(strings), 0))
+            done = {**(done or {}), _QUIET: 0}
         if isinstance(value, str):
             if (
                 _under
@@ -926,7 +1045,7 @@ class Redactor:
             for k, v in value.items():
                 under = _under or (k if isinstance(k, str) and is_sensitive_key(k) else "")
                 if isinstance(k, str) and len(k) >= 16:  # a secret used as a key (an allowlist keyed by token)
-                    k, n = self.redact_key(k)
+                    k, n = self.redact_key(k, id(k) in done)
                     total += n
                 out[k], n = self.redact_value(v, under, done)
                 total += n
@@ -942,6 +1061,30 @@ class Redactor:
         if _under and isinstance(value, (int, float)) and not isinstance(value, bool):
             return self.marker("sensitive-key", str(value)), 1
         return value, 0
+
+
+#: From this many strings in one value, :meth:`Redactor.quiet_strings` clears them in one pass first.
+_MANY_STRINGS = 64
+_QUIET = -1  # in ``done``: the strings of this value were cleared already (never an ``id()``)
+
+
+def _strings_in(value: object) -> list[str]:
+    """Every string in a JSON value, and every object key that :meth:`Redactor.redact_key` reads (16+
+    characters), without recursion (a structure nested 10,000 deep is walked too)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, str) and len(k) >= 16:
+                    out.append(k)
+                stack.append(x)
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out
 
 
 def _trie_pattern(words: set[str]) -> str:

@@ -133,7 +133,9 @@ _ASSIGN_WORD = (
     r"(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|private[_-]?key|auth[_-]?key|client[_-]?key|credentials?|pgpass|mysql_pwd)"
 )
-_ASSIGN_KEY = _ASSIGN_WORD + r"[A-Za-z0-9_.-]*"
+# ... and the rest of the name is read possessively, at most 100 characters: unbounded, text made of the
+# keyword repeated (``passwdxpasswdx...``) made every occurrence read to the end of the text (quadratic).
+_ASSIGN_KEY = _ASSIGN_WORD + r"[A-Za-z0-9_.-]{0,100}+"
 
 _ASSIGN_KEYWORDS = (
     "password",
@@ -463,14 +465,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     (
         "db-connection-string",
         r"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis(?:s)?|rediss|amqps?|mssql|sqlserver|clickhouse)"
-        r"(?:\+[a-z0-9]+)?://[^\s/:@\"'<>]*:(?!\d+(?:/|$))([^\s@\"'<>]+)@",
+        r"(?:\+[a-z0-9]+)?://[^\s/:@\"'<>]{0,512}+:(?!\d+(?:/|$))([^\s@\"'<>]{1,1024}+)@",
         ("://&&@",),
         1,
         "",
     ),
     (
         "url-credentials",
-        r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@\"'<>]+:(?!\d+(?:/|$))([^\s@\"'<>]+)@[A-Za-z0-9\[]",
+        r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@\"'<>]{1,512}+:(?!\d+(?:/|$))([^\s@\"'<>]{1,1024}+)@[A-Za-z0-9\[]",
         ("://&&@",),
         1,
         "value",
@@ -509,7 +511,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "mysql-password-flag",  # mysql -pSECRET (a bare -p asks for the password)
-        r"\bmysql(?:dump|admin|import|sh|slap|check)?\b[^\n;&|]*?\s-p([^\s'\"-][^\s'\"]{2,})",
+        r"\bmysql(?:dump|admin|import|sh|slap|check)?\b(?:(?!\bmysql(?:dump|admin|import|sh|slap|check)?\b)[^\n;&|])*?\s-p([^\s'\"-][^\s'\"]{2,})",
         ("mysql",),
         1,
         "value",
@@ -517,14 +519,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("sshpass-password", r"\bsshpass\s+(?:-[A-Za-z]\s+\S+\s+)*-p\s*([^\s'\"]{3,})", ("sshpass",), 1, "value"),
     (
         "registry-login-password",  # docker/podman/helm/oras login -p SECRET
-        r"\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b[^\n;&|]*?\s(?:-p|--password)[ =]([^\s'\"-][^\s'\"]{2,})",
+        r"\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b(?:(?!\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b)[^\n;&|])*?\s(?:-p|--password)[ =]([^\s'\"-][^\s'\"]{2,})",
         ("login",),
         1,
         "value",
     ),
     (
         "cli-user-password",  # curl -u user:SECRET, wget --user=u --password=...
-        r"\b(?:curl|lftp)\b[^\n;&|]*?\s(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:([^\s'\"@]{3,})",
+        r"\b(?:curl|lftp)\b(?:(?!\b(?:curl|lftp)\b)[^\n;&|])*?\s(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:([^\s'\"@]{3,})",
         ("curl", "lftp"),
         1,
         "value",
@@ -594,7 +596,13 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     _near("vercel-token", "vercel", "[a-z0-9]{24}"),
     _near("vultr-api-key", "vultr", "[a-z0-9]{36}"),
     _near("zendesk-secret-key", "zendesk", "[a-z0-9]{40}"),
-    ("redis-cli-password", r"\bredis-cli\b[^\n;&|]*?\s-a\s+['\"]?([^\s'\"-][^\s'\"]{2,})", ("redis-cli",), 1, "value"),
+    (
+        "redis-cli-password",
+        r"\bredis-cli\b(?:(?!\bredis-cli\b)[^\n;&|])*?\s-a\s+['\"]?([^\s'\"-][^\s'\"]{2,})",
+        ("redis-cli",),
+        1,
+        "value",
+    ),
     (
         "htpasswd-batch-password",  # htpasswd -b[c] FILE USER PASSWORD
         r"\bhtpasswd\s+(?:-[A-Za-z]*\s+)*-[A-Za-z]*b[A-Za-z]*\s+(?:-[A-Za-z]+\s+)*\S+\s+\S+\s+['\"]?([^\s'\"]{3,})",
@@ -605,14 +613,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("openssl-pass-argument", r"\s-pass(?:in|out)?\s+['\"]?pass:([^\s'\"]{3,})", ("pass:",), 1, "value"),
     (
         "smbclient-password",
-        r"\b(?:smbclient|rpcclient|smbmap|crackmapexec|nxc)\b[^\n;&|]*?\s-U\s+['\"]?[^\s%'\"]+%([^\s'\"]{3,})",
+        r"\b(?:smbclient|rpcclient|smbmap|crackmapexec|nxc)\b(?:(?!\b(?:smbclient|rpcclient|smbmap|crackmapexec|nxc)\b)[^\n;&|])*?\s-U\s+['\"]?[^\s%'\"]+%([^\s'\"]{3,})",
         ("-u ",),
         1,
         "value",
     ),
     (
         "az-login-password",
-        r"\baz\s+login\b[^\n;&|]*?\s(?:-p|--password)[ =]['\"]?([^\s'\"-][^\s'\"]{2,})",
+        r"\baz\s+login\b(?:(?!\baz\s+login\b)[^\n;&|])*?\s(?:-p|--password)[ =]['\"]?([^\s'\"-][^\s'\"]{2,})",
         ("az login",),
         1,
         "value",
@@ -624,10 +632,16 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         1,
         "value",
     ),
-    ("ldap-bind-password", r"\bldap[a-z]+\b[^\n;&|]*?\s-w\s+['\"]?([^\s'\"-][^\s'\"]{2,})", ("ldap",), 1, "value"),
+    (
+        "ldap-bind-password",
+        r"\bldap[a-z]+\b(?:(?!\bldap[a-z]+\b)[^\n;&|])*?\s-w\s+['\"]?([^\s'\"-][^\s'\"]{2,})",
+        ("ldap",),
+        1,
+        "value",
+    ),
     (
         "sqlcmd-password",
-        r"\b(?:sqlcmd|bcp|osql|isql)\b[^\n;&|]*?\s-P\s*['\"]?([^\s'\"-][^\s'\"]{2,})",
+        r"\b(?:sqlcmd|bcp|osql|isql)\b(?:(?!\b(?:sqlcmd|bcp|osql|isql)\b)[^\n;&|])*?\s-P\s*['\"]?([^\s'\"-][^\s'\"]{2,})",
         ("sqlcmd", "bcp", "osql", "isql"),
         1,
         "value",
@@ -694,14 +708,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     # that no rule above names; checked by redaction.high_entropy and the key before it
     (
         "generic-high-entropy",
-        r"[=:][ \t]*[\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256})(?![A-Za-z0-9+/_.~=-])",
+        r"[=:][ \t]*[\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256}+)(?![A-Za-z0-9+/_.~=-])",
         (),
         1,
         "entropy",
     ),
     (
         "generic-high-entropy-flag",
-        r"\s--?[A-Za-z][\w-]{0,30}[ =][\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256})(?![A-Za-z0-9+/_.~=-])",
+        r"\s--?[A-Za-z][\w-]{0,30}[ =][\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256}+)(?![A-Za-z0-9+/_.~=-])",
         (" -",),
         1,
         "entropy",
