@@ -67,6 +67,8 @@ _EXPORTS = {
     "make_server": "auditkit.otel",
     "uninstall": "auditkit.installer",
     "doctor": "auditkit.installer",
+    "detect": "auditkit.detect.engine",
+    "load_rules": "auditkit.detect.engine",
 }
 
 __all__ = [
@@ -99,6 +101,7 @@ __all__ = [
     "by_host",
     "cost",
     "describe",
+    "detect",
     "doctor",
     "explore",
     "export",
@@ -106,6 +109,7 @@ __all__ = [
     "install",
     "keygen",
     "load",
+    "load_rules",
     "make_server",
     "reconcile",
     "redact_file",
@@ -132,6 +136,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from auditkit.detect.engine import detect, load_rules
     from auditkit.errors import (
         ArchiveError,
         AuditkitError,
