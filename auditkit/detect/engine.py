@@ -45,9 +45,7 @@ MATCH_COLUMNS = {
 
 
 def _missing_extra(exc: ImportError) -> RuleError:
-    return RuleError(
-        f"auditkit detect needs pySigma ({exc.name} is missing): pip install 'auditkit[detect]'"
-    )
+    return RuleError(f"auditkit detect needs pySigma ({exc.name} is missing): pip install 'auditkit[detect]'")
 
 
 @dataclass
