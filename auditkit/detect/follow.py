@@ -1,0 +1,322 @@
+"""``auditkit detect --follow``: tail a live trail, check its chain as it reads, and raise alerts as events land.
+
+A :class:`Tailer` keeps the active file open and reads whole new lines from its last offset every
+``poll_s`` (0.1 s). When ``auditkit archive`` rotates the trail, the path names a new file: the old
+one (still open) is read to its end first, then the new one from its start; its ``trail_start``
+continues the chain. Every record is checked against the chain (its ``prev`` is the hash of the
+record before, its own hash is recomputed); a break is raised as a critical alert of its own.
+
+The cursor (trail id, next seq, head hash, file identity and offset), what the views remember
+(MCP tools seen, open calls, permission modes), correlation windows and each sink's delivered
+position are saved after each batch in a state file. A restart resumes from it: from the offset
+when the file is the same, else from the archived segments (gzipped too) at the next seq. The alert
+trail is the record of what was raised: an alert whose id is already there is never raised again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+from auditkit import private_files, segments
+from auditkit import trail_format as tf
+from auditkit.config import TRAIL_NAME
+from auditkit.detect.alerts import alert_uid, alerted_uids, append_alert, finding
+from auditkit.detect.engine import Rule, run_rules
+from auditkit.detect.pipeline import State
+from auditkit.detect.sinks import Delivery, make_sink
+from auditkit.sources import auditkit_trail
+from auditkit.sources.files import open_lines
+
+POLL_S = 0.1
+CHAIN_RULE = "auditkit.chain_broken"
+
+
+def trail_of(path: str | os.PathLike) -> Path:
+    """The active trail a PATH names: the file, or the trail file in a folder."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        return p / TRAIL_NAME
+    return segments.active_trail(p)
+
+
+def default_state(trail: Path) -> Path:
+    return trail.parent / ".detect" / f"{trail.name}.state.json"
+
+
+def default_alerts(trail: Path) -> Path:
+    return trail.parent / ".detect" / "alerts.jsonl"
+
+
+class Tailer:
+    """New, chain-checked records of one trail, across rotations, from a cursor."""
+
+    def __init__(self, trail: Path, cursor: dict | None = None) -> None:
+        self.trail = trail
+        c = cursor or {}
+        self.trail_id: str | None = c.get("trail_id")
+        self.next_seq: int = int(c.get("next_seq", 0))
+        self.prev: str | None = c.get("prev")
+        self.fd: int | None = None
+        self.ino: tuple | None = None
+        self.offset = 0
+        self.buf = b""
+        self.breaks: list[dict] = []
+        self._start(c)
+
+    def cursor(self) -> dict:
+        return {
+            "trail_id": self.trail_id,
+            "next_seq": self.next_seq,
+            "prev": self.prev,
+            "ino": list(self.ino) if self.ino else None,
+            "offset": self.offset,
+        }
+
+    def _start(self, c: dict) -> None:
+        self.pending: list[tuple[bytes, str, int]] = []
+        ident = self._identity()
+        if c.get("ino") and ident and list(ident) == c["ino"] and os.path.getsize(self.trail) >= c.get("offset", 0):
+            self._open()
+            self.offset = int(c.get("offset", 0))
+            return
+        if self.next_seq or not c:  # rotated while we were away: the missing records are in segments
+            for seg in segments.segment_files(self.trail):
+                for n, line in enumerate(open_lines(seg), 1):
+                    self.pending.append((line, str(seg), n))
+        self._open()
+        self.offset = 0
+
+    def _identity(self) -> tuple | None:
+        try:
+            st = os.stat(self.trail)
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _open(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        try:
+            self.fd = os.open(self.trail, os.O_RDONLY)
+        except FileNotFoundError:
+            self.ino = None
+            return
+        st = os.fstat(self.fd)
+        self.ino, self.offset, self.buf, self.line_no = (st.st_dev, st.st_ino), 0, b"", 0
+
+    def _read_fd(self) -> list[tuple[bytes, str, int]]:
+        out = []
+        if self.fd is None:
+            return out
+        while True:
+            chunk = os.pread(self.fd, 1 << 20, self.offset + len(self.buf))
+            if not chunk:
+                break
+            self.buf += chunk
+        while True:
+            nl = self.buf.find(b"\n")
+            if nl < 0:
+                break
+            line, self.buf = self.buf[: nl + 1], self.buf[nl + 1 :]
+            self.offset += len(line)
+            out.append((line, str(self.trail), 0))
+        return out
+
+    def poll(self) -> list[dict]:
+        """Records that arrived since the last call, checked against the chain, in order."""
+        lines, self.pending = self.pending, []
+        if self.fd is None:
+            self._open()
+        lines += self._read_fd()
+        ident = self._identity()
+        if ident is not None and ident != self.ino:  # rotated: finish the old file, then take the new one
+            lines += self._read_fd()
+            self._open()
+            lines += self._read_fd()
+        return [r for r in (self._check(line, where, n) for line, where, n in lines) if r is not None]
+
+    def _check(self, line: bytes, where: str, n: int) -> dict | None:
+        if not line.strip():
+            return None
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            self._break(where, n, "a line that is not JSON in the trail")
+            return None
+        seq = rec.get("seq") if isinstance(rec, dict) else None
+        if not isinstance(seq, int):
+            self._break(where, n, "a record without a sequence number")
+            return None
+        if seq < self.next_seq:
+            return None  # read before (a segment and the live file overlap)
+        split = tf.split_line(line)
+        if split is None or hashlib.sha256(split[0]).hexdigest() != split[1]:
+            self._break(where, n, f"record {seq}: its hash does not match its content (edited?)")
+        elif seq != self.next_seq and self.prev is not None:
+            self._break(where, n, f"records {self.next_seq}..{seq - 1} are missing (deleted?)")
+        elif rec.get("event") == tf.TRAIL_START and self.prev is None:
+            pass  # the first record of the trail: its prev is the genesis hash
+        elif self.prev is not None and rec.get("prev") != self.prev:
+            self._break(where, n, f"record {seq}: does not chain to record {seq - 1} (inserted or replaced?)")
+        if rec.get("event") == tf.TRAIL_START:
+            self.trail_id = tf.trail_id_of(rec) or self.trail_id
+        self.next_seq = seq + 1
+        self.prev = split[1] if split else rec.get("hash")
+        rec["_trail"], rec["_file"], rec["_line"] = self.trail_id, where, n or None
+        return rec
+
+    def _break(self, where: str, n: int, what: str) -> None:
+        self.breaks.append({"file": where, "line": n, "what": what, "seq": self.next_seq})
+
+
+def frame_of(records: list[dict]):
+    """Trail records as a frame (the columns :func:`auditkit.load` gives)."""
+    from auditkit.frame import frame_from_rows
+
+    cols = auditkit_trail.columns(records)
+    return frame_from_rows(cols)
+
+
+class Follower:
+    """One follow run: tailers, rules, the alert trail and the deliveries."""
+
+    def __init__(
+        self,
+        trails: list[Path],
+        rules: list[Rule],
+        *,
+        state_path: Path,
+        alerts_path: Path,
+        sinks: list[str],
+        per_minute: int = 10,
+    ) -> None:
+        self.rules, self.state_path, self.alerts_path = rules, state_path, alerts_path
+        saved = orjson.loads(state_path.read_bytes()) if state_path.exists() else {}
+        self.view_state = State.from_json(saved.get("views", {}))
+        self.corr_state: dict = saved.get("correlations", {})
+        self.tailers = [Tailer(t, saved.get("trails", {}).get(str(t))) for t in trails]
+        self.seen = alerted_uids(alerts_path)
+        cursors = saved.get("sinks", {})
+        last = max((s for s in [self._last_alert_seq()] if s is not None), default=-1)
+        self.deliveries = []
+        for spec in sinks:
+            sink = make_sink(spec)
+            start = cursors.get(sink.spec, last if spec == "stderr" and not saved else -1)
+            self.deliveries.append(Delivery(sink, alerts_path, int(start), per_minute))
+        self.raised = 0
+
+    def _last_alert_seq(self) -> int | None:
+        from auditkit.detect.alerts import read_alerts
+
+        got = read_alerts(self.alerts_path)
+        return got[-1][0] if got else None
+
+    def step(self) -> int:
+        """Read what is new, raise its alerts; the number of alerts raised."""
+        raised = 0
+        for t in self.tailers:
+            records = t.poll()
+            for b in t.breaks:
+                raised += self._raise(self._chain_hit(t, b), t.trail_id)
+            t.breaks = []
+            if not records:
+                continue
+            df = frame_of(records)
+            hits = run_rules(df, self.rules, self.view_state, self.corr_state)
+            for hit in hits.to_dict("records"):
+                raised += self._raise(hit, t.trail_id)
+        self.save()
+        if raised:
+            for d in self.deliveries:
+                d.wake.set()
+        self.raised += raised
+        return raised
+
+    def _chain_hit(self, t: Tailer, b: dict) -> dict:
+        return {
+            "rule_id": CHAIN_RULE,
+            "rule": "Trail chain broken while following",
+            "level": "critical",
+            "timestamp": None,
+            "session_id": None,
+            "seq": b["seq"],
+            "event_id": f"{t.trail_id}:{b['seq']}:{b['file']}:{b['line']}:{b['what']}",
+            "what": f"{b['file']}:{b['line']}",
+            "why": b["what"],
+            "tags": ["attack.defense-evasion", "attack.t1070"],
+            "events": [],
+        }
+
+    def _raise(self, hit: dict, trail_id: str | None) -> int:
+        uid = alert_uid(hit["rule_id"], str(hit["event_id"]))
+        if uid in self.seen:
+            return 0
+        append_alert(self.alerts_path, finding(hit, trail_id))
+        self.seen.add(uid)
+        return 1
+
+    def save(self) -> None:
+        state = {
+            "trails": {str(t.trail): t.cursor() for t in self.tailers},
+            "views": self.view_state.to_json(),
+            "correlations": self.corr_state,
+            "sinks": {d.sink.spec: d.cursor for d in self.deliveries},
+        }
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        private_files.write_atomic(str(self.state_path), orjson.dumps(state, default=str))
+
+    def drain(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        for d in self.deliveries:
+            d.flush(deadline)
+        self.save()
+
+
+def follow(
+    paths: list[str],
+    rules: list[Rule],
+    *,
+    sinks: list[str],
+    state: str | None = None,
+    alerts: str | None = None,
+    per_minute: int = 10,
+    once: bool = False,
+    poll_s: float = POLL_S,
+) -> int:
+    """Follow trails until interrupted (SIGINT/SIGTERM), raising alerts; ``once``: one pass, then stop."""
+    trails = [trail_of(p) for p in paths]
+    f = Follower(
+        trails,
+        rules,
+        state_path=Path(state) if state else default_state(trails[0]),
+        alerts_path=Path(alerts) if alerts else default_alerts(trails[0]),
+        sinks=sinks,
+        per_minute=per_minute,
+    )
+    if once:
+        f.step()
+        f.drain()
+        print(f"auditkit detect: {f.raised} alert(s) raised; alert trail {f.alerts_path}", file=sys.stderr)
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for d in f.deliveries:
+        d.start()
+    print(f"auditkit detect: following {', '.join(map(str, trails))}; alerts in {f.alerts_path}", file=sys.stderr)
+    while not stop.is_set():
+        f.step()
+        stop.wait(poll_s)
+    for d in f.deliveries:
+        d.stopping.set()
+    f.save()
+    return 0
