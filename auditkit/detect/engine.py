@@ -199,18 +199,32 @@ def _node(node, known: dict[str, str], rule: Rule, f: Path):
 
 
 def _and(parts):
+    """All parts hold; each part after the first reads only the rows still in the running."""
+
     def run(view: View):
         mask = np.ones(len(view), dtype=bool)
         why = []
         for p in parts:
-            m, w = p(view)
-            mask &= m
-            why += w
+            if mask.all():
+                m, w = p(view)
+                mask &= m
+                why += w
+            else:
+                pos = np.flatnonzero(mask)
+                m, w = p(view.subset(pos))
+                mask[pos] = m
+                why += [(d, _expand(wm, pos, len(view))) for d, wm in w]
             if not mask.any():
                 break
         return mask, why
 
     return run
+
+
+def _expand(mask: np.ndarray, pos: np.ndarray, n: int) -> np.ndarray:
+    full = np.zeros(n, dtype=bool)
+    full[pos] = mask
+    return full
 
 
 def _or(parts, keyword: bool = False):
@@ -511,20 +525,25 @@ def _run_correlation(rule: Rule, df: pd.DataFrame, base_hits: dict, native: View
     c = rule.correlation
     span = c["timespan"] or float("inf")
     events = []  # (time, row, base index)
-    times = df["timestamp"]
+    if not any(base_hits.get(rid) for rid in c["rules"]):
+        return []
+    ts = df["timestamp"]
+    secs = np.where(ts.isna().to_numpy(), 0.0, ts.to_numpy(dtype="datetime64[us]").astype("int64") / 1e6)
+    event_ids = df["event_id"].to_numpy(dtype=object, na_value=None)
+
+    def _eid(_df, row: int) -> str:
+        return str(event_ids[row]) if event_ids[row] is not None else f"row:{row}"
+
     for k, rid in enumerate(c["rules"]):
         for row, _ in base_hits.get(rid, []):
-            t = times.iat[row]
-            events.append((t.timestamp() if pd.notna(t) else 0.0, row, k))
-    if not events and not corr_state:
-        return []
+            events.append((float(secs[row]), row, k))
     events.sort()
-    keys = [native.column(g) for g in c["group_by"]]
+    keys = [native.column(g).to_pylist() for g in c["group_by"]]
     state = corr_state.setdefault(rule.id, {}) if corr_state is not None else {}
     out = []
     kind, n_rules = c["type"], len(c["rules"])
     for t, row, k in events:
-        key = "\x1f".join(str(col[row].as_py()) for col in keys)
+        key = "\x1f".join(str(col[row]) for col in keys)
         if kind in ("event_count", "value_count"):
             window = state.setdefault(key, [])
             value = None

@@ -20,6 +20,7 @@ real path the shell resolved is not in the trail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,10 +134,10 @@ class State:
     """What the views remember between batches while following: seen MCP tools, calls, modes."""
 
     mcp_seen: set = field(default_factory=set)  # (cwd, tool)
-    started_calls: dict = field(default_factory=dict)  # tool_use_id -> None, insertion-ordered, bounded
+    started_calls: dict = field(default_factory=dict)  # tool_use_id -> None: calls started, not yet ended
     modes: dict = field(default_factory=dict)  # session_id -> last permission_mode
 
-    MAX_CALLS = 200_000
+    MAX_CALLS = 100_000  # open calls kept (a call that never ends is forgotten after this many)
 
     def to_json(self) -> dict:
         return {
@@ -154,40 +155,86 @@ class State:
         return s
 
 
-@dataclass
 class View:
-    """One log source's table: columns (Arrow arrays) and the frame row each table row came from."""
+    """One log source's table: Arrow columns, taken from the frame's on first use, and the frame row of each row."""
 
-    name: str
-    columns: dict[str, pa.Array]
-    rows: np.ndarray  # positions in the frame
-    _lower: dict[str, pa.Array] = field(default_factory=dict)
+    def __init__(self, name: str, columns: dict[str, pa.Array], rows: np.ndarray, extra: dict | None = None) -> None:
+        self.name, self.source, self.rows = name, columns, rows
+        self.whole = len(rows) == len(next(iter(columns.values()))) if columns else True
+        self._take = None if self.whole else pa.array(rows, type=pa.int64())
+        self._cols: dict[str, pa.Array] = dict(extra or {})
+        self._lower: dict[str, pa.Array] = {}
+
+    @property
+    def columns(self) -> dict[str, pa.Array]:
+        return {k: self.column(k) for k in {*self.source, *self._cols}}
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def column(self, name: str) -> pa.Array | None:
-        return self.columns.get(name)
+        col = self._cols.get(name)
+        if col is None:
+            col = self.source.get(name)
+            if col is None:
+                return None
+            if self._take is not None:
+                col = col.take(self._take)
+            self._cols[name] = col
+        return col
 
     def lower(self, name: str) -> pa.Array | None:
         if name not in self._lower:
-            col = self.columns.get(name)
+            col = self.column(name)
             if col is None:
                 return None
             if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
-                col = pc.cast(col, pa.string())
+                col = pc.cast(col, pa.large_string())
             self._lower[name] = pc.utf8_lower(col)
         return self._lower[name]
 
+    def subset(self, positions: np.ndarray) -> Subset:
+        return Subset(self, positions)
+
+
+class Subset(View):
+    """Some rows of a view (the candidates left by the first tests of an AND): tests then read only those."""
+
+    def __init__(self, view: View, positions: np.ndarray) -> None:
+        base = view.view if isinstance(view, Subset) else view
+        self.view = base
+        self.positions = view.positions[positions] if isinstance(view, Subset) else positions
+        self.rows = base.rows[self.positions]
+        self._take = pa.array(self.positions, type=pa.int64())
+        self._cols, self._lower = {}, {}
+
+    def column(self, name: str) -> pa.Array | None:
+        col = self._cols.get(name)
+        if col is None:
+            full = self.view.column(name)
+            if full is None:
+                return None
+            col = self._cols[name] = full.take(self._take)
+        return col
+
 
 def _strings(s: pd.Series) -> pa.Array:
-    """A text column as an Arrow string array (JSON columns as their text)."""
+    """A text column as an Arrow large_string array (JSON columns as their text), without copying when it can."""
     arr = s.array
     if hasattr(arr, "texts"):
-        return arr.texts()
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(object)
-    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+        out = arr.texts()
+    else:
+        try:
+            out = pa.array(arr)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            out = pa.array(s.to_numpy(dtype=object, na_value=None), from_pandas=True)
+        if isinstance(out, pa.ChunkedArray):
+            out = out.combine_chunks()
+        if pa.types.is_dictionary(out.type):
+            out = out.dictionary_decode()
+    if not pa.types.is_large_string(out.type):
+        out = pc.cast(out, pa.large_string())
+    return out
 
 
 def _json_member(texts: pa.Array, mask: np.ndarray, key: str) -> pa.Array:
@@ -195,6 +242,8 @@ def _json_member(texts: pa.Array, mask: np.ndarray, key: str) -> pa.Array:
     import orjson
 
     out: list = [None] * len(texts)
+    if not mask.any():
+        return pa.nulls(len(texts), pa.large_string())
     for i in np.flatnonzero(mask):
         t = texts[i].as_py()
         if not t:
@@ -205,7 +254,7 @@ def _json_member(texts: pa.Array, mask: np.ndarray, key: str) -> pa.Array:
             continue
         v = obj.get(key) if isinstance(obj, dict) else None
         out[i] = v if v is None or isinstance(v, str) else str(v)
-    return pa.array(out, type=pa.string())
+    return pa.array(out, type=pa.large_string())
 
 
 def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]:
@@ -237,43 +286,45 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
 
     is_mcp = pc.fill_null(pc.starts_with(tool, "mcp__"), False).to_numpy(zero_copy_only=False)
     first_seen = np.zeros(n, dtype=bool)
-    server: list = [None] * n
-    for i in np.flatnonzero(is_mcp):
-        name = tools[i]
-        parts = name.split("__")
-        server[i] = parts[1] if len(parts) > 2 else None
-        if event[i] in CALL_ENDS or event[i] == "PreToolUse" or event[i] is None:
-            key = (cwds[i] or "", name)
+    server = pa.nulls(n, pa.large_string())
+    if is_mcp.any():
+        server = pc.extract_regex(tool, r"^mcp__(?P<s>.+?)__").field("s")
+        calls = is_mcp & (np.isin(event, ("PreToolUse", *CALL_ENDS)) | pd.isna(event))
+        pos = np.flatnonzero(calls)
+        keys = pd.DataFrame({"c": pd.Series(cwds[pos], dtype=object).fillna(""), "t": tools[pos]})
+        new = ~keys.duplicated().to_numpy()
+        for j in np.flatnonzero(new):
+            key = (keys["c"].iat[j], keys["t"].iat[j])
             if key not in state.mcp_seen:
                 state.mcp_seen.add(key)
-                first_seen[i] = True
+                first_seen[pos[j]] = True
 
-    mode_changed = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(pd.notna(modes) & pd.notna(sessions)):
-        s, m = sessions[i], modes[i]
-        if state.modes.get(s) != m:
-            mode_changed[i] = True
-            state.modes[s] = m
+    mode_changed = _mode_changes(sessions, modes, state)
 
     # a call is one row: its start, or its end when its start was never seen
     starts = event == "PreToolUse"
-    for i in np.flatnonzero(starts & pd.notna(tool_use)):
-        state.started_calls[tool_use[i]] = None
     ends = np.isin(event, CALL_ENDS)
-    end_only = ends.copy()
-    for i in np.flatnonzero(ends):
-        end_only[i] = tool_use[i] is None or tool_use[i] not in state.started_calls
-    if len(state.started_calls) > 2 * State.MAX_CALLS:
+    ids = pd.Series(tool_use, dtype=object)
+    started_here = ids[starts & pd.notna(tool_use)]
+    end_only = ends & ~ids.isin(set(started_here)).to_numpy()
+    if end_only.any() and state.started_calls:
+        earlier = ids[end_only].isin(state.started_calls.keys()).to_numpy()
+        end_only[np.flatnonzero(end_only)[earlier]] = False
+    state.started_calls.update(dict.fromkeys(started_here.tolist()))
+    for done in ids[ends & pd.notna(tool_use)].tolist():
+        state.started_calls.pop(done, None)
+    if len(state.started_calls) > State.MAX_CALLS:
         state.started_calls = dict.fromkeys(list(state.started_calls)[-State.MAX_CALLS :])
-    call_rows = starts | end_only | np.isin(event, ["PermissionDenied"]) & ~pd.notna(tool_use)
+    call_rows = starts | end_only | (np.isin(event, ["PermissionDenied"]) & ~pd.notna(tool_use))
 
     agent = _strings(df["agent"])
-    parent = pc.binary_join_element_wise(pa.scalar("/"), pc.fill_null(agent, "claude-code"), "")
+    slash, empty = pa.scalar("/", pa.large_string()), pa.scalar("", pa.large_string())
+    parent = pc.binary_join_element_wise(slash, pc.fill_null(agent, "claude-code"), empty)
     native = {
         "event": ev,
         "status": _strings(df["status"]),
         "tool_name": tool,
-        "mcp_server": pa.array(server, type=pa.string()),
+        "mcp_server": pa.array(server, type=pa.large_string()),
         "mcp_tool_first_seen": pa.array(np.where(first_seen, "true", "false"), type=pa.string()),
         "command": _strings(df["command"]),
         "file_path": file_path,
@@ -286,12 +337,12 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
         "data": data,
         "source": source,
         "reason": reason,
-        "permission_mode": pa.array(modes, type=pa.string()),
+        "permission_mode": _strings(df["permission_mode"]),
         "permission_mode_changed": pa.array(np.where(mode_changed, "true", "false"), type=pa.string()),
         "sandbox_disabled": pc.if_else(sandbox, "true", "false"),
         "redactions": redactions,
-        "session_id": pa.array(sessions, type=pa.string()),
-        "cwd": pa.array(cwds, type=pa.string()),
+        "session_id": _strings(df["session_id"]),
+        "cwd": _strings(df["cwd"]),
         "user": _strings(df["user"]),
         "host": _strings(df["host"]),
         "agent": agent,
@@ -307,20 +358,24 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
     bash = call_rows & pc.fill_null(pc.equal(tool, "Bash"), False).to_numpy(zero_copy_only=False)
     bash &= pc.is_valid(commands).to_numpy(zero_copy_only=False)
     idx = np.flatnonzero(bash)
-    cmds = commands.take(pa.array(idx)).to_pylist() if len(idx) else []
-    rows, lines, images = [], [], []
-    for i, c in zip(idx, cmds, strict=True):
-        rows.append(i)
-        lines.append(c)
-        images.append(image_of(c))
-        if any(ch in c for ch in ";&|\n"):
-            parts = split_simple(c)
-            if len(parts) > 1:
-                for part in parts:
-                    rows.append(i)
-                    lines.append(part)
-                    images.append(image_of(part))
-    views[PROCESS] = _sub(PROCESS, native, np.asarray(rows, dtype=np.int64), {"command": lines, "image": images})
+    whole = commands.take(pa.array(idx, type=pa.int64()))
+    compound = np.flatnonzero(_bool_np(pc.match_substring_regex(whole, "[;&|\n]")))
+    rows, lines = [idx], [whole]
+    if len(compound):
+        texts = whole.take(pa.array(compound, type=pa.int64())).to_pylist()
+        part_rows, parts = [], []
+        for i, c in zip(idx[compound], texts, strict=True):
+            simple = split_simple(c)
+            if len(simple) > 1:
+                part_rows += [i] * len(simple)
+                parts += simple
+        rows.append(np.asarray(part_rows, dtype=np.int64))
+        lines.append(pa.array(parts, type=pa.large_string()))
+    rows_all = np.concatenate(rows)
+    line_all = pa.concat_arrays(lines)
+    order = np.argsort(rows_all, kind="stable")
+    line_all = line_all.take(pa.array(order, type=pa.int64()))
+    views[PROCESS] = View(PROCESS, native, rows_all[order], {"command": line_all, "image": images_of(line_all)})
 
     writes = call_rows & np.isin(tools, WRITE_TOOLS) | (event == "FileChanged")
     reads = call_rows & np.isin(tools, READ_TOOLS)
@@ -331,45 +386,32 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
 
 
 def _sub(name: str, native: dict[str, pa.Array], rows: np.ndarray, extra: dict[str, list]) -> View:
-    take = pa.array(rows, type=pa.int64())
-    cols = {k: v.take(take) for k, v in native.items()}
-    for k, v in extra.items():
-        cols[k] = pa.array(v, type=pa.string())
-    return View(name, cols, rows)
+    return View(name, native, rows, {k: pa.array(v, type=pa.large_string()) for k, v in extra.items()})
 
 
-_SEPARATORS = ("&&", "||", ";", "|", "&", "\n")
+#: A simple command: quoted strings, escapes and any character but an unquoted ; & | or newline.
+_SIMPLE = re.compile(r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\\.|[^'"\\;&|\n])+""")
 
 
 def split_simple(command: str) -> list[str]:
     """The simple commands of a shell line, split at unquoted ``; && || | & newline`` (no subshell parsing)."""
-    parts, cur, quote, i = [], [], None, 0
-    while i < len(command):
-        ch = command[i]
-        if quote:
-            cur.append(ch)
-            if ch == "\\" and quote == '"' and i + 1 < len(command):
-                cur.append(command[i + 1])
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            cur.append(ch)
-        elif ch == "\\" and i + 1 < len(command):
-            cur.append(command[i : i + 2])
-            i += 1
-        else:
-            sep = next((s for s in _SEPARATORS if command.startswith(s, i)), None)
-            if sep:
-                parts.append("".join(cur).strip())
-                cur = []
-                i += len(sep)
-                continue
-            cur.append(ch)
-        i += 1
-    parts.append("".join(cur).strip())
-    return [p for p in parts if p]
+    return [p for p in (m.strip() for m in _SIMPLE.findall(command)) if p]
+
+
+def _bool_np(arr) -> np.ndarray:
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+_IMAGE = r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*['\"(]*(?:\./)?(?P<w>[^\s'\"()]+)"
+
+
+def images_of(commands: pa.Array) -> pa.Array:
+    """:func:`image_of` over a column."""
+    word = pc.extract_regex(commands, _IMAGE).field("w")
+    slash = pc.fill_null(pc.starts_with(word, "/"), True)
+    prefixed = pc.binary_join_element_wise(pa.scalar("/", pa.large_string()), word, pa.scalar("", pa.large_string()))
+    found = pc.fill_null(pc.match_substring_regex(commands, _IMAGE), False)
+    return pc.if_else(found, pc.if_else(slash, word, prefixed), pa.scalar("", pa.large_string()))
 
 
 def image_of(command: str) -> str:
@@ -380,3 +422,19 @@ def image_of(command: str) -> str:
         word = word.strip("'\"()")
         return word if word.startswith("/") else "/" + word.removeprefix("./")
     return ""
+
+
+def _mode_changes(sessions: np.ndarray, modes: np.ndarray, state: State) -> np.ndarray:
+    """True where a session's permission mode differs from its previous event's (or the state's last)."""
+    frame = pd.DataFrame({"s": sessions, "m": modes}).dropna()
+    if frame.empty:
+        return np.zeros(len(modes), dtype=bool)
+    prev = frame.groupby("s", sort=False)["m"].shift()
+    first = prev.isna()
+    if state.modes:
+        prev[first] = frame.loc[first, "s"].map(state.modes)
+    changed = np.zeros(len(modes), dtype=bool)
+    changed[frame.index.to_numpy()] = (frame["m"] != prev).to_numpy()
+    last = frame.groupby("s", sort=False)["m"].last()
+    state.modes.update({str(k): str(v) for k, v in last.items()})
+    return changed
