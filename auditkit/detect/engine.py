@@ -628,3 +628,15 @@ def detect(
     out = run_rules(work, rules)
     out.attrs["rules"] = len(rules)
     return out
+
+
+def rule_table(rules: list[Rule] | None = None) -> str:
+    """The built-in pack as a Markdown table (README lists it; a test keeps the two equal)."""
+    rules = rules if rules is not None else load_rules()
+    lines = ["| rule | level | log source | ATT&CK |", "|---|---|---|---|"]
+    order = {lvl: i for i, lvl in enumerate(reversed(LEVELS))}
+    for r in sorted((r for r in rules if not r.hidden), key=lambda r: (order[r.level], r.name or r.title)):
+        source = "correlation: " + r.correlation["type"] if r.is_correlation else r.view
+        attack = ", ".join(t.split(".", 1)[1].upper() for t in r.tags if re.match(r"attack\.t\d", t))
+        lines.append(f"| `{r.name}`: {r.title} | {r.level} | {source} | {attack} |")
+    return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ from auditkit.detect.sinks import Delivery, make_sink
 from auditkit.sources import auditkit_trail
 from auditkit.sources.files import open_lines
 
-POLL_S = 0.1
+POLL_S = 0.05
 CHAIN_RULE = "auditkit.chain_broken"
 
 
@@ -179,11 +179,25 @@ class Tailer:
 
 
 def frame_of(records: list[dict]):
-    """Trail records as a frame (the columns :func:`auditkit.load` gives)."""
-    from auditkit.frame import frame_from_rows
+    """A few trail records as the columns the rules read, without load()'s typing and sorting (records
+    arrive in order): ~1 ms for a handful of records where :func:`auditkit.frame.frame_from_rows` takes ~35."""
+    import pandas as pd
+
+    from auditkit.frame import COLUMNS, NESTED
+    from auditkit.jsoncolumn import JSONArray
 
     cols = auditkit_trail.columns(records)
-    return frame_from_rows(cols)
+    n = len(records)
+    out = {}
+    for c in COLUMNS:
+        values = cols.get(c, [None] * n)
+        if c in NESTED:
+            out[c] = pd.Series(JSONArray.from_values(values))
+        elif c == "timestamp":
+            out[c] = pd.to_datetime(pd.Series(values, dtype=object), utc=True, errors="coerce", format="ISO8601")
+        else:
+            out[c] = pd.Series(values, dtype=object)
+    return pd.DataFrame(out)
 
 
 class Follower:
@@ -213,6 +227,14 @@ class Follower:
             start = cursors.get(sink.spec, last if spec == "stderr" and not saved else -1)
             self.deliveries.append(Delivery(sink, alerts_path, int(start), per_minute))
         self.raised = 0
+        self._dirty, self._sink_cursors = True, None
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Import and run everything once on a throw-away record, so the first real event pays no start-up."""
+        rec = {"v": 1, "seq": 0, "ts": "2026-01-01T00:00:00.000000Z", "event": "PreToolUse", "tool_name": "Bash"}
+        rec.update({"tool_input": {"command": "true"}, "hash": "", "_trail": None, "_file": None, "_line": None})
+        run_rules(frame_of([rec]), self.rules, State(), {})
 
     def _last_alert_seq(self) -> int | None:
         from auditkit.detect.alerts import read_alerts
@@ -225,6 +247,7 @@ class Follower:
         raised = 0
         for t in self.tailers:
             records = t.poll()
+            self._dirty = self._dirty or bool(records or t.breaks)
             for b in t.breaks:
                 raised += self._raise(self._chain_hit(t, b), t.trail_id)
             t.breaks = []
@@ -234,10 +257,10 @@ class Follower:
             hits = run_rules(df, self.rules, self.view_state, self.corr_state)
             for hit in hits.to_dict("records"):
                 raised += self._raise(hit, t.trail_id)
-        self.save()
         if raised:
             for d in self.deliveries:
                 d.wake.set()
+        self.save()
         self.raised += raised
         return raised
 
@@ -265,6 +288,11 @@ class Follower:
         return 1
 
     def save(self) -> None:
+        """Write the state file when something moved (records read, alerts delivered)."""
+        cursors = [d.cursor for d in self.deliveries]
+        if not self._dirty and cursors == self._sink_cursors:
+            return
+        self._dirty, self._sink_cursors = False, cursors
         state = {
             "trails": {str(t.trail): t.cursor() for t in self.tailers},
             "views": self.view_state.to_json(),

@@ -153,7 +153,7 @@ class Delivery(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.wake.wait(0.2)
+            self.wake.wait(0.1)
             self.wake.clear()
             self.flush()
 
