@@ -314,3 +314,27 @@ def test_cli_detect_prints_rule_level_session_and_why(tmp_path: Path) -> None:
     push = [h for h in hits if h["what"] == "git push --force origin main"]
     assert push and push[0]["level"] == "high" and push[0]["seq"] is not None and "--force" in push[0]["why"]
     assert {"rule", "level", "timestamp", "session_id", "seq", "what", "why"} <= set(push[0])
+
+
+def test_readme_lists_every_builtin_rule(builtin) -> None:
+    """The README's rule table is the one generated from the pack: a rule added or renamed shows there."""
+    from auditkit.detect.engine import rule_table
+
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("<!-- detect-rules:")
+    listed = readme[readme.index("\n", start) + 1 : readme.index("<!-- /detect-rules -->")]
+    assert listed == rule_table(builtin)
+    assert all(f"`{r.name}`" in listed for r in builtin if not r.hidden)
+
+
+def test_readme_example_rule_loads_and_fires(tmp_path: Path, builtin) -> None:
+    """The rule the README shows as an example is valid Sigma and does what it says."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("A rule of your own") :]
+    rule = tmp_path / "publish.yml"
+    rule.write_text(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    rules = load_rules([rule], builtin=False)
+    hits = detect(frame([bash("npm publish --access public"), bash("npm publish --dry-run")]), rules)
+    assert hits["seq"].tolist() == [1]
