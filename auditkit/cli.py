@@ -31,6 +31,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     hosts = by_host(df)
     totals = table.attrs["totals"]
     problems = df.attrs["problems"]
+    detections = _detection_counts(df) if args.detections else None
     if args.json:
         doc = {
             "files": df.attrs["files"],
@@ -44,6 +45,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
                 for h, row in hosts.to_dict(orient="index").items()
             },
             "problems": problems,
+            "detections": detections,
         }
         print(json.dumps(doc, indent=2, default=str))
         return 0
@@ -57,6 +59,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"Failures:               {totals['failures']:,} ({rate})")
     if totals["unfinished"]:
         print(f"Unfinished calls:       {totals['unfinished']:,} (no result recorded: denied or interrupted)")
+    if detections is not None:
+        shown = ", ".join(f"{n:,} {lvl}" for lvl, n in detections.items()) or "none"
+        print(f"Detections:             {shown} (built-in rules; `auditkit detect` lists them)")
     print("\n=== Per-Tool Breakdown ===\n")
     rows = [{"tool": tool, **row} for tool, row in table.to_dict(orient="index").items()]
     cols = [
@@ -553,6 +558,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _detection_counts(df) -> dict[str, int] | None:
+    """The built-in rules' matches per level, for summary (None when pySigma is not installed)."""
+    try:
+        from auditkit.detect.engine import counts_by_level, detect
+    except ImportError:
+        return None
+    try:
+        return counts_by_level(detect(df))
+    except AuditkitError as exc:  # pySigma missing: summary still works
+        print(f"auditkit summary: detections left out: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
     from auditkit.detect.engine import LEVELS, detect, load_rules
     from auditkit.terminal import visible
@@ -658,6 +676,12 @@ def build_parser() -> argparse.ArgumentParser:
     _trail_args(p)
     _window_args(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "--detections",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count the built-in detection rules' matches by level (auditkit detect)",
+    )
 
     for name, handler, text in (
         ("install", cmd_install, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup)."),

@@ -338,3 +338,17 @@ def test_readme_example_rule_loads_and_fires(tmp_path: Path, builtin) -> None:
     rules = load_rules([rule], builtin=False)
     hits = detect(frame([bash("npm publish --access public"), bash("npm publish --dry-run")]), rules)
     assert hits["seq"].tolist() == [1]
+
+
+def test_summary_counts_detections_by_level(capsys) -> None:
+    """`auditkit summary --json` carries the built-in rules' matches per level, the same as detect() finds."""
+    import auditkit
+    from auditkit.cli import main
+    from auditkit.detect.engine import counts_by_level
+
+    assert main(["summary", str(REPO / "sample_logs"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    expected = counts_by_level(detect(auditkit.load(REPO / "sample_logs")))
+    assert doc["detections"] == expected and sum(expected.values()) > 0
+    assert main(["summary", str(REPO / "sample_logs"), "--json", "--no-detections"]) == 0
+    assert json.loads(capsys.readouterr().out)["detections"] is None

@@ -640,3 +640,9 @@ def rule_table(rules: list[Rule] | None = None) -> str:
         attack = ", ".join(t.split(".", 1)[1].upper() for t in r.tags if re.match(r"attack\.t\d", t))
         lines.append(f"| `{r.name}`: {r.title} | {r.level} | {source} | {attack} |")
     return "\n".join(lines) + "\n"
+
+
+def counts_by_level(hits: pd.DataFrame) -> dict[str, int]:
+    """Matches per level, most severe first (levels without matches left out)."""
+    counts = hits["level"].astype(str).value_counts()
+    return {lvl: int(counts[lvl]) for lvl in reversed(LEVELS) if lvl in counts}
