@@ -67,7 +67,7 @@ _EXPORTS = {
     "make_server": "auditkit.otel",
     "uninstall": "auditkit.installer",
     "doctor": "auditkit.installer",
-    "detect": "auditkit.detect.engine",
+    "detections": "auditkit.detect.engine",
     "load_rules": "auditkit.detect.engine",
 }
 
@@ -101,7 +101,7 @@ __all__ = [
     "by_host",
     "cost",
     "describe",
-    "detect",
+    "detections",
     "doctor",
     "explore",
     "export",
@@ -136,7 +136,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from auditkit.detect.engine import detect, load_rules
+    from auditkit.detect.engine import detections, load_rules
     from auditkit.errors import (
         ArchiveError,
         AuditkitError,

@@ -1,4 +1,5 @@
-"""Sigma detections over agent trails: after the fact (:func:`detect`) and live (:mod:`.follow`).
+"""Sigma detections over agent trails: after the fact (:func:`detect`, exported as ``auditkit.detections``)
+and live (:mod:`.follow`).
 
 - :mod:`.pipeline` maps Sigma's field names to the trail's columns (the views rules read);
 - :mod:`.engine` compiles rules parsed by pySigma into Arrow compute checks and runs them;
@@ -6,16 +7,6 @@
 - :mod:`.follow` tails a live trail, :mod:`.alerts` keeps the alert trail, :mod:`.sinks` delivers alerts.
 """
 
-from auditkit.detect.engine import LEVELS, MATCH_COLUMNS, Rule, builtin_rules_dir, detect, load_rules
+from auditkit.detect.engine import LEVELS, MATCH_COLUMNS, Rule, builtin_rules_dir, detect, detections, load_rules
 
-__all__ = ["LEVELS", "MATCH_COLUMNS", "Rule", "builtin_rules_dir", "detect", "load_rules"]
-
-
-class _CallableModule(__import__("types").ModuleType):
-    """``auditkit.detect`` is this package and the function: importing the package must not hide the function."""
-
-    def __call__(self, *args, **kwargs):
-        return detect(*args, **kwargs)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule
+__all__ = ["LEVELS", "MATCH_COLUMNS", "Rule", "builtin_rules_dir", "detect", "detections", "load_rules"]

@@ -618,7 +618,7 @@ def detect(
     ``rules``: compiled rules (:func:`load_rules`) or rule files/folders; ``None``: the built-in pack.
     ``builtin``: add the built-in pack to the given rules (default: only when no rules are given).
 
-    >>> hits = auditkit.detect(auditkit.load(".claude/logs"))          # doctest: +SKIP
+    >>> hits = auditkit.detections(auditkit.load(".claude/logs"))      # doctest: +SKIP
     >>> hits.groupby("level", observed=True).size()                      # doctest: +SKIP
     """
     if rules is None or not all(isinstance(r, Rule) for r in rules):
@@ -628,6 +628,10 @@ def detect(
     out = run_rules(work, rules)
     out.attrs["rules"] = len(rules)
     return out
+
+
+#: ``auditkit.detections``: the package's public name for :func:`detect` (``auditkit.detect`` is this package).
+detections = detect
 
 
 def rule_table(rules: list[Rule] | None = None) -> str:
