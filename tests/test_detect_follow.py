@@ -33,10 +33,9 @@ def start_follow(trail: Path, *sinks: str) -> subprocess.Popen:
     return subprocess.Popen(argv, env=env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def dangerous(i: int) -> dict:
-    return payload(
-        "PreToolUse", tool_name="Bash", tool_input={"command": f"git reset --hard HEAD~{i}"}, tool_use_id=f"d{i}"
-    )
+def dangerous(i: int, tail: str = "") -> dict:
+    cmd = f"git reset --hard HEAD~{i}{tail}"
+    return payload("PreToolUse", tool_name="Bash", tool_input={"command": cmd}, tool_use_id=f"d{i}")
 
 
 def harmless(i: int) -> dict:
@@ -142,7 +141,7 @@ def test_webhook_and_slack_receivers_get_alerts_and_a_failing_one_gets_them_late
     proc = start_follow(trail, f"webhook:{url(hook)}", f"slack:{url(slack)}", f"webhook:{url(flaky)}")
     try:
         for i in range(3):
-            assert run_hook(dangerous(i), trail).returncode == 0
+            assert run_hook(dangerous(i, " # <!channel> <https://evil.example|click>"), trail).returncode == 0
         assert wait_for(lambda: len(hook.bodies) >= 3 and len(slack.bodies) >= 3)
         assert wait_for(lambda: len(flaky.bodies) >= 3, timeout=30)
     finally:
@@ -156,6 +155,7 @@ def test_webhook_and_slack_receivers_get_alerts_and_a_failing_one_gets_them_late
         and hook.bodies[0]["finding_info"]["attacks"][0]["technique"]["uid"] == "T1485"
     )
     assert all("git reset --hard" in b["text"] for b in slack.bodies)
+    assert all("<" not in b["text"] for b in slack.bodies)  # the command's "<!channel>" is text, not a mention
     assert [b["alert_seq"] for b in flaky.bodies] == [b["alert_seq"] for b in hook.bodies]
     assert flaky.fail_left == 0
 

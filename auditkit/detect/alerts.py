@@ -14,6 +14,8 @@ from auditkit import appender
 from auditkit.sources.files import open_lines
 
 ALERT_EVENT = "detection"
+#: The longest command, path or URL an alert carries (the event itself is in the trail, by its id).
+MAX_WHAT = 4096
 SEVERITY = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.I)
 
@@ -60,7 +62,7 @@ def finding(hit: dict, trail_id: str | None) -> dict:
         "evidences": [
             {
                 "data": {
-                    "what": hit.get("what"),
+                    "what": _cut(hit.get("what")),
                     "session_id": hit.get("session_id"),
                     "seq": hit.get("seq"),
                     "event_id": hit["event_id"],
@@ -103,3 +105,9 @@ def read_alerts(path: Path, after_seq: int = -1) -> list[tuple[int, dict]]:
 def alerted_uids(path: Path) -> set[str]:
     """Ids of the alerts already in the trail: a restart never raises one of them again."""
     return {f.get("finding_info", {}).get("uid") for _, f in read_alerts(path)}
+
+
+def _cut(value: object) -> object:
+    if isinstance(value, str) and len(value) > MAX_WHAT:
+        return value[:MAX_WHAT] + f"... [{len(value) - MAX_WHAT} more characters in the event]"
+    return value

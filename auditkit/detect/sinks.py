@@ -115,16 +115,22 @@ class HttpSink(Sink):
 
     def send(self, seq: int, finding: dict) -> None:
         if self.slack:
-            self._post({"text": _line(finding)})
+            self._post({"text": slack_escape(_line(finding))})
         else:
             self._post({"alert_seq": seq, **finding})
 
     def send_summary(self, rule_id, title, suppressed, window_s) -> None:
         text = f"{suppressed} more alert(s) of {title!r} in the last {window_s:g} s were not sent (see the alert trail)"
         if self.slack:
-            self._post({"text": text})
+            self._post({"text": slack_escape(text)})
         else:
             self._post({"summary": {"rule_id": rule_id, "rule": title, "suppressed": suppressed, "window_s": window_s}})
+
+
+def slack_escape(text: str) -> str:
+    """Text from the trail as Slack shows it, never as markup: ``<!channel>``, ``<url|label>`` and mentions are
+    the agent's (or an attacker's) words, so ``& < >`` are escaped as Slack's message formatting asks."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def make_sink(spec: str) -> Sink:
