@@ -352,3 +352,18 @@ def test_summary_counts_detections_by_level(capsys) -> None:
     assert doc["detections"] == expected and sum(expected.values()) > 0
     assert main(["summary", str(REPO / "sample_logs"), "--json", "--no-detections"]) == 0
     assert json.loads(capsys.readouterr().out)["detections"] is None
+
+
+def test_incident_pack_opens_with_the_detections_in_scope(tmp_path: Path) -> None:
+    """The incident report records the built-in rules' matches by level, as detect() counts them."""
+    import auditkit
+    from auditkit.detect.engine import counts_by_level
+    from auditkit.evidence import run_report
+    from auditkit.notebook import skip_iri_grammar
+
+    skip_iri_grammar()
+    manifest = run_report("incident", [str(REPO / "sample_logs")], tmp_path / "pack", {})
+    expected = counts_by_level(detect(auditkit.load(REPO / "sample_logs")))
+    assert manifest["results"]["detections"] == expected and expected.get("high")
+    html = next((tmp_path / "pack").glob("*.html")).read_text()
+    assert "Detections in scope" in html and "Destructive git command" in html

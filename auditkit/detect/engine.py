@@ -650,3 +650,16 @@ def counts_by_level(hits: pd.DataFrame) -> dict[str, int]:
     """Matches per level, most severe first (levels without matches left out)."""
     counts = hits["level"].astype(str).value_counts()
     return {lvl: int(counts[lvl]) for lvl in reversed(LEVELS) if lvl in counts}
+
+
+def by_rule(hits: pd.DataFrame) -> pd.DataFrame:
+    """One row per rule that matched, most severe first: level, count and the first evidence (time, session,
+    seq, what, why). The incident pack opens with it."""
+    cols = ["rule", "level", "count", "first", "session_id", "seq", "what", "why", "rule_id"]
+    if hits.empty:
+        return pd.DataFrame(columns=cols)
+    first = hits.sort_values(["timestamp", "row"], na_position="last").drop_duplicates("rule_id")
+    counts = hits.groupby("rule_id").size()
+    out = first.assign(count=first["rule_id"].map(counts).astype("int64"), first=first["timestamp"])[cols]
+    rank = out["level"].astype(str).map(LEVELS.index)
+    return out.assign(_r=-rank).sort_values(["_r", "count"], ascending=[True, False]).drop(columns="_r")
