@@ -210,3 +210,65 @@ def test_follow_raises_a_critical_alert_when_a_new_record_was_edited(tmp_path: P
         ("Critical", "auditkit.chain_broken")
     ]
     assert "hash does not match" in found[0]["finding_info"]["desc"]
+
+
+def chained(start_seq: int, prev: str, commands: list[str]) -> tuple[bytes, str]:
+    """Records continuing a chain, as the appender writes them."""
+    from auditkit import trail_format as tf
+
+    out = []
+    for i, cmd in enumerate(commands):
+        fields = {"event": "PreToolUse", "status": "started", "tool_name": "Bash", "session_id": "s1"}
+        fields.update(tool_use_id=f"c{start_seq + i}", tool_input={"command": cmd}, cwd="/home/dev/app")
+        line = tf.encode_record(start_seq + i, "2026-03-17T14:00:00.000000Z", prev, fields)
+        prev = line[-(tf.HASH_HEX_LEN + 3) : -3].decode()
+        out.append(line)
+    return b"".join(out), prev
+
+
+def test_follow_in_small_batches_and_restart_from_the_cursor_alerts_each_event_once(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A long trail is read in batches; a second follower resumes at the saved offset: no repeats, none missed."""
+    from auditkit import trail_format as tf
+    from auditkit.detect import follow as fo
+    from auditkit.detect import load_rules
+    from auditkit.detect.alerts import read_alerts
+
+    monkeypatch.setattr(fo, "MAX_BATCH", 7)
+    trail = tmp_path / "audit-trail.jsonl"
+    start = {"event": "trail_start", "status": "info", "data": {"trail_id": "T", "created": "x"}}
+    head = tf.encode_record(0, "2026-03-17T14:00:00.000000Z", tf.genesis_hash("T", "x"), start)
+    cmds = [f"git reset --hard HEAD~{i}" if i % 5 == 0 else f"ls {i}" for i in range(60)]
+    body, prev = chained(1, head[-(tf.HASH_HEX_LEN + 3) : -3].decode(), cmds)
+    trail.write_bytes(head + body)
+    rules = load_rules()
+    kw = dict(state_path=tmp_path / "state.json", alerts_path=tmp_path / "alerts.jsonl", sinks=[])
+    f = fo.Follower([trail], rules, **kw)
+    steps = 0
+    while True:
+        f.step()
+        steps += 1
+        if not f.tailers[0].pending:
+            break
+    assert steps >= 60 // 7
+    more, _ = chained(61, prev, [f"git reset --hard HEAD~{i}" if i % 2 else "pwd" for i in range(10)])
+    with open(trail, "ab") as fh:
+        fh.write(more)
+    g = fo.Follower([trail], rules, **kw)
+    assert g.tailers[0].offset == len(head + body)  # resumed at the cursor, not from the start
+    g.step()
+    while g.tailers[0].pending:
+        g.step()
+    whats = [f["evidences"][0]["data"]["what"] for _, f in read_alerts(tmp_path / "alerts.jsonl")]
+    expected = [c for c in cmds if "reset" in c] + [f"git reset --hard HEAD~{i}" for i in range(1, 10, 2)]
+    assert whats == expected
+
+
+def test_follow_refuses_a_file_that_is_not_an_auditkit_trail(tmp_path: Path) -> None:
+    """A transcript has no chain to follow: the command says so and points to detect without --follow."""
+    transcript = next((REPO / "sample_logs" / "transcripts").rglob("*.jsonl"))
+    proc = subprocess.run(
+        cli("detect", "--follow", str(transcript), "--once"), env=env(), cwd=REPO, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "not an auditkit trail" in proc.stderr

@@ -32,10 +32,13 @@ from auditkit.detect.alerts import alert_uid, alerted_uids, append_alert, findin
 from auditkit.detect.engine import Rule, run_rules
 from auditkit.detect.pipeline import State
 from auditkit.detect.sinks import Delivery, make_sink
+from auditkit.errors import UsageError
 from auditkit.sources import auditkit_trail
-from auditkit.sources.files import open_lines
+from auditkit.sources.files import first_record, open_lines
 
 POLL_S = 0.05
+MAX_BATCH = 50_000  # records handled per step (a first run over a long trail goes in steps)
+READ_BUDGET = 32 << 20  # bytes read from the live file per step
 CHAIN_RULE = "auditkit.chain_broken"
 
 
@@ -76,21 +79,25 @@ class Tailer:
             "trail_id": self.trail_id,
             "next_seq": self.next_seq,
             "prev": self.prev,
-            "ino": list(self.ino) if self.ino else None,
-            "offset": self.offset,
+            "ino": list(self.done[0]) if self.done and self.done[0] else None,
+            "offset": self.done[1] if self.done else 0,
         }
 
     def _start(self, c: dict) -> None:
-        self.pending: list[tuple[bytes, str, int]] = []
+        self.pending: list[tuple] = []
+        self.done: tuple | None = None  # (file identity, offset) after the last line handled
         ident = self._identity()
         if c.get("ino") and ident and list(ident) == c["ino"] and os.path.getsize(self.trail) >= c.get("offset", 0):
             self._open()
             self.offset = int(c.get("offset", 0))
+            self.done = (self.ino, self.offset)
             return
         if self.next_seq or not c:  # rotated while we were away: the missing records are in segments
             for seg in segments.segment_files(self.trail):
                 for n, line in enumerate(open_lines(seg), 1):
-                    self.pending.append((line, str(seg), n))
+                    seq = tf.line_seq(line)
+                    if seq is None or seq >= self.next_seq:
+                        self.pending.append((line, str(seg), n, None))
         self._open()
         self.offset = 0
 
@@ -113,36 +120,47 @@ class Tailer:
         st = os.fstat(self.fd)
         self.ino, self.offset, self.buf, self.line_no = (st.st_dev, st.st_ino), 0, b"", 0
 
-    def _read_fd(self) -> list[tuple[bytes, str, int]]:
-        out = []
+    def _read_fd(self, budget: int = READ_BUDGET) -> tuple[list[tuple], bool]:
+        """Whole new lines of the open file (at most ``budget`` bytes), each with (file identity, end offset);
+        and whether the end of the file was reached."""
+        out: list[tuple] = []
         if self.fd is None:
-            return out
-        while True:
+            return out, True
+        eof = False
+        while len(self.buf) < budget:
             chunk = os.pread(self.fd, 1 << 20, self.offset + len(self.buf))
             if not chunk:
+                eof = True
                 break
             self.buf += chunk
-        while True:
-            nl = self.buf.find(b"\n")
-            if nl < 0:
-                break
-            line, self.buf = self.buf[: nl + 1], self.buf[nl + 1 :]
-            self.offset += len(line)
-            out.append((line, str(self.trail), 0))
-        return out
+        lines = self.buf.split(b"\n")
+        self.buf = lines.pop()  # a torn last line waits for its end
+        for line in lines:
+            self.offset += len(line) + 1
+            out.append((line + b"\n", str(self.trail), 0, (self.ino, self.offset)))
+        return out, eof
 
     def poll(self) -> list[dict]:
-        """Records that arrived since the last call, checked against the chain, in order."""
-        lines, self.pending = self.pending, []
-        if self.fd is None:
-            self._open()
-        lines += self._read_fd()
-        ident = self._identity()
-        if ident is not None and ident != self.ino:  # rotated: finish the old file, then take the new one
-            lines += self._read_fd()
-            self._open()
-            lines += self._read_fd()
-        return [r for r in (self._check(line, where, n) for line, where, n in lines) if r is not None]
+        """Records that arrived since the last call, checked against the chain, in order (a batch at most)."""
+        if not self.pending:
+            if self.fd is None:
+                self._open()
+            lines, eof = self._read_fd()
+            ident = self._identity()
+            if eof and ident is not None and ident != self.ino:  # rotated: finish the old file, take the new one
+                lines += self._read_fd(1 << 62)[0]
+                self._open()
+                lines += self._read_fd()[0]
+            self.pending = lines
+        batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+        out = []
+        for line, where, n, pos in batch:
+            rec = self._check(line, where, n)
+            if pos is not None:
+                self.done = pos
+            if rec is not None:
+                out.append(rec)
+        return out
 
     def _check(self, line: bytes, where: str, n: int) -> dict | None:
         if not line.strip():
@@ -322,6 +340,12 @@ def follow(
 ) -> int:
     """Follow trails until interrupted (SIGINT/SIGTERM), raising alerts; ``once``: one pass, then stop."""
     trails = [trail_of(p) for p in paths]
+    for t in trails:
+        first = first_record(t) if t.exists() else None
+        if first is not None and not auditkit_trail.matches(first):
+            raise UsageError(
+                f"{t}: not an auditkit trail (no hash chain to follow); run `auditkit detect {t}` without --follow"
+            )
     f = Follower(
         trails,
         rules,
@@ -332,6 +356,8 @@ def follow(
     )
     if once:
         f.step()
+        while any(t.pending for t in f.tailers):
+            f.step()
         f.drain()
         print(f"auditkit detect: {f.raised} alert(s) raised; alert trail {f.alerts_path}", file=sys.stderr)
         return 0
@@ -343,7 +369,8 @@ def follow(
     print(f"auditkit detect: following {', '.join(map(str, trails))}; alerts in {f.alerts_path}", file=sys.stderr)
     while not stop.is_set():
         f.step()
-        stop.wait(poll_s)
+        if not any(t.pending for t in f.tailers):
+            stop.wait(poll_s)
     for d in f.deliveries:
         d.stopping.set()
     f.save()
