@@ -367,3 +367,30 @@ def test_incident_pack_opens_with_the_detections_in_scope(tmp_path: Path) -> Non
     assert manifest["results"]["detections"] == expected and expected.get("high")
     html = next((tmp_path / "pack").glob("*.html")).read_text()
     assert "Detections in scope" in html and "Destructive git command" in html
+
+
+def test_temporal_correlation_fires_in_either_order_within_its_span_and_session() -> None:
+    """temporal (unordered) across two log sources: a Read of .env and a git push, in either order, 5 min, one session."""
+    rules = load_rules([REPO / "tests/fixtures/sigma/temporal_env_then_push.yml"], builtin=False)
+    env_read = read("/home/dev/app/.env")
+    push = lambda s, session="s1": bash("git push origin feat", seconds=s, session=session)  # noqa: E731
+    assert len(detect(frame([push(0), dict(env_read, timestamp=T0 + timedelta(seconds=60))]), rules)) == 1
+    assert len(detect(frame([env_read, push(120)]), rules)) == 1
+    assert len(detect(frame([env_read, push(400)]), rules)) == 0
+    assert len(detect(frame([env_read, push(60, session="s2")]), rules)) == 0
+    assert all(r.hidden for r in rules if not r.is_correlation)
+
+
+def test_cli_detect_window_and_level_filter(capsys) -> None:
+    """--until leaves out later events; --level high shows only high and critical matches."""
+    from auditkit.cli import main
+
+    assert main(["detect", str(REPO / "sample_logs"), "--json"]) == 0
+    everything = json.loads(capsys.readouterr().out)
+    assert main(["detect", str(REPO / "sample_logs"), "--json", "--until", "2026-03-17T14:00:30Z"]) == 0
+    early = json.loads(capsys.readouterr().out)
+    assert early and len(early) < len(everything)
+    assert all(h["timestamp"] < "2026-03-17T14:00:30" for h in early)
+    assert main(["detect", str(REPO / "sample_logs"), "--json", "--level", "high"]) == 0
+    high = json.loads(capsys.readouterr().out)
+    assert high and {h["level"] for h in high} <= {"high", "critical"}
