@@ -20,7 +20,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditkit.detect.pipeline import NATIVE, State, View, build_views, columns_of, sigma_pipeline, view_for
+from auditkit.detect.pipeline import (
+    FILE_ACCESS,
+    FILE_EVENT,
+    FILE_MAP,
+    NATIVE,
+    PROCESS,
+    PROCESS_MAP,
+    State,
+    View,
+    build_views,
+    columns_of,
+    sigma_pipeline,
+    view_for,
+)
 from auditkit.errors import RuleError
 
 LEVELS = ("informational", "low", "medium", "high", "critical")
@@ -166,6 +179,13 @@ def _compile(r, f: Path, pipeline) -> Rule:
 # --- the condition tree as functions View -> (mask, [(description, mask)]) ---------------------------
 
 
+#: (view, column) -> the Sigma field name a rule wrote, for "why" (the pipeline renamed it before compiling).
+_SIGMA_NAMES = {
+    **{(PROCESS, col): name for name, col in PROCESS_MAP.items()},
+    **{(v, col): name for v in (FILE_EVENT, FILE_ACCESS) for name, col in FILE_MAP.items()},
+}
+
+
 def _node(node, known: dict[str, str], rule: Rule, f: Path):
     from sigma.conditions import (
         ConditionAND,
@@ -191,7 +211,7 @@ def _node(node, known: dict[str, str], rule: Rule, f: Path):
         column = known.get(node.field, node.field if node.field in known.values() else None)
         if column is None:
             rule.unknown_fields.append(node.field)
-        return _leaf(column, node.field, node.value, rule, f)
+        return _leaf(column, _SIGMA_NAMES.get((rule.view, node.field), node.field), node.value, rule, f)
     if isinstance(node, ConditionValueExpression):  # a keyword: any text field
         fields = ["command", "file_path", "url", "prompt", "pattern", "input", "response", "error"]
         return _or([_leaf(c, c, node.value, rule, f) for c in fields], keyword=True)
