@@ -394,3 +394,41 @@ def test_cli_detect_window_and_level_filter(capsys) -> None:
     assert main(["detect", str(REPO / "sample_logs"), "--json", "--level", "high"]) == 0
     high = json.loads(capsys.readouterr().out)
     assert high and {h["level"] for h in high} <= {"high", "critical"}
+
+
+def test_rules_the_engine_cannot_run_are_refused_with_their_file(tmp_path: Path) -> None:
+    """A CIDR value, an unknown log source or field, and broken YAML: named with the file, never silently empty."""
+    from auditkit.errors import RuleError
+
+    base = (
+        "title: t\nid: 0d6c7e2a-1111-4aaa-8bbb-000000000001\nlogsource: {product: linux, category: process_creation}\n"
+    )
+    cidr = tmp_path / "cidr.yml"
+    cidr.write_text(base + "detection:\n  s:\n    CommandLine|cidr: 10.0.0.0/8\n  condition: s\n")
+    with pytest.raises(RuleError, match=r"cidr\.yml"):
+        load_rules([cidr], builtin=False)
+    broken = tmp_path / "broken.yml"
+    broken.write_text("title: [unclosed\n")
+    with pytest.raises(RuleError, match=r"broken\.yml"):
+        load_rules([broken], builtin=False)
+    unknown = tmp_path / "unknown.yml"
+    unknown.write_text(base + "detection:\n  s:\n    ProcessGuid: x\n    CommandLine: y\n  condition: s\n")
+    (rule,) = load_rules([unknown], builtin=False)
+    assert rule.unknown_fields == ["ProcessGuid"]
+    windows = tmp_path / "windows.yml"
+    windows.write_text(
+        base.replace("product: linux", "product: windows") + "detection:\n  s:\n    Image: x\n  condition: s\n"
+    )
+    (rule,) = load_rules([windows], builtin=False)
+    assert rule.test is None and "no such events" in rule.unknown_fields[0]
+
+
+def test_without_pysigma_detect_says_which_extra_to_install() -> None:
+    """pySigma missing (blocked in a real process): the command names `pip install 'auditkit[detect]'`."""
+    code = (
+        "import sys; sys.modules['sigma'] = None\n"
+        "from auditkit.cli import main\n"
+        f"sys.exit(main(['detect', {str(REPO / 'sample_logs')!r}]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 2 and "pip install 'auditkit[detect]'" in proc.stderr, proc.stderr
