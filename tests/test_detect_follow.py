@@ -272,3 +272,27 @@ def test_follow_refuses_a_file_that_is_not_an_auditkit_trail(tmp_path: Path) -> 
         cli("detect", "--follow", str(transcript), "--once"), env=env(), cwd=REPO, capture_output=True, text=True
     )
     assert proc.returncode == 2 and "not an auditkit trail" in proc.stderr
+
+
+def test_a_cursor_moved_past_the_trail_is_an_alert_and_nothing_is_skipped(tmp_path: Path) -> None:
+    """Someone edits the state to jump ahead (or cuts the trail): the follower says so and reads the trail again."""
+    from auditkit.detect.alerts import read_alerts
+
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    once = cli("detect", "--follow", str(trail), "--once", "--sink", "jsonl:/dev/null")
+    run_hook(dangerous(0), trail)
+    subprocess.run(once, env=env(), cwd=REPO, check=True, capture_output=True)
+    state = trail.parent / ".detect" / "audit-trail.jsonl.state.json"
+    doc = json.loads(state.read_text())
+    doc["trails"][str(trail)]["next_seq"] = 10**6
+    state.write_text(json.dumps(doc))
+    run_hook(dangerous(1), trail)
+    subprocess.run(once, env=env(), cwd=REPO, check=True, capture_output=True)
+    found = [f for _, f in read_alerts(trail.parent / ".detect" / "alerts.jsonl")]
+    titles = [f["finding_info"]["title"] for f in found]
+    assert titles == ["Destructive git command", "Trail chain broken while following", "Destructive git command"]
+    assert "saved cursor" in found[1]["finding_info"]["desc"]
+    assert [f["evidences"][0]["data"]["what"] for f in found if "git" in f["finding_info"]["title"].lower()] == [
+        "git reset --hard HEAD~0",
+        "git reset --hard HEAD~1",
+    ]

@@ -86,6 +86,15 @@ class Tailer:
     def _start(self, c: dict) -> None:
         self.pending: list[tuple] = []
         self.done: tuple | None = None  # (file identity, offset) after the last line handled
+        ends_at = self._trail_end()
+        if self.next_seq and ends_at is not None and ends_at < self.next_seq:
+            self._break(
+                str(self.trail),
+                0,
+                f"the saved cursor is at seq {self.next_seq} but the trail ends before it (next seq {ends_at}): "
+                "records were removed, the trail replaced or the state edited; reading the trail again from its start",
+            )
+            self.next_seq, self.prev, c = 0, None, {}
         ident = self._identity()
         if c.get("ino") and ident and list(ident) == c["ino"] and os.path.getsize(self.trail) >= c.get("offset", 0):
             self._open()
@@ -100,6 +109,17 @@ class Tailer:
                         self.pending.append((line, str(seg), n, None))
         self._open()
         self.offset = 0
+
+    def _trail_end(self) -> int | None:
+        """The seq the trail's next record will have (None when there is no trail yet)."""
+        try:
+            fd = os.open(self.trail, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            return tf.read_tail(fd).next_seq
+        finally:
+            os.close(fd)
 
     def _identity(self) -> tuple | None:
         try:
