@@ -69,6 +69,7 @@ _EXPORTS = {
     "doctor": "auditkit.installer",
     "detections": "auditkit.detect.engine",
     "load_rules": "auditkit.detect.engine",
+    "live": "auditkit.detect.live",
 }
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "file_history",
     "install",
     "keygen",
+    "live",
     "load",
     "load_rules",
     "make_server",
@@ -137,6 +139,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from auditkit.detect.engine import detections, load_rules
+    from auditkit.detect.live import live
     from auditkit.errors import (
         ArchiveError,
         AuditkitError,

@@ -296,3 +296,30 @@ def test_a_cursor_moved_past_the_trail_is_an_alert_and_nothing_is_skipped(tmp_pa
         "git reset --hard HEAD~0",
         "git reset --hard HEAD~1",
     ]
+
+
+def test_live_view_counts_calls_per_minute_and_lists_alerts_newest_first(tmp_path: Path) -> None:
+    """The live view's data as the hook writes: calls per minute, alerts newest first, an SVG chart drawn offline;
+    switched off (None) when not interactive."""
+    from auditkit.detect.live import Live, live
+
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    run_hook(harmless(0), trail)
+    view = Live([str(trail)], folder=str(tmp_path / "live"))
+    view.poll()
+    assert view.calls_per_minute()["calls"].sum() == 1 and view.alerts().empty
+    run_hook(dangerous(1), trail)
+    run_hook(dangerous(2, " <script>x</script>"), trail)
+    assert view.poll() == 2
+    assert view.calls_per_minute()["calls"].sum() == 3
+    assert view.alerts()["what"].tolist() == ["git reset --hard HEAD~2 <script>x</script>", "git reset --hard HEAD~1"]
+    assert "<script>" not in view.table_html() and view.chart_svg().lstrip().startswith("<svg")
+    assert live([str(trail)], interactive=False) is None
+    running = Live([str(trail)], folder=str(tmp_path / "live2"))
+    widget = running.start(interval=0.1)  # a background thread: this (the kernel's) thread stays free
+    try:
+        run_hook(dangerous(3), trail)
+        assert wait_for(lambda: "HEAD~3" in widget.children[2].value, timeout=20)
+        assert widget.children[0].value.lstrip().startswith("<svg")
+    finally:
+        running.stop()

@@ -266,6 +266,7 @@ class Follower:
             self.deliveries.append(Delivery(sink, alerts_path, int(start), per_minute))
         self.raised = 0
         self._dirty, self._sink_cursors = True, None
+        self.listeners: list = []  # callables given each batch of records (the live view counts calls)
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -291,6 +292,8 @@ class Follower:
             t.breaks = []
             if not records:
                 continue
+            for listen in self.listeners:
+                listen(records)
             df = frame_of(records)
             hits = run_rules(df, self.rules, self.view_state, self.corr_state)
             for hit in hits.to_dict("records"):
