@@ -4,11 +4,12 @@ A frame from :func:`auditkit.load` becomes three kinds of table (a *view*), one 
 
 - ``product: claude_code`` (any category, ``tool_call`` by convention): every row, with the agent's own
   field names (:data:`NATIVE_FIELDS`);
-- ``category: process_creation`` (SigmaHQ's Linux rules, unchanged): one row per Bash call, and one per
+- ``category: process_creation`` (SigmaHQ's Linux rules, unchanged): one row per shell call (Claude Code's
+  Bash, Codex's shell/exec_command, Gemini's run_shell_command: the calls with a ``command``), and one per
   simple command of a compound one (``a && b | c``), with ``CommandLine``, ``Image``, ``CurrentDirectory``,
   ``User``, ``ParentImage``;
-- ``category: file_event`` (writes: Write, Edit, MultiEdit, NotebookEdit, FileChanged) and
-  ``file_access`` (Read), with ``TargetFilename``.
+- ``category: file_event`` (writes: Write, Edit, MultiEdit, NotebookEdit, FileChanged; Gemini's write_file,
+  replace) and ``file_access`` (Read; Gemini's read_file), with ``TargetFilename``.
 
 A tool call is one row in the process and file views (its PreToolUse, or its end when no start was
 recorded), so a rule fires once per call, not once for the call's start and again for its end.
@@ -49,6 +50,8 @@ NATIVE_FIELDS = {
     "permission_mode": "default, plan, acceptEdits, auto, dontAsk, bypassPermissions",
     "permission_mode_changed": "true where the session's permission mode differs from its previous event",
     "sandbox_disabled": "true when the tool input asks for dangerouslyDisableSandbox",
+    "deletes_outside_project": "true when a shell command deletes a tree outside cwd and /tmp (with no cwd "
+    "recorded: any absolute path outside /tmp), as auditkit.bash_effects reads it",
     "redactions": "secrets redacted from the record (a number)",
     "session_id": "the agent's session id",
     "cwd": "working directory (the project)",
@@ -80,8 +83,8 @@ PROCESS_MAP = {
 FILE_MAP = {"TargetFilename": "file_path", "Image": "parent_image", "User": "user"}
 NATIVE_ALIASES = {"tool": "tool_name"}
 
-WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
-READ_TOOLS = ("Read",)
+WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit", "write_file", "replace")  # Claude Code, Gemini CLI
+READ_TOOLS = ("Read", "read_file", "read_many_files")
 CALL_ENDS = ("PostToolUse", "PostToolUseFailure")
 
 #: The log sources a rule may name, as (product, category) -> view name.
@@ -317,6 +320,8 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
         state.started_calls = dict.fromkeys(list(state.started_calls)[-State.MAX_CALLS :])
     call_rows = starts | end_only | (np.isin(event, ["PermissionDenied"]) & ~pd.notna(tool_use))
 
+    outside = _deletes_outside(_strings(df["command"]), cwds)
+
     agent = _strings(df["agent"])
     slash, empty = pa.scalar("/", pa.large_string()), pa.scalar("", pa.large_string())
     parent = pc.binary_join_element_wise(slash, pc.fill_null(agent, "claude-code"), empty)
@@ -340,6 +345,7 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
         "permission_mode": _strings(df["permission_mode"]),
         "permission_mode_changed": pa.array(np.where(mode_changed, "true", "false"), type=pa.string()),
         "sandbox_disabled": pc.if_else(sandbox, "true", "false"),
+        "deletes_outside_project": pa.array(np.where(outside, "true", "false"), type=pa.large_string()),
         "redactions": redactions,
         "session_id": _strings(df["session_id"]),
         "cwd": _strings(df["cwd"]),
@@ -355,8 +361,7 @@ def build_views(df: pd.DataFrame, state: State | None = None) -> dict[str, View]
 
     # process_creation: Bash calls, whole and split into simple commands
     commands = native["command"]
-    bash = call_rows & pc.fill_null(pc.equal(tool, "Bash"), False).to_numpy(zero_copy_only=False)
-    bash &= pc.is_valid(commands).to_numpy(zero_copy_only=False)
+    bash = call_rows & pc.is_valid(commands).to_numpy(zero_copy_only=False)  # shell calls of any agent
     idx = np.flatnonzero(bash)
     whole = commands.take(pa.array(idx, type=pa.int64()))
     compound = np.flatnonzero(_bool_np(pc.match_substring_regex(whole, "[;&|\n]")))
@@ -438,3 +443,32 @@ def _mode_changes(sessions: np.ndarray, modes: np.ndarray, state: State) -> np.n
     last = frame.groupby("s", sort=False)["m"].last()
     state.modes.update({str(k): str(v) for k, v in last.items()})
     return changed
+
+
+def _deletes_outside(commands: pa.Array, cwds: np.ndarray) -> np.ndarray:
+    """True where a command deletes a tree outside its cwd (:func:`auditkit.bash_effects.effects`)."""
+    from auditkit.bash_effects import effects
+
+    out = np.zeros(len(commands), dtype=bool)
+    rm = np.flatnonzero(
+        pc.fill_null(pc.match_substring_regex(commands, r"\brm\s|rmtree|rimraf"), False).to_numpy(zero_copy_only=False)
+    )
+    if not len(rm):
+        return out
+    texts = commands.take(pa.array(rm, type=pa.int64())).to_pylist()
+    for i, command in zip(rm, texts, strict=True):
+        cwd = cwds[i] if isinstance(cwds[i], str) and cwds[i].startswith("/") else None
+        root = cwd.rstrip("/") + "/" if cwd else None
+        try:
+            found = effects(command, cwd or "/nonexistent-cwd")
+        except (ValueError, IndexError):
+            continue
+        for e in found:
+            if e.action != "delete" or not e.tree:
+                continue
+            path = e.path.rstrip("/") + "/"
+            if path.startswith(("/tmp/", "/var/tmp/")) and path not in ("/tmp/", "/var/tmp/"):
+                continue  # scratch space, never the project's or the user's
+            if (root and not path.startswith(root)) or (not root and not path.startswith("/nonexistent-cwd/")):
+                out[i] = True
+    return out
