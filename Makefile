@@ -48,10 +48,13 @@ test: lint browser
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
-## lint: ruff's checks and its formatting, as CI runs them
+## lint: ruff's checks and its formatting, the import rules (import-linter: layers, no circles, the hook
+## standard-library only; docs/architecture.md) and the type checker (mypy), as CI runs them
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## bench: print the benchmarks' figures (not part of the tests)
 bench: $(VENV)/.installed-dev

@@ -1,191 +1,144 @@
 """auditkit: a tamper-evident audit trail of what an AI coding agent did, and tools to investigate it.
 
-Public names load lazily, so the hook can import the standard-library-only modules
-(``auditkit.trail_format``, ``auditkit.appender``, ``auditkit.redaction``) without pulling in pandas.
+The public API is :data:`_PUBLIC`, listed once: each module with the names it gives. ``__all__`` and the
+lazy loader below come from it, so the hook can import the standard-library-only :mod:`auditkit.trail`
+without pulling in pandas; the ``TYPE_CHECKING`` imports repeat it for type checkers only, and
+``tests/test_exported_members.py`` holds the three equal (and every name importable).
+
+The layers, lowest first (``docs/architecture.md``; enforced by the import-linter contracts in
+``pyproject.toml``): :mod:`auditkit.errors` and :mod:`auditkit._version`; :mod:`auditkit.trail` (the hook's
+world); :mod:`auditkit.store`; :mod:`auditkit.loading`; :mod:`auditkit.custody`; :mod:`auditkit.analysis`;
+``auditkit.detect``; :mod:`auditkit.present` and :mod:`auditkit.outbound`; the face (this package,
+:mod:`auditkit.cli`, :mod:`auditkit.installer`, :mod:`auditkit.simulate`).
 """
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 
-__version__ = "0.1.0"
-
-_EXPORTS = {
-    "load": "auditkit.frame",
-    "COLUMNS": "auditkit.frame",
-    "JSONArray": "auditkit.jsoncolumn",
-    "tool_calls": "auditkit.views",
-    "summary": "auditkit.views",
-    "Redactor": "auditkit.redaction",
-    "cost": "auditkit.pricing",
-    "token_usage": "auditkit.pricing",
-    "archive_transcripts": "auditkit.transcripts",
-    "reconcile": "auditkit.transcripts",
-    "replay": "auditkit.steps",
-    "sessions": "auditkit.steps",
-    "describe": "auditkit.steps",
-    "file_history": "auditkit.versions",
-    "Timeline": "auditkit.render",
-    "replay_chart": "auditkit.render",
-    "time_by_tool_chart": "auditkit.render",
-    "explore": "auditkit.explorer",
-    "scan": "auditkit.secrets",
-    "redact_file": "auditkit.secrets",
-    "SecretFinding": "auditkit.secrets",
-    "verify": "auditkit.integrity",
-    "VerifyReport": "auditkit.integrity",
-    "Finding": "auditkit.integrity",
-    "keygen": "auditkit.seals",
-    "seal": "auditkit.seals",
-    "by_host": "auditkit.views",
-    "by_agent": "auditkit.views",
-    "sql": "auditkit.sqlquery",
-    "sql_connection": "auditkit.sqlquery",
-    "export": "auditkit.exporting",
-    "rotate": "auditkit.segments",
-    "apply_retention": "auditkit.retention",
-    "AuditkitError": "auditkit.errors",
-    "TrailFormatError": "auditkit.errors",
-    "ChainBroken": "auditkit.errors",
-    "UsageError": "auditkit.errors",
-    "ConfigError": "auditkit.errors",
-    "RuleError": "auditkit.errors",
-    "SettingsError": "auditkit.errors",
-    "UnsafePath": "auditkit.errors",
-    "HookInputError": "auditkit.errors",
-    "SealError": "auditkit.errors",
-    "ArchiveError": "auditkit.errors",
-    "RetentionError": "auditkit.errors",
-    "ExportError": "auditkit.errors",
-    "ReportError": "auditkit.errors",
-    "ShipError": "auditkit.errors",
-    "ship": "auditkit.shipping",
-    "sync": "auditkit.s3sync",
-    "window": "auditkit.views",
-    "scope": "auditkit.views",
-    "session_id_for": "auditkit.views",
-    "run_report": "auditkit.evidence",
-    "install": "auditkit.installer",
-    "make_server": "auditkit.otel",
-    "uninstall": "auditkit.installer",
-    "doctor": "auditkit.installer",
-    "detections": "auditkit.detect.engine",
-    "load_rules": "auditkit.detect.engine",
-    "live": "auditkit.detect.live",
+#: The public API: module -> the names it exports. The one list.
+_PUBLIC: dict[str, tuple[str, ...]] = {
+    "auditkit._version": ("__version__",),
+    "auditkit.errors": (
+        "ArchiveError",
+        "AuditkitError",
+        "ChainBroken",
+        "ConfigError",
+        "ExportError",
+        "HookInputError",
+        "MissingExtra",
+        "ReceiveError",
+        "ReportError",
+        "RetentionError",
+        "RuleError",
+        "SealError",
+        "SettingsError",
+        "ShipError",
+        "TrailFormatError",
+        "UnsafePath",
+        "UsageError",
+    ),
+    "auditkit.trail.redaction": ("Redactor",),
+    "auditkit.custody.verify": ("Finding", "VerifyReport", "verify"),
+    "auditkit.custody.seals": ("keygen", "seal"),
+    "auditkit.custody.segments": ("rotate",),
+    "auditkit.custody.retention": ("apply_retention",),
+    "auditkit.custody.secrets": ("SecretFinding", "redact_file", "scan"),
+    "auditkit.loading.columns": ("COLUMNS",),
+    "auditkit.loading.frame": ("load",),
+    "auditkit.loading.jsoncolumn": ("JSONArray",),
+    "auditkit.loading.usage_scan": ("token_usage",),
+    "auditkit.analysis.views": ("by_agent", "by_host", "scope", "session_id_for", "summary", "tool_calls", "window"),
+    "auditkit.analysis.steps": ("describe", "replay", "sessions"),
+    "auditkit.analysis.versions": ("file_history",),
+    "auditkit.analysis.pricing": ("cost",),
+    "auditkit.analysis.transcripts": ("archive_transcripts", "reconcile"),
+    "auditkit.analysis.sqlquery": ("sql", "sql_connection"),
+    "auditkit.detect.engine": ("detections", "load_rules"),
+    "auditkit.present.live": ("live",),
+    "auditkit.present.render": ("Timeline", "replay_chart", "time_by_tool_chart"),
+    "auditkit.present.explorer": ("explore",),
+    "auditkit.present.evidence": ("run_report",),
+    "auditkit.outbound.exporting": ("export",),
+    "auditkit.outbound.shipping": ("ship",),
+    "auditkit.outbound.s3sync": ("sync",),
+    "auditkit.outbound.otel": ("make_server",),
+    "auditkit.installer": ("doctor", "install", "uninstall"),
+    "auditkit.project_review": ("approve_project", "review_project"),
 }
 
-__all__ = [
-    "COLUMNS",
-    "ArchiveError",
-    "AuditkitError",
-    "ChainBroken",
-    "ConfigError",
-    "ExportError",
-    "Finding",
-    "HookInputError",
-    "JSONArray",
-    "Redactor",
-    "ReportError",
-    "RetentionError",
-    "RuleError",
-    "SealError",
-    "SecretFinding",
-    "SettingsError",
-    "ShipError",
-    "Timeline",
-    "TrailFormatError",
-    "UnsafePath",
-    "UsageError",
-    "VerifyReport",
-    "__version__",
-    "apply_retention",
-    "archive_transcripts",
-    "by_agent",
-    "by_host",
-    "cost",
-    "describe",
-    "detections",
-    "doctor",
-    "explore",
-    "export",
-    "file_history",
-    "install",
-    "keygen",
-    "live",
-    "load",
-    "load_rules",
-    "make_server",
-    "reconcile",
-    "redact_file",
-    "replay",
-    "replay_chart",
-    "rotate",
-    "run_report",
-    "scan",
-    "scope",
-    "seal",
-    "session_id_for",
-    "sessions",
-    "ship",
-    "sql",
-    "sql_connection",
-    "summary",
-    "sync",
-    "time_by_tool_chart",
-    "token_usage",
-    "tool_calls",
-    "uninstall",
-    "verify",
-    "window",
-]
+_EXPORTS = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from auditkit.detect.engine import detections, load_rules
-    from auditkit.detect.live import live
-    from auditkit.errors import (
-        ArchiveError,
-        AuditkitError,
-        ChainBroken,
-        ConfigError,
-        ExportError,
-        HookInputError,
-        ReportError,
-        RetentionError,
-        RuleError,
-        SealError,
-        SettingsError,
-        ShipError,
-        TrailFormatError,
-        UnsafePath,
-        UsageError,
+    # `from m import a as a, b as b`, one line per module: explicit re-exports for type checkers
+    # isort: off
+    from auditkit._version import __version__ as __version__
+    from auditkit.analysis.pricing import cost as cost
+    from auditkit.analysis.sqlquery import sql as sql, sql_connection as sql_connection
+    from auditkit.analysis.steps import describe as describe, replay as replay, sessions as sessions
+    from auditkit.analysis.transcripts import archive_transcripts as archive_transcripts, reconcile as reconcile
+    from auditkit.analysis.versions import file_history as file_history
+    from auditkit.analysis.views import (
+        by_agent as by_agent,
+        by_host as by_host,
+        scope as scope,
+        session_id_for as session_id_for,
+        summary as summary,
+        tool_calls as tool_calls,
+        window as window,
     )
-    from auditkit.evidence import run_report
-    from auditkit.explorer import explore
-    from auditkit.exporting import export
-    from auditkit.frame import COLUMNS, load
-    from auditkit.installer import doctor, install, uninstall
-    from auditkit.integrity import Finding, VerifyReport, verify
-    from auditkit.jsoncolumn import JSONArray
-    from auditkit.otel import make_server
-    from auditkit.pricing import cost, token_usage
-    from auditkit.redaction import Redactor
-    from auditkit.render import Timeline, replay_chart, time_by_tool_chart
-    from auditkit.retention import apply_retention
-    from auditkit.s3sync import sync
-    from auditkit.seals import keygen, seal
-    from auditkit.secrets import SecretFinding, redact_file, scan
-    from auditkit.segments import rotate
-    from auditkit.shipping import ship
-    from auditkit.sqlquery import sql, sql_connection
-    from auditkit.steps import describe, replay, sessions
-    from auditkit.transcripts import archive_transcripts, reconcile
-    from auditkit.versions import file_history
-    from auditkit.views import by_agent, by_host, scope, session_id_for, summary, tool_calls, window
+    from auditkit.custody.retention import apply_retention as apply_retention
+    from auditkit.custody.seals import keygen as keygen, seal as seal
+    from auditkit.custody.secrets import SecretFinding as SecretFinding, redact_file as redact_file, scan as scan
+    from auditkit.custody.segments import rotate as rotate
+    from auditkit.custody.verify import Finding as Finding, VerifyReport as VerifyReport, verify as verify
+    from auditkit.errors import (
+        ArchiveError as ArchiveError,
+        AuditkitError as AuditkitError,
+        ChainBroken as ChainBroken,
+        ConfigError as ConfigError,
+        ExportError as ExportError,
+        HookInputError as HookInputError,
+        MissingExtra as MissingExtra,
+        ReceiveError as ReceiveError,
+        ReportError as ReportError,
+        RetentionError as RetentionError,
+        RuleError as RuleError,
+        SealError as SealError,
+        SettingsError as SettingsError,
+        ShipError as ShipError,
+        TrailFormatError as TrailFormatError,
+        UnsafePath as UnsafePath,
+        UsageError as UsageError,
+    )
+    from auditkit.installer import doctor as doctor, install as install, uninstall as uninstall
+    from auditkit.loading.columns import COLUMNS as COLUMNS
+    from auditkit.loading.frame import load as load
+    from auditkit.loading.jsoncolumn import JSONArray as JSONArray
+    from auditkit.loading.usage_scan import token_usage as token_usage
+    from auditkit.outbound.exporting import export as export
+    from auditkit.outbound.otel import make_server as make_server
+    from auditkit.outbound.s3sync import sync as sync
+    from auditkit.outbound.shipping import ship as ship
+    from auditkit.detect.engine import detections as detections, load_rules as load_rules
+    from auditkit.present.live import live as live
+    from auditkit.present.evidence import run_report as run_report
+    from auditkit.present.explorer import explore as explore
+    from auditkit.project_review import approve_project as approve_project, review_project as review_project
+    from auditkit.present.render import (
+        Timeline as Timeline,
+        replay_chart as replay_chart,
+        time_by_tool_chart as time_by_tool_chart,
+    )
+    from auditkit.trail.redaction import Redactor as Redactor
+    # isort: on
 
 
 def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'auditkit' has no attribute {name!r}")
-    from importlib import import_module
+    from importlib import import_module  # only when a public name is first used: the hook never comes here
 
     value = getattr(import_module(module), name)
     globals()[name] = value

@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from auditkit import __version__
+from auditkit._version import __version__
 from auditkit.errors import AuditkitError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -23,12 +23,13 @@ def _ms(value: float | None) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from auditkit.terminal import text_table
-    from auditkit.views import by_agent, by_host, summary
+    from auditkit.analysis.views import by_agent, by_host, summary  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     df = _load(args)
     table = summary(df)
     hosts = by_host(df)
+    agents = by_agent(df)
     totals = table.attrs["totals"]
     problems = df.attrs["problems"]
     detections = _detection_counts(df) if args.detections else None
@@ -43,6 +44,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "hosts": {
                 h: {k: (str(v) if k in ("first", "last") else v) for k, v in row.items()}
                 for h, row in hosts.to_dict(orient="index").items()
+            },
+            "agents": {  # the per-agent table (the text output shows it when there is more than one agent)
+                a: {k: (str(v) if k in ("first", "last") else v) for k, v in row.items()}
+                for a, row in agents.to_dict(orient="index").items()
             },
             "problems": problems,
             "detections": detections,
@@ -82,7 +87,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
     }
     print(text_table(rows, cols, total))
     _breakdown("Per-Host Breakdown", hosts, "host", [("users", "users", "text")])
-    agents = by_agent(df)
     if len(agents) > 1:  # Claude Code, Codex and Gemini in one trail or folder
         _breakdown("Per-Agent Breakdown", agents, "agent")
     _say_problems(problems)
@@ -100,7 +104,7 @@ _SPAN = [
 
 def _breakdown(title: str, frame, key: str, extra: list | None = None) -> None:
     """A per-host or per-agent table under its heading."""
-    from auditkit.terminal import text_table
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     print(f"\n=== {title} ===\n")
     rows = [{key: k, **row} for k, row in frame.to_dict(orient="index").items()]
@@ -115,7 +119,7 @@ def _say_problems(problems: list[dict]) -> None:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    from auditkit.installer import hook_command, install
+    from auditkit.installer import hook_command, install  # start-up: only the command that runs loads it
 
     change = install(project=args.project, user=args.user, trail=args.trail, python=args.python, agent=args.agent)
     if change.changed:
@@ -130,7 +134,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
-    from auditkit.installer import uninstall
+    from auditkit.installer import uninstall  # start-up: only the command that runs loads it
 
     change = uninstall(project=args.project, user=args.user, agent=args.agent)
     if change.changed:
@@ -143,7 +147,7 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from auditkit.installer import doctor
+    from auditkit.installer import doctor  # start-up: only the command that runs loads it
 
     checks = doctor(args.project)
     for c in checks:
@@ -151,15 +155,70 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.level == "fail" for c in checks) else 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from auditkit.integrity import verify
-    from auditkit.s3sync import local_copies
+def cmd_trust(args: argparse.Namespace) -> int:
+    import os
 
-    with local_copies(_trails(args), endpoint_url=args.endpoint_url) as paths:  # s3:// copies brought here
-        report = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance)
+    from auditkit.project_review import approve_project, review_project  # start-up: only the command that runs loads it
+    from auditkit.trail.trust import revoke  # start-up: only the command that runs loads it
+
+    project = os.path.abspath(args.project)
+    reviews = review_project(project)
+    if not reviews:
+        print(f"{project}: ships no auditkit files (.claude/auditkit-rules.toml, .claude/auditkit.toml)")
+        return 0
+    if args.revoke:
+        for r in reviews:
+            print(f"{r.path}: approval {'revoked' if revoke(r.path, project) else 'was not recorded'}")
+        return 0
+    for r in reviews:
+        print(("APPROVED  " if r.approved else "IGNORED   ") + r.said)
+        if args.status:
+            continue
+        if r.data is not None:
+            print(f"--- {r.path} (sha256 {r.sha256}) ---")
+            print(r.data.decode("utf-8", "replace").rstrip("\n"))
+            print("---")
+        for w in r.warnings:
+            print(f"WARN  {w}")
+        for e in r.errors:
+            print(f"FAIL  {e}")
+    failed = any(r.errors for r in reviews)
+    pending = [r for r in reviews if not r.approved and not r.errors]
+    if args.status or not pending:
+        return 1 if failed else 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("not approved: run in a terminal to answer, or pass --yes after reading the files above")
+            return 1
+        answer = input(f"Approve {len(pending)} file(s) exactly as shown? They change what the trail records. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not approved: the files stay ignored")
+            return 1
+    for path, digest in approve_project(project, pending).items():
+        print(f"approved {path} (sha256 {digest}); any change to it voids the approval")
+    return 1 if failed else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
+
+    report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
+        _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+    )
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, default=str))
+        out = report.to_dict()
+        if buckets:
+            out["buckets"] = [b.summary() for b in buckets]
+        print(json.dumps(out, indent=2, default=str))
         return 0 if report.intact else 1
+    for b in buckets:
+        s = b.summary()
+        locks = ", ".join(f"{n} {mode}" for mode, n in sorted(s["locks"].items()))
+        until = f", earliest lock ends {s['earliest_retain_until']}" if s["earliest_retain_until"] else ""
+        print(
+            f"{b.url}: {s['keys']} key(s), {s['versions']} version(s), {s['delete_markers']} delete marker(s); "
+            f"locks: {locks}{until}"
+        )
     for tid, t in report.trails.items():
         print(
             f"trail {tid}: seq {t['first_seq']}..{t['last_seq']} in {len(t['files'])} file(s), "
@@ -186,7 +245,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from auditkit.seals import keygen
+    from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
 
     priv, pub = keygen(args.key)
     print(f"private key: {priv} (mode 0600; keep it off the machines whose trails it seals, if you can)")
@@ -195,7 +254,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_seal(args: argparse.Namespace) -> int:
-    from auditkit.seals import seal
+    from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
     s = seal(args.trail, args.key, args.seal_log)
     if args.quiet:
@@ -208,7 +267,7 @@ def cmd_seal(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from auditkit.secrets import scan
+    from auditkit.custody.secrets import scan  # start-up: only the command that runs loads it
 
     findings = scan(_trails(args))
     if args.json:
@@ -222,7 +281,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
-    from auditkit.secrets import redact_file
+    from auditkit.custody.secrets import redact_file  # start-up: only the command that runs loads it
 
     out = redact_file(args.src, args.dst)
     note = "; an auditkit trail: written as a new chain that names its source" if out["rechained"] else ""
@@ -232,15 +291,15 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
 def _trails(args: argparse.Namespace) -> list[str]:
     """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
-    from auditkit.config import DEFAULT_TRAIL_FOLDER
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
 
     return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
 
 
 def _load(args: argparse.Namespace, paths: list[str] | None = None):
     """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
-    from auditkit.frame import load
-    from auditkit.views import window
+    from auditkit.analysis.views import window  # start-up: only the command that runs loads it
+    from auditkit.loading.frame import load  # start-up: only the command that runs loads it
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -256,8 +315,8 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from auditkit.steps import sessions
-    from auditkit.terminal import text_table
+    from auditkit.analysis.steps import sessions  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     table = sessions(_load(args))
     if args.json:
@@ -299,9 +358,9 @@ def _until(start: object, end: object) -> str:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from auditkit.render import replay_text, save_replay_html
-    from auditkit.steps import replay
-    from auditkit.views import session_id_for
+    from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
+    from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
+    from auditkit.present.render import replay_text, save_replay_html  # start-up: only the command that runs loads it
 
     df = _load(args)
     steps = replay(df, session_id_for(df, args.session))
@@ -313,8 +372,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from auditkit.render import history_text
-    from auditkit.versions import file_history
+    from auditkit.analysis.versions import file_history  # start-up: only the command that runs loads it
+    from auditkit.present.render import history_text  # start-up: only the command that runs loads it
 
     h = file_history(_load(args), args.path)
     if h.empty:
@@ -325,9 +384,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from auditkit.pricing import TOKEN_COLUMNS, summarize
-    from auditkit.terminal import text_table
-    from auditkit.usage_scan import usage_rows
+    from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize  # start-up: only the command that runs loads it
+    from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     by = {"session": "session_id", "model": "model", "agent": "agent", "subagent": "agent_id", "day": "day"}
     keys = [by[b] for b in args.by]
@@ -360,7 +419,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_archive_transcripts(args: argparse.Namespace) -> int:
-    from auditkit.transcripts import archive_transcripts, default_dest
+    from auditkit.analysis.transcripts import (  # start-up: only the command that runs loads it
+        archive_transcripts,
+        default_dest,
+    )
 
     r = archive_transcripts(args.source, args.dest)
     print(
@@ -373,7 +435,7 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from auditkit.transcripts import reconcile
+    from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
     other = "telemetry" if args.telemetry else "transcripts"
     gaps = reconcile(_load(args), _load(args, args.telemetry or args.transcripts), names=("trail", other))
@@ -392,7 +454,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 def cmd_otel_receive(args: argparse.Namespace) -> int:
     import signal
 
-    from auditkit.otel import make_server
+    from auditkit.outbound.otel import make_server  # start-up: only the command that runs loads it
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -401,7 +463,22 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
     # when its parent ignores SIGINT (Python keeps an inherited SIG_IGN, and the receiver would never stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    server = make_server(args.out, args.host, args.port, redact=not args.no_redact)
+    server = make_server(
+        args.out,
+        args.host,
+        args.port,
+        redact=not args.no_redact,
+        **{
+            name: value
+            for name, value in (
+                ("max_body_bytes", args.max_body_bytes),
+                ("max_records", args.max_records),
+                ("idle_timeout_s", args.idle_timeout),
+                ("request_timeout_s", args.request_timeout),
+            )
+            if value is not None
+        },
+    )
     try:  # from here on, a stop signal ends it cleanly, even while it is still printing where it listens
         host, port = server.server_address[:2]
         print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")
@@ -419,7 +496,7 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
-    from auditkit.segments import parse_age, parse_size, rotate
+    from auditkit.custody.segments import parse_age, parse_size, rotate  # start-up: only the command that runs loads it
 
     result = rotate(
         args.trail,
@@ -432,7 +509,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention  # start-up: only the command that runs loads it
 
     plan = apply_retention(
         args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key
@@ -442,7 +519,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from auditkit.exporting import export
+    from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
     parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
     result = export(
@@ -458,7 +535,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ship(args: argparse.Namespace) -> int:
-    from auditkit.shipping import ship
+    from auditkit.outbound.shipping import ship  # start-up: only the command that runs loads it
 
     result = ship(
         _trails(args),
@@ -469,6 +546,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
         ca_bundle=args.ca_bundle,
         max_batch_bytes=args.batch_bytes,
         gzip_body=args.gzip,
+        deadline_s=args.batch_deadline,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -484,7 +562,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from auditkit.s3sync import sync
+    from auditkit.outbound.s3sync import sync  # start-up: only the command that runs loads it
 
     result = sync(
         _trails(args),
@@ -500,11 +578,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     print(f"{args.to}: {len(result.uploaded)} file(s) uploaded, {len(result.skipped)} already there; {lock}")
     for key in result.uploaded:
         print(f"  + {key}")
+    for key in result.held_back:
+        print(f"  {key}: the newest seal(s) cover records still in the live trail; they go up once archived")
     return 0
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from auditkit.sqlquery import sql
+    from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
 
     result = sql(args.query, _load(args))
     if args.format == "csv":
@@ -522,10 +602,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from auditkit.notebook import skip_iri_grammar
+    from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
-    from auditkit.evidence import run_report
+    from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
     params = {}
     for key, value in args.param or []:
@@ -573,7 +653,7 @@ def _detection_counts(df) -> dict[str, int] | None:
 
 def cmd_detect(args: argparse.Namespace) -> int:
     from auditkit.detect.engine import LEVELS, detect, load_rules
-    from auditkit.terminal import visible
+    from auditkit.present.terminal import visible
 
     rules = load_rules(args.rules, builtin=not args.no_builtin)
     for r in rules:
@@ -639,7 +719,7 @@ TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook p
 
 def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
     """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
-    from auditkit.config import DEFAULT_TRAIL_FOLDER
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
 
     p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
     p.add_argument(
@@ -658,7 +738,7 @@ def _window_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from auditkit.config import DEFAULT_TRAIL
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
 
     parser = argparse.ArgumentParser(
         prog="auditkit",
@@ -773,7 +853,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
     )
     p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
-    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/transcripts")
+    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/analysis/transcripts")
 
     p = add("reconcile", cmd_reconcile, "Tool calls in transcripts but not in the trail, and the reverse.")
     _trail_args(p, "auditkit trails")
@@ -792,6 +872,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument(
         "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
+    )
+    # (defaults in auditkit.outbound.otel, not imported here: every command would pay for http.server)
+    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request taken (default 20 MiB)")
+    p.add_argument("--max-records", type=int, metavar="N", help="most log records in one request (default 10,000)")
+    p.add_argument(
+        "--idle-timeout", type=float, metavar="SECONDS", help="close a connection silent this long (default 10)"
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request has not arrived whole by then (default 60)",
     )
 
     p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
@@ -838,6 +930,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
     p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
     p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
+    p.add_argument(
+        "--batch-deadline",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = add("sync", cmd_sync, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
@@ -882,11 +981,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
+
+    p = add(
+        "trust",
+        cmd_trust,
+        "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
+    )
+    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
+    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
+    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
+    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from auditkit.terminal import guard_std_streams
+    from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
 
     guard_std_streams()  # what a trail holds is shown, never run by the terminal
     parser = build_parser()

@@ -14,10 +14,13 @@
     ├── RetentionError             a retention policy that may not be applied
     ├── ExportError                an export that cannot be written as asked
     ├── ReportError                an evidence pack cannot be made (a notebook failed, a parameter is wrong)
-    └── ShipError                  a receiver (OTLP, Datadog, Splunk, Elasticsearch, S3) refused or cannot be reached
+    ├── ShipError                  a receiver (OTLP, Datadog, Splunk, Elasticsearch, S3) refused or cannot be reached
+    ├── ReceiveError               a request to the OTLP receiver cannot be read (answered 400 or 415, nothing written)
+    └── MissingExtra               an optional extra is not installed (names the ``pip install 'auditkit[...]'`` line)
 
 Standard library only and free of imports: the hook imports it only when something goes wrong.
-UsageError, ConfigError, TrailFormatError and HookInputError are also ValueErrors, UnsafePath an OSError.
+UsageError, ConfigError, TrailFormatError, HookInputError and ReceiveError are also ValueErrors, UnsafePath an
+OSError, MissingExtra an ImportError.
 """
 
 
@@ -88,3 +91,19 @@ class ReportError(AuditkitError):
 class ShipError(AuditkitError):
     """Records cannot be shipped or copied as asked: a receiver refused them, a bucket is not locked, a cursor
     does not match the trail."""
+
+
+class ReceiveError(AuditkitError, ValueError):
+    """A request to the OTLP receiver cannot be read; the sender is answered with an error, nothing is written."""
+
+
+class MissingExtra(AuditkitError, ImportError):
+    """An optional extra is not installed. The one error of every optional import (boto3, Dask, the notebook
+    stack, vl-convert, opentelemetry-proto): its message names the feature, the missing module and the
+    ``pip install 'auditkit[extra]'`` line that brings it."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        self.feature, self.extra, self.module = feature, extra, module
+        super().__init__(
+            f"{feature} needs the {extra} extra ({module} is not installed): pip install 'auditkit[{extra}]'"
+        )

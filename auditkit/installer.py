@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditkit import config
-from auditkit import trail_format as tf
 from auditkit.errors import AuditkitError, SettingsError
+from auditkit.trail import config, trust
+from auditkit.trail import format as tf
+from auditkit.trail.private_files import loose_modes, write_atomic
+from auditkit.trail.redaction import rule_file_warnings, user_rules_file, warm_cache
 
 HOOK_FILE = "auditkit_hook.py"
 HOOK_TIMEOUT_S = 10
@@ -112,7 +114,6 @@ def _write_settings(path: Path, doc: dict) -> Path | None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = path.with_name(f"{path.name}.auditkit-backup-{stamp}")
         shutil.copy2(path, backup)
-    from auditkit.private_files import write_atomic
 
     mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644  # settings keep their mode
     real = path.parent.resolve() / path.name  # a linked settings folder (dotfiles) is fine; a linked temp file is not
@@ -198,8 +199,6 @@ def install(
     doc = read_settings(path)
     doc, events = merge_hooks(doc, hook_command(trail, python, agent), agent)
     if python in (None, sys.executable):  # the hook's interpreter can use what this one compiles
-        from auditkit.redaction import warm_cache
-
         warm_cache()
     if not events:
         return Change(path, False)
@@ -234,12 +233,119 @@ def _settings_files(project: Path) -> list[Path]:
     ]
 
 
-def _trail_of(command: str, project: Path) -> Path:
-    args = shlex.split(command)
-    trail = os.environ.get("AUDITKIT_TRAIL")
-    if not trail and "--trail" in args and args.index("--trail") + 1 < len(args):
-        trail = args[args.index("--trail") + 1]
+def _trail_of(argv: list[str], project: Path) -> Path:
+    """Where the hook writes, as doctor runs it: its ``--trail``, else the project's trail (doctor passes no
+    guarded variable, ``AUDITKIT_TRAIL`` included)."""
+    trail = None
+    for i, arg in enumerate(argv):
+        if arg == "--trail" and i + 1 < len(argv):
+            trail = argv[i + 1]
+        elif arg.startswith("--trail="):
+            trail = arg.split("=", 1)[1]
     return Path(config.resolve_trail(trail, str(project)))
+
+
+def _inside(path: str, folder: Path) -> bool:
+    real = os.path.realpath(path)
+    root = str(folder.resolve())
+    return real == root or real.startswith(root.rstrip("/") + "/")
+
+
+#: The options the hook takes (``capture.parse_options``): each with whether it takes a value.
+_HOOK_OPTIONS = {"--trail": True, "--agent": True, "--max-field-bytes": True, "--no-redact": False}
+
+
+def recognise_hook(command: str, project: Path) -> tuple[list[str] | None, str]:
+    """The argv of a settings command that is auditkit's hook as ``install`` writes it, or None and why not.
+
+    ``<python> -I -S <.../auditkit_hook.py> [--trail P] [--agent A] [--max-field-bytes N] [--no-redact]``,
+    split as a shell would (``shlex``) but never given to one: anything else (``;``, ``&&``, ``$(...)``,
+    redirections, other words) is refused, and so is an interpreter or hook file inside the project (a
+    repository could ship a ``python`` or an ``auditkit`` package of its own beside a copied hook file).
+    """
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        return None, f"cannot split it as the shell would ({exc})"
+    if len(argv) < 4 or argv[1:3] != ["-I", "-S"] or not argv[3].endswith("/" + HOOK_FILE):
+        return None, f"not `<python> -I -S <path>/{HOOK_FILE} [options]`"
+    interpreter, script = argv[0], argv[3]
+    if not os.path.isabs(interpreter) or not os.path.basename(interpreter).startswith("python"):
+        return None, f"the interpreter {interpreter!r} is not an absolute path to a python"
+    for what, path in (("interpreter", interpreter), ("hook file", script)):
+        if _inside(path, project):
+            return None, f"the {what} {path} is inside the project: a repository could have shipped it"
+    rest = argv[4:]
+    i = 0
+    while i < len(rest):
+        name = rest[i].split("=", 1)[0]
+        if name not in _HOOK_OPTIONS:
+            return None, f"{rest[i]!r} is not an option of the hook"
+        i += 1 if "=" in rest[i] or not _HOOK_OPTIONS[name] else 2
+    if i > len(rest):
+        return None, f"{rest[-1]!r} needs a value"
+    return argv, ""
+
+
+def settings_env(path: Path, doc: dict) -> list[Check]:
+    """What a settings file's ``env`` block would hand the hook: Claude Code passes it to hooks. A guarded
+    variable there is ignored by the hook unless the user's ``allow-env`` names it; doctor never passes it."""
+    env = doc.get("env")
+    if not isinstance(env, dict):
+        return []
+    out = []
+    for name, value in env.items():
+        if name in config.GUARDED_ENV:
+            out.append(
+                Check(
+                    "warn",
+                    f"{path}: env sets {name}={str(value)[:80]!r} ({config.GUARDED_ENV[name]}): Claude Code passes "
+                    "it to the hook, which ignores it unless your allow-env names it and records that it was set; "
+                    "doctor does not pass it",
+                )
+            )
+        elif name in ("XDG_CONFIG_HOME", "HOME", "CLAUDE_PROJECT_DIR"):
+            out.append(
+                Check(
+                    "warn",
+                    f"{path}: env sets {name}={str(value)[:80]!r}: where auditkit looks for your settings; a config "
+                    "folder inside the project is never used for approvals, allow-env or your rules",
+                )
+            )
+    return out
+
+
+def trust_checks(project: Path) -> list[Check]:
+    """The project's auditkit files and whether they apply (approved as they are), the user's allow-env, and
+    rules shaped for catastrophic backtracking."""
+    out = []
+    for path in trust.project_files(str(project)):
+        ok, said = trust.status(path, str(project))
+        out.append(Check("ok" if ok else "warn", said if ok else f"ignored: {said}"))
+        out += [Check("warn", w) for w in rule_file_warnings(path) if path.endswith(config.PROJECT_RULES_FILE)]
+    user_rules = user_rules_file(str(project))
+    if user_rules:
+        out += [Check("warn", w) for w in rule_file_warnings(user_rules)]
+    allowed = trust.allowed_env(str(project))
+    allow_file = os.path.join(trust.user_dir(str(project)), trust.ALLOW_ENV_FILE)
+    if os.path.lexists(allow_file) and not allowed:
+        out.append(
+            Check(
+                "warn",
+                f"{allow_file} allows nothing: it names no guarded variable, or it is a link, not yours, or "
+                "writable by others (chmod 600 it)",
+            )
+        )
+    if allowed:
+        folder = trust.user_dir(str(project))
+        out.append(
+            Check(
+                "warn",
+                f"{folder}/{trust.ALLOW_ENV_FILE} lets these variables change the hook: {', '.join(sorted(allowed))} "
+                "(records name them under data.auditkit_trust.overrides)",
+            )
+        )
+    return out
 
 
 #: Where Claude Code reads managed (enterprise) settings, which can forbid user and project hooks.
@@ -268,6 +374,7 @@ def doctor(
         except SettingsError as exc:
             checks.append(Check("fail", str(exc)))
             continue
+        checks += settings_env(path, doc)
         if doc.get("disableAllHooks") is True:
             checks.append(Check("fail", f"{path}: disableAllHooks is true: no hook runs, auditkit's neither"))
         if is_managed and doc.get("allowManagedHooksOnly") is True:
@@ -303,6 +410,7 @@ def doctor(
                             )
     if ours_managed:
         checks = [c for c in checks if "allowManagedHooksOnly" not in c.message]
+    checks += trust_checks(proj)
     if not commands:
         checks.append(
             Check("fail", f"no auditkit hook in {', '.join(map(str, _settings_files(proj)))}: run `auditkit install`")
@@ -321,8 +429,10 @@ def doctor(
 
 def _check_command(command: str, project: Path) -> list[Check]:
     out: list[Check] = []
-    args = shlex.split(command)
-    interpreter, script = args[0], next((a for a in args if a.endswith(HOOK_FILE)), None)
+    argv, why = recognise_hook(command, project)
+    if argv is None:
+        return [Check("fail", f"not run: {command!r} is not auditkit's hook as `auditkit install` writes it: {why}")]
+    interpreter, script = argv[0], argv[3]
     if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
         return [Check("fail", f"interpreter {interpreter} is missing or not executable: reinstall the hook")]
     with open(interpreter, "rb") as fh:
@@ -334,9 +444,9 @@ def _check_command(command: str, project: Path) -> list[Check]:
                     "reinstall with the real interpreter",
                 )
             )
-    if not script or not os.path.isfile(script):
+    if not os.path.isfile(script):
         return [*out, Check("fail", f"hook file {script} is missing: reinstall the hook")]
-    trail = _trail_of(command, project)
+    trail = _trail_of(argv, project)
     marker = f"auditkit-doctor-{os.getpid()}-{time.time_ns()}"
     payload = {
         "session_id": marker,
@@ -346,11 +456,14 @@ def _check_command(command: str, project: Path) -> list[Check]:
         "hook_event_name": "Notification",
         "message": "auditkit doctor test event",
     }
-    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
+    stripped = sorted(n for n in config.GUARDED_ENV if n in os.environ)
+    if stripped:
+        out.append(Check("warn", f"your environment sets {', '.join(stripped)}: doctor ran the hook without them"))
+    env = {k: v for k, v in os.environ.items() if k not in config.GUARDED_ENV}
+    env["CLAUDE_PROJECT_DIR"] = str(project)
     started = time.perf_counter()
-    proc = subprocess.run(
-        command,
-        shell=True,
+    proc = subprocess.run(  # an argv, never a shell: a settings file is the project's, not the user's
+        argv,
         input=json.dumps(payload).encode(),
         capture_output=True,
         cwd=project,
@@ -369,7 +482,6 @@ def _check_command(command: str, project: Path) -> list[Check]:
         out.append(Check("ok", f"test event landed in {trail} ({ms:.0f} ms for the whole hook process)"))
     else:
         out.append(Check("fail", f"test event did not land in {trail}: the hook ran but recorded nothing"))
-    from auditkit.private_files import loose_modes
 
     out += [Check("warn", problem) for problem in loose_modes(str(trail))]
     return out

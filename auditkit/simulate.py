@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from auditkit.config import TRAIL_NAME
+from auditkit.analysis.patches import structured_patch
 from auditkit.installer import hook_script
-from auditkit.patches import structured_patch
+from auditkit.trail.config import TRAIL_NAME
 
 VIRTUAL_ROOT = "/home/dev/acme-api"
 START = datetime(2026, 3, 17, 14, 0, 0, tzinfo=UTC)
@@ -98,6 +98,7 @@ class Simulator:
             "AUDITKIT_FINGERPRINT_KEY": str(self.key_file),
             "CLAUDE_PROJECT_DIR": VIRTUAL_ROOT,
             "HOME": str(self.workdir.parent),
+            "XDG_CONFIG_HOME": str(self.config_home()),
         }
         raw = json.dumps(payload).encode()
         cmd = [sys.executable, "-I", "-S", str(hook_script()), "--trail", str(self.trail)]
@@ -107,6 +108,19 @@ class Simulator:
         if self.payload_log is not None:
             with open(self.payload_log, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(payload, separators=(",", ":")) + "\n")
+
+    def config_home(self) -> Path:
+        """The hook's own config folder, beside the work folder: its ``allow-env`` lets the pinned clock, trail
+        id, user, host and fingerprint key through (guarded variables: see :mod:`auditkit.trail.trust`)."""
+        home = self.workdir.parent / f"{self.workdir.name}.config"
+        folder = home / "auditkit"
+        if not folder.is_dir():
+            folder.mkdir(parents=True, mode=0o700)
+            allow = folder / "allow-env"
+            names = ("AUDITKIT_NOW", "AUDITKIT_TRAIL_ID", "AUDITKIT_USER", "AUDITKIT_HOST", "AUDITKIT_FINGERPRINT_KEY")
+            allow.write_text("\n".join(names) + "\n")
+            allow.chmod(0o600)
+        return home
 
     def snapshot(self, tool_use_id: str) -> None:
         files = {}
@@ -128,6 +142,7 @@ class Simulator:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.workdir.parent / f"{self.workdir.name}.config", ignore_errors=True)
         if self.key_file:
             self.key_file.unlink(missing_ok=True)
 
@@ -279,7 +294,7 @@ class Session:
                 "replaceAll": replace_all,
             }
 
-        tool_input = {"file_path": path, "old_string": old, "new_string": new}
+        tool_input: dict[str, object] = {"file_path": path, "old_string": old, "new_string": new}
         if replace_all:
             tool_input["replace_all"] = True
         return self.call("Edit", tool_input, run, ms)

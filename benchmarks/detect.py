@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditkit import trail_format as tf  # noqa: E402
+from auditkit.trail import format as tf  # noqa: E402
 
 COMMANDS = [
     "pytest tests/test_{i}.py -q",

@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import auditkit
-from auditkit import findings, fleet
+from auditkit.analysis import findings
+from auditkit.outbound import fleet
 
 
 def timed(label: str, fn, *args):

@@ -5,7 +5,10 @@ start, imports, redaction, the locked append. Variants are sampled in rounds, ea
 fresh random order (so machine noise, and the caches a heavy neighbour evicts, hit all of them
 alike), and reported as medians and as ratios to ``python -I -S -c pass``.
 
-    .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000]
+    .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000] [--compare OTHER/hook/auditkit_hook.py]
+
+``--compare`` samples another checkout's hook (which finds its own ``auditkit`` beside it) in the same
+rounds, for before/after figures of a change measured in one run.
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditkit import trail_format as tf
 from auditkit.installer import hook_script
+from auditkit.trail import format as tf
 
 PY = os.path.realpath(sys.executable)
 HOOK = str(hook_script())
 
-CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "frame.py").read_text()[:2048]
+CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "loading" / "frame.py").read_text()[:2048]
 
 
 def base(event: str, **extra: object) -> dict:
@@ -126,19 +129,21 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=150)
     ap.add_argument("--big-trail", type=int, default=1_000_000, help="records in the large trail (0: skip)")
     ap.add_argument("--held-runs", type=int, default=10, help="hook runs while another process holds the lock")
+    ap.add_argument("--compare", metavar="HOOK", help="another checkout's hook/auditkit_hook.py, sampled alongside")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
-    key = tmp / "fingerprint.key"
+    key = tmp / "cfg" / "auditkit" / "fingerprint.key"  # where the hook looks (AUDITKIT_FINGERPRINT_KEY is guarded)
+    key.parent.mkdir(parents=True, mode=0o700)
     key.write_bytes(b"k" * 32)
+    key.chmod(0o600)
     env = {
         **os.environ,
-        "AUDITKIT_FINGERPRINT_KEY": str(key),
         "XDG_CONFIG_HOME": str(tmp / "cfg"),
         "XDG_CACHE_HOME": str(tmp / "cache"),
         "USER": os.environ.get("USER") or "bench",
     }
     os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
-    from auditkit.redaction import warm_cache
+    from auditkit.trail.redaction import warm_cache
 
     warm_cache()  # as `auditkit install` does for the interpreter the hook runs with
 
@@ -152,6 +157,13 @@ def main() -> None:
             json.dumps(event).encode(),
             env,
         )
+    if args.compare:
+        for name in ("Bash PreToolUse (small)", "Read PostToolUse (2 KiB of code)"):
+            variants[f"compare: {name}"] = (
+                [PY, "-I", "-S", args.compare, "--trail", str(tmp / "c.jsonl")],
+                json.dumps(EVENTS[name]).encode(),
+                env,
+            )
     big = EVENTS["Read PostToolUse (64 KiB)"]
     variants["hook: Read 64 KiB, redaction off"] = (
         [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl"), "--no-redact"],
@@ -216,7 +228,7 @@ def main() -> None:
 
 def held_lock(tmp: Path, env: dict, event: bytes, runs: int, free_ms: float) -> None:
     """The hook's wall time while another process holds the trail's lock (it spills after the bound)."""
-    from auditkit.appender import LOCK_WAIT_S
+    from auditkit.trail.appender import LOCK_WAIT_S
 
     trail = tmp / "held.jsonl"
     argv = [PY, "-I", "-S", HOOK, "--trail", str(trail)]

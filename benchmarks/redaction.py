@@ -26,8 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from auditkit import capture  # noqa: E402
-from auditkit.redaction import Redactor  # noqa: E402
+from auditkit.trail import capture  # noqa: E402
+from auditkit.trail.redaction import Redactor  # noqa: E402
 from tests.secret_corpus import leaked, negatives, placed, positives  # noqa: E402
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditkit import trail_format as tf
-from auditkit.frame import load
-from auditkit.render import replay_chart, replay_text
-from auditkit.steps import replay
-from auditkit.versions import file_history
+from auditkit.analysis.steps import replay
+from auditkit.analysis.versions import file_history
+from auditkit.loading.frame import load
+from auditkit.present.render import replay_chart, replay_text
+from auditkit.trail import format as tf
 
 TOOLS = ["Read", "Edit", "Bash", "Grep", "Write"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditkit.evidence import REPORTS  # noqa: E402
+from auditkit.present.evidence import REPORTS  # noqa: E402
 from benchmarks.load import make_trail  # noqa: E402
 
 WRAP = """

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditkit import trail_format as tf
-from auditkit.integrity import verify
+from auditkit.custody.verify import verify
+from auditkit.trail import format as tf
 
 WORDS = [
     "def",

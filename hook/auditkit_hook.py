@@ -1,12 +1,12 @@
 """auditkit's Claude Code command hook: the file Claude Code runs, once per event.
 
 Registered by ``auditkit install`` as ``<python> -I -S <this file> [--trail PATH]``. It only finds
-the ``auditkit`` package beside it and calls :func:`auditkit.capture.main`: the capture path lives
+the ``auditkit`` package beside it and calls :func:`auditkit.trail.capture.main`: the capture path lives
 in an importable module, so Python runs it from cached bytecode instead of compiling it on every
 call. Standard library only; it exits 0 whatever happens.
 """
 
-import posix  # not os: importing os costs ~1.4 ms here (see auditkit/_startup_os.py)
+import posix  # not os: importing os costs ~1.4 ms here (see auditkit/trail/_startup_os.py)
 import sys
 
 
@@ -25,11 +25,11 @@ def _is_file(p: str) -> bool:
 script = __file__ if __file__.startswith("/") else posix.getcwd() + "/" + __file__
 here = _dirname(script)
 for root in (_dirname(here), _dirname(_dirname(here))):  # source checkout, wheel
-    if _is_file(root + "/auditkit/capture.py"):
+    if _is_file(root + "/auditkit/trail/capture.py"):
         sys.path.insert(0, root)
         break
 try:
-    from auditkit.capture import main
+    from auditkit.trail.capture import main
 except BaseException as exc:  # a broken install must not break the agent either
     sys.stderr.write(f"auditkit hook: cannot load auditkit from {here}: {exc} (nothing recorded)\n")
     sys.exit(0)

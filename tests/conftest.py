@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.config import ENVIRONMENT
 from auditkit.installer import hook_script
+from auditkit.trail.config import ENVIRONMENT
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_logs"
@@ -26,7 +26,21 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     for var in ENVIRONMENT:  # every variable auditkit reads, from its one list
         if not var.startswith("XDG_"):
             monkeypatch.delenv(var, raising=False)
+    allow_test_overrides(config)
     return config
+
+
+def allow_test_overrides(config_home: Path) -> Path:
+    """Tests pin the clock, trail ids, user and host: the user's allow-env (in the test's own config) lets them.
+    Attack tests remove it, or never write one, to run as a real installation does."""
+    folder = config_home / "auditkit"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    allow = folder / "allow-env"
+    names = ("AUDITKIT_NOW", "AUDITKIT_TRAIL_ID", "AUDITKIT_USER", "AUDITKIT_HOST", "AUDITKIT_MAX_FIELD_BYTES",
+             "AUDITKIT_FINGERPRINT_KEY", "AUDITKIT_TRAIL", "AUDITKIT_REDACT")  # fmt: skip
+    allow.write_text("# written by tests/conftest.py\n" + "\n".join(names) + "\n")
+    allow.chmod(0o600)
+    return allow
 
 
 def hook_argv(trail: Path | None = None, *extra: str) -> list[str]:

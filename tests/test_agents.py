@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import findings as F
+from auditkit.analysis import findings as F
 from auditkit.installer import install, settings_path, uninstall
 from tests.conftest import SAMPLES
 

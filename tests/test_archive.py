@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import capture, segments
-from auditkit import trail_format as tf
 from auditkit.cli import main
-from auditkit.sources.files import file_sha256
+from auditkit.custody import segments
+from auditkit.store.files import file_sha256
+from auditkit.trail import capture
+from auditkit.trail import format as tf
 from tests.conftest import payload, run_hook
 
 WRITERS, EVENTS_EACH = 6, 300
@@ -206,7 +207,7 @@ LATER = datetime(2025, 6, 1, tzinfo=UTC)
 
 @pytest.mark.slow  # ends with a compliance evidence pack
 def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(archived: Path) -> None:
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention
 
     before = sorted(p.name for p in archived.parent.iterdir())
     dry = apply_retention(archived, "365d", dry_run=True, now=LATER)
@@ -230,7 +231,7 @@ def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(arch
     )  # the missing start is covered by a signed statement
     assert "deleted by retention on 2025-06-01 under a 365d policy, as a signed statement" in start.message
 
-    from auditkit.evidence import run_report  # the compliance evidence shows what was archived and retired
+    from auditkit.present.evidence import run_report  # the compliance evidence shows what was archived and retired
 
     pack = run_report("compliance", [str(archived.parent)], archived.parent.parent / "pack", {"keep_days": 183})
     assert pack["results"]["segments"] == {"archived": 1, "retired": 2}
@@ -238,7 +239,7 @@ def test_retention_deletes_sealed_intact_segments_and_keeps_an_unsealed_one(arch
 
 
 def test_retention_keeps_a_broken_segment_and_everything_after_it(archived: Path) -> None:
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention
 
     feb = segments.segment_files(archived)[1]
     lines = gzip.decompress(feb.read_bytes()).splitlines(keepends=True)
@@ -253,8 +254,8 @@ def test_retention_keeps_a_broken_segment_and_everything_after_it(archived: Path
 
 
 def test_retention_without_a_public_key_deletes_nothing(archived: Path, tmp_path: Path) -> None:
-    from auditkit.config import config_dir
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention
+    from auditkit.trail.config import config_dir
 
     (Path(config_dir()) / "seal.pub").unlink()
     plan = apply_retention(archived, "365d", now=LATER)
@@ -262,8 +263,8 @@ def test_retention_without_a_public_key_deletes_nothing(archived: Path, tmp_path
 
 
 def test_a_policy_below_the_minimum_is_refused(archived: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from auditkit.config import config_dir
-    from auditkit.retention import RetentionError, apply_retention
+    from auditkit.custody.retention import RetentionError, apply_retention
+    from auditkit.trail.config import config_dir
 
     before = sorted(p.name for p in archived.parent.iterdir())
     with pytest.raises(RetentionError, match="below the minimum of 183d"):
@@ -304,7 +305,7 @@ def test_sizes_and_ages_are_read_or_refused_clearly(tmp_path: Path, capsys: pyte
 
 def test_a_forged_manifest_cannot_make_retention_delete_a_young_unsealed_segment(archived: Path) -> None:
     """Manifest says March is old and sealed; its own records say otherwise: it stays, whatever the index claims."""
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention
 
     manifest = archived.with_name("audit-trail.manifest.json")
     doc = json.loads(manifest.read_text())
@@ -336,7 +337,7 @@ def test_deleting_the_oldest_segment_by_hand_is_a_break(archived: Path, capsys: 
 
 def test_retention_signs_what_it_retires_and_a_forged_statement_fails(archived: Path) -> None:
     """Retention's statement is signed with the seal key; an edited one no longer covers the missing start."""
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention
 
     plan = apply_retention(archived, "365d", now=LATER)
     assert len(plan.deleted) == 2
@@ -351,8 +352,8 @@ def test_retention_signs_what_it_retires_and_a_forged_statement_fails(archived: 
 
 def test_retention_without_the_private_seal_key_deletes_nothing(archived: Path) -> None:
     """The statement cannot be signed without the key, so nothing is deleted."""
-    from auditkit.retention import apply_retention
-    from auditkit.seals import default_key_path
+    from auditkit.custody.retention import apply_retention
+    from auditkit.custody.seals import default_key_path
 
     default_key_path().rename(default_key_path().with_name("moved.key"))
     plan = apply_retention(archived, "365d", now=LATER)
@@ -361,7 +362,7 @@ def test_retention_without_the_private_seal_key_deletes_nothing(archived: Path) 
 
 def test_a_torn_last_line_is_carried_into_the_segment_and_archiving_goes_on(tmp_path: Path) -> None:
     """A write cut short at the end: archive rotates it (twice), reports it, retention and verify still work."""
-    from auditkit.retention import apply_retention
+    from auditkit.custody.retention import apply_retention
 
     auditkit.keygen()
     trail = tmp_path / "audit-trail.jsonl"

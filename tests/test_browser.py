@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.evidence import REPORTS, run_report
+from auditkit.present.evidence import REPORTS, run_report
 from tests.conftest import REPO, SAMPLES
 
 pytestmark = pytest.mark.slow  # a browser, a Jupyter server, notebooks in kernels
@@ -41,7 +41,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from auditkit.evidence import CHROMIUM_FLAGS
+    from auditkit.present.evidence import CHROMIUM_FLAGS
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import trail_format as tf
 from auditkit.cli import main
 from auditkit.installer import doctor, install
+from auditkit.trail import format as tf
 from tests.conftest import payload, read_records
 from tests.test_end_to_end import installed_commands
 
@@ -191,7 +191,7 @@ def test_settings_changed_mid_session_and_refused_calls_are_findings(project: Pa
     """ConfigChange and PermissionDenied reach the incident findings, and the compliance checklist fails AU-5."""
     import pandas as pd
 
-    from auditkit import findings as F
+    from auditkit.analysis import findings as F
 
     trail = _run_installed(project, [payload("SessionStart"), NEW_EVENTS[0], NEW_EVENTS[2]])
     df = auditkit.load(trail)

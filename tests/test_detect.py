@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from auditkit.detect import detect, load_rules
-from auditkit.frame import frame_from_rows
+from auditkit.loading.frame import frame_from_rows
 
 T0 = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -358,8 +358,8 @@ def test_incident_pack_opens_with_the_detections_in_scope(tmp_path: Path) -> Non
     """The incident report records the built-in rules' matches by level, as detect() counts them."""
     import auditkit
     from auditkit.detect.engine import counts_by_level
-    from auditkit.evidence import run_report
-    from auditkit.notebook import skip_iri_grammar
+    from auditkit.present.evidence import run_report
+    from auditkit.present.notebook import skip_iri_grammar
 
     skip_iri_grammar()
     manifest = run_report("incident", [str(REPO / "sample_logs")], tmp_path / "pack", {})

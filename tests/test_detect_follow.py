@@ -214,7 +214,7 @@ def test_follow_raises_a_critical_alert_when_a_new_record_was_edited(tmp_path: P
 
 def chained(start_seq: int, prev: str, commands: list[str]) -> tuple[bytes, str]:
     """Records continuing a chain, as the appender writes them."""
-    from auditkit import trail_format as tf
+    from auditkit.trail import format as tf
 
     out = []
     for i, cmd in enumerate(commands):
@@ -230,10 +230,10 @@ def test_follow_in_small_batches_and_restart_from_the_cursor_alerts_each_event_o
     tmp_path: Path, monkeypatch
 ) -> None:
     """A long trail is read in batches; a second follower resumes at the saved offset: no repeats, none missed."""
-    from auditkit import trail_format as tf
     from auditkit.detect import follow as fo
     from auditkit.detect import load_rules
     from auditkit.detect.alerts import read_alerts
+    from auditkit.trail import format as tf
 
     monkeypatch.setattr(fo, "MAX_BATCH", 7)
     trail = tmp_path / "audit-trail.jsonl"
@@ -301,7 +301,7 @@ def test_a_cursor_moved_past_the_trail_is_an_alert_and_nothing_is_skipped(tmp_pa
 def test_live_view_counts_calls_per_minute_and_lists_alerts_newest_first(tmp_path: Path) -> None:
     """The live view's data as the hook writes: calls per minute, alerts newest first, an SVG chart drawn offline;
     switched off (None) when not interactive."""
-    from auditkit.detect.live import Live, live
+    from auditkit.present.live import Live, live
 
     trail = tmp_path / "logs" / "audit-trail.jsonl"
     run_hook(harmless(0), trail)

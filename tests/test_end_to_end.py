@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 import auditkit
-from auditkit import trail_format as tf
 from auditkit.installer import install
+from auditkit.trail import format as tf
 from tests.conftest import payload, read_records
 
 TOOL_CALL = {

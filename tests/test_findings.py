@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import auditkit
-from auditkit import findings
+from auditkit.analysis import findings
 from tests.conftest import payload, run_hook
 
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import auditkit
-from auditkit import findings, fleet
+from auditkit.analysis import findings
+from auditkit.outbound import fleet
 from tests.conftest import REPO, SAMPLES
 from tests.test_load import comparable
 
@@ -125,7 +126,7 @@ def test_the_fleet_notebook_runs_headless_on_a_dataset(trails: pd.DataFrame, dat
         progress_bar=False,
         cwd=str(REPO / "notebooks"),
     )
-    from auditkit.notebook import read_results
+    from auditkit.present.notebook import read_results
 
     results = read_results(out)
     assert results["hosts"] == len(auditkit.by_host(trails)) == 8  # six simulated, the laptop, and "unknown"

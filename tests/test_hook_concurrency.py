@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auditkit import capture
-from auditkit import trail_format as tf
+from auditkit.trail import capture
+from auditkit.trail import format as tf
 from tests.conftest import hook_argv, payload
 
 WRITERS, EVENTS_EACH = 8, 500

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit import trail_format as tf
+from auditkit.trail import format as tf
 from tests.conftest import payload, read_records, run_hook
 
 
@@ -34,7 +34,7 @@ def test_unwritable_trail_folder(tmp_path: Path) -> None:
 
 def test_full_disk_keeps_what_was_recorded(full_disk: Path) -> None:
     """A disk that fills up: exit 0, a clear stderr line, and every record already written still verifies."""
-    from auditkit.integrity import verify
+    from auditkit.custody.verify import verify
 
     trail = full_disk / "logs" / "audit-trail.jsonl"
     assert run_hook(payload("SessionStart"), trail).returncode == 0
@@ -132,7 +132,7 @@ def test_many_small_strings_still_fit_the_record_cap(tmp_path: Path) -> None:
 
 def test_a_file_holding_only_a_fragment_gets_a_fresh_line(tmp_path: Path) -> None:
     """A trail that is one partial line with no newline: the next record starts on its own line; verify intact."""
-    from auditkit.integrity import verify
+    from auditkit.custody.verify import verify
 
     trail = tmp_path / "audit-trail.jsonl"
     trail.write_bytes(b'{"v":1,"seq":0,"ts":"2026-')
@@ -159,7 +159,7 @@ def _hold_lock(trail: Path, seconds: float) -> subprocess.Popen:
 def test_a_held_lock_never_stalls_the_agent_and_loses_no_event(tmp_path: Path) -> None:
     """While another process holds the lock, events are spilled (the hook returns while it still holds it);
     the next writer chains them in capture order, and verify is intact."""
-    from auditkit.integrity import verify
+    from auditkit.custody.verify import verify
 
     trail = tmp_path / "audit-trail.jsonl"
     run_hook(payload("SessionStart"), trail)
@@ -198,8 +198,8 @@ def test_a_held_lock_never_stalls_the_agent_and_loses_no_event(tmp_path: Path) -
 @pytest.mark.slow
 def test_archive_brings_spilled_records_into_the_segment(tmp_path: Path) -> None:
     """A spill waiting when `archive` rotates goes into the archived segment, in the chain."""
-    from auditkit import segments
-    from auditkit.integrity import verify
+    from auditkit.custody import segments
+    from auditkit.custody.verify import verify
 
     trail = tmp_path / "audit-trail.jsonl"
     run_hook(payload("SessionStart"), trail)

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import auditkit
-from auditkit import capture
-from auditkit import trail_format as tf
+from auditkit.trail import capture
+from auditkit.trail import format as tf
 from tests.conftest import read_records, run_hook
 from tests.test_docs import FORMAT_DOC, code_block
 

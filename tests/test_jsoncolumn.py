@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import auditkit
-from auditkit.jsoncolumn import JSONArray, JSONDtype
+from auditkit.loading.jsoncolumn import JSONArray, JSONDtype
 from tests.conftest import SAMPLES
 
 VALUES = [

@@ -152,7 +152,7 @@ def comparable(df) -> list:
 
 def test_the_columnar_fast_path_gives_the_same_frame_as_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large clean trails go through DuckDB; forcing that path on every sample must change nothing."""
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
 
     monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
     slow = auditkit.load(SAMPLES)
@@ -171,7 +171,7 @@ def test_the_columnar_fast_path_gives_the_same_frame_as_the_line_reader(monkeypa
 def test_a_damaged_large_trail_falls_back_and_reports_its_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
 
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
     trail = tmp_path / "t.jsonl"
@@ -188,9 +188,9 @@ def test_a_value_duckdb_cannot_cast_sends_a_large_trail_to_the_line_reader(tmp_p
     """A hostile payload's list where a number belongs (duration_ms), thousands of lines in: DuckDB fails while
     streaming (an Arrow error, not a duckdb one), the fast path gives up and the line reader reads every record
     (found by the 10,000-payload property test)."""
-    from auditkit import appender
-    from auditkit import trail_format as tf
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
 
     trail = tmp_path / "audit-trail.jsonl"
     ts = "2026-03-17T00:00:00.000000Z"
@@ -218,9 +218,9 @@ def test_the_columnar_path_matches_the_line_reader_on_odd_values(tmp_path: Path,
     """What the SQL derives (paths, commands, patterns, error text, event ids, categories) on the values real and
     hostile trails hold: errors as strings, objects, lists, numbers and non-ASCII text; tool inputs that are not
     objects, non-string paths, notebooks, WebSearch queries; a second file holding a copy of the first."""
-    from auditkit import appender
-    from auditkit import trail_format as tf
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
 
     ts = "2026-03-17T00:00:00.000000Z"
     inputs = [
@@ -274,9 +274,9 @@ def test_integers_past_64_bits_in_nested_values_read_back_exactly(
 ) -> None:
     """An MCP tool's 30-digit id is evidence as written: not 1.2345678901234568e+29 (orjson reads an integer
     past 64 bits as a float), by either reader, in the frame and in its export."""
-    from auditkit import appender
-    from auditkit import trail_format as tf
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
 
     big, neg = 123456789012345678901234567890, -98765432109876543210
     trail = tmp_path / "audit-trail.jsonl"
@@ -308,7 +308,7 @@ def test_gzipped_segments_take_the_columnar_path_and_give_the_line_readers_frame
     minute and 4 GB), and the frame is the line reader's, dtypes included."""
     import gzip
 
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
 
     for src in SAMPLES.rglob("audit-trail*.jsonl"):
         (tmp_path / src.parent.name).mkdir(exist_ok=True)
@@ -330,7 +330,7 @@ def test_a_damaged_gzipped_segment_falls_back_to_the_line_reader_which_says_wher
 ) -> None:
     import gzip
 
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
 
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
     lines = (SAMPLES / "failures" / "audit-trail.jsonl").read_bytes()
@@ -349,10 +349,10 @@ def test_forged_values_of_the_wrong_kind_load_and_every_view_runs(
 ) -> None:
     """Records are not signed: a list where an event name belongs, 1.5 or 10**25 tokens, a duration of 1e30 ms,
     a 30-digit error code. Each used to end load() or tool_calls() with an exception (found by fuzzing)."""
-    from auditkit import appender
-    from auditkit import findings as F
-    from auditkit import trail_format as tf
-    from auditkit.sources import columnar
+    from auditkit.analysis import findings as F
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
 
     trail = tmp_path / "audit-trail.jsonl"
     ts = "2026-03-17T00:00:00.000000Z"
@@ -384,7 +384,7 @@ def test_a_record_with_a_damaged_key_is_reported_by_both_readers_not_loaded_by_o
 ) -> None:
     """DuckDB reads a record whose "seq" lost a letter as one without a seq: the fast path used to load it
     silently while the line reader reported it (found by fuzzing). Both now report line 5."""
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
 
     lines = (SAMPLES / "regression-fix" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
     lines[4] = lines[4].replace(key, damaged, 1)
@@ -405,9 +405,9 @@ def test_odd_values_in_count_and_text_columns_read_the_same_by_both_readers(
     """The same trail gives the same frame whatever its size (found by fuzzing: DuckDB rounded 1.5 tokens to 2
     and showed true, 7 and {"file": 3} in a text column as JSON text, where the line reader kept Python's
     True, 7 and "{'file': 3}")."""
-    from auditkit import appender
-    from auditkit import trail_format as tf
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
 
     trail = tmp_path / "audit-trail.jsonl"
     ts = "2026-03-17T00:00:00.000000Z"
@@ -443,9 +443,9 @@ def test_a_trail_start_whose_data_is_no_object_loads_verifies_and_redacts(
 ) -> None:
     """A forged trail_start with "data": "x" used to end load() with AttributeError (found by fuzzing); now the
     trail loads without a trail id, verify says the start is wrong, and a redacted copy can still be made."""
-    from auditkit import trail_format as tf
-    from auditkit.secrets import redact_file
-    from auditkit.sources import columnar
+    from auditkit.custody.secrets import redact_file
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
 
     ts = "2026-03-17T00:00:00.000000Z"
     start = tf.encode_record(0, ts, tf.genesis_hash("t", ts), {"event": "trail_start", "status": "info", "data": "x"})

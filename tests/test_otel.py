@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit.otel import make_server
-from auditkit.transcripts import reconcile
+from auditkit.analysis.transcripts import reconcile
+from auditkit.outbound.otel import make_server
 from tests.conftest import payload, run_hook
 
 SESSION = "5b3f1c9e-7a2d-4e8b-9f10-2c4d6e8a0b1c"

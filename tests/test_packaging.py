@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.evidence import REPORTS
+from auditkit.present.evidence import REPORTS
 from tests.conftest import SAMPLES
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import parallel
+from auditkit.store import parallel
 
 
 def squares(parent: int, die_at: int | None = None, how: str = "kill"):
@@ -67,7 +67,7 @@ def test_verify_with_a_killed_worker_reports_what_one_process_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``auditkit verify`` never hangs on a worker the system killed, and finds the same."""
-    from auditkit import integrity
+    from auditkit.custody import verify as integrity
     from tests.test_verify import MUTATIONS, SOURCE, lines_of, write_lines
 
     trail = tmp_path / "audit-trail.jsonl"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import segments
 from auditkit.cli import main
+from auditkit.custody import segments
 from tests.conftest import hook_argv, payload, read_records, run_hook
 
 PRECIOUS = b"the user's own file: must never change\n"
@@ -198,7 +198,7 @@ subprocess.run([sys.executable, "-m", "auditkit", "archive", {str(trail)!r}], ch
 
 def test_doctor_and_compliance_report_a_loose_trail_folder(tmp_path: Path) -> None:
     """A pre-existing trail folder open to others is named by `doctor` and by the compliance checks."""
-    from auditkit.findings import file_permissions
+    from auditkit.analysis.findings import file_permissions
     from auditkit.installer import doctor, install
 
     project = tmp_path / "project"

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditkit.cli import main
+from auditkit.custody.secrets import redact_file, scan
 from auditkit.errors import RuleError
-from auditkit.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
-from auditkit.secrets import redact_file, scan
 from auditkit.simulate import run as simulate
+from auditkit.trail.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
 from tests.conftest import payload, read_records, run_hook
 from tests.secret_corpus import PLACEMENTS, leaked, negatives, placed, positives
 
@@ -130,8 +130,9 @@ def write_rules(path: Path, text: str) -> Path:
     return path
 
 
-def test_project_rules_and_allowlist_apply_in_the_hook(tmp_path: Path) -> None:
-    """A project's .claude/auditkit-rules.toml adds a rule and an allowlist the hook uses."""
+def test_approved_project_rules_apply_in_the_hook_but_never_its_allowlist(tmp_path: Path) -> None:
+    """A project's .claude/auditkit-rules.toml, once approved (`auditkit trust`), adds a rule the hook uses;
+    its allowlist never applies (a project adds redaction, never removes it)."""
     project = tmp_path / "proj"
     write_rules(
         project / ".claude" / "auditkit-rules.toml",
@@ -145,6 +146,7 @@ keywords = ["acme_"]
 values = ["hunter2-is-a-test-fixture"]
 """,
     )
+    assert main(["trust", str(project), "--yes"]) == 0
     trail = tmp_path / "t.jsonl"
     event = payload(
         "PreToolUse",
@@ -156,7 +158,7 @@ values = ["hunter2-is-a-test-fixture"]
     assert (proc.returncode, proc.stderr) == (0, b"")
     command = read_records(trail)[-1]["tool_input"]["command"]
     assert "ACME_ABCDEFGHIJ0123456789" not in command and "[REDACTED:acme-token:" in command
-    assert "PASSWORD=hunter2-is-a-test-fixture" in command
+    assert "hunter2-is-a-test-fixture" not in command
 
 
 @pytest.mark.parametrize(
@@ -182,9 +184,10 @@ def test_invalid_rule_files_are_rejected_with_file_and_rule_named(tmp_path: Path
         load_rule_file(str(path))
 
 
-def test_a_broken_rule_file_does_not_cost_the_event(tmp_path: Path) -> None:
+def test_a_broken_rule_file_does_not_cost_the_event(tmp_path: Path, isolated_config: Path) -> None:
+    """The user's own rules.toml, broken: the event is recorded with the built-in rules, and says so."""
     project = tmp_path / "proj"
-    write_rules(project / ".claude" / "auditkit-rules.toml", "[[rules]]\nid = 'x'\nregex = '('\n")
+    write_rules(isolated_config / "auditkit" / "rules.toml", "[[rules]]\nid = 'x'\nregex = '('\n")
     trail = tmp_path / "t.jsonl"
     secret = next(p[2] for p in POSITIVES if p[0] == "github-pat")
     proc = run_hook(
@@ -287,7 +290,7 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
 )
 def test_the_bulk_prefilter_matches_exactly_when_a_word_occurs(words: set[str], text: str) -> None:
     """The trie-shaped regex scan() uses to skip lines says yes exactly when one of its words is in the text."""
-    from auditkit.redaction import _trie_pattern
+    from auditkit.trail.redaction import _trie_pattern
 
     assert bool(re.search(_trie_pattern(words), text)) == any(w in text for w in words)
 
@@ -382,7 +385,7 @@ def test_a_secret_under_a_sensitive_key_in_an_input_over_the_record_cap_is_redac
 def test_secrets_in_the_head_of_a_cut_field_are_counted_once_and_a_sensitive_key_still_hides_it_whole() -> None:
     """A field over the cap is redacted before the cut and not again: ``redactions`` counts the secrets in
     what is kept of it (they used to go uncounted), a cut value under a sensitive key is one marker."""
-    from auditkit import capture
+    from auditkit.trail import capture
 
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     event = payload(
@@ -409,7 +412,7 @@ PLACED = placed()
 def test_every_corpus_secret_is_redacted_wherever_it_is_placed_in_a_tool_call(placement: str) -> None:
     """The hook's own path (trim, redact, cap) over payloads holding each secret: a command, its output,
     Write/MultiEdit content, MCP JSON, a JSON key, base64 in a Kubernetes Secret, a value over 1 MiB."""
-    from auditkit import capture
+    from auditkit.trail import capture
 
     opts = capture.Options(None, capture.DEFAULT_MAX_FIELD_BYTES, True)
     cases = [c for c in PLACED if c[1] == placement]
@@ -445,7 +448,7 @@ def test_random_sixteen_digit_order_ids_are_not_card_numbers_but_a_card_is() -> 
         "golang.org/x/net v0.24.0 h1:1PcaxkF854Fu3+lvBIx5SYn9wRlBzzcnHZSiaFFAb0w=",
         "cls = AbstractSingletonProxyFactoryBean2",
         "ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'",
-        "path: src/auditkit/sources/transcript_reader_v2.py",
+        "path: src/auditkit/loading/readers/transcript_reader_v2.py",
     ],
 )
 def test_the_generic_detector_leaves_digests_ids_hashes_and_names_alone(text: str) -> None:
@@ -496,7 +499,7 @@ def test_scan_finds_every_class_in_an_unredacted_trail_and_redact_removes_them(t
 
 def test_a_camel_case_id_is_not_a_listed_secret_name_run_together() -> None:
     """``sessionId`` (every transcript line) is an id; ``sessionid`` (Django's session cookie) is a secret."""
-    from auditkit.redaction import is_sensitive_key
+    from auditkit.trail.redaction import is_sensitive_key
 
     assert not is_sensitive_key("sessionId") and not is_sensitive_key("requestId")
     assert is_sensitive_key("sessionid") and is_sensitive_key("apiKey") and is_sensitive_key("Authorization")
@@ -506,7 +509,7 @@ def test_a_camel_case_id_is_not_a_listed_secret_name_run_together() -> None:
 
 def test_a_command_with_flags_but_no_long_token_loads_no_pattern() -> None:
     """Most Bash commands have flags (` -m`, ` --tags`); the flag detector must not compile its regex for them."""
-    from auditkit import redaction
+    from auditkit.trail import redaction
 
     redaction._compiled.clear()
     r = Redactor(key=KEY)
@@ -547,9 +550,9 @@ def test_the_trie_finds_in_short_texts_what_testing_every_part_finds() -> None:
 def test_scan_reports_each_finding_as_checking_every_string_does(tmp_path: Path) -> None:
     """scan's shortcuts (one check per distinct string, the keyword trie, chain digests skipped) change no
     finding: kind, line, field and fingerprint, against a plain walk of every string."""
-    from auditkit.redaction import plausible_value
-    from auditkit.secrets import KEY as KEY_MARK
-    from auditkit.secrets import _walk
+    from auditkit.custody.secrets import KEY as KEY_MARK
+    from auditkit.custody.secrets import _walk
+    from auditkit.trail.redaction import plausible_value
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
     lines = [json.dumps(event) for _, _, event, _ in cases] * 2  # every string seen twice: the second from memory
@@ -571,7 +574,7 @@ def test_scan_reports_each_finding_as_checking_every_string_does(tmp_path: Path)
 def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file is scanned in ranges by forked workers: the same findings, in the same order, at the same
     lines, whatever the ranges (JSON and plain-text lines, blank lines, a last line without its newline)."""
-    from auditkit import secrets
+    from auditkit.custody import secrets
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
     lines = []
@@ -599,7 +602,7 @@ def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_proces
     workers, and every finding comes in file order, at its file and line, as one process gives them."""
     import gzip
 
-    from auditkit import secrets
+    from auditkit.custody import secrets
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
     folder = tmp_path / "logs"

@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from auditkit.notebook import cell_text, table_html
-from auditkit.render import FAILED, MAX_TIMELINE_STEPS, TOOL_COLOURS, replay_chart, time_by_tool_chart
+from auditkit.present.notebook import cell_text, table_html
+from auditkit.present.render import FAILED, MAX_TIMELINE_STEPS, TOOL_COLOURS, replay_chart, time_by_tool_chart
 
 
 def steps_frame(n: int, every_s: float, fail_every: int = 7) -> pd.DataFrame:
@@ -71,7 +71,7 @@ def test_charts_carry_alt_text_into_their_svg() -> None:
     """The description becomes the SVG's accessible name, which the evidence page uses as alt text."""
     import altair as alt
 
-    from auditkit.notebook import setup
+    from auditkit.present.notebook import setup
 
     assert setup(interactive=False) == "svg"
     by_tool = pd.DataFrame({"calls": [3, 1], "total_ms": [2500.0, 40.0]}, index=pd.Index(["Bash", "Read"], name="tool"))

@@ -11,7 +11,7 @@ import pytest
 
 import auditkit
 from auditkit.cli import main
-from auditkit.evidence import REPORTS, ReportError, notebooks_dir, run_report
+from auditkit.present.evidence import REPORTS, ReportError, notebooks_dir, run_report
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow  # each test runs notebooks in a Jupyter kernel
@@ -153,7 +153,7 @@ def test_a_copy_of_the_notebooks_folder_runs_with_plain_papermill(tmp_path: Path
         kernel_name="python3",
         progress_bar=False,
     )
-    from auditkit.notebook import read_results
+    from auditkit.present.notebook import read_results
 
     assert read_results(tmp_path / "out.ipynb")["session"] == "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
 
@@ -240,7 +240,7 @@ def test_parameters_are_checked_before_anything_runs_and_a_pack_is_not_overwritt
 
 def test_did_the_agent_delete_it_answers_with_the_evidences_strength() -> None:
     """Seen then deleted; only inside a deleted folder; never deleted: three different answers."""
-    from auditkit import findings as F
+    from auditkit.analysis import findings as F
 
     df = auditkit.load(SAMPLES / "incident")
     assert F.was_deleted(df, "data/exports/customers-2026-03.csv")["answer"] == F.DELETED_SEEN
@@ -249,7 +249,7 @@ def test_did_the_agent_delete_it_answers_with_the_evidences_strength() -> None:
 
 
 def test_a_trail_younger_than_the_policy_is_not_applicable_for_au11_not_a_failure() -> None:
-    from auditkit import findings as F
+    from auditkit.analysis import findings as F
 
     df = auditkit.load(SAMPLES / "incident")
     retention = F.retention_coverage(df, 100_000)
@@ -322,7 +322,7 @@ def test_the_warmed_up_html_exporter_writes_the_same_page_as_a_fresh_one(tmp_pat
 
     import nbformat
 
-    from auditkit import evidence
+    from auditkit.present import evidence
 
     svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" aria-label="tool calls per hour"/>').decode()
     v4 = nbformat.v4

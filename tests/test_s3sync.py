@@ -15,7 +15,7 @@ import pytest
 import auditkit
 from auditkit.cli import main
 from auditkit.errors import ShipError
-from auditkit.s3sync import sync
+from auditkit.outbound.s3sync import sync
 from tests.test_shipping import grow
 
 pytestmark = pytest.mark.slow  # an S3 server in a thread

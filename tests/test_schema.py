@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from auditkit import config
-from auditkit import trail_format as tf
+from auditkit.trail import config
+from auditkit.trail import format as tf
 from tests.conftest import REPO
 
 NEW_FIELD = '    F("ticket", "string", "the ticket the change is for", "ticket", "ticket"),\n'
@@ -20,7 +20,7 @@ CHECK = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import auditkit
-from auditkit.sources import columnar
+from auditkit.loading import columnar
 trail = sys.argv[2]
 slow = auditkit.load(trail)
 fast = columnar.read(__import__("pathlib").Path(trail))  # the DuckDB reader, asked directly
@@ -44,7 +44,7 @@ def test_a_field_added_to_the_schema_table_alone_reaches_every_layer(tmp_path: P
     kit = tmp_path / "kit"
     shutil.copytree(REPO / "auditkit", kit / "auditkit", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "hook", kit / "hook")
-    source = kit / "auditkit" / "trail_format.py"
+    source = kit / "auditkit" / "trail" / "format.py"
     text = source.read_text()
     anchor = next(line for line in text.splitlines(keepends=True) if line.lstrip().startswith('F("prompt_id"'))
     source.write_text(text.replace(anchor, anchor + NEW_FIELD, 1))
@@ -70,7 +70,7 @@ def test_a_field_added_to_the_schema_table_alone_reaches_every_layer(tmp_path: P
 def test_every_column_is_in_the_schema_with_a_kind_and_a_description() -> None:
     """The frame's columns, their types and the DuckDB projection all come from one table."""
     import auditkit
-    from auditkit.sources import columnar
+    from auditkit.loading import columnar
 
     assert list(auditkit.COLUMNS) == [f.column for f in tf.SCHEMA]
     assert all(

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import capture
 from auditkit.cli import main
 from auditkit.errors import ShipError
-from auditkit.shipping import ship
+from auditkit.outbound.shipping import ship
+from auditkit.trail import capture
 from tests.conftest import SAMPLES, payload
 
 KEYS = {"DD_API_KEY": "dd-test-key", "SPLUNK_HEC_TOKEN": "hec-test-token", "ELASTIC_API_KEY": "es-test-key"}

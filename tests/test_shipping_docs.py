@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from auditkit.capture import MAX_RECORD_BYTES
+from auditkit.trail.capture import MAX_RECORD_BYTES
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "shipping.md").read_text()
 

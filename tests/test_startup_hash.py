@@ -8,7 +8,7 @@ import hmac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditkit._startup_hash import hmac_sha256, sha256
+from auditkit.trail._startup_hash import hmac_sha256, sha256
 
 
 @given(st.binary(max_size=200), st.binary(max_size=300))

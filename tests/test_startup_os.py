@@ -1,4 +1,4 @@
-"""auditkit._startup_os: the hook's os without importing os, agreeing with the real os module."""
+"""auditkit.trail._startup_os: the hook's os without importing os, agreeing with the real os module."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ JOINS = [["a", "b"], ["a/", "b"], ["a", "/b"], ["", "b"], ["/x", "y", "z/"], ["a
 
 
 def _in_fresh_hook_interpreter(code: str, env: dict | None = None) -> dict:
-    prog = f"import sys, json\nsys.path.insert(0, {str(REPO)!r})\nfrom auditkit._startup_os import os\n{code}"
+    prog = f"import sys, json\nsys.path.insert(0, {str(REPO)!r})\nfrom auditkit.trail._startup_os import os\n{code}"
     out = subprocess.run(
         [sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, check=True, env=env
     ).stdout
@@ -43,7 +43,7 @@ def _in_fresh_hook_interpreter(code: str, env: dict | None = None) -> dict:
 
 def test_the_hook_path_never_imports_os() -> None:
     got = _in_fresh_hook_interpreter(
-        "import auditkit.capture, auditkit.redaction, auditkit._startup_re\n"
+        "import auditkit.trail.capture, auditkit.trail.redaction, auditkit.trail._startup_re\n"
         "print(json.dumps({'os': 'os' in sys.modules, 'lite': type(os).__name__}))"
     )
     assert got == {"os": False, "lite": "_Os"}
@@ -97,7 +97,7 @@ def test_makedirs_makes_parents_and_gives_the_leaf_its_mode(tmp_path: Path) -> N
             "-I",
             "-S",
             "-c",
-            f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom auditkit._startup_os import os\nos.makedirs({str(leaf)!r})",
+            f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom auditkit.trail._startup_os import os\nos.makedirs({str(leaf)!r})",
         ],
         capture_output=True,
         text=True,

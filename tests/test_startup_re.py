@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from auditkit import _startup_re
-from auditkit.redaction import builtin_rules
+from auditkit.trail import _startup_re
+from auditkit.trail.redaction import builtin_rules
 
 TEXT = (Path(__file__).resolve().parent.parent / "auditkit" / "simulate.py").read_text() + (
     "\npassword = 'hunter22'\nAKIAABCDEFGHIJKLMNOP 4111 1111 1111 1111 postgres://u:p4ss@h/db ghp_" + "a" * 36

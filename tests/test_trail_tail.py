@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit import trail_format as tf
+from auditkit.trail import format as tf
 
 TS = "2026-03-17T15:00:00.000000Z"
 

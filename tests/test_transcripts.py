@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import auditkit
+from auditkit.analysis.transcripts import archive_transcripts, reconcile
 from auditkit.cli import main
-from auditkit.transcripts import archive_transcripts, reconcile
 from tests.conftest import SAMPLES, payload, run_hook
 from tests.test_load import SEED_LINES, write_jsonl
 
@@ -43,7 +43,8 @@ def test_a_1_0_transcript_joins_tool_use_and_result_with_errors_interruptions_an
     assert c.loc["toolu_read1", "response"]["file"]["content"] == "print('hi')\n"  # the structured toolUseResult
     assert c.loc["toolu_grep1", "agent_id"] == "sidechain" and pd.isna(c.loc["toolu_read1", "agent_id"])
     prompts = df.loc[df["event"] == "UserPromptSubmit", "prompt"].tolist()
-    assert prompts == ["Fix the failing build", "Look at the Makefile"]  # not the interruption notice, not /cost
+    # not the interruption notice nor the command's output; the slash command the user typed is a prompt
+    assert prompts == ["Fix the failing build", "Look at the Makefile", "/cost"]
     steps = auditkit.replay(df, S1)
     assert steps.loc[steps["tool"] == "Grep", "parent_step"].item() == 3
 
@@ -240,7 +241,7 @@ def test_cost_prices_each_model_by_its_own_family_and_one_hour_cache_writes_at_t
 
 def test_a_model_missing_from_the_table_is_never_priced_as_an_older_relative() -> None:
     """A newer family is unpriced, not matched by prefix to an older one; dated ids map to their family."""
-    from auditkit.pricing import _price, family, price_table
+    from auditkit.analysis.pricing import _price, family, price_table
 
     table = price_table()
     assert (
@@ -249,7 +250,7 @@ def test_a_model_missing_from_the_table_is_never_priced_as_an_older_relative() -
     )
     assert _price("claude-opus-4-6", table)[:2] == (5.0, 25.0)
     assert _price("claude-opus-4-20250514", table)[:2] == (15.0, 75.0)
-    assert _price("claude-opus-4-7", table) is None and _price("claude-sonnet-5", table) is None
+    assert _price("claude-opus-4-9", table) is None and _price("claude-sonnet-5", table) is None
 
 
 def test_replay_keeps_subagent_prompts_and_compaction_summaries_out_of_the_users_prompts() -> None:

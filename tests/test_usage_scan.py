@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import auditkit
-from auditkit import usage_scan
-from auditkit.usage_scan import scan_usage
+from auditkit.loading import usage_scan
+from auditkit.loading.usage_scan import scan_usage
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "transcripts"
 COLUMNS = [c for c in usage_scan.COLUMNS if c not in ("agent", "message_id", "request_id")]

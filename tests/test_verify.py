@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import auditkit
-from auditkit import trail_format as tf
 from auditkit.cli import main
-from auditkit.seals import keygen, seal, seal_log_path
+from auditkit.custody.seals import keygen, seal, seal_log_path
+from auditkit.trail import format as tf
 from tests.conftest import SAMPLES, payload, run_hook
 
 SOURCE = SAMPLES / "concurrent" / "audit-trail.jsonl"  # 35 records written by the real hook
@@ -231,7 +231,7 @@ def test_the_hook_seals_on_session_end_and_every_n_records(tmp_path: Path, keys:
 CRASHER = """
 import fcntl, os, sys, time
 sys.path.insert(0, {root!r})
-from auditkit import appender, trail_format as tf
+from auditkit.trail import appender, format as tf
 fd = appender.open_trail({trail!r})
 fcntl.flock(fd, fcntl.LOCK_EX)
 tail = tf.read_tail(fd)
@@ -389,7 +389,7 @@ def test_bulk_and_parallel_paths_report_what_the_line_walk_reports(
 ) -> None:
     """Clean blocks are taken whole (in this process or in workers); any block with a problem is walked line by
     line, so every mode finds the same things at the same lines."""
-    from auditkit import integrity
+    from auditkit.custody import verify as integrity
 
     write_lines(trail, MUTATIONS[mutation](lines_of(trail)))
 
@@ -480,7 +480,7 @@ def test_raise_if_broken_raises_chain_broken_at_the_first_break(trail: Path) -> 
 def test_parallel_ranges_cover_the_file_in_whole_lines(tmp_path: Path) -> None:
     """Workers get byte ranges that start and end at line boundaries, long lines included: together,
     every byte once and in order."""
-    from auditkit import integrity
+    from auditkit.custody import verify as integrity
 
     rng = random.Random(5)
     lengths = [rng.choice([10, 300, 5000, 70_000, 200_000]) for _ in range(80)]
@@ -556,7 +556,7 @@ def test_random_damage_is_reported_alike_by_every_path_and_never_crashes(
     """Bytes changed, cut, inserted and lines swapped at random (seeded): the bulk and parallel paths report what
     the walk of every line reports, and nothing raises (a damaged byte in the last hash used to end verify with
     UnicodeDecodeError)."""
-    from auditkit import integrity
+    from auditkit.custody import verify as integrity
 
     rng = random.Random(2026)
     source = trail.read_bytes()

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 
 import auditkit
-from auditkit.bash_effects import effects
+from auditkit.analysis.bash_effects import effects
+from auditkit.analysis.steps import describe, replay, sessions
+from auditkit.analysis.versions import file_history
 from auditkit.cli import main
 from auditkit.errors import UsageError
-from auditkit.render import Timeline, replay_text, save_replay_html
+from auditkit.present.render import Timeline, replay_text, save_replay_html
 from auditkit.simulate import SCENARIOS, VIRTUAL_ROOT
 from auditkit.simulate import run as simulate
-from auditkit.steps import describe, replay, sessions
-from auditkit.versions import file_history
 from tests.conftest import SAMPLES, payload, run_hook
 
 
@@ -284,7 +284,7 @@ def test_file_history_looks_only_at_calls_that_can_touch_the_file_and_finds_the_
     """The column-wise pre-selection of calls (a file tool naming the file, a command naming a part of its
     path, a glob or git) changes no history: for every path the samples and simulated sessions know, and for
     paths reached through `..` and `.`, the rows are those of the loop over every call."""
-    from auditkit import versions
+    from auditkit.analysis import versions
 
     df = auditkit.load(Path(__file__).resolve().parent.parent / "sample_logs")
     extra = pd.DataFrame(
@@ -315,7 +315,7 @@ def test_file_history_looks_only_at_calls_that_can_touch_the_file_and_finds_the_
 def _reference_pairs(df: pd.DataFrame) -> set[tuple]:
     """Which Pre and which end event each call gets, as tool_calls chose them by copying frames (the plain
     way: the events, their Pres and ends, deduplicated and aligned by key)."""
-    from auditkit import views
+    from auditkit.analysis import views
 
     ev = df[df["event"].isin(views._CALL_EVENTS)]
     key = ev["session_id"].fillna("").astype(str) + "\x00" + ev["tool_use_id"].fillna("").astype(str)
@@ -323,10 +323,11 @@ def _reference_pairs(df: pd.DataFrame) -> set[tuple]:
     if no_id.any():
         key = key.where(~no_id, views._shape_keys(ev[no_id]))
     pre = ev[ev["event"] == "PreToolUse"].assign(_key=key).drop_duplicates("_key").set_index("_key")
-    ends = ev[ev["event"].isin(views._ENDS)]
-    if (ends["capture"] == "otel").any():
-        ends = pd.concat([ends[ends["capture"] == "otel"], ends[ends["capture"] != "otel"]])
-    end = ends.assign(_key=key).drop_duplicates("_key", keep="last").set_index("_key")
+    # the end: the hook's last one; telemetry's (capture otel) only for a call the hook recorded nothing of
+    hooked = set(key[ev["capture"] != "otel"])
+    ends = ev[ev["event"].isin(views._ENDS)].assign(_key=key)
+    ends = ends[(ends["capture"] != "otel") | ~ends["_key"].isin(hooked)]
+    end = ends.drop_duplicates("_key", keep="last").set_index("_key")
     keys = pd.Index(key.drop_duplicates())
     return set(zip(pre.reindex(keys)["event_id"], end.reindex(keys)["event_id"], strict=True))
 
@@ -336,7 +337,7 @@ def test_tool_calls_pairs_each_call_as_copying_the_events_did(tmp_path: Path) ->
     (a Pre seen twice, two ends, telemetry's copy of an end before and after the hook's, an end without a Pre,
     seed-format rows without ids, ends without a session), each call gets the same Pre and end event as the
     plain way; the sessions' call and failure counts are those of the calls."""
-    from auditkit import views
+    from auditkit.analysis import views
 
     frames = [auditkit.load(Path(__file__).resolve().parent.parent / "sample_logs")]
     for scenario in SCENARIOS:

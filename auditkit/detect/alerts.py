@@ -10,8 +10,8 @@ from pathlib import Path
 
 import orjson
 
-from auditkit import appender
-from auditkit.sources.files import open_lines
+from auditkit.store.files import open_lines
+from auditkit.trail import appender
 
 ALERT_EVENT = "detection"
 #: The longest command, path or URL an alert carries (the event itself is in the trail, by its id).

@@ -25,16 +25,17 @@ from pathlib import Path
 
 import orjson
 
-from auditkit import private_files, segments
-from auditkit import trail_format as tf
-from auditkit.config import TRAIL_NAME
+from auditkit.custody import segments
 from auditkit.detect.alerts import alert_uid, alerted_uids, append_alert, finding
 from auditkit.detect.engine import Rule, run_rules
 from auditkit.detect.pipeline import State
 from auditkit.detect.sinks import Delivery, make_sink
 from auditkit.errors import UsageError
-from auditkit.sources import auditkit_trail
-from auditkit.sources.files import first_record, open_lines
+from auditkit.loading.readers import auditkit_trail
+from auditkit.store.files import first_record, open_lines
+from auditkit.trail import format as tf
+from auditkit.trail import private_files
+from auditkit.trail.config import TRAIL_NAME
 
 POLL_S = 0.05
 MAX_BATCH = 50_000  # records handled per step (a first run over a long trail goes in steps)
@@ -218,11 +219,11 @@ class Tailer:
 
 def frame_of(records: list[dict]):
     """A few trail records as the columns the rules read, without load()'s typing and sorting (records
-    arrive in order): ~1 ms for a handful of records where :func:`auditkit.frame.frame_from_rows` takes ~35."""
+    arrive in order): ~1 ms for a handful of records where :func:`auditkit.loading.frame.frame_from_rows` takes ~35."""
     import pandas as pd
 
-    from auditkit.frame import COLUMNS, NESTED
-    from auditkit.jsoncolumn import JSONArray
+    from auditkit.loading.columns import COLUMNS, NESTED
+    from auditkit.loading.jsoncolumn import JSONArray
 
     cols = auditkit_trail.columns(records)
     n = len(records)

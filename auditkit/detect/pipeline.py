@@ -51,7 +51,7 @@ NATIVE_FIELDS = {
     "permission_mode_changed": "true where the session's permission mode differs from its previous event",
     "sandbox_disabled": "true when the tool input asks for dangerouslyDisableSandbox",
     "deletes_outside_project": "true when a shell command deletes a tree outside cwd and /tmp (with no cwd "
-    "recorded: any absolute path outside /tmp), as auditkit.bash_effects reads it",
+    "recorded: any absolute path outside /tmp), as auditkit.analysis.bash_effects reads it",
     "redactions": "secrets redacted from the record (a number)",
     "session_id": "the agent's session id",
     "cwd": "working directory (the project)",
@@ -446,8 +446,8 @@ def _mode_changes(sessions: np.ndarray, modes: np.ndarray, state: State) -> np.n
 
 
 def _deletes_outside(commands: pa.Array, cwds: np.ndarray) -> np.ndarray:
-    """True where a command deletes a tree outside its cwd (:func:`auditkit.bash_effects.effects`)."""
-    from auditkit.bash_effects import effects
+    """True where a command deletes a tree outside its cwd (:func:`auditkit.analysis.bash_effects.effects`)."""
+    from auditkit.analysis.bash_effects import effects
 
     out = np.zeros(len(commands), dtype=bool)
     rm = np.flatnonzero(

@@ -1,0 +1,55 @@
+"""SQL over trails with DuckDB: a view ``trail`` (one row per event) and a view ``calls`` (one per tool call).
+
+``trail`` has the normalised columns of :data:`auditkit.COLUMNS`; ``calls`` those of
+:func:`auditkit.tool_calls`. ``input``, ``response``, ``data`` and ``truncated`` are DuckDB ``JSON``,
+so ``input->>'file_path'`` and ``json_extract(response, '$.stdout')`` work. Times are
+``TIMESTAMPTZ`` in UTC.
+
+Example::
+
+    auditkit.sql("SELECT tool, count(*) AS n FROM calls GROUP BY tool ORDER BY n DESC", "sample_logs/")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeAlias
+
+import duckdb
+import pandas as pd
+
+from auditkit.analysis.views import tool_calls
+from auditkit.errors import AuditkitError
+from auditkit.loading.columns import NESTED
+from auditkit.loading.flat import flatten
+from auditkit.loading.frame import load
+from auditkit.store.files import PathLike
+from auditkit.trail.config import DEFAULT_TRAIL_FOLDER
+
+Source: TypeAlias = pd.DataFrame | PathLike | Iterable[PathLike]
+
+
+def sql_connection(source: Source) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the views ``trail`` and ``calls`` over ``source``.
+
+    ``source``: a frame from :func:`auditkit.load`, or what ``load`` accepts (files, folders, globs).
+    """
+    df = source if isinstance(source, pd.DataFrame) else load(source)
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    for name, frame in (("trail", df), ("calls", tool_calls(df))):
+        con.register(f"_{name}", flatten(frame))
+        cast = ", ".join(f"CAST({c} AS JSON) AS {c}" for c in NESTED if c in frame.columns)
+        con.execute(f"CREATE VIEW {name} AS SELECT * REPLACE ({cast}) FROM _{name}")
+    return con
+
+
+def sql(query: str, source: Source = DEFAULT_TRAIL_FOLDER) -> pd.DataFrame:
+    """Run one DuckDB SQL query over trails (views ``trail`` and ``calls``) and return the result."""
+    con = sql_connection(source)
+    try:
+        return con.sql(query).df()
+    except duckdb.Error as exc:
+        raise AuditkitError(f"SQL: {exc}") from exc
+    finally:
+        con.close()

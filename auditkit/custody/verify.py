@@ -1,0 +1,893 @@
+"""Verify trails: hash chain, sequence, time order, crash remnants, and signed seals.
+
+One streaming pass per file, in blocks of 4 MiB. A clean block is checked in bulk (one hash per
+record, everything else column-wise with numpy: see :func:`_summarize`; a large plain file in ranges
+of 1 MiB, shared between this process and forked workers: see :func:`_verify_parallel`); a block
+with anything off is walked line by line, which names each problem and its line.
+``benchmarks/verify.py`` prints the rate beside the SHA-256 floor. Rotated and gzipped segments of
+one trail are checked as one chain.
+
+Findings of severity ``error`` mean the trail is not intact (``VerifyReport.intact`` is False);
+``warning`` findings (a partial line left by a crash, a clock step back, records after the last
+seal) are reported but do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from array import array
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from itertools import repeat
+from operator import add, itemgetter
+from pathlib import Path
+
+import orjson
+
+from auditkit.custody import seals as sealing
+from auditkit.errors import ChainBroken, TrailFormatError
+from auditkit.loading.readers import FORMATS
+from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
+from auditkit.store.names import is_seal_log
+from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
+from auditkit.trail import config
+from auditkit.trail import format as tf
+from auditkit.trail.appender import pending_spills
+
+ERROR, WARNING = "error", "warning"
+_PREFIX = tf.RECORD_PREFIX
+_PREV_OPEN = tf.PREV_OPEN
+_HASH_OPEN, _TAIL, _AT = tf.HASH_OPEN, tf.HASH_TAIL, tf.HASH_AT  # the record's closing hash member
+_MAX_FINDINGS = 200
+_INT64_MAX = (1 << 63) - 1  # no writer numbers past it: a seq beyond is a forged line
+_HEX = type(hashlib.sha256()).hexdigest  # the method itself, for map()
+
+
+@dataclass
+class Finding:
+    """One thing verify noticed, with where it is."""
+
+    kind: str
+    severity: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    seq: int | None = None
+
+    def __str__(self) -> str:
+        where = (f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: ") if self.file else ""
+        seq = f"seq {self.seq}: " if self.seq is not None else ""
+        return f"{self.severity.upper()} {self.kind}: {where}{seq}{self.message}"
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify`` checked and found. ``intact`` is True only when no finding is an error."""
+
+    files: list[str] = field(default_factory=list)
+    records: int = 0
+    bytes: int = 0
+    trails: dict[str, dict] = field(default_factory=dict)
+    seals: dict = field(default_factory=lambda: {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None})
+    findings: list[Finding] = field(default_factory=list)
+    #: files of a known format without a hash chain (path -> what they are): read, never verified
+    unchained: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def intact(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def first_break(self) -> Finding | None:
+        return next((f for f in self.findings if f.severity == ERROR), None)
+
+    def raise_if_broken(self) -> VerifyReport:
+        """Raise :class:`ChainBroken` at the first break (or when nothing was checked); return self when intact."""
+        b = self.first_break
+        if b is not None:
+            raise ChainBroken(b.file or "(trails)", b.line or 0, b.seq, f"{b.kind}: {b.message}")
+        return self
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["intact"] = self.intact
+        out["first_break"] = asdict(self.first_break) if self.first_break else None
+        return out
+
+
+class _Chain:
+    """The running state of one trail's chain across its segments."""
+
+    def __init__(self, trail_id: str | None, sealed: set[int]) -> None:
+        self.trail_id = trail_id
+        self.prev_hash: bytes | None = None  # hex of the last record
+        self.prev2_hash: bytes | None = None  # hex of the one before
+        self.last_seq = -1
+        self.last_ts = b""
+        self.first_seq: int | None = None
+        self.seqs = array("q")
+        self.sealed = sealed
+        self.sealed_hashes: dict[int, str] = {}
+        self.files: list[str] = []
+        self.retirements: list[dict] = []  # retention's signed statements for this trail
+
+
+def _ts(raw: bytes) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw.decode().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def verify(
+    paths: PathLike | list[PathLike],
+    *,
+    seals: PathLike | list[PathLike] | None = None,
+    pubkey: PathLike | None = None,
+    tolerance_s: float = 1.0,
+) -> VerifyReport:
+    """Check trails (files, folders, globs; segments of one trail as one chain) and their seals.
+
+    ``seals``: seal logs (default: ``<trail>.seals.jsonl`` beside each trail, where present).
+    ``pubkey``: the Ed25519 public key (default: ``seal.pub`` beside the seal key, where present).
+    ``tolerance_s``: how far a timestamp may step back before it is reported.
+    """
+    files = [f for f in expand(paths) if not is_seal_log(f)]
+    report = VerifyReport(files=[str(f) for f in files])
+    seal_logs = [Path(p) for p in ([seals] if isinstance(seals, (str, Path)) else seals or [])]
+    if not seal_logs:
+        seal_logs = sorted({sealing.seal_log_path(f) for f in files if sealing.seal_log_path(f).is_file()})
+    public = None
+    key_file = Path(pubkey) if pubkey else Path(config.seal_pubkey_path())
+    if pubkey or key_file.is_file():
+        public = sealing.load_public(key_file)
+    all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
+    report.seals["logs"] = [str(p) for p in seal_logs]
+
+    # a transcript, a seed-format log or raw hook payloads carry no chain: said so, not called corrupt
+    for f in list(files):
+        kind = unchained_format(f)
+        if kind:
+            files.remove(f)
+            report.unchained[str(f)] = kind
+            _add(
+                report,
+                Finding(
+                    "not_chained",
+                    WARNING,
+                    f"a {kind}, not an auditkit trail: it has no hash chain, so nothing in it can be verified "
+                    "(it is read as what it says, not as tamper-evident evidence)",
+                    str(f),
+                ),
+            )
+
+    # group segments by trail id, in chain order (first seq)
+    heads = []
+    for f in files:
+        first = first_record(f) or {}
+        tid = tf.trail_id_of(first) if first.get("event") == tf.TRAIL_START else None
+        heads.append((tid or f"(unknown: {f})", first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
+    heads.sort(key=lambda h: (h[0], h[1], str(h[2])))
+    chains: dict[str, _Chain] = {}
+    for tid, _, f in heads:
+        chain = chains.get(tid)
+        if chain is None:
+            mine = [s for s in all_seals if s.get("trail_id") == tid and "error" not in s]
+            chain = chains[tid] = _Chain(tid, {s["seq"] for s in mine if s.get("type") == sealing.SEAL_TYPE})
+            chain.retirements = [s for s in mine if s.get("type") == sealing.RETIRE_TYPE]
+        _verify_file(f, chain, report, tolerance_s)
+
+    for tid, chain in chains.items():
+        _reclassify_deletions(chain, report)
+        report.trails[tid] = {
+            "files": chain.files,
+            "first_seq": chain.first_seq,
+            "last_seq": chain.last_seq,
+            "head_hash": chain.prev_hash.decode("utf-8", "replace") if chain.prev_hash else None,  # as damaged
+            "records": len(chain.seqs),
+        }
+    _check_seals(all_seals, chains, report, public is not None)
+    if report.records == 0:
+        given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
+        _add(
+            report,
+            Finding(
+                "no_records",
+                ERROR,
+                f"no records found in {given or 'the given paths'}: nothing was checked, so nothing is shown intact",
+            ),
+        )
+    for f in files:
+        waiting = pending_spills(str(f))
+        if waiting:
+            _add(
+                report,
+                Finding(
+                    "spilled",
+                    WARNING,
+                    f"{len(waiting)} record(s) wait in {Path(f).parent / '.spill'}, "
+                    "captured while another process held the trail's lock; the next hook call or "
+                    "`auditkit archive` adds them to the chain",
+                    str(f),
+                ),
+            )
+    order = {ERROR: 0, WARNING: 1}
+    report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
+    return report
+
+
+_FORMAT_NAMES = {
+    "transcript": "Claude Code transcript",
+    "seed": "seed-format log (the article's flat JSON lines)",
+    "hook_payload": "log of raw hook payloads",
+    "codex": "Codex CLI rollout",
+    "gemini": "Gemini CLI session",
+}
+
+
+def unchained_format(path: PathLike) -> str | None:
+    """What a file is when it is a known log format without a hash chain (a Claude Code transcript, a
+    seed-format log, raw hook payloads, a Codex or Gemini session), judged by its first 20 lines; None
+    for an auditkit trail and for anything unrecognised (verified as a trail, so damage is reported)."""
+    try:
+        lines = open_lines(Path(path))
+        for n, raw in enumerate(lines):
+            if n >= 20:
+                break
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                if raw.strip():
+                    return None
+                continue
+            if not isinstance(obj, dict):
+                return None
+            if obj.get("v") == tf.SCHEMA_VERSION and "seq" in obj and "hash" in obj:
+                return None
+            fmt = next((f for f in FORMATS if f.matches(obj)), None)
+            if fmt is not None and fmt.NAME in _FORMAT_NAMES:
+                return _FORMAT_NAMES[fmt.NAME]
+    except (TrailFormatError, OSError, *GZIP_ERRORS):
+        return None
+    return None
+
+
+def _add(report: VerifyReport, finding: Finding) -> None:
+    if len(report.findings) < _MAX_FINDINGS:
+        report.findings.append(finding)
+
+
+_BLOCK = 4 << 20
+
+
+def _blocks(path: Path):
+    """The file's lines in blocks of ~8 MB, split in C; the last line may lack its newline.
+
+    A damaged gzip stream ends the blocks with :class:`TrailFormatError` (its line is filled in by the caller).
+    """
+    import gzip
+
+    with (gzip.open if is_gzip(path) else open)(path, "rb") as fh:
+        rest = b""
+        while chunk := _read_block(fh, path):
+            lines = chunk.split(b"\n")
+            if rest:
+                lines[0] = rest + lines[0]
+            rest = lines.pop()  # what follows the last newline (b"" when the chunk ends with one)
+            if lines:
+                yield lines, True
+        if rest:
+            yield [rest], False
+
+
+def _read_block(fh, path: Path) -> bytes:
+    try:
+        return fh.read(_BLOCK)
+    except GZIP_ERRORS as exc:
+        raise TrailFormatError(str(path), 0, f"the gzip stream is damaged ({exc or type(exc).__name__})") from None
+
+
+class _Summary:
+    """What a clean block says about itself: enough for the caller to check its boundary and move on."""
+
+    __slots__ = (
+        "bytes",
+        "first_prev",
+        "first_seq",
+        "first_ts",
+        "last2",
+        "last_seq",
+        "last_ts",
+        "lines",
+        "sealed",
+        "seqs",
+    )
+
+
+def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) -> _Summary | None:
+    """Check a block of records in bulk: every record well formed, its hash right, linked to the one
+    before, numbered in sequence and in time order. Returns a summary, or None when anything is off
+    or unusual (the caller then walks the block line by line, which says what and where).
+
+    Per record, Python does only what cannot be done in bulk, and in C-level ``map`` calls rather
+    than a loop: hash the canonical bytes and cut two fixed-width slices (the head up to ``prev``,
+    the closing ``hash`` member). The slices, joined, are viewed as numpy tables (a row per record),
+    on which the separators, the sequence (the first record's number plus the row), the links and
+    the time order are checked column-wise, in C. This is stricter than the line walk (plain digits
+    only, the closing ``"}``): anything it does not accept is walked, never passed. ``size`` is the
+    block's length in bytes when the caller knows it.
+    """
+    import numpy as np
+
+    n = len(lines)
+    if not n:
+        return None
+    row = lambda b: np.frombuffer(b, dtype=np.uint8)  # noqa: E731 - a constant's bytes, compared column-wise
+    first = lines[0]
+    j = first.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX)
+    if not tf.SEQ_AT < j <= tf.SEQ_AT + 18 or not first[tf.SEQ_AT : j].isdigit():
+        return None
+    s0 = int(first[tf.SEQ_AT : j])
+    seqs = np.arange(s0, s0 + n, dtype=np.int64)
+    prevs, stamps = [], []
+    at = 0
+    while at < n:  # runs of one seq width: the records must be numbered s0, s0 + 1, ..., one digit wider at 10, 100...
+        w = j - tf.SEQ_AT
+        run = min(n - at, 10**w - (s0 + at)) if w < 19 else 0
+        if run <= 0:
+            return None
+        width = j + tf.PREV_END
+        part = lines if run == n else lines[at : at + run]
+        block = b"".join(map(itemgetter(slice(None, width)), part))
+        if len(block) != width * run:
+            return None
+        rows = np.frombuffer(block, dtype=np.uint8).reshape(run, width)
+        digits = rows[:, tf.SEQ_AT : j].astype(np.int64) - 48
+        if (
+            (rows[:, : tf.SEQ_AT] != row(_PREFIX)).any()
+            or (rows[:, j] != 44).any()
+            or (rows[:, j + tf.TS_END : j + tf.PREV_AT] != row(_PREV_OPEN)).any()
+            or (digits < 0).any()
+            or (digits > 9).any()
+            or (digits @ (10 ** np.arange(w - 1, -1, -1, dtype=np.int64)) != seqs[at : at + run]).any()
+        ):
+            return None
+        ts = rows[:, j + tf.TS_AT : j + tf.TS_END]
+        if not ts.all():
+            return None
+        stamps.append(ts)
+        prevs.append(rows[:, j + tf.PREV_AT :])
+        at += run
+        j += 1
+    tail = b"".join(map(itemgetter(slice(-_TAIL, None)), lines))
+    if len(tail) != _TAIL * n:
+        return None
+    ends = np.frombuffer(tail, dtype=np.uint8).reshape(n, _TAIL)
+    if (ends[:, : _TAIL - _AT] != row(_HASH_OPEN)).any() or (ends[:, -2:] != row(b'"}')).any():
+        return None
+    hashes = ends[:, _TAIL - _AT : -2]
+    prev = prevs[0] if len(prevs) == 1 else np.concatenate(prevs)
+    if (prev[1:] != hashes[:-1]).any():
+        return None
+    stated = hashes.tobytes()
+    canonical = map(add, map(itemgetter(slice(None, -_TAIL)), lines), repeat(b"}"))  # each record without its hash
+    if "".join(map(_HEX, map(hashlib.sha256, canonical))).encode() != stated:
+        return None
+    ts = stamps[0] if len(stamps) == 1 else np.concatenate(stamps)
+    ts = np.ascontiguousarray(ts).view(f"S{tf.TS_END - tf.TS_AT}").ravel()
+    if (ts[1:] < ts[:-1]).any():
+        return None
+    h = tf.HASH_HEX_LEN
+    out = _Summary()
+    out.first_prev, out.first_seq, out.first_ts = prev[0].tobytes(), s0, bytes(ts[0])
+    out.last2 = [stated[i * h : (i + 1) * h] for i in range(max(0, n - 2), n)]
+    out.last_seq, out.last_ts = s0 + n - 1, bytes(ts[-1])
+    out.lines, out.bytes = n, (sum(map(len, lines)) + n if size is None else size)
+    out.seqs = array("q", seqs.tobytes())
+    out.sealed = {q: stated[(q - s0) * h : (q - s0 + 1) * h].decode() for q in sealed if s0 <= q < s0 + n}
+    return out
+
+
+def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summary | None:
+    """Read one byte range of a plain trail (whole lines) and summarize it."""
+    data = read_range(path, start, end)
+    lines = data.split(b"\n")
+    if lines.pop():  # the file ends without a newline: leave that range to the line-by-line walk
+        return None
+    return _summarize(lines, sealed, len(data))
+
+
+def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
+    """The file in ranges of whole lines, its first line alone (a segment's first record is checked on its
+    own, line by line)."""
+    with open(path, "rb") as fh:
+        first = len(fh.readline())
+    return ([(0, first)] if first else []) + line_ranges(path, size, block, start=first)
+
+
+_PARALLEL_MIN = 16 << 20  # below this, starting workers costs more than it saves
+_RANGE = 1 << 20  # a parallel check's unit of work: small, so that the last ones even out the load
+
+
+class _FileWalk:
+    """The per-file state of the walk, with the chain's running state kept in plain attributes."""
+
+    def __init__(self, name: str, chain: _Chain) -> None:
+        self.name, self.chain = name, chain
+        self.offset = self.line_no = self.records = 0
+        self.pending_bad: tuple[int, int, int] | None = None  # (line, offset, length) of an unreadable line
+        self.first = True
+
+    def fast_forward(self, summary: _Summary) -> bool:
+        """Take a clean block whole, if it continues the chain exactly; False otherwise."""
+        c = self.chain
+        if (
+            self.first
+            or self.pending_bad is not None
+            or summary.first_prev != c.prev_hash
+            or summary.first_seq != c.last_seq + 1
+            or summary.first_ts < c.last_ts
+        ):
+            return False
+        c.seqs.extend(summary.seqs)
+        c.sealed_hashes.update(summary.sealed)
+        c.prev2_hash = summary.last2[0] if len(summary.last2) > 1 else c.prev_hash
+        c.prev_hash, c.last_seq, c.last_ts = summary.last2[-1], summary.last_seq, summary.last_ts
+        self.records += summary.lines
+        self.line_no += summary.lines
+        self.offset += summary.bytes
+        return True
+
+
+def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: float) -> None:
+    walk = _FileWalk(str(path), chain)
+    chain.files.append(walk.name)
+    size = path.stat().st_size
+    gz = is_gzip(path)
+    workers = cpus()
+    if not gz and size >= _PARALLEL_MIN and workers > 1:
+        _verify_parallel(path, _ranges(path, size, _RANGE), workers, walk, report, tolerance_s)
+    else:
+        try:
+            for lines, terminated in _blocks(path):
+                if walk.first and len(lines) > 1:  # the segment's first record is checked on its own
+                    _walk_lines(lines[:1], walk, report, tolerance_s)
+                    del lines[0]
+                summary = _summarize(lines, chain.sealed) if not walk.first else None
+                if summary is None or not walk.fast_forward(summary):
+                    _walk_lines(lines, walk, report, tolerance_s)
+                if not terminated:
+                    walk.offset -= 1  # the final line has no newline
+        except TrailFormatError as exc:
+            _add(
+                report,
+                Finding(
+                    "damaged_file",
+                    ERROR,
+                    f"{exc.reason}: records after line {walk.line_no} cannot be read",
+                    walk.name,
+                    walk.line_no + 1,
+                ),
+            )
+    report.records += walk.records
+    report.bytes += walk.offset
+    if walk.pending_bad is not None:
+        bad_line, bad_offset, length = walk.pending_bad
+        if walk.offset == bad_offset + length:  # the very end, with no newline: a write still cut short
+            _add(
+                report,
+                Finding(
+                    "partial_line",
+                    WARNING,
+                    f"the last {length} bytes are a partial record: a write cut "
+                    "short (the next append continues the chain after it)",
+                    walk.name,
+                    bad_line,
+                ),
+            )
+        else:
+            _add(
+                report,
+                Finding("corrupt", ERROR, "a line that is not a record, at the end of the trail", walk.name, bad_line),
+            )
+
+
+def _verify_parallel(
+    path: Path, ranges: list[tuple[int, int]], workers: int, walk: _FileWalk, report: VerifyReport, tolerance_s: float
+) -> None:
+    """Check a large plain file's ranges in this process and forked workers (:func:`auditkit.store.parallel.in_order`:
+    no one idles, and a worker that dies costs only time); each summary is taken in order."""
+    import numpy  # noqa: F401 - imported once here and inherited by the forked workers, not once in each
+
+    sealed, name = walk.chain.sealed, str(path)
+    summaries = in_order(len(ranges), lambda i: _summarize_range(name, *ranges[i], sealed), workers)
+    for (a, b), summary in zip(ranges, summaries, strict=True):
+        _take(path, a, b, summary, walk, report, tolerance_s)
+
+
+def _take(
+    path: Path, a: int, b: int, summary: _Summary | None, walk: _FileWalk, report: VerifyReport, tolerance_s: float
+) -> None:
+    """Take the summarized range ``a:b`` whole if it continues the chain; otherwise walk it line by line."""
+    if summary is not None and walk.fast_forward(summary):
+        return
+    lines = read_range(path, a, b).split(b"\n")
+    rest = lines.pop()  # b"" unless the file ends without a newline
+    if rest:
+        lines.append(rest)
+    _walk_lines(lines, walk, report, tolerance_s)
+    if rest:
+        walk.offset -= 1  # the final line has no newline
+
+
+def _walk_lines(lines: list[bytes], walk: _FileWalk, report: VerifyReport, tolerance_s: float) -> None:
+    """The slow path: one line at a time, saying exactly what is wrong and where."""
+    name, chain = walk.name, walk.chain
+    sha = hashlib.sha256
+    for raw in lines:
+        walk.line_no += 1
+        line_no = walk.line_no
+        n = len(raw)
+        start = walk.offset
+        walk.offset += n + 1
+        j = raw.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX)
+        if (
+            j < 0
+            or raw[j + tf.TS_END : j + tf.PREV_AT] != _PREV_OPEN
+            or raw[n - _TAIL : n - _AT] != _HASH_OPEN
+            or not raw.startswith(_PREFIX)
+            or raw[n - 2 :] != b'"}'
+        ):
+            if raw.strip():
+                walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
+            continue
+        try:
+            seq = int(raw[tf.SEQ_AT : j])
+            if not -_INT64_MAX - 1 <= seq <= _INT64_MAX:
+                raise ValueError("seq past 64 bits")  # no writer makes one: a forged line, not a record
+        except ValueError:
+            walk.pending_bad = _unreadable(name, line_no, start, raw, report, walk.pending_bad)
+            continue
+        h = sha(raw[: n - _TAIL])
+        h.update(b"}")
+        stated = raw[n - _AT : n - 2]
+        prev = raw[j + tf.PREV_AT : j + tf.PREV_END]
+        ts = raw[j + tf.TS_AT : j + tf.TS_END]
+        valid = h.hexdigest().encode() == stated
+        walk.records += 1
+        chain.seqs.append(seq)
+        if seq in chain.sealed:
+            chain.sealed_hashes[seq] = stated.decode("utf-8", "replace")  # damaged bytes: no seal matches
+        if walk.pending_bad is not None:
+            _judge_unreadable(name, walk.pending_bad, raw, report)
+            walk.pending_bad = None
+        if walk.first:
+            walk.first = False
+            _check_segment_start(name, line_no, raw, seq, prev, valid, chain, report)
+        elif not valid:
+            _add(
+                report,
+                Finding(
+                    "edited",
+                    ERROR,
+                    "the record's bytes do not match its hash: it was changed after it was written",
+                    name,
+                    line_no,
+                    seq,
+                ),
+            )
+        elif prev != chain.prev_hash:
+            _classify_break(name, line_no, seq, prev, stated, chain, report)
+        elif seq != chain.last_seq + 1:
+            _add(
+                report,
+                Finding(
+                    "gap", ERROR, f"the chain links, but seq jumps from {chain.last_seq} to {seq}", name, line_no, seq
+                ),
+            )
+        if ts < chain.last_ts:
+            _time_back(name, line_no, seq, chain.last_ts, ts, tolerance_s, report)
+        if chain.first_seq is None:
+            chain.first_seq = seq
+        chain.prev2_hash, chain.prev_hash = chain.prev_hash, stated
+        chain.last_seq, chain.last_ts = seq, ts
+
+
+def _time_back(
+    name: str, line_no: int, seq: int, last: bytes, ts: bytes, tolerance_s: float, report: VerifyReport
+) -> None:
+    a, b = _ts(last), _ts(ts)
+    if a and b and (a - b).total_seconds() > tolerance_s:
+        _add(
+            report,
+            Finding(
+                "time_backwards",
+                WARNING,
+                f"time steps back {(a - b).total_seconds():.3f} s (from {last.decode()} to {ts.decode()})",
+                name,
+                line_no,
+                seq,
+            ),
+        )
+
+
+def _unreadable(
+    name: str, line_no: int, start: int, raw: bytes, report: VerifyReport, pending: tuple[int, int, int] | None
+) -> tuple[int, int, int]:
+    if pending is not None:  # two bad lines in a row: the first one was not a crash remnant
+        _add(report, Finding("corrupt", ERROR, "a line that is not a record", name, pending[0]))
+    return (line_no, start, len(raw))
+
+
+def _judge_unreadable(name: str, bad: tuple[int, int, int], next_raw: bytes, report: VerifyReport) -> None:
+    """A bad line followed by a record that says it recovered from exactly that line is a crash remnant."""
+    line, offset, length = bad
+    try:
+        recovered = orjson.loads(next_raw).get("recovered") or {}
+    except (orjson.JSONDecodeError, AttributeError):
+        recovered = {}
+    if recovered.get("at_offset") == offset and recovered.get("torn_bytes") == length:
+        _add(
+            report,
+            Finding(
+                "crash_remnant",
+                WARNING,
+                f"{length} bytes of a write cut short by a crash; the next "
+                "record acknowledges them and continues the chain",
+                name,
+                line,
+            ),
+        )
+    else:
+        _add(report, Finding("corrupt", ERROR, "a line that is not a record, in the middle of the trail", name, line))
+
+
+def _check_segment_start(
+    name: str, line_no: int, raw: bytes, seq: int, prev: bytes, valid: bool, chain: _Chain, report: VerifyReport
+) -> None:
+    def flag(kind: str, severity: str, message: str) -> None:
+        _add(report, Finding(kind, severity, message, name, line_no, seq))
+
+    if not valid:
+        flag("edited", ERROR, "the record's bytes do not match its hash")
+        return
+    try:
+        rec = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        rec = {}
+    data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
+    if rec.get("event") != tf.TRAIL_START:
+        flag(
+            "genesis",
+            ERROR,
+            "the file does not begin with a trail_start record: its start was removed, or this is not a whole segment",
+        )
+        return
+    previous = data.get("previous_segment")
+    if previous is None:
+        want = tf.genesis_hash(str(data.get("trail_id")), str(data.get("created"))).encode()
+        if prev != want:
+            flag("genesis", ERROR, "prev is not the genesis hash of this trail's id and creation time")
+        elif chain.prev_hash is not None:
+            flag("duplicated", ERROR, "a second trail start for the same trail id")
+    elif chain.prev_hash is None:
+        named = _segment_name(previous)
+        earlier = named or "an earlier segment"
+        statement = _retirement_covering(chain, seq, prev)
+        if statement is not None:
+            flag(
+                "retired",
+                WARNING,
+                f"seq 0..{seq - 1} were deleted by retention on "
+                f"{str(statement.get('retired_at'))[:10]} under a {statement.get('policy')} policy, "
+                f"as a signed statement in {Path(statement['log']).name}:{statement['line']} says: "
+                f"checked from seq {seq}",
+            )
+        elif named is not None and (Path(name).parent / named).exists():
+            flag(
+                "starts_mid_trail",
+                WARNING,
+                f"this segment continues {earlier}, which was not given: checked from seq {seq}",
+            )
+        else:
+            flag(
+                "deleted",
+                ERROR,
+                f"records seq 0..{seq - 1} are missing: {earlier} was deleted, and "
+                "no signed retirement statement covers them",
+            )
+    elif seq > chain.last_seq + 1:
+        earlier = _segment_name(previous) or "the segment before this one"
+        flag(
+            "deleted",
+            ERROR,
+            f"records seq {chain.last_seq + 1}..{seq - 1} are missing: {earlier} was not given or was cut short",
+        )
+    elif prev != chain.prev_hash or seq != chain.last_seq + 1:
+        flag(
+            "replaced",
+            ERROR,
+            f"this segment does not continue the previous one (seq "
+            f"{chain.last_seq}): a segment was altered or replaced",
+        )
+
+
+def _segment_name(previous: object) -> str | None:
+    """The earlier segment's file name a ``trail_start`` gives, if it gives one a file beside it could
+    have (the record is not signed: anything else, a forger's path or a number, names no file)."""
+    name = previous.get("file") if isinstance(previous, dict) else None
+    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\0" in name:
+        return None
+    return name
+
+
+def _retirement_covering(chain: _Chain, seq: int, prev: bytes) -> dict | None:
+    """A retirement statement with a valid signature whose segments are exactly seq 0..seq-1, ending at ``prev``."""
+    for statement in chain.retirements:
+        if statement.get("valid") is not True:
+            continue
+        ranges = sorted((r["first_seq"], r["last_seq"], r["head_hash"]) for r in statement["retired"])
+        expected, ok = 0, True
+        for first, last, _ in ranges:
+            ok = ok and first == expected and last >= first
+            expected = last + 1
+        if ok and expected == seq and ranges[-1][2].encode() == prev:
+            return statement
+    return None
+
+
+def _classify_break(
+    name: str, line_no: int, seq: int, prev: bytes, stated: bytes, chain: _Chain, report: VerifyReport
+) -> None:
+    last = chain.last_seq
+    if seq == last and stated == chain.prev_hash:
+        kind, msg = "duplicated", f"the record with seq {seq} appears twice"
+    elif seq < last:
+        kind, msg = "reordered", f"seq {seq} comes after seq {last}: records were moved"
+    elif seq == last and prev == chain.prev2_hash:
+        kind, msg = (
+            "inserted",
+            (f"two records claim seq {seq} and this one links past the other, so the other was inserted"),
+        )
+        seq = last
+        line_no -= 1
+    elif seq > last + 1:
+        kind, msg = "deleted", f"records seq {last + 1}..{seq - 1} are missing (deleted)"
+    else:
+        kind, msg = (
+            "replaced",
+            (f"this record names a different hash for seq {last}: that record was rewritten and its hash recomputed"),
+        )
+        seq, line_no = last, line_no - 1
+    _add(report, Finding(kind, ERROR, msg, name, line_no, seq))
+
+
+def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
+    """A 'deleted' range whose records turn up elsewhere in the trail was reordered, not deleted."""
+    deleted = [
+        f
+        for f in report.findings
+        if f.kind == "deleted" and f.file in chain.files and f.seq is not None and f.message.startswith("records seq")
+    ]
+    if not deleted:
+        return
+    import numpy as np
+
+    # each range looked up in the sorted seqs, never walked: a forged seq of 10**15 makes a range that long
+    present = np.unique(np.frombuffer(chain.seqs, dtype=np.int64))
+    for f in deleted:
+        lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
+        at = int(np.searchsorted(present, lo)) if lo <= _INT64_MAX else len(present)
+        if at < len(present) and int(present[at]) <= hi:
+            f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
+
+
+def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, checked: bool) -> None:
+    if not seals:
+        return
+    if not checked:
+        _add(
+            report,
+            Finding(
+                "unchecked_seals",
+                WARNING,
+                "seals found but no public key given: signatures not checked (pass --pubkey)",
+            ),
+        )
+    latest: dict[str, dict] = {}
+    for s in seals:
+        where = (s.get("log"), s.get("line"))
+        if "error" in s:
+            _add(report, Finding("seal_format", ERROR, f"{s['error']}: the seal log was damaged or edited", *where))
+            continue
+        report.seals["checked"] += 1
+        if s.get("valid") is False:
+            report.seals["failed"] += 1
+            _add(
+                report,
+                Finding(
+                    "seal_signature",
+                    ERROR,
+                    "the seal's signature does not verify: the seal was altered or made with another key",
+                    *where,
+                ),
+            )
+            continue
+        if not s.get("chained"):
+            _add(
+                report,
+                Finding(
+                    "seal_chain",
+                    ERROR,
+                    "the seal does not name the previous seal: a seal was removed or altered",
+                    *where,
+                ),
+            )
+        if s.get("valid"):
+            report.seals["valid"] += 1
+        if s.get("type") != sealing.SEAL_TYPE:
+            continue  # a retirement statement: checked where a trail's start is missing
+        tid, seq = s.get("trail_id"), s.get("seq")
+        chain = chains.get(tid)
+        if chain is None:
+            _add(
+                report,
+                Finding(
+                    "rewritten",
+                    ERROR,
+                    f"the seal covers trail {tid} up to seq {seq}, but no given file "
+                    "holds that trail: it was replaced by another chain, or its files are missing",
+                    *where,
+                ),
+            )
+            continue
+        if chain.first_seq is not None and seq < chain.first_seq:
+            _add(
+                report,
+                Finding(
+                    "seal_before_start",
+                    WARNING,
+                    f"the seal covers seq {seq}, before this trail's "
+                    f"first given record (seq {chain.first_seq}): those segments were retired or "
+                    "not given",
+                    *where,
+                ),
+            )
+        elif seq > chain.last_seq:
+            _add(
+                report,
+                Finding(
+                    "truncated",
+                    ERROR,
+                    f"the trail ends at seq {chain.last_seq}, but a seal of "
+                    f"{s.get('sealed_at')} covers it up to seq {seq}: records were cut off",
+                    *where,
+                ),
+            )
+        elif chain.sealed_hashes.get(seq) != s.get("head_hash"):
+            _add(
+                report,
+                Finding(
+                    "rewritten",
+                    ERROR,
+                    f"record seq {seq} does not have the hash sealed at {s.get('sealed_at')}: the trail was rewritten",
+                    *where,
+                ),
+            )
+        if tid not in latest or seq >= latest[tid]["seq"]:
+            latest[tid] = s
+    for tid, s in latest.items():
+        chain = chains[tid]
+        report.seals["latest"] = {k: s.get(k) for k in ("trail_id", "seq", "head_hash", "sealed_at", "log")}
+        after = chain.last_seq - s["seq"]
+        if after > 0:
+            when = s.get("sealed_at")
+            _add(
+                report,
+                Finding(
+                    "unsealed_tail",
+                    WARNING,
+                    f"{after} record(s) after the latest seal ({when}, seq {s['seq']}) are covered by the chain only",
+                ),
+            )

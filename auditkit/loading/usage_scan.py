@@ -1,0 +1,313 @@
+"""The cost reader: from transcripts, only the lines and fields that cost needs, on every core.
+
+``load()`` builds some forty columns for every line, tool results included, to answer any question;
+cost needs, per API message, its id, model, time, session, subagent and token counts. This reader
+parses only assistant lines and ``agent_progress`` lines (a byte search finds them; user lines with
+tool results, often most of a transcript, are never parsed) and returns the same frame as
+:func:`token_usage` on a loaded frame, with the same rules: one row per message id,
+the copy with the most output tokens kept, a subagent's messages found in its own file or in the
+parent's ``agent_progress`` lines counted once. ``tests/test_usage_scan.py`` holds the two equal.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from auditkit.errors import UsageError
+from auditkit.loading.readers import transcript
+from auditkit.store.files import PathLike, expand, first_record, is_gzip
+from auditkit.store.parallel import cpus, in_order
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_WANTED = (b'"assistant"', b'"agent_progress"')  # any spacing: written by JSON.stringify or by hand
+#: Token columns of the frame, in the order of the rates in :func:`auditkit.analysis.pricing.rates`.
+TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens"]
+#: The columns of a usage row (as :func:`token_usage` gives them).
+COLUMNS = [
+    "timestamp",
+    "session_id",
+    "agent",
+    "agent_id",
+    "model",
+    "message_id",
+    "request_id",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_creation_1h_tokens",
+    "cache_read_tokens",
+    "cache_5m_tokens",
+    "day",
+]
+_PARALLEL_MIN = 32 << 20  # below this, starting worker processes costs more than it saves
+
+
+def _int(value: object) -> int:
+    return value if type(value) is int else 0
+
+
+_LAST = "\uffff"  # sorts after every time: rows without one go last, as load() puts them
+
+
+def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
+    """(sortable UTC time, file, line, message id, output tokens, time, session, agent, model, request id,
+    input, cache write, of it 1-hour, cache read): a message's usage, in an order tuples sort by."""
+    msg = rec.get("message")
+    if type(msg) is not dict:
+        return None
+    usage = msg.get("usage")
+    usage = usage if type(usage) is dict else {}
+    caching = usage.get("cache_creation")
+    caching = caching if type(caching) is dict else {}
+    mid = msg.get("id") or f"uuid:{rec.get('uuid')}"
+    mid = mid if type(mid) is str else str(mid)  # a forged id (an object, a list) keys as load() writes it
+    ts = rec.get("timestamp")
+    when = ts[:-1] if type(ts) is str and ts.endswith("Z") else (_utc(ts)[1] or _LAST)
+    return (
+        when,
+        file_no,
+        line_no,
+        mid,
+        _int(usage.get("output_tokens")),
+        ts,
+        rec.get("sessionId"),
+        agent,
+        msg.get("model"),
+        rec.get("requestId"),
+        _int(usage.get("input_tokens")),
+        _int(usage.get("cache_creation_input_tokens")),
+        _int(caching.get("ephemeral_1h_input_tokens")),
+        _int(usage.get("cache_read_input_tokens")),
+    )
+
+
+def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
+    """Usage rows of one transcript file (one per message id, the copy kept as load() keeps it), and its
+    damaged lines."""
+    file_no, name = job
+    with open(name, "rb") as fh:
+        data = fh.read()
+    if is_gzip(name):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            return [], [{"file": name, "line": 1, "reason": f"the gzip stream is damaged ({exc})"}]
+    found: list[tuple] = []
+    problems: list[dict] = []
+    loads = orjson.loads
+    wanted_a, wanted_p = _WANTED
+    for line_no, line in enumerate(data.split(b"\n"), 1):  # splitting in C beats searching line by line
+        if wanted_a not in line and wanted_p not in line:
+            continue
+        try:
+            obj = loads(line)
+        except orjson.JSONDecodeError as exc:
+            problems.append({"file": name, "line": line_no, "reason": str(exc)})
+            continue
+        if type(obj) is not dict:
+            continue
+        kind = obj.get("type")
+        if kind == "assistant":
+            agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
+            row = _row(obj, agent, file_no, line_no)
+        elif kind == "progress":
+            data_ = obj.get("data") if type(obj.get("data")) is dict else {}
+            inner = data_.get("message")
+            if data_.get("type") != "agent_progress" or type(inner) is not dict or inner.get("type") != "assistant":
+                continue
+            rec = {
+                **inner,
+                "sessionId": inner.get("sessionId") or obj.get("sessionId"),
+                "timestamp": inner.get("timestamp") or obj.get("timestamp"),
+            }
+            row = _row(rec, data_.get("agentId") or inner.get("agentId") or "subagent", file_no, line_no)
+        else:
+            continue
+        if row is not None:
+            found.append(row)
+    return _best_copies(found), problems
+
+
+def _best_copies(rows: list[tuple]) -> list[tuple]:
+    """One row per message id: the most output tokens, the last of those in time, file and line order."""
+    best: dict[str, tuple] = {}
+    for r in sorted(rows):
+        kept = best.get(r[3])
+        if kept is None or r[4] >= kept[4]:
+            best[r[3]] = r
+    return list(best.values())
+
+
+def token_usage(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per API message (already counted once by ``load``): time, session, subagent, model, tokens.
+
+    The frame counterpart of :func:`usage_rows` (one rule for both; ``auditkit.token_usage`` is this)."""
+    import pandas as pd  # noqa: F401 - the frame's methods need it loaded; `auditkit cost` never comes here
+
+    msgs = df[df["event"] == "assistant_message"]
+    cols = ["timestamp", "session_id", "agent", "agent_id", "model", "message_id", "request_id", "cost_usd"]
+    out = msgs[[c for c in cols if c in msgs] + TOKEN_COLUMNS + ["cache_creation_1h_tokens"]].copy()
+    tokens = [*TOKEN_COLUMNS, "cache_creation_1h_tokens"]
+    out[tokens] = out[tokens].fillna(0).astype("int64")
+    out["cache_5m_tokens"] = (out["cache_creation_tokens"] - out["cache_creation_1h_tokens"]).clip(lower=0)
+    out["model"] = out["model"].astype("object")
+    out["agent"] = out["agent"].astype("object").fillna("claude-code")
+    out["agent_id"] = out["agent_id"].fillna("main")
+    out["day"] = out["timestamp"].dt.strftime("%Y-%m-%d")
+    reported = df[df["event"] == "api_request"] if "cost_usd" in df else df.iloc[:0]
+    if len(reported):  # Claude Code's own figure, joined on the request id
+        by_request = dict(zip(reported["request_id"].astype(str), reported["cost_usd"], strict=True))
+        out["reported_usd"] = out["request_id"].astype(str).map(by_request).astype("float64")
+    return out.reset_index(drop=True)
+
+
+def usage_rows(
+    paths: PathLike | Iterable[PathLike], workers: int | None = None, since: str | None = None, until: str | None = None
+) -> tuple[list[dict], list[dict], list[str]]:
+    """(one dict per API message, damaged lines, files): the plain-Python core of :func:`scan_usage`.
+
+    ``since``/``until`` keep messages with ``since <= time < until`` (ISO dates or times, UTC).
+    """
+    files = expand(paths)
+    others = [f for f in files if _other_agent(f)]  # anything but transcript lines: read by load() itself
+    priced = [f for f in others if _may_hold_tokens(f)]  # a trail of tool calls alone is not loaded for nothing
+    jobs = list(enumerate(str(f) for f in files if f not in others))
+    total = sum(f.stat().st_size for f in files)
+    workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
+    if workers > 1:
+        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the workers end together
+        results = list(in_order(len(jobs), lambda i: _scan_file(jobs[i]), workers))  # a killed worker: no hang
+    else:
+        results = [_scan_file(j) for j in jobs]
+    problems = [p for _, found in results for p in found]
+    keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
+    extra, more_problems = _other_agents_rows(priced) if priced else ([], [])
+    problems += more_problems
+    lo, hi = _bound(since), _bound(until)
+    rows = []
+    for when, _, _, mid, out, ts, session, agent, model, rid, inp, cw, cw1h, cr in keep:
+        if (lo and (when == _LAST or when < lo)) or (hi and (when == _LAST or when >= hi)):
+            continue
+        rows.append(
+            {
+                "timestamp": ts,
+                "session_id": session,
+                "agent": "claude-code",
+                "agent_id": agent or "main",
+                "model": model,
+                "message_id": mid,
+                "request_id": rid,
+                "input_tokens": inp,
+                "output_tokens": out,
+                "cache_creation_tokens": cw,
+                "cache_creation_1h_tokens": cw1h,
+                "cache_read_tokens": cr,
+                "cache_5m_tokens": max(0, cw - cw1h),
+                "day": _utc(ts)[0] if when != _LAST else None,
+            }
+        )
+    extra = [r for r in extra if _within(r["timestamp"], lo, hi)]
+    if extra and rows:  # a message in a transcript and in a copy of it (chat.json) is counted once, as load() does
+        best: dict = {}
+        for r in rows + extra:
+            kept = best.get(r["message_id"])
+            if kept is None or r["output_tokens"] >= kept["output_tokens"]:
+                best[r["message_id"]] = r
+        return list(best.values()), problems, [str(f) for f in files]
+    return rows + extra, problems, [str(f) for f in files]
+
+
+def _other_agent(path: Path) -> bool:
+    """A file this reader does not read itself, left to ``load()``: anything whose first line is not a
+    Claude Code transcript line. A Codex rollout, a Gemini CLI session, a transcript copied as one JSON
+    array (``chat.json``), a hook-payload log, an auditkit trail: ``auditkit cost`` and
+    ``auditkit.cost(auditkit.load(...))`` agree on every input ``load()`` reads."""
+    if path.name.startswith(("rollout-", "session-")):
+        return True
+    first = first_record(path)
+    return first is None or not transcript.matches(first) or "projectHash" in first
+
+
+def _may_hold_tokens(path: Path) -> bool:
+    """False for a plain file in which no reader could find a token count (no ``_tokens`` key, no Gemini
+    ``"tokens"``): an auditkit trail or a payload log of tool calls alone, which load() would read in
+    full for no usage row. A gzipped file is read (its bytes say nothing)."""
+    import mmap
+
+    if is_gzip(path):
+        return True
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b"_tokens") >= 0 or data.find(b'"tokens"') >= 0
+    except (OSError, ValueError):  # empty (mmap refuses 0 bytes) or unreadable: load() says what is wrong
+        return True
+
+
+def _other_agents_rows(files: list[Path]) -> tuple[list[dict], list[dict]]:
+    """(usage rows, damaged lines) of the files left to the full readers."""
+    import warnings
+
+    from auditkit.loading.frame import load  # pandas only when Codex or Gemini files are among the paths
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = load(files)
+    usage = token_usage(df)
+    usage["timestamp"] = usage["timestamp"].map(lambda t: t.isoformat().replace("+00:00", "Z") if t == t else None)
+    return usage[COLUMNS].to_dict(orient="records"), df.attrs["problems"]
+
+
+def _within(ts: object, lo: str | None, hi: str | None) -> bool:
+    when = _utc(ts)[1]
+    return not ((lo and (when is None or when < lo)) or (hi and (when is None or when >= hi)))
+
+
+def _utc(ts: object) -> tuple[str | None, str | None]:
+    """(day, sortable UTC time) of an ISO timestamp; Claude Code writes ``...Z``, others may give an offset."""
+    if not isinstance(ts, str) or len(ts) < 10:
+        return None, None
+    if ts.endswith("Z"):
+        return ts[:10], ts[:-1]
+    from datetime import UTC, datetime
+
+    try:
+        t = datetime.fromisoformat(ts)
+    except ValueError:
+        return None, None
+    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return t.strftime("%Y-%m-%d"), t.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _bound(value: str | None) -> str | None:
+    if not value:
+        return None
+    when = _utc(value if len(value) > 10 or "T" in value else value + "T00:00:00Z")[1]
+    if when is None:
+        raise UsageError(f"{value!r} is not a date or time (use 2026-03-01 or 2026-03-01T12:00Z)")
+    return when
+
+
+def scan_usage(paths: PathLike | Iterable[PathLike], workers: int | None = None) -> pd.DataFrame:
+    """One row per API message in the transcripts under ``paths``, as :func:`token_usage`
+    gives.
+
+    ``df.attrs["problems"]`` lists damaged lines (file and line). ``workers``: processes (default: the
+    cores, when the files are large enough to be worth it).
+    """
+    import pandas as pd
+
+    rows, problems, files = usage_rows(paths, workers)
+    df = pd.DataFrame.from_records(rows, columns=COLUMNS)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, errors="coerce", format="ISO8601")
+    tokens = [c for c in COLUMNS if c.endswith("_tokens")]
+    df[tokens] = df[tokens].astype("int64")
+    df.attrs["problems"] = problems
+    df.attrs["files"] = files
+    return df

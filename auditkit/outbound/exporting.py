@@ -1,0 +1,176 @@
+"""Export a trail's events as CSV (for spreadsheets) or Parquet (for DuckDB, Spark, Dask, pandas).
+
+Columns are :data:`auditkit.COLUMNS`, flattened by :func:`auditkit.loading.flat.flatten` (nested values as
+JSON text). ``partition_by`` writes a Hive-style folder (``date=2026-03-17/host=ci-01/...``) that
+DuckDB (``read_parquet('out/**/*.parquet', hive_partitioning = true)``), Spark and Dask read as
+one dataset; ``date`` is the event's UTC day and a missing value is written as ``unknown``.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab
+or carriage return) get a leading ``'``, as OWASP advises: a trail holds text the agent chose, and
+opening it must not execute it. ``escape_formulas=False`` writes the text unchanged.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from auditkit.analysis.views import window
+from auditkit.errors import ExportError
+from auditkit.loading.flat import flatten
+from auditkit.loading.frame import load
+from auditkit.loading.parquet_dataset import filesystem
+from auditkit.store.files import PathLike
+
+FORMATS = ("csv", "parquet")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+@dataclass
+class ExportResult:
+    """What ``export`` wrote."""
+
+    out: str
+    format: str
+    rows: int
+    files: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = self.out if len(self.files) == 1 else f"{self.out} ({len(self.files)} files)"
+        return f"exported {self.rows:,} events as {self.format} to {where}"
+
+
+def export(
+    source: pd.DataFrame | PathLike | Iterable[PathLike],
+    out: PathLike,
+    *,
+    format: str = "parquet",
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    partition_by: Sequence[str] = (),
+    escape_formulas: bool = True,
+    endpoint_url: str | None = None,
+) -> ExportResult:
+    """Write the events of ``source`` (a loaded frame, or trails to load) to ``out``.
+
+    Without ``partition_by``, ``out`` is one file; with it, a folder (replaced partition by
+    partition). ``partition_by`` names ``date`` or any column (``host``, ``user``, ``session_id``, ...).
+    Parquet may go to ``s3://bucket/prefix`` (pyarrow's S3 file system; ``endpoint_url`` or
+    ``AWS_ENDPOINT_URL`` for another endpoint); ``auditkit.load()``, DuckDB and Dask read it back.
+    """
+    if format not in FORMATS:
+        raise ExportError(f"unknown format {format!r}: use one of {', '.join(FORMATS)}")
+    df = source if isinstance(source, pd.DataFrame) else load(source)
+    df = window(df, since, until)
+    flat = flatten(df).reset_index(drop=True)
+    parts = list(partition_by)
+    for col in parts:
+        if col == "date":
+            flat["date"] = flat["timestamp"].dt.strftime("%Y-%m-%d")
+        elif col not in flat.columns:
+            raise ExportError(f"cannot partition by {col!r}: not a column (use date, host, user, session_id, ...)")
+        flat[col] = flat[col].astype("str").fillna("unknown").replace({"": "unknown"})
+    if str(out).startswith("s3://"):
+        if format != "parquet":
+            raise ExportError("only Parquet is written to s3://")
+        files = _parquet_s3(flat, str(out), parts, endpoint_url)
+        return ExportResult(str(out), format, len(flat), [str(f) for f in files])
+    out = Path(out)
+    files = _csv(flat, out, parts, escape_formulas) if format == "csv" else _parquet(flat, out, parts)
+    return ExportResult(str(out), format, len(flat), [str(f) for f in files])
+
+
+def _csv(flat: pd.DataFrame, out: Path, parts: list[str], escape: bool) -> list[Path]:
+    flat = flat.copy()
+    flat["timestamp"] = flat["timestamp"].dt.strftime(_TS_FORMAT)
+    if escape:
+        for col in flat.columns:
+            if flat[col].dtype == "str":
+                s = flat[col]
+                risky = s.str.startswith(_FORMULA_START).fillna(False)
+                flat[col] = s.where(~risky, "'" + s)
+    if not parts:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        flat.to_csv(out, index=False, encoding="utf-8")
+        return [out]
+    files = []
+    _replace_folder(out)
+    for key, group in flat.groupby(parts, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        folder = out.joinpath(*(f"{c}={v}" for c, v in zip(parts, key, strict=True)))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "part-0.csv"
+        group.drop(columns=parts).to_csv(path, index=False, encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def _parquet(flat: pd.DataFrame, out: Path, parts: list[str]) -> list[Path]:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    if not parts:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, out, compression="zstd")
+        return [out]
+    _replace_folder(out)
+    schema = pa.schema([table.schema.field(c) for c in parts])
+    written: list[Path] = []
+    ds.write_dataset(
+        table,
+        out,
+        format="parquet",
+        partitioning=ds.partitioning(schema, flavor="hive"),
+        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        basename_template="part-{i}.parquet",
+        existing_data_behavior="overwrite_or_ignore",
+        file_visitor=lambda f: written.append(Path(f.path)),
+    )
+    return sorted(written)
+
+
+def _parquet_s3(flat: pd.DataFrame, url: str, parts: list[str], endpoint_url: str | None) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    fsys, root = filesystem(url, endpoint_url)
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    if not parts:
+        pq.write_table(table, root, filesystem=fsys, compression="zstd")
+        return [url]
+    written: list[str] = []
+    ds.write_dataset(
+        table,
+        root,
+        filesystem=fsys,
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([table.schema.field(c) for c in parts]), flavor="hive"),
+        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        basename_template="part-{i}.parquet",
+        existing_data_behavior="delete_matching",  # a partition written again replaces its earlier export
+        file_visitor=lambda f: written.append(f"s3://{f.path}"),
+    )
+    return sorted(written)
+
+
+def _replace_folder(out: Path) -> None:
+    """A partitioned export replaces an earlier export at ``out``, never anything else."""
+    if out.is_file():
+        raise ExportError(f"{out} is a file: a partitioned export writes a folder")
+    if out.is_dir() and any(out.iterdir()):
+        stray = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith("part-")]
+        if stray:
+            raise ExportError(
+                f"{out} holds files that are not an earlier export (e.g. {stray[0]}); choose an empty or new folder"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)

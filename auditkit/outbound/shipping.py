@@ -1,0 +1,711 @@
+"""``auditkit ship``: send a trail to the monitoring stack a company already runs.
+
+Four receivers, each in its documented request shape: an OpenTelemetry OTLP/HTTP JSON logs endpoint
+(``/v1/logs``; a record is a log record, its fields attributes, its ``event_id`` the
+``log.record.uid``), Datadog's logs intake v2, Splunk's HTTP Event Collector, and Elasticsearch's
+``_bulk`` API (``create`` with the ``event_id`` as ``_id``, so a record sent twice is stored once).
+
+Delivery is at least once, with no duplicates on the kit's side: a cursor per trail (trail id, seq,
+record hash) is advanced in the state file only after the receiver acknowledged a batch, so a second
+run sends nothing new and a run killed mid-batch resends at most that batch. The cursor follows the
+chain, not a file, so it survives rotation by ``auditkit archive``; a trail whose record at the
+cursor has another hash was rewritten, and nothing is sent. Batches are bounded in bytes and records
+by each receiver's documented limits; 429 and 5xx are retried with backoff (``Retry-After`` honoured),
+any other 4xx stops with the receiver's message. HTTPS only, unless ``insecure`` (a local collector).
+Credentials come from environment variables, never from the command line or the trail.
+
+The receiver is not trusted to tell the truth. A redirect is not followed (the credentials would go
+with it, perhaps to another host or to plain http): it is a refusal, and the cursor stays. An
+acknowledgement is a 2xx from the configured URL whose body reads as that receiver's answer. Each
+batch has one deadline for all its tries (``deadline_s``), so a receiver that answers one byte at a
+time cannot hold a run. A state file whose cursor names a record the trail does not hold (edited to
+a seq past the trail's end, say) is refused, naming the file, before anything is skipped as sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from auditkit._version import __version__
+from auditkit.custody.verify import unchained_format
+from auditkit.errors import ShipError
+from auditkit.store.files import PathLike, expand, first_record, open_lines
+from auditkit.store.names import is_seal_log
+from auditkit.trail import format as tf
+from auditkit.trail import private_files
+
+#: Environment variables the receivers' credentials are read from.
+CREDENTIALS = {
+    "otlp": "OTEL_EXPORTER_OTLP_LOGS_HEADERS or OTEL_EXPORTER_OTLP_HEADERS (key=value,... as OpenTelemetry reads them)",
+    "datadog": "DD_API_KEY",
+    "splunk": "SPLUNK_HEC_TOKEN",
+    "elastic": "ELASTIC_API_KEY, or ELASTIC_USERNAME and ELASTIC_PASSWORD",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One trail record as read: its line (exact bytes), parsed fields, and where it sits in its chain."""
+
+    trail_id: str
+    seq: int
+    hash: str
+    line: bytes
+    fields: dict
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.trail_id}:{self.seq}"  # as auditkit.load() names it
+
+
+# --- the receivers ---------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A receiver's path, limits, credentials and request body."""
+
+    name = ""
+    path = ""
+    content_type = "application/json"
+    max_batch_bytes = 4 << 20
+    max_batch_records = 1000
+    max_record_bytes = 1 << 20
+
+    def endpoint(self, url: str) -> str:
+        parts = urllib.parse.urlsplit(url)
+        if parts.path in ("", "/"):
+            parts = parts._replace(path=self.path)
+        return urllib.parse.urlunsplit(parts)
+
+    def headers(self, env: dict) -> dict:
+        return {}
+
+    def item(self, record: Record) -> bytes:  # one record's part of the body
+        raise NotImplementedError
+
+    def body(self, items: list[bytes]) -> bytes:
+        raise NotImplementedError
+
+    def check(self, status: int, body: bytes, sent: int) -> None:
+        """Raise when an acknowledged request still refused records (a bulk API's per-item errors)."""
+
+
+def _doc(record: Record, limit: int) -> dict:
+    """The record as a flat document: its fields, and where it sits in the chain. A record longer than
+    the receiver takes (``limit`` bytes) is sent as its key fields and the size and SHA-256 of the whole."""
+    doc = {k: v for k, v in record.fields.items() if k not in ("v", "prev")}
+    doc.update(event_id=record.event_id, trail_id=record.trail_id)
+    if len(record.line) > limit:
+        keep = ("ts", "seq", "hash", "event", "session_id", "tool", "user", "host", "agent", "event_id", "trail_id")
+        doc = {k: doc[k] for k in keep if k in doc}
+        doc["auditkit_truncated"] = {"bytes": len(record.line), "sha256": hashlib.sha256(record.line).hexdigest()}
+    return doc
+
+
+def _ts_ns(ts: str) -> int:
+    from datetime import datetime
+
+    when = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
+
+
+def _otlp_value(value: object) -> dict:
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return {"intValue": str(value)}  # int64 is a string in OTLP JSON
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if value is None:
+        return {}
+    return {"stringValue": json.dumps(value, ensure_ascii=False, default=str)}  # nested values as JSON text
+
+
+class Otlp(Receiver):
+    """OTLP/HTTP with JSON encoding: ``ExportLogsServiceRequest`` to ``/v1/logs``."""
+
+    name, path = "otlp", "/v1/logs"
+    max_batch_bytes = 4 << 20  # the Collector's otlphttp receiver accepts far more; shippers send ~1-5 MB
+
+    def headers(self, env: dict) -> dict:
+        raw = env.get("OTEL_EXPORTER_OTLP_LOGS_HEADERS") or env.get("OTEL_EXPORTER_OTLP_HEADERS") or ""
+        out = {}
+        for pair in filter(None, (p.strip() for p in raw.split(","))):
+            key, _, value = pair.partition("=")
+            out[urllib.parse.unquote(key.strip())] = urllib.parse.unquote(value.strip())
+        return out
+
+    def item(self, record: Record) -> bytes:
+        doc = _doc(record, self.max_record_bytes)
+        attributes = [{"key": "log.record.uid", "value": {"stringValue": record.event_id}}]
+        for key, value in doc.items():
+            if key in ("event_id",) or value is None:
+                continue
+            attributes.append({"key": f"auditkit.{key}", "value": _otlp_value(value)})
+        ts = str(_ts_ns(str(record.fields.get("ts"))))
+        failed = record.fields.get("event") in ("PostToolUseFailure", "hook_error")
+        log = {
+            "timeUnixNano": ts,
+            "observedTimeUnixNano": ts,
+            "severityNumber": 13 if failed else 9,  # WARN, INFO
+            "severityText": "WARN" if failed else "INFO",
+            "body": {"stringValue": record.line.decode("utf-8", "replace").rstrip("\n")},
+            "attributes": attributes,
+        }
+        return orjson.dumps(log)
+
+    def body(self, items: list[bytes]) -> bytes:
+        resource = {
+            "attributes": [
+                {"key": "service.name", "value": {"stringValue": "auditkit"}},
+                {"key": "service.version", "value": {"stringValue": __version__}},
+            ]
+        }
+        scope = {"name": "auditkit", "version": __version__}
+        # {"resourceLogs":[{"resource":...,"scopeLogs":[{"scope":...,"logRecords":[...]}]}]}, records pre-encoded
+        return (
+            b'{"resourceLogs":[{"resource":'
+            + orjson.dumps(resource)
+            + b',"scopeLogs":[{"scope":'
+            + orjson.dumps(scope)
+            + b',"logRecords":['
+            + b",".join(items)
+            + b"]}]}]}"
+        )
+
+    def check(self, status: int, body: bytes, sent: int) -> None:
+        doc = _json_object_or_empty(body, "an OTLP collector (an ExportLogsServiceResponse)")
+        rejected = int((doc.get("partialSuccess") or {}).get("rejectedLogRecords") or 0)
+        if rejected:
+            message = (doc.get("partialSuccess") or {}).get("errorMessage") or ""
+            raise ShipError(f"the collector rejected {rejected} of {sent} log records: {message}")
+
+
+class Datadog(Receiver):
+    """Datadog logs intake v2: a JSON array; at most 1,000 logs and 5 MB a request, 1 MB a log."""
+
+    name, path = "datadog", "/api/v2/logs"
+    max_batch_bytes = 5_000_000 - 4096
+    max_batch_records = 1000
+    max_record_bytes = 1_000_000 - 4096
+
+    def headers(self, env: dict) -> dict:
+        key = env.get("DD_API_KEY")
+        if not key:
+            raise ShipError("Datadog needs its API key in the DD_API_KEY environment variable")
+        return {"DD-API-KEY": key}
+
+    def item(self, record: Record) -> bytes:
+        doc = _doc(record, self.max_record_bytes)
+        host = doc.get("host")
+        out = {
+            "ddsource": "auditkit",
+            "service": "claude-code",
+            "hostname": host,
+            "ddtags": f"trail_id:{record.trail_id},event:{doc.get('event')}",
+            "message": record.line.decode("utf-8", "replace").rstrip("\n") if "auditkit_truncated" not in doc else "",
+            "date": doc.get("ts"),
+            "auditkit": doc,
+        }
+        return orjson.dumps(out)
+
+    def body(self, items: list[bytes]) -> bytes:
+        return b"[" + b",".join(items) + b"]"
+
+    def check(self, status: int, body: bytes, sent: int) -> None:
+        _json_object_or_empty(body, "Datadog's logs intake (202 and {})")
+
+
+class Splunk(Receiver):
+    """Splunk HTTP Event Collector: concatenated event objects; its default request cap is 1 MB."""
+
+    name, path = "splunk", "/services/collector/event"
+    max_batch_bytes = 1_000_000 - 4096
+    max_batch_records = 10_000
+    max_record_bytes = 1_000_000 - 8192
+
+    def headers(self, env: dict) -> dict:
+        token = env.get("SPLUNK_HEC_TOKEN")
+        if not token:
+            raise ShipError("Splunk HEC needs its token in the SPLUNK_HEC_TOKEN environment variable")
+        return {"Authorization": f"Splunk {token}"}
+
+    def item(self, record: Record) -> bytes:
+        doc = _doc(record, self.max_record_bytes)
+        event = {
+            "time": round(_ts_ns(str(record.fields.get("ts"))) / 1e9, 6),
+            "host": doc.get("host"),
+            "source": f"auditkit:{record.trail_id}",
+            "sourcetype": "_json",
+            "event": doc,
+        }
+        return orjson.dumps(event)
+
+    def body(self, items: list[bytes]) -> bytes:
+        return b"\n".join(items)
+
+    def check(self, status: int, body: bytes, sent: int) -> None:
+        doc = _json_object_or_empty(body, 'Splunk HEC ({"text":"Success","code":0})')
+        if "code" not in doc:
+            raise ShipError(f"the receiver answered 2xx but not as Splunk HEC does: {body[:200]!r}; no acknowledgement")
+        if doc.get("code") != 0:
+            raise ShipError(f"Splunk HEC refused the batch: {doc.get('text')} (code {doc.get('code')})")
+
+
+def _json_object_or_empty(body: bytes, who: str) -> dict:
+    """The receiver's answer as a JSON object (empty: ``{}``); anything else (a login page, a proxy's HTML
+    answered with 200) is no acknowledgement."""
+    if not body.strip():
+        return {}
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise ShipError(
+            f"the receiver answered 2xx but not as {who} does: {body[:200]!r}; "
+            "this is no acknowledgement, and the cursor stays before the batch"
+        )
+    return doc
+
+
+class Elastic(Receiver):
+    """Elasticsearch ``_bulk``: ``create`` actions keyed by ``event_id`` (stored once, however often sent)."""
+
+    name, path = "elastic", "/_bulk"
+    content_type = "application/x-ndjson"
+    max_batch_bytes = 10 << 20  # Elastic's advice: 5-15 MB a bulk request (http.max_content_length is 100 MB)
+    max_batch_records = 5000
+    index = "auditkit-trail"
+
+    def headers(self, env: dict) -> dict:
+        if env.get("ELASTIC_API_KEY"):
+            return {"Authorization": f"ApiKey {env['ELASTIC_API_KEY']}"}
+        if env.get("ELASTIC_USERNAME") and env.get("ELASTIC_PASSWORD"):
+            pair = f"{env['ELASTIC_USERNAME']}:{env['ELASTIC_PASSWORD']}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        raise ShipError(
+            "Elasticsearch needs ELASTIC_API_KEY, or ELASTIC_USERNAME and ELASTIC_PASSWORD, in the environment"
+        )
+
+    def item(self, record: Record) -> bytes:
+        doc = _doc(record, self.max_record_bytes)
+        doc["@timestamp"] = doc.get("ts")
+        action = {"create": {"_index": self.index, "_id": record.event_id}}
+        return orjson.dumps(action) + b"\n" + orjson.dumps(doc) + b"\n"
+
+    def body(self, items: list[bytes]) -> bytes:
+        return b"".join(items)
+
+    def check(self, status: int, body: bytes, sent: int) -> None:
+        try:
+            doc = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            doc = None
+        if not isinstance(doc, dict) or not isinstance(doc.get("items"), list) or "errors" not in doc:
+            raise ShipError(
+                f"the receiver did not answer as Elasticsearch's bulk API does: {body[:200]!r}; "
+                "this is no acknowledgement, and the cursor stays before the batch"
+            )
+        if not doc.get("errors"):
+            return
+        failed = []
+        retry = False
+        for item in doc.get("items", []):
+            result = next(iter(item.values()), {})
+            code = int(result.get("status", 0))
+            if code == 409:  # version conflict: this event_id is stored already (a batch sent again)
+                continue
+            if code >= 300:
+                failed.append(result)
+                retry = retry or code == 429 or code >= 500
+        if failed:
+            first = failed[0].get("error") or {}
+            message = f"{len(failed)} of {sent} records refused, first: {first.get('type')}: {first.get('reason')}"
+            raise _Retry(message) if retry else ShipError(f"Elasticsearch: {message}")
+
+
+RECEIVERS: dict[str, Callable[[], Receiver]] = {"otlp": Otlp, "datadog": Datadog, "splunk": Splunk, "elastic": Elastic}
+
+
+_MAX_REPLY = 4 << 20
+
+
+class _Retry(Exception):
+    """A refusal worth sending again (429, 5xx, a dropped connection)."""
+
+
+# --- reading trails in chain order -------------------------------------------------------------------
+
+
+def trail_records(paths: PathLike | list[PathLike]) -> Iterator[Record]:
+    """Every record of the auditkit trails among ``paths`` (segments too), trail by trail in chain order.
+    Files of other formats (transcripts, seed logs) carry no chain to keep a cursor on: they are skipped."""
+    heads = []
+    for f in expand(paths):
+        if is_seal_log(f) or unchained_format(f):
+            continue
+        first = first_record(f) or {}
+        tid = tf.trail_id_of(first) if first.get("event") == tf.TRAIL_START else None
+        if tid is None:
+            continue  # not the start of a chain we can name: verify reports it
+        heads.append((tid, first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
+    heads.sort(key=lambda h: (h[0], h[1], str(h[2])))
+    for tid, _, f in heads:
+        for line in open_lines(f):
+            if not line.strip():
+                continue
+            try:
+                fields = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # a torn last line: verify names it; it is not a record to send
+            if not isinstance(fields, dict) or "seq" not in fields or "hash" not in fields:
+                continue
+            yield Record(
+                tid, int(fields["seq"]), str(fields["hash"]), line if line.endswith(b"\n") else line + b"\n", fields
+            )
+
+
+# --- the cursor ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cursor:
+    """Where shipping to one destination got to, per trail: the last acknowledged seq and its hash."""
+
+    path: Path
+    destination: str
+    trails: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, destination: str) -> Cursor:
+        if not path.exists():
+            return cls(path, destination)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ShipError(f"{path}: cannot read the shipping state ({exc})") from exc
+        if not isinstance(doc, dict):
+            raise ShipError(f"{path}: the shipping state is not a JSON object; move it aside to start again")
+        if doc.get("destination") != destination:
+            raise ShipError(
+                f"{path}: this state belongs to {doc.get('destination')!r}, not {destination!r} "
+                "(each destination keeps its own --state file)"
+            )
+        trails = doc.get("trails") or {}
+        if not isinstance(trails, dict):
+            raise ShipError(f"{path}: 'trails' is not an object; the shipping state was not written by auditkit")
+        for tid, at in trails.items():
+            seq = at.get("seq") if isinstance(at, dict) else None
+            if type(seq) is not int or seq < 0 or not isinstance(at.get("hash"), str):
+                raise ShipError(
+                    f"{path}: the cursor of trail {tid!r} is not a seq and a hash ({at!r}); "
+                    "the shipping state was edited; check it, or move it aside to send the trail again"
+                )
+        return cls(path, destination, dict(trails))
+
+    def save(self) -> None:
+        doc = {"destination": self.destination, "trails": self.trails, "updated": time.time()}
+        private_files.write_atomic(str(self.path), json.dumps(doc, indent=1, sort_keys=True).encode() + b"\n")
+
+
+def default_state(paths: list[str], destination: str) -> Path:
+    """``.auditkit-ship-<hash>.json`` beside the first trail: one per destination, kept with the trail."""
+    files = expand(paths)
+    folder = files[0].parent if files else Path(".")
+    return folder / f".auditkit-ship-{hashlib.sha256(destination.encode()).hexdigest()[:12]}.json"
+
+
+# --- sending --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShipResult:
+    destination: str
+    sent: int = 0
+    batches: int = 0
+    skipped: int = 0  # already acknowledged before this run
+    retries: int = 0
+    state: str = ""
+    cursor: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def ship(
+    paths: PathLike | list[PathLike],
+    to: str,
+    format: str,
+    *,
+    insecure: bool = False,
+    state: PathLike | None = None,
+    ca_bundle: PathLike | None = None,
+    env: dict | None = None,
+    max_batch_bytes: int | None = None,
+    retries: int = 5,
+    backoff_s: float = 0.5,
+    timeout_s: float = 30.0,
+    deadline_s: float = 120.0,
+    gzip_body: bool = False,
+) -> ShipResult:
+    """Send every record of the trails in ``paths`` not yet acknowledged by ``to``; see the module docstring.
+
+    ``timeout_s`` bounds each wait on the socket, ``deadline_s`` each batch, all its tries together."""
+    if format not in RECEIVERS:
+        raise ShipError(f"unknown format {format!r}: use one of {', '.join(RECEIVERS)}")
+    receiver = RECEIVERS[format]()
+    if not deadline_s > 0 or not timeout_s > 0:
+        raise ShipError(
+            f"the batch deadline and the socket timeout must be positive seconds ({deadline_s}, {timeout_s})"
+        )
+    parts = urllib.parse.urlsplit(to)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ShipError(f"{to}: not an http(s) URL")
+    if parts.scheme == "http" and not insecure:
+        raise ShipError(f"{to}: plain http sends the trail in clear; use https, or --insecure for a local collector")
+    env = dict(os.environ if env is None else env)
+    headers = {"Content-Type": receiver.content_type, "User-Agent": f"auditkit/{__version__}", **receiver.headers(env)}
+    if gzip_body:
+        headers["Content-Encoding"] = "gzip"
+    url = receiver.endpoint(to)
+    destination = f"{format} {url}"
+    path_list = [str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+    cursor = Cursor.load(Path(state) if state else default_state(path_list, destination), destination)
+    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+    limit = min(max_batch_bytes or receiver.max_batch_bytes, receiver.max_batch_bytes)
+    result = ShipResult(destination, state=str(cursor.path))
+
+    batch: list[bytes] = []
+    batch_bytes = 0
+    marks: dict[str, dict] = {}  # the cursor this batch moves to, per trail
+
+    def flush() -> None:
+        nonlocal batch, batch_bytes, marks
+        if not batch:
+            return
+        body = receiver.body(batch)
+        result.retries += _post(
+            url, body, headers, context, receiver, len(batch), retries, backoff_s, timeout_s, deadline_s, gzip_body
+        )
+        cursor.trails.update(marks)
+        cursor.save()  # only now: the receiver has the batch
+        result.sent += len(batch)
+        result.batches += 1
+        batch, batch_bytes, marks = [], 0, {}
+
+    lowest: dict[str, int] = {}  # per trail with a cursor: the first seq held at or below the cursor
+    reached: set[str] = set()  # trails whose record at the cursor was found (and has the shipped hash)
+    for record in trail_records(path_list):
+        at = cursor.trails.get(record.trail_id)
+        if at is not None and record.seq <= at["seq"]:
+            if record.seq == at["seq"]:
+                if record.hash != at["hash"]:
+                    raise ShipError(
+                        f"trail {record.trail_id}: the record at seq {record.seq} is not the one shipped before "
+                        f"(hash {record.hash[:12]}… vs {str(at['hash'])[:12]}…): the trail was rewritten; "
+                        "nothing more is sent"
+                    )
+                reached.add(record.trail_id)
+            lowest.setdefault(record.trail_id, record.seq)
+            result.skipped += 1
+            continue
+        if at is not None and record.trail_id in lowest and record.trail_id not in reached:
+            why = f"the trail goes from seq {lowest[record.trail_id]} to {record.seq} without it"
+            raise _unheld_cursor(cursor.path, record.trail_id, at["seq"], why)
+        item = receiver.item(record)
+        if batch and (batch_bytes + len(item) + 64 > limit or len(batch) >= receiver.max_batch_records):
+            flush()
+        batch.append(item)
+        batch_bytes += len(item) + 1
+        marks[record.trail_id] = {"seq": record.seq, "hash": record.hash}
+    unheld = sorted(set(lowest) - reached)  # every record was skipped as sent, yet the cursor's is not held
+    if unheld:
+        raise _unheld_cursor(cursor.path, unheld[0], cursor.trails[unheld[0]]["seq"], "the trail ends before it")
+    flush()
+    result.cursor = dict(cursor.trails)
+    return result
+
+
+def _unheld_cursor(state: Path, trail_id: str, seq: int, why: str) -> ShipError:
+    return ShipError(
+        f"{state}: the shipping state says trail {trail_id} was acknowledged up to seq {seq}, but the trail holds "
+        f"no record at seq {seq} ({why}): the state file was edited, or belongs to another copy of the trail. "
+        "Nothing more is sent and nothing is taken as acknowledged; check the file, or move it aside to send "
+        "the trail again"
+    )
+
+
+class _Deadline:
+    """One batch's deadline: every connection opened for it is shut when it passes, so no read or write
+    waits past it however slowly a receiver sends (a socket timeout bounds one wait, not their sum)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.passed = False
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def connection(self, cls: type) -> Callable[..., http.client.HTTPConnection]:
+        watch = self._watch
+
+        class Watched(cls):  # type: ignore[misc,valid-type]
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)
+                connect = self._create_connection
+
+                def create(*a: object, **k: object) -> socket.socket:
+                    return watch(connect(*a, **k))
+
+                self._create_connection = create
+
+        return Watched
+
+    def _watch(self, sock: socket.socket) -> socket.socket:
+        # a duplicate of the TCP socket, taken before TLS wraps (and detaches) it: shutting it down ends the
+        # connection under the TLS handshake and under the answer, which urllib reads through its own file
+        with self.lock:
+            if self.passed:
+                sock.close()
+                raise TimeoutError("the batch deadline passed while connecting")
+            self.sockets.append(sock.dup())
+        return sock
+
+    def _expire(self) -> None:
+        with self.lock:
+            self.passed = True
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv or send
+
+    def cancel(self) -> None:
+        self.timer.cancel()
+        with self.lock:
+            for sock in self.sockets:
+                sock.close()
+            self.sockets.clear()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered, never followed: the request's credentials would go with it."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _opener(context: ssl.SSLContext, deadline: _Deadline) -> urllib.request.OpenerDirector:
+    class Http(urllib.request.HTTPHandler):
+        def do_open(self, http_class: type, req: urllib.request.Request, **kw: object) -> object:
+            return super().do_open(deadline.connection(http_class), req, **kw)
+
+    class Https(urllib.request.HTTPSHandler):
+        def do_open(self, http_class: type, req: urllib.request.Request, **kw: object) -> object:
+            return super().do_open(deadline.connection(http_class), req, **kw)
+
+    return urllib.request.build_opener(Http(), Https(context=context), _NoRedirect())
+
+
+def _post(
+    url: str,
+    body: bytes,
+    headers: dict,
+    context: ssl.SSLContext,
+    receiver: Receiver,
+    sent: int,
+    retries: int,
+    backoff_s: float,
+    timeout_s: float,
+    deadline_s: float,
+    gzip_body: bool,
+) -> int:
+    """POST one batch until acknowledged, within ``deadline_s`` for all tries; return how many retries it took."""
+    data = gzip.compress(body) if gzip_body else body
+    last = ""
+    deadline = _Deadline(deadline_s)
+    opener = _opener(context, deadline)
+    try:
+        for attempt in range(retries + 1):
+            wait = backoff_s * (2**attempt)
+            try:
+                request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+                with opener.open(request, timeout=max(0.05, min(timeout_s, deadline.left()))) as response:
+                    reply = response.read(_MAX_REPLY)  # a receiver's answer is small; a hostile one is not read whole
+                    if not 200 <= response.status < 300 or response.geturl() != request.full_url:
+                        raise ShipError(  # (urllib raises for the others; said here so it never slips through)
+                            f"{url}: HTTP {response.status} from {response.geturl()} is no acknowledgement"
+                        )
+                    if deadline.passed:
+                        raise TimeoutError("the batch deadline passed while the answer was read")
+                    receiver.check(response.status, reply, sent)
+                    return attempt
+            except urllib.error.HTTPError as exc:
+                if 300 <= exc.code < 400:
+                    where = (exc.headers.get("Location") or "")[:300] if exc.headers else None
+                    raise ShipError(
+                        f"{url} answered HTTP {exc.code} {exc.reason}, redirecting to {where!r}: a redirect is "
+                        "not followed (the credentials would go with it) and is no acknowledgement; the cursor "
+                        "stays before the batch. If the receiver moved, give its new URL with --to"
+                    ) from None
+                try:  # the refusal's text, if it comes in time (a dripping one is cut off with the rest)
+                    reply = exc.read(2000) if not deadline.passed else b""
+                except (OSError, http.client.HTTPException):
+                    reply = b""
+                text = reply.decode("utf-8", "replace").strip()
+                if exc.code == 429 or exc.code >= 500:
+                    last = f"HTTP {exc.code}: {text[:300]}"
+                    after = exc.headers.get("Retry-After") if exc.headers else None
+                    if after and after.strip().isdigit():
+                        wait = min(float(after), 30.0)
+                else:
+                    raise ShipError(f"{url} refused the batch: HTTP {exc.code} {exc.reason}: {text[:300]}") from None
+            except _Retry as exc:
+                last = str(exc)
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException) as exc:
+                reason = getattr(exc, "reason", exc)
+                if isinstance(reason, ssl.SSLCertVerificationError):
+                    raise ShipError(
+                        f"{url}: the server's certificate is not trusted ({reason.verify_message}); "
+                        "give its CA with --ca-bundle"
+                    ) from None
+                last = f"{type(reason).__name__}: {reason}"
+            if deadline.passed or (attempt < retries and deadline.left() <= wait):
+                raise ShipError(
+                    f"{url}: the batch was not acknowledged within its deadline of {deadline_s:g} s "
+                    f"({attempt + 1} tr{'y' if attempt == 0 else 'ies'}, last: {last}); the cursor stays before it, "
+                    "so the next run sends it again"
+                )
+            if attempt < retries:
+                time.sleep(wait)
+    finally:
+        deadline.cancel()
+    raise ShipError(
+        f"{url}: the batch was not acknowledged after {retries + 1} tries ({last}); "
+        "the cursor stays before it, so the next run sends it again"
+    )

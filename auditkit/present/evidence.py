@@ -1,0 +1,426 @@
+"""``auditkit report``: run an investigation notebook headless and write an evidence pack.
+
+The pack is a folder with the executed notebook, a self-contained HTML page (no script, no request
+to any server: charts are SVG images with alt text, code cells hidden, recorded values left to the
+manifest), optionally a PDF of that page printed by headless Chromium, and ``manifest.json``: the
+SHA-256 of every input trail, the parameters, the kit's version, the integrity verification result,
+the values the notebook recorded, and the SHA-256 of every output. A notebook that fails raises
+:class:`ReportError` naming the cell.
+
+The notebooks ship inside the wheel (``auditkit/_notebooks``, read through :mod:`importlib.resources`);
+a source checkout uses its own ``notebooks/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditkit._version import __version__
+from auditkit.custody.verify import verify
+from auditkit.errors import MissingExtra, ReportError
+from auditkit.present.notebook import MIME, md, read_results
+from auditkit.store.files import expand, file_sha256
+
+if TYPE_CHECKING:
+    from auditkit.custody.verify import VerifyReport
+
+REPORTS = ("incident", "cost", "compliance", "replay")
+
+
+def notebooks_dir() -> Path:
+    """The investigation notebooks: a source checkout's ``notebooks/``, else the wheel's package data."""
+    from importlib.resources import files
+
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"  # auditkit/present/evidence.py -> the checkout
+    if (checkout / "incident.ipynb").is_file() and (checkout.parent / "pyproject.toml").is_file():
+        return checkout
+    shipped = files("auditkit") / "_notebooks"
+    if shipped.joinpath("incident.ipynb").is_file():
+        return Path(str(shipped))
+    raise ReportError(f"the investigation notebooks are missing from {shipped} (reinstall auditkit)")
+
+
+def _require_notebook_extra() -> None:
+    """Found, not imported: the kernel starts before this process spends ~0.5 s importing them."""
+    from importlib.util import find_spec
+
+    def installed(module: str) -> bool:
+        if module in sys.modules:  # None there: an import refused on purpose
+            return sys.modules[module] is not None
+        try:
+            return find_spec(module) is not None
+        except (ImportError, ValueError):
+            return False
+
+    for module in ("nbconvert", "nbformat", "papermill", "ipykernel", "jupyter_client"):
+        if not installed(module):
+            raise MissingExtra("auditkit report", "notebooks", module)
+
+
+def run_report(
+    name: str,
+    trails: list[str],
+    out: str | Path,
+    parameters: dict | None = None,
+    timeout_s: int = 600,
+    force: bool = False,
+    progress: bool | None = None,
+    pdf: bool = False,
+) -> dict:
+    """Execute notebook ``name`` on ``trails`` into ``out``; return the manifest (also written there).
+
+    Parameters are checked against the notebook's parameters cell before anything runs (a misspelled
+    name or a value of the wrong type is a :class:`ReportError`). The inputs are verified first, and
+    the executed notebook and the HTML open with a header (report, time, kit version, every input with
+    its SHA-256, the verify result, the parameters) and a red banner when the inputs are not intact or
+    there are none; ``manifest["trustworthy"]`` says which. ``out`` must not hold a pack already,
+    unless ``force``. ``progress`` (default: when stderr is a terminal) shows a bar advancing per cell;
+    ``pdf`` also prints the HTML page to ``<name>.pdf`` with headless Chromium.
+    """
+    _require_notebook_extra()
+    if name not in REPORTS:
+        raise ReportError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
+    source = notebooks_dir() / f"{name}.ipynb"
+    out = Path(out)
+    if (out / "manifest.json").exists() and not force:
+        raise ReportError(
+            f"{out} holds an evidence pack already (manifest.json): choose another folder, or replace it with --force"
+        )
+    try:
+        kernel = _start_kernel(source.parent)
+    except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
+        raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
+    try:
+        return _run(name, source, trails, out, kernel, parameters, timeout_s, progress, pdf)
+    finally:
+        _stop_kernel(kernel)
+
+
+#: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
+#: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process verifies the inputs.
+_WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel(); del _auditkit_nb"
+
+
+def _start_kernel(cwd: Path):  # -> jupyter_client.AsyncKernelManager
+    """Start the notebook's kernel first thing, so that its start-up (~0.6 s) and its imports run on the
+    other core while this process imports papermill and nbconvert and verifies the inputs; papermill
+    is handed the running kernel, and the notebook runs in it as in any fresh kernel."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(
+        cwd=str(cwd),
+        # the kernel's start-up notice about its local TCP ports is noise in a report run
+        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={_WARM_UP}"],
+    )
+    return km
+
+
+def _stop_kernel(km) -> None:
+    from jupyter_core.utils import run_sync
+
+    if km.has_kernel:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def _run(
+    name: str,
+    source: Path,
+    trails: list[str],
+    out: Path,
+    kernel,
+    parameters: dict | None,
+    timeout_s: int,
+    progress: bool | None,
+    pdf: bool,
+) -> dict:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    checked = check_parameters(name, source, parameters or {})
+    if pdf:
+        chromium()  # before the run: a missing browser should not cost a long run
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = [p.resolve() for p in expand(trails)]
+    report = verify(inputs) if inputs else None
+    params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}
+    executed = out / f"{name}.ipynb"
+    started = time.perf_counter()
+    # the HTML page needs nbconvert (~0.3 s to import) and its templates (~0.2 s to load): made ready
+    # while the kernel runs the notebook
+    pool = ThreadPoolExecutor(1)
+    exporter = pool.submit(html_exporter)
+    pool.shutdown(wait=False)
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            # the bar itself is ours: written to the terminal as is (its \r must move the cursor)
+            progress_bar={"desc": f"{name} report", "file": getattr(sys.stderr, "_stream", sys.stderr)}
+            if (sys.stderr.isatty() if progress is None else progress)
+            else False,
+            log_output=False,
+            request_save_on_cell_execute=False,  # written once at the end: each save re-validates the whole notebook
+            cwd=str(source.parent),
+            execution_timeout=timeout_s,
+            km=kernel,
+        )
+    except PapermillExecutionError as exc:
+        raise ReportError(
+            f"{name}: cell {exc.cell_index} ({exc.exec_count and f'In [{exc.exec_count}]'}) "
+            f"failed: {exc.ename}: {exc.evalue} (the executed notebook is {executed})"
+        ) from exc
+    seconds = time.perf_counter() - started
+    stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
+    stopping.start()
+    try:
+        return _pack(name, out, executed, inputs, report, params, seconds, pdf, exporter.result())
+    finally:
+        stopping.join()
+
+
+def _pack(
+    name: str,
+    out: Path,
+    executed: Path,
+    inputs: list[Path],
+    report: VerifyReport | None,
+    params: dict,
+    seconds: float,
+    pdf: bool,
+    exporter: Any,
+) -> dict:
+    """Header, HTML page (and PDF), hashes and manifest of an executed notebook."""
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    hashed = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs]
+    trustworthy = report is not None and report.intact
+    _add_header(executed, name, created, hashed, report, params)
+    html = out / f"{name}.html"
+    _to_html(executed, html, f"auditkit {name} report", exporter)
+    outputs = [executed, html]
+    if pdf:
+        outputs.append(print_pdf(html, out / f"{name}.pdf"))
+    manifest = {
+        "report": name,
+        "kit_version": __version__,
+        "created": created,
+        "seconds": round(seconds, 2),
+        "parameters": params,
+        "trustworthy": trustworthy,
+        "inputs": hashed,
+        "verify": {
+            "intact": report.intact,
+            "records": report.records,
+            "first_break": report.to_dict()["first_break"],
+            "unchained": report.unchained,
+        }
+        if report
+        else None,
+        "results": read_results(executed),
+        "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return manifest
+
+
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,), "dict": (dict,)}
+
+
+def check_parameters(name: str, source: Path, given: dict) -> dict:
+    """``given`` checked against the notebook's parameters cell: known names, values of the declared type."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(source))
+    settable = {k: v for k, v in declared.items() if k not in ("trails", "interactive")}
+    for key, value in given.items():
+        if key not in settable:
+            raise ReportError(f"{name}: no parameter {key!r}; the {name} report takes: {', '.join(settable)}")
+        kind = settable[key].get("inferred_type_name") or ""
+        want = _TYPES.get(kind)
+        if want and (not isinstance(value, want) or (kind in ("int", "float") and isinstance(value, bool))):
+            raise ReportError(
+                f"{name}: parameter {key!r} must be {kind} ({settable[key].get('help') or ''}), got {value!r}"
+            )
+    return dict(given)
+
+
+def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict) -> None:
+    """Open the executed notebook with what an auditor checks first, and a red banner when the inputs fail."""
+    import nbformat
+
+    if report is None:
+        verdict = "NO INPUTS: nothing was checked; this report shows nothing"
+    elif report.intact:  # type: ignore[attr-defined]
+        verdict = f"INTACT: {report.records:,} records, hash chain verified"  # type: ignore[attr-defined]
+        if report.unchained:  # type: ignore[attr-defined]
+            verdict += f"; {len(report.unchained)} file(s) without a hash chain, not verifiable (marked below)"  # type: ignore[attr-defined]
+    else:
+        b = report.first_break  # type: ignore[attr-defined]
+        verdict = f"NOT INTACT: {b.kind} at {b.file}:{b.line}: {b.message}"
+    lines = [
+        f"# auditkit {md(name)} report",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| generated | {md(created)} |",
+        f"| kit version | {md(__version__)} |",
+        f"| inputs | {len(inputs)} file(s), SHA-256 below |",
+        f"| verify | {md(verdict)} |",
+        f"| parameters | {md(json.dumps({k: v for k, v in params.items() if k != 'trails'}))} |",
+        "",
+    ]
+    unchained = getattr(report, "unchained", {}) or {}
+    lines += [
+        f"- {md(i['path'])}: sha256 {md(i['sha256'])} ({i['bytes']:,} bytes)"
+        + (f" — **not verifiable**: a {md(unchained[i['path']])}, with no hash chain" if i["path"] in unchained else "")
+        for i in inputs
+    ]
+    cells = [nbformat.v4.new_markdown_cell("\n".join(lines))]
+    if report is None or not report.intact:  # type: ignore[attr-defined]
+        banner = (
+            "<div style='background:#cf222e;color:#fff;padding:12px 16px;font-size:18px;font-weight:600'>"
+            f"The inputs of this report are not trustworthy: {md(verdict)}. What follows shows them as "
+            "recorded, not as what happened.</div>"
+        )
+        cells.insert(0, nbformat.v4.new_markdown_cell(banner))
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells[0:0] = cells
+    nbformat.write(nb, str(notebook))
+
+
+def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None) -> None:
+    """The executed notebook as one self-contained page an auditor reads: code cells and recorded
+    values left out (the notebook keeps them), no script and no request to any server, every chart
+    an SVG image with its description as alt text. ``exporter``: one from :func:`html_exporter`."""
+    import nbformat
+
+    html.write_text(_page(nbformat.read(str(notebook), as_version=4), title, exporter or html_exporter()), "utf-8")
+
+
+def html_exporter():  # -> nbconvert.HTMLExporter
+    """The exporter :func:`_to_html` uses, made and warmed up on a small page: its templates loaded and
+    the CSS selectors it and :func:`self_contained` use compiled (~0.2 s, done by :func:`_run` in a
+    thread while the kernel runs the notebook)."""
+    import logging
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    exporter.log.setLevel(logging.ERROR)  # it warns about missing alt text, which self_contained() adds
+    v4 = nbformat.v4
+    svg = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4="  # an empty <svg/>
+    warm = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# warm-up\n\n| a |\n|---|\n| 1 |"),
+            v4.new_code_cell(outputs=[v4.new_output("display_data", {"text/html": f'<img src="{svg}">'})]),
+        ]
+    )
+    _page(warm, "warm-up", exporter)
+    return exporter
+
+
+def _page(nb: Any, title: str, exporter: Any) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if MIME not in o.get("data", {})]
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return self_contained(body, title)
+
+
+_PAGE_CSS = """
+body { max-width: 1100px; margin: 0 auto; padding: 16px 24px; }
+.jp-Cell { padding: 0 !important; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+table.auditkit-table { display: block; overflow-x: auto; max-width: 100%; }
+"""
+
+
+def self_contained(page: str, title: str) -> str:
+    """``page`` with every script and external stylesheet removed, a title, and alt text on every
+    chart image (an SVG's ``aria-label``, which Vega writes from the chart's ``description``)."""
+    import base64
+    import html as html_lib
+    import re
+
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for tag in soup.find_all("script"):
+        tag.decompose()
+    for tag in soup.find_all("link"):
+        if re.match(r"(?i)\s*(https?:)?//", tag.get("href") or ""):
+            tag.decompose()
+    for img in soup.find_all("img"):
+        src = img.get("src") or ""
+        alt = "a chart"
+        if src.startswith("data:image/svg+xml;base64,"):
+            svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8", "replace")
+            m = re.search(r'aria-label="([^"]*)"', svg[:4000])
+            if m:
+                alt = html_lib.unescape(m.group(1))
+        img["alt"] = alt
+    if soup.title is None and soup.head is not None:
+        soup.head.append(soup.new_tag("title"))
+    if soup.title is not None:
+        soup.title.string = title
+    if soup.head is not None:
+        style = soup.new_tag("style")
+        style.string = _PAGE_CSS
+        soup.head.append(style)
+    return str(soup)
+
+
+def chromium() -> str:
+    """Path of a Chromium or Chrome to print with; :class:`ReportError` when none is installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError("--pdf needs Chromium (Debian: apt-get install chromium); none was found on PATH")
+
+
+#: Headless Chromium that asks nothing of the network on its own (the browser tests start it so too).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def print_pdf(html: Path, pdf: Path, timeout_s: int = 120) -> Path:
+    """Print ``html`` to ``pdf`` with headless Chromium, every network request refused."""
+    with tempfile.TemporaryDirectory(prefix="auditkit-chromium-") as profile:
+        argv = [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout_s)
+    if not pdf.is_file() or pdf.stat().st_size == 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise ReportError(f"{pdf}: Chromium did not print the page (exit {proc.returncode}: {tail[0]})")
+    return pdf

@@ -1,0 +1,274 @@
+"""Helpers for the investigation notebooks: record results, show tables, pick a chart renderer.
+
+``record(name, value)`` displays a JSON output under auditkit's own MIME type; ``read_results``
+reads those back from an executed notebook. That is all papermill evidence needs from
+scrapbook (unmaintained since 2022), in a few lines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+MIME = "application/vnd.auditkit.result+json"
+
+
+def _plain(value: object) -> object:
+    """JSON-safe: frames become lists of records, timestamps ISO strings."""
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return json.loads(value.to_json(orient="records", date_format="iso", default_handler=str))
+    if isinstance(value, pd.Series):
+        return json.loads(value.to_json(date_format="iso", default_handler=str))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return json.loads(json.dumps(value, default=str))
+
+
+def record(name: str, value: object) -> None:
+    """Record a named result in the notebook's outputs (read back by ``read_results``).
+
+    The value itself is not shown (the tables above it are what a reader reads): JupyterLab shows
+    one quiet line, and the HTML evidence page leaves the output out; ``manifest.json`` holds it.
+    """
+    from IPython.display import display
+
+    display({MIME: {"name": name, "value": _plain(value)}, "text/plain": f"(recorded as {name!r})"}, raw=True)
+
+
+def read_results(path: str | Path) -> dict:
+    """Every value ``record`` wrote into an executed notebook, by name."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    out: dict = {}
+    for cell in nb.get("cells", []):
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if MIME in data:
+                out[data[MIME]["name"]] = data[MIME]["value"]
+    return out
+
+
+def skip_iri_grammar() -> None:
+    """Keep this process from building rfc3987-syntax's IRI grammar, ~0.9 s on every import of jsonschema.
+
+    papermill, nbformat and altair import jsonschema, which imports ``rfc3987_syntax`` when it is
+    installed (jupyter-events asks for ``jsonschema[format-nongpl]``, which installs it) to check the
+    ``iri`` string format, and that module compiles its grammar at import (python-jsonschema#1428).
+    Nothing here validates an ``iri``; with the import refused, jsonschema skips that one format
+    check. Only for processes auditkit runs headless: ``auditkit report`` and its kernels.
+    """
+    import sys
+
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] - None makes the import fail
+
+
+def setup(interactive: bool) -> str:
+    """Pick the chart renderer; return its name. Nothing is ever fetched from the network.
+
+    Headless (papermill, ``auditkit report``): static SVG, which the HTML evidence embeds. In JupyterLab:
+    interactive charts through altair's ``JupyterChart`` widget in offline mode, its JavaScript taken
+    from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
+    ``anywidget`` installed, static SVG.
+    """
+    if not interactive:
+        skip_iri_grammar()
+    import altair as alt
+    import pandas as pd
+
+    alt.data_transformers.disable_max_rows()
+    pd.set_option("display.max_colwidth", None)  # evidence is shown whole, never cut with "…"
+    if interactive:
+        try:
+            import anywidget  # noqa: F401 - the widget JupyterChart is built on
+
+            alt.renderers.enable("jupyter", offline=True)
+            return "jupyter"
+        except ImportError:
+            pass
+    if "auditkit-svg" not in alt.renderers.names():
+        alt.renderers.register("auditkit-svg", _described_svg)
+    alt.renderers.enable("auditkit-svg")
+    _warm_svg_engine()
+    return "svg"
+
+
+def warm_kernel() -> None:
+    """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
+    what every investigation notebook imports, and start the chart engine. Only imports: the notebook
+    itself still runs from its first cell, with nothing defined."""
+    skip_iri_grammar()
+    import altair  # noqa: F401
+    import pandas  # noqa: F401
+
+    # the point of this function: import now, while the kernel starts, what every notebook imports
+    import auditkit.analysis.findings
+    import auditkit.present.render  # noqa: F401
+
+    _warm_svg_engine()
+
+
+_warming = False  # the warm-up runs once per process
+
+
+def _warm_svg_engine() -> None:
+    """Start vl-convert's JavaScript engine (~0.4 s before the first chart) on another core, while the
+    notebook imports and loads its trails; it lets go of the GIL, so nothing else waits for it."""
+    import threading
+
+    global _warming
+    if _warming:
+        return
+    _warming = True
+
+    def warm() -> None:
+        try:
+            from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
+
+            import_vl_convert().vegalite_to_svg({"mark": "point"}, vl_version=vl_version_for_vl_convert())
+        except Exception:  # only a warm-up: the first chart then starts the engine itself
+            pass
+
+    threading.Thread(target=warm, daemon=True, name="auditkit-svg-warm-up").start()
+
+
+def _described_svg(spec: dict, **metadata: object) -> dict:
+    """altair's SVG renderer, with the chart's ``description`` as the image's accessible name
+    (``role="img"``, ``aria-label`` and a ``<title>``): the alt text of the chart in the evidence page."""
+    import html
+
+    import altair as alt
+    from altair.utils.mimebundle import spec_to_mimebundle
+
+    bundle = spec_to_mimebundle(
+        spec,
+        format="svg",
+        mode="vega-lite",
+        vega_version=alt.VEGA_VERSION,
+        vegaembed_version=alt.VEGAEMBED_VERSION,
+        vegalite_version=alt.VEGALITE_VERSION,
+        **metadata,
+    )
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    description = spec.get("description")
+    svg = data.get("image/svg+xml")
+    if isinstance(description, str) and isinstance(svg, str) and svg.startswith("<svg"):
+        label = html.escape(description, quote=True)
+        head_end = svg.index(">") + 1
+        svg = f'<svg role="img" aria-label="{label}"' + svg[4:head_end] + f"<title>{label}</title>" + svg[head_end:]
+        data = {**data, "image/svg+xml": svg}
+    return data
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<": "&lt;", "&": "&amp;", "\n": " "})
+
+
+def md(value: object) -> str:
+    """Data made inert in Markdown: HTML and Markdown syntax escaped, one line. Wrap every data value in ``say``."""
+    return str(value).translate(_MD_SPECIAL)
+
+
+def show(df: object, title: str | None = None, rows: int = 50) -> None:
+    """A table under a heading (escaped: titles often hold data), capped at ``rows`` rows (with a note when cut).
+
+    Tables are drawn by :func:`table_html`: no index column, text left-aligned and shown whole,
+    blanks for missing values, thousands separators.
+    """
+    import pandas as pd
+    from IPython.display import Markdown, display
+
+    if title:
+        display(Markdown(f"**{md(title)}**"))
+    if isinstance(df, pd.Series):
+        df = df.to_frame()
+    if isinstance(df, pd.DataFrame) and df.empty:
+        display(Markdown("_none_"))
+        return
+    if not isinstance(df, pd.DataFrame):
+        display(df)
+        return
+    if len(df) > rows:
+        display(Markdown(f"_{len(df):,} rows; the first {rows} shown_"))
+        df = df.head(rows)
+    display({"text/html": table_html(df), "text/plain": df.to_string(index=False, na_rep="")}, raw=True)
+
+
+def cell_text(value: object) -> str:
+    """One value as a reader should see it: blank when missing, numbers with thousands separators,
+    times in UTC to the second, structures as JSON, text as it is."""
+    import math
+
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if value.tzinfo else "")
+    if isinstance(value, pd.Timedelta):
+        return str(value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        value = value.item()
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+_TABLE_CSS = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px"
+_TD = "padding:3px 8px;border-bottom:1px solid #eaeef2;vertical-align:top;white-space:pre-wrap"
+
+
+def table_html(df: object) -> str:
+    """A frame as a readable HTML table: every value escaped and whole (line breaks kept), numbers
+    right-aligned, text left-aligned, no index column."""
+    import html
+
+    import pandas as pd
+
+    frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
+    types = pd.api.types
+    numeric = {c for c in frame.columns if types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])}
+    th = "padding:3px 8px;border-bottom:2px solid #d0d7de;text-align:left;vertical-align:bottom"
+    head = "".join(f"<th style='{th}'>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            align = "right" if col in numeric else "left"
+            style = f"{_TD};text-align:{align}"
+            cells.append(f"<td style='{style}'>{html.escape(cell_text(value))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<table class='auditkit-table' style='{_TABLE_CSS}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def say(text: str) -> None:
+    """A conclusion, as Markdown built from the data (each data value passed through :func:`md`)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def show_text(text: str) -> None:
+    """Preformatted text (a diff, a command's output) shown exactly as it is, never interpreted."""
+    import html
+
+    from IPython.display import HTML, display
+
+    display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"))

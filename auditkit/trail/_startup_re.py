@@ -1,0 +1,101 @@
+"""Start-up shim: Regexes compiled once per interpreter and reused by every later hook process (standard library only).
+
+One of the hook's start-up shims; the table of all four, with what each saves, is in
+:mod:`auditkit.trail._startup_hash`.
+
+Importing :mod:`re` costs the hook ~5 ms (it pulls in ``enum``), and compiling a large secret rule
+costs more: both on every event whose text contains a rule's keyword. The compiled form of a
+pattern is a list of integers (the SRE program), which ``_sre.compile`` turns back into a pattern
+object without :mod:`re`. This module keeps those programs in
+``$XDG_CACHE_HOME/auditkit/sre-<interpreter tag>/``, one small JSON file per pattern.
+
+Safety: the tag binds a program to the exact interpreter build and ``_sre.MAGIC``; ``_sre``
+validates every program it is given; and anything unexpected (missing, stale or corrupt file, a
+different Python) silently falls back to :func:`re.compile`.
+"""
+
+import sys
+
+from auditkit.trail import _startup_json
+from auditkit.trail._startup_os import os
+from auditkit.trail.config import cache_dir as base
+from auditkit.trail.format import sha256
+from auditkit.trail.private_files import write_atomic
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+if TYPE_CHECKING:
+    import re
+
+try:
+    import _sre
+except ImportError:  # pragma: no cover - non-CPython
+    _sre = None
+
+
+def cache_dir() -> str:
+    magic = getattr(_sre, "MAGIC", 0)
+    tag = sha256(f"{sys.version}|{magic}|{sys.implementation.cache_tag}".encode()).hexdigest()[:16]
+    return os.path.join(base(), f"sre-{tag}")
+
+
+def _file(pattern: str) -> str:
+    return os.path.join(cache_dir(), sha256(pattern.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json")
+
+
+def compile(pattern: str) -> "re.Pattern[str]":
+    """``re.compile(pattern)``, from the cache when this interpreter compiled it before."""
+    if _sre is not None:
+        try:
+            with open(_file(pattern), "rb") as fh:
+                spec: dict = _startup_json.loads(fh.read())  # type: ignore[assignment]  # damaged: the except below
+            if spec["pattern"] == pattern:
+                return _sre.compile(
+                    pattern,
+                    spec["flags"],
+                    spec["code"],
+                    spec["groups"],
+                    spec["groupindex"],
+                    tuple(spec["indexgroup"]),
+                )
+        except Exception:
+            pass
+    import re
+
+    compiled = re.compile(pattern)
+    if _sre is not None:
+        try:  # noqa: SIM105 - contextlib would cost the hook an import
+            _store(pattern, compiled)
+        except Exception:  # a read-only home, changed re internals: do without the cache
+            pass
+    return compiled
+
+
+def _store(pattern: str, compiled: object) -> None:
+    from re import _compiler, _parser  # type: ignore[attr-defined]  # re.compile's two steps; typeshed omits them
+
+    parsed = _parser.parse(pattern, 0)
+    code = _compiler._code(parsed, 0)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup = [None] * parsed.state.groups
+    for name, i in groupindex.items():
+        indexgroup[i] = name
+    spec = {
+        "pattern": pattern,
+        "flags": parsed.state.flags,
+        "code": list(code),
+        "groups": parsed.state.groups - 1,
+        "groupindex": groupindex,
+        "indexgroup": indexgroup,
+    }
+    rebuilt = _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], groupindex, tuple(indexgroup))
+    if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]  # a Pattern
+        return
+
+    write_atomic(_file(pattern), _startup_json.dumps(spec).encode())
+
+
+def warm(patterns: list[str]) -> int:
+    """Compile and cache every pattern (``auditkit install`` does this for the hook); return the count."""
+    for p in patterns:
+        compile(p)
+    return len(patterns)

@@ -1,0 +1,513 @@
+"""The capture path: one Claude Code hook event on stdin -> one record appended to the trail.
+
+Standard library only: Claude Code starts the hook (``hook/auditkit_hook.py``, which calls
+:func:`main`) once per event. The path is a chain of small steps, each testable alone::
+
+    parse -> shape (trail_format.fields_from_payload) -> enrich -> trim -> redact
+          -> pair duration -> append (lock, stamp, chain, write)
+
+It never breaks the agent: whatever goes wrong, it exits 0, prints nothing on stdout and one line
+on stderr, and records a ``hook_error`` record where it still can.
+
+Settings (environment first, then command-line options):
+    AUDITKIT_TRAIL / --trail PATH             trail file (default: <project>/.claude/logs/audit-trail.jsonl)
+    AUDITKIT_MAX_FIELD_BYTES / --max-field-bytes N   cap for one string field (default 65536)
+    AUDITKIT_REDACT=0 / --no-redact           switch redaction off (not recommended)
+    AUDITKIT_SEAL_KEY                         seal with this Ed25519 key (default: ~/.config/auditkit/seal.key,
+                                              when it exists) on SessionEnd and every AUDITKIT_SEAL_EVERY
+                                              records (default 500)
+"""
+
+import sys
+
+from auditkit.trail import _startup_json as json  # the json module costs ~7 ms to import
+from auditkit.trail import appender, config, private_files
+from auditkit.trail import format as tf
+from auditkit.trail._startup_os import os
+
+DEFAULT_MAX_FIELD_BYTES = 65536
+MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTelemetry filelog: 1 MiB)
+_SLACK_CHARS = 4096  # redact a little past the cut, so a secret straddling it cannot leak in part
+RULE_TIME_S = 1.0  # all user-supplied regexes of one event together (each one: redaction.RULE_BUDGET_S)
+
+
+#: Other agents' hook events, as the trail's (the agent's own name is kept in ``data.agent_event``).
+AGENT_EVENTS = {
+    "gemini": {"BeforeTool": "PreToolUse", "AfterTool": "PostToolUse", "BeforeAgent": "UserPromptSubmit",
+               "AfterAgent": "Stop"},
+}  # fmt: skip
+
+
+class Options:
+    __slots__ = ("agent", "max_field_bytes", "overrides", "redact", "trail")
+
+    def __init__(self, trail: str | None, max_field_bytes: int, redact: bool, agent: str = tf.AGENT) -> None:
+        self.trail, self.max_field_bytes, self.redact, self.agent = trail, max_field_bytes, redact, agent
+        self.overrides: tuple[dict, dict] = ({}, {})  # guarded variables set: (honoured, ignored)
+
+
+def guarded_overrides() -> tuple[dict, dict]:
+    """The guarded variables set (``config.GUARDED_ENV``): (honoured, ignored). Usually none: no import then."""
+    env = os.environ
+    for name in config.GUARDED_ENV:
+        if env.get(name):
+            from auditkit.trail import trust  # only when a guarded variable is set: the usual path never loads it
+
+            return trust.overrides()
+    return {}, {}
+
+
+def parse_options(argv: list[str]) -> Options:
+    trail, cap, redact, agent = None, DEFAULT_MAX_FIELD_BYTES, True, tf.AGENT
+    it = iter(argv)
+    for arg in it:
+        if arg == "--agent":
+            agent = next(it, None) or agent
+        elif arg == "--trail":
+            trail = next(it, None)
+        elif arg.startswith("--trail="):
+            trail = arg.split("=", 1)[1]
+        elif arg == "--max-field-bytes":
+            cap = int(next(it, cap))
+        elif arg.startswith("--max-field-bytes="):
+            cap = int(arg.split("=", 1)[1])
+        elif arg == "--no-redact":
+            redact = False
+    honoured, ignored = guarded_overrides()  # a project's settings `env` reaches the hook too: see trust.py
+    trail = honoured.get("AUDITKIT_TRAIL") or trail
+    if honoured.get("AUDITKIT_MAX_FIELD_BYTES"):
+        cap = int(honoured["AUDITKIT_MAX_FIELD_BYTES"])
+    if honoured.get("AUDITKIT_REDACT") == "0":
+        redact = False
+    opts = Options(trail, max(cap, 1024), redact, agent)
+    opts.overrides = (honoured, ignored)
+    return opts
+
+
+def project_dir(payload: dict | None) -> str:
+    return config.project_dir(payload.get("cwd") if isinstance(payload, dict) else None)
+
+
+def trail_path(opts: Options, payload: dict | None) -> str:
+    return config.resolve_trail(opts.trail, project_dir(payload))
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+def _number(text: str) -> object:
+    value = float(text)
+    return value if value - value == 0 else tf.nonjson_number(text)  # inf and nan are not JSON
+
+
+def _integer(text: str) -> object:
+    return int(text) if len(text) <= 4000 else tf.nonjson_number(text)  # int() refuses over 4300 digits
+
+
+_loads_marked = None
+
+
+def _bad_input(message: str) -> Exception:
+    from auditkit.errors import HookInputError  # only for bad input: the usual path never imports errors
+
+    return HookInputError(message)
+
+
+def parse(raw: bytes, max_depth: int | None = None) -> dict:
+    """stdin bytes -> the event payload, every value made something a strict JSON parser reads back.
+
+    NaN, Infinity, numbers that overflow and integers too long for Python, strings with lone
+    surrogates or bytes that are not UTF-8, and (with ``max_depth``) structures nested deeper than
+    it are kept in the marked forms of :mod:`auditkit.trail.format`.
+    """
+    global _loads_marked
+    if not raw.strip():
+        raise _bad_input("empty stdin: no event to record")
+    try:
+        text = raw.decode("utf-8")
+        odd = "\\u" in text and ("\\ud" in text or "\\uD" in text)  # an escaped surrogate, maybe lone
+    except UnicodeDecodeError:
+        text, odd = raw.decode("utf-8", "surrogateescape"), True  # keep the bytes as marked surrogates
+    if max_depth is not None:
+        text = tf.cut_deep(text, max_depth)
+    if _loads_marked is None:
+        _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
+    try:
+        payload = _loads_marked(text)  # type: ignore[operator]
+    except ValueError as exc:
+        raise _bad_input(f"stdin is not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise _bad_input(f"stdin is JSON but not an object ({type(payload).__name__})")
+    if odd:
+        payload = tf.mark_surrogates(payload)
+    return payload
+
+
+def who() -> tuple[str, str]:
+    env = os.environ
+    honoured = guarded_overrides()[0]
+    user = honoured.get("AUDITKIT_USER") or env.get("USER") or env.get("LOGNAME")
+    if not user:
+        try:
+            import pwd
+
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError):
+            user = str(os.getuid())
+    return user, honoured.get("AUDITKIT_HOST") or os.uname().nodename
+
+
+def enrich(fields: dict, agent: str = tf.AGENT) -> dict:
+    """Who and where: user, host, the agent, and the agent's process that ran the hook."""
+    fields["user"], fields["host"] = who()
+    fields["agent"] = agent
+    if guarded_overrides()[0].get("AUDITKIT_NOW"):
+        fields["clock"] = "pinned"  # a simulation set the time: say so in the evidence
+    else:
+        fields["ppid"] = os.getppid()  # the Claude Code process that ran the hook
+    return fields
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+
+
+def trim(fields: dict, cap: int, redactor: object | None) -> tuple[dict, dict[int, int]]:
+    """Cut every string longer than ``cap`` bytes, keeping its size and sha256 in ``truncated``; keep any
+    structure nested deeper than ``MAX_DEPTH`` as its JSON text (marked), so every reader can parse the record.
+
+    With a redactor, a cut string's head is redacted before the cut (a secret across the cut is seen
+    whole). Returns the fields and, for each cut string so redacted, ``id(string) -> secrets replaced``:
+    :func:`redact` counts them and does not run the rules on them again.
+    """
+    notes: list[dict] = []
+    redacted: dict[int, int] = {}
+
+    def walk(value: object, path: str, depth: int) -> object:
+        if isinstance(value, str):
+            if len(value) * 4 <= cap:
+                return value
+            raw = value.encode("utf-8", "surrogatepass")
+            if len(raw) <= cap:
+                return value
+            head, n = value[: cap + _SLACK_CHARS], 0
+            if redactor is not None:
+                head, n = redactor.redact_text(head)  # type: ignore[attr-defined]
+            digest = tf.sha256(raw).hexdigest()
+            notes.append({"field": path, "bytes": len(raw), "sha256": digest})
+            cut = _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
+            if redactor is not None:
+                redacted[id(cut)] = n
+            return cut
+        if isinstance(value, dict | list) and depth >= tf.MAX_DEPTH:
+            text = value["json"] if isinstance(value, dict) and value.get(tf.NONJSON) == "deep" else json.dumps(value)
+            return {tf.NONJSON: "deep", "json": walk(text, f"{path}.json", depth)}
+        if isinstance(value, dict):
+            return {k: walk(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+        return value
+
+    for name, value in fields.items():
+        if isinstance(value, str | dict | list):
+            fields[name] = walk(value, name, 2)  # the record is level 1, its fields level 2
+    if notes:
+        fields["truncated"] = notes
+    return fields, redacted
+
+
+def cap_record(fields: dict, raw_size: int) -> dict:
+    """Keep a record under MAX_RECORD_BYTES (many small strings can still add up). Called after
+    :func:`redact`, so the head it keeps of a value holds no secret, not even one under a sensitive key."""
+    if raw_size <= MAX_RECORD_BYTES:
+        return fields
+    for name in ("tool_response", "tool_input", "data"):
+        if name not in fields:
+            continue
+        text = json.dumps(fields[name])
+        if len(text) > MAX_RECORD_BYTES // 2:
+            raw = text.encode("utf-8", "surrogatepass")
+            digest = tf.sha256(raw).hexdigest()
+            fields[name] = {"auditkit_truncated": {"bytes": len(raw), "sha256": digest, "head": text[:4096]}}
+            fields.setdefault("truncated", []).append({"field": name, "bytes": len(raw), "sha256": digest})
+    return fields
+
+
+def redact(fields: dict, redactor: object, trimmed: dict[int, int] | None = None) -> dict:
+    """Replace secrets in every recorded value; count them in ``redactions``. ``trimmed``: what
+    :func:`trim` redacted already (counted here, not redacted twice)."""
+    total = 0
+    for name in ("tool_input", "tool_response", "error", "data"):
+        if name in fields:
+            fields[name], n = redactor.redact_value(fields[name], done=trimmed)  # type: ignore[attr-defined]
+            total += n
+    fields["redactions"] = total
+    return fields
+
+
+# --- duration: PreToolUse leaves its start time where the matching Post event finds it --------
+
+
+def _pending_key(fields: dict) -> str | None:
+    tool_use_id = fields.get("tool_use_id")
+    if not isinstance(tool_use_id, str) or not tool_use_id:
+        return None
+    return tf.sha256(f"{fields.get('session_id')}\0{tool_use_id}".encode()).hexdigest()[:32]
+
+
+def _pending_dir(trail: str) -> str:
+    return os.path.join(os.path.dirname(trail), ".pending")
+
+
+def take_start(trail: str, fields: dict) -> tuple[int, int] | None:
+    """For a Post event: the (start ns, seq) its PreToolUse left, consumed. O(1), per call id."""
+    key = _pending_key(fields)
+    if key is None:
+        return None
+    try:
+        dfd = private_files.open_dir(_pending_dir(trail), create=False)
+    except OSError:
+        return None
+    try:
+        fd = private_files.open_in(dfd, key, os.O_RDONLY)
+        try:
+            start, seq = os.read(fd, 64).split()
+        finally:
+            os.close(fd)
+        os.unlink(key, dir_fd=dfd)
+        return int(start), int(seq)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(dfd)
+
+
+def leave_start(trail: str, fields: dict, at: appender.Appended) -> None:
+    key = _pending_key(fields)
+    if key is None:
+        return
+    folder = _pending_dir(trail)
+    dfd = private_files.open_dir(folder)
+    try:
+        fd = private_files.open_in(dfd, key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, where=folder)
+        try:
+            os.write(fd, f"{at.ts_ns} {at.seq}".encode())
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dfd)
+
+
+def sweep_pending(trail: str, max_age_s: float = 86400.0) -> None:
+    """On SessionEnd: forget start times of calls that never finished (denied, interrupted).
+
+    Only the hook's own entries go: regular files named like a pending key, owned by this user, in
+    a real ``.pending`` folder (a link planted there is never followed).
+    """
+    try:
+        dfd = private_files.open_dir(_pending_dir(trail), create=False)
+    except OSError:
+        return
+    import time
+
+    limit = time.time() - max_age_s
+    try:
+        for entry in os.scandir(dfd):
+            name = entry.name
+            if len(name) != 32 or name.strip("0123456789abcdef"):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if st.st_mode & 0o170000 == 0o100000 and st.st_uid == os.geteuid() and st.st_mtime < limit:
+                    os.unlink(name, dir_fd=dfd)
+            except OSError:
+                pass
+    finally:
+        os.close(dfd)
+
+
+# --- the whole path ---------------------------------------------------------------------------
+
+
+def record(raw: bytes, opts: Options) -> appender.Appended:
+    """Record one event; raises on failure (``main`` turns that into a fail-open exit)."""
+    try:
+        return _record(parse(raw), opts, len(raw))
+    except RecursionError:  # nested too deep to walk: keep the deep parts as marked JSON text
+        return _record(parse(raw, max_depth=tf.MAX_DEPTH - 2), opts, len(raw))  # `data` fields sit a level deeper
+
+
+def shape(payload: dict, opts: Options, raw_size: int, redactor: object | None) -> dict:
+    """A payload as the fields of its record, before chaining: mapped, enriched, trimmed, redacted, capped."""
+    mapped = AGENT_EVENTS.get(opts.agent, {}).get(payload.get("hook_event_name"))  # type: ignore[arg-type]
+    if mapped:
+        payload = {**payload, "hook_event_name": mapped, "agent_event": payload["hook_event_name"]}
+    fields = enrich(tf.fields_from_payload(payload), opts.agent)
+    fields, trimmed = trim(fields, opts.max_field_bytes, redactor)
+    if redactor is not None:
+        fields = redact(fields, redactor, trimmed)
+    return cap_record(fields, raw_size)
+
+
+def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
+    trail = trail_path(opts, payload)
+    redactor = None
+    notes: list[str] = []
+    if opts.redact:
+        from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
+
+        try:
+            redactor = Redactor.default(project_dir(payload))
+        except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
+            sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
+            redactor = Redactor()
+            notes.append(f"custom rules ignored: {exc}")
+        import time  # loaded already (the appender's clock)
+
+        redactor.deadline = time.monotonic() + RULE_TIME_S
+    settings = config.project_file(project_dir(payload), config.PROJECT_SETTINGS_FILE)
+    if os.path.isfile(settings):  # the hook does not read it, but an unapproved one is worth a word in the trail
+        from auditkit.trail import trust  # only when a project ships settings: the usual path never loads it
+
+        approved, said = trust.status(settings, project_dir(payload))
+        if not approved:
+            notes.append(f"project settings ignored: {said}")
+    fields = shape(payload, opts, raw_size, redactor)
+    trust_note(fields, opts, redactor, notes)
+    event = fields["event"]
+    start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
+
+    def build(seq: int, ts_ns: int) -> dict:
+        if start is not None:
+            paired = round((ts_ns - start[0]) / 1e6, 3)
+            sent = fields.get("duration_ms")  # execution time, sent by Claude Code since v2.1.119
+            if type(sent) in (int, float) and sent == sent:
+                # the permission prompt and hooks before it ran (sent is a number here: type() is checked above)
+                fields["wait_ms"] = round(max(0.0, paired - sent), 3)  # type: ignore[operator]
+            elif sent is None:
+                fields["duration_ms"] = paired  # older versions: the time between the two hook calls
+            if start[1] >= 0:  # -1: the PreToolUse record was spilled, its seq not known yet
+                fields["pre_seq"] = start[1]
+        return fields
+
+    at = appender.append(trail, build)
+    if at.spilled:
+        sys.stderr.write(
+            f"auditkit hook: the trail was locked by another process for {appender.LOCK_WAIT_S:g} s; "
+            f"the event waits in {at.spilled} and the next write adds it to the chain\n"
+        )
+    if event == "PreToolUse":
+        leave_start(trail, fields, at)
+    elif event == "SessionEnd":
+        sweep_pending(trail)
+    if event == "SessionEnd" or at.seq % seal_every() == 0:
+        maybe_seal(trail)
+    if "truncated" in fields:
+        cut = ", ".join(f"{t['field']} ({t['bytes']} bytes)" for t in fields["truncated"])
+        sys.stderr.write(f"auditkit hook: recorded seq {at.seq} with oversized fields cut, sha256 kept: {cut}\n")
+    return at
+
+
+def trust_note(fields: dict, opts: Options, redactor: object | None, notes: list[str]) -> dict:
+    """Say in the record what a project or the environment tried to change: ``data.auditkit_trust`` holds the
+    guarded variables honoured (``overrides``) and ignored (``ignored_overrides``), project files ignored for
+    want of the user's approval, and rules that ran out of time (their values were redacted whole). Added
+    after redaction, so no custom rule can rewrite it. Absent when there is nothing to say."""
+    honoured, ignored = opts.overrides
+    honoured = {k: v for k, v in honoured.items() if k != "AUDITKIT_NOW"}  # said by `clock: pinned`
+    notes = notes + list(getattr(redactor, "notes", ()))
+    if not (honoured or ignored or notes):
+        return fields
+    note: dict = {}
+    if honoured:  # names only: a value could be a path to a key, or anything a project chose
+        note["overrides"] = sorted(honoured)
+    if ignored:
+        note["ignored_overrides"] = sorted(ignored)
+    if notes:
+        note["notes"] = notes
+    data = fields.get("data")
+    if not isinstance(data, dict):
+        data = fields["data"] = {} if data is None else {"value": data}
+    data["auditkit_trust"] = note
+    if ignored or notes:
+        said = "; ".join([*(f"{k} ignored (not in allow-env)" for k in ignored), *notes])
+        sys.stderr.write(f"auditkit hook: {said}\n")
+    return fields
+
+
+def seal_every() -> int:
+    try:
+        return max(1, int(os.environ.get("AUDITKIT_SEAL_EVERY") or 500))
+    except ValueError:
+        return 500
+
+
+def maybe_seal(trail: str) -> bool:
+    """Start ``auditkit seal`` detached when a seal key is configured; True if one was started.
+
+    Signing needs Ed25519, which the standard library lacks, so a separate process does it; the
+    hook does not wait for it. Never under a pinned clock (simulations must stay reproducible).
+    """
+    if guarded_overrides()[0].get("AUDITKIT_NOW"):
+        return False
+    key = config.seal_key_path()
+    if not os.path.isfile(key):
+        return False
+    devnull = os.devnull
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
+    ]
+    argv = [sys.executable, "-I", "-m", "auditkit", "seal", trail, "--key", key, "--quiet"]
+    os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=actions, setsid=True)
+    return True
+
+
+def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
+    """Write a ``hook_error`` record describing a failure; True if it landed."""
+    payload = None
+    try:  # noqa: SIM105 - contextlib would cost the hook an import
+        payload = json.loads(raw)
+    except Exception:
+        pass
+    payload = payload if isinstance(payload, dict) else None
+    fields: dict = {
+        "event": tf.HOOK_ERROR,
+        "status": tf.STATUS_ERROR,
+        "error": f"{type(exc).__name__}: {exc}",
+        "data": {"stdin_bytes": len(raw), "stdin_sha256": tf.sha256(raw).hexdigest()},
+    }
+    if payload is not None:
+        for name in ("hook_event_name", "session_id", "tool_use_id", "tool_name", "cwd"):
+            if isinstance(payload.get(name), str):
+                fields["data"][name] = payload[name]
+    enrich(fields, opts.agent)
+    try:
+        appender.append(trail_path(opts, payload), lambda seq, ts: fields)
+        return True
+    except Exception:
+        return False
+
+
+def main(argv: list[str] | None = None, stdin: object = None) -> int:
+    raw = b""
+    opts = Options(None, DEFAULT_MAX_FIELD_BYTES, True)
+    try:
+        opts = parse_options(sys.argv[1:] if argv is None else argv)
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = stream.read()  # type: ignore[union-attr]  # a binary stream: sys.stdin.buffer or a test's
+        record(raw, opts)
+    except BaseException as exc:  # fail open: the agent must never be blocked by its audit hook
+        if isinstance(exc, KeyboardInterrupt | SystemExit) and not raw:
+            return 0
+        try:
+            kept = record_hook_error(raw, opts, exc)
+        except BaseException:
+            kept = False
+        where = "a hook_error record was written" if kept else "nothing could be recorded"
+        try:  # noqa: SIM105 - contextlib would cost the hook an import
+            sys.stderr.write(f"auditkit hook: {type(exc).__name__}: {exc} ({where}; the agent continues)\n")
+        except Exception:
+            pass
+    return 0

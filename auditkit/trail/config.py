@@ -1,0 +1,121 @@
+"""Where auditkit keeps things, and the environment variables that move them: every default, once.
+
+Standard library only (the hook reads it on every call). Files:
+
+    <project>/.claude/logs/audit-trail.jsonl    the trail (DEFAULT_TRAIL, relative to the project)
+    $XDG_CONFIG_HOME/auditkit/                  per-user state (default ~/.config/auditkit/):
+        seal.key, seal.pub                      Ed25519 seal key pair
+        fingerprint.key                         HMAC key of redaction fingerprints
+        rules.toml                              custom redaction rules and allowlist
+        trusted-project-files.json              project files the user approved (``auditkit trust``)
+        allow-env                               guarded variables the user allows (see GUARDED_ENV)
+        prices.toml                             model prices overriding the built-in table
+        config.toml                             [retention] minimum, ...
+    <project>/.claude/auditkit-rules.toml       project redaction rules      } only once the user approved
+    <project>/.claude/auditkit.toml             project settings ([retention]) } them: docs/project-trust.md
+    $XDG_CACHE_HOME/auditkit/                   caches (compiled redaction patterns)
+"""
+
+from auditkit.trail._startup_os import os
+
+#: The trail's path relative to a project.
+TRAIL_NAME = "audit-trail.jsonl"
+DEFAULT_TRAIL = os.path.join(".claude", "logs", TRAIL_NAME)
+#: Where commands look for trails when given none: the current project's log folder.
+DEFAULT_TRAIL_FOLDER = os.path.join(".claude", "logs")
+
+#: Names of the settings files (in the user's config folder, or a project's ``.claude`` folder).
+RULES_FILE, PROJECT_RULES_FILE = "rules.toml", "auditkit-rules.toml"
+SETTINGS_FILE, PROJECT_SETTINGS_FILE = "config.toml", "auditkit.toml"
+PRICES_FILE = "prices.toml"
+
+#: Every environment variable auditkit reads, with what it does.
+ENVIRONMENT = {
+    "AUDITKIT_TRAIL": "trail file the hook writes (default: <project>/.claude/logs/audit-trail.jsonl); guarded",
+    "AUDITKIT_MAX_FIELD_BYTES": "cap for one string field in a record (default 65536); guarded",
+    "AUDITKIT_REDACT": "0 switches redaction off (not recommended); guarded",
+    "AUDITKIT_SEAL_KEY": "private Ed25519 seal key (default: <config>/seal.key)",
+    "AUDITKIT_SEAL_EVERY": "with a seal key, the hook seals every this many records (default 500)",
+    "AUDITKIT_FINGERPRINT_KEY": "HMAC key file of redaction fingerprints (default: <config>/fingerprint.key); guarded",
+    "AUDITKIT_USER": "the user recorded instead of the OS user; guarded",
+    "AUDITKIT_HOST": "the host recorded instead of the machine's name; guarded",
+    "AUDITKIT_NOW": "pins the clock (ISO time, UTC): simulations and tests only; records say clock: pinned; guarded",
+    "AUDITKIT_TRAIL_ID": "pins a new trail's id: simulations and tests only; guarded",
+    "CLAUDE_PROJECT_DIR": "set by Claude Code: the project a relative trail path is resolved against",
+    "OTEL_EXPORTER_OTLP_HEADERS": "`auditkit ship --format otlp`: request headers, key=value,... (auth)",
+    "OTEL_EXPORTER_OTLP_LOGS_HEADERS": "the same, for the logs signal only (wins over the above)",
+    "DD_API_KEY": "`auditkit ship --format datadog`: the Datadog API key",
+    "SPLUNK_HEC_TOKEN": "`auditkit ship --format splunk`: the HTTP Event Collector token",
+    "ELASTIC_API_KEY": "`auditkit ship --format elastic`: an API key (or ELASTIC_USERNAME and ELASTIC_PASSWORD)",
+    "ELASTIC_USERNAME": "`auditkit ship --format elastic`: basic-auth user, with ELASTIC_PASSWORD",
+    "ELASTIC_PASSWORD": "`auditkit ship --format elastic`: basic-auth password",
+    "XDG_CONFIG_HOME": "base of the per-user config folder (default ~/.config)",
+    "XDG_CACHE_HOME": "base of the cache folder (default ~/.cache)",
+}
+
+
+#: Variables that weaken the hook or pin what it records. Claude Code passes a settings file's ``env``
+#: block to hooks, a cloned project's too, so each is honoured only when the user's ``allow-env`` file
+#: (in the config folder) names it, and records say which were set (``data.auditkit_trust``).
+GUARDED_ENV = {
+    "AUDITKIT_REDACT": "0 switches redaction off",
+    "AUDITKIT_MAX_FIELD_BYTES": "changes how much of each field is kept",
+    "AUDITKIT_TRAIL": "moves the trail away from the project",
+    "AUDITKIT_NOW": "pins the clock (tests, simulations)",
+    "AUDITKIT_TRAIL_ID": "pins a new trail's id (tests, simulations)",
+    "AUDITKIT_USER": "records another user",
+    "AUDITKIT_HOST": "records another host",
+    "AUDITKIT_FINGERPRINT_KEY": "a key file a project could ship makes fingerprints guessable",
+}
+
+
+def config_dir() -> str:
+    """Per-user auditkit state: ``$XDG_CONFIG_HOME/auditkit`` (default ``~/.config/auditkit``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "auditkit")
+
+
+def cache_dir() -> str:
+    """Per-user caches: ``$XDG_CACHE_HOME/auditkit`` (default ``~/.cache/auditkit``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "auditkit")
+
+
+def seal_key_path() -> str:
+    return os.environ.get("AUDITKIT_SEAL_KEY") or os.path.join(config_dir(), "seal.key")
+
+
+def seal_pubkey_path() -> str:
+    """The public key beside the private one (``seal.key`` -> ``seal.pub``)."""
+    key = seal_key_path()
+    return (key[: -len(".key")] if key.endswith(".key") else key) + ".pub"
+
+
+def user_file(name: str) -> str:
+    """A file in the per-user config folder (``rules.toml``, ``prices.toml``, ``config.toml``)."""
+    return os.path.join(config_dir(), name)
+
+
+def project_file(project: str, name: str) -> str:
+    """A file in a project's ``.claude`` folder (``auditkit-rules.toml``, ``auditkit.toml``)."""
+    return os.path.join(project, ".claude", name)
+
+
+def project_dir(cwd: object = None) -> str:
+    """The project a hook event belongs to: ``CLAUDE_PROJECT_DIR``, else the event's ``cwd``, else ours."""
+    return os.environ.get("CLAUDE_PROJECT_DIR") or (cwd if isinstance(cwd, str) and cwd else os.getcwd())
+
+
+def resolve_trail(path: str | None, project: str) -> str:
+    """A trail path as given (``~`` expanded; relative to ``project``), or the project's default trail."""
+    path = os.path.expanduser(path or DEFAULT_TRAIL)
+    return path if os.path.isabs(path) else os.path.join(project, path)
+
+
+def project_of_trail(trail: str) -> str | None:
+    """The project a trail at its default place belongs to (``<project>/.claude/logs/<file>``), else None."""
+    folder = os.path.dirname(os.path.abspath(trail))
+    claude = os.path.dirname(folder)
+    if folder.rsplit("/", 1)[-1] == "logs" and claude.rsplit("/", 1)[-1] == ".claude":
+        return os.path.dirname(claude)
+    return None

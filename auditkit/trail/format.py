@@ -1,0 +1,437 @@
+"""Trail format v1: the record layout, its canonical bytes and the hash chain.
+
+Standard library only: the hook imports this module on every tool call, and the library reads
+trails with it, so there is exactly one definition of what a record is.
+
+A trail is UTF-8 JSON Lines. Every line is one record whose first members are, in this order,
+``v`` (schema version), ``seq`` (gapless per trail), ``ts`` (UTC, microseconds) and ``prev``
+(the previous record's hash), and whose last member is ``hash``. The canonical bytes of a record
+are the line with its final ``,"hash":"<64 hex>"`` member cut out; ``hash`` is the SHA-256 of
+those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trail-format.md``.
+"""
+
+from auditkit.trail import _startup_json
+from auditkit.trail._startup_hash import sha256 as sha256  # re-exported: tf.sha256 is the hook's hash
+from auditkit.trail._startup_os import os
+
+SCHEMA_VERSION = 1
+AGENT = "claude-code"
+GENESIS_PREFIX = b"auditkit/v1 genesis "
+
+#: Hook events ``auditkit install`` registers (Claude Code has 31; any other event name that arrives is
+#: recorded as it comes). Tool events get the matcher ``*``; the others take no matcher.
+TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied")
+SESSION_EVENTS = (
+    "UserPromptSubmit",
+    "SessionStart",
+    "SessionEnd",
+    "Stop",
+    "StopFailure",
+    "SubagentStart",
+    "SubagentStop",
+    "PreCompact",
+    "PostCompact",
+    "Notification",
+    "ConfigChange",  # a settings file changed mid-session: someone may be switching hooks off
+    "FileChanged",  # writes by Bash or outside tools that Edit/Write never show
+    "PostToolBatch",  # repeats the batch's Post events: kept, never counted as calls
+    "CwdChanged",
+    "InstructionsLoaded",
+    "TaskCreated",
+    "TaskCompleted",
+)
+HOOK_EVENTS = TOOL_EVENTS + SESSION_EVENTS
+#: Records auditkit writes itself.
+TRAIL_START = "trail_start"
+HOOK_ERROR = "hook_error"
+
+#: ``status`` vocabulary.
+STATUS_STARTED = "started"
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_INTERRUPTED = "interrupted"
+STATUS_INFO = "info"
+STATUS_DENIED = "denied"
+
+# --- the schema: payload key -> record key -> frame column, one line per field --------------------
+
+
+class Field:
+    """One thing the kit knows about an event: its column in ``load()``'s frame, that column's kind, where it
+    sits in an auditkit record (``record``; None: derived by the readers), the hook payload key lifted into
+    that record (``payload``; None: not from the payload), and, for a record value that is an object, the
+    key inside it the column shows (``sub``).
+
+    Kinds: time (tz-aware UTC), category, string, text (a string column; the record may hold any JSON,
+    shown as JSON text), count (nullable integer), float, nested (dicts and lists, kept as Python objects).
+    """
+
+    __slots__ = ("column", "doc", "kind", "payload", "record", "sub")
+
+    def __init__(
+        self, column: str, kind: str, doc: str, record: str | None = None, payload: str | None = None, sub: str = ""
+    ) -> None:
+        self.column, self.kind, self.doc, self.record, self.payload, self.sub = column, kind, doc, record, payload, sub
+
+
+F = Field
+#: Every column of ``load()``'s frame, in order. Adding a field the hook lifts from the payload into the
+#: record and ``load()``, ``export`` and ``sql`` show as a column is one line here.
+SCHEMA: tuple[Field, ...] = (
+    F("timestamp", "time", "when the event was recorded: tz-aware UTC (NaT where the source has no time)", "ts"),
+    F("event", "category", "hook event (PreToolUse, PostToolUse, UserPromptSubmit, ...), categorical", "event"),
+    F("status", "category", "started, ok, error, interrupted or info; categorical", "status"),
+    F("tool", "category", "tool name as the agent names it (Bash, Read, mcp__x__y, ...)", "tool_name", "tool_name"),
+    F("session_id", "string", "the agent's session id", "session_id", "session_id"),
+    F("tool_use_id", "string", "id pairing a call's PreToolUse with its end", "tool_use_id", "tool_use_id"),
+    F("duration_ms", "float", "call duration in ms, on the event that ends a call: the payload's own execution time "
+      "where Claude Code sends one, else from pairing with its PreToolUse", "duration_ms", "duration_ms"),
+    F("wait_ms", "float", "time between PreToolUse and the start of execution (permission prompts, hooks), where "
+      "both the pairing and the payload's duration_ms are known", "wait_ms"),
+    F("file_path", "string", "file the call reads or writes (file_path / notebook_path of the input)"),
+    F("command", "string", "Bash command"),
+    F("url", "string", "WebFetch URL"),
+    F("pattern", "string", "Glob/Grep pattern or WebSearch query"),
+    F("prompt", "string", "user prompt (UserPromptSubmit)"),
+    F("prompt_id", "string", "id of the user prompt the event belongs to (one per prompt)", "prompt_id", "prompt_id"),
+    F("effort", "category", "effort level the agent ran with", "effort", "effort", sub="level"),
+    F("input", "nested", "full tool input (dict), as recorded", "tool_input", "tool_input"),
+    F("response", "nested", "full tool response, as recorded", "tool_response", "tool_response"),
+    F("error", "text", "error text of a failed call or a hook error", "error", "error"),
+    F("cwd", "string", "working directory of the session", "cwd", "cwd"),
+    F("transcript_path", "string", "the agent's transcript of the session", "transcript_path", "transcript_path"),
+    F("permission_mode", "category", "default, plan, acceptEdits, bypassPermissions, ...", "permission_mode",
+      "permission_mode"),
+    F("user", "string", "OS user the hook ran as", "user"),
+    F("host", "string", "host the hook ran on", "host"),
+    F("agent", "category", "agent that acted (claude-code)", "agent"),
+    F("agent_id", "string", "subagent id, inside a subagent", "agent_id", "agent_id"),
+    F("agent_type", "string", "subagent type, inside a subagent", "agent_type", "agent_type"),
+    F("redactions", "count", "secrets redacted from this record", "redactions"),
+    F("truncated", "nested", "fields cut to the size cap, as [{field, bytes, sha256}] (None when none)", "truncated"),
+    F("data", "nested", "every other payload field (dict), kept as recorded", "data"),
+    F("model", "category", "model that answered (transcripts, telemetry)", "model"),
+    F("message_id", "string", "API message id (transcripts' assistant_message rows)"),
+    F("request_id", "string", "API request id (transcripts' requestId, telemetry's request_id)", "request_id"),
+    F("input_tokens", "count", "input tokens of the API message, counted once per message", "input_tokens"),
+    F("output_tokens", "count", "output tokens of the API message", "output_tokens"),
+    F("cache_creation_tokens", "count", "tokens written to the prompt cache", "cache_creation_tokens"),
+    F("cache_creation_1h_tokens", "count", "of cache_creation_tokens, those written to the 1-hour cache (2x input)"),
+    F("cache_read_tokens", "count", "tokens read from the prompt cache", "cache_read_tokens"),
+    F("cost_usd", "float", "Claude Code's own cost of the API request (telemetry's api_request)", "cost_usd"),
+    F("capture", "category", "how it was captured, when not by the hook: otel (Claude Code's telemetry)", "capture"),
+    F("seq", "count", "sequence number in its trail (auditkit trails)", "seq"),
+    F("trail_id", "string", "id of the trail the record belongs to"),
+    F("hash", "string", "record hash in the chain (auditkit trails)", "hash"),
+    F("event_id", "string", "stable id of the event (trail_id:seq, tool:<id>:pre|post, msg:<id>:<request>, or a hash "
+      "of the source line): load() keeps one row per id"),
+    F("source_format", "category", "auditkit, seed, hook_payload or transcript"),
+    F("source_file", "string", "file the row was read from"),
+    F("source_line", "count", "line number in that file (1-based)"),
+)  # fmt: skip
+del F
+
+#: Payload fields lifted to the record's top level under their record names (``hook_event_name`` becomes
+#: ``event``); every other payload field is kept under ``data``.
+LIFTED = tuple((f.payload, f.record) for f in SCHEMA if f.payload and f.record)
+PAYLOAD_KEYS = frozenset(["hook_event_name", *(p for p, _ in LIFTED)])
+
+# --- the byte layout of a record, which the verifiers read without parsing JSON ------------------
+#   {"v":1,"seq":<digits>,"ts":"<27 chars>","prev":"<64 hex>", ... ,"hash":"<64 hex>"}
+# ``j`` is the offset of the comma after the seq digits; everything else is at a fixed distance.
+HASH_HEX_LEN = 64
+RECORD_PREFIX = b'{"v":1,"seq":'
+SEQ_AT = len(RECORD_PREFIX)  # the seq digits start here
+SEQ_END_MAX = 40  # the comma after them is found before this offset
+TS_AT = len(b',"ts":"')  # j + TS_AT: the timestamp
+TS_END = TS_AT + len("2026-11-25T10:52:23.123456Z")  # j + TS_END: its end, and the start of PREV_OPEN
+PREV_OPEN = b'","prev":"'
+PREV_AT = TS_END + len(PREV_OPEN)  # j + PREV_AT: the previous record's hash
+PREV_END = PREV_AT + HASH_HEX_LEN
+HASH_OPEN = b',"hash":"'
+HASH_TAIL = len(HASH_OPEN) + HASH_HEX_LEN + 2  # ,"hash":"<hex>"} closes every line: line[-HASH_TAIL:]
+HASH_AT = HASH_TAIL - len(HASH_OPEN)  # line[-HASH_AT:-2] is the hash
+_SEQ_PREFIX = b'{"v":'
+
+
+def status_of(event: str, payload: dict) -> str:
+    """The ``status`` a hook event gets: started, ok, error, interrupted, denied or info."""
+    if event == "PreToolUse":
+        return STATUS_STARTED
+    if event == "PostToolUse":
+        return STATUS_OK
+    if event == "PostToolUseFailure":
+        return STATUS_INTERRUPTED if payload.get("is_interrupt") else STATUS_ERROR
+    if event == "PermissionDenied":
+        return STATUS_DENIED
+    if event == "StopFailure":
+        return STATUS_ERROR
+    return STATUS_INFO
+
+
+def fields_from_payload(payload: dict) -> dict:
+    """A hook payload as record fields: the schema's payload keys lifted to the top, the rest under ``data``.
+
+    Nothing is dropped: the lifted fields plus ``data`` are the whole payload.
+    """
+    event = payload.get("hook_event_name")
+    event = event if isinstance(event, str) and event else "unknown"
+    fields: dict = {"event": event, "status": status_of(event, payload)}
+    for key, record in LIFTED:
+        if key in payload:
+            fields[record] = payload[key]
+    data = {k: v for k, v in payload.items() if k not in PAYLOAD_KEYS}
+    if data:
+        fields["data"] = data
+    return fields
+
+
+def trail_id_of(record: object) -> object:
+    """The trail id a ``trail_start`` record names in its ``data`` (None when there is none: records are not
+    signed, and a forged one may carry a string or a list there)."""
+    data = record.get("data") if isinstance(record, dict) else None
+    return data.get("trail_id") if isinstance(data, dict) else None
+
+
+def genesis_hash(trail_id: str, created: str) -> str:
+    """The ``prev`` of a trail's first record: binds the chain to the trail's identity."""
+    return sha256(GENESIS_PREFIX + trail_id.encode() + b" " + created.encode()).hexdigest()
+
+
+def format_ts(ns: int) -> str:
+    """Nanoseconds since the epoch as ``2026-11-25T10:52:23.123456Z`` (UTC, microseconds)."""
+    import time
+
+    secs, rem = divmod(ns, 1_000_000_000)
+    t = time.gmtime(secs)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+        f"{t.tm_sec:02d}.{rem // 1000:06d}Z"
+    )
+
+
+# --- values JSON cannot hold ------------------------------------------------------------------
+# A record is strict RFC 8259 JSON in UTF-8, readable by any parser. A payload value that JSON
+# cannot carry faithfully is kept in a marked object instead (documented in docs/trail-format.md):
+#   {"auditkit_nonjson": "number", "text": "1e999"}          NaN, Infinity, overflowing or over-long numbers
+#   {"auditkit_nonjson": "string", "text": "a\ufffdb", "surrogates": [[1, "d800"]]}
+#                                                              a string holding lone UTF-16 surrogates (or
+#                                                              bytes that were not UTF-8), each shown as U+FFFD
+#   {"auditkit_nonjson": "deep", "json": "[[[...]]]"}         a structure nested deeper than MAX_DEPTH, as text
+NONJSON = "auditkit_nonjson"
+MAX_DEPTH = 64
+_MAX_SURROGATES = 1000
+
+
+def nonjson_number(text: str) -> dict:
+    return {NONJSON: "number", "text": text}
+
+
+def nonjson_string(text: str) -> dict:
+    """A string with lone surrogates: readable text plus where each surrogate was, so nothing is lost."""
+    chars: list[str] = []
+    where: list[list[object]] = []
+    for i, c in enumerate(text):
+        if "\ud800" <= c <= "\udfff":
+            if len(where) < _MAX_SURROGATES:
+                where.append([i, f"{ord(c):04x}"])
+            c = "\ufffd"
+        chars.append(c)
+    out: dict = {NONJSON: "string", "text": "".join(chars), "surrogates": where}
+    if len(where) == _MAX_SURROGATES:
+        out["surrogates_total"] = sum("\ud800" <= c <= "\udfff" for c in text)
+    return out
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def mark_surrogates(value: object) -> object:
+    """``value`` with every string (and key) that holds lone surrogates made JSON-safe."""
+    if isinstance(value, str):
+        return nonjson_string(value) if _has_surrogates(value) else value
+    if isinstance(value, dict):
+        return {
+            (
+                k.encode("utf-8", "backslashreplace").decode() if isinstance(k, str) and _has_surrogates(k) else k
+            ): mark_surrogates(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mark_surrogates(v) for v in value]
+    return value
+
+
+def cut_deep(text: str, limit: int = MAX_DEPTH) -> str:
+    """JSON text with every structure nested deeper than ``limit`` replaced by a marked string of its text."""
+    import re
+
+    out, depth, last, start = [], 0, 0, -1
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text, re.S):
+        t = m.group()
+        if t[0] == '"':
+            continue
+        if t in "[{":
+            depth += 1
+            if depth == limit + 1:
+                start = m.start()
+        else:
+            if depth == limit + 1 and start >= 0:
+                out += [text[last:start], _startup_json.dumps({NONJSON: "deep", "json": text[start : m.end()]})]
+                last, start = m.end(), -1
+            depth -= 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _dumps(obj: object) -> bytes:
+    try:
+        return _startup_json.dumps(obj).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates somewhere: mark them (a record is always valid UTF-8)
+        return _startup_json.dumps(mark_surrogates(obj)).encode("utf-8")
+
+
+def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
+    """Serialise one record as its line (newline included), hash appended.
+
+    ``fields`` must not contain ``v``, ``seq``, ``ts``, ``prev`` or ``hash``.
+    """
+    head = {"v": SCHEMA_VERSION, "seq": seq, "ts": ts, "prev": prev}
+    head.update(fields)
+    body = _dumps(head)
+    digest = sha256(body).hexdigest()
+    return b"".join((body[:-1], HASH_OPEN, digest.encode(), b'"}\n'))
+
+
+def split_line(line: bytes) -> tuple[bytes, str] | None:
+    """Return (canonical bytes, stated hash) of a line, or None if it has no hash member."""
+    line = line.rstrip(b"\r\n")
+    if len(line) <= HASH_TAIL or not line.endswith(b'"}'):
+        return None
+    cut = len(line) - HASH_TAIL
+    if line[cut : cut + len(HASH_OPEN)] != HASH_OPEN:
+        return None
+    stated = line[cut + len(HASH_OPEN) : -2]
+    try:
+        text = stated.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return line[:cut] + b"}", text
+
+
+def line_seq(line: bytes) -> int | None:
+    """Read ``seq`` from a record's fixed prefix without parsing the whole line."""
+    if not line.startswith(_SEQ_PREFIX):
+        return None
+    start = line.find(b'"seq":', 0, 40)
+    if start < 0:
+        return None
+    start += 6
+    end = start
+    while end < len(line) and 48 <= line[end] <= 57:
+        end += 1
+    return int(line[start:end]) if end > start else None
+
+
+class Tail:
+    """What an appender needs to know about the end of a trail, read in O(1)."""
+
+    __slots__ = ("hash", "next_seq", "size", "torn_bytes")
+
+    def __init__(self, next_seq: int, hash: str | None, size: int, torn_bytes: int) -> None:
+        self.next_seq = next_seq
+        self.hash = hash  # None: the file is empty (or holds no record we can chain to)
+        self.size = size
+        self.torn_bytes = torn_bytes  # bytes after the last newline (a write cut short)
+
+
+def read_tail(fd: int, max_scan: int = 8 << 20) -> Tail:
+    """Find the last complete record by reading backwards from the end of an open trail.
+
+    Cost is proportional to the last record's size, never to the trail's. A partial last line
+    (a writer killed mid-append) is skipped and reported in ``torn_bytes``.
+
+    The hook calls this on every event, and the last record is often a large tool response: the
+    common case reads the trail's last 8 KiB (which holds the record's hash, at its end) and the
+    record's first bytes (its ``seq``), found by looking for the newline before it, and copies
+    nothing else. Anything unusual (a torn tail, a line that is not a record) takes the full
+    backwards scan, :func:`scan_tail`, which gives the same answers everywhere (tested).
+    """
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return Tail(0, None, 0, 0)
+    pos = max(0, size - 8192)
+    buf = os.pread(fd, size - pos, pos)
+    end = len(buf) - 1
+    if buf[end] != 10:  # torn: a writer was killed mid-append
+        return scan_tail(fd, max_scan)
+    nl = buf.rfind(b"\n", 0, end)
+    if nl >= 0 or not pos:  # the whole last line is in the block
+        line = buf[nl + 1 : end]
+        seq = line_seq(line)
+        split = split_line(line) if seq is not None else None
+        if seq is not None and split is not None:
+            return Tail(seq + 1, split[1], size, 0)
+    elif end > HASH_TAIL:  # a long last line: its hash is here, its seq where it starts
+        split = split_line(buf[:end])
+        if split is not None:
+            start = _line_start(fd, pos, size - max_scan)
+            seq = line_seq(os.pread(fd, 128, start)) if start >= 0 else None
+            if seq is not None and seq < 10**18:  # its digits end inside the 128 bytes read
+                return Tail(seq + 1, split[1], size, 0)
+    return scan_tail(fd, max_scan)
+
+
+def _line_start(fd: int, before: int, floor: int) -> int:
+    """Offset just after the last newline before ``before`` (0 at the file's start; -1 past ``floor``)."""
+    while before > 0:
+        step = min(65536, before)
+        before -= step
+        if before < floor:
+            return -1
+        nl = os.pread(fd, step, before).rfind(b"\n")
+        if nl >= 0:
+            return before + nl + 1
+    return 0
+
+
+def scan_tail(fd: int, max_scan: int = 8 << 20) -> Tail:
+    """:func:`read_tail`'s general case: walk complete lines backwards from the end, skipping a torn
+    one and lines that are not records, reading blocks that double in size."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return Tail(0, None, 0, 0)
+    block = 65536
+    buf = b""
+    pos = size
+    torn = None
+    while pos > 0 and size - pos < max_scan:
+        step = min(block, pos)
+        pos -= step
+        buf = os.pread(fd, step, pos) + buf
+        if torn is None:
+            nl = buf.rfind(b"\n")
+            if nl < 0:
+                continue
+            torn = len(buf) - nl - 1
+        # complete lines end at newlines; walk them from the last one backwards
+        end = len(buf) - torn - 1
+        while end >= 0:
+            start = buf.rfind(b"\n", 0, end) + 1
+            if start == 0 and pos > 0:
+                break  # the line may begin before what we have read: read more
+            line = buf[start:end]
+            seq = line_seq(line)
+            split = split_line(line) if seq is not None else None
+            if split is not None:
+                return Tail(seq + 1, split[1], size, torn)  # type: ignore[operator]  # split is None when seq is
+            end = start - 1
+        block *= 2
+    if torn is None and pos == 0:  # not one newline in the file: all of it is a fragment
+        torn = size
+    return Tail(0, None, size, torn or 0)
