@@ -52,6 +52,8 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.analysis.pricing": ("cost",),
     "auditkit.analysis.transcripts": ("archive_transcripts", "reconcile"),
     "auditkit.analysis.sqlquery": ("sql", "sql_connection"),
+    "auditkit.detect.engine": ("detections", "load_rules"),
+    "auditkit.present.live": ("live",),
     "auditkit.present.render": ("Timeline", "replay_chart", "time_by_tool_chart"),
     "auditkit.present.explorer": ("explore",),
     "auditkit.present.evidence": ("run_report",),
@@ -118,6 +120,8 @@ if TYPE_CHECKING:
     from auditkit.outbound.otel import make_server as make_server
     from auditkit.outbound.s3sync import sync as sync
     from auditkit.outbound.shipping import ship as ship
+    from auditkit.detect.engine import detections as detections, load_rules as load_rules
+    from auditkit.present.live import live as live
     from auditkit.present.evidence import run_report as run_report
     from auditkit.present.explorer import explore as explore
     from auditkit.project_review import approve_project as approve_project, review_project as review_project

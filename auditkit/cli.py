@@ -32,6 +32,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     agents = by_agent(df)
     totals = table.attrs["totals"]
     problems = df.attrs["problems"]
+    detections = _detection_counts(df) if args.detections else None
     if args.json:
         doc = {
             "files": df.attrs["files"],
@@ -49,6 +50,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
                 for a, row in agents.to_dict(orient="index").items()
             },
             "problems": problems,
+            "detections": detections,
         }
         print(json.dumps(doc, indent=2, default=str))
         return 0
@@ -62,6 +64,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"Failures:               {totals['failures']:,} ({rate})")
     if totals["unfinished"]:
         print(f"Unfinished calls:       {totals['unfinished']:,} (no result recorded: denied or interrupted)")
+    if detections is not None:
+        shown = ", ".join(f"{n:,} {lvl}" for lvl, n in detections.items()) or "none"
+        print(f"Detections:             {shown} (built-in rules; `auditkit detect` lists them)")
     print("\n=== Per-Tool Breakdown ===\n")
     rows = [{"tool": tool, **row} for tool, row in table.to_dict(orient="index").items()]
     cols = [
@@ -633,6 +638,82 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _detection_counts(df) -> dict[str, int] | None:
+    """The built-in rules' matches per level, for summary (None when pySigma is not installed)."""
+    try:
+        from auditkit.detect.engine import counts_by_level, detect
+    except ImportError:
+        return None
+    try:
+        return counts_by_level(detect(df))
+    except AuditkitError as exc:  # pySigma missing: summary still works
+        print(f"auditkit summary: detections left out: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from auditkit.detect.engine import LEVELS, detect, load_rules
+    from auditkit.present.terminal import visible
+
+    rules = load_rules(args.rules, builtin=not args.no_builtin)
+    for r in rules:
+        if r.unknown_fields:
+            print(
+                f"auditkit detect: {r.file}: {r.title}: unknown fields {', '.join(r.unknown_fields)}", file=sys.stderr
+            )
+    if args.follow:
+        from auditkit.detect.follow import follow
+
+        return follow(
+            _trails(args),
+            rules,
+            sinks=args.sink or ["stderr"],
+            state=args.state,
+            alerts=args.alerts,
+            per_minute=args.per_minute,
+            once=args.once,
+        )
+    hits = detect(_load(args), rules)
+    hits = hits[hits["level"].astype(str).map(LEVELS.index) >= LEVELS.index(args.level)]
+    if args.json:
+        print(hits.drop(columns=["row"]).to_json(orient="records", date_format="iso", indent=2))
+        return 0
+    for h in hits.itertuples():
+        when = h.timestamp.strftime("%Y-%m-%d %H:%M:%S") if h.timestamp == h.timestamp else "-"
+        print(f"{h.level.upper():<8} {when}  {visible(h.rule)}  [session {visible(str(h.session_id))} seq {h.seq}]")
+        if h.what:
+            print(f"         {visible(str(h.what))[:300]}")
+        print(f"         why: {visible(h.why)[:300]}")
+    counts = hits.groupby("level", observed=True).size()
+    shown = ", ".join(f"{n} {lvl}" for lvl, n in counts.items()) or "no matches"
+    print(f"{len(hits)} detection(s) from {len(rules)} rule(s): {shown}", file=sys.stderr)
+    return 0
+
+
+def _detect_args(p: argparse.ArgumentParser) -> None:
+    from auditkit.detect.engine import LEVELS
+
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
+    p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
+    p.add_argument("--level", choices=LEVELS, default="informational", help="lowest level to show")
+    p.add_argument("--json", action="store_true", help="print the matches as JSON")
+    p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
+    p.add_argument(
+        "--sink",
+        action="append",
+        metavar="SINK",
+        help="where alerts go while following: stderr, jsonl:FILE, webhook:URL, slack:URL (repeatable)",
+    )
+    p.add_argument("--state", metavar="FILE", help="cursor file (default: <trail>.detect-state.json)")
+    p.add_argument("--alerts", metavar="FILE", help="alert trail (default: <trail folder>/alerts.jsonl)")
+    p.add_argument(
+        "--per-minute", type=int, default=10, metavar="N", help="messages a minute per rule (then a summary)"
+    )
+    p.add_argument("--once", action="store_true", help="with --follow: read what is there, alert, save, and stop")
+
+
 TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
 
 
@@ -675,6 +756,12 @@ def build_parser() -> argparse.ArgumentParser:
     _trail_args(p)
     _window_args(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "--detections",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count the built-in detection rules' matches by level (auditkit detect)",
+    )
 
     for name, handler, text in (
         ("install", cmd_install, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup)."),
@@ -888,6 +975,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="a progress bar per cell on stderr (default: when stderr is a terminal)",
     )
+
+    p = add("detect", cmd_detect, "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.")
+    _detect_args(p)
 
     p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")

@@ -127,6 +127,7 @@ def test_every_command_is_a_twin_of_an_exported_library_function() -> None:
         "report": "run_report",
         "archive-transcripts": "archive_transcripts",
         "otel-receive": "make_server",
+        "detect": "detections",
         "trust": "approve_project",
     }
     for name in _commands():
