@@ -641,7 +641,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _detection_counts(df) -> dict[str, int] | None:
     """The built-in rules' matches per level, for summary (None when pySigma is not installed)."""
     try:
-        from auditkit.detect.engine import counts_by_level, detect
+        from auditkit.detect.engine import counts_by_level, detect  # start-up: only the command that runs loads it
     except ImportError:
         return None
     try:
@@ -652,8 +652,8 @@ def _detection_counts(df) -> dict[str, int] | None:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from auditkit.detect.engine import LEVELS, detect, load_rules
-    from auditkit.present.terminal import visible
+    from auditkit.detect.engine import LEVELS, detect, load_rules  # start-up: only the command that runs loads it
+    from auditkit.present.terminal import visible  # start-up: only the command that runs loads it
 
     rules = load_rules(args.rules, builtin=not args.no_builtin)
     for r in rules:
@@ -662,7 +662,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
                 f"auditkit detect: {r.file}: {r.title}: unknown fields {', '.join(r.unknown_fields)}", file=sys.stderr
             )
     if args.follow:
-        from auditkit.detect.follow import follow
+        from auditkit.detect.follow import follow  # start-up: only the command that runs loads it
 
         return follow(
             _trails(args),
@@ -691,7 +691,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _detect_args(p: argparse.ArgumentParser) -> None:
-    from auditkit.detect.engine import LEVELS
+    from auditkit.detect.engine import LEVELS  # start-up: only the command that runs loads it
 
     _trail_args(p)
     _window_args(p)

@@ -11,9 +11,11 @@ columns it names, whatever the number of rows. Correlation rules (``event_count`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +73,7 @@ class Rule:
     tags: list[str]
     file: str
     view: str | None = None
-    test: object = None  # callable View -> (mask, why-arrays)
+    test: Callable[[Any], tuple[Any, Any]] | None = None  # View -> (mask, why-arrays)
     unknown_fields: list[str] = field(default_factory=list)
     correlation: dict | None = None
     name: str | None = None
@@ -82,6 +84,13 @@ class Rule:
     @property
     def is_correlation(self) -> bool:
         return self.correlation is not None
+
+    @property
+    def spec(self) -> dict:
+        """A correlation rule's correlation (its type, rules, group-by, span, condition)."""
+        if self.correlation is None:
+            raise TypeError(f"{self.id} is not a correlation rule")
+        return self.correlation
 
 
 def builtin_rules_dir() -> Path:
@@ -133,7 +142,7 @@ def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]
             rules.append(corr)
             if not getattr(r, "generate", False):
                 for base in rules:
-                    if base.id in corr.correlation["rules"]:
+                    if base.id in corr.spec["rules"]:
                         base.hidden = True
     ids = [r.id for r in rules]
     dup = {i for i in ids if ids.count(i) > 1}
@@ -211,7 +220,7 @@ def _node(node, known: dict[str, str], rule: Rule, f: Path):
         column = known.get(node.field, node.field if node.field in known.values() else None)
         if column is None:
             rule.unknown_fields.append(node.field)
-        return _leaf(column, _SIGMA_NAMES.get((rule.view, node.field), node.field), node.value, rule, f)
+        return _leaf(column, _SIGMA_NAMES.get((rule.view or "", node.field), node.field), node.value, rule, f)
     if isinstance(node, ConditionValueExpression):  # a keyword: any text field
         fields = ["command", "file_path", "url", "prompt", "pattern", "input", "response", "error"]
         return _or([_leaf(c, c, node.value, rule, f) for c in fields], keyword=True)
@@ -542,7 +551,7 @@ def _to_frame(records: list[dict], df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _run_correlation(rule: Rule, df: pd.DataFrame, base_hits: dict, native: View, corr_state: dict | None) -> list:
-    c = rule.correlation
+    c = rule.spec
     span = c["timespan"] or float("inf")
     events = []  # (time, row, base index)
     if not any(base_hits.get(rid) for rid in c["rules"]):
@@ -558,7 +567,7 @@ def _run_correlation(rule: Rule, df: pd.DataFrame, base_hits: dict, native: View
         for row, _ in base_hits.get(rid, []):
             events.append((float(secs[row]), row, k))
     events.sort()
-    keys = [native.column(g).to_pylist() for g in c["group_by"]]
+    keys = [col.to_pylist() if (col := native.column(g)) is not None else [None] * len(df) for g in c["group_by"]]
     state = corr_state.setdefault(rule.id, {}) if corr_state is not None else {}
     out = []
     kind, n_rules = c["type"], len(c["rules"])
@@ -660,7 +669,7 @@ def rule_table(rules: list[Rule] | None = None) -> str:
     lines = ["| rule | level | log source | ATT&CK |", "|---|---|---|---|"]
     order = {lvl: i for i, lvl in enumerate(reversed(LEVELS))}
     for r in sorted((r for r in rules if not r.hidden), key=lambda r: (order[r.level], r.name or r.title)):
-        source = "correlation: " + r.correlation["type"] if r.is_correlation else r.view
+        source = "correlation: " + r.spec["type"] if r.is_correlation else r.view
         attack = ", ".join(t.split(".", 1)[1].upper() for t in r.tags if re.match(r"attack\.t\d", t))
         lines.append(f"| `{r.name}`: {r.title} | {r.level} | {source} | {attack} |")
     return "\n".join(lines) + "\n"

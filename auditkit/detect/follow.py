@@ -26,13 +26,14 @@ from pathlib import Path
 import orjson
 
 from auditkit.custody import segments
-from auditkit.detect.alerts import alert_uid, alerted_uids, append_alert, finding
+from auditkit.detect.alerts import alert_uid, alerted_uids, append_alert, finding, read_alerts
 from auditkit.detect.engine import Rule, run_rules
 from auditkit.detect.pipeline import State
 from auditkit.detect.sinks import Delivery, make_sink
 from auditkit.errors import UsageError
 from auditkit.loading.readers import auditkit_trail
 from auditkit.store.files import first_record, open_lines
+from auditkit.store.names import active_trail
 from auditkit.trail import format as tf
 from auditkit.trail import private_files
 from auditkit.trail.config import TRAIL_NAME
@@ -48,7 +49,7 @@ def trail_of(path: str | os.PathLike) -> Path:
     p = Path(path).expanduser()
     if p.is_dir():
         return p / TRAIL_NAME
-    return segments.active_trail(p)
+    return active_trail(p)
 
 
 def default_state(trail: Path) -> Path:
@@ -207,7 +208,8 @@ class Tailer:
         elif self.prev is not None and rec.get("prev") != self.prev:
             self._break(where, n, f"record {seq}: does not chain to record {seq - 1} (inserted or replaced?)")
         if rec.get("event") == tf.TRAIL_START:
-            self.trail_id = tf.trail_id_of(rec) or self.trail_id
+            named = tf.trail_id_of(rec)
+            self.trail_id = named if isinstance(named, str) else self.trail_id
         self.next_seq = seq + 1
         self.prev = split[1] if split else rec.get("hash")
         rec["_trail"], rec["_file"], rec["_line"] = self.trail_id, where, n or None
@@ -222,8 +224,8 @@ def frame_of(records: list[dict]):
     arrive in order): ~1 ms for a handful of records where :func:`auditkit.loading.frame.frame_from_rows` takes ~35."""
     import pandas as pd
 
-    from auditkit.loading.columns import COLUMNS, NESTED
-    from auditkit.loading.jsoncolumn import JSONArray
+    from auditkit.loading.columns import COLUMNS, NESTED  # pandas and pyarrow: only once records are matched
+    from auditkit.loading.jsoncolumn import JSONArray  # pandas and pyarrow: only once records are matched
 
     cols = auditkit_trail.columns(records)
     n = len(records)
@@ -266,7 +268,8 @@ class Follower:
             start = cursors.get(sink.spec, last if spec == "stderr" and not saved else -1)
             self.deliveries.append(Delivery(sink, alerts_path, int(start), per_minute))
         self.raised = 0
-        self._dirty, self._sink_cursors = True, None
+        self._dirty = True
+        self._sink_cursors: list[int] | None = None
         self.listeners: list = []  # callables given each batch of records (the live view counts calls)
         self._warm_up()
 
@@ -277,8 +280,6 @@ class Follower:
         run_rules(frame_of([rec]), self.rules, State(), {})
 
     def _last_alert_seq(self) -> int | None:
-        from auditkit.detect.alerts import read_alerts
-
         got = read_alerts(self.alerts_path)
         return got[-1][0] if got else None
 

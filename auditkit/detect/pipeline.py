@@ -29,6 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditkit.analysis.bash_effects import effects
+
 #: The agent-native fields (``product: claude_code``) and what each holds.
 NATIVE_FIELDS = {
     "event": "hook event (PreToolUse, PostToolUse, PermissionDenied, ConfigChange, SessionStart, ...)",
@@ -205,8 +207,8 @@ class Subset(View):
 
     def __init__(self, view: View, positions: np.ndarray) -> None:
         base = view.view if isinstance(view, Subset) else view
-        self.view = base
-        self.positions = view.positions[positions] if isinstance(view, Subset) else positions
+        self.view: View = base
+        self.positions: np.ndarray = view.positions[positions] if isinstance(view, Subset) else positions
         self.rows = base.rows[self.positions]
         self._take = pa.array(self.positions, type=pa.int64())
         self._cols, self._lower = {}, {}
@@ -447,8 +449,6 @@ def _mode_changes(sessions: np.ndarray, modes: np.ndarray, state: State) -> np.n
 
 def _deletes_outside(commands: pa.Array, cwds: np.ndarray) -> np.ndarray:
     """True where a command deletes a tree outside its cwd (:func:`auditkit.analysis.bash_effects.effects`)."""
-    from auditkit.analysis.bash_effects import effects
-
     out = np.zeros(len(commands), dtype=bool)
     rm = np.flatnonzero(
         pc.fill_null(pc.match_substring_regex(commands, r"\brm\s|rmtree|rimraf"), False).to_numpy(zero_copy_only=False)

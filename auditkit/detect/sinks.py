@@ -21,7 +21,7 @@ from pathlib import Path
 
 from auditkit.detect.alerts import read_alerts
 from auditkit.errors import UsageError
-from auditkit.present.terminal import visible
+from auditkit.safe_text import visible
 
 BACKOFF_START_S, BACKOFF_MAX_S = 0.5, 30.0
 

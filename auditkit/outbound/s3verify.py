@@ -44,6 +44,7 @@ from auditkit.custody.seals import seal_log_path
 from auditkit.custody.verify import ERROR, WARNING, Finding, VerifyReport, verify
 from auditkit.errors import ShipError
 from auditkit.outbound.s3sync import s3_client, split_url
+from auditkit.safe_text import visible
 from auditkit.store.files import PathLike, expand
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")  # a key's last part used as a local file name as it is
@@ -118,7 +119,7 @@ class BucketCopy:
 
 def shown(key: str) -> str:
     """A key as text for a terminal or a report: control characters (newlines too) written as escapes."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in key)
+    return visible(key).replace("\n", "\\n")
 
 
 def _code(exc: Exception) -> str:

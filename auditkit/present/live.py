@@ -86,7 +86,7 @@ class Live:
         return vl_convert.vegalite_to_svg(chart.to_json())
 
     def table_html(self) -> str:
-        from auditkit.present.notebook import table_html
+        from auditkit.present.notebook import table_html  # only when the view is drawn
 
         table = self.alerts()
         return table_html(table) if len(table) else "<p>no alerts yet</p>"
