@@ -145,6 +145,8 @@ if os is None:  # pragma: no branch - the tests exercise this module in a fresh 
         "stat",
         "unlink",
         "replace",
+        "rename",
+        "link",
         "scandir",
         "urandom",
         "mkdir",

@@ -7,10 +7,20 @@ A new trail starts with a ``trail_start`` record whose ``prev`` is the genesis h
 Rotation (``auditkit archive``) swaps a new segment in at the trail's path while holding the old
 file's lock; a writer that was waiting for that lock sees, once it has it, that its file is no
 longer the one at the path, and re-opens. So no record lands in a segment after it was archived.
+
+Provenance: every ``trail_start`` carries a mark (HMAC-SHA256 under this installation's key, see
+:func:`installation_key`) and so does every spill file. Under the lock, before appending, the writer
+checks the trail's first line: a trail without a valid mark (planted by a repository, copied from
+elsewhere, or written before marks existed) is never continued. It is renamed beside itself
+(``<name>.foreign-<time>-<hex>``, kept as evidence) and a new trail starts whose first records say
+so (``set_aside``). A spill file without a valid mark is never chained: it is renamed ``….foreign``
+and a ``set_aside`` record names it. A trail that cannot be opened or written (mode 0400, EACCES,
+ENOSPC) costs no event: the record is spilled and, when it is chained, a ``hook_error`` says why.
 """
 
 import fcntl
 import time
+from errno import EACCES, EDQUOT, EFBIG, EIO, ENOSPC, EPERM, EROFS
 
 from auditkit import _startup_json, private_files
 from auditkit import trail_format as tf
@@ -46,6 +56,121 @@ def new_trail_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+#: Errors of opening or writing a trail after which the record is spilled instead (nothing is lost).
+_SPILL_ON = frozenset({EACCES, EPERM, ENOSPC, EDQUOT, EROFS, EFBIG, EIO})
+SET_ASIDE = "set_aside"
+_keys: dict[str, bytes] = {}  # per path: the library may be used under several config folders (tests)
+
+
+def installation_key(create: bool = True) -> bytes | None:
+    """This installation's secret key for provenance marks (``trail.key`` in the user's config folder, 0600,
+    32 random bytes as hex), created on first use; None when it does not exist and ``create`` is False."""
+    from auditkit import config
+
+    path = config.trail_key_path()
+    if path in _keys:
+        return _keys[path]
+    try:
+        fd = private_files.open_file(path, os.O_RDONLY)
+    except FileNotFoundError:
+        if not create:
+            return None
+        _create_key(path)
+        fd = private_files.open_file(path, os.O_RDONLY)
+    try:
+        raw = os.read(fd, 256)
+    finally:
+        os.close(fd)
+    try:
+        key = bytes.fromhex(raw.decode("ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) < 32:
+        raise ValueError(f"{path}: not an auditkit installation key (64 hex digits); move it away to make a new one")
+    _keys[path] = key
+    return key
+
+
+def _create_key(path: str) -> None:
+    """Write a new key under a temporary name and link it into place: never replaces a key another process made."""
+    folder, name = os.path.dirname(path), path.rsplit("/", 1)[-1]
+    dfd = private_files.open_dir(folder)
+    try:
+        fd, tmp = private_files.temp_in(dfd, name, where=folder)
+        try:
+            os.write(fd, os.urandom(32).hex().encode() + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            os.unlink(tmp, dir_fd=dfd)
+    finally:
+        os.close(dfd)
+
+
+def _first_line(fd: int) -> bytes:
+    buf = os.pread(fd, 4096, 0)
+    nl = buf.find(b"\n")
+    if nl < 0:
+        buf = os.pread(fd, 1 << 20, 0)
+        nl = buf.find(b"\n")
+    return buf[:nl] if nl >= 0 else buf
+
+
+def foreign_reason(key: bytes, first_line: bytes) -> str | None:
+    """Why a trail (or segment) whose first line this is was not made by this installation; None if it was."""
+    got = tf.start_line_mark(first_line)
+    if got is None:
+        return "its first line is not a trail_start record"
+    if not isinstance(got[3], str):
+        return "its trail_start has no provenance mark (written before marks existed, or by someone else)"
+    if not tf.same_digest(got[3], tf.start_mark(key, got[0], got[1], got[2])):
+        return "its trail_start's mark was not made with this installation's key"
+    return None
+
+
+def _set_aside(path: str, fd: int, reason: str) -> dict | None:
+    """Rename the locked foreign trail to ``<name>.foreign-<time>-<hex>`` beside it (never deleted: it may be
+    evidence); None if the file at ``path`` is no longer the locked one (someone else moved it)."""
+    folder, name = os.path.dirname(path) or ".", path.rsplit("/", 1)[-1]
+    own = os.fstat(fd)
+    head = _first_line(fd)
+    stamp = tf.format_ts(time.time_ns())[:19].replace("-", "").replace(":", "")
+    aside = f"{name}.foreign-{stamp}Z-{os.urandom(3).hex()}"
+    dfd = private_files.open_dir(folder, create=False)
+    try:
+        os.link(name, aside, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+        st = os.stat(aside, dir_fd=dfd, follow_symlinks=False)
+        if (st.st_ino, st.st_dev) != (own.st_ino, own.st_dev):
+            os.unlink(aside, dir_fd=dfd)
+            return None
+        os.unlink(name, dir_fd=dfd)
+    finally:
+        os.close(dfd)
+    return {
+        "what": "trail",
+        "file": aside,
+        "bytes": own.st_size,
+        "first_line_sha256": tf.sha256(head).hexdigest(),
+        "reason": reason,
+    }
+
+
+def set_aside_fields(note: dict) -> dict:
+    """The record that says a file was set aside as not made by this installation."""
+    return {
+        "event": SET_ASIDE,
+        "status": tf.STATUS_ERROR,
+        "error": f"a {note['what']} not created by this installation was set aside as {note['file']}: "
+        f"{note['reason']}; it was not continued or chained",
+        "data": note,
+    }
+
+
 def ensure_dir(path: str) -> None:
     """Create the trail's folder (and any missing parent) with mode 0700; refuse a link or a foreign folder."""
     os.close(private_files.open_dir(os.path.dirname(path) or "."))
@@ -57,7 +182,7 @@ def open_trail(path: str) -> int:
 
 
 def header_fields(trail_id: str, created: str, previous: dict | None = None) -> dict:
-    """The fields of a ``trail_start`` record."""
+    """The fields of a ``trail_start`` record (:func:`mark_start` adds its mark once its seq and prev are known)."""
     return {
         "event": tf.TRAIL_START,
         "status": tf.STATUS_INFO,
@@ -65,13 +190,23 @@ def header_fields(trail_id: str, created: str, previous: dict | None = None) -> 
     }
 
 
+def mark_start(fields: dict, seq: int, ts: str, prev: str, key: bytes | None = None) -> dict:
+    """A ``trail_start``'s fields with this installation's mark in ``data.mark``."""
+    fields["data"]["mark"] = tf.start_mark(key or installation_key(), seq, ts, prev)  # type: ignore[arg-type]
+    return fields
+
+
 class Appended:
     """Where a record landed (``seq`` -1 and ``spilled`` set: it waits in a spill file)."""
 
-    __slots__ = ("hash", "seq", "spilled", "ts", "ts_ns")
+    __slots__ = ("hash", "reason", "seq", "set_aside", "spilled", "ts", "ts_ns")
 
-    def __init__(self, seq: int, ts_ns: int, ts: str, hash: str, spilled: str | None = None) -> None:
+    def __init__(
+        self, seq: int, ts_ns: int, ts: str, hash: str, spilled: str | None = None, reason: str | None = None
+    ) -> None:
         self.seq, self.ts_ns, self.ts, self.hash, self.spilled = seq, ts_ns, ts, hash, spilled
+        self.reason = reason  # why it was spilled (None: the lock was held too long)
+        self.set_aside: list[dict] = []  # foreign trails and spill files set aside on the way
 
 
 #: How often a writer re-opens a trail that ``auditkit archive`` rotated while it waited.
@@ -89,23 +224,53 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
+            reason = os.fstat(fd).st_size and foreign_reason(installation_key(), _first_line(fd))  # type: ignore[arg-type]
+            if reason:
+                raise OSError(f"{path}: not created by this installation ({reason}); not continued")
             return _append_locked(fd, path, build)  # type: ignore[return-value]
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+    key = installation_key()
     deadline = time.monotonic() + LOCK_WAIT_S
+    notes: list[dict] = []
     for _ in range(_REOPEN_TRIES):
-        fd = open_trail(path)
+        try:
+            fd = open_trail(path)
+        except OSError as exc:
+            if exc.errno not in _SPILL_ON:
+                raise
+            return _spill_noted(path, build, exc, notes)
         try:
             if not _lock(fd, deadline):
                 return spill(path, build)
             if _still_at(fd, path):
                 try:
-                    return _append_locked(fd, path, build)  # type: ignore[return-value]
+                    reason = os.fstat(fd).st_size and foreign_reason(key, _first_line(fd))  # type: ignore[arg-type]
+                    if reason:
+                        note = _set_aside(path, fd, reason)
+                        if note is not None:
+                            notes.append(note)
+                        continue  # a new trail at the path: opened on the next turn
+                    try:
+                        at = _append_locked(fd, path, build, notes)
+                    except OSError as exc:
+                        if exc.errno not in _SPILL_ON:
+                            raise
+                        return _spill_noted(path, build, exc, notes)
+                    at.set_aside = notes  # type: ignore[union-attr]
+                    return at  # type: ignore[return-value]
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
     raise OSError(f"{path}: the trail kept being replaced while waiting for its lock")
+
+
+def _spill_noted(path: str, build: "Builder", exc: OSError, notes: list[dict]) -> Appended:
+    """Spill a record the trail could not take (``exc``); the reason goes with it into the chain later."""
+    at = spill(path, build, reason=f"{type(exc).__name__}: {exc}", notes=notes)
+    at.set_aside = notes
+    return at
 
 
 def _lock(fd: int, deadline: float) -> bool:
@@ -145,7 +310,7 @@ def _spill_prefix(path: str) -> str:
     return path.rsplit("/", 1)[-1] + "."
 
 
-def spill(path: str, build: "Builder") -> Appended:
+def spill(path: str, build: "Builder", reason: str | None = None, notes: list[dict] | None = None) -> Appended:
     """Keep a record in its own file under ``.spill/`` (0600, never through a link) for the next writer.
 
     The record is built as it would have been (its time is the capture time); the writer that next
@@ -154,11 +319,16 @@ def spill(path: str, build: "Builder") -> Appended:
     """
     ts_ns = now_ns()
     fields = build(-1, ts_ns)
-    body = tf._dumps({"captured_ns": ts_ns, "fields": fields})
+    doc: dict = {"captured_ns": ts_ns, "fields": fields}
+    if reason:
+        doc["reason"] = reason
+    if notes:
+        doc["set_aside"] = notes  # trails set aside before the trail turned out unwritable
     folder = spill_dir(path)
+    name = f"{_spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
+    body = tf.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]
     dfd = private_files.open_dir(folder)
     try:
-        name = f"{_spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
         fd = private_files.open_in(dfd, name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, where=folder)
         try:
             os.write(fd, body)
@@ -167,17 +337,22 @@ def spill(path: str, build: "Builder") -> Appended:
             os.close(fd)
     finally:
         os.close(dfd)
-    return Appended(-1, ts_ns, tf.format_ts(ts_ns), "", spilled=os.path.join(folder, name))
+    return Appended(-1, ts_ns, tf.format_ts(ts_ns), "", spilled=os.path.join(folder, name), reason=reason)
 
 
-def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
-    """The spilled records of this trail in capture order, as (file name, fields); and the open folder."""
+def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
+    """The spilled records of this trail in capture order, as (file name, fields); and the open folder.
+
+    A file without this installation's valid mark is not chained: it is renamed ``<name>.foreign`` and
+    a ``set_aside`` record (file name None: nothing to remove) takes its place. A spill that carries the
+    reason the trail could not be written is preceded by a ``hook_error`` record saying so."""
     try:
         dfd = private_files.open_dir(spill_dir(path), create=False)
     except OSError:  # none yet (the usual case), or not a real folder of ours: nothing to take
         return -1, []
     prefix = _spill_prefix(path)
-    out = []
+    out: list[tuple[str | None, dict]] = []
+    key = installation_key()
     try:
         names = sorted(e.name for e in os.scandir(dfd) if e.name.startswith(prefix) and e.name.endswith(".json"))
         for name in names:
@@ -192,17 +367,34 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
                 os.close(fd)
             raw = b"".join(chunks)
             note = {"file": name, "bytes": len(raw), "sha256": tf.sha256(raw).hexdigest()}
-            try:
-                doc = _startup_json.loads(raw)
-                fields = doc["fields"]
-                note["captured"] = tf.format_ts(int(doc["captured_ns"]))
-            except (ValueError, KeyError, TypeError):  # a spill cut short (crash, full disk): keep what is there
-                fields = {
+            body = tf.spill_body(key, name, raw)  # type: ignore[arg-type]
+            doc = None
+            if body is not None:
+                try:
+                    doc = _startup_json.loads(body)
+                    fields = doc["fields"]
+                    note["captured"] = tf.format_ts(int(doc["captured_ns"]))
+                    if not isinstance(fields, dict):
+                        raise TypeError("fields")
+                except (ValueError, KeyError, TypeError):
+                    doc = None
+            if doc is None:  # planted, from elsewhere, or cut short by a crash: kept aside, never chained
+                os.rename(name, name + ".foreign", src_dir_fd=dfd, dst_dir_fd=dfd)
+                why = "no valid mark of this installation (planted, copied, or cut short by a crash)"
+                out.append((None, set_aside_fields({"what": "spill file", **note, "file": name + ".foreign",
+                                                    "reason": why})))  # fmt: skip
+                continue
+            for aside in doc.get("set_aside") or ():
+                if isinstance(aside, dict) and "file" in aside and "reason" in aside:
+                    out.append((None, set_aside_fields({"what": "trail", **aside})))
+            if doc.get("reason"):
+                out.append((None, {
                     "event": tf.HOOK_ERROR,
                     "status": tf.STATUS_ERROR,
-                    "error": "a spilled record is unreadable",
-                    "data": {"text": raw[:65536].decode("utf-8", "replace")},
-                }
+                    "error": f"the trail could not be written ({doc['reason']}): the next record was kept in "
+                             f"{name} and is chained here",
+                    "data": {"spilled_file": name},
+                }))  # fmt: skip
             fields["spilled"] = note
             out.append((name, fields))
     except BaseException:
@@ -212,6 +404,24 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
         os.close(dfd)
         return -1, []
     return dfd, out
+
+
+def foreign_spills(path: str) -> list[str]:
+    """Names of spill files set aside as not made by this installation (``verify`` and ``doctor`` report them)."""
+    try:
+        names = os.listdir(spill_dir(path))
+    except OSError:
+        return []
+    return sorted(n for n in names if n.startswith(_spill_prefix(path)) and n.endswith(".json.foreign"))
+
+
+def set_aside_trails(path: str) -> list[str]:
+    """Trails that were found at ``path`` without this installation's mark and renamed beside it."""
+    folder, name = os.path.dirname(path) or ".", path.rsplit("/", 1)[-1]
+    try:
+        return sorted(n for n in os.listdir(folder) if n.startswith(name + ".foreign-"))
+    except OSError:
+        return []
 
 
 def pending_spills(path: str) -> list[str]:
@@ -229,7 +439,7 @@ def drain(fd: int, path: str) -> int:
     return _append_locked(fd, path, None) or 0  # type: ignore[return-value]
 
 
-def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | int":
+def _append_locked(fd: int, path: str, build: "Builder | None", notes: list[dict] | None = None) -> "Appended | int":
     tail = tf.read_tail(fd)
     ts_ns = now_ns()
     ts = tf.format_ts(ts_ns)
@@ -250,12 +460,14 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
     spill_fd, spilled = _take_spilled(path)
     if build is None and not spilled:
         return 0  # nothing to drain: leave the file exactly as it is
-    pending = ([fields] if fields else []) + [f for _, f in spilled]
+    pending = ([fields] if fields else []) + [set_aside_fields(n) for n in notes or ()] + [f for _, f in spilled]
     if build is not None:
         pending.append(None)  # this writer's own record, built last with its final seq
     for item in pending:
         if item is None:
             item = build(seq, ts_ns)  # type: ignore[misc]
+        elif item is fields:
+            mark_start(item, seq, ts, prev)
         if recovered is not None:
             item["recovered"], recovered = recovered, None
         line = tf.encode_record(seq, ts, prev, item)
@@ -269,10 +481,11 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
             while written < len(data):  # regular files write fully; a short write is finished under the lock
                 written += os.write(fd, data[written:])
         for name, _ in spilled:  # only once they are in the chain
-            os.unlink(name, dir_fd=spill_fd)
+            if name is not None:
+                os.unlink(name, dir_fd=spill_fd)
     finally:
         if spill_fd >= 0:
             os.close(spill_fd)
     if build is None:
-        return len(spilled)
+        return sum(name is not None for name, _ in spilled)
     return Appended(seq - 1, ts_ns, ts, prev)

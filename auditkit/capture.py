@@ -361,10 +361,12 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         return fields
 
     at = appender.append(trail, build)
+    for note in at.set_aside:
+        sys.stderr.write(f"auditkit hook: {appender.set_aside_fields(note)['error']}; a new trail was started\n")
     if at.spilled:
+        why = at.reason or f"the trail was locked by another process for {appender.LOCK_WAIT_S:g} s"
         sys.stderr.write(
-            f"auditkit hook: the trail was locked by another process for {appender.LOCK_WAIT_S:g} s; "
-            f"the event waits in {at.spilled} and the next write adds it to the chain\n"
+            f"auditkit hook: {why}; the event waits in {at.spilled} and the next write adds it to the chain\n"
         )
     if event == "PreToolUse":
         leave_start(trail, fields, at)

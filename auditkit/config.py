@@ -6,6 +6,7 @@ Standard library only (the hook reads it on every call). Files:
     $XDG_CONFIG_HOME/auditkit/                  per-user state (default ~/.config/auditkit/):
         seal.key, seal.pub                      Ed25519 seal key pair
         fingerprint.key                         HMAC key of redaction fingerprints
+        trail.key                               HMAC key of provenance marks (this installation's)
         rules.toml                              custom redaction rules and allowlist
         prices.toml                             model prices overriding the built-in table
         config.toml                             [retention] minimum, ...
@@ -72,6 +73,12 @@ def seal_pubkey_path() -> str:
     """The public key beside the private one (``seal.key`` -> ``seal.pub``)."""
     key = seal_key_path()
     return (key[: -len(".key")] if key.endswith(".key") else key) + ".pub"
+
+
+def trail_key_path() -> str:
+    """This installation's key for the provenance marks of trails and spill files (no variable moves it:
+    a project's settings could otherwise hand the hook a key the repository knows)."""
+    return os.path.join(config_dir(), "trail.key")
 
 
 def fingerprint_key_path() -> str:

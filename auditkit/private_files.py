@@ -69,10 +69,76 @@ def _make_dirs(path: str) -> None:
         os.chmod(d, DIR_MODE, follow_symlinks=False)
 
 
+def _project_split(path: str) -> tuple[str, list[str]] | None:
+    """(project root, components from it down) when ``path`` lies in a project's ``.claude`` folder, else None."""
+    parts = path.split("/")
+    try:
+        k = len(parts) - 1 - parts[::-1].index(".claude")
+    except ValueError:
+        return None
+    rest = [p for p in parts[k:] if p not in ("", ".")]
+    if ".." in rest:
+        return None  # not a plain path below the project: checked the ordinary way
+    root = "/".join(parts[:k]) or ("/" if path.startswith("/") else ".")
+    return root, rest
+
+
+def _walk(path: str, root: str, rest: list[str], create: bool) -> int:
+    """Open ``root`` (as given: the user's own path may pass through links) and then each of ``rest`` in turn,
+    relative to the one before, with ``O_NOFOLLOW | O_DIRECTORY``: a link anywhere from the project root down
+    (a repository's ``.claude`` or ``.claude/logs`` pointing into another project) is refused, never followed."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if not create:
+            raise
+        _make_dirs(root)
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    done = root
+    try:
+        for name in rest:
+            done = f"{done.rstrip('/')}/{name}"
+            made = False
+            try:
+                nfd = os.open(name, flags, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    os.mkdir(name, DIR_MODE, dir_fd=fd)
+                    made = True
+                except FileExistsError:
+                    pass
+                nfd = os.open(name, flags, dir_fd=fd)
+            except OSError as exc:
+                try:
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except OSError:
+                    raise exc from None
+                raise _refuse(done, f"is {_kind(st.st_mode)}, not a folder") from None
+            if made:
+                os.fchmod(nfd, DIR_MODE)
+            os.close(fd)
+            fd = nfd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def open_dir(path: str, create: bool = True) -> int:
-    """Open the folder at ``path`` (created 0700 if missing) for ``*_in`` calls; it must be a real, owned folder."""
+    """Open the folder at ``path`` (created 0700 if missing) for ``*_in`` calls; it must be a real, owned folder.
+
+    Inside a project (a path through a ``.claude`` folder) every component from the project root down is
+    opened without following links (see :func:`_walk`); elsewhere the folder itself must not be a link.
+    """
     path = path or "."
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    split = _project_split(path)
+    if split:
+        fd = _walk(path, *split, create)
+        return _owned_dir(fd, path)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -86,6 +152,10 @@ def open_dir(path: str, create: bool = True) -> int:
         except OSError:
             raise exc from None
         raise _refuse(path, f"is {_kind(st.st_mode)}, not a folder") from None
+    return _owned_dir(fd, path)
+
+
+def _owned_dir(fd: int, path: str) -> int:
     st = os.fstat(fd)
     try:
         _check_owner(st, path, folder=True)

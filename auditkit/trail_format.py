@@ -198,6 +198,76 @@ def genesis_hash(trail_id: str, created: str) -> str:
     return sha256(GENESIS_PREFIX + trail_id.encode() + b" " + created.encode()).hexdigest()
 
 
+# --- provenance: a keyed mark in every trail start and spill file ------------------------------
+# The per-installation key (``trail.key`` in the user's config folder) never leaves this machine;
+# a start or spill file without a valid mark was not made by this installation's kit (a repository
+# planted it, or it came from elsewhere) and is never continued or chained as if it were.
+MARK_START = b"auditkit/v1 start "
+MARK_SPILL = b"auditkit/v1 spill "
+SPILL_MARK_OPEN = b',"mark":"'
+SPILL_MARK_TAIL = len(SPILL_MARK_OPEN) + HASH_HEX_LEN + 2  # ,"mark":"<hex>"} ends a marked spill file
+
+
+def hmac_hex(key: bytes, msg: bytes) -> str:
+    from auditkit._startup_hash import hmac_sha256
+
+    return hmac_sha256(key, msg)
+
+
+def same_digest(a: str, b: str) -> bool:
+    """Constant-time comparison (``hmac.compare_digest`` without importing :mod:`hmac`)."""
+    from _operator import _compare_digest
+
+    return _compare_digest(a.encode("ascii", "replace"), b.encode("ascii", "replace"))
+
+
+def start_mark(key: bytes, seq: int, ts: str, prev: str) -> str:
+    """The mark a ``trail_start`` carries in ``data.mark``: HMAC-SHA256 under the installation key of its seq,
+    time and ``prev`` (the genesis hash, or the head hash of the segment it continues)."""
+    return hmac_hex(key, MARK_START + f"{seq} {ts} {prev}".encode())
+
+
+def start_line_mark(line: bytes) -> tuple[int, str, str, object] | None:
+    """(seq, ts, prev, the mark it states) of a ``trail_start`` line, or None when the line is not one.
+
+    ``seq``, ``ts`` and ``prev`` are read from the record itself, so the mark vouches for exactly them."""
+    try:
+        rec = _startup_json.loads(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(rec, dict) or rec.get("event") != TRAIL_START:
+        return None
+    seq, ts, prev = rec.get("seq"), rec.get("ts"), rec.get("prev")
+    if type(seq) is not int or not isinstance(ts, str) or not isinstance(prev, str):
+        return None
+    data = rec.get("data")
+    return seq, ts, prev, data.get("mark") if isinstance(data, dict) else None
+
+
+def start_is_marked(key: bytes, line: bytes) -> bool:
+    """Whether a trail's first line is a ``trail_start`` this installation wrote (its mark checks out)."""
+    got = start_line_mark(line)
+    if got is None or not isinstance(got[3], str):
+        return False
+    return same_digest(got[3], start_mark(key, got[0], got[1], got[2]))
+
+
+def mark_spill(key: bytes, name: str, body: bytes) -> bytes:
+    """A spill file's bytes: its JSON object with a last member ``mark`` binding its name and content."""
+    mark = hmac_hex(key, MARK_SPILL + name.encode() + b"\n" + body)
+    return b"".join((body[:-1], SPILL_MARK_OPEN, mark.encode(), b'"}'))
+
+
+def spill_body(key: bytes, name: str, raw: bytes) -> bytes | None:
+    """The JSON object a spill file holds without its mark, if its mark is valid for this name; else None."""
+    cut = len(raw) - SPILL_MARK_TAIL
+    if cut <= 0 or not raw.endswith(b'"}') or raw[cut : cut + len(SPILL_MARK_OPEN)] != SPILL_MARK_OPEN:
+        return None
+    body = raw[:cut] + b"}"
+    stated = raw[cut + len(SPILL_MARK_OPEN) : -2].decode("ascii", "replace")
+    return body if same_digest(stated, hmac_hex(key, MARK_SPILL + name.encode() + b"\n" + body)) else None
+
+
 def format_ts(ns: int) -> str:
     """Nanoseconds since the epoch as ``2026-11-25T10:52:23.123456Z`` (UTC, microseconds)."""
     import time
