@@ -170,6 +170,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     else:
         print("seals: none found (only signed seals kept elsewhere reveal a cut tail or a rewritten trail)")
+    if report.provenance == "unchecked":
+        print("provenance: not checked (no installation key here: cannot check the marks; the chain is checked)")
+    elif not any(f.kind == "foreign" for f in report.findings):
+        print("provenance: created by this installation (every trail's start carries its mark)")
     for f in report.findings:
         print(f"  {f}")
     if report.intact:

@@ -58,6 +58,26 @@ def run_hook(
     )
 
 
+def own_copy(src: Path, dst: Path) -> Path:
+    """``src`` (a sample trail, written elsewhere) re-chained into ``dst`` under a start marked with this
+    installation's key: a trail this installation made, which the hook continues (it sets unmarked ones aside)."""
+    from auditkit import appender
+    from auditkit import trail_format as tf
+
+    out, prev = [], None
+    for seq, line in enumerate(src.read_bytes().splitlines()):
+        rec = json.loads(line)
+        fields = {k: v for k, v in rec.items() if k not in ("v", "seq", "ts", "prev", "hash")}
+        if prev is None:
+            prev = tf.genesis_hash(fields["data"]["trail_id"], fields["data"]["created"])
+            appender.mark_start(fields, seq, rec["ts"], prev)
+        encoded = tf.encode_record(seq, rec["ts"], prev, fields)
+        prev = json.loads(encoded)["hash"]
+        out.append(encoded)
+    dst.write_bytes(b"".join(out))
+    return dst
+
+
 def read_records(trail: Path) -> list[dict]:
     return [json.loads(line) for line in trail.read_text().splitlines() if line.strip()]
 
