@@ -41,6 +41,7 @@ _EXPORTS = {
     "sql_connection": "auditkit.sqlquery",
     "export": "auditkit.exporting",
     "rotate": "auditkit.segments",
+    "adopt": "auditkit.segments",
     "apply_retention": "auditkit.retention",
     "AuditkitError": "auditkit.errors",
     "TrailFormatError": "auditkit.errors",
@@ -93,6 +94,7 @@ __all__ = [
     "UsageError",
     "VerifyReport",
     "__version__",
+    "adopt",
     "apply_retention",
     "archive_transcripts",
     "by_agent",
@@ -164,7 +166,7 @@ if TYPE_CHECKING:
     from auditkit.s3sync import sync
     from auditkit.seals import keygen, seal
     from auditkit.secrets import SecretFinding, redact_file, scan
-    from auditkit.segments import rotate
+    from auditkit.segments import adopt, rotate
     from auditkit.shipping import ship
     from auditkit.sqlquery import sql, sql_connection
     from auditkit.steps import describe, replay, sessions
