@@ -70,14 +70,18 @@ def installation_key(create: bool = True) -> bytes | None:
     path = config.trail_key_path()
     if path in _keys:
         return _keys[path]
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # one open, never through a link
     try:
-        fd = private_files.open_file(path, os.O_RDONLY)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         if not create:
             return None
         _create_key(path)
-        fd = private_files.open_file(path, os.O_RDONLY)
+        fd = os.open(path, flags)
     try:
+        st = os.fstat(fd)
+        if st.st_mode & 0o170000 != 0o100000 or st.st_uid != os.geteuid():
+            raise ValueError(f"{path}: not a regular file of this user's; move it away to make a new key")
         raw = os.read(fd, 256)
     finally:
         os.close(fd)
@@ -346,9 +350,11 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
     A file without this installation's valid mark is not chained: it is renamed ``<name>.foreign`` and
     a ``set_aside`` record (file name None: nothing to remove) takes its place. A spill that carries the
     reason the trail could not be written is preceded by a ``hook_error`` record saying so."""
+    folder = spill_dir(path)
     try:
-        dfd = private_files.open_dir(spill_dir(path), create=False)
-    except OSError:  # none yet (the usual case), or not a real folder of ours: nothing to take
+        os.stat(folder)  # the usual case: no spill folder; one stat, not a walk from the project root
+        dfd = private_files.open_dir(folder, create=False)
+    except OSError:  # none yet, or not a real folder of ours: nothing to take
         return -1, []
     prefix = _spill_prefix(path)
     out: list[tuple[str | None, dict]] = []

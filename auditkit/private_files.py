@@ -71,60 +71,65 @@ def _make_dirs(path: str) -> None:
 
 def _project_split(path: str) -> tuple[str, list[str]] | None:
     """(project root, components from it down) when ``path`` lies in a project's ``.claude`` folder, else None."""
-    parts = path.split("/")
-    try:
-        k = len(parts) - 1 - parts[::-1].index(".claude")
-    except ValueError:
-        return None
-    rest = [p for p in parts[k:] if p not in ("", ".")]
+    at = path.rfind("/.claude")
+    if at < 0 or path[at + 8 : at + 9] not in ("", "/"):
+        if not path.startswith(".claude") or path[7:8] not in ("", "/"):
+            return None
+        at = -1
+    rest = [p for p in path[at + 1 :].split("/") if p and p != "."]
     if ".." in rest:
         return None  # not a plain path below the project: checked the ordinary way
-    root = "/".join(parts[:k]) or ("/" if path.startswith("/") else ".")
-    return root, rest
+    return (path[:at] or "/") if at >= 0 else ".", rest
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 def _walk(path: str, root: str, rest: list[str], create: bool) -> int:
     """Open ``root`` (as given: the user's own path may pass through links) and then each of ``rest`` in turn,
     relative to the one before, with ``O_NOFOLLOW | O_DIRECTORY``: a link anywhere from the project root down
     (a repository's ``.claude`` or ``.claude/logs`` pointing into another project) is refused, never followed."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = _DIR_FLAGS | os.O_NOFOLLOW
     try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fd = os.open(root, _DIR_FLAGS)
     except FileNotFoundError:
         if not create:
             raise
         _make_dirs(root)
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    done = root
+        fd = os.open(root, _DIR_FLAGS)
     try:
-        for name in rest:
-            done = f"{done.rstrip('/')}/{name}"
-            made = False
+        for i, name in enumerate(rest):
             try:
                 nfd = os.open(name, flags, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    os.mkdir(name, DIR_MODE, dir_fd=fd)
-                    made = True
-                except FileExistsError:
-                    pass
-                nfd = os.open(name, flags, dir_fd=fd)
             except OSError as exc:
-                try:
-                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                except OSError:
-                    raise exc from None
-                raise _refuse(done, f"is {_kind(st.st_mode)}, not a folder") from None
-            if made:
-                os.fchmod(nfd, DIR_MODE)
+                nfd = _walk_step(fd, name, create, exc, f"{root.rstrip('/')}/{'/'.join(rest[: i + 1])}")
             os.close(fd)
             fd = nfd
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def _walk_step(fd: int, name: str, create: bool, exc: OSError, where: str) -> int:
+    """The slow path of one component: create a missing folder (0700), or refuse what is not a folder."""
+    if isinstance(exc, FileNotFoundError):
+        if not create:
+            raise exc
+        try:
+            os.mkdir(name, DIR_MODE, dir_fd=fd)
+            made = True
+        except FileExistsError:
+            made = False
+        nfd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+        if made:
+            os.fchmod(nfd, DIR_MODE)
+        return nfd
+    try:
+        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+    except OSError:
+        raise exc from None
+    raise _refuse(where, f"is {_kind(st.st_mode)}, not a folder") from None
 
 
 def open_dir(path: str, create: bool = True) -> int:

@@ -215,10 +215,10 @@ def hmac_hex(key: bytes, msg: bytes) -> str:
 
 
 def same_digest(a: str, b: str) -> bool:
-    """Constant-time comparison (``hmac.compare_digest`` without importing :mod:`hmac`)."""
-    from _operator import _compare_digest
-
-    return _compare_digest(a.encode("ascii", "replace"), b.encode("ascii", "replace"))
+    """Whether two hex digests are equal, comparing every byte whatever the first difference (one XOR of two
+    integers: the timing does not depend on where they differ, and nothing is imported on the hook's path)."""
+    x, y = a.encode("ascii", "replace"), b.encode("ascii", "replace")
+    return len(x) == len(y) and not int.from_bytes(x, "big") ^ int.from_bytes(y, "big")
 
 
 def start_mark(key: bytes, seq: int, ts: str, prev: str) -> str:
