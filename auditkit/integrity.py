@@ -295,12 +295,14 @@ def _check_provenance(heads: list[tuple[str, int, Path]], report: VerifyReport) 
 
 
 def _flag_foreign(pending: list[tuple[Path, str]], report: VerifyReport) -> None:
+    """In a project's trail folder (``.claude/logs``), where this installation's hook writes, a trail it did not
+    create is an error (planted there); elsewhere (a colleague's trail, samples, an evidence folder) a warning."""
     for f, why in pending:
         _add(
             report,
             Finding(
                 "foreign",
-                ERROR,
+                ERROR if config.project_of_trail(str(f)) is not None else WARNING,
                 f"not created by this installation: {why}. It may be planted (a repository's own trail), "
                 "copied from another machine, or written before auditkit marked trails (`auditkit adopt` it "
                 "if it is yours)",
