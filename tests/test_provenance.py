@@ -317,3 +317,24 @@ def test_a_trail_written_before_marks_is_set_aside_unless_the_user_adopts_it(tmp
     assert shown.returncode == 0 and "created (or adopted)" in shown.stdout, shown.stdout
     again = cli("adopt", str(adopted / TRAIL))
     assert again.returncode != 0 and "nothing to adopt" in again.stderr
+
+
+def test_a_redacted_copy_of_a_planted_trail_is_not_laundered_into_this_installations(tmp_path: Path) -> None:
+    """`auditkit redact` re-chains a trail: the copy carries this installation's mark only when the source did,
+    so a planted trail cannot come back marked through a redacted copy. Away from a project's trail folder a
+    trail from elsewhere is a warning (a colleague's trail examined here), not a break."""
+    ours = tmp_path / "ours"
+    assert event(ours, "SessionStart").returncode == 0
+    planted = tmp_path / "planted.jsonl"
+    planted.write_bytes(forged_chain([ALICE]))
+    good, bad = tmp_path / "ours.copy.jsonl", tmp_path / "planted.copy.jsonl"
+    for src, dst in ((ours / TRAIL, good), (planted, bad)):
+        assert cli("redact", str(src), str(dst)).returncode == 0
+    assert "mark" in read_records(good)[0]["data"] and "mark" not in read_records(bad)[0]["data"]
+    assert "created (or adopted) by this installation" in cli("verify", str(good)).stdout
+    shown = cli("verify", str(bad))
+    assert (
+        shown.returncode == 0
+        and "WARNING foreign" in shown.stdout
+        and "not created by this installation" in (shown.stdout)
+    )
