@@ -147,6 +147,7 @@ if os is None:  # pragma: no branch - the tests exercise this module in a fresh 
         "replace",
         "rename",
         "link",
+        "dup",
         "scandir",
         "urandom",
         "mkdir",

@@ -436,6 +436,8 @@ def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
 
 
 def main(argv: list[str] | None = None, stdin: object = None) -> int:
+    if argv is None:  # the hook's own process (one event): walk each project folder once
+        private_files.walked = {}
     raw = b""
     opts = Options(None, DEFAULT_MAX_FIELD_BYTES, True)
     try:

@@ -132,6 +132,31 @@ def _walk_step(fd: int, name: str, create: bool, exc: OSError, where: str) -> in
     raise _refuse(where, f"is {_kind(st.st_mode)}, not a folder") from None
 
 
+#: The hook turns this on (one event per process): project folders already walked and checked, kept open, so
+#: ``.spill`` and ``.pending`` are opened relative to the trail's folder instead of walking from the root again.
+walked: dict[str, int] | None = None
+
+
+def _walked(path: str, split: tuple[str, list[str]], create: bool) -> int:
+    cache = walked
+    assert cache is not None
+    fd = cache.get(path)
+    if fd is not None:
+        return fd
+    parent, _, name = path.rpartition("/")
+    pfd = cache.get(parent)
+    if pfd is None or name in ("", ".", ".."):
+        fd = _owned_dir(_walk(path, *split, create), path)
+    else:
+        try:
+            fd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=pfd)
+        except OSError as exc:
+            fd = _walk_step(pfd, name, create, exc, path)
+        fd = _owned_dir(fd, path)
+    cache[path] = fd
+    return fd
+
+
 def open_dir(path: str, create: bool = True) -> int:
     """Open the folder at ``path`` (created 0700 if missing) for ``*_in`` calls; it must be a real, owned folder.
 
@@ -142,8 +167,9 @@ def open_dir(path: str, create: bool = True) -> int:
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     split = _project_split(path)
     if split:
-        fd = _walk(path, *split, create)
-        return _owned_dir(fd, path)
+        if walked is None:
+            return _owned_dir(_walk(path, *split, create), path)
+        return os.dup(_walked(path, split, create))
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:

@@ -228,20 +228,31 @@ def start_mark(key: bytes, seq: int, ts: str, prev: str) -> str:
 
 
 def start_line_mark(line: bytes) -> tuple[int, str, str, object] | None:
-    """(seq, ts, prev, the mark it states) of a ``trail_start`` line, or None when the line is not one.
+    """(seq, ts, prev, the mark it states or None) of a ``trail_start`` line, or None when the line is not one.
 
-    ``seq``, ``ts`` and ``prev`` are read from the record itself, so the mark vouches for exactly them."""
+    Read from the record's fixed layout without parsing JSON (the hook does this on every call): ``seq``,
+    ``ts`` and ``prev`` at their places, ``"event":"trail_start"`` right after ``prev``, and ``data.mark``,
+    the one ``,"mark":"<64 hex>"`` member a start holds (a JSON string cannot contain those bytes unescaped).
+    """
+    if not line.startswith(RECORD_PREFIX):
+        return None
+    j = line.find(b",", SEQ_AT, SEQ_END_MAX)
+    digits = line[SEQ_AT:j] if j > 0 else b""
+    if not digits.isdigit() or line[j : j + TS_AT] != b',"ts":"' or line[j + TS_END : j + PREV_AT] != PREV_OPEN:
+        return None
+    if not line.startswith(b'","event":"trail_start"', j + PREV_END):
+        return None
+    ts, prev = line[j + TS_AT : j + TS_END], line[j + PREV_AT : j + PREV_END]
+    at = line.rfind(b',"mark":"')
+    mark = (
+        line[at + 9 : at + 9 + HASH_HEX_LEN]
+        if at > 0 and line[at + 9 + HASH_HEX_LEN : at + 10 + HASH_HEX_LEN] == b'"'
+        else None
+    )
     try:
-        rec = _startup_json.loads(line.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        return int(digits), ts.decode("ascii"), prev.decode("ascii"), mark.decode("ascii") if mark else None
+    except UnicodeDecodeError:
         return None
-    if not isinstance(rec, dict) or rec.get("event") != TRAIL_START:
-        return None
-    seq, ts, prev = rec.get("seq"), rec.get("ts"), rec.get("prev")
-    if type(seq) is not int or not isinstance(ts, str) or not isinstance(prev, str):
-        return None
-    data = rec.get("data")
-    return seq, ts, prev, data.get("mark") if isinstance(data, dict) else None
 
 
 def start_is_marked(key: bytes, line: bytes) -> bool:
