@@ -344,7 +344,12 @@ def provenance_checks(trail: Path) -> list[Check]:
             head = appender._first_line(fd) if os.fstat(fd).st_size else None
         finally:
             os.close(fd)
-        why = None if head is None or key is None else appender.foreign_reason(key, head)
+        if head is None:
+            why = None
+        elif key is None:
+            why = "there is no installation key yet, so this installation has written no trail"
+        else:
+            why = appender.foreign_reason(key, head)
         if why:
             out.append(
                 Check(
