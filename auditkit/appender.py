@@ -22,7 +22,7 @@ import fcntl
 import time
 from errno import EACCES, EDQUOT, EFBIG, EIO, ENOSPC, EPERM, EROFS
 
-from auditkit import _startup_json, private_files
+from auditkit import private_files
 from auditkit import trail_format as tf
 from auditkit._startup_os import os
 
@@ -76,7 +76,9 @@ def installation_key(create: bool = True) -> bytes | None:
     except FileNotFoundError:
         if not create:
             return None
-        _create_key(path)
+        from auditkit.provenance import create_key
+
+        create_key(path)
         fd = os.open(path, flags)
     try:
         st = os.fstat(fd)
@@ -93,27 +95,6 @@ def installation_key(create: bool = True) -> bytes | None:
         raise ValueError(f"{path}: not an auditkit installation key (64 hex digits); move it away to make a new one")
     _keys[path] = key
     return key
-
-
-def _create_key(path: str) -> None:
-    """Write a new key under a temporary name and link it into place: never replaces a key another process made."""
-    folder, name = os.path.dirname(path), path.rsplit("/", 1)[-1]
-    dfd = private_files.open_dir(folder)
-    try:
-        fd, tmp = private_files.temp_in(dfd, name, where=folder)
-        try:
-            os.write(fd, os.urandom(32).hex().encode() + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
-        except FileExistsError:
-            pass  # another process made it first: theirs is the key
-        finally:
-            os.unlink(tmp, dir_fd=dfd)
-    finally:
-        os.close(dfd)
 
 
 def _first_line(fd: int) -> bytes:
@@ -137,42 +118,10 @@ def foreign_reason(key: bytes, first_line: bytes) -> str | None:
     return None
 
 
-def _set_aside(path: str, fd: int, reason: str) -> dict | None:
-    """Rename the locked foreign trail to ``<name>.foreign-<time>-<hex>`` beside it (never deleted: it may be
-    evidence); None if the file at ``path`` is no longer the locked one (someone else moved it)."""
-    folder, name = os.path.dirname(path) or ".", path.rsplit("/", 1)[-1]
-    own = os.fstat(fd)
-    head = _first_line(fd)
-    stamp = tf.format_ts(time.time_ns())[:19].replace("-", "").replace(":", "")
-    aside = f"{name}.foreign-{stamp}Z-{os.urandom(3).hex()}"
-    dfd = private_files.open_dir(folder, create=False)
-    try:
-        os.link(name, aside, src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
-        st = os.stat(aside, dir_fd=dfd, follow_symlinks=False)
-        if (st.st_ino, st.st_dev) != (own.st_ino, own.st_dev):
-            os.unlink(aside, dir_fd=dfd)
-            return None
-        os.unlink(name, dir_fd=dfd)
-    finally:
-        os.close(dfd)
-    return {
-        "what": "trail",
-        "file": aside,
-        "bytes": own.st_size,
-        "first_line_sha256": tf.sha256(head).hexdigest(),
-        "reason": reason,
-    }
+def provenance_fields(note: dict) -> dict:
+    from auditkit.provenance import set_aside_fields
 
-
-def set_aside_fields(note: dict) -> dict:
-    """The record that says a file was set aside as not made by this installation."""
-    return {
-        "event": SET_ASIDE,
-        "status": tf.STATUS_ERROR,
-        "error": f"a {note['what']} not created by this installation was set aside as {note['file']}: "
-        f"{note['reason']}; it was not continued or chained",
-        "data": note,
-    }
+    return set_aside_fields(note)
 
 
 def ensure_dir(path: str) -> None:
@@ -251,7 +200,9 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
                 try:
                     reason = os.fstat(fd).st_size and foreign_reason(key, _first_line(fd))  # type: ignore[arg-type]
                     if reason:
-                        note = _set_aside(path, fd, reason)
+                        from auditkit.provenance import set_aside_trail
+
+                        note = set_aside_trail(path, fd, reason)
                         if note is not None:
                             notes.append(note)
                         continue  # a new trail at the path: opened on the next turn
@@ -330,7 +281,9 @@ def spill(path: str, build: "Builder", reason: str | None = None, notes: list[di
         doc["set_aside"] = notes  # trails set aside before the trail turned out unwritable
     folder = spill_dir(path)
     name = f"{_spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
-    body = tf.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]
+    from auditkit import provenance
+
+    body = provenance.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]
     dfd = private_files.open_dir(folder)
     try:
         fd = private_files.open_in(dfd, name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, where=folder)
@@ -357,6 +310,8 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
     except OSError:  # none yet, or not a real folder of ours: nothing to take
         return -1, []
     prefix = _spill_prefix(path)
+    from auditkit import provenance
+
     out: list[tuple[str | None, dict]] = []
     key = installation_key()
     try:
@@ -373,36 +328,7 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
                 os.close(fd)
             raw = b"".join(chunks)
             note = {"file": name, "bytes": len(raw), "sha256": tf.sha256(raw).hexdigest()}
-            body = tf.spill_body(key, name, raw)  # type: ignore[arg-type]
-            doc = None
-            if body is not None:
-                try:
-                    doc = _startup_json.loads(body)
-                    fields = doc["fields"]
-                    note["captured"] = tf.format_ts(int(doc["captured_ns"]))
-                    if not isinstance(fields, dict):
-                        raise TypeError("fields")
-                except (ValueError, KeyError, TypeError):
-                    doc = None
-            if doc is None:  # planted, from elsewhere, or cut short by a crash: kept aside, never chained
-                os.rename(name, name + ".foreign", src_dir_fd=dfd, dst_dir_fd=dfd)
-                why = "no valid mark of this installation (planted, copied, or cut short by a crash)"
-                out.append((None, set_aside_fields({"what": "spill file", **note, "file": name + ".foreign",
-                                                    "reason": why})))  # fmt: skip
-                continue
-            for aside in doc.get("set_aside") or ():
-                if isinstance(aside, dict) and "file" in aside and "reason" in aside:
-                    out.append((None, set_aside_fields({"what": "trail", **aside})))
-            if doc.get("reason"):
-                out.append((None, {
-                    "event": tf.HOOK_ERROR,
-                    "status": tf.STATUS_ERROR,
-                    "error": f"the trail could not be written ({doc['reason']}): the next record was kept in "
-                             f"{name} and is chained here",
-                    "data": {"spilled_file": name},
-                }))  # fmt: skip
-            fields["spilled"] = note
-            out.append((name, fields))
+            out += provenance.take_spill_file(dfd, name, raw, note, key)  # type: ignore[arg-type]
     except BaseException:
         os.close(dfd)
         raise
@@ -410,24 +336,6 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
         os.close(dfd)
         return -1, []
     return dfd, out
-
-
-def foreign_spills(path: str) -> list[str]:
-    """Names of spill files set aside as not made by this installation (``verify`` and ``doctor`` report them)."""
-    try:
-        names = os.listdir(spill_dir(path))
-    except OSError:
-        return []
-    return sorted(n for n in names if n.startswith(_spill_prefix(path)) and n.endswith(".json.foreign"))
-
-
-def set_aside_trails(path: str) -> list[str]:
-    """Trails that were found at ``path`` without this installation's mark and renamed beside it."""
-    folder, name = os.path.dirname(path) or ".", path.rsplit("/", 1)[-1]
-    try:
-        return sorted(n for n in os.listdir(folder) if n.startswith(name + ".foreign-"))
-    except OSError:
-        return []
 
 
 def pending_spills(path: str) -> list[str]:
@@ -466,7 +374,8 @@ def _append_locked(fd: int, path: str, build: "Builder | None", notes: list[dict
     spill_fd, spilled = _take_spilled(path)
     if build is None and not spilled:
         return 0  # nothing to drain: leave the file exactly as it is
-    pending = ([fields] if fields else []) + [set_aside_fields(n) for n in notes or ()] + [f for _, f in spilled]
+    asides = [provenance_fields(n) for n in notes or ()]
+    pending = ([fields] if fields else []) + asides + [f for _, f in spilled]
     if build is not None:
         pending.append(None)  # this writer's own record, built last with its final seq
     for item in pending:

@@ -362,7 +362,7 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
 
     at = appender.append(trail, build)
     for note in at.set_aside:
-        sys.stderr.write(f"auditkit hook: {appender.set_aside_fields(note)['error']}; a new trail was started\n")
+        sys.stderr.write(f"auditkit hook: {appender.provenance_fields(note)['error']}; a new trail was started\n")
     if at.spilled:
         why = at.reason or f"the trail was locked by another process for {appender.LOCK_WAIT_S:g} s"
         sys.stderr.write(

@@ -324,7 +324,7 @@ def doctor(
 def provenance_checks(trail: Path) -> list[Check]:
     """Is the trail this installation's? A link on the way to it, a trail or segment without this installation's
     mark, and files already set aside as foreign (trails, spill files, segments) are named."""
-    from auditkit import appender, private_files
+    from auditkit import appender, private_files, provenance
     from auditkit.errors import UnsafePath
 
     out: list[Check] = []
@@ -361,7 +361,7 @@ def provenance_checks(trail: Path) -> list[Check]:
             )
         elif head is not None and key is not None:
             out.append(Check("ok", f"{trail} was created by this installation (its start carries its mark)"))
-    aside = appender.set_aside_trails(str(trail)) + [f".spill/{n}" for n in appender.foreign_spills(str(trail))]
+    aside = provenance.set_aside_trails(str(trail)) + [f".spill/{n}" for n in provenance.foreign_spills(str(trail))]
     stem = trail.name.removesuffix(".jsonl")
     aside += sorted(p.name for p in trail.parent.glob(f"{glob.escape(stem)}.*.jsonl*.foreign"))
     if aside:

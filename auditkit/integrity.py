@@ -251,13 +251,13 @@ def _check_provenance(heads: list[tuple[str, int, Path]], report: VerifyReport) 
     only for a chain it accepted, or adopted); what no marked start follows is reported ``foreign``. Files the
     hook or ``archive`` set aside beside a trail are reported too. Without the installation key the marks
     cannot be checked, and only the chain is."""
-    from auditkit import appender
+    from auditkit import appender, provenance
 
     key = appender.installation_key(create=False)
     from auditkit.segments import active_trail
 
     for f in sorted({active_trail(f) for _, _, f in heads}):
-        aside = appender.set_aside_trails(str(f)) + [f".spill/{n}" for n in appender.foreign_spills(str(f))]
+        aside = provenance.set_aside_trails(str(f)) + [f".spill/{n}" for n in provenance.foreign_spills(str(f))]
         stem = f.name.removesuffix(".gz").removesuffix(".jsonl")
         aside += sorted(p.name for p in f.parent.glob(f"{glob.escape(stem)}.*.jsonl*.foreign"))
         for name in aside:

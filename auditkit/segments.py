@@ -438,7 +438,7 @@ def _set_segment_aside(trail: Path, segment: Path, why: str) -> str:
         os.close(dfd)
     note = {"what": "segment", "file": aside.name, "bytes": aside.stat().st_size, "sha256": file_sha256(aside),
             "reason": why}  # fmt: skip
-    fields = appender.set_aside_fields(note)
+    fields = appender.provenance_fields(note)
     with suppress(OSError):  # the trail itself refused too: the rename above and the line returned remain
         appender.append(str(trail), lambda seq, ts: fields)
     return f"set aside {segment.name} as {aside.name}: not created by this installation ({why}); not added"

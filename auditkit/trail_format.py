@@ -203,9 +203,6 @@ def genesis_hash(trail_id: str, created: str) -> str:
 # a start or spill file without a valid mark was not made by this installation's kit (a repository
 # planted it, or it came from elsewhere) and is never continued or chained as if it were.
 MARK_START = b"auditkit/v1 start "
-MARK_SPILL = b"auditkit/v1 spill "
-SPILL_MARK_OPEN = b',"mark":"'
-SPILL_MARK_TAIL = len(SPILL_MARK_OPEN) + HASH_HEX_LEN + 2  # ,"mark":"<hex>"} ends a marked spill file
 
 
 def hmac_hex(key: bytes, msg: bytes) -> str:
@@ -261,22 +258,6 @@ def start_is_marked(key: bytes, line: bytes) -> bool:
     if got is None or not isinstance(got[3], str):
         return False
     return same_digest(got[3], start_mark(key, got[0], got[1], got[2]))
-
-
-def mark_spill(key: bytes, name: str, body: bytes) -> bytes:
-    """A spill file's bytes: its JSON object with a last member ``mark`` binding its name and content."""
-    mark = hmac_hex(key, MARK_SPILL + name.encode() + b"\n" + body)
-    return b"".join((body[:-1], SPILL_MARK_OPEN, mark.encode(), b'"}'))
-
-
-def spill_body(key: bytes, name: str, raw: bytes) -> bytes | None:
-    """The JSON object a spill file holds without its mark, if its mark is valid for this name; else None."""
-    cut = len(raw) - SPILL_MARK_TAIL
-    if cut <= 0 or not raw.endswith(b'"}') or raw[cut : cut + len(SPILL_MARK_OPEN)] != SPILL_MARK_OPEN:
-        return None
-    body = raw[:cut] + b"}"
-    stated = raw[cut + len(SPILL_MARK_OPEN) : -2].decode("ascii", "replace")
-    return body if same_digest(stated, hmac_hex(key, MARK_SPILL + name.encode() + b"\n" + body)) else None
 
 
 def format_ts(ns: int) -> str:
