@@ -39,7 +39,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.trail.redaction": ("Redactor",),
     "auditkit.custody.verify": ("Finding", "VerifyReport", "verify"),
     "auditkit.custody.seals": ("keygen", "seal"),
-    "auditkit.custody.segments": ("rotate",),
+    "auditkit.custody.segments": ("adopt", "rotate"),
     "auditkit.custody.retention": ("apply_retention",),
     "auditkit.custody.secrets": ("SecretFinding", "redact_file", "scan"),
     "auditkit.loading.columns": ("COLUMNS",),
@@ -90,7 +90,7 @@ if TYPE_CHECKING:
     from auditkit.custody.retention import apply_retention as apply_retention
     from auditkit.custody.seals import keygen as keygen, seal as seal
     from auditkit.custody.secrets import SecretFinding as SecretFinding, redact_file as redact_file, scan as scan
-    from auditkit.custody.segments import rotate as rotate
+    from auditkit.custody.segments import adopt as adopt, rotate as rotate
     from auditkit.custody.verify import Finding as Finding, VerifyReport as VerifyReport, verify as verify
     from auditkit.errors import (
         ArchiveError as ArchiveError,

@@ -234,6 +234,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     else:
         print("seals: none found (only signed seals kept elsewhere reveal a cut tail or a rewritten trail)")
+    if report.provenance == "unchecked":
+        print("provenance: not checked (no installation key here: cannot check the marks; the chain is checked)")
+    elif not any(f.kind == "foreign" for f in report.findings):
+        print("provenance: created (or adopted) by this installation: each trail's latest start carries its mark")
     for f in report.findings:
         print(f"  {f}")
     if report.intact:
@@ -505,6 +509,13 @@ def cmd_archive(args: argparse.Namespace) -> int:
         seal=False if args.no_seal else None,
     )
     print(result)
+    return 0
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    from auditkit.custody.segments import adopt
+
+    print(adopt(args.trail))
     return 0
 
 
@@ -891,6 +902,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
     p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
     p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
+
+    p = add(
+        "adopt",
+        cmd_adopt,
+        "Make a trail written before provenance marks this installation's own (the hook continues no unmarked "
+        "trail): its chain must verify; it is archived and continued under a marked start recording the adoption.",
+    )
+    p.add_argument("trail", help="the trail to adopt (only one you know this installation's hook wrote)")
 
     p = add("retention", cmd_retention, "Delete archived segments older than a policy that are sealed and intact.")
     p.add_argument(

@@ -8,6 +8,7 @@ hook wired, can it run, and does a test event land in the trail?
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shlex
@@ -423,8 +424,63 @@ def doctor(
     else:
         checks.append(Check("ok", f"hook registered for all {len(tf.HOOK_EVENTS)} events"))
     for command in commands:
+        checks.extend(provenance_checks(_trail_of(command, proj)))  # before the test event: the hook acts on it
         checks.extend(_check_command(command, proj))
     return checks
+
+
+def provenance_checks(trail: Path) -> list[Check]:
+    """Is the trail this installation's? A link on the way to it, a trail or segment without this installation's
+    mark, and files already set aside as foreign (trails, spill files, segments) are named."""
+    from auditkit.errors import UnsafePath
+    from auditkit.trail import appender, private_files, provenance
+
+    out: list[Check] = []
+    try:
+        os.close(private_files.open_dir(str(trail.parent), create=False))
+    except UnsafePath as exc:
+        return [Check("fail", f"{exc}: the hook refuses to write there (a repository's link into another trail?)")]
+    except OSError:
+        return out  # no trail folder yet: the hook makes one
+    key = appender.installation_key(create=False)
+    try:
+        fd = private_files.open_file(str(trail), os.O_RDONLY)
+    except OSError:
+        fd = -1
+    if fd >= 0:
+        try:
+            head = tf.first_line(fd) if os.fstat(fd).st_size else None
+        finally:
+            os.close(fd)
+        if head is None:
+            why = None
+        elif key is None:
+            why = "there is no installation key yet, so this installation has written no trail"
+        else:
+            why = appender.foreign_reason(key, head)
+        if why:
+            out.append(
+                Check(
+                    "warn",
+                    f"{trail} was not created by this installation ({why}): the hook will not continue it; it "
+                    f"sets it aside and starts a new trail. If it is yours (written before marks), run "
+                    f"`auditkit adopt {trail}` first",
+                )
+            )
+        elif head is not None and key is not None:
+            out.append(Check("ok", f"{trail} was created by this installation (its start carries its mark)"))
+    aside = provenance.set_aside_trails(str(trail)) + [f".spill/{n}" for n in provenance.foreign_spills(str(trail))]
+    stem = trail.name.removesuffix(".jsonl")
+    aside += sorted(p.name for p in trail.parent.glob(f"{glob.escape(stem)}.*.jsonl*.foreign"))
+    if aside:
+        out.append(
+            Check(
+                "warn",
+                f"set aside beside {trail} as not created by this installation (kept as evidence, never chained): "
+                + ", ".join(aside),
+            )
+        )
+    return out
 
 
 def _check_command(command: str, project: Path) -> list[Check]:

@@ -111,11 +111,15 @@ def make_big_trail(path: Path, records: int) -> None:
         "tool_input": {"command": "make"},
         "tool_response": {"stdout": "ok"},
     }
-    prev = tf.genesis_hash("bench", "2026-01-01T00:00:00.000000Z")
+    from auditkit.trail import appender
+
+    ts = "2026-01-01T00:00:00.000000Z"
+    prev = tf.genesis_hash("bench", ts)
+    start = appender.mark_start(appender.header_fields("bench", ts), 0, ts, prev)  # this installation's trail
     with open(path, "wb") as fh:
         buf = []
         for seq in range(records):
-            line = tf.encode_record(seq, "2026-01-01T00:00:00.000000Z", prev, fields)
+            line = tf.encode_record(seq, ts, prev, start if seq == 0 else fields)
             prev = line[-(tf.HASH_HEX_LEN + 3) : -3].decode()
             buf.append(line)
             if len(buf) == 10000:
@@ -143,6 +147,7 @@ def main() -> None:
         "USER": os.environ.get("USER") or "bench",
     }
     os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
+    os.environ["XDG_CONFIG_HOME"] = env["XDG_CONFIG_HOME"]  # the installation key the hook marks with
     from auditkit.trail.redaction import warm_cache
 
     warm_cache()  # as `auditkit install` does for the interpreter the hook runs with

@@ -37,7 +37,8 @@ def allow_test_overrides(config_home: Path) -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     allow = folder / "allow-env"
     names = ("AUDITKIT_NOW", "AUDITKIT_TRAIL_ID", "AUDITKIT_USER", "AUDITKIT_HOST", "AUDITKIT_MAX_FIELD_BYTES",
-             "AUDITKIT_FINGERPRINT_KEY", "AUDITKIT_TRAIL", "AUDITKIT_REDACT")  # fmt: skip
+             "AUDITKIT_FINGERPRINT_KEY", "AUDITKIT_TRAIL", "AUDITKIT_REDACT", "AUDITKIT_SEAL_KEY",
+             "AUDITKIT_SEAL_EVERY")  # fmt: skip
     allow.write_text("# written by tests/conftest.py\n" + "\n".join(names) + "\n")
     allow.chmod(0o600)
     return allow
@@ -70,6 +71,26 @@ def run_hook(
         cwd=cwd,
         timeout=60,
     )
+
+
+def own_copy(src: Path, dst: Path) -> Path:
+    """``src`` (a sample trail, written elsewhere) re-chained into ``dst`` under a start marked with this
+    installation's key: a trail this installation made, which the hook continues (it sets unmarked ones aside)."""
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    out, prev = [], None
+    for seq, line in enumerate(src.read_bytes().splitlines()):
+        rec = json.loads(line)
+        fields = {k: v for k, v in rec.items() if k not in ("v", "seq", "ts", "prev", "hash")}
+        if prev is None:
+            prev = tf.genesis_hash(fields["data"]["trail_id"], fields["data"]["created"])
+            appender.mark_start(fields, seq, rec["ts"], prev)
+        encoded = tf.encode_record(seq, rec["ts"], prev, fields)
+        prev = json.loads(encoded)["hash"]
+        out.append(encoded)
+    dst.write_bytes(b"".join(out))
+    return dst
 
 
 def read_records(trail: Path) -> list[dict]:

@@ -130,18 +130,22 @@ def test_many_small_strings_still_fit_the_record_cap(tmp_path: Path) -> None:
 # --- faults: a file cut short, a lock someone else holds --------------------------------------
 
 
-def test_a_file_holding_only_a_fragment_gets_a_fresh_line(tmp_path: Path) -> None:
-    """A trail that is one partial line with no newline: the next record starts on its own line; verify intact."""
+def test_a_file_holding_only_a_fragment_is_set_aside_and_a_fresh_trail_starts(tmp_path: Path) -> None:
+    """A trail that is one partial line with no newline holds no start this installation marked: it is kept
+    beside the trail under a foreign name (evidence), and a new trail, which says so, verifies intact."""
     from auditkit.custody.verify import verify
 
     trail = tmp_path / "audit-trail.jsonl"
     trail.write_bytes(b'{"v":1,"seq":0,"ts":"2026-')
     assert run_hook(payload("Stop"), trail).returncode == 0
-    lines = trail.read_bytes().split(b"\n")
-    assert lines[0] == b'{"v":1,"seq":0,"ts":"2026-' and json.loads(lines[1])["event"] == "trail_start"
+    (aside,) = tmp_path.glob("audit-trail.jsonl.foreign-*")
+    assert aside.read_bytes() == b'{"v":1,"seq":0,"ts":"2026-'
+    records = read_records(trail)
+    assert [r["event"] for r in records] == ["trail_start", "set_aside", "Stop"]
+    assert records[1]["data"]["file"] == aside.name
     report = verify(trail)
-    assert report.intact, [str(f) for f in report.findings]
-    assert [f.kind for f in report.findings] == ["crash_remnant"]
+    assert report.intact and [f.kind for f in report.findings] == ["set_aside"], [str(f) for f in report.findings]
+    assert aside.name in report.findings[0].message
 
 
 def _hold_lock(trail: Path, seconds: float) -> subprocess.Popen:

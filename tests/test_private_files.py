@@ -193,6 +193,7 @@ subprocess.run([sys.executable, "-m", "auditkit", "archive", {str(trail)!r}], ch
         "auditkit/fingerprint.key": 0o600,
         "auditkit/seal.key": 0o600,
         "auditkit/seal.pub": 0o644,
+        "auditkit/trail.key": 0o600,
     } | {k: v for k, v in keys.items() if "sre" in k}
 
 

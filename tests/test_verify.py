@@ -19,8 +19,9 @@ import pytest
 import auditkit
 from auditkit.cli import main
 from auditkit.custody.seals import keygen, seal, seal_log_path
+from auditkit.trail import appender
 from auditkit.trail import format as tf
-from tests.conftest import SAMPLES, payload, run_hook
+from tests.conftest import SAMPLES, own_copy, payload, run_hook
 
 SOURCE = SAMPLES / "concurrent" / "audit-trail.jsonl"  # 35 records written by the real hook
 
@@ -29,8 +30,7 @@ SOURCE = SAMPLES / "concurrent" / "audit-trail.jsonl"  # 35 records written by t
 def trail(tmp_path: Path) -> Path:
     path = tmp_path / "logs" / "audit-trail.jsonl"
     path.parent.mkdir()
-    path.write_bytes(SOURCE.read_bytes())
-    return path
+    return own_copy(SOURCE, path)  # as this installation wrote it: the hook continues it
 
 
 @pytest.fixture
@@ -129,13 +129,20 @@ def test_a_record_rewritten_with_a_recomputed_hash_is_reported_as_replaced(trail
     assert (brk.kind, brk.seq) == ("replaced", 15)
 
 
-def test_the_chain_alone_cannot_see_a_cut_tail_or_a_rewritten_trail(trail: Path) -> None:
-    """The documented limit: without seals both look intact; the seal tests below catch them."""
+def test_the_chain_alone_cannot_see_a_cut_tail_or_a_rewritten_trail(
+    trail: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented limit: without seals both look intact to a verifier without this installation's key; the
+    seal tests below catch them. On this installation the rewrite lacks the start's keyed mark: foreign."""
     write_lines(trail, lines_of(trail)[:-5])
     assert auditkit.verify(trail).intact
     recs = records_of(trail)
     write_lines(trail, rechain(recs, "11111111-2222-4333-8444-555555555555", recs[0]["ts"]))
-    assert auditkit.verify(trail).intact
+    here = auditkit.verify(trail)
+    assert here.provenance == "checked" and [f.kind for f in here.findings] == ["foreign"]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "another-machine"))
+    elsewhere = auditkit.verify(trail)
+    assert elsewhere.intact and elsewhere.provenance == "unchecked" and not elsewhere.findings
 
 
 # --- seals --------------------------------------------------------------------------------------
@@ -169,8 +176,10 @@ def test_a_rewrite_under_a_new_trail_id_is_detected(trail: Path, keys: tuple[Pat
     seal(trail, keys[0])
     recs = records_of(trail)
     write_lines(trail, rechain(recs, "11111111-2222-4333-8444-555555555555", recs[0]["ts"]))
-    brk = auditkit.verify(trail, pubkey=keys[1]).first_break
-    assert brk.kind == "rewritten" and "no given file holds that trail" in brk.message
+    found = {f.kind: f for f in auditkit.verify(trail, pubkey=keys[1]).findings}
+    assert "no given file holds that trail" in found["rewritten"].message
+    assert "seals are required" in found["unsealed"].message  # the rewritten chain has no seal of its own
+    assert "not created by this installation" in found["foreign"].message  # and no mark this installation made
 
 
 def test_an_altered_seal_fails_its_signature(trail: Path, keys: tuple[Path, Path]) -> None:
@@ -258,7 +267,7 @@ def test_a_writer_killed_mid_append_leaves_a_partial_line_and_the_chain_continue
     report = auditkit.verify(trail)
     assert report.intact and [(f.kind, f.line) for f in report.findings] == [("crash_remnant", 36)]
     last = records_of_lenient(trail)[-1]
-    assert last["seq"] == 35 and last["prev"] == json.loads(SOURCE.read_bytes().splitlines()[-1])["hash"]
+    assert last["seq"] == 35 and last["prev"] == json.loads(lines_of(trail)[34])["hash"]
     assert last["recovered"]["torn_bytes"] > 0
     with pytest.warns(UserWarning, match=r"audit-trail\.jsonl:36"):
         assert auditkit.load(trail).iloc[-1]["data"] == {"message": "after the crash"}
@@ -296,6 +305,7 @@ def test_rotated_and_gzipped_segments_verify_as_one_chain(trail: Path) -> None:
                 "trail_id": first["data"]["trail_id"],
                 "created": "2026-03-17T15:00:00.000000Z",
                 "previous_segment": {"file": trail.name, "last_seq": 34, "last_hash": last["hash"]},
+                "mark": tf.start_mark(appender.installation_key(), 35, "2026-03-17T15:00:00.000000Z", last["hash"]),
             },
         },
     )

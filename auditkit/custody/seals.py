@@ -117,6 +117,13 @@ def _head(trail: Path) -> tuple[str, int, str]:
         trail_id = head["data"]["trail_id"]
     except (ValueError, KeyError, TypeError) as exc:
         raise SealError(f"{trail}:1: the first line is not a trail_start record") from exc
+    from auditkit.trail.appender import foreign_reason, installation_key
+
+    foreign = foreign_reason(installation_key(), first)  # type: ignore[arg-type]
+    if foreign:  # a seal would vouch for a chain this installation never wrote (a repository's forgery)
+        raise SealError(
+            f"{trail}: not created by this installation ({foreign}); not sealed (`auditkit adopt` it if it is yours)"
+        )
     return trail_id, tail.next_seq - 1, tail.hash
 
 

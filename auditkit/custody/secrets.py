@@ -242,6 +242,12 @@ def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) 
                 )
                 fields["data"] = data
                 prev = tf.genesis_hash(data["trail_id"], data["created"])
+                from auditkit.trail import appender
+
+                data.pop("mark", None)  # a copy of a trail this installation did not create stays unmarked
+                key = appender.installation_key(create=False)
+                if key is not None and appender.foreign_reason(key, stripped) is None:
+                    appender.mark_start(fields, obj["seq"], obj["ts"], prev, key)
             else:
                 for name in ("tool_input", "tool_response", "error", "data"):
                     if name in fields:

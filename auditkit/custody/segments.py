@@ -28,7 +28,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -232,11 +232,26 @@ def _days(d: timedelta) -> str:
     return f"{d.days}d" if d.seconds == 0 else str(d)
 
 
-def _swap(trail: Path, now: datetime) -> Path | None:
-    """Under the trail's lock, link it to its segment name and put a continuing segment in its place."""
+def _swap(trail: Path, now: datetime, adopted: dict | None = None) -> Path | None:
+    """Under the trail's lock, link it to its segment name and put a continuing segment in its place.
+
+    The new start carries this installation's mark, which vouches for the chain it continues: so a trail
+    whose start has no valid mark is never rotated (it may be a repository's forgery), unless ``adopted``
+    (the user's explicit ``auditkit adopt``) is given, which the new start records."""
     fd = private_files.open_file(str(trail), os.O_RDWR | os.O_APPEND)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        key = appender.installation_key()
+        foreign = appender.foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]
+        if foreign and adopted is None:
+            raise ArchiveError(
+                f"{trail}: not created by this installation ({foreign}); not archived. The hook sets such a "
+                f"trail aside at its next event; if it is yours, run `auditkit adopt {trail}`"
+            )
+        if not foreign and adopted is not None:
+            raise ArchiveError(f"{trail}: already this installation's trail (its start is marked): nothing to adopt")
+        if adopted is not None:
+            adopted["reason"] = foreign
         appender.drain(fd, str(trail))  # records spilled while the lock was held go into this segment
         tail = tf.read_tail(fd)
         first = first_record(trail)  # the archive lock keeps this path on the file just locked
@@ -252,6 +267,9 @@ def _swap(trail: Path, now: datetime) -> Path | None:
         fields = appender.header_fields(trail_id, ts, previous)
         if tail.torn_bytes:  # a write cut short at the very end: it stays in the segment, named here
             fields["recovered"] = {"torn_bytes": tail.torn_bytes, "in_segment": plain.name + ".gz"}
+        if adopted is not None:
+            fields["data"]["adopted"] = adopted
+        appender.mark_start(fields, last_seq + 1, ts, tail.hash, key)
         line = tf.encode_record(last_seq + 1, ts, tail.hash, fields)
         dfd = private_files.open_dir(str(trail.parent))
         try:
@@ -361,9 +379,100 @@ def _finish_interrupted(trail: Path) -> list[str]:
     listed = {s.file for s in read_manifest(trail).segments}
     for p in segment_files(trail):
         if p.name not in listed:
+            why = _foreign_segment(trail, p)
+            if why:
+                done.append(_set_segment_aside(trail, p, why))
+                continue
             _add_to_manifest(trail, describe_segment(p))
             done.append(f"added {p.name} to the manifest")
     return done
+
+
+def _foreign_segment(trail: Path, segment: Path) -> str | None:
+    """Why a segment the manifest does not list was not made here (None: it was). A segment is this
+    installation's when its start is marked, or when the active trail's marked start names it as the segment
+    it continues (an adopted trail's first segment)."""
+    key = appender.installation_key()
+    try:
+        head = next(iter(open_lines(segment)), b"").rstrip(b"\n")
+    except (TrailFormatError, OSError, EOFError) as exc:
+        return f"unreadable ({exc})"
+    why = appender.foreign_reason(key, head)  # type: ignore[arg-type]
+    if why is None:
+        return None
+    try:
+        fd = private_files.open_file(str(trail), os.O_RDONLY)
+        try:
+            active = tf.first_line(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        return why
+    if appender.foreign_reason(key, active) is None:  # type: ignore[arg-type]
+        data = orjson.loads(active).get("data") or {}
+        previous = data.get("previous_segment") if isinstance(data, dict) else None
+        if isinstance(previous, dict) and previous.get("file") in (segment.name, segment.name + ".gz"):
+            return None
+    return why
+
+
+def _set_segment_aside(trail: Path, segment: Path, why: str) -> str:
+    """Rename a foreign segment to ``<name>.foreign`` (kept: it may be evidence) and say so in the trail."""
+    aside = segment.with_name(segment.name + ".foreign")
+    dfd = private_files.open_dir(str(segment.parent), create=False)
+    try:
+        os.rename(segment.name, aside.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+    finally:
+        os.close(dfd)
+    note = {"what": "segment", "file": aside.name, "bytes": aside.stat().st_size, "sha256": file_sha256(aside),
+            "reason": why}  # fmt: skip
+    fields = appender.provenance_fields(note)
+    with suppress(OSError):  # the trail itself refused too: the rename above and the line returned remain
+        appender.append(str(trail), lambda seq, ts: fields)
+    return f"set aside {segment.name} as {aside.name}: not created by this installation ({why}); not added"
+
+
+@dataclass
+class Adoption:
+    """What ``adopt`` did."""
+
+    trail: str
+    segment: Segment
+    reason: str
+
+    def __str__(self) -> str:
+        s = self.segment
+        return (
+            f"{self.trail}: adopted ({self.reason}): seq {s.first_seq}..{s.last_seq} archived as {s.file}; "
+            f"the trail continues from it under a start marked by this installation, which records the adoption"
+        )
+
+
+def adopt(trail: PathLike) -> Adoption:
+    """Make a trail this installation did not mark (one written before marks existed) this installation's own,
+    at the user's explicit request: its chain must verify; it is archived as a segment and continued by a
+    marked ``trail_start`` whose ``data.adopted`` says who adopted it, when, and why it was not marked."""
+    from auditkit.custody.verify import verify
+
+    trail = Path(trail)
+    if not trail.is_file():
+        raise ArchiveError(f"{trail}: no such trail")
+    report = verify([trail, *segment_files(trail)], seals=[])
+    broken = [f for f in report.findings if f.severity == "error" and f.kind not in ("foreign", "unsealed")]
+    if broken:
+        raise ArchiveError(f"{trail}: its chain does not verify ({broken[0]}); not adopted")
+    now = datetime.now(UTC)
+    from auditkit.trail.capture import who
+
+    user, host = who()
+    adopted = {"by": user, "host": host, "at": iso_utc(now), "records": report.records}
+    with archive_lock(trail):
+        plain = _swap(trail, now, adopted)
+        if plain is None:
+            raise ArchiveError(f"{trail}: it holds no record after its start: nothing to adopt (move it away)")
+        segment = _compress(plain, now)
+        _add_to_manifest(trail, segment)
+    return Adoption(str(trail), segment, str(adopted.get("reason")))
 
 
 def describe_segment(gz: Path) -> Segment:

@@ -14,6 +14,7 @@ seal) are reported but do not.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 from array import array
@@ -73,6 +74,10 @@ class VerifyReport:
     findings: list[Finding] = field(default_factory=list)
     #: files of a known format without a hash chain (path -> what they are): read, never verified
     unchained: dict[str, str] = field(default_factory=dict)
+    #: whether the trails were created by this installation (their starts' keyed marks): "checked" (each
+    #: chain's latest start is marked, or a ``foreign`` error says otherwise) or "unchecked" (no installation
+    #: key here: the chain is checked, its origin is not)
+    provenance: str = "unchecked"
 
     @property
     def intact(self) -> bool:
@@ -188,6 +193,9 @@ def verify(
             "records": len(chain.seqs),
         }
     _check_seals(all_seals, chains, report, public is not None)
+    if public is not None:
+        _require_seals(all_seals, chains, report, key_file)
+    _check_provenance(heads, report)
     if report.records == 0:
         given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
         _add(
@@ -215,6 +223,93 @@ def verify(
     order = {ERROR: 0, WARNING: 1}
     report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
     return report
+
+
+def _require_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, key_file: Path) -> None:
+    """With a public key (given, or configured beside the seal key) seals are required: a trail no seal covers
+    has had its seal log removed (or was never sealed), and a cut inside what was sealed would go unseen."""
+    from auditkit.custody import seals as sealing
+
+    covered = {s.get("trail_id") for s in seals if s.get("type") == sealing.SEAL_TYPE and "error" not in s}
+    for tid, chain in chains.items():
+        if tid not in covered and chain.files:
+            _add(
+                report,
+                Finding(
+                    "unsealed",
+                    ERROR,
+                    f"a public key ({key_file}) means seals are required, but no seal covers this trail: its "
+                    "seal log is missing or was removed, so a cut or a rewrite would not show",
+                    chain.files[-1],
+                ),
+            )
+
+
+def _check_provenance(heads: list[tuple[str, int, Path]], report: VerifyReport) -> None:
+    """Were these trails created by this installation? Each chain's files, in order: a file whose start lacks a
+    valid mark is vouched for only by a later marked start of the same chain (the kit marks a continuing start
+    only for a chain it accepted, or adopted); what no marked start follows is reported ``foreign``. Files the
+    hook or ``archive`` set aside beside a trail are reported too. Without the installation key the marks
+    cannot be checked, and only the chain is."""
+    from auditkit.trail import appender, provenance
+
+    key = appender.installation_key(create=False)
+    from auditkit.store.names import active_trail
+
+    for f in sorted({active_trail(f) for _, _, f in heads}):
+        aside = provenance.set_aside_trails(str(f)) + [f".spill/{n}" for n in provenance.foreign_spills(str(f))]
+        stem = f.name.removesuffix(".gz").removesuffix(".jsonl")
+        aside += sorted(p.name for p in f.parent.glob(f"{glob.escape(stem)}.*.jsonl*.foreign"))
+        for name in aside:
+            _add(
+                report,
+                Finding(
+                    "set_aside",
+                    WARNING,
+                    f"{name} beside this trail was set aside as not created by this installation (kept as "
+                    "evidence, never continued or chained; see the trail's set_aside records)",
+                    str(f),
+                ),
+            )
+    if key is None:
+        report.provenance = "unchecked"
+        return
+    report.provenance = "checked"
+    pending: list[tuple[Path, str]] = []
+    last_tid = None
+    for tid, _, f in heads:
+        if tid != last_tid:
+            _flag_foreign(pending, report)
+            pending, last_tid = [], tid
+        try:
+            first = next((line for line in open_lines(Path(f)) if line.strip()), b"").rstrip(b"\r\n")
+        except (TrailFormatError, OSError, *GZIP_ERRORS) as exc:
+            pending.append((Path(f), f"unreadable ({exc})"))
+            continue
+        why = appender.foreign_reason(key, first)
+        if why is None:
+            pending = []  # a marked start vouches for the chain it continues
+        else:
+            pending.append((Path(f), why))
+    _flag_foreign(pending, report)
+
+
+def _flag_foreign(pending: list[tuple[Path, str]], report: VerifyReport) -> None:
+    """In a project's trail folder (``.claude/logs``), where this installation's hook writes, a trail it did not
+    create is an error (planted there); elsewhere (a colleague's trail, samples, an evidence folder) a warning."""
+    for f, why in pending:
+        _add(
+            report,
+            Finding(
+                "foreign",
+                ERROR if config.project_of_trail(str(f)) is not None else WARNING,
+                f"not created by this installation: {why}. It may be planted (a repository's own trail), "
+                "copied from another machine, or written before auditkit marked trails (`auditkit adopt` it "
+                "if it is yours)",
+                str(f),
+                1,
+            ),
+        )
 
 
 _FORMAT_NAMES = {

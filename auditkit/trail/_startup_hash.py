@@ -32,6 +32,10 @@ def hmac_sha256(key: bytes, msg: bytes) -> str:
     """HMAC-SHA256 (RFC 2104) on the builtin hash, hex; identical to ``hmac.new(key, msg, "sha256").hexdigest()``."""
     if len(key) > 64:
         key = sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in key) + msg).digest()
-    return sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
+    k = int.from_bytes(key.ljust(64, b"\0"), "big")
+    inner = sha256((k ^ _IPAD).to_bytes(64, "big") + msg).digest()
+    return sha256((k ^ _OPAD).to_bytes(64, "big") + inner).hexdigest()
+
+
+_IPAD = int.from_bytes(b"\x36" * 64, "big")
+_OPAD = int.from_bytes(b"\x5c" * 64, "big")

@@ -7,13 +7,23 @@ A new trail starts with a ``trail_start`` record whose ``prev`` is the genesis h
 Rotation (``auditkit archive``) swaps a new segment in at the trail's path while holding the old
 file's lock; a writer that was waiting for that lock sees, once it has it, that its file is no
 longer the one at the path, and re-opens. So no record lands in a segment after it was archived.
+
+Provenance: every ``trail_start`` carries a mark (HMAC-SHA256 under this installation's key, see
+:func:`installation_key`) and so does every spill file. Under the lock, before appending, the writer
+checks the trail's first line: a trail without a valid mark (planted by a repository, copied from
+elsewhere, or written before marks existed) is never continued. It is renamed beside itself
+(``<name>.foreign-<time>-<hex>``, kept as evidence) and a new trail starts whose first records say
+so (``set_aside``). A spill file without a valid mark is never chained: it is renamed ``….foreign``
+and a ``set_aside`` record names it. A trail that cannot be opened or written (mode 0400, EACCES,
+ENOSPC) costs no event: the record is spilled and, when it is chained, a ``hook_error`` says why.
 """
 
 import fcntl
 import time
+from errno import EACCES, EDQUOT, EFBIG, EIO, ENOSPC, EPERM, EROFS
 
-from auditkit.trail import _startup_json, private_files
 from auditkit.trail import format as tf
+from auditkit.trail import private_files
 from auditkit.trail._startup_os import os
 
 TYPE_CHECKING = False  # typing costs ~9 ms at start-up on the hook's path
@@ -54,6 +64,64 @@ def new_trail_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+#: Errors of opening or writing a trail after which the record is spilled instead (nothing is lost).
+_SPILL_ON = frozenset({EACCES, EPERM, ENOSPC, EDQUOT, EROFS, EFBIG, EIO})
+_keys: dict[str, bytes] = {}  # per path: the library may be used under several config folders (tests)
+
+
+def installation_key(create: bool = True) -> bytes | None:
+    """This installation's secret key for provenance marks (``trail.key`` in the user's config folder, 0600,
+    32 random bytes as hex), created on first use; None when it does not exist and ``create`` is False."""
+    from auditkit.trail import config
+
+    path = config.trail_key_path()
+    if path in _keys:
+        return _keys[path]
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # one open, never through a link
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        if not create:
+            return None
+        from auditkit.trail.provenance import create_key
+
+        create_key(path)
+        fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if st.st_mode & 0o170000 != 0o100000 or st.st_uid != os.geteuid():
+            raise ValueError(f"{path}: not a regular file of this user's; move it away to make a new key")
+        raw = os.read(fd, 256)
+    finally:
+        os.close(fd)
+    try:
+        key = bytes.fromhex(raw.decode("ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) < 32:
+        raise ValueError(f"{path}: not an auditkit installation key (64 hex digits); move it away to make a new one")
+    _keys[path] = key
+    return key
+
+
+def foreign_reason(key: bytes, first_line: bytes) -> str | None:
+    """Why a trail (or segment) whose first line this is was not made by this installation; None if it was."""
+    got = tf.start_line_mark(first_line)
+    if got is None:
+        return "its first line is not a trail_start record"
+    if not isinstance(got[3], str):
+        return "its trail_start has no provenance mark (written before marks existed, or by someone else)"
+    if not tf.same_digest(got[3], tf.start_mark(key, got[0], got[1], got[2])):
+        return "its trail_start's mark was not made with this installation's key"
+    return None
+
+
+def provenance_fields(note: dict) -> dict:
+    from auditkit.trail.provenance import set_aside_fields
+
+    return set_aside_fields(note)
+
+
 def ensure_dir(path: str) -> None:
     """Create the trail's folder (and any missing parent) with mode 0700; refuse a link or a foreign folder."""
     os.close(private_files.open_dir(os.path.dirname(path) or "."))
@@ -65,7 +133,7 @@ def open_trail(path: str) -> int:
 
 
 def header_fields(trail_id: str, created: str, previous: dict | None = None) -> dict:
-    """The fields of a ``trail_start`` record."""
+    """The fields of a ``trail_start`` record (:func:`mark_start` adds its mark once its seq and prev are known)."""
     return {
         "event": tf.TRAIL_START,
         "status": tf.STATUS_INFO,
@@ -73,13 +141,23 @@ def header_fields(trail_id: str, created: str, previous: dict | None = None) -> 
     }
 
 
+def mark_start(fields: dict, seq: int, ts: str, prev: str, key: bytes | None = None) -> dict:
+    """A ``trail_start``'s fields with this installation's mark in ``data.mark``."""
+    fields["data"]["mark"] = tf.start_mark(key or installation_key(), seq, ts, prev)  # type: ignore[arg-type]
+    return fields
+
+
 class Appended:
     """Where a record landed (``seq`` -1 and ``spilled`` set: it waits in a spill file)."""
 
-    __slots__ = ("hash", "seq", "spilled", "ts", "ts_ns")
+    __slots__ = ("hash", "reason", "seq", "set_aside", "spilled", "ts", "ts_ns")
 
-    def __init__(self, seq: int, ts_ns: int, ts: str, hash: str, spilled: str | None = None) -> None:
+    def __init__(
+        self, seq: int, ts_ns: int, ts: str, hash: str, spilled: str | None = None, reason: str | None = None
+    ) -> None:
         self.seq, self.ts_ns, self.ts, self.hash, self.spilled = seq, ts_ns, ts, hash, spilled
+        self.reason = reason  # why it was spilled (None: the lock was held too long)
+        self.set_aside: list[dict] = []  # foreign trails and spill files set aside on the way
 
 
 #: How often a writer re-opens a trail that ``auditkit archive`` rotated while it waited.
@@ -97,18 +175,43 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
+            reason = os.fstat(fd).st_size and foreign_reason(installation_key(), tf.first_line(fd))  # type: ignore[arg-type]
+            if reason:
+                raise OSError(f"{path}: not created by this installation ({reason}); not continued")
             return _append_locked(fd, path, build)  # type: ignore[return-value]
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+    key = installation_key()
     deadline = time.monotonic() + LOCK_WAIT_S
+    notes: list[dict] = []
     for _ in range(_REOPEN_TRIES):
-        fd = open_trail(path)
+        try:
+            fd = open_trail(path)
+        except OSError as exc:
+            if exc.errno not in _SPILL_ON:
+                raise
+            return _spill_noted(path, build, exc, notes)
         try:
             if not _lock(fd, deadline):
                 return spill(path, build)
             if _still_at(fd, path):
                 try:
-                    return _append_locked(fd, path, build)  # type: ignore[return-value]
+                    reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]
+                    if reason:
+                        from auditkit.trail.provenance import set_aside_trail
+
+                        note = set_aside_trail(path, fd, reason)
+                        if note is not None:
+                            notes.append(note)
+                        continue  # a new trail at the path: opened on the next turn
+                    try:
+                        at = _append_locked(fd, path, build, notes)
+                    except OSError as exc:
+                        if exc.errno not in _SPILL_ON:
+                            raise
+                        return _spill_noted(path, build, exc, notes)
+                    at.set_aside = notes  # type: ignore[union-attr]
+                    return at  # type: ignore[return-value]
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -120,8 +223,10 @@ def append_batch(path: str, records: list[dict], wait_s: float) -> Appended:
     """Append ``records`` (fields, as a builder returns them) in one write: all of them, contiguous, or none.
 
     Waits up to ``wait_s`` for the lock and never spills (a batch has no one file to wait in): past
-    that, ``TimeoutError``, and nothing was written. Not on the hook's path (``auditkit otel-receive``).
+    that, ``TimeoutError``, and nothing was written. A trail this installation did not create is not
+    continued (``OSError``). Not on the hook's path (``auditkit otel-receive``).
     """
+    key = installation_key()
     deadline = time.monotonic() + wait_s
     for _ in range(_REOPEN_TRIES):
         fd = open_trail(path)
@@ -130,12 +235,23 @@ def append_batch(path: str, records: list[dict], wait_s: float) -> Appended:
                 raise TimeoutError(f"{path}: the trail stayed locked for {wait_s:g} s; nothing was written")
             if _still_at(fd, path):
                 try:
-                    return _append_locked(fd, path, lambda seq, ts_ns: records)  # type: ignore[arg-type,return-value]  # a batch: a list where one record goes
+                    reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]
+                    if reason:
+                        raise OSError(f"{path}: not created by this installation ({reason}); not continued")
+                    # a batch: a list where one record goes (_append_locked writes it whole)
+                    return _append_locked(fd, path, lambda seq, ts_ns: records)  # type: ignore[arg-type,return-value]
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
     raise OSError(f"{path}: the trail kept being replaced while waiting for its lock")
+
+
+def _spill_noted(path: str, build: "Builder", exc: OSError, notes: list[dict]) -> Appended:
+    """Spill a record the trail could not take (``exc``); the reason goes with it into the chain later."""
+    at = spill(path, build, reason=f"{type(exc).__name__}: {exc}", notes=notes)
+    at.set_aside = notes
+    return at
 
 
 def _lock(fd: int, deadline: float) -> bool:
@@ -166,16 +282,7 @@ def _still_at(fd: int, path: str) -> bool:
 # --- spilling: a record that could not get the lock in time ----------------------------------
 
 
-def spill_dir(path: str) -> str:
-    """Where records wait that could not get the trail's lock in time (``<folder>/.spill``)."""
-    return os.path.join(os.path.dirname(path) or ".", ".spill")
-
-
-def _spill_prefix(path: str) -> str:
-    return path.rsplit("/", 1)[-1] + "."
-
-
-def spill(path: str, build: "Builder") -> Appended:
+def spill(path: str, build: "Builder", reason: str | None = None, notes: list[dict] | None = None) -> Appended:
     """Keep a record in its own file under ``.spill/`` (0600, never through a link) for the next writer.
 
     The record is built as it would have been (its time is the capture time); the writer that next
@@ -184,11 +291,18 @@ def spill(path: str, build: "Builder") -> Appended:
     """
     ts_ns = now_ns()
     fields = build(-1, ts_ns)
-    body = tf._dumps({"captured_ns": ts_ns, "fields": fields})
-    folder = spill_dir(path)
+    doc: dict = {"captured_ns": ts_ns, "fields": fields}
+    if reason:
+        doc["reason"] = reason
+    if notes:
+        doc["set_aside"] = notes  # trails set aside before the trail turned out unwritable
+    folder = tf.spill_dir(path)
+    name = f"{tf.spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
+    from auditkit.trail import provenance
+
+    body = provenance.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]
     dfd = private_files.open_dir(folder)
     try:
-        name = f"{_spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
         fd = private_files.open_in(dfd, name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, where=folder)
         try:
             os.write(fd, body)
@@ -197,17 +311,26 @@ def spill(path: str, build: "Builder") -> Appended:
             os.close(fd)
     finally:
         os.close(dfd)
-    return Appended(-1, ts_ns, tf.format_ts(ts_ns), "", spilled=os.path.join(folder, name))
+    return Appended(-1, ts_ns, tf.format_ts(ts_ns), "", spilled=os.path.join(folder, name), reason=reason)
 
 
-def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
-    """The spilled records of this trail in capture order, as (file name, fields); and the open folder."""
+def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
+    """The spilled records of this trail in capture order, as (file name, fields); and the open folder.
+
+    A file without this installation's valid mark is not chained: it is renamed ``<name>.foreign`` and
+    a ``set_aside`` record (file name None: nothing to remove) takes its place. A spill that carries the
+    reason the trail could not be written is preceded by a ``hook_error`` record saying so."""
+    folder = tf.spill_dir(path)
     try:
-        dfd = private_files.open_dir(spill_dir(path), create=False)
-    except OSError:  # none yet (the usual case), or not a real folder of ours: nothing to take
+        os.stat(folder)  # the usual case: no spill folder; one stat, not a walk from the project root
+        dfd = private_files.open_dir(folder, create=False)
+    except OSError:  # none yet, or not a real folder of ours: nothing to take
         return -1, []
-    prefix = _spill_prefix(path)
-    out = []
+    prefix = tf.spill_prefix(path)
+    from auditkit.trail import provenance
+
+    out: list[tuple[str | None, dict]] = []
+    key = installation_key()
     try:
         names = sorted(e.name for e in os.scandir(dfd) if e.name.startswith(prefix) and e.name.endswith(".json"))
         for name in names:
@@ -222,19 +345,7 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
                 os.close(fd)
             raw = b"".join(chunks)
             note = {"file": name, "bytes": len(raw), "sha256": tf.sha256(raw).hexdigest()}
-            try:
-                doc = _startup_json.loads(raw)
-                fields = doc["fields"]  # type: ignore[index]  # any JSON: a wrong shape is the TypeError below
-                note["captured"] = tf.format_ts(int(doc["captured_ns"]))  # type: ignore[index]  # as above
-            except (ValueError, KeyError, TypeError):  # a spill cut short (crash, full disk): keep what is there
-                fields = {
-                    "event": tf.HOOK_ERROR,
-                    "status": tf.STATUS_ERROR,
-                    "error": "a spilled record is unreadable",
-                    "data": {"text": raw[:65536].decode("utf-8", "replace")},
-                }
-            fields["spilled"] = note
-            out.append((name, fields))
+            out += provenance.take_spill_file(dfd, name, raw, note, key)  # type: ignore[arg-type]
     except BaseException:
         os.close(dfd)
         raise
@@ -247,10 +358,10 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str, dict]]]:
 def pending_spills(path: str) -> list[str]:
     """Names of this trail's spilled records not yet in the chain (``verify`` reports them)."""
     try:
-        names = os.listdir(spill_dir(path))
+        names = os.listdir(tf.spill_dir(path))
     except OSError:
         return []
-    prefix = _spill_prefix(path)
+    prefix = tf.spill_prefix(path)
     return sorted(n for n in names if n.startswith(prefix) and n.endswith(".json"))
 
 
@@ -259,7 +370,7 @@ def drain(fd: int, path: str) -> int:
     return _append_locked(fd, path, None) or 0  # type: ignore[return-value]
 
 
-def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | int":
+def _append_locked(fd: int, path: str, build: "Builder | None", notes: list[dict] | None = None) -> "Appended | int":
     tail = tf.read_tail(fd)
     ts_ns = now_ns()
     ts = tf.format_ts(ts_ns)
@@ -280,12 +391,15 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
     spill_fd, spilled = _take_spilled(path)
     if build is None and not spilled:
         return 0  # nothing to drain: leave the file exactly as it is
-    pending: list[dict | None] = [*([fields] if fields else []), *(f for _, f in spilled)]
+    asides = [provenance_fields(n) for n in notes or ()]
+    pending: list[dict | None] = [*([fields] if fields else []), *asides, *(f for _, f in spilled)]
     if build is not None:
         pending.append(None)  # this writer's own record, built last with its final seq
     for item in pending:
         if item is None:
             item = build(seq, ts_ns)  # type: ignore[misc]
+        elif item is fields:
+            mark_start(item, seq, ts, prev)
         for one in item if isinstance(item, list) else (item,):  # a list: a batch, written whole
             if recovered is not None:
                 one["recovered"], recovered = recovered, None
@@ -300,10 +414,11 @@ def _append_locked(fd: int, path: str, build: "Builder | None") -> "Appended | i
             while written < len(data):  # regular files write fully; a short write is finished under the lock
                 written += os.write(fd, data[written:])
         for name, _ in spilled:  # only once they are in the chain
-            os.unlink(name, dir_fd=spill_fd)
+            if name is not None:
+                os.unlink(name, dir_fd=spill_fd)
     finally:
         if spill_fd >= 0:
             os.close(spill_fd)
     if build is None:
-        return len(spilled)
+        return sum(name is not None for name, _ in spilled)
     return Appended(seq - 1, ts_ns, ts, prev)

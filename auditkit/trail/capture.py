@@ -448,10 +448,12 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         return fields
 
     at = appender.append(trail, build)
+    for note in at.set_aside:
+        sys.stderr.write(f"auditkit hook: {appender.provenance_fields(note)['error']}; a new trail was started\n")
     if at.spilled:
+        why = at.reason or f"the trail was locked by another process for {appender.LOCK_WAIT_S:g} s"
         sys.stderr.write(
-            f"auditkit hook: the trail was locked by another process for {appender.LOCK_WAIT_S:g} s; "
-            f"the event waits in {at.spilled} and the next write adds it to the chain\n"
+            f"auditkit hook: {why}; the event waits in {at.spilled} and the next write adds it to the chain\n"
         )
     if event == "PreToolUse":
         leave_start(trail, fields, at)
@@ -493,8 +495,13 @@ def trust_note(fields: dict, opts: Options, redactor: object | None, notes: list
 
 
 def seal_every() -> int:
+    every = os.environ.get("AUDITKIT_SEAL_EVERY")
+    if every:
+        from auditkit.trail import trust  # guarded: honoured only when the user's allow-env names it
+
+        every = trust.env("AUDITKIT_SEAL_EVERY")
     try:
-        return max(1, int(os.environ.get("AUDITKIT_SEAL_EVERY") or 500))
+        return max(1, int(every or 500))
     except ValueError:
         return 500
 
@@ -507,7 +514,11 @@ def maybe_seal(trail: str) -> bool:
     """
     if guarded_overrides()[0].get("AUDITKIT_NOW"):
         return False
-    key = config.seal_key_path()
+    key = config.default_seal_key_path()
+    if os.environ.get("AUDITKIT_SEAL_KEY"):
+        from auditkit.trail import trust  # guarded: a project's settings could name a key it knows
+
+        key = trust.env("AUDITKIT_SEAL_KEY") or key
     if not os.path.isfile(key):
         return False
     devnull = os.devnull
@@ -548,6 +559,8 @@ def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
 
 
 def main(argv: list[str] | None = None, stdin: object = None) -> int:
+    if argv is None:  # the hook's own process (one event): walk each project folder once
+        private_files.walked = {}
     raw = b""
     opts = Options(None, DEFAULT_MAX_FIELD_BYTES, True)
     try:

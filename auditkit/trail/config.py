@@ -6,6 +6,7 @@ Standard library only (the hook reads it on every call). Files:
     $XDG_CONFIG_HOME/auditkit/                  per-user state (default ~/.config/auditkit/):
         seal.key, seal.pub                      Ed25519 seal key pair
         fingerprint.key                         HMAC key of redaction fingerprints
+        trail.key                               HMAC key of provenance marks (this installation's)
         rules.toml                              custom redaction rules and allowlist
         trusted-project-files.json              project files the user approved (``auditkit trust``)
         allow-env                               guarded variables the user allows (see GUARDED_ENV)
@@ -66,6 +67,8 @@ GUARDED_ENV = {
     "AUDITKIT_USER": "records another user",
     "AUDITKIT_HOST": "records another host",
     "AUDITKIT_FINGERPRINT_KEY": "a key file a project could ship makes fingerprints guessable",
+    "AUDITKIT_SEAL_KEY": "the hook would seal with a key a project could ship (and sign what it likes)",
+    "AUDITKIT_SEAL_EVERY": "changes how often the hook seals (every event: a process per call)",
 }
 
 
@@ -85,7 +88,14 @@ def cache_dir() -> str:
 
 
 def seal_key_path() -> str:
-    return os.environ.get("AUDITKIT_SEAL_KEY") or os.path.join(config_dir(), "seal.key")
+    """The seal key the command line uses: ``AUDITKIT_SEAL_KEY`` (the user's own shell), else the default. The
+    hook honours the variable only when the user's allow-env names it (``capture.maybe_seal``)."""
+    return os.environ.get("AUDITKIT_SEAL_KEY") or default_seal_key_path()
+
+
+def default_seal_key_path() -> str:
+    """``<config>/seal.key``: the key the hook seals with unless the user allows ``AUDITKIT_SEAL_KEY``."""
+    return os.path.join(config_dir(), "seal.key")
 
 
 def seal_pubkey_path() -> str:
@@ -98,6 +108,12 @@ def default_fingerprint_key_path() -> str:
     """``<config>/fingerprint.key``: the fingerprint key unless the user allows ``AUDITKIT_FINGERPRINT_KEY``
     (see :func:`auditkit.trail.redaction.fingerprint_key_path`)."""
     return os.path.join(config_dir(), "fingerprint.key")
+
+
+def trail_key_path() -> str:
+    """This installation's key for the provenance marks of trails and spill files (no variable moves it:
+    a project's settings could otherwise hand the hook a key the repository knows)."""
+    return os.path.join(config_dir(), "trail.key")
 
 
 def user_file(name: str) -> str:

@@ -44,6 +44,8 @@ HOOK_EVENTS = TOOL_EVENTS + SESSION_EVENTS
 #: Records auditkit writes itself.
 TRAIL_START = "trail_start"
 HOOK_ERROR = "hook_error"
+#: A record naming a file the hook set aside (a trail or spill file this installation did not create).
+SET_ASIDE = "set_aside"
 
 #: ``status`` vocabulary.
 STATUS_STARTED = "started"
@@ -196,6 +198,68 @@ def trail_id_of(record: object) -> object:
 def genesis_hash(trail_id: str, created: str) -> str:
     """The ``prev`` of a trail's first record: binds the chain to the trail's identity."""
     return sha256(GENESIS_PREFIX + trail_id.encode() + b" " + created.encode()).hexdigest()
+
+
+# --- provenance: a keyed mark in every trail start and spill file ------------------------------
+# The per-installation key (``trail.key`` in the user's config folder) never leaves this machine;
+# a start or spill file without a valid mark was not made by this installation's kit (a repository
+# planted it, or it came from elsewhere) and is never continued or chained as if it were.
+MARK_START = b"auditkit/v1 start "
+
+
+def hmac_hex(key: bytes, msg: bytes) -> str:
+    from auditkit.trail._startup_hash import hmac_sha256
+
+    return hmac_sha256(key, msg)
+
+
+def same_digest(a: str, b: str) -> bool:
+    """Whether two hex digests are equal, comparing every byte whatever the first difference (one XOR of two
+    integers: the timing does not depend on where they differ, and nothing is imported on the hook's path)."""
+    x, y = a.encode("ascii", "replace"), b.encode("ascii", "replace")
+    return len(x) == len(y) and not int.from_bytes(x, "big") ^ int.from_bytes(y, "big")
+
+
+def start_mark(key: bytes, seq: int, ts: str, prev: str) -> str:
+    """The mark a ``trail_start`` carries in ``data.mark``: HMAC-SHA256 under the installation key of its seq,
+    time and ``prev`` (the genesis hash, or the head hash of the segment it continues)."""
+    return hmac_hex(key, MARK_START + f"{seq} {ts} {prev}".encode())
+
+
+def start_line_mark(line: bytes) -> tuple[int, str, str, object] | None:
+    """(seq, ts, prev, the mark it states or None) of a ``trail_start`` line, or None when the line is not one.
+
+    Read from the record's fixed layout without parsing JSON (the hook does this on every call): ``seq``,
+    ``ts`` and ``prev`` at their places, ``"event":"trail_start"`` right after ``prev``, and ``data.mark``,
+    the one ``,"mark":"<64 hex>"`` member a start holds (a JSON string cannot contain those bytes unescaped).
+    """
+    if not line.startswith(RECORD_PREFIX):
+        return None
+    j = line.find(b",", SEQ_AT, SEQ_END_MAX)
+    digits = line[SEQ_AT:j] if j > 0 else b""
+    if not digits.isdigit() or line[j : j + TS_AT] != b',"ts":"' or line[j + TS_END : j + PREV_AT] != PREV_OPEN:
+        return None
+    if not line.startswith(b'","event":"trail_start"', j + PREV_END):
+        return None
+    ts, prev = line[j + TS_AT : j + TS_END], line[j + PREV_AT : j + PREV_END]
+    at = line.rfind(b',"mark":"')
+    mark = (
+        line[at + 9 : at + 9 + HASH_HEX_LEN]
+        if at > 0 and line[at + 9 + HASH_HEX_LEN : at + 10 + HASH_HEX_LEN] == b'"'
+        else None
+    )
+    try:
+        return int(digits), ts.decode("ascii"), prev.decode("ascii"), mark.decode("ascii") if mark else None
+    except UnicodeDecodeError:
+        return None
+
+
+def start_is_marked(key: bytes, line: bytes) -> bool:
+    """Whether a trail's first line is a ``trail_start`` this installation wrote (its mark checks out)."""
+    got = start_line_mark(line)
+    if got is None or not isinstance(got[3], str):
+        return False
+    return same_digest(got[3], start_mark(key, got[0], got[1], got[2]))
 
 
 def format_ts(ns: int) -> str:
@@ -435,3 +499,23 @@ def scan_tail(fd: int, max_scan: int = 8 << 20) -> Tail:
     if torn is None and pos == 0:  # not one newline in the file: all of it is a fragment
         torn = size
     return Tail(0, None, size, torn or 0)
+
+
+def first_line(fd: int) -> bytes:
+    """A trail file's first line (without its newline), read from ``fd`` without moving its offset."""
+    buf = os.pread(fd, 4096, 0)
+    nl = buf.find(b"\n")
+    if nl < 0:
+        buf = os.pread(fd, 1 << 20, 0)
+        nl = buf.find(b"\n")
+    return buf[:nl] if nl >= 0 else buf
+
+
+def spill_dir(path: str) -> str:
+    """Where records wait that could not get the trail's lock in time (``<folder>/.spill``)."""
+    return os.path.join(os.path.dirname(path) or ".", ".spill")
+
+
+def spill_prefix(path: str) -> str:
+    """The name every spill file of the trail at ``path`` starts with (``audit-trail.jsonl.``)."""
+    return path.rsplit("/", 1)[-1] + "."

@@ -69,10 +69,107 @@ def _make_dirs(path: str) -> None:
         os.chmod(d, DIR_MODE, follow_symlinks=False)
 
 
+def _project_split(path: str) -> tuple[str, list[str]] | None:
+    """(project root, components from it down) when ``path`` lies in a project's ``.claude`` folder, else None."""
+    at = path.rfind("/.claude")
+    if at < 0 or path[at + 8 : at + 9] not in ("", "/"):
+        if not path.startswith(".claude") or path[7:8] not in ("", "/"):
+            return None
+        at = -1
+    rest = [p for p in path[at + 1 :].split("/") if p and p != "."]
+    if ".." in rest:
+        return None  # not a plain path below the project: checked the ordinary way
+    return (path[:at] or "/") if at >= 0 else ".", rest
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def _walk(path: str, root: str, rest: list[str], create: bool) -> int:
+    """Open ``root`` (as given: the user's own path may pass through links) and then each of ``rest`` in turn,
+    relative to the one before, with ``O_NOFOLLOW | O_DIRECTORY``: a link anywhere from the project root down
+    (a repository's ``.claude`` or ``.claude/logs`` pointing into another project) is refused, never followed."""
+    flags = _DIR_FLAGS | os.O_NOFOLLOW
+    try:
+        fd = os.open(root, _DIR_FLAGS)
+    except FileNotFoundError:
+        if not create:
+            raise
+        _make_dirs(root)
+        fd = os.open(root, _DIR_FLAGS)
+    try:
+        for i, name in enumerate(rest):
+            try:
+                nfd = os.open(name, flags, dir_fd=fd)
+            except OSError as exc:
+                nfd = _walk_step(fd, name, create, exc, f"{root.rstrip('/')}/{'/'.join(rest[: i + 1])}")
+            os.close(fd)
+            fd = nfd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _walk_step(fd: int, name: str, create: bool, exc: OSError, where: str) -> int:
+    """The slow path of one component: create a missing folder (0700), or refuse what is not a folder."""
+    if isinstance(exc, FileNotFoundError):
+        if not create:
+            raise exc
+        try:
+            os.mkdir(name, DIR_MODE, dir_fd=fd)
+            made = True
+        except FileExistsError:
+            made = False
+        nfd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+        if made:
+            os.fchmod(nfd, DIR_MODE)
+        return nfd
+    try:
+        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+    except OSError:
+        raise exc from None
+    raise _refuse(where, f"is {_kind(st.st_mode)}, not a folder") from None
+
+
+#: The hook turns this on (one event per process): project folders already walked and checked, kept open, so
+#: ``.spill`` and ``.pending`` are opened relative to the trail's folder instead of walking from the root again.
+walked: dict[str, int] | None = None
+
+
+def _walked(path: str, split: tuple[str, list[str]], create: bool) -> int:
+    cache = walked
+    assert cache is not None
+    fd = cache.get(path)
+    if fd is not None:
+        return fd
+    parent, _, name = path.rpartition("/")
+    pfd = cache.get(parent)
+    if pfd is None or name in ("", ".", ".."):
+        fd = _owned_dir(_walk(path, *split, create), path)
+    else:
+        try:
+            fd = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=pfd)
+        except OSError as exc:
+            fd = _walk_step(pfd, name, create, exc, path)
+        fd = _owned_dir(fd, path)
+    cache[path] = fd
+    return fd
+
+
 def open_dir(path: str, create: bool = True) -> int:
-    """Open the folder at ``path`` (created 0700 if missing) for ``*_in`` calls; it must be a real, owned folder."""
+    """Open the folder at ``path`` (created 0700 if missing) for ``*_in`` calls; it must be a real, owned folder.
+
+    Inside a project (a path through a ``.claude`` folder) every component from the project root down is
+    opened without following links (see :func:`_walk`); elsewhere the folder itself must not be a link.
+    """
     path = path or "."
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    split = _project_split(path)
+    if split:
+        if walked is None:
+            return _owned_dir(_walk(path, *split, create), path)
+        return os.dup(_walked(path, split, create))
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -86,6 +183,10 @@ def open_dir(path: str, create: bool = True) -> int:
         except OSError:
             raise exc from None
         raise _refuse(path, f"is {_kind(st.st_mode)}, not a folder") from None
+    return _owned_dir(fd, path)
+
+
+def _owned_dir(fd: int, path: str) -> int:
     st = os.fstat(fd)
     try:
         _check_owner(st, path, folder=True)
