@@ -199,6 +199,7 @@ def test_a_seal_log_deleted_for_good_from_an_unlocked_bucket_fails_with_a_key_an
     code, out, report = verify(s3_endpoint, "s3://nolock/p", "--pubkey", str(keyed))
     assert code == 1 and kinds(report, "error") == {"s3_unsealed"}, out
     assert "seals are required" in out
+    keyed.rename(keyed.with_suffix(".kept"))  # a verifier with no key: only the chain, and a warning
     code, out, report = verify(s3_endpoint, "s3://nolock/p")
     assert code == 0 and "INTACT (with warnings)" in out
     assert {"s3_unsealed", "s3_unlocked"} <= kinds(report, "warning")
@@ -264,6 +265,9 @@ def test_a_segment_added_after_the_latest_seal_fails_with_a_key_and_is_an_unseal
     code, out, report = verify(s3_endpoint, "s3://append/p", "--pubkey", str(keyed))
     assert code == 1 and kinds(report, "error") == {"s3_unsealed_records"}, out
     assert f"records seq {forged.first_seq}..{forged.last_seq} of trail {tid}" in out
+    code, out, report = verify(s3_endpoint, "s3://append/p")  # the configured key counts as given
+    assert code == 1 and kinds(report, "error") == {"s3_unsealed_records"}, out
+    keyed.rename(keyed.with_suffix(".kept"))  # a verifier with no key: only the chain, and a warning
     code, out, report = verify(s3_endpoint, "s3://append/p")
     assert code == 0 and "unsealed_tail" in kinds(report, "warning"), out
 

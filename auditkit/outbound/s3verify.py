@@ -46,6 +46,7 @@ from auditkit.errors import ShipError
 from auditkit.outbound.s3sync import s3_client, split_url
 from auditkit.safe_text import visible
 from auditkit.store.files import PathLike, expand
+from auditkit.trail import config
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")  # a key's last part used as a local file name as it is
 _SEGMENT_GZ = re.compile(r"^.+\.\d{10}-\d{10}\.jsonl\.gz$")
@@ -459,7 +460,10 @@ class Copies:
         downloaded file by its ``s3://`` name."""
         if not self.buckets:
             return report
-        public = sealing.load_public(pubkey) if pubkey else None
+        # the key verify itself uses: given, or configured beside the seal key (then seals are required too)
+        configured = Path(config.seal_pubkey_path())
+        key_file = Path(pubkey) if pubkey else configured if configured.is_file() else None
+        public = sealing.load_public(key_file) if key_file else None
         names = {k: v for b in self.buckets for k, v in b.names.items()}
         sealed: dict[str, int] = {}  # trail id -> the highest seq a good seal covers
         for b in self.buckets:
@@ -508,6 +512,13 @@ class Copies:
                         where,
                     )
                 )
+        # one cause, one finding: where the bucket holds no seal of a trail, its own finding says so
+        # (verify's generic "unsealed" for the same files would repeat it without naming the bucket)
+        bucketed = {f.file for f in report.findings if f.kind == "s3_unsealed" and f.severity == ERROR}
+        if bucketed:
+            unsealed_trails = [t["files"] for t in report.trails.values() if bucketed & set(map(names.get, t["files"]))]
+            covered = {f for files in unsealed_trails for f in files}
+            report.findings = [f for f in report.findings if not (f.kind == "unsealed" and f.file in covered)]
         _rename(report, names)
         order = {ERROR: 0, WARNING: 1}
         report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
