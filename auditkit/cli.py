@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from auditkit._version import __version__
 from auditkit.errors import AuditkitError
@@ -15,30 +18,69 @@ from auditkit.errors import AuditkitError
 Handler = Callable[[argparse.Namespace], int]
 Arguments = Callable[[argparse.ArgumentParser], None]
 
+#: What every exit code means (docs/cli.md lists this table; main() and the handlers keep to it).
+EXIT_CODES = {
+    0: "done: the answer is in the output (an empty trail answers in one line: no events)",
+    1: "done, and the answer is no: not intact (verify), secrets found (scan), calls missing (reconcile), "
+    "nothing touched the file (history), a failing check (doctor), an untrustworthy pack (report), "
+    "approval not given (trust)",
+    2: "not done: a mistyped command or option, a missing path, a file that is not a trail, a bad date, "
+    "a missing extra, or an input or receiver the command could not use (one line on stderr says which)",
+}
+
 
 @dataclass(frozen=True)
 class Command:
-    """One ``auditkit`` command: its verb, the function adding its options, its handler and its help."""
+    """One ``auditkit`` command: its verb, the function adding its options, its handler, its help, examples of
+    its use and the library function it is the twin of (``auditkit.<twin>``)."""
 
     name: str
     arguments: Arguments
     handler: Handler
     help: str
+    examples: tuple[str, ...]
+    twin: str
 
 
 COMMANDS: dict[str, Command] = {}  # in the order `auditkit --help` lists them
 
 
-def command(name: str, arguments: Arguments, help: str) -> Callable[[Handler], Handler]:
-    """Register the decorated handler as ``auditkit NAME``, its options added by ``arguments`` (defined beside it)."""
+def command(
+    name: str, arguments: Arguments, help: str, *, examples: Sequence[str], twin: str | None = None
+) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as ``auditkit NAME``, its options added by ``arguments`` (defined beside it).
+
+    ``twin`` names the library function the command calls when its name is not the verb's (``history`` calls
+    ``auditkit.file_history``); ``examples`` are shown under ``--help`` and in docs/cli.md.
+    """
 
     def register(handler: Handler) -> Handler:
         if name in COMMANDS:
             raise ValueError(f"auditkit {name} is registered twice")
-        COMMANDS[name] = Command(name, arguments, handler, help)
+        if not examples:
+            raise ValueError(f"auditkit {name} has no examples")
+        COMMANDS[name] = Command(name, arguments, handler, help, tuple(examples), twin or name.replace("-", "_"))
         return handler
 
     return register
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, except that indented lines (the examples) are kept as they are written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for block in text.split("\n\n"):
+            if block.startswith(" "):
+                out.append("\n".join(indent + line for line in block.splitlines()))
+            else:
+                out.append(super()._fill_text(block, width, indent))
+        return "\n\n".join(out)
+
+
+def _epilog(c: Command) -> str:
+    lines = "\n".join(f"  {e}" for e in c.examples)
+    return f"examples:\n\n{lines}\n\nlibrary: auditkit.{c.twin}; exit codes and dates: docs/cli.md"
 
 
 TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
@@ -48,7 +90,8 @@ def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
     """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
     from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
 
-    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
+    # default=[]: argparse counts a bare nargs="*" positional as required, and `replay S` said "PATHS is required"
+    p.add_argument("paths", nargs="*", default=[], metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
     p.add_argument(
         "--trail",
         dest="trail_option",
@@ -59,9 +102,45 @@ def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
     )
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+WHEN_FORMS = "2026-03-01, 2026-03-01T12:00Z, 2h, 30m, 7d, 1w, yesterday, today or now"
+
+
+def parse_when(text: str, now: datetime | None = None) -> datetime:
+    """The one reading of every ``--since``/``--until``: a timezone-aware UTC time.
+
+    ISO dates and times (``2026-03-01``, ``2026-03-01T12:00``, ``...Z`` or ``...+02:00``; no offset means UTC),
+    a span back from now (``30m``, ``2h``, ``7d``, ``1w``; ``s`` for seconds), ``now``, and ``today`` or
+    ``yesterday`` (midnight UTC). Anything else raises :class:`ValueError` naming the forms.
+    """
+    now = now or datetime.now(UTC)
+    word = text.strip().lower()
+    if word == "now":
+        return now
+    if word in ("today", "yesterday"):
+        midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - timedelta(days=1 if word == "yesterday" else 0)
+    span = re.fullmatch(r"(\d+)\s*([smhdw])(?:\s+ago)?", word)
+    if span:
+        return now - timedelta(seconds=int(span[1]) * _UNITS[span[2]])
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date or time: use {WHEN_FORMS}") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _when(text: str) -> str:
+    """argparse's type for --since/--until: the time as ISO 8601 in UTC, which every reader below takes."""
+    try:
+        return parse_when(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
-    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
+    p.add_argument("--since", metavar="TIME", type=_when, help=f"first time to include ({WHEN_FORMS}; UTC)")
+    p.add_argument("--until", metavar="TIME", type=_when, help="first time to leave out (exclusive; the same forms)")
 
 
 def _trails(args: argparse.Namespace) -> list[str]:
@@ -71,21 +150,42 @@ def _trails(args: argparse.Namespace) -> list[str]:
     return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
 
 
+class NothingThere(Exception):
+    """The trails hold no events (or none in the window): the command answers so in one line, exit code 0."""
+
+
 def _load(args: argparse.Namespace, paths: list[str] | None = None):
-    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
+    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them.
+
+    Files that hold no record at all and lines that are not records: one line saying they are not a trail
+    (:class:`UsageError`, exit 2); no events: :class:`NothingThere` (exit 0), so no command meets an empty frame.
+    """
     from auditkit.analysis.views import window  # start-up: only the command that runs loads it
+    from auditkit.errors import UsageError  # start-up: only the command that runs loads it
     from auditkit.loading.frame import load  # start-up: only the command that runs loads it
 
+    where = paths if paths is not None else _trails(args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df = load(paths if paths is not None else _trails(args))
-    for p in df.attrs["problems"][:5]:
+        df = load(where)
+    problems = df.attrs["problems"]
+    named = ", ".join(where)
+    if df.empty and problems:
+        first = problems[0]
+        raise UsageError(
+            f"{named}: not an auditkit trail or a log it reads ({len(problems)} line(s) are not records; "
+            f"{first['file']}:{first['line']}: {first['reason']})"
+        )
+    for p in problems[:5]:
         print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
     since, until = getattr(args, "since", None), getattr(args, "until", None)
     if since or until:
         attrs = dict(df.attrs)
         df = window(df, since, until)
         df.attrs.update(attrs)
+    if df.empty:
+        span = f" from {since or 'the start'} until {until or 'now'}" if since or until else ""
+        raise NothingThere(f"no events in {named}{span}")
     return df
 
 
@@ -109,7 +209,12 @@ def _summary_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("summary", _summary_arguments, "Per-tool invocations, time (total, average, p95) and failures; per host.")
+@command(
+    "summary",
+    _summary_arguments,
+    "Per-tool invocations, time (total, average, p95) and failures; per host.",
+    examples=["auditkit summary", "auditkit summary .claude/logs --since 7d", "auditkit summary trail.jsonl --json"],
+)
 def cmd_summary(args: argparse.Namespace) -> int:
     from auditkit.analysis.views import by_agent, by_host, summary  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
@@ -230,7 +335,12 @@ def _where_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("install", _install_arguments, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup).")
+@command(
+    "install",
+    _install_arguments,
+    "Add auditkit's hook to Claude Code's settings (idempotent, with a backup).",
+    examples=["auditkit install", "auditkit install --project ~/src/app", "auditkit install --user --agent codex"],
+)
 def cmd_install(args: argparse.Namespace) -> int:
     from auditkit.installer import hook_command, install  # start-up: only the command that runs loads it
 
@@ -246,7 +356,12 @@ def cmd_install(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("uninstall", _where_arguments, "Remove exactly the hook entries auditkit added.")
+@command(
+    "uninstall",
+    _where_arguments,
+    "Remove exactly the hook entries auditkit added.",
+    examples=["auditkit uninstall", "auditkit uninstall --project ~/src/app"],
+)
 def cmd_uninstall(args: argparse.Namespace) -> int:
     from auditkit.installer import uninstall  # start-up: only the command that runs loads it
 
@@ -264,7 +379,12 @@ def _doctor_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
 
 
-@command("doctor", _doctor_arguments, "Check that the hook is wired, runnable, and that a test event lands.")
+@command(
+    "doctor",
+    _doctor_arguments,
+    "Check that the hook is wired, runnable, and that a test event lands.",
+    examples=["auditkit doctor", "auditkit doctor --project ~/src/app"],
+)
 def cmd_doctor(args: argparse.Namespace) -> int:
     from auditkit.installer import doctor  # start-up: only the command that runs loads it
 
@@ -285,6 +405,8 @@ def _trust_arguments(p: argparse.ArgumentParser) -> None:
     "trust",
     _trust_arguments,
     "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
+    examples=["auditkit trust", "auditkit trust ~/src/app --status", "auditkit trust ~/src/app --revoke"],
+    twin="approve_project",
 )
 def cmd_trust(args: argparse.Namespace) -> int:
     import os
@@ -346,7 +468,14 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
 
 
 @command(
-    "verify", _verify_arguments, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact."
+    "verify",
+    _verify_arguments,
+    "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.",
+    examples=[
+        "auditkit verify",
+        "auditkit verify .claude/logs --pubkey seal.pub",
+        "auditkit verify s3://bucket/trails --json",
+    ],
 )
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
@@ -354,6 +483,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
         _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
     )
+    if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
+        named = ", ".join(_trails(args))
+        if any(f.kind == "corrupt" for f in report.findings):
+            print(
+                f"auditkit verify: {named}: not an auditkit trail (no line is a record); nothing verified",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"auditkit verify: {named}: no records: nothing was checked, so nothing is shown intact")
+        return 1
     if args.json:
         out = report.to_dict()
         if buckets:
@@ -401,7 +540,12 @@ def _keygen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
 
 
-@command("keygen", _keygen_arguments, "Make an Ed25519 key pair for sealing trails.")
+@command(
+    "keygen",
+    _keygen_arguments,
+    "Make an Ed25519 key pair for sealing trails.",
+    examples=["auditkit keygen", "auditkit keygen --key ~/keys/seal.key"],
+)
 def cmd_keygen(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
 
@@ -421,7 +565,12 @@ def _seal_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
 
 
-@command("seal", _seal_arguments, "Append a signed checkpoint of a trail's head to its seal log.")
+@command(
+    "seal",
+    _seal_arguments,
+    "Append a signed checkpoint of a trail's head to its seal log.",
+    examples=["auditkit seal", "auditkit seal .claude/logs/trail.jsonl --print"],
+)
 def cmd_seal(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
@@ -440,7 +589,12 @@ def _scan_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print findings as JSON")
 
 
-@command("scan", _scan_arguments, "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.")
+@command(
+    "scan",
+    _scan_arguments,
+    "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.",
+    examples=["auditkit scan", "auditkit scan ~/.claude/projects --json"],
+)
 def cmd_scan(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import scan  # start-up: only the command that runs loads it
 
@@ -460,7 +614,13 @@ def _redact_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
 
 
-@command("redact", _redact_arguments, "Write a redacted copy of an old trail, transcript or text file.")
+@command(
+    "redact",
+    _redact_arguments,
+    "Write a redacted copy of an old trail, transcript or text file.",
+    examples=["auditkit redact old.jsonl old.redacted.jsonl"],
+    twin="redact_file",
+)
 def cmd_redact(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import redact_file  # start-up: only the command that runs loads it
 
@@ -476,7 +636,12 @@ def _sessions_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-@command("sessions", _sessions_arguments, "List the sessions in trails: when, how many calls, how many failed, who.")
+@command(
+    "sessions",
+    _sessions_arguments,
+    "List the sessions in trails: when, how many calls, how many failed, who.",
+    examples=["auditkit sessions", "auditkit sessions --since yesterday", "auditkit sessions .claude/logs --json"],
+)
 def cmd_sessions(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import sessions  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
@@ -526,7 +691,12 @@ def _replay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
 
 
-@command("replay", _replay_arguments, "Replay one session as a timeline of steps.")
+@command(
+    "replay",
+    _replay_arguments,
+    "Replay one session as a timeline of steps.",
+    examples=["auditkit replay 9e8d", "auditkit replay 9e8d .claude/logs --html replay.html"],
+)
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
     from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
@@ -547,7 +717,13 @@ def _history_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--diff", action="store_true", help="show the diff under each new version")
 
 
-@command("history", _history_arguments, "Every event that touched a file, with its versions reconstructed.")
+@command(
+    "history",
+    _history_arguments,
+    "Every event that touched a file, with its versions reconstructed.",
+    examples=["auditkit history src/parser.py", "auditkit history /home/dev/app/.env --diff"],
+    twin="file_history",
+)
 def cmd_history(args: argparse.Namespace) -> int:
     from auditkit.analysis.versions import file_history  # start-up: only the command that runs loads it
     from auditkit.present.render import history_text  # start-up: only the command that runs loads it
@@ -571,9 +747,19 @@ def _cost_arguments(p: argparse.ArgumentParser) -> None:
         help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--wide", action="store_true", help="never cut ids or model names to fit the terminal")
 
 
-@command("cost", _cost_arguments, "Tokens and dollars from transcripts, each API message counted once.")
+@command(
+    "cost",
+    _cost_arguments,
+    "Tokens and dollars from transcripts, each API message counted once.",
+    examples=[
+        "auditkit cost ~/.claude/projects",
+        "auditkit cost ~/.claude/projects --by day --since 1w",
+        "auditkit cost --by model --json",
+    ],
+)
 def cmd_cost(args: argparse.Namespace) -> int:
     from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize  # start-up: only the command that runs loads it
     from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
@@ -603,7 +789,13 @@ def cmd_cost(args: argparse.Namespace) -> int:
     cols += [(c, heads[c], "int") for c in TOKEN_COLUMNS] + [("usd", "cost (USD)", "usd")]
     total = {keys[0]: "Total", "messages": sum(g["messages"] for g in groups), "usd": summary["total_usd"]}
     total |= {c: sum(g[c] for g in groups) for c in TOKEN_COLUMNS}
-    print(text_table(groups, cols, total))
+    whole = text_table(groups, cols, total, width=sys.maxsize)
+    fits = shutil.get_terminal_size().columns  # COLUMNS, else the terminal, else 80
+    if args.wide or max(map(len, whole.splitlines())) <= fits:
+        print(whole)
+    else:  # cut to fit, and said so: an id or a model name is never shortened silently
+        print(text_table(groups, cols, total, width=fits))
+        print(f"(ids and names cut with … to fit {fits} columns: --wide or --json shows them whole)")
     if summary["unpriced_models"]:
         print(f"\nno price for: {', '.join(summary['unpriced_models'])} (left out of the cost; see prices.toml)")
     return 0
@@ -618,6 +810,7 @@ def _archive_transcripts_arguments(p: argparse.ArgumentParser) -> None:
     "archive-transcripts",
     _archive_transcripts_arguments,
     "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
+    examples=["auditkit archive-transcripts", "auditkit archive-transcripts --dest /srv/kept/transcripts"],
 )
 def cmd_archive_transcripts(args: argparse.Namespace) -> int:
     from auditkit.analysis.transcripts import (  # start-up: only the command that runs loads it
@@ -643,7 +836,15 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-@command("reconcile", _reconcile_arguments, "Tool calls in transcripts but not in the trail, and the reverse.")
+@command(
+    "reconcile",
+    _reconcile_arguments,
+    "Tool calls in transcripts but not in the trail, and the reverse.",
+    examples=[
+        "auditkit reconcile --transcripts ~/.claude/projects",
+        "auditkit reconcile .claude/logs --telemetry otel.jsonl --json",
+    ],
+)
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
@@ -685,7 +886,14 @@ def _otel_receive_arguments(p: argparse.ArgumentParser) -> None:
 
 
 @command(
-    "otel-receive", _otel_receive_arguments, "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail."
+    "otel-receive",
+    _otel_receive_arguments,
+    "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail.",
+    examples=[
+        "auditkit otel-receive --out .claude/logs/otel.jsonl",
+        "auditkit otel-receive --out otel.jsonl --port 4319",
+    ],
+    twin="make_server",
 )
 def cmd_otel_receive(args: argparse.Namespace) -> int:
     import signal
@@ -740,7 +948,17 @@ def _archive_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
 
 
-@command("archive", _archive_arguments, "Rotate a trail into a gzip segment that continues its hash chain.")
+@command(
+    "archive",
+    _archive_arguments,
+    "Rotate a trail into a gzip segment that continues its hash chain.",
+    examples=[
+        "auditkit archive",
+        "auditkit archive --max-size 100M",
+        "auditkit archive .claude/logs/trail.jsonl --max-age 30d",
+    ],
+    twin="rotate",
+)
 def cmd_archive(args: argparse.Namespace) -> int:
     from auditkit.custody.segments import parse_age, parse_size, rotate  # start-up: only the command that runs loads it
 
@@ -763,6 +981,7 @@ def _adopt_arguments(p: argparse.ArgumentParser) -> None:
     _adopt_arguments,
     "Make a trail written before provenance marks this installation's own (the hook continues no unmarked "
     "trail): its chain must verify; it is archived and continued under a marked start recording the adoption.",
+    examples=["auditkit adopt .claude/logs/trail.jsonl"],
 )
 def cmd_adopt(args: argparse.Namespace) -> int:
     from auditkit.custody.segments import adopt  # start-up: only the command that runs loads it
@@ -792,13 +1011,23 @@ def _retention_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
 
 
-@command("retention", _retention_arguments, "Delete archived segments older than a policy that are sealed and intact.")
+@command(
+    "retention",
+    _retention_arguments,
+    "Delete archived segments older than a policy that are sealed and intact.",
+    examples=["auditkit retention --keep 365d --dry-run", "auditkit retention .claude/logs/trail.jsonl --keep 1y"],
+    twin="apply_retention",
+)
 def cmd_retention(args: argparse.Namespace) -> int:
     from auditkit.custody.retention import apply_retention  # start-up: only the command that runs loads it
 
     plan = apply_retention(
         args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key
     )
+    if not plan.decisions and not args.json:  # an empty or odd trail: one line
+        what = "would be deleted" if args.dry_run else "deleted"
+        print(f"{plan.trail}: no archived segments beside it (keep {plan.policy}); nothing {what}")
+        return 0
     print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
     return 0
 
@@ -815,7 +1044,16 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
 
 
-@command("export", _export_arguments, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
+@command(
+    "export",
+    _export_arguments,
+    "Export events as CSV or Parquet (optionally partitioned by date, host, ...).",
+    examples=[
+        "auditkit export --out events.parquet",
+        "auditkit export --format csv --out events.csv --since 7d",
+        "auditkit export --out dataset/ --partition-by date,host",
+    ],
+)
 def cmd_export(args: argparse.Namespace) -> int:
     from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
@@ -851,7 +1089,15 @@ def _ship_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-@command("ship", _ship_arguments, "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.")
+@command(
+    "ship",
+    _ship_arguments,
+    "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.",
+    examples=[
+        "auditkit ship --to https://collector:4318 --format otlp",
+        "auditkit ship --to https://http-inputs.splunk.example --format splunk --gzip",
+    ],
+)
 def cmd_ship(args: argparse.Namespace) -> int:
     from auditkit.outbound.shipping import ship  # start-up: only the command that runs loads it
 
@@ -890,7 +1136,15 @@ def _sync_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-@command("sync", _sync_arguments, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
+@command(
+    "sync",
+    _sync_arguments,
+    "Copy archived segments, seal log and manifest to S3 under Object Lock.",
+    examples=[
+        "auditkit sync --to s3://audit-bucket/trails",
+        "auditkit sync --to s3://bucket/p --endpoint-url http://127.0.0.1:9000",
+    ],
+)
 def cmd_sync(args: argparse.Namespace) -> int:
     from auditkit.outbound.s3sync import sync  # start-up: only the command that runs loads it
 
@@ -920,7 +1174,15 @@ def _sql_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
 
-@command("sql", _sql_arguments, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
+@command(
+    "sql",
+    _sql_arguments,
+    "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).",
+    examples=[
+        'auditkit sql "SELECT tool, count(*) FROM calls GROUP BY tool"',
+        'auditkit sql "SELECT * FROM trail LIMIT 5" --since today --format csv',
+    ],
+)
 def cmd_sql(args: argparse.Namespace) -> int:
     from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
 
@@ -939,8 +1201,26 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _some_record(args: argparse.Namespace) -> None:
+    """Cheaply, before a slow run: :class:`NothingThere` when the trails hold no line, :class:`UsageError` when
+    no file starts with a record (a README is not a trail)."""
+    from auditkit.errors import UsageError  # start-up: only the command that runs loads it
+    from auditkit.store.files import expand, first_record  # start-up: only the command that runs loads it
+
+    files = expand(_trails(args))
+    if any(first_record(f) is not None for f in files):
+        return
+    named = ", ".join(_trails(args))
+    if all(f.stat().st_size == 0 for f in files):
+        raise NothingThere(f"no events in {named}")
+    raise UsageError(f"{named}: not an auditkit trail or a log it reads (no file starts with a record)")
+
+
+REPORTS = ("incident", "cost", "compliance", "replay")
+
+
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
+    p.add_argument("name", choices=REPORTS, help="the report (`auditkit report NAME --help` lists its parameters)")
     _trail_args(p)
     p.add_argument(
         "-p",
@@ -961,13 +1241,24 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("report", _report_arguments, "Run an investigation notebook headless and write an evidence pack.")
+@command(
+    "report",
+    _report_arguments,
+    "Run an investigation notebook headless and write an evidence pack.",
+    examples=[
+        "auditkit report incident --out pack/ -p deleted_path customers.csv",
+        "auditkit report cost --help",
+        "auditkit report compliance --out pack/ --pdf",
+    ],
+    twin="run_report",
+)
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
     from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
+    _some_record(args)  # an empty trail or a README runs no notebook
     params = {}
     for key, value in args.param or []:
         try:
@@ -1038,40 +1329,17 @@ def _detect_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--once", action="store_true", help="with --follow: read what is there, alert, save, and stop")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="auditkit",
-        description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
-    )
-    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for c in COMMANDS.values():
-        p = sub.add_parser(c.name, help=c.help, description=c.help)
-        p.set_defaults(handler=c.handler)
-        c.arguments(p)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
-
-    guard_std_streams()  # what a trail holds is shown, never run by the terminal
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except (AuditkitError, FileNotFoundError, PermissionError, ValueError) as exc:
-        print(f"auditkit {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
-@command("detect", _detect_arguments, "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.")
+@command(
+    "detect",
+    _detect_arguments,
+    "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.",
+    examples=[
+        "auditkit detect",
+        "auditkit detect --level high --since 2h",
+        "auditkit detect --follow --sink slack:https://hooks.slack.com/...",
+    ],
+    twin="detections",
+)
 def cmd_detect(args: argparse.Namespace) -> int:
     from auditkit.detect.engine import LEVELS, detect, load_rules  # start-up: only the command that runs loads it
     from auditkit.present.terminal import visible  # start-up: only the command that runs loads it
@@ -1109,3 +1377,175 @@ def cmd_detect(args: argparse.Namespace) -> int:
     shown = ", ".join(f"{n} {lvl}" for lvl, n in counts.items()) or "no matches"
     print(f"{len(hits)} detection(s) from {len(rules)} rule(s): {shown}", file=sys.stderr)
     return 0
+
+
+def build_parser(width: int | None = None) -> argparse.ArgumentParser:
+    """The whole command line, built from :data:`COMMANDS` (``width``: fixed help width, for docs/cli.md)."""
+
+    def formatter(prog: str) -> argparse.HelpFormatter:
+        return _Formatter(prog, width=width) if width else _Formatter(prog)
+
+    parser = argparse.ArgumentParser(
+        prog="auditkit",
+        description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
+        epilog="examples:\n\n  auditkit summary\n  auditkit sessions --since yesterday\n  auditkit COMMAND --help\n\n"
+        "exit codes: 0 done, 1 the answer is no (not intact, secrets found, ...), 2 not done; docs/cli.md",
+        formatter_class=formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for c in COMMANDS.values():
+        p = sub.add_parser(c.name, help=c.help, description=c.help, epilog=_epilog(c), formatter_class=formatter)
+        p.set_defaults(handler=c.handler)
+        c.arguments(p)
+    return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def _unknown_command(argv: list[str]) -> str | None:
+    """One line for a verb that is not a command, with the nearest one(s) when there are any."""
+    import difflib  # start-up: only a mistyped command loads it
+
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    if verb is None or verb in COMMANDS:
+        return None
+    near = difflib.get_close_matches(verb, COMMANDS, n=3, cutoff=0.6)
+    guess = f"; did you mean {' or '.join(near)}?" if near else ""
+    return f"auditkit: {verb!r} is not a command{guess} (auditkit --help lists them)"
+
+
+def _unknown_options(extra: list[str], p: argparse.ArgumentParser) -> str:
+    """argparse's 'unrecognized arguments', with the nearest option of this command for each mistyped one."""
+    import difflib  # start-up: only a mistyped option loads it
+
+    options = [o for a in p._actions for o in a.option_strings]
+    said = []
+    for arg in extra:
+        name = arg.split("=", 1)[0]
+        near = difflib.get_close_matches(name, options, n=1, cutoff=0.6) if name.startswith("-") else []
+        said.append(f"{arg} (did you mean {near[0]}?)" if near else arg)
+    return "unrecognized arguments: " + " ".join(said)
+
+
+def notebook_parameters(name: str) -> list[dict[str, str]]:
+    """The parameters a report's notebook takes, from its ``parameters`` cell: name, type, default and help
+    (``trails`` and ``interactive`` are set by ``auditkit report`` itself and left out)."""
+    import ast  # start-up: only `report NAME --help` loads it
+
+    from auditkit.present.evidence import notebooks_dir  # start-up: only `report NAME --help` loads it
+
+    nb = json.loads((notebooks_dir() / f"{name}.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    source = "".join(cell["source"])
+    lines = source.splitlines()
+    out = []
+    for stmt in ast.parse(source).body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            key, kind, default = stmt.target.id, ast.unparse(stmt.annotation), ast.unparse(stmt.value)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            key, default = stmt.targets[0].id, ast.unparse(stmt.value)
+            kind = type(ast.literal_eval(stmt.value)).__name__ if isinstance(stmt.value, ast.Constant) else "?"
+        else:
+            continue
+        if key in ("trails", "interactive"):
+            continue
+        line = lines[stmt.end_lineno - 1] if stmt.end_lineno else ""
+        note = line.split("#", 1)[1].strip() if "#" in line[stmt.end_col_offset or 0 :] else ""
+        out.append({"name": key, "type": kind, "default": default, "help": note})
+    return out
+
+
+def _with_report_parameters(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """``auditkit report NAME --help``: the report's own parameters (from its notebook) under the options."""
+    if not argv or argv[0] != "report" or not ({"-h", "--help"} & set(argv)):
+        return
+    names = [a for a in argv[1:] if a in REPORTS]
+    if not names:
+        return
+    params = notebook_parameters(names[0])
+    width = max((len(q["name"]) for q in params), default=0)
+    rows = [f"  -p {q['name']:<{width}}  {q['type']}, default {q['default']}: {q['help']}" for q in params]
+    p = _subparsers(parser)["report"]
+    head = f"parameters of the {names[0]} report (-p KEY VALUE; JSON values are parsed):"
+    p.epilog = f"{head}\n\n" + "\n".join(rows or ["  (none)"]) + "\n\n" + (p.epilog or "")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``auditkit ...``: exit codes as :data:`EXIT_CODES` (docs/cli.md) says."""
+    from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
+
+    guard_std_streams()  # what a trail holds is shown, never run by the terminal
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    wrong = _unknown_command(argv)
+    if wrong:
+        print(wrong, file=sys.stderr)
+        return 2
+    _with_report_parameters(parser, argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's own usage and a suggestion, not the top-level usage
+        _subparsers(parser)[args.command].error(_unknown_options(extra, _subparsers(parser)[args.command]))
+    try:
+        return args.handler(args)
+    except NothingThere as exc:
+        print(f"auditkit {args.command}: {exc}")
+        return 0
+    except (AuditkitError, FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"auditkit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def reference() -> str:
+    """docs/cli.md: every command's help, examples and library twin, the date forms and the exit codes, from the
+    parser itself (``python -m auditkit.cli --markdown`` prints it; a test keeps the file current)."""
+    parser = build_parser(width=100)
+    subs = _subparsers(parser)
+    out = [
+        "# The command line",
+        "",
+        "<!-- generated by `python -m auditkit.cli --markdown > docs/cli.md`; tests/test_cli_usability.py checks it is"
+        " current -->",
+        "",
+        "Every command is a thin twin of a library function (`auditkit.<twin>`), takes its trails as PATHS"
+        " (default `.claude/logs`; `--trail` is the same), and answers in one line when there is nothing to"
+        " show. A mistyped command or option gets the nearest one as a suggestion. Where a verb differs from its"
+        " library function (`history` calls `file_history`, `archive` calls `rotate`, ...), the verb is kept, as"
+        " the word a user types, and the table below names the function.",
+        "",
+        "## Exit codes",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+        *(f"| {code} | {text} |" for code, text in EXIT_CODES.items()),
+        "",
+        "`verify` on an empty trail exits 1 (nothing was checked, so nothing is shown intact); on a file that is"
+        " not a trail, 2.",
+        "",
+        "## Dates and times",
+        "",
+        f"Every `--since` and `--until` takes the same forms: {WHEN_FORMS}. A time without an offset is UTC;"
+        " `today` and `yesterday` are midnight UTC; `2h`, `30m`, `7d`, `1w` count back from now. `--since` is"
+        " included, `--until` is not.",
+        "",
+        "## Commands",
+        "",
+        "| command | what it does | library twin |",
+        "|---|---|---|",
+        *(f"| [`{c.name}`](#auditkit-{c.name}) | {c.help} | `auditkit.{c.twin}` |" for c in COMMANDS.values()),
+        "",
+    ]
+    for c in COMMANDS.values():
+        out += [f"## auditkit {c.name}", "", "```text", subs[c.name].format_help().rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        print(reference(), end="")
+        sys.exit(0)
+    sys.exit(main())
