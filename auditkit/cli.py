@@ -150,6 +150,19 @@ def _trails(args: argparse.Namespace) -> list[str]:
     return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
 
 
+def _wants_data(args: argparse.Namespace) -> bool:
+    """--json, or a file or format a program reads (export, sql --format csv): an empty answer keeps its shape
+    (``[]``, a header, an empty file) instead of the one line for people."""
+    return bool(getattr(args, "json", False)) or getattr(args, "format", "table") != "table"
+
+
+def _no_events(df) -> bool:
+    """No row, or only the kit's own bookkeeping: a trail just archived holds its start record and nothing else."""
+    from auditkit.trail.format import SET_ASIDE, TRAIL_START  # start-up: only the command that runs loads it
+
+    return bool(df.empty or df["event"].astype(str).isin((TRAIL_START, SET_ASIDE)).all())
+
+
 class NothingThere(Exception):
     """The trails hold no events (or none in the window): the command answers so in one line, exit code 0."""
 
@@ -158,7 +171,8 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
     """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them.
 
     Files that hold no record at all and lines that are not records: one line saying they are not a trail
-    (:class:`UsageError`, exit 2); no events: :class:`NothingThere` (exit 0), so no command meets an empty frame.
+    (:class:`UsageError`, exit 2); no events: :class:`NothingThere` (exit 0) unless the output is data for a
+    program (:func:`_wants_data`), so no table for people meets an empty frame.
     """
     from auditkit.analysis.views import window  # start-up: only the command that runs loads it
     from auditkit.errors import UsageError  # start-up: only the command that runs loads it
@@ -183,7 +197,7 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
         attrs = dict(df.attrs)
         df = window(df, since, until)
         df.attrs.update(attrs)
-    if df.empty:
+    if _no_events(df) and not _wants_data(args):
         span = f" from {since or 'the start'} until {until or 'now'}" if since or until else ""
         raise NothingThere(f"no events in {named}{span}")
     return df
