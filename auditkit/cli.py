@@ -188,7 +188,7 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
         first = problems[0]
         raise UsageError(
             f"{named}: not an auditkit trail or a log it reads ({len(problems)} line(s) are not records; "
-            f"{first['file']}:{first['line']}: {first['reason']})"
+            f"{first['file']}:{first['line']}: {' '.join(str(first['reason']).split())[:200]})"
         )
     for p in problems[:5]:
         print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
@@ -505,7 +505,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        print(f"auditkit verify: {named}: no records: nothing was checked, so nothing is shown intact")
+        print(f"auditkit verify: {named}: no records found: nothing was checked, so NOT INTACT")
         return 1
     if args.json:
         out = report.to_dict()
@@ -1040,7 +1040,8 @@ def cmd_retention(args: argparse.Namespace) -> int:
     )
     if not plan.decisions and not args.json:  # an empty or odd trail: one line
         what = "would be deleted" if args.dry_run else "deleted"
-        print(f"{plan.trail}: no archived segments beside it (keep {plan.policy}); nothing {what}")
+        note = f" (ignored: {plan.ignored})" if plan.ignored else ""
+        print(f"{plan.trail}: keep {plan.policy} (minimum {plan.minimum}): no archived segments; nothing {what}{note}")
         return 0
     print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
     return 0
