@@ -1515,6 +1515,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def reference() -> str:
     """docs/cli.md: every command's help, examples and library twin, the date forms and the exit codes, from the
     parser itself (``python -m auditkit.cli --markdown`` prints it; a test keeps the file current)."""
@@ -1556,6 +1561,15 @@ def reference() -> str:
     ]
     for c in COMMANDS.values():
         out += [f"## auditkit {c.name}", "", "```text", subs[c.name].format_help().rstrip(), "```", ""]
+        if c.name == "report":  # what `auditkit report NAME --help` adds, per report
+            for name in REPORTS:
+                out += [f"### auditkit report {name}: parameters (`-p KEY VALUE`)", ""]
+                out += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+                out += [
+                    f"| `{q['name']}` | {q['type']} | `{q['default']}` | {_cell(q['help'])} |"
+                    for q in notebook_parameters(name)
+                ]
+                out.append("")
     return "\n".join(out)
 
 
