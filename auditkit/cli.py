@@ -1318,16 +1318,14 @@ def _detection_counts(df) -> dict[str, int] | None:
         return None
 
 
-# detect.engine's LEVELS, spelled here so that building the parser loads no pandas (a test keeps them equal)
-DETECTION_LEVELS = ("informational", "low", "medium", "high", "critical")
-
-
 def _detect_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.detect.levels import LEVELS  # the levels alone: building the parser must not load pandas
+
     _trail_args(p)
     _window_args(p)
     p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
     p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
-    p.add_argument("--level", choices=DETECTION_LEVELS, default="informational", help="lowest level to show")
+    p.add_argument("--level", choices=LEVELS, default="informational", help="lowest level to show")
     p.add_argument("--json", action="store_true", help="print the matches as JSON")
     p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
     p.add_argument(
