@@ -1,4 +1,10 @@
-"""``auditkit`` on the command line: one thin command per library function."""
+"""``auditkit`` on the command line: one thin command per library function.
+
+Each command is a handler registered with :func:`command`, beside the function that adds its options and
+with its examples and library twin; :func:`build_parser` is a loop over :data:`COMMANDS`, and
+:func:`reference` turns the same parser into docs/cli.md. Building the parser imports nothing heavy: each
+handler imports what it needs when it runs. Exit codes: :data:`EXIT_CODES`.
+"""
 
 from __future__ import annotations
 
