@@ -7,11 +7,86 @@ import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from auditkit._version import __version__
 from auditkit.errors import AuditkitError
 
 Handler = Callable[[argparse.Namespace], int]
+Arguments = Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``auditkit`` command: its verb, the function adding its options, its handler and its help."""
+
+    name: str
+    arguments: Arguments
+    handler: Handler
+    help: str
+
+
+COMMANDS: dict[str, Command] = {}  # in the order `auditkit --help` lists them
+
+
+def command(name: str, arguments: Arguments, help: str) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as ``auditkit NAME``, its options added by ``arguments`` (defined beside it)."""
+
+    def register(handler: Handler) -> Handler:
+        if name in COMMANDS:
+            raise ValueError(f"auditkit {name} is registered twice")
+        COMMANDS[name] = Command(name, arguments, handler, help)
+        return handler
+
+    return register
+
+
+TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
+
+
+def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
+    """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
+
+    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
+    p.add_argument(
+        "--trail",
+        dest="trail_option",
+        action="extend",
+        nargs="+",
+        metavar="PATH",
+        help="the same as PATHS (kept for scripts written before PATHS)",
+    )
+
+
+def _window_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
+    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
+
+
+def _trails(args: argparse.Namespace) -> list[str]:
+    """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
+
+    return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
+
+
+def _load(args: argparse.Namespace, paths: list[str] | None = None):
+    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
+    from auditkit.analysis.views import window  # start-up: only the command that runs loads it
+    from auditkit.loading.frame import load  # start-up: only the command that runs loads it
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = load(paths if paths is not None else _trails(args))
+    for p in df.attrs["problems"][:5]:
+        print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since or until:
+        attrs = dict(df.attrs)
+        df = window(df, since, until)
+        df.attrs.update(attrs)
+    return df
 
 
 def _ms(value: float | None) -> str:
@@ -22,6 +97,19 @@ def _ms(value: float | None) -> str:
     return f"{value:.0f} ms"
 
 
+def _summary_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "--detections",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count the built-in detection rules' matches by level (auditkit detect)",
+    )
+
+
+@command("summary", _summary_arguments, "Per-tool invocations, time (total, average, p95) and failures; per host.")
 def cmd_summary(args: argparse.Namespace) -> int:
     from auditkit.analysis.views import by_agent, by_host, summary  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
@@ -118,6 +206,31 @@ def _say_problems(problems: list[dict]) -> None:
             print(f"  {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
 
 
+def _install_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    _where_arguments(p)
+    p.add_argument("--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})")
+    p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
+
+
+def _where_arguments(p: argparse.ArgumentParser) -> None:
+    """Which settings file install and uninstall change, and whose hooks."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--project", metavar="DIR", help="project whose .claude/settings.json to change (default: the current folder)"
+    )
+    where.add_argument("--user", action="store_true", help="change the user's settings (~/.claude/...) instead")
+    p.add_argument(
+        "--agent",
+        choices=["claude-code", "codex", "gemini"],
+        default="claude-code",
+        help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
+        "(.gemini/settings.json)",
+    )
+
+
+@command("install", _install_arguments, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup).")
 def cmd_install(args: argparse.Namespace) -> int:
     from auditkit.installer import hook_command, install  # start-up: only the command that runs loads it
 
@@ -133,6 +246,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("uninstall", _where_arguments, "Remove exactly the hook entries auditkit added.")
 def cmd_uninstall(args: argparse.Namespace) -> int:
     from auditkit.installer import uninstall  # start-up: only the command that runs loads it
 
@@ -146,6 +260,11 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
+
+
+@command("doctor", _doctor_arguments, "Check that the hook is wired, runnable, and that a test event lands.")
 def cmd_doctor(args: argparse.Namespace) -> int:
     from auditkit.installer import doctor  # start-up: only the command that runs loads it
 
@@ -155,6 +274,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.level == "fail" for c in checks) else 0
 
 
+def _trust_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
+    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
+    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
+    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
+
+
+@command(
+    "trust",
+    _trust_arguments,
+    "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
+)
 def cmd_trust(args: argparse.Namespace) -> int:
     import os
 
@@ -199,6 +330,24 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
+    p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="report timestamps stepping back more than this many seconds (default 1)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
+
+
+@command(
+    "verify", _verify_arguments, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact."
+)
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
 
@@ -248,6 +397,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _keygen_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
+
+
+@command("keygen", _keygen_arguments, "Make an Ed25519 key pair for sealing trails.")
 def cmd_keygen(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
 
@@ -257,6 +411,17 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seal_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the trail to seal (default: {DEFAULT_TRAIL})")
+    p.add_argument("--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
+    p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
+    p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
+
+
+@command("seal", _seal_arguments, "Append a signed checkpoint of a trail's head to its seal log.")
 def cmd_seal(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
@@ -270,6 +435,12 @@ def cmd_seal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scan_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "files or folders")
+    p.add_argument("--json", action="store_true", help="print findings as JSON")
+
+
+@command("scan", _scan_arguments, "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.")
 def cmd_scan(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import scan  # start-up: only the command that runs loads it
 
@@ -284,6 +455,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
+def _redact_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("src", help="file to read")
+    p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
+
+
+@command("redact", _redact_arguments, "Write a redacted copy of an old trail, transcript or text file.")
 def cmd_redact(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import redact_file  # start-up: only the command that runs loads it
 
@@ -293,31 +470,13 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trails(args: argparse.Namespace) -> list[str]:
-    """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
-    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
-
-    return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
-
-
-def _load(args: argparse.Namespace, paths: list[str] | None = None):
-    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
-    from auditkit.analysis.views import window  # start-up: only the command that runs loads it
-    from auditkit.loading.frame import load  # start-up: only the command that runs loads it
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        df = load(paths if paths is not None else _trails(args))
-    for p in df.attrs["problems"][:5]:
-        print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
-    since, until = getattr(args, "since", None), getattr(args, "until", None)
-    if since or until:
-        attrs = dict(df.attrs)
-        df = window(df, since, until)
-        df.attrs.update(attrs)
-    return df
+def _sessions_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+@command("sessions", _sessions_arguments, "List the sessions in trails: when, how many calls, how many failed, who.")
 def cmd_sessions(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import sessions  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
@@ -361,6 +520,13 @@ def _until(start: object, end: object) -> str:
     return f"{end:%H:%M}" if same_day else f"{end:%Y-%m-%d %H:%M}"
 
 
+def _replay_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("session", help="session id (a unique prefix is enough)")
+    _trail_args(p)
+    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
+
+
+@command("replay", _replay_arguments, "Replay one session as a timeline of steps.")
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
     from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
@@ -375,6 +541,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
+    _trail_args(p)
+    p.add_argument("--diff", action="store_true", help="show the diff under each new version")
+
+
+@command("history", _history_arguments, "Every event that touched a file, with its versions reconstructed.")
 def cmd_history(args: argparse.Namespace) -> int:
     from auditkit.analysis.versions import file_history  # start-up: only the command that runs loads it
     from auditkit.present.render import history_text  # start-up: only the command that runs loads it
@@ -387,6 +560,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "transcripts and trails (files, folders, globs)")
+    _window_args(p)
+    p.add_argument(
+        "--by",
+        nargs="+",
+        default=["session", "model"],
+        choices=["session", "model", "agent", "subagent", "day"],
+        help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+@command("cost", _cost_arguments, "Tokens and dollars from transcripts, each API message counted once.")
 def cmd_cost(args: argparse.Namespace) -> int:
     from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize  # start-up: only the command that runs loads it
     from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
@@ -422,6 +609,16 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archive_transcripts_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
+    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/analysis/transcripts")
+
+
+@command(
+    "archive-transcripts",
+    _archive_transcripts_arguments,
+    "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
+)
 def cmd_archive_transcripts(args: argparse.Namespace) -> int:
     from auditkit.analysis.transcripts import (  # start-up: only the command that runs loads it
         archive_transcripts,
@@ -438,6 +635,15 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "auditkit trails")
+    other = p.add_mutually_exclusive_group(required=True)
+    other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
+    other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command("reconcile", _reconcile_arguments, "Tool calls in transcripts but not in the trail, and the reverse.")
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
@@ -455,6 +661,32 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if len(gaps) else 0
 
 
+def _otel_receive_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--out", required=True, metavar="TRAIL", help="trail file to append to (e.g. .claude/logs/otel.jsonl)"
+    )
+    p.add_argument("--port", type=int, default=4318, help="port (default 4318, OTLP/HTTP's)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
+    )
+    # (defaults in auditkit.outbound.otel, not imported here: every command would pay for http.server)
+    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request taken (default 20 MiB)")
+    p.add_argument("--max-records", type=int, metavar="N", help="most log records in one request (default 10,000)")
+    p.add_argument(
+        "--idle-timeout", type=float, metavar="SECONDS", help="close a connection silent this long (default 10)"
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request has not arrived whole by then (default 60)",
+    )
+
+
+@command(
+    "otel-receive", _otel_receive_arguments, "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail."
+)
 def cmd_otel_receive(args: argparse.Namespace) -> int:
     import signal
 
@@ -499,6 +731,16 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archive_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")
+    p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
+    p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
+    p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
+
+
+@command("archive", _archive_arguments, "Rotate a trail into a gzip segment that continues its hash chain.")
 def cmd_archive(args: argparse.Namespace) -> int:
     from auditkit.custody.segments import parse_age, parse_size, rotate  # start-up: only the command that runs loads it
 
@@ -512,13 +754,45 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _adopt_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("trail", help="the trail to adopt (only one you know this installation's hook wrote)")
+
+
+@command(
+    "adopt",
+    _adopt_arguments,
+    "Make a trail written before provenance marks this installation's own (the hook continues no unmarked "
+    "trail): its chain must verify; it is archived and continued under a marked start recording the adoption.",
+)
 def cmd_adopt(args: argparse.Namespace) -> int:
-    from auditkit.custody.segments import adopt
+    from auditkit.custody.segments import adopt  # start-up: only the command that runs loads it
 
     print(adopt(args.trail))
     return 0
 
 
+def _retention_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    p.add_argument(
+        "trail",
+        nargs="?",
+        default=DEFAULT_TRAIL,
+        help=f"the active trail; its segments are found beside it (default: {DEFAULT_TRAIL})",
+    )
+    p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
+    p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument(
+        "--key",
+        metavar="KEY",
+        help="private seal key that signs the retirement statement (default: AUDITKIT_SEAL_KEY or <config>/seal.key)",
+    )
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+
+@command("retention", _retention_arguments, "Delete archived segments older than a policy that are sealed and intact.")
 def cmd_retention(args: argparse.Namespace) -> int:
     from auditkit.custody.retention import apply_retention  # start-up: only the command that runs loads it
 
@@ -529,6 +803,19 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
+    p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
+    p.add_argument(
+        "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
+    )
+    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
+
+
+@command("export", _export_arguments, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
 def cmd_export(args: argparse.Namespace) -> int:
     from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
@@ -545,6 +832,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ship_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
+    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
+    p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
+    p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
+    p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
+    p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
+    p.add_argument(
+        "--batch-deadline",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command("ship", _ship_arguments, "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.")
 def cmd_ship(args: argparse.Namespace) -> int:
     from auditkit.outbound.shipping import ship  # start-up: only the command that runs loads it
 
@@ -572,6 +879,18 @@ def cmd_ship(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    p.add_argument("--to", required=True, metavar="S3URL", help="s3://bucket/prefix")
+    p.add_argument("--endpoint-url", metavar="URL", help="another S3 endpoint (MinIO, Ceph, a test server)")
+    p.add_argument(
+        "--lock-days", type=int, metavar="N", help="COMPLIANCE retention in days (default: the retention minimum)"
+    )
+    p.add_argument("--allow-unlocked", action="store_true", help="copy to a bucket without Object Lock anyway")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command("sync", _sync_arguments, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
 def cmd_sync(args: argparse.Namespace) -> int:
     from auditkit.outbound.s3sync import sync  # start-up: only the command that runs loads it
 
@@ -594,6 +913,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+@command("sql", _sql_arguments, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
 def cmd_sql(args: argparse.Namespace) -> int:
     from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
 
@@ -612,6 +939,29 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
+    _trail_args(p)
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("KEY", "VALUE"),
+        help="a notebook parameter (JSON values are parsed: -p keep_days 183)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
+    p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
+    p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar per cell on stderr (default: when stderr is a terminal)",
+    )
+
+
+@command("report", _report_arguments, "Run an investigation notebook headless and write an evidence pack.")
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
@@ -662,6 +1012,66 @@ def _detection_counts(df) -> dict[str, int] | None:
         return None
 
 
+# detect.engine's LEVELS, spelled here so that building the parser loads no pandas (a test keeps them equal)
+DETECTION_LEVELS = ("informational", "low", "medium", "high", "critical")
+
+
+def _detect_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
+    p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
+    p.add_argument("--level", choices=DETECTION_LEVELS, default="informational", help="lowest level to show")
+    p.add_argument("--json", action="store_true", help="print the matches as JSON")
+    p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
+    p.add_argument(
+        "--sink",
+        action="append",
+        metavar="SINK",
+        help="where alerts go while following: stderr, jsonl:FILE, webhook:URL, slack:URL (repeatable)",
+    )
+    p.add_argument("--state", metavar="FILE", help="cursor file (default: <trail>.detect-state.json)")
+    p.add_argument("--alerts", metavar="FILE", help="alert trail (default: <trail folder>/alerts.jsonl)")
+    p.add_argument(
+        "--per-minute", type=int, default=10, metavar="N", help="messages a minute per rule (then a summary)"
+    )
+    p.add_argument("--once", action="store_true", help="with --follow: read what is there, alert, save, and stop")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditkit",
+        description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for c in COMMANDS.values():
+        p = sub.add_parser(c.name, help=c.help, description=c.help)
+        p.set_defaults(handler=c.handler)
+        c.arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
+
+    guard_std_streams()  # what a trail holds is shown, never run by the terminal
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (AuditkitError, FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"auditkit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+@command("detect", _detect_arguments, "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.")
 def cmd_detect(args: argparse.Namespace) -> int:
     from auditkit.detect.engine import LEVELS, detect, load_rules  # start-up: only the command that runs loads it
     from auditkit.present.terminal import visible  # start-up: only the command that runs loads it
@@ -699,334 +1109,3 @@ def cmd_detect(args: argparse.Namespace) -> int:
     shown = ", ".join(f"{n} {lvl}" for lvl, n in counts.items()) or "no matches"
     print(f"{len(hits)} detection(s) from {len(rules)} rule(s): {shown}", file=sys.stderr)
     return 0
-
-
-def _detect_args(p: argparse.ArgumentParser) -> None:
-    from auditkit.detect.engine import LEVELS  # start-up: only the command that runs loads it
-
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
-    p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
-    p.add_argument("--level", choices=LEVELS, default="informational", help="lowest level to show")
-    p.add_argument("--json", action="store_true", help="print the matches as JSON")
-    p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
-    p.add_argument(
-        "--sink",
-        action="append",
-        metavar="SINK",
-        help="where alerts go while following: stderr, jsonl:FILE, webhook:URL, slack:URL (repeatable)",
-    )
-    p.add_argument("--state", metavar="FILE", help="cursor file (default: <trail>.detect-state.json)")
-    p.add_argument("--alerts", metavar="FILE", help="alert trail (default: <trail folder>/alerts.jsonl)")
-    p.add_argument(
-        "--per-minute", type=int, default=10, metavar="N", help="messages a minute per rule (then a summary)"
-    )
-    p.add_argument("--once", action="store_true", help="with --follow: read what is there, alert, save, and stop")
-
-
-TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
-
-
-def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
-    """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
-    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
-
-    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
-    p.add_argument(
-        "--trail",
-        dest="trail_option",
-        action="extend",
-        nargs="+",
-        metavar="PATH",
-        help="the same as PATHS (kept for scripts written before PATHS)",
-    )
-
-
-def _window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
-    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
-
-    parser = argparse.ArgumentParser(
-        prog="auditkit",
-        description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
-    )
-    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
-        p.set_defaults(handler=handler)
-        return p
-
-    p = add("summary", cmd_summary, "Per-tool invocations, time (total, average, p95) and failures; per host.")
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    p.add_argument(
-        "--detections",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="count the built-in detection rules' matches by level (auditkit detect)",
-    )
-
-    for name, handler, text in (
-        ("install", cmd_install, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup)."),
-        ("uninstall", cmd_uninstall, "Remove exactly the hook entries auditkit added."),
-    ):
-        p = add(name, handler, text)
-        where = p.add_mutually_exclusive_group()
-        where.add_argument(
-            "--project",
-            metavar="DIR",
-            help="project whose .claude/settings.json to change (default: the current folder)",
-        )
-        where.add_argument("--user", action="store_true", help="change the user's settings (~/.claude/...) instead")
-        p.add_argument(
-            "--agent",
-            choices=["claude-code", "codex", "gemini"],
-            default="claude-code",
-            help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
-            "(.gemini/settings.json)",
-        )
-        if name == "install":
-            p.add_argument(
-                "--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})"
-            )
-            p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
-
-    p = add("verify", cmd_verify, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.")
-    _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
-    p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=1.0,
-        metavar="S",
-        help="report timestamps stepping back more than this many seconds (default 1)",
-    )
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
-
-    p = add("keygen", cmd_keygen, "Make an Ed25519 key pair for sealing trails.")
-    p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
-
-    p = add("seal", cmd_seal, "Append a signed checkpoint of a trail's head to its seal log.")
-    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the trail to seal (default: {DEFAULT_TRAIL})")
-    p.add_argument("--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
-    p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
-    p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
-    p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
-
-    p = add("scan", cmd_scan, "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.")
-    _trail_args(p, "files or folders")
-    p.add_argument("--json", action="store_true", help="print findings as JSON")
-
-    p = add("redact", cmd_redact, "Write a redacted copy of an old trail, transcript or text file.")
-    p.add_argument("src", help="file to read")
-    p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
-
-    p = add("sessions", cmd_sessions, "List the sessions in trails: when, how many calls, how many failed, who.")
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-
-    p = add("replay", cmd_replay, "Replay one session as a timeline of steps.")
-    p.add_argument("session", help="session id (a unique prefix is enough)")
-    _trail_args(p)
-    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
-
-    p = add("history", cmd_history, "Every event that touched a file, with its versions reconstructed.")
-    p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
-    _trail_args(p)
-    p.add_argument("--diff", action="store_true", help="show the diff under each new version")
-
-    p = add("cost", cmd_cost, "Tokens and dollars from transcripts, each API message counted once.")
-    _trail_args(p, "transcripts and trails (files, folders, globs)")
-    _window_args(p)
-    p.add_argument(
-        "--by",
-        nargs="+",
-        default=["session", "model"],
-        choices=["session", "model", "agent", "subagent", "day"],
-        help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-
-    p = add(
-        "archive-transcripts",
-        cmd_archive_transcripts,
-        "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
-    )
-    p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
-    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/analysis/transcripts")
-
-    p = add("reconcile", cmd_reconcile, "Tool calls in transcripts but not in the trail, and the reverse.")
-    _trail_args(p, "auditkit trails")
-    other = p.add_mutually_exclusive_group(required=True)
-    other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
-    other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = add(
-        "otel-receive", cmd_otel_receive, "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail."
-    )
-    p.add_argument(
-        "--out", required=True, metavar="TRAIL", help="trail file to append to (e.g. .claude/logs/otel.jsonl)"
-    )
-    p.add_argument("--port", type=int, default=4318, help="port (default 4318, OTLP/HTTP's)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument(
-        "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
-    )
-    # (defaults in auditkit.outbound.otel, not imported here: every command would pay for http.server)
-    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request taken (default 20 MiB)")
-    p.add_argument("--max-records", type=int, metavar="N", help="most log records in one request (default 10,000)")
-    p.add_argument(
-        "--idle-timeout", type=float, metavar="SECONDS", help="close a connection silent this long (default 10)"
-    )
-    p.add_argument(
-        "--request-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="close a connection whose request has not arrived whole by then (default 60)",
-    )
-
-    p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
-    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")
-    p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
-    p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
-    p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
-
-    p = add(
-        "adopt",
-        cmd_adopt,
-        "Make a trail written before provenance marks this installation's own (the hook continues no unmarked "
-        "trail): its chain must verify; it is archived and continued under a marked start recording the adoption.",
-    )
-    p.add_argument("trail", help="the trail to adopt (only one you know this installation's hook wrote)")
-
-    p = add("retention", cmd_retention, "Delete archived segments older than a policy that are sealed and intact.")
-    p.add_argument(
-        "trail",
-        nargs="?",
-        default=DEFAULT_TRAIL,
-        help=f"the active trail; its segments are found beside it (default: {DEFAULT_TRAIL})",
-    )
-    p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
-    p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
-    p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
-    p.add_argument(
-        "--key",
-        metavar="KEY",
-        help="private seal key that signs the retirement statement (default: AUDITKIT_SEAL_KEY or <config>/seal.key)",
-    )
-    p.add_argument("--json", action="store_true", help="print the plan as JSON")
-
-    p = add("export", cmd_export, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
-    p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
-    p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
-    p.add_argument(
-        "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
-    )
-    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
-
-    p = add("ship", cmd_ship, "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.")
-    _trail_args(p)
-    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
-    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
-    p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
-    p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
-    p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
-    p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
-    p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
-    p.add_argument(
-        "--batch-deadline",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
-    )
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-
-    p = add("sync", cmd_sync, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
-    _trail_args(p)
-    p.add_argument("--to", required=True, metavar="S3URL", help="s3://bucket/prefix")
-    p.add_argument("--endpoint-url", metavar="URL", help="another S3 endpoint (MinIO, Ceph, a test server)")
-    p.add_argument(
-        "--lock-days", type=int, metavar="N", help="COMPLIANCE retention in days (default: the retention minimum)"
-    )
-    p.add_argument("--allow-unlocked", action="store_true", help="copy to a bucket without Object Lock anyway")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-
-    p = add("sql", cmd_sql, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
-    p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-
-    p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
-    p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
-    _trail_args(p)
-    p.add_argument(
-        "-p",
-        "--param",
-        nargs=2,
-        action="append",
-        metavar=("KEY", "VALUE"),
-        help="a notebook parameter (JSON values are parsed: -p keep_days 183)",
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
-    p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
-    p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="a progress bar per cell on stderr (default: when stderr is a terminal)",
-    )
-
-    p = add("detect", cmd_detect, "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.")
-    _detect_args(p)
-
-    p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
-    p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
-
-    p = add(
-        "trust",
-        cmd_trust,
-        "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
-    )
-    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
-    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
-    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
-    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
-
-    guard_std_streams()  # what a trail holds is shown, never run by the terminal
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except (AuditkitError, FileNotFoundError, PermissionError, ValueError) as exc:
-        print(f"auditkit {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
