@@ -49,7 +49,7 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
         state["steps"] = steps
         timeline.value = replay_html(steps)
         chart_out.clear_output()
-        with chart_out:
+        with chart_out, extra_import("the explorer", "notebooks"):
             from IPython.display import display
 
             display(replay_chart(steps))
