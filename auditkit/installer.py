@@ -670,7 +670,13 @@ def _check_command(command: str, project: Path) -> list[Check]:
         argv = [*prefix, *argv[1:]]
     interpreter, script = argv[0], argv[3]
     if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
-        return [Check("fail", f"interpreter {interpreter} is missing or not executable: reinstall the hook")]
+        return [
+            Check(
+                "fail",
+                f"interpreter {interpreter} is missing or not executable: reinstall the hook (settings committed "
+                "from another machine? `auditkit install --shared` writes a form every teammate can use)",
+            )
+        ]
     with open(interpreter, "rb") as fh:
         if fh.read(2) == b"#!":
             out.append(

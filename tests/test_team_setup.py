@@ -129,6 +129,18 @@ def test_a_teammates_clone_of_shared_settings_records_with_their_own_auditkit(tm
     assert f"its interpreter {bob_python} is there, and auditkit is importable from {kit}" in after.stdout
 
 
+def test_doctor_on_a_clone_of_another_machines_absolute_settings_points_at_shared(tmp_path: Path) -> None:
+    """What the issue saw: settings committed with Alice's absolute paths; Bob's doctor fails and says why."""
+    home = tmp_path / "bob"
+    env = machine(home, REPO, home / "bin")
+    project = tmp_path / "app"
+    alices = "/home/alice/.venv/bin/python"
+    assert cli("install", "--project", str(project), "--python", alices, env=env).returncode == 0
+    shown = cli("doctor", "--project", str(project), env=env)
+    assert shown.returncode == 1
+    assert f"interpreter {alices} is missing" in shown.stdout and "`auditkit install --shared`" in shown.stdout
+
+
 def test_doctor_refuses_to_run_an_auditkit_hook_it_did_not_write(tmp_path: Path) -> None:
     """A version-manager shim (or anything else) answering to `auditkit-hook` on PATH: doctor says so and never
     runs it; one inside the project is refused too."""
