@@ -147,9 +147,11 @@ def package_root() -> Path:
 
 
 def write_launcher(bin_dir: str | os.PathLike[str] | None = None, python: str | None = None) -> Path:
-    """Write ``auditkit-hook`` into ``bin_dir`` (default: this interpreter's scripts folder, beside the
-    ``auditkit`` command), running this auditkit with ``python`` (default: this interpreter)."""
-    folder = Path(bin_dir or sysconfig.get_path("scripts"))
+    """Write ``auditkit-hook`` into ``bin_dir`` (default: the folder of the ``auditkit`` command that runs, as
+    found on PATH, e.g. pipx's ``~/.local/bin``; else this interpreter's scripts folder), running this auditkit
+    with ``python`` (default: this interpreter)."""
+    ran = sys.argv[0] if sys.argv and os.path.basename(sys.argv[0]) == "auditkit" else ""
+    folder = Path(bin_dir or (os.path.dirname(ran) if os.path.isabs(ran) else sysconfig.get_path("scripts")))
     python = python or sys.executable
     if not os.path.isabs(python) or any(c.isspace() for c in python) or len(python) + 6 > _SHEBANG_MAX:
         raise SettingsError(

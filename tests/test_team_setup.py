@@ -129,6 +129,27 @@ def test_a_teammates_clone_of_shared_settings_records_with_their_own_auditkit(tm
     assert f"its interpreter {bob_python} is there, and auditkit is importable from {kit}" in after.stdout
 
 
+def test_install_shared_puts_the_launcher_beside_the_auditkit_command_on_path(tmp_path: Path) -> None:
+    """pipx and `pip install --user` put `auditkit` in a folder on PATH other than the interpreter's: the
+    launcher goes beside the command the user ran, so the shell that found one finds the other."""
+    home = tmp_path / "home"
+    bin_dir = home / ".local" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "auditkit").write_text(
+        f"#!{sys.executable}\nimport sys\nfrom auditkit.cli import main\nsys.exit(main())\n"
+    )
+    (bin_dir / "auditkit").chmod(0o755)
+    env = machine(home, REPO, bin_dir)
+    project = tmp_path / "app"
+    done = subprocess.run(
+        ["/bin/sh", "-c", f"auditkit install --shared --project {project}"],
+        capture_output=True, text=True, cwd=home, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"launcher for this machine: {bin_dir / LAUNCHER}" in done.stdout
+    assert cli("doctor", "--project", str(project), env=env).returncode == 0
+
+
 def test_doctor_on_a_clone_of_another_machines_absolute_settings_points_at_shared(tmp_path: Path) -> None:
     """What the issue saw: settings committed with Alice's absolute paths; Bob's doctor fails and says why."""
     home = tmp_path / "bob"
