@@ -394,3 +394,15 @@ def test_str_on_a_loaded_frame_in_its_own_process() -> None:
     assert done.returncode == 0, done.stderr
     count, command = done.stdout.strip().split(" ", 1)
     assert int(count) > 0 and "run_tests" in command
+
+
+def test_the_library_cost_of_a_loaded_frame_agrees_with_the_command(transcripts: Path) -> None:
+    import auditkit
+
+    table = auditkit.cost(auditkit.load(transcripts), by="block", breakdown=True, tz="Europe/Berlin", last=2)
+    shown = cost(transcripts, "--by", "block", "--breakdown", "--timezone", "Europe/Berlin", "--last", "2")["rows"]
+    assert table.index.names == ["block", "model"]
+    assert [(b, m, n) for (b, m), n in table["total_tokens"].items()] == [
+        (r["block"], r["model"], r["total_tokens"]) for r in shown
+    ]
+    assert [r["block"] for r in shown] == ["2026-12-01 15:00", "2026-12-01 22:00"]  # Berlin's hours, the last two
