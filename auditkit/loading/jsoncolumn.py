@@ -12,7 +12,7 @@ export or shipping.
 Where a user would treat the column as text, it is its JSON text: ``df.input.str.contains("rm -rf")``,
 ``.str.len()``, ``.str.extract(...)`` and every other element-wise ``.str`` method run on each value's
 compact JSON (``{"command":"ls"}``) and keep the index; ``df.input.astype("string")`` is that text as a
-column. (``.str.cat`` joins the values themselves: use ``.astype("string").str.cat``.)
+column. (``.str.cat`` reads the parsed values, not the text: use ``.astype("string").str.cat``.)
 
 Missing values are ``None`` (JSON ``null`` in a record reads as missing too, as it always has).
 """
