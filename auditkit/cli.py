@@ -337,6 +337,22 @@ def _install_arguments(p: argparse.ArgumentParser) -> None:
     _where_arguments(p)
     p.add_argument("--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})")
     p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument(
+        "--shared",
+        action="store_true",
+        help="portable form for a committed settings.json: the command `auditkit-hook`, which each teammate's "
+        "shell finds on PATH; also writes this machine's launcher for it (each teammate runs this once)",
+    )
+    form.add_argument(
+        "--local", action="store_true", help="write .claude/settings.local.json (this machine's, not committed)"
+    )
+    p.add_argument("--bin", metavar="DIR", help="with --shared: where the launcher goes (default: beside auditkit)")
+
+
+def _uninstall_arguments(p: argparse.ArgumentParser) -> None:
+    _where_arguments(p)
+    p.add_argument("--local", action="store_true", help="change .claude/settings.local.json")
 
 
 def _where_arguments(p: argparse.ArgumentParser) -> None:
@@ -364,28 +380,39 @@ def _where_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_install(args: argparse.Namespace) -> int:
     from auditkit.installer import hook_command, install  # start-up: only the command that runs loads it
 
-    change = install(project=args.project, user=args.user, trail=args.trail, python=args.python, agent=args.agent)
+    change = install(
+        project=args.project,
+        user=args.user,
+        trail=args.trail,
+        python=args.python,
+        agent=args.agent,
+        local=args.local,
+        shared=args.shared,
+        bin_dir=args.bin,
+    )
+    if change.launcher:
+        print(f"launcher for this machine: {change.launcher} (it must be on your PATH)")
     if change.changed:
         print(f"auditkit hook installed in {change.path} for: {', '.join(change.events)}")
         if change.backup:
             print(f"previous settings kept in {change.backup}")
     else:
         print(f"auditkit hook already installed in {change.path}; nothing changed")
-    print(f"command: {hook_command(args.trail, args.python, args.agent)}")
+    print(f"command: {hook_command(args.trail, args.python, args.agent, args.shared)}")
     print("check it with: auditkit doctor" + (f" --project {args.project}" if args.project else ""))
     return 0
 
 
 @command(
     "uninstall",
-    _where_arguments,
+    _uninstall_arguments,
     "Remove exactly the hook entries auditkit added.",
-    examples=["auditkit uninstall", "auditkit uninstall --project ~/src/app"],
+    examples=["auditkit uninstall", "auditkit uninstall --project ~/src/app", "auditkit uninstall --local"],
 )
 def cmd_uninstall(args: argparse.Namespace) -> int:
     from auditkit.installer import uninstall  # start-up: only the command that runs loads it
 
-    change = uninstall(project=args.project, user=args.user, agent=args.agent)
+    change = uninstall(project=args.project, user=args.user, agent=args.agent, local=args.local)
     if change.changed:
         print(f"auditkit hook removed from {change.path} ({', '.join(change.events)})")
         if change.backup:
@@ -763,9 +790,13 @@ def _cost_arguments(p: argparse.ArgumentParser) -> None:
         "--by",
         nargs="+",
         default=["session", "model"],
-        choices=["session", "model", "agent", "subagent", "day"],
-        help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
+        choices=["session", "model", "agent", "subagent", "day", "week", "month", "block"],
+        help="group by these (default: session model): agent is claude-code, codex or gemini; block is Claude's "
+        "5-hour usage window; periods in date order",
     )
+    p.add_argument("--breakdown", action="store_true", help="a row per model within each period or session")
+    p.add_argument("--timezone", metavar="TZ", help="the calendar of day/week/month/block (IANA name; default UTC)")
+    p.add_argument("--last", type=int, metavar="N", help="only the last N periods (or most recent N sessions, ...)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--wide", action="store_true", help="never cut ids or model names to fit the terminal")
 
@@ -785,17 +816,18 @@ def cmd_cost(args: argparse.Namespace) -> int:
     from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
-    by = {"session": "session_id", "model": "model", "agent": "agent", "subagent": "agent_id", "day": "day"}
-    keys = [by[b] for b in args.by]
+    keys = list(args.by)  # summarize reads session as session_id, subagent as agent_id
     # only what cost needs, and no pandas: `auditkit cost` answers in the time a native tool takes
     rows, problems, _ = usage_rows(_trails(args), since=args.since, until=args.until)
     for p in problems[:5]:
         print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
-    groups, summary = summarize(rows, keys)
+    groups, summary = summarize(rows, keys, breakdown=args.breakdown, tz=args.timezone, last=args.last)
+    keys = summary["keys"]
+    shown_usd = sum(g["usd"] for g in groups if g["usd"] == g["usd"])  # what is shown (--last keeps some)
     if args.json:
         doc = {
             "rows": groups,
-            "total_usd": summary["total_usd"],
+            "total_usd": shown_usd,
             "unpriced_models": summary["unpriced_models"],
             "prices_as_of": summary["prices_as_of"],
         }
@@ -806,9 +838,13 @@ def cmd_cost(args: argparse.Namespace) -> int:
         return 0
     heads = dict(zip(TOKEN_COLUMNS, ("input", "output", "cache write", "cache read"), strict=True))
     cols = [(k, k.removesuffix("_id"), "text") for k in keys] + [("messages", "messages", "int")]
-    cols += [(c, heads[c], "int") for c in TOKEN_COLUMNS] + [("usd", "cost (USD)", "usd")]
-    total = {keys[0]: "Total", "messages": sum(g["messages"] for g in groups), "usd": summary["total_usd"]}
-    total |= {c: sum(g[c] for g in groups) for c in TOKEN_COLUMNS}
+    if "model" not in keys:
+        cols.append(("models", "models", "text"))
+    cols += [(c, heads[c], "int") for c in TOKEN_COLUMNS] + [("total_tokens", "total tokens", "int")]
+    cols.append(("usd", "cost (USD)", "usd"))
+    total = {keys[0]: "Total", "messages": sum(g["messages"] for g in groups)}
+    total |= {c: sum(g[c] for g in groups) for c in [*TOKEN_COLUMNS, "total_tokens"]}
+    total["usd"] = shown_usd
     whole = text_table(groups, cols, total, width=sys.maxsize)
     fits = shutil.get_terminal_size().columns  # COLUMNS, else the terminal, else 80
     if args.wide or max(map(len, whole.splitlines())) <= fits:

@@ -107,3 +107,34 @@ class MissingExtra(AuditkitError, ImportError):
         super().__init__(
             f"{feature} needs the {extra} extra ({module} is not installed): pip install 'auditkit[{extra}]'"
         )
+
+
+#: The optional extras and the top-level modules each brings (``pyproject.toml``'s optional dependencies).
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "notebooks": ("altair", "vl_convert", "ipywidgets", "anywidget", "papermill", "nbconvert", "nbformat",
+                  "jupyter_client", "jupyter_core", "IPython", "sigma"),
+    "detect": ("sigma",),
+    "s3": ("boto3", "botocore"),
+    "fleet": ("dask", "distributed"),
+    "otel": ("opentelemetry",),
+}  # fmt: skip
+
+
+class extra_import:
+    """Around the import of an optional module: a module that is not installed raises :class:`MissingExtra`
+    naming ``feature`` and ``extra`` (one behaviour for every optional extra), never a bare
+    ``ModuleNotFoundError``::
+
+        with extra_import("replay --html's chart", "notebooks"):
+            import altair as alt
+    """
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.feature, self.extra = feature, extra
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, ModuleNotFoundError) and not isinstance(exc, MissingExtra):
+            raise MissingExtra(self.feature, self.extra, exc.name or str(exc)) from None

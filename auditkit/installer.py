@@ -8,6 +8,7 @@ hook wired, can it run, and does a test event land in the trail?
 
 from __future__ import annotations
 
+import ast
 import glob
 import json
 import os
@@ -15,6 +16,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,9 +66,13 @@ AGENTS = {
 }  # fmt: skip
 
 
-def hook_command(trail: str | None = None, python: str | None = None, agent: str = "claude-code") -> str:
-    """The shell command the agent runs: the real interpreter, isolated (-I -S), and the hook."""
-    parts = [python or sys.executable, "-I", "-S", str(hook_script())]
+def hook_command(
+    trail: str | None = None, python: str | None = None, agent: str = "claude-code", shared: bool = False
+) -> str:
+    """The shell command the agent runs: the real interpreter, isolated (-I -S), and the hook. ``shared``: the
+    portable form for a committed settings file, ``auditkit-hook [options]``, which each teammate's shell finds
+    on their PATH (their own launcher, written by ``auditkit install --shared``: see :func:`write_launcher`)."""
+    parts = [LAUNCHER] if shared else [python or sys.executable, "-I", "-S", str(hook_script())]
     if trail:
         parts += ["--trail", trail]
     if agent != "claude-code":
@@ -74,15 +81,100 @@ def hook_command(trail: str | None = None, python: str | None = None, agent: str
 
 
 def is_ours(entry: object) -> bool:
-    return isinstance(entry, dict) and HOOK_FILE in str(entry.get("command", ""))
+    if not isinstance(entry, dict):
+        return False
+    command = str(entry.get("command", ""))
+    return HOOK_FILE in command or command.split(" ", 1)[0] == LAUNCHER
+
+
+# --- the portable form: a launcher on each teammate's PATH ------------------------------------------
+
+#: The command a shared (committed) settings file names; each machine's own launcher answers to it.
+LAUNCHER = "auditkit-hook"
+#: Linux reads at most this many bytes of a ``#!`` line (older kernels: 127).
+_SHEBANG_MAX = 255
+
+
+def launcher_text(python: str, root: str) -> str:
+    """The launcher's whole text: ``#!<python> -IS`` (isolated, no site: what the hook's start-up budget
+    allows, and no ``PYTHONPATH`` from a project's settings ``env`` can put another ``auditkit`` first),
+    then the hook's few lines with the ``auditkit`` it runs named by absolute path."""
+    return (
+        f"#!{python} -IS\n"
+        f"# {LAUNCHER}: auditkit's hook for this machine, written by `auditkit install --shared`. A project's\n"
+        f"# committed settings name `{LAUNCHER}`; each teammate's shell finds their own launcher on PATH.\n"
+        "import posix\n"
+        "import sys\n"
+        f"sys.path.insert(0, {root!r})\n"
+        "try:\n"
+        "    from auditkit.trail.capture import main\n"
+        "except BaseException as exc:  # a broken install must not break the agent either\n"
+        f'    sys.stderr.write(f"{LAUNCHER}: cannot load auditkit: {{exc}} (nothing recorded)\\n")\n'
+        "    sys.exit(0)\n"
+        "status = main()\n"
+        "for stream in (sys.stdout, sys.stderr):\n"
+        "    try:\n"
+        "        stream.flush()\n"
+        "    except BaseException:\n"
+        "        pass\n"
+        "posix._exit(status)\n"
+    )
+
+
+def parse_launcher(text: str) -> tuple[str, str] | None:
+    """(python, root) of a launcher exactly as :func:`launcher_text` writes it, else None (a shim, a script
+    someone else wrote, an older launcher): doctor runs only what it recognises."""
+    first = text.split("\n", 1)[0]
+    if not first.startswith("#!") or not first.endswith(" -IS"):
+        return None
+    python = first[2:-4]
+    marker = "sys.path.insert(0, "
+    at = text.find(marker)
+    if at < 0:
+        return None
+    try:  # the literal is parsed, never run
+        root = ast.literal_eval(text[at + len(marker) : text.index(")\n", at)])
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(root, str) or launcher_text(python, root) != text:
+        return None
+    return python, root
+
+
+def package_root() -> Path:
+    """The folder holding the ``auditkit`` package that is running (a checkout or site-packages)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def write_launcher(bin_dir: str | os.PathLike[str] | None = None, python: str | None = None) -> Path:
+    """Write ``auditkit-hook`` into ``bin_dir`` (default: the folder of the ``auditkit`` command that runs, as
+    found on PATH, e.g. pipx's ``~/.local/bin``; else this interpreter's scripts folder), running this auditkit
+    with ``python`` (default: this interpreter)."""
+    ran = sys.argv[0] if sys.argv and os.path.basename(sys.argv[0]) == "auditkit" else ""
+    folder = Path(bin_dir or (os.path.dirname(ran) if os.path.isabs(ran) else sysconfig.get_path("scripts")))
+    python = python or sys.executable
+    if not os.path.isabs(python) or any(c.isspace() for c in python) or len(python) + 6 > _SHEBANG_MAX:
+        raise SettingsError(
+            f"{python!r} cannot start a #! line (relative, a space in it, or longer than {_SHEBANG_MAX - 6} "
+            "characters): use `auditkit install --local`, which writes the absolute form for this machine only"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LAUNCHER
+    write_atomic(str(folder.resolve() / LAUNCHER), launcher_text(python, str(package_root())).encode(), 0o755)
+    return path
 
 
 def settings_path(
-    project: str | os.PathLike[str] | None = None, user: bool = False, agent: str = "claude-code"
+    project: str | os.PathLike[str] | None = None, user: bool = False, agent: str = "claude-code", local: bool = False
 ) -> Path:
-    """The file that holds the agent's hooks: ``<project>/.claude/settings.json``, ``.codex/hooks.json``, ..."""
+    """The file that holds the agent's hooks: ``<project>/.claude/settings.json``, ``.codex/hooks.json``, ...;
+    ``local``: Claude Code's ``.claude/settings.local.json`` (this machine's, not committed)."""
     a = _agent(agent)
     base = Path.home() if user else Path(project or os.getcwd()).resolve()
+    if local:
+        if agent != "claude-code" or user:
+            raise SettingsError("--local is Claude Code's project file .claude/settings.local.json")
+        return base / a.folder / "settings.local.json"
     return base / a.folder / a.file
 
 
@@ -130,6 +222,7 @@ class Change:
     changed: bool
     backup: Path | None = None
     events: list[str] = field(default_factory=list)
+    launcher: Path | None = None  # install --shared: the auditkit-hook written for this machine
 
 
 def merge_hooks(doc: dict, command: str, agent: str = "claude-code") -> tuple[dict, list[str]]:
@@ -193,22 +286,35 @@ def install(
     trail: str | None = None,
     python: str | None = None,
     agent: str = "claude-code",
+    local: bool = False,
+    shared: bool = False,
+    bin_dir: str | os.PathLike[str] | None = None,
 ) -> Change:
     """Merge auditkit's hook into the project's (or the user's) settings of ``agent`` (claude-code, codex,
-    gemini); idempotent, keeps every other setting."""
-    path = settings_path(project, user, agent)
+    gemini); idempotent, keeps every other setting.
+
+    The default writes this machine's absolute interpreter and hook paths: right for ``user`` settings and
+    ``local`` (``.claude/settings.local.json``, not committed), wrong for a committed file a teammate clones.
+    ``shared`` writes the portable ``auditkit-hook`` command instead, and this machine's launcher for it into
+    ``bin_dir`` (each teammate runs ``auditkit install --shared`` once; ``auditkit doctor`` says if it resolves)."""
+    if shared and local:
+        raise SettingsError("--shared and --local exclude each other: the local file is this machine's")
+    path = settings_path(project, user, agent, local)
+    launcher = write_launcher(bin_dir, python) if shared else None
     doc = read_settings(path)
-    doc, events = merge_hooks(doc, hook_command(trail, python, agent), agent)
+    doc, events = merge_hooks(doc, hook_command(trail, python, agent, shared), agent)
     if python in (None, sys.executable):  # the hook's interpreter can use what this one compiles
         warm_cache()
     if not events:
-        return Change(path, False)
-    return Change(path, True, _write_settings(path, doc), events)
+        return Change(path, False, launcher=launcher)
+    return Change(path, True, _write_settings(path, doc), events, launcher)
 
 
-def uninstall(project: str | os.PathLike[str] | None = None, user: bool = False, agent: str = "claude-code") -> Change:
+def uninstall(
+    project: str | os.PathLike[str] | None = None, user: bool = False, agent: str = "claude-code", local: bool = False
+) -> Change:
     """Remove exactly the hook entries auditkit added to the agent's settings."""
-    path = settings_path(project, user, agent)
+    path = settings_path(project, user, agent, local)
     if not path.exists():
         return Change(path, False)
     doc, events = remove_hooks(read_settings(path))
@@ -268,6 +374,9 @@ def recognise_hook(command: str, project: Path) -> tuple[list[str] | None, str]:
         argv = shlex.split(command)
     except ValueError as exc:
         return None, f"cannot split it as the shell would ({exc})"
+    if argv[:1] == [LAUNCHER]:  # the portable form: its options are checked below, the launcher by resolve_launcher
+        why = _hook_options(argv[1:])
+        return (None, why) if why else (argv, "")
     if len(argv) < 4 or argv[1:3] != ["-I", "-S"] or not argv[3].endswith("/" + HOOK_FILE):
         return None, f"not `<python> -I -S <path>/{HOOK_FILE} [options]`"
     interpreter, script = argv[0], argv[3]
@@ -276,16 +385,75 @@ def recognise_hook(command: str, project: Path) -> tuple[list[str] | None, str]:
     for what, path in (("interpreter", interpreter), ("hook file", script)):
         if _inside(path, project):
             return None, f"the {what} {path} is inside the project: a repository could have shipped it"
-    rest = argv[4:]
+    why = _hook_options(argv[4:])
+    return (None, why) if why else (argv, "")
+
+
+def _hook_options(rest: list[str]) -> str:
+    """Why ``rest`` is not a list of the hook's own options ("" when it is)."""
     i = 0
     while i < len(rest):
         name = rest[i].split("=", 1)[0]
         if name not in _HOOK_OPTIONS:
-            return None, f"{rest[i]!r} is not an option of the hook"
+            return f"{rest[i]!r} is not an option of the hook"
         i += 1 if "=" in rest[i] or not _HOOK_OPTIONS[name] else 2
     if i > len(rest):
-        return None, f"{rest[-1]!r} needs a value"
-    return argv, ""
+        return f"{rest[-1]!r} needs a value"
+    return ""
+
+
+def resolve_launcher(project: Path, path_env: str | None = None) -> tuple[list[str] | None, list[Check]]:
+    """Does ``auditkit-hook`` resolve on this machine, as Claude Code's shell would find it on ``PATH``? Each
+    step is checked by reading files, never by running them: the command found (not inside the project, not a
+    version-manager shim or another script), its interpreter (there, a real one), and the ``auditkit`` it runs.
+    Returns the launcher's argv prefix to run (the interpreter, -I -S, the launcher) when every step holds."""
+    found = shutil.which(LAUNCHER, path=os.environ.get("PATH", os.defpath) if path_env is None else path_env)
+    if found is None:
+        return None, [
+            Check(
+                "fail",
+                f"`{LAUNCHER}` (the project's shared hook command) is not on your PATH: Claude Code would record "
+                f"nothing for you. Run `auditkit install --shared --project {project}` (it writes your own "
+                f"launcher beside your `auditkit`), and make sure that folder is on PATH",
+            )
+        ]
+    found = os.path.abspath(found)
+    if _inside(found, project):
+        return None, [
+            Check("fail", f"`{LAUNCHER}` resolves to {found}, inside the project: a repository could ship it")
+        ]
+    try:
+        with open(found, "rb") as fh:
+            text = fh.read(8192).decode("utf-8", errors="replace")
+    except OSError as exc:
+        return None, [Check("fail", f"`{LAUNCHER}` resolves to {found}, which cannot be read: {exc}")]
+    parsed = parse_launcher(text)
+    if parsed is None:
+        first = text.split("\n", 1)[0][:120]
+        shim = "sh" in first.rsplit("/", 1)[-1] or "env" in first
+        return None, [
+            Check(
+                "fail",
+                f"`{LAUNCHER}` resolves to {found} ({first!r}), not a launcher `auditkit install --shared` wrote"
+                + (" (a version-manager shim? ~100 ms per call)" if shim else "")
+                + f": not run. Run `auditkit install --shared --project {project}`",
+            )
+        ]
+    python, root = parsed
+    out = [Check("ok", f"`{LAUNCHER}` resolves to {found} on your PATH")]
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return None, [*out, Check("fail", f"{found} starts {python}, which is missing or not executable: "
+                                          "run `auditkit install --shared` again")]  # fmt: skip
+    with open(python, "rb") as fh:
+        if fh.read(2) == b"#!":
+            return None, [*out, Check("fail", f"{found} starts {python}, a script, not an interpreter")]
+    if not os.path.isfile(os.path.join(root, "auditkit", "trail", "capture.py")):
+        return None, [*out, Check("fail", f"{found} runs the auditkit in {root}, which is not there (moved or "
+                                          "uninstalled?): run `auditkit install --shared` again")]  # fmt: skip
+    if _inside(root, project) or _inside(python, project):
+        return None, [*out, Check("fail", f"{found} runs a python or an auditkit inside the project")]
+    out.append(Check("ok", f"its interpreter {python} is there, and auditkit is importable from {root}"))
+    return [python, "-I", "-S", found], out
 
 
 def settings_env(path: Path, doc: dict) -> list[Check]:
@@ -303,6 +471,14 @@ def settings_env(path: Path, doc: dict) -> list[Check]:
                     f"{path}: env sets {name}={str(value)[:80]!r} ({config.GUARDED_ENV[name]}): Claude Code passes "
                     "it to the hook, which ignores it unless your allow-env names it and records that it was set; "
                     "doctor does not pass it",
+                )
+            )
+        elif name == "PATH":
+            out.append(
+                Check(
+                    "warn",
+                    f"{path}: env sets PATH={str(value)[:80]!r}: Claude Code's shell looks up `{LAUNCHER}` there; "
+                    "doctor resolves it on your own PATH",
                 )
             )
         elif name in ("XDG_CONFIG_HOME", "HOME", "CLAUDE_PROJECT_DIR"):
@@ -485,9 +661,21 @@ def _check_command(command: str, project: Path) -> list[Check]:
     argv, why = recognise_hook(command, project)
     if argv is None:
         return [Check("fail", f"not run: {command!r} is not auditkit's hook as `auditkit install` writes it: {why}")]
+    if argv[0] == LAUNCHER:
+        prefix, said = resolve_launcher(project)
+        if prefix is None:
+            return said
+        out += said
+        argv = [*prefix, *argv[1:]]
     interpreter, script = argv[0], argv[3]
     if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
-        return [Check("fail", f"interpreter {interpreter} is missing or not executable: reinstall the hook")]
+        return [
+            Check(
+                "fail",
+                f"interpreter {interpreter} is missing or not executable: reinstall the hook (settings committed "
+                "from another machine? `auditkit install --shared` writes a form every teammate can use)",
+            )
+        ]
     with open(interpreter, "rb") as fh:
         if fh.read(2) == b"#!":
             out.append(
@@ -500,6 +688,20 @@ def _check_command(command: str, project: Path) -> list[Check]:
     if not os.path.isfile(script):
         return [*out, Check("fail", f"hook file {script} is missing: reinstall the hook")]
     trail = _trail_of(argv, project)
+    stripped = sorted(n for n in config.GUARDED_ENV if n in os.environ)
+    if stripped:
+        out.append(Check("warn", f"your environment sets {', '.join(stripped)}: doctor ran the hook without them"))
+    with tempfile.TemporaryDirectory(prefix="auditkit-doctor-") as scratch:
+        out += _test_event(argv, project, Path(scratch) / "doctor.jsonl")
+    out += _writable(trail)
+    out += [Check("warn", problem) for problem in loose_modes(str(trail))]
+    return out
+
+
+def _test_event(argv: list[str], project: Path, scratch: Path) -> list[Check]:
+    """Run the hook as the settings say, on one test event, into a scratch trail (the last ``--trail`` wins):
+    the real trail never holds doctor's event, so sessions, replay and summary never show it."""
+    out: list[Check] = []
     marker = f"auditkit-doctor-{os.getpid()}-{time.time_ns()}"
     payload = {
         "session_id": marker,
@@ -509,14 +711,11 @@ def _check_command(command: str, project: Path) -> list[Check]:
         "hook_event_name": "Notification",
         "message": "auditkit doctor test event",
     }
-    stripped = sorted(n for n in config.GUARDED_ENV if n in os.environ)
-    if stripped:
-        out.append(Check("warn", f"your environment sets {', '.join(stripped)}: doctor ran the hook without them"))
     env = {k: v for k, v in os.environ.items() if k not in config.GUARDED_ENV}
     env["CLAUDE_PROJECT_DIR"] = str(project)
     started = time.perf_counter()
     proc = subprocess.run(  # an argv, never a shell: a settings file is the project's, not the user's
-        argv,
+        [*argv, "--trail", str(scratch)],
         input=json.dumps(payload).encode(),
         capture_output=True,
         cwd=project,
@@ -530,11 +729,21 @@ def _check_command(command: str, project: Path) -> list[Check]:
         out.append(Check("fail", "hook printed on stdout (Claude Code would read it)"))
     if proc.stderr:
         out.append(Check("warn", f"hook said: {proc.stderr.decode(errors='replace').strip()}"))
-    landed = trail.is_file() and marker.encode() in trail.read_bytes()[-65536:]
-    if landed:
-        out.append(Check("ok", f"test event landed in {trail} ({ms:.0f} ms for the whole hook process)"))
+    if scratch.is_file() and marker.encode() in scratch.read_bytes()[-65536:]:
+        out.append(Check("ok", f"test event recorded in a scratch trail ({ms:.0f} ms for the whole hook process)"))
     else:
-        out.append(Check("fail", f"test event did not land in {trail}: the hook ran but recorded nothing"))
-
-    out += [Check("warn", problem) for problem in loose_modes(str(trail))]
+        out.append(Check("fail", "test event was not recorded: the hook ran but recorded nothing"))
     return out
+
+
+def _writable(trail: Path) -> list[Check]:
+    """Can the hook write the real trail? Its folder (or the nearest one that exists, which the hook would
+    create it in) must be a writable folder; nothing is written to find out."""
+    folder = trail.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if trail.exists() and not os.access(trail, os.W_OK):
+        return [Check("fail", f"the trail {trail} is not writable: the hook would record nothing")]
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return [Check("fail", f"the hook cannot create {trail}: {folder} is not a writable folder")]
+    return [Check("ok", f"the hook writes {trail} (doctor left it untouched)")]

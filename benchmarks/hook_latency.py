@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditkit.installer import hook_script
+from auditkit.installer import LAUNCHER, hook_command, hook_script, write_launcher
 from auditkit.trail import format as tf
 
 PY = os.path.realpath(sys.executable)
@@ -176,6 +176,23 @@ def main() -> None:
         env,
     )
     small = json.dumps(EVENTS["Bash PreToolUse (small)"]).encode()
+    # the portable form (`install --shared`): `auditkit-hook`, this machine's launcher found on PATH. Claude Code
+    # runs either form through a shell; sampled both exec'd directly and through `sh -c` as settings say
+    launcher = write_launcher(tmp / "bin", PY)
+    on_path = {**env, "PATH": f"{tmp / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"}
+    trail_opt = ["--trail", str(tmp / "t.jsonl")]
+    variants["shared: auditkit-hook launcher, Bash Pre (small)"] = ([str(launcher), *trail_opt], small, env)
+    variants["sh -c: absolute form, Bash Pre (small)"] = (
+        ["/bin/sh", "-c", hook_command(str(tmp / "t.jsonl"), PY)],
+        small,
+        env,
+    )
+    variants["sh -c: auditkit-hook on PATH, Bash Pre (small)"] = (
+        ["/bin/sh", "-c", hook_command(str(tmp / "t.jsonl"), shared=True)],
+        small,
+        on_path,
+    )
+    assert hook_command(shared=True) == LAUNCHER
     variants["hook: Bash Pre, trail of 10 records"] = (
         [PY, "-I", "-S", HOOK, "--trail", str(tmp / "ten.jsonl")],
         small,
@@ -227,6 +244,8 @@ def main() -> None:
         print(f"append to a {args.big_trail:,}-record trail vs a 10-record one: {big_t / small_t:.2f}x")
     goal = statistics.median(samples["hook: Bash PreToolUse (small)"]) / baseline
     print(f"goal: typical event <= 1.5x the bare interpreter -> {goal:.2f}x")
+    shared = statistics.median(samples["shared: auditkit-hook launcher, Bash Pre (small)"]) / baseline
+    print(f"goal, shared form (auditkit-hook launcher): <= 1.5x -> {shared:.2f}x")
     if args.held_runs:
         held_lock(tmp, env, small, args.held_runs, statistics.median(samples["hook: Bash PreToolUse (small)"]))
 

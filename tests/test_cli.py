@@ -162,7 +162,7 @@ def test_install_doctor_uninstall_redact_and_archive_transcripts_through_the_cli
     assert main(["install", "--project", str(project)]) == 0
     assert "auditkit hook installed" in capsys.readouterr().out
     assert main(["doctor", "--project", str(project)]) == 0
-    assert "test event landed" in capsys.readouterr().out
+    assert "test event recorded in a scratch trail" in capsys.readouterr().out
     assert main(["uninstall", "--project", str(project)]) == 0
     assert "auditkit hook removed" in capsys.readouterr().out
     src = tmp_path / "old.log"

@@ -256,7 +256,7 @@ def test_doctor_never_runs_a_settings_command_through_a_shell_and_names_the_env_
 
 def test_doctor_runs_the_real_hook_without_the_projects_env(tmp_path: Path, real_install: Path) -> None:
     """Beside the env block, the user's own hook (installed by `auditkit install`): doctor runs it as an argv,
-    without the guarded variables, and its test event lands in the project's trail, clock not pinned."""
+    without the guarded variables, and its test event lands in a scratch trail, never the project's."""
     project = tmp_path / "cloned"
     marker, elsewhere = tmp_path / "PWNED", tmp_path / "elsewhere.jsonl"
     hostile_settings(project, elsewhere, marker)
@@ -266,11 +266,11 @@ def test_doctor_runs_the_real_hook_without_the_projects_env(tmp_path: Path, real
     ours = {e: [{"hooks": [{"type": "command", "command": hook_command()}]}] for e in events}
     (home / ".claude" / "settings.json").write_text(json.dumps({"hooks": ours}))
     out = cli("doctor", "--project", str(project), env={"HOME": str(home), "AUDITKIT_REDACT": "0"})
-    assert "test event landed in " + str(trail_of(project)) in out.stdout
+    assert "test event recorded in a scratch trail" in out.stdout
+    assert f"the hook writes {trail_of(project)} (doctor left it untouched)" in out.stdout
     assert "your environment sets AUDITKIT_REDACT: doctor ran the hook without them" in out.stdout
     assert not marker.exists() and not elsewhere.exists()
-    rec = read_records(trail_of(project))[-1]
-    assert "clock" not in rec and "auditkit_trust" not in rec.get("data", {})
+    assert not trail_of(project).exists()  # doctor's test event is never in the real trail
 
 
 def test_the_hook_ignores_a_project_env_that_weakens_it_and_records_that_it_was_set(

@@ -20,9 +20,11 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from auditkit.errors import ConfigError
+from auditkit.errors import ConfigError, UsageError
 from auditkit.loading.usage_scan import TOKEN_COLUMNS, token_usage, usage_rows
 from auditkit.store.files import PathLike
 from auditkit.trail import config
@@ -144,9 +146,19 @@ def cost(
     source: pd.DataFrame | PathLike | Iterable[PathLike],
     by: str | Sequence[str] = ("session_id", "model"),
     prices: Mapping[str, Sequence[float]] | None = None,
+    breakdown: bool = False,
+    tz: str | None = None,
+    last: int | None = None,
 ) -> pd.DataFrame:
     """Tokens and dollars grouped ``by`` any of session_id, model, agent (claude-code, codex, gemini), agent_id
-    (the subagent), day (days in date order).
+    (the subagent), and the periods ccusage users read: day, week (from its Monday), month, block (Claude's
+    5-hour usage windows: a block starts at the hour of the first message after a 5-hour gap or the end of the
+    previous block). Periods read in date order, anything else by cost.
+
+    ``breakdown``: one row per period (or session) and model (short names: ``opus-4-6``). ``tz``: the time zone
+    whose calendar the periods follow (an IANA name; default UTC). ``last``: only the last N periods (or the N
+    sessions, models... most recently active). Each row has ``total_tokens`` (input, output, cache writes and
+    reads), ``models`` (the short names in it) and ``last`` (its latest message, ISO, in ``tz``).
 
     ``source``: a frame from ``load()``, a frame from :func:`token_usage` or :func:`scan_usage`, or
     transcript files and folders (read by :func:`scan_usage`, which touches only what cost needs).
@@ -163,32 +175,119 @@ def cost(
     else:
         usage = source if "cache_5m_tokens" in source.columns else token_usage(source)
         extra = ["reported_usd"] if "reported_usd" in usage else []
-        rows = usage[["model", "session_id", "agent", "agent_id", "day", *_RATE_COLUMNS, *extra]].to_dict(
+        when = ["timestamp"] if "timestamp" in usage else []
+        rows = usage[["model", "session_id", "agent", "agent_id", "day", *when, *_RATE_COLUMNS, *extra]].to_dict(
             orient="records"
         )
     keys = [by] if isinstance(by, str) else list(by)
-    groups, summary = summarize(rows, keys, prices)
+    groups, summary = summarize(rows, keys, prices, breakdown=breakdown, tz=tz, last=last)
     if summary["unpriced_models"]:
         warnings.warn(
             f"no price for {', '.join(summary['unpriced_models'])}: their tokens are left out of the cost "
             f"(add them to {config.PRICES_FILE} or pass prices=)",
             stacklevel=2,
         )
+    keys = summary["keys"]
     reported = ["reported_usd"] if any("reported_usd" in g for g in groups) else []
-    out = pd.DataFrame(groups, columns=[*keys, "messages", *TOKEN_COLUMNS, "usd", *reported]).set_index(keys)
-    out[["messages", *TOKEN_COLUMNS]] = out[["messages", *TOKEN_COLUMNS]].astype("int64")
+    columns = [*keys, "messages", *TOKEN_COLUMNS, "total_tokens", "usd", *reported, "models", "last"]
+    out = pd.DataFrame(groups, columns=columns).set_index(keys)
+    counts = ["messages", *TOKEN_COLUMNS, "total_tokens"]
+    out[counts] = out[counts].astype("int64")
     out["usd"] = out["usd"].astype("float64")
     out.attrs.update(summary)
     return out
 
 
+#: The calendar groupings of :func:`cost` (computed from each message's time, in the chosen time zone).
+PERIODS = ("day", "week", "month", "block")
+#: Claude's usage windows: 5 hours from the first message after a gap.
+BLOCK = timedelta(hours=5)
+
+
+def short_model(model: object) -> str:
+    """The name ccusage users read: the family without ``claude-`` (``claude-opus-4-6-20260101`` -> ``opus-4-6``)."""
+    if not isinstance(model, str):
+        return "unknown"
+    return family(model).removeprefix("claude-")
+
+
+def zone(tz: str | tzinfo | None) -> tzinfo:
+    """A time zone by IANA name (``Europe/Berlin``), ``UTC`` or ``local``; a name that is none is a UsageError."""
+    if tz is None or tz in ("UTC", "utc", "Z"):
+        return UTC
+    if isinstance(tz, tzinfo):
+        return tz
+    if tz == "local":
+        local = datetime.now().astimezone().tzinfo
+        return local or UTC
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(f"{tz!r} is not a time zone (use an IANA name such as Europe/Berlin, UTC or local)") from exc
+
+
+def _when(ts: object) -> datetime | None:
+    if isinstance(ts, datetime):
+        when = ts
+    elif isinstance(ts, str) and ts:
+        try:
+            when = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if when != when:  # NaT
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def with_periods(rows: Iterable[Mapping], tz: str | tzinfo | None = None) -> list[dict]:
+    """Each row with ``day``, ``week`` (its Monday), ``month`` and ``block`` (the start of its 5-hour window)
+    in time zone ``tz``; a row without a readable time has None for each."""
+    where = zone(tz)
+    out = []
+    for r in rows:
+        row = dict(r)
+        t = _when(row.get("timestamp"))
+        row["_t"] = t
+        local = t.astimezone(where) if t else None
+        row["day"] = local.strftime("%Y-%m-%d") if local else None
+        row["week"] = (local.date() - timedelta(days=local.weekday())).isoformat() if local else None
+        row["month"] = local.strftime("%Y-%m") if local else None
+        row["block"] = None
+        out.append(row)
+    start: datetime | None = None
+    previous: datetime | None = None
+    for row in sorted((r for r in out if r["_t"] is not None), key=lambda r: r["_t"]):
+        t = row["_t"]
+        if start is None or previous is None or t - start >= BLOCK or t - previous >= BLOCK:
+            start = t.astimezone(where).replace(minute=0, second=0, microsecond=0)
+        previous = t
+        row["block"] = start.strftime("%Y-%m-%d %H:%M")
+    return out
+
+
 def summarize(
-    rows: Iterable[Mapping], keys: Sequence[str], prices: Mapping[str, Sequence[float]] | None = None
+    rows: Iterable[Mapping],
+    keys: Sequence[str],
+    prices: Mapping[str, Sequence[float]] | None = None,
+    *,
+    breakdown: bool = False,
+    tz: str | tzinfo | None = None,
+    last: int | None = None,
 ) -> tuple[list[dict], dict]:
-    """The arithmetic of :func:`cost` on plain rows (one per API message, with ``model``, the grouping keys and
-    the token columns): groups in report order, and a summary with ``total_usd``, ``unpriced_models``,
-    ``prices_as_of``. Plain Python, so ``auditkit cost`` answers without importing pandas.
+    """The arithmetic of :func:`cost` on plain rows (one per API message, with ``model``, ``timestamp``, the
+    grouping keys and the token columns): groups in report order, and a summary with ``total_usd``,
+    ``unpriced_models``, ``prices_as_of`` and ``keys`` (the grouping, ``model`` added by ``breakdown``).
+    Plain Python, so ``auditkit cost`` answers without importing pandas.
     """
+    keys = [{"session": "session_id", "subagent": "agent_id"}.get(k, k) for k in keys]
+    if breakdown and "model" not in keys:
+        keys.append("model")
+    if last is not None and last < 1:
+        raise UsageError(f"last={last}: give a number of periods or groups, 1 or more")
+    where = zone(tz)
+    rows = with_periods(rows, where)
     table = price_table(prices)
     rate_of: dict = {}
     groups: dict[tuple, dict] = {}
@@ -205,28 +304,61 @@ def summarize(
             total += usd
         elif sum(counts):
             unpriced.add(str(model))
-        key = tuple(None if (v := r.get(k)) != v else v for k in keys)  # NaN keys as None
+        values = {**r, "model": short_model(model)} if breakdown else r
+        key = tuple(None if (v := values.get(k)) != v else v for k in keys)  # NaN keys as None
         g = groups.get(key)
         if g is None:
             g = groups[key] = {
                 **dict(zip(keys, key, strict=True)),
                 "messages": 0,
                 **dict.fromkeys(TOKEN_COLUMNS, 0),
+                "total_tokens": 0,
                 "usd": float("nan"),
+                "_models": set(),
+                "_last": None,
             }
         g["messages"] += 1
         g["input_tokens"] += counts[0]
         g["output_tokens"] += counts[1]
         g["cache_creation_tokens"] += counts[2] + counts[3]
         g["cache_read_tokens"] += counts[4]
+        g["total_tokens"] += sum(counts)
+        g["_models"].add(short_model(model))
+        if r["_t"] is not None and (g["_last"] is None or r["_t"] > g["_last"]):
+            g["_last"] = r["_t"]
         if rate:
             g["usd"] = usd if g["usd"] != g["usd"] else g["usd"] + usd
         told = r.get("reported_usd")
         if told is not None and told == told:  # Claude Code's own cost_usd for this request (telemetry)
             g["reported_usd"] = g.get("reported_usd", 0.0) + told
     out = list(groups.values())
-    if "day" in keys:  # a calendar reads in date order; anything else by cost, the unpriced last
-        out.sort(key=lambda g: tuple((v is None, str(v)) for v in (g[k] for k in keys)))
+    for g in out:
+        g["models"] = ", ".join(sorted(g.pop("_models")))
+        when = g.pop("_last")
+        g["_last"] = when
+        g["last"] = when.astimezone(where).isoformat(timespec="seconds") if when else None
+    if last is not None:  # the last N of the first key: periods by date, anything else by latest activity
+        first = keys[0]
+        if first in PERIODS:
+            kept = sorted({g[first] for g in out if g[first] is not None})[-last:]
+        else:
+            latest: dict = {}
+            for g in out:
+                t = g["_last"]
+                if t is not None and (g[first] not in latest or t > latest[g[first]]):
+                    latest[g[first]] = t
+            kept = sorted(latest, key=lambda k: latest[k])[-last:]
+        out = [g for g in out if g[first] in set(kept)]
+    for g in out:
+        g.pop("_last")
+
+    def by_cost(g: dict) -> tuple:
+        return (g["usd"] != g["usd"], -g["usd"] if g["usd"] == g["usd"] else 0)
+
+    periods = [k for k in keys if k in PERIODS or k == "day"]
+    if periods:  # a calendar reads in date order (and by cost within a period); anything else by cost
+        out.sort(key=lambda g: (*((g[k] is None, str(g[k])) for k in periods), by_cost(g)))
     else:
-        out.sort(key=lambda g: (g["usd"] != g["usd"], -g["usd"] if g["usd"] == g["usd"] else 0))
-    return out, {"unpriced_models": sorted(unpriced), "total_usd": total, "prices_as_of": PRICES_AS_OF}
+        out.sort(key=by_cost)
+    summary = {"unpriced_models": sorted(unpriced), "total_usd": total, "prices_as_of": PRICES_AS_OF, "keys": keys}
+    return out, summary

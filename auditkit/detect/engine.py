@@ -37,7 +37,7 @@ from auditkit.detect.pipeline import (
     sigma_pipeline,
     view_for,
 )
-from auditkit.errors import RuleError
+from auditkit.errors import RuleError, extra_import
 
 #: The columns of what :func:`detect` returns.
 MATCH_COLUMNS = {
@@ -171,7 +171,8 @@ def _compile(r, f: Path, pipeline) -> Rule:
     if view is None:
         rule.unknown_fields = [f"logsource product={ls.product} category={ls.category} (no such events here)"]
         return rule
-    from sigma.exceptions import SigmaError
+    with extra_import("Sigma rules (auditkit detect)", "detect"):
+        from sigma.exceptions import SigmaError
 
     try:
         pipeline.apply(r)
@@ -195,13 +196,14 @@ _SIGMA_NAMES = {
 
 
 def _node(node, known: dict[str, str], rule: Rule, f: Path):
-    from sigma.conditions import (
-        ConditionAND,
-        ConditionFieldEqualsValueExpression,
-        ConditionNOT,
-        ConditionOR,
-        ConditionValueExpression,
-    )
+    with extra_import("Sigma rules (auditkit detect)", "detect"):
+        from sigma.conditions import (
+            ConditionAND,
+            ConditionFieldEqualsValueExpression,
+            ConditionNOT,
+            ConditionOR,
+            ConditionValueExpression,
+        )
 
     if isinstance(node, ConditionAND):
         return _and([_node(a, known, rule, f) for a in node.args])
@@ -273,16 +275,17 @@ def _bool(arr) -> np.ndarray:
 
 
 def _leaf(column: str | None, field_name: str, value, rule: Rule, f: Path):
-    from sigma.types import (
-        SigmaBool,
-        SigmaCompareExpression,
-        SigmaExists,
-        SigmaNull,
-        SigmaNumber,
-        SigmaRegularExpression,
-        SigmaRegularExpressionFlag,
-        SigmaString,
-    )
+    with extra_import("Sigma rules (auditkit detect)", "detect"):
+        from sigma.types import (
+            SigmaBool,
+            SigmaCompareExpression,
+            SigmaExists,
+            SigmaNull,
+            SigmaNumber,
+            SigmaRegularExpression,
+            SigmaRegularExpressionFlag,
+            SigmaString,
+        )
 
     def none(view: View):
         return np.zeros(len(view), dtype=bool), []
@@ -346,7 +349,8 @@ def _leaf(column: str | None, field_name: str, value, rule: Rule, f: Path):
 
 
 def _describe(value) -> str:
-    from sigma.types import SigmaCompareExpression, SigmaRegularExpression, SigmaString, SpecialChars
+    with extra_import("Sigma rules (auditkit detect)", "detect"):
+        from sigma.types import SigmaCompareExpression, SigmaRegularExpression, SigmaString, SpecialChars
 
     if isinstance(value, SigmaString):
         parts = list(value.s)
@@ -382,7 +386,8 @@ def _regex(col: pa.Array, pattern: str) -> np.ndarray:
 
 
 def _string_test(column: str, parts: list, cased: bool):
-    from sigma.types import SpecialChars
+    with extra_import("Sigma rules (auditkit detect)", "detect"):
+        from sigma.types import SpecialChars
 
     star, one = SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE
     texts = [p for p in parts if isinstance(p, str)]

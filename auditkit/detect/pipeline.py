@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditkit.analysis.bash_effects import effects
+from auditkit.errors import extra_import
 
 #: The agent-native fields (``product: claude_code``) and what each holds.
 NATIVE_FIELDS = {
@@ -112,9 +113,10 @@ def columns_of(view: str) -> dict[str, str]:
 
 def sigma_pipeline():
     """A pySigma ProcessingPipeline mapping SigmaHQ's Linux field names to the views' columns."""
-    from sigma.processing.conditions import LogsourceCondition
-    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
-    from sigma.processing.transformations import FieldMappingTransformation
+    with extra_import("Sigma rules (auditkit detect)", "detect"):
+        from sigma.processing.conditions import LogsourceCondition
+        from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+        from sigma.processing.transformations import FieldMappingTransformation
 
     items = [
         ProcessingItem(

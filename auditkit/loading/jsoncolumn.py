@@ -9,6 +9,11 @@ number) when it is read: ``df.input.iloc[0]``, iterating, ``.tolist()``, ``.map`
 joining rows move the text, never parse it. ``JSONArray.texts()`` gives the text itself, for SQL,
 export or shipping.
 
+Where a user would treat the column as text, it is its JSON text: ``df.input.str.contains("rm -rf")``,
+``.str.len()``, ``.str.extract(...)`` and every other element-wise ``.str`` method run on each value's
+compact JSON (``{"command":"ls"}``) and keep the index; ``df.input.astype("string")`` is that text as a
+column. (``.str.cat`` reads the parsed values, not the text: use ``.astype("string").str.cat``.)
+
 Missing values are ``None`` (JSON ``null`` in a record reads as missing too, as it always has).
 """
 
@@ -56,7 +61,9 @@ class JSONDtype(ExtensionDtype):
     """The dtype of a :class:`JSONArray`: shown as ``json``."""
 
     name = "json"
-    type = object
+    # str, not object: pandas then lets ``.str`` at the column (its methods run on the JSON text, see
+    # JSONArray.__getattr__); the scalar a user reads is still the parsed value
+    type = str
     kind = "O"
     na_value = None
 
@@ -113,6 +120,12 @@ class JSONArray(ExtensionArray):
         return cls(pa.concat_arrays([a._texts for a in to_concat], memory_pool=POOL))
 
     # --- reading it ---------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        """``Series.str``'s methods (``_str_contains``, ``_str_len``, ...) run on the JSON text."""
+        if name.startswith("_str_"):
+            return getattr(self.astype(pd.StringDtype()), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def texts(self) -> pa.Array:
         """The values' JSON text (an Arrow ``large_string`` array, null where missing)."""

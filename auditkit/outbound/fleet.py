@@ -28,7 +28,7 @@ from auditkit.analysis.findings import field_completeness, risky_commands
 from auditkit.analysis.findings.compliance import AU3_FIELDS
 from auditkit.analysis.pricing import TOKEN_COLUMNS, cost, token_usage
 from auditkit.analysis.views import by_host
-from auditkit.errors import MissingExtra
+from auditkit.errors import MissingExtra, extra_import
 from auditkit.loading import parquet_dataset
 from auditkit.loading.columns import COLUMNS
 from auditkit.loading.flat import unflatten
@@ -237,7 +237,8 @@ def completeness(frame: object) -> pd.DataFrame:
         if col in ("host", "user"):  # export writes a missing partition value as "unknown"
             s = s.where(s.astype("object") != "unknown")
         present[question] = s.notnull().sum()
-    import dask
+    with extra_import("fleet analysis", "fleet"):
+        import dask
 
     totals = dask.compute(ev.shape[0], *present.values())
     records, counts = int(totals[0]), totals[1:]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditkit._version import __version__
 from auditkit.custody.verify import verify
-from auditkit.errors import MissingExtra, ReportError
+from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
 from auditkit.store.files import expand, file_sha256
 
@@ -116,8 +116,9 @@ def _start_kernel(cwd: Path):  # -> jupyter_client.AsyncKernelManager
     """Start the notebook's kernel first thing, so that its start-up (~0.6 s) and its imports run on the
     other core while this process imports papermill and nbconvert and verifies the inputs; papermill
     is handed the running kernel, and the notebook runs in it as in any fresh kernel."""
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
+    with extra_import("auditkit report", "notebooks"):
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
     km = AsyncKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(
@@ -129,7 +130,8 @@ def _start_kernel(cwd: Path):  # -> jupyter_client.AsyncKernelManager
 
 
 def _stop_kernel(km) -> None:
-    from jupyter_core.utils import run_sync
+    with extra_import("auditkit report", "notebooks"):
+        from jupyter_core.utils import run_sync
 
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
@@ -146,8 +148,9 @@ def _run(
     progress: bool | None,
     pdf: bool,
 ) -> dict:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    with extra_import("auditkit report", "notebooks"):
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
 
     checked = check_parameters(name, source, parameters or {})
     if pdf:
@@ -307,7 +310,8 @@ _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), 
 
 def check_parameters(name: str, source: Path, given: dict) -> dict:
     """``given`` checked against the notebook's parameters cell: known names, values of the declared type."""
-    import papermill
+    with extra_import("auditkit report", "notebooks"):
+        import papermill
 
     declared = papermill.inspect_notebook(str(source))
     settable = {k: v for k, v in declared.items() if k not in ("trails", "interactive")}
@@ -325,7 +329,8 @@ def check_parameters(name: str, source: Path, given: dict) -> dict:
 
 def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict) -> None:
     """Open the executed notebook with what an auditor checks first, and a red banner when the inputs fail."""
-    import nbformat
+    with extra_import("auditkit report", "notebooks"):
+        import nbformat
 
     if report is None:
         verdict = "NO INPUTS: nothing was checked; this report shows nothing"
@@ -371,7 +376,8 @@ def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None) -> No
     """The executed notebook as one self-contained page an auditor reads: code cells and recorded
     values left out (the notebook keeps them), no script and no request to any server, every chart
     an SVG image with its description as alt text. ``exporter``: one from :func:`html_exporter`."""
-    import nbformat
+    with extra_import("auditkit report", "notebooks"):
+        import nbformat
 
     html.write_text(_page(nbformat.read(str(notebook), as_version=4), title, exporter or html_exporter()), "utf-8")
 
@@ -382,8 +388,9 @@ def html_exporter():  # -> nbconvert.HTMLExporter
     thread while the kernel runs the notebook)."""
     import logging
 
-    import nbformat
-    from nbconvert import HTMLExporter
+    with extra_import("auditkit report", "notebooks"):
+        import nbformat
+        from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True

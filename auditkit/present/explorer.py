@@ -16,6 +16,7 @@ import pandas as pd
 from auditkit.analysis.steps import replay, sessions
 from auditkit.analysis.versions import file_history, known_paths
 from auditkit.analysis.views import tool_calls
+from auditkit.errors import extra_import
 from auditkit.present.render import replay_chart, replay_html
 
 
@@ -25,7 +26,8 @@ def _pre(text: str) -> str:
 
 def explore(df: pd.DataFrame, session: str | None = None, path: str | None = None):
     """Two tabs over a loaded trail: sessions (timeline, chart, step detail) and files (versions, diff)."""
-    import ipywidgets as w
+    with extra_import("the explorer", "notebooks"):
+        import ipywidgets as w
 
     table = sessions(df)
     ids = table["session_id"].astype(str).tolist()
@@ -47,7 +49,7 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
         state["steps"] = steps
         timeline.value = replay_html(steps)
         chart_out.clear_output()
-        with chart_out:
+        with chart_out, extra_import("the explorer", "notebooks"):
             from IPython.display import display
 
             display(replay_chart(steps))

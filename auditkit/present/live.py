@@ -18,6 +18,7 @@ import pandas as pd
 from auditkit.detect.alerts import read_alerts
 from auditkit.detect.engine import Rule, load_rules
 from auditkit.detect.follow import Follower, trail_of
+from auditkit.errors import extra_import
 
 
 class Live:
@@ -73,8 +74,9 @@ class Live:
         )
 
     def chart_svg(self) -> str:
-        import altair as alt
-        import vl_convert
+        with extra_import("the live view", "notebooks"):
+            import altair as alt
+            import vl_convert
 
         data = self.calls_per_minute()
         chart = (
@@ -93,7 +95,8 @@ class Live:
 
     def start(self, interval: float = 1.0):
         """Show the widgets and update them from a background thread; returns the widget."""
-        import ipywidgets as w
+        with extra_import("the live view", "notebooks"):
+            import ipywidgets as w
 
         chart, table = w.HTML(), w.HTML()
         self.widget = w.VBox([chart, w.HTML("<b>alerts</b>"), table])
@@ -121,7 +124,8 @@ def live(paths, rules: list[Rule] | None = None, *, interactive: bool = True, in
     """Tail trails in JupyterLab (see the module docstring); ``interactive=False`` (papermill): None, nothing shown."""
     if not interactive:
         return None
-    from IPython.display import display
+    with extra_import("the live view", "notebooks"):
+        from IPython.display import display
 
     view = Live(paths, rules)
     display(view.start(interval))

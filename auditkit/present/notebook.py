@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from auditkit.errors import extra_import
 from auditkit.present.terminal import printable, safe_spec
 
 MIME = "application/vnd.auditkit.result+json"
@@ -36,7 +37,8 @@ def record(name: str, value: object) -> None:
     The value itself is not shown (the tables above it are what a reader reads): JupyterLab shows
     one quiet line, and the HTML evidence page leaves the output out; ``manifest.json`` holds it.
     """
-    from IPython.display import display
+    with extra_import("the notebook helpers", "notebooks"):
+        from IPython.display import display
 
     display({MIME: {"name": name, "value": _plain(value)}, "text/plain": f"(recorded as {name!r})"}, raw=True)
 
@@ -78,7 +80,8 @@ def setup(interactive: bool) -> str:
     """
     if not interactive:
         skip_iri_grammar()
-    import altair as alt
+    with extra_import("the notebook helpers", "notebooks"):
+        import altair as alt
     import pandas as pd
 
     alt.data_transformers.disable_max_rows()
@@ -103,7 +106,8 @@ def warm_kernel() -> None:
     what every investigation notebook imports, and start the chart engine. Only imports: the notebook
     itself still runs from its first cell, with nothing defined."""
     skip_iri_grammar()
-    import altair  # noqa: F401
+    with extra_import("the notebook helpers", "notebooks"):
+        import altair  # noqa: F401
     import pandas  # noqa: F401
 
     # the point of this function: import now, while the kernel starts, what every notebook imports
@@ -142,8 +146,9 @@ def _described_svg(spec: dict, **metadata: object) -> dict:
     (``role="img"``, ``aria-label`` and a ``<title>``): the alt text of the chart in the evidence page."""
     import html
 
-    import altair as alt
-    from altair.utils.mimebundle import spec_to_mimebundle
+    with extra_import("the notebook helpers", "notebooks"):
+        import altair as alt
+        from altair.utils.mimebundle import spec_to_mimebundle
 
     spec = safe_spec(spec)  # type: ignore[assignment] - a control character in a tool name killed the kernel
     bundle = spec_to_mimebundle(
@@ -181,7 +186,9 @@ def show(df: object, title: str | None = None, rows: int = 50) -> None:
     blanks for missing values, thousands separators.
     """
     import pandas as pd
-    from IPython.display import Markdown, display
+
+    with extra_import("the notebook helpers", "notebooks"):
+        from IPython.display import Markdown, display
 
     if title:
         display(Markdown(f"**{md(title)}**"))
@@ -263,7 +270,8 @@ def table_html(df: object) -> str:
 
 def say(text: str) -> None:
     """A conclusion, as Markdown built from the data (each data value passed through :func:`md`)."""
-    from IPython.display import Markdown, display
+    with extra_import("the notebook helpers", "notebooks"):
+        from IPython.display import Markdown, display
 
     display(Markdown(text))
 
@@ -272,6 +280,7 @@ def show_text(text: str) -> None:
     """Preformatted text (a diff, a command's output) shown exactly as it is, never interpreted."""
     import html
 
-    from IPython.display import HTML, display
+    with extra_import("the notebook helpers", "notebooks"):
+        from IPython.display import HTML, display
 
     display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(printable(text))}</pre>"))

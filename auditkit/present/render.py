@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.errors import MissingExtra
+from auditkit.errors import MissingExtra, extra_import
 from auditkit.present.terminal import printable, safe_spec
 
 _MARK = {"ok": "✓", "error": "✗", "interrupted": "⏸", "unfinished": "…"}
@@ -98,7 +98,8 @@ _BINS = (1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 8
 
 
 def _fails_legend():
-    import altair as alt
+    with extra_import("charts", "notebooks"):
+        import altair as alt
 
     return alt.Shape("outcome:N", scale=alt.Scale(domain=["failed"], range=["cross"]), legend=alt.Legend(title=None))
 
@@ -108,7 +109,8 @@ def replay_chart(steps: pd.DataFrame, max_steps: int = MAX_TIMELINE_STEPS):
     the summary in the tooltip. A session longer than ``max_steps`` steps is drawn as steps per
     time bin by tool, with the failed ones per bin, so 1,000 steps over hours stay readable.
     The chart's ``description`` is its alt text."""
-    import altair as alt
+    with extra_import("charts", "notebooks"):
+        import altair as alt
 
     sid = steps.attrs.get("session_id", "")
     data = steps[["step", "start", "end", "tool", "summary", "status", "duration_ms"]].copy()
@@ -159,7 +161,8 @@ def _span_text(span: pd.Timedelta) -> str:
 
 
 def _binned_timeline(data: pd.DataFrame, sid: str, colour: object, n_failed: int, span: pd.Timedelta):
-    import altair as alt
+    with extra_import("charts", "notebooks"):
+        import altair as alt
 
     width = next((b for b in _BINS if span.total_seconds() / b <= 120), _BINS[-1])
     data = data.assign(bin=data["start"].dt.floor(f"{width}s"))
@@ -197,7 +200,8 @@ def _binned_timeline(data: pd.DataFrame, sid: str, colour: object, n_failed: int
 def time_by_tool_chart(by_tool: pd.DataFrame):
     """Total tool time per tool, as bars coloured by tool with a legend; ``by_tool`` is
     :func:`auditkit.analysis.findings.time_by` on ``"tool"``."""
-    import altair as alt
+    with extra_import("charts", "notebooks"):
+        import altair as alt
 
     data = by_tool.reset_index()
     tools = data["tool"].astype(str).tolist()

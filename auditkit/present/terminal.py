@@ -59,6 +59,7 @@ def text_table(
 
     Numbers are right-aligned with thousands separators, text left-aligned; missing values are blank;
     text columns are cut with "…" so the table fits ``width`` columns; ``total`` becomes a last row.
+    No rows (an empty trail, a filter that matched nothing) give the header and ``(none)``.
     """
 
     def cell(value: object, kind: str) -> str:
@@ -68,7 +69,7 @@ def text_table(
 
     body = [[cell(r.get(k), kind) for k, _, kind in columns] for r in rows]
     tail = [[cell(total.get(k), kind) for k, _, kind in columns]] if total else []
-    widths = [max(len(h), *(len(line[i]) for line in body + tail)) for i, (_, h, _) in enumerate(columns)]
+    widths = [max([len(h), *(len(line[i]) for line in body + tail)]) for i, (_, h, _) in enumerate(columns)]
     over = sum(widths) + 2 * (len(columns) - 1) - width
     while over > 0:  # narrow the widest text column, a character at a time (a cut id still works as a prefix)
         texts = [i for i, (_, h, kind) in enumerate(columns) if kind == "text" and widths[i] > max(len(h), 12)]
@@ -86,6 +87,8 @@ def text_table(
 
     rule = "  ".join("─" * w for w in widths)
     lines = [line([h for _, h, _ in columns]), rule, *(line(c) for c in body)]
+    if not body:
+        lines.append("(none)")
     if tail:
         lines += [rule, line(tail[0])]
     return "\n".join(lines)
