@@ -364,12 +364,14 @@ def _until(start: object, end: object) -> str:
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
     from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
-    from auditkit.present.render import replay_text, save_replay_html  # start-up: only the command that runs loads it
+    from auditkit.present.render import replay_text  # start-up: only the command that runs loads it
 
     df = _load(args)
     steps = replay(df, session_id_for(df, args.session))
-    if args.html:
-        print(f"wrote {save_replay_html(steps, args.html)}")
+    if args.html:  # the conversation: prompts, the assistant's text, calls, diffs, tokens
+        from auditkit.present.conversation import save_conversation  # start-up: only --html loads it
+
+        print(f"wrote {save_conversation(df, steps.attrs['session_id'], args.html)}")
     else:
         print(replay_text(steps))
     return 0
@@ -839,7 +841,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("replay", cmd_replay, "Replay one session as a timeline of steps.")
     p.add_argument("session", help="session id (a unique prefix is enough)")
     _trail_args(p)
-    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the session as a conversation page (prompts, assistant text, calls, diffs, tokens) instead",
+    )
 
     p = add("history", cmd_history, "Every event that touched a file, with its versions reconstructed.")
     p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
