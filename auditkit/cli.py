@@ -199,8 +199,30 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _verify_pack(folder: str, args: argparse.Namespace) -> int:
+    from auditkit.custody.packs import verify_pack  # start-up: only the command that runs loads it
+    from auditkit.safe_text import printable  # start-up: only the command that runs loads it
+
+    r = verify_pack(folder, args.pubkey)
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=2))
+        return 0 if r.intact else 1
+    ok = sum(1 for state in r.files.values() if state == "ok")
+    signed = "valid" if r.signature_valid else "INVALID" if r.signature_valid is False else "not checked"
+    print(f"evidence pack {folder}: signature {signed} (key {r.key_id}); {ok}/{len(r.files)} file(s) match")
+    for problem in r.problems:
+        print(f"  {printable(problem)}")
+    print("INTACT" if r.intact else "NOT INTACT")
+    return 0 if r.intact else 1
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
+    from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
     from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
+
+    paths = _trails(args)
+    if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
+        return _verify_pack(paths[0], args)
 
     report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
         _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
@@ -618,6 +640,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
+    from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
     from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
     params = {}
@@ -627,14 +650,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         except json.JSONDecodeError:
             params[key] = value
     manifest = run_report(
-        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf
-    )
+        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
+        seal_key=args.seal_key, mode=parse_mode(args.mode),
+    )  # fmt: skip
     v = manifest["verify"] or {}
     files = ", ".join(o["path"] for o in manifest["outputs"])
     print(
         f"{args.name} report in {args.out} ({manifest['seconds']} s): {files}, "
         f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
         f"{len(manifest['inputs'])} input file(s) hashed"
+    )
+    sig = manifest.get("signature")
+    print(
+        f"  manifest signed (Ed25519, key {sig['key_id']}): check it with auditkit verify {args.out}"
+        if sig
+        else "  manifest NOT signed: no seal key (auditkit keygen makes one; --seal-key names another)"
     )
     results = manifest["results"]
     if isinstance(results.get("deleted"), dict):  # the incident pack's question, answered on the terminal too
@@ -801,7 +831,12 @@ def build_parser() -> argparse.ArgumentParser:
             )
             p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
 
-    p = add("verify", cmd_verify, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.")
+    p = add(
+        "verify",
+        cmd_verify,
+        "Check trails' hash chains, sequence, time order and seals, or an evidence pack's signed manifest "
+        "(a folder with manifest.json); exit 0 only if intact.",
+    )
     _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
     p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
     p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
@@ -994,6 +1029,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
     p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
     p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
+    p.add_argument("--seal-key", metavar="PATH", help="sign manifest.json with this key (default: the seal key)")
+    p.add_argument("--mode", default="0600", metavar="OCTAL", help="pack file mode (default 0600; folder 0700)")
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
