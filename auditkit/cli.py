@@ -681,6 +681,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    from auditkit.present.workcopy import copy_notebooks, start_lab  # start-up: only the command that runs loads it
+
+    dest = args.copy if args.command == "notebooks" else args.dir
+    copied = copy_notebooks(dest, force=args.force)
+    print(
+        f"working copies in {dest}: {', '.join(p.name for p in copied) or 'kept as they are (--force replaces them)'}"
+    )
+    print("  (the templates stay as shipped: auditkit report always runs those)")
+    if args.command == "notebooks" or args.no_start:
+        return 0
+    return start_lab(dest, browser=not args.no_browser)
+
+
 def _detection_counts(df) -> dict[str, int] | None:
     """The built-in rules' matches per level, for summary (None when pySigma is not installed)."""
     try:
@@ -1014,6 +1028,17 @@ def build_parser() -> argparse.ArgumentParser:
     _trail_args(p)
     _window_args(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    p = add("lab", cmd_lab, "Copy the notebooks to a working folder and start JupyterLab there (templates untouched).")
+    p.add_argument(
+        "dir", nargs="?", default="auditkit-notebooks", help="working folder (default: ./auditkit-notebooks)"
+    )
+    p.add_argument("--force", action="store_true", help="replace working copies that are there already")
+    p.add_argument("--no-start", action="store_true", help="only copy; do not start JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+    p = add("notebooks", cmd_lab, "Copy the investigation notebooks to a working folder (auditkit lab also starts it).")
+    p.add_argument("--copy", required=True, metavar="DIR", help="working folder for the copies")
+    p.add_argument("--force", action="store_true", help="replace working copies that are there already")
 
     p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
     p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
