@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.analysis.conversation import conversation, totals
-from auditkit.analysis.steps import replay
+from auditkit.analysis.steps import replay, sessions
 from auditkit.present.render import replay_chart
 from auditkit.present.terminal import safe_spec
 from auditkit.safe_text import printable
@@ -240,3 +240,58 @@ def save_conversation(
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     return path
+
+
+def scoped_css() -> str:
+    """The page's styles limited to the conversation's own element, for a notebook's output."""
+    rules = []
+    for rule in CSS.replace("\n", "").split("}"):
+        if "{" not in rule:
+            continue
+        selectors, body = rule.split("{", 1)
+        if selectors.strip() == "body":
+            selectors, body = "", body.replace("max-width:1100px;margin:0 auto;padding:16px 24px;", "")
+        scoped = ",".join(f".auditkit-conversation {s.strip()}".rstrip() for s in selectors.split(","))
+        rules.append(f"{scoped}{{{body}}}")
+    return "".join(rules)
+
+
+class Conversation:
+    """A session's conversation that shows itself in Jupyter (styles scoped to it, no script)."""
+
+    def __init__(self, df: pd.DataFrame, session_id: str, prices: dict | None = None) -> None:
+        self.session_id = session_id
+        self.items = conversation(df, session_id, prices)
+        ses = df[df["session_id"] == session_id]
+        self.attrs = {k: ses[k].dropna().iloc[0] for k in ("user", "host") if ses[k].notna().any()}
+
+    def _repr_html_(self) -> str:
+        return f"<style>{scoped_css()}</style>{conversation_html(self.items, self.session_id, self.attrs)}"
+
+
+def session_picker(df: pd.DataFrame, chosen: str | None = None):  # -> ipywidgets.VBox
+    """A session dropdown (most tool calls first, each with its start, calls and failures) above the
+    chosen session's conversation; picking another redraws it. Nothing waits on the widget."""
+    import ipywidgets as w  # an optional extra, loaded only where a notebook asks for the picker
+
+    table = sessions(df).sort_values(["tool_calls", "start"], ascending=[False, True], kind="stable")
+    options = [
+        (
+            printable(f"{s.session_id} · {s.start:%Y-%m-%d %H:%M} · {s.tool_calls} calls, {s.failures} failed"),
+            str(s.session_id),
+        )
+        for s in table.itertuples(index=False)
+    ]
+    ids = [v for _, v in options]
+    pick = w.Dropdown(
+        options=options, value=chosen if chosen in ids else (ids[0] if ids else None), description="session",
+        layout=w.Layout(width="90%"),
+    )  # fmt: skip
+    view = w.HTML()
+
+    def show(_: object = None) -> None:
+        view.value = Conversation(df, pick.value)._repr_html_() if pick.value else "<p>No session.</p>"
+
+    pick.observe(show, names="value")
+    show()
+    return w.VBox([pick, view])
