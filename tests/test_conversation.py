@@ -230,3 +230,26 @@ def test_browser_shows_prompt_assistant_message_and_coloured_edit_diff(tmp_path:
     failed = browser.find_element(By.CSS_SELECTOR, ".tool.failed .badge")
     assert failed.text == "✗ failed"
     assert [u for u in requests_made(browser) if not u.startswith("file://")] == []
+
+
+def test_explorer_opens_on_the_session_with_most_findings_with_real_characters_and_coloured_diffs() -> None:
+    from auditkit.present.explorer import findings_by_session
+
+    df = auditkit.load(SAMPLES)
+    found = findings_by_session(df)
+    # the samples: f0f0 retries a failing build (7 failures) behind a risky command; 9e8d deletes data (3)
+    assert found.index[0] == "f0f0f0f0-1111-4222-8333-444455556666" and found.iloc[0] == 8
+    tabs = auditkit.explore(df)
+    session_pick, _, _timeline, step_pick, step_detail = tabs.children[0].children
+    assert session_pick.value == found.index[0]  # not the first session by time (a 2-step one)
+    session_pick.value = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+    bash = next(v for label, v in step_pick.options if "rm -rf" in label)
+    step_pick.value = bash
+    assert "Bash: rm -rf build/ data/ → ok" in step_detail.value and "\\u2192" not in step_detail.value
+    session_pick.value = "5b3f1c9e-7a2d-4e8b-9f10-2c4d6e8a0b1c"
+    step_pick.value = next(v for label, v in step_pick.options if label.split(": ", 1)[1].startswith("Edit"))
+    assert "<span class='add'>+" in step_detail.value and ".auditkit-conversation .add{" in step_detail.value
+    file_pick, _, version_pick, diff_view = tabs.children[1].children
+    file_pick.value = "/home/dev/acme-api/scripts/deploy.sh"
+    version_pick.value = 1
+    assert "<span class='add'>+chmod -R 777 /tmp/deploy || true</span>" in diff_view.value

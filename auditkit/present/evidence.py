@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditkit._version import __version__
-from auditkit.custody.packs import FILE_MODE, folder_mode, seal_pack
+from auditkit.custody.packs import FILE_MODE, seal_pack
 from auditkit.custody.verify import verify
 from auditkit.errors import MissingExtra, ReportError
 from auditkit.present.notebook import MIME, md, read_results
@@ -106,7 +106,6 @@ def run_report(
         kernel = _start_kernel(source.parent)
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
         raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
-    out.mkdir(mode=folder_mode(mode), parents=True, exist_ok=True)
     try:
         manifest = _run(name, source, trails, out, kernel, parameters, timeout_s, progress, pdf)
     except ReportError:
@@ -164,7 +163,7 @@ def _run(
     checked = check_parameters(name, source, parameters or {})
     if pdf:
         chromium()  # before the run: a missing browser should not cost a long run
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # private while it runs; seal_pack sets the final mode
     inputs = [p.resolve() for p in expand(trails)]
     report = verify(inputs) if inputs else None
     params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}
