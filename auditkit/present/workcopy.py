@@ -73,3 +73,12 @@ def start_lab(dest: str | os.PathLike[str], browser: bool = True) -> int:
     """Run JupyterLab on the working copy until it stops; its exit status."""
     root = Path(dest).expanduser().resolve()
     return subprocess.call(lab_command(root, browser), cwd=root)
+
+
+def lab(
+    dest: str | os.PathLike[str] = DEFAULT_DIR, force: bool = False, start: bool = True, browser: bool = True
+) -> int:
+    """Copy the templates to ``dest`` (:func:`copy_notebooks`) and, with ``start``, run JupyterLab there until it
+    stops (its exit status; 0 when only copying)."""
+    copy_notebooks(dest, force=force)
+    return start_lab(dest, browser) if start else 0
