@@ -229,7 +229,7 @@ def test_browser_shows_prompt_assistant_message_and_coloured_edit_diff(tmp_path:
     assert green == "rgba(230, 255, 236, 1)" and red == "rgba(255, 235, 233, 1)"  # coloured, not plain text
     failed = browser.find_element(By.CSS_SELECTOR, ".tool.failed .badge")
     assert failed.text == "✗ failed"
-    assert [u for u in requests_made(browser) if not u.startswith("file://")] == []
+    assert [u for u in requests_made(browser) if not u.startswith(("file://", "data:"))] == []  # nothing fetched
 
 
 def test_explorer_opens_on_the_session_with_most_findings_with_real_characters_and_coloured_diffs() -> None:
@@ -253,3 +253,24 @@ def test_explorer_opens_on_the_session_with_most_findings_with_real_characters_a
     file_pick.value = "/home/dev/acme-api/scripts/deploy.sh"
     version_pick.value = 1
     assert "<span class='add'>+chmod -R 777 /tmp/deploy || true</span>" in diff_view.value
+
+
+@pytest.mark.slow
+def test_browser_shows_the_conversation_in_the_replay_pack(tmp_path: Path, browser) -> None:  # noqa: F811
+    """The replay pack's page (nbconvert's HTML, scripts removed) keeps the conversation and its colours."""
+    from selenium.webdriver.common.by import By
+
+    from auditkit.present.evidence import run_report
+
+    transcript = write_transcript(tmp_path / f"{SID}.jsonl")
+    out = tmp_path / "pack"
+    run_report("replay", [str(transcript)], out, {"session": SID[:8]}, progress=False)
+    requests_made(browser)
+    browser.get((out / "replay.html").as_uri())
+    convo = browser.find_element(By.CSS_SELECTOR, ".auditkit-conversation")
+    assert convo.find_element(By.CSS_SELECTOR, ".item.prompt .text").text == PROMPT
+    assert SAID in [e.text for e in convo.find_elements(By.CSS_SELECTOR, ".item.assistant .text")]
+    added = convo.find_element(By.CSS_SELECTOR, "pre.diff span.add")
+    assert added.text == "+MAX_RETRIES = 3"
+    assert added.value_of_css_property("background-color") == "rgba(230, 255, 236, 1)"
+    assert [u for u in requests_made(browser) if not u.startswith(("file://", "data:"))] == []  # nothing fetched
