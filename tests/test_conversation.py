@@ -182,8 +182,14 @@ def test_diffs_for_edit_multiedit_and_write_come_from_the_input_without_a_patch(
 def test_the_page_is_offline_and_escapes_every_recorded_value(tmp_path: Path) -> None:
     hostile = "<script>alert(1)</script>\x1b]0;pwned\x07 \u202egnp.exe"
     df = auditkit.load(write_transcript(tmp_path / f"{SID}.jsonl", prompt=hostile, said="<img src=x onerror=alert(2)>"))
-    page = conversation_page(df, SID, chart=False)
-    assert "<script" not in page and "<img" not in page and "\x1b" not in page and "\u202e" not in page
+    page = conversation_page(df, SID[:6], chart=False)  # a unique prefix names the session
+    assert (
+        f"Session {SID}" in page
+        and "<script" not in page
+        and "<img" not in page
+        and "\x1b" not in page
+        and "\u202e" not in page
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;\\x1b]0;pwned\\x07 \\u202egnp.exe" in page
     assert not re.search(r"(?i)(src|href)=['\"]?(https?:)?//", page)  # nothing to fetch
     assert "default-src 'none'" in page

@@ -141,6 +141,7 @@ def conversation(df: pd.DataFrame, session_id: str, prices: dict | None = None) 
     ``step``, ``tool``, ``summary``, ``status``, ``outcome``, ``input``, ``response``, ``error``, ``diff``
     and ``children`` (a Task's subagent: its calls and messages); a subagent's items are only there."""
     steps = replay(df, session_id)  # raises UsageError for an unknown session
+    session_id = steps.attrs["session_id"]  # the whole id, when a unique prefix was given
     ses = df[df["session_id"] == session_id]
     calls = tool_calls(ses, columns=["input", "response", "error", "start_event_id", "end_event_id"])
     by_ids = {(c["start_event_id"], c["end_event_id"]): c for c in calls.to_dict(orient="records")}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from auditkit.analysis.conversation import conversation, totals
 from auditkit.analysis.steps import replay, sessions
+from auditkit.analysis.views import session_id_for
 from auditkit.present.render import replay_chart
 from auditkit.present.terminal import safe_spec
 from auditkit.safe_text import printable
@@ -217,6 +218,7 @@ def timeline_svg(df: pd.DataFrame, session_id: str) -> str:
 
 def conversation_page(df: pd.DataFrame, session_id: str, prices: dict | None = None, chart: bool = True) -> str:
     """A whole standalone page for one session (see the module docstring), the timeline chart on top."""
+    session_id = session_id_for(df, session_id)  # a unique prefix names it too
     items = conversation(df, session_id, prices)
     svg = f"<div class='chart'>{timeline_svg(df, session_id)}</div>" if chart else ""
     ses = df[df["session_id"] == session_id]
@@ -260,7 +262,7 @@ class Conversation:
     """A session's conversation that shows itself in Jupyter (styles scoped to it, no script)."""
 
     def __init__(self, df: pd.DataFrame, session_id: str, prices: dict | None = None) -> None:
-        self.session_id = session_id
+        self.session_id = session_id = session_id_for(df, session_id)
         self.items = conversation(df, session_id, prices)
         ses = df[df["session_id"] == session_id]
         self.attrs = {k: ses[k].dropna().iloc[0] for k in ("user", "host") if ses[k].notna().any()}
