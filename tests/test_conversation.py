@@ -280,3 +280,16 @@ def test_browser_shows_the_conversation_in_the_replay_pack(tmp_path: Path, brows
     assert added.text == "+MAX_RETRIES = 3"
     assert added.value_of_css_property("background-color") == "rgba(230, 255, 236, 1)"
     assert [u for u in requests_made(browser) if not u.startswith(("file://", "data:"))] == []  # nothing fetched
+
+
+def test_the_session_picker_builds_headless_and_redraws_the_conversation(tmp_path: Path) -> None:
+    from auditkit.present.conversation import session_picker
+
+    df = auditkit.load([write_transcript(tmp_path / f"{SID}.jsonl"), SAMPLES / "regression-fix"])
+    box = session_picker(df, SID)
+    pick, view = box.children
+    assert pick.value == SID and PROMPT in view.value and "<style>" in view.value
+    other = next(v for _, v in pick.options if v != SID)
+    pick.value = other
+    assert PROMPT not in view.value and f"Session {other}" in view.value
+    assert session_picker(df).children[0].value == pick.options[0][1]  # most tool calls first
