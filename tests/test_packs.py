@@ -156,3 +156,17 @@ def test_report_cli_writes_the_mode_asked_for(keys: tuple[Path, Path], tmp_path:
     assert stat.S_IMODE(out.stat().st_mode) == 0o750
     assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o640}
     assert main(["verify", str(out), "--pubkey", str(keys[1])]) == 0
+
+
+def test_a_failed_run_leaves_a_signed_pack_that_says_what_failed(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    from auditkit.errors import ReportError
+
+    out = tmp_path / "failed"
+    with pytest.raises(ReportError):
+        run_report("replay", [str(SAMPLES / "regression-fix")], out, {"session": "no-such-session"}, progress=False,
+                   seal_key=keys[0])  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["signature"]["algorithm"] == "Ed25519"
+    report = verify_pack(out, keys[1])
+    assert report.intact and "error.txt" in report.files, report.problems
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}

@@ -106,16 +106,26 @@ def run_report(
         kernel = _start_kernel(source.parent)
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
         raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
+    before = _stamp(out / "manifest.json")
     try:
         manifest = _run(name, source, trails, out, kernel, parameters, timeout_s, progress, pdf)
     except ReportError:
-        if (out / "manifest.json").is_file():  # a failed run's pack is signed too: it says what failed
+        if _stamp(out / "manifest.json") not in (None, before):  # a failed run's own pack is signed too
             seal_pack(out, seal_key, mode)
         raise
     finally:
         _stop_kernel(kernel)
     signature = seal_pack(out, seal_key, mode).get("signature")
     return {**manifest, "signature": signature} if signature else manifest
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's identity and change time (None: no file), to tell a manifest this run wrote from an older one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 #: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
