@@ -293,3 +293,12 @@ def test_the_session_picker_builds_headless_and_redraws_the_conversation(tmp_pat
     pick.value = other
     assert PROMPT not in view.value and f"Session {other}" in view.value
     assert session_picker(df).children[0].value == pick.options[0][1]  # most tool calls first
+
+
+def test_a_notebook_shows_the_first_items_and_says_where_the_rest_is(session) -> None:
+    from auditkit.present.conversation import Conversation
+
+    shown = Conversation(session, SID, limit=2)._repr_html_()
+    assert shown.count("class='item ") == 2 and "more item(s)" in shown and f"auditkit replay {SID} --html" in shown
+    whole = Conversation(session, SID, limit=None)._repr_html_()
+    assert "more item(s)" not in whole and SAID in whole

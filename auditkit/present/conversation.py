@@ -180,8 +180,11 @@ def _item(item: dict) -> str:
     return "".join(parts)
 
 
-def conversation_html(items: list[dict], session_id: str, attrs: dict | None = None, chart: str = "") -> str:
-    """The conversation as an HTML fragment (a page's body, or Jupyter's rich display)."""
+def conversation_html(
+    items: list[dict], session_id: str, attrs: dict | None = None, chart: str = "", limit: int | None = None
+) -> str:
+    """The conversation as an HTML fragment (a page's body, or Jupyter's rich display); with ``limit``, only
+    the first ``limit`` top-level items, and a line saying how to see the rest (the totals count them all)."""
     attrs = attrs or {}
     t = totals(items)
     who = "".join(f" · {k} {_e(attrs[k])}" for k in ("user", "host") if isinstance(attrs.get(k), str) and attrs[k])
@@ -200,7 +203,14 @@ def conversation_html(items: list[dict], session_id: str, attrs: dict | None = N
             "<div class='meta'>No assistant messages: the session's Claude Code transcript was not loaded beside "
             "the trail (load it too to see what the assistant said and the tokens it used).</div>"
         )
-    return f"<div class='auditkit-conversation'>{head}{chart}{''.join(_item(i) for i in items)}</div>"
+    shown = items if limit is None else items[:limit]
+    rest = (
+        f"<div class='meta'>… and {len(items) - len(shown):,} more item(s): the whole conversation is in "
+        f"<code>auditkit replay {_e(session_id)} --html FILE</code></div>"
+        if len(shown) < len(items)
+        else ""
+    )
+    return f"<div class='auditkit-conversation'>{head}{chart}{''.join(_item(i) for i in shown)}{rest}</div>"
 
 
 def timeline_svg(df: pd.DataFrame, session_id: str) -> str:
@@ -258,17 +268,26 @@ def scoped_css() -> str:
     return "".join(rules)
 
 
-class Conversation:
-    """A session's conversation that shows itself in Jupyter (styles scoped to it, no script)."""
+#: How many top-level items a notebook shows (a pack's page stays readable; the CLI page is whole).
+NOTEBOOK_LIMIT = 500
 
-    def __init__(self, df: pd.DataFrame, session_id: str, prices: dict | None = None) -> None:
+
+class Conversation:
+    """A session's conversation that shows itself in Jupyter (styles scoped to it, no script); the first
+    ``limit`` top-level items of it."""
+
+    def __init__(
+        self, df: pd.DataFrame, session_id: str, prices: dict | None = None, limit: int | None = NOTEBOOK_LIMIT
+    ) -> None:
+        self.limit = limit
         self.session_id = session_id = session_id_for(df, session_id)
         self.items = conversation(df, session_id, prices)
         ses = df[df["session_id"] == session_id]
         self.attrs = {k: ses[k].dropna().iloc[0] for k in ("user", "host") if ses[k].notna().any()}
 
     def _repr_html_(self) -> str:
-        return f"<style>{scoped_css()}</style>{conversation_html(self.items, self.session_id, self.attrs)}"
+        body = conversation_html(self.items, self.session_id, self.attrs, limit=self.limit)
+        return f"<style>{scoped_css()}</style>{body}"
 
 
 def session_picker(df: pd.DataFrame, chosen: str | None = None):  # -> ipywidgets.VBox
