@@ -39,6 +39,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.trail.redaction": ("Redactor",),
     "auditkit.custody.verify": ("Finding", "VerifyReport", "verify"),
     "auditkit.custody.seals": ("keygen", "seal"),
+    "auditkit.custody.packs": ("verify_pack",),
     "auditkit.custody.segments": ("adopt", "rotate"),
     "auditkit.custody.retention": ("apply_retention",),
     "auditkit.custody.secrets": ("SecretFinding", "redact_file", "scan"),
@@ -48,6 +49,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.loading.usage_scan": ("token_usage",),
     "auditkit.analysis.views": ("by_agent", "by_host", "scope", "session_id_for", "summary", "tool_calls", "window"),
     "auditkit.analysis.steps": ("describe", "replay", "sessions"),
+    "auditkit.analysis.conversation": ("conversation",),
     "auditkit.analysis.versions": ("file_history",),
     "auditkit.analysis.pricing": ("cost",),
     "auditkit.analysis.transcripts": ("archive_transcripts", "reconcile"),
@@ -57,6 +59,8 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.present.render": ("Timeline", "replay_chart", "time_by_tool_chart"),
     "auditkit.present.explorer": ("explore",),
     "auditkit.present.evidence": ("run_report",),
+    "auditkit.present.conversation": ("Conversation", "save_conversation"),
+    "auditkit.present.workcopy": ("copy_notebooks", "lab"),
     "auditkit.outbound.exporting": ("export",),
     "auditkit.outbound.shipping": ("ship",),
     "auditkit.outbound.s3sync": ("sync",),
@@ -73,6 +77,7 @@ if TYPE_CHECKING:
     # `from m import a as a, b as b`, one line per module: explicit re-exports for type checkers
     # isort: off
     from auditkit._version import __version__ as __version__
+    from auditkit.analysis.conversation import conversation as conversation
     from auditkit.analysis.pricing import cost as cost
     from auditkit.analysis.sqlquery import sql as sql, sql_connection as sql_connection
     from auditkit.analysis.steps import describe as describe, replay as replay, sessions as sessions
@@ -87,6 +92,7 @@ if TYPE_CHECKING:
         tool_calls as tool_calls,
         window as window,
     )
+    from auditkit.custody.packs import verify_pack as verify_pack
     from auditkit.custody.retention import apply_retention as apply_retention
     from auditkit.custody.seals import keygen as keygen, seal as seal
     from auditkit.custody.secrets import SecretFinding as SecretFinding, redact_file as redact_file, scan as scan
@@ -123,6 +129,8 @@ if TYPE_CHECKING:
     from auditkit.detect.engine import detections as detections, load_rules as load_rules
     from auditkit.present.live import live as live
     from auditkit.present.evidence import run_report as run_report
+    from auditkit.present.conversation import Conversation as Conversation, save_conversation as save_conversation
+    from auditkit.present.workcopy import copy_notebooks as copy_notebooks, lab as lab
     from auditkit.present.explorer import explore as explore
     from auditkit.project_review import approve_project as approve_project, review_project as review_project
     from auditkit.present.render import (

@@ -499,6 +499,23 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _verify_pack(folder: str, args: argparse.Namespace) -> int:
+    from auditkit.custody.packs import verify_pack  # start-up: only the command that runs loads it
+    from auditkit.safe_text import printable  # start-up: only the command that runs loads it
+
+    r = verify_pack(folder, args.pubkey)
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=2))
+        return 0 if r.intact else 1
+    ok = sum(1 for state in r.files.values() if state == "ok")
+    signed = "valid" if r.signature_valid else "INVALID" if r.signature_valid is False else "not checked"
+    print(f"evidence pack {folder}: signature {signed} (key {r.key_id}); {ok}/{len(r.files)} file(s) match")
+    for problem in r.problems:
+        print(f"  {printable(problem)}")
+    print("INTACT" if r.intact else "NOT INTACT")
+    return 0 if r.intact else 1
+
+
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
     p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
@@ -517,15 +534,22 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
 @command(
     "verify",
     _verify_arguments,
-    "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.",
+    "Check trails' hash chains, sequence, time order and seals, or an evidence pack's signed manifest "
+    "(a folder with manifest.json); exit 0 only if intact.",
     examples=[
         "auditkit verify",
         "auditkit verify .claude/logs --pubkey seal.pub",
         "auditkit verify s3://bucket/trails --json",
+        "auditkit verify reports/incident --pubkey seal.pub   # an evidence pack",
     ],
 )
 def cmd_verify(args: argparse.Namespace) -> int:
+    from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
     from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
+
+    paths = _trails(args)
+    if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
+        return _verify_pack(paths[0], args)
 
     report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
         _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
@@ -735,24 +759,30 @@ def _until(start: object, end: object) -> str:
 def _replay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session", help="session id (a unique prefix is enough)")
     _trail_args(p)
-    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the session as a conversation page (prompts, assistant text, calls, diffs, tokens) instead",
+    )
 
 
 @command(
     "replay",
     _replay_arguments,
-    "Replay one session as a timeline of steps.",
+    "Replay one session as a timeline of steps, or (--html) as the conversation it was.",
     examples=["auditkit replay 9e8d", "auditkit replay 9e8d .claude/logs --html replay.html"],
 )
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
     from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
-    from auditkit.present.render import replay_text, save_replay_html  # start-up: only the command that runs loads it
+    from auditkit.present.render import replay_text  # start-up: only the command that runs loads it
 
     df = _load(args)
     steps = replay(df, session_id_for(df, args.session))
-    if args.html:
-        print(f"wrote {save_replay_html(steps, args.html)}")
+    if args.html:  # the conversation: prompts, the assistant's text, calls, diffs, tokens
+        from auditkit.present.conversation import save_conversation  # start-up: only --html loads it
+
+        print(f"wrote {save_conversation(df, steps.attrs['session_id'], args.html)}")
     else:
         print(replay_text(steps))
     return 0
@@ -1290,6 +1320,8 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
     p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
     p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
+    p.add_argument("--seal-key", metavar="PATH", help="sign manifest.json with this key (default: the seal key)")
+    p.add_argument("--mode", default="0600", metavar="OCTAL", help="pack file mode (default 0600; folder 0700)")
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -1313,6 +1345,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
+    from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
     from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
     _some_record(args)  # an empty trail or a README runs no notebook
@@ -1323,14 +1356,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         except json.JSONDecodeError:
             params[key] = value
     manifest = run_report(
-        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf
-    )
+        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
+        seal_key=args.seal_key, mode=parse_mode(args.mode),
+    )  # fmt: skip
     v = manifest["verify"] or {}
     files = ", ".join(o["path"] for o in manifest["outputs"])
     print(
         f"{args.name} report in {args.out} ({manifest['seconds']} s): {files}, "
         f"manifest.json; trail {'intact' if v.get('intact') else 'NOT intact'}, "
         f"{len(manifest['inputs'])} input file(s) hashed"
+    )
+    sig = manifest.get("signature")
+    print(
+        f"  manifest signed (Ed25519, key {sig['key_id']}): check it with auditkit verify {args.out}"
+        if sig
+        else "  manifest NOT signed: no seal key (auditkit keygen makes one; --seal-key names another)"
     )
     results = manifest["results"]
     if isinstance(results.get("deleted"), dict):  # the incident pack's question, answered on the terminal too
@@ -1345,6 +1385,47 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _lab_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "dir", nargs="?", default="auditkit-notebooks", help="working folder (default: ./auditkit-notebooks)"
+    )
+    p.add_argument("--force", action="store_true", help="replace working copies that are there already")
+    p.add_argument("--no-start", action="store_true", help="only copy; do not start JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+
+
+def _notebooks_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--copy", required=True, metavar="DIR", help="working folder for the copies")
+    p.add_argument("--force", action="store_true", help="replace working copies that are there already")
+
+
+@command(
+    "notebooks",
+    _notebooks_arguments,
+    "Copy the investigation notebooks to a working folder (auditkit lab also starts JupyterLab there).",
+    examples=["auditkit notebooks --copy ~/auditkit-notebooks"],
+    twin="copy_notebooks",
+)
+@command(
+    "lab",
+    _lab_arguments,
+    "Copy the notebooks to a working folder and start JupyterLab there (the templates stay untouched).",
+    examples=["auditkit lab", "auditkit lab ~/investigations --no-browser"],
+)
+def cmd_lab(args: argparse.Namespace) -> int:
+    from auditkit.present.workcopy import copy_notebooks, start_lab  # start-up: only the command that runs loads it
+
+    dest = args.copy if args.command == "notebooks" else args.dir
+    copied = copy_notebooks(dest, force=args.force)
+    print(
+        f"working copies in {dest}: {', '.join(p.name for p in copied) or 'kept as they are (--force replaces them)'}"
+    )
+    print("  (the templates stay as shipped: auditkit report always runs those)")
+    if args.command == "notebooks" or args.no_start:
+        return 0
+    return start_lab(dest, browser=not args.no_browser)
 
 
 def _detection_counts(df) -> dict[str, int] | None:

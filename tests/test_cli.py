@@ -129,6 +129,7 @@ def test_every_command_is_a_twin_of_an_exported_library_function() -> None:
         "otel-receive": "make_server",
         "detect": "detections",
         "trust": "approve_project",
+        "notebooks": "copy_notebooks",
     }
     for name in _commands():
         assert callable(getattr(auditkit, twins.get(name, name))), name

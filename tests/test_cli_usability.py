@@ -151,6 +151,7 @@ def test_the_registry_names_the_twins_the_old_test_lists() -> None:
         "otel-receive": "make_server",
         "detect": "detections",
         "trust": "approve_project",
+        "notebooks": "copy_notebooks",
     }
 
 
@@ -202,7 +203,8 @@ MATRIX = {
     "trust": ["trust", "{p}", "--status"],
     "sync": ["sync", "{p}", "--to", "s3://bucket/p", "--endpoint-url", "http://127.0.0.1:9"],
 }
-LEFT_OUT = {"install", "uninstall", "keygen", "otel-receive", "doctor"}
+# lab and notebooks read no trail: they copy the notebook templates (tests/test_workcopy.py)
+LEFT_OUT = {"install", "uninstall", "keygen", "otel-receive", "doctor", "lab", "notebooks"}
 
 
 def test_the_input_matrix_covers_every_command() -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditkit._version import __version__
+from auditkit.custody.packs import FILE_MODE, seal_pack
 from auditkit.custody.verify import verify
 from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
@@ -77,6 +78,8 @@ def run_report(
     force: bool = False,
     progress: bool | None = None,
     pdf: bool = False,
+    seal_key: str | Path | None = None,
+    mode: int = FILE_MODE,
 ) -> dict:
     """Execute notebook ``name`` on ``trails`` into ``out``; return the manifest (also written there).
 
@@ -86,7 +89,9 @@ def run_report(
     its SHA-256, the verify result, the parameters) and a red banner when the inputs are not intact or
     there are none; ``manifest["trustworthy"]`` says which. ``out`` must not hold a pack already,
     unless ``force``. ``progress`` (default: when stderr is a terminal) shows a bar advancing per cell;
-    ``pdf`` also prints the HTML page to ``<name>.pdf`` with headless Chromium.
+    ``pdf`` also prints the HTML page to ``<name>.pdf`` with headless Chromium. The manifest is signed with
+    ``seal_key`` (default: the seal key, when there is one; :mod:`auditkit.custody.packs`), even a failed
+    run's; the pack's files get ``mode`` (default 0600) and the folder the matching 0700.
     """
     _require_notebook_extra()
     if name not in REPORTS:
@@ -101,10 +106,26 @@ def run_report(
         kernel = _start_kernel(source.parent)
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
         raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
+    before = _stamp(out / "manifest.json")
     try:
-        return _run(name, source, trails, out, kernel, parameters, timeout_s, progress, pdf)
+        manifest = _run(name, source, trails, out, kernel, parameters, timeout_s, progress, pdf)
+    except ReportError:
+        if _stamp(out / "manifest.json") not in (None, before):  # a failed run's own pack is signed too
+            seal_pack(out, seal_key, mode)
+        raise
     finally:
         _stop_kernel(kernel)
+    signature = seal_pack(out, seal_key, mode).get("signature")
+    return {**manifest, "signature": signature} if signature else manifest
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's identity and change time (None: no file), to tell a manifest this run wrote from an older one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 #: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
@@ -155,7 +176,7 @@ def _run(
     checked = check_parameters(name, source, parameters or {})
     if pdf:
         chromium()  # before the run: a missing browser should not cost a long run
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # private while it runs; seal_pack sets the final mode
     inputs = [p.resolve() for p in expand(trails)]
     report = verify(inputs) if inputs else None
     params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}

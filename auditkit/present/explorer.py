@@ -13,15 +13,51 @@ import json
 
 import pandas as pd
 
+from auditkit.analysis.conversation import diff_of
+from auditkit.analysis.findings import incident
 from auditkit.analysis.steps import replay, sessions
 from auditkit.analysis.versions import file_history, known_paths
 from auditkit.analysis.views import tool_calls
 from auditkit.errors import extra_import
+from auditkit.present.conversation import diff_html, scoped_css
 from auditkit.present.render import replay_chart, replay_html
+from auditkit.safe_text import printable
+
+#: What counts as a finding of a session: the incident notebook's questions.
+FINDINGS = (
+    incident.risky_commands,
+    incident.deletions,
+    incident.outside_project,
+    incident.failures,
+    incident.config_changes,
+    incident.permission_denials,
+)
 
 
 def _pre(text: str) -> str:
-    return f"<pre style='white-space:pre-wrap;font-size:12px'>{html.escape(text)}</pre>"
+    return f"<pre style='white-space:pre-wrap;font-size:12px'>{html.escape(printable(text))}</pre>"
+
+
+def _diff(text: str) -> str:
+    """A unified diff coloured as the conversation page colours it (its styles scoped to it)."""
+    return f"<style>{scoped_css()}</style><div class='auditkit-conversation'>{diff_html(text)}</div>"
+
+
+def findings_by_session(df: pd.DataFrame) -> pd.Series:
+    """How many findings (:data:`FINDINGS`) each session has, most first; sessions without any left out."""
+    counts = [f(df)["session_id"].astype("object").value_counts() for f in FINDINGS]
+    total = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
+    return total[total > 0].sort_values(ascending=False, kind="stable").astype("int64")
+
+
+def first_session(df: pd.DataFrame, table: pd.DataFrame) -> str | None:
+    """The session to open on: the one with the most findings, then the most tool calls."""
+    if table.empty:
+        return None
+    found = findings_by_session(df)
+    ranked = table.assign(_found=table["session_id"].astype(str).map(found).fillna(0))
+    ranked = ranked.sort_values(["_found", "tool_calls"], ascending=False, kind="stable")
+    return str(ranked["session_id"].iloc[0])
 
 
 def explore(df: pd.DataFrame, session: str | None = None, path: str | None = None):
@@ -31,9 +67,11 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
 
     table = sessions(df)
     ids = table["session_id"].astype(str).tolist()
+    found = findings_by_session(df)
+    labels = [(printable(f"{i} ({int(found.get(i, 0))} findings)"), i) for i in ids]
     session_pick = w.Dropdown(
-        options=ids,
-        value=session if session in ids else (ids[0] if ids else None),
+        options=labels,
+        value=session if session in ids else first_session(df, table),
         description="session",
         layout=w.Layout(width="60%"),
     )
@@ -70,7 +108,10 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
             "response": calls["response"].dropna().iloc[-1] if calls["response"].notna().any() else None,
             "error": calls["error"].dropna().iloc[-1] if calls["error"].notna().any() else None,
         }
-        step_detail.value = _pre(json.dumps(detail, indent=2, default=str))
+        # real characters (→, é), not \u escapes; control characters shown as escapes by _pre
+        shown = _pre(json.dumps(detail, indent=2, default=str, ensure_ascii=False))
+        diff = diff_of(detail["tool"], detail["input"], detail["response"])
+        step_detail.value = (_diff(diff) if diff else "") + shown
 
     session_pick.observe(show_session, names="value")
     step_pick.observe(show_step, names="value")
@@ -101,8 +142,10 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
         if h is None or version_pick.value is None:
             return
         row = h.iloc[version_pick.value]
-        text = row["diff"] if isinstance(row["diff"], str) else f"(no diff: {row['note']})"
-        diff_view.value = _pre(text + (f"\n$ {row['command']}" if isinstance(row["command"], str) else ""))
+        command = _pre(f"$ {row['command']}") if isinstance(row["command"], str) else ""
+        diff_view.value = (
+            _diff(row["diff"]) if isinstance(row["diff"], str) else _pre(f"(no diff: {row['note']})")
+        ) + command
 
     file_pick.observe(show_file, names="value")
     version_pick.observe(show_diff, names="value")

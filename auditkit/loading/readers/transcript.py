@@ -12,7 +12,8 @@ records, so one frame holds both (a PostToolUse row carries its tool and duratio
 - each assistant line -> one ``assistant_message`` row with the model and token usage. Claude Code
   writes one line per content block and repeats the message's usage on each, and a resumed session
   copies earlier messages again: these rows share an ``event_id`` built from the message id and
-  request id, so ``load()`` keeps one of them (the last, with the final figures).
+  request id, so ``load()`` keeps one of them (the last, with the final figures); its ``data["text"]``
+  holds the message's text blocks, gathered from the lines before it.
 
 Calls inside a subagent carry its ``agent_id`` (the ``agentId`` of newer versions' separate
 ``agent-*.jsonl`` files, or ``sidechain`` for older versions' inline sidechains).
@@ -137,6 +138,13 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         usage = msg.get("usage") if isinstance(msg.get("usage"), dict) else {}
         caching = usage.get("cache_creation") if isinstance(usage.get("cache_creation"), dict) else {}
         mid, rid = msg.get("id"), obj.get("requestId")
+        # the message's text so far: Claude Code writes one line per content block, and load() keeps the last
+        # line of a message, so each line carries the text of the blocks before it too (the conversation view)
+        texts = ctx.setdefault("texts", {})
+        before, now = texts.get(mid) if mid else None, _text(content)
+        said = before if before and now and before.endswith(now) else "\n\n".join(t for t in (before, now) if t)
+        if mid and said:
+            texts[mid] = said
         out.append(
             {
                 **base,
@@ -150,7 +158,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
                 "cache_creation_tokens": usage.get("cache_creation_input_tokens"),
                 "cache_creation_1h_tokens": caching.get("ephemeral_1h_input_tokens"),
                 "cache_read_tokens": usage.get("cache_read_input_tokens"),
-                "data": {"version": obj.get("version"), "uuid": obj.get("uuid")},
+                "data": {"version": obj.get("version"), "uuid": obj.get("uuid"), **({"text": said} if said else {})},
                 "event_id": f"msg:{mid}" if mid else f"uuid:{obj.get('uuid')}",
             }
         )
