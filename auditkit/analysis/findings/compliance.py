@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.analysis.findings.incident import config_changes, file_changes
+from auditkit.custody.seals import RETIRE_TYPE, read_seals
 from auditkit.custody.segments import read_manifest
 from auditkit.trail.private_files import loose_modes
 
@@ -316,8 +317,6 @@ def clock_order(df: pd.DataFrame, tolerance_s: float = 1.0) -> dict:
 
 def retirement_statements(verify_report: object, public: object = None) -> pd.DataFrame:
     """AU-11: the signed statements retention wrote before deleting segments (from the trails' seal logs)."""
-    from auditkit.custody.seals import RETIRE_TYPE, read_seals
-
     rows = []
     for log in (getattr(verify_report, "seals", {}) or {}).get("logs", []) or []:
         try:

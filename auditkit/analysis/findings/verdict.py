@@ -14,9 +14,14 @@ records verified, the records checked for completeness and the events in scope, 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from auditkit.analysis.findings import incident as inc
+from auditkit.analysis.findings.cost import slowest, time_by
+from auditkit.analysis.pricing import cost
 
 #: Strengths, strongest first; a weakness moves an answer one step down (never below the last).
 STRENGTHS: tuple[str, ...] = ("strong", "moderate", "weak")
@@ -194,8 +199,6 @@ def answer(
 
 def incident_verdict(df: pd.DataFrame, report: object, deleted_path: str = "", max_rows: int = 5) -> Verdict:
     """Did the agent delete ``deleted_path`` (when given)? Did it run destructive or risky commands?"""
-    from auditkit.analysis.findings import incident as inc
-
     answers = []
     if deleted_path:
         found = inc.was_deleted(df, deleted_path)
@@ -230,9 +233,6 @@ def incident_verdict(df: pd.DataFrame, report: object, deleted_path: str = "", m
 
 def cost_verdict(df: pd.DataFrame, report: object, max_rows: int = 3) -> Verdict:
     """Where did the tool time go? What did the tokens cost?"""
-    from auditkit.analysis.findings.cost import slowest, time_by
-    from auditkit.analysis.pricing import cost
-
     by_tool = time_by(df, "tool")
     answers = []
     if len(by_tool):
@@ -248,8 +248,6 @@ def cost_verdict(df: pd.DataFrame, report: object, max_rows: int = 3) -> Verdict
         )
     usage_rows = df[df["input_tokens"].notna() | df["output_tokens"].notna()]
     if len(usage_rows):
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             total_usd = cost(df, by="model").attrs.get("total_usd") or 0.0
