@@ -390,7 +390,7 @@ def controls(
     elif others:
         au2, evidence = (
             "pass",
-            f"{tool_events} hook tool events; every call in {others} record(s) of other recorders "
+            f"{tool_events} hook tool events; every call in the {others} records of other recorders "
             "is in the hook trail too",
         )
     else:

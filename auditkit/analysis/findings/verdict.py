@@ -88,6 +88,10 @@ def integrity_status(report: object) -> str:
     return f"NOT INTACT: {b.kind} at {_short(b.file)}:{b.line}{tail}"
 
 
+def _records(n: int) -> str:
+    return f"{n} record" if n == 1 else f"{n} records"
+
+
 def _short(path: object) -> str:
     """A trail's path as a reader finds it: its last two parts (folder and file)."""
     if not isinstance(path, str):
@@ -178,12 +182,12 @@ def answer(
     b = getattr(report, "first_break", None)
     if (evidence["caveat"] == AFTER_BREAK).any():
         caveats.append(
-            f"rests on {int((evidence['caveat'] == AFTER_BREAK).sum())} record(s) {AFTER_BREAK}"
+            f"rests on {_records(int((evidence['caveat'] == AFTER_BREAK).sum()))} {AFTER_BREAK}"
             + (f" ({b.kind} at {_short(b.file)}:{b.line}): they may have been edited" if b is not None else "")
         )
     if (evidence["caveat"] == UNVERIFIABLE).any():
         caveats.append(
-            f"rests on {int((evidence['caveat'] == UNVERIFIABLE).sum())} record(s) from an {UNVERIFIABLE}"
+            f"rests on {_records(int((evidence['caveat'] == UNVERIFIABLE).sum()))} from an {UNVERIFIABLE}"
             " (transcript or telemetry only)"
         )
     if report is not None and not getattr(report, "intact", True) and not caveats:
@@ -279,7 +283,7 @@ def compliance_verdict(df: pd.DataFrame, report: object, controls: pd.DataFrame,
     if len(missing):
         rows = df.loc[missing.index] if set(missing.index) <= set(df.index) else df.head(0)
         sentence = (
-            f"Partial: {len(missing)} record(s) of {missing['session_id'].nunique()} session(s) were recorded by "
+            f"Partial: {_records(len(missing))} of {missing['session_id'].nunique()} session(s) were recorded by "
             "a transcript or telemetry but never by the hook (listed under AU-2/AU-12)."
         )
         answers.append(
