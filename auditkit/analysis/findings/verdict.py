@@ -304,7 +304,11 @@ def compliance_verdict(df: pd.DataFrame, report: object, controls: pd.DataFrame,
     b = getattr(report, "first_break", None)
     hook = df[df["source_format"] == "auditkit"]
     if b is None:
-        sentence = f"Yes: {getattr(report, 'records', 0):,} records, every hash link and seal checked."
+        seals = getattr(report, "seals", {}) or {}
+        sentence = (
+            f"Yes: {getattr(report, 'records', 0):,} records, every hash link checked; "
+            f"signed seals valid: {seals.get('valid', 0)} of {seals.get('checked', 0)}."
+        )
         rows = hook.drop_duplicates("source_file", keep="last")  # each chain's head: its last record
     else:
         sentence = f"No: {b.kind} at {_short(b.file)}:{b.line}: {b.message}"
