@@ -41,6 +41,7 @@ def test_the_incident_verdict_answers_with_its_evidence_rows_and_the_prompt_behi
     assert (row["record"], row["seq"], row["file:line"]) == ("PostToolUse Bash", "10", "incident/audit-trail.jsonl:11")
     assert risky.answer == "Yes: 2 risky command(s) (force push, recursive delete)."
     assert set(risky.evidence["detail"]) == {"rm -rf build/ data/", "git push --force origin main"}
+    assert risky.prompts[1] == "Get the test suite green."  # each session's own prompt, not the first one's
     assert v.status.startswith("INTACT: 123 records") and v.trustworthy
 
 

@@ -376,8 +376,10 @@ def verdict_html(verdict: object) -> str:
             f"{caveats}</div>"
             + status_line(verdict.status)  # type: ignore[attr-defined]
             + (
-                f"<div class='auditkit-prompt' style='font-size:13px'>Prompt that led to it: "
-                f"<q>{esc(a.prompt)}</q></div>"
+                f"<div class='auditkit-prompt' style='font-size:13px'>"
+                f"{'Prompt that led to it' if len(a.prompts) <= 1 else 'Prompts that led to them'}: "
+                + "; ".join(f"<q>{esc(p)}</q>" for p in (a.prompts or [a.prompt]))
+                + "</div>"
                 if a.prompt
                 else ""
             )

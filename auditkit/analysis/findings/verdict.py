@@ -41,6 +41,8 @@ class Answer:
     evidence: pd.DataFrame
     prompt: str | None = None
     caveats: list[str] = field(default_factory=list)
+    #: every prompt that led to the evidence (one per session it spans); ``prompt`` is the first
+    prompts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Verdict:
                     "strength": a.strength,
                     "caveats": a.caveats,
                     "prompt": a.prompt,
+                    "prompts": a.prompts,
                     "evidence": [
                         {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
                         for row in a.evidence.to_dict(orient="records")
@@ -154,15 +157,22 @@ def records_of_calls(df: pd.DataFrame, tool_use_ids: object) -> pd.DataFrame:
     return rows.drop_duplicates("tool_use_id", keep="last")
 
 
+def prompts_before(df: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
+    """What the user asked that led to ``rows``: for each row (in time order), the last prompt of its session
+    at or before it; each prompt once."""
+    asked = df[(df["event"] == "UserPromptSubmit") & df["prompt"].notna()].sort_values("timestamp")
+    out: list[str] = []
+    for _, row in rows.sort_values("timestamp").iterrows():
+        before = asked[(asked["session_id"] == row["session_id"]) & (asked["timestamp"] <= row["timestamp"])]
+        if len(before) and str(before["prompt"].iloc[-1]) not in out:
+            out.append(str(before["prompt"].iloc[-1]))
+    return out
+
+
 def prompt_before(df: pd.DataFrame, rows: pd.DataFrame) -> str | None:
     """The last user prompt of the session before the first of ``rows``: what the user asked that led to them."""
-    if rows.empty:
-        return None
-    first = rows.sort_values("timestamp").iloc[0]
-    prompts = df[(df["event"] == "UserPromptSubmit") & (df["session_id"] == first["session_id"])]
-    prompts = prompts[prompts["timestamp"] <= first["timestamp"]]
-    prompts = prompts[prompts["prompt"].notna()]
-    return str(prompts.sort_values("timestamp")["prompt"].iloc[-1]) if len(prompts) else None
+    found = prompts_before(df, rows.sort_values("timestamp").head(1))
+    return found[0] if found else None
 
 
 def answer(
@@ -194,8 +204,8 @@ def answer(
         caveats.append("the inputs are not intact, though none of this answer's records is after the break")
     level = STRENGTHS.index(strength) if strength in STRENGTHS else len(STRENGTHS) - 1
     level = min(level + sum(1 for c in caveats if c.startswith("rests on")), len(STRENGTHS) - 1)
-    prompt = prompt_before(df, rows) if prompted else None
-    return Answer(question, sentence, STRENGTHS[level], evidence, prompt, caveats)
+    prompts = prompts_before(df, rows) if prompted else []
+    return Answer(question, sentence, STRENGTHS[level], evidence, prompts[0] if prompts else None, caveats, prompts)
 
 
 # --- the three packs' verdicts -------------------------------------------------------------------------------
