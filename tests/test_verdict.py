@@ -163,3 +163,15 @@ def test_a_group_key_index_is_shown_as_a_labelled_key_column() -> None:
 )
 def test_dollars_show_four_decimals_below_a_dollar_and_cents_above(usd: float | None, text: str) -> None:
     assert money(usd) == text
+
+
+def test_a_call_only_telemetry_recorded_is_missing_from_the_hook_trail(samples) -> None:
+    """Claude Code's telemetry (``auditkit otel-receive``) is hash-chained like the hook's trail but is another
+    witness: a call only it holds is listed, as recorded by telemetry."""
+    df = samples[0].copy()
+    row = df.index[(df["event"] == "PostToolUse") & (df["source_format"] == "auditkit")][0]
+    df["capture"] = df["capture"].astype(object)
+    df.loc[row, ["capture", "tool_use_id"]] = ["otel", "toolu_otel_only"]
+    missing = F.hook_coverage(df)
+    otel = missing[missing["tool_use_id"] == "toolu_otel_only"]
+    assert list(otel["recorded_by"]) == ["otel telemetry"] and bool(otel["hook_saw_session"].iloc[0])

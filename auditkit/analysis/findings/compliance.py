@@ -267,6 +267,14 @@ MAPPINGS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _ORDER = {"fail": 0, "partial": 1, "pending review": 2, "n/a": 3, "pass": 4}
 
 
+def hook_records(df: pd.DataFrame) -> pd.Series:
+    """Which rows the hook wrote: auditkit's own trail format, less Claude Code's telemetry (``capture``
+    "otel": hash-chained too, by ``auditkit otel-receive``, but another witness of the same calls)."""
+    own = df["source_format"].astype(object).eq("auditkit")
+    otel = df["capture"].astype(object).eq("otel") if "capture" in df else pd.Series(False, index=df.index)
+    return (own & ~otel.fillna(False).astype(bool)).astype(bool)
+
+
 def hook_coverage(df: pd.DataFrame) -> pd.DataFrame:
     """Calls another recorder (a Claude Code transcript, Codex or Gemini logs, telemetry) holds and the hook
     trail does not: one row per missing call (and per session the hook never saw, its prompts), with the
@@ -284,8 +292,10 @@ def hook_coverage(df: pd.DataFrame) -> pd.DataFrame:
         "source_file",
         "source_line",
     ]
-    hook = df["source_format"] == "auditkit"
+    hook = hook_records(df)
     other = df.loc[~hook, cols]
+    otel = df.loc[~hook, "capture"].astype(object).eq("otel").to_numpy(dtype=bool, na_value=False)
+    other["source_format"] = other["source_format"].astype(object).where(~otel, "otel telemetry")
     hooked_ids = set(df.loc[hook, "tool_use_id"].dropna())
     hooked_sessions = set(df.loc[hook, "session_id"].dropna())
     calls = other[other["tool_use_id"].notna() & ~other["tool_use_id"].isin(hooked_ids)]
@@ -353,9 +363,10 @@ def controls(
     then SOC 2, ISO 27001:2022, PCI DSS v4.0 and EU AI Act rows, each as strong as the NIST rows it rests on."""
     missing = hook_coverage(df) if missing is None else missing
     retirements = retirement_statements(verify_report) if retirements is None else retirements
-    ev = df.loc[df["event"] != "trail_start", ["event", "session_id", "source_format"]]
-    hook_ev = ev[ev["source_format"] == "auditkit"]
-    others = int((ev["source_format"] != "auditkit").sum())
+    hooked = hook_records(df)
+    ev = df.loc[df["event"] != "trail_start", ["event", "session_id"]]
+    hook_ev = ev[hooked.loc[ev.index]]
+    others = len(ev) - len(hook_ev)
     tool_events = int(hook_ev["event"].isin(["PreToolUse", "PostToolUse", "PostToolUseFailure"]).sum())
     hook_errors = int((hook_ev["event"] == "hook_error").sum())
     rows: list[dict] = []
