@@ -99,7 +99,7 @@ def test_tables_show_values_whole_without_index_and_with_blanks_for_missing() ->
     cells = re.findall(r"<td style='([^']*)'>([^<]*)</td>", page)
     values = [v for _, v in cells]
     assert values[0] == json.loads(json.dumps(long.replace("\n", "\n")))  # whole, newline kept (shown by pre-wrap)
-    assert values[1:5] == ["1,234,567", "0.0041", "2026-03-17 14:00:05 UTC", "yes"]
+    assert values[1:5] == ["1,234,567", "$0.0041", "2026-03-17 14:00:05 UTC", "yes"]  # dollars as currency
     assert values[5:] == ["", "2", "", "", "no"]
     assert "NaN" not in page and "None" not in page and "NaT" not in page and "…" not in page
     aligns = [re.search(r"text-align:(\w+)", s).group(1) for s, _ in cells[:5]]

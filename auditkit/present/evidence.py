@@ -31,6 +31,7 @@ from auditkit.custody.packs import FILE_MODE, seal_pack
 from auditkit.custody.verify import verify
 from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
+from auditkit.present.terminal import printable
 from auditkit.store.files import expand, file_sha256
 
 if TYPE_CHECKING:
@@ -225,8 +226,6 @@ def _run(
 
 def one_line(text: str, limit: int = 2000) -> str:
     """An error as one printable line (it may quote hostile data: control characters escaped)."""
-    from auditkit.present.terminal import printable  # only when a run failed
-
     flat = printable(" ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
@@ -349,7 +348,10 @@ def check_parameters(name: str, source: Path, given: dict) -> dict:
 
 
 def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict) -> None:
-    """Open the executed notebook with what an auditor checks first, and a red banner when the inputs fail."""
+    """Put in the executed notebook what an auditor checks first: a red banner (plain text) at the top when
+    the inputs fail, and the inputs with their hashes right after the notebook's verdict."""
+    import html
+
     with extra_import("auditkit report", "notebooks"):
         import nbformat
 
@@ -363,9 +365,9 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         b = report.first_break  # type: ignore[attr-defined]
         verdict = f"NOT INTACT: {b.kind} at {b.file}:{b.line}: {b.message}"
     lines = [
-        f"# auditkit {md(name)} report",
+        f"## auditkit {md(name)} report: inputs and run",
         "",
-        "| | |",
+        "| field | value |",
         "|---|---|",
         f"| generated | {md(created)} |",
         f"| kit version | {md(__version__)} |",
@@ -380,16 +382,22 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         + (f" — **not verifiable**: a {md(unchained[i['path']])}, with no hash chain" if i["path"] in unchained else "")
         for i in inputs
     ]
-    cells = [nbformat.v4.new_markdown_cell("\n".join(lines))]
-    if report is None or not report.intact:  # type: ignore[attr-defined]
-        banner = (
-            "<div style='background:#cf222e;color:#fff;padding:12px 16px;font-size:18px;font-weight:600'>"
-            f"The inputs of this report are not trustworthy: {md(verdict)}. What follows shows them as "
-            "recorded, not as what happened.</div>"
-        )
-        cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     nb = nbformat.read(str(notebook), as_version=4)
-    nb.cells[0:0] = cells
+    # the verdict comes first (the notebook's cell tagged "verdict"), then what the notebook puts next to it
+    # (the incident's detections); the inputs and their hashes go before the cell tagged "inputs"
+    tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
+    at = next((i for i, t in enumerate(tags) if "inputs" in t), None)
+    if at is None:
+        at = next((i + 1 for i, t in enumerate(tags) if "verdict" in t), 0)
+    nb.cells[at:at] = [nbformat.v4.new_markdown_cell("\n".join(lines))]
+    if report is None or not report.intact:  # type: ignore[attr-defined]
+        # an HTML block: Markdown is not read inside it, so the status is HTML-escaped, never Markdown-escaped
+        banner = (
+            "<div class='auditkit-banner' style='background:#cf222e;color:#fff;padding:12px 16px;font-size:18px;"
+            f"font-weight:600'>The inputs of this report are not trustworthy: {html.escape(printable(verdict))}. "
+            "What follows shows them as recorded, not as what happened.</div>"
+        )
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     nbformat.write(nb, str(notebook))
 
 

@@ -34,13 +34,14 @@ def _plain(value: object) -> object:
 def record(name: str, value: object) -> None:
     """Record a named result in the notebook's outputs (read back by ``read_results``).
 
-    The value itself is not shown (the tables above it are what a reader reads): JupyterLab shows
-    one quiet line, and the HTML evidence page leaves the output out; ``manifest.json`` holds it.
+    The value itself is not shown (the tables above it are what a reader reads): nothing is printed,
+    and the HTML evidence page leaves the output out; ``manifest.json`` holds it.
     """
     with extra_import("the notebook helpers", "notebooks"):
         from IPython.display import display
 
-    display({MIME: {"name": name, "value": _plain(value)}, "text/plain": f"(recorded as {name!r})"}, raw=True)
+    # no text: JupyterLab shows an empty output, the HTML page leaves it out (the manifest holds the value)
+    display({MIME: {"name": name, "value": _plain(value)}, "text/plain": ""}, raw=True)
 
 
 def read_results(path: str | Path) -> dict:
@@ -179,11 +180,35 @@ def md(value: object) -> str:
     return printable(value).translate(_MD_SPECIAL)
 
 
+def with_keys(df: object) -> object:
+    """A frame with its index as labelled column(s) first (the group key of a ``groupby``: "by session",
+    "by model", "by day"...), marked as keys in ``attrs["keys"]``; an unnamed index of row numbers is dropped."""
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        return df
+    index = df.index
+    # an unnamed index of integers is row numbers (0..n-1, or what a sort or a filter left of them): no key
+    if index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index.dtype):
+        return df
+    names = [
+        n if n is not None else ("key" if index.nlevels == 1 else f"key {i + 1}") for i, n in enumerate(index.names)
+    ]
+    names = [f"{n} (key)" if n in df.columns else str(n) for n in names]
+    out = df.copy()
+    out.index = out.index.set_names(names)
+    attrs = dict(df.attrs)
+    out = out.reset_index()
+    out.attrs = {**attrs, "keys": names}
+    return out
+
+
 def show(df: object, title: str | None = None, rows: int = 50) -> None:
     """A table under a heading (escaped: titles often hold data), capped at ``rows`` rows (with a note when cut).
 
-    Tables are drawn by :func:`table_html`: no index column, text left-aligned and shown whole,
-    blanks for missing values, thousands separators.
+    Tables are drawn by :func:`table_html`: the index, when it is a key (a ``groupby``'s), as labelled
+    column(s) first; text left-aligned and shown whole, blanks for missing values, thousands separators,
+    dollars as currency (:func:`money`).
     """
     import pandas as pd
 
@@ -194,6 +219,7 @@ def show(df: object, title: str | None = None, rows: int = 50) -> None:
         display(Markdown(f"**{md(title)}**"))
     if isinstance(df, pd.Series):
         df = df.to_frame()
+    df = with_keys(df)
     if isinstance(df, pd.DataFrame) and df.empty:
         display(Markdown("_none_"))
         return
@@ -206,9 +232,32 @@ def show(df: object, title: str | None = None, rows: int = 50) -> None:
     display({"text/html": table_html(df), "text/plain": df.to_string(index=False, na_rep="")}, raw=True)
 
 
-def cell_text(value: object) -> str:
+def is_money(column: object) -> bool:
+    """Columns holding dollars: ``usd``, ``cost_usd``, ``reported_usd``, ``usd_total``..."""
+    name = str(column).lower()
+    return name == "usd" or name.endswith("_usd") or name.startswith("usd_")
+
+
+def money(value: object) -> str:
+    """Dollars as currency, one rule everywhere: four decimals below a dollar (``$0.0563``: a sub-cent cost
+    stays visible), cents from a dollar up (``$1,234.57``); blank when unknown."""
+    import math
+
+    if value is None or isinstance(value, str):
+        return "" if value is None else value
+    try:
+        usd = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return cell_text(value)
+    if math.isnan(usd):
+        return ""
+    return f"${usd:,.4f}" if abs(usd) < 1 else f"${usd:,.2f}"
+
+
+def cell_text(value: object, column: object = None) -> str:
     """One value as a reader should see it: blank when missing, numbers with thousands separators,
-    times in UTC to the second, structures as JSON, text as it is."""
+    dollars as :func:`money` (in a :func:`is_money` ``column``), times in UTC to the second, structures
+    as JSON, text as it is."""
     import math
 
     import pandas as pd
@@ -217,6 +266,8 @@ def cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
+    if column is not None and is_money(column) and not isinstance(value, (bool, str)):
+        return money(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp):
@@ -244,7 +295,8 @@ _TD = "padding:3px 8px;border-bottom:1px solid #eaeef2;vertical-align:top;white-
 
 def table_html(df: object) -> str:
     """A frame as a readable HTML table: every value escaped and whole (line breaks kept), numbers
-    right-aligned, text left-aligned, no index column."""
+    right-aligned, text left-aligned. The index is not drawn: :func:`show` makes a key index a labelled
+    column first (``attrs["keys"]``), whose headers carry ``data-key``."""
     import html
 
     import pandas as pd
@@ -253,14 +305,18 @@ def table_html(df: object) -> str:
     types = pd.api.types
     numeric = {c for c in frame.columns if types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])}
     th = "padding:3px 8px;border-bottom:2px solid #d0d7de;text-align:left;vertical-align:bottom"
-    head = "".join(f"<th style='{th}'>{html.escape(printable(c))}</th>" for c in frame.columns)
+    keys = set(frame.attrs.get("keys", []))
+    marked = " data-key='1'"
+    head = "".join(
+        f"<th style='{th}'{marked if c in keys else ''}>{html.escape(printable(c))}</th>" for c in frame.columns
+    )
     body = []
     for row in frame.itertuples(index=False, name=None):
         cells = []
         for col, value in zip(frame.columns, row, strict=True):
             align = "right" if col in numeric else "left"
             style = f"{_TD};text-align:{align}"
-            cells.append(f"<td style='{style}'>{html.escape(cell_text(value))}</td>")
+            cells.append(f"<td style='{style}'>{html.escape(cell_text(value, col))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f"<table class='auditkit-table' style='{_TABLE_CSS}'><thead><tr>{head}</tr></thead>"
@@ -284,3 +340,82 @@ def show_text(text: str) -> None:
         from IPython.display import HTML, display
 
     display(HTML(f"<pre style='white-space:pre-wrap'>{html.escape(printable(text))}</pre>"))
+
+
+_STRENGTH_COLOURS = {"strong": "#1a7f37", "moderate": "#9a6700", "weak": "#cf222e"}
+
+
+def status_line(status: str) -> str:
+    """The inputs' one-line integrity status as HTML (plain text, escaped): beside every conclusion."""
+    import html
+
+    bad = not status.startswith("INTACT")
+    colour = "#cf222e" if bad else "#57606a"
+    return (
+        f"<div class='auditkit-status' style='font-size:12px;color:{colour};margin:2px 0'>"
+        f"Integrity of the inputs: {html.escape(printable(status))}</div>"
+    )
+
+
+def verdict_html(verdict: object) -> str:
+    """A :class:`~auditkit.analysis.findings.verdict.Verdict` as the block a pack opens with: each question,
+    its answer in one sentence with its strength and caveats, the integrity status, the user prompt that
+    led to it and its evidence rows (record, seq, file:line). Every value escaped."""
+    import html
+
+    def esc(value: object) -> str:
+        return html.escape(printable(value))
+
+    parts = [
+        "<section class='auditkit-verdict' style='border:2px solid #0969da;border-radius:6px;padding:8px 14px;"
+        "margin:4px 0 12px 0'>",
+        f"<h2 style='margin:2px 0 4px 0;font-size:20px'>Verdict: {esc(verdict.title)}</h2>",  # type: ignore[attr-defined]
+    ]
+    for a in verdict.answers:  # type: ignore[attr-defined]
+        colour = _STRENGTH_COLOURS.get(a.strength, "#57606a")
+        caveats = "".join(
+            f" <span class='auditkit-caveat' style='color:#cf222e;font-weight:600'>⚠ {esc(c)}</span>" for c in a.caveats
+        )
+        parts.append(
+            "<div class='auditkit-answer' style='margin:6px 0 8px 0'>"
+            f"<div class='auditkit-question' style='font-weight:600'>{esc(a.question)}</div>"
+            f"<div><span class='auditkit-answer-text' style='font-size:15px'>{esc(a.answer)}</span> "
+            f"<span class='auditkit-strength' data-strength='{esc(a.strength)}' style='border:1px solid {colour};"
+            f"color:{colour};border-radius:4px;padding:0 5px;font-size:12px'>strength: {esc(a.strength)}</span>"
+            f"{caveats}</div>"
+            + status_line(verdict.status)  # type: ignore[attr-defined]
+            + (
+                f"<div class='auditkit-prompt' style='font-size:13px'>"
+                f"{'Prompt that led to it' if len(a.prompts) <= 1 else 'Prompts that led to them'}: "
+                + "; ".join(f"<q>{esc(p)}</q>" for p in (a.prompts or [a.prompt]))
+                + "</div>"
+                if a.prompt
+                else ""
+            )
+            + (
+                table_html(a.evidence).replace("auditkit-table'", "auditkit-table auditkit-evidence'", 1)
+                if len(a.evidence)
+                else "<div style='font-size:12px;color:#57606a'>No record is the evidence: see the tables below.</div>"
+            )
+            + "</div>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def show_verdict(verdict: object) -> None:
+    """Display :func:`verdict_html` (the text form lists the answers)."""
+    from IPython.display import display
+
+    text = "\n".join(
+        f"{a.question} {a.answer} ({a.strength}{'; ' + '; '.join(a.caveats) if a.caveats else ''})"
+        for a in verdict.answers  # type: ignore[attr-defined]
+    )
+    display({"text/html": verdict_html(verdict), "text/plain": printable(text)}, raw=True)
+
+
+def show_status(status: str) -> None:
+    """The integrity status line alone, beside a conclusion."""
+    from IPython.display import display
+
+    display({"text/html": status_line(status), "text/plain": f"Integrity of the inputs: {printable(status)}"}, raw=True)

@@ -4,19 +4,28 @@
   the project;
 - :mod:`auditkit.analysis.findings.cost`: where time went, retry loops, redundant re-reads;
 - :mod:`auditkit.analysis.findings.compliance`: AU-3 completeness, retention coverage, sensitive writes, file
-  permissions, segments, and a checklist mapped to controls.
+  permissions, segments, calls the hook missed (reconciled against transcripts and telemetry), clock order,
+  retirement statements, and controls (NIST, SOC 2, ISO 27001, PCI DSS, EU AI Act) each with its evidence;
+- :mod:`auditkit.analysis.findings.verdict`: the verdict each pack opens with (questions, answers at their
+  strength, evidence rows, the prompt behind them) and the reconciliation of the pack's counts.
 
 The notebooks use them as ``from auditkit.analysis import findings as F``; every function is reachable here too.
 """
 
 from auditkit.analysis.findings.compliance import (
     AU3_FIELDS,
+    CANNOT_EVIDENCE,
+    MAPPINGS,
     SENSITIVE_PATHS,
     archived_segments,
     checklist,
+    clock_order,
+    controls,
     field_completeness,
     file_permissions,
+    hook_coverage,
     retention_coverage,
+    retirement_statements,
     sensitive_writes,
 )
 from auditkit.analysis.findings.cost import redundant_reads, retry_loops, slowest, time_by
@@ -35,27 +44,49 @@ from auditkit.analysis.findings.incident import (
     risky_commands,
     was_deleted,
 )
+from auditkit.analysis.findings.verdict import (
+    Answer,
+    Verdict,
+    compliance_verdict,
+    cost_verdict,
+    incident_verdict,
+    integrity_status,
+    reconciliation,
+)
 
 __all__ = [
     "AU3_FIELDS",
+    "CANNOT_EVIDENCE",
     "DELETED_SEEN",
     "DELETED_WITH_FOLDER",
+    "MAPPINGS",
     "MOVED_AWAY",
     "NO_DELETION",
     "SENSITIVE_PATHS",
+    "Answer",
+    "Verdict",
     "archived_segments",
     "checklist",
+    "clock_order",
+    "compliance_verdict",
     "config_changes",
+    "controls",
+    "cost_verdict",
     "deletions",
     "failures",
     "field_completeness",
     "file_changes",
     "file_permissions",
+    "hook_coverage",
     "in_window",
+    "incident_verdict",
+    "integrity_status",
     "outside_project",
     "permission_denials",
+    "reconciliation",
     "redundant_reads",
     "retention_coverage",
+    "retirement_statements",
     "retry_loops",
     "risky_commands",
     "sensitive_writes",
