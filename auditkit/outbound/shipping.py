@@ -47,6 +47,7 @@ import orjson
 from auditkit._version import __version__
 from auditkit.custody.verify import unchained_format
 from auditkit.errors import ShipError
+from auditkit.outbound.schemas import SCHEMAS, ecs, ocsf
 from auditkit.store.files import PathLike, expand, first_record, open_lines
 from auditkit.store.names import is_seal_log
 from auditkit.trail import format as tf
@@ -88,6 +89,11 @@ class Receiver:
     max_batch_bytes = 4 << 20
     max_batch_records = 1000
     max_record_bytes = 1 << 20
+    schema = "auditkit"  # the kit's own record shape; "ocsf" or "ecs" maps each record (``--schema``)
+
+    def shaped(self, record: Record) -> dict:
+        """The record as this receiver's document in the chosen schema (the kit's own: :func:`_doc`)."""
+        return shaped(record, self.max_record_bytes, self.schema)
 
     def endpoint(self, url: str) -> str:
         parts = urllib.parse.urlsplit(url)
@@ -114,10 +120,37 @@ def _doc(record: Record, limit: int) -> dict:
     doc = {k: v for k, v in record.fields.items() if k not in ("v", "prev")}
     doc.update(event_id=record.event_id, trail_id=record.trail_id)
     if len(record.line) > limit:
-        keep = ("ts", "seq", "hash", "event", "session_id", "tool", "user", "host", "agent", "event_id", "trail_id")
+        keep = (
+            "ts",
+            "seq",
+            "hash",
+            "event",
+            "session_id",
+            "tool_name",
+            "tool_use_id",
+            "status",
+            "user",
+            "host",
+            "agent",
+            "event_id",
+            "trail_id",
+        )
         doc = {k: doc[k] for k in keep if k in doc}
         doc["auditkit_truncated"] = {"bytes": len(record.line), "sha256": hashlib.sha256(record.line).hexdigest()}
     return doc
+
+
+def shaped(record: Record, limit: int, schema: str) -> dict:
+    """``record`` as one document of ``schema`` (auditkit, ocsf or ecs). A line longer than ``limit`` bytes
+    is mapped from its key fields, with its size and SHA-256 in place of the original."""
+    doc = _doc(record, limit)
+    if schema == "auditkit":
+        return doc
+    truncated = doc.pop("auditkit_truncated", None)
+    fields, raw = (doc, None) if truncated else (record.fields, record.line)
+    if schema == "ocsf":
+        return ocsf.event(fields, record.event_id, raw, truncated=truncated)
+    return ecs.document(fields, record.event_id, record.trail_id, raw, truncated=truncated)
 
 
 def _ts_ns(ts: str) -> int:
@@ -156,9 +189,16 @@ class Otlp(Receiver):
         return out
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
+        doc = self.shaped(record)
         attributes = [{"key": "log.record.uid", "value": {"stringValue": record.event_id}}]
+        if self.schema != "auditkit":  # the mapped document is the body; its schema and class as attributes
+            attributes.append({"key": "auditkit.schema", "value": {"stringValue": self.schema}})
+            if "class_uid" in doc:
+                attributes.append({"key": "ocsf.class_uid", "value": {"intValue": str(doc["class_uid"])}})
+            doc = {"_body": orjson.dumps(doc).decode()}
         for key, value in doc.items():
+            if key == "_body":
+                continue
             if key in ("event_id",) or value is None:
                 continue
             attributes.append({"key": f"auditkit.{key}", "value": _otlp_value(value)})
@@ -169,7 +209,7 @@ class Otlp(Receiver):
             "observedTimeUnixNano": ts,
             "severityNumber": 13 if failed else 9,  # WARN, INFO
             "severityText": "WARN" if failed else "INFO",
-            "body": {"stringValue": record.line.decode("utf-8", "replace").rstrip("\n")},
+            "body": {"stringValue": doc.get("_body") or record.line.decode("utf-8", "replace").rstrip("\n")},
             "attributes": attributes,
         }
         return orjson.dumps(log)
@@ -216,7 +256,12 @@ class Datadog(Receiver):
         return {"DD-API-KEY": key}
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
+        doc = self.shaped(record)
+        if self.schema != "auditkit":  # the mapped document at the top level, as Datadog's OCSF/ECS pipelines read it
+            host = record.fields.get("host")
+            head = {"ddsource": "auditkit", "service": "claude-code", "hostname": host, "date": record.fields.get("ts")}
+            head["ddtags"] = f"trail_id:{record.trail_id},event:{record.fields.get('event')},schema:{self.schema}"
+            return orjson.dumps({**doc, **head})
         host = doc.get("host")
         out = {
             "ddsource": "auditkit",
@@ -251,10 +296,10 @@ class Splunk(Receiver):
         return {"Authorization": f"Splunk {token}"}
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
+        doc = self.shaped(record)
         event = {
             "time": round(_ts_ns(str(record.fields.get("ts"))) / 1e9, 6),
-            "host": doc.get("host"),
+            "host": record.fields.get("host"),
             "source": f"auditkit:{record.trail_id}",
             "sourcetype": "_json",
             "event": doc,
@@ -309,9 +354,11 @@ class Elastic(Receiver):
         )
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
-        doc["@timestamp"] = doc.get("ts")
-        action = {"create": {"_index": self.index, "_id": record.event_id}}
+        doc = self.shaped(record)
+        doc.setdefault("@timestamp", record.fields.get("ts"))
+        # one index per shape (the kit's own, OCSF, ECS): their fields would clash in one mapping
+        index = self.index if self.schema == "auditkit" else f"auditkit-{self.schema}"
+        action = {"create": {"_index": index, "_id": record.event_id}}
         return orjson.dumps(action) + b"\n" + orjson.dumps(doc) + b"\n"
 
     def body(self, items: list[bytes]) -> bytes:
@@ -468,13 +515,17 @@ def ship(
     timeout_s: float = 30.0,
     deadline_s: float = 120.0,
     gzip_body: bool = False,
+    schema: str = "auditkit",
 ) -> ShipResult:
     """Send every record of the trails in ``paths`` not yet acknowledged by ``to``; see the module docstring.
 
     ``timeout_s`` bounds each wait on the socket, ``deadline_s`` each batch, all its tries together."""
     if format not in RECEIVERS:
         raise ShipError(f"unknown format {format!r}: use one of {', '.join(RECEIVERS)}")
+    if schema not in SCHEMAS:
+        raise ShipError(f"unknown schema {schema!r}: use one of {', '.join(SCHEMAS)}")
     receiver = RECEIVERS[format]()
+    receiver.schema = schema
     if not deadline_s > 0 or not timeout_s > 0:
         raise ShipError(
             f"the batch deadline and the socket timeout must be positive seconds ({deadline_s}, {timeout_s})"
@@ -489,7 +540,7 @@ def ship(
     if gzip_body:
         headers["Content-Encoding"] = "gzip"
     url = receiver.endpoint(to)
-    destination = f"{format} {url}"
+    destination = f"{format} {url}" + ("" if schema == "auditkit" else f" {schema}")  # one cursor per shape
     path_list = [str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
     cursor = Cursor.load(Path(state) if state else default_state(path_list, destination), destination)
     context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
