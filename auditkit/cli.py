@@ -4,14 +4,189 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from auditkit._version import __version__
 from auditkit.errors import AuditkitError
 
 Handler = Callable[[argparse.Namespace], int]
+Arguments = Callable[[argparse.ArgumentParser], None]
+
+#: What every exit code means (docs/cli.md lists this table; main() and the handlers keep to it).
+EXIT_CODES = {
+    0: "done: the answer is in the output (an empty trail answers in one line: no events)",
+    1: "done, and the answer is no: not intact (verify), secrets found (scan), calls missing (reconcile), "
+    "nothing touched the file (history), a failing check (doctor), an untrustworthy pack (report), "
+    "approval not given (trust)",
+    2: "not done: a mistyped command or option, a missing path, a file that is not a trail, a bad date, "
+    "a missing extra, or an input or receiver the command could not use (one line on stderr says which)",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``auditkit`` command: its verb, the function adding its options, its handler, its help, examples of
+    its use and the library function it is the twin of (``auditkit.<twin>``)."""
+
+    name: str
+    arguments: Arguments
+    handler: Handler
+    help: str
+    examples: tuple[str, ...]
+    twin: str
+
+
+COMMANDS: dict[str, Command] = {}  # in the order `auditkit --help` lists them
+
+
+def command(
+    name: str, arguments: Arguments, help: str, *, examples: Sequence[str], twin: str | None = None
+) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as ``auditkit NAME``, its options added by ``arguments`` (defined beside it).
+
+    ``twin`` names the library function the command calls when its name is not the verb's (``history`` calls
+    ``auditkit.file_history``); ``examples`` are shown under ``--help`` and in docs/cli.md.
+    """
+
+    def register(handler: Handler) -> Handler:
+        if name in COMMANDS:
+            raise ValueError(f"auditkit {name} is registered twice")
+        if not examples:
+            raise ValueError(f"auditkit {name} has no examples")
+        COMMANDS[name] = Command(name, arguments, handler, help, tuple(examples), twin or name.replace("-", "_"))
+        return handler
+
+    return register
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, except that indented lines (the examples) are kept as they are written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for block in text.split("\n\n"):
+            if block.startswith(" "):
+                out.append("\n".join(indent + line for line in block.splitlines()))
+            else:
+                out.append(super()._fill_text(block, width, indent))
+        return "\n\n".join(out)
+
+
+def _epilog(c: Command) -> str:
+    lines = "\n".join(f"  {e}" for e in c.examples)
+    return f"examples:\n\n{lines}\n\nlibrary: auditkit.{c.twin}; exit codes and dates: docs/cli.md"
+
+
+TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
+
+
+def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
+    """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
+
+    # default=[]: argparse counts a bare nargs="*" positional as required, and `replay S` said "PATHS is required"
+    p.add_argument("paths", nargs="*", default=[], metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
+    p.add_argument(
+        "--trail",
+        dest="trail_option",
+        action="extend",
+        nargs="+",
+        metavar="PATH",
+        help="the same as PATHS (kept for scripts written before PATHS)",
+    )
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+WHEN_FORMS = "2026-03-01, 2026-03-01T12:00Z, 2h, 30m, 7d, 1w, yesterday, today or now"
+
+
+def parse_when(text: str, now: datetime | None = None) -> datetime:
+    """The one reading of every ``--since``/``--until``: a timezone-aware UTC time.
+
+    ISO dates and times (``2026-03-01``, ``2026-03-01T12:00``, ``...Z`` or ``...+02:00``; no offset means UTC),
+    a span back from now (``30m``, ``2h``, ``7d``, ``1w``; ``s`` for seconds), ``now``, and ``today`` or
+    ``yesterday`` (midnight UTC). Anything else raises :class:`ValueError` naming the forms.
+    """
+    now = now or datetime.now(UTC)
+    word = text.strip().lower()
+    if word == "now":
+        return now
+    if word in ("today", "yesterday"):
+        midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - timedelta(days=1 if word == "yesterday" else 0)
+    span = re.fullmatch(r"(\d+)\s*([smhdw])(?:\s+ago)?", word)
+    if span:
+        return now - timedelta(seconds=int(span[1]) * _UNITS[span[2]])
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date or time: use {WHEN_FORMS}") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _when(text: str) -> str:
+    """argparse's type for --since/--until: the time as ISO 8601 in UTC, which every reader below takes."""
+    try:
+        return parse_when(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _window_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="TIME", type=_when, help=f"first time to include ({WHEN_FORMS}; UTC)")
+    p.add_argument("--until", metavar="TIME", type=_when, help="first time to leave out (exclusive; the same forms)")
+
+
+def _trails(args: argparse.Namespace) -> list[str]:
+    """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
+    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
+
+    return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
+
+
+class NothingThere(Exception):
+    """The trails hold no events (or none in the window): the command answers so in one line, exit code 0."""
+
+
+def _load(args: argparse.Namespace, paths: list[str] | None = None):
+    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them.
+
+    Files that hold no record at all and lines that are not records: one line saying they are not a trail
+    (:class:`UsageError`, exit 2); no events: :class:`NothingThere` (exit 0), so no command meets an empty frame.
+    """
+    from auditkit.analysis.views import window  # start-up: only the command that runs loads it
+    from auditkit.errors import UsageError  # start-up: only the command that runs loads it
+    from auditkit.loading.frame import load  # start-up: only the command that runs loads it
+
+    where = paths if paths is not None else _trails(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = load(where)
+    problems = df.attrs["problems"]
+    named = ", ".join(where)
+    if df.empty and problems:
+        first = problems[0]
+        raise UsageError(
+            f"{named}: not an auditkit trail or a log it reads ({len(problems)} line(s) are not records; "
+            f"{first['file']}:{first['line']}: {first['reason']})"
+        )
+    for p in problems[:5]:
+        print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since or until:
+        attrs = dict(df.attrs)
+        df = window(df, since, until)
+        df.attrs.update(attrs)
+    if df.empty:
+        span = f" from {since or 'the start'} until {until or 'now'}" if since or until else ""
+        raise NothingThere(f"no events in {named}{span}")
+    return df
 
 
 def _ms(value: float | None) -> str:
@@ -22,6 +197,24 @@ def _ms(value: float | None) -> str:
     return f"{value:.0f} ms"
 
 
+def _summary_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "--detections",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count the built-in detection rules' matches by level (auditkit detect)",
+    )
+
+
+@command(
+    "summary",
+    _summary_arguments,
+    "Per-tool invocations, time (total, average, p95) and failures; per host.",
+    examples=["auditkit summary", "auditkit summary .claude/logs --since 7d", "auditkit summary trail.jsonl --json"],
+)
 def cmd_summary(args: argparse.Namespace) -> int:
     from auditkit.analysis.views import by_agent, by_host, summary  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
@@ -118,6 +311,36 @@ def _say_problems(problems: list[dict]) -> None:
             print(f"  {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
 
 
+def _install_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    _where_arguments(p)
+    p.add_argument("--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})")
+    p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
+
+
+def _where_arguments(p: argparse.ArgumentParser) -> None:
+    """Which settings file install and uninstall change, and whose hooks."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--project", metavar="DIR", help="project whose .claude/settings.json to change (default: the current folder)"
+    )
+    where.add_argument("--user", action="store_true", help="change the user's settings (~/.claude/...) instead")
+    p.add_argument(
+        "--agent",
+        choices=["claude-code", "codex", "gemini"],
+        default="claude-code",
+        help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
+        "(.gemini/settings.json)",
+    )
+
+
+@command(
+    "install",
+    _install_arguments,
+    "Add auditkit's hook to Claude Code's settings (idempotent, with a backup).",
+    examples=["auditkit install", "auditkit install --project ~/src/app", "auditkit install --user --agent codex"],
+)
 def cmd_install(args: argparse.Namespace) -> int:
     from auditkit.installer import hook_command, install  # start-up: only the command that runs loads it
 
@@ -133,6 +356,12 @@ def cmd_install(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "uninstall",
+    _where_arguments,
+    "Remove exactly the hook entries auditkit added.",
+    examples=["auditkit uninstall", "auditkit uninstall --project ~/src/app"],
+)
 def cmd_uninstall(args: argparse.Namespace) -> int:
     from auditkit.installer import uninstall  # start-up: only the command that runs loads it
 
@@ -146,6 +375,16 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
+
+
+@command(
+    "doctor",
+    _doctor_arguments,
+    "Check that the hook is wired, runnable, and that a test event lands.",
+    examples=["auditkit doctor", "auditkit doctor --project ~/src/app"],
+)
 def cmd_doctor(args: argparse.Namespace) -> int:
     from auditkit.installer import doctor  # start-up: only the command that runs loads it
 
@@ -155,6 +394,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.level == "fail" for c in checks) else 0
 
 
+def _trust_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
+    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
+    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
+    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
+
+
+@command(
+    "trust",
+    _trust_arguments,
+    "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
+    examples=["auditkit trust", "auditkit trust ~/src/app --status", "auditkit trust ~/src/app --revoke"],
+    twin="approve_project",
+)
 def cmd_trust(args: argparse.Namespace) -> int:
     import os
 
@@ -199,12 +452,47 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
+    p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="report timestamps stepping back more than this many seconds (default 1)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
+
+
+@command(
+    "verify",
+    _verify_arguments,
+    "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.",
+    examples=[
+        "auditkit verify",
+        "auditkit verify .claude/logs --pubkey seal.pub",
+        "auditkit verify s3://bucket/trails --json",
+    ],
+)
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
 
     report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
         _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
     )
+    if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
+        named = ", ".join(_trails(args))
+        if any(f.kind == "corrupt" for f in report.findings):
+            print(
+                f"auditkit verify: {named}: not an auditkit trail (no line is a record); nothing verified",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"auditkit verify: {named}: no records: nothing was checked, so nothing is shown intact")
+        return 1
     if args.json:
         out = report.to_dict()
         if buckets:
@@ -248,6 +536,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _keygen_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
+
+
+@command(
+    "keygen",
+    _keygen_arguments,
+    "Make an Ed25519 key pair for sealing trails.",
+    examples=["auditkit keygen", "auditkit keygen --key ~/keys/seal.key"],
+)
 def cmd_keygen(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
 
@@ -257,6 +555,22 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seal_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the trail to seal (default: {DEFAULT_TRAIL})")
+    p.add_argument("--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
+    p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
+    p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
+
+
+@command(
+    "seal",
+    _seal_arguments,
+    "Append a signed checkpoint of a trail's head to its seal log.",
+    examples=["auditkit seal", "auditkit seal .claude/logs/trail.jsonl --print"],
+)
 def cmd_seal(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
@@ -270,6 +584,17 @@ def cmd_seal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scan_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "files or folders")
+    p.add_argument("--json", action="store_true", help="print findings as JSON")
+
+
+@command(
+    "scan",
+    _scan_arguments,
+    "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.",
+    examples=["auditkit scan", "auditkit scan ~/.claude/projects --json"],
+)
 def cmd_scan(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import scan  # start-up: only the command that runs loads it
 
@@ -284,6 +609,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
+def _redact_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("src", help="file to read")
+    p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
+
+
+@command(
+    "redact",
+    _redact_arguments,
+    "Write a redacted copy of an old trail, transcript or text file.",
+    examples=["auditkit redact old.jsonl old.redacted.jsonl"],
+    twin="redact_file",
+)
 def cmd_redact(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import redact_file  # start-up: only the command that runs loads it
 
@@ -293,31 +630,18 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trails(args: argparse.Namespace) -> list[str]:
-    """The trails a command reads: its PATHS and any --trail, else the current project's log folder."""
-    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
-
-    return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
-
-
-def _load(args: argparse.Namespace, paths: list[str] | None = None):
-    """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them."""
-    from auditkit.analysis.views import window  # start-up: only the command that runs loads it
-    from auditkit.loading.frame import load  # start-up: only the command that runs loads it
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        df = load(paths if paths is not None else _trails(args))
-    for p in df.attrs["problems"][:5]:
-        print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
-    since, until = getattr(args, "since", None), getattr(args, "until", None)
-    if since or until:
-        attrs = dict(df.attrs)
-        df = window(df, since, until)
-        df.attrs.update(attrs)
-    return df
+def _sessions_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+@command(
+    "sessions",
+    _sessions_arguments,
+    "List the sessions in trails: when, how many calls, how many failed, who.",
+    examples=["auditkit sessions", "auditkit sessions --since yesterday", "auditkit sessions .claude/logs --json"],
+)
 def cmd_sessions(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import sessions  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
@@ -361,6 +685,18 @@ def _until(start: object, end: object) -> str:
     return f"{end:%H:%M}" if same_day else f"{end:%Y-%m-%d %H:%M}"
 
 
+def _replay_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("session", help="session id (a unique prefix is enough)")
+    _trail_args(p)
+    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
+
+
+@command(
+    "replay",
+    _replay_arguments,
+    "Replay one session as a timeline of steps.",
+    examples=["auditkit replay 9e8d", "auditkit replay 9e8d .claude/logs --html replay.html"],
+)
 def cmd_replay(args: argparse.Namespace) -> int:
     from auditkit.analysis.steps import replay  # start-up: only the command that runs loads it
     from auditkit.analysis.views import session_id_for  # start-up: only the command that runs loads it
@@ -375,6 +711,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
+    _trail_args(p)
+    p.add_argument("--diff", action="store_true", help="show the diff under each new version")
+
+
+@command(
+    "history",
+    _history_arguments,
+    "Every event that touched a file, with its versions reconstructed.",
+    examples=["auditkit history src/parser.py", "auditkit history /home/dev/app/.env --diff"],
+    twin="file_history",
+)
 def cmd_history(args: argparse.Namespace) -> int:
     from auditkit.analysis.versions import file_history  # start-up: only the command that runs loads it
     from auditkit.present.render import history_text  # start-up: only the command that runs loads it
@@ -387,6 +736,30 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "transcripts and trails (files, folders, globs)")
+    _window_args(p)
+    p.add_argument(
+        "--by",
+        nargs="+",
+        default=["session", "model"],
+        choices=["session", "model", "agent", "subagent", "day"],
+        help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--wide", action="store_true", help="never cut ids or model names to fit the terminal")
+
+
+@command(
+    "cost",
+    _cost_arguments,
+    "Tokens and dollars from transcripts, each API message counted once.",
+    examples=[
+        "auditkit cost ~/.claude/projects",
+        "auditkit cost ~/.claude/projects --by day --since 1w",
+        "auditkit cost --by model --json",
+    ],
+)
 def cmd_cost(args: argparse.Namespace) -> int:
     from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize  # start-up: only the command that runs loads it
     from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
@@ -416,12 +789,29 @@ def cmd_cost(args: argparse.Namespace) -> int:
     cols += [(c, heads[c], "int") for c in TOKEN_COLUMNS] + [("usd", "cost (USD)", "usd")]
     total = {keys[0]: "Total", "messages": sum(g["messages"] for g in groups), "usd": summary["total_usd"]}
     total |= {c: sum(g[c] for g in groups) for c in TOKEN_COLUMNS}
-    print(text_table(groups, cols, total))
+    whole = text_table(groups, cols, total, width=sys.maxsize)
+    fits = shutil.get_terminal_size().columns  # COLUMNS, else the terminal, else 80
+    if args.wide or max(map(len, whole.splitlines())) <= fits:
+        print(whole)
+    else:  # cut to fit, and said so: an id or a model name is never shortened silently
+        print(text_table(groups, cols, total, width=fits))
+        print(f"(ids and names cut with … to fit {fits} columns: --wide or --json shows them whole)")
     if summary["unpriced_models"]:
         print(f"\nno price for: {', '.join(summary['unpriced_models'])} (left out of the cost; see prices.toml)")
     return 0
 
 
+def _archive_transcripts_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
+    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/analysis/transcripts")
+
+
+@command(
+    "archive-transcripts",
+    _archive_transcripts_arguments,
+    "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
+    examples=["auditkit archive-transcripts", "auditkit archive-transcripts --dest /srv/kept/transcripts"],
+)
 def cmd_archive_transcripts(args: argparse.Namespace) -> int:
     from auditkit.analysis.transcripts import (  # start-up: only the command that runs loads it
         archive_transcripts,
@@ -438,6 +828,23 @@ def cmd_archive_transcripts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "auditkit trails")
+    other = p.add_mutually_exclusive_group(required=True)
+    other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
+    other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command(
+    "reconcile",
+    _reconcile_arguments,
+    "Tool calls in transcripts but not in the trail, and the reverse.",
+    examples=[
+        "auditkit reconcile --transcripts ~/.claude/projects",
+        "auditkit reconcile .claude/logs --telemetry otel.jsonl --json",
+    ],
+)
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
@@ -455,6 +862,39 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if len(gaps) else 0
 
 
+def _otel_receive_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--out", required=True, metavar="TRAIL", help="trail file to append to (e.g. .claude/logs/otel.jsonl)"
+    )
+    p.add_argument("--port", type=int, default=4318, help="port (default 4318, OTLP/HTTP's)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
+    )
+    # (defaults in auditkit.outbound.otel, not imported here: every command would pay for http.server)
+    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request taken (default 20 MiB)")
+    p.add_argument("--max-records", type=int, metavar="N", help="most log records in one request (default 10,000)")
+    p.add_argument(
+        "--idle-timeout", type=float, metavar="SECONDS", help="close a connection silent this long (default 10)"
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request has not arrived whole by then (default 60)",
+    )
+
+
+@command(
+    "otel-receive",
+    _otel_receive_arguments,
+    "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail.",
+    examples=[
+        "auditkit otel-receive --out .claude/logs/otel.jsonl",
+        "auditkit otel-receive --out otel.jsonl --port 4319",
+    ],
+    twin="make_server",
+)
 def cmd_otel_receive(args: argparse.Namespace) -> int:
     import signal
 
@@ -499,6 +939,26 @@ def cmd_otel_receive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archive_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")
+    p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
+    p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
+    p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
+
+
+@command(
+    "archive",
+    _archive_arguments,
+    "Rotate a trail into a gzip segment that continues its hash chain.",
+    examples=[
+        "auditkit archive",
+        "auditkit archive --max-size 100M",
+        "auditkit archive .claude/logs/trail.jsonl --max-age 30d",
+    ],
+    twin="rotate",
+)
 def cmd_archive(args: argparse.Namespace) -> int:
     from auditkit.custody.segments import parse_age, parse_size, rotate  # start-up: only the command that runs loads it
 
@@ -512,23 +972,88 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _adopt_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("trail", help="the trail to adopt (only one you know this installation's hook wrote)")
+
+
+@command(
+    "adopt",
+    _adopt_arguments,
+    "Make a trail written before provenance marks this installation's own (the hook continues no unmarked "
+    "trail): its chain must verify; it is archived and continued under a marked start recording the adoption.",
+    examples=["auditkit adopt .claude/logs/trail.jsonl"],
+)
 def cmd_adopt(args: argparse.Namespace) -> int:
-    from auditkit.custody.segments import adopt
+    from auditkit.custody.segments import adopt  # start-up: only the command that runs loads it
 
     print(adopt(args.trail))
     return 0
 
 
+def _retention_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+
+    p.add_argument(
+        "trail",
+        nargs="?",
+        default=DEFAULT_TRAIL,
+        help=f"the active trail; its segments are found beside it (default: {DEFAULT_TRAIL})",
+    )
+    p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
+    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
+    p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
+    p.add_argument(
+        "--key",
+        metavar="KEY",
+        help="private seal key that signs the retirement statement (default: AUDITKIT_SEAL_KEY or <config>/seal.key)",
+    )
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+
+@command(
+    "retention",
+    _retention_arguments,
+    "Delete archived segments older than a policy that are sealed and intact.",
+    examples=["auditkit retention --keep 365d --dry-run", "auditkit retention .claude/logs/trail.jsonl --keep 1y"],
+    twin="apply_retention",
+)
 def cmd_retention(args: argparse.Namespace) -> int:
     from auditkit.custody.retention import apply_retention  # start-up: only the command that runs loads it
 
     plan = apply_retention(
         args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key
     )
+    if not plan.decisions and not args.json:  # an empty or odd trail: one line
+        what = "would be deleted" if args.dry_run else "deleted"
+        print(f"{plan.trail}: no archived segments beside it (keep {plan.policy}); nothing {what}")
+        return 0
     print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
     return 0
 
 
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
+    p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
+    p.add_argument(
+        "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
+    )
+    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
+
+
+@command(
+    "export",
+    _export_arguments,
+    "Export events as CSV or Parquet (optionally partitioned by date, host, ...).",
+    examples=[
+        "auditkit export --out events.parquet",
+        "auditkit export --format csv --out events.csv --since 7d",
+        "auditkit export --out dataset/ --partition-by date,host",
+    ],
+)
 def cmd_export(args: argparse.Namespace) -> int:
     from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
@@ -545,6 +1070,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ship_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
+    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
+    p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
+    p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
+    p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
+    p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
+    p.add_argument(
+        "--batch-deadline",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command(
+    "ship",
+    _ship_arguments,
+    "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.",
+    examples=[
+        "auditkit ship --to https://collector:4318 --format otlp",
+        "auditkit ship --to https://http-inputs.splunk.example --format splunk --gzip",
+    ],
+)
 def cmd_ship(args: argparse.Namespace) -> int:
     from auditkit.outbound.shipping import ship  # start-up: only the command that runs loads it
 
@@ -572,6 +1125,26 @@ def cmd_ship(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    p.add_argument("--to", required=True, metavar="S3URL", help="s3://bucket/prefix")
+    p.add_argument("--endpoint-url", metavar="URL", help="another S3 endpoint (MinIO, Ceph, a test server)")
+    p.add_argument(
+        "--lock-days", type=int, metavar="N", help="COMPLIANCE retention in days (default: the retention minimum)"
+    )
+    p.add_argument("--allow-unlocked", action="store_true", help="copy to a bucket without Object Lock anyway")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command(
+    "sync",
+    _sync_arguments,
+    "Copy archived segments, seal log and manifest to S3 under Object Lock.",
+    examples=[
+        "auditkit sync --to s3://audit-bucket/trails",
+        "auditkit sync --to s3://bucket/p --endpoint-url http://127.0.0.1:9000",
+    ],
+)
 def cmd_sync(args: argparse.Namespace) -> int:
     from auditkit.outbound.s3sync import sync  # start-up: only the command that runs loads it
 
@@ -594,6 +1167,22 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+@command(
+    "sql",
+    _sql_arguments,
+    "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).",
+    examples=[
+        'auditkit sql "SELECT tool, count(*) FROM calls GROUP BY tool"',
+        'auditkit sql "SELECT * FROM trail LIMIT 5" --since today --format csv',
+    ],
+)
 def cmd_sql(args: argparse.Namespace) -> int:
     from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
 
@@ -612,12 +1201,64 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _some_record(args: argparse.Namespace) -> None:
+    """Cheaply, before a slow run: :class:`NothingThere` when the trails hold no line, :class:`UsageError` when
+    no file starts with a record (a README is not a trail)."""
+    from auditkit.errors import UsageError  # start-up: only the command that runs loads it
+    from auditkit.store.files import expand, first_record  # start-up: only the command that runs loads it
+
+    files = expand(_trails(args))
+    if any(first_record(f) is not None for f in files):
+        return
+    named = ", ".join(_trails(args))
+    if all(f.stat().st_size == 0 for f in files):
+        raise NothingThere(f"no events in {named}")
+    raise UsageError(f"{named}: not an auditkit trail or a log it reads (no file starts with a record)")
+
+
+REPORTS = ("incident", "cost", "compliance", "replay")
+
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", choices=REPORTS, help="the report (`auditkit report NAME --help` lists its parameters)")
+    _trail_args(p)
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("KEY", "VALUE"),
+        help="a notebook parameter (JSON values are parsed: -p keep_days 183)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
+    p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
+    p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar per cell on stderr (default: when stderr is a terminal)",
+    )
+
+
+@command(
+    "report",
+    _report_arguments,
+    "Run an investigation notebook headless and write an evidence pack.",
+    examples=[
+        "auditkit report incident --out pack/ -p deleted_path customers.csv",
+        "auditkit report cost --help",
+        "auditkit report compliance --out pack/ --pdf",
+    ],
+    twin="run_report",
+)
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
     from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
+    _some_record(args)  # an empty trail or a README runs no notebook
     params = {}
     for key, value in args.param or []:
         try:
@@ -662,6 +1303,43 @@ def _detection_counts(df) -> dict[str, int] | None:
         return None
 
 
+# detect.engine's LEVELS, spelled here so that building the parser loads no pandas (a test keeps them equal)
+DETECTION_LEVELS = ("informational", "low", "medium", "high", "critical")
+
+
+def _detect_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p)
+    _window_args(p)
+    p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
+    p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
+    p.add_argument("--level", choices=DETECTION_LEVELS, default="informational", help="lowest level to show")
+    p.add_argument("--json", action="store_true", help="print the matches as JSON")
+    p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
+    p.add_argument(
+        "--sink",
+        action="append",
+        metavar="SINK",
+        help="where alerts go while following: stderr, jsonl:FILE, webhook:URL, slack:URL (repeatable)",
+    )
+    p.add_argument("--state", metavar="FILE", help="cursor file (default: <trail>.detect-state.json)")
+    p.add_argument("--alerts", metavar="FILE", help="alert trail (default: <trail folder>/alerts.jsonl)")
+    p.add_argument(
+        "--per-minute", type=int, default=10, metavar="N", help="messages a minute per rule (then a summary)"
+    )
+    p.add_argument("--once", action="store_true", help="with --follow: read what is there, alert, save, and stop")
+
+
+@command(
+    "detect",
+    _detect_arguments,
+    "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.",
+    examples=[
+        "auditkit detect",
+        "auditkit detect --level high --since 2h",
+        "auditkit detect --follow --sink slack:https://hooks.slack.com/...",
+    ],
+    twin="detections",
+)
 def cmd_detect(args: argparse.Namespace) -> int:
     from auditkit.detect.engine import LEVELS, detect, load_rules  # start-up: only the command that runs loads it
     from auditkit.present.terminal import visible  # start-up: only the command that runs loads it
@@ -701,326 +1379,120 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _detect_args(p: argparse.ArgumentParser) -> None:
-    from auditkit.detect.engine import LEVELS  # start-up: only the command that runs loads it
+def build_parser(width: int | None = None) -> argparse.ArgumentParser:
+    """The whole command line, built from :data:`COMMANDS` (``width``: fixed help width, for docs/cli.md)."""
 
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
-    p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
-    p.add_argument("--level", choices=LEVELS, default="informational", help="lowest level to show")
-    p.add_argument("--json", action="store_true", help="print the matches as JSON")
-    p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
-    p.add_argument(
-        "--sink",
-        action="append",
-        metavar="SINK",
-        help="where alerts go while following: stderr, jsonl:FILE, webhook:URL, slack:URL (repeatable)",
-    )
-    p.add_argument("--state", metavar="FILE", help="cursor file (default: <trail>.detect-state.json)")
-    p.add_argument("--alerts", metavar="FILE", help="alert trail (default: <trail folder>/alerts.jsonl)")
-    p.add_argument(
-        "--per-minute", type=int, default=10, metavar="N", help="messages a minute per rule (then a summary)"
-    )
-    p.add_argument("--once", action="store_true", help="with --follow: read what is there, alert, save, and stop")
-
-
-TRAILS_HELP = "trail files, folders or globs: auditkit trails, seed logs, hook payloads, transcripts, .gz too"
-
-
-def _trail_args(p: argparse.ArgumentParser, what: str = TRAILS_HELP) -> None:
-    """PATHS... as positional arguments (default: .claude/logs), with --trail as an alias: every command alike."""
-    from auditkit.trail.config import DEFAULT_TRAIL_FOLDER  # start-up: only the command that runs loads it
-
-    p.add_argument("paths", nargs="*", metavar="PATHS", help=f"{what} (default: {DEFAULT_TRAIL_FOLDER})")
-    p.add_argument(
-        "--trail",
-        dest="trail_option",
-        action="extend",
-        nargs="+",
-        metavar="PATH",
-        help="the same as PATHS (kept for scripts written before PATHS)",
-    )
-
-
-def _window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--since", metavar="TIME", help="first time to include (2026-03-01 or 2026-03-01T12:00Z; UTC)")
-    p.add_argument("--until", metavar="TIME", help="first time to leave out (exclusive)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from auditkit.trail.config import DEFAULT_TRAIL  # start-up: only the command that runs loads it
+    def formatter(prog: str) -> argparse.HelpFormatter:
+        return _Formatter(prog, width=width) if width else _Formatter(prog)
 
     parser = argparse.ArgumentParser(
         prog="auditkit",
         description="Tamper-evident audit trails of what Claude Code did, and tools to investigate them.",
+        epilog="examples:\n\n  auditkit summary\n  auditkit sessions --since yesterday\n  auditkit COMMAND --help\n\n"
+        "exit codes: 0 done, 1 the answer is no (not intact, secrets found, ...), 2 not done; docs/cli.md",
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
-        p.set_defaults(handler=handler)
-        return p
-
-    p = add("summary", cmd_summary, "Per-tool invocations, time (total, average, p95) and failures; per host.")
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    p.add_argument(
-        "--detections",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="count the built-in detection rules' matches by level (auditkit detect)",
-    )
-
-    for name, handler, text in (
-        ("install", cmd_install, "Add auditkit's hook to Claude Code's settings (idempotent, with a backup)."),
-        ("uninstall", cmd_uninstall, "Remove exactly the hook entries auditkit added."),
-    ):
-        p = add(name, handler, text)
-        where = p.add_mutually_exclusive_group()
-        where.add_argument(
-            "--project",
-            metavar="DIR",
-            help="project whose .claude/settings.json to change (default: the current folder)",
-        )
-        where.add_argument("--user", action="store_true", help="change the user's settings (~/.claude/...) instead")
-        p.add_argument(
-            "--agent",
-            choices=["claude-code", "codex", "gemini"],
-            default="claude-code",
-            help="whose hooks: Claude Code (.claude/settings.json), Codex (.codex/hooks.json) or Gemini CLI "
-            "(.gemini/settings.json)",
-        )
-        if name == "install":
-            p.add_argument(
-                "--trail", metavar="PATH", help=f"trail file the hook writes (default: <project>/{DEFAULT_TRAIL})"
-            )
-            p.add_argument("--python", metavar="PATH", help="interpreter for the hook (default: this one)")
-
-    p = add("verify", cmd_verify, "Check trails' hash chains, sequence, time order and seals; exit 0 only if intact.")
-    _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
-    p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=1.0,
-        metavar="S",
-        help="report timestamps stepping back more than this many seconds (default 1)",
-    )
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
-
-    p = add("keygen", cmd_keygen, "Make an Ed25519 key pair for sealing trails.")
-    p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
-
-    p = add("seal", cmd_seal, "Append a signed checkpoint of a trail's head to its seal log.")
-    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the trail to seal (default: {DEFAULT_TRAIL})")
-    p.add_argument("--key", metavar="PATH", help="private key (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
-    p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
-    p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
-    p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
-
-    p = add("scan", cmd_scan, "Find unredacted secrets in trails, transcripts and text files; exit 1 if any.")
-    _trail_args(p, "files or folders")
-    p.add_argument("--json", action="store_true", help="print findings as JSON")
-
-    p = add("redact", cmd_redact, "Write a redacted copy of an old trail, transcript or text file.")
-    p.add_argument("src", help="file to read")
-    p.add_argument("dst", help="file to write (mode 0600; never the source itself)")
-
-    p = add("sessions", cmd_sessions, "List the sessions in trails: when, how many calls, how many failed, who.")
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-
-    p = add("replay", cmd_replay, "Replay one session as a timeline of steps.")
-    p.add_argument("session", help="session id (a unique prefix is enough)")
-    _trail_args(p)
-    p.add_argument("--html", metavar="FILE", help="write a standalone page with the chart instead")
-
-    p = add("history", cmd_history, "Every event that touched a file, with its versions reconstructed.")
-    p.add_argument("path", help="absolute path, or a path suffix such as src/parser.py")
-    _trail_args(p)
-    p.add_argument("--diff", action="store_true", help="show the diff under each new version")
-
-    p = add("cost", cmd_cost, "Tokens and dollars from transcripts, each API message counted once.")
-    _trail_args(p, "transcripts and trails (files, folders, globs)")
-    _window_args(p)
-    p.add_argument(
-        "--by",
-        nargs="+",
-        default=["session", "model"],
-        choices=["session", "model", "agent", "subagent", "day"],
-        help="group by these (default: session model): agent is claude-code, codex or gemini; days in date order",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-
-    p = add(
-        "archive-transcripts",
-        cmd_archive_transcripts,
-        "Copy Claude Code's transcripts somewhere kept, before its 30-day cleanup deletes them.",
-    )
-    p.add_argument("--source", metavar="DIR", help="default: ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)")
-    p.add_argument("--dest", metavar="DIR", help="default: ~/.local/share/auditkit/analysis/transcripts")
-
-    p = add("reconcile", cmd_reconcile, "Tool calls in transcripts but not in the trail, and the reverse.")
-    _trail_args(p, "auditkit trails")
-    other = p.add_mutually_exclusive_group(required=True)
-    other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
-    other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = add(
-        "otel-receive", cmd_otel_receive, "Receive Claude Code's OpenTelemetry logs into a chained, redacted trail."
-    )
-    p.add_argument(
-        "--out", required=True, metavar="TRAIL", help="trail file to append to (e.g. .claude/logs/otel.jsonl)"
-    )
-    p.add_argument("--port", type=int, default=4318, help="port (default 4318, OTLP/HTTP's)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument(
-        "--no-redact", action="store_true", help="keep secrets in prompts and tool details (not recommended)"
-    )
-    # (defaults in auditkit.outbound.otel, not imported here: every command would pay for http.server)
-    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request taken (default 20 MiB)")
-    p.add_argument("--max-records", type=int, metavar="N", help="most log records in one request (default 10,000)")
-    p.add_argument(
-        "--idle-timeout", type=float, metavar="SECONDS", help="close a connection silent this long (default 10)"
-    )
-    p.add_argument(
-        "--request-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="close a connection whose request has not arrived whole by then (default 60)",
-    )
-
-    p = add("archive", cmd_archive, "Rotate a trail into a gzip segment that continues its hash chain.")
-    p.add_argument("trail", nargs="?", default=DEFAULT_TRAIL, help=f"the active trail (default: {DEFAULT_TRAIL})")
-    p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
-    p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
-    p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
-
-    p = add(
-        "adopt",
-        cmd_adopt,
-        "Make a trail written before provenance marks this installation's own (the hook continues no unmarked "
-        "trail): its chain must verify; it is archived and continued under a marked start recording the adoption.",
-    )
-    p.add_argument("trail", help="the trail to adopt (only one you know this installation's hook wrote)")
-
-    p = add("retention", cmd_retention, "Delete archived segments older than a policy that are sealed and intact.")
-    p.add_argument(
-        "trail",
-        nargs="?",
-        default=DEFAULT_TRAIL,
-        help=f"the active trail; its segments are found beside it (default: {DEFAULT_TRAIL})",
-    )
-    p.add_argument("--keep", required=True, metavar="AGE", help="how long to keep records (365d, 52w, 1y)")
-    p.add_argument("--dry-run", action="store_true", help="say what would be deleted and why; delete nothing")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
-    p.add_argument("--seals", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
-    p.add_argument(
-        "--key",
-        metavar="KEY",
-        help="private seal key that signs the retirement statement (default: AUDITKIT_SEAL_KEY or <config>/seal.key)",
-    )
-    p.add_argument("--json", action="store_true", help="print the plan as JSON")
-
-    p = add("export", cmd_export, "Export events as CSV or Parquet (optionally partitioned by date, host, ...).")
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
-    p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
-    p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
-    p.add_argument(
-        "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
-    )
-    p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
-
-    p = add("ship", cmd_ship, "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.")
-    _trail_args(p)
-    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
-    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
-    p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
-    p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
-    p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
-    p.add_argument("--batch-bytes", type=int, metavar="N", help="smaller batches than the receiver's limit")
-    p.add_argument("--gzip", action="store_true", help="compress request bodies (Content-Encoding: gzip)")
-    p.add_argument(
-        "--batch-deadline",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="give up on a batch not acknowledged within this time, all tries together (default 120)",
-    )
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-
-    p = add("sync", cmd_sync, "Copy archived segments, seal log and manifest to S3 under Object Lock.")
-    _trail_args(p)
-    p.add_argument("--to", required=True, metavar="S3URL", help="s3://bucket/prefix")
-    p.add_argument("--endpoint-url", metavar="URL", help="another S3 endpoint (MinIO, Ceph, a test server)")
-    p.add_argument(
-        "--lock-days", type=int, metavar="N", help="COMPLIANCE retention in days (default: the retention minimum)"
-    )
-    p.add_argument("--allow-unlocked", action="store_true", help="copy to a bucket without Object Lock anyway")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-
-    p = add("sql", cmd_sql, "Run DuckDB SQL over trails: views `trail` (events) and `calls` (tool calls).")
-    p.add_argument("query", help='e.g. "SELECT tool, count(*) FROM calls GROUP BY tool"')
-    _trail_args(p)
-    _window_args(p)
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-
-    p = add("report", cmd_report, "Run an investigation notebook headless and write an evidence pack.")
-    p.add_argument("name", choices=["incident", "cost", "compliance", "replay"])
-    _trail_args(p)
-    p.add_argument(
-        "-p",
-        "--param",
-        nargs=2,
-        action="append",
-        metavar=("KEY", "VALUE"),
-        help="a notebook parameter (JSON values are parsed: -p keep_days 183)",
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the executed notebook, HTML and manifest")
-    p.add_argument("--force", action="store_true", help="replace an evidence pack already in --out")
-    p.add_argument("--pdf", action="store_true", help="also print the HTML page to a PDF with headless Chromium")
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="a progress bar per cell on stderr (default: when stderr is a terminal)",
-    )
-
-    p = add("detect", cmd_detect, "Run Sigma rules (built-in pack and yours) over trails, or follow and alert.")
-    _detect_args(p)
-
-    p = add("doctor", cmd_doctor, "Check that the hook is wired, runnable, and that a test event lands.")
-    p.add_argument("--project", metavar="DIR", help="project folder (default: the current folder)")
-
-    p = add(
-        "trust",
-        cmd_trust,
-        "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
-    )
-    p.add_argument("project", nargs="?", default=".", help="project folder (default: the current folder)")
-    p.add_argument("--yes", action="store_true", help="approve what is shown without asking")
-    p.add_argument("--revoke", action="store_true", help="forget the approval of the project's files")
-    p.add_argument("--status", action="store_true", help="only say whether each file is approved")
+    for c in COMMANDS.values():
+        p = sub.add_parser(c.name, help=c.help, description=c.help, epilog=_epilog(c), formatter_class=formatter)
+        p.set_defaults(handler=c.handler)
+        c.arguments(p)
     return parser
 
 
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def _unknown_command(argv: list[str]) -> str | None:
+    """One line for a verb that is not a command, with the nearest one(s) when there are any."""
+    import difflib  # start-up: only a mistyped command loads it
+
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    if verb is None or verb in COMMANDS:
+        return None
+    near = difflib.get_close_matches(verb, COMMANDS, n=3, cutoff=0.6)
+    guess = f"; did you mean {' or '.join(near)}?" if near else ""
+    return f"auditkit: {verb!r} is not a command{guess} (auditkit --help lists them)"
+
+
+def _unknown_options(extra: list[str], p: argparse.ArgumentParser) -> str:
+    """argparse's 'unrecognized arguments', with the nearest option of this command for each mistyped one."""
+    import difflib  # start-up: only a mistyped option loads it
+
+    options = [o for a in p._actions for o in a.option_strings]
+    said = []
+    for arg in extra:
+        name = arg.split("=", 1)[0]
+        near = difflib.get_close_matches(name, options, n=1, cutoff=0.6) if name.startswith("-") else []
+        said.append(f"{arg} (did you mean {near[0]}?)" if near else arg)
+    return "unrecognized arguments: " + " ".join(said)
+
+
+def notebook_parameters(name: str) -> list[dict[str, str]]:
+    """The parameters a report's notebook takes, from its ``parameters`` cell: name, type, default and help
+    (``trails`` and ``interactive`` are set by ``auditkit report`` itself and left out)."""
+    import ast  # start-up: only `report NAME --help` loads it
+
+    from auditkit.present.evidence import notebooks_dir  # start-up: only `report NAME --help` loads it
+
+    nb = json.loads((notebooks_dir() / f"{name}.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    source = "".join(cell["source"])
+    lines = source.splitlines()
+    out = []
+    for stmt in ast.parse(source).body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            key, kind, default = stmt.target.id, ast.unparse(stmt.annotation), ast.unparse(stmt.value)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            key, default = stmt.targets[0].id, ast.unparse(stmt.value)
+            kind = type(ast.literal_eval(stmt.value)).__name__ if isinstance(stmt.value, ast.Constant) else "?"
+        else:
+            continue
+        if key in ("trails", "interactive"):
+            continue
+        line = lines[stmt.end_lineno - 1] if stmt.end_lineno else ""
+        note = line.split("#", 1)[1].strip() if "#" in line[stmt.end_col_offset or 0 :] else ""
+        out.append({"name": key, "type": kind, "default": default, "help": note})
+    return out
+
+
+def _with_report_parameters(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """``auditkit report NAME --help``: the report's own parameters (from its notebook) under the options."""
+    if not argv or argv[0] != "report" or not ({"-h", "--help"} & set(argv)):
+        return
+    names = [a for a in argv[1:] if a in REPORTS]
+    if not names:
+        return
+    params = notebook_parameters(names[0])
+    width = max((len(q["name"]) for q in params), default=0)
+    rows = [f"  -p {q['name']:<{width}}  {q['type']}, default {q['default']}: {q['help']}" for q in params]
+    p = _subparsers(parser)["report"]
+    head = f"parameters of the {names[0]} report (-p KEY VALUE; JSON values are parsed):"
+    p.epilog = f"{head}\n\n" + "\n".join(rows or ["  (none)"]) + "\n\n" + (p.epilog or "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``auditkit ...``: exit codes as :data:`EXIT_CODES` (docs/cli.md) says."""
     from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
 
     guard_std_streams()  # what a trail holds is shown, never run by the terminal
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    wrong = _unknown_command(argv)
+    if wrong:
+        print(wrong, file=sys.stderr)
+        return 2
+    _with_report_parameters(parser, argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's own usage and a suggestion, not the top-level usage
+        _subparsers(parser)[args.command].error(_unknown_options(extra, _subparsers(parser)[args.command]))
     try:
         return args.handler(args)
+    except NothingThere as exc:
+        print(f"auditkit {args.command}: {exc}")
+        return 0
     except (AuditkitError, FileNotFoundError, PermissionError, ValueError) as exc:
         print(f"auditkit {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -1028,5 +1500,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def reference() -> str:
+    """docs/cli.md: every command's help, examples and library twin, the date forms and the exit codes, from the
+    parser itself (``python -m auditkit.cli --markdown`` prints it; a test keeps the file current)."""
+    parser = build_parser(width=100)
+    subs = _subparsers(parser)
+    out = [
+        "# The command line",
+        "",
+        "<!-- generated by `python -m auditkit.cli --markdown > docs/cli.md`; tests/test_cli_usability.py checks it is"
+        " current -->",
+        "",
+        "Every command is a thin twin of a library function (`auditkit.<twin>`), takes its trails as PATHS"
+        " (default `.claude/logs`; `--trail` is the same), and answers in one line when there is nothing to"
+        " show. A mistyped command or option gets the nearest one as a suggestion. Where a verb differs from its"
+        " library function (`history` calls `file_history`, `archive` calls `rotate`, ...), the verb is kept, as"
+        " the word a user types, and the table below names the function.",
+        "",
+        "## Exit codes",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+        *(f"| {code} | {text} |" for code, text in EXIT_CODES.items()),
+        "",
+        "`verify` on an empty trail exits 1 (nothing was checked, so nothing is shown intact); on a file that is"
+        " not a trail, 2.",
+        "",
+        "## Dates and times",
+        "",
+        f"Every `--since` and `--until` takes the same forms: {WHEN_FORMS}. A time without an offset is UTC;"
+        " `today` and `yesterday` are midnight UTC; `2h`, `30m`, `7d`, `1w` count back from now. `--since` is"
+        " included, `--until` is not.",
+        "",
+        "## Commands",
+        "",
+        "| command | what it does | library twin |",
+        "|---|---|---|",
+        *(f"| [`{c.name}`](#auditkit-{c.name}) | {c.help} | `auditkit.{c.twin}` |" for c in COMMANDS.values()),
+        "",
+    ]
+    for c in COMMANDS.values():
+        out += [f"## auditkit {c.name}", "", "```text", subs[c.name].format_help().rstrip(), "```", ""]
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        print(reference(), end="")
+        sys.exit(0)
     sys.exit(main())

@@ -12,7 +12,7 @@ import posixpath
 
 import pandas as pd
 
-from auditkit.analysis.views import UNFINISHED, tool_calls
+from auditkit.analysis.views import UNFINISHED, session_id_for, tool_calls
 from auditkit.errors import UsageError
 from auditkit.loading.readers.transcript import CONTEXT_MARKS
 
@@ -153,12 +153,14 @@ def sessions(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
-    """The session's tool calls as ordered steps (see the module docstring); ``attrs`` name the session."""
-    ses = df[df["session_id"] == session_id]
-    if ses.empty:
-        known = ", ".join(map(str, df["session_id"].dropna().unique()[:5]))
+    """The session's tool calls as ordered steps (see the module docstring); ``attrs`` name the session.
 
-        raise UsageError(f"no session {session_id!r} in the trail (sessions include: {known})")
+    ``session_id`` is an id or a unique prefix of one, as the command line takes it (:func:`session_id_for`;
+    :class:`UsageError` naming the candidates when it matches none or several)."""
+    known = [str(s) for s in df["session_id"].dropna().unique()]
+    if not any(s.startswith(session_id) for s in known):
+        raise UsageError(f"no session {session_id!r} in the trail (sessions include: {', '.join(known[:5])})")
+    ses = df[df["session_id"] == session_id_for(df, session_id)]  # several candidates: a UsageError naming them
     calls = tool_calls(ses).reset_index(drop=True)
     calls["summary"] = [describe(c) for c in calls.to_dict(orient="records")]
     calls["step"] = range(1, len(calls) + 1)
