@@ -1035,7 +1035,13 @@ def cmd_retention(args: argparse.Namespace) -> int:
 def _export_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p)
     _window_args(p)
-    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p.add_argument("--format", choices=["csv", "parquet", "jsonl"], help="default parquet; jsonl with --schema")
+    p.add_argument(
+        "--schema",
+        choices=["auditkit", "ocsf", "ecs"],
+        default="auditkit",
+        help="the kit's own columns (default), or each record as an OCSF 1.5 event / ECS document (JSON lines)",
+    )
     p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
     p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
     p.add_argument(
@@ -1052,16 +1058,21 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit export --out events.parquet",
         "auditkit export --format csv --out events.csv --since 7d",
         "auditkit export --out dataset/ --partition-by date,host",
+        "auditkit export --schema ocsf --out events.ocsf.jsonl",
     ],
 )
 def cmd_export(args: argparse.Namespace) -> int:
     from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
     parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
+    mapped = args.schema != "auditkit"  # OCSF/ECS events keep their original lines: read from the trails
     result = export(
-        _load(args),
+        _trails(args) if mapped else _load(args),
         args.out,
-        format=args.format,
+        format=args.format or ("jsonl" if mapped else "parquet"),
+        schema=args.schema,
+        since=args.since if mapped else None,
+        until=args.until if mapped else None,
         partition_by=parts,
         escape_formulas=not args.raw_formulas,
         endpoint_url=args.endpoint_url,
@@ -1072,8 +1083,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _ship_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p)
-    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
-    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the receiver's https:// URL (its usual path is added), or cloudwatch://GROUP/STREAM",
+    )
+    p.add_argument("--format", choices=["otlp", "datadog", "splunk", "elastic"], help="(not for cloudwatch://)")
+    p.add_argument(
+        "--schema",
+        choices=["auditkit", "ocsf", "ecs"],
+        default="auditkit",
+        help="the kit's own record shape (default), OCSF 1.5 events, or ECS documents",
+    )
+    p.add_argument("--region", metavar="REGION", help="cloudwatch://: the AWS region (default: AWS's own settings)")
+    p.add_argument("--endpoint-url", metavar="URL", help="cloudwatch://: another endpoint (a test server)")
     p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
     p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
     p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
@@ -1092,10 +1116,12 @@ def _ship_arguments(p: argparse.ArgumentParser) -> None:
 @command(
     "ship",
     _ship_arguments,
-    "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.",
+    "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC, Elasticsearch or CloudWatch Logs.",
     examples=[
         "auditkit ship --to https://collector:4318 --format otlp",
         "auditkit ship --to https://http-inputs.splunk.example --format splunk --gzip",
+        "auditkit ship --to https://es.example:9200 --format elastic --schema ecs",
+        "auditkit ship --to cloudwatch:///auditkit/claude-code/$(hostname) --region eu-west-1",
     ],
 )
 def cmd_ship(args: argparse.Namespace) -> int:
@@ -1111,6 +1137,9 @@ def cmd_ship(args: argparse.Namespace) -> int:
         max_batch_bytes=args.batch_bytes,
         gzip_body=args.gzip,
         deadline_s=args.batch_deadline,
+        schema=args.schema,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -249,12 +249,10 @@ def test_a_killed_run_resends_exactly_the_unacknowledged_batch(moto_url: str, pr
 
     p = proxy(hang_third)
     state = tmp_path / "state.json"
-    code = (
-        "import sys; from auditkit.outbound.shipping import ship; "
-        "ship([sys.argv[1]], 'cloudwatch://g7/s', endpoint_url=sys.argv[2], state=sys.argv[3], max_batch_bytes=6000)"
-    )
+    argv = [sys.executable, "-m", "auditkit", "ship", str(trail), "--to", "cloudwatch://g7/s", "--endpoint-url", p.url]
+    argv += ["--state", str(state), "--batch-bytes", "6000"]
     env = {**os.environ, **AWS, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", code, str(trail), p.url, str(state)], env=env)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert seen.wait(60)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -273,3 +271,18 @@ def test_records_are_the_exact_lines_so_their_hashes_can_be_checked(moto_url: st
     records = list(trail_records([trail]))
     for event, record in zip(stored(moto_url, "g8", "s"), records, strict=True):
         assert isinstance(record, Record) and (event["message"] + "\n").encode() == record.line
+
+
+def test_the_cli_ships_to_cloudwatch_with_a_schema_and_says_where(moto_url: str, tmp_path: Path, capsys) -> None:
+    from auditkit.cli import main
+
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    grow(trail, 3)
+    argv = ["ship", str(trail), "--to", "cloudwatch://g9/s", "--endpoint-url", moto_url, "--schema", "ocsf"]
+    assert main([*argv, "--region", "eu-west-1"]) == 0
+    assert "shipped 4 record(s) in 1 batch(es) to cloudwatch cloudwatch://g9/s ocsf" in capsys.readouterr().out
+    import boto3
+
+    logs = boto3.client("logs", endpoint_url=moto_url, region_name="eu-west-1")  # the region given was used
+    events = logs.get_log_events(logGroupName="g9", logStreamName="s", startFromHead=True)["events"]
+    assert [json.loads(e["message"])["metadata"]["uid"] for e in events] == expected_ids(trail)

@@ -303,3 +303,17 @@ def test_export_writes_ocsf_and_ecs_json_lines_from_trails(tmp_path: Path) -> No
     late = export([trail], tmp_path / "e.jsonl", format="jsonl", schema="ecs", since="2026-03-17T14:00:10Z")
     docs = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
     assert 0 < late.rows == len(docs) < n and all(d["@timestamp"] >= "2026-03-17T14:00:10" for d in docs)
+
+
+def test_the_cli_exports_ocsf_json_lines_and_refuses_a_frame_format(tmp_path: Path, capsys) -> None:
+    from auditkit.cli import main
+
+    trail = SAMPLES / "failures" / "audit-trail.jsonl"
+    assert main(["export", str(trail), "--schema", "ocsf", "--out", str(tmp_path / "f.jsonl")]) == 0
+    assert "as jsonl (ocsf)" in capsys.readouterr().out
+    events = [json.loads(line) for line in (tmp_path / "f.jsonl").read_text().splitlines()]
+    assert [e["metadata"]["uid"] for e in events] == [r.event_id for r in trail_records([trail])]
+    for event in events:
+        check_ocsf(event)
+    with pytest.raises(Exception, match="JSON lines"):
+        export([trail], tmp_path / "x.parquet", format="parquet", schema="ecs")
