@@ -682,6 +682,10 @@ def ship(
         format = "cloudwatch"
     if (format == "cloudwatch") != to.startswith("cloudwatch://"):
         raise ShipError(f"{to}: CloudWatch Logs is cloudwatch://GROUP/STREAM, and such a URL is CloudWatch's only")
+    if format is None:
+        raise ShipError(
+            f"{to}: say the receiver's format (--format {', '.join(f for f in RECEIVERS if f != 'cloudwatch')})"
+        )
     if format not in RECEIVERS:
         raise ShipError(f"unknown format {format!r}: use one of {', '.join(RECEIVERS)}")
     if schema not in SCHEMAS:
