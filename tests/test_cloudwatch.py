@@ -73,9 +73,17 @@ class Proxy:
                     time.sleep(30)
                     self.close_connection = True
                     return
+                if what == "portal":  # a captive portal's page, 200
+                    data = b"<html><title>Sign in</title>\x1b]0;owned\x07</html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 if what in ("throttle", "deny"):
                     kind = "ThrottlingException" if what == "throttle" else "AccessDeniedException"
-                    message = "Rate exceeded" if what == "throttle" else "not allowed"
+                    message = "Rate exceeded" if what == "throttle" else "not allowed\x1b[2J"
                     data = json.dumps({"__type": kind, "message": message}).encode()
                     self.send_response(400)
                     self.send_header("Content-Type", "application/x-amz-json-1.1")
@@ -231,9 +239,22 @@ def test_a_refusal_is_one_clear_error_and_the_cursor_stays(moto_url: str, proxy,
         ship([trail], "cloudwatch://only-a-group", endpoint_url=moto_url)
     state = tmp_path / "state.json"
     p = proxy(lambda n, target: "deny")  # moto checks no IAM: the proxy answers as AWS does for a denied key
-    with pytest.raises(ShipError, match=r"AccessDeniedException: not allowed.*the cursor stays"):
+    with pytest.raises(ShipError, match=r"AccessDeniedException: not allowed\\x1b\[2J.*the cursor stays") as err:
         ship([trail], "cloudwatch://g6/s", endpoint_url=p.url, state=state)
     assert not state.exists() and len(p.puts) == 1  # not retried: a refusal is not throttling
+    assert "\x1b" not in str(err.value)  # the endpoint's text reaches the terminal with its controls escaped
+
+
+def test_a_200_that_is_not_cloudwatchs_answer_acknowledges_nothing(moto_url: str, proxy, tmp_path: Path) -> None:
+    trail = tmp_path / "logs" / "audit-trail.jsonl"
+    grow(trail, 3)
+    state = tmp_path / "state.json"
+    p = proxy(lambda n, target: "portal")  # botocore reads the page as {"message": ...}: not an acknowledgement
+    with pytest.raises(ShipError, match="not as CloudWatch Logs does") as err:
+        ship([trail], "cloudwatch://g10/s", endpoint_url=p.url, state=state)
+    assert not state.exists() and "\x1b" not in str(err.value)
+    result = ship([trail], "cloudwatch://g10/s", endpoint_url=moto_url, state=state)  # the real one, later
+    assert result.skipped == 0 and result.sent == 4
 
 
 def test_a_killed_run_resends_exactly_the_unacknowledged_batch(moto_url: str, proxy, tmp_path: Path) -> None:

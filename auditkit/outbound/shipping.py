@@ -48,6 +48,7 @@ from auditkit._version import __version__
 from auditkit.custody.verify import unchained_format
 from auditkit.errors import MissingExtra, ShipError
 from auditkit.outbound.schemas import SCHEMAS, ecs, ocsf
+from auditkit.safe_text import visible
 from auditkit.store.files import PathLike, expand, first_record, open_lines
 from auditkit.store.names import is_seal_log
 from auditkit.trail import format as tf
@@ -417,11 +418,13 @@ class CloudWatch(Receiver):
     overhead = 26
     max_record_bytes = 256 * 1024 - 26
     max_span_ms = 24 * 3600 * 1000 - 1
+    answer_keys = frozenset({"nextSequenceToken", "rejectedLogEventsInfo", "rejectedEntityInfo"})
     retryable = ("ThrottlingException", "ServiceUnavailableException", "LimitExceededException", "RequestLimitExceeded")
 
     def __init__(self) -> None:
         self.group = self.stream = ""
         self.client: object = None
+        self.last_body: bytes | None = None
         self.now_ms = int(time.time() * 1000)
 
     @staticmethod
@@ -442,6 +445,12 @@ class CloudWatch(Receiver):
         self.group, self.stream = self.target(url)
         config = Config(retries={"total_max_attempts": 1}, connect_timeout=timeout_s, read_timeout=timeout_s)
         self.client = boto3.client("logs", region_name=region, endpoint_url=endpoint_url, config=config)
+        self.client.meta.events.register("before-parse.cloudwatch-logs.PutLogEvents", self._keep_body)  # type: ignore[attr-defined]
+
+    def _keep_body(self, response_dict: dict, **kwargs: object) -> None:
+        """The raw answer to PutLogEvents, kept to check it is CloudWatch's (botocore forgives too much)."""
+        body = response_dict.get("body")
+        self.last_body = body[:65536] if isinstance(body, bytes) and response_dict.get("status_code") == 200 else None
 
     def ensure(self) -> None:
         """Create the log group and stream where they do not exist and the credentials allow; a refusal here is
@@ -504,10 +513,24 @@ class CloudWatch(Receiver):
                 answer = self.client.put_log_events(  # type: ignore[attr-defined]
                     logGroupName=self.group, logStreamName=self.stream, logEvents=events
                 )
-                rejected = answer.get("rejectedLogEventsInfo") if isinstance(answer, dict) else None
+                answer = answer if isinstance(answer, dict) else {}
+                # botocore takes a 200 whose body is not JSON (a portal's page) for an empty success: the
+                # body itself must be a JSON object with no field CloudWatch Logs does not define
+                body, self.last_body = self.last_body, None
+                try:
+                    doc = json.loads(body) if body else {}
+                except ValueError:
+                    doc = None
+                odd = sorted(set(doc) - self.answer_keys) if isinstance(doc, dict) else ["(not a JSON object)"]
+                if odd:
+                    raise ShipError(
+                        f"the endpoint answered PutLogEvents, not as CloudWatch Logs does ({visible(str(odd[:5]))}: "
+                        f"{visible(repr((body or b'')[:120]))}); this is no acknowledgement, and the cursor stays"
+                    )
+                rejected = answer.get("rejectedLogEventsInfo") or answer.get("rejectedEntityInfo")
                 if rejected:
                     raise ShipError(
-                        f"CloudWatch Logs rejected events of the batch ({json.dumps(rejected)[:300]}); "
+                        f"CloudWatch Logs rejected events of the batch ({visible(json.dumps(rejected)[:300])}); "
                         "the cursor stays before it"
                     )
                 return attempt
@@ -533,13 +556,14 @@ class CloudWatch(Receiver):
 
 
 def _aws_code(exc: Exception) -> str:
+    """The error code of an AWS answer, as the endpoint wrote it: shown with its controls escaped."""
     error = getattr(exc, "response", {}).get("Error", {})
-    return str(error.get("Code") or "")[:100]
+    return visible(str(error.get("Code") or "")[:100])
 
 
 def _aws_message(exc: Exception) -> str:
     error = getattr(exc, "response", {}).get("Error", {})
-    return str(error.get("Message") or "")[:300]
+    return visible(str(error.get("Message") or "")[:300])
 
 
 RECEIVERS: dict[str, Callable[[], Receiver]] = {
