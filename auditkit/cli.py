@@ -833,6 +833,9 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
     other = p.add_mutually_exclusive_group(required=True)
     other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
     other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
+    other.add_argument(
+        "--compliance", metavar="TRAIL", help="sessions: a trail of `auditkit ingest compliance-api` beside PATHS"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -843,9 +846,26 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
     examples=[
         "auditkit reconcile --transcripts ~/.claude/projects",
         "auditkit reconcile .claude/logs --telemetry otel.jsonl --json",
+        "auditkit reconcile .claude/logs --compliance compliance.jsonl",
     ],
 )
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    if args.compliance:
+        from auditkit.compliance_api import reconcile as sessions  # start-up: only the command that runs loads it
+        from auditkit.safe_text import visible as visible_text  # start-up: only the command that runs loads it
+
+        found = sessions(args.compliance, _trails(args))
+        if args.json:
+            print(json.dumps(found.__dict__, indent=2))
+        else:
+            for s in found.missing_locally:
+                print(f"missing locally: session {visible_text(s)} (the Compliance API knows it; no hook record)")
+            for s in found.missing_upstream:
+                print(
+                    f"missing upstream: session {visible_text(s)} (recorded here; the Compliance API does not know it)"
+                )
+            print(f"{len(found.missing_locally)} session(s) missing locally, {len(found.missing_upstream)} upstream")
+        return 1 if found.missing_locally or found.missing_upstream else 0
     from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
     other = "telemetry" if args.telemetry else "transcripts"
@@ -860,6 +880,35 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             f"{(gaps['missing_from'] == other).sum()} missing from the {other}"
         )
     return 1 if len(gaps) else 0
+
+
+def _ingest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "source", choices=["compliance-api"], help="compliance-api: Anthropic's Compliance API Activity Feed"
+    )
+    p.add_argument("--out", required=True, metavar="TRAIL", help="trail file to append to (made if missing)")
+    p.add_argument("--since", metavar="TIME", type=_when, help=f"activities created from this time ({WHEN_FORMS})")
+    p.add_argument("--type", action="append", metavar="TYPE", help="only this activity type (repeatable)")
+    p.add_argument("--api-url", metavar="URL", help="another address for the API (a proxy, a test server)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command(
+    "ingest",
+    _ingest_arguments,
+    "Read Anthropic's Compliance API Activity Feed into a chained, redacted trail (key from the environment).",
+    examples=[
+        "auditkit ingest compliance-api --out compliance.jsonl --since 7d",
+        "auditkit ingest compliance-api --out compliance.jsonl --type claude_chat_created",
+    ],
+)
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from auditkit.compliance_api import API_URL, ingest  # start-up: only the command that runs loads it
+
+    since = args.since.strftime("%Y-%m-%dT%H:%M:%SZ") if args.since else None
+    result = ingest(args.source, args.out, since=since, types=args.type, api_url=args.api_url or API_URL)
+    print(json.dumps(result.__dict__, indent=2) if args.json else result)
+    return 0
 
 
 def _otel_receive_arguments(p: argparse.ArgumentParser) -> None:

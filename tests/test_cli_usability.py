@@ -201,6 +201,7 @@ MATRIX = {
     "archive-transcripts": ["archive-transcripts", "--source", "{p}", "--dest", "{tmp}/kept"],
     "trust": ["trust", "{p}", "--status"],
     "sync": ["sync", "{p}", "--to", "s3://bucket/p", "--endpoint-url", "http://127.0.0.1:9"],
+    "ingest": ["ingest", "compliance-api", "--out", "{p}", "--api-url", "http://127.0.0.1:9"],
 }
 LEFT_OUT = {"install", "uninstall", "keygen", "otel-receive", "doctor"}
 
