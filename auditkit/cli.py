@@ -9,7 +9,6 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from auditkit._version import __version__
@@ -29,17 +28,18 @@ EXIT_CODES = {
 }
 
 
-@dataclass(frozen=True)
 class Command:
     """One ``auditkit`` command: its verb, the function adding its options, its handler, its help, examples of
-    its use and the library function it is the twin of (``auditkit.<twin>``)."""
+    its use and the library function it is the twin of (``auditkit.<twin>``). A plain class, not a dataclass:
+    ``dataclasses`` imports ``inspect``, ~13 ms on every start."""
 
-    name: str
-    arguments: Arguments
-    handler: Handler
-    help: str
-    examples: tuple[str, ...]
-    twin: str
+    __slots__ = ("arguments", "examples", "handler", "help", "name", "twin")
+
+    def __init__(
+        self, name: str, arguments: Arguments, handler: Handler, help: str, examples: tuple[str, ...], twin: str
+    ) -> None:
+        self.name, self.arguments, self.handler, self.help = name, arguments, handler, help
+        self.examples, self.twin = examples, twin
 
 
 COMMANDS: dict[str, Command] = {}  # in the order `auditkit --help` lists them
@@ -150,6 +150,19 @@ def _trails(args: argparse.Namespace) -> list[str]:
     return [*getattr(args, "paths", []), *(getattr(args, "trail_option", None) or [])] or [DEFAULT_TRAIL_FOLDER]
 
 
+def _wants_data(args: argparse.Namespace) -> bool:
+    """--json, or a file or format a program reads (export, sql --format csv): an empty answer keeps its shape
+    (``[]``, a header, an empty file) instead of the one line for people."""
+    return bool(getattr(args, "json", False)) or getattr(args, "format", "table") != "table"
+
+
+def _no_events(df) -> bool:
+    """No row, or only the kit's own bookkeeping: a trail just archived holds its start record and nothing else."""
+    from auditkit.trail.format import SET_ASIDE, TRAIL_START  # start-up: only the command that runs loads it
+
+    return bool(df.empty or df["event"].astype(str).isin((TRAIL_START, SET_ASIDE)).all())
+
+
 class NothingThere(Exception):
     """The trails hold no events (or none in the window): the command answers so in one line, exit code 0."""
 
@@ -158,7 +171,8 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
     """Load the command's trails quietly (problems go to stderr), within --since/--until if it has them.
 
     Files that hold no record at all and lines that are not records: one line saying they are not a trail
-    (:class:`UsageError`, exit 2); no events: :class:`NothingThere` (exit 0), so no command meets an empty frame.
+    (:class:`UsageError`, exit 2); no events: :class:`NothingThere` (exit 0) unless the output is data for a
+    program (:func:`_wants_data`), so no table for people meets an empty frame.
     """
     from auditkit.analysis.views import window  # start-up: only the command that runs loads it
     from auditkit.errors import UsageError  # start-up: only the command that runs loads it
@@ -174,7 +188,7 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
         first = problems[0]
         raise UsageError(
             f"{named}: not an auditkit trail or a log it reads ({len(problems)} line(s) are not records; "
-            f"{first['file']}:{first['line']}: {first['reason']})"
+            f"{first['file']}:{first['line']}: {' '.join(str(first['reason']).split())[:200]})"
         )
     for p in problems[:5]:
         print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
@@ -183,7 +197,7 @@ def _load(args: argparse.Namespace, paths: list[str] | None = None):
         attrs = dict(df.attrs)
         df = window(df, since, until)
         df.attrs.update(attrs)
-    if df.empty:
+    if _no_events(df) and not _wants_data(args):
         span = f" from {since or 'the start'} until {until or 'now'}" if since or until else ""
         raise NothingThere(f"no events in {named}{span}")
     return df
@@ -491,7 +505,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        print(f"auditkit verify: {named}: no records: nothing was checked, so nothing is shown intact")
+        print(f"auditkit verify: {named}: no records found: nothing was checked, so NOT INTACT")
         return 1
     if args.json:
         out = report.to_dict()
@@ -1075,7 +1089,8 @@ def cmd_retention(args: argparse.Namespace) -> int:
     )
     if not plan.decisions and not args.json:  # an empty or odd trail: one line
         what = "would be deleted" if args.dry_run else "deleted"
-        print(f"{plan.trail}: no archived segments beside it (keep {plan.policy}); nothing {what}")
+        note = f" (ignored: {plan.ignored})" if plan.ignored else ""
+        print(f"{plan.trail}: keep {plan.policy} (minimum {plan.minimum}): no archived segments; nothing {what}{note}")
         return 0
     print(json.dumps(plan.to_dict(), indent=2) if args.json else plan)
     return 0
@@ -1381,16 +1396,14 @@ def _detection_counts(df) -> dict[str, int] | None:
         return None
 
 
-# detect.engine's LEVELS, spelled here so that building the parser loads no pandas (a test keeps them equal)
-DETECTION_LEVELS = ("informational", "low", "medium", "high", "critical")
-
-
 def _detect_arguments(p: argparse.ArgumentParser) -> None:
+    from auditkit.detect.levels import LEVELS  # the levels alone: building the parser must not load pandas
+
     _trail_args(p)
     _window_args(p)
     p.add_argument("--rules", action="append", metavar="PATH", help="Sigma rule file or folder (repeatable)")
     p.add_argument("--no-builtin", action="store_true", help="run only the --rules given, not the built-in pack")
-    p.add_argument("--level", choices=DETECTION_LEVELS, default="informational", help="lowest level to show")
+    p.add_argument("--level", choices=LEVELS, default="informational", help="lowest level to show")
     p.add_argument("--json", action="store_true", help="print the matches as JSON")
     p.add_argument("--follow", action="store_true", help="follow the live trail and raise alerts as events land")
     p.add_argument(
@@ -1578,6 +1591,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def reference() -> str:
     """docs/cli.md: every command's help, examples and library twin, the date forms and the exit codes, from the
     parser itself (``python -m auditkit.cli --markdown`` prints it; a test keeps the file current)."""
@@ -1619,6 +1637,15 @@ def reference() -> str:
     ]
     for c in COMMANDS.values():
         out += [f"## auditkit {c.name}", "", "```text", subs[c.name].format_help().rstrip(), "```", ""]
+        if c.name == "report":  # what `auditkit report NAME --help` adds, per report
+            for name in REPORTS:
+                out += [f"### auditkit report {name}: parameters (`-p KEY VALUE`)", ""]
+                out += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
+                out += [
+                    f"| `{q['name']}` | {q['type']} | `{q['default']}` | {_cell(q['help'])} |"
+                    for q in notebook_parameters(name)
+                ]
+                out.append("")
     return "\n".join(out)
 
 

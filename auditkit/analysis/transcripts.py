@@ -96,8 +96,21 @@ def reconcile(
     ka = set(zip(a["session_id"].astype(str), a["tool_use_id"].astype(str), strict=True))
     kb = set(zip(b["session_id"].astype(str), b["tool_use_id"].astype(str), strict=True))
     cols = ["session_id", "tool_use_id", "tool", "start", "status", "file_path", "command"]
-    only_b = b[[k not in ka for k in zip(b["session_id"].astype(str), b["tool_use_id"].astype(str), strict=True)]]
-    only_a = a[[k not in kb for k in zip(a["session_id"].astype(str), a["tool_use_id"].astype(str), strict=True)]]
+    # a boolean Series, not a list: an empty list would select no columns instead of no rows
+    only_b = b[
+        pd.Series(
+            [k not in ka for k in zip(b["session_id"].astype(str), b["tool_use_id"].astype(str), strict=True)],
+            index=b.index,
+            dtype=bool,
+        )
+    ]
+    only_a = a[
+        pd.Series(
+            [k not in kb for k in zip(a["session_id"].astype(str), a["tool_use_id"].astype(str), strict=True)],
+            index=a.index,
+            dtype=bool,
+        )
+    ]
     out = pd.concat(
         [only_b[cols].assign(missing_from=names[0]), only_a[cols].assign(missing_from=names[1])], ignore_index=True
     )

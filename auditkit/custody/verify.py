@@ -30,9 +30,9 @@ from auditkit.custody import seals as sealing
 from auditkit.errors import ChainBroken, TrailFormatError
 from auditkit.loading.readers import FORMATS
 from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
-from auditkit.store.names import is_seal_log
+from auditkit.store.names import active_trail, is_seal_log
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
-from auditkit.trail import config
+from auditkit.trail import appender, config, provenance
 from auditkit.trail import format as tf
 from auditkit.trail.appender import pending_spills
 
@@ -228,8 +228,6 @@ def verify(
 def _require_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, key_file: Path) -> None:
     """With a public key (given, or configured beside the seal key) seals are required: a trail no seal covers
     has had its seal log removed (or was never sealed), and a cut inside what was sealed would go unseen."""
-    from auditkit.custody import seals as sealing
-
     covered = {s.get("trail_id") for s in seals if s.get("type") == sealing.SEAL_TYPE and "error" not in s}
     for tid, chain in chains.items():
         if tid not in covered and chain.files:
@@ -251,11 +249,7 @@ def _check_provenance(heads: list[tuple[str, int, Path]], report: VerifyReport) 
     only for a chain it accepted, or adopted); what no marked start follows is reported ``foreign``. Files the
     hook or ``archive`` set aside beside a trail are reported too. Without the installation key the marks
     cannot be checked, and only the chain is."""
-    from auditkit.trail import appender, provenance
-
     key = appender.installation_key(create=False)
-    from auditkit.store.names import active_trail
-
     for f in sorted({active_trail(f) for _, _, f in heads}):
         aside = provenance.set_aside_trails(str(f)) + [f".spill/{n}" for n in provenance.foreign_spills(str(f))]
         stem = f.name.removesuffix(".gz").removesuffix(".jsonl")
