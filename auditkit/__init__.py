@@ -66,6 +66,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.outbound.s3sync": ("sync",),
     "auditkit.outbound.otel": ("make_server",),
     "auditkit.installer": ("doctor", "install", "uninstall"),
+    "auditkit.compliance_api": ("ingest",),
     "auditkit.project_review": ("approve_project", "review_project"),
 }
 
@@ -126,6 +127,7 @@ if TYPE_CHECKING:
     from auditkit.outbound.otel import make_server as make_server
     from auditkit.outbound.s3sync import sync as sync
     from auditkit.outbound.shipping import ship as ship
+    from auditkit.compliance_api import ingest as ingest
     from auditkit.detect.engine import detections as detections, load_rules as load_rules
     from auditkit.present.live import live as live
     from auditkit.present.evidence import run_report as run_report

@@ -919,6 +919,9 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
     other = p.add_mutually_exclusive_group(required=True)
     other.add_argument("--transcripts", nargs="+", help="Claude Code transcripts")
     other.add_argument("--telemetry", nargs="+", metavar="TRAIL", help="trails written by `auditkit otel-receive`")
+    other.add_argument(
+        "--compliance", metavar="TRAIL", help="sessions: a trail of `auditkit ingest compliance-api` beside PATHS"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -929,9 +932,26 @@ def _reconcile_arguments(p: argparse.ArgumentParser) -> None:
     examples=[
         "auditkit reconcile --transcripts ~/.claude/projects",
         "auditkit reconcile .claude/logs --telemetry otel.jsonl --json",
+        "auditkit reconcile .claude/logs --compliance compliance.jsonl",
     ],
 )
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    if args.compliance:
+        from auditkit.compliance_api import reconcile as sessions  # start-up: only the command that runs loads it
+        from auditkit.safe_text import visible as visible_text  # start-up: only the command that runs loads it
+
+        found = sessions(args.compliance, _trails(args))
+        if args.json:
+            print(json.dumps(found.__dict__, indent=2))
+        else:
+            for s in found.missing_locally:
+                print(f"missing locally: session {visible_text(s)} (the Compliance API knows it; no hook record)")
+            for s in found.missing_upstream:
+                print(
+                    f"missing upstream: session {visible_text(s)} (recorded here; the Compliance API does not know it)"
+                )
+            print(f"{len(found.missing_locally)} session(s) missing locally, {len(found.missing_upstream)} upstream")
+        return 1 if found.missing_locally or found.missing_upstream else 0
     from auditkit.analysis.transcripts import reconcile  # start-up: only the command that runs loads it
 
     other = "telemetry" if args.telemetry else "transcripts"
@@ -946,6 +966,35 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             f"{(gaps['missing_from'] == other).sum()} missing from the {other}"
         )
     return 1 if len(gaps) else 0
+
+
+def _ingest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "source", choices=["compliance-api"], help="compliance-api: Anthropic's Compliance API Activity Feed"
+    )
+    p.add_argument("--out", required=True, metavar="TRAIL", help="trail file to append to (made if missing)")
+    p.add_argument("--since", metavar="TIME", type=_when, help=f"activities created from this time ({WHEN_FORMS})")
+    p.add_argument("--type", action="append", metavar="TYPE", help="only this activity type (repeatable)")
+    p.add_argument("--api-url", metavar="URL", help="another address for the API (a proxy, a test server)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command(
+    "ingest",
+    _ingest_arguments,
+    "Read Anthropic's Compliance API Activity Feed into a chained, redacted trail (key from the environment).",
+    examples=[
+        "auditkit ingest compliance-api --out compliance.jsonl --since 7d",
+        "auditkit ingest compliance-api --out compliance.jsonl --type claude_chat_created",
+    ],
+)
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from auditkit.compliance_api import API_URL, ingest  # start-up: only the command that runs loads it
+
+    since = args.since.strftime("%Y-%m-%dT%H:%M:%SZ") if args.since else None
+    result = ingest(args.source, args.out, since=since, types=args.type, api_url=args.api_url or API_URL)
+    print(json.dumps(result.__dict__, indent=2) if args.json else result)
+    return 0
 
 
 def _otel_receive_arguments(p: argparse.ArgumentParser) -> None:
@@ -1122,7 +1171,13 @@ def cmd_retention(args: argparse.Namespace) -> int:
 def _export_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p)
     _window_args(p)
-    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p.add_argument("--format", choices=["csv", "parquet", "jsonl"], help="default parquet; jsonl with --schema")
+    p.add_argument(
+        "--schema",
+        choices=["auditkit", "ocsf", "ecs"],
+        default="auditkit",
+        help="the kit's own columns (default), or each record as an OCSF 1.5 event / ECS document (JSON lines)",
+    )
     p.add_argument("--out", required=True, metavar="PATH", help="file to write, or a folder with --partition-by")
     p.add_argument("--partition-by", metavar="COLS", help="Hive folders by these columns, e.g. date,host")
     p.add_argument(
@@ -1139,16 +1194,21 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit export --out events.parquet",
         "auditkit export --format csv --out events.csv --since 7d",
         "auditkit export --out dataset/ --partition-by date,host",
+        "auditkit export --schema ocsf --out events.ocsf.jsonl",
     ],
 )
 def cmd_export(args: argparse.Namespace) -> int:
     from auditkit.outbound.exporting import export  # start-up: only the command that runs loads it
 
     parts = [c.strip() for c in args.partition_by.split(",") if c.strip()] if args.partition_by else []
+    mapped = args.schema != "auditkit"  # OCSF/ECS events keep their original lines: read from the trails
     result = export(
-        _load(args),
+        _trails(args) if mapped else _load(args),
         args.out,
-        format=args.format,
+        format=args.format or ("jsonl" if mapped else "parquet"),
+        schema=args.schema,
+        since=args.since if mapped else None,
+        until=args.until if mapped else None,
         partition_by=parts,
         escape_formulas=not args.raw_formulas,
         endpoint_url=args.endpoint_url,
@@ -1159,8 +1219,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _ship_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p)
-    p.add_argument("--to", required=True, metavar="URL", help="the receiver's https:// URL (its usual path is added)")
-    p.add_argument("--format", required=True, choices=["otlp", "datadog", "splunk", "elastic"])
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the receiver's https:// URL (its usual path is added), or cloudwatch://GROUP/STREAM",
+    )
+    p.add_argument("--format", choices=["otlp", "datadog", "splunk", "elastic"], help="(not for cloudwatch://)")
+    p.add_argument(
+        "--schema",
+        choices=["auditkit", "ocsf", "ecs"],
+        default="auditkit",
+        help="the kit's own record shape (default), OCSF 1.5 events, or ECS documents",
+    )
+    p.add_argument("--region", metavar="REGION", help="cloudwatch://: the AWS region (default: AWS's own settings)")
+    p.add_argument("--endpoint-url", metavar="URL", help="cloudwatch://: another endpoint (a test server)")
     p.add_argument("--insecure", action="store_true", help="allow plain http:// (a collector on this machine)")
     p.add_argument("--state", metavar="FILE", help="the cursor file (default: .auditkit-ship-<hash>.json by the trail)")
     p.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for the receiver's TLS certificate")
@@ -1179,10 +1252,12 @@ def _ship_arguments(p: argparse.ArgumentParser) -> None:
 @command(
     "ship",
     _ship_arguments,
-    "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC or Elasticsearch.",
+    "Send trails to OpenTelemetry (OTLP/HTTP), Datadog, Splunk HEC, Elasticsearch or CloudWatch Logs.",
     examples=[
         "auditkit ship --to https://collector:4318 --format otlp",
         "auditkit ship --to https://http-inputs.splunk.example --format splunk --gzip",
+        "auditkit ship --to https://es.example:9200 --format elastic --schema ecs",
+        "auditkit ship --to cloudwatch:///auditkit/claude-code/$(hostname) --region eu-west-1",
     ],
 )
 def cmd_ship(args: argparse.Namespace) -> int:
@@ -1198,6 +1273,9 @@ def cmd_ship(args: argparse.Namespace) -> int:
         max_batch_bytes=args.batch_bytes,
         gzip_body=args.gzip,
         deadline_s=args.batch_deadline,
+        schema=args.schema,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

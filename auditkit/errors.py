@@ -16,6 +16,7 @@
     ├── ReportError                an evidence pack cannot be made (a notebook failed, a parameter is wrong)
     ├── ShipError                  a receiver (OTLP, Datadog, Splunk, Elasticsearch, S3) refused or cannot be reached
     ├── ReceiveError               a request to the OTLP receiver cannot be read (answered 400 or 415, nothing written)
+    ├── IngestError                a source the kit reads from (the Compliance API) refused, or answered unlike itself
     └── MissingExtra               an optional extra is not installed (names the ``pip install 'auditkit[...]'`` line)
 
 Standard library only and free of imports: the hook imports it only when something goes wrong.
@@ -95,6 +96,10 @@ class ShipError(AuditkitError):
 
 class ReceiveError(AuditkitError, ValueError):
     """A request to the OTLP receiver cannot be read; the sender is answered with an error, nothing is written."""
+
+
+class IngestError(AuditkitError):
+    """A source the kit ingests from (Anthropic's Compliance API) refused the key, or answered unlike itself."""
 
 
 class MissingExtra(AuditkitError, ImportError):

@@ -599,6 +599,9 @@ def doctor(
         checks.append(Check("warn", f"hook not registered for: {', '.join(missing)} (run `auditkit install`)"))
     else:
         checks.append(Check("ok", f"hook registered for all {len(tf.HOOK_EVENTS)} events"))
+    aside = "; ".join(f"{e} ({why})" for e, why in tf.NOT_REGISTERED.items() if e not in wired)
+    if aside:
+        checks.append(Check("ok", f"not observed, on purpose: {aside}"))
     for command in commands:
         checks.extend(provenance_checks(_trail_of(command, proj)))  # before the test event: the hook acts on it
         checks.extend(_check_command(command, proj))

@@ -202,6 +202,7 @@ MATRIX = {
     "archive-transcripts": ["archive-transcripts", "--source", "{p}", "--dest", "{tmp}/kept"],
     "trust": ["trust", "{p}", "--status"],
     "sync": ["sync", "{p}", "--to", "s3://bucket/p", "--endpoint-url", "http://127.0.0.1:9"],
+    "ingest": ["ingest", "compliance-api", "--out", "{p}", "--api-url", "http://127.0.0.1:9"],
 }
 # lab and notebooks read no trail: they copy the notebook templates (tests/test_workcopy.py)
 LEFT_OUT = {"install", "uninstall", "keygen", "otel-receive", "doctor", "lab", "notebooks"}

@@ -43,6 +43,9 @@ NEW_EVENTS = [
     payload("TaskCreated", task_id="t1", subject="Bump x", **CURRENT),
     payload("TaskCompleted", task_id="t1", **CURRENT),
     payload("WorktreeCreate", worktree_path="/home/dev/app-wt", **CURRENT),  # not registered by default: as it comes
+    payload("UserPromptExpansion", prompt="/review src/a.py", **CURRENT),  # the hooks reference's current list
+    payload("Setup", trigger="init", **CURRENT),
+    payload("TeammateIdle", teammate_name="tester", team_name="app", **CURRENT),
 ]
 
 
@@ -70,7 +73,8 @@ def test_install_registers_todays_events_and_each_is_recorded_whole(project: Pat
     """ConfigChange, FileChanged, PermissionDenied, StopFailure, PostToolBatch, ... registered and recorded with
     every field; prompt_id and effort become columns; an event nobody registered is recorded as it comes."""
     registered = set(installed_commands(project))
-    assert registered == set(tf.HOOK_EVENTS) and len(registered) == 22  # the 12 of before, and 10 more
+    assert registered == set(tf.HOOK_EVENTS) and len(registered) == 25  # the 12 of before, 10, and 3 more
+    assert not registered & set(tf.NOT_REGISTERED)  # hooks there act instead of observing
     trail = _run_installed(project, NEW_EVENTS)
     df = auditkit.load(trail, strict=True)
     rows = df[df["event"] != tf.TRAIL_START].reset_index(drop=True)
@@ -154,6 +158,8 @@ def test_doctor_fails_when_hooks_cannot_run(
         (project / ".claude" / where).write_text(json.dumps(doc))
     checks = doctor(project, managed=[managed])
     assert any(c.level == "fail" and says in c.message for c in checks), [c.message for c in checks]
+    aside = [c.message for c in checks if c.message.startswith("not observed, on purpose")]
+    assert aside and all(e in aside[0] for e in ("WorktreeCreate", "WorktreeRemove", "Elicitation"))
     if where == "matcher":
         assert main(["doctor", "--project", str(project)]) == 1
         assert says in capsys.readouterr().out
@@ -203,3 +209,16 @@ def test_settings_changed_mid_session_and_refused_calls_are_findings(project: Pa
     checks = F.checklist(df, auditkit.verify(trail), [], pd.DataFrame({"ok": [True]}), F.retention_coverage(df, 1))
     row = checks.set_index("control").loc["NIST AU-5 / AU-12(3)"]
     assert row["status"] == "fail" and "/home/dev/app/.claude/settings.json" in row["evidence"]
+
+
+def test_doctor_names_the_events_older_settings_do_not_register(project: Path) -> None:
+    """Settings written by an older install lack today's events: doctor says which, and how to add them."""
+    settings = project / ".claude" / "settings.json"
+    d = json.loads(settings.read_text())
+    for event in ("UserPromptExpansion", "Setup", "TeammateIdle"):
+        del d["hooks"][event]
+    settings.write_text(json.dumps(d))
+    warned = [c.message for c in doctor(project) if c.level == "warn" and "not registered" in c.message]
+    assert warned == ["hook not registered for: UserPromptExpansion, Setup, TeammateIdle (run `auditkit install`)"]
+    install(project=project)
+    assert not [c for c in doctor(project) if "not registered for" in c.message]

@@ -11,17 +11,23 @@ follows leading white space or control characters (spreadsheets skip them). A tr
 agent (or a repository) chose, and opening it must not execute it. ``escape_formulas=False`` writes
 the text unchanged. Lines end in CRLF (RFC 4180), so every cell holding a CR or LF is quoted and a
 reader never splits a row.
+
+``schema="ocsf"`` or ``"ecs"`` writes JSON lines (``format="jsonl"``), one OCSF event or ECS document per
+trail record (:mod:`auditkit.outbound.schemas`), read straight from the trails' lines so that each
+event keeps its original record (``raw_data``, ``event.original``); its source is trail files, not a frame.
 """
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import orjson
 import pandas as pd
 
 from auditkit.analysis.views import window
@@ -29,9 +35,11 @@ from auditkit.errors import ExportError
 from auditkit.loading.flat import flatten
 from auditkit.loading.frame import load
 from auditkit.loading.parquet_dataset import filesystem
+from auditkit.outbound.schemas import SCHEMAS
+from auditkit.outbound.shipping import shaped, trail_records
 from auditkit.store.files import PathLike
 
-FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "parquet", "jsonl")
 #: A cell a spreadsheet may run: a formula character first, or after white space, control or
 #: invisible format characters (a zero-width space, a BOM, bidi marks), or a tab or CR first.
 #: Full-width forms count too (some spreadsheets read them as the ASCII ones).
@@ -66,6 +74,7 @@ def export(
     partition_by: Sequence[str] = (),
     escape_formulas: bool = True,
     endpoint_url: str | None = None,
+    schema: str = "auditkit",
 ) -> ExportResult:
     """Write the events of ``source`` (a loaded frame, or trails to load) to ``out``.
 
@@ -76,6 +85,18 @@ def export(
     """
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r}: use one of {', '.join(FORMATS)}")
+    if schema not in SCHEMAS:
+        raise ExportError(f"unknown schema {schema!r}: use one of {', '.join(SCHEMAS)}")
+    if schema != "auditkit" or format == "jsonl":
+        if format != "jsonl" or schema == "auditkit" or partition_by:
+            raise ExportError(
+                "OCSF and ECS are written as JSON lines: --schema ocsf|ecs with --format jsonl, unpartitioned"
+            )
+        if isinstance(source, pd.DataFrame):
+            raise ExportError(
+                "an OCSF or ECS export reads trail files (each event keeps its original line), not a frame"
+            )
+        return _mapped(source, Path(out), schema, since, until)
     df = source if isinstance(source, pd.DataFrame) else load(source)
     df = window(df, since, until)
     flat = flatten(df).reset_index(drop=True)
@@ -94,6 +115,23 @@ def export(
     out = Path(out)
     files = _csv(flat, out, parts, escape_formulas) if format == "csv" else _parquet(flat, out, parts)
     return ExportResult(str(out), format, len(flat), [str(f) for f in files])
+
+
+def _mapped(
+    source: PathLike | Iterable[PathLike], out: Path, schema: str, since: object, until: object
+) -> ExportResult:
+    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    records = list(trail_records(paths))
+    times = pd.DataFrame(
+        {"timestamp": pd.to_datetime([r.fields.get("ts") for r in records], utc=True, errors="coerce")}
+    )
+    kept = window(times, since, until).index
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:
+        for i in kept:
+            tmp.write(orjson.dumps(shaped(records[i], 1 << 62, schema)) + b"\n")
+    Path(tmp.name).replace(out)  # whole or not at all; the temporary file is the owner's only (0600)
+    return ExportResult(str(out), f"jsonl ({schema})", len(kept), [str(out)])
 
 
 def _csv(flat: pd.DataFrame, out: Path, parts: list[str], escape: bool) -> list[Path]:

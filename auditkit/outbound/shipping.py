@@ -46,7 +46,9 @@ import orjson
 
 from auditkit._version import __version__
 from auditkit.custody.verify import unchained_format
-from auditkit.errors import ShipError
+from auditkit.errors import MissingExtra, ShipError
+from auditkit.outbound.schemas import SCHEMAS, ecs, ocsf
+from auditkit.safe_text import visible
 from auditkit.store.files import PathLike, expand, first_record, open_lines
 from auditkit.store.names import is_seal_log
 from auditkit.trail import format as tf
@@ -88,6 +90,11 @@ class Receiver:
     max_batch_bytes = 4 << 20
     max_batch_records = 1000
     max_record_bytes = 1 << 20
+    schema = "auditkit"  # the kit's own record shape; "ocsf" or "ecs" maps each record (``--schema``)
+
+    def shaped(self, record: Record) -> dict:
+        """The record as this receiver's document in the chosen schema (the kit's own: :func:`_doc`)."""
+        return shaped(record, self.max_record_bytes, self.schema)
 
     def endpoint(self, url: str) -> str:
         parts = urllib.parse.urlsplit(url)
@@ -107,6 +114,13 @@ class Receiver:
     def check(self, status: int, body: bytes, sent: int) -> None:
         """Raise when an acknowledged request still refused records (a bulk API's per-item errors)."""
 
+    def accepts(self, batch: list, batch_bytes: int, item: bytes, limit: int) -> bool:
+        """Whether ``item`` still fits in ``batch`` (``batch_bytes`` so far) under this receiver's limits."""
+        return batch_bytes + len(item) + 64 <= limit and len(batch) < self.max_batch_records
+
+    def size(self, item: bytes) -> int:
+        return len(item) + 1
+
 
 def _doc(record: Record, limit: int) -> dict:
     """The record as a flat document: its fields, and where it sits in the chain. A record longer than
@@ -114,10 +128,37 @@ def _doc(record: Record, limit: int) -> dict:
     doc = {k: v for k, v in record.fields.items() if k not in ("v", "prev")}
     doc.update(event_id=record.event_id, trail_id=record.trail_id)
     if len(record.line) > limit:
-        keep = ("ts", "seq", "hash", "event", "session_id", "tool", "user", "host", "agent", "event_id", "trail_id")
+        keep = (
+            "ts",
+            "seq",
+            "hash",
+            "event",
+            "session_id",
+            "tool_name",
+            "tool_use_id",
+            "status",
+            "user",
+            "host",
+            "agent",
+            "event_id",
+            "trail_id",
+        )
         doc = {k: doc[k] for k in keep if k in doc}
         doc["auditkit_truncated"] = {"bytes": len(record.line), "sha256": hashlib.sha256(record.line).hexdigest()}
     return doc
+
+
+def shaped(record: Record, limit: int, schema: str) -> dict:
+    """``record`` as one document of ``schema`` (auditkit, ocsf or ecs). A line longer than ``limit`` bytes
+    is mapped from its key fields, with its size and SHA-256 in place of the original."""
+    doc = _doc(record, limit)
+    if schema == "auditkit":
+        return doc
+    truncated = doc.pop("auditkit_truncated", None)
+    fields, raw = (doc, None) if truncated else (record.fields, record.line)
+    if schema == "ocsf":
+        return ocsf.event(fields, record.event_id, raw, truncated=truncated)
+    return ecs.document(fields, record.event_id, record.trail_id, raw, truncated=truncated)
 
 
 def _ts_ns(ts: str) -> int:
@@ -156,9 +197,16 @@ class Otlp(Receiver):
         return out
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
+        doc = self.shaped(record)
         attributes = [{"key": "log.record.uid", "value": {"stringValue": record.event_id}}]
+        if self.schema != "auditkit":  # the mapped document is the body; its schema and class as attributes
+            attributes.append({"key": "auditkit.schema", "value": {"stringValue": self.schema}})
+            if "class_uid" in doc:
+                attributes.append({"key": "ocsf.class_uid", "value": {"intValue": str(doc["class_uid"])}})
+            doc = {"_body": orjson.dumps(doc).decode()}
         for key, value in doc.items():
+            if key == "_body":
+                continue
             if key in ("event_id",) or value is None:
                 continue
             attributes.append({"key": f"auditkit.{key}", "value": _otlp_value(value)})
@@ -169,7 +217,7 @@ class Otlp(Receiver):
             "observedTimeUnixNano": ts,
             "severityNumber": 13 if failed else 9,  # WARN, INFO
             "severityText": "WARN" if failed else "INFO",
-            "body": {"stringValue": record.line.decode("utf-8", "replace").rstrip("\n")},
+            "body": {"stringValue": doc.get("_body") or record.line.decode("utf-8", "replace").rstrip("\n")},
             "attributes": attributes,
         }
         return orjson.dumps(log)
@@ -216,7 +264,12 @@ class Datadog(Receiver):
         return {"DD-API-KEY": key}
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
+        doc = self.shaped(record)
+        if self.schema != "auditkit":  # the mapped document at the top level, as Datadog's OCSF/ECS pipelines read it
+            host = record.fields.get("host")
+            head = {"ddsource": "auditkit", "service": "claude-code", "hostname": host, "date": record.fields.get("ts")}
+            head["ddtags"] = f"trail_id:{record.trail_id},event:{record.fields.get('event')},schema:{self.schema}"
+            return orjson.dumps({**doc, **head})
         host = doc.get("host")
         out = {
             "ddsource": "auditkit",
@@ -251,10 +304,10 @@ class Splunk(Receiver):
         return {"Authorization": f"Splunk {token}"}
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
+        doc = self.shaped(record)
         event = {
             "time": round(_ts_ns(str(record.fields.get("ts"))) / 1e9, 6),
-            "host": doc.get("host"),
+            "host": record.fields.get("host"),
             "source": f"auditkit:{record.trail_id}",
             "sourcetype": "_json",
             "event": doc,
@@ -309,9 +362,11 @@ class Elastic(Receiver):
         )
 
     def item(self, record: Record) -> bytes:
-        doc = _doc(record, self.max_record_bytes)
-        doc["@timestamp"] = doc.get("ts")
-        action = {"create": {"_index": self.index, "_id": record.event_id}}
+        doc = self.shaped(record)
+        doc.setdefault("@timestamp", record.fields.get("ts"))
+        # one index per shape (the kit's own, OCSF, ECS): their fields would clash in one mapping
+        index = self.index if self.schema == "auditkit" else f"auditkit-{self.schema}"
+        action = {"create": {"_index": index, "_id": record.event_id}}
         return orjson.dumps(action) + b"\n" + orjson.dumps(doc) + b"\n"
 
     def body(self, items: list[bytes]) -> bytes:
@@ -345,7 +400,179 @@ class Elastic(Receiver):
             raise _Retry(message) if retry else ShipError(f"Elasticsearch: {message}")
 
 
-RECEIVERS: dict[str, Callable[[], Receiver]] = {"otlp": Otlp, "datadog": Datadog, "splunk": Splunk, "elastic": Elastic}
+class CloudWatch(Receiver):
+    """CloudWatch Logs ``PutLogEvents`` through boto3 (the ``aws`` extra), to ``cloudwatch://GROUP/STREAM``.
+
+    A batch holds at most 10,000 events and 1,048,576 bytes counting 26 bytes per event, spans less than
+    24 hours, and goes in time order; an event's message is at most 256 KiB (with its 26 bytes), so a
+    longer record goes as its key fields plus its size and SHA-256. A message is the record's exact line
+    (the kit's own shape: its hash can be checked against it) or the mapped document (``--schema``). An
+    event's timestamp is the record's, kept inside what PutLogEvents takes (not older than 14 days nor
+    more than 2 hours ahead, not earlier than the event before it in the batch): the record's own time
+    stays in the message. Throttling and 5xx are retried under the batch's deadline; a batch with rejected
+    events is not acknowledged."""
+
+    name = "cloudwatch"
+    max_batch_bytes = 1_048_576
+    max_batch_records = 10_000
+    overhead = 26
+    max_record_bytes = 256 * 1024 - 26
+    max_span_ms = 24 * 3600 * 1000 - 1
+    answer_keys = frozenset({"nextSequenceToken", "rejectedLogEventsInfo", "rejectedEntityInfo"})
+    retryable = ("ThrottlingException", "ServiceUnavailableException", "LimitExceededException", "RequestLimitExceeded")
+
+    def __init__(self) -> None:
+        self.group = self.stream = ""
+        self.client: object = None
+        self.last_body: bytes | None = None
+        self.now_ms = int(time.time() * 1000)
+
+    @staticmethod
+    def target(url: str) -> tuple[str, str]:
+        """(group, stream) of ``cloudwatch://GROUP/STREAM``; the group may hold slashes (/aws/claude-code)."""
+        rest = url[len("cloudwatch://") :]
+        group, _, stream = rest.rpartition("/")
+        if not group or not stream:
+            raise ShipError(f"{url}: give the log group and stream as cloudwatch://GROUP/STREAM")
+        return group, stream
+
+    def connect(self, url: str, region: str | None, endpoint_url: str | None, timeout_s: float) -> None:
+        try:
+            import boto3  # optional extra: only CloudWatch needs it
+            from botocore.config import Config  # optional extra, with boto3
+        except ImportError:
+            raise MissingExtra("CloudWatch Logs", "aws", "boto3") from None
+        self.group, self.stream = self.target(url)
+        config = Config(retries={"total_max_attempts": 1}, connect_timeout=timeout_s, read_timeout=timeout_s)
+        self.client = boto3.client("logs", region_name=region, endpoint_url=endpoint_url, config=config)
+        self.client.meta.events.register("before-parse.cloudwatch-logs.PutLogEvents", self._keep_body)  # type: ignore[attr-defined]
+
+    def _keep_body(self, response_dict: dict, **kwargs: object) -> None:
+        """The raw answer to PutLogEvents, kept to check it is CloudWatch's (botocore forgives too much)."""
+        body = response_dict.get("body")
+        self.last_body = body[:65536] if isinstance(body, bytes) and response_dict.get("status_code") == 200 else None
+
+    def ensure(self) -> None:
+        """Create the log group and stream where they do not exist and the credentials allow; a refusal here is
+        not fatal (they may exist already, made by an administrator): PutLogEvents says if they do not."""
+        from botocore.exceptions import ClientError  # optional extra, with boto3
+
+        for call, kwargs in (
+            ("create_log_group", {"logGroupName": self.group}),
+            ("create_log_stream", {"logGroupName": self.group, "logStreamName": self.stream}),
+        ):
+            try:
+                getattr(self.client, call)(**kwargs)
+            except ClientError as exc:
+                if _aws_code(exc) not in ("ResourceAlreadyExistsException", "AccessDeniedException"):
+                    raise ShipError(f"CloudWatch Logs {call}: {_aws_code(exc)}: {_aws_message(exc)}") from None
+
+    def item(self, record: Record) -> bytes:
+        if self.schema == "auditkit" and len(record.line) - 1 <= self.max_record_bytes:
+            message = record.line.rstrip(b"\n")
+        else:
+            message = orjson.dumps(shaped(record, self.max_record_bytes, self.schema))
+            if len(message) > self.max_record_bytes:  # the mapped document (raw_data beside it) is too long
+                message = orjson.dumps(shaped(record, 0, self.schema))
+        when = _ts_ns(str(record.fields.get("ts"))) // 1_000_000 if record.fields.get("ts") else self.now_ms
+        when = min(max(when, self.now_ms - 14 * 86400_000 + 3600_000), self.now_ms + 3600_000)
+        return str(when).encode() + b"\t" + message
+
+    @staticmethod
+    def split(item: bytes) -> tuple[int, bytes]:
+        when, _, message = item.partition(b"\t")
+        return int(when), message
+
+    def size(self, item: bytes) -> int:
+        return len(self.split(item)[1]) + self.overhead
+
+    def accepts(self, batch: list, batch_bytes: int, item: bytes, limit: int) -> bool:
+        if batch_bytes + self.size(item) > limit or len(batch) >= self.max_batch_records:
+            return False
+        first = self.split(batch[0])[0] if batch else self.split(item)[0]
+        latest = max([self.split(i)[0] for i in batch[-1:]] + [self.split(item)[0]])
+        return latest - first <= self.max_span_ms
+
+    def events(self, batch: list[bytes]) -> list[dict]:
+        out, latest = [], 0
+        for item in batch:
+            when, message = self.split(item)
+            latest = max(latest, when)  # time order within the batch, as PutLogEvents requires
+            out.append({"timestamp": latest, "message": message.decode("utf-8", "replace")})
+        return out
+
+    def send(self, batch: list[bytes], retries: int, backoff_s: float, deadline_s: float) -> int:
+        from botocore.exceptions import BotoCoreError, ClientError  # optional extra, with boto3
+
+        events = self.events(batch)
+        at = time.monotonic() + deadline_s
+        last = ""
+        for attempt in range(retries + 1):
+            wait = backoff_s * (2**attempt)
+            try:
+                answer = self.client.put_log_events(  # type: ignore[attr-defined]
+                    logGroupName=self.group, logStreamName=self.stream, logEvents=events
+                )
+                answer = answer if isinstance(answer, dict) else {}
+                # botocore takes a 200 whose body is not JSON (a portal's page) for an empty success: the
+                # body itself must be a JSON object with no field CloudWatch Logs does not define
+                body, self.last_body = self.last_body, None
+                try:
+                    doc = json.loads(body) if body else {}
+                except ValueError:
+                    doc = None
+                odd = sorted(set(doc) - self.answer_keys) if isinstance(doc, dict) else ["(not a JSON object)"]
+                if odd:
+                    raise ShipError(
+                        f"the endpoint answered PutLogEvents, not as CloudWatch Logs does ({visible(str(odd[:5]))}: "
+                        f"{visible(repr((body or b'')[:120]))}); this is no acknowledgement, and the cursor stays"
+                    )
+                rejected = answer.get("rejectedLogEventsInfo") or answer.get("rejectedEntityInfo")
+                if rejected:
+                    raise ShipError(
+                        f"CloudWatch Logs rejected events of the batch ({visible(json.dumps(rejected)[:300])}); "
+                        "the cursor stays before it"
+                    )
+                return attempt
+            except ClientError as exc:
+                code = _aws_code(exc)
+                status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+                if code not in self.retryable and status < 500:
+                    raise ShipError(
+                        f"CloudWatch Logs refused the batch: {code}: {_aws_message(exc)} "
+                        f"(group {self.group!r}, stream {self.stream!r}); the cursor stays before it"
+                    ) from None
+                last = f"{code}: {_aws_message(exc)}"
+            except BotoCoreError as exc:  # connection refused or dropped, a read timeout
+                last = f"{type(exc).__name__}: {str(exc)[:300]}"
+            if attempt < retries and time.monotonic() + wait < at:
+                time.sleep(wait)
+            else:
+                break
+        raise ShipError(
+            f"CloudWatch Logs did not take the batch within its deadline or tries ({last}); "
+            "the cursor stays before it, so the next run sends it again"
+        )
+
+
+def _aws_code(exc: Exception) -> str:
+    """The error code of an AWS answer, as the endpoint wrote it: shown with its controls escaped."""
+    error = getattr(exc, "response", {}).get("Error", {})
+    return visible(str(error.get("Code") or "")[:100])
+
+
+def _aws_message(exc: Exception) -> str:
+    error = getattr(exc, "response", {}).get("Error", {})
+    return visible(str(error.get("Message") or "")[:300])
+
+
+RECEIVERS: dict[str, Callable[[], Receiver]] = {
+    "otlp": Otlp,
+    "datadog": Datadog,
+    "splunk": Splunk,
+    "elastic": Elastic,
+    "cloudwatch": CloudWatch,
+}
 
 
 _MAX_REPLY = 4 << 20
@@ -456,7 +683,7 @@ class ShipResult:
 def ship(
     paths: PathLike | list[PathLike],
     to: str,
-    format: str,
+    format: str | None = None,
     *,
     insecure: bool = False,
     state: PathLike | None = None,
@@ -468,17 +695,43 @@ def ship(
     timeout_s: float = 30.0,
     deadline_s: float = 120.0,
     gzip_body: bool = False,
+    schema: str = "auditkit",
+    region: str | None = None,
+    endpoint_url: str | None = None,
 ) -> ShipResult:
     """Send every record of the trails in ``paths`` not yet acknowledged by ``to``; see the module docstring.
 
     ``timeout_s`` bounds each wait on the socket, ``deadline_s`` each batch, all its tries together."""
+    if format is None and to.startswith("cloudwatch://"):
+        format = "cloudwatch"
+    if (format == "cloudwatch") != to.startswith("cloudwatch://"):
+        raise ShipError(f"{to}: CloudWatch Logs is cloudwatch://GROUP/STREAM, and such a URL is CloudWatch's only")
+    if format is None:
+        raise ShipError(
+            f"{to}: say the receiver's format (--format {', '.join(f for f in RECEIVERS if f != 'cloudwatch')})"
+        )
     if format not in RECEIVERS:
         raise ShipError(f"unknown format {format!r}: use one of {', '.join(RECEIVERS)}")
+    if schema not in SCHEMAS:
+        raise ShipError(f"unknown schema {schema!r}: use one of {', '.join(SCHEMAS)}")
     receiver = RECEIVERS[format]()
+    receiver.schema = schema
     if not deadline_s > 0 or not timeout_s > 0:
         raise ShipError(
             f"the batch deadline and the socket timeout must be positive seconds ({deadline_s}, {timeout_s})"
         )
+    if isinstance(receiver, CloudWatch):
+        CloudWatch.target(to)  # a malformed target is said before anything is read
+        cw = receiver
+
+        def put(batch: list[bytes]) -> int:
+            return cw.send(batch, retries, backoff_s, deadline_s)
+
+        def setup() -> None:
+            cw.connect(to, region, endpoint_url, timeout_s)
+            cw.ensure()
+
+        return _ship(paths, cw, f"cloudwatch {to}", state, max_batch_bytes, schema, put, setup)
     parts = urllib.parse.urlsplit(to)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise ShipError(f"{to}: not an http(s) URL")
@@ -489,12 +742,35 @@ def ship(
     if gzip_body:
         headers["Content-Encoding"] = "gzip"
     url = receiver.endpoint(to)
-    destination = f"{format} {url}"
+    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+
+    def post(batch: list[bytes]) -> int:
+        body = receiver.body(batch)
+        return _post(
+            url, body, headers, context, receiver, len(batch), retries, backoff_s, timeout_s, deadline_s, gzip_body
+        )
+
+    return _ship(paths, receiver, f"{format} {url}", state, max_batch_bytes, schema, post)
+
+
+def _ship(
+    paths: PathLike | list[PathLike],
+    receiver: Receiver,
+    destination: str,
+    state: PathLike | None,
+    max_batch_bytes: int | None,
+    schema: str,
+    send: Callable[[list[bytes]], int],
+    setup: Callable[[], object] | None = None,
+) -> ShipResult:
+    """The loop every target shares: records past the cursor, in batches within the receiver's limits, each
+    handed to ``send`` (which returns its retries once acknowledged, or raises); the cursor saved after each."""
+    destination += "" if schema == "auditkit" else f" {schema}"  # one cursor per shape
     path_list = [str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
     cursor = Cursor.load(Path(state) if state else default_state(path_list, destination), destination)
-    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
     limit = min(max_batch_bytes or receiver.max_batch_bytes, receiver.max_batch_bytes)
     result = ShipResult(destination, state=str(cursor.path))
+    ready = setup is None
 
     batch: list[bytes] = []
     batch_bytes = 0
@@ -502,12 +778,13 @@ def ship(
 
     def flush() -> None:
         nonlocal batch, batch_bytes, marks
+        nonlocal ready
         if not batch:
             return
-        body = receiver.body(batch)
-        result.retries += _post(
-            url, body, headers, context, receiver, len(batch), retries, backoff_s, timeout_s, deadline_s, gzip_body
-        )
+        if not ready and setup is not None:
+            setup()  # (CloudWatch: the client, the group and the stream) only when there is something to send
+            ready = True
+        result.retries += send(batch)
         cursor.trails.update(marks)
         cursor.save()  # only now: the receiver has the batch
         result.sent += len(batch)
@@ -534,10 +811,10 @@ def ship(
             why = f"the trail goes from seq {lowest[record.trail_id]} to {record.seq} without it"
             raise _unheld_cursor(cursor.path, record.trail_id, at["seq"], why)
         item = receiver.item(record)
-        if batch and (batch_bytes + len(item) + 64 > limit or len(batch) >= receiver.max_batch_records):
+        if batch and not receiver.accepts(batch, batch_bytes, item, limit):
             flush()
         batch.append(item)
-        batch_bytes += len(item) + 1
+        batch_bytes += receiver.size(item)
         marks[record.trail_id] = {"seq": record.seq, "hash": record.hash}
     unheld = sorted(set(lowest) - reached)  # every record was skipped as sent, yet the cursor's is not held
     if unheld:

@@ -40,8 +40,18 @@ SESSION_EVENTS = (
     "InstructionsLoaded",
     "TaskCreated",
     "TaskCompleted",
+    "UserPromptExpansion",  # a slash command expanded into a prompt (as UserPromptSubmit: no output, no decision)
+    "Setup",  # the one-time setup before SessionStart (claude --init, --maintenance)
+    "TeammateIdle",  # an agent-team teammate about to go idle (exit 0 lets it)
 )
 HOOK_EVENTS = TOOL_EVENTS + SESSION_EVENTS
+#: Events Claude Code has that the hook is not registered for, and why: their hooks act instead of observing.
+NOT_REGISTERED = {
+    "WorktreeCreate": "its hook replaces git worktree creation and must print the new path",
+    "WorktreeRemove": "its hook replaces worktree removal",
+    "Elicitation": "its hook may answer an MCP server's request for input",
+    "ElicitationResult": "its hook may change the user's answer to an MCP server",
+}
 #: Records auditkit writes itself.
 TRAIL_START = "trail_start"
 HOOK_ERROR = "hook_error"
