@@ -209,5 +209,6 @@ def test_doctor_and_compliance_report_a_loose_trail_folder(tmp_path: Path) -> No
     install(project)
     checks = doctor(project)
     assert any(c.level == "warn" and "0o755" in c.message and "others can read" in c.message for c in checks)
+    run_hook(payload("PreToolUse"), logs / "audit-trail.jsonl")  # doctor's own test event goes to a scratch trail
     perms = file_permissions([str(logs / "audit-trail.jsonl")])
     assert not perms["ok"].iloc[0] and "0o755" in perms["note"].iloc[0]
