@@ -1,15 +1,17 @@
-"""Heuristics on a candidate secret: card numbers (network prefix, length, Luhn), plausible values (not a
-placeholder, type name or code reference), randomness (entropy), and the cheap scans that spare a regex when
-nothing could match; plus the per-process cache of compiled patterns (:func:`_rx`)."""
+"""Checks on a rule's match (loaded only once some rule matched, or a value sits under a secret's key): card
+numbers (network prefix, length, Luhn), plausible values (not a placeholder, type name or code reference),
+randomness (entropy), and the names around a match that make it an id or a name, not a secret."""
 
 from auditkit.trail import secret_rules
 from auditkit.trail.redact_keys import _PLAIN_LAST, key_words
+from auditkit.trail.redact_scan import _rx
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
     import re
 
-# (prefixes, lengths) of card networks: Visa, Mastercard, Amex, Discover, UnionPay, JCB, Diners
+    from auditkit.trail.redact_rules import Rule
+
 _CARD_NETWORKS = (
     (("4",), (13, 16, 19)),
     (("51", "52", "53", "54", "55", *(str(n) for n in range(2221, 2721))), (16,)),
@@ -49,17 +51,6 @@ _CODE_REF = (
     r"|^%\(?[A-Za-z_]|^\{\{|^<[^>]*>$"  # %(x)s, {{ var }}, <your-token>
     r"|^(?:x{4,}|\*{3,}|\.{3,}|-{3,}|#{3,})$"
 )
-_BASE64_RUN = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=_-])"
-_compiled: dict[str, "re.Pattern[str]"] = {}
-
-
-def _rx(pattern: str) -> "re.Pattern[str]":  # compiled on first use (from the per-interpreter cache)
-    rx = _compiled.get(pattern)
-    if rx is None:
-        from auditkit.trail import _startup_re  # hook start-up: the regex cache loads on the first pattern used
-
-        rx = _compiled[pattern] = _startup_re.compile(pattern)
-    return rx
 
 
 def plausible_value(value: str, context: str = "") -> bool:
@@ -81,7 +72,6 @@ def plausible_value(value: str, context: str = "") -> bool:
     return not _rx(_CODE_REF).match(value)
 
 
-_NO_DIGITS = dict.fromkeys(range(48, 58))
 _HEXISH = frozenset("0123456789abcdefABCDEF-")
 #: Key names whose values are fingerprints, ids or data, not credentials, however random they look.
 _NOT_SECRET_KEYS = frozenset(
@@ -179,33 +169,6 @@ def high_entropy(value: str) -> bool:
     return entropy >= min(math.log2(n) - 0.85, 4.0)
 
 
-#: The characters a card number, a base64 run and a random token are made of: mapped to one letter, the
-#: rest of ASCII to "x" (tables built on first use: only texts of 1 KiB or more need them).
-_CARD_CHARS, _B64_CHARS, _TOKEN_CHARS = "0123456789 -", "+/", "+/_.~=-"
-_TABLES: dict[str, dict[int, int]] = {}
-
-
-def _has_run(text: str, table: str, char: str, n: int) -> bool:
-    """Whether ``text`` holds ``n`` characters in a row drawn from ``table`` (one of the three above; letters
-    and digits too, but for a card): one C-speed ``translate`` (tens of microseconds for 64 KiB) that spares
-    a regex scan when nothing could match. Texts under 1 KiB skip the test (the scan costs little there)."""
-    if len(text) < 1024:
-        return True
-    mapping = _TABLES.get(table)
-    if mapping is None:
-        mark, alnum = ord(char), table is not _CARD_CHARS
-        mapping = _TABLES[table] = {
-            i: mark if chr(i) in table or (alnum and chr(i).isalnum()) else 120 for i in range(128)
-        }
-    return char * n in text.translate(mapping)
-
-
-def _long_word(text: str) -> bool:
-    """Whether some run of non-space characters is 20 long: what a random token or a base64 run needs.
-    Tested in Python on short texts, so a command with none never loads the regexes that look."""
-    return len(text) >= 4096 or any(len(w) >= 20 for w in text.split())
-
-
 def _names_no_secret(assignment: str) -> bool:
     """An assignment whose key is about a secret, not one: ``secret_name: ...``, ``token_url = ...``."""
     cut = min((i for i in (assignment.find("="), assignment.find(":")) if i >= 0), default=len(assignment))
@@ -269,24 +232,38 @@ def _id_context(text: str, start: int) -> bool:
     return (bool(words) and words[-1] in _ID_WORDS) or "#" in before[-3:]
 
 
-#: A random token is at most this long (the entropy rules' ``{20,256}``); a run of token characters longer
-#: than it holds no token but in its last ``_TOKEN_MAX + 1`` characters (after a ``=`` there).
-_TOKEN_MAX = 256
-_TOKEN_RUN = r"[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
+def rejects(rule: "Rule", text: str, m: "re.Match[str]", start: int, secret: str) -> bool:
+    """Whether a rule's match fails the rule's own check: not a card (or inside a longer word or number, or
+    an id), not a plausible value, an assignment about a secret, too plain a token, not random, a plain word."""
+    check = rule.check
+    if check == "luhn" and _not_a_card(text, start, secret):
+        return True
+    if check == "value" and not plausible_value(secret, m.group(0)):
+        return True
+    if rule.anchored and _names_no_secret(m.group(0)):
+        return True
+    if rule.tokenish and not (
+        len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
+    ):
+        return True
+    if check == "entropy" and _not_random(text, m, secret):
+        return True
+    return rule.word and secret.replace("_", "").isalpha() and secret.islower()
 
 
-def _long_runs_masked(text: str) -> str:
-    """``text`` with each run of token characters longer than a token masked with NUL but for its last
-    ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
-    after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
-    engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
-    out, pos = [], 0
-    for m in _rx(_TOKEN_RUN).finditer(text):
-        start, end = m.span()
-        keep = end - _TOKEN_MAX - 1
-        out += [text[pos:start], "\0" * (keep - start)]
-        pos = keep
-    if not out:
-        return text
-    out.append(text[pos:])
-    return "".join(out)
+def _not_a_card(text: str, start: int, secret: str) -> bool:
+    """Inside a longer word or number (a hex digest, a version), not a card number, or named as an id."""
+    return (
+        bool(start and (text[start - 1].isalnum() or text[start - 1] in ".-"))
+        or not luhn_ok(secret)
+        or _id_context(text, start)
+    )
+
+
+def _not_random(text: str, m: "re.Match[str]", secret: str) -> bool:
+    """Not machine-generated, not plausible, or under a key whose values are ids and digests, not secrets."""
+    return (
+        not high_entropy(secret)
+        or not plausible_value(secret)
+        or bool(set(key_words(_key_before(text, m.start()))) & _NOT_SECRET_KEYS)
+    )

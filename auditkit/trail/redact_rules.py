@@ -4,7 +4,7 @@ reviewer should know about them, loading them; the time budget a user-supplied r
 
 from auditkit.trail import config, secret_rules
 from auditkit.trail._startup_os import os
-from auditkit.trail.redact_checks import (
+from auditkit.trail.redact_scan import (
     _CARD_CHARS,
     _NO_DIGITS,
     _TOKEN_CHARS,

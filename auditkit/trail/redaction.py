@@ -13,9 +13,11 @@ Example::
 Redaction, by job (each module imports only those listed before it, and the standard library):
 
 - :mod:`auditkit.trail.redact_keys` — whether a key's name says its value is secret (``clientSecret``, ``APP_KEY``);
-- :mod:`auditkit.trail.redact_checks` — card numbers, plausible values, randomness, cheap scans, compiled patterns;
+- :mod:`auditkit.trail.redact_scan` — cheap scans: which keyword parts occur in a text (the keyword trie),
+  runs of token, card or base64 characters, the compiled-pattern cache;
 - :mod:`auditkit.trail.redact_rules` — one rule, the built-in ones, TOML rule files and the regex time budget;
-- :mod:`auditkit.trail.redact_trie` — which keyword parts occur in a text (character pairs, or one trie regex);
+- :mod:`auditkit.trail.redact_checks` — checks on a match: card numbers, plausible values, randomness, ids;
+  loaded only when a rule matched or a value sits under a secret's key (most events never need it);
 - this module — :class:`Redactor`, markers and the fingerprint key; ``__all__`` is redaction's interface
   (import from here, not from the ``redact_*`` modules: they are split by job, for their readers).
 
@@ -25,23 +27,6 @@ Five small modules, not one: each costs the hook ~70 µs to import (benchmarks/h
 from auditkit.trail import config, private_files, secret_rules
 from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_os import os
-from auditkit.trail.redact_checks import (
-    _B64_CHARS,
-    _BASE64_RUN,
-    _CODE_REF,
-    _NOT_SECRET_KEYS,
-    _TOKEN_RUN,
-    _compiled,
-    _has_run,
-    _id_context,
-    _key_before,
-    _long_word,
-    _names_no_secret,
-    _rx,
-    high_entropy,
-    luhn_ok,
-    plausible_value,
-)
 from auditkit.trail.redact_keys import _HINTS, is_sensitive_key, key_words
 from auditkit.trail.redact_rules import (
     RULE_BUDGET_S,
@@ -55,13 +40,28 @@ from auditkit.trail.redact_rules import (
     rule_files,
     user_rules_file,
 )
-from auditkit.trail.redact_trie import KeywordIndex, _trie_pattern
+from auditkit.trail.redact_scan import (
+    _B64_CHARS,
+    _BASE64_RUN,
+    _TOKEN_RUN,
+    KeywordIndex,
+    _compiled,
+    _has_run,
+    _long_word,
+    _rx,
+    _trie_pattern,
+)
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
-    import re
+    # loaded on first use (see _checks); named here for the type checker and for importers of this module
     from collections.abc import Callable
+    from types import ModuleType
     from typing import TypeVar
+
+    from auditkit.trail.redact_checks import high_entropy as high_entropy
+    from auditkit.trail.redact_checks import luhn_ok as luhn_ok
+    from auditkit.trail.redact_checks import plausible_value as plausible_value
 
     T = TypeVar("T")
 
@@ -117,12 +117,14 @@ def warm_cache() -> int:
     r = Redactor(key=b"-" * _KEY_BYTES)
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
-        + [_CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
+        + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
     )
 
 
 class Redactor(KeywordIndex):
     """Applies the rules to strings and nested JSON values; counts what it replaced."""
+
+    rules: list[Rule]
 
     def __init__(
         self,
@@ -294,7 +296,9 @@ class Redactor(KeywordIndex):
                 if start < 0 or end <= start:
                     continue
                 secret = m.group(rule.group)
-                if "[REDACTED:" in secret or _rejects(rule, text, m, start, secret):  # a marker is not a secret
+                if "[REDACTED:" in secret or _checks().rejects(
+                    rule, text, m, start, secret
+                ):  # a marker is not a secret
                     continue
                 if self._allowed(secret) or any(s < end and start < e for s, e in taken):
                     continue
@@ -367,7 +371,7 @@ class Redactor(KeywordIndex):
         if "[REDACTED:" in key:
             return key, 0
         clean, n = (key, 0) if quiet else self.redact_text(key)
-        if n == 0 and high_entropy(key) and not self._allowed(key):
+        if n == 0 and _checks().high_entropy(key) and not self._allowed(key):
             return self.marker("high-entropy-key", key), 1
         return clean, n
 
@@ -436,7 +440,7 @@ class Redactor(KeywordIndex):
                 _under
                 and value
                 and not value.startswith("[REDACTED:")
-                and plausible_value(value, _under)
+                and _checks().plausible_value(value, _under)
                 and not self._allowed(value)
             ):
                 return self.marker("sensitive-key", value), 1
@@ -467,6 +471,20 @@ class Redactor(KeywordIndex):
         return value, 0
 
 
+def _checks() -> "ModuleType":
+    """:mod:`auditkit.trail.redact_checks`, imported on first use: an event whose text no rule matches never
+    loads it (about 0.1 ms of the hook's start-up)."""
+    from auditkit.trail import redact_checks  # hook start-up: only once a match or a secret's key needs checking
+
+    return redact_checks
+
+
+def __getattr__(name: str) -> object:  # the checks this module's interface names, loaded on first use
+    if name in ("high_entropy", "luhn_ok", "plausible_value"):
+        return getattr(_checks(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: From this many strings in one value, :meth:`Redactor.quiet_strings` clears them in one pass first.
 _MANY_STRINGS = 64
 _QUIET = -1  # in ``done``: the strings of this value were cleared already (never an ``id()``)
@@ -494,43 +512,6 @@ def _strings_in(value: object) -> list[str]:
 def _could_hold_base64(text: str) -> bool:
     """Whether ``text`` could hold a base64 run :meth:`Redactor._encoded` would decode (20 characters in a row)."""
     return len(text) >= 20 and _long_word(text) and _has_run(text, _B64_CHARS, "a", 20)
-
-
-def _rejects(rule: Rule, text: str, m: "re.Match[str]", start: int, secret: str) -> bool:
-    """Whether a rule's match fails the rule's own check: not a card (or inside a longer word or number, or
-    an id), not a plausible value, an assignment about a secret, too plain a token, not random, a plain word."""
-    check = rule.check
-    if check == "luhn" and _not_a_card(text, start, secret):
-        return True
-    if check == "value" and not plausible_value(secret, m.group(0)):
-        return True
-    if rule.anchored and _names_no_secret(m.group(0)):
-        return True
-    if rule.tokenish and not (
-        len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
-    ):
-        return True
-    if check == "entropy" and _not_random(text, m, secret):
-        return True
-    return rule.word and secret.replace("_", "").isalpha() and secret.islower()
-
-
-def _not_a_card(text: str, start: int, secret: str) -> bool:
-    """Inside a longer word or number (a hex digest, a version), not a card number, or named as an id."""
-    return (
-        bool(start and (text[start - 1].isalnum() or text[start - 1] in ".-"))
-        or not luhn_ok(secret)
-        or _id_context(text, start)
-    )
-
-
-def _not_random(text: str, m: "re.Match[str]", secret: str) -> bool:
-    """Not machine-generated, not plausible, or under a key whose values are ids and digests, not secrets."""
-    return (
-        not high_entropy(secret)
-        or not plausible_value(secret)
-        or bool(set(key_words(_key_before(text, m.start()))) & _NOT_SECRET_KEYS)
-    )
 
 
 __all__ = [

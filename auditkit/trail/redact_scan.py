@@ -1,11 +1,84 @@
-"""The keyword trie: which rules' keyword parts occur in a text, found by character pairs (short texts),
-by substring (middling ones) or by one regex built as a trie of every part (long texts, bulk scans)."""
-
-from auditkit.trail.redact_checks import _rx
+"""Cheap scans of a text, before any rule's regex runs: which keyword parts occur in it (the keyword index:
+character pairs for short texts, substrings, or one regex built as a trie of every part for long ones), runs of
+the characters a token, a card number or base64 is made of, and the per-process cache of compiled patterns."""
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
-    from auditkit.trail.redact_rules import Rule
+    import re
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class Rule(Protocol):  # what the index reads of a rule (auditkit.trail.redact_rules.Rule imports this module)
+        keywords: tuple[str, ...]
+
+        @property
+        def check(self) -> str: ...
+
+
+_BASE64_RUN = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=_-])"
+_compiled: dict[str, "re.Pattern[str]"] = {}
+
+
+def _rx(pattern: str) -> "re.Pattern[str]":  # compiled on first use (from the per-interpreter cache)
+    rx = _compiled.get(pattern)
+    if rx is None:
+        from auditkit.trail import _startup_re  # hook start-up: the regex cache loads on the first pattern used
+
+        rx = _compiled[pattern] = _startup_re.compile(pattern)
+    return rx
+
+
+_NO_DIGITS = dict.fromkeys(range(48, 58))
+
+#: The characters a card number, a base64 run and a random token are made of: mapped to one letter, the
+#: rest of ASCII to "x" (tables built on first use: only texts of 1 KiB or more need them).
+_CARD_CHARS, _B64_CHARS, _TOKEN_CHARS = "0123456789 -", "+/", "+/_.~=-"
+_TABLES: dict[str, dict[int, int]] = {}
+
+
+def _has_run(text: str, table: str, char: str, n: int) -> bool:
+    """Whether ``text`` holds ``n`` characters in a row drawn from ``table`` (one of the three above; letters
+    and digits too, but for a card): one C-speed ``translate`` (tens of microseconds for 64 KiB) that spares
+    a regex scan when nothing could match. Texts under 1 KiB skip the test (the scan costs little there)."""
+    if len(text) < 1024:
+        return True
+    mapping = _TABLES.get(table)
+    if mapping is None:
+        mark, alnum = ord(char), table is not _CARD_CHARS
+        mapping = _TABLES[table] = {
+            i: mark if chr(i) in table or (alnum and chr(i).isalnum()) else 120 for i in range(128)
+        }
+    return char * n in text.translate(mapping)
+
+
+def _long_word(text: str) -> bool:
+    """Whether some run of non-space characters is 20 long: what a random token or a base64 run needs.
+    Tested in Python on short texts, so a command with none never loads the regexes that look."""
+    return len(text) >= 4096 or any(len(w) >= 20 for w in text.split())
+
+
+#: A random token is at most this long (the entropy rules' ``{20,256}``); a run of token characters longer
+#: than it holds no token but in its last ``_TOKEN_MAX + 1`` characters (after a ``=`` there).
+_TOKEN_MAX = 256
+_TOKEN_RUN = r"[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
+
+
+def _long_runs_masked(text: str) -> str:
+    """``text`` with each run of token characters longer than a token masked with NUL but for its last
+    ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
+    after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
+    engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
+    out, pos = [], 0
+    for m in _rx(_TOKEN_RUN).finditer(text):
+        start, end = m.span()
+        keep = end - _TOKEN_MAX - 1
+        out += [text[pos:start], "\0" * (keep - start)]
+        pos = keep
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
 
 #: Texts up to this long are searched for keywords by their character pairs (see ``Redactor._pairs``).
 _SHORT_TEXT = 256
@@ -38,7 +111,7 @@ def _trie_pattern(words: set[str]) -> str:
 class KeywordIndex:
     """The rules' keyword parts, indexed once per redactor (a mixin of :class:`Redactor`: ``rules`` is its)."""
 
-    rules: "list[Rule]"
+    rules: "Sequence[Rule]"
 
     def _index(self) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]], tuple[int, ...]]:
         """Keyword parts (lowercased), the rules each part can switch on, and the rules with no keyword."""
