@@ -436,28 +436,9 @@ class Redactor(KeywordIndex):
                 done.update(dict.fromkeys(self.quiet_strings(strings), 0))
             done = {**(done or {}), _QUIET: 0}
         if isinstance(value, str):
-            if (
-                _under
-                and value
-                and not value.startswith("[REDACTED:")
-                and _checks().plausible_value(value, _under)
-                and not self._allowed(value)
-            ):
-                return self.marker("sensitive-key", value), 1
-            if done and id(value) in done:
-                return value, done[id(value)]
-            return self.redact_text(value)
+            return self._redact_string(value, _under, done)
         if isinstance(value, dict):
-            total = 0
-            out: dict = {}
-            for k, v in value.items():
-                under = _under or (k if isinstance(k, str) and is_sensitive_key(k) else "")
-                if isinstance(k, str) and len(k) >= 16:  # a secret used as a key (an allowlist keyed by token)
-                    k, n = self.redact_key(k, id(k) in done)
-                    total += n
-                out[k], n = self.redact_value(v, under, done)
-                total += n
-            return out, total
+            return self._redact_dict(value, _under, done)
         if isinstance(value, list):
             total = 0
             items = []
@@ -469,6 +450,34 @@ class Redactor(KeywordIndex):
         if _under and isinstance(value, (int, float)) and not isinstance(value, bool):
             return self.marker("sensitive-key", str(value)), 1
         return value, 0
+
+    def _redact_string(self, value: str, _under: str, done: dict[int, int]) -> tuple[str, int]:
+        """A string: whole under a sensitive key (if it is a plausible value), else by the rules (unless done)."""
+        if (
+            _under
+            and value
+            and not value.startswith("[REDACTED:")
+            and _checks().plausible_value(value, _under)
+            and not self._allowed(value)
+        ):
+            return self.marker("sensitive-key", value), 1
+        if done and id(value) in done:
+            return value, done[id(value)]
+        return self.redact_text(value)
+
+    def _redact_dict(self, value: dict, _under: str, done: dict[int, int]) -> tuple[dict, int]:
+        """An object: its keys kept (but for a secret used as a key), each value under the sensitive key it sits
+        under, if any."""
+        total = 0
+        out: dict = {}
+        for k, v in value.items():
+            under = _under or (k if isinstance(k, str) and is_sensitive_key(k) else "")
+            if isinstance(k, str) and len(k) >= 16:  # a secret used as a key (an allowlist keyed by token)
+                k, n = self.redact_key(k, id(k) in done)
+                total += n
+            out[k], n = self.redact_value(v, under, done)
+            total += n
+        return out, total
 
 
 def _checks() -> "ModuleType":
