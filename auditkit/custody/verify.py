@@ -226,8 +226,8 @@ def _verify_chains(
         chain = chains.get(tid)
         if chain is None:
             mine = [s for s in all_seals if s.get("trail_id") == tid and "error" not in s]
-            chain = chains[tid] = _Chain(tid, {s["seq"] for s in mine if s.get("type") == sealing.SEAL_TYPE})
-            chain.retirements = [s for s in mine if s.get("type") == sealing.RETIRE_TYPE]
+            chain = chains[tid] = _Chain(tid, {s["seq"] for s in mine if s.get("type") == tf.SEAL_TYPE})
+            chain.retirements = [s for s in mine if s.get("type") == tf.RETIRE_TYPE]
         _verify_file(f, chain, report, tolerance_s)
     for tid, chain in chains.items():
         _reclassify_deletions(chain, report)
@@ -262,7 +262,7 @@ def _report_spills(files: list[Path], report: VerifyReport) -> None:
 def _require_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, key_file: Path) -> None:
     """With a public key (given, or configured beside the seal key) seals are required: a trail no seal covers
     has had its seal log removed (or was never sealed), and a cut inside what was sealed would go unseen."""
-    covered = {s.get("trail_id") for s in seals if s.get("type") == sealing.SEAL_TYPE and "error" not in s}
+    covered = {s.get("trail_id") for s in seals if s.get("type") == tf.SEAL_TYPE and "error" not in s}
     for tid, chain in chains.items():
         if tid not in covered and chain.files:
             _add(
@@ -964,7 +964,7 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
             )
         if s.get("valid"):
             report.seals["valid"] += 1
-        if s.get("type") != sealing.SEAL_TYPE:
+        if s.get("type") != tf.SEAL_TYPE:
             continue  # a retirement statement: checked where a trail's start is missing
         tid, seq = s.get("trail_id"), s.get("seq")
         chain = chains.get(tid)
