@@ -394,7 +394,7 @@ def doctor(
                     "the hooks of every other settings file",
                 )
             )
-        hooks = doc.get("hooks") if isinstance(doc.get("hooks"), dict) else {}
+        hooks = hooks_raw if isinstance(hooks_raw := doc.get("hooks"), dict) else {}
         for event, groups in hooks.items():
             for g in groups if isinstance(groups, list) else []:
                 for h in g.get("hooks", []) if isinstance(g, dict) else []:
@@ -424,7 +424,8 @@ def doctor(
     else:
         checks.append(Check("ok", f"hook registered for all {len(tf.HOOK_EVENTS)} events"))
     for command in commands:
-        checks.extend(provenance_checks(_trail_of(command, proj)))  # before the test event: the hook acts on it
+        argv, _ = recognise_hook(command, proj)  # the hook's own --trail (not the command's characters)
+        checks.extend(provenance_checks(_trail_of(argv or [], proj)))  # before the test event: the hook acts on it
         checks.extend(_check_command(command, proj))
     return checks
 

@@ -118,7 +118,7 @@ def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
             agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
             row = _row(obj, agent, file_no, line_no)
         elif kind == "progress":
-            data_ = obj.get("data") if type(obj.get("data")) is dict else {}
+            data_ = data_raw if type(data_raw := obj.get("data")) is dict else {}
             inner = data_.get("message")
             if data_.get("type") != "agent_progress" or type(inner) is not dict or inner.get("type") != "assistant":
                 continue

@@ -89,8 +89,8 @@ def export(
     if str(out).startswith("s3://"):
         if format != "parquet":
             raise ExportError("only Parquet is written to s3://")
-        files = _parquet_s3(flat, str(out), parts, endpoint_url)
-        return ExportResult(str(out), format, len(flat), [str(f) for f in files])
+        keys = _parquet_s3(flat, str(out), parts, endpoint_url)
+        return ExportResult(str(out), format, len(flat), [str(k) for k in keys])
     out = Path(out)
     files = _csv(flat, out, parts, escape_formulas) if format == "csv" else _parquet(flat, out, parts)
     return ExportResult(str(out), format, len(flat), [str(f) for f in files])
