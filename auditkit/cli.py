@@ -513,7 +513,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:
-    from auditkit.custody.segments import adopt
+    from auditkit.custody.segments import adopt  # start-up: only the command that runs loads it
 
     print(adopt(args.trail))
     return 0
@@ -702,7 +702,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _detect_args(p: argparse.ArgumentParser) -> None:
-    from auditkit.detect.engine import LEVELS  # start-up: only the command that runs loads it
+    from auditkit.detect.levels import LEVELS  # the levels alone: building the parser must not load pandas
 
     _trail_args(p)
     _window_args(p)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditkit.errors import AuditkitError, SettingsError
-from auditkit.trail import config, trust
+from auditkit.errors import AuditkitError, SettingsError, UnsafePath
+from auditkit.trail import appender, config, private_files, provenance, trust
 from auditkit.trail import format as tf
 from auditkit.trail.private_files import loose_modes, write_atomic
 from auditkit.trail.redaction import rule_file_warnings, user_rules_file, warm_cache
@@ -433,9 +433,6 @@ def doctor(
 def provenance_checks(trail: Path) -> list[Check]:
     """Is the trail this installation's? A link on the way to it, a trail or segment without this installation's
     mark, and files already set aside as foreign (trails, spill files, segments) are named."""
-    from auditkit.errors import UnsafePath
-    from auditkit.trail import appender, private_files, provenance
-
     out: list[Check] = []
     try:
         os.close(private_files.open_dir(str(trail.parent), create=False))

@@ -145,7 +145,7 @@ def throughput(events: int, tmp: Path, sqlite_events: int) -> None:
     import warnings
 
     import auditkit
-    from auditkit.detect import load_rules
+    from auditkit.detect.engine import load_rules
 
     trail = tmp / "big" / "audit-trail.jsonl"
     trail.parent.mkdir()

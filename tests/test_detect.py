@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.detect import detect, load_rules
+from auditkit.detect.engine import detect, load_rules
 from auditkit.loading.frame import frame_from_rows
 
 T0 = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)

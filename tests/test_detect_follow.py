@@ -231,8 +231,8 @@ def test_follow_in_small_batches_and_restart_from_the_cursor_alerts_each_event_o
 ) -> None:
     """A long trail is read in batches; a second follower resumes at the saved offset: no repeats, none missed."""
     from auditkit.detect import follow as fo
-    from auditkit.detect import load_rules
     from auditkit.detect.alerts import read_alerts
+    from auditkit.detect.engine import load_rules
     from auditkit.trail import format as tf
 
     monkeypatch.setattr(fo, "MAX_BATCH", 7)

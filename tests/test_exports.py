@@ -7,6 +7,8 @@ import subprocess
 import sys
 import types
 
+import pytest
+
 import auditkit
 from tests.conftest import REPO
 
@@ -57,3 +59,17 @@ def test_importing_auditkit_does_not_import_pandas() -> None:
     )
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False", "False"]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["summary", "--help"], ["otel-receive", "--help"], ["detect", "--help"]])
+def test_the_command_line_starts_without_pandas_or_pyarrow(argv: list[str]) -> None:
+    """Every command builds its parser before it runs: that must not load pandas or pyarrow (~0.35 s, and
+    pyarrow's allocator threads in a receiver that counts its threads)."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r}); sys.argv = ['auditkit', *{argv!r}]\n"
+        "from auditkit.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', 'pandas' in sys.modules, 'pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED False False"

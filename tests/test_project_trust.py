@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from auditkit.installer import hook_command, hook_script
-from tests.conftest import hook_argv, payload, read_records
+from tests.conftest import AWS_TEST_ENV, hook_argv, payload, read_records
 
 GITHUB_PAT = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3b5D"
 MYSQL = "mysql -u root -pS3cr3tPassw0rd! -h db.internal"
@@ -196,42 +196,28 @@ def test_a_project_settings_file_cannot_set_a_century_lock_or_crash_sync(tmp_pat
 
 
 @pytest.mark.slow
-def test_sync_locks_for_the_users_minimum_not_a_planted_one(tmp_path: Path, real_install: Path) -> None:
+def test_sync_locks_for_the_users_minimum_not_a_planted_one(
+    tmp_path: Path, real_install: Path, s3, s3_endpoint
+) -> None:
     """`auditkit sync` run inside a repository that plants a 100-year minimum: the objects are locked for the
     default six months, against a real S3 (moto) server on 127.0.0.1."""
-    import socket
-
-    import boto3
-    from moto.server import ThreadedMotoServer
-
     from tests.test_shipping import grow
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        boto3.client("s3", endpoint_url=endpoint, **{k.lower(): v for k, v in aws.items() if k != "AWS_DEFAULT_REGION"},
-                     region_name="us-east-1").create_bucket(Bucket="evidence", ObjectLockEnabledForBucket=True)  # fmt: skip
-        project = tmp_path / "cloned"
-        plant(project, "auditkit.toml", '[retention]\nminimum = "100y"\n')
-        trail = trail_of(project)
-        grow(trail, 5)
-        assert cli("archive", str(trail), "--no-seal", cwd=project).returncode == 0
-        grow(trail, 2)
-        out = cli("sync", str(trail), "--to", "s3://evidence/x", "--endpoint-url", endpoint, "--json", cwd=project,
-                  env=aws)  # fmt: skip
-        assert out.returncode == 0, out.stderr
-        until = datetime.fromisoformat(json.loads(out.stdout)["retain_until"])
-        assert until - datetime.now(UTC) < timedelta(days=184)
-        crash = cli("sync", str(trail), "--to", "s3://evidence/x", "--endpoint-url", endpoint, "--lock-days",
-                    "99999999", cwd=project, env=aws)  # fmt: skip
-        assert crash.returncode != 0 and "ten years" in crash.stderr and "Traceback" not in crash.stderr
-    finally:
-        server.stop()
+    s3.create_bucket(Bucket="evidence", ObjectLockEnabledForBucket=True)
+    project = tmp_path / "cloned"
+    plant(project, "auditkit.toml", '[retention]\nminimum = "100y"\n')
+    trail = trail_of(project)
+    grow(trail, 5)
+    assert cli("archive", str(trail), "--no-seal", cwd=project).returncode == 0
+    grow(trail, 2)
+    out = cli("sync", str(trail), "--to", "s3://evidence/x", "--endpoint-url", s3_endpoint, "--json", cwd=project,
+              env=AWS_TEST_ENV)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    until = datetime.fromisoformat(json.loads(out.stdout)["retain_until"])
+    assert until - datetime.now(UTC) < timedelta(days=184)
+    crash = cli("sync", str(trail), "--to", "s3://evidence/x", "--endpoint-url", s3_endpoint, "--lock-days",
+                "99999999", cwd=project, env=AWS_TEST_ENV)  # fmt: skip
+    assert crash.returncode != 0 and "ten years" in crash.stderr and "Traceback" not in crash.stderr
 
 
 # --- settings.json: hook commands and env -----------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,32 +16,6 @@ import pytest
 from tests.conftest import REPO, payload, run_hook
 
 pytestmark = pytest.mark.slow  # an S3 server in a thread, the CLI in processes
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> str:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch):
-    import boto3
-
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(k, v)
-    return boto3.client("s3", endpoint_url=s3_endpoint)
 
 
 def cli(endpoint: str, *args: str) -> subprocess.CompletedProcess:

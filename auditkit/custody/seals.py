@@ -27,6 +27,7 @@ from auditkit.errors import SealError
 from auditkit.store.names import active_trail
 from auditkit.trail import config, private_files
 from auditkit.trail import format as tf
+from auditkit.trail.appender import foreign_reason, installation_key
 
 _SIG_OPEN = b',"sig":"'
 
@@ -115,8 +116,6 @@ def _head(trail: Path) -> tuple[str, int, str]:
         trail_id = head["data"]["trail_id"]
     except (ValueError, KeyError, TypeError) as exc:
         raise SealError(f"{trail}:1: the first line is not a trail_start record") from exc
-    from auditkit.trail.appender import foreign_reason, installation_key
-
     foreign = foreign_reason(installation_key(), first)  # type: ignore[arg-type]
     if foreign:  # a seal would vouch for a chain this installation never wrote (a repository's forgery)
         raise SealError(

@@ -21,6 +21,7 @@ import orjson
 from auditkit.errors import UsageError
 from auditkit.store.files import PathLike, is_gzip, open_lines
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
+from auditkit.trail import appender
 from auditkit.trail import format as tf
 from auditkit.trail.appender import new_trail_id
 from auditkit.trail.redaction import Redactor, is_sensitive_key, plausible_value
@@ -242,8 +243,6 @@ def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) 
                 )
                 fields["data"] = data
                 prev = tf.genesis_hash(data["trail_id"], data["created"])
-                from auditkit.trail import appender
-
                 data.pop("mark", None)  # a copy of a trail this installation did not create stays unmarked
                 key = appender.installation_key(create=False)
                 if key is not None and appender.foreign_reason(key, stripped) is None:

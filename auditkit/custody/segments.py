@@ -37,11 +37,13 @@ import orjson
 
 from auditkit.custody.seals import default_key_path
 from auditkit.custody.seals import seal as do_seal
+from auditkit.custody.verify import verify
 from auditkit.errors import ArchiveError, TrailFormatError, UsageError
 from auditkit.store.files import PathLike, file_sha256, first_record, open_lines
 from auditkit.store.names import SEGMENT_NAME as _SEGMENT
 from auditkit.trail import appender, private_files
 from auditkit.trail import format as tf
+from auditkit.trail.capture import who
 
 MANIFEST_VERSION = 1
 _TEMP = re.compile(r"^\..+\.(rotating|jsonl\.gz|manifest\.json)\.[0-9a-f]{12}\.tmp$")  # private_files.temp_in names
@@ -452,8 +454,6 @@ def adopt(trail: PathLike) -> Adoption:
     """Make a trail this installation did not mark (one written before marks existed) this installation's own,
     at the user's explicit request: its chain must verify; it is archived as a segment and continued by a
     marked ``trail_start`` whose ``data.adopted`` says who adopted it, when, and why it was not marked."""
-    from auditkit.custody.verify import verify
-
     trail = Path(trail)
     if not trail.is_file():
         raise ArchiveError(f"{trail}: no such trail")
@@ -462,8 +462,6 @@ def adopt(trail: PathLike) -> Adoption:
     if broken:
         raise ArchiveError(f"{trail}: its chain does not verify ({broken[0]}); not adopted")
     now = datetime.now(UTC)
-    from auditkit.trail.capture import who
-
     user, host = who()
     adopted = {"by": user, "host": host, "at": iso_utc(now), "records": report.records}
     with archive_lock(trail):

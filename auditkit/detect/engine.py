@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditkit.detect.levels import LEVELS
 from auditkit.detect.pipeline import (
     FILE_ACCESS,
     FILE_EVENT,
@@ -37,8 +38,6 @@ from auditkit.detect.pipeline import (
     view_for,
 )
 from auditkit.errors import RuleError
-
-LEVELS = ("informational", "low", "medium", "high", "critical")
 
 #: The columns of what :func:`detect` returns.
 MATCH_COLUMNS = {

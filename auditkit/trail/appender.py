@@ -72,7 +72,7 @@ _keys: dict[str, bytes] = {}  # per path: the library may be used under several 
 def installation_key(create: bool = True) -> bytes | None:
     """This installation's secret key for provenance marks (``trail.key`` in the user's config folder, 0600,
     32 random bytes as hex), created on first use; None when it does not exist and ``create`` is False."""
-    from auditkit.trail import config
+    from auditkit.trail import config  # the hook has loaded it already; here only for the key path
 
     path = config.trail_key_path()
     if path in _keys:
@@ -83,7 +83,7 @@ def installation_key(create: bool = True) -> bytes | None:
     except FileNotFoundError:
         if not create:
             return None
-        from auditkit.trail.provenance import create_key
+        from auditkit.trail.provenance import create_key  # the cold part: only when a key is made or a file set aside
 
         create_key(path)
         fd = os.open(path, flags)
@@ -117,7 +117,7 @@ def foreign_reason(key: bytes, first_line: bytes) -> str | None:
 
 
 def provenance_fields(note: dict) -> dict:
-    from auditkit.trail.provenance import set_aside_fields
+    from auditkit.trail.provenance import set_aside_fields  # the cold part: only when a key is made or a file set aside
 
     return set_aside_fields(note)
 
@@ -198,6 +198,7 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
                 try:
                     reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]
                     if reason:
+                        # the cold part: only when a file is set aside
                         from auditkit.trail.provenance import set_aside_trail
 
                         note = set_aside_trail(path, fd, reason)
@@ -298,7 +299,7 @@ def spill(path: str, build: "Builder", reason: str | None = None, notes: list[di
         doc["set_aside"] = notes  # trails set aside before the trail turned out unwritable
     folder = tf.spill_dir(path)
     name = f"{tf.spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
-    from auditkit.trail import provenance
+    from auditkit.trail import provenance  # the cold part: only when a key is made or a file set aside
 
     body = provenance.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]
     dfd = private_files.open_dir(folder)
@@ -327,7 +328,7 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
     except OSError:  # none yet, or not a real folder of ours: nothing to take
         return -1, []
     prefix = tf.spill_prefix(path)
-    from auditkit.trail import provenance
+    from auditkit.trail import provenance  # the cold part: only when a key is made or a file set aside
 
     out: list[tuple[str | None, dict]] = []
     key = installation_key()

@@ -11,6 +11,7 @@ those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trai
 """
 
 from auditkit.trail import _startup_json
+from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_hash import sha256 as sha256  # re-exported: tf.sha256 is the hook's hash
 from auditkit.trail._startup_os import os
 
@@ -214,8 +215,6 @@ MARK_START = b"auditkit/v1 start "
 
 
 def hmac_hex(key: bytes, msg: bytes) -> str:
-    from auditkit.trail._startup_hash import hmac_sha256
-
     return hmac_sha256(key, msg)
 
 
