@@ -234,6 +234,13 @@ def _settings_files(project: Path) -> list[Path]:
     ]
 
 
+def _hook_trail(command: str, project: Path) -> Path:
+    """Where a registered hook command writes: its own ``--trail`` (read from its argv, not the command string's
+    characters), else the project's trail."""
+    argv, _ = recognise_hook(command, project)
+    return _trail_of(argv or [], project)
+
+
 def _trail_of(argv: list[str], project: Path) -> Path:
     """Where the hook writes, as doctor runs it: its ``--trail``, else the project's trail (doctor passes no
     guarded variable, ``AUDITKIT_TRAIL`` included)."""
@@ -424,8 +431,7 @@ def doctor(
     else:
         checks.append(Check("ok", f"hook registered for all {len(tf.HOOK_EVENTS)} events"))
     for command in commands:
-        argv, _ = recognise_hook(command, proj)  # the hook's own --trail (not the command's characters)
-        checks.extend(provenance_checks(_trail_of(argv or [], proj)))  # before the test event: the hook acts on it
+        checks.extend(provenance_checks(_hook_trail(command, proj)))  # before the test event: the hook acts on it
         checks.extend(_check_command(command, proj))
     return checks
 
