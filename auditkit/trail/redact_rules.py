@@ -153,7 +153,7 @@ def nested_quantifiers(pattern: str) -> bool:
     repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None))
 
     def walk(items: object, inside: bool) -> bool:
-        for op, arg in items:  # type: ignore[attr-defined]
+        for op, arg in items:  # type: ignore[attr-defined]  # sre parse items: (op, arg) pairs
             if op in repeats and op is not None:
                 _lo, hi, sub = arg
                 many = hi is sre.MAXREPEAT or hi > 1
