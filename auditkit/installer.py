@@ -340,6 +340,13 @@ def _settings_files(project: Path) -> list[Path]:
     ]
 
 
+def _hook_trail(command: str, project: Path) -> Path:
+    """Where a registered hook command writes: its own ``--trail`` (read from its argv, not the command string's
+    characters), else the project's trail."""
+    argv, _ = recognise_hook(command, project)
+    return _trail_of(argv or [], project)
+
+
 def _trail_of(argv: list[str], project: Path) -> Path:
     """Where the hook writes, as doctor runs it: its ``--trail``, else the project's trail (doctor passes no
     guarded variable, ``AUDITKIT_TRAIL`` included)."""
@@ -570,7 +577,7 @@ def doctor(
                     "the hooks of every other settings file",
                 )
             )
-        hooks = doc.get("hooks") if isinstance(doc.get("hooks"), dict) else {}
+        hooks = hooks_raw if isinstance(hooks_raw := doc.get("hooks"), dict) else {}
         for event, groups in hooks.items():
             for g in groups if isinstance(groups, list) else []:
                 for h in g.get("hooks", []) if isinstance(g, dict) else []:
@@ -603,7 +610,7 @@ def doctor(
     if aside:
         checks.append(Check("ok", f"not observed, on purpose: {aside}"))
     for command in commands:
-        checks.extend(provenance_checks(_trail_of(command, proj)))  # before the test event: the hook acts on it
+        checks.extend(provenance_checks(_hook_trail(command, proj)))  # before the test event: the hook acts on it
         checks.extend(_check_command(command, proj))
     return checks
 

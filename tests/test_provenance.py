@@ -340,6 +340,18 @@ def test_a_redacted_copy_of_a_planted_trail_is_not_laundered_into_this_installat
     )
 
 
+def test_doctor_checks_the_trail_the_hooks_own_trail_option_names(tmp_path: Path) -> None:
+    """A hook installed with ``--trail`` writes there: doctor checks that trail's provenance, not the project's
+    default one (it once read the command string character by character and never found the option)."""
+    project = tmp_path / "repo"
+    elsewhere = tmp_path / "trails" / "team.jsonl"
+    install(project=project, trail=str(elsewhere))
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.write_bytes(forged_chain([ALICE]))
+    shown = cli("doctor", "--project", str(project), cwd=project)
+    assert "was not created by this installation" in shown.stdout and str(elsewhere) in shown.stdout, shown.stdout
+
+
 def test_doctor_says_a_planted_trail_is_not_this_installations(tmp_path: Path) -> None:
     """`auditkit doctor` in a cloned repository that ships a trail: it says the trail was not created by this
     installation; its own test event goes to a scratch trail, so the planted one is left as it is (the hook

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: (risk, regex) for Bash commands worth an investigator's eye.
@@ -144,59 +145,112 @@ def effects(command: str, cwd: str) -> list[Effect]:
 
 
 def _command_effects(name: str, args: list[str], cwd: str) -> list[Effect]:
-    if name == "rm" or name == "unlink" or (name == "shred" and "u" in _operands(args)[1]):
-        ops, flags = _operands(args)
-        tree = bool(flags & {"r", "R", "--recursive"})
-        return [Effect("delete", _abs(p, cwd), tree=tree) for p in ops]
-    if name == "rmdir":
-        return [Effect("delete", _abs(p, cwd), tree=True) for p in _operands(args)[0]]
-    if name in ("mv", "cp"):
-        ops, flags = _operands(args, {"t", "S"})
-        if len(ops) < 2:
-            return []
-        *sources, dest = ops
-        dest_abs = _abs(dest, cwd)
-        into_dir = len(sources) > 1 or dest.endswith("/")
-        kind = "move_to" if name == "mv" else "copy_to"
-        out = []
-        for s in sources:
-            src = _abs(s, cwd)
-            tree = bool(flags & {"r", "R", "a", "--recursive", "--archive"}) or name == "mv"
-            targets = (
-                [posixpath.join(dest_abs, posixpath.basename(src))]
-                if into_dir
-                else [dest_abs, posixpath.join(dest_abs, posixpath.basename(src))]
-            )
-            out += [Effect(kind, t, source=src) for t in targets]
-            if name == "mv":
-                out.append(Effect("move_from", src, tree=tree))
-        return out
-    if name in ("sed", "perl", "ruby"):
-        ops, flags = _operands(args, {"e", "f"})
-        if "i" not in flags and not any(a.startswith("--in-place") for a in args):
-            return []
-        script_given = any(a in ("-e", "-f") or a.startswith("--expression") for a in args)
-        files = ops if script_given or name != "sed" else ops[1:]
-        return [Effect("modify", _abs(p, cwd)) for p in files]
-    if name == "tee":
-        return [Effect("modify", _abs(p, cwd)) for p in _operands(args)[0]]
-    if name == "touch":
-        return [Effect("create", _abs(p, cwd)) for p in _operands(args, {"d", "r", "t"})[0]]
-    if name in ("truncate", "dd", "install", "patch"):
-        if name == "dd":
-            return [Effect("modify", _abs(a[3:], cwd)) for a in args if a.startswith("of=")]
-        if name == "truncate":
-            return [Effect("modify", _abs(p, cwd)) for p in _operands(args, {"s", "r"})[0]]
-        if name == "install":
-            ops = _operands(args, {"m", "o", "g"})[0]
-            return [Effect("copy_to", _abs(ops[-1], cwd), source=_abs(ops[0], cwd))] if len(ops) >= 2 else []
-        return [Effect("modify", _abs(cwd, cwd), tree=True)]  # patch: any file of the tree
-    if name in ("chmod", "chown", "chgrp"):
-        ops, flags = _operands(args)
-        return [Effect("chmod", _abs(p, cwd), tree=bool(flags & {"R", "--recursive"})) for p in ops[1:]]
-    if name == "git" and args:
-        return _git_effects(args, cwd)
-    return []
+    """The file effects of one simple command, by the command's name (see :data:`_COMMANDS`)."""
+    handler = _COMMANDS.get(name)
+    return handler(name, args, cwd) if handler is not None else []
+
+
+def _rm(name: str, args: list[str], cwd: str) -> list[Effect]:
+    if name == "shred" and "u" not in _operands(args)[1]:
+        return []  # shred without -u overwrites the file and leaves it in place
+    ops, flags = _operands(args)
+    tree = bool(flags & {"r", "R", "--recursive"})
+    return [Effect("delete", _abs(p, cwd), tree=tree) for p in ops]
+
+
+def _rmdir(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return [Effect("delete", _abs(p, cwd), tree=True) for p in _operands(args)[0]]
+
+
+def _mv_cp(name: str, args: list[str], cwd: str) -> list[Effect]:
+    ops, flags = _operands(args, {"t", "S"})
+    if len(ops) < 2:
+        return []
+    *sources, dest = ops
+    dest_abs = _abs(dest, cwd)
+    into_dir = len(sources) > 1 or dest.endswith("/")
+    kind = "move_to" if name == "mv" else "copy_to"
+    out = []
+    for s in sources:
+        src = _abs(s, cwd)
+        tree = bool(flags & {"r", "R", "a", "--recursive", "--archive"}) or name == "mv"
+        targets = (
+            [posixpath.join(dest_abs, posixpath.basename(src))]
+            if into_dir
+            else [dest_abs, posixpath.join(dest_abs, posixpath.basename(src))]
+        )
+        out += [Effect(kind, t, source=src) for t in targets]
+        if name == "mv":
+            out.append(Effect("move_from", src, tree=tree))
+    return out
+
+
+def _in_place(name: str, args: list[str], cwd: str) -> list[Effect]:
+    """sed, perl and ruby with -i: the files edited in place."""
+    ops, flags = _operands(args, {"e", "f"})
+    if "i" not in flags and not any(a.startswith("--in-place") for a in args):
+        return []
+    script_given = any(a in ("-e", "-f") or a.startswith("--expression") for a in args)
+    files = ops if script_given or name != "sed" else ops[1:]
+    return [Effect("modify", _abs(p, cwd)) for p in files]
+
+
+def _tee(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return [Effect("modify", _abs(p, cwd)) for p in _operands(args)[0]]
+
+
+def _touch(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return [Effect("create", _abs(p, cwd)) for p in _operands(args, {"d", "r", "t"})[0]]
+
+
+def _dd(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return [Effect("modify", _abs(a[3:], cwd)) for a in args if a.startswith("of=")]
+
+
+def _truncate(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return [Effect("modify", _abs(p, cwd)) for p in _operands(args, {"s", "r"})[0]]
+
+
+def _install(name: str, args: list[str], cwd: str) -> list[Effect]:
+    ops = _operands(args, {"m", "o", "g"})[0]
+    return [Effect("copy_to", _abs(ops[-1], cwd), source=_abs(ops[0], cwd))] if len(ops) >= 2 else []
+
+
+def _patch(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return [Effect("modify", _abs(cwd, cwd), tree=True)]  # any file of the tree
+
+
+def _chmod(name: str, args: list[str], cwd: str) -> list[Effect]:
+    ops, flags = _operands(args)
+    return [Effect("chmod", _abs(p, cwd), tree=bool(flags & {"R", "--recursive"})) for p in ops[1:]]
+
+
+def _git(name: str, args: list[str], cwd: str) -> list[Effect]:
+    return _git_effects(args, cwd) if args else []
+
+
+#: Command name -> its effects (each handler gets the name, the arguments and the working directory).
+_COMMANDS: dict[str, Callable[[str, list[str], str], list[Effect]]] = {
+    "rm": _rm,
+    "unlink": _rm,
+    "shred": _rm,
+    "rmdir": _rmdir,
+    "mv": _mv_cp,
+    "cp": _mv_cp,
+    "sed": _in_place,
+    "perl": _in_place,
+    "ruby": _in_place,
+    "tee": _tee,
+    "touch": _touch,
+    "dd": _dd,
+    "truncate": _truncate,
+    "install": _install,
+    "patch": _patch,
+    "chmod": _chmod,
+    "chown": _chmod,
+    "chgrp": _chmod,
+    "git": _git,
+}
 
 
 def _git_effects(args: list[str], cwd: str) -> list[Effect]:

@@ -211,75 +211,93 @@ def _file_tool(call: dict, state: _State, base: dict) -> dict:
     tool, status = call["tool"], call["status"]
     inp = call["input"] if isinstance(call["input"], dict) else {}
     resp = call["response"] if isinstance(call["response"], dict) else {}
-    previous = state.content
     if status in _FAILED:
         return _row(base, f"failed_{tool.lower()}", state, f"{tool} {status}: the file is unchanged", None)
     if tool == "Read":
-        f = resp.get("file")
-        f = f if isinstance(f, dict) else {}
-        content = f.get("content")
-        lines, total = f.get("numLines"), f.get("totalLines")
-        partial = (
-            inp.get("offset")
-            or inp.get("limit")
-            or (isinstance(lines, int) and isinstance(total, int) and lines < total)
-        )
-        cut = _truncated_sha(call, "tool_response.file.content")
-        if not isinstance(content, str) or partial:
-            return _row(base, "read", state, "partial or non-text read: observed, not reconstructed", None)
-        if cut:
-            if state.sha != cut:
-                state.version += 1 if state.version == 0 or state.content is not None else 0
-                state.set(None, sha=cut)
-            return _row(
-                base, "read", state, "read a file over the size cap: its sha256 is known, its content is not", None
-            )
-        if state.content is None:
-            first = state.version == 0
-            state.version = max(state.version, 1)
-            state.set(content)
-            return _row(base, "read", state, "first seen (read)" if first else "content observed (read)", None)
-        if content == state.content:
-            return _row(base, "read", state, "unchanged", None)
-        state.version += 1
-        state.set(content)
-        return _row(base, "read", state, "changed outside the trail (seen on read)", previous)
+        return _read(call, inp, resp, state, base)
     if tool == "Write":
-        content = inp.get("content")
-        state.version += 1
-        created = resp.get("type") == "create" or state.exists is False or state.version == 1
-        cut = _truncated_sha(call, "tool_input.content")
-        if isinstance(content, str) and not cut:
-            state.set(content)
-            return _row(base, "create" if created else "write", state, "content written", previous)
-        state.set(None, sha=cut)
-        return _row(base, "create" if created else "write", state, "written content over the size cap", None)
+        return _write(call, inp, resp, state, base)
     if tool in ("Edit", "MultiEdit"):
-        original = resp.get("originalFile") if tool == "Edit" else resp.get("originalFileContents")
-        note = "edit applied to the last known version"
-        start = state.content
-        if isinstance(original, str) and original != start:
-            note = "edit applied to the original Claude Code reported" + (
-                " (it differs from the last known version: the file changed outside the trail)" if start else ""
-            )
-            start = original
-        edits = [inp] if tool == "Edit" else [e for e in inp.get("edits") or [] if isinstance(e, dict)]
-        state.version += 1
-        content = start
-        for e in edits:
-            old, new = e.get("old_string"), e.get("new_string")
-            if content is None or not isinstance(old, str) or not isinstance(new, str) or old not in content:
-                content = None
-                break
-            content = content.replace(old, new) if e.get("replace_all") else content.replace(old, new, 1)
-        if content is None:
-            state.set(None)
-            return _row(base, "edit", state, "edited, but the content before the edit is unknown", None)
-        state.set(content)
-        return _row(base, "edit", state, note, previous if previous is not None else start)
+        return _edit(tool, inp, resp, state, base)
     state.version += 1  # NotebookEdit
     state.set(None)
     return _row(base, "edit", state, "notebook cell edit: the new content is not replayed", None)
+
+
+def _read(call: dict, inp: dict, resp: dict, state: _State, base: dict) -> dict:
+    """A Read: the content observed (first seen, unchanged, or changed outside the trail), or only its sha256
+    (over the size cap), or nothing (partial or not text)."""
+    previous = state.content
+    f = resp.get("file")
+    f = f if isinstance(f, dict) else {}
+    content = f.get("content")
+    lines, total = f.get("numLines"), f.get("totalLines")
+    partial = (
+        inp.get("offset") or inp.get("limit") or (isinstance(lines, int) and isinstance(total, int) and lines < total)
+    )
+    cut = _truncated_sha(call, "tool_response.file.content")
+    if not isinstance(content, str) or partial:
+        return _row(base, "read", state, "partial or non-text read: observed, not reconstructed", None)
+    if cut:
+        if state.sha != cut:
+            state.version += 1 if state.version == 0 or state.content is not None else 0
+            state.set(None, sha=cut)
+        return _row(base, "read", state, "read a file over the size cap: its sha256 is known, its content is not", None)
+    if state.content is None:
+        first = state.version == 0
+        state.version = max(state.version, 1)
+        state.set(content)
+        return _row(base, "read", state, "first seen (read)" if first else "content observed (read)", None)
+    if content == state.content:
+        return _row(base, "read", state, "unchanged", None)
+    state.version += 1
+    state.set(content)
+    return _row(base, "read", state, "changed outside the trail (seen on read)", previous)
+
+
+def _write(call: dict, inp: dict, resp: dict, state: _State, base: dict) -> dict:
+    """A Write: a new version with the content written (or only its sha256, over the size cap)."""
+    previous = state.content
+    content = inp.get("content")
+    state.version += 1
+    created = resp.get("type") == "create" or state.exists is False or state.version == 1
+    cut = _truncated_sha(call, "tool_input.content")
+    if isinstance(content, str) and not cut:
+        state.set(content)
+        return _row(base, "create" if created else "write", state, "content written", previous)
+    state.set(None, sha=cut)
+    return _row(base, "create" if created else "write", state, "written content over the size cap", None)
+
+
+def _edit(tool: str, inp: dict, resp: dict, state: _State, base: dict) -> dict:
+    """An Edit or MultiEdit replayed on the original Claude Code reported, or else the last known version."""
+    previous = state.content
+    original = resp.get("originalFile") if tool == "Edit" else resp.get("originalFileContents")
+    note = "edit applied to the last known version"
+    start = state.content
+    if isinstance(original, str) and original != start:
+        note = "edit applied to the original Claude Code reported" + (
+            " (it differs from the last known version: the file changed outside the trail)" if start else ""
+        )
+        start = original
+    edits = [inp] if tool == "Edit" else [e for e in inp.get("edits") or [] if isinstance(e, dict)]
+    state.version += 1
+    content = _replay(start, edits)
+    if content is None:
+        state.set(None)
+        return _row(base, "edit", state, "edited, but the content before the edit is unknown", None)
+    state.set(content)
+    return _row(base, "edit", state, note, previous if previous is not None else start)
+
+
+def _replay(content: str | None, edits: list[dict]) -> str | None:
+    """``content`` with each edit's ``old_string`` replaced, or None when the content or an edit is unknown."""
+    for e in edits:
+        old, new = e.get("old_string"), e.get("new_string")
+        if content is None or not isinstance(old, str) or not isinstance(new, str) or old not in content:
+            return None
+        content = content.replace(old, new) if e.get("replace_all") else content.replace(old, new, 1)
+    return content
 
 
 #: FileChanged's ``event`` -> the action a history shows.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -144,7 +145,8 @@ def tool_calls(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
     tool = first("tool").astype("object") if {"tool", "kind"} & set(wanted) else None
     made = {
         "tool": lambda: tool,
-        "kind": lambda: tool.map(lambda t: TOOL_KINDS.get(t, t)).astype("object"),
+        # tool is set whenever kind is wanted
+        "kind": lambda: cast(pd.Series, tool).map(lambda t: TOOL_KINDS.get(t, t)).astype("object"),
         "start": lambda: start,
         "end": lambda: finish,
         "duration_ms": lambda: duration.astype("float64"),
@@ -218,7 +220,8 @@ class _Taken:
     """One event per call (a row position each, -1: none), its columns taken from the frame on first use."""
 
     def __init__(self, df: pd.DataFrame, at: np.ndarray, index: pd.Index) -> None:
-        self.df, self.at, self.index, self.cache = df, at, index, {}
+        self.df, self.at, self.index = df, at, index
+        self.cache: dict[str, pd.Series] = {}
 
     def __contains__(self, col: str) -> bool:
         return col in self.df.columns

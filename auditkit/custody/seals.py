@@ -29,8 +29,6 @@ from auditkit.trail import config, private_files
 from auditkit.trail import format as tf
 from auditkit.trail.appender import foreign_reason, installation_key
 
-SEAL_TYPE = "auditkit.seals"
-RETIRE_TYPE = "auditkit.retirement"
 _SIG_OPEN = b',"sig":"'
 
 
@@ -179,7 +177,7 @@ def seal(
         seq, head_hash = upto
     log = Path(seal_log) if seal_log else seal_log_path(trail)
     body = {
-        "type": SEAL_TYPE,
+        "type": tf.SEAL_TYPE,
         "v": 1,
         "trail_id": trail_id,
         "seq": seq,
@@ -205,7 +203,7 @@ def retire(
     """
     key = load_private(key_path or default_key_path())
     body = {
-        "type": RETIRE_TYPE,
+        "type": tf.RETIRE_TYPE,
         "v": 1,
         "trail_id": trail_id,
         "retired": segments,
@@ -227,7 +225,7 @@ def _shape_error(body: dict) -> str | None:
 
     if not isinstance(body.get("trail_id"), str):
         return "trail_id is not a string"
-    if body.get("type") == SEAL_TYPE:
+    if body.get("type") == tf.SEAL_TYPE:
         if not is_int(body.get("seq")):
             return f"seq is {type(body.get('seq')).__name__}, not a whole number"
         if not is_hash(body.get("head_hash")):
@@ -265,7 +263,7 @@ def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) ->
             body = None
         expected_prev = hashlib.sha256(prev_line).hexdigest() if prev_line is not None else None
         prev_line = raw
-        if parts is None or not isinstance(body, dict) or body.get("type") not in (SEAL_TYPE, RETIRE_TYPE):
+        if parts is None or not isinstance(body, dict) or body.get("type") not in (tf.SEAL_TYPE, tf.RETIRE_TYPE):
             seals.append({"line": n, "valid": False, "chained": False, "error": "not a seal line"})
             continue
         problem = _shape_error(body)

@@ -23,6 +23,7 @@ from datetime import datetime
 from itertools import repeat
 from operator import add, itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -35,6 +36,10 @@ from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.trail import appender, config, provenance
 from auditkit.trail import format as tf
 from auditkit.trail.appender import pending_spills
+
+if TYPE_CHECKING:
+    import numpy as np
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = tf.RECORD_PREFIX
@@ -140,6 +145,35 @@ def verify(
     """
     files = [f for f in expand(paths) if not is_seal_log(f)]
     report = VerifyReport(files=[str(f) for f in files])
+    all_seals, public, key_file = _load_seals(files, seals, pubkey, report)
+    _set_unchained_aside(files, report)  # a transcript or a seed log carries no chain: said so, not called corrupt
+    heads = _heads(files)
+    chains = _verify_chains(heads, all_seals, report, tolerance_s)
+    _check_seals(all_seals, chains, report, public is not None)
+    if public is not None:
+        _require_seals(all_seals, chains, report, key_file)
+    _check_provenance(heads, report)
+    if report.records == 0:
+        given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
+        _add(
+            report,
+            Finding(
+                "no_records",
+                ERROR,
+                f"no records found in {given or 'the given paths'}: nothing was checked, so nothing is shown intact",
+            ),
+        )
+    _report_spills(files, report)
+    order = {ERROR: 0, WARNING: 1}
+    report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
+    return report
+
+
+def _load_seals(
+    files: list[Path], seals: PathLike | list[PathLike] | None, pubkey: PathLike | None, report: VerifyReport
+) -> tuple[list[dict], Ed25519PublicKey | None, Path]:
+    """Every seal of the seal logs given (default: ``<trail>.seals.jsonl`` beside each trail), each with its
+    ``log``; the public key (given, or ``seal.pub`` beside the seal key) if there is one; its file."""
     seal_logs = [Path(p) for p in ([seals] if isinstance(seals, (str, Path)) else seals or [])]
     if not seal_logs:
         seal_logs = sorted({sealing.seal_log_path(f) for f in files if sealing.seal_log_path(f).is_file()})
@@ -149,8 +183,11 @@ def verify(
         public = sealing.load_public(key_file)
     all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
     report.seals["logs"] = [str(p) for p in seal_logs]
+    return all_seals, public, key_file
 
-    # a transcript, a seed-format log or raw hook payloads carry no chain: said so, not called corrupt
+
+def _set_unchained_aside(files: list[Path], report: VerifyReport) -> None:
+    """Take the files in a known log format without a hash chain out of ``files``, with a warning each."""
     for f in list(files):
         kind = unchained_format(f)
         if kind:
@@ -167,22 +204,31 @@ def verify(
                 ),
             )
 
-    # group segments by trail id, in chain order (first seq)
+
+def _heads(files: list[Path]) -> list[tuple[str, int, Path]]:
+    """(trail id, first seq, file) of each file, in chain order: segments of one trail together, by first seq."""
     heads = []
     for f in files:
         first = first_record(f) or {}
         tid = tf.trail_id_of(first) if first.get("event") == tf.TRAIL_START else None
         heads.append((tid or f"(unknown: {f})", first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
     heads.sort(key=lambda h: (h[0], h[1], str(h[2])))
+    return heads
+
+
+def _verify_chains(
+    heads: list[tuple[str, int, Path]], all_seals: list[dict], report: VerifyReport, tolerance_s: float
+) -> dict[str, _Chain]:
+    """Walk each trail's segments as one chain (with the seals and retirements that name it), then record
+    each trail's span in ``report.trails``."""
     chains: dict[str, _Chain] = {}
     for tid, _, f in heads:
         chain = chains.get(tid)
         if chain is None:
             mine = [s for s in all_seals if s.get("trail_id") == tid and "error" not in s]
-            chain = chains[tid] = _Chain(tid, {s["seq"] for s in mine if s.get("type") == sealing.SEAL_TYPE})
-            chain.retirements = [s for s in mine if s.get("type") == sealing.RETIRE_TYPE]
+            chain = chains[tid] = _Chain(tid, {s["seq"] for s in mine if s.get("type") == tf.SEAL_TYPE})
+            chain.retirements = [s for s in mine if s.get("type") == tf.RETIRE_TYPE]
         _verify_file(f, chain, report, tolerance_s)
-
     for tid, chain in chains.items():
         _reclassify_deletions(chain, report)
         report.trails[tid] = {
@@ -192,20 +238,11 @@ def verify(
             "head_hash": chain.prev_hash.decode("utf-8", "replace") if chain.prev_hash else None,  # as damaged
             "records": len(chain.seqs),
         }
-    _check_seals(all_seals, chains, report, public is not None)
-    if public is not None:
-        _require_seals(all_seals, chains, report, key_file)
-    _check_provenance(heads, report)
-    if report.records == 0:
-        given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
-        _add(
-            report,
-            Finding(
-                "no_records",
-                ERROR,
-                f"no records found in {given or 'the given paths'}: nothing was checked, so nothing is shown intact",
-            ),
-        )
+    return chains
+
+
+def _report_spills(files: list[Path], report: VerifyReport) -> None:
+    """A warning for each trail with records waiting in its spill folder (not yet in the chain)."""
     for f in files:
         waiting = pending_spills(str(f))
         if waiting:
@@ -220,15 +257,12 @@ def verify(
                     str(f),
                 ),
             )
-    order = {ERROR: 0, WARNING: 1}
-    report.findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0))
-    return report
 
 
 def _require_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, key_file: Path) -> None:
     """With a public key (given, or configured beside the seal key) seals are required: a trail no seal covers
     has had its seal log removed (or was never sealed), and a cut inside what was sealed would go unseen."""
-    covered = {s.get("trail_id") for s in seals if s.get("type") == sealing.SEAL_TYPE and "error" not in s}
+    covered = {s.get("trail_id") for s in seals if s.get("type") == tf.SEAL_TYPE and "error" not in s}
     for tid, chain in chains.items():
         if tid not in covered and chain.files:
             _add(
@@ -419,36 +453,10 @@ def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) ->
         return None
     s0 = int(first[tf.SEQ_AT : j])
     seqs = np.arange(s0, s0 + n, dtype=np.int64)
-    prevs, stamps = [], []
-    at = 0
-    while at < n:  # runs of one seq width: the records must be numbered s0, s0 + 1, ..., one digit wider at 10, 100...
-        w = j - tf.SEQ_AT
-        run = min(n - at, 10**w - (s0 + at)) if w < 19 else 0
-        if run <= 0:
-            return None
-        width = j + tf.PREV_END
-        part = lines if run == n else lines[at : at + run]
-        block = b"".join(map(itemgetter(slice(None, width)), part))
-        if len(block) != width * run:
-            return None
-        rows = np.frombuffer(block, dtype=np.uint8).reshape(run, width)
-        digits = rows[:, tf.SEQ_AT : j].astype(np.int64) - 48
-        if (
-            (rows[:, : tf.SEQ_AT] != row(_PREFIX)).any()
-            or (rows[:, j] != 44).any()
-            or (rows[:, j + tf.TS_END : j + tf.PREV_AT] != row(_PREV_OPEN)).any()
-            or (digits < 0).any()
-            or (digits > 9).any()
-            or (digits @ (10 ** np.arange(w - 1, -1, -1, dtype=np.int64)) != seqs[at : at + run]).any()
-        ):
-            return None
-        ts = rows[:, j + tf.TS_AT : j + tf.TS_END]
-        if not ts.all():
-            return None
-        stamps.append(ts)
-        prevs.append(rows[:, j + tf.PREV_AT :])
-        at += run
-        j += 1
+    heads = _head_columns(lines, j, s0, seqs)
+    if heads is None:
+        return None
+    prevs, stamps = heads
     tail = b"".join(map(itemgetter(slice(-_TAIL, None)), lines))
     if len(tail) != _TAIL * n:
         return None
@@ -476,6 +484,47 @@ def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) ->
     out.seqs = array("q", seqs.tobytes())
     out.sealed = {q: stated[(q - s0) * h : (q - s0 + 1) * h].decode() for q in sealed if s0 <= q < s0 + n}
     return out
+
+
+def _head_columns(lines: list[bytes], j: int, s0: int, seqs: np.ndarray) -> tuple[list, list] | None:
+    """The head of each record (up to ``prev``) checked column-wise, in runs of one seq width (the records must
+    be numbered s0, s0 + 1, ..., one digit wider at 10, 100...): the prefix, the separators, the digits and
+    their number. Returns the ``prev`` and ``ts`` columns of each run, or None when anything is off."""
+    import numpy as np  # numpy loads with the first block checked in bulk (as in _summarize)
+
+    row = lambda b: np.frombuffer(b, dtype=np.uint8)  # noqa: E731 - a constant's bytes, compared column-wise
+    n = len(lines)
+    prevs, stamps = [], []
+    at = 0
+    while at < n:
+        w = j - tf.SEQ_AT
+        run = min(n - at, 10**w - (s0 + at)) if w < 19 else 0
+        if run <= 0:
+            return None
+        width = j + tf.PREV_END
+        part = lines if run == n else lines[at : at + run]
+        block = b"".join(map(itemgetter(slice(None, width)), part))
+        if len(block) != width * run:
+            return None
+        rows = np.frombuffer(block, dtype=np.uint8).reshape(run, width)
+        digits = rows[:, tf.SEQ_AT : j].astype(np.int64) - 48
+        if (
+            (rows[:, : tf.SEQ_AT] != row(_PREFIX)).any()
+            or (rows[:, j] != 44).any()
+            or (rows[:, j + tf.TS_END : j + tf.PREV_AT] != row(_PREV_OPEN)).any()
+            or (digits < 0).any()
+            or (digits > 9).any()
+            or (digits @ (10 ** np.arange(w - 1, -1, -1, dtype=np.int64)) != seqs[at : at + run]).any()
+        ):
+            return None
+        ts = rows[:, j + tf.TS_AT : j + tf.TS_END]
+        if not ts.all():
+            return None
+        stamps.append(ts)
+        prevs.append(rows[:, j + tf.PREV_AT :])
+        at += run
+        j += 1
+    return prevs, stamps
 
 
 def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summary | None:
@@ -915,7 +964,7 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
             )
         if s.get("valid"):
             report.seals["valid"] += 1
-        if s.get("type") != sealing.SEAL_TYPE:
+        if s.get("type") != tf.SEAL_TYPE:
             continue  # a retirement statement: checked where a trail's start is missing
         tid, seq = s.get("trail_id"), s.get("seq")
         chain = chains.get(tid)

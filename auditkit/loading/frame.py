@@ -6,6 +6,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
 from pandas.api.types import union_categoricals
@@ -44,16 +45,41 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     show = progress if progress is not None else (total > 64 << 20 and sys.stderr.isatty())
     bar = _Progress(total) if show else None
     parts: list[pd.DataFrame] = [parquet_dataset.read(p) for p in exports]
+    _read_files(files, parts, problems, skipped, strict, bar)
+    if bar:
+        bar.close()
+    df = sort_events(_concat(parts))
+    before = len(df)
+    df = _without_copies(df)
+    df.attrs["files"] = [str(f) for f in files] + [str(p) for p in exports]
+    df.attrs["problems"] = problems
+    df.attrs["skipped"] = skipped
+    df.attrs["duplicates"] = before - len(df)
+    if problems:
+        first = problems[0]
+        warnings.warn(
+            f"{len(problems)} unreadable line(s) skipped; first at {first['file']}:{first['line']}: "
+            f"{first['reason']} (all of them are in df.attrs['problems'])",
+            stacklevel=2,
+        )
+    return df
+
+
+def _read_files(
+    files: list[Path],
+    parts: list[pd.DataFrame],
+    problems: list[dict],
+    skipped: dict[str, int],
+    strict: bool,
+    bar: _Progress | None,
+) -> None:
+    """Each file's frames onto ``parts``: a large auditkit trail by the columnar path, any other line by line
+    (auditkit trail records turned into columns in bulk, every ``_CHUNK`` rows)."""
     rows: list[dict] = []  # other formats, row by row
     fast: list[dict] = []  # auditkit trail records, turned into columns in bulk
     for f in files:
-        if f.stat().st_size >= (columnar.MIN_BYTES // 8 if is_gzip(f) else columnar.MIN_BYTES):  # gzip: ~8x
-            batches = columnar.read(f, finish=_typed)
-            if batches is not None:
-                parts.extend(batches)
-                if bar:
-                    bar.add(f.stat().st_size)
-                continue
+        if _read_columnar(f, parts, bar):
+            continue
         for row in read_file(f, problems, strict=strict, on_bytes=bar.add if bar else None, fast=fast, skipped=skipped):
             rows.append(row)
             if len(rows) >= _CHUNK:
@@ -70,26 +96,28 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     if rows or not parts:
         parts.append(frame_from_rows(rows, sort=False))
     fast.clear()
+
+
+def _read_columnar(f: Path, parts: list[pd.DataFrame], bar: _Progress | None) -> bool:
+    """A large file read by the columnar path onto ``parts``; False when it is small or not a plain trail."""
+    if f.stat().st_size < (columnar.MIN_BYTES // 8 if is_gzip(f) else columnar.MIN_BYTES):  # gzip: ~8x
+        return False
+    batches = columnar.read(f, finish=_typed)
+    if batches is None:
+        return False
+    parts.extend(batches)
     if bar:
-        bar.close()
-    df = sort_events(_concat(parts))
-    before = len(df)
+        bar.add(f.stat().st_size)
+    return True
+
+
+def _without_copies(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``event_id`` (the last; of an API message's copies, the final one)."""
     df = _final_copies_first(df)
     if not _ids_unique(df):
         dup = df["event_id"].duplicated(keep="last")
         if dup.any():  # copying a large frame costs its size again: only when there is something to drop
             df = df[~dup].reset_index(drop=True)
-    df.attrs["files"] = [str(f) for f in files] + [str(p) for p in exports]
-    df.attrs["problems"] = problems
-    df.attrs["skipped"] = skipped
-    df.attrs["duplicates"] = before - len(df)
-    if problems:
-        first = problems[0]
-        warnings.warn(
-            f"{len(problems)} unreadable line(s) skipped; first at {first['file']}:{first['line']}: "
-            f"{first['reason']} (all of them are in df.attrs['problems'])",
-            stacklevel=2,
-        )
     return df
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditkit.errors import TrailFormatError
 from auditkit.loading.readers import FORMATS
-from auditkit.store.files import NON_EVENT_TYPES, open_lines
+from auditkit.store.files import open_lines
 from auditkit.store.jsontext import compact_json, record_loads
 from auditkit.trail import format as tf
 
@@ -119,7 +119,7 @@ def _read_lines(
                 continue
             if not isinstance(obj, dict):
                 raise ValueError(f"a JSON {type(obj).__name__}, not an object")
-            if obj.get("type") in NON_EVENT_TYPES:
+            if obj.get("type") in tf.NON_EVENT_TYPES:
                 continue
             fmt = next((f for f in FORMATS if f.matches(obj)), None)
             if fmt is None:

@@ -118,7 +118,7 @@ def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
             agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
             row = _row(obj, agent, file_no, line_no)
         elif kind == "progress":
-            data_ = obj.get("data") if type(obj.get("data")) is dict else {}
+            data_ = data_raw if type(data_raw := obj.get("data")) is dict else {}
             inner = data_.get("message")
             if data_.get("type") != "agent_progress" or type(inner) is not dict or inner.get("type") != "assistant":
                 continue
@@ -179,40 +179,13 @@ def usage_rows(
     others = [f for f in files if _other_agent(f)]  # anything but transcript lines: read by load() itself
     priced = [f for f in others if _may_hold_tokens(f)]  # a trail of tool calls alone is not loaded for nothing
     jobs = list(enumerate(str(f) for f in files if f not in others))
-    total = sum(f.stat().st_size for f in files)
-    workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
-    if workers > 1:
-        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the workers end together
-        results = list(in_order(len(jobs), lambda i: _scan_file(jobs[i]), workers))  # a killed worker: no hang
-    else:
-        results = [_scan_file(j) for j in jobs]
+    results = _scan_files(jobs, workers, sum(f.stat().st_size for f in files))
     problems = [p for _, found in results for p in found]
     keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
     extra, more_problems = _other_agents_rows(priced) if priced else ([], [])
     problems += more_problems
     lo, hi = _bound(since), _bound(until)
-    rows = []
-    for when, _, _, mid, out, ts, session, agent, model, rid, inp, cw, cw1h, cr in keep:
-        if (lo and (when == _LAST or when < lo)) or (hi and (when == _LAST or when >= hi)):
-            continue
-        rows.append(
-            {
-                "timestamp": ts,
-                "session_id": session,
-                "agent": "claude-code",
-                "agent_id": agent or "main",
-                "model": model,
-                "message_id": mid,
-                "request_id": rid,
-                "input_tokens": inp,
-                "output_tokens": out,
-                "cache_creation_tokens": cw,
-                "cache_creation_1h_tokens": cw1h,
-                "cache_read_tokens": cr,
-                "cache_5m_tokens": max(0, cw - cw1h),
-                "day": _utc(ts)[0] if when != _LAST else None,
-            }
-        )
+    rows = [_usage_row(k) for k in keep if _kept(k[0], lo, hi)]
     extra = [r for r in extra if _within(r["timestamp"], lo, hi)]
     if extra and rows:  # a message in a transcript and in a copy of it (chat.json) is counted once, as load() does
         best: dict = {}
@@ -222,6 +195,41 @@ def usage_rows(
                 best[r["message_id"]] = r
         return list(best.values()), problems, [str(f) for f in files]
     return rows + extra, problems, [str(f) for f in files]
+
+
+def _scan_files(jobs: list[tuple[int, str]], workers: int | None, total: int) -> list:
+    """:func:`_scan_file` of each job: in worker processes for a large input of several files."""
+    workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
+    if workers > 1:
+        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the workers end together
+        return list(in_order(len(jobs), lambda i: _scan_file(jobs[i]), workers))  # a killed worker: no hang
+    return [_scan_file(j) for j in jobs]
+
+
+def _kept(when: str, lo: str | None, hi: str | None) -> bool:
+    """Whether a message's time is within ``lo <= time < hi`` (a message with no time is kept without bounds)."""
+    return not ((lo and (when == _LAST or when < lo)) or (hi and (when == _LAST or when >= hi)))
+
+
+def _usage_row(k: tuple) -> dict:
+    """One usage row from a kept message tuple (see :func:`_best_copies`)."""
+    when, _, _, mid, out, ts, session, agent, model, rid, inp, cw, cw1h, cr = k
+    return {
+        "timestamp": ts,
+        "session_id": session,
+        "agent": "claude-code",
+        "agent_id": agent or "main",
+        "model": model,
+        "message_id": mid,
+        "request_id": rid,
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_creation_tokens": cw,
+        "cache_creation_1h_tokens": cw1h,
+        "cache_read_tokens": cr,
+        "cache_5m_tokens": max(0, cw - cw1h),
+        "day": _utc(ts)[0] if when != _LAST else None,
+    }
 
 
 def _other_agent(path: Path) -> bool:

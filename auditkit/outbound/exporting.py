@@ -19,6 +19,7 @@ event keeps its original record (``raw_data``, ``event.original``); its source i
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -110,8 +111,8 @@ def export(
     if str(out).startswith("s3://"):
         if format != "parquet":
             raise ExportError("only Parquet is written to s3://")
-        files = _parquet_s3(flat, str(out), parts, endpoint_url)
-        return ExportResult(str(out), format, len(flat), [str(f) for f in files])
+        keys = _parquet_s3(flat, str(out), parts, endpoint_url)
+        return ExportResult(str(out), format, len(flat), [str(k) for k in keys])
     out = Path(out)
     files = _csv(flat, out, parts, escape_formulas) if format == "csv" else _parquet(flat, out, parts)
     return ExportResult(str(out), format, len(flat), [str(f) for f in files])
@@ -120,7 +121,7 @@ def export(
 def _mapped(
     source: PathLike | Iterable[PathLike], out: Path, schema: str, since: object, until: object
 ) -> ExportResult:
-    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    paths: list[PathLike] = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     records = list(trail_records(paths))
     times = pd.DataFrame(
         {"timestamp": pd.to_datetime([r.fields.get("ts") for r in records], utc=True, errors="coerce")}

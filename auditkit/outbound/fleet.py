@@ -138,24 +138,24 @@ _READ: dict[str, object] = {}
 
 
 def _read_once(frame: object) -> object:
-    key = frame._name  # type: ignore[attr-defined]
+    key = frame._name  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
     if key not in _READ:
         _READ.clear()
-        parts = max(4, min(64, frame.npartitions // 16))  # type: ignore[attr-defined]
+        parts = max(4, min(64, frame.npartitions // 16))  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
         # the export's small files (one per day and host) joined into fewer partitions, kept in memory
-        _READ[key] = frame.repartition(npartitions=parts).persist()  # type: ignore[attr-defined]
+        _READ[key] = frame.repartition(npartitions=parts).persist()  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
     return _READ[key]
 
 
 def sessions(frame: object) -> object:
     """The rows of ``frame`` (Dask) in partitions of whole sessions, typed as ``auditkit.load()`` types
     them, persisted: after this, each computation is one task per partition."""
-    key = frame._name  # type: ignore[attr-defined]
+    key = frame._name  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
     if key not in _SESSIONS:
-        parts = max(4, min(64, frame.npartitions // 16))  # type: ignore[attr-defined]
+        parts = max(4, min(64, frame.npartitions // 16))  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
         rows = _read_once(frame)
-        shuffled = rows.dropna(subset=["session_id"]).shuffle("session_id", npartitions=parts)  # type: ignore[attr-defined]
-        typed = shuffled.map_partitions(_typed, meta=_typed(frame._meta))  # type: ignore[attr-defined]
+        shuffled = rows.dropna(subset=["session_id"]).shuffle("session_id", npartitions=parts)  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
+        typed = shuffled.map_partitions(_typed, meta=_typed(frame._meta))  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
         _SESSIONS.clear()
         _SESSIONS[key] = typed.persist()
     return _SESSIONS[key]
@@ -166,8 +166,8 @@ def _per_session(frame: object, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> p
     once on the frame."""
     if not _is_dask(frame):
         return fn(frame)
-    meta = fn(_typed(frame._meta))  # type: ignore[attr-defined]
-    return sessions(frame).map_partitions(fn, meta=meta).compute().reset_index(drop=True)  # type: ignore[attr-defined]
+    meta = fn(_typed(frame._meta))  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
+    return sessions(frame).map_partitions(fn, meta=meta).compute().reset_index(drop=True)  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
 
 
 def per_host(frame: object) -> pd.DataFrame:
@@ -179,7 +179,7 @@ def per_host(frame: object) -> pd.DataFrame:
 
     parts = _per_session(frame, session_stats)
     if parts.empty:
-        return by_host(frame.iloc[:0] if not _is_dask(frame) else _typed(frame._meta))  # type: ignore[attr-defined]
+        return by_host(frame.iloc[:0] if not _is_dask(frame) else _typed(frame._meta))  # type: ignore[attr-defined]  # a dask DataFrame: the fleet extra is untyped
     g = parts.groupby("host", sort=True)
     out = pd.DataFrame(
         {
@@ -230,7 +230,7 @@ def completeness(frame: object) -> pd.DataFrame:
         counts = field_completeness(frame)
         return counts.assign(share=(counts["present"] / counts["records"]).where(counts["records"] > 0))
     rows = _read_once(frame)
-    ev = rows[(rows["event"] != "trail_start") & (rows["source_format"] == "auditkit")]  # type: ignore[index]
+    ev = rows[(rows["event"] != "trail_start") & (rows["source_format"] == "auditkit")]  # type: ignore[index]  # rows: a pandas or dask frame, both indexable
     present = {}
     for question, col in AU3_FIELDS.items():
         s = ev[col]

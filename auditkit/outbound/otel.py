@@ -38,6 +38,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 
 from auditkit.errors import MissingExtra, ReceiveError, UsageError
 from auditkit.trail import appender
@@ -154,7 +155,7 @@ def records_from_otlp(doc: dict, max_records: int = MAX_RECORDS) -> list[dict]:
             raise Refused(400, f"{key} is not a list")
         return value
 
-    out = []
+    out: list[dict] = []
     try:
         for rl in items(doc, "resourceLogs"):
             resource = attributes(items((rl or {}).get("resource") if isinstance(rl, dict) else None, "attributes"))
@@ -188,8 +189,9 @@ def prepare_records(fields_list: list[dict], redact: bool = True) -> list[dict]:
     for i, fields in enumerate(fields_list):
         try:
             if redactor is not None:
-                fields, named = _redact_keys(fields, redactor)  # an attribute's name is the sender's text too
-                fields, n = redactor.redact_value(fields)
+                keyed, named = _redact_keys(fields, redactor)  # an attribute's name is the sender's text too
+                clean, n = redactor.redact_value(keyed)
+                fields = cast(dict, clean)  # redact_value keeps a dict a dict
                 fields["redactions"] = n + named
             tf.encode_record(0, "1970-01-01T00:00:00.000000Z", "0" * tf.HASH_HEX_LEN, fields)
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:
@@ -199,13 +201,13 @@ def prepare_records(fields_list: list[dict], redact: bool = True) -> list[dict]:
     return out
 
 
-def _redact_keys(value: object, redactor: object) -> tuple[object, int]:
+def _redact_keys(value: object, redactor: Redactor) -> tuple[object, int]:
     """``value`` with every dict key redacted (the rules leave keys alone: in the hook's payloads they are
     Claude Code's; here they are whatever the sender named its attributes); and how many were replaced."""
     if isinstance(value, dict):
         out, count = {}, 0
         for key, item in value.items():
-            key, n = redactor.redact_value(key) if isinstance(key, str) else (key, 0)  # type: ignore[attr-defined]
+            key, n = redactor.redact_value(key) if isinstance(key, str) else (key, 0)
             out[key], m = _redact_keys(item, redactor)
             count += n + m
         return out, count

@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 from auditkit.custody.retention import MAX_MINIMUM, configured_minimum
-from auditkit.custody.seals import SEAL_TYPE, seal_log_path
+from auditkit.custody.seals import seal_log_path
 from auditkit.custody.segments import archive_lock, manifest_path, segment_files
 from auditkit.errors import MissingExtra, ShipError
 from auditkit.store.files import PathLike, expand, first_record
@@ -136,7 +136,7 @@ def covered_seals(log: bytes, trail_id: str, archived: int) -> bytes:
             body = orjson.loads(line)
         except orjson.JSONDecodeError:
             body = None
-        if isinstance(body, dict) and body.get("type") == SEAL_TYPE and body.get("trail_id") == trail_id:
+        if isinstance(body, dict) and body.get("type") == tf.SEAL_TYPE and body.get("trail_id") == trail_id:
             seq = body.get("seq")
             if not isinstance(seq, int) or seq > archived:
                 break

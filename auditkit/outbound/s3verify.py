@@ -47,6 +47,7 @@ from auditkit.outbound.s3sync import s3_client, split_url
 from auditkit.safe_text import visible
 from auditkit.store.files import PathLike, expand
 from auditkit.trail import config
+from auditkit.trail import format as tf
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")  # a key's last part used as a local file name as it is
 _SEGMENT_GZ = re.compile(r"^.+\.\d{10}-\d{10}\.jsonl\.gz$")
@@ -470,7 +471,7 @@ class Copies:
             for log in b.seal_logs:
                 for s in sealing.read_seals(log, public):
                     good = s.get("valid") is True or (public is None and s.get("valid") is None)
-                    if s.get("type") == sealing.SEAL_TYPE and "error" not in s and good:
+                    if s.get("type") == tf.SEAL_TYPE and "error" not in s and good:
                         sealed[s["trail_id"]] = max(sealed.get(s["trail_id"], -1), s["seq"])
             report.findings.extend(b.findings)
         for tid, t in report.trails.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -20,8 +21,8 @@ _MARK = {"ok": "✓", "error": "✗", "interrupted": "⏸", "unfinished": "…"}
 def _ms(v: object) -> str:
     if v is None or pd.isna(v):
         return "-"
-    v = float(v)
-    return f"{v / 1000:.1f}s" if v >= 1000 else f"{v:.0f}ms"
+    ms = float(cast(float, v))  # a duration in ms: a number when not NA
+    return f"{ms / 1000:.1f}s" if ms >= 1000 else f"{ms:.0f}ms"
 
 
 def replay_text(steps: pd.DataFrame) -> str:
@@ -233,7 +234,7 @@ def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) 
         except ImportError:
             raise MissingExtra("replay --html's chart", "notebooks", "vl_convert") from None
 
-        body = vlc.vegalite_to_svg(safe_spec(replay_chart(steps).to_dict()))
+        body = vlc.vegalite_to_svg(cast(dict, safe_spec(replay_chart(steps).to_dict())))  # a dict stays a dict
     page = (
         f"<!doctype html><meta charset='utf-8'><title>auditkit replay</title>"
         f"<style>body{{font:14px system-ui}}td,th{{padding:2px 8px;text-align:left}}</style>"

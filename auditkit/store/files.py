@@ -18,8 +18,6 @@ from auditkit.errors import TrailFormatError
 
 #: File names a folder is searched for.
 TRAIL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
-#: Records that describe a trail rather than an event (seals); read by ``verify``, skipped by ``load``.
-NON_EVENT_TYPES = frozenset({"auditkit.seals", "auditkit.retirement"})
 
 PathLike = str | os.PathLike[str]
 

@@ -48,8 +48,8 @@ def make_loads(parse_float: object, parse_int: object, parse_constant: object) -
         pass
 
     # functions given as objects: the C scanner calls them, whatever type checkers make of it
-    Ctx.parse_float, Ctx.parse_int = staticmethod(parse_float), staticmethod(parse_int)  # type: ignore[assignment,arg-type]
-    Ctx.parse_constant = staticmethod(parse_constant)  # type: ignore[assignment,arg-type]
+    Ctx.parse_float, Ctx.parse_int = staticmethod(parse_float), staticmethod(parse_int)  # type: ignore[assignment,arg-type]  # attributes the C scanner reads
+    Ctx.parse_constant = staticmethod(parse_constant)  # type: ignore[assignment,arg-type]  # as above
     scan = _scanner_new(Ctx()) if _json is not None else None  # type: ignore[arg-type]  # as above
 
     def loads_with(data: bytes | str) -> object:

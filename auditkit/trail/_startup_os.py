@@ -183,5 +183,5 @@ if os is None:  # pragma: no branch - the tests exercise this module in a fresh 
     ):
         setattr(_Os, _name, getattr(_posix, _name))  # built-in functions do not bind: they stay plain functions
     # mypy reads this block as unreachable (it sees the real os above); tests/test_startup_os.py checks it
-    _Os.environ = {_decode(k): _decode(v) for k, v in _posix.environ.items()}  # type: ignore[attr-defined,unused-ignore]
-    os = _Os()  # type: ignore[assignment,unused-ignore]
+    _Os.environ = {_decode(k): _decode(v) for k, v in _posix.environ.items()}  # type: ignore[attr-defined,unused-ignore]  # the shim's environ, set here
+    os = _Os()  # type: ignore[assignment,unused-ignore]  # os: this shim, not the module

@@ -143,7 +143,7 @@ def header_fields(trail_id: str, created: str, previous: dict | None = None) -> 
 
 def mark_start(fields: dict, seq: int, ts: str, prev: str, key: bytes | None = None) -> dict:
     """A ``trail_start``'s fields with this installation's mark in ``data.mark``."""
-    fields["data"]["mark"] = tf.start_mark(key or installation_key(), seq, ts, prev)  # type: ignore[arg-type]
+    fields["data"]["mark"] = tf.start_mark(key or installation_key(), seq, ts, prev)  # type: ignore[arg-type]  # installation_key() creates the key: bytes here
     return fields
 
 
@@ -175,10 +175,10 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            reason = os.fstat(fd).st_size and foreign_reason(installation_key(), tf.first_line(fd))  # type: ignore[arg-type]
+            reason = os.fstat(fd).st_size and foreign_reason(installation_key(), tf.first_line(fd))  # type: ignore[arg-type]  # installation_key() creates the key: bytes here
             if reason:
                 raise OSError(f"{path}: not created by this installation ({reason}); not continued")
-            return _append_locked(fd, path, build)  # type: ignore[return-value]
+            return _append_locked(fd, path, build)  # type: ignore[return-value]  # with a build: an Appended (an int only when draining)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     key = installation_key()
@@ -196,7 +196,7 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
                 return spill(path, build)
             if _still_at(fd, path):
                 try:
-                    reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]
+                    reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]  # installation_key() creates the key: bytes here
                     if reason:
                         # the cold part: only when a file is set aside
                         from auditkit.trail.provenance import set_aside_trail
@@ -211,8 +211,8 @@ def append(path: str, build: "Builder", *, fd: int | None = None) -> Appended:
                         if exc.errno not in _SPILL_ON:
                             raise
                         return _spill_noted(path, build, exc, notes)
-                    at.set_aside = notes  # type: ignore[union-attr]
-                    return at  # type: ignore[return-value]
+                    at.set_aside = notes  # type: ignore[union-attr]  # with a build: an Appended (an int only when draining)
+                    return at  # type: ignore[return-value]  # as above
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -236,11 +236,11 @@ def append_batch(path: str, records: list[dict], wait_s: float) -> Appended:
                 raise TimeoutError(f"{path}: the trail stayed locked for {wait_s:g} s; nothing was written")
             if _still_at(fd, path):
                 try:
-                    reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]
+                    reason = os.fstat(fd).st_size and foreign_reason(key, tf.first_line(fd))  # type: ignore[arg-type]  # installation_key() creates the key: bytes here
                     if reason:
                         raise OSError(f"{path}: not created by this installation ({reason}); not continued")
                     # a batch: a list where one record goes (_append_locked writes it whole)
-                    return _append_locked(fd, path, lambda seq, ts_ns: records)  # type: ignore[arg-type,return-value]
+                    return _append_locked(fd, path, lambda seq, ts_ns: records)  # type: ignore[arg-type,return-value]  # a batch: a list where one record goes (Builder says dict); an Appended as above
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -301,7 +301,7 @@ def spill(path: str, build: "Builder", reason: str | None = None, notes: list[di
     name = f"{tf.spill_prefix(path)}{ts_ns:020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
     from auditkit.trail import provenance  # the cold part: only when a key is made or a file set aside
 
-    body = provenance.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]
+    body = provenance.mark_spill(installation_key(), name, tf._dumps(doc))  # type: ignore[arg-type]  # installation_key() creates the key: bytes here
     dfd = private_files.open_dir(folder)
     try:
         fd = private_files.open_in(dfd, name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, where=folder)
@@ -346,7 +346,7 @@ def _take_spilled(path: str) -> tuple[int, list[tuple[str | None, dict]]]:
                 os.close(fd)
             raw = b"".join(chunks)
             note = {"file": name, "bytes": len(raw), "sha256": tf.sha256(raw).hexdigest()}
-            out += provenance.take_spill_file(dfd, name, raw, note, key)  # type: ignore[arg-type]
+            out += provenance.take_spill_file(dfd, name, raw, note, key)  # type: ignore[arg-type]  # installation_key() creates the key: bytes here
     except BaseException:
         os.close(dfd)
         raise
@@ -368,7 +368,7 @@ def pending_spills(path: str) -> list[str]:
 
 def drain(fd: int, path: str) -> int:
     """With the trail's lock held on ``fd``: append its spilled records; return how many."""
-    return _append_locked(fd, path, None) or 0  # type: ignore[return-value]
+    return _append_locked(fd, path, None) or 0  # type: ignore[return-value]  # draining (no build): an int
 
 
 def _append_locked(fd: int, path: str, build: "Builder | None", notes: list[dict] | None = None) -> "Appended | int":
@@ -398,7 +398,7 @@ def _append_locked(fd: int, path: str, build: "Builder | None", notes: list[dict
         pending.append(None)  # this writer's own record, built last with its final seq
     for item in pending:
         if item is None:
-            item = build(seq, ts_ns)  # type: ignore[misc]
+            item = build(seq, ts_ns)  # type: ignore[misc]  # None is queued only when build is given
         elif item is fields:
             mark_start(item, seq, ts, prev)
         for one in item if isinstance(item, list) else (item,):  # a list: a batch, written whole

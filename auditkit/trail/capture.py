@@ -25,6 +25,10 @@ from auditkit.trail import appender, config, private_files
 from auditkit.trail import format as tf
 from auditkit.trail._startup_os import os
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+if TYPE_CHECKING:
+    from auditkit.trail.redaction import Redactor  # for annotations only: redaction loads when it is on
+
 DEFAULT_MAX_FIELD_BYTES = 65536
 MAX_RECORD_BYTES = 1 << 20  # fits log shippers' default line limits (OpenTelemetry filelog: 1 MiB)
 _SLACK_CHARS = 4096  # redact a little past the cut, so a secret straddling it cannot leak in part
@@ -133,7 +137,7 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     if _loads_marked is None:
         _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
     try:
-        payload = _loads_marked(text)  # type: ignore[operator]
+        payload = _loads_marked(text)  # type: ignore[operator]  # set on first use just above (None until then)
     except ValueError as exc:
         raise _bad_input(f"stdin is not JSON ({exc})") from None
     if not isinstance(payload, dict):
@@ -172,7 +176,7 @@ def _cut_utf8(text: str, limit: int) -> str:
     return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
 
 
-def trim(fields: dict, cap: int, redactor: object | None) -> tuple[dict, dict[int, int]]:
+def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dict[int, int]]:
     """Cut every string longer than ``cap`` bytes, keeping its size and sha256 in ``truncated``; keep any
     structure nested deeper than ``MAX_DEPTH`` as its JSON text (marked), so every reader can parse the record.
 
@@ -192,7 +196,7 @@ def trim(fields: dict, cap: int, redactor: object | None) -> tuple[dict, dict[in
                 return value
             head, n = value[: cap + _SLACK_CHARS], 0
             if redactor is not None:
-                head, n = redactor.redact_text(head)  # type: ignore[attr-defined]
+                head, n = redactor.redact_text(head)
             digest = tf.sha256(raw).hexdigest()
             notes.append({"field": path, "bytes": len(raw), "sha256": digest})
             cut = _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
@@ -233,13 +237,13 @@ def cap_record(fields: dict, raw_size: int) -> dict:
     return fields
 
 
-def redact(fields: dict, redactor: object, trimmed: dict[int, int] | None = None) -> dict:
+def redact(fields: dict, redactor: "Redactor", trimmed: dict[int, int] | None = None) -> dict:
     """Replace secrets in every recorded value; count them in ``redactions``. ``trimmed``: what
     :func:`trim` redacted already (counted here, not redacted twice)."""
     total = 0
     for name in ("tool_input", "tool_response", "error", "data"):
         if name in fields:
-            fields[name], n = redactor.redact_value(fields[name], done=trimmed)  # type: ignore[attr-defined]
+            fields[name], n = redactor.redact_value(fields[name], done=trimmed)
             total += n
     fields["redactions"] = total
     return fields
@@ -337,9 +341,9 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
         return _record(parse(raw, max_depth=tf.MAX_DEPTH - 2), opts, len(raw))  # `data` fields sit a level deeper
 
 
-def shape(payload: dict, opts: Options, raw_size: int, redactor: object | None) -> dict:
+def shape(payload: dict, opts: Options, raw_size: int, redactor: "Redactor | None") -> dict:
     """A payload as the fields of its record, before chaining: mapped, enriched, trimmed, redacted, capped."""
-    mapped = AGENT_EVENTS.get(opts.agent, {}).get(payload.get("hook_event_name"))  # type: ignore[arg-type]
+    mapped = AGENT_EVENTS.get(opts.agent, {}).get(payload.get("hook_event_name"))  # type: ignore[arg-type]  # a non-string event name finds nothing
     if mapped:
         payload = {**payload, "hook_event_name": mapped, "agent_event": payload["hook_event_name"]}
     fields = enrich(tf.fields_from_payload(payload), opts.agent)
@@ -440,7 +444,7 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
             sent = fields.get("duration_ms")  # execution time, sent by Claude Code since v2.1.119
             if type(sent) in (int, float) and sent == sent:
                 # the permission prompt and hooks before it ran (sent is a number here: type() is checked above)
-                fields["wait_ms"] = round(max(0.0, paired - sent), 3)  # type: ignore[operator]
+                fields["wait_ms"] = round(max(0.0, paired - sent), 3)  # type: ignore[operator]  # sent is a number here (type() checked above)
             elif sent is None:
                 fields["duration_ms"] = paired  # older versions: the time between the two hook calls
             if start[1] >= 0:  # -1: the PreToolUse record was spilled, its seq not known yet
@@ -467,7 +471,7 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     return at
 
 
-def trust_note(fields: dict, opts: Options, redactor: object | None, notes: list[str]) -> dict:
+def trust_note(fields: dict, opts: Options, redactor: "Redactor | None", notes: list[str]) -> dict:
     """Say in the record what a project or the environment tried to change: ``data.auditkit_trust`` holds the
     guarded variables honoured (``overrides``) and ignored (``ignored_overrides``), project files ignored for
     want of the user's approval, and rules that ran out of time (their values were redacted whole). Added

@@ -57,6 +57,12 @@ TRAIL_START = "trail_start"
 HOOK_ERROR = "hook_error"
 #: A record naming a file the hook set aside (a trail or spill file this installation did not create).
 SET_ASIDE = "set_aside"
+#: Records that describe a trail rather than an event, kept in its seal log (``<trail>.seals.jsonl``): a
+#: signed seal (``auditkit seal``) and a signed retirement statement (retention); read by ``verify``, skipped
+#: by ``load``. Their one home: seals, verify, the S3 tools and the line reader name them from here.
+SEAL_TYPE = "auditkit.seals"
+RETIRE_TYPE = "auditkit.retirement"
+NON_EVENT_TYPES = frozenset({SEAL_TYPE, RETIRE_TYPE})
 
 #: ``status`` vocabulary.
 STATUS_STARTED = "started"

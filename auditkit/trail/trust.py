@@ -30,7 +30,7 @@ _MAX_FILE = 1 << 20
 
 def is_set(name: str, env: object = None) -> bool:
     """Whether a guarded variable is in force-worthy form: set and non-empty (``AUDITKIT_REDACT`` only as ``0``)."""
-    value = (env if env is not None else os.environ).get(name)  # type: ignore[attr-defined]
+    value = (env if env is not None else os.environ).get(name)  # type: ignore[attr-defined]  # os: the start-up shim (environ a dict)
     return bool(value) and (name != "AUDITKIT_REDACT" or value == "0")
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.analysis.findings.incident import config_changes, file_changes
-from auditkit.custody.seals import RETIRE_TYPE, read_seals
+from auditkit.custody.seals import read_seals
 from auditkit.custody.segments import read_manifest
+from auditkit.trail.format import RETIRE_TYPE
 from auditkit.trail.private_files import loose_modes
 
 #: Paths whose modification an auditor wants to see (glob patterns on the absolute path).

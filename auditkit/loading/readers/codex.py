@@ -165,7 +165,7 @@ def _web_search(item: dict, base: dict, state: dict) -> list[dict]:
     (one item, one time: no duration). Its id is the item's, else the session's n-th search."""
     state["searches"] = n = state.get("searches", 0) + 1
     call_id = item.get("id") or item.get("call_id") or f"web_search:{base['session_id']}:{n}"
-    action = item.get("action") if isinstance(item.get("action"), dict) else {}
+    action = action_raw if isinstance(action_raw := item.get("action"), dict) else {}
     query = action.get("query") if isinstance(action.get("query"), str) else None
     status = str(item.get("status") or "completed").lower()
     failed = status in ("failed", "error", "incomplete")
@@ -196,7 +196,7 @@ def _event(item: dict, base: dict, state: dict) -> list[dict]:
         }
         return [_end(item.get("call_id"), response, item.get("exit_code"), seconds, base, state)]
     if t == "token_count":
-        info = item.get("info") if isinstance(item.get("info"), dict) else {}
+        info = info_raw if isinstance(info_raw := item.get("info"), dict) else {}
         total = (info.get("total_token_usage") or {}).get("total_tokens")
         last = info.get("last_token_usage") or {}
         if not isinstance(total, int) or total <= state["total"]:

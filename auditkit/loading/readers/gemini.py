@@ -67,7 +67,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         ]
     if kind != "gemini":
         return []
-    tokens = obj.get("tokens") if isinstance(obj.get("tokens"), dict) else {}
+    tokens = tokens_raw if isinstance(tokens_raw := obj.get("tokens"), dict) else {}
     cached = int(tokens.get("cached") or 0)
     out = [
         {

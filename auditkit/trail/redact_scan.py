@@ -1,0 +1,231 @@
+"""Cheap scans of a text, before any rule's regex runs: which keyword parts occur in it (the keyword index:
+character pairs for short texts, substrings, or one regex built as a trie of every part for long ones), runs of
+the characters a token, a card number or base64 is made of, and the per-process cache of compiled patterns."""
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class Rule(Protocol):  # what the index reads of a rule (auditkit.trail.redact_rules.Rule imports this module)
+        keywords: tuple[str, ...]
+
+        @property
+        def check(self) -> str: ...
+
+
+_BASE64_RUN = r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=_-])"
+_compiled: dict[str, "re.Pattern[str]"] = {}
+
+
+def _rx(pattern: str) -> "re.Pattern[str]":  # compiled on first use (from the per-interpreter cache)
+    rx = _compiled.get(pattern)
+    if rx is None:
+        from auditkit.trail import _startup_re  # hook start-up: the regex cache loads on the first pattern used
+
+        rx = _compiled[pattern] = _startup_re.compile(pattern)
+    return rx
+
+
+_NO_DIGITS = dict.fromkeys(range(48, 58))
+
+#: The characters a card number, a base64 run and a random token are made of: mapped to one letter, the
+#: rest of ASCII to "x" (tables built on first use: only texts of 1 KiB or more need them).
+_CARD_CHARS, _B64_CHARS, _TOKEN_CHARS = "0123456789 -", "+/", "+/_.~=-"
+_TABLES: dict[str, dict[int, int]] = {}
+
+
+def _has_run(text: str, table: str, char: str, n: int) -> bool:
+    """Whether ``text`` holds ``n`` characters in a row drawn from ``table`` (one of the three above; letters
+    and digits too, but for a card): one C-speed ``translate`` (tens of microseconds for 64 KiB) that spares
+    a regex scan when nothing could match. Texts under 1 KiB skip the test (the scan costs little there)."""
+    if len(text) < 1024:
+        return True
+    mapping = _TABLES.get(table)
+    if mapping is None:
+        mark, alnum = ord(char), table is not _CARD_CHARS
+        mapping = _TABLES[table] = {
+            i: mark if chr(i) in table or (alnum and chr(i).isalnum()) else 120 for i in range(128)
+        }
+    return char * n in text.translate(mapping)
+
+
+def _long_word(text: str) -> bool:
+    """Whether some run of non-space characters is 20 long: what a random token or a base64 run needs.
+    Tested in Python on short texts, so a command with none never loads the regexes that look."""
+    return len(text) >= 4096 or any(len(w) >= 20 for w in text.split())
+
+
+#: A random token is at most this long (the entropy rules' ``{20,256}``); a run of token characters longer
+#: than it holds no token but in its last ``_TOKEN_MAX + 1`` characters (after a ``=`` there).
+_TOKEN_MAX = 256
+_TOKEN_RUN = r"[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
+
+
+def _long_runs_masked(text: str) -> str:
+    """``text`` with each run of token characters longer than a token masked with NUL but for its last
+    ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
+    after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
+    engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
+    out, pos = [], 0
+    for m in _rx(_TOKEN_RUN).finditer(text):
+        start, end = m.span()
+        keep = end - _TOKEN_MAX - 1
+        out += [text[pos:start], "\0" * (keep - start)]
+        pos = keep
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+#: Texts up to this long are searched for keywords by their character pairs (see ``Redactor._pairs``).
+_SHORT_TEXT = 256
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """One regex matching any of ``words``, built as a trie so shared prefixes are tried once:
+    a flat alternation of hundreds of literals makes ``re`` try each of them at every position."""
+
+    def escape(ch: str) -> str:  # re.escape without importing re: the hook must not pay for it
+        return ch if ch.isalnum() or ch == "_" else "\\" + ch
+
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        if "" in node and len(node) == 1:
+            return ""
+        alts = [escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+class KeywordIndex:
+    """The rules' keyword parts, indexed once per redactor (a mixin of :class:`Redactor`: ``rules`` is its)."""
+
+    rules: "Sequence[Rule]"
+
+    def _index(self) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]], tuple[int, ...]]:
+        """Keyword parts (lowercased), the rules each part can switch on, and the rules with no keyword."""
+        idx = getattr(self, "_idx", None)
+        if idx is None:
+            by_part: dict[str, list[int]] = {}
+            always: list[int] = []
+            cased: set[str] = set()
+            for i, rule in enumerate(self.rules):
+                if not rule.keywords:
+                    always.append(i)
+                for k in rule.keywords:
+                    low = k.lower()
+                    if low != k:
+                        cased.update(p for p in k.split("&&") if p != p.lower())
+                    for part in low.split("&&") if "&&" in low else (low,):
+                        by_part.setdefault(part, []).append(i)
+            self._cased_parts = tuple((p.lower(), p) for p in cased)
+            parts = tuple(by_part)
+            idx = self._idx = (parts, {p: tuple(v) for p, v in by_part.items()}, tuple(always))
+        return idx
+
+    def keywords_in(self, text: str, low: str, trie: bool = False) -> set[str]:
+        """The keyword parts that occur in ``text``, exactly as the rules' ``applies`` tests them.
+
+        Short texts test each part with ``in``; long ones are scanned once with a trie of all parts
+        (the longest part at each match, its prefixes, and parts starting inside a match or after it),
+        several times cheaper than a few hundred substring searches over 64 KiB. ``trie``: scan short
+        texts that way too (bulk scans, which pay for loading the trie once; the hook never does).
+        """
+        trie = trie or len(low) >= 4096
+        if trie:
+            found = self._parts_by_trie(low)
+        elif len(low) <= _SHORT_TEXT:  # most strings: only the parts whose first two letters are in it
+            singles, by_pair = self._pairs()
+            found = {p for p in singles if p in low}
+            for pair in {low[i : i + 2] for i in range(len(low) - 1)}:
+                if pair in by_pair:
+                    found.update(p for p in by_pair[pair] if p in low)
+        else:
+            found = {p for p in self._index()[0] if p in low}
+        if found:
+            for low_part, part in self._cased():  # a capitalised keyword counts only in its own case
+                if low_part in found and part in text:
+                    found.add(part)
+        return found
+
+    def _pairs(self) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+        """The one-character keyword parts, and the others by their first two characters (built once):
+        a short text is tested for the parts starting with one of its own pairs, not for all ~300."""
+        got = getattr(self, "_by_pair", None)
+        if got is None:
+            parts = self._index()[0]
+            by_pair: dict[str, list[str]] = {}
+            for p in parts:
+                if len(p) > 1:
+                    by_pair.setdefault(p[:2], []).append(p)
+            got = self._by_pair = (tuple(p for p in parts if len(p) == 1), {k: tuple(v) for k, v in by_pair.items()})
+        return got
+
+    def _parts_by_trie(self, low: str) -> set[str]:
+        """Parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``."""
+        rx = _rx(self._trie_source())
+        others, known = self._trie_others()
+        found = {p for p in others if p in low}
+        longest = max(map(len, known), default=0)
+        seen: dict[str, tuple[str, ...]] = {}  # what begins inside a match, by the text it could reach
+        for m in rx.finditer(low):
+            start, end = m.span()
+            found.add(m.group())
+            reach = low[start : end + longest]  # a part starting inside the match ends within it
+            inner = seen.get(reach)
+            if inner is None:  # a text of one keyword repeated (aaaa..., passwdpasswd...) is looked at once
+                hits = (rx.match(reach, pos) for pos in range(1, end - start))
+                inner = seen[reach] = tuple(h.group() for h in hits if h)
+                if len(seen) > 4096:
+                    seen.clear()
+            found.update(inner)
+        for p in list(found):  # a part's prefixes that are parts too: present wherever it is
+            found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
+        return found
+
+    def _cased(self) -> tuple[tuple[str, str], ...]:
+        """(lowercased, as written) of each keyword part with a capital letter."""
+        self._index()
+        return self._cased_parts
+
+    def _shortest_unprompted(self) -> int:
+        """The shortest text a rule without keywords could match in: 13 digits for a card number, 20
+        characters for a random token or base64; 0 if some custom rule has no keyword (it always runs)."""
+        got = getattr(self, "_unprompted", None)
+        if got is None:
+            floors = {"luhn": 13, "entropy": 20}
+            got = self._unprompted = min((floors.get(self.rules[i].check, 0) for i in self._index()[2]), default=20)
+        return got
+
+    def _trie_others(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The parts the trie leaves out (not starting with a letter), and every part."""
+        got = getattr(self, "_others", None)
+        if got is None:
+            parts = self._index()[0]
+            got = self._others = (tuple(p for p in parts if not p[0].isalpha()), frozenset(parts))
+        return got
+
+    def _trie_source(self) -> str:
+        """One regex of every keyword part that starts with a letter, as a trie (built once)."""
+        source = getattr(self, "_trie", None)
+        if source is None:
+            source = self._trie = _trie_pattern({p for p in self._index()[0] if p[0].isalpha()})
+        return source
+
+    def _all_parts_source(self) -> str:
+        """One regex of every keyword part, as a trie (for :meth:`quiet_strings`)."""
+        source = getattr(self, "_all_trie", None)
+        if source is None:
+            source = self._all_trie = _trie_pattern(set(self._index()[0]))
+        return source
