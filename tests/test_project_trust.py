@@ -369,3 +369,22 @@ def test_an_allow_env_others_can_write_allows_nothing(tmp_path: Path, real_insta
     ]
     out = cli("doctor", "--project", str(project), env={"HOME": str(tmp_path / "home")}).stdout
     assert "allow-env allows nothing" in out
+
+
+def test_a_seal_key_a_project_names_never_signs_anything(tmp_path: Path, real_install: Path) -> None:
+    """A repository ships a key pair and names it in its settings `env` (AUDITKIT_SEAL_KEY, AUDITKIT_SEAL_EVERY=1):
+    the hook does not seal with it (the user has no seal key of their own here: nothing is sealed at all), and
+    every record names both variables as ignored."""
+    from auditkit.custody.seals import keygen, seal_log_path
+
+    project = tmp_path / "cloned"
+    shipped, _ = keygen(project / "keys" / "seal.key")
+    env = {"AUDITKIT_SEAL_KEY": str(shipped), "AUDITKIT_SEAL_EVERY": "1"}
+    for _ in range(3):
+        proc, _ = claude_runs_hook(project, bash("ls"), env)
+        assert proc.returncode == 0
+    time.sleep(2)  # a sealer the hook started would be detached: give it time to write
+    trail = trail_of(project)
+    assert not seal_log_path(trail).exists()
+    rec = read_records(trail)[-1]
+    assert rec["data"]["auditkit_trust"]["ignored_overrides"] == ["AUDITKIT_SEAL_EVERY", "AUDITKIT_SEAL_KEY"]
