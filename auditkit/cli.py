@@ -780,8 +780,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     df = _load(args)
     steps = replay(df, session_id_for(df, args.session))
     if args.html:  # the conversation: prompts, the assistant's text, calls, diffs, tokens
-        from auditkit.present.conversation import save_conversation  # start-up: only --html loads it
+        from auditkit.present.conversation import chart_engine_missing, save_conversation  # start-up: only --html
 
+        missing = chart_engine_missing()
+        if missing is not None:  # the page is whole without its chart, and says so; one line here too
+            print(f"auditkit replay: {missing} (the page is written without the timeline chart)", file=sys.stderr)
         print(f"wrote {save_conversation(df, steps.attrs['session_id'], args.html)}")
     else:
         print(replay_text(steps))

@@ -227,7 +227,7 @@ def test_doctors_test_event_never_reaches_the_real_trail(tmp_path: Path) -> None
 
 
 def test_summary_right_after_archive_prints_empty_tables(tmp_path: Path) -> None:
-    """The README's cron job archives the trail; `summary` on what is left answers with tables that say (none)."""
+    """The README's cron job archives the trail; `summary` on what is left answers plainly, in one line."""
     home = tmp_path / "home"
     env = machine(home, REPO, home / "bin")
     project = tmp_path / "app"
@@ -240,7 +240,7 @@ def test_summary_right_after_archive_prints_empty_tables(tmp_path: Path) -> None
     shown = cli("summary", str(trail_of(project)), env=env)
     assert shown.returncode == 0, shown.stderr
     assert "Traceback" not in shown.stderr
-    assert "=== Per-Tool Breakdown ===" in shown.stdout and "(none)" in shown.stdout
+    assert shown.stdout.strip().splitlines() == [f"auditkit summary: no events in {trail_of(project)}"]
 
 
 # --- optional extras ------------------------------------------------------------------------------
@@ -250,7 +250,8 @@ OPTIONAL = ("altair", "vl_convert", "ipywidgets", "anywidget", "IPython", "paper
 
 
 def test_replay_html_without_the_notebooks_extra_says_so_in_one_line(tmp_path: Path) -> None:
-    """The notebook stack hidden from a real `auditkit replay --html` process: one line naming the extra."""
+    """The chart engine hidden from a real `auditkit replay --html` process: the page is written, and the missing
+    extra is named in one line on stderr and in the page."""
     hide = "; ".join(f"sys.modules[{m!r}] = None" for m in ("altair", "vl_convert"))
     code = f"import sys; {hide}; from auditkit.cli import main; sys.exit(main(sys.argv[1:]))"
     trail = REPO / "sample_logs" / "incident"
@@ -263,9 +264,13 @@ def test_replay_html_without_the_notebooks_extra_says_so_in_one_line(tmp_path: P
         env={**os.environ, "PYTHONPATH": str(REPO)},
         timeout=120,
     )
-    assert done.returncode == 2
+    # the conversation is whole without its chart: written, and the missing extra named in one line, there too
+    assert done.returncode == 0, done.stderr
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "needs the notebooks extra" in done.stderr and "pip install 'auditkit[notebooks]'" in done.stderr
+    assert "pip install &#x27;auditkit[notebooks]&#x27;" in (tmp_path / "r.html").read_text() or (
+        "auditkit[notebooks]" in (tmp_path / "r.html").read_text()
+    )
 
 
 def _unguarded_optional_imports(path: Path) -> list[str]:

@@ -46,7 +46,7 @@ import orjson
 
 from auditkit._version import __version__
 from auditkit.custody.verify import unchained_format
-from auditkit.errors import MissingExtra, ShipError
+from auditkit.errors import MissingExtra, ShipError, extra_import
 from auditkit.outbound.schemas import SCHEMAS, ecs, ocsf
 from auditkit.safe_text import visible
 from auditkit.store.files import PathLike, expand, first_record, open_lines
@@ -455,7 +455,8 @@ class CloudWatch(Receiver):
     def ensure(self) -> None:
         """Create the log group and stream where they do not exist and the credentials allow; a refusal here is
         not fatal (they may exist already, made by an administrator): PutLogEvents says if they do not."""
-        from botocore.exceptions import ClientError  # optional extra, with boto3
+        with extra_import("ship --to cloudwatch://", "aws"):
+            from botocore.exceptions import ClientError
 
         for call, kwargs in (
             ("create_log_group", {"logGroupName": self.group}),
@@ -502,7 +503,8 @@ class CloudWatch(Receiver):
         return out
 
     def send(self, batch: list[bytes], retries: int, backoff_s: float, deadline_s: float) -> int:
-        from botocore.exceptions import BotoCoreError, ClientError  # optional extra, with boto3
+        with extra_import("ship --to cloudwatch://", "aws"):
+            from botocore.exceptions import BotoCoreError, ClientError
 
         events = self.events(batch)
         at = time.monotonic() + deadline_s

@@ -18,6 +18,7 @@ import pandas as pd
 from auditkit.analysis.conversation import conversation, totals
 from auditkit.analysis.steps import replay, sessions
 from auditkit.analysis.views import session_id_for
+from auditkit.errors import MissingExtra, extra_import
 from auditkit.present.render import replay_chart
 from auditkit.present.terminal import safe_spec
 from auditkit.safe_text import printable
@@ -213,12 +214,25 @@ def conversation_html(
     return f"<div class='auditkit-conversation'>{head}{chart}{''.join(_item(i) for i in shown)}{rest}</div>"
 
 
+def chart_engine_missing() -> MissingExtra | None:
+    """Why the timeline chart would be left out of the page (the ``notebooks`` extra's vl-convert is not
+    installed), or None: the page is whole without its chart, and says so."""
+    try:
+        with extra_import("replay --html's timeline chart", "notebooks"):
+            import vl_convert  # noqa: F401
+    except MissingExtra as exc:
+        return exc
+    return None
+
+
 def timeline_svg(df: pd.DataFrame, session_id: str) -> str:
-    """The session's timeline chart as an inline SVG (empty without the ``notebooks`` extra's vl-convert)."""
-    try:  # an optional extra: the page is whole without its chart
+    """The session's timeline chart as an inline SVG; without the ``notebooks`` extra, a line saying so."""
+    missing = chart_engine_missing()
+    if missing is not None:
+        return f"<p class='meta'>{_e(str(missing))}</p>"
+    with extra_import("replay --html's timeline chart", "notebooks"):
         import vl_convert as vlc
-    except ImportError:
-        return ""
+
     steps = replay(df, session_id)
     if steps["start"].notna().sum() == 0:
         return ""
@@ -293,7 +307,8 @@ class Conversation:
 def session_picker(df: pd.DataFrame, chosen: str | None = None):  # -> ipywidgets.VBox
     """A session dropdown (most tool calls first, each with its start, calls and failures) above the
     chosen session's conversation; picking another redraws it. Nothing waits on the widget."""
-    import ipywidgets as w  # an optional extra, loaded only where a notebook asks for the picker
+    with extra_import("the session picker", "notebooks"):
+        import ipywidgets as w
 
     table = sessions(df).sort_values(["tool_calls", "start"], ascending=[False, True], kind="stable")
     options = [

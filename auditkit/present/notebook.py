@@ -405,7 +405,8 @@ def verdict_html(verdict: object) -> str:
 
 def show_verdict(verdict: object) -> None:
     """Display :func:`verdict_html` (the text form lists the answers)."""
-    from IPython.display import display
+    with extra_import("the notebook display", "notebooks"):
+        from IPython.display import display
 
     text = "\n".join(
         f"{a.question} {a.answer} ({a.strength}{'; ' + '; '.join(a.caveats) if a.caveats else ''})"
@@ -416,6 +417,7 @@ def show_verdict(verdict: object) -> None:
 
 def show_status(status: str) -> None:
     """The integrity status line alone, beside a conclusion."""
-    from IPython.display import display
+    with extra_import("the notebook display", "notebooks"):
+        from IPython.display import display
 
     display({"text/html": status_line(status), "text/plain": f"Integrity of the inputs: {printable(status)}"}, raw=True)

@@ -141,10 +141,11 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         # the message's text so far: Claude Code writes one line per content block, and load() keeps the last
         # line of a message, so each line carries the text of the blocks before it too (the conversation view)
         texts = ctx.setdefault("texts", {})
-        before, now = texts.get(mid) if mid else None, _text(content)
+        key = mid if isinstance(mid, str) else None  # a forged id may be an object: no key then, never a crash
+        before, now = texts.get(key) if key else None, _text(content)
         said = before if before and now and before.endswith(now) else "\n\n".join(t for t in (before, now) if t)
-        if mid and said:
-            texts[mid] = said
+        if key and said:
+            texts[key] = said
         out.append(
             {
                 **base,
