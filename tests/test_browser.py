@@ -236,7 +236,7 @@ def test_pdf_is_printed_by_headless_chromium_and_listed_in_the_manifest(packs: d
 
 # --- the verdict and the tables' keys (#27) -------------------------------------------------------------------
 
-VERDICT_PACKS = ("incident", "cost", "compliance")
+VERDICT_PACKS = ("incident", "cost", "compliance", "replay")
 
 
 def open_page(driver: object, page: Path, width: int = 1440, height: int = 900) -> None:

@@ -175,3 +175,19 @@ def test_a_call_only_telemetry_recorded_is_missing_from_the_hook_trail(samples) 
     missing = F.hook_coverage(df)
     otel = missing[missing["tool_use_id"] == "toolu_otel_only"]
     assert list(otel["recorded_by"]) == ["otel telemetry"] and bool(otel["hook_saw_session"].iloc[0])
+
+
+def test_the_replay_verdict_says_what_the_session_did_and_which_steps_failed_with_their_records() -> None:
+    """The replay pack opens with its answers too: the session's prompts, calls and changed files, then the calls
+    that did not succeed, each with its record (file:line, seq) and the prompt before it."""
+    df, report = auditkit.load(SAMPLES), auditkit.verify(SAMPLES)
+    failing = "f0f0f0f0-1111-4222-8333-444455556666"
+    did, wrong = F.replay_verdict(df, report, failing).answers
+    assert did.answer.startswith("1 prompt(s), 10 tool call(s)") and did.prompts == ["Get the test suite green."]
+    assert wrong.answer.startswith("8 of 10 call(s)") and len(wrong.evidence) == 5
+    assert wrong.evidence["file:line"].str.startswith("failures/audit-trail.jsonl:").all()
+    calls = auditkit.tool_calls(df)
+    fine = calls.groupby("session_id", observed=True)["status"].agg(lambda s: (s.astype(str) == "ok").all())
+    calm = F.replay_verdict(df, report, fine[fine].index[0])  # the samples hold sessions without a failure
+    assert calm.answers[1].answer == "Every call it made succeeded." and calm.answers[1].evidence.empty
+    assert F.replay_verdict(df, report, None).answers[0].answer == "No session is in scope."

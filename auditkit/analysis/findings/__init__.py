@@ -52,6 +52,7 @@ from auditkit.analysis.findings.verdict import (
     incident_verdict,
     integrity_status,
     reconciliation,
+    replay_verdict,
 )
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "permission_denials",
     "reconciliation",
     "redundant_reads",
+    "replay_verdict",
     "retention_coverage",
     "retirement_statements",
     "retry_loops",

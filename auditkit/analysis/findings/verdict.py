@@ -22,6 +22,7 @@ import pandas as pd
 from auditkit.analysis.findings import incident as inc
 from auditkit.analysis.findings.cost import slowest, time_by
 from auditkit.analysis.pricing import cost
+from auditkit.analysis.views import tool_calls
 
 #: Strengths, strongest first; a weakness moves an answer one step down (never below the last).
 STRENGTHS: tuple[str, ...] = ("strong", "moderate", "weak")
@@ -276,6 +277,42 @@ def cost_verdict(df: pd.DataFrame, report: object, max_rows: int = 3) -> Verdict
             )
         )
     return _verdict("Cost", report, answers)
+
+
+def replay_verdict(df: pd.DataFrame, report: object, session_id: str | None, max_rows: int = 5) -> Verdict:
+    """What did the session do, and which of its steps failed? (The replay pack's questions: the step that
+    caused a regression is most often a failed call, or a change to a file.)"""
+    if not session_id:
+        none = answer("What did the session do?", "No session is in scope.", "moderate", df, df.head(0), report)
+        return _verdict("Session replay", report, [none])
+    ses = df[df["session_id"] == session_id]
+    calls = tool_calls(ses, columns=["tool_use_id", "tool", "status", "start"])
+    changed = sorted(set(inc.file_changes(ses)["path"]))
+    prompts = ses[ses["event"] == "UserPromptSubmit"]
+    files = f"{len(changed)} file(s) changed" + (
+        f" ({', '.join(_short(p) for p in changed[:3])}" + (", …)" if len(changed) > 3 else ")") if changed else ""
+    )
+    did = answer(
+        f"What did session {session_id} do?",
+        f"{len(prompts)} prompt(s), {len(calls)} tool call(s); {files}.",
+        "strong",
+        ses,
+        prompts.head(max_rows),
+        report,
+    )
+    failed = calls[calls["status"].astype(str) != "ok"]
+    kinds = ", ".join(
+        sorted({f"{t} {s}" for t, s in zip(failed["tool"].astype(str), failed["status"].astype(str), strict=True)})
+    )
+    went_wrong = answer(
+        "Which of its steps did not succeed?",
+        f"{len(failed)} of {len(calls)} call(s): {kinds}." if len(failed) else "Every call it made succeeded.",
+        "strong" if len(calls) else "moderate",
+        ses,
+        records_of_calls(ses, failed["tool_use_id"]).head(max_rows),
+        report,
+    )
+    return _verdict("Session replay", report, [did, went_wrong])
 
 
 def _ids(df: pd.DataFrame, calls: pd.DataFrame) -> list:
