@@ -69,6 +69,17 @@ def prompt_of(text: str) -> str | None:
     return text
 
 
+def _text_so_far(ctx: dict, mid: object, now: str) -> str:
+    """A message's text blocks up to this line (Claude Code writes a line per block; load() keeps the last)."""
+    texts = ctx.setdefault("texts", {})
+    key = mid if isinstance(mid, str) else None  # a forged id may be an object: no key then, never a crash
+    before = texts.get(key) if key else None
+    said = before if before and now and before.endswith(now) else "\n\n".join(t for t in (before, now) if t)
+    if key and said:
+        texts[key] = said
+    return said
+
+
 def matches(obj: dict) -> bool:
     """A transcript line: a string ``type`` and the ids every transcript line has (known type or not)."""
     kind = obj.get("type")
@@ -140,12 +151,7 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         mid, rid = msg.get("id"), obj.get("requestId")
         # the message's text so far: Claude Code writes one line per content block, and load() keeps the last
         # line of a message, so each line carries the text of the blocks before it too (the conversation view)
-        texts = ctx.setdefault("texts", {})
-        key = mid if isinstance(mid, str) else None  # a forged id may be an object: no key then, never a crash
-        before, now = texts.get(key) if key else None, _text(content)
-        said = before if before and now and before.endswith(now) else "\n\n".join(t for t in (before, now) if t)
-        if key and said:
-            texts[key] = said
+        said = _text_so_far(ctx, mid, _text(content))
         out.append(
             {
                 **base,
