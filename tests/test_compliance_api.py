@@ -123,6 +123,14 @@ def test_three_pages_and_a_429_are_read_into_a_chained_trail_once(feed, tmp_path
     df = df[df["event"] == "compliance_activity"]
     assert list(df["data"].map(lambda d: d["id"])) == [a["id"] for a in acts]  # oldest first
     assert set(df["capture"]) == {"compliance-api"} and set(df["agent"]) == {"claude-code"}
+    from auditkit.loading import columnar
+
+    for min_bytes in (0, 1 << 60):  # the DuckDB path, then the line reader: each row says where it came from
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(columnar, "MIN_BYTES", min_bytes)
+            read = auditkit.load(out)
+        assert set(read[read["event"] == "compliance_activity"]["source_format"].astype(str)) == {"compliance-api"}
+        assert set(read[read["event"] != "compliance_activity"]["source_format"].astype(str)) <= {"auditkit"}
     assert set(df["session_id"].dropna()) == {f"s-{i}" for i in range(0, 25, 3)}
     again = ingest("compliance-api", out, api_url=f.url, env=ENV, limit=10)
     assert again.written == 0 and again.already == 25

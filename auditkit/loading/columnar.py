@@ -233,7 +233,11 @@ def _normalise(raw: pd.DataFrame, parsed: dict[str, JSONArray], trail_id: str | 
         "prompt": raw["_prompt"],
         "trail_id": pd.Series(trail_id, index=raw.index, dtype="str") if trail_id else [None] * len(raw),
         "event_id": raw["_event_id"],
-        "source_format": auditkit_trail.NAME,
+        "source_format": pd.Series(out["capture"], index=raw.index)
+        .astype(object)
+        .map(auditkit_trail.CAPTURE_FORMATS)
+        .fillna(auditkit_trail.NAME)
+        .astype(object),
         "source_file": pd.Series(source, index=raw.index, dtype="str"),
         "source_line": raw["_line"],
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditkit.errors import TrailFormatError
 from auditkit.loading.readers import FORMATS
+from auditkit.loading.readers.auditkit_trail import CAPTURE_FORMATS
 from auditkit.store.files import open_lines
 from auditkit.store.jsontext import compact_json, record_loads
 from auditkit.trail import format as tf
@@ -140,7 +141,8 @@ def _read_lines(
             continue
         cid = None
         for row in new:
-            row["source_format"] = fmt.NAME
+            cap = row.get("capture")  # an ingest's records name their source (a forged value may be anything)
+            row["source_format"] = CAPTURE_FORMATS.get(cap, fmt.NAME) if isinstance(cap, str) else fmt.NAME
             row["source_file"] = name
             row["source_line"] = line_no
             if not row.get("event_id"):

@@ -12,6 +12,16 @@ from auditkit.trail import format as tf
 
 NAME = "auditkit"
 #: Fields read straight from the record (the others are derived below).
+#: Records another source wrote into a trail of ours (an ingest), by their ``capture``: they load as that
+#: source's format, so a frame says where each row came from (``auditkit ingest compliance-api``).
+CAPTURE_FORMATS = {"compliance-api": "compliance-api"}
+
+
+def source_format_of(capture: object) -> str:
+    """The ``source_format`` of a record of ours with this ``capture``."""
+    return CAPTURE_FORMATS.get(capture, NAME) if isinstance(capture, str) else NAME
+
+
 STORED = tuple(f for f in tf.SCHEMA if f.record)
 
 
@@ -68,7 +78,7 @@ def columns(objs: list[dict]) -> dict[str, list]:
     out["prompt"] = [p if type(d) is dict and type(p := d.get("prompt")) is str else None for d in datas]
     out["trail_id"] = trails
     out["event_id"] = [f"{t}:{q}" if t else h for t, q, h in zip(trails, out["seq"], out["hash"], strict=True)]
-    out["source_format"] = [NAME] * len(objs)
+    out["source_format"] = [source_format_of(c) for c in out["capture"]]
     out["source_file"] = [o["_file"] for o in objs]
     out["source_line"] = [o["_line"] for o in objs]
     dicts = [i if type(i) is dict else None for i in out["input"]]
