@@ -1429,7 +1429,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
     from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
 
-    _some_record(args)  # an empty trail or a README runs no notebook
+    try:
+        _some_record(args)  # a README runs no notebook
+        empty = None
+    except NothingThere as nothing:  # nothing to check still gets its pack: one that says NO INPUTS
+        empty = nothing
     params = {}
     for key, value in args.param or []:
         try:
@@ -1440,6 +1444,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
         seal_key=args.seal_key, mode=parse_mode(args.mode),
     )  # fmt: skip
+    if empty is not None:
+        print(f"auditkit report: {empty} (inputs missing): the pack in {args.out} says NO INPUTS; it is not evidence",
+              file=sys.stderr)  # fmt: skip
+        return 1
     v = manifest["verify"] or {}
     files = ", ".join(o["path"] for o in manifest["outputs"])
     print(

@@ -197,24 +197,30 @@ def per_host(frame: object) -> pd.DataFrame:
 
 def cost_by_day(frame: object, prices: dict | None = None) -> pd.DataFrame:
     """:func:`auditkit.cost` by day over the fleet: each API message's tokens and dollars, summed per UTC day."""
-    columns = ["day", "messages", *TOKEN_COLUMNS, "usd"]
+    counts = ["messages", *TOKEN_COLUMNS, "total_tokens"]
+    columns = ["day", *counts, "usd", "models", "last"]
+    text = ("day", "models", "last")
 
     def session_cost(rows: pd.DataFrame) -> pd.DataFrame:
         usage = token_usage(rows)
         if usage.empty:
-            return pd.DataFrame({c: pd.Series(dtype="str" if c == "day" else "float64") for c in columns})
+            return pd.DataFrame({c: pd.Series(dtype="str" if c in text else "float64") for c in columns})
         return (
             cost(usage, by="day", prices=prices)
             .reset_index()
             .reindex(columns=columns)
-            .astype({c: "float64" for c in columns[1:]})
+            .astype({c: "float64" for c in [*counts, "usd"]})
         )
 
     parts = _per_session(frame, session_cost)
     if parts.empty:
         return parts
-    out = parts.groupby("day", sort=True)[columns[1:]].sum()
-    return out.astype({c: "int64" for c in columns[1:-1]})
+    days = parts.groupby("day", sort=True)
+    out = days[[*counts, "usd"]].sum().astype({c: "int64" for c in counts})
+    # the models of a day, as cost() names them (short, sorted, comma-separated), and its last message
+    out["models"] = days["models"].agg(lambda m: ", ".join(sorted({x for v in m.dropna() for x in v.split(", ")})))
+    out["last"] = days["last"].max()
+    return out
 
 
 def risky(frame: object) -> pd.DataFrame:
