@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditkit.errors import TrailFormatError
 from auditkit.loading.readers import FORMATS
-from auditkit.loading.readers.auditkit_trail import CAPTURE_FORMATS
+from auditkit.loading.readers.auditkit_trail import source_format_of
 from auditkit.store.files import open_lines
 from auditkit.store.jsontext import compact_json, record_loads
 from auditkit.trail import format as tf
@@ -141,8 +141,7 @@ def _read_lines(
             continue
         cid = None
         for row in new:
-            cap = row.get("capture")  # an ingest's records name their source (a forged value may be anything)
-            row["source_format"] = CAPTURE_FORMATS.get(cap, fmt.NAME) if isinstance(cap, str) else fmt.NAME
+            row["source_format"] = source_format_of(row.get("capture"), fmt.NAME)  # an ingest's rows: its own
             row["source_file"] = name
             row["source_line"] = line_no
             if not row.get("event_id"):

@@ -17,9 +17,9 @@ NAME = "auditkit"
 CAPTURE_FORMATS = {"compliance-api": "compliance-api"}
 
 
-def source_format_of(capture: object) -> str:
-    """The ``source_format`` of a record of ours with this ``capture``."""
-    return CAPTURE_FORMATS.get(capture, NAME) if isinstance(capture, str) else NAME
+def source_format_of(capture: object, default: str = NAME) -> str:
+    """The ``source_format`` of a record with this ``capture`` (``default``: the reader's own format)."""
+    return CAPTURE_FORMATS.get(capture, default) if isinstance(capture, str) else default
 
 
 STORED = tuple(f for f in tf.SCHEMA if f.record)
@@ -78,7 +78,7 @@ def columns(objs: list[dict]) -> dict[str, list]:
     out["prompt"] = [p if type(d) is dict and type(p := d.get("prompt")) is str else None for d in datas]
     out["trail_id"] = trails
     out["event_id"] = [f"{t}:{q}" if t else h for t, q, h in zip(trails, out["seq"], out["hash"], strict=True)]
-    out["source_format"] = [source_format_of(c) for c in out["capture"]]
+    out["source_format"] = list(map(source_format_of, out["capture"]))
     out["source_file"] = [o["_file"] for o in objs]
     out["source_line"] = [o["_line"] for o in objs]
     dicts = [i if type(i) is dict else None for i in out["input"]]
