@@ -103,6 +103,8 @@ def launcher_text(python: str, root: str) -> str:
         f"#!{python} -IS\n"
         f"# {LAUNCHER}: auditkit's hook for this machine, written by `auditkit install --shared`. A project's\n"
         f"# committed settings name `{LAUNCHER}`; each teammate's shell finds their own launcher on PATH.\n"
+        "import gc\n"
+        "gc.disable()  # one event a process: the cycle collector would only cost time\n"
         "import posix\n"
         "import sys\n"
         f"sys.path.insert(0, {root!r})\n"
