@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,25 +24,19 @@ import pytest
 import auditkit
 from auditkit.errors import ShipError
 from auditkit.outbound.shipping import CloudWatch, Record, ship, trail_records
+from tests.conftest import AWS_TEST_ENV
 from tests.test_shipping import grow
 from tests.test_siem_schemas import append_big, check_ocsf
 
 pytestmark = pytest.mark.slow  # a CloudWatch Logs server in a thread
 
-AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+AWS = AWS_TEST_ENV
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def moto_url(s3_endpoint: str) -> str:
+    """moto's server of this module (conftest's: it serves CloudWatch Logs as well as S3)."""
+    return s3_endpoint
 
 
 @pytest.fixture(autouse=True)
