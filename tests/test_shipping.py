@@ -24,7 +24,7 @@ from auditkit.cli import main
 from auditkit.errors import ShipError
 from auditkit.outbound.shipping import ship
 from auditkit.trail import capture
-from tests.conftest import SAMPLES, payload
+from tests.conftest import SAMPLES, payload, self_signed_tls
 
 KEYS = {"DD_API_KEY": "dd-test-key", "SPLUNK_HEC_TOKEN": "hec-test-token", "ELASTIC_API_KEY": "es-test-key"}
 
@@ -311,35 +311,7 @@ def test_plain_http_needs_insecure_and_credentials_come_from_the_environment(tmp
 
 
 def test_https_with_the_receivers_ca_and_a_clear_error_without_it(receiver, tmp_path: Path) -> None:
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test receiver")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    tls = self_signed_tls(tmp_path)
     r = receiver("otlp", tls=tls)
     trail = sample_trail(tmp_path)
     with pytest.raises(ShipError, match=r"not trusted.*--ca-bundle"):

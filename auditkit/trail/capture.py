@@ -225,16 +225,22 @@ def cap_record(fields: dict, raw_size: int) -> dict:
     :func:`redact`, so the head it keeps of a value holds no secret, not even one under a sensitive key."""
     if raw_size <= MAX_RECORD_BYTES:
         return fields
-    for name in ("tool_response", "tool_input", "data"):
-        if name not in fields:
-            continue
-        text = json.dumps(fields[name])
-        if len(text) > MAX_RECORD_BYTES // 2:
-            raw = text.encode("utf-8", "surrogatepass")
-            digest = tf.sha256(raw).hexdigest()
-            fields[name] = {"auditkit_truncated": {"bytes": len(raw), "sha256": digest, "head": text[:4096]}}
-            fields.setdefault("truncated", []).append({"field": name, "bytes": len(raw), "sha256": digest})
+    for name, text, size, digest in _oversized(fields):
+        fields[name] = {"auditkit_truncated": {"bytes": size, "sha256": digest, "head": text[:4096]}}
+        fields.setdefault("truncated", []).append({"field": name, "bytes": size, "sha256": digest})
     return fields
+
+
+def _oversized(fields: dict) -> "list[tuple[str, str, int, str]]":
+    """The fields whose JSON alone takes more than half a record: (name, JSON text, its bytes, its sha256)."""
+    out = []
+    for name in ("tool_response", "tool_input", "data"):
+        if name in fields:
+            text = json.dumps(fields[name])
+            if len(text) > MAX_RECORD_BYTES // 2:
+                raw = text.encode("utf-8", "surrogatepass")
+                out.append((name, text, len(raw), tf.sha256(raw).hexdigest()))
+    return out
 
 
 def redact(fields: dict, redactor: "Redactor", trimmed: dict[int, int] | None = None) -> dict:
@@ -374,14 +380,9 @@ def head_only(fields: dict, raw_size: int) -> dict[str, tuple[int, str]]:
     cut: dict[str, tuple[int, str]] = {}
     if raw_size <= MAX_RECORD_BYTES:
         return cut
-    for name in ("tool_response", "tool_input", "data"):
-        if name not in fields:
-            continue
-        text = json.dumps(fields[name])
-        if len(text) > MAX_RECORD_BYTES // 2:
-            raw = text.encode("utf-8", "surrogatepass")
-            cut[name] = (len(raw), tf.sha256(raw).hexdigest())
-            fields[name] = _prune(fields[name], [_HEAD_BUDGET])
+    for name, _, size, digest in _oversized(fields):
+        cut[name] = (size, digest)
+        fields[name] = _prune(fields[name], [_HEAD_BUDGET])
     return cut
 
 
