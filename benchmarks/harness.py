@@ -1,0 +1,152 @@
+"""What every benchmark measures the same way: fresh processes, interleaved, medians, peak RSS from the OS.
+
+A user waits for a whole process: start-up, imports, reading the files, the answer. So a side is an argv run
+as a fresh process; the sides of a comparison run interleaved (A B A B ..., never A A A then B B B) so that
+a noisy neighbour on a shared machine slows both; each figure is the median of the runs with its spread
+(min..max); peak memory is the child's ``ru_maxrss`` as the kernel counted it (``os.wait4``), not a sample.
+
+A benchmark module offers ``rows(quick: bool) -> list[Row]``; ``benchmarks/table.py`` (``make bench``) runs
+them all and prints one table, each row beside its goal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One fresh-process run: wall seconds and the child's peak resident memory in bytes."""
+
+    wall: float
+    peak_rss: int
+
+
+@dataclass
+class Figure:
+    """The runs of one side, summarised."""
+
+    label: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        walls = [s.wall for s in self.samples]
+        return min(walls), max(walls)
+
+    @property
+    def peak_rss(self) -> int:
+        return int(statistics.median(s.peak_rss for s in self.samples))
+
+    def describe(self) -> str:
+        lo, hi = self.spread
+        return f"{seconds(self.median)} ({seconds(lo)}..{seconds(hi)}), {megabytes(self.peak_rss)}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of ``make bench``'s table: what, the kit's figure, the floor or peer, the ratio and the goal."""
+
+    workload: str
+    auditkit: str
+    floor: str
+    ratio: float | None
+    goal: str
+    met: bool | None = None
+
+    def cells(self) -> list[str]:
+        ratio = "-" if self.ratio is None else f"{self.ratio:.2f}x"
+        met = {True: "yes", False: "NO", None: "-"}[self.met]
+        return [self.workload, self.auditkit, self.floor, ratio, self.goal, met]
+
+
+def run_once(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, stdin: bytes | None = None, cwd: str | None = None
+) -> Sample:
+    """Run ``argv`` as a fresh process; its wall time and peak RSS. A failing run raises with its stderr."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+    )
+    if stdin is not None:
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(stdin)
+        proc.stdin.close()
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {err.decode(errors='replace')[-500:]}")
+    return Sample(wall, usage.ru_maxrss * 1024)
+
+
+def interleaved(sides: Mapping[str, Callable[[], Sample]], runs: int = 5, warmup: int = 1) -> dict[str, Figure]:
+    """Run every side ``runs`` times, interleaved A B C A B C ...; ``warmup`` rounds first, not counted."""
+    figures = {label: Figure(label) for label in sides}
+    for round_ in range(warmup + runs):
+        for label, side in sides.items():
+            sample = side()
+            if round_ >= warmup:
+                figures[label].samples.append(sample)
+    return figures
+
+
+def command(argv: Sequence[str], **kwargs: object) -> Callable[[], Sample]:
+    """A side that runs ``argv`` as a fresh process (keywords as for ``run_once``)."""
+    return lambda: run_once(argv, **kwargs)  # type: ignore[arg-type]
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, printed with every table so noise is visible."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def megabytes(value: int) -> str:
+    return f"{value / 1e6:.0f} MB"
+
+
+def ratio_row(
+    workload: str,
+    kit: Figure,
+    floor: Figure,
+    goal_ratio: float,
+    goal: str | None = None,
+    memory_goal: float | None = None,
+) -> Row:
+    """A row comparing the kit's median with a floor's: met when the ratio (and memory ratio, if given) is in goal."""
+    ratio = kit.median / floor.median
+    met = ratio <= goal_ratio
+    if memory_goal is not None:
+        met = met and kit.peak_rss <= memory_goal * floor.peak_rss
+    return Row(workload, kit.describe(), f"{floor.label}: {floor.describe()}", ratio, goal or f"<= {goal_ratio}x", met)
+
+
+def table(rows: Sequence[Row]) -> str:
+    """Rows as a GitHub-flavoured Markdown table (what the README's performance table is generated from)."""
+    head = ["workload", "auditkit", "floor / peer", "ratio", "goal", "met"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
