@@ -12,10 +12,13 @@ them all and prints one table, each row beside its goal.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import statistics
 import subprocess
-import time
+import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -70,32 +73,58 @@ class Row:
         return [self.workload, self.auditkit, self.floor, ratio, self.goal, met]
 
 
+# The child is started by a small fresh interpreter, not by this process: Linux carries the parent's peak
+# memory into a forked child's ru_maxrss across exec, so a runner that has loaded pandas would report every
+# child at >= its own size. The launcher (~10 MB) times spawn..exit and reports the child's own rusage.
+_LAUNCHER = """
+import json, os, sys, time
+report = int(sys.argv[1])
+os.set_inheritable(report, False)
+start = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+os.write(report, json.dumps([wall, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)]).encode())
+"""
+
+
 def run_once(
-    argv: Sequence[str], *, env: Mapping[str, str] | None = None, stdin: bytes | None = None, cwd: str | None = None
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+    cwd: str | None = None,
 ) -> Sample:
     """Run ``argv`` as a fresh process; its wall time and peak RSS. A failing run raises with its stderr."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=dict(env) if env is not None else None,
-        cwd=cwd,
-    )
-    if stdin is not None:
-        assert proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            proc.stdin.write(stdin)
-        proc.stdin.close()
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {err.decode(errors='replace')[-500:]}")
-    return Sample(wall, usage.ru_maxrss * 1024)
+    program = shutil.which(argv[0]) or argv[0]
+    read_end, write_end = os.pipe()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(write_end), program, *argv[1:]],
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            pass_fds=(write_end,),
+        )
+        os.close(write_end)
+        if stdin is not None:
+            assert proc.stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(stdin)
+            proc.stdin.close()
+        with os.fdopen(read_end, "rb") as report:
+            answer = report.read()
+        proc.wait()
+        err.seek(0)
+        message = err.read().decode(errors="replace")[-500:]
+    if not answer:
+        raise RuntimeError(f"{' '.join(argv)}: the launcher failed: {message}")
+    wall, peak, code = json.loads(answer)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {code}: {message}")
+    return Sample(wall, peak)
 
 
 def interleaved(sides: Mapping[str, Callable[[], Sample]], runs: int = 5, warmup: int = 1) -> dict[str, Figure]:
