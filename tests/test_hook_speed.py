@@ -172,3 +172,34 @@ def test_parse_leaves_the_process_int_limit_as_it_found_it(fast: bool) -> None:
     before = sys.get_int_max_str_digits()
     record_line(b'{"hook_event_name":"Stop","n":[' + b"9" * 5000 + b",1]}", fast)
     assert sys.get_int_max_str_digits() == before
+
+
+def test_the_token_run_scan_finds_the_runs_the_plain_scan_finds() -> None:
+    """``_TOKEN_RUN`` starts only where a run starts (a lookbehind): the same runs as without it."""
+    import re
+
+    from auditkit.trail.redact_scan import _TOKEN_RUN
+
+    plain = re.compile(_TOKEN_RUN.split(")", 1)[1])
+    assert plain.pattern.startswith("[A-Za-z0-9+/_.~=-]{")
+    rng = random.Random(11)
+    for _ in range(300):
+        text = "".join(rng.choice(["a" * rng.randint(1, 400), "=", " ", "/", "é", "\n", "~x"]) for _ in range(60))
+        assert [m.span() for m in re.finditer(_TOKEN_RUN, text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_the_cached_keyword_trie_is_the_trie_built_from_the_rules(tmp_path, monkeypatch) -> None:
+    """The trie read back from the pattern cache is the one the rules' keywords give (a second Redactor reads it)."""
+    import re
+
+    from auditkit.trail.redact_scan import _trie_pattern
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = Redactor(key=b"k" * 32)
+    first = built._trie_source(), built._all_parts_source()
+    again = Redactor(key=b"k" * 32)
+    assert (again._trie_source(), again._all_parts_source()) == first
+    parts = set(again._index()[0])
+    assert first == (_trie_pattern({p for p in parts if p[0].isalpha()}), _trie_pattern(parts))
+    assert list(tmp_path.rglob("trie-*.json"))  # it was cached, and read back
+    assert re.search(first[1], "x ghp_ y")
