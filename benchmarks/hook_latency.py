@@ -9,7 +9,9 @@ counted it, and the load average before and after.
 
 Rows: a small Bash PreToolUse (goal <= 1.5x the bare interpreter), a 64 KiB Read (<= 1.8x), and single
 payloads up to 10 MB (<= 250 ms each): a Glob listing ~7 MB of paths, one 10 MB string, a 10 MB structure
-nested deeper than the trail keeps (2,000 levels), and 200,000 small keys.
+nested deeper than the trail keeps (2,000 levels), and 200,000 small keys; the small event through the two
+command strings ``auditkit install`` writes, run by ``sh -c`` (the absolute form, the shared launcher); and
+the small event while another process holds the trail's lock (the hook spills it after its wait bound).
 
     .venv/bin/python benchmarks/hook_latency.py [--runs 7] [--quick] [--compare OTHER/hook/auditkit_hook.py]
 
@@ -235,7 +237,60 @@ def measure(
                 sides["compare"] = hook_side(compare, mine, env, here)
             print(f"  {name} ({len(mine) / 1e6:.2f} MB) ...", file=sys.stderr, flush=True)
             out.append((name, interleaved(sides, runs=runs), goal_ratio, goal_s))
+        small = encode(small_event(here))
+        for name, side in forms(setup, small, env, here).items():
+            if only and not any(o in name for o in only):
+                continue
+            print(f"  {name} ...", file=sys.stderr, flush=True)
+            out.append((name, interleaved({"python -I -S -c pass": floor, "hook": side}, runs=runs), 1.5, None))
     return out
+
+
+def forms(setup: Setup, small: bytes, env: dict[str, str], cwd: str) -> dict[str, Callable[[], Sample]]:
+    """The small event through the command strings ``auditkit install`` writes, run by ``sh -c`` as Claude Code
+    runs a settings.json command: the absolute form, and the shared form (``auditkit-hook`` found on PATH)."""
+    from auditkit.installer import hook_command, write_launcher
+
+    launcher = write_launcher(setup.root / "bin", PY)
+    on_path = {**env, "PATH": f"{launcher.parent}:{env['PATH']}"}
+    return {
+        "hook: small event, absolute form through sh -c": command(
+            ["/bin/sh", "-c", hook_command(None, PY)], stdin=small, env=env, cwd=cwd
+        ),
+        "hook: small event, shared form (auditkit-hook launcher) through sh -c": command(
+            ["/bin/sh", "-c", hook_command(shared=True)], stdin=small, env=on_path, cwd=cwd
+        ),
+    }
+
+
+def held_lock(runs: int = 5) -> Row:
+    """The small event while another process holds the trail's lock for good: the hook spills the event and
+    returns after its wait bound, instead of making the agent wait; the next write chains what was spilled."""
+    import subprocess
+
+    from auditkit.trail.appender import LOCK_WAIT_S
+
+    with tempfile.TemporaryDirectory(prefix="auditkit-hookbench-") as tmp:
+        setup = Setup(Path(tmp))
+        here, env = setup.project("project")
+        small = encode(small_event(here))
+        hook = command([PY, "-I", "-S", HOOK], stdin=small, env=env, cwd=here)
+        hook()  # the trail exists
+        trail = Path(here) / ".claude" / "logs" / "audit-trail.jsonl"
+        code = "import fcntl,os,sys,time; fd=os.open(sys.argv[1],os.O_RDWR); fcntl.flock(fd,fcntl.LOCK_EX); print(1,flush=True); time.sleep(3600)"
+        holder = subprocess.Popen([PY, "-c", code, str(trail)], stdout=subprocess.PIPE)
+        assert holder.stdout is not None
+        holder.stdout.readline()
+        try:
+            held = Figure("held lock", [hook() for _ in range(runs)])
+        finally:
+            holder.kill()
+            holder.wait()
+        hook()  # chains the spilled events
+        lines = len(trail.read_bytes().splitlines())
+    goal = LOCK_WAIT_S + 0.1
+    return Row(f"hook: small event, trail locked by another process ({lines} records after, {runs + 3} expected)",
+               held.describe(), "-", None, f"<= {seconds(goal)}", held.median <= goal and lines == runs + 3)  # fmt: skip
 
 
 def to_rows(figures: list[tuple[str, dict[str, Figure], float | None, float | None]]) -> list[Row]:
@@ -258,7 +313,7 @@ def to_rows(figures: list[tuple[str, dict[str, Figure], float | None, float | No
 
 def rows(quick: bool) -> list[Row]:
     """``make bench``'s rows (``quick``: big payloads at a tenth of their size, 5 runs)."""
-    return to_rows(measure(5 if quick else 7, quick))
+    return [*to_rows(measure(5 if quick else 7, quick)), held_lock()]
 
 
 def main() -> None:
@@ -270,7 +325,10 @@ def main() -> None:
     args = ap.parse_args()
     before = load_average()
     figures = measure(max(args.runs, 5), args.quick, args.compare and os.path.abspath(args.compare), args.only)
-    print(table(to_rows(figures)))
+    found = to_rows(figures)
+    if not args.only or any("lock" in o for o in args.only):
+        found.append(held_lock())
+    print(table(found))
     print(f"\n{PY} -I -S {HOOK}; {max(args.runs, 5)} runs a side, interleaved, 1 warm-up round not counted;")
     print(f"{before} before, {load_average()} after the run.")
 
