@@ -206,3 +206,25 @@ def test_the_cached_keyword_trie_is_the_trie_built_from_the_rules(tmp_path, monk
     assert first == (_trie_pattern({p for p in parts if p[0].isalpha()}), _trie_pattern(parts))
     assert list(tmp_path.rglob("trie-*.json"))  # it was cached, and read back
     assert re.search(first[1], "x ghp_ y")
+
+
+def test_masking_long_token_runs_gives_what_the_plain_scan_gives() -> None:
+    """``_long_runs_masked`` returns early when one translate finds no run past a token's length: the same text
+    the regex scan gives (runs of 257, 258 and 259 characters, non-ASCII letters between, texts under 1 KiB)."""
+    import re
+
+    from auditkit.trail.redact_scan import _TOKEN_MAX, _TOKEN_RUN, _long_runs_masked
+
+    def plain(text: str) -> str:
+        out, pos = [], 0
+        for m in re.finditer(_TOKEN_RUN, text):
+            keep = m.end() - _TOKEN_MAX - 1
+            out += [text[pos : m.start()], "\0" * (keep - m.start())]
+            pos = keep
+        return "".join([*out, text[pos:]]) if out else text
+
+    rng = random.Random(13)
+    for _ in range(200):
+        pieces = ["=", " ", "é", "\n", "x" * rng.choice([1, 20, 257, 258, 259, 600]), "a/b+c~d." * 40, "-" * 300]
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert _long_runs_masked(text) == plain(text)

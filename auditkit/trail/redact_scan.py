@@ -70,6 +70,8 @@ def _long_runs_masked(text: str) -> str:
     ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
     after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
     engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
+    if not _has_run(text, _TOKEN_CHARS, "a", _TOKEN_MAX + 2):
+        return text  # no run that long (one translate, not a regex scan: most texts of 1 KiB or more)
     out, pos = [], 0
     for m in _rx(_TOKEN_RUN).finditer(text):
         start, end = m.span()
