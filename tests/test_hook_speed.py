@@ -228,3 +228,15 @@ def test_masking_long_token_runs_gives_what_the_plain_scan_gives() -> None:
         pieces = ["=", " ", "é", "\n", "x" * rng.choice([1, 20, 257, 258, 259, 600]), "a/b+c~d." * 40, "-" * 300]
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert _long_runs_masked(text) == plain(text)
+
+
+def test_the_digest_of_megabytes_is_hashlibs() -> None:
+    """The hook hashes big values with OpenSSL's SHA-256, small ones with the builtin: the same digests."""
+    import hashlib
+
+    from auditkit.trail._startup_hash import BIG_DIGEST_BYTES, sha256_hex
+
+    for n in (0, 1, BIG_DIGEST_BYTES - 1, BIG_DIGEST_BYTES, 3 * BIG_DIGEST_BYTES + 7):
+        data = bytes(random.Random(n).getrandbits(8) for _ in range(min(n, 4096))) * (n // 4096 + 1)
+        data = data[:n]
+        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()

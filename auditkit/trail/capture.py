@@ -215,7 +215,7 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
         head, n = value[: cap + _SLACK_CHARS], 0
         if redactor is not None:
             head, n = redactor.redact_text(head)
-        digest = tf.sha256(raw).hexdigest()
+        digest = tf.sha256_hex(raw)
         notes.append({"field": path, "bytes": len(raw), "sha256": digest})
         out = _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
         if redactor is not None:
@@ -302,7 +302,7 @@ def _oversized(fields: dict) -> "list[tuple[str, str, int, str]]":
             text = json.dumps(fields[name])
             if len(text) > MAX_RECORD_BYTES // 2:
                 raw = text.encode("utf-8", "surrogatepass")
-                out.append((name, text, len(raw), tf.sha256(raw).hexdigest()))
+                out.append((name, text, len(raw), tf.sha256_hex(raw)))
     return out
 
 
@@ -615,7 +615,7 @@ def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
         "event": tf.HOOK_ERROR,
         "status": tf.STATUS_ERROR,
         "error": f"{type(exc).__name__}: {exc}",
-        "data": {"stdin_bytes": len(raw), "stdin_sha256": tf.sha256(raw).hexdigest()},
+        "data": {"stdin_bytes": len(raw), "stdin_sha256": tf.sha256_hex(raw)},
     }
     if payload is not None:
         for name in ("hook_event_name", "session_id", "tool_use_id", "tool_name", "cwd"):

@@ -13,6 +13,7 @@ those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trai
 from auditkit.trail import _startup_json
 from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_hash import sha256 as sha256  # re-exported: tf.sha256 is the hook's hash
+from auditkit.trail._startup_hash import sha256_hex as sha256_hex  # re-exported: its hex digest, fast for megabytes
 from auditkit.trail._startup_os import os
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
