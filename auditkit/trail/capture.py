@@ -138,11 +138,11 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
         text, odd = raw.decode("utf-8", "surrogateescape"), True  # keep the bytes as marked surrogates
     if max_depth is not None:
         text = tf.cut_deep(text, max_depth, reference=not FAST)
-    if _loads_marked is None:
-        _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
     try:
         payload: object = _loads_fast(text) if FAST else None
         if payload is None:
+            if _loads_marked is None:
+                _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
             payload = _loads_marked(text)  # type: ignore[operator]  # set on first use just above (None until then)
     except ValueError as exc:
         raise _bad_input(f"stdin is not JSON ({exc})") from None
