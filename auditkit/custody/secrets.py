@@ -74,19 +74,38 @@ KEY = "\0key"  # the "sensitive key" _walk gives an object key: not a key name, 
 def _walk(value: object, path: str, under: str = "") -> Iterator[tuple[str, str, str]]:
     """(json path, text, sensitive key it sits under) for every string in a JSON value; an object key
     long enough to be a token comes as its own text, under the marker ``KEY``."""
+    out: list[tuple[str, str, str]] = []
+    _walk_into(value, path, under, out, {})
+    yield from out
+
+
+def _walk_into(value: object, path: str, under: str, out: list, sensitive: dict[str, bool]) -> None:
+    """:func:`_walk` into ``out`` (no generator per level: a scan walks millions of values); ``sensitive``
+    remembers :func:`is_sensitive_key` per key name (a trail's keys are few and repeat on every line)."""
     if isinstance(value, str):
-        yield path, value, under
+        out.append((path, value, under))
     elif isinstance(value, dict):
         for k, v in value.items():
             key = str(k)
             if len(key) >= 16:
-                yield f"{path}{{key}}" if path else "{key}", key, KEY
-            yield from _walk(v, f"{path}.{key}" if path else key, under or (key if is_sensitive_key(key) else ""))
+                out.append((f"{path}{{key}}" if path else "{key}", key, KEY))
+            if not under:
+                known = sensitive.get(key)
+                if known is None:
+                    known = sensitive[key] = is_sensitive_key(key)
+                sub = key if known else ""
+            else:
+                sub = under
+            where = f"{path}.{key}" if path else key
+            if type(v) is str:
+                out.append((where, v, sub))
+            else:
+                _walk_into(v, where, sub, out, sensitive)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _walk(v, f"{path}[{i}]", under)
+            _walk_into(v, f"{path}[{i}]", under, out, sensitive)
     elif under and isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield path, str(value), under
+        out.append((path, str(value), under))
 
 
 def _digest(value: object) -> bool:
@@ -154,14 +173,33 @@ def _scan_range(scanner: _Scanner, start: int, end: int) -> tuple[list[SecretFin
 class _Scanner:
     """The scan of one file's lines, with what it learnt of repeated strings."""
 
+    #: Lines walked before their new strings are checked together (:meth:`Redactor.quiet_strings`).
+    BATCH = 4096
+
     def __init__(self, r: Redactor, name: str) -> None:
         self.r, self.name = r, name
         self.seen: dict[str, list[tuple[str, str]]] = {}  # string -> (kind, secret) found in it
+        self.sensitive: dict[str, bool] = {}  # key name -> is_sensitive_key(name)
 
     def lines(self, lines: Iterable[bytes]) -> list[SecretFinding]:
-        r, name, seen = self.r, self.name, self.seen
+        """Every finding of ``lines`` (numbered from 1), in line order and, within a line, in walk order."""
         found: list[SecretFinding] = []
+        batch: list[tuple[int, bytes]] = []
         for n, raw in enumerate(lines, 1):
+            batch.append((n, raw))
+            if len(batch) >= self.BATCH:
+                found += self._batch(batch)
+                batch = []
+        return found + self._batch(batch) if batch else found
+
+    def _batch(self, batch: list[tuple[int, bytes]]) -> list[SecretFinding]:
+        """The lines' JSON walked first; the strings not met before are cleared in one pass by
+        :meth:`Redactor.quiet_strings` (most strings of a trail hold nothing), and only the rest checked one
+        by one: the same findings, in the same order, as checking each string as it comes."""
+        seen = self.seen
+        walked: list[tuple[int, object]] = []  # (line, its strings) or (line, the text of a line that is not JSON)
+        fresh: dict[str, None] = {}
+        for n, raw in batch:
             stripped = raw.strip()
             if not stripped:
                 continue
@@ -172,31 +210,60 @@ class _Scanner:
                 except orjson.JSONDecodeError:
                     obj = None
             if obj is None:
-                line = raw.decode("utf-8", "replace")
-                if r.could_hold_secret(line):
-                    found += [
-                        SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings_or_timeout(line)
-                    ]
+                walked.append((n, raw))
                 continue
             if isinstance(obj, dict) and "seq" in obj:  # an auditkit record: its chain links are digests
                 obj = {k: v for k, v in obj.items() if k not in ("prev", "hash") or not _digest(v)}
-            for field, text, under in _walk(obj, ""):
-                if under == KEY:
-                    clean, _ = r.redact_key(text)
-                    if clean != text:
-                        kinds = [k for k, _, _, _ in r.findings_or_timeout(text)] or ["high-entropy-key"]
-                        found.append(SecretFinding(name, n, kinds[0], r.fingerprint(text), field))
-                    continue
-                if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
-                    found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
-                    continue
-                hits: list[tuple[str, str]] | None = seen.get(text)
-                if hits is None:  # its keyword parts found by one trie scan, not hundreds of substring tests
-                    hits = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
-                    if len(seen) >= 100_000:
-                        seen.clear()
-                    seen[text] = hits
-                found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
+            strings: list[tuple[str, str, str]] = []
+            _walk_into(obj, "", "", strings, self.sensitive)
+            walked.append((n, strings))
+            for _, text, under in strings:
+                if not under and text not in seen:
+                    fresh[text] = None
+        self._learn(list(fresh))
+        found: list[SecretFinding] = []
+        for n, item in walked:
+            found += self._line(n, item) if isinstance(item, bytes) else self._strings(n, item)
+        return found
+
+    def _learn(self, texts: list[str]) -> None:
+        """What each new string holds: nothing, for those :meth:`Redactor.quiet_strings` clears at once."""
+        r, seen = self.r, self.seen
+        if len(seen) + len(texts) > 100_000:
+            seen.clear()
+        quiet = r.quiet_strings(texts) if len(texts) > 1 else set()
+        for text in texts:
+            if id(text) in quiet:
+                seen[text] = []
+            else:  # its keyword parts found by one trie scan, not hundreds of substring tests
+                seen[text] = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
+
+    def _line(self, n: int, raw: bytes) -> list[SecretFinding]:
+        """A line that is not JSON, scanned as text."""
+        r, line = self.r, raw.decode("utf-8", "replace")
+        if not r.could_hold_secret(line):
+            return []
+        return [SecretFinding(self.name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings_or_timeout(line)]
+
+    def _strings(self, n: int, strings: list[tuple[str, str, str]]) -> list[SecretFinding]:
+        """The findings of one JSON line's strings, in walk order."""
+        r, name, seen = self.r, self.name, self.seen
+        found: list[SecretFinding] = []
+        for field, text, under in strings:
+            if under == KEY:
+                clean, _ = r.redact_key(text)
+                if clean != text:
+                    kinds = [k for k, _, _, _ in r.findings_or_timeout(text)] or ["high-entropy-key"]
+                    found.append(SecretFinding(name, n, kinds[0], r.fingerprint(text), field))
+                continue
+            if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
+                found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
+                continue
+            hits = seen.get(text)
+            if hits is None:  # a string under a sensitive key that is no plausible value, or one seen.clear() forgot
+                hits = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
+                seen[text] = hits
+            found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
         return found
 
 
