@@ -197,7 +197,7 @@ class _Scanner:
         :meth:`Redactor.quiet_strings` (most strings of a trail hold nothing), and only the rest checked one
         by one: the same findings, in the same order, as checking each string as it comes."""
         seen = self.seen
-        walked: list[tuple[int, object]] = []  # (line, its strings) or (line, the text of a line that is not JSON)
+        walked: list[tuple[int, bytes | list[tuple[str, str, str]]]] = []  # (line, its strings or its text)
         fresh: dict[str, None] = {}
         for n, raw in batch:
             stripped = raw.strip()
