@@ -24,18 +24,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditkit._version import __version__
 from auditkit.custody.packs import FILE_MODE, seal_pack
-from auditkit.custody.verify import verify
+from auditkit.custody.verify import Finding, VerifyReport, verify
 from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
 from auditkit.present.terminal import printable
 from auditkit.store.files import expand, file_sha256
-
-if TYPE_CHECKING:
-    from auditkit.custody.verify import VerifyReport
 
 REPORTS = ("incident", "cost", "compliance", "replay")
 
@@ -179,7 +176,7 @@ def _run(
         chromium()  # before the run: a missing browser should not cost a long run
     out.mkdir(mode=0o700, parents=True, exist_ok=True)  # private while it runs; seal_pack sets the final mode
     inputs = [p.resolve() for p in expand(trails)]
-    report = verify(inputs) if inputs else None
+    report: VerifyReport | None = None  # the notebook's own verification (verify once per pack), read back after it ran
     params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}
     executed = out / f"{name}.ipynb"
     started = time.perf_counter()
@@ -207,6 +204,7 @@ def _run(
         )
         seconds = time.perf_counter() - started
         failed_at = "page"
+        report = verified(executed, inputs)
         stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
         stopping.start()
         try:
@@ -220,8 +218,42 @@ def _run(
         else:
             what = f"the {failed_at} failed: {type(exc).__name__}: {exc}"
         error = one_line(f"{name}: {what}")
+        if report is None:
+            report = _verified_after_failure(executed, inputs)
         _failed_pack(name, out, executed, inputs, report, params, failed_at, error, exc)
         raise ReportError(f"{error} (what ran is in {out}, manifest.json says what failed)") from exc
+
+
+#: What each notebook records of its verification: the whole report its answers are weighed against, which the
+#: header, the banner and the manifest then show (one verification per pack: theirs and the notebook's agree).
+VERIFY_RESULT = "verify_report"
+
+
+def verified(executed: Path, inputs: list[Path]) -> VerifyReport | None:
+    """The verification the executed notebook made of ``inputs`` (None when there are none); verified here
+    when the notebook recorded none (a notebook cut short)."""
+    if not inputs:
+        return None
+    recorded = read_results(executed).get(VERIFY_RESULT) if executed.is_file() else None
+    return report_from_dict(recorded) if isinstance(recorded, dict) else verify(inputs)
+
+
+def _verified_after_failure(executed: Path, inputs: list[Path]) -> VerifyReport | None:
+    """:func:`verified` for a run that failed: whatever else is broken, the failed pack is still written."""
+    try:
+        return verified(executed, inputs)
+    except Exception:  # a notebook cut off mid-write, or inputs verify cannot read: the pack says unchecked
+        return None
+
+
+def report_from_dict(d: dict) -> VerifyReport:
+    """A :class:`VerifyReport` back from its ``to_dict()`` (as a notebook records it)."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(VerifyReport)} - {"findings"}
+    keys = {f.name for f in fields(Finding)}
+    findings = [Finding(**{k: v for k, v in f.items() if k in keys}) for f in d.get("findings") or []]
+    return VerifyReport(**{k: v for k, v in d.items() if k in names}, findings=findings)
 
 
 def one_line(text: str, limit: int = 2000) -> str:
@@ -251,6 +283,7 @@ def _failed_pack(
         results = read_results(executed) if executed.is_file() else {}
     except Exception:  # a notebook cut off mid-write: its results are lost, the failure is not
         results = {}
+    results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
     hashed = []
     for p in inputs:
         try:
@@ -302,6 +335,8 @@ def _pack(
     created = datetime.now(UTC).isoformat(timespec="seconds")
     hashed = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs]
     trustworthy = report is not None and report.intact
+    results = read_results(executed)
+    results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
     _add_header(executed, name, created, hashed, report, params)
     html = out / f"{name}.html"
     _to_html(executed, html, f"auditkit {name} report", exporter)
@@ -318,7 +353,7 @@ def _pack(
         "trustworthy": trustworthy,
         "inputs": hashed,
         "verify": _verify_summary(report),
-        "results": read_results(executed),
+        "results": results,
         "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
