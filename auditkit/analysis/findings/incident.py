@@ -51,12 +51,15 @@ def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     c = c.loc[c["status"] == "ok", cols]
     rows: list[tuple] = []
     parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
+    joined: dict[tuple[str, str], str] = {}  # and the same file in the same folder joined once
     for end, session, tool, kind, file_path, command, cwd, tool_use_id in zip(
         *(c[k].tolist() for k in cols), strict=True
     ):
         cwd = cwd if isinstance(cwd, str) else "/"
         if kind in _WRITE_TOOLS and isinstance(file_path, str):
-            path = posixpath.normpath(posixpath.join(cwd, file_path))
+            path = joined.get((cwd, file_path))
+            if path is None:
+                path = joined[(cwd, file_path)] = posixpath.normpath(posixpath.join(cwd, file_path))
             rows.append((end, session, tool, "write", path, False, None, cwd, tool_use_id))
         elif kind == "Bash" and isinstance(command, str):
             found = parsed.get((command, cwd))
