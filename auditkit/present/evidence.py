@@ -101,7 +101,7 @@ def run_report(
             f"{out} holds an evidence pack already (manifest.json): choose another folder, or replace it with --force"
         )
     try:
-        kernel = _start_kernel(source.parent)
+        kernel = _start_kernel(source.parent, name)
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
         raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
     before = _stamp(out / "manifest.json")
@@ -127,23 +127,26 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 #: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
-#: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process verifies the inputs.
-_WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel(); del _auditkit_nb"
+#: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process imports papermill.
+_WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel({}); del _auditkit_nb"
+#: The notebooks that draw no chart: their kernel neither imports the chart library nor starts its engine.
+_NO_CHARTS = frozenset({"compliance"})
 
 
-def _start_kernel(cwd: Path):  # -> jupyter_client.AsyncKernelManager
+def _start_kernel(cwd: Path, name: str = ""):  # -> jupyter_client.AsyncKernelManager
     """Start the notebook's kernel first thing, so that its start-up (~0.6 s) and its imports run on the
-    other core while this process imports papermill and nbconvert and verifies the inputs; papermill
-    is handed the running kernel, and the notebook runs in it as in any fresh kernel."""
+    other core while this process imports papermill and nbconvert; papermill is handed the running kernel,
+    and the notebook runs in it as in any fresh kernel (nothing defined: the warm-up only imports)."""
     with extra_import("auditkit report", "notebooks"):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
     km = AsyncKernelManager(kernel_name="python3")
+    warm_up = _WARM_UP.format(name not in _NO_CHARTS)
     run_sync(km.start_kernel)(
         cwd=str(cwd),
         # the kernel's start-up notice about its local TCP ports is noise in a report run
-        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={_WARM_UP}"],
+        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={warm_up}"],
     )
     return km
 
@@ -154,6 +157,27 @@ def _stop_kernel(km) -> None:
 
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+#: papermill's optional handlers of remote notebooks (S3, Azure, GCS, HDFS, GitHub), each imported if its
+#: library is installed: a report reads and writes local files only, and pyarrow, boto3 and the rest cost
+#: ~0.3 s of every run. Refused while papermill is imported, then let be (this process may want them later).
+_REMOTE_IO = ("boto3", "pyarrow", "azure", "gcsfs", "github")
+
+
+def _papermill():  # -> the papermill module
+    """papermill, imported without its handlers of remote notebooks (:data:`_REMOTE_IO`)."""
+    refused = [m for m in _REMOTE_IO if m not in sys.modules]
+    for module in refused:
+        sys.modules[module] = None  # type: ignore[assignment] - None makes the import fail, as if not installed
+    try:
+        with extra_import("auditkit report", "notebooks"):
+            import papermill
+    finally:
+        for module in refused:
+            if sys.modules.get(module, False) is None:
+                del sys.modules[module]
+    return papermill
 
 
 def _run(
@@ -167,9 +191,8 @@ def _run(
     progress: bool | None,
     pdf: bool,
 ) -> dict:
-    with extra_import("auditkit report", "notebooks"):
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
+    papermill = _papermill()
+    from papermill.exceptions import PapermillExecutionError
 
     checked = check_parameters(name, source, parameters or {})
     if pdf:
@@ -365,10 +388,7 @@ _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), 
 
 def check_parameters(name: str, source: Path, given: dict) -> dict:
     """``given`` checked against the notebook's parameters cell: known names, values of the declared type."""
-    with extra_import("auditkit report", "notebooks"):
-        import papermill
-
-    declared = papermill.inspect_notebook(str(source))
+    declared = _papermill().inspect_notebook(str(source))
     settable = {k: v for k, v in declared.items() if k not in ("trails", "interactive")}
     for key, value in given.items():
         if key not in settable:
