@@ -171,15 +171,19 @@ def _scan_range(scanner: _Scanner, start: int, end: int) -> tuple[list[SecretFin
 
 
 class _Scanner:
-    """The scan of one file's lines, with what it learnt of repeated strings."""
+    """The scan of one file's lines, with what it learnt of repeated strings and keys."""
 
-    #: Lines walked before their new strings are checked together (:meth:`Redactor.quiet_strings`).
+    #: Lines read before their new strings are checked together (:meth:`Redactor.quiet_strings`).
     BATCH = 4096
+    #: Strings (and keys) remembered at most; then forgotten and learnt again.
+    MEMORY = 100_000
 
     def __init__(self, r: Redactor, name: str) -> None:
         self.r, self.name = r, name
         self.seen: dict[str, list[tuple[str, str]]] = {}  # string -> (kind, secret) found in it
-        self.sensitive: dict[str, bool] = {}  # key name -> is_sensitive_key(name)
+        self.dirty: set[str] = set()  # the strings of ``seen`` that hold something
+        self.sensitive: dict[str, bool] = {}  # key name -> is_sensitive_key(name), for _walk_into
+        self.shapes: dict[tuple, bool] = {}  # an object's keys -> whether they are all plain (_plain_key)
 
     def lines(self, lines: Iterable[bytes]) -> list[SecretFinding]:
         """Every finding of ``lines`` (numbered from 1), in line order and, within a line, in walk order."""
@@ -193,12 +197,13 @@ class _Scanner:
         return found + self._batch(batch) if batch else found
 
     def _batch(self, batch: list[tuple[int, bytes]]) -> list[SecretFinding]:
-        """The lines' JSON walked first; the strings not met before are cleared in one pass by
-        :meth:`Redactor.quiet_strings` (most strings of a trail hold nothing), and only the rest checked one
-        by one: the same findings, in the same order, as checking each string as it comes."""
-        seen = self.seen
-        walked: list[tuple[int, bytes | list[tuple[str, str, str]]]] = []  # (line, its strings or its text)
-        fresh: dict[str, None] = {}
+        """The batch's JSON lines parsed and their strings gathered; the strings not met before cleared in one
+        pass by :meth:`Redactor.quiet_strings` (most strings of a trail hold nothing), the rest checked one by
+        one. A line whose strings all hold nothing, with no key that is sensitive or a token, has no finding;
+        every other line is walked whole, value by value, as :func:`_walk` gives them: the same findings, in
+        the same order, as checking each string of each line as it comes."""
+        lines: list[tuple[int, object, list[str] | None]] = []  # (line, its text or JSON, its plain strings)
+        everything: set[str] = set()
         for n, raw in batch:
             stripped = raw.strip()
             if not stripped:
@@ -210,33 +215,80 @@ class _Scanner:
                 except orjson.JSONDecodeError:
                     obj = None
             if obj is None:
-                walked.append((n, raw))
+                lines.append((n, raw, None))
                 continue
             if isinstance(obj, dict) and "seq" in obj:  # an auditkit record: its chain links are digests
-                obj = {k: v for k, v in obj.items() if k not in ("prev", "hash") or not _digest(v)}
-            strings: list[tuple[str, str, str]] = []
-            _walk_into(obj, "", "", strings, self.sensitive)
-            walked.append((n, strings))
-            for _, text, under in strings:
-                if not under and text not in seen:
-                    fresh[text] = None
-        self._learn(list(fresh))
+                for link in ("prev", "hash"):
+                    if _digest(obj.get(link)):
+                        del obj[link]
+            strings: list[str] = []
+            plain = self._plain(obj, strings)
+            lines.append((n, obj, strings if plain else None))
+            if plain:
+                everything.update(strings)
+        self._learn(everything)
         found: list[SecretFinding] = []
-        for n, item in walked:
-            found += self._line(n, item) if isinstance(item, bytes) else self._strings(n, item)
+        dirty = self.dirty
+        for n, item, plain_strings in lines:
+            if isinstance(item, bytes):
+                found += self._line(n, item)
+            elif plain_strings is None or not dirty.isdisjoint(plain_strings):
+                walked: list[tuple[str, str, str]] = []
+                _walk_into(item, "", "", walked, self.sensitive)
+                found += self._strings(n, walked)
         return found
 
-    def _learn(self, texts: list[str]) -> None:
-        """What each new string holds: nothing, for those :meth:`Redactor.quiet_strings` clears at once."""
-        r, seen = self.r, self.seen
-        if len(seen) + len(texts) > 100_000:
+    def _plain(self, value: object, out: list[str]) -> bool:
+        """The strings of a JSON value into ``out``; False (and ``out`` partial) when the value holds what only
+        a walk value by value judges: a sensitive key (its values count whatever they look like), or a key
+        long enough to be a token that the rules do not clear. Each set of keys is judged once."""
+        if isinstance(value, str):
+            out.append(value)
+            return True
+        if isinstance(value, dict):
+            keys = tuple(value)
+            plain = self.shapes.get(keys)
+            if plain is None:
+                plain = self.shapes[keys] = all(self._plain_key(k) for k in keys)
+            if not plain:
+                return False
+            items: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            items = value
+        else:
+            return True  # a number, boolean or null outside sensitive keys: nothing to find
+        for v in items:
+            if type(v) is str:
+                out.append(v)
+            elif isinstance(v, (dict, list)) and not self._plain(v, out):
+                return False
+        return True
+
+    def _plain_key(self, key: str) -> bool:
+        """A key neither sensitive nor a token the rules do not clear."""
+        if is_sensitive_key(key):
+            return False
+        return len(key) < 16 or self.r.redact_key(key)[0] == key
+
+    def _learn(self, texts: set[str]) -> None:
+        """What each string not met before holds: nothing, for those :meth:`Redactor.quiet_strings` clears at
+        once. Past :data:`MEMORY`, what was learnt is forgotten first (and the batch's strings learnt again)."""
+        r, seen, dirty = self.r, self.seen, self.dirty
+        if len(seen) + len(texts) > self.MEMORY or len(self.sensitive) + len(self.shapes) > self.MEMORY:
             seen.clear()
-        quiet = r.quiet_strings(texts) if len(texts) > 1 else set()
-        for text in texts:
+            dirty.clear()
+            self.sensitive.clear()
+            self.shapes.clear()
+        new = [t for t in texts if t not in seen]
+        quiet = r.quiet_strings(new) if len(new) > 1 else set()
+        for text in new:
             if id(text) in quiet:
                 seen[text] = []
-            else:  # its keyword parts found by one trie scan, not hundreds of substring tests
-                seen[text] = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
+                continue
+            # its keyword parts found by one trie scan, not hundreds of substring tests
+            hits = seen[text] = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
+            if hits:
+                dirty.add(text)
 
     def _line(self, n: int, raw: bytes) -> list[SecretFinding]:
         """A line that is not JSON, scanned as text."""
@@ -260,9 +312,12 @@ class _Scanner:
                 found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
                 continue
             hits = seen.get(text)
-            if hits is None:  # a string under a sensitive key that is no plausible value, or one seen.clear() forgot
+            if hits is None:  # a string of a line walked whole (its strings were not gathered), or under a key
                 hits = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
-                seen[text] = hits
+                if len(seen) < self.MEMORY:
+                    seen[text] = hits
+                    if hits:
+                        self.dirty.add(text)
             found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
         return found
 
