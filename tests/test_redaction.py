@@ -598,9 +598,10 @@ def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, m
 def test_scan_finds_the_same_whatever_lines_are_cleared_together(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """scan clears a batch of lines' new strings in one pass (Redactor.quiet_strings) before checking the rest:
-    the same findings in the same order whether a batch is one line, a few, or the whole file, with repeated
-    strings, plain-text lines and blank lines across the batches' edges."""
+    """scan clears a batch of lines' new strings in one pass (Redactor.quiet_strings) before checking the rest,
+    and remembers strings and key sets up to a bound: the same findings in the same order whether a batch is
+    one line, a few, or the whole file, and whatever it forgot, with repeated strings, plain-text lines and
+    blank lines across the batches' edges."""
     from auditkit.custody import secrets
 
     cases = [c for c in PLACED if c[1] != "over-1mib"]
@@ -613,9 +614,10 @@ def test_scan_finds_the_same_whatever_lines_are_cleared_together(
     log.write_text("\n".join(lines) + "\n")
     one = scan(log, R)
     assert len({f.line for f in one}) > len(cases) // 2
-    for size in (1, 3, 64):
+    for size, memory in ((1, 100_000), (3, 100_000), (64, 100_000), (3, 4), (64, 10)):
         monkeypatch.setattr(secrets._Scanner, "BATCH", size)
-        assert scan(log, R) == one, size
+        monkeypatch.setattr(secrets._Scanner, "MEMORY", memory)  # what it learnt forgotten again and again
+        assert scan(log, R) == one, (size, memory)
 
 
 def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_process_finds(
