@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditkit.cli import main
-from auditkit.custody.secrets import redact_file, scan
+from auditkit.custody.secrets import redact, scan
 from auditkit.errors import RuleError
 from auditkit.simulate import run as simulate
 from auditkit.trail.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
@@ -269,18 +269,18 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
 
     trail, raw = tmp_path / "trail.jsonl", tmp_path / "raw.jsonl"
     simulate("secrets", trail, payload_log=raw)
-    out = redact_file(raw, tmp_path / "raw.redacted.jsonl", R)
+    out = redact(raw, tmp_path / "raw.redacted.jsonl", R)
     assert out["redactions"] >= 20 and scan(tmp_path / "raw.redacted.jsonl", R) == []
     assert [json.loads(x).keys() for x in (tmp_path / "raw.redacted.jsonl").read_text().splitlines()] == [
         json.loads(x).keys() for x in raw.read_text().splitlines()
     ]
     copy = tmp_path / "trail.redacted.jsonl"
-    info = redact_file(trail, copy, R)
+    info = redact(trail, copy, R)
     assert info["rechained"] and auditkit.verify(copy).intact
     start = read_records(copy)[0]["data"]
     assert start["derived_from"]["trail_id"] == read_records(trail)[0]["data"]["trail_id"]
     with pytest.raises(ValueError, match="another file"):
-        redact_file(trail, trail, R)
+        redact(trail, trail, R)
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,7 +5,7 @@ value (so escaped text is read as the text it is, and values under keys such as 
 whatever they look like); other lines are scanned as text. A finding names the kind, file, line,
 JSON field and the secret's keyed fingerprint: never the secret itself.
 
-``redact_file`` writes a redacted copy. An auditkit trail cannot keep its hash chain through
+``redact`` writes a redacted copy. An auditkit trail cannot keep its hash chain through
 redaction, so its copy is a new chain whose ``trail_start`` names the trail it was derived from.
 """
 
@@ -322,7 +322,7 @@ class _Scanner:
         return found
 
 
-def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) -> dict:
+def redact(src: PathLike, dst: PathLike, redactor: Redactor | None = None) -> dict:
     """Write a redacted copy of a trail, transcript or text file; return counts.
 
     Lines that are JSON stay JSON with the same structure; other lines are redacted as text. An

@@ -67,7 +67,7 @@ def _require_notebook_extra() -> None:
             raise MissingExtra("auditkit report", "notebooks", module)
 
 
-def run_report(
+def report(
     name: str,
     trails: list[str],
     out: str | Path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from auditkit.errors import extra_import
 from auditkit.present.terminal import printable, safe_spec
@@ -68,7 +69,7 @@ def skip_iri_grammar() -> None:
     import sys
 
     if "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] - None makes the import fail
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None makes the import fail
 
 
 def setup(interactive: bool, charts: bool = True) -> str:
@@ -150,7 +151,7 @@ def _warm_svg_engine() -> None:
     threading.Thread(target=warm, daemon=True, name="auditkit-svg-warm-up").start()
 
 
-def _described_svg(spec: dict, **metadata: object) -> dict:
+def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     """altair's SVG renderer, with the chart's ``description`` as the image's accessible name
     (``role="img"``, ``aria-label`` and a ``<title>``): the alt text of the chart in the evidence page."""
     import html
@@ -159,9 +160,10 @@ def _described_svg(spec: dict, **metadata: object) -> dict:
         import altair as alt
         from altair.utils.mimebundle import spec_to_mimebundle
 
-    spec = safe_spec(spec)  # type: ignore[assignment] - a control character in a tool name killed the kernel
+    safe = safe_spec(spec)  # a control character in a tool name killed the kernel
+    assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
     bundle = spec_to_mimebundle(
-        spec,
+        safe,
         format="svg",
         mode="vega-lite",
         vega_version=alt.VEGA_VERSION,
@@ -234,10 +236,10 @@ def show(df: object, title: str | None = None, rows: int = 50) -> None:
     if not isinstance(df, pd.DataFrame):
         display(df)
         return
+    shown = df.head(rows)
     if len(df) > rows:
         display(Markdown(f"_{len(df):,} rows; the first {rows} shown_"))
-        df = df.head(rows)
-    display({"text/html": table_html(df), "text/plain": df.to_string(index=False, na_rep="")}, raw=True)
+    display({"text/html": table_html(shown), "text/plain": shown.to_string(index=False, na_rep="")}, raw=True)
 
 
 def is_money(column: object) -> bool:

@@ -8,7 +8,7 @@ import posixpath
 import pandas as pd
 
 from auditkit.analysis.bash_effects import effects, risks
-from auditkit.analysis.versions import file_history, known_paths
+from auditkit.analysis.versions import history, known_paths
 from auditkit.analysis.views import CALL_COLUMNS, scope, tool_calls
 
 _READ = {"session_id", "tool_use_id", "tool", "kind", "start", "end", "duration_ms", "status", "file_path", "command"}
@@ -164,14 +164,14 @@ def was_deleted(df: pd.DataFrame, path: str) -> dict:
     have existed), :data:`MOVED_AWAY`, or :data:`NO_DELETION`; ``evidence`` is the rows of the file's
     history behind it, ``path`` the absolute path asked about.
     """
-    history = file_history(df, path)
-    target = history.attrs["path"]
-    gone = history[history["action"].isin(["delete", "move_from"])]
+    events = history(df, path)
+    target = events.attrs["path"]
+    gone = events[events["action"].isin(["delete", "move_from"])]
     cols = ["timestamp", "session_id", "tool_use_id", "action", "command", "note"]
     if gone.empty:
         return {"path": target, "answer": NO_DELETION, "evidence": gone[cols]}
     first_gone = gone["timestamp"].min()
-    seen_before = history[(history["timestamp"] < first_gone) & ~history["action"].isin(["delete", "move_from"])]
+    seen_before = events[(events["timestamp"] < first_gone) & ~events["action"].isin(["delete", "move_from"])]
     seen = not seen_before.empty or target in known_paths(df[df["timestamp"] < first_gone])
     if (gone["action"] == "move_from").all():
         answer = MOVED_AWAY
