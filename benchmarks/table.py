@@ -22,7 +22,10 @@ sys.path.insert(0, str(REPO))
 from benchmarks.harness import Row, load_average, table  # noqa: E402
 
 # One module a subject; each offers rows(quick). Order is the table's order.
-MODULES: list[str] = ["hook_latency"]
+MODULES: list[str] = [
+    "hook_latency",
+    "reports",
+]
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 

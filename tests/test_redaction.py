@@ -595,6 +595,31 @@ def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, m
     assert len({f.line for f in one}) > len(cases) // 2
 
 
+def test_scan_finds_the_same_whatever_lines_are_cleared_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scan clears a batch of lines' new strings in one pass (Redactor.quiet_strings) before checking the rest,
+    and remembers strings and key sets up to a bound: the same findings in the same order whether a batch is
+    one line, a few, or the whole file, and whatever it forgot, with repeated strings, plain-text lines and
+    blank lines across the batches' edges."""
+    from auditkit.custody import secrets
+
+    cases = [c for c in PLACED if c[1] != "over-1mib"]
+    lines = []
+    for i, (_, _, event, _) in enumerate(cases):
+        lines += [json.dumps(event), json.dumps({"seq": i, "text": "nothing here", "n": i})]
+        if i % 5 == 0:
+            lines += ["", f"plain text {i}: " + json.dumps(event)[:300], json.dumps(event)]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    one = scan(log, R)
+    assert len({f.line for f in one}) > len(cases) // 2
+    for size, memory in ((1, 100_000), (3, 100_000), (64, 100_000), (3, 4), (64, 10)):
+        monkeypatch.setattr(secrets._Scanner, "BATCH", size)
+        monkeypatch.setattr(secrets._Scanner, "MEMORY", memory)  # what it learnt forgotten again and again
+        assert scan(log, R) == one, (size, memory)
+
+
 def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_process_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

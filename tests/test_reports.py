@@ -158,6 +158,12 @@ def test_a_broken_chain_fails_the_integrity_control(tmp_path: Path) -> None:
     integrity = checks["NIST AU-9"]
     assert integrity["result"] == "fail" and "deleted" in integrity["evidence"]
     assert checks["PCI DSS v4.0 10.3"]["result"] == "fail"  # as strong as the NIST row it rests on
+    # one verification per pack: the manifest and the header show the one the notebook's answers rest on
+    from auditkit.present.notebook import read_results
+
+    recorded = read_results(tmp_path / "pack" / "compliance.ipynb")["verify_report"]
+    assert m["verify"]["first_break"] == recorded["first_break"] and m["verify"]["records"] == recorded["records"]
+    assert "verify_report" not in m["results"]  # said once, as the manifest's "verify"
 
 
 def test_the_cost_report_prices_transcripts(tmp_path: Path) -> None:
@@ -174,6 +180,9 @@ def test_a_failing_notebook_names_the_cell_and_the_cli_exits_non_zero(tmp_path: 
     ):
         report("incident", [str(SAMPLES)], tmp_path / "a", {"start": "last tuesday-ish"})
     assert (tmp_path / "a" / "incident.ipynb").exists()  # the executed notebook shows the failing cell
+    # it failed before it recorded its verification: the runner verified the inputs for the failed pack
+    failed = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert failed["status"] == "failed" and failed["verify"]["intact"] is True and failed["verify"]["records"] > 0
     assert main(["report", "cost", "--trail", str(SAMPLES), "--out", str(tmp_path / "b"), "-p", "start", "never"]) == 2
     assert "cost: cell 4 (In [3]) failed" in capsys.readouterr().err
     assert main(["report", "cost", "--trail", str(tmp_path / "nowhere"), "--out", str(tmp_path / "c")]) == 2

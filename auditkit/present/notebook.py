@@ -72,16 +72,22 @@ def skip_iri_grammar() -> None:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None makes the import fail
 
 
-def setup(interactive: bool) -> str:
+def setup(interactive: bool, charts: bool = True) -> str:
     """Pick the chart renderer; return its name. Nothing is ever fetched from the network.
 
     Headless (papermill, ``auditkit report``): static SVG, which the HTML evidence embeds. In JupyterLab:
     interactive charts through altair's ``JupyterChart`` widget in offline mode, its JavaScript taken
     from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
-    ``anywidget`` installed, static SVG.
+    ``anywidget`` installed, static SVG. ``charts=False``: a notebook that draws none (the compliance
+    pack's) neither imports the chart library nor starts its engine ("none").
     """
     if not interactive:
         skip_iri_grammar()
+    if not charts:
+        import pandas as pd
+
+        pd.set_option("display.max_colwidth", None)  # evidence is shown whole, never cut with "…"
+        return "none"
     with extra_import("the notebook helpers", "notebooks"):
         import altair as alt
     import pandas as pd
@@ -103,20 +109,22 @@ def setup(interactive: bool) -> str:
     return "svg"
 
 
-def warm_kernel() -> None:
+def warm_kernel(charts: bool = True) -> None:
     """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
-    what every investigation notebook imports, and start the chart engine. Only imports: the notebook
-    itself still runs from its first cell, with nothing defined."""
+    what every investigation notebook imports, and start the chart engine (``charts``: for a notebook that
+    draws). Only imports: the notebook itself still runs from its first cell, with nothing defined."""
     skip_iri_grammar()
-    with extra_import("the notebook helpers", "notebooks"):
-        import altair  # noqa: F401
     import pandas  # noqa: F401
 
     # the point of this function: import now, while the kernel starts, what every notebook imports
     import auditkit.analysis.findings
-    import auditkit.present.render  # noqa: F401
 
-    _warm_svg_engine()
+    if charts:
+        with extra_import("the notebook helpers", "notebooks"):
+            import altair  # noqa: F401
+        import auditkit.present.render  # noqa: F401
+
+        _warm_svg_engine()
 
 
 _warming = False  # the warm-up runs once per process
