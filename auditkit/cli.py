@@ -519,7 +519,11 @@ def _verify_pack(folder: str, args: argparse.Namespace) -> int:
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
     p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
+    p.add_argument(
+        "--pubkey",
+        metavar="KEY",
+        help="Ed25519 public key or forward-secure commitment (default: seal.pub beside the seal key)",
+    )
     p.add_argument(
         "--tolerance",
         type=float,
@@ -529,6 +533,16 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
+    p.add_argument(
+        "--ca", action="append", metavar="FILE", help="root certificate(s) the seals' TSA tokens must chain to"
+    )
+    p.add_argument("--tsa-cert", action="append", metavar="FILE", help="pin the TSA's own certificate(s)")
+    p.add_argument("--require-anchors", action="store_true", help="a seal without a valid TSA token is an error")
+    p.add_argument(
+        "--against",
+        metavar="S3URL",
+        help="compare the local seal logs with their copies in this bucket (s3://bucket/prefix, from auditkit sync)",
+    )
 
 
 @command(
@@ -552,7 +566,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return _verify_pack(paths[0], args)
 
     report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
-        _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+        _trails(args),
+        endpoint_url=args.endpoint_url,
+        seals=args.seals,
+        pubkey=args.pubkey,
+        tolerance_s=args.tolerance,
+        tsa_ca=args.ca,
+        tsa_cert=args.tsa_cert,
+        require_anchors=args.require_anchors,
+        against=args.against,
     )
     if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
         named = ", ".join(_trails(args))
@@ -593,6 +615,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     else:
         print("seals: none found (only signed seals kept elsewhere reveal a cut tail or a rewritten trail)")
+    _say_anchors(report.anchors)
     if report.provenance == "unchecked":
         print("provenance: not checked (no installation key here: cannot check the marks; the chain is checked)")
     elif not any(f.kind == "foreign" for f in report.findings):
@@ -607,23 +630,106 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _say_anchors(a: dict) -> None:
+    if not a or not a.get("tokens"):
+        return
+    if not a.get("checked"):
+        print(f"anchors: {a['tokens']} TSA token(s), not checked (pass --ca ROOT)")
+        return
+    latest = a.get("latest") or {}
+    tsas = ", ".join(f"{n} from {t}" for t, n in sorted(a["tsas"].items()))
+    print(
+        f"anchors: {a['valid']}/{a['tokens']} token(s) valid ({tsas or 'none'}), {a['failed']} failed, "
+        f"{a['unanchored']} seal(s) without one; latest: seq {latest.get('seq')} timestamped at "
+        f"{latest.get('gen_time')} by {latest.get('tsa')}"
+    )
+
+
 def _keygen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
+    p.add_argument(
+        "--forward-secure",
+        action="store_true",
+        help="a key that moves on every --interval seconds: today's key cannot sign for an earlier epoch",
+    )
+    p.add_argument("--interval", type=int, default=900, metavar="S", help="forward-secure epoch length (default 900)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=1 << 17,
+        metavar="N",
+        help="forward-secure epochs, a power of two (default 131072)",
+    )
+    p.add_argument("--evolve", action="store_true", help="move an existing forward-secure key to the current epoch")
 
 
 @command(
     "keygen",
     _keygen_arguments,
-    "Make an Ed25519 key pair for sealing trails.",
-    examples=["auditkit keygen", "auditkit keygen --key ~/keys/seal.key"],
+    "Make an Ed25519 key pair for sealing trails (or a forward-secure key and its commitment).",
+    examples=[
+        "auditkit keygen",
+        "auditkit keygen --key ~/keys/seal.key",
+        "auditkit keygen --forward-secure   # seal.pub is then the commitment the verifier keeps offline",
+        "auditkit keygen --evolve           # from cron: erase the past epochs' key between seals",
+    ],
 )
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
+    from auditkit.custody.seals import default_key_path, keygen  # start-up: only the command that runs loads it
 
-    priv, pub = keygen(args.key)
+    if args.evolve:
+        from auditkit.custody.forward import evolve  # start-up: only this option loads it
+
+        print(f"forward-secure key now at epoch {evolve(args.key or default_key_path())}")
+        return 0
+    fs = {"interval": args.interval, "epochs": args.epochs} if args.forward_secure else None
+    priv, pub = keygen(args.key, forward_secure=fs)
     print(f"private key: {priv} (mode 0600; keep it off the machines whose trails it seals, if you can)")
-    print(f"public key:  {pub} (give this to whoever verifies: auditkit verify --pubkey {pub})")
+    if fs:
+        print(f"commitment:  {pub} (the verifier keeps a copy offline: auditkit verify --pubkey {pub})")
+        print(f"epoch keys:  {priv.with_suffix('.leaves')} (public; needed beside the key to seal)")
+    else:
+        print(f"public key:  {pub} (give this to whoever verifies: auditkit verify --pubkey {pub})")
     return 0
+
+
+def _anchor_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "trails (or their seal logs), files, folders or globs")
+    p.add_argument("--tsa", action="append", required=True, metavar="URL", help="a Time-Stamping Authority (repeat)")
+    p.add_argument("--ca", action="append", metavar="FILE", help="root certificate(s) a token must chain to")
+    p.add_argument("--tsa-cert", action="append", metavar="FILE", help="pin the TSA's own certificate(s)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per request (default 10)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command(
+    "anchor",
+    _anchor_arguments,
+    "Get an RFC 3161 timestamp token from each TSA for every seal that has none yet (from cron or CI).",
+    examples=[
+        "auditkit anchor .claude/logs --tsa https://freetsa.org/tsr --ca cacert.pem",
+        "auditkit anchor --tsa http://tsa.internal/tsr --tsa https://tsa.example/tsr --ca roots.pem",
+    ],
+)
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from auditkit.custody.anchors import Trust, anchor  # start-up: only the command that runs loads it
+
+    trust = Trust.load(args.ca, args.tsa_cert) if args.ca else None
+    result = anchor(_trails(args), args.tsa, trust, args.timeout)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 1 if result.failed else 0
+    if not result.logs:
+        print(f"auditkit anchor: no seal log beside {', '.join(_trails(args))}: nothing to anchor (seal first)")
+        return 0
+    for a in result.anchored:
+        print(f"anchored {a['log']}:{a['line']} at {a['gen_time']} by {a['tsa']}")
+    print(f"{len(result.anchored)} token(s) added, {result.already} already there")
+    if result.anchored and not args.ca:
+        print("  tokens were checked for their seal and nonce, not their signature: pass --ca ROOT")
+    for why in result.failed:
+        print(f"  {why}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def _seal_arguments(p: argparse.ArgumentParser) -> None:

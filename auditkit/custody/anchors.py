@@ -1,0 +1,344 @@
+"""External timestamps: RFC 3161 tokens from Time-Stamping Authorities over seals, kept in the seal log.
+
+A seal is signed by a key on the machine whose trail it seals; whoever holds that key can re-seal a
+rewritten history with any date. A Time-Stamping Authority (TSA) holds its own key: its token says,
+under its signature, that a given SHA-256 existed at ``genTime``. ``auditkit anchor`` sends each seal
+line (its exact bytes, without the newline) to one or more TSAs and appends each token to the seal log
+as an anchor line, chained by ``prev_seal`` like every other line::
+
+    {"type":"auditkit.anchor","v":1,"trail_id":…,"seq":…,"seal_line":3,"seal_sha256":"<hex>",
+     "tsa":"https://…","nonce":"<decimal>","gen_time":"…","token":"<base64 DER TimeStampResp>",
+     "prev_seal":"<hex>"}
+
+The token's message imprint is ``seal_sha256``, the SHA-256 of the seal line: the same digest the next
+line's ``prev_seal`` names. ``verify --ca ROOT`` checks each token offline: the imprint is that seal
+line's, the nonce is the one sent, the TSA's certificate chains to the given root, carries the critical
+timeStamping extended key usage and was valid at ``genTime`` (:mod:`rfc3161_client`), and ``genTime`` is
+not before the seal's own date. Seals with no valid token are reported.
+
+Everything the TSA sends is attacker-controlled: the answer is read up to :data:`MAX_RESPONSE` bytes,
+within a timeout, without following redirects, and a token is kept only when it is granted, carries the
+nonce sent and the seal's imprint (and, with ``--ca``, verifies). A TSA that does not answer leaves the
+seal without its token; the next run asks again. Nothing here runs on the hook's path.
+
+``rfc3161-client`` is the ``anchor`` extra: ``pip install 'auditkit[anchor]'``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import os
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditkit.custody import seals as sealing
+from auditkit.errors import AnchorError, MissingExtra
+from auditkit.store.files import PathLike, expand
+from auditkit.store.names import is_seal_log
+from auditkit.trail import format as tf
+
+MAX_RESPONSE = 48 * 1024  # a token with its certificates is a few KiB; the line must stay readable as the log's last
+DEFAULT_TIMEOUT = 10.0
+_USER_AGENT = "auditkit-anchor"
+
+
+def _rfc3161() -> Any:
+    try:
+        import rfc3161_client
+    except ImportError:
+        raise MissingExtra("RFC 3161 timestamps", "anchor", "rfc3161-client") from None
+    return rfc3161_client
+
+
+def _certificates(paths: Iterable[PathLike] | None) -> list:
+    from cryptography import x509  # only where certificates are read: the verify command without --ca never does
+
+    out = []
+    for p in paths or []:
+        data = Path(p).read_bytes()
+        try:
+            out += (
+                x509.load_pem_x509_certificates(data)
+                if b"-----BEGIN" in data
+                else [x509.load_der_x509_certificate(data)]
+            )
+        except ValueError as exc:
+            raise AnchorError(f"{p}: not a PEM or DER certificate ({exc})") from None
+    return out
+
+
+def post(url: str, body: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """POST a timestamp query; the answer's body, bounded, or AnchorError. No redirect is followed."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AnchorError(f"{url}: a TSA URL is http:// or https://")
+    conn_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = conn_type(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request(
+            "POST",
+            urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, "")),
+            body=body,
+            headers={"Content-Type": "application/timestamp-query", "User-Agent": _USER_AGENT},
+        )
+        resp = conn.getresponse()
+        data = resp.read(MAX_RESPONSE + 1)
+    except (OSError, http.client.HTTPException) as exc:
+        raise AnchorError(
+            f"{url}: the TSA did not answer ({type(exc).__name__}: {exc}); the seal is anchored later"
+        ) from None
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise AnchorError(f"{url}: the TSA answered HTTP {resp.status} (redirects are not followed)")
+    if len(data) > MAX_RESPONSE:
+        raise AnchorError(f"{url}: the answer is over {MAX_RESPONSE} bytes; refused")
+    return data
+
+
+@dataclass
+class Trust:
+    """What a token is checked against: the roots (``--ca``) and, optionally, the TSA's own certificates."""
+
+    roots: list = field(default_factory=list)
+    tsa_certs: list = field(default_factory=list)
+
+    @classmethod
+    def load(cls, ca: Iterable[PathLike] | None, tsa_cert: Iterable[PathLike] | None) -> Trust:
+        return cls(_certificates(ca), _certificates(tsa_cert))
+
+
+def check_token(token: bytes, line: bytes, nonce: int | None, trust: Trust | None) -> datetime:
+    """``genTime`` of a DER TimeStampResp over ``line``, or AnchorError saying what is wrong. Without roots,
+    only the status, imprint and nonce are checked (the signature and chain are not)."""
+    r = _rfc3161()
+    try:
+        resp = r.decode_timestamp_response(token)
+    except ValueError as exc:
+        raise AnchorError(f"not a timestamp response ({exc})") from None
+    if r.PKIStatus(resp.status) != r.PKIStatus.GRANTED:
+        raise AnchorError(f"the TSA did not grant the timestamp (status {resp.status})")
+    info = resp.tst_info
+    if info.message_imprint.message != hashlib.new(_hash_name(info), line).digest():
+        raise AnchorError("the token's message imprint is not this seal line's hash: a token for something else")
+    if nonce is not None and info.nonce != nonce:
+        raise AnchorError("the token's nonce is not the one sent: a replayed or substituted answer")
+    if trust is None or not trust.roots:
+        return _utc(info.gen_time)
+    errors = []
+    for tsa in trust.tsa_certs or [None]:
+        builder = r.VerifierBuilder(roots=list(trust.roots), nonce=nonce)
+        if tsa is not None:
+            builder = builder.tsa_certificate(tsa)
+        try:
+            builder.build().verify_message(resp, line)
+            return _utc(info.gen_time)
+        except (r.VerificationError, ValueError) as exc:
+            errors.append(str(exc))
+    raise AnchorError(f"the token does not verify: {'; '.join(errors)}")
+
+
+def _hash_name(info: Any) -> str:
+    names = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512"}
+    name = names.get(info.message_imprint.hash_algorithm.dotted_string)
+    if name is None:
+        raise AnchorError(f"the token's hash algorithm {info.message_imprint.hash_algorithm.dotted_string} is not used")
+    return name
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def request(
+    url: str, line: bytes, trust: Trust | None, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[bytes, int, datetime]:
+    """Ask ``url`` for a token over ``line``; (token, nonce, genTime) once it is checked."""
+    r = _rfc3161()
+    query = r.TimestampRequestBuilder(
+        data=line, hash_algorithm=r.HashAlgorithm.SHA256, nonce=True, cert_req=True
+    ).build()
+    token = post(url, query.as_bytes(), timeout)
+    try:
+        when = check_token(token, line, query.nonce, trust)
+    except AnchorError as exc:
+        raise AnchorError(f"{url}: {exc}; not kept") from None
+    return token, query.nonce, when
+
+
+@dataclass
+class AnchorResult:
+    anchored: list[dict] = field(default_factory=list)  # {log, line, tsa, gen_time}
+    already: int = 0
+    failed: list[str] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)  # the seal logs looked at
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def seal_logs_of(paths: PathLike | list[PathLike]) -> list[Path]:
+    """The seal logs of the trails in ``paths`` (seal logs given as they are)."""
+    logs: set[Path] = set()
+    for f in expand(paths):
+        log = f if is_seal_log(f) else sealing.seal_log_path(f)
+        if log.is_file() and not log.name.endswith(".gz"):
+            logs.add(log)
+    return sorted(logs)
+
+
+def _lines(log: Path) -> dict[str, bytes]:
+    return {hashlib.sha256(raw).hexdigest(): raw for raw in log.read_bytes().splitlines() if raw.strip()}
+
+
+def anchor(
+    paths: PathLike | list[PathLike],
+    tsas: list[str],
+    trust: Trust | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> AnchorResult:
+    """Get a token from each TSA in ``tsas`` for every seal of the trails in ``paths`` that has none from it."""
+    _rfc3161()
+    result = AnchorResult()
+    down: set[str] = set()
+    for log in seal_logs_of(paths):
+        result.logs.append(str(log))
+        raw = _lines(log)
+        entries = sealing.read_seals(log, None)
+        have = {(e.get("seal_sha256"), e.get("tsa")) for e in entries if e.get("type") == tf.ANCHOR_TYPE}
+        for s in entries:
+            if s.get("type") != tf.SEAL_TYPE or "error" in s:
+                continue
+            for url in tsas:
+                if (s["sha256"], url) in have:
+                    result.already += 1
+                    continue
+                if url in down:
+                    continue
+                try:
+                    token, nonce, when = request(url, raw[s["sha256"]], trust, timeout)
+                except AnchorError as exc:
+                    result.failed.append(str(exc))
+                    if "did not answer" in str(exc):
+                        down.add(url)  # one wait per TSA and run, not one per seal
+                    continue
+                sealing.append_anchor(
+                    log,
+                    {
+                        "v": 1,
+                        "trail_id": s.get("trail_id"),
+                        "seq": s.get("seq"),
+                        "seal_line": s["line"],
+                        "seal_sha256": s["sha256"],
+                        "tsa": url,
+                        "nonce": str(nonce),
+                        "gen_time": when.isoformat().replace("+00:00", "Z"),
+                        "token": base64.b64encode(token).decode(),
+                    },
+                )
+                result.anchored.append({"log": str(log), "line": s["line"], "tsa": url, "gen_time": str(when)})
+    return result
+
+
+def _seal_time(seal: dict) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(str(seal.get("sealed_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return _utc(when)
+
+
+def check_anchors(entries: list[dict], trust: Trust | None, tolerance_s: float = 1.0) -> tuple[dict, list[tuple]]:
+    """Check every anchor line of seal-log ``entries`` (with ``log``) against its seal; (summary, problems).
+
+    A problem is (kind, severity, message, log, line). Seals with no valid token are counted (``unanchored``).
+    """
+    lines_of: dict[str, dict[str, bytes]] = {}
+    by_digest = {(e.get("log"), e.get("sha256")): e for e in entries if e.get("type") == tf.SEAL_TYPE}
+    summary: dict = {"tokens": 0, "valid": 0, "failed": 0, "unchecked": 0, "unanchored": 0, "tsas": {}, "latest": None}
+    problems: list[tuple] = []
+    anchored: set[tuple] = set()
+    for a in entries:
+        if a.get("type") != tf.ANCHOR_TYPE:
+            continue
+        summary["tokens"] += 1
+        log, where = a.get("log"), a.get("line")
+        seal = by_digest.get((log, a.get("seal_sha256")))
+        if seal is None:
+            summary["failed"] += 1
+            problems.append(
+                (
+                    "anchor_orphan",
+                    "error",
+                    "the token names no seal line of this log: the seal was changed after it was anchored, or the "
+                    "token was copied from another log",
+                    log,
+                    where,
+                )
+            )
+            continue
+        name = str(log)
+        if name not in lines_of:
+            lines_of[name] = _lines(Path(name))
+        problem = _check_one(a, seal, lines_of[name][seal["sha256"]], trust, tolerance_s)
+        if problem:
+            summary["failed"] += 1
+            problems.append((*problem, log, where))
+            continue
+        if trust is None or not trust.roots:
+            summary["unchecked"] += 1
+            continue
+        summary["valid"] += 1
+        anchored.add((log, seal["sha256"]))
+        summary["tsas"][a.get("tsa")] = summary["tsas"].get(a.get("tsa"), 0) + 1
+        if summary["latest"] is None or str(a.get("gen_time")) >= str(summary["latest"]["gen_time"]):
+            summary["latest"] = {k: a.get(k) for k in ("trail_id", "seq", "tsa", "gen_time")}
+    if trust is not None and trust.roots:
+        summary["unanchored"] = sum(1 for key in by_digest if key not in anchored)
+    return summary, problems
+
+
+def _check_one(
+    a: dict, seal: dict, line: bytes, trust: Trust | None, tolerance_s: float
+) -> tuple[str, str, str] | None:
+    try:
+        token = base64.b64decode(str(a.get("token")), validate=True)
+        nonce = int(str(a.get("nonce")))
+    except ValueError:
+        return ("anchor_format", "error", "the token or nonce is not readable: the anchor line was edited")
+    if len(token) > MAX_RESPONSE:
+        return ("anchor_format", "error", f"the token is over {MAX_RESPONSE} bytes")
+    try:
+        when = check_token(token, line, nonce, trust)
+    except AnchorError as exc:
+        return ("anchor_token", "error", f"{a.get('tsa')}: {exc}")
+    sealed = _seal_time(seal)
+    if sealed is not None and (when - sealed).total_seconds() < -max(tolerance_s, 1.0):
+        return (
+            "anchor_time",
+            "error",
+            f"the TSA dates the seal at {when.isoformat()}, before the seal's own date {seal.get('sealed_at')}: "
+            "the seal's date (and the records' times it vouches for) are not what the host claimed",
+        )
+    stated = str(a.get("gen_time", ""))
+    if stated and stated.replace("Z", "+00:00") != when.isoformat():
+        return ("anchor_format", "error", f"gen_time says {stated}, the token {when.isoformat()}: the line was edited")
+    return None
+
+
+def token_file(log: PathLike, line: int, out: PathLike) -> Path:
+    """Write the token of the anchor at ``line`` of ``log`` to ``out`` (DER), for ``openssl ts -verify``."""
+    for e in sealing.read_seals(log, None):
+        if e.get("line") == line and e.get("type") == tf.ANCHOR_TYPE:
+            data = base64.b64decode(str(e.get("token")), validate=True)
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return Path(out)
+    raise AnchorError(f"{log}:{line}: not an anchor line")

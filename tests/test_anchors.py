@@ -1,0 +1,347 @@
+"""External timestamps: seals anchored by a real RFC 3161 TSA (``openssl ts -reply`` in its own process on
+127.0.0.1, with a test root and a TSA certificate carrying the critical timeStamping key usage), checked
+offline by ``auditkit verify --ca`` and by ``openssl ts -verify`` alone, as docs/trail-format.md says."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+import auditkit
+from auditkit.cli import main
+from auditkit.custody import anchors
+from auditkit.custody.seals import keygen, seal, seal_log_path
+from auditkit.errors import AnchorError
+from tests.conftest import REPO, SAMPLES, own_copy, payload, run_hook
+
+HERE = Path(__file__).parent
+NOW = dt.datetime.now(dt.UTC)
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def make_pki(home: Path, valid_from: dt.datetime | None = None, valid_to: dt.datetime | None = None) -> Path:
+    """A test root and a TSA certificate it issued (critical timeStamping EKU) in ``home``; returns the root."""
+    home.mkdir(parents=True, exist_ok=True)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"auditkit test root {home.name}"))
+        .issuer_name(_name(f"auditkit test root {home.name}"))
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=400))
+        .not_valid_after(NOW + dt.timedelta(days=400))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    tsa_key = ec.generate_private_key(ec.SECP256R1())
+    tsa = (
+        x509.CertificateBuilder()
+        .subject_name(_name("auditkit test TSA"))
+        .issuer_name(root.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid_from or NOW - dt.timedelta(days=1))
+        .not_valid_after(valid_to or NOW + dt.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (home / "root.pem").write_bytes(root.public_bytes(pem))
+    (home / "tsa.pem").write_bytes(tsa.public_bytes(pem))
+    (home / "chain.pem").write_bytes(tsa.public_bytes(pem))  # the signer alone: the root comes from the verifier
+    (home / "tsa.key").write_bytes(
+        tsa_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return home / "root.pem"
+
+
+def start_tsa(home: Path, mode: str = "ok") -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "tsa_server.py"), str(home), mode], stdout=subprocess.PIPE, text=True
+    )
+    port = proc.stdout.readline().strip()  # type: ignore[union-attr]
+    assert port.isdigit(), "the test TSA did not start"
+    return proc, f"http://127.0.0.1:{port}/tsr"
+
+
+@pytest.fixture
+def tsa(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A running TSA on 127.0.0.1 (its own process) and the root its certificate chains to."""
+    root = make_pki(tmp_path / "pki")
+    proc, url = start_tsa(tmp_path / "pki")
+    yield url, root
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture
+def sealed(tmp_path: Path) -> tuple[Path, tuple[Path, Path]]:
+    """A trail this installation wrote, sealed twice with a plain key."""
+    (tmp_path / "logs").mkdir()
+    trail = own_copy(SAMPLES / "concurrent" / "audit-trail.jsonl", tmp_path / "logs" / "audit-trail.jsonl")
+    keys = keygen(tmp_path / "keys" / "seal.key")
+    seal(trail, keys[0])
+    seal(trail, keys[0])
+    return trail, keys
+
+
+def _entries(trail: Path) -> list[dict]:
+    return [json.loads(line) for line in seal_log_path(trail).read_bytes().splitlines()]
+
+
+def _kinds(report: auditkit.VerifyReport) -> set[str]:
+    return {f.kind for f in report.findings if f.severity == "error"}
+
+
+def test_every_seal_gets_a_token_that_verifies_offline(sealed, tsa, capsys) -> None:
+    trail, keys = sealed
+    url, root = tsa
+    assert main(["anchor", str(trail), "--tsa", url, "--ca", str(root)]) == 0
+    assert "2 token(s) added" in capsys.readouterr().out
+    tokens = [e for e in _entries(trail) if e["type"] == "auditkit.anchor"]
+    assert [t["seal_line"] for t in tokens] == [1, 2] and all(t["tsa"] == url for t in tokens)
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert report.intact, report.findings
+    assert report.anchors["valid"] == 2 and report.anchors["unanchored"] == 0
+    assert main(["anchor", str(trail), "--tsa", url, "--ca", str(root)]) == 0  # nothing left to anchor
+    assert "0 token(s) added, 2 already there" in capsys.readouterr().out
+    assert main(["verify", str(trail), "--pubkey", str(keys[1]), "--ca", str(root), "--require-anchors"]) == 0
+    assert "anchors: 2/2 token(s) valid" in capsys.readouterr().out
+
+
+def test_a_seal_without_a_token_is_reported(sealed, tsa) -> None:
+    trail, keys = sealed
+    url, root = tsa
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    seal(trail, keys[0])  # a third seal, not anchored yet
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert report.intact and report.anchors["unanchored"] == 1
+    assert any(f.kind == "unanchored" and f.severity == "warning" for f in report.findings)
+    assert "unanchored" in _kinds(auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root], require_anchors=True))
+
+
+def test_a_seal_changed_and_re_signed_after_anchoring_fails(sealed, tsa) -> None:
+    """The insider with the seal key re-dates a seal and signs it again: the TSA's token no longer matches."""
+    trail, keys = sealed
+    url, root = tsa
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    log = seal_log_path(trail)
+    lines = log.read_bytes().splitlines(keepends=True)
+    from auditkit.custody import seals as sealing
+
+    signer = sealing._signer(keys[0])
+    body = json.loads(sealing.split_seal(lines[0])[0])
+    body["sealed_at"] = "2020-01-01T00:00:00.000000Z"  # the insider's story: sealed long before
+    signed, sig = signer.sign_line(body, "sealed_at", lambda: "")
+    forged = signed[:-1] + b',"sig":"' + base64.b64encode(sig) + b'"}'
+    lines[0] = forged + b"\n"
+    old_digest = json.loads(lines[2])["seal_sha256"]
+    # the anchor line now names the new seal, as the insider would make it (the token itself cannot change)
+    lines[2] = lines[2].replace(old_digest.encode(), __import__("hashlib").sha256(forged).hexdigest().encode())
+    log.write_bytes(b"".join(lines))
+    report = auditkit.verify(trail, tsa_ca=[root])
+    assert "anchor_token" in _kinds(report)
+    assert any("message imprint" in f.message for f in report.findings)
+
+
+def test_a_seal_changed_after_anchoring_leaves_its_token_orphaned(sealed, tsa) -> None:
+    trail, keys = sealed
+    url, root = tsa
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    log = seal_log_path(trail)
+    data = log.read_bytes()
+    first = data.split(b"\n", 1)[0]
+    log.write_bytes(data.replace(first, first.replace(b'"seq":', b'"seq": ', 1), 1))
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert {"anchor_orphan", "seal_chain"} <= _kinds(report)
+
+
+def test_a_token_for_another_seal_is_refused_and_does_not_verify(sealed, tsa, tmp_path: Path) -> None:
+    trail, keys = sealed
+    url, root = tsa
+    other, other_url = start_tsa(tmp_path / "pki", "other")  # same TSA key, answering for other data
+    try:
+        result = anchors.anchor(trail, [other_url], anchors.Trust.load([root], None))
+    finally:
+        other.kill()
+        other.wait()
+    assert not result.anchored and all("message imprint" in why for why in result.failed)
+    # a real token of seal 2 copied under seal 1
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    log = seal_log_path(trail)
+    lines = log.read_bytes().splitlines(keepends=True)
+    a1, a2 = json.loads(lines[2]), json.loads(lines[3])
+    lines[2] = (
+        lines[2].replace(a1["token"].encode(), a2["token"].encode()).replace(a1["nonce"].encode(), a2["nonce"].encode())
+    )
+    log.write_bytes(b"".join(lines))
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert "anchor_token" in _kinds(report) and report.anchors["unanchored"] == 1
+
+
+def test_a_token_checked_against_another_root_fails(sealed, tsa, tmp_path: Path) -> None:
+    trail, keys = sealed
+    url, root = tsa
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    stranger = make_pki(tmp_path / "stranger")
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[stranger])
+    assert "anchor_token" in _kinds(report) and report.anchors["valid"] == 0
+    with pytest.raises(AnchorError, match="does not verify"):
+        anchors.request(url, b"x", anchors.Trust.load([stranger], None))
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        (NOW - dt.timedelta(days=30), NOW - dt.timedelta(days=1)),  # expired
+        (NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=30)),  # not yet valid
+    ],
+    ids=["expired", "not-yet-valid"],
+)
+def test_a_tsa_certificate_not_valid_at_the_token_time_fails(sealed, tmp_path: Path, window) -> None:
+    trail, keys = sealed
+    root = make_pki(tmp_path / "pki", *window)
+    proc, url = start_tsa(tmp_path / "pki")
+    try:
+        refused = anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+        kept = anchors.anchor(trail, [url], None)  # kept unchecked (no --ca): verify must catch it
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not refused.anchored and refused.failed
+    assert len(kept.anchored) == 2
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert "anchor_token" in _kinds(report) and report.anchors["valid"] == 0
+
+
+def test_a_token_dated_before_the_seal_it_covers_fails(tmp_path: Path, tsa) -> None:
+    """A seal dated after its TSA token (the host's clock, or the insider's story, ahead of the TSA's) is caught."""
+    url, root = tsa
+    (tmp_path / "logs").mkdir()
+    trail = own_copy(SAMPLES / "concurrent" / "audit-trail.jsonl", tmp_path / "logs" / "audit-trail.jsonl")
+    keys = keygen(tmp_path / "keys" / "seal.key")
+    from auditkit.custody import seals as sealing
+
+    future = (NOW + dt.timedelta(hours=3)).isoformat().replace("+00:00", "Z")
+    body = {"type": "auditkit.seals", "v": 1, "trail_id": None, "seq": 0, "records": 0, "head_hash": None}
+    tid, seq, head = sealing._head(trail)
+    body.update(trail_id=tid, seq=seq, records=seq + 1, head_hash=head, sealed_at=future)
+    sealing._append_signed(seal_log_path(trail), body, sealing._signer(keys[0]), "sealed_at")
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert "anchor_time" in _kinds(report)
+
+
+def test_a_tsa_that_is_down_leaves_seals_for_a_later_run(sealed, tmp_path: Path, capsys) -> None:
+    trail, keys = sealed
+    root = make_pki(tmp_path / "pki")
+    down = "http://127.0.0.1:9/tsr"  # discard port: nothing listens
+    started = time.monotonic()
+    assert main(["anchor", str(trail), "--tsa", down, "--ca", str(root), "--timeout", "2"]) == 1
+    assert time.monotonic() - started < 5  # one wait for a dead TSA, not one per seal
+    assert "did not answer" in capsys.readouterr().err
+    assert not [e for e in _entries(trail) if e["type"] == "auditkit.anchor"]
+    proc, url = start_tsa(tmp_path / "pki")
+    try:
+        assert main(["anchor", str(trail), "--tsa", url, "--ca", str(root)]) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    assert auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root], require_anchors=True).intact
+
+
+def test_the_hook_is_never_slowed_by_anchoring(tmp_path: Path) -> None:
+    """Anchoring never runs on the hook's path: a SessionEnd with a seal key returns at once, with no TSA up."""
+    keys = keygen(tmp_path / "keys" / "seal.key")
+    trail = tmp_path / "t.jsonl"
+    env = {"AUDITKIT_SEAL_KEY": str(keys[0])}
+    started = time.monotonic()
+    done = run_hook(payload("SessionEnd", reason="other"), trail, env=env)
+    assert done.returncode == 0 and time.monotonic() - started < 2
+    hook_source = (REPO / "auditkit" / "trail" / "capture.py").read_text()
+    assert "anchor" not in hook_source and "rfc3161" not in hook_source
+
+
+@pytest.mark.parametrize("mode", ["redirect", "huge"])
+def test_a_hostile_tsa_answer_is_refused_unread(sealed, tmp_path: Path, mode: str) -> None:
+    trail, _ = sealed
+    make_pki(tmp_path / "pki")
+    proc, url = start_tsa(tmp_path / "pki", mode)
+    try:
+        result = anchors.anchor(trail, [url], None)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not result.anchored
+    assert all(("302" in why) if mode == "redirect" else ("over" in why) for why in result.failed)
+
+
+def test_several_tsas_each_give_a_token(sealed, tmp_path: Path) -> None:
+    trail, keys = sealed
+    roots, procs, urls = [], [], []
+    for name in ("a", "b"):
+        roots.append(make_pki(tmp_path / name))
+        proc, url = start_tsa(tmp_path / name)
+        procs.append(proc)
+        urls.append(url)
+    try:
+        result = anchors.anchor(trail, urls, anchors.Trust.load(roots, None))
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert len(result.anchored) == 4
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=roots)
+    assert report.intact and report.anchors["valid"] == 4 and set(report.anchors["tsas"]) == set(urls)
+
+
+def _openssl_recipe() -> list[str]:
+    """The shell lines of docs/trail-format.md's token recipe, as written there."""
+    doc = (REPO / "docs" / "trail-format.md").read_text()
+    block = re.search(r"<!-- tsa-recipe -->\n```sh\n(.*?)```", doc, re.S)
+    assert block, "docs/trail-format.md has no tsa-recipe block"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_openssl_alone_verifies_a_token_as_documented(sealed, tsa, tmp_path: Path) -> None:
+    assert shutil.which("openssl"), "openssl is needed to check what docs/trail-format.md tells auditors to run"
+    trail, _ = sealed
+    url, root = tsa
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    work = tmp_path / "auditor"
+    work.mkdir()
+    shutil.copy(seal_log_path(trail), work / "audit-trail.seals.jsonl")
+    shutil.copy(root, work / "tsa-root.pem")
+
+    def run() -> subprocess.CompletedProcess:
+        script = "set -e\n" + "\n".join(_openssl_recipe())
+        return subprocess.run(["bash", "-c", script], cwd=work, capture_output=True, text=True)
+
+    done = run()
+    assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stderr
+    log = work / "audit-trail.seals.jsonl"
+    log.write_bytes(log.read_bytes().replace(b'"seq":', b'"seq": ', 1))  # the anchored seal, changed
+    done = run()
+    assert done.returncode != 0 and "Verification: OK" not in done.stdout
+    assert shlex.split(_openssl_recipe()[-1])[0] == "openssl"
