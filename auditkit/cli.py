@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -534,7 +535,10 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
     p.add_argument(
-        "--ca", action="append", metavar="FILE", help="root certificate(s) the seals' TSA tokens must chain to"
+        "--ca",
+        action="append",
+        metavar="FILE",
+        help="root(s) the seals' TSA tokens must chain to (default: <config>/tsa-roots.pem)",
     )
     p.add_argument("--tsa-cert", action="append", metavar="FILE", help="pin the TSA's own certificate(s)")
     p.add_argument("--require-anchors", action="store_true", help="a seal without a valid TSA token is an error")
@@ -696,7 +700,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def _anchor_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p, "trails (or their seal logs), files, folders or globs")
     p.add_argument("--tsa", action="append", required=True, metavar="URL", help="a Time-Stamping Authority (repeat)")
-    p.add_argument("--ca", action="append", metavar="FILE", help="root certificate(s) a token must chain to")
+    p.add_argument(
+        "--ca", action="append", metavar="FILE", help="root(s) a token must chain to (default: <config>/tsa-roots.pem)"
+    )
     p.add_argument("--tsa-cert", action="append", metavar="FILE", help="pin the TSA's own certificate(s)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per request (default 10)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -713,8 +719,11 @@ def _anchor_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_anchor(args: argparse.Namespace) -> int:
     from auditkit.custody.anchors import Trust, anchor  # start-up: only the command that runs loads it
+    from auditkit.trail.config import tsa_roots_path  # start-up: only the command that runs loads it
 
-    trust = Trust.load(args.ca, args.tsa_cert) if args.ca else None
+    roots = tsa_roots_path()
+    ca = args.ca or ([roots] if os.path.isfile(roots) else None)
+    trust = Trust.load(ca, args.tsa_cert) if ca else None
     result = anchor(_trails(args), args.tsa, trust, args.timeout)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -725,7 +734,7 @@ def cmd_anchor(args: argparse.Namespace) -> int:
     for a in result.anchored:
         print(f"anchored {a['log']}:{a['line']} at {a['gen_time']} by {a['tsa']}")
     print(f"{len(result.anchored)} token(s) added, {result.already} already there")
-    if result.anchored and not args.ca:
+    if result.anchored and not ca:
         print("  tokens were checked for their seal and nonce, not their signature: pass --ca ROOT")
     for why in result.failed:
         print(f"  {why}", file=sys.stderr)

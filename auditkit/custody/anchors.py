@@ -342,3 +342,31 @@ def token_file(log: PathLike, line: int, out: PathLike) -> Path:
                 fh.write(data)
             return Path(out)
     raise AnchorError(f"{log}:{line}: not an anchor line")
+
+
+def custody_statement(report: object) -> str:
+    """What vouches for a verified trail beyond its own hash chain, in words an auditor reads: "sealed by a key
+    on this host", "forward-secure", "timestamped by TSA X at T" (the compliance pack's AU-9/AU-10 rows and
+    the evidence header say it). ``report``: a :class:`~auditkit.custody.verify.VerifyReport`."""
+    seals = getattr(report, "seals", {}) or {}
+    tokens = getattr(report, "anchors", {}) or {}
+    if not seals.get("checked"):
+        return "not sealed: the hash chain alone (a rewrite from scratch or a cut tail would not show)"
+    if not seals.get("valid"):
+        return "seals present but not checked (no public key) or not valid"
+    fs = seals.get("forward_secure", 0)
+    if fs:
+        parts = [f"forward-secure ({fs}/{seals['valid']} seals: a key taken today cannot sign for an earlier epoch)"]
+    else:
+        parts = ["sealed by a key on this host (whoever holds it could re-seal a rewritten trail)"]
+    latest = tokens.get("latest") or {}
+    if tokens.get("valid"):
+        parts.append(
+            f"timestamped by TSA {latest.get('tsa')} at {latest.get('gen_time')} ({tokens['valid']} valid token(s), "
+            f"{tokens.get('unanchored', 0)} seal(s) without)"
+        )
+    elif tokens.get("tokens") and not tokens.get("checked"):
+        parts.append(f"{tokens['tokens']} TSA token(s), not checked (no TSA root given)")
+    else:
+        parts.append("no external timestamp")
+    return "; ".join(parts)

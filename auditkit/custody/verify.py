@@ -940,6 +940,9 @@ def _check_anchor_lines(
 ) -> None:
     """The TSAs' tokens kept in the seal logs (:mod:`auditkit.custody.anchors`), checked offline with the roots."""
     tokens = sum(1 for s in all_seals if s.get("type") == tf.ANCHOR_TYPE)
+    configured = Path(config.tsa_roots_path())
+    if not tsa_ca and tokens and configured.is_file():
+        tsa_ca = [configured]  # the roots the user keeps beside the seal key, like seal.pub
     if not tsa_ca:
         report.anchors = {"tokens": tokens, "checked": False}
         if tokens:
@@ -967,6 +970,7 @@ def _check_epoch(s: dict, epochs: dict[str, tuple[int, int]], report: VerifyRepo
     epoch = (s.get("fs") or {}).get("epoch") if s.get("valid") else None
     if not isinstance(epoch, int):
         return
+    report.seals["forward_secure"] = report.seals.get("forward_secure", 0) + 1
     log = str(s.get("log"))
     before = epochs.get(log)
     if before is not None and epoch < before[1]:
