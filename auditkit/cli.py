@@ -500,17 +500,42 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _pack_anchors(folder: str, args: argparse.Namespace) -> tuple[dict, list[str]]:
+    """The TSA tokens over a pack's manifest, checked with ``--ca`` (or <config>/tsa-roots.pem) when given."""
+    from auditkit.custody import anchors  # start-up: only the command that runs loads it
+    from auditkit.trail.config import tsa_roots_path  # start-up: only the command that runs loads it
+
+    if not os.path.isfile(os.path.join(folder, "manifest.anchors.jsonl")):
+        return {"tokens": 0}, ["no TSA token over the manifest (--require-anchors)"] if args.require_anchors else []
+    roots = tsa_roots_path()
+    ca = args.ca or ([roots] if os.path.isfile(roots) else None)
+    stamps, problems = anchors.check_pack(folder, anchors.Trust.load(ca, args.tsa_cert) if ca else None)
+    if args.require_anchors and not stamps["valid"]:
+        problems.append("no valid TSA token over the manifest (--require-anchors)")
+    return stamps, problems
+
+
 def _verify_pack(folder: str, args: argparse.Namespace) -> int:
     from auditkit.custody.packs import verify_pack  # start-up: only the command that runs loads it
     from auditkit.safe_text import printable  # start-up: only the command that runs loads it
 
     r = verify_pack(folder, args.pubkey)
+    stamps, problems = _pack_anchors(folder, args)
+    r.problems += problems
     if args.json:
-        print(json.dumps(r.to_dict(), indent=2))
+        print(json.dumps({**r.to_dict(), "intact": r.intact, "anchors": stamps}, indent=2))
         return 0 if r.intact else 1
     ok = sum(1 for state in r.files.values() if state == "ok")
     signed = "valid" if r.signature_valid else "INVALID" if r.signature_valid is False else "not checked"
     print(f"evidence pack {folder}: signature {signed} (key {r.key_id}); {ok}/{len(r.files)} file(s) match")
+    if stamps["tokens"]:
+        latest = stamps["latest"] or {}
+        print(
+            f"anchors: {stamps['valid']}/{stamps['tokens']} TSA token(s) valid; latest: timestamped by TSA "
+            f"{latest.get('tsa')} at {latest.get('gen_time')}"
+            if stamps["checked"]
+            else f"anchors: {stamps['tokens']} TSA token(s), not checked (pass --ca ROOT)"
+        )
     for problem in r.problems:
         print(f"  {printable(problem)}")
     print("INTACT" if r.intact else "NOT INTACT")

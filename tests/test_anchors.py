@@ -397,3 +397,53 @@ def test_the_evidence_header_says_what_vouches_for_the_inputs(sealed, tsa, tmp_p
     _add_header(path, "incident", "2026-12-05T00:00:00Z", [], report, {})
     header = nbformat.read(str(path), as_version=4).cells[0].source.replace("\\", "")  # Markdown escapes
     assert "| custody | sealed by a key on this host" in header and f"timestamped by TSA {url}" in header
+
+
+def _pack(folder: Path, key: Path) -> Path:
+    """A small evidence pack: one output listed in a manifest signed with the (plain) seal key."""
+    from auditkit.custody.packs import sign_pack
+
+    folder.mkdir()
+    (folder / "report.html").write_text("<p>what happened</p>")
+    data = (folder / "report.html").read_bytes()
+    import hashlib
+
+    out = {"path": "report.html", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest = {"created": NOW.isoformat(timespec="seconds"), "outputs": [out]}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    sign_pack(folder, key)
+    return folder
+
+
+def _pack_recipe() -> list[str]:
+    doc = (REPO / "docs" / "anchoring.md").read_text()
+    block = re.search(r"<!-- pack-tsa-recipe -->\n```sh\n(.*?)```", doc, re.S)
+    assert block, "docs/anchoring.md has no pack-tsa-recipe block"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_an_evidence_packs_manifest_is_anchored_and_checked(tmp_path: Path, tsa, capsys) -> None:
+    url, root = tsa
+    key, pub = keygen(tmp_path / "keys" / "seal.key")
+    pack = _pack(tmp_path / "pack", key)
+    assert main(["anchor", str(pack), "--tsa", url, "--ca", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(pack), "--pubkey", str(pub), "--ca", str(root), "--require-anchors"]) == 0
+    out = capsys.readouterr().out
+    assert f"anchors: 1/1 TSA token(s) valid; latest: timestamped by TSA {url}" in out and "INTACT" in out
+    # openssl alone, as docs/anchoring.md says
+    script = "set -e\n" + "\n".join(_pack_recipe())
+    shutil.copy(root, pack / ".." / "tsa-root.pem")
+    done = subprocess.run(["bash", "-c", script], cwd=pack, capture_output=True, text=True)
+    assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stderr
+    # the manifest rewritten (and re-signed by whoever holds the key): the TSA's token no longer matches
+    manifest = json.loads((pack / "manifest.json").read_text())
+    manifest["created"] = "2020-01-01T00:00:00+00:00"
+    (pack / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    from auditkit.custody.packs import sign_pack
+
+    sign_pack(pack, key)
+    assert main(["verify", str(pack), "--pubkey", str(pub), "--ca", str(root)]) == 1
+    assert "message imprint" in capsys.readouterr().out
+    done = subprocess.run(["bash", "-c", script], cwd=pack, capture_output=True, text=True)
+    assert done.returncode != 0

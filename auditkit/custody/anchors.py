@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditkit.custody import packs
 from auditkit.custody import seals as sealing
 from auditkit.errors import AnchorError, MissingExtra
 from auditkit.store.files import PathLike, expand
@@ -207,6 +208,9 @@ def anchor(
     _rfc3161()
     result = AnchorResult()
     down: set[str] = set()
+    for folder in [p for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths) if packs.is_pack(p)]:
+        _anchor_pack(Path(folder), tsas, trust, timeout, result, down)
+    paths = [p for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths) if not packs.is_pack(p)]
     for log in seal_logs_of(paths):
         result.logs.append(str(log))
         raw = _lines(log)
@@ -244,6 +248,64 @@ def anchor(
                 )
                 result.anchored.append({"log": str(log), "line": s["line"], "tsa": url, "gen_time": str(when)})
     return result
+
+
+def _anchor_pack(
+    folder: Path, tsas: list[str], trust: Trust | None, timeout: float, result: AnchorResult, down: set[str]
+) -> None:
+    """Tokens over an evidence pack's ``manifest.json`` (its exact bytes), kept in ``manifest.anchors.jsonl``."""
+    log = folder / packs.ANCHORS
+    manifest = (folder / packs.MANIFEST).read_bytes()
+    digest = hashlib.sha256(manifest).hexdigest()
+    result.logs.append(str(log))
+    have = {e.get("tsa") for e in _pack_anchors(log) if e.get("seal_sha256") == digest}
+    for url in tsas:
+        if url in have:
+            result.already += 1
+            continue
+        if url in down:
+            continue
+        try:
+            token, nonce, when = request(url, manifest, trust, timeout)
+        except AnchorError as exc:
+            result.failed.append(str(exc))
+            if "did not answer" in str(exc):
+                down.add(url)
+            continue
+        body = {"v": 1, "subject": packs.MANIFEST, "seal_sha256": digest, "tsa": url, "nonce": str(nonce)}
+        body |= {"gen_time": when.isoformat().replace("+00:00", "Z"), "token": base64.b64encode(token).decode()}
+        sealing.append_anchor(log, body)
+        result.anchored.append({"log": str(log), "line": 0, "tsa": url, "gen_time": str(when)})
+
+
+def _pack_anchors(log: Path) -> list[dict]:
+    return [e for e in sealing.read_seals(log, None) if e.get("type") == tf.ANCHOR_TYPE] if log.is_file() else []
+
+
+def check_pack(folder: PathLike, trust: Trust | None) -> tuple[dict, list[str]]:
+    """The TSA tokens over a pack's manifest (``manifest.anchors.jsonl``): (summary, problems). Without roots
+    they are counted, not checked."""
+    folder = Path(folder)
+    manifest = (folder / packs.MANIFEST).read_bytes()
+    entries = _pack_anchors(folder / packs.ANCHORS)
+    summary: dict = {"tokens": len(entries), "valid": 0, "checked": bool(trust and trust.roots), "latest": None}
+    problems: list[str] = []
+    for e in entries:
+        where = f"{packs.ANCHORS}:{e.get('line')}"
+        if not e.get("chained"):
+            problems.append(f"{where}: does not name the line before it (a line was removed or altered)")
+        if not summary["checked"]:
+            continue
+        try:
+            when = check_token(
+                base64.b64decode(str(e.get("token")), validate=True), manifest, int(str(e.get("nonce"))), trust
+            )
+        except (AnchorError, ValueError) as exc:
+            problems.append(f"{where}: {e.get('tsa')}: {exc}")
+            continue
+        summary["valid"] += 1
+        summary["latest"] = {"tsa": e.get("tsa"), "gen_time": when.isoformat()}
+    return summary, problems
 
 
 def _seal_time(seal: dict) -> datetime | None:
