@@ -774,6 +774,9 @@ def _seal_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
     p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
     p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
+    p.add_argument(
+        "--no-anchor", action="store_true", help="do not ask the TSAs of config.toml's [anchor] for a token now"
+    )
 
 
 @command(
@@ -786,13 +789,32 @@ def cmd_seal(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
     s = seal(args.trail, args.key, args.seal_log)
+    stamped = "" if args.no_anchor or args.seal_log else _anchor_new_seal(args.trail)
     if args.quiet:
         return 0
+    if stamped:
+        print(stamped)
     if args.print:
         print(json.dumps({k: v for k, v in s.items() if k != "seal_log"}, indent=2))
     else:
         print(f"sealed {s['trail_id']} up to seq {s['seq']} (head {s['head_hash'][:16]}…) in {s['seal_log']}")
     return 0
+
+
+def _anchor_new_seal(trail: str) -> str:
+    """With TSAs in config.toml's ``[anchor]``, get tokens for the trail's seals now (this runs in the process the
+    hook starts detached, never in the hook); what happened, in one line. A failure leaves them for `anchor`."""
+    from auditkit.custody import anchors  # start-up: only the command that runs loads it
+
+    try:
+        tsas, ca, timeout = anchors.configured()
+        if not tsas:
+            return ""
+        result = anchors.anchor(trail, tsas, anchors.Trust.load(ca, None) if ca else None, timeout)
+    except AuditkitError as exc:
+        return f"not anchored now ({exc}); `auditkit anchor` will"
+    said = f"{len(result.anchored)} TSA token(s) added"
+    return said + (f"; {len(result.failed)} failed, left for `auditkit anchor`" if result.failed else "")
 
 
 def _scan_arguments(p: argparse.ArgumentParser) -> None:

@@ -447,3 +447,48 @@ def test_an_evidence_packs_manifest_is_anchored_and_checked(tmp_path: Path, tsa,
     assert "message imprint" in capsys.readouterr().out
     done = subprocess.run(["bash", "-c", script], cwd=pack, capture_output=True, text=True)
     assert done.returncode != 0
+
+
+def _config_tsa(config_home: Path, url: str, root: Path, timeout: float = 5) -> None:
+    (config_home / "auditkit" / "config.toml").write_text(
+        f'[anchor]\ntsa = ["{url}"]\nca = ["{root}"]\ntimeout = {timeout}\n'
+    )
+
+
+def _seal_command(trail: Path, key: Path) -> subprocess.CompletedProcess:
+    """``auditkit seal TRAIL --key KEY --quiet``: the command the hook starts detached, in its own process."""
+    import os
+
+    argv = [sys.executable, "-m", "auditkit", "seal", str(trail), "--key", str(key), "--quiet"]
+    return subprocess.run(argv, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=60)
+
+
+def test_the_background_seal_anchors_with_the_users_tsas(sealed, tsa, isolated_config: Path) -> None:
+    trail, keys = sealed
+    url, root = tsa
+    _config_tsa(isolated_config, url, root)
+    assert _seal_command(trail, keys[0]).returncode == 0
+    tokens = [e for e in _entries(trail) if e["type"] == "auditkit.anchor"]
+    assert len(tokens) == 3  # the new seal's, and the two earlier ones that had none
+    assert auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root], require_anchors=True).intact
+
+
+def test_a_tsa_that_never_answers_delays_only_the_background_seal(sealed, tmp_path: Path, isolated_config) -> None:
+    """A TSA that accepts and then says nothing: the detached seal is written, waits its timeout, exits 0."""
+    import socket
+
+    trail, keys = sealed
+    root = make_pki(tmp_path / "pki")
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        _config_tsa(isolated_config, f"http://127.0.0.1:{silent.getsockname()[1]}/tsr", root, timeout=1)
+        started = time.monotonic()
+        done = _seal_command(trail, keys[0])
+        assert done.returncode == 0 and time.monotonic() - started < 10, done.stderr
+    finally:
+        silent.close()
+    entries = _entries(trail)
+    assert [e["type"] for e in entries].count("auditkit.seals") == 3
+    assert not [e for e in entries if e["type"] == "auditkit.anchor"]  # left for the next `auditkit anchor`

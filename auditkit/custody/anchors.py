@@ -16,7 +16,7 @@ line's, the nonce is the one sent, the TSA's certificate chains to the given roo
 timeStamping extended key usage and was valid at ``genTime`` (:mod:`rfc3161_client`), and ``genTime`` is
 not before the seal's own date. Seals with no valid token are reported.
 
-Everything the TSA sends is attacker-controlled: the answer is read up to :data:`MAX_RESPONSE` bytes,
+Everything the TSA sends is attacker-controlled: the answer is read up to :data:`MAX_RESPONSE` bytes (32 KiB),
 within a timeout, without following redirects, and a token is kept only when it is granted, carries the
 nonce sent and the seal's imprint (and, with ``--ca``, verifies). A TSA that does not answer leaves the
 seal without its token; the next run asks again. Nothing here runs on the hook's path.
@@ -42,9 +42,12 @@ from auditkit.custody import seals as sealing
 from auditkit.errors import AnchorError, MissingExtra
 from auditkit.store.files import PathLike, expand
 from auditkit.store.names import is_seal_log
+from auditkit.trail import config
 from auditkit.trail import format as tf
 
-MAX_RESPONSE = 48 * 1024  # a token with its certificates is a few KiB; the line must stay readable as the log's last
+#: A token with its certificates is a few KiB. Base64 in an anchor line, it must leave the line under the 64 KiB a
+#: seal log's writer reads back to chain the next line (``seals._append``).
+MAX_RESPONSE = 32 * 1024
 DEFAULT_TIMEOUT = 10.0
 _USER_AGENT = "auditkit-anchor"
 
@@ -72,6 +75,30 @@ def _certificates(paths: Iterable[PathLike] | None) -> list:
         except ValueError as exc:
             raise AnchorError(f"{p}: not a PEM or DER certificate ({exc})") from None
     return out
+
+
+def configured() -> tuple[list[str], list[str], float]:
+    """The TSAs the user's ``config.toml`` names for ``auditkit seal`` to anchor each new seal with, in its own
+    (detached) process: ``[anchor] tsa = ["https://…"]``, ``ca = ["…/root.pem"]``, ``timeout = 10``. Only the
+    user's own file counts: a repository's settings do not choose where a seal's hash is sent."""
+    import tomllib  # only where config.toml is read: verify never reads it
+
+    path = Path(config.user_file(config.SETTINGS_FILE))
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise AnchorError(f"{path}: {exc}") from None
+    section = doc.get("anchor")
+    if not isinstance(section, dict):
+        section = {}
+
+    def strings(value: object) -> list[str]:
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        return [v for v in items if isinstance(v, str) and v]
+
+    timeout = section.get("timeout", DEFAULT_TIMEOUT)
+    ok = isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 0 < timeout <= 60
+    return strings(section.get("tsa")), strings(section.get("ca")), float(timeout) if ok else DEFAULT_TIMEOUT
 
 
 def post(url: str, body: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:

@@ -166,11 +166,13 @@ def load_commitment(data: bytes, where: str = "the public key") -> Commitment | 
         return None
     try:
         doc = orjson.loads(data[:4096])
-        assert doc["type"] == COMMITMENT_TYPE
+        kind = doc["type"]
         root = bytes.fromhex(doc["root"])
         t0, interval, epochs = int(doc["t0"]), int(doc["interval"]), int(doc["epochs"])
-    except (ValueError, KeyError, TypeError, AssertionError, orjson.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
         raise SealError(f"{where}: not a forward-secure commitment ({exc})") from None
+    if kind != COMMITMENT_TYPE:
+        raise SealError(f"{where}: a JSON document, but not a forward-secure commitment ({kind!r})")
     if len(root) != 32 or interval < 1 or epochs < 2 or epochs & (epochs - 1):
         raise SealError(f"{where}: a forward-secure commitment with impossible values")
     return Commitment(root, t0, interval, epochs)

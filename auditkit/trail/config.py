@@ -13,7 +13,7 @@ Standard library only (the hook reads it on every call). Files:
         trusted-project-files.json              project files the user approved (``auditkit trust``)
         allow-env                               guarded variables the user allows (see GUARDED_ENV)
         prices.toml                             model prices overriding the built-in table
-        config.toml                             [retention] minimum, ...
+        config.toml                             [retention] minimum, [anchor] tsa/ca/timeout, ...
     <project>/.claude/auditkit-rules.toml       project redaction rules      } only once the user approved
     <project>/.claude/auditkit.toml             project settings ([retention]) } them: docs/project-trust.md
     $XDG_CACHE_HOME/auditkit/                   caches (compiled redaction patterns)
