@@ -313,7 +313,7 @@ def test_several_tsas_each_give_a_token(sealed, tmp_path: Path) -> None:
             proc.wait()
     assert len(result.anchored) == 4
     report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=roots)
-    assert report.intact and report.anchors["valid"] == 4 and set(report.anchors["tsas"]) == set(urls)
+    assert report.intact and report.anchors["valid"] == 4 and report.anchors["tsas"] == {"CN=auditkit test TSA": 4}
 
 
 def _openssl_recipe() -> list[str]:
@@ -368,7 +368,7 @@ def test_the_compliance_rows_say_what_vouches_for_the_trail(sealed, tsa, tmp_pat
     report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
     stamped = _controls(trail, report)
     latest = report.anchors["latest"]
-    said = f"timestamped by TSA {url} at {latest['gen_time']}"
+    said = f"timestamped by TSA CN=auditkit test TSA at {latest['gen_time']}"  # the token's signer, not a URL
     assert said in stamped.loc["NIST AU-10", "evidence"] and said in stamped.loc["NIST AU-9", "evidence"]
     assert stamped.loc["NIST AU-10", "result"] == "pass"
     fs_trail = tmp_path / "fs" / "audit-trail.jsonl"
@@ -396,7 +396,7 @@ def test_the_evidence_header_says_what_vouches_for_the_inputs(sealed, tsa, tmp_p
     nbformat.write(nb, str(path))
     _add_header(path, "incident", "2026-12-05T00:00:00Z", [], report, {})
     header = nbformat.read(str(path), as_version=4).cells[0].source.replace("\\", "")  # Markdown escapes
-    assert "| custody | sealed by a key on this host" in header and f"timestamped by TSA {url}" in header
+    assert "| custody | sealed by a key on this host" in header and "timestamped by TSA CN=auditkit test TSA" in header
 
 
 def _pack(folder: Path, key: Path) -> Path:
@@ -430,7 +430,8 @@ def test_an_evidence_packs_manifest_is_anchored_and_checked(tmp_path: Path, tsa,
     capsys.readouterr()
     assert main(["verify", str(pack), "--pubkey", str(pub), "--ca", str(root), "--require-anchors"]) == 0
     out = capsys.readouterr().out
-    assert f"anchors: 1/1 TSA token(s) valid; latest: timestamped by TSA {url}" in out and "INTACT" in out
+    assert "anchors: 1/1 TSA token(s) valid; latest: timestamped by TSA CN=auditkit test TSA" in out
+    assert "INTACT" in out
     # openssl alone, as docs/anchoring.md says
     script = "set -e\n" + "\n".join(_pack_recipe())
     shutil.copy(root, pack / ".." / "tsa-root.pem")
@@ -492,3 +493,31 @@ def test_a_tsa_that_never_answers_delays_only_the_background_seal(sealed, tmp_pa
     entries = _entries(trail)
     assert [e["type"] for e in entries].count("auditkit.seals") == 3
     assert not [e for e in entries if e["type"] == "auditkit.anchor"]  # left for the next `auditkit anchor`
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"seal_sha256": ["not", "a", "hash"]},
+        {"token": "not base64!"},
+        {"token": base64.b64encode(b"\x30\x03\x02\x01\x00").decode()},
+        {"nonce": "9" * 5000},
+        {"nonce": None, "token": None},
+        {"gen_time": "yesterday"},
+    ],
+    ids=["digest-list", "token-text", "token-der-garbage", "nonce-huge", "nulls", "gen-time"],
+)
+def test_a_hostile_anchor_line_is_a_finding_never_a_crash(sealed, tsa, edit: dict) -> None:
+    """Anchor lines are read from a seal log anyone with write access could edit: every shape is reported."""
+    trail, keys = sealed
+    url, root = tsa
+    anchors.anchor(trail, [url], anchors.Trust.load([root], None))
+    log = seal_log_path(trail)
+    lines = log.read_bytes().splitlines(keepends=True)
+    body = json.loads(lines[-1])
+    body.update(edit)
+    lines[-1] = json.dumps(body, separators=(",", ":")).encode() + b"\n"
+    log.write_bytes(b"".join(lines))
+    report = auditkit.verify(trail, pubkey=keys[1], tsa_ca=[root])
+    assert not report.intact
+    assert _kinds(report) & {"anchor_orphan", "anchor_format", "anchor_token"}

@@ -150,10 +150,15 @@ def check_token(token: bytes, line: bytes, nonce: int | None, trust: Trust | Non
         resp = r.decode_timestamp_response(token)
     except ValueError as exc:
         raise AnchorError(f"not a timestamp response ({exc})") from None
-    if r.PKIStatus(resp.status) != r.PKIStatus.GRANTED:
+    try:
+        granted = r.PKIStatus(resp.status) == r.PKIStatus.GRANTED
+        info = resp.tst_info if granted else None
+        imprint = info.message_imprint.message if info is not None else b""
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise AnchorError(f"not a timestamp token ({exc})") from None
+    if info is None:
         raise AnchorError(f"the TSA did not grant the timestamp (status {resp.status})")
-    info = resp.tst_info
-    if info.message_imprint.message != hashlib.new(_hash_name(info), line).digest():
+    if imprint != hashlib.new(_hash_name(info), line).digest():
         raise AnchorError("the token's message imprint is not this seal line's hash: a token for something else")
     if nonce is not None and info.nonce != nonce:
         raise AnchorError("the token's nonce is not the one sent: a replayed or substituted answer")
@@ -170,6 +175,24 @@ def check_token(token: bytes, line: bytes, nonce: int | None, trust: Trust | Non
         except (r.VerificationError, ValueError) as exc:
             errors.append(str(exc))
     raise AnchorError(f"the token does not verify: {'; '.join(errors)}")
+
+
+def signer(token: bytes) -> str:
+    """The subject of the certificate that signed a token (as the token's SignerInfo names it), or "unknown".
+    Say this, not the URL an anchor line claims: the line is not signed, the token is."""
+    from cryptography import x509  # only where a token's signer is named
+
+    r = _rfc3161()
+    try:
+        resp = r.decode_timestamp_response(token)
+        si = next(iter(resp.signed_data.signer_infos))
+        for der in resp.signed_data.certificates:
+            cert = x509.load_der_x509_certificate(der)
+            if cert.issuer == si.issuer and cert.serial_number == si.serial_number:
+                return cert.subject.rfc4514_string()
+    except (ValueError, TypeError, StopIteration):
+        pass
+    return "unknown"
 
 
 def _hash_name(info: Any) -> str:
@@ -331,7 +354,8 @@ def check_pack(folder: PathLike, trust: Trust | None) -> tuple[dict, list[str]]:
             problems.append(f"{where}: {e.get('tsa')}: {exc}")
             continue
         summary["valid"] += 1
-        summary["latest"] = {"tsa": e.get("tsa"), "gen_time": when.isoformat()}
+        token = base64.b64decode(str(e.get("token")))
+        summary["latest"] = {"tsa": signer(token), "url": str(e.get("tsa")), "gen_time": when.isoformat()}
     return summary, problems
 
 
@@ -349,7 +373,7 @@ def check_anchors(entries: list[dict], trust: Trust | None, tolerance_s: float =
     A problem is (kind, severity, message, log, line). Seals with no valid token are counted (``unanchored``).
     """
     lines_of: dict[str, dict[str, bytes]] = {}
-    by_digest = {(e.get("log"), e.get("sha256")): e for e in entries if e.get("type") == tf.SEAL_TYPE}
+    by_digest = {(str(e.get("log")), e.get("sha256")): e for e in entries if e.get("type") == tf.SEAL_TYPE}
     summary: dict = {"tokens": 0, "valid": 0, "failed": 0, "unchecked": 0, "unanchored": 0, "tsas": {}, "latest": None}
     problems: list[tuple] = []
     anchored: set[tuple] = set()
@@ -358,7 +382,7 @@ def check_anchors(entries: list[dict], trust: Trust | None, tolerance_s: float =
             continue
         summary["tokens"] += 1
         log, where = a.get("log"), a.get("line")
-        seal = by_digest.get((log, a.get("seal_sha256")))
+        seal = by_digest.get((str(log), str(a.get("seal_sha256"))))
         if seal is None:
             summary["failed"] += 1
             problems.append(
@@ -384,10 +408,12 @@ def check_anchors(entries: list[dict], trust: Trust | None, tolerance_s: float =
             summary["unchecked"] += 1
             continue
         summary["valid"] += 1
-        anchored.add((log, seal["sha256"]))
-        summary["tsas"][a.get("tsa")] = summary["tsas"].get(a.get("tsa"), 0) + 1
+        anchored.add((str(log), seal["sha256"]))
+        tsa_name = signer(base64.b64decode(str(a.get("token"))))  # the token's signer, not the line's claimed URL
+        summary["tsas"][tsa_name] = summary["tsas"].get(tsa_name, 0) + 1
         if summary["latest"] is None or str(a.get("gen_time")) >= str(summary["latest"]["gen_time"]):
-            summary["latest"] = {k: a.get(k) for k in ("trail_id", "seq", "tsa", "gen_time")}
+            latest = {"trail_id": a.get("trail_id"), "seq": a.get("seq"), "tsa": tsa_name, "url": str(a.get("tsa"))}
+            summary["latest"] = {**latest, "gen_time": a.get("gen_time")}
     if trust is not None and trust.roots:
         summary["unanchored"] = sum(1 for key in by_digest if key not in anchored)
     return summary, problems
