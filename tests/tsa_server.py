@@ -4,7 +4,7 @@ Run as its own process on 127.0.0.1: ``python tests/tsa_server.py DIR [MODE]``; 
 serves until killed. DIR holds ``tsa.pem``, ``tsa.key`` and ``chain.pem`` (see tests/test_anchors.py).
 MODE: ``ok`` (answers the query it got), ``other`` (answers with a token over other data: a TSA, or a
 machine in the middle, handing back a token for something else), ``redirect`` (302 to another URL),
-``huge`` (an endless body).
+``huge`` (an endless body), ``drip`` (a byte every 0.2 s).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import http.server
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HOME = Path(sys.argv[1])
@@ -64,6 +65,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "http://127.0.0.1:9/elsewhere")
             self.end_headers()
+            return
+        if MODE == "drip":  # a byte at a time, for ever
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.end_headers()
+            for _ in range(10000):
+                self.wfile.write(b"\0")
+                self.wfile.flush()
+                time.sleep(0.2)
             return
         if MODE == "huge":
             self.send_response(200)

@@ -30,6 +30,7 @@ import base64
 import hashlib
 import http.client
 import os
+import time
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,7 +103,8 @@ def configured() -> tuple[list[str], list[str], float]:
 
 
 def post(url: str, body: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """POST a timestamp query; the answer's body, bounded, or AnchorError. No redirect is followed."""
+    """POST a timestamp query; the answer's body, bounded, or AnchorError. No redirect is followed. ``timeout``
+    bounds each wait, and twice it the whole exchange: a TSA answering a byte at a time cannot hold a run."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AnchorError(f"{url}: a TSA URL is http:// or https://")
@@ -116,7 +118,7 @@ def post(url: str, body: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
             headers={"Content-Type": "application/timestamp-query", "User-Agent": _USER_AGENT},
         )
         resp = conn.getresponse()
-        data = resp.read(MAX_RESPONSE + 1)
+        data = _read_within(resp, time.monotonic() + 2 * timeout)
     except (OSError, http.client.HTTPException) as exc:
         raise AnchorError(
             f"{url}: the TSA did not answer ({type(exc).__name__}: {exc}); the seal is anchored later"
@@ -128,6 +130,21 @@ def post(url: str, body: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     if len(data) > MAX_RESPONSE:
         raise AnchorError(f"{url}: the answer is over {MAX_RESPONSE} bytes; refused")
     return data
+
+
+def _read_within(resp: http.client.HTTPResponse, deadline: float) -> bytes:
+    """The body, up to ``MAX_RESPONSE + 1`` bytes, read in pieces until ``deadline`` (then TimeoutError)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_RESPONSE:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer took longer than twice the timeout")
+        piece = resp.read1(min(8192, MAX_RESPONSE + 1 - size))
+        if not piece:
+            break
+        chunks.append(piece)
+        size += len(piece)
+    return b"".join(chunks)
 
 
 @dataclass
