@@ -18,6 +18,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the ho
 _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit._version": ("__version__",),
     "auditkit.errors": (
+        "AnchorError",
         "ArchiveError",
         "AuditkitError",
         "ChainBroken",
@@ -39,6 +40,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.trail.redaction": ("Redactor",),
     "auditkit.custody.verify": ("Finding", "VerifyReport", "verify"),
     "auditkit.custody.seals": ("keygen", "seal"),
+    "auditkit.custody.anchors": ("anchor",),
     "auditkit.custody.packs": ("verify_pack",),
     "auditkit.custody.segments": ("adopt", "archive"),
     "auditkit.custody.retention": ("retention",),
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
         tool_calls as tool_calls,
         window as window,
     )
+    from auditkit.custody.anchors import anchor as anchor
     from auditkit.custody.packs import verify_pack as verify_pack
     from auditkit.custody.retention import retention as retention
     from auditkit.custody.seals import keygen as keygen, seal as seal
@@ -100,6 +103,7 @@ if TYPE_CHECKING:
     from auditkit.custody.segments import adopt as adopt, archive as archive
     from auditkit.custody.verify import Finding as Finding, VerifyReport as VerifyReport, verify as verify
     from auditkit.errors import (
+        AnchorError as AnchorError,
         ArchiveError as ArchiveError,
         AuditkitError as AuditkitError,
         ChainBroken as ChainBroken,

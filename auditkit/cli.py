@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -500,17 +501,42 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _pack_anchors(folder: str, args: argparse.Namespace) -> tuple[dict, list[str]]:
+    """The TSA tokens over a pack's manifest, checked with ``--ca`` (or <config>/tsa-roots.pem) when given."""
+    from auditkit.custody import anchors  # start-up: only the command that runs loads it
+    from auditkit.trail.config import tsa_roots_path  # start-up: only the command that runs loads it
+
+    if not os.path.isfile(os.path.join(folder, "manifest.anchors.jsonl")):
+        return {"tokens": 0}, ["no TSA token over the manifest (--require-anchors)"] if args.require_anchors else []
+    roots = tsa_roots_path()
+    ca = args.ca or ([roots] if os.path.isfile(roots) else None)
+    stamps, problems = anchors.check_pack(folder, anchors.Trust.load(ca, args.tsa_cert) if ca else None)
+    if args.require_anchors and not stamps["valid"]:
+        problems.append("no valid TSA token over the manifest (--require-anchors)")
+    return stamps, problems
+
+
 def _verify_pack(folder: str, args: argparse.Namespace) -> int:
     from auditkit.custody.packs import verify_pack  # start-up: only the command that runs loads it
     from auditkit.safe_text import printable  # start-up: only the command that runs loads it
 
     r = verify_pack(folder, args.pubkey)
+    stamps, problems = _pack_anchors(folder, args)
+    r.problems += problems
     if args.json:
-        print(json.dumps(r.to_dict(), indent=2))
+        print(json.dumps({**r.to_dict(), "intact": r.intact, "anchors": stamps}, indent=2))
         return 0 if r.intact else 1
     ok = sum(1 for state in r.files.values() if state == "ok")
     signed = "valid" if r.signature_valid else "INVALID" if r.signature_valid is False else "not checked"
     print(f"evidence pack {folder}: signature {signed} (key {r.key_id}); {ok}/{len(r.files)} file(s) match")
+    if stamps["tokens"]:
+        latest = stamps["latest"] or {}
+        print(
+            f"anchors: {stamps['valid']}/{stamps['tokens']} TSA token(s) valid; latest: timestamped by TSA "
+            f"{latest.get('tsa')} at {latest.get('gen_time')}"
+            if stamps["checked"]
+            else f"anchors: {stamps['tokens']} TSA token(s), not checked (pass --ca ROOT)"
+        )
     for problem in r.problems:
         print(f"  {printable(problem)}")
     print("INTACT" if r.intact else "NOT INTACT")
@@ -520,7 +546,11 @@ def _verify_pack(folder: str, args: argparse.Namespace) -> int:
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p, "trail files, folders or globs (rotated and .gz segments too)")
     p.add_argument("--seals", action="append", metavar="FILE", help="seal log(s) (default: <trail>.seals.jsonl)")
-    p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (default: seal.pub beside the seal key)")
+    p.add_argument(
+        "--pubkey",
+        metavar="KEY",
+        help="Ed25519 public key or forward-secure commitment (default: seal.pub beside the seal key)",
+    )
     p.add_argument(
         "--tolerance",
         type=float,
@@ -530,6 +560,19 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
+    p.add_argument(
+        "--ca",
+        action="append",
+        metavar="FILE",
+        help="root(s) the seals' TSA tokens must chain to (default: <config>/tsa-roots.pem)",
+    )
+    p.add_argument("--tsa-cert", action="append", metavar="FILE", help="pin the TSA's own certificate(s)")
+    p.add_argument("--require-anchors", action="store_true", help="a seal without a valid TSA token is an error")
+    p.add_argument(
+        "--against",
+        metavar="S3URL",
+        help="compare the local seal logs with their copies in this bucket (s3://bucket/prefix, from auditkit sync)",
+    )
 
 
 @command(
@@ -553,7 +596,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return _verify_pack(paths[0], args)
 
     report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
-        _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+        _trails(args),
+        endpoint_url=args.endpoint_url,
+        seals=args.seals,
+        pubkey=args.pubkey,
+        tolerance_s=args.tolerance,
+        tsa_ca=args.ca,
+        tsa_cert=args.tsa_cert,
+        require_anchors=args.require_anchors,
+        against=args.against,
     )
     if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
         named = ", ".join(_trails(args))
@@ -594,6 +645,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     else:
         print("seals: none found (only signed seals kept elsewhere reveal a cut tail or a rewritten trail)")
+    _say_anchors(report.anchors)
     if report.provenance == "unchecked":
         print("provenance: not checked (no installation key here: cannot check the marks; the chain is checked)")
     elif not any(f.kind == "foreign" for f in report.findings):
@@ -608,23 +660,111 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _say_anchors(a: dict) -> None:
+    if not a or not a.get("tokens"):
+        return
+    if not a.get("checked"):
+        print(f"anchors: {a['tokens']} TSA token(s), not checked (pass --ca ROOT)")
+        return
+    latest = a.get("latest") or {}
+    tsas = ", ".join(f"{n} from {t}" for t, n in sorted(a["tsas"].items()))
+    print(
+        f"anchors: {a['valid']}/{a['tokens']} token(s) valid ({tsas or 'none'}), {a['failed']} failed, "
+        f"{a['unanchored']} seal(s) without one; latest: seq {latest.get('seq')} timestamped at "
+        f"{latest.get('gen_time')} by {latest.get('tsa')}"
+    )
+
+
 def _keygen_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", metavar="PATH", help="private key path (default: AUDITKIT_SEAL_KEY or <config>/seal.key)")
+    p.add_argument(
+        "--forward-secure",
+        action="store_true",
+        help="a key that moves on every --interval seconds: today's key cannot sign for an earlier epoch",
+    )
+    p.add_argument("--interval", type=int, default=900, metavar="S", help="forward-secure epoch length (default 900)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=1 << 17,
+        metavar="N",
+        help="forward-secure epochs, a power of two (default 131072)",
+    )
+    p.add_argument("--evolve", action="store_true", help="move an existing forward-secure key to the current epoch")
 
 
 @command(
     "keygen",
     _keygen_arguments,
-    "Make an Ed25519 key pair for sealing trails.",
-    examples=["auditkit keygen", "auditkit keygen --key ~/keys/seal.key"],
+    "Make an Ed25519 key pair for sealing trails (or a forward-secure key and its commitment).",
+    examples=[
+        "auditkit keygen",
+        "auditkit keygen --key ~/keys/seal.key",
+        "auditkit keygen --forward-secure   # seal.pub is then the commitment the verifier keeps offline",
+        "auditkit keygen --evolve           # from cron: erase the past epochs' key between seals",
+    ],
 )
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from auditkit.custody.seals import keygen  # start-up: only the command that runs loads it
+    from auditkit.custody.seals import default_key_path, keygen  # start-up: only the command that runs loads it
 
-    priv, pub = keygen(args.key)
+    if args.evolve:
+        from auditkit.custody.forward import evolve  # start-up: only this option loads it
+
+        print(f"forward-secure key now at epoch {evolve(args.key or default_key_path())}")
+        return 0
+    fs = {"interval": args.interval, "epochs": args.epochs} if args.forward_secure else None
+    priv, pub = keygen(args.key, forward_secure=fs)
     print(f"private key: {priv} (mode 0600; keep it off the machines whose trails it seals, if you can)")
-    print(f"public key:  {pub} (give this to whoever verifies: auditkit verify --pubkey {pub})")
+    if fs:
+        print(f"commitment:  {pub} (the verifier keeps a copy offline: auditkit verify --pubkey {pub})")
+        print(f"epoch keys:  {priv.with_suffix('.leaves')} (public; needed beside the key to seal)")
+    else:
+        print(f"public key:  {pub} (give this to whoever verifies: auditkit verify --pubkey {pub})")
     return 0
+
+
+def _anchor_arguments(p: argparse.ArgumentParser) -> None:
+    _trail_args(p, "trails (or their seal logs), files, folders or globs")
+    p.add_argument("--tsa", action="append", required=True, metavar="URL", help="a Time-Stamping Authority (repeat)")
+    p.add_argument(
+        "--ca", action="append", metavar="FILE", help="root(s) a token must chain to (default: <config>/tsa-roots.pem)"
+    )
+    p.add_argument("--tsa-cert", action="append", metavar="FILE", help="pin the TSA's own certificate(s)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per request (default 10)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@command(
+    "anchor",
+    _anchor_arguments,
+    "Get an RFC 3161 timestamp token from each TSA for every seal that has none yet (from cron or CI).",
+    examples=[
+        "auditkit anchor .claude/logs --tsa https://freetsa.org/tsr --ca cacert.pem",
+        "auditkit anchor --tsa http://tsa.internal/tsr --tsa https://tsa.example/tsr --ca roots.pem",
+    ],
+)
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from auditkit.custody.anchors import Trust, anchor  # start-up: only the command that runs loads it
+    from auditkit.trail.config import tsa_roots_path  # start-up: only the command that runs loads it
+
+    roots = tsa_roots_path()
+    ca = args.ca or ([roots] if os.path.isfile(roots) else None)
+    trust = Trust.load(ca, args.tsa_cert) if ca else None
+    result = anchor(_trails(args), args.tsa, trust, args.timeout)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 1 if result.failed else 0
+    if not result.logs:
+        print(f"auditkit anchor: no seal log beside {', '.join(_trails(args))}: nothing to anchor (seal first)")
+        return 0
+    for a in result.anchored:
+        print(f"anchored {a['log']}:{a['line']} at {a['gen_time']} by {a['tsa']}")
+    print(f"{len(result.anchored)} token(s) added, {result.already} already there")
+    if result.anchored and not ca:
+        print("  tokens were checked for their seal and nonce, not their signature: pass --ca ROOT")
+    for why in result.failed:
+        print(f"  {why}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def _seal_arguments(p: argparse.ArgumentParser) -> None:
@@ -635,6 +775,9 @@ def _seal_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seal-log", metavar="FILE", help="seal log (default: <trail>.seals.jsonl)")
     p.add_argument("--print", action="store_true", help="print the whole seal, to keep a copy elsewhere")
     p.add_argument("--quiet", action="store_true", help="print nothing (the hook's way)")
+    p.add_argument(
+        "--no-anchor", action="store_true", help="do not ask the TSAs of config.toml's [anchor] for a token now"
+    )
 
 
 @command(
@@ -647,13 +790,32 @@ def cmd_seal(args: argparse.Namespace) -> int:
     from auditkit.custody.seals import seal  # start-up: only the command that runs loads it
 
     s = seal(args.trail, args.key, args.seal_log)
+    stamped = "" if args.no_anchor or args.seal_log else _anchor_new_seal(args.trail)
     if args.quiet:
         return 0
+    if stamped:
+        print(stamped)
     if args.print:
         print(json.dumps({k: v for k, v in s.items() if k != "seal_log"}, indent=2))
     else:
         print(f"sealed {s['trail_id']} up to seq {s['seq']} (head {s['head_hash'][:16]}…) in {s['seal_log']}")
     return 0
+
+
+def _anchor_new_seal(trail: str) -> str:
+    """With TSAs in config.toml's ``[anchor]``, get tokens for the trail's seals now (this runs in the process the
+    hook starts detached, never in the hook); what happened, in one line. A failure leaves them for `anchor`."""
+    from auditkit.custody import anchors  # start-up: only the command that runs loads it
+
+    try:
+        tsas, ca, timeout = anchors.configured()
+        if not tsas:
+            return ""
+        result = anchors.anchor(trail, tsas, anchors.Trust.load(ca, None) if ca else None, timeout)
+    except AuditkitError as exc:
+        return f"not anchored now ({exc}); `auditkit anchor` will"
+    said = f"{len(result.anchored)} TSA token(s) added"
+    return said + (f"; {len(result.failed)} failed, left for `auditkit anchor`" if result.failed else "")
 
 
 def _scan_arguments(p: argparse.ArgumentParser) -> None:

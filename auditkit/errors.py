@@ -10,6 +10,7 @@
     ├── UnsafePath                 a path the kit would write is a link, FIFO or device, or not the user's own
     ├── HookInputError             the event on the hook's stdin is not a JSON object
     ├── SealError                  a seal key or seal cannot be made or read
+    ├── AnchorError                a Time-Stamping Authority's token cannot be had, or does not verify
     ├── ArchiveError               a trail cannot be rotated or its archive read
     ├── RetentionError             a retention policy that may not be applied
     ├── ExportError                an export that cannot be written as asked
@@ -71,6 +72,11 @@ class HookInputError(AuditkitError, ValueError):
 
 class SealError(AuditkitError):
     """A key or seal cannot be made or read; the message says which file and why."""
+
+
+class AnchorError(AuditkitError):
+    """A Time-Stamping Authority did not answer, answered with something that is not a token for the seal sent,
+    or a kept token does not verify (imprint, nonce, certificate chain, time)."""
 
 
 class ArchiveError(AuditkitError):

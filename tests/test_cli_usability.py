@@ -176,6 +176,7 @@ MATRIX = {
     "verify": ["verify", "{p}"],
     "scan": ["scan", "{p}"],
     "seal": ["seal", "{p}", "--key", "{tmp}/no-key"],
+    "anchor": ["anchor", "{p}", "--tsa", "http://127.0.0.1:9/tsr"],
     "archive": ["archive", "{p}"],
     "adopt": ["adopt", "{p}"],
     "retention": ["retention", "{p}", "--keep", "365d", "--dry-run"],

@@ -23,11 +23,14 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from auditkit.custody.forward import is_forward_key
 from auditkit.custody.seals import default_key_path, key_id, load_private, load_public
 from auditkit.errors import SealError
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
+#: RFC 3161 tokens over ``manifest.json`` (``auditkit anchor PACK``): added after the pack was made, so not listed
+ANCHORS = "manifest.anchors.jsonl"
 #: Pack file mode by default; the folder gets the same with search (x) bits where read bits are.
 FILE_MODE = 0o600
 
@@ -48,11 +51,13 @@ def protect(folder: str | os.PathLike[str], file_mode: int = FILE_MODE) -> None:
 
 def signing_key(path: str | os.PathLike[str] | None = None) -> Path | None:
     """The seal key a pack is signed with: ``path``, else the seal key (``AUDITKIT_SEAL_KEY`` or
-    ``<config>/seal.key``) when it exists; None when there is none (the pack stays unsigned)."""
+    ``<config>/seal.key``) when it exists and is a plain Ed25519 key; None when there is none (the pack stays
+    unsigned: a forward-secure seal key signs seals only, so such a user signs packs with ``--seal-key``, or
+    anchors them with a TSA)."""
     if path:
         return Path(path)
     default = default_key_path()
-    return default if default.is_file() else None
+    return default if default.is_file() and not is_forward_key(default) else None
 
 
 def signature_block(key_path: str | os.PathLike[str]) -> dict:
@@ -166,7 +171,7 @@ def verify_pack(folder: str | os.PathLike[str], pubkey: str | os.PathLike[str] |
         if state != "ok":
             report.problems.append(f"{name}: {state}")
     for p in sorted(folder.iterdir()):
-        if p.name not in listed and p.name not in (MANIFEST, SIGNATURE):
+        if p.name not in listed and p.name not in (MANIFEST, SIGNATURE, ANCHORS):
             report.files[p.name] = "not in the manifest"
             report.problems.append(f"{p.name}: not in the manifest (added after the pack was made)")
     return report

@@ -15,6 +15,7 @@ import base64
 import fcntl
 import hashlib
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from auditkit.custody import forward
 from auditkit.errors import SealError
 from auditkit.store.names import active_trail
 from auditkit.trail import config, private_files
@@ -51,9 +53,15 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 
 def keygen(
-    private_path: str | os.PathLike[str] | None = None, trail_dirs: list[Path] | None = None
+    private_path: str | os.PathLike[str] | None = None,
+    trail_dirs: list[Path] | None = None,
+    forward_secure: dict | None = None,
 ) -> tuple[Path, Path]:
-    """Make an Ed25519 key pair: private key (0600) and ``.pub`` beside it. Never inside a trail folder."""
+    """Make an Ed25519 key pair: private key (0600) and ``.pub`` beside it. Never inside a trail folder.
+
+    ``forward_secure`` (``{}`` or ``{"interval": s, "epochs": n}``) makes a forward-secure key instead
+    (:mod:`auditkit.custody.forward`): the ``.pub`` is then its commitment, for the verifier to keep offline.
+    """
     priv = Path(private_path) if private_path else default_key_path()
     priv = Path(os.path.abspath(priv.expanduser()))  # the name itself is never followed: it may not be a link
     real = priv.parent.resolve() / priv.name
@@ -62,6 +70,8 @@ def keygen(
             raise SealError(f"{priv}: the private key must not live in the trail's folder {d}")
     if os.path.lexists(priv):
         raise SealError(f"{priv} exists already: remove it first or choose another path")
+    if forward_secure is not None:
+        return forward.keygen(priv, **forward_secure)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     pub = priv.with_suffix(".pub")
@@ -77,6 +87,10 @@ def keygen(
 
 
 def load_private(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
+    if forward.is_forward_key(path):
+        raise SealError(
+            f"{path}: a forward-secure key signs seals only (its epoch key changes); sign this with a plain key"
+        )
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError) as exc:
@@ -87,7 +101,11 @@ def load_private(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
 
 
 def load_public(path: str | os.PathLike[str]) -> Ed25519PublicKey:
+    """The Ed25519 public key in ``path`` (a ``.pub``, or a private key file). A forward-secure commitment is
+    refused here: :func:`load_verifier` takes both."""
     data = Path(path).read_bytes()
+    if forward.load_commitment(data, str(path)) is not None:
+        raise SealError(f"{path}: a forward-secure commitment checks seals only, not a plain Ed25519 signature")
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError:
@@ -98,6 +116,38 @@ def load_public(path: str | os.PathLike[str]) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise SealError(f"{path}: not an Ed25519 key")
     return key
+
+
+#: What checks a seal log's signatures: a plain Ed25519 public key, or a forward-secure key's commitment.
+Verifier = Ed25519PublicKey | forward.Commitment
+
+
+def load_verifier(path: str | os.PathLike[str]) -> Verifier:
+    """The public half of a seal key: a forward-secure commitment (``keygen --forward-secure``) or an Ed25519 key."""
+    commitment = forward.load_commitment(Path(path).read_bytes(), str(path))
+    return commitment if commitment is not None else load_public(path)
+
+
+def verifier_id(public: Verifier) -> str:
+    return public.key_id if isinstance(public, forward.Commitment) else key_id(public)
+
+
+class _PlainSigner:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.key = load_private(path)
+        self.key_id = key_id(self.key.public_key())
+
+    def sign_line(self, body: dict, date_field: str, now: Callable[[], str]) -> tuple[bytes, bytes]:
+        body[date_field] = body.get(date_field) or now()
+        signed = orjson.dumps(body)
+        return signed, self.key.sign(signed)
+
+
+def _signer(path: str | os.PathLike[str]) -> _PlainSigner | forward.ForwardSigner:
+    """What signs seal lines with the key file at ``path``: forward-secure or plain, by its content."""
+    if forward.is_forward_key(path):
+        return forward.ForwardSigner(path)
+    return _PlainSigner(path)
 
 
 def _head(trail: Path) -> tuple[str, int, str]:
@@ -137,22 +187,44 @@ def split_seal(line: bytes) -> tuple[bytes, bytes] | None:
     return line[:cut] + b"}", sig
 
 
-def _append_signed(log: Path, body: dict, key: Ed25519PrivateKey) -> bytes:
-    """Append one signed line to a seal log, chained to the line before it; return the signature."""
+def _append(log: Path, make: Callable[[str | None], bytes]) -> bytes:
+    """Append the line ``make(prev_seal)`` returns to a seal log under its lock; return that line."""
     fd = private_files.open_file(str(log), os.O_RDWR | os.O_APPEND | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
         last = os.pread(fd, min(size, 65536), max(0, size - 65536)).rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        body["prev_seal"] = hashlib.sha256(last).hexdigest() if last else None
-        body["key_id"] = key_id(key.public_key())
-        signed = orjson.dumps(body)
-        sig = base64.b64encode(key.sign(signed))
+        line = make(hashlib.sha256(last).hexdigest() if last else None)
         prefix = b"\n" if size and os.pread(fd, 1, size - 1) != b"\n" else b""  # a torn last line stays apart
-        os.write(fd, prefix + signed[:-1] + _SIG_OPEN + sig + b'"}\n')
+        os.write(fd, prefix + line + b"\n")
     finally:
         os.close(fd)
-    return sig
+    return line
+
+
+def _append_signed(log: Path, body: dict, signer: _PlainSigner | forward.ForwardSigner, date_field: str) -> bytes:
+    """Append one signed line to a seal log, chained to the line before it, dated (``date_field``) under the
+    log's lock unless the body has its date already; return the signature."""
+    sigs: list[bytes] = []
+
+    def make(prev: str | None) -> bytes:
+        body["prev_seal"] = prev
+        body["key_id"] = signer.key_id
+        signed, raw_sig = signer.sign_line(body, date_field, _now)
+        sigs.append(base64.b64encode(raw_sig))
+        return signed[:-1] + _SIG_OPEN + sigs[0] + b'"}'
+
+    _append(log, make)
+    return sigs[0]
+
+
+def append_anchor(log: str | os.PathLike[str], body: dict) -> bytes:
+    """Append an anchor line (a TSA's token over a seal line; unsigned here) to a seal log, chained; return it."""
+
+    def make(prev: str | None) -> bytes:
+        return orjson.dumps({**body, "type": tf.ANCHOR_TYPE, "prev_seal": prev})
+
+    return _append(Path(log), make)
 
 
 def _now() -> str:
@@ -171,7 +243,7 @@ def seal(
     just archived, so the segment and its seal verify on their own (a copy in S3 holds no active part).
     """
     trail = Path(trail)
-    key = load_private(key_path or default_key_path())
+    signer = _signer(key_path or default_key_path())
     trail_id, seq, head_hash = _head(trail)
     if upto is not None:
         seq, head_hash = upto
@@ -183,10 +255,10 @@ def seal(
         "seq": seq,
         "records": seq + 1,
         "head_hash": head_hash,
-        "sealed_at": _now(),
+        "sealed_at": None,
         "trail_path": str(trail.resolve()),
     }
-    sig = _append_signed(log, body, key)
+    sig = _append_signed(log, body, signer, "sealed_at")
     return {**body, "sig": sig.decode(), "seal_log": str(log)}
 
 
@@ -201,16 +273,16 @@ def retire(
     """Sign, in the seal log, that retention is deleting these segments (each: file, first_seq, last_seq,
     head_hash, last_ts, sha256). ``verify`` accepts a trail whose start is missing only under such a statement.
     """
-    key = load_private(key_path or default_key_path())
+    signer = _signer(key_path or default_key_path())
     body = {
         "type": tf.RETIRE_TYPE,
         "v": 1,
         "trail_id": trail_id,
         "retired": segments,
         "policy": policy,
-        "retired_at": retired_at or _now(),
+        "retired_at": retired_at,
     }
-    sig = _append_signed(Path(seal_log), body, key)
+    sig = _append_signed(Path(seal_log), body, signer, "retired_at")
     return {**body, "sig": sig.decode(), "seal_log": str(seal_log)}
 
 
@@ -247,9 +319,21 @@ def _shape_error(body: dict) -> str | None:
     return None
 
 
-def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) -> list[dict]:
-    """Every line of a seal log: seals and retirement statements, each with ``line``, ``valid`` (signature;
-    None without a key) and ``chained``; a line that is not one, or has wrong types, carries ``error``.
+def _signature_error(public: Verifier, body: dict, signed: bytes, sig: bytes) -> str | None:
+    if isinstance(public, forward.Commitment):
+        return public.check(body, signed, sig)
+    try:
+        public.verify(sig, signed)
+    except InvalidSignature:
+        return "the signature does not verify"
+    return None
+
+
+def read_seals(path: str | os.PathLike[str], public: Verifier | None) -> list[dict]:
+    """Every line of a seal log: seals, retirement statements and anchors (RFC 3161 tokens), each with ``line``,
+    ``valid`` (signature; None without a key, and for anchors, whose token :mod:`auditkit.custody.anchors`
+    checks), ``chained`` and ``sha256`` (of the line: what the next line's ``prev_seal`` and an anchor's token
+    name); a line that is not one, or has wrong types, carries ``error``; a bad signature ``why``.
     """
     seals: list[dict] = []
     prev_line: bytes | None = None
@@ -263,6 +347,11 @@ def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) ->
             body = None
         expected_prev = hashlib.sha256(prev_line).hexdigest() if prev_line is not None else None
         prev_line = raw
+        digest = hashlib.sha256(raw).hexdigest()
+        if isinstance(body, dict) and body.get("type") == tf.ANCHOR_TYPE:
+            chained = body.get("prev_seal") == expected_prev
+            seals.append({**body, "line": n, "valid": None, "chained": chained, "sha256": digest})
+            continue
         if parts is None or not isinstance(body, dict) or body.get("type") not in (tf.SEAL_TYPE, tf.RETIRE_TYPE):
             seals.append({"line": n, "valid": False, "chained": False, "error": "not a seal line"})
             continue
@@ -270,12 +359,10 @@ def read_seals(path: str | os.PathLike[str], public: Ed25519PublicKey | None) ->
         if problem:
             seals.append({"line": n, "valid": False, "chained": False, "error": f"wrong types: {problem}"})
             continue
-        valid = None
-        if public is not None:
-            try:
-                public.verify(parts[1], parts[0])
-                valid = True
-            except InvalidSignature:
-                valid = False
-        seals.append({**body, "line": n, "valid": valid, "chained": body.get("prev_seal") == expected_prev})
+        why = _signature_error(public, body, *parts) if public is not None else None
+        entry = {**body, "line": n, "valid": None if public is None else why is None, "sha256": digest}
+        entry["chained"] = body.get("prev_seal") == expected_prev
+        if why:
+            entry["why"] = why
+        seals.append(entry)
     return seals

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from auditkit.custody import anchors
 from auditkit.custody import seals as sealing
 from auditkit.errors import ChainBroken, TrailFormatError
 from auditkit.loading.readers import FORMATS
@@ -39,7 +40,6 @@ from auditkit.trail.appender import pending_spills
 
 if TYPE_CHECKING:
     import numpy as np
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = tf.RECORD_PREFIX
@@ -76,6 +76,8 @@ class VerifyReport:
     bytes: int = 0
     trails: dict[str, dict] = field(default_factory=dict)
     seals: dict = field(default_factory=lambda: {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None})
+    #: RFC 3161 tokens over the seals (``custody.anchors.check_anchors``'s summary; ``checked`` False without roots)
+    anchors: dict = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     #: files of a known format without a hash chain (path -> what they are): read, never verified
     unchained: dict[str, str] = field(default_factory=dict)
@@ -136,12 +138,18 @@ def verify(
     seals: PathLike | list[PathLike] | None = None,
     pubkey: PathLike | None = None,
     tolerance_s: float = 1.0,
+    tsa_ca: list[PathLike] | None = None,
+    tsa_cert: list[PathLike] | None = None,
+    require_anchors: bool = False,
 ) -> VerifyReport:
     """Check trails (files, folders, globs; segments of one trail as one chain) and their seals.
 
     ``seals``: seal logs (default: ``<trail>.seals.jsonl`` beside each trail, where present).
-    ``pubkey``: the Ed25519 public key (default: ``seal.pub`` beside the seal key, where present).
+    ``pubkey``: the Ed25519 public key or forward-secure commitment (default: ``seal.pub`` beside the seal key).
     ``tolerance_s``: how far a timestamp may step back before it is reported.
+    ``tsa_ca``: roots the seals' RFC 3161 tokens must chain to (``tsa_cert``: the TSAs' own certificates, to
+    pin them); without it the tokens are counted, not checked. ``require_anchors``: a seal without a valid
+    token is an error, not a warning.
     """
     files = [f for f in expand(paths) if not is_seal_log(f)]
     report = VerifyReport(files=[str(f) for f in files])
@@ -152,6 +160,7 @@ def verify(
     _check_seals(all_seals, chains, report, public is not None)
     if public is not None:
         _require_seals(all_seals, chains, report, key_file)
+    _check_anchor_lines(all_seals, report, tsa_ca, tsa_cert, require_anchors, tolerance_s)
     _check_provenance(heads, report)
     if report.records == 0:
         given = ", ".join(str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths))
@@ -171,7 +180,7 @@ def verify(
 
 def _load_seals(
     files: list[Path], seals: PathLike | list[PathLike] | None, pubkey: PathLike | None, report: VerifyReport
-) -> tuple[list[dict], Ed25519PublicKey | None, Path]:
+) -> tuple[list[dict], sealing.Verifier | None, Path]:
     """Every seal of the seal logs given (default: ``<trail>.seals.jsonl`` beside each trail), each with its
     ``log``; the public key (given, or ``seal.pub`` beside the seal key) if there is one; its file."""
     seal_logs = [Path(p) for p in ([seals] if isinstance(seals, (str, Path)) else seals or [])]
@@ -180,7 +189,7 @@ def _load_seals(
     public = None
     key_file = Path(pubkey) if pubkey else Path(config.seal_pubkey_path())
     if pubkey or key_file.is_file():
-        public = sealing.load_public(key_file)
+        public = sealing.load_verifier(key_file)
     all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
     report.seals["logs"] = [str(p) for p in seal_logs]
     return all_seals, public, key_file
@@ -921,6 +930,64 @@ def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
             f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
 
 
+def _check_anchor_lines(
+    all_seals: list[dict],
+    report: VerifyReport,
+    tsa_ca: list[PathLike] | None,
+    tsa_cert: list[PathLike] | None,
+    required: bool,
+    tolerance_s: float,
+) -> None:
+    """The TSAs' tokens kept in the seal logs (:mod:`auditkit.custody.anchors`), checked offline with the roots."""
+    tokens = sum(1 for s in all_seals if s.get("type") == tf.ANCHOR_TYPE)
+    configured = Path(config.tsa_roots_path())
+    if not tsa_ca and tokens and configured.is_file():
+        tsa_ca = [configured]  # the roots the user keeps beside the seal key, like seal.pub
+    if not tsa_ca:
+        report.anchors = {"tokens": tokens, "checked": False}
+        if tokens:
+            _add(report, Finding("unchecked_anchors", WARNING, f"{tokens} TSA token(s) not checked: pass --ca ROOT"))
+        return
+    summary, problems = anchors.check_anchors(all_seals, anchors.Trust.load(tsa_ca, tsa_cert), tolerance_s)
+    report.anchors = {**summary, "checked": True}
+    for kind, severity, message, log, line in problems:
+        _add(report, Finding(kind, severity, message, log, line))
+    if summary["unanchored"]:
+        _add(
+            report,
+            Finding(
+                "unanchored",
+                ERROR if required else WARNING,
+                f"{summary['unanchored']} seal(s) have no valid TSA token: nothing outside this host dates them "
+                "(run auditkit anchor)",
+            ),
+        )
+
+
+def _check_epoch(s: dict, epochs: dict[str, tuple[int, int]], report: VerifyReport) -> None:
+    """A forward-secure key only moves forward: a line of a seal log signed in an earlier epoch than the line
+    before it was signed by a copy of the key kept from before (or restored), not by the key that moved on."""
+    epoch = (s.get("fs") or {}).get("epoch") if s.get("valid") else None
+    if not isinstance(epoch, int):
+        return
+    report.seals["forward_secure"] = report.seals.get("forward_secure", 0) + 1
+    log = str(s.get("log"))
+    before = epochs.get(log)
+    if before is not None and epoch < before[1]:
+        _add(
+            report,
+            Finding(
+                "seal_epoch",
+                ERROR,
+                f"signed in epoch {epoch}, after line {before[0]} was signed in epoch {before[1]}: an old copy of "
+                "the forward-secure key signed it",
+                log,
+                s.get("line"),
+            ),
+        )
+    epochs[log] = (s.get("line") or 0, max(epoch, before[1] if before else epoch))
+
+
 def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyReport, checked: bool) -> None:
     if not seals:
         return
@@ -934,24 +1001,31 @@ def _check_seals(seals: list[dict], chains: dict[str, _Chain], report: VerifyRep
             ),
         )
     latest: dict[str, dict] = {}
+    epochs: dict[str, tuple[int, int]] = {}  # seal log -> (line, forward-secure epoch) of its latest signed line
     for s in seals:
         where = (s.get("log"), s.get("line"))
         if "error" in s:
             _add(report, Finding("seal_format", ERROR, f"{s['error']}: the seal log was damaged or edited", *where))
             continue
+        if s.get("type") == tf.ANCHOR_TYPE:  # a TSA's token: checked by custody.anchors, chained like the rest
+            if not s.get("chained"):
+                _add(report, Finding("seal_chain", ERROR, "the anchor does not name the line before it", *where))
+            continue
         report.seals["checked"] += 1
         if s.get("valid") is False:
             report.seals["failed"] += 1
+            why = s.get("why") or "the signature does not verify"
             _add(
                 report,
                 Finding(
                     "seal_signature",
                     ERROR,
-                    "the seal's signature does not verify: the seal was altered or made with another key",
+                    f"{why}: the seal was altered or made with another key",
                     *where,
                 ),
             )
             continue
+        _check_epoch(s, epochs, report)
         if not s.get("chained"):
             _add(
                 report,

@@ -464,7 +464,7 @@ class Copies:
         # the key verify itself uses: given, or configured beside the seal key (then seals are required too)
         configured = Path(config.seal_pubkey_path())
         key_file = Path(pubkey) if pubkey else configured if configured.is_file() else None
-        public = sealing.load_public(key_file) if key_file else None
+        public = sealing.load_verifier(key_file) if key_file else None
         names = {k: v for b in self.buckets for k, v in b.names.items()}
         sealed: dict[str, int] = {}  # trail id -> the highest seq a good seal covers
         for b in self.buckets:
@@ -571,14 +571,71 @@ def verify_copies(
     pubkey: str | None = None,
     tolerance_s: float = 1.0,
     client: object = None,
+    tsa_ca: list[PathLike] | None = None,
+    tsa_cert: list[PathLike] | None = None,
+    require_anchors: bool = False,
+    against: str | None = None,
 ) -> tuple[VerifyReport, list[BucketCopy]]:
     """:func:`auditkit.custody.verify.verify` for paths that may be ``s3://`` URLs: each bucket's every object version,
-    delete marker and lock judged too (see the module's docstring). Returns the report and the buckets read."""
+    delete marker and lock judged too (see the module's docstring). Returns the report and the buckets read.
+    ``against`` (``s3://bucket/prefix``): compare the local seal logs with their synced copies there
+    (:func:`compare_seal_logs`)."""
     with bucket_copies(paths, endpoint_url=endpoint_url, client=client) as copies:
         given: list[PathLike] = [*copies.paths]
         logs = copies.seal_logs(seals)
         report = verify(
-            given, seals=[*logs] if isinstance(logs, list) else logs, pubkey=pubkey, tolerance_s=tolerance_s
+            given,
+            seals=[*logs] if isinstance(logs, list) else logs,
+            pubkey=pubkey,
+            tolerance_s=tolerance_s,
+            tsa_ca=tsa_ca,
+            tsa_cert=tsa_cert,
+            require_anchors=require_anchors,
         )
         copies.judge(report, pubkey)
+    if against:
+        local = [Path(p) for p in report.seals["logs"] if not str(p).startswith("s3://") and Path(p).is_file()]
+        for finding in compare_seal_logs(local, against, client or s3_client(endpoint_url)):
+            report.findings.append(finding)
     return report, copies.buckets
+
+
+_MAX_LOG = 64 << 20  # a seal log copy read back from a bucket (attacker-controlled): at most this many bytes
+
+
+def compare_seal_logs(logs: list[Path], against: str, s3: object) -> list[Finding]:
+    """The bucket is the witness: each local seal log must still begin with the bytes of its newest copy in
+    ``against`` (``auditkit sync`` uploads it under ``<prefix>/<trail id>/<name>``; a seal log only grows).
+    A local log that no longer does was rewritten, cut or re-sealed after it was synced: an error."""
+    bucket, prefix = split_url(against)
+    out: list[Finding] = []
+    for log in logs:
+        data = log.read_bytes()
+        tids = sorted({s["trail_id"] for s in sealing.read_seals(log, None) if isinstance(s.get("trail_id"), str)})
+        for tid in tids:
+            key = "/".join(p for p in (prefix, tid, log.name) if p)
+            try:
+                body = s3.get_object(Bucket=bucket, Key=key)["Body"]  # type: ignore[attr-defined]
+                there = body.read(min(len(data), _MAX_LOG) + 1)
+            except Exception as exc:  # botocore's ClientError: no such key, no access
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+                out.append(
+                    Finding(
+                        "s3_seal_log_missing",
+                        WARNING,
+                        f"s3://{bucket}/{key}: no copy to compare with ({code}): sync has not carried this seal log",
+                        str(log),
+                    )
+                )
+                continue
+            if not data.startswith(there):
+                out.append(
+                    Finding(
+                        "s3_seal_log_mismatch",
+                        ERROR,
+                        f"the local seal log no longer begins with its copy in s3://{bucket}/{key}: its seals or "
+                        "anchors were rewritten, removed or cut after they were synced",
+                        str(log),
+                    )
+                )
+    return out

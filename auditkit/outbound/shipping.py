@@ -45,6 +45,7 @@ from pathlib import Path
 import orjson
 
 from auditkit._version import __version__
+from auditkit.custody.seals import seal_log_path
 from auditkit.custody.verify import unchained_format
 from auditkit.errors import MissingExtra, ShipError, extra_import
 from auditkit.outbound.schemas import SCHEMAS, ecs, ocsf
@@ -72,10 +73,19 @@ class Record:
     hash: str
     line: bytes
     fields: dict
+    #: "record", or "seal": a line of the trail's seal log (a seal, a retirement, a TSA's token), ``seq`` its
+    #: line number from 0 and ``hash`` its SHA-256, with a cursor of its own (:attr:`cursor_key`)
+    kind: str = "record"
 
     @property
     def event_id(self) -> str:
+        if self.kind == "seal":
+            return f"{self.trail_id}:seals:{self.seq}"
         return f"{self.trail_id}:{self.seq}"  # as auditkit.load() names it
+
+    @property
+    def cursor_key(self) -> str:
+        return self.trail_id if self.kind == "record" else f"{self.trail_id}#seals"
 
 
 # --- the receivers ---------------------------------------------------------------------------------
@@ -600,6 +610,35 @@ def trail_records(paths: PathLike | list[PathLike]) -> Iterator[Record]:
             continue  # not the start of a chain we can name: verify reports it
         heads.append((tid, first.get("seq") if isinstance(first.get("seq"), int) else 0, f))
     heads.sort(key=lambda h: (h[0], h[1], str(h[2])))
+    yield from _records_of(heads)
+    logs = {(tid, seal_log_path(f)) for tid, _, f in heads}
+    for tid, log in sorted(logs, key=lambda t: (t[0], str(t[1]))):
+        if log.is_file():
+            yield from seal_records(tid, log)
+
+
+def seal_records(trail_id: str, log: Path) -> Iterator[Record]:
+    """The whole lines of a trail's seal log, as records of their own (``kind`` "seal"): each carries ``ts``
+    (its date) and ``event`` (its type), so a receiver files it beside the trail's records. A seal log only
+    grows, so its own cursor (line number and a running SHA-256 over every line so far) shows one rewritten
+    anywhere before the cursor after it was shipped."""
+    running = b""
+    for n, line in enumerate(log.read_bytes().splitlines(keepends=True)):
+        if not line.endswith(b"\n"):
+            return  # being written
+        try:
+            body = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            body = {"type": "unreadable", "sha256": hashlib.sha256(line).hexdigest()}  # shipped, said so
+        when = body.get("sealed_at") or body.get("retired_at") or body.get("gen_time")
+        fields = {**body, "ts": when if isinstance(when, str) else None, "event": str(body.get("type"))}
+        running = hashlib.sha256(running + hashlib.sha256(line.rstrip(b"\n")).digest()).digest()
+        yield Record(trail_id, n, running.hex(), line, fields, "seal")
+
+
+def _records_of(heads: list[tuple[str, int, Path]]) -> Iterator[Record]:
     for tid, _, f in heads:
         for line in open_lines(f):
             if not line.strip():
@@ -796,28 +835,29 @@ def _ship(
     lowest: dict[str, int] = {}  # per trail with a cursor: the first seq held at or below the cursor
     reached: set[str] = set()  # trails whose record at the cursor was found (and has the shipped hash)
     for record in trail_records(path_list):
-        at = cursor.trails.get(record.trail_id)
+        key = record.cursor_key  # the trail's id, or "<id>#seals" for its seal log's lines
+        at = cursor.trails.get(key)
         if at is not None and record.seq <= at["seq"]:
             if record.seq == at["seq"]:
                 if record.hash != at["hash"]:
                     raise ShipError(
-                        f"trail {record.trail_id}: the record at seq {record.seq} is not the one shipped before "
-                        f"(hash {record.hash[:12]}… vs {str(at['hash'])[:12]}…): the trail was rewritten; "
-                        "nothing more is sent"
+                        f"trail {key}: the {'line' if record.kind == 'seal' else 'record'} at seq {record.seq} is "
+                        f"not the one shipped before (hash {record.hash[:12]}… vs {str(at['hash'])[:12]}…): it was "
+                        "rewritten; nothing more is sent"
                     )
-                reached.add(record.trail_id)
-            lowest.setdefault(record.trail_id, record.seq)
+                reached.add(key)
+            lowest.setdefault(key, record.seq)
             result.skipped += 1
             continue
-        if at is not None and record.trail_id in lowest and record.trail_id not in reached:
-            why = f"the trail goes from seq {lowest[record.trail_id]} to {record.seq} without it"
-            raise _unheld_cursor(cursor.path, record.trail_id, at["seq"], why)
+        if at is not None and key in lowest and key not in reached:
+            why = f"the trail goes from seq {lowest[key]} to {record.seq} without it"
+            raise _unheld_cursor(cursor.path, key, at["seq"], why)
         item = receiver.item(record)
         if batch and not receiver.accepts(batch, batch_bytes, item, limit):
             flush()
         batch.append(item)
         batch_bytes += receiver.size(item)
-        marks[record.trail_id] = {"seq": record.seq, "hash": record.hash}
+        marks[key] = {"seq": record.seq, "hash": record.hash}
     unheld = sorted(set(lowest) - reached)  # every record was skipped as sent, yet the cursor's is not held
     if unheld:
         raise _unheld_cursor(cursor.path, unheld[0], cursor.trails[unheld[0]]["seq"], "the trail ends before it")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from auditkit._version import __version__
+from auditkit.custody.anchors import custody_statement
 from auditkit.custody.packs import FILE_MODE, seal_pack
 from auditkit.custody.verify import Finding, VerifyReport, verify
 from auditkit.errors import MissingExtra, ReportError, extra_import
@@ -428,6 +429,7 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         f"| kit version | {md(__version__)} |",
         f"| inputs | {len(inputs)} file(s), SHA-256 below |",
         f"| verify | {md(verdict)} |",
+        f"| custody | {md(custody_statement(report)) if report is not None else 'nothing verified'} |",
         f"| parameters | {md(json.dumps({k: v for k, v in params.items() if k != 'trails'}))} |",
         "",
     ]

@@ -4,14 +4,16 @@ Standard library only (the hook reads it on every call). Files:
 
     <project>/.claude/logs/audit-trail.jsonl    the trail (DEFAULT_TRAIL, relative to the project)
     $XDG_CONFIG_HOME/auditkit/                  per-user state (default ~/.config/auditkit/):
-        seal.key, seal.pub                      Ed25519 seal key pair
+        seal.key, seal.pub                      Ed25519 seal key pair (or a forward-secure key, its commitment
+        seal.leaves                             and its epochs' public keys: ``keygen --forward-secure``)
+        tsa-roots.pem                           roots the seals' RFC 3161 tokens must chain to (verify's default)
         fingerprint.key                         HMAC key of redaction fingerprints
         trail.key                               HMAC key of provenance marks (this installation's)
         rules.toml                              custom redaction rules and allowlist
         trusted-project-files.json              project files the user approved (``auditkit trust``)
         allow-env                               guarded variables the user allows (see GUARDED_ENV)
         prices.toml                             model prices overriding the built-in table
-        config.toml                             [retention] minimum, ...
+        config.toml                             [retention] minimum, [anchor] tsa/ca/timeout, ...
     <project>/.claude/auditkit-rules.toml       project redaction rules      } only once the user approved
     <project>/.claude/auditkit.toml             project settings ([retention]) } them: docs/project-trust.md
     $XDG_CACHE_HOME/auditkit/                   caches (compiled redaction patterns)
@@ -102,6 +104,11 @@ def seal_pubkey_path() -> str:
     """The public key beside the private one (``seal.key`` -> ``seal.pub``)."""
     key = seal_key_path()
     return (key[: -len(".key")] if key.endswith(".key") else key) + ".pub"
+
+
+def tsa_roots_path() -> str:
+    """``<config>/tsa-roots.pem``: the TSA roots ``verify`` and ``anchor`` check tokens against by default."""
+    return os.path.join(config_dir(), "tsa-roots.pem")
 
 
 def default_fingerprint_key_path() -> str:

@@ -64,10 +64,13 @@ HOOK_ERROR = "hook_error"
 SET_ASIDE = "set_aside"
 #: Records that describe a trail rather than an event, kept in its seal log (``<trail>.seals.jsonl``): a
 #: signed seal (``auditkit seal``) and a signed retirement statement (retention); read by ``verify``, skipped
-#: by ``load``. Their one home: seals, verify, the S3 tools and the line reader name them from here.
+#: by ``load``. Their one home: seals, verify, the S3 tools and the line reader name them from here. An anchor
+#: line (``auditkit anchor``) keeps a Time-Stamping Authority's RFC 3161 token over one seal line, unsigned
+#: by the seal key (the TSA's signature is what it adds), chained by ``prev_seal`` like the others.
 SEAL_TYPE = "auditkit.seals"
 RETIRE_TYPE = "auditkit.retirement"
-NON_EVENT_TYPES = frozenset({SEAL_TYPE, RETIRE_TYPE})
+ANCHOR_TYPE = "auditkit.anchor"
+NON_EVENT_TYPES = frozenset({SEAL_TYPE, RETIRE_TYPE, ANCHOR_TYPE})
 
 #: ``status`` vocabulary.
 STATUS_STARTED = "started"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.analysis.findings.incident import config_changes, file_changes
+from auditkit.custody.anchors import custody_statement
 from auditkit.custody.seals import read_seals
 from auditkit.custody.segments import read_manifest
 from auditkit.trail.format import RETIRE_TYPE
@@ -189,7 +190,7 @@ def checklist(
             "NIST AU-9 / PCI DSS 10.5 / ISO 27001 A.8.15",
             "audit information is protected from modification",
             intact and perms_ok,
-            f"{integrity}; {int(sealed)} seal(s) checked; files 0600: {perms_ok}",
+            f"{integrity}; {int(sealed)} seal(s) checked; {custody_statement(verify_report)}; files 0600: {perms_ok}",
         ),
         row(
             "NIST AU-11 / PCI DSS 10.5.1",
@@ -352,6 +353,14 @@ def retirement_statements(verify_report: object, public: object = None) -> pd.Da
     return pd.DataFrame(rows, columns=["seal_log", "line", "retired_at", "policy", "segments", "signature"])
 
 
+def _protected(intact: bool, perms_ok: bool, verify_report: object) -> bool:
+    """AU-9 holds: the chain intact, the files private, no seal and no TSA token that fails."""
+    failed = (getattr(verify_report, "seals", {}) or {}).get("failed") or (
+        getattr(verify_report, "anchors", {}) or {}
+    ).get("failed")
+    return intact and perms_ok and not failed
+
+
 def controls(
     df: pd.DataFrame,
     verify_report: object,
@@ -463,22 +472,24 @@ def controls(
         else "not verified"
     )
     loose = permissions[~permissions["ok"]]["file"].tolist() if len(permissions) else []
+    custody = custody_statement(verify_report)
     row(
         "NIST AU-9",
         "audit information is protected from unauthorised modification and deletion",
-        "hash chain intact, every seal valid, trail files readable only by their owner",
-        "pass" if intact and perms_ok and not seals.get("failed") else "fail",
+        "hash chain intact, every seal and TSA token valid, trail files readable only by their owner",
+        "pass" if _protected(intact, perms_ok, verify_report) else "fail",
         f"{integrity}; seals: {seals.get('checked', 0)} checked, {seals.get('valid', 0)} valid, "
-        f"{seals.get('failed', 0)} failed; "
+        f"{seals.get('failed', 0)} failed; custody: {custody}; "
         + ("files 0600 in 0700 folders" if perms_ok else f"open to others: {', '.join(loose) or 'no files'}"),
     )
     row(
         "NIST AU-10",
         "non-repudiation: records bound to a key",
-        "at least one Ed25519 seal over the trail, every seal's signature valid",
+        "at least one Ed25519 seal over the trail, every seal's signature valid; what binds it beyond this host "
+        "(a TSA's timestamp, a forward-secure key) is stated",
         "pass" if seals.get("valid") and not seals.get("failed") else "fail",
         f"{seals.get('valid', 0)} valid signed seal(s), {seals.get('failed', 0)} invalid; "
-        f"latest {seals.get('latest') or 'none'}"
+        f"latest {seals.get('latest') or 'none'}; {custody}"
         + ("" if seals.get("checked") else " (no seal log beside the trails: `auditkit seal` signs them)"),
     )
     retired = retirements
