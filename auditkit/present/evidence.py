@@ -15,6 +15,7 @@ a source checkout uses its own ``notebooks/``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
 from auditkit.present.terminal import printable
 from auditkit.store.files import expand, file_sha256
+from auditkit.trail import pii_hook
 
 if TYPE_CHECKING:
     from auditkit.custody.verify import VerifyReport
@@ -302,7 +304,8 @@ def _pack(
     created = datetime.now(UTC).isoformat(timespec="seconds")
     hashed = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs]
     trustworthy = report is not None and report.intact
-    _add_header(executed, name, created, hashed, report, params)
+    pii = pii_hook.policy(os.getcwd()).to_dict()  # the [pii] choice in force, said in the header and manifest
+    _add_header(executed, name, created, hashed, report, params, pii)
     html = out / f"{name}.html"
     _to_html(executed, html, f"auditkit {name} report", exporter)
     outputs = [executed, html]
@@ -318,6 +321,7 @@ def _pack(
         "trustworthy": trustworthy,
         "inputs": hashed,
         "verify": _verify_summary(report),
+        "pii": pii,
         "results": read_results(executed),
         "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
     }
@@ -347,7 +351,9 @@ def check_parameters(name: str, source: Path, given: dict) -> dict:
     return dict(given)
 
 
-def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict) -> None:
+def _add_header(
+    notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict, pii: dict | None = None
+) -> None:
     """Put in the executed notebook what an auditor checks first: a red banner (plain text) at the top when
     the inputs fail, and the inputs with their hashes right after the notebook's verdict."""
     import html
@@ -374,6 +380,7 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         f"| inputs | {len(inputs)} file(s), SHA-256 below |",
         f"| verify | {md(verdict)} |",
         f"| parameters | {md(json.dumps({k: v for k, v in params.items() if k != 'trails'}))} |",
+        f"| personal data | {md(pii_said(pii))} |",
         "",
     ]
     unchained = getattr(report, "unchained", {}) or {}
@@ -399,6 +406,15 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         )
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     nbformat.write(nb, str(notebook))
+
+
+def pii_said(pii: dict | None) -> str:
+    """The ``[pii]`` policy in one line of a pack's header."""
+    if not pii or (not pii.get("hook") and pii.get("outbound", "off") == "off"):
+        return "no [pii] policy: personal data is shown as recorded"
+    hook = "redacted by the hook (e-mail, IBAN, US SSN)" if pii.get("hook") else "kept by the hook"
+    sources = ", ".join(pii.get("sources", []))
+    return f"{hook}; outbound (archive, export, ship, sync): {pii.get('outbound', 'off')}; set in {sources}"
 
 
 def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None) -> None:

@@ -416,10 +416,11 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     redactor = None
     notes: list[str] = []
     if opts.redact:
+        from auditkit.trail import pii_hook  # hook start-up: the rules load only when redaction is on
         from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
 
-        try:
-            redactor = Redactor.default(project_dir(payload))
+        try:  # the [pii] policy's redactor when it turns the hook on (opt-in), else the secret rules alone
+            redactor = pii_hook.hook_redactor(project_dir(payload)) or Redactor.default(project_dir(payload))
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
@@ -436,6 +437,9 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
             notes.append(f"project settings ignored: {said}")
     fields = shape(payload, opts, raw_size, redactor)
     trust_note(fields, opts, redactor, notes)
+    record_policy = getattr(redactor, "record_policy", None)  # the [pii] policy says so at a session's start
+    if record_policy is not None:
+        record_policy(fields)
     event = fields["event"]
     start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
 
