@@ -366,3 +366,34 @@ def test_minimised_segment_in_report_mode_writes_no_copy(tmp_path: Path, isolate
     segment = next(trail.parent.glob("audit-trail.*.jsonl.gz"))
     copy, manifest = minimised_segment(segment, detector("report"))
     assert copy is None and manifest["found"] and manifest["pii"]["mode"] == "report"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[pii]\nhook = true\noutbound = "mask"\nkinds = ["email", "phone",]\n# note\n[retention]\nminimum = "1y"\n',
+        "[pii]\nhook=true\nip = false\nkinds = []\n",
+        'pii.hook = true\noutbound = "x"\n',
+        "[pii]\nhook = true\n[pii.extra]\nx = 1\n",
+        '[pii]\nregions = ["DE"] # a comment\n',
+        'pii = { hook = true, outbound = "redact" }\n',
+        '[retention]\nminimum = "1y"\n',
+    ],
+)
+def test_the_quick_reader_of_pii_reads_what_tomllib_reads_or_hands_over(text: str) -> None:
+    import tomllib
+
+    quick = pii_hook.quick_table(text)
+    expected = tomllib.loads(text).get("pii")
+    if quick is None:  # another form: tomllib decides (what policy() then does)
+        assert "pii" in text
+    else:
+        assert quick == (False if expected is None else expected)
+
+
+def test_a_pii_table_in_config_toml_turns_the_hook_on_too(tmp_path: Path, isolated_config: Path) -> None:
+    (isolated_config / "auditkit" / "config.toml").write_text('[retention]\nminimum = "1y"\n\n[pii]\nhook = true\n')
+    trail = tmp_path / "t.jsonl"
+    event = payload("PreToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "mail jane@example.com"})
+    assert run_hook(event, trail).returncode == 0
+    assert read_records(trail)[-1]["tool_input"]["command"].startswith("mail [REDACTED:pii-email:")

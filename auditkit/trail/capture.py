@@ -416,11 +416,15 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     redactor = None
     notes: list[str] = []
     if opts.redact:
-        from auditkit.trail import pii_hook  # hook start-up: the rules load only when redaction is on
         from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
 
-        try:  # the [pii] policy's redactor when it turns the hook on (opt-in), else the secret rules alone
-            redactor = pii_hook.hook_redactor(project_dir(payload)) or Redactor.default(project_dir(payload))
+        pii: Redactor | None = None
+        if config.mentions_pii(project_dir(payload)):  # [pii] is opt-in: without it nothing more is loaded
+            from auditkit.trail import pii_hook  # hook start-up: only when a settings file mentions pii
+
+            pii = pii_hook.hook_redactor(project_dir(payload))  # its redactor when the policy turns the hook on
+        try:
+            redactor = pii or Redactor.default(project_dir(payload))
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()

@@ -211,7 +211,7 @@ def policy(project_dir: str | None = None) -> Policy:
             from auditkit.trail import trust  # only when a project ships auditkit files: the usual path never pays
 
             data = trust.read_file(path)
-            if data is None or b"[pii" not in data:
+            if data is None or b"pii" not in data:
                 continue
             ok, said = trust.status(path, project_dir, data)
             if ok:
@@ -227,19 +227,79 @@ def _read(path: str) -> bytes | None:
             data = fh.read(1 << 20)
     except OSError:
         return None
-    return data if b"[pii" in data else None  # no [pii] table: no TOML parse (the hook's usual path)
+    return data if b"pii" in data else None  # no [pii] table: no parse at all (the hook's usual path)
 
 
 def _merge_file(p: Policy, path: str, data: bytes) -> None:
-    import tomllib  # only for a file that has a [pii] table
-
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         p.notes.append(f"{path}: cannot read [pii] ({exc})")
         return
-    if "pii" in doc:
-        p.merge(doc["pii"], path)
+    section = quick_table(text)
+    if section is None:  # another form than the plain one docs/pii.md shows: the real parser (~20 ms to import)
+        import tomllib  # only for a file whose [pii] the quick reader does not take
+
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            p.notes.append(f"{path}: cannot read [pii] ({exc})")
+            return
+        if "pii" not in doc:
+            return
+        section = doc["pii"]
+    elif section is False:
+        return
+    p.merge(section, path)
+
+
+_BAD = object()
+
+
+def quick_table(text: str) -> "dict | bool | None":
+    """The ``[pii]`` table of a TOML file written plainly (``key = true``, ``key = "text"``, ``key = ["a", "b"]``
+    on one line each, comments on their own lines), without :mod:`tomllib` (importing it costs the hook ~20 ms);
+    False when the file has no such table; None when ``pii`` appears in any other form (dotted keys, inline
+    tables, a second ``[pii]``, escapes): then the caller reads the file with :mod:`tomllib`, which decides."""
+    table: dict | None = None
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            if line == "[pii]" and table is None:
+                table, inside = {}, True
+                continue
+            if "pii" in line:
+                return None
+            inside = False
+            continue
+        if not inside:
+            if "pii" in line:
+                return None
+            continue
+        key, eq, value = line.partition("=")
+        key = key.strip()
+        parsed = _plain_value(value.strip())
+        if not eq or not key.replace("_", "").isalnum() or parsed is _BAD or key in table:  # type: ignore[operator]
+            return None
+        table[key] = parsed  # type: ignore[index]
+    return False if table is None else table
+
+
+def _plain_value(value: str) -> object:
+    if value in ("true", "false"):
+        return value == "true"
+    if len(value) >= 2 and value[0] == value[-1] == '"' and not any(c in value[1:-1] for c in '"\\#'):
+        return value[1:-1]
+    if value.startswith("[") and value.endswith("]"):
+        items = [v.strip() for v in value[1:-1].split(",")]
+        if items and items[-1] == "":
+            items.pop()
+        out = [_plain_value(v) for v in items]
+        return _BAD if any(not isinstance(v, str) for v in out) else out
+    return _BAD
 
 
 # --- the hook's detectors --------------------------------------------------------------------------------
