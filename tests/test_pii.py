@@ -397,3 +397,24 @@ def test_a_pii_table_in_config_toml_turns_the_hook_on_too(tmp_path: Path, isolat
     event = payload("PreToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "mail jane@example.com"})
     assert run_hook(event, trail).returncode == 0
     assert read_records(trail)[-1]["tool_input"]["command"].startswith("mail [REDACTED:pii-email:")
+
+
+def test_a_config_folder_pointed_into_the_project_cannot_switch_the_hook_on(tmp_path: Path, monkeypatch) -> None:
+    """Redacting more can hide evidence (an attacker's address in an exfiltrating command): a repository that
+    points XDG_CONFIG_HOME into itself (a settings `env`) and plants a [pii] table there is not the user."""
+    project = tmp_path / "repo"
+    planted = project / "cfg" / "auditkit"
+    planted.mkdir(parents=True)
+    (planted / "config.toml").write_text("[pii]\nhook = true\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(project / "cfg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert not policy(str(project)).hook
+
+
+def test_a_packs_header_says_the_policy_in_force(isolated_config: Path) -> None:
+    from auditkit.present.evidence import pii_said
+
+    assert pii_said(policy(None).to_dict()).startswith("no [pii] policy")
+    _rules(isolated_config, '[pii]\noutbound = "mask"\n')
+    said = pii_said(policy(None).to_dict())
+    assert "outbound (archive, export, ship, sync): mask" in said and "rules.toml" in said

@@ -199,7 +199,12 @@ class Policy:
 def policy(project_dir: str | None = None) -> Policy:
     """The ``[pii]`` policy for a project: the user's files, then the project's approved ones."""
     p = Policy()
-    for path in (config.user_file(config.RULES_FILE), config.user_file(config.SETTINGS_FILE)):
+    folder = config.config_dir()
+    if project_dir and os.path.abspath(folder).startswith(os.path.abspath(project_dir).rstrip("/") + "/"):
+        from auditkit.trail import trust  # a settings `env` pointed the config folder into the project
+
+        folder = trust.user_dir(project_dir)  # as for rules.toml: a repository's folder is not the user's
+    for path in (os.path.join(folder, config.RULES_FILE), os.path.join(folder, config.SETTINGS_FILE)):
         data = _read(path)
         if data is not None:
             _merge_file(p, path, data)
