@@ -298,15 +298,19 @@ def test_sync_with_pii_redact_uploads_minimised_copies_only(s3, s3_endpoint, tmp
     s3.create_bucket(Bucket="pii-evidence", ObjectLockEnabledForBucket=True)
     result = sync([trail.parent], "s3://pii-evidence/acme", endpoint_url=s3_endpoint, lock_days=1, pii="redact")
     names = [k.rsplit("/", 1)[-1] for k in result.uploaded]
-    assert any(n.endswith(".pii-redact.jsonl.gz") for n in names) and any(n.endswith(".pii.json") for n in names)
+    assert any(n.endswith(".pii-redact.jsonl.gz") for n in names)
     assert not any(n.endswith(".jsonl.gz") and ".pii-" not in n for n in names)  # the raw segment stayed here
     stored = []
     for key in result.uploaded:
         body = s3.get_object(Bucket="pii-evidence", Key=key)["Body"].read()
         stored.append(gzip.decompress(body).decode() if key.endswith(".gz") else body.decode())
     assert _leaks(values, "\n".join(stored)) == []
-    manifest = json.loads(next(s for k, s in zip(result.uploaded, stored, strict=True) if k.endswith(".pii.json")))
-    assert manifest["mode"] == "redact" and manifest["source"].endswith(".jsonl.gz")
+    copy = next(k for k in result.uploaded if k.endswith(".pii-redact.jsonl.gz"))
+    meta = s3.head_object(Bucket="pii-evidence", Key=copy)["Metadata"]
+    assert meta["pii-mode"] == "redact" and meta["pii-source"].endswith(".jsonl.gz")
+    assert sum(json.loads(meta["pii-found"]).values()) >= len(values)
+    again = sync([trail.parent], "s3://pii-evidence/acme", endpoint_url=s3_endpoint, lock_days=1, pii="redact")
+    assert copy in again.skipped and not again.uploaded  # a copy goes up once, though made anew each run
 
 
 def test_archive_with_pii_writes_a_minimised_copy_beside_and_keeps_the_segment(

@@ -171,7 +171,7 @@ def sync(
 
     ``pii`` (default: ``[pii] outbound``, off): with ``redact`` or ``mask``, each segment goes up as its
     minimised copy (``<segment>.pii-<mode>.jsonl.gz``, a new chain naming its source) instead of itself; with
-    ``report``, as it is. Either way ``<segment>.pii.json`` beside it states the choice and what it held."""
+    ``report``, as it is. Either way its object's metadata says the mode and what it held (``pii-*``)."""
     detector, said = choice(pii)  # the pii extra loads only when a policy (or --pii) asks for it
     days = lock_days if lock_days is not None else configured_minimum()[0].days
     if not 1 <= days <= MAX_MINIMUM.days:
@@ -198,43 +198,55 @@ def sync(
     result.retain_until = until.isoformat(timespec="seconds")
     result.pii = said
     with tempfile.TemporaryDirectory(prefix="auditkit-sync-") as tmp:
-        files = (
-            files_to_keep(paths) if detector is None else _minimised(files_to_keep(paths), detector, said, Path(tmp))
-        )
+        meta: dict[str, dict[str, str]] = {}
+        files = files_to_keep(paths)
+        if detector is not None:
+            files = _minimised(files, detector, Path(tmp), meta)
         for tid, path, data in files:
-            _upload(s3, bucket, prefix, tid, path, data, result, until)
+            _upload(s3, bucket, prefix, tid, path, data, result, until, meta.get(path.name, {}))
     return result
 
 
 def _minimised(
-    files: list[tuple[str, Path, bytes | None]], detector: Detector, said: dict, tmp: Path
+    files: list[tuple[str, Path, bytes | None]], detector: Detector, tmp: Path, meta: dict[str, dict[str, str]]
 ) -> list[tuple[str, Path, bytes | None]]:
-    """``files`` with each segment replaced by its minimised copy (``report``: kept), each followed by
-    ``<segment>.pii.json``: the choice and what the segment held."""
+    """``files`` with each segment replaced by its minimised copy (``report``: kept); ``meta`` gets, per file
+    name, what its object's metadata says: the mode, the source's SHA-256 and the counts by kind (no file
+    beside it: ``verify s3://`` reads every other object as a trail)."""
     out: list[tuple[str, Path, bytes | None]] = []
     for tid, path, data in files:
         if data is None and path.name.endswith(".gz"):
             copy, manifest = minimised_segment(path, detector, tmp / tid)
-            if copy is not None:
-                out.append((tid, copy, copy.read_bytes()))
-            else:
-                out.append((tid, path, data))
-            doc = orjson.dumps({**said, **manifest}, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-            out.append((tid, tmp / tid / f"{path.name.removesuffix('.jsonl.gz')}.pii.json", doc))
+            chosen = copy or path
+            meta[chosen.name] = {
+                "pii-mode": detector.mode,
+                "pii-source": manifest["source"],
+                "pii-source-sha256": manifest["source_sha256"],
+                "pii-found": orjson.dumps(manifest["found"], option=orjson.OPT_SORT_KEYS).decode()[:1500],
+            }
+            out.append((tid, chosen, None if copy is None else copy.read_bytes()))
             continue
         out.append((tid, path, data))
     return out
 
 
 def _upload(
-    s3: object, bucket: str, prefix: str, tid: str, path: Path, data: bytes | None, result: SyncResult, until: datetime
+    s3: object,
+    bucket: str,
+    prefix: str,
+    tid: str,
+    path: Path,
+    data: bytes | None,
+    result: SyncResult,
+    until: datetime,
+    meta: dict[str, str],
 ) -> None:
     """Put one file (``data``: its bytes to upload, or None for the file as it is) unless the bucket has it."""
     key = "/".join(p for p in (prefix, tid, path.name) if p)
     digest = _sha256(path) if data is None else hashlib.sha256(data).digest()
     if data is not None and path.name.endswith(".seals.jsonl") and len(data) < path.stat().st_size:
         result.held_back.append(key)
-    if _same(s3, bucket, key, None if ".pii" in path.name else digest) or (
+    if _same(s3, bucket, key, None if meta.get("pii-mode") in ("redact", "mask") else digest) or (
         path.name.endswith(".seals.jsonl") and data is not None and _holds_more(s3, bucket, key, path, data)
     ):
         result.skipped.append(key)
@@ -249,7 +261,7 @@ def _upload(
             Body=body,
             ChecksumAlgorithm="SHA256",
             ChecksumSHA256=base64.b64encode(digest).decode(),
-            Metadata={"sha256": digest.hex(), "trail-id": tid},
+            Metadata={"sha256": digest.hex(), "trail-id": tid, **meta},
             **extra,
         )
     result.uploaded.append(key)
