@@ -422,3 +422,19 @@ def test_a_packs_header_says_the_policy_in_force(isolated_config: Path) -> None:
     _rules(isolated_config, '[pii]\noutbound = "mask"\n')
     said = pii_said(policy(None).to_dict())
     assert "outbound (archive, export, ship, sync): mask" in said and "rules.toml" in said
+
+
+def test_export_on_the_command_line_takes_pii_and_the_configured_mode_applies_without_it(
+    tmp_path: Path, isolated_config: Path, capsys
+) -> None:
+    trail, values = corpus_trail(tmp_path)
+    out = tmp_path / "cli.csv"
+    assert main(["export", str(trail), "--format", "csv", "--out", str(out), "--pii", "mask"]) == 0
+    assert "personal data: mask" in capsys.readouterr().out
+    assert "***@" in out.read_text() and _leaks([v for v in values if "@" in v], out.read_text()) == []
+    _rules(isolated_config, f'[pii]\noutbound = "redact"\nregions = {json.dumps(REGIONS)}\nip = true\n')
+    again = tmp_path / "configured.csv"
+    assert main(["export", str(trail), "--format", "csv", "--out", str(again)]) == 0
+    said = json.loads((tmp_path / "configured.csv.pii.json").read_text())
+    assert said["mode"] == "redact" and said["set_by"].endswith("rules.toml")
+    assert _leaks(values, again.read_text()) == []
