@@ -259,6 +259,8 @@ def test_ship_with_pii_redact_sends_no_corpus_value(
     assert _leaks(values, sent) == []
     assert result.pii["mode"] == "redact" and sum(result.pii["found"].values()) >= len(values)
     assert "[REDACTED:pii-" in sent
+    hashes = [json.loads(line)["hash"] for line in trail.read_text().splitlines()]
+    assert not any(h in sent for h in hashes)  # no SHA-256 of an original record to check a guessed value on
 
 
 def test_ship_reports_without_changing_what_it_sends(receiver, tmp_path: Path, isolated_config: Path) -> None:
@@ -285,6 +287,7 @@ def test_export_with_pii_redact_writes_no_corpus_value_and_records_the_choice(
     else:
         written = out.read_text()
     assert _leaks(values, written) == []
+    assert not any(json.loads(line)["hash"] in written for line in trail.read_text().splitlines())
     said = json.loads((tmp_path / f"out.{fmt}.pii.json").read_text())
     assert said["mode"] == "redact" and said["set_by"] == "--pii" and sum(said["found"].values()) >= len(values)
     assert "personal data: redact" in str(result)

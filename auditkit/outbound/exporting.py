@@ -142,6 +142,8 @@ def _minimised_frame(df: pd.DataFrame, detector: Detector, said: dict) -> pd.Dat
             lambda v, c=col: detector.apply_value(v, c, found)[0] if isinstance(v, (str, dict, list)) else v
         )
     said["found"] = dict(found)
+    if detector.mode != "report":  # the SHA-256 of an original record: a guessed value could be checked on it
+        df = df.drop(columns=[c for c in ("hash",) if c in df.columns])
     return df
 
 

@@ -688,10 +688,14 @@ class ShipResult:
 def minimised(record: Record, detector: Detector, counts: Counter) -> Record:
     """``record`` with its payload minimised by a :class:`auditkit.custody.pii.Detector` (``report``: as it
     was); its line re-written from the new fields (OCSF's ``raw_data``, ECS's ``event.original``), which say
-    ``auditkit_pii``: the mode. Its seq and chain hash stay: they name the original."""
+    ``auditkit_pii``: the mode. Its chain links (``hash``, ``prev``) are left out: each is the SHA-256 of an
+    original record, on which a guessed value (a phone number, an SSN) could be checked. The cursor keeps
+    the hash, on this machine."""
     fields, _ = detector.record(record.fields, counts)
     if detector.mode == "report":
         return record
+    for link in ("hash", "prev"):  # a plain SHA-256 of the original record: a guessed value could be checked on it
+        fields.pop(link, None)
     fields["auditkit_pii"] = detector.mode
     return Record(record.trail_id, record.seq, record.hash, orjson.dumps(fields) + b"\n", fields)
 
