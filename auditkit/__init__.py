@@ -8,7 +8,7 @@ without pulling in pandas; the ``TYPE_CHECKING`` imports repeat it for type chec
 The layers, lowest first (``docs/architecture.md``; enforced by the import-linter contracts in
 ``pyproject.toml``): :mod:`auditkit.errors` and :mod:`auditkit._version`; :mod:`auditkit.trail` (the hook's
 world); :mod:`auditkit.store`; :mod:`auditkit.loading`; :mod:`auditkit.custody`; :mod:`auditkit.analysis`;
-``auditkit.detect``; :mod:`auditkit.present` and :mod:`auditkit.outbound`; the face (this package,
+``auditkit.detection``; :mod:`auditkit.present` and :mod:`auditkit.outbound`; the face (this package,
 :mod:`auditkit.cli`, :mod:`auditkit.installer`, :mod:`auditkit.simulate`).
 """
 
@@ -40,9 +40,9 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.custody.verify": ("Finding", "VerifyReport", "verify"),
     "auditkit.custody.seals": ("keygen", "seal"),
     "auditkit.custody.packs": ("verify_pack",),
-    "auditkit.custody.segments": ("adopt", "rotate"),
-    "auditkit.custody.retention": ("apply_retention",),
-    "auditkit.custody.secrets": ("SecretFinding", "redact_file", "scan"),
+    "auditkit.custody.segments": ("adopt", "archive"),
+    "auditkit.custody.retention": ("retention",),
+    "auditkit.custody.secrets": ("SecretFinding", "redact", "scan"),
     "auditkit.loading.columns": ("COLUMNS",),
     "auditkit.loading.frame": ("load",),
     "auditkit.loading.jsoncolumn": ("JSONArray",),
@@ -50,24 +50,24 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
     "auditkit.analysis.views": ("by_agent", "by_host", "scope", "session_id_for", "summary", "tool_calls", "window"),
     "auditkit.analysis.steps": ("describe", "replay", "sessions"),
     "auditkit.analysis.conversation": ("conversation",),
-    "auditkit.analysis.versions": ("file_history",),
+    "auditkit.analysis.versions": ("history",),
     "auditkit.analysis.pricing": ("cost",),
     "auditkit.analysis.transcripts": ("archive_transcripts", "reconcile"),
     "auditkit.analysis.sqlquery": ("sql", "sql_connection"),
-    "auditkit.detect.engine": ("detections", "load_rules"),
+    "auditkit.detection.engine": ("detect", "load_rules"),
     "auditkit.present.live": ("live",),
     "auditkit.present.render": ("Timeline", "replay_chart", "time_by_tool_chart"),
     "auditkit.present.explorer": ("explore",),
-    "auditkit.present.evidence": ("run_report",),
+    "auditkit.present.evidence": ("report",),
     "auditkit.present.conversation": ("Conversation", "save_conversation"),
-    "auditkit.present.workcopy": ("copy_notebooks", "lab"),
+    "auditkit.present.workcopy": ("notebooks", "lab"),
     "auditkit.outbound.exporting": ("export",),
     "auditkit.outbound.shipping": ("ship",),
     "auditkit.outbound.s3sync": ("sync",),
-    "auditkit.outbound.otel": ("make_server",),
+    "auditkit.outbound.otel": ("make_server", "otel_receive"),
     "auditkit.installer": ("doctor", "install", "uninstall"),
     "auditkit.compliance_api": ("ingest",),
-    "auditkit.project_review": ("approve_project", "review_project"),
+    "auditkit.project_review": ("trust", "review_project"),
 }
 
 _EXPORTS = {name: module for module, names in _PUBLIC.items() for name in names}
@@ -83,7 +83,7 @@ if TYPE_CHECKING:
     from auditkit.analysis.sqlquery import sql as sql, sql_connection as sql_connection
     from auditkit.analysis.steps import describe as describe, replay as replay, sessions as sessions
     from auditkit.analysis.transcripts import archive_transcripts as archive_transcripts, reconcile as reconcile
-    from auditkit.analysis.versions import file_history as file_history
+    from auditkit.analysis.versions import history as history
     from auditkit.analysis.views import (
         by_agent as by_agent,
         by_host as by_host,
@@ -94,10 +94,10 @@ if TYPE_CHECKING:
         window as window,
     )
     from auditkit.custody.packs import verify_pack as verify_pack
-    from auditkit.custody.retention import apply_retention as apply_retention
+    from auditkit.custody.retention import retention as retention
     from auditkit.custody.seals import keygen as keygen, seal as seal
-    from auditkit.custody.secrets import SecretFinding as SecretFinding, redact_file as redact_file, scan as scan
-    from auditkit.custody.segments import adopt as adopt, rotate as rotate
+    from auditkit.custody.secrets import SecretFinding as SecretFinding, redact as redact, scan as scan
+    from auditkit.custody.segments import adopt as adopt, archive as archive
     from auditkit.custody.verify import Finding as Finding, VerifyReport as VerifyReport, verify as verify
     from auditkit.errors import (
         ArchiveError as ArchiveError,
@@ -124,17 +124,17 @@ if TYPE_CHECKING:
     from auditkit.loading.jsoncolumn import JSONArray as JSONArray
     from auditkit.loading.usage_scan import token_usage as token_usage
     from auditkit.outbound.exporting import export as export
-    from auditkit.outbound.otel import make_server as make_server
+    from auditkit.outbound.otel import make_server as make_server, otel_receive as otel_receive
     from auditkit.outbound.s3sync import sync as sync
     from auditkit.outbound.shipping import ship as ship
     from auditkit.compliance_api import ingest as ingest
-    from auditkit.detect.engine import detections as detections, load_rules as load_rules
+    from auditkit.detection.engine import detect as detect, load_rules as load_rules
     from auditkit.present.live import live as live
-    from auditkit.present.evidence import run_report as run_report
+    from auditkit.present.evidence import report as report
     from auditkit.present.conversation import Conversation as Conversation, save_conversation as save_conversation
-    from auditkit.present.workcopy import copy_notebooks as copy_notebooks, lab as lab
+    from auditkit.present.workcopy import notebooks as notebooks, lab as lab
     from auditkit.present.explorer import explore as explore
-    from auditkit.project_review import approve_project as approve_project, review_project as review_project
+    from auditkit.project_review import trust as trust, review_project as review_project
     from auditkit.present.render import (
         Timeline as Timeline,
         replay_chart as replay_chart,

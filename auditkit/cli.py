@@ -35,29 +35,31 @@ EXIT_CODES = {
 
 
 class Command:
-    """One ``auditkit`` command: its verb, the function adding its options, its handler, its help, examples of
-    its use and the library function it is the twin of (``auditkit.<twin>``). A plain class, not a dataclass:
-    ``dataclasses`` imports ``inspect``, ~13 ms on every start."""
+    """One ``auditkit`` command: its verb, the function adding its options, its handler, its help and examples of
+    its use. Its library twin is the function of the same name (``auditkit otel-receive`` is
+    ``auditkit.otel_receive``): one name for one thing. A plain class, not a dataclass: ``dataclasses`` imports
+    ``inspect``, ~13 ms on every start."""
 
-    __slots__ = ("arguments", "examples", "handler", "help", "name", "twin")
+    __slots__ = ("arguments", "examples", "handler", "help", "name")
 
-    def __init__(
-        self, name: str, arguments: Arguments, handler: Handler, help: str, examples: tuple[str, ...], twin: str
-    ) -> None:
+    def __init__(self, name: str, arguments: Arguments, handler: Handler, help: str, examples: tuple[str, ...]) -> None:
         self.name, self.arguments, self.handler, self.help = name, arguments, handler, help
-        self.examples, self.twin = examples, twin
+        self.examples = examples
+
+    @property
+    def twin(self) -> str:
+        """The library function the command calls: ``auditkit.<twin>``, the verb with ``-`` as ``_``."""
+        return self.name.replace("-", "_")
 
 
 COMMANDS: dict[str, Command] = {}  # in the order `auditkit --help` lists them
 
 
-def command(
-    name: str, arguments: Arguments, help: str, *, examples: Sequence[str], twin: str | None = None
-) -> Callable[[Handler], Handler]:
+def command(name: str, arguments: Arguments, help: str, *, examples: Sequence[str]) -> Callable[[Handler], Handler]:
     """Register the decorated handler as ``auditkit NAME``, its options added by ``arguments`` (defined beside it).
 
-    ``twin`` names the library function the command calls when its name is not the verb's (``history`` calls
-    ``auditkit.file_history``); ``examples`` are shown under ``--help`` and in docs/cli.md.
+    ``examples`` are shown under ``--help`` and in docs/cli.md; the library function the handler calls is
+    ``auditkit.NAME`` (``tests/test_cli_usability.py`` holds every verb to it).
     """
 
     def register(handler: Handler) -> Handler:
@@ -65,7 +67,7 @@ def command(
             raise ValueError(f"auditkit {name} is registered twice")
         if not examples:
             raise ValueError(f"auditkit {name} has no examples")
-        COMMANDS[name] = Command(name, arguments, handler, help, tuple(examples), twin or name.replace("-", "_"))
+        COMMANDS[name] = Command(name, arguments, handler, help, tuple(examples))
         return handler
 
     return register
@@ -453,12 +455,11 @@ def _trust_arguments(p: argparse.ArgumentParser) -> None:
     _trust_arguments,
     "Show a project's auditkit files and record your approval of them as they are (unapproved ones are ignored).",
     examples=["auditkit trust", "auditkit trust ~/src/app --status", "auditkit trust ~/src/app --revoke"],
-    twin="approve_project",
 )
 def cmd_trust(args: argparse.Namespace) -> int:
     import os
 
-    from auditkit.project_review import approve_project, review_project  # start-up: only the command that runs loads it
+    from auditkit.project_review import review_project, trust  # start-up: only the command that runs loads it
     from auditkit.trail.trust import revoke  # start-up: only the command that runs loads it
 
     project = os.path.abspath(args.project)
@@ -494,7 +495,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not approved: the files stay ignored")
             return 1
-    for path, digest in approve_project(project, pending).items():
+    for path, digest in trust(project, pending).items():
         print(f"approved {path} (sha256 {digest}); any change to it voids the approval")
     return 1 if failed else 0
 
@@ -723,12 +724,11 @@ def _redact_arguments(p: argparse.ArgumentParser) -> None:
     _redact_arguments,
     "Write a redacted copy of an old trail, transcript or text file.",
     examples=["auditkit redact old.jsonl old.redacted.jsonl"],
-    twin="redact_file",
 )
 def cmd_redact(args: argparse.Namespace) -> int:
-    from auditkit.custody.secrets import redact_file  # start-up: only the command that runs loads it
+    from auditkit.custody.secrets import redact  # start-up: only the command that runs loads it
 
-    out = redact_file(args.src, args.dst)
+    out = redact(args.src, args.dst)
     note = "; an auditkit trail: written as a new chain that names its source" if out["rechained"] else ""
     print(f"{args.dst}: {out['lines']} lines, {out['redactions']} secret(s) redacted{note}")
     return 0
@@ -835,13 +835,12 @@ def _history_arguments(p: argparse.ArgumentParser) -> None:
     _history_arguments,
     "Every event that touched a file, with its versions reconstructed.",
     examples=["auditkit history src/parser.py", "auditkit history /home/dev/app/.env --diff"],
-    twin="file_history",
 )
 def cmd_history(args: argparse.Namespace) -> int:
-    from auditkit.analysis.versions import file_history  # start-up: only the command that runs loads it
+    from auditkit.analysis.versions import history  # start-up: only the command that runs loads it
     from auditkit.present.render import history_text  # start-up: only the command that runs loads it
 
-    h = file_history(_load(args), args.path)
+    h = history(_load(args), args.path)
     if h.empty:
         print(f"no event in the trail touches {args.path}", file=sys.stderr)
         return 1
@@ -1064,49 +1063,38 @@ def _otel_receive_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit otel-receive --out .claude/logs/otel.jsonl",
         "auditkit otel-receive --out otel.jsonl --port 4319",
     ],
-    twin="make_server",
 )
 def cmd_otel_receive(args: argparse.Namespace) -> int:
     import signal
 
-    from auditkit.outbound.otel import make_server  # start-up: only the command that runs loads it
+    from auditkit.outbound.otel import otel_receive  # start-up: only the command that runs loads it
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    # installed before it says it listens, and explicit: Ctrl-C and a service manager's SIGTERM stop it even
-    # when its parent ignores SIGINT (Python keeps an inherited SIG_IGN, and the receiver would never stop)
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    server = make_server(
-        args.out,
-        args.host,
-        args.port,
-        redact=not args.no_redact,
-        **{
-            name: value
-            for name, value in (
-                ("max_body_bytes", args.max_body_bytes),
-                ("max_records", args.max_records),
-                ("idle_timeout_s", args.idle_timeout),
-                ("request_timeout_s", args.request_timeout),
-            )
-            if value is not None
-        },
-    )
-    try:  # from here on, a stop signal ends it cleanly, even while it is still printing where it listens
-        host, port = server.server_address[:2]
+    def listening(host: str, port: int) -> None:
         print(f"auditkit otel-receive: OTLP/HTTP logs on http://{host}:{port}/v1/logs -> {args.out} (Ctrl-C stops)")
         print(
             f"  for Claude Code: OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} OTEL_LOGS_EXPORTER=otlp "
             "OTEL_EXPORTER_OTLP_PROTOCOL=http/json CLAUDE_CODE_ENABLE_TELEMETRY=1",
             flush=True,
         )
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+
+    # installed before it says it listens, and explicit: Ctrl-C and a service manager's SIGTERM stop it even
+    # when its parent ignores SIGINT (Python keeps an inherited SIG_IGN, and the receiver would never stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    limits = {
+        name: value
+        for name, value in (
+            ("max_body_bytes", args.max_body_bytes),
+            ("max_records", args.max_records),
+            ("idle_timeout_s", args.idle_timeout),
+            ("request_timeout_s", args.request_timeout),
+        )
+        if value is not None
+    }
+    otel_receive(args.out, args.host, args.port, redact=not args.no_redact, listening=listening, **limits)
     return 0
 
 
@@ -1129,12 +1117,15 @@ def _archive_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit archive --max-size 100M",
         "auditkit archive .claude/logs/trail.jsonl --max-age 30d",
     ],
-    twin="rotate",
 )
 def cmd_archive(args: argparse.Namespace) -> int:
-    from auditkit.custody.segments import parse_age, parse_size, rotate  # start-up: only the command that runs loads it
+    from auditkit.custody.segments import (  # start-up: only the command that runs loads it
+        archive,
+        parse_age,
+        parse_size,
+    )
 
-    result = rotate(
+    result = archive(
         args.trail,
         max_bytes=parse_size(args.max_size) if args.max_size else None,
         max_age=parse_age(args.max_age) if args.max_age else None,
@@ -1201,14 +1192,11 @@ def _retention_arguments(p: argparse.ArgumentParser) -> None:
     _retention_arguments,
     "Delete archived segments older than a policy that are sealed and intact.",
     examples=["auditkit retention --keep 365d --dry-run", "auditkit retention .claude/logs/trail.jsonl --keep 1y"],
-    twin="apply_retention",
 )
 def cmd_retention(args: argparse.Namespace) -> int:
-    from auditkit.custody.retention import apply_retention  # start-up: only the command that runs loads it
+    from auditkit.custody.retention import retention  # start-up: only the command that runs loads it
 
-    plan = apply_retention(
-        args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key
-    )
+    plan = retention(args.trail, args.keep, dry_run=args.dry_run, pubkey=args.pubkey, seals=args.seals, key=args.key)
     if not plan.decisions and not args.json:  # an empty or odd trail: one line
         what = "would be deleted" if args.dry_run else "deleted"
         note = f" (ignored: {plan.ignored})" if plan.ignored else ""
@@ -1473,14 +1461,13 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit report cost --help",
         "auditkit report compliance --out pack/ --pdf",
     ],
-    twin="run_report",
 )
 def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
     from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
-    from auditkit.present.evidence import run_report  # start-up: only the command that runs loads it
+    from auditkit.present.evidence import report  # start-up: only the command that runs loads it
 
     try:
         _some_record(args)  # a README runs no notebook
@@ -1493,7 +1480,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    manifest = run_report(
+    manifest = report(
         args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
         seal_key=args.seal_key, mode=parse_mode(args.mode),
     )  # fmt: skip
@@ -1548,7 +1535,6 @@ def _notebooks_arguments(p: argparse.ArgumentParser) -> None:
     _notebooks_arguments,
     "Copy the investigation notebooks to a working folder (auditkit lab also starts JupyterLab there).",
     examples=["auditkit notebooks --copy ~/auditkit-notebooks"],
-    twin="copy_notebooks",
 )
 @command(
     "lab",
@@ -1557,10 +1543,10 @@ def _notebooks_arguments(p: argparse.ArgumentParser) -> None:
     examples=["auditkit lab", "auditkit lab ~/investigations --no-browser"],
 )
 def cmd_lab(args: argparse.Namespace) -> int:
-    from auditkit.present.workcopy import copy_notebooks, start_lab  # start-up: only the command that runs loads it
+    from auditkit.present.workcopy import notebooks, start_lab  # start-up: only the command that runs loads it
 
     dest = args.copy if args.command == "notebooks" else args.dir
-    copied = copy_notebooks(dest, force=args.force)
+    copied = notebooks(dest, force=args.force)
     print(
         f"working copies in {dest}: {', '.join(p.name for p in copied) or 'kept as they are (--force replaces them)'}"
     )
@@ -1573,7 +1559,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def _detection_counts(df) -> dict[str, int] | None:
     """The built-in rules' matches per level, for summary (None when pySigma is not installed)."""
     try:
-        from auditkit.detect.engine import counts_by_level, detect  # start-up: only the command that runs loads it
+        from auditkit.detection.engine import counts_by_level, detect  # start-up: only the command that runs loads it
     except ImportError:
         return None
     try:
@@ -1584,7 +1570,7 @@ def _detection_counts(df) -> dict[str, int] | None:
 
 
 def _detect_arguments(p: argparse.ArgumentParser) -> None:
-    from auditkit.detect.levels import LEVELS  # the levels alone: building the parser must not load pandas
+    from auditkit.detection.levels import LEVELS  # the levels alone: building the parser must not load pandas
 
     _trail_args(p)
     _window_args(p)
@@ -1616,10 +1602,9 @@ def _detect_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit detect --level high --since 2h",
         "auditkit detect --follow --sink slack:https://hooks.slack.com/...",
     ],
-    twin="detections",
 )
 def cmd_detect(args: argparse.Namespace) -> int:
-    from auditkit.detect.engine import LEVELS, detect, load_rules  # start-up: only the command that runs loads it
+    from auditkit.detection.engine import LEVELS, detect, load_rules  # start-up: only the command that runs loads it
     from auditkit.present.terminal import visible  # start-up: only the command that runs loads it
 
     rules = load_rules(args.rules, builtin=not args.no_builtin)
@@ -1629,7 +1614,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
                 f"auditkit detect: {r.file}: {r.title}: unknown fields {', '.join(r.unknown_fields)}", file=sys.stderr
             )
     if args.follow:
-        from auditkit.detect.follow import follow  # start-up: only the command that runs loads it
+        from auditkit.detection.follow import follow  # start-up: only the command that runs loads it
 
         return follow(
             _trails(args),
@@ -1794,11 +1779,10 @@ def reference() -> str:
         "<!-- generated by `python -m auditkit.cli --markdown > docs/cli.md`; tests/test_cli_usability.py checks it is"
         " current -->",
         "",
-        "Every command is a thin twin of a library function (`auditkit.<twin>`), takes its trails as PATHS"
+        "Every command is a thin twin of the library function of the same name (`auditkit archive` calls"
+        " `auditkit.archive`, `auditkit otel-receive` calls `auditkit.otel_receive`), takes its trails as PATHS"
         " (default `.claude/logs`; `--trail` is the same), and answers in one line when there is nothing to"
-        " show. A mistyped command or option gets the nearest one as a suggestion. Where a verb differs from its"
-        " library function (`history` calls `file_history`, `archive` calls `rotate`, ...), the verb is kept, as"
-        " the word a user types, and the table below names the function.",
+        " show. A mistyped command or option gets the nearest one as a suggestion.",
         "",
         "## Exit codes",
         "",

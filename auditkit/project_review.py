@@ -67,7 +67,7 @@ def review_project(project: str) -> list[Review]:
     return [Review(path, project) for path in project_files(project)]
 
 
-def approve_project(project: str, reviews: list[Review] | None = None) -> dict[str, str]:
+def trust(project: str, reviews: list[Review] | None = None) -> dict[str, str]:
     """Record the user's approval of the project's files exactly as reviewed (default: as they are now); files
     with errors are not approved. Returns path -> sha256 of each file approved now."""
     project = os.path.abspath(project)

@@ -2,7 +2,7 @@
 
 Throughput (goal: the whole pack over 1M events <= 30 s): a 1M-event trail of varied calls (Bash
 commands simple and compound, Read/Edit/Write, WebFetch, MCP tools, a few dangerous ones) is loaded,
-then ``auditkit.detections`` runs every built-in rule. Printed beside, from the same run: ``load()`` alone
+then ``auditkit.detect`` runs every built-in rule. Printed beside, from the same run: ``load()`` alone
 and a plain baseline, one Python regex (the pack's command patterns joined) over every command and
 path. ``--sqlite N`` also runs the same rules through pySigma's SQLite backend (the SQL it generates,
 REGEXP registered as a Python function) over the first N events, the engine the issue suggested.
@@ -145,7 +145,7 @@ def throughput(events: int, tmp: Path, sqlite_events: int) -> None:
     import warnings
 
     import auditkit
-    from auditkit.detect.engine import load_rules
+    from auditkit.detection.engine import load_rules
 
     trail = tmp / "big" / "audit-trail.jsonl"
     trail.parent.mkdir()
@@ -155,7 +155,7 @@ def throughput(events: int, tmp: Path, sqlite_events: int) -> None:
         warnings.simplefilter("ignore")
         t_load, df = timed(lambda: auditkit.load(trail))
     rules = load_rules()
-    t_rules, hits = timed(lambda: auditkit.detections(df, rules))
+    t_rules, hits = timed(lambda: auditkit.detect(df, rules))
     pattern = re.compile(
         r"curl[^|]*\|\s*sh|git\s+reset\s+--hard|rm\s+-rf\s+~|terraform\s+destroy|\.aws/credentials|\.ssh/id_|\.env\b"
     )
@@ -187,7 +187,7 @@ def sqlite_backend(df, rules) -> None:
     from sigma.collection import SigmaCollection
 
     import auditkit
-    from auditkit.detect.pipeline import build_views, sigma_pipeline
+    from auditkit.detection.pipeline import build_views, sigma_pipeline
 
     t_views, views = timed(lambda: build_views(df))
     con = sqlite3.connect(":memory:")
@@ -220,7 +220,7 @@ def sqlite_backend(df, rules) -> None:
         n += got
         if got != int(r.test(views[r.view])[0].sum()):
             differ.append(r.name)
-    t_ours, ours = timed(lambda: auditkit.detections(df, rules))
+    t_ours, ours = timed(lambda: auditkit.detect(df, rules))
     print(
         f"\npySigma SQLite backend over {len(df):,} events (same rules, same views, rows per rule before correlation):"
     )

@@ -1,14 +1,23 @@
-"""Whole-process latency of the hook, beside the bare interpreter, measured in the same run.
+"""What a user waits for on each hook event: the whole hook process, beside the bare interpreter, in the same run.
 
-Claude Code starts the hook once per event, so what matters is the whole process: interpreter
-start, imports, redaction, the locked append. Variants are sampled in rounds, each round in a
-fresh random order (so machine noise, and the caches a heavy neighbour evicts, hit all of them
-alike), and reported as medians and as ratios to ``python -I -S -c pass``.
+Claude Code starts the hook once per event, as the installer wrote it into settings.json:
+``<python> -I -S hook/auditkit_hook.py`` with the event's JSON on stdin, ``CLAUDE_PROJECT_DIR`` set, and no
+``--trail`` (the trail is the project's, ``<project>/.claude/logs/audit-trail.jsonl``). This benchmark runs
+it exactly so, as fresh processes (``benchmarks/harness.py``), interleaved with ``python -I -S -c pass``
+(A B A B ...), each side fed the same bytes; it reports medians with their spread, peak RSS as the kernel
+counted it, and the load average before and after.
 
-    .venv/bin/python benchmarks/hook_latency.py [--runs 200] [--big-trail 1000000] [--compare OTHER/hook/auditkit_hook.py]
+Rows: a small Bash PreToolUse (goal <= 1.5x the bare interpreter), a 64 KiB Read (<= 1.8x), and single
+payloads up to 10 MB (<= 250 ms each): a Glob listing ~7 MB of paths, one 10 MB string, a 10 MB structure
+nested deeper than the trail keeps (2,000 levels), and 200,000 small keys; the small event through the two
+command strings ``auditkit install`` writes, run by ``sh -c`` (the absolute form, the shared launcher); and
+the small event while another process holds the trail's lock (the hook spills it after its wait bound).
 
-``--compare`` samples another checkout's hook (which finds its own ``auditkit`` beside it) in the same
-rounds, for before/after figures of a change measured in one run.
+    .venv/bin/python benchmarks/hook_latency.py [--runs 7] [--quick] [--compare OTHER/hook/auditkit_hook.py]
+
+``--compare`` runs another checkout's hook (it finds its own ``auditkit`` beside it) interleaved with this
+one on every row, on the same bytes and the same project: before/after figures from the same run. A base checkout:
+``git worktree add /tmp/hook-base main`` (``git worktree remove /tmp/hook-base`` when done).
 """
 
 from __future__ import annotations
@@ -17,269 +26,311 @@ import argparse
 import json
 import os
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-from auditkit.installer import LAUNCHER, hook_command, hook_script, write_launcher
-from auditkit.trail import format as tf
+from benchmarks.harness import Figure, Row, Sample, command, interleaved, load_average, ratio_row, seconds, table  # noqa: E402
 
-PY = os.path.realpath(sys.executable)
-HOOK = str(hook_script())
-
-CODE = (Path(__file__).resolve().parent.parent / "auditkit" / "loading" / "frame.py").read_text()[:2048]
+PY = sys.executable  # what `auditkit install` writes into settings.json (installer.hook_command)
+HOOK = str(REPO / "hook" / "auditkit_hook.py")
+BIG_GOAL_S = 0.25
 
 
-def base(event: str, **extra: object) -> dict:
+def base(event: str, cwd: str, **extra: object) -> dict:
     return {
         "session_id": "bench",
         "transcript_path": "/home/dev/.claude/projects/x/bench.jsonl",
-        "cwd": "/home/dev/app",
+        "cwd": cwd,
         "permission_mode": "default",
         "hook_event_name": event,
         **extra,
     }
 
 
-def big_response(kib: int = 64) -> dict:
-    """A Read of a ~64 KiB config-like file with a few secrets in it: redaction has real work to do."""
-    lines = []
-    i = 0
-    while sum(len(x) + 1 for x in lines) < kib * 1024 - 200:
-        lines.append(f"setting_{i} = value-{i * 7919 % 104729}  # https://docs.example.com/s/{i}")
-        if i % 97 == 0:
-            lines.append(f"api_token = tok_{i:08d}abcdef{i:06d}")
-        i += 1
-    content = "\n".join(lines)
-    return {
-        "type": "text",
-        "file": {
-            "filePath": "/home/dev/app/settings.ini",
-            "content": content,
-            "numLines": len(lines),
-            "startLine": 1,
-            "totalLines": len(lines),
-        },
-    }
-
-
-EVENTS = {
-    "Bash PreToolUse (small)": base(
+def small_event(cwd: str, scale: float = 1.0) -> dict:
+    return base(
         "PreToolUse",
+        cwd,
         tool_name="Bash",
         tool_use_id="toolu_b",
         tool_input={"command": "npm test", "description": "Run the tests"},
-    ),
-    "Bash PreToolUse (git with flags)": base(
-        "PreToolUse",
-        tool_name="Bash",
-        tool_use_id="toolu_g",
-        tool_input={
-            "command": "git commit -m 'fix: the parser drops a trailing newline' && git push origin main --tags",
-            "description": "Commit and push the fix",
-        },
-    ),
-    "Read PostToolUse (2 KiB of code)": base(
+    )
+
+
+def read_64k(cwd: str, scale: float = 1.0) -> dict:
+    """A Read of a ~64 KiB config-like file with a few secrets in it: redaction has real work to do."""
+    lines: list[str] = []
+    i = size = 0
+    while size < 64 * 1024 - 200:
+        lines.append(f"setting_{i} = value-{i * 7919 % 104729}  # https://docs.example.com/s/{i}")
+        if i % 97 == 0:
+            lines.append(f"api_token = tok_{i:08d}abcdef{i:06d}")
+        size += len(lines[-1]) + 1
+        i += 1
+    content = "\n".join(lines)
+    return base(
         "PostToolUse",
-        tool_name="Read",
-        tool_use_id="toolu_r",
-        tool_input={"file_path": "/home/dev/app/frame.py"},
-        tool_response={"type": "text", "file": {"filePath": "/x", "content": CODE}},
-    ),
-    "Read PostToolUse (64 KiB)": base(
-        "PostToolUse",
+        cwd,
         tool_name="Read",
         tool_use_id="toolu_64",
-        tool_input={"file_path": "/home/dev/app/settings.ini"},
-        tool_response=big_response(),
-    ),
-}
+        tool_input={"file_path": f"{cwd}/settings.ini"},
+        tool_response={"type": "text", "file": {"filePath": f"{cwd}/settings.ini", "content": content,
+                                                "numLines": len(lines), "startLine": 1, "totalLines": len(lines)}},
+    )  # fmt: skip
 
 
-def make_big_trail(path: Path, records: int) -> None:
-    """A trail of ``records`` chained records, written directly (the hook would take hours)."""
-    fields = {
-        "event": "PostToolUse",
-        "status": "ok",
-        "session_id": "old",
-        "tool_name": "Bash",
-        "tool_input": {"command": "make"},
-        "tool_response": {"stdout": "ok"},
+def glob_paths(n_bytes: int, seed: int = 7) -> list[str]:
+    """Paths as a Glob of a big monorepo lists them (``node_modules`` included), ``n_bytes`` of them in all."""
+    rng = random.Random(seed)
+    dirs = ["src", "lib", "tests", "node_modules/foo/dist", "packages/core/src", "docs/api"]
+    out: list[str] = []
+    size = 0
+    while size < n_bytes:
+        i = len(out)
+        stem = rng.choice(["index", "util", "main", "types"])
+        out.append(f"/home/dev/app/{rng.choice(dirs)}/module_{i}/{stem}_{i}.{rng.choice(['ts', 'js', 'py', 'md'])}")
+        size += len(out[-1]) + 4
+    return out
+
+
+def glob_event(cwd: str, scale: float = 1.0) -> dict:
+    files = glob_paths(int(7_000_000 * scale))
+    return base(
+        "PostToolUse",
+        cwd,
+        tool_name="Glob",
+        tool_use_id="toolu_glob",
+        tool_input={"pattern": "**/*"},
+        tool_response={"filenames": files, "durationMs": 120, "numFiles": len(files), "truncated": False},
+    )
+
+
+def one_string(cwd: str, scale: float = 1.0) -> dict:
+    """One 10 MB string: a build log with ``key = value`` lines (no secret)."""
+    rng = random.Random(8)
+    words = ["alpha", "beta", "gamma", "delta", "config", "value", "path", "=", "\n", "  ", "/usr/lib"]
+    text = " ".join(rng.choice(words) for _ in range(int(10_000_000 * scale / 5.3)))
+    return base(
+        "PostToolUse",
+        cwd,
+        tool_name="Bash",
+        tool_use_id="toolu_s",
+        tool_input={"command": "cat build.log"},
+        tool_response={"stdout": text, "stderr": "", "interrupted": False},
+    )
+
+
+def deep_structure(cwd: str, scale: float = 1.0, levels: int = 2000) -> dict:
+    """A structure nested ``levels`` deep, each level holding a few small records: 10 MB of JSON (as text:
+    ``json.dumps`` cannot nest that deep, so :func:`encode` splices it in)."""
+    per_level = max(1, int(10_000_000 * scale) // levels // 78)
+    parts = []
+    for d in range(levels):
+        items = [{"id": d * per_level + i, "name": f"item-{i}", "tags": ["a", f"t{i % 7}"], "path": f"/srv/{d}/{i}"}
+                 for i in range(per_level)]  # fmt: skip
+        parts.append(f'{{"depth":{d},"items":{json.dumps(items)},"child":')
+    nested = "".join(parts) + '{"leaf":true}' + "}" * levels
+    return base(
+        "PostToolUse",
+        cwd,
+        tool_name="mcp__db__tree",
+        tool_use_id="toolu_d",
+        tool_input={"q": "tree"},
+        tool_response=_Spliced(nested),
+    )
+
+
+class _Spliced(str):
+    """JSON text to put in a payload as it is (see :func:`encode`)."""
+
+
+def encode(payload: dict) -> bytes:
+    """A payload's JSON bytes, a :class:`_Spliced` value inserted as raw JSON text."""
+    spliced = {k: v for k, v in payload.items() if isinstance(v, _Spliced)}
+    text = json.dumps({k: (f"@@{k}@@" if k in spliced else v) for k, v in payload.items()})
+    for k, v in spliced.items():
+        text = text.replace(json.dumps(f"@@{k}@@"), v, 1)
+    return text.encode()
+
+
+def tiny_keys(cwd: str, scale: float = 1.0) -> dict:
+    return base(
+        "PostToolUse",
+        cwd,
+        tool_name="mcp__kv__dump",
+        tool_use_id="toolu_k",
+        tool_input={"q": "all"},
+        tool_response={f"k{i}": i for i in range(int(200_000 * scale))},
+    )
+
+
+#: (workload, payload builder, goal as a ratio to the bare interpreter or None, absolute goal in s or None)
+WORKLOADS: list[tuple[str, Callable[[str, float], dict], float | None, float | None]] = [
+    ("hook: small Bash PreToolUse", small_event, 1.5, None),
+    ("hook: 64 KiB Read PostToolUse", read_64k, 1.8, None),
+    ("hook: Glob listing ~7 MB of paths", glob_event, None, BIG_GOAL_S),
+    ("hook: one 10 MB string", one_string, None, BIG_GOAL_S),
+    ("hook: 10 MB structure, 2,000 levels deep", deep_structure, None, BIG_GOAL_S),
+    ("hook: 200,000 small keys", tiny_keys, None, BIG_GOAL_S),
+]
+
+
+class Setup:
+    """A user's configuration folder (fingerprint key, pattern cache warmed as `auditkit install` warms it) and
+    a project folder, whose trail the hooks write."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        cfg = root / "cfg" / "auditkit"
+        cfg.mkdir(parents=True, mode=0o700)
+        (cfg / "fingerprint.key").write_bytes(b"k" * 32)
+        (cfg / "fingerprint.key").chmod(0o600)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(root),
+            "USER": os.environ.get("USER") or "bench",
+            "XDG_CONFIG_HOME": str(root / "cfg"),
+            "XDG_CACHE_HOME": str(root / "cache"),
+        }
+        self._warm()
+
+    def _warm(self) -> None:
+        """Compile the rules into the cache the hook reads, as `auditkit install` does (in a child: its env)."""
+        code = "from auditkit.trail.redaction import warm_cache; warm_cache()"
+        import subprocess
+
+        env = {**self.env, "PYTHONPATH": str(REPO)}
+        subprocess.run([PY, "-c", code], env=env, check=True)
+
+    def project(self, name: str) -> tuple[str, dict[str, str]]:
+        """A project folder and the environment Claude Code gives a hook run in it."""
+        folder = self.root / name
+        folder.mkdir(exist_ok=True)
+        return str(folder), {**self.env, "CLAUDE_PROJECT_DIR": str(folder)}
+
+
+def hook_side(hook: str, payload: bytes, env: dict[str, str], cwd: str) -> Callable[[], Sample]:
+    return command([PY, "-I", "-S", hook], stdin=payload, env=env, cwd=cwd)
+
+
+def measure(
+    runs: int, quick: bool, compare: str | None = None, only: list[str] | None = None
+) -> list[tuple[str, dict[str, Figure], float | None, float | None]]:
+    """Every workload's figures: the bare interpreter, this hook, and (``compare``) the other hook."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="auditkit-hookbench-") as tmp:
+        setup = Setup(Path(tmp))
+        here, env = setup.project("project")
+        floor = command([PY, "-I", "-S", "-c", "pass"], stdin=b"", env=setup.env, cwd=here)
+        for name, build, goal_ratio, goal_s in WORKLOADS:
+            if only and not any(o in name for o in only):
+                continue
+            scale = 0.1 if quick and goal_s else 1.0
+            mine = encode(build(here, scale))
+            sides = {"python -I -S -c pass": floor, "hook": hook_side(HOOK, mine, env, here)}
+            if compare:  # the same bytes, the same project and trail (one installation, as after an upgrade)
+                sides["compare"] = hook_side(compare, mine, env, here)
+            print(f"  {name} ({len(mine) / 1e6:.2f} MB) ...", file=sys.stderr, flush=True)
+            out.append((name, interleaved(sides, runs=runs), goal_ratio, goal_s))
+        small = encode(small_event(here))
+        for name, side in forms(setup, small, env, here).items():
+            if only and not any(o in name for o in only):
+                continue
+            print(f"  {name} ...", file=sys.stderr, flush=True)
+            out.append((name, interleaved({"python -I -S -c pass": floor, "hook": side}, runs=runs), 1.5, None))
+    return out
+
+
+def forms(setup: Setup, small: bytes, env: dict[str, str], cwd: str) -> dict[str, Callable[[], Sample]]:
+    """The small event through the command strings ``auditkit install`` writes, run by ``sh -c`` as Claude Code
+    runs a settings.json command: the absolute form, and the shared form (``auditkit-hook`` found on PATH)."""
+    from auditkit.installer import hook_command, write_launcher
+
+    launcher = write_launcher(setup.root / "bin", PY)
+    on_path = {**env, "PATH": f"{launcher.parent}:{env['PATH']}"}
+    return {
+        "hook: small event, absolute form through sh -c": command(
+            ["/bin/sh", "-c", hook_command(None, PY)], stdin=small, env=env, cwd=cwd
+        ),
+        "hook: small event, shared form (auditkit-hook launcher) through sh -c": command(
+            ["/bin/sh", "-c", hook_command(shared=True)], stdin=small, env=on_path, cwd=cwd
+        ),
     }
-    from auditkit.trail import appender
 
-    ts = "2026-01-01T00:00:00.000000Z"
-    prev = tf.genesis_hash("bench", ts)
-    start = appender.mark_start(appender.header_fields("bench", ts), 0, ts, prev)  # this installation's trail
-    with open(path, "wb") as fh:
-        buf = []
-        for seq in range(records):
-            line = tf.encode_record(seq, ts, prev, start if seq == 0 else fields)
-            prev = line[-(tf.HASH_HEX_LEN + 3) : -3].decode()
-            buf.append(line)
-            if len(buf) == 10000:
-                fh.write(b"".join(buf))
-                buf.clear()
-        fh.write(b"".join(buf))
+
+def held_lock(runs: int = 5) -> Row:
+    """The small event while another process holds the trail's lock for good: the hook spills the event and
+    returns after its wait bound, instead of making the agent wait; the next write chains what was spilled."""
+    import subprocess
+
+    from auditkit.trail.appender import LOCK_WAIT_S
+
+    with tempfile.TemporaryDirectory(prefix="auditkit-hookbench-") as tmp:
+        setup = Setup(Path(tmp))
+        here, env = setup.project("project")
+        small = encode(small_event(here))
+        hook = command([PY, "-I", "-S", HOOK], stdin=small, env=env, cwd=here)
+        hook()  # the trail exists
+        trail = Path(here) / ".claude" / "logs" / "audit-trail.jsonl"
+        code = "import fcntl,os,sys,time; fd=os.open(sys.argv[1],os.O_RDWR); fcntl.flock(fd,fcntl.LOCK_EX); print(1,flush=True); time.sleep(3600)"
+        holder = subprocess.Popen([PY, "-c", code, str(trail)], stdout=subprocess.PIPE)
+        assert holder.stdout is not None
+        holder.stdout.readline()
+        try:
+            held = Figure("held lock", [hook() for _ in range(runs)])
+        finally:
+            holder.kill()
+            holder.wait()
+        hook()  # chains the spilled events
+        lines = len(trail.read_bytes().splitlines())
+    goal = LOCK_WAIT_S + 0.1
+    return Row(f"hook: small event, trail locked by another process ({lines} records after, {runs + 3} expected)",
+               held.describe(), "-", None, f"<= {seconds(goal)}", held.median <= goal and lines == runs + 3)  # fmt: skip
+
+
+def to_rows(figures: list[tuple[str, dict[str, Figure], float | None, float | None]]) -> list[Row]:
+    rows = []
+    for name, figs, goal_ratio, goal_s in figures:
+        kit, floor = figs["hook"], figs["python -I -S -c pass"]
+        if goal_ratio is not None:
+            rows.append(ratio_row(name, kit, floor, goal_ratio))
+        else:
+            assert goal_s is not None
+            met = kit.median <= goal_s
+            rows.append(Row(name, kit.describe(), f"{floor.label}: {floor.describe()}", kit.median / floor.median,
+                            f"<= {seconds(goal_s)}", met))  # fmt: skip
+        if "compare" in figs:
+            other = figs["compare"]
+            rows.append(Row(f"{name}, compared hook", other.describe(), f"{floor.label}: {floor.describe()}",
+                            other.median / floor.median, f"this hook: {kit.median / other.median:.2f}x it", None))  # fmt: skip
+    return rows
+
+
+def rows(quick: bool) -> list[Row]:
+    """``make bench``'s rows (``quick``: big payloads at a tenth of their size, 5 runs)."""
+    return [*to_rows(measure(5 if quick else 7, quick)), held_lock()]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=150)
-    ap.add_argument("--big-trail", type=int, default=1_000_000, help="records in the large trail (0: skip)")
-    ap.add_argument("--held-runs", type=int, default=10, help="hook runs while another process holds the lock")
-    ap.add_argument("--compare", metavar="HOOK", help="another checkout's hook/auditkit_hook.py, sampled alongside")
+    ap.add_argument("--runs", type=int, default=7, help="runs per side and row (at least 5)")
+    ap.add_argument("--quick", action="store_true", help="big payloads at a tenth of their size (a smoke run)")
+    ap.add_argument("--compare", metavar="HOOK", help="another checkout's hook/auditkit_hook.py, run interleaved")
+    ap.add_argument("--only", nargs="+", metavar="WORD", help="only the rows whose name holds one of these words")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
-    key = tmp / "cfg" / "auditkit" / "fingerprint.key"  # where the hook looks (AUDITKIT_FINGERPRINT_KEY is guarded)
-    key.parent.mkdir(parents=True, mode=0o700)
-    key.write_bytes(b"k" * 32)
-    key.chmod(0o600)
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(tmp / "cfg"),
-        "XDG_CACHE_HOME": str(tmp / "cache"),
-        "USER": os.environ.get("USER") or "bench",
-    }
-    os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
-    os.environ["XDG_CONFIG_HOME"] = env["XDG_CONFIG_HOME"]  # the installation key the hook marks with
-    from auditkit.trail.redaction import warm_cache
-
-    warm_cache()  # as `auditkit install` does for the interpreter the hook runs with
-
-    variants: dict[str, tuple[list[str], bytes | None, dict]] = {
-        "python -I -S -c pass (baseline)": ([PY, "-I", "-S", "-c", "pass"], None, env),
-        "python -c pass": ([PY, "-c", "pass"], None, env),
-    }
-    for name, event in EVENTS.items():
-        variants[f"hook: {name}"] = (
-            [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl")],
-            json.dumps(event).encode(),
-            env,
-        )
-    if args.compare:
-        for name in ("Bash PreToolUse (small)", "Read PostToolUse (2 KiB of code)"):
-            variants[f"compare: {name}"] = (
-                [PY, "-I", "-S", args.compare, "--trail", str(tmp / "c.jsonl")],
-                json.dumps(EVENTS[name]).encode(),
-                env,
-            )
-    big = EVENTS["Read PostToolUse (64 KiB)"]
-    variants["hook: Read 64 KiB, redaction off"] = (
-        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "t.jsonl"), "--no-redact"],
-        json.dumps(big).encode(),
-        env,
-    )
-    small = json.dumps(EVENTS["Bash PreToolUse (small)"]).encode()
-    # the portable form (`install --shared`): `auditkit-hook`, this machine's launcher found on PATH. Claude Code
-    # runs either form through a shell; sampled both exec'd directly and through `sh -c` as settings say
-    launcher = write_launcher(tmp / "bin", PY)
-    on_path = {**env, "PATH": f"{tmp / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"}
-    trail_opt = ["--trail", str(tmp / "t.jsonl")]
-    variants["shared: auditkit-hook launcher, Bash Pre (small)"] = ([str(launcher), *trail_opt], small, env)
-    variants["sh -c: absolute form, Bash Pre (small)"] = (
-        ["/bin/sh", "-c", hook_command(str(tmp / "t.jsonl"), PY)],
-        small,
-        env,
-    )
-    variants["sh -c: auditkit-hook on PATH, Bash Pre (small)"] = (
-        ["/bin/sh", "-c", hook_command(str(tmp / "t.jsonl"), shared=True)],
-        small,
-        on_path,
-    )
-    assert hook_command(shared=True) == LAUNCHER
-    variants["hook: Bash Pre, trail of 10 records"] = (
-        [PY, "-I", "-S", HOOK, "--trail", str(tmp / "ten.jsonl")],
-        small,
-        env,
-    )
-    if args.big_trail:
-        t0 = time.perf_counter()
-        make_big_trail(tmp / "big.jsonl", args.big_trail)
-        size = (tmp / "big.jsonl").stat().st_size
-        print(f"(made a trail of {args.big_trail:,} records, {size / 1e6:.0f} MB, in {time.perf_counter() - t0:.1f} s)")
-        variants[f"hook: Bash Pre, trail of {args.big_trail:,} records"] = (
-            [PY, "-I", "-S", HOOK, "--trail", str(tmp / "big.jsonl")],
-            small,
-            env,
-        )
-    make_big_trail(tmp / "ten.jsonl", 10)
-
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(3):  # warm the page cache and the .pyc files
-        for argv, stdin, e in variants.values():
-            subprocess.run(argv, input=stdin, capture_output=True, env=e)
-    order = list(variants)
-    shuffle = random.Random(17).shuffle
-    for _ in range(args.runs):
-        # A fresh order each round: a variant that always ran right after a heavy one (python -c
-        # pass, the 64 KiB event) would pay for the caches that one evicted, in every sample.
-        shuffle(order)
-        for name in order:
-            argv, stdin, e = variants[name]
-            t0 = time.perf_counter()
-            proc = subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e)
-            samples[name].append((time.perf_counter() - t0) * 1000)
-            if proc.returncode != 0 or (proc.stderr and "pass" not in name):
-                raise SystemExit(f"{name} failed: {proc.stderr.decode()}")
-
-    baseline = statistics.median(samples["python -I -S -c pass (baseline)"])
-    print(f"\nhook latency: {args.runs} runs each, rounds in random order, interpreter {PY}")
-    print(f"{'variant':<48} {'median':>9} {'p90':>9} {'ratio':>7}")
-    for name, xs in samples.items():
-        xs.sort()
-        med, p90 = statistics.median(xs), xs[int(len(xs) * 0.9)]
-        print(f"{name:<48} {med:7.2f}ms {p90:7.2f}ms {med / baseline:6.2f}x")
-    red = statistics.median(samples["hook: Read PostToolUse (64 KiB)"])
-    nored = statistics.median(samples["hook: Read 64 KiB, redaction off"])
-    print(f"\nredaction on a 64 KiB payload costs {red - nored:+.2f} ms ({red / nored:.2f}x the hook without it)")
-    if args.big_trail:
-        small_t = statistics.median(samples["hook: Bash Pre, trail of 10 records"])
-        big_t = statistics.median(samples[f"hook: Bash Pre, trail of {args.big_trail:,} records"])
-        print(f"append to a {args.big_trail:,}-record trail vs a 10-record one: {big_t / small_t:.2f}x")
-    goal = statistics.median(samples["hook: Bash PreToolUse (small)"]) / baseline
-    print(f"goal: typical event <= 1.5x the bare interpreter -> {goal:.2f}x")
-    shared = statistics.median(samples["shared: auditkit-hook launcher, Bash Pre (small)"]) / baseline
-    print(f"goal, shared form (auditkit-hook launcher): <= 1.5x -> {shared:.2f}x")
-    if args.held_runs:
-        held_lock(tmp, env, small, args.held_runs, statistics.median(samples["hook: Bash PreToolUse (small)"]))
-
-
-def held_lock(tmp: Path, env: dict, event: bytes, runs: int, free_ms: float) -> None:
-    """The hook's wall time while another process holds the trail's lock (it spills after the bound)."""
-    from auditkit.trail.appender import LOCK_WAIT_S
-
-    trail = tmp / "held.jsonl"
-    argv = [PY, "-I", "-S", HOOK, "--trail", str(trail)]
-    subprocess.run(argv, input=event, capture_output=True, env=env, check=True)
-    code = "import fcntl,os,sys,time; fd=os.open(sys.argv[1],os.O_RDWR); fcntl.flock(fd,fcntl.LOCK_EX); print(1,flush=True); time.sleep(3600)"
-    holder = subprocess.Popen([PY, "-c", code, str(trail)], stdout=subprocess.PIPE)
-    holder.stdout.readline()
-    times = []
-    try:
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            subprocess.run(argv, input=event, capture_output=True, env=env, check=True)
-            times.append((time.perf_counter() - t0) * 1000)
-    finally:
-        holder.kill()
-        holder.wait()
-    spilled = len(list((tmp / ".spill").glob("held.jsonl.*.json")))
-    subprocess.run(argv, input=event, capture_output=True, env=env, check=True)  # the next writer chains them
-    left = len(list((tmp / ".spill").glob("held.jsonl.*.json")))
-    lines = len(trail.read_bytes().splitlines())
-    held = statistics.median(times)
-    print(f"\nheld lock ({runs} runs while another process holds it for good; wait bound {LOCK_WAIT_S:g} s):")
-    print(
-        f"  hook wall time median {held:.1f} ms, max {max(times):.1f} ms; free lock {free_ms:.2f} ms "
-        f"({held / free_ms:.0f}x); {spilled} event(s) spilled, {left} left after the next write, "
-        f"trail holds {lines} records (expected {runs + 3})"
-    )
+    before = load_average()
+    figures = measure(max(args.runs, 5), args.quick, args.compare and os.path.abspath(args.compare), args.only)
+    found = to_rows(figures)
+    if not args.only or any("lock" in o for o in args.only):
+        found.append(held_lock())
+    print(table(found))
+    print(f"\n{PY} -I -S {HOOK}; {max(args.runs, 5)} runs a side, interleaved, 1 warm-up round not counted;")
+    print(f"{before} before, {load_average()} after the run.")
 
 
 if __name__ == "__main__":

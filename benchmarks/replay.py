@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditkit.analysis.steps import replay
-from auditkit.analysis.versions import file_history
+from auditkit.analysis.versions import history
 from auditkit.loading.frame import load
 from auditkit.present.render import replay_chart, replay_text
 from auditkit.trail import format as tf
@@ -90,14 +90,14 @@ def main() -> None:
     import vl_convert as vlc
 
     t_svg, svg = timed(lambda: vlc.vegalite_to_svg(spec), runs=1)
-    t_hist, hist = timed(lambda: file_history(df, "/w/src/m1.py"))
+    t_hist, hist = timed(lambda: history(df, "/w/src/m1.py"))
     print(f"session of {len(steps):,} steps ({len(df):,} events, {path.stat().st_size / 1e6:.1f} MB), medians:")
     print(f"  load the trail (baseline)        {t_load:6.2f} s")
     print(f"  replay() -> timeline frame       {t_replay:6.2f} s")
     print(f"  render as text                   {t_text:6.2f} s  ({len(text.splitlines()):,} lines)")
     print(f"  render as altair chart (spec)    {t_chart:6.2f} s")
     print(f"  chart to SVG, offline            {t_svg:6.2f} s  ({len(svg) / 1e6:.1f} MB)")
-    print(f"  file_history() of one file       {t_hist:6.2f} s  ({len(hist)} events)")
+    print(f"  history() of one file       {t_hist:6.2f} s  ({len(hist)} events)")
     total = t_replay + t_text + t_chart + t_svg
     print(f"replay + text + chart + SVG: {total:.2f} s ({total / t_load:.1f}x the load)")
 

@@ -1,65 +1,139 @@
-"""Time and peak memory of each evidence pack: on the bundled samples and on a 1,000,000-event trail.
+"""Each evidence pack as a user waits for it: ``auditkit report NAME sample_logs/ --out DIR``, a fresh process.
 
-Each run is a whole ``auditkit report`` in a fresh process: its kernel, papermill, the HTML page,
-hashing and verification. Peak memory is the largest process of the run (the kernel, on large
-trails), read from the wrapper's ``RUSAGE_CHILDREN``. Beside each figure: the goal (samples: 3 s,
-the fixed cost of a pack; 1M events: 60 s and 2 GB) and, as the floor, ``load()`` of the same trail.
+Each run is the whole command: its start-up, its Jupyter kernel, papermill, the notebook, the HTML page,
+the hashes and the manifest (the evidence is made anew each run: nothing is kept between runs). The
+floor beside it is ``auditkit.load()`` of the same trails in a fresh process. Peak memory is the
+largest process of the run as the kernel counted it (the kernel, on large trails: the command waits
+for it, so its ``ru_maxrss`` is in the command's). Sides run interleaved (harness.py).
 
-    .venv/bin/python benchmarks/reports.py [--events 1000000]
+Goals (#32): each pack on the samples <= 2 s wall; the compliance pack (load, verify, secret scan,
+every control) on 1,000,000 events <= 25 s and <= 2 GB. ``quick``: 100,000 events and fewer runs.
+
+    .venv/bin/python benchmarks/reports.py [--quick] [--runs 5] [--base /tmp/packs-base] [--parts samples,large]
+
+``--base CHECKOUT`` also runs another checkout of the kit (say, main in a ``git worktree``) as its own
+side, interleaved with this one: before and after, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
+import itertools
+import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditkit.present.evidence import REPORTS  # noqa: E402
-from benchmarks.load import make_trail  # noqa: E402
+from benchmarks.harness import Figure, Row, Sample, interleaved, load_average, megabytes, run_once, table  # noqa: E402
 
-WRAP = """
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-print(json.dumps({"s": time.perf_counter() - t, "rc": proc.returncode, "err": proc.stderr[-500:],
-                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
-"""
+PACKS = ("incident", "cost", "compliance", "replay")
+SAMPLES_GOAL_S = 2.0
+LARGE_GOAL_S, LARGE_GOAL_BYTES = 25.0, 2 << 30
 
 
-def measured(argv: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", WRAP, *argv], capture_output=True, text=True, check=True)
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    if got["rc"]:
-        raise SystemExit(f"{' '.join(argv)} failed: {got['err']}")
-    return got
+def _env(checkout: Path) -> dict[str, str]:
+    """The environment that runs ``checkout``'s kit (the venv's console script, this checkout's package)."""
+    return {**os.environ, "PYTHONPATH": str(checkout)}
+
+
+def _cli() -> str:
+    return str(Path(sys.executable).with_name("auditkit"))
+
+
+def _pack_side(name: str, trails: Path, work: Path, checkout: Path) -> Callable[[], Sample]:
+    """A side running ``auditkit report NAME TRAILS --out DIR``, each run into a fresh folder."""
+    numbers = itertools.count()
+    tag = "base" if checkout != ROOT else "kit"
+
+    def run() -> Sample:
+        out = work / f"{tag}-{name}-{next(numbers)}"
+        sample = run_once([_cli(), "report", name, str(trails), "--out", str(out), "--no-progress"], env=_env(checkout))
+        shutil.rmtree(out, ignore_errors=True)
+        return sample
+
+    return run
+
+
+def _load_side(trails: Path) -> Callable[[], Sample]:
+    code = f"import auditkit; auditkit.load({str(trails)!r})"
+    return lambda: run_once([sys.executable, "-c", code], env=_env(ROOT))
+
+
+def _row(workload: str, kit: Figure, floor: Figure, goal_s: float, goal_bytes: int | None, base: Figure | None) -> Row:
+    met = kit.median <= goal_s and (goal_bytes is None or kit.peak_rss <= goal_bytes)
+    goal = f"<= {goal_s:g} s" + (f", <= {megabytes(goal_bytes)}" if goal_bytes else "")
+    figure = kit.describe() + (f"; before: {base.describe()}" if base is not None else "")
+    return Row(workload, figure, f"load(): {floor.describe()}", kit.median / floor.median, goal, met)
+
+
+def _measure(
+    label: str,
+    trails: Path,
+    names: tuple[str, ...],
+    runs: int,
+    warmup: int,
+    goal: tuple[float, int | None],
+    work: Path,
+    base: Path | None,
+) -> list[Row]:
+    sides: dict[str, Callable[[], Sample]] = {"load": _load_side(trails)}
+    for name in names:
+        sides[name] = _pack_side(name, trails, work, ROOT)
+        if base is not None:
+            sides[f"base {name}"] = _pack_side(name, trails, work, base)
+    figures = interleaved(sides, runs=runs, warmup=warmup)
+    return [
+        _row(
+            f"{name} pack, {label} ({runs} runs)",
+            figures[name],
+            figures["load"],
+            *goal,
+            figures.get(f"base {name}"),
+        )
+        for name in names
+    ]
+
+
+def rows(quick: bool, runs: int | None = None, base: Path | None = None, parts: str = "samples,large") -> list[Row]:
+    """Each pack on the samples (5 runs after a warm-up round; quick: 3) and the compliance pack on 1,000,000
+    events (2 runs, no warm-up round: ~30 s each; quick: 100,000 events, 3 runs, the 1M goal beside it)."""
+    from benchmarks.load import make_trail
+
+    work = Path(tempfile.mkdtemp(prefix="auditkit-bench-reports-"))
+    out: list[Row] = []
+    try:
+        if "samples" in parts:
+            samples_runs = runs or (3 if quick else 5)
+            goal = (SAMPLES_GOAL_S, None)
+            out += _measure("samples", ROOT / "sample_logs", PACKS, samples_runs, 1, goal, work, base)
+        if "large" in parts:
+            events = 100_000 if quick else 1_000_000
+            big = work / "big" / "audit-trail.jsonl"
+            big.parent.mkdir()
+            make_trail(big, events)
+            goal = (LARGE_GOAL_S, LARGE_GOAL_BYTES)
+            out += _measure(f"{events:,} events", big.parent, ("compliance",), 3 if quick else 2, 0, goal, work, base)
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, default=1_000_000)
-    args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="auditkit-reports-"))
-    big = tmp / "big" / "audit-trail.jsonl"
-    big.parent.mkdir()
-    make_trail(big, args.events)
-    cli = [str(Path(sys.executable).with_name("auditkit"))]
-    for label, trail, goal_s, goal_mb in (
-        ("samples", ROOT / "sample_logs", 3.0, None),
-        (f"{args.events:,} events", big, 60.0, 2048.0),
-    ):
-        floor = measured([sys.executable, "-c", f"import auditkit; auditkit.load({str(trail)!r})"])
-        print(f"{label}: load() alone {floor['s']:.2f} s, {floor['peak_mb']:.0f} MB (the floor)")
-        for name in REPORTS:
-            got = measured([*cli, "report", name, str(trail), "--out", str(tmp / label[:7] / name), "--no-progress"])
-            ok = got["s"] <= goal_s and (goal_mb is None or got["peak_mb"] <= goal_mb)
-            goal = f"goal <= {goal_s:.0f} s" + (f", <= {goal_mb / 1024:.0f} GB" if goal_mb else "")
-            print(f"  {name:<11} {got['s']:6.2f} s {got['peak_mb']:7.0f} MB  ({goal}: {'met' if ok else 'NOT met'})")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 events and fewer runs: a smoke run")
+    parser.add_argument("--runs", type=int, help="runs of each pack on the samples (default 5; quick 3)")
+    parser.add_argument("--base", type=Path, help="another checkout of the kit, run as its own side (before)")
+    parser.add_argument("--parts", default="samples,large", help="samples, large, or both (default)")
+    args = parser.parse_args()
+    before = load_average()
+    got = rows(args.quick, args.runs, args.base.resolve() if args.base else None, args.parts)
+    print(table(got))
+    print(f"\n{before} before, {load_average()} after the run; memory: the run's largest process, median of the runs")
 
 
 if __name__ == "__main__":

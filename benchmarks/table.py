@@ -22,7 +22,11 @@ sys.path.insert(0, str(REPO))
 from benchmarks.harness import Row, load_average, table  # noqa: E402
 
 # One module a subject; each offers rows(quick). Order is the table's order.
-MODULES: list[str] = ["pii"]
+MODULES: list[str] = [
+    "hook_latency",
+    "reports",
+    "pii",
+]
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 

@@ -85,7 +85,7 @@ def test_a_mixed_folder_of_three_agents_loads_together_and_the_views_work_across
     assert set(auditkit.by_agent(df).index) == {"claude-code", "codex", "gemini"}
     session = auditkit.session_id_for(df, "0199a2b3")  # a unique prefix, as the command line takes it
     assert auditkit.replay(df, session)["tool"].tolist() == ["exec_command", "apply_patch"]
-    history = auditkit.file_history(df, "/home/dev/app/README.md")
+    history = auditkit.history(df, "/home/dev/app/README.md")
     assert history["tool"].tolist() == ["replace"] and history["action"].tolist() == ["edit"]  # Gemini's replace
     risky = F.risky_commands(df)
     assert {"rm -rf node_modules", "rm -r /home/dev/app/build"} <= set(risky["command"])

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.present.evidence import REPORTS, run_report
+from auditkit.present.evidence import REPORTS, report
 from tests.conftest import REPO, SAMPLES
 
 pytestmark = pytest.mark.slow  # a browser, a Jupyter server, notebooks in kernels
@@ -194,7 +194,7 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name in REPORTS:
         folder = tmp_path_factory.mktemp(f"pack-{name}")
         params = {"deleted_path": "data/exports/customers-2026-03.csv"} if name == "incident" else {}
-        run_report(name, [str(SAMPLES)], folder, params, pdf=name == "compliance")
+        report(name, [str(SAMPLES)], folder, params, pdf=name == "compliance")
         out[name] = folder
     return out
 
@@ -376,7 +376,7 @@ def tampered_incident(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines[4] = lines[4].replace(b"bypassPermissions", b"acceptEdits")
     trail.write_bytes(b"".join(lines))
     out = root / "pack"
-    run_report("incident", [str(root / "logs")], out, {"deleted_path": "data/exports/customers-2026-03.csv"})
+    report("incident", [str(root / "logs")], out, {"deleted_path": "data/exports/customers-2026-03.csv"})
     return out
 
 

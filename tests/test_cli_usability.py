@@ -139,22 +139,6 @@ def test_every_help_shows_examples_of_its_own_command_and_its_library_twin() -> 
     assert "examples:" in build_parser().format_help()
 
 
-def test_the_registry_names_the_twins_the_old_test_lists() -> None:
-    """The verbs that differ from their library function are the ones tests/test_cli.py maps by hand."""
-    differ = {c.name: c.twin for c in COMMANDS.values() if c.twin != c.name.replace("-", "_")}
-    assert differ == {
-        "history": "file_history",
-        "archive": "rotate",
-        "retention": "apply_retention",
-        "redact": "redact_file",
-        "report": "run_report",
-        "otel-receive": "make_server",
-        "detect": "detections",
-        "trust": "approve_project",
-        "notebooks": "copy_notebooks",
-    }
-
-
 def test_report_name_help_lists_that_notebooks_parameters_with_types_and_defaults() -> None:
     proc = auditkit("report", "cost", "--help")
     assert proc.returncode == 0

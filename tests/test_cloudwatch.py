@@ -155,7 +155,7 @@ def test_every_record_arrives_once_in_order_across_rotation(moto_url: str, tmp_p
     grow(trail, 20)
     state, to = tmp_path / "state.json", "cloudwatch:///auditkit/claude-code/dev-laptop"
     first = ship([trail.parent], to, endpoint_url=moto_url, state=state)
-    auditkit.rotate(trail)  # the shipped records move into a compressed segment
+    auditkit.archive(trail)  # the shipped records move into a compressed segment
     grow(trail, 5)
     second = ship([trail.parent], to, endpoint_url=moto_url, state=state)
     again = ship([trail.parent], to, endpoint_url=moto_url, state=state)

@@ -30,17 +30,16 @@ OVER_THE_CAP = {
     "auditkit/loading/columnar.py::read": 39,
     "auditkit/outbound/s3verify.py::Copies.judge": 39,  # grew or arrived with the 2026-12-05 merges: break it up next
     "auditkit/outbound/schemas/ecs.py::document": 39,  # grew or arrived with the 2026-12-05 merges: break it up next
-    "auditkit/custody/retention.py::apply_retention": 37,
+    "auditkit/custody/retention.py::retention": 37,
     "auditkit/loading/readers/auditkit_trail.py::columns": 34,
     "auditkit/trail/redact_checks.py::high_entropy": 33,
-    "auditkit/analysis/versions.py::file_history": 32,
-    "auditkit/detect/engine.py::_run_correlation": 32,
+    "auditkit/analysis/versions.py::history": 32,
+    "auditkit/detection/engine.py::_run_correlation": 32,
     "auditkit/installer.py::doctor": 32,  # grew or arrived with the 2026-12-05 merges: break it up next
-    "auditkit/analysis/steps.py::describe": 31,
+    "auditkit/analysis/steps.py::describe": 28,
     "auditkit/loading/readers/codex.py::rows": 31,
     "auditkit/loading/readers/gemini.py::rows": 31,
-    "auditkit/custody/secrets.py::_Scanner.lines": 26,
-    "auditkit/detect/engine.py::_correlation": 26,
+    "auditkit/detection/engine.py::_correlation": 26,
     "auditkit/loading/lines.py::_read_lines": 26,
 }
 

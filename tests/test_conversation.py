@@ -266,11 +266,11 @@ def test_browser_shows_the_conversation_in_the_replay_pack(tmp_path: Path, brows
     """The replay pack's page (nbconvert's HTML, scripts removed) keeps the conversation and its colours."""
     from selenium.webdriver.common.by import By
 
-    from auditkit.present.evidence import run_report
+    from auditkit.present.evidence import report
 
     transcript = write_transcript(tmp_path / f"{SID}.jsonl")
     out = tmp_path / "pack"
-    run_report("replay", [str(transcript)], out, {"session": SID[:8]}, progress=False)
+    report("replay", [str(transcript)], out, {"session": SID[:8]}, progress=False)
     requests_made(browser)
     browser.get((out / "replay.html").as_uri())
     convo = browser.find_element(By.CSS_SELECTOR, ".auditkit-conversation")

@@ -127,7 +127,7 @@ def test_file_changed_shows_in_the_file_history_as_a_change_outside_the_tools(pr
     trail = _run_installed(
         project, [payload("PreToolUse", **write), payload("PostToolUse", **write, tool_response={}), NEW_EVENTS[1]]
     )
-    history = auditkit.file_history(auditkit.load(trail), "/home/dev/app/src/a.py")
+    history = auditkit.history(auditkit.load(trail), "/home/dev/app/src/a.py")
     assert history["action"].tolist() == ["create", "modify"]
     last = history.iloc[-1]
     assert last["tool"] == "FileChanged" and not last["known"] and "outside the agent's tools" in last["note"]

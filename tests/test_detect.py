@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.detect.engine import detect, load_rules
+from auditkit.detection.engine import detect, load_rules
 from auditkit.loading.frame import frame_from_rows
 
 T0 = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)
@@ -318,7 +318,7 @@ def test_cli_detect_prints_rule_level_session_and_why(tmp_path: Path) -> None:
 
 def test_readme_lists_every_builtin_rule(builtin) -> None:
     """The README's rule table is the one generated from the pack: a rule added or renamed shows there."""
-    from auditkit.detect.engine import rule_table
+    from auditkit.detection.engine import rule_table
 
     readme = (REPO / "README.md").read_text()
     start = readme.index("<!-- detect-rules:")
@@ -344,7 +344,7 @@ def test_summary_counts_detections_by_level(capsys) -> None:
     """`auditkit summary --json` carries the built-in rules' matches per level, the same as detect() finds."""
     import auditkit
     from auditkit.cli import main
-    from auditkit.detect.engine import counts_by_level
+    from auditkit.detection.engine import counts_by_level
 
     assert main(["summary", str(REPO / "sample_logs"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -357,12 +357,12 @@ def test_summary_counts_detections_by_level(capsys) -> None:
 def test_incident_pack_opens_with_the_detections_in_scope(tmp_path: Path) -> None:
     """The incident report records the built-in rules' matches by level, as detect() counts them."""
     import auditkit
-    from auditkit.detect.engine import counts_by_level
-    from auditkit.present.evidence import run_report
+    from auditkit.detection.engine import counts_by_level
+    from auditkit.present.evidence import report
     from auditkit.present.notebook import skip_iri_grammar
 
     skip_iri_grammar()
-    manifest = run_report("incident", [str(REPO / "sample_logs")], tmp_path / "pack", {})
+    manifest = report("incident", [str(REPO / "sample_logs")], tmp_path / "pack", {})
     expected = counts_by_level(detect(auditkit.load(REPO / "sample_logs")))
     assert manifest["results"]["detections"] == expected and expected.get("high")
     html = next((tmp_path / "pack").glob("*.html")).read_text()

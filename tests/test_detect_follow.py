@@ -162,8 +162,8 @@ def test_webhook_and_slack_receivers_get_alerts_and_a_failing_one_gets_them_late
 
 def test_rate_limit_sends_n_a_minute_per_rule_and_a_summary_of_the_rest(tmp_path: Path) -> None:
     """With --per-minute 2, five alerts of one rule send two messages; the alert trail keeps all five."""
-    from auditkit.detect.alerts import read_alerts
-    from auditkit.detect.sinks import Delivery, JsonlSink
+    from auditkit.detection.alerts import read_alerts
+    from auditkit.detection.sinks import Delivery, JsonlSink
 
     trail = tmp_path / "logs" / "audit-trail.jsonl"
     for i in range(5):
@@ -196,7 +196,7 @@ def test_rate_limit_sends_n_a_minute_per_rule_and_a_summary_of_the_rest(tmp_path
 
 def test_follow_raises_a_critical_alert_when_a_new_record_was_edited(tmp_path: Path) -> None:
     """The follower checks the chain as it reads: a record whose text changed after hashing is an alert."""
-    from auditkit.detect.alerts import read_alerts
+    from auditkit.detection.alerts import read_alerts
 
     trail = tmp_path / "logs" / "audit-trail.jsonl"
     once = cli("detect", "--follow", str(trail), "--once", "--sink", "jsonl:/dev/null")
@@ -230,9 +230,9 @@ def test_follow_in_small_batches_and_restart_from_the_cursor_alerts_each_event_o
     tmp_path: Path, monkeypatch
 ) -> None:
     """A long trail is read in batches; a second follower resumes at the saved offset: no repeats, none missed."""
-    from auditkit.detect import follow as fo
-    from auditkit.detect.alerts import read_alerts
-    from auditkit.detect.engine import load_rules
+    from auditkit.detection import follow as fo
+    from auditkit.detection.alerts import read_alerts
+    from auditkit.detection.engine import load_rules
     from auditkit.trail import format as tf
 
     monkeypatch.setattr(fo, "MAX_BATCH", 7)
@@ -276,7 +276,7 @@ def test_follow_refuses_a_file_that_is_not_an_auditkit_trail(tmp_path: Path) -> 
 
 def test_a_cursor_moved_past_the_trail_is_an_alert_and_nothing_is_skipped(tmp_path: Path) -> None:
     """Someone edits the state to jump ahead (or cuts the trail): the follower says so and reads the trail again."""
-    from auditkit.detect.alerts import read_alerts
+    from auditkit.detection.alerts import read_alerts
 
     trail = tmp_path / "logs" / "audit-trail.jsonl"
     once = cli("detect", "--follow", str(trail), "--once", "--sink", "jsonl:/dev/null")

@@ -45,3 +45,38 @@ def test_a_trail_without_file_changes_gives_empty_tables_with_their_columns(tmp_
     df = auditkit.load(trail)
     for table in (findings.sensitive_writes(df), findings.outside_project(df), findings.deletions(df)):
         assert table.empty and {"path", "action", "session_id", "timestamp"} <= set(table.columns)
+
+
+def test_every_finding_answers_the_same_from_the_calls_a_pack_makes_once() -> None:
+    """A pack pairs the events into calls once (findings.pack_calls) and hands them to every finding: each
+    answer is the one the finding gives pairing the events itself, on every bundled sample and three agents."""
+    import pandas as pd
+
+    from auditkit.analysis.findings import verdict
+    from tests.conftest import SAMPLES
+
+    df = auditkit.load(SAMPLES)
+    calls = findings.pack_calls(df)
+    assert len(calls) > 20
+    pairs = [
+        (lambda c: findings.risky_commands(df, c)),
+        (lambda c: findings.failures(df, c)),
+        (lambda c: findings.file_changes(df, c)),
+        (lambda c: findings.redundant_reads(df, c)),
+        (lambda c: findings.retry_loops(df, calls=c)),
+        (lambda c: findings.slowest(df, 5, c)),
+        *[(lambda c, k=k: findings.time_by(df, k, c)) for k in ("tool", "session_id", "command")],
+    ]
+    for finding in pairs:
+        pd.testing.assert_frame_equal(finding(calls), finding(None))
+    changes = findings.file_changes(df)
+    pd.testing.assert_frame_equal(findings.deletions(df, changes), findings.deletions(df))
+    pd.testing.assert_frame_equal(findings.outside_project(df, changes), findings.outside_project(df))
+    for made, fresh in (
+        (
+            verdict.incident_verdict(df, None, "data/exports/customers-2026-03.csv", calls=calls),
+            verdict.incident_verdict(df, None, "data/exports/customers-2026-03.csv"),
+        ),
+        (verdict.cost_verdict(df, None, calls=calls), verdict.cost_verdict(df, None)),
+    ):
+        assert made.to_dict() == fresh.to_dict()

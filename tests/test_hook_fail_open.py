@@ -213,6 +213,6 @@ def test_archive_brings_spilled_records_into_the_segment(tmp_path: Path) -> None
     finally:
         holder.kill()
         holder.wait()
-    rot = segments.rotate(trail, seal=False)
+    rot = segments.archive(trail, seal=False)
     assert rot.rotated is not None and rot.rotated.records == 3
     assert list((tmp_path / ".spill").iterdir()) == [] and verify(tmp_path).intact

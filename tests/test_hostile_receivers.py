@@ -267,7 +267,7 @@ def test_a_cursor_before_the_first_record_held_still_ships_the_rest(servers, tmp
     r = servers(lambda h, b: reply(h, 202))
     state = tmp_path / "state.json"
     first = ship([trail.parent], r.url, "datadog", insecure=True, env=KEYS, state=state)
-    auditkit.rotate(trail)
+    auditkit.archive(trail)
     grow(trail, 5)
     for segment in trail.parent.glob("audit-trail.*.jsonl.gz"):
         segment.unlink()

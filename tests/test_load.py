@@ -443,7 +443,7 @@ def test_a_trail_start_whose_data_is_no_object_loads_verifies_and_redacts(
 ) -> None:
     """A forged trail_start with "data": "x" used to end load() with AttributeError (found by fuzzing); now the
     trail loads without a trail id, verify says the start is wrong, and a redacted copy can still be made."""
-    from auditkit.custody.secrets import redact_file
+    from auditkit.custody.secrets import redact
     from auditkit.loading import columnar
     from auditkit.trail import format as tf
 
@@ -455,5 +455,5 @@ def test_a_trail_start_whose_data_is_no_object_loads_verifies_and_redacts(
     df = auditkit.load(trail)
     assert len(df) == 2 and df["trail_id"].isna().all() and df.attrs["problems"] == []
     assert not auditkit.verify(trail).intact
-    redact_file(trail, tmp_path / "copy.jsonl")
+    redact(trail, tmp_path / "copy.jsonl")
     assert len(auditkit.load(tmp_path / "copy.jsonl")) == 2

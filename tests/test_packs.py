@@ -18,7 +18,7 @@ from auditkit.cli import main
 from auditkit.custody.packs import folder_mode, parse_mode, verify_pack
 from auditkit.custody.seals import keygen
 from auditkit.errors import SealError
-from auditkit.present.evidence import run_report
+from auditkit.present.evidence import report
 from tests.conftest import REPO, SAMPLES
 
 OPENSSL = shutil.which("openssl")
@@ -32,7 +32,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory: pytest.TempPathFactory, keys: tuple[Path, Path]) -> Path:
     out = tmp_path_factory.mktemp("packs") / "replay"
-    manifest = run_report(
+    manifest = report(
         "replay", [str(SAMPLES / "regression-fix")], out, {"session": "5b3f"}, progress=False, seal_key=keys[0]
     )
     assert manifest["signature"]["algorithm"] == "Ed25519"
@@ -64,12 +64,12 @@ def test_one_byte_changed_in_any_file_of_the_pack_fails(pack: Path, keys: tuple[
         data = bytearray(target.read_bytes())
         data[len(data) // 2] ^= 0x01  # one bit of one byte
         target.write_bytes(bytes(data))
-        report = verify_pack(copy, keys[1])
-        assert not report.intact, name
+        checked = verify_pack(copy, keys[1])
+        assert not checked.intact, name
         if name.startswith("manifest.json"):
-            assert report.signature_valid is False, name
+            assert checked.signature_valid is False, name
         else:
-            assert report.signature_valid is True and report.files[name].startswith("changed"), name
+            assert checked.signature_valid is True and checked.files[name].startswith("changed"), name
         assert main(["verify", str(copy), "--pubkey", str(keys[1])]) == 1, name
 
 
@@ -163,10 +163,10 @@ def test_a_failed_run_leaves_a_signed_pack_that_says_what_failed(keys: tuple[Pat
 
     out = tmp_path / "failed"
     with pytest.raises(ReportError):
-        run_report("replay", [str(SAMPLES / "regression-fix")], out, {"session": "no-such-session"}, progress=False,
+        report("replay", [str(SAMPLES / "regression-fix")], out, {"session": "no-such-session"}, progress=False,
                    seal_key=keys[0])  # fmt: skip
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["signature"]["algorithm"] == "Ed25519"
-    report = verify_pack(out, keys[1])
-    assert report.intact and "error.txt" in report.files, report.problems
+    checked = verify_pack(out, keys[1])
+    assert checked.intact and "error.txt" in checked.files, checked.problems
     assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}

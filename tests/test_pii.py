@@ -297,7 +297,7 @@ def test_export_with_pii_redact_writes_no_corpus_value_and_records_the_choice(
 def test_sync_with_pii_redact_uploads_minimised_copies_only(s3, s3_endpoint, tmp_path: Path, isolated_config: Path):
     _regions(isolated_config)
     trail, values = corpus_trail(tmp_path)
-    auditkit.rotate(trail)
+    auditkit.archive(trail)
     s3.create_bucket(Bucket="pii-evidence", ObjectLockEnabledForBucket=True)
     result = sync([trail.parent], "s3://pii-evidence/acme", endpoint_url=s3_endpoint, lock_days=1, pii="redact")
     names = [k.rsplit("/", 1)[-1] for k in result.uploaded]
@@ -369,7 +369,7 @@ def test_without_the_pii_extra_the_error_names_it(tmp_path: Path) -> None:
 def test_minimised_segment_in_report_mode_writes_no_copy(tmp_path: Path, isolated_config: Path) -> None:
     _regions(isolated_config)
     trail, _ = corpus_trail(tmp_path)
-    auditkit.rotate(trail, seal=False)
+    auditkit.archive(trail, seal=False)
     segment = next(trail.parent.glob("audit-trail.*.jsonl.gz"))
     copy, manifest = minimised_segment(segment, detector("report"))
     assert copy is None and manifest["found"] and manifest["pii"]["mode"] == "report"

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditkit.cli import main
-from auditkit.custody.secrets import redact_file, scan
+from auditkit.custody.secrets import redact, scan
 from auditkit.errors import RuleError
 from auditkit.simulate import run as simulate
 from auditkit.trail.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
@@ -269,18 +269,18 @@ def test_redact_writes_a_clean_copy_and_rechains_a_trail(tmp_path: Path) -> None
 
     trail, raw = tmp_path / "trail.jsonl", tmp_path / "raw.jsonl"
     simulate("secrets", trail, payload_log=raw)
-    out = redact_file(raw, tmp_path / "raw.redacted.jsonl", R)
+    out = redact(raw, tmp_path / "raw.redacted.jsonl", R)
     assert out["redactions"] >= 20 and scan(tmp_path / "raw.redacted.jsonl", R) == []
     assert [json.loads(x).keys() for x in (tmp_path / "raw.redacted.jsonl").read_text().splitlines()] == [
         json.loads(x).keys() for x in raw.read_text().splitlines()
     ]
     copy = tmp_path / "trail.redacted.jsonl"
-    info = redact_file(trail, copy, R)
+    info = redact(trail, copy, R)
     assert info["rechained"] and auditkit.verify(copy).intact
     start = read_records(copy)[0]["data"]
     assert start["derived_from"]["trail_id"] == read_records(trail)[0]["data"]["trail_id"]
     with pytest.raises(ValueError, match="another file"):
-        redact_file(trail, trail, R)
+        redact(trail, trail, R)
 
 
 @settings(max_examples=300, deadline=None)
@@ -593,6 +593,31 @@ def test_scan_in_worker_processes_finds_what_one_process_finds(tmp_path: Path, m
         monkeypatch.setattr(secrets, "_RANGE", block)
         assert scan(log, R) == one
     assert len({f.line for f in one}) > len(cases) // 2
+
+
+def test_scan_finds_the_same_whatever_lines_are_cleared_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scan clears a batch of lines' new strings in one pass (Redactor.quiet_strings) before checking the rest,
+    and remembers strings and key sets up to a bound: the same findings in the same order whether a batch is
+    one line, a few, or the whole file, and whatever it forgot, with repeated strings, plain-text lines and
+    blank lines across the batches' edges."""
+    from auditkit.custody import secrets
+
+    cases = [c for c in PLACED if c[1] != "over-1mib"]
+    lines = []
+    for i, (_, _, event, _) in enumerate(cases):
+        lines += [json.dumps(event), json.dumps({"seq": i, "text": "nothing here", "n": i})]
+        if i % 5 == 0:
+            lines += ["", f"plain text {i}: " + json.dumps(event)[:300], json.dumps(event)]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    one = scan(log, R)
+    assert len({f.line for f in one}) > len(cases) // 2
+    for size, memory in ((1, 100_000), (3, 100_000), (64, 100_000), (3, 4), (64, 10)):
+        monkeypatch.setattr(secrets._Scanner, "BATCH", size)
+        monkeypatch.setattr(secrets._Scanner, "MEMORY", memory)  # what it learnt forgotten again and again
+        assert scan(log, R) == one, (size, memory)
 
 
 def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_process_finds(

@@ -11,7 +11,7 @@ import pytest
 
 import auditkit
 from auditkit.cli import main
-from auditkit.present.evidence import REPORTS, ReportError, notebooks_dir, run_report
+from auditkit.present.evidence import REPORTS, ReportError, notebooks_dir, report
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow  # each test runs notebooks in a Jupyter kernel
@@ -30,7 +30,7 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dic
     for name in REPORTS:
         folder = tmp_path_factory.mktemp(name)
         params = {"deleted_path": "data/exports/customers-2026-03.csv"} if name == "incident" else {}
-        out[name] = (folder, run_report(name, [str(SAMPLES)], folder, params))
+        out[name] = (folder, report(name, [str(SAMPLES)], folder, params))
     return out
 
 
@@ -144,7 +144,7 @@ def test_the_pack_holds_rendered_charts_and_a_manifest_that_matches_the_files(pa
 
 def test_a_window_with_no_events_still_reports(tmp_path: Path) -> None:
     for name in ("incident", "cost", "replay"):
-        r = run_report(name, [str(SAMPLES)], tmp_path / name, {"start": "2030-01-01", "end": "2030-02-01"})["results"]
+        r = report(name, [str(SAMPLES)], tmp_path / name, {"start": "2030-01-01", "end": "2030-02-01"})["results"]
         assert r["events"] == 0
     assert r["steps"] == 0 and r["session"] is None
 
@@ -155,16 +155,22 @@ def test_a_broken_chain_fails_the_integrity_control(tmp_path: Path) -> None:
     lines = (SAMPLES / "incident" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
     del lines[7]
     trail.write_bytes(b"".join(lines))
-    m = run_report("compliance", [str(trail.parent)], tmp_path / "pack", {"keep_days": 30})
+    m = report("compliance", [str(trail.parent)], tmp_path / "pack", {"keep_days": 30})
     assert m["verify"]["intact"] is False and m["results"]["verify"]["first_break"]["kind"] == "deleted"
     checks = {c["control"]: c for c in m["results"]["controls"]}
     integrity = checks["NIST AU-9"]
     assert integrity["result"] == "fail" and "deleted" in integrity["evidence"]
     assert checks["PCI DSS v4.0 10.3"]["result"] == "fail"  # as strong as the NIST row it rests on
+    # one verification per pack: the manifest and the header show the one the notebook's answers rest on
+    from auditkit.present.notebook import read_results
+
+    recorded = read_results(tmp_path / "pack" / "compliance.ipynb")["verify_report"]
+    assert m["verify"]["first_break"] == recorded["first_break"] and m["verify"]["records"] == recorded["records"]
+    assert "verify_report" not in m["results"]  # said once, as the manifest's "verify"
 
 
 def test_the_cost_report_prices_transcripts(tmp_path: Path) -> None:
-    r = run_report("cost", [str(FIX)], tmp_path / "pack")["results"]
+    r = report("cost", [str(FIX)], tmp_path / "pack")["results"]
     assert r["usd"] == pytest.approx(
         0.038045 + 0.0372
     )  # the 1.0/2.0 fixtures, and the 2.1 one (worked out in test_transcripts)
@@ -175,8 +181,11 @@ def test_a_failing_notebook_names_the_cell_and_the_cli_exits_non_zero(tmp_path: 
         ReportError,
         match=r"incident: cell \d+ \(In \[\d+\]\) failed: UsageError: .*last tuesday.* is not a date or time",
     ):
-        run_report("incident", [str(SAMPLES)], tmp_path / "a", {"start": "last tuesday-ish"})
+        report("incident", [str(SAMPLES)], tmp_path / "a", {"start": "last tuesday-ish"})
     assert (tmp_path / "a" / "incident.ipynb").exists()  # the executed notebook shows the failing cell
+    # it failed before it recorded its verification: the runner verified the inputs for the failed pack
+    failed = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert failed["status"] == "failed" and failed["verify"]["intact"] is True and failed["verify"]["records"] > 0
     assert main(["report", "cost", "--trail", str(SAMPLES), "--out", str(tmp_path / "b"), "-p", "start", "never"]) == 2
     assert "cost: cell 4 (In [3]) failed" in capsys.readouterr().err
     assert main(["report", "cost", "--trail", str(tmp_path / "nowhere"), "--out", str(tmp_path / "c")]) == 2
@@ -224,7 +233,7 @@ def test_data_never_runs_as_script_in_an_evidence_page(tmp_path: Path) -> None:
     run_hook(payload("PreToolUse", **call), trail)
     run_hook(payload("PostToolUse", **call, tool_response={"stdout": ""}), trail)
     out = tmp_path / "pack"
-    run_report("incident", [str(trail.parent)], out, {"deleted_path": path})
+    report("incident", [str(trail.parent)], out, {"deleted_path": path})
     page = (out / "incident.html").read_text()
     for live in ("<script>alert(7)", "<img src=x onerror", "<b>**bold**</b>"):
         assert live not in page
@@ -239,10 +248,10 @@ def test_the_incident_and_cost_notebooks_run_on_a_folder_of_three_agents(tmp_pat
     shutil.copytree(agents, folder / "agents")
     shutil.copytree(SAMPLES / "incident", folder / "hook")
     shutil.copytree(FIX / "v2.1-progress", folder / "claude")
-    incident = run_report("incident", [str(folder)], tmp_path / "incident")["results"]
+    incident = report("incident", [str(folder)], tmp_path / "incident")["results"]
     assert incident["problems"] == [] and len(incident["sessions"]) == 1 + 4 + 1
     assert {"rm -rf node_modules", "rm -r /home/dev/app/build"} <= {r["command"] for r in incident["risky"]}
-    cost = run_report("cost", [str(folder)], tmp_path / "cost")["results"]
+    cost = report("cost", [str(folder)], tmp_path / "cost")["results"]
     codex = (200 * 1.25 + 300 * 10 + 1000 * 0.125) + (200 * 1.25 + 150 * 10 + 1200 * 0.125)
     gemini = 2000 * 1.25 + 300 * 10 + 3000 * 0.3125 + 800 * 0.30 + 50 * 2.50
     assert cost["usd"] == pytest.approx(0.0372 + (codex + gemini) / 1e6)

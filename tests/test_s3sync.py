@@ -25,9 +25,9 @@ def archived_trail(tmp_path: Path) -> Path:
     auditkit.keygen()
     trail = tmp_path / "logs" / "audit-trail.jsonl"
     grow(trail, 10)
-    auditkit.rotate(trail)
+    auditkit.archive(trail)
     grow(trail, 10)
-    auditkit.rotate(trail)
+    auditkit.archive(trail)
     grow(trail, 3)
     return trail
 
@@ -63,7 +63,7 @@ def test_a_second_sync_uploads_nothing_and_a_changed_seal_log_goes_up_as_a_new_v
     again = sync([trail], "s3://evidence2", endpoint_url=s3_endpoint, lock_days=1)
     assert again.uploaded == [] and sorted(again.skipped) == sorted(first.uploaded)
     grow(trail, 2)
-    auditkit.rotate(trail)  # a third segment, a new seal, a longer manifest
+    auditkit.archive(trail)  # a third segment, a new seal, a longer manifest
     third = sync([trail], "s3://evidence2", endpoint_url=s3_endpoint, lock_days=1)
     assert sorted(Path(k).name for k in third.uploaded)[-2:] == ["audit-trail.manifest.json", "audit-trail.seals.jsonl"]
     versions = s3.list_object_versions(Bucket="evidence2")["Versions"]

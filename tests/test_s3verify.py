@@ -247,13 +247,13 @@ def test_a_segment_added_after_the_latest_seal_fails_with_a_key_and_is_an_unseal
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from auditkit.custody.segments import rotate
+    from auditkit.custody.segments import archive
 
     s3.create_bucket(Bucket="append", ObjectLockEnabledForBucket=True)
     trail = two_syncs(s3_endpoint, tmp_path, "s3://append/p")
     # the chain is not keyed: records that continue it can be made by anyone; here, archived without a seal
     events(trail, 3, "forged")
-    forged = rotate(trail, seal=False).rotated
+    forged = archive(trail, seal=False).rotated
     tid = json.loads(trail.read_text().splitlines()[0])["data"]["trail_id"]
     s3.put_object(
         Bucket="append",
@@ -349,7 +349,7 @@ def test_a_segment_retention_retired_and_a_lifecycle_rule_removed_verifies_under
 ) -> None:
     from datetime import timedelta
 
-    from auditkit.custody.retention import apply_retention
+    from auditkit.custody.retention import retention
     from auditkit.custody.segments import parse_utc, read_manifest
 
     s3.create_bucket(Bucket="retire")
@@ -357,7 +357,7 @@ def test_a_segment_retention_retired_and_a_lifecycle_rule_removed_verifies_under
     trail = two_syncs(s3_endpoint, tmp_path, "s3://retire/p", "--allow-unlocked")
     first, second = read_manifest(trail).segments
     cutoff = parse_utc(first.last_ts) + (parse_utc(second.first_ts) - parse_utc(first.last_ts)) / 2
-    plan = apply_retention(trail, "30d", now=cutoff + timedelta(days=30), minimum=timedelta(0))
+    plan = retention(trail, "30d", now=cutoff + timedelta(days=30), minimum=timedelta(0))
     assert [Path(d).name for d in plan.deleted] == [first.file], str(plan)
     assert not (trail.parent / first.file).exists() and (trail.parent / second.file).exists()
     synced = cli(s3_endpoint, "sync", str(trail), "--to", "s3://retire/p", "--lock-days", "1", "--allow-unlocked")

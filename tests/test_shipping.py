@@ -280,7 +280,7 @@ def test_the_cursor_survives_archive_between_runs(receiver, tmp_path: Path) -> N
     r = receiver("otlp")
     state = tmp_path / "state.json"
     first = ship([trail.parent], r.url, "otlp", insecure=True, state=state)
-    auditkit.rotate(trail)  # the shipped records move into a compressed segment
+    auditkit.archive(trail)  # the shipped records move into a compressed segment
     grow(trail, 5)
     second = ship([trail.parent], r.url, "otlp", insecure=True, state=state)
     assert second.sent == 6  # the new segment's start record and five events

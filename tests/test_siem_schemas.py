@@ -16,7 +16,7 @@ from ocsf_emitter import defaults as ocsf_defaults
 from ocsf_emitter import validate as ocsf_validate
 from pydantic import BaseModel
 
-from auditkit.detect.alerts import append_alert, finding
+from auditkit.detection.alerts import append_alert, finding
 from auditkit.outbound.exporting import export
 from auditkit.outbound.schemas import ecs, ocsf
 from auditkit.outbound.shipping import ship, trail_records

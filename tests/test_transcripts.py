@@ -58,7 +58,7 @@ def test_a_2_0_transcript_with_a_separate_subagent_file() -> None:
     steps = auditkit.replay(df, S2)
     inner = steps[steps["agent_id"] == "7f3a"]
     assert len(inner) == 2 and set(inner["parent_step"]) == {steps.loc[steps["tool"] == "Task", "step"].item()}
-    h = auditkit.file_history(df, "tests/test_api.py")
+    h = auditkit.history(df, "tests/test_api.py")
     assert list(h["action"]) == ["create"] and h.iloc[0]["known"]
 
 
@@ -321,7 +321,7 @@ def test_history_of_a_path_in_two_worktrees_is_ambiguous_not_merged(tmp_path: Pa
         run_hook(payload("PostToolUse", **call, tool_response={"type": "create"}), trail)
     df = auditkit.load(trail)
     with pytest.raises(auditkit.UsageError, match="2 files end with it"):
-        auditkit.file_history(df, "src/app.py")
-    assert len(auditkit.file_history(df, "/home/dev/wt-a/src/app.py")) == 2
+        auditkit.history(df, "src/app.py")
+    assert len(auditkit.history(df, "/home/dev/wt-a/src/app.py")) == 2
     assert main(["history", "src/app.py", str(trail)]) == 2
     assert "/home/dev/wt-a/src/app.py, /home/dev/wt-b/src/app.py" in capsys.readouterr().err

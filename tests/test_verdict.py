@@ -81,7 +81,7 @@ def test_the_transcript_only_sessions_calls_are_missing_from_the_hook_trail(samp
     assert set(missing["session_id"]) == {TRANSCRIPT_SESSION} and not missing["hook_saw_session"].any()
     assert set(calls["source_line"]) == {2, 5} or set(calls["source_line"]) == {2, 4}
     controls = F.controls(
-        df, report, [], F.file_permissions([]), F.retention_coverage(df, 365), auditkit.detections(df), missing
+        df, report, [], F.file_permissions([]), F.retention_coverage(df, 365), auditkit.detect(df), missing
     ).set_index("control")
     assert controls.loc["NIST AU-2", "result"] == "partial" and controls.loc["NIST AU-12", "result"] == "partial"
     assert (
@@ -99,7 +99,7 @@ def test_with_only_the_hook_trail_completeness_cannot_be_shown(samples) -> None:
         [],
         F.file_permissions([]),
         F.retention_coverage(df, 1),
-        auditkit.detections(df),
+        auditkit.detect(df),
     ).set_index("control")
     assert controls.loc["NIST AU-2", "result"] == "partial"
     assert "no transcript or telemetry" in controls.loc["NIST AU-2", "evidence"]
@@ -108,7 +108,7 @@ def test_with_only_the_hook_trail_completeness_cannot_be_shown(samples) -> None:
 def test_each_framework_row_is_as_strong_as_the_nist_rows_it_rests_on(samples) -> None:
     df, report = samples
     controls = F.controls(
-        df, report, ["a secret"], F.file_permissions([]), F.retention_coverage(df, 365), auditkit.detections(df)
+        df, report, ["a secret"], F.file_permissions([]), F.retention_coverage(df, 365), auditkit.detect(df)
     ).set_index("control")
     assert controls.loc["Secrets", "result"] == "fail" and controls.loc["SOC 2 CC6.1", "result"] == "fail"
     assert controls.loc["ISO 27001:2022 A.8.17", "result"] == controls.loc["NIST AU-8", "result"] == "pass"

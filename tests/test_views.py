@@ -12,7 +12,7 @@ import pytest
 import auditkit
 from auditkit.analysis.bash_effects import effects
 from auditkit.analysis.steps import describe, replay, sessions
-from auditkit.analysis.versions import file_history
+from auditkit.analysis.versions import history
 from auditkit.cli import main
 from auditkit.errors import UsageError
 from auditkit.present.render import Timeline, replay_text, save_replay_html
@@ -23,7 +23,7 @@ from tests.conftest import SAMPLES, payload, run_hook
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_reconstructed_versions_match_the_real_files_byte_for_byte(tmp_path: Path, scenario: str) -> None:
-    """The simulator did real file operations; every version file_history reconstructs has the sha256 the
+    """The simulator did real file operations; every version history reconstructs has the sha256 the
     real file had right after that step, every deletion left no file, and the last known version is the
     file on disk at the end."""
     sim = simulate(scenario, tmp_path / "trail.jsonl", keep_workdir=True)
@@ -38,7 +38,7 @@ def test_reconstructed_versions_match_the_real_files_byte_for_byte(tmp_path: Pat
         paths = set().union(*(s.files for s in sim.snapshots))
         checked = 0
         for path in sorted(paths):
-            h = file_history(df, path)
+            h = history(df, path)
             for row in h.itertuples(index=False):
                 real = after[row.tool_use_id]
                 if row.action in ("delete", "move_from"):
@@ -60,7 +60,7 @@ def test_deleted_files_are_reported_deleted_by_the_exact_rm_step() -> None:
     rm = auditkit.tool_calls(df)
     rm = rm[rm["command"] == "rm -rf build/ data/"].iloc[0]
     for name in ("customers-2026-03.csv", "invoices-2026-03.csv"):
-        h = file_history(df, f"data/exports/{name}")
+        h = history(df, f"data/exports/{name}")
         deleted = h[h["action"] == "delete"]
         assert len(deleted) == 1
         d = deleted.iloc[0]
@@ -68,11 +68,11 @@ def test_deleted_files_are_reported_deleted_by_the_exact_rm_step() -> None:
         assert d["timestamp"] == rm["end"] and not d["known"]
     steps = replay(df, rm["session_id"])
     assert steps.loc[steps["tool_use_id"] == rm["tool_use_id"], "summary"].item() == "Bash: rm -rf build/ data/ → ok"
-    assert file_history(df, "src/app.py").empty  # not touched by anything the trail can see
+    assert history(df, "src/app.py").empty  # not touched by anything the trail can see
 
 
 def test_versions_diffs_and_notes_for_an_edited_file() -> None:
-    h = file_history(auditkit.load(SAMPLES / "regression-fix"), "src/parser.py")
+    h = history(auditkit.load(SAMPLES / "regression-fix"), "src/parser.py")
     assert list(h["action"]) == ["read", "edit", "edit"]
     assert list(h["version"]) == [1, 2, 3] and h["known"].all()
     assert '+        key, value = line.split("=", 1)' in h.iloc[1]["diff"]
@@ -94,7 +94,7 @@ def test_a_command_the_trail_cannot_replay_leaves_an_explicit_unknown(tmp_path: 
         call = {"tool_name": tool, "tool_use_id": f"c{i}", "tool_input": inp, "cwd": "/p"}
         run_hook(payload("PreToolUse", **call), trail)
         run_hook(payload("PostToolUse", **call, tool_response=resp), trail)
-    h = file_history(auditkit.load(trail), "/p/conf.ini")
+    h = history(auditkit.load(trail), "/p/conf.ini")
     assert list(zip(h["action"], h["version"], h["known"], strict=True)) == [
         ("create", 1, True),
         ("modify", 2, False),
@@ -304,10 +304,10 @@ def test_file_history_looks_only_at_calls_that_can_touch_the_file_and_finds_the_
     df = pd.concat([df, extra], ignore_index=True)
     paths = [*sorted(versions.known_paths(df))[:40], "/home/dev/app/README.md", "README.md"]
     calls = auditkit.tool_calls(df)
-    fast = {p: versions.file_history(df, p, calls=calls) for p in paths}
+    fast = {p: versions.history(df, p, calls=calls) for p in paths}
     monkeypatch.setattr(versions, "_candidates", lambda calls, parts: calls)
     for p in paths:
-        full = versions.file_history(df, p)
+        full = versions.history(df, p)
         pd.testing.assert_frame_equal(fast[p], full, obj=p)
     assert any(len(h) for h in fast.values())
 

@@ -11,8 +11,8 @@ import pytest
 
 from auditkit.cli import main
 from auditkit.errors import UsageError
-from auditkit.present.evidence import notebooks_dir, run_report
-from auditkit.present.workcopy import copy_notebooks, lab_command
+from auditkit.present.evidence import notebooks_dir, report
+from auditkit.present.workcopy import lab_command, notebooks
 from tests.conftest import REPO, SAMPLES
 
 
@@ -26,20 +26,20 @@ def _templates() -> dict[Path, bytes]:
 
 def test_copies_are_private_keep_the_users_work_and_find_the_samples(tmp_path: Path) -> None:
     work = tmp_path / "work"
-    copied = copy_notebooks(work)
+    copied = notebooks(work)
     assert sorted(p.name for p in copied) == sorted(p.name for p in notebooks_dir().glob("*.ipynb"))
     assert oct(work.stat().st_mode & 0o777) == "0o700" and {p.stat().st_mode & 0o777 for p in copied} == {0o600}
     nb = nbformat.read(work / "replay.ipynb", as_version=4)
     assert f'trails: list = ["{SAMPLES}"]' in nb.cells[1].source  # absolute: the copy lives elsewhere
     (work / "replay.ipynb").write_text("my work")
-    assert copy_notebooks(work) == [] and (work / "replay.ipynb").read_text() == "my work"
-    assert work / "replay.ipynb" in copy_notebooks(work, force=True)
+    assert notebooks(work) == [] and (work / "replay.ipynb").read_text() == "my work"
+    assert work / "replay.ipynb" in notebooks(work, force=True)
 
 
 def test_the_working_copy_cannot_be_the_templates_folder() -> None:
     for inside in (notebooks_dir(), notebooks_dir() / "work"):
         with pytest.raises(UsageError, match="outside the templates"):
-            copy_notebooks(inside)
+            notebooks(inside)
 
 
 def test_a_jupyterlab_autosave_cannot_change_the_templates(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_a_jupyterlab_autosave_cannot_change_the_templates(tmp_path: Path) -> No
 
     before = _templates()
     work = tmp_path / "work"
-    copy_notebooks(work)
+    notebooks(work)
     copy = work / "replay.ipynb"
     papermill.execute_notebook(
         str(copy), str(copy), parameters={"interactive": False}, cwd=str(work), progress_bar=False
@@ -73,13 +73,13 @@ def test_report_runs_the_pristine_template_whatever_the_working_copy_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     work = tmp_path / "work"
-    copy_notebooks(work)
+    notebooks(work)
     nb = nbformat.read(work / "replay.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("raise SystemExit('the working copy ran')"))
     nbformat.write(nb, work / "replay.ipynb")
     monkeypatch.chdir(work)
     monkeypatch.setenv("AUDITKIT_SEAL_KEY", str(tmp_path / "no-key"))
-    manifest = run_report("replay", [str(SAMPLES / "regression-fix")], tmp_path / "pack", progress=False)
+    manifest = report("replay", [str(SAMPLES / "regression-fix")], tmp_path / "pack", progress=False)
     assert manifest["status"] == "ok"
     assert "the working copy ran" not in (tmp_path / "pack" / "replay.ipynb").read_text()
 

@@ -9,6 +9,7 @@ prompt that started its group of steps.
 from __future__ import annotations
 
 import posixpath
+from typing import Any
 
 import pandas as pd
 
@@ -73,14 +74,18 @@ def _lines(text: object) -> int:
     return len(text.splitlines()) if isinstance(text, str) else 0
 
 
-def describe(call: dict) -> str:
+def _mapping(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: payload fields may hold anything."""
+    return value if isinstance(value, dict) else {}
+
+
+def describe(call: dict[str, Any]) -> str:
     """A one-line summary of a tool call, in the words of someone reading the timeline."""
     tool = str(call.get("tool"))
-    inp = call.get("input") if isinstance(call.get("input"), dict) else {}
-    resp = call.get("response")
-    resp_d = resp if isinstance(resp, dict) else {}
+    inp = _mapping(call.get("input"))
+    resp_d = _mapping(call.get("response"))
     status = call.get("status")
-    outcome = _OUTCOME.get(status, str(status))
+    outcome = _OUTCOME.get(str(status), str(status))
     where = _rel(call.get("file_path"), call.get("cwd"))
     failed = f" → {outcome}" if status != "ok" else ""
     if tool in ("Edit", "MultiEdit", "Write"):
@@ -93,8 +98,7 @@ def describe(call: dict) -> str:
         change = f" ({extra}+{counts[0]} −{counts[1]})" if counts else ""
         return f"{tool} {where}{change}{failed}"
     if tool == "Read":
-        f = resp_d.get("file") if isinstance(resp_d.get("file"), dict) else {}
-        n = f.get("numLines")
+        n = _mapping(resp_d.get("file")).get("numLines")
         return f"Read {where}" + (f" ({n} lines)" if isinstance(n, int) else "") + failed
     if tool == "NotebookEdit":
         notebook = _rel(inp.get("notebook_path"), call.get("cwd"))
@@ -115,7 +119,7 @@ def describe(call: dict) -> str:
     if tool in ("Task", "Agent"):
         return f"{tool} ({inp.get('subagent_type', 'agent')}): {_short(str(inp.get('description', '')), 50)}{failed}"
     if tool == "TodoWrite":
-        todos = inp.get("todos") if isinstance(inp.get("todos"), list) else []
+        todos: list[object] = inp["todos"] if isinstance(inp.get("todos"), list) else []
         done = sum(1 for t in todos if isinstance(t, dict) and t.get("status") == "completed")
         return f"TodoWrite: {len(todos)} todos ({done} done)"
     if tool.startswith("mcp__"):
@@ -173,7 +177,7 @@ def replay(df: pd.DataFrame, session_id: str) -> pd.DataFrame:
     # payloads' tool_response carry it); failing that, the Task step that was running when it started
     calls["depth"], calls["parent_step"] = 0, pd.array([pd.NA] * len(calls), dtype="Int64")
     tasks = calls[calls["tool"].isin(["Task", "Agent"])]
-    started_by = {}
+    started_by: dict[str, int] = {}
     for i in tasks.index:
         resp = calls.at[i, "response"]
         agent = resp.get("agentId") if isinstance(resp, dict) else None

@@ -1,4 +1,4 @@
-"""``file_history()``: every event that touched one file, with its versions reconstructed.
+"""``history()``: every event that touched one file, with its versions reconstructed.
 
 Versions come from what the trail holds: Write content; Edit and MultiEdit applied to the last
 known version (``replace_all`` honoured), or to the ``originalFile`` Claude Code reports; Reads as
@@ -78,7 +78,7 @@ def _truncated_sha(row: dict, field: str) -> str | None:
     return None
 
 
-def file_history(df: pd.DataFrame, path: str, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+def history(df: pd.DataFrame, path: str, calls: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every event touching ``path`` (absolute, or a path suffix such as ``src/parser.py``).
 
     One row per event, in time order: ``action`` (read, create, write, edit, delete, move_from,
@@ -141,7 +141,7 @@ def file_history(df: pd.DataFrame, path: str, calls: pd.DataFrame | None = None)
 
 def _candidates(calls: pd.DataFrame, parts: list[str]) -> pd.DataFrame:
     """The calls that can touch a file whose path has these parts, found column-wise: the loop in
-    :func:`file_history` then looks at thousands of calls instead of every call of a large trail.
+    :func:`history` then looks at thousands of calls instead of every call of a large trail.
 
     A file tool's path must hold the file's name (or climb with ``..`` or be ``.``, which can end
     anywhere); a command must name a part of the path, use a glob, or be git, as the loop asks.

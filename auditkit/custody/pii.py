@@ -32,7 +32,7 @@ from pathlib import Path
 
 import orjson
 
-from auditkit.custody.secrets import redact_file, scan_files
+from auditkit.custody.secrets import redact, scan_files
 from auditkit.errors import UsageError, extra_import
 from auditkit.store.files import PathLike, open_lines
 from auditkit.trail import pii_hook
@@ -311,7 +311,7 @@ class Detector:
             return (clean if n and self.mode != "report" else value), n
         return value, 0
 
-    # what custody.secrets.redact_file calls: its redacted copy becomes a minimised one
+    # what custody.secrets.redact calls: its redacted copy becomes a minimised one
     def redact_text(self, text: str) -> tuple[str, int]:
         return self.apply_text(text)
 
@@ -330,7 +330,7 @@ class Detector:
         return out, total
 
 
-#: The fields of a record that carry what the agent saw and did (what ``redact_file`` redacts too).
+#: The fields of a record that carry what the agent saw and did (what ``redact`` redacts too).
 PAYLOAD_FIELDS = ("tool_input", "tool_response", "error", "data")
 _CHAIN_FIELDS = frozenset(("v", "seq", "ts", "prev", "hash", "event", "status", "session_id", "tool_use_id"))
 _DIGIT = re.compile(r"\d")
@@ -504,12 +504,12 @@ def minimise_file(src: PathLike, dst: PathLike, detector: Detector) -> dict:
             detector.apply_text(line.decode("utf-8", "replace"), "", counts)
         return {"mode": "report", "found": dict(counts), "written": None}
     adaptor = _Counting(detector, counts)
-    out = redact_file(src, dst, adaptor)  # type: ignore[arg-type]  # the Redactor interface redact_file reads
+    out = redact(src, dst, adaptor)  # type: ignore[arg-type]  # the Redactor interface redact reads
     return {"mode": detector.mode, "found": dict(counts), "written": str(dst), "lines": out["lines"]}
 
 
 class _Counting:
-    """A :class:`Detector` as ``redact_file`` reads a redactor, counting what it finds by kind."""
+    """A :class:`Detector` as ``redact`` reads a redactor, counting what it finds by kind."""
 
     def __init__(self, d: Detector, counts: Counter) -> None:
         self.d, self.counts = d, counts

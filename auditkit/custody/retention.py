@@ -158,7 +158,7 @@ def configured_minimum(project: PathLike | None = None) -> tuple[timedelta, str]
     return minimum, source
 
 
-def apply_retention(
+def retention(
     trail: PathLike,
     keep: str | timedelta,
     *,

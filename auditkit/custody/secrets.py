@@ -5,7 +5,7 @@ value (so escaped text is read as the text it is, and values under keys such as 
 whatever they look like); other lines are scanned as text. A finding names the kind, file, line,
 JSON field and the secret's keyed fingerprint: never the secret itself.
 
-``redact_file`` writes a redacted copy. An auditkit trail cannot keep its hash chain through
+``redact`` writes a redacted copy. An auditkit trail cannot keep its hash chain through
 redaction, so its copy is a new chain whose ``trail_start`` names the trail it was derived from.
 """
 
@@ -74,19 +74,38 @@ KEY = "\0key"  # the "sensitive key" _walk gives an object key: not a key name, 
 def _walk(value: object, path: str, under: str = "") -> Iterator[tuple[str, str, str]]:
     """(json path, text, sensitive key it sits under) for every string in a JSON value; an object key
     long enough to be a token comes as its own text, under the marker ``KEY``."""
+    out: list[tuple[str, str, str]] = []
+    _walk_into(value, path, under, out, {})
+    yield from out
+
+
+def _walk_into(value: object, path: str, under: str, out: list, sensitive: dict[str, bool]) -> None:
+    """:func:`_walk` into ``out`` (no generator per level: a scan walks millions of values); ``sensitive``
+    remembers :func:`is_sensitive_key` per key name (a trail's keys are few and repeat on every line)."""
     if isinstance(value, str):
-        yield path, value, under
+        out.append((path, value, under))
     elif isinstance(value, dict):
         for k, v in value.items():
             key = str(k)
             if len(key) >= 16:
-                yield f"{path}{{key}}" if path else "{key}", key, KEY
-            yield from _walk(v, f"{path}.{key}" if path else key, under or (key if is_sensitive_key(key) else ""))
+                out.append((f"{path}{{key}}" if path else "{key}", key, KEY))
+            if not under:
+                known = sensitive.get(key)
+                if known is None:
+                    known = sensitive[key] = is_sensitive_key(key)
+                sub = key if known else ""
+            else:
+                sub = under
+            where = f"{path}.{key}" if path else key
+            if type(v) is str:
+                out.append((where, v, sub))
+            else:
+                _walk_into(v, where, sub, out, sensitive)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _walk(v, f"{path}[{i}]", under)
+            _walk_into(v, f"{path}[{i}]", under, out, sensitive)
     elif under and isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield path, str(value), under
+        out.append((path, str(value), under))
 
 
 def _digest(value: object) -> bool:
@@ -152,16 +171,40 @@ def _scan_range(scanner: _Scanner, start: int, end: int) -> tuple[list[SecretFin
 
 
 class _Scanner:
-    """The scan of one file's lines, with what it learnt of repeated strings."""
+    """The scan of one file's lines, with what it learnt of repeated strings and keys."""
+
+    #: Lines read before their new strings are checked together (:meth:`Redactor.quiet_strings`).
+    BATCH = 4096
+    #: Strings (and keys) remembered at most; then forgotten and learnt again.
+    MEMORY = 100_000
 
     def __init__(self, r: Redactor, name: str) -> None:
         self.r, self.name = r, name
         self.seen: dict[str, list[tuple[str, str]]] = {}  # string -> (kind, secret) found in it
+        self.dirty: set[str] = set()  # the strings of ``seen`` that hold something
+        self.sensitive: dict[str, bool] = {}  # key name -> is_sensitive_key(name), for _walk_into
+        self.shapes: dict[tuple, bool] = {}  # an object's keys -> whether they are all plain (_plain_key)
 
     def lines(self, lines: Iterable[bytes]) -> list[SecretFinding]:
-        r, name, seen = self.r, self.name, self.seen
+        """Every finding of ``lines`` (numbered from 1), in line order and, within a line, in walk order."""
         found: list[SecretFinding] = []
+        batch: list[tuple[int, bytes]] = []
         for n, raw in enumerate(lines, 1):
+            batch.append((n, raw))
+            if len(batch) >= self.BATCH:
+                found += self._batch(batch)
+                batch = []
+        return found + self._batch(batch) if batch else found
+
+    def _batch(self, batch: list[tuple[int, bytes]]) -> list[SecretFinding]:
+        """The batch's JSON lines parsed and their strings gathered; the strings not met before cleared in one
+        pass by :meth:`Redactor.quiet_strings` (most strings of a trail hold nothing), the rest checked one by
+        one. A line whose strings all hold nothing, with no key that is sensitive or a token, has no finding;
+        every other line is walked whole, value by value, as :func:`_walk` gives them: the same findings, in
+        the same order, as checking each string of each line as it comes."""
+        lines: list[tuple[int, object, list[str] | None]] = []  # (line, its text or JSON, its plain strings)
+        everything: set[str] = set()
+        for n, raw in batch:
             stripped = raw.strip()
             if not stripped:
                 continue
@@ -172,35 +215,114 @@ class _Scanner:
                 except orjson.JSONDecodeError:
                     obj = None
             if obj is None:
-                line = raw.decode("utf-8", "replace")
-                if r.could_hold_secret(line):
-                    found += [
-                        SecretFinding(name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings_or_timeout(line)
-                    ]
+                lines.append((n, raw, None))
                 continue
             if isinstance(obj, dict) and "seq" in obj:  # an auditkit record: its chain links are digests
-                obj = {k: v for k, v in obj.items() if k not in ("prev", "hash") or not _digest(v)}
-            for field, text, under in _walk(obj, ""):
-                if under == KEY:
-                    clean, _ = r.redact_key(text)
-                    if clean != text:
-                        kinds = [k for k, _, _, _ in r.findings_or_timeout(text)] or ["high-entropy-key"]
-                        found.append(SecretFinding(name, n, kinds[0], r.fingerprint(text), field))
-                    continue
-                if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
-                    found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
-                    continue
-                hits: list[tuple[str, str]] | None = seen.get(text)
-                if hits is None:  # its keyword parts found by one trie scan, not hundreds of substring tests
-                    hits = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
-                    if len(seen) >= 100_000:
-                        seen.clear()
+                for link in ("prev", "hash"):
+                    if _digest(obj.get(link)):
+                        del obj[link]
+            strings: list[str] = []
+            plain = self._plain(obj, strings)
+            lines.append((n, obj, strings if plain else None))
+            if plain:
+                everything.update(strings)
+        self._learn(everything)
+        found: list[SecretFinding] = []
+        dirty = self.dirty
+        for n, item, plain_strings in lines:
+            if isinstance(item, bytes):
+                found += self._line(n, item)
+            elif plain_strings is None or not dirty.isdisjoint(plain_strings):
+                walked: list[tuple[str, str, str]] = []
+                _walk_into(item, "", "", walked, self.sensitive)
+                found += self._strings(n, walked)
+        return found
+
+    def _plain(self, value: object, out: list[str]) -> bool:
+        """The strings of a JSON value into ``out``; False (and ``out`` partial) when the value holds what only
+        a walk value by value judges: a sensitive key (its values count whatever they look like), or a key
+        long enough to be a token that the rules do not clear. Each set of keys is judged once."""
+        if isinstance(value, str):
+            out.append(value)
+            return True
+        if isinstance(value, dict):
+            keys = tuple(value)
+            plain = self.shapes.get(keys)
+            if plain is None:
+                plain = self.shapes[keys] = all(self._plain_key(k) for k in keys)
+            if not plain:
+                return False
+            items: Iterable[object] = value.values()
+        elif isinstance(value, list):
+            items = value
+        else:
+            return True  # a number, boolean or null outside sensitive keys: nothing to find
+        for v in items:
+            if type(v) is str:
+                out.append(v)
+            elif isinstance(v, (dict, list)) and not self._plain(v, out):
+                return False
+        return True
+
+    def _plain_key(self, key: str) -> bool:
+        """A key neither sensitive nor a token the rules do not clear."""
+        if is_sensitive_key(key):
+            return False
+        return len(key) < 16 or self.r.redact_key(key)[0] == key
+
+    def _learn(self, texts: set[str]) -> None:
+        """What each string not met before holds: nothing, for those :meth:`Redactor.quiet_strings` clears at
+        once. Past :data:`MEMORY`, what was learnt is forgotten first (and the batch's strings learnt again)."""
+        r, seen, dirty = self.r, self.seen, self.dirty
+        if len(seen) + len(texts) > self.MEMORY or len(self.sensitive) + len(self.shapes) > self.MEMORY:
+            seen.clear()
+            dirty.clear()
+            self.sensitive.clear()
+            self.shapes.clear()
+        new = [t for t in texts if t not in seen]
+        quiet = r.quiet_strings(new) if len(new) > 1 else set()
+        for text in new:
+            if id(text) in quiet:
+                seen[text] = []
+                continue
+            # its keyword parts found by one trie scan, not hundreds of substring tests
+            hits = seen[text] = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
+            if hits:
+                dirty.add(text)
+
+    def _line(self, n: int, raw: bytes) -> list[SecretFinding]:
+        """A line that is not JSON, scanned as text."""
+        r, line = self.r, raw.decode("utf-8", "replace")
+        if not r.could_hold_secret(line):
+            return []
+        return [SecretFinding(self.name, n, kind, r.fingerprint(s)) for kind, _, _, s in r.findings_or_timeout(line)]
+
+    def _strings(self, n: int, strings: list[tuple[str, str, str]]) -> list[SecretFinding]:
+        """The findings of one JSON line's strings, in walk order."""
+        r, name, seen = self.r, self.name, self.seen
+        found: list[SecretFinding] = []
+        for field, text, under in strings:
+            if under == KEY:
+                clean, _ = r.redact_key(text)
+                if clean != text:
+                    kinds = [k for k, _, _, _ in r.findings_or_timeout(text)] or ["high-entropy-key"]
+                    found.append(SecretFinding(name, n, kinds[0], r.fingerprint(text), field))
+                continue
+            if under and text and not text.startswith("[REDACTED:") and plausible_value(text, under):
+                found.append(SecretFinding(name, n, "sensitive-key", r.fingerprint(text), field))
+                continue
+            hits = seen.get(text)
+            if hits is None:  # a string of a line walked whole (its strings were not gathered), or under a key
+                hits = [(kind, secret) for kind, _, _, secret in r.findings_or_timeout(text, trie=True)]
+                if len(seen) < self.MEMORY:
                     seen[text] = hits
-                found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
+                    if hits:
+                        self.dirty.add(text)
+            found += [SecretFinding(name, n, kind, r.fingerprint(secret), field) for kind, secret in hits]
         return found
 
 
-def redact_file(src: PathLike, dst: PathLike, redactor: Redactor | None = None) -> dict:
+def redact(src: PathLike, dst: PathLike, redactor: Redactor | None = None) -> dict:
     """Write a redacted copy of a trail, transcript or text file; return counts.
 
     Lines that are JSON stay JSON with the same structure; other lines are redacted as text. An

@@ -149,7 +149,7 @@ def archive_lock(trail: PathLike) -> Iterator[None]:
 
 @dataclass
 class Rotation:
-    """What ``rotate`` did."""
+    """What ``archive`` did."""
 
     trail: str
     rotated: Segment | None  # the new segment, or None when nothing was due
@@ -172,7 +172,7 @@ class Rotation:
         return "\n".join(lines)
 
 
-def rotate(
+def archive(
     trail: PathLike,
     *,
     max_bytes: int | None = None,

@@ -36,6 +36,7 @@ import json
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
@@ -470,3 +471,41 @@ def make_server(
             sys.stderr.write(f"auditkit otel-receive: {self.address_string()} {format % args}\n")
 
     return Receiver((host, port), Handler)
+
+
+def otel_receive(
+    trail: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 4318,
+    redact: bool = True,
+    *,
+    listening: Callable[[str, int], None] | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_records: int = MAX_RECORDS,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
+) -> None:
+    """Receive OTLP/HTTP logs into ``trail`` until interrupted (``KeyboardInterrupt``), then close the socket.
+
+    ``auditkit otel-receive``'s twin: :func:`make_server` (the limits are its keyword arguments) served in the
+    calling thread; ``listening(host, port)`` is called once the socket is bound (port 0 picks a free one).
+    Stopping on signals is the caller's choice: the command line turns SIGINT and SIGTERM into an interrupt."""
+    server = make_server(
+        trail,
+        host,
+        port,
+        redact,
+        max_body_bytes=max_body_bytes,
+        max_records=max_records,
+        idle_timeout_s=idle_timeout_s,
+        request_timeout_s=request_timeout_s,
+    )
+    try:
+        bound_host, bound_port = server.server_address[:2]
+        if listening is not None:
+            listening(str(bound_host), int(bound_port))
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

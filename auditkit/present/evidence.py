@@ -25,19 +25,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditkit._version import __version__
 from auditkit.custody.packs import FILE_MODE, seal_pack
-from auditkit.custody.verify import verify
+from auditkit.custody.verify import Finding, VerifyReport, verify
 from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
 from auditkit.present.terminal import printable
 from auditkit.store.files import expand, file_sha256
 from auditkit.trail import pii_hook
-
-if TYPE_CHECKING:
-    from auditkit.custody.verify import VerifyReport
 
 REPORTS = ("incident", "cost", "compliance", "replay")
 
@@ -72,7 +69,7 @@ def _require_notebook_extra() -> None:
             raise MissingExtra("auditkit report", "notebooks", module)
 
 
-def run_report(
+def report(
     name: str,
     trails: list[str],
     out: str | Path,
@@ -106,7 +103,7 @@ def run_report(
             f"{out} holds an evidence pack already (manifest.json): choose another folder, or replace it with --force"
         )
     try:
-        kernel = _start_kernel(source.parent)
+        kernel = _start_kernel(source.parent, name)
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
         raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
     before = _stamp(out / "manifest.json")
@@ -132,23 +129,26 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 #: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
-#: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process verifies the inputs.
-_WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel(); del _auditkit_nb"
+#: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process imports papermill.
+_WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel({}); del _auditkit_nb"
+#: The notebooks that draw no chart: their kernel neither imports the chart library nor starts its engine.
+_NO_CHARTS = frozenset({"compliance"})
 
 
-def _start_kernel(cwd: Path):  # -> jupyter_client.AsyncKernelManager
+def _start_kernel(cwd: Path, name: str = ""):  # -> jupyter_client.AsyncKernelManager
     """Start the notebook's kernel first thing, so that its start-up (~0.6 s) and its imports run on the
-    other core while this process imports papermill and nbconvert and verifies the inputs; papermill
-    is handed the running kernel, and the notebook runs in it as in any fresh kernel."""
+    other core while this process imports papermill and nbconvert; papermill is handed the running kernel,
+    and the notebook runs in it as in any fresh kernel (nothing defined: the warm-up only imports)."""
     with extra_import("auditkit report", "notebooks"):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
     km = AsyncKernelManager(kernel_name="python3")
+    warm_up = _WARM_UP.format(name not in _NO_CHARTS)
     run_sync(km.start_kernel)(
         cwd=str(cwd),
         # the kernel's start-up notice about its local TCP ports is noise in a report run
-        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={_WARM_UP}"],
+        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={warm_up}"],
     )
     return km
 
@@ -159,6 +159,27 @@ def _stop_kernel(km) -> None:
 
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+#: papermill's optional handlers of remote notebooks (S3, Azure, GCS, HDFS, GitHub), each imported if its
+#: library is installed: a report reads and writes local files only, and pyarrow, boto3 and the rest cost
+#: ~0.3 s of every run. Refused while papermill is imported, then let be (this process may want them later).
+_REMOTE_IO = ("boto3", "pyarrow", "azure", "gcsfs", "github")
+
+
+def _papermill():  # -> the papermill module
+    """papermill, imported without its handlers of remote notebooks (:data:`_REMOTE_IO`)."""
+    refused = [m for m in _REMOTE_IO if m not in sys.modules]
+    for module in refused:
+        sys.modules[module] = None  # type: ignore[assignment] - None makes the import fail, as if not installed
+    try:
+        with extra_import("auditkit report", "notebooks"):
+            import papermill
+    finally:
+        for module in refused:
+            if sys.modules.get(module, False) is None:
+                del sys.modules[module]
+    return papermill
 
 
 def _run(
@@ -172,16 +193,15 @@ def _run(
     progress: bool | None,
     pdf: bool,
 ) -> dict:
-    with extra_import("auditkit report", "notebooks"):
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
+    papermill = _papermill()
+    from papermill.exceptions import PapermillExecutionError
 
     checked = check_parameters(name, source, parameters or {})
     if pdf:
         chromium()  # before the run: a missing browser should not cost a long run
     out.mkdir(mode=0o700, parents=True, exist_ok=True)  # private while it runs; seal_pack sets the final mode
     inputs = [p.resolve() for p in expand(trails)]
-    report = verify(inputs) if inputs else None
+    report: VerifyReport | None = None  # the notebook's own verification (verify once per pack), read back after it ran
     params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}
     executed = out / f"{name}.ipynb"
     started = time.perf_counter()
@@ -209,6 +229,7 @@ def _run(
         )
         seconds = time.perf_counter() - started
         failed_at = "page"
+        report = verified(executed, inputs)
         stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
         stopping.start()
         try:
@@ -222,8 +243,42 @@ def _run(
         else:
             what = f"the {failed_at} failed: {type(exc).__name__}: {exc}"
         error = one_line(f"{name}: {what}")
+        if report is None:
+            report = _verified_after_failure(executed, inputs)
         _failed_pack(name, out, executed, inputs, report, params, failed_at, error, exc)
         raise ReportError(f"{error} (what ran is in {out}, manifest.json says what failed)") from exc
+
+
+#: What each notebook records of its verification: the whole report its answers are weighed against, which the
+#: header, the banner and the manifest then show (one verification per pack: theirs and the notebook's agree).
+VERIFY_RESULT = "verify_report"
+
+
+def verified(executed: Path, inputs: list[Path]) -> VerifyReport | None:
+    """The verification the executed notebook made of ``inputs`` (None when there are none); verified here
+    when the notebook recorded none (a notebook cut short)."""
+    if not inputs:
+        return None
+    recorded = read_results(executed).get(VERIFY_RESULT) if executed.is_file() else None
+    return report_from_dict(recorded) if isinstance(recorded, dict) else verify(inputs)
+
+
+def _verified_after_failure(executed: Path, inputs: list[Path]) -> VerifyReport | None:
+    """:func:`verified` for a run that failed: whatever else is broken, the failed pack is still written."""
+    try:
+        return verified(executed, inputs)
+    except Exception:  # a notebook cut off mid-write, or inputs verify cannot read: the pack says unchecked
+        return None
+
+
+def report_from_dict(d: dict) -> VerifyReport:
+    """A :class:`VerifyReport` back from its ``to_dict()`` (as a notebook records it)."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(VerifyReport)} - {"findings"}
+    keys = {f.name for f in fields(Finding)}
+    findings = [Finding(**{k: v for k, v in f.items() if k in keys}) for f in d.get("findings") or []]
+    return VerifyReport(**{k: v for k, v in d.items() if k in names}, findings=findings)
 
 
 def one_line(text: str, limit: int = 2000) -> str:
@@ -253,6 +308,7 @@ def _failed_pack(
         results = read_results(executed) if executed.is_file() else {}
     except Exception:  # a notebook cut off mid-write: its results are lost, the failure is not
         results = {}
+    results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
     hashed = []
     for p in inputs:
         try:
@@ -304,6 +360,8 @@ def _pack(
     created = datetime.now(UTC).isoformat(timespec="seconds")
     hashed = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs]
     trustworthy = report is not None and report.intact
+    results = read_results(executed)
+    results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
     pii = pii_hook.policy(os.getcwd()).to_dict()  # the [pii] choice in force, said in the header and manifest
     _add_header(executed, name, created, hashed, report, params, pii)
     html = out / f"{name}.html"
@@ -322,7 +380,7 @@ def _pack(
         "inputs": hashed,
         "verify": _verify_summary(report),
         "pii": pii,
-        "results": read_results(executed),
+        "results": results,
         "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
@@ -334,10 +392,7 @@ _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), 
 
 def check_parameters(name: str, source: Path, given: dict) -> dict:
     """``given`` checked against the notebook's parameters cell: known names, values of the declared type."""
-    with extra_import("auditkit report", "notebooks"):
-        import papermill
-
-    declared = papermill.inspect_notebook(str(source))
+    declared = _papermill().inspect_notebook(str(source))
     settable = {k: v for k, v in declared.items() if k not in ("trails", "interactive")}
     for key, value in given.items():
         if key not in settable:

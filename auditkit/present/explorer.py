@@ -1,7 +1,7 @@
 """An ipywidgets explorer for JupyterLab: pick a session -> timeline -> step detail; pick a file ->
 versions -> diff.
 
-It only arranges what :func:`auditkit.replay`, :func:`auditkit.file_history` and
+It only arranges what :func:`auditkit.replay`, :func:`auditkit.history` and
 :mod:`auditkit.present.render` already compute. Building it needs no front end (tests build it headless);
 nothing waits on a widget, so notebooks that create it still run under papermill.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 from auditkit.analysis.conversation import diff_of
 from auditkit.analysis.findings import incident
 from auditkit.analysis.steps import replay, sessions
-from auditkit.analysis.versions import file_history, known_paths
+from auditkit.analysis.versions import history, known_paths
 from auditkit.analysis.views import tool_calls
 from auditkit.errors import extra_import
 from auditkit.present.conversation import diff_html, scoped_css
@@ -131,7 +131,7 @@ def explore(df: pd.DataFrame, session: str | None = None, path: str | None = Non
             return
         if "calls" not in state:  # made once, on the first file shown: each file's history reads them
             state["calls"] = tool_calls(df)
-        h = file_history(df, file_pick.value, calls=state["calls"])
+        h = history(df, file_pick.value, calls=state["calls"])
         state["history"] = h
         cols = ["timestamp", "session_id", "tool", "action", "version", "known", "sha256", "note"]
         versions.value = h[cols].assign(sha256=h["sha256"].str[:12]).to_html(index=False)

@@ -1,6 +1,6 @@
 """A live view in JupyterLab: tool calls per minute and the latest alerts, updated in place while the agent works.
 
-:func:`live` runs a :class:`~auditkit.detect.follow.Follower` (no sinks; its state and alert trail in a folder
+:func:`live` runs a :class:`~auditkit.detection.follow.Follower` (no sinks; its state and alert trail in a folder
 of its own) on a background thread, so the kernel stays free; every ``interval`` seconds it reads what is new
 and replaces the chart (SVG drawn offline by vl-convert, nothing fetched) and the table (every value escaped) in
 two HTML widgets. Under papermill or ``auditkit report`` (``interactive=False``) it shows nothing and returns None.
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditkit.detect.alerts import read_alerts
-from auditkit.detect.engine import Rule, load_rules
-from auditkit.detect.follow import Follower, trail_of
+from auditkit.detection.alerts import read_alerts
+from auditkit.detection.engine import Rule, load_rules
+from auditkit.detection.follow import Follower, trail_of
 from auditkit.errors import extra_import
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from auditkit.errors import extra_import
 from auditkit.present.terminal import printable, safe_spec
@@ -68,19 +69,25 @@ def skip_iri_grammar() -> None:
     import sys
 
     if "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] - None makes the import fail
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None makes the import fail
 
 
-def setup(interactive: bool) -> str:
+def setup(interactive: bool, charts: bool = True) -> str:
     """Pick the chart renderer; return its name. Nothing is ever fetched from the network.
 
     Headless (papermill, ``auditkit report``): static SVG, which the HTML evidence embeds. In JupyterLab:
     interactive charts through altair's ``JupyterChart`` widget in offline mode, its JavaScript taken
     from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
-    ``anywidget`` installed, static SVG.
+    ``anywidget`` installed, static SVG. ``charts=False``: a notebook that draws none (the compliance
+    pack's) neither imports the chart library nor starts its engine ("none").
     """
     if not interactive:
         skip_iri_grammar()
+    if not charts:
+        import pandas as pd
+
+        pd.set_option("display.max_colwidth", None)  # evidence is shown whole, never cut with "…"
+        return "none"
     with extra_import("the notebook helpers", "notebooks"):
         import altair as alt
     import pandas as pd
@@ -102,20 +109,22 @@ def setup(interactive: bool) -> str:
     return "svg"
 
 
-def warm_kernel() -> None:
+def warm_kernel(charts: bool = True) -> None:
     """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
-    what every investigation notebook imports, and start the chart engine. Only imports: the notebook
-    itself still runs from its first cell, with nothing defined."""
+    what every investigation notebook imports, and start the chart engine (``charts``: for a notebook that
+    draws). Only imports: the notebook itself still runs from its first cell, with nothing defined."""
     skip_iri_grammar()
-    with extra_import("the notebook helpers", "notebooks"):
-        import altair  # noqa: F401
     import pandas  # noqa: F401
 
     # the point of this function: import now, while the kernel starts, what every notebook imports
     import auditkit.analysis.findings
-    import auditkit.present.render  # noqa: F401
 
-    _warm_svg_engine()
+    if charts:
+        with extra_import("the notebook helpers", "notebooks"):
+            import altair  # noqa: F401
+        import auditkit.present.render  # noqa: F401
+
+        _warm_svg_engine()
 
 
 _warming = False  # the warm-up runs once per process
@@ -142,7 +151,7 @@ def _warm_svg_engine() -> None:
     threading.Thread(target=warm, daemon=True, name="auditkit-svg-warm-up").start()
 
 
-def _described_svg(spec: dict, **metadata: object) -> dict:
+def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     """altair's SVG renderer, with the chart's ``description`` as the image's accessible name
     (``role="img"``, ``aria-label`` and a ``<title>``): the alt text of the chart in the evidence page."""
     import html
@@ -151,9 +160,10 @@ def _described_svg(spec: dict, **metadata: object) -> dict:
         import altair as alt
         from altair.utils.mimebundle import spec_to_mimebundle
 
-    spec = safe_spec(spec)  # type: ignore[assignment] - a control character in a tool name killed the kernel
+    safe = safe_spec(spec)  # a control character in a tool name killed the kernel
+    assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
     bundle = spec_to_mimebundle(
-        spec,
+        safe,
         format="svg",
         mode="vega-lite",
         vega_version=alt.VEGA_VERSION,
@@ -226,10 +236,10 @@ def show(df: object, title: str | None = None, rows: int = 50) -> None:
     if not isinstance(df, pd.DataFrame):
         display(df)
         return
+    shown = df.head(rows)
     if len(df) > rows:
         display(Markdown(f"_{len(df):,} rows; the first {rows} shown_"))
-        df = df.head(rows)
-    display({"text/html": table_html(df), "text/plain": df.to_string(index=False, na_rep="")}, raw=True)
+    display({"text/html": table_html(shown), "text/plain": shown.to_string(index=False, na_rep="")}, raw=True)
 
 
 def is_money(column: object) -> bool:

@@ -29,7 +29,7 @@ def _samples() -> Path | None:
     return samples if samples.is_dir() else None
 
 
-def copy_notebooks(dest: str | os.PathLike[str], force: bool = False) -> list[Path]:
+def notebooks(dest: str | os.PathLike[str], force: bool = False) -> list[Path]:
     """Copy every template notebook into ``dest`` (made 0700 if new) and return the copies. A copy that is
     there already is kept (it holds the user's work) unless ``force``. A template's default ``trails``
     of ``../sample_logs`` is made absolute, so the copy still finds the samples. ``dest`` may not be the
@@ -78,7 +78,7 @@ def start_lab(dest: str | os.PathLike[str], browser: bool = True) -> int:
 def lab(
     dest: str | os.PathLike[str] = DEFAULT_DIR, force: bool = False, start: bool = True, browser: bool = True
 ) -> int:
-    """Copy the templates to ``dest`` (:func:`copy_notebooks`) and, with ``start``, run JupyterLab there until it
+    """Copy the templates to ``dest`` (:func:`notebooks`) and, with ``start``, run JupyterLab there until it
     stops (its exit status; 0 when only copying)."""
-    copy_notebooks(dest, force=force)
+    notebooks(dest, force=force)
     return start_lab(dest, browser) if start else 0

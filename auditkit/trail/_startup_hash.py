@@ -16,7 +16,7 @@ Each gives results identical to the module it replaces (tested in ``tests/test_s
 
 import sys
 
-__all__ = ["hmac_sha256", "sha256"]
+__all__ = ["hmac_sha256", "sha256", "sha256_hex"]
 
 # The builtin SHA-256 starts faster than hashlib's OpenSSL one; digests are identical.
 try:
@@ -26,6 +26,22 @@ try:
         from _sha256 import sha256
 except ImportError:  # pragma: no cover - other interpreters
     from hashlib import sha256  # type: ignore[assignment,unused-ignore]  # hashlib's has the same methods
+
+
+#: From this many bytes, OpenSSL's SHA-256 (SHA-NI: ~6x the builtin's speed) is worth loading it (~1.5 ms).
+BIG_DIGEST_BYTES = 1 << 20
+
+
+def sha256_hex(data: bytes) -> str:
+    """``sha256(data).hexdigest()``; OpenSSL's for big data (a 10 MB payload: ~10 ms instead of ~60 ms)."""
+    if len(data) >= BIG_DIGEST_BYTES:
+        try:
+            from _hashlib import openssl_sha256  # only for megabytes: the usual event never loads OpenSSL
+        except ImportError:  # pragma: no cover - an interpreter without it
+            pass
+        else:
+            return openssl_sha256(data).hexdigest()
+    return sha256(data).hexdigest()
 
 
 def hmac_sha256(key: bytes, msg: bytes) -> str:

@@ -109,6 +109,10 @@ def _integer(text: str) -> object:
 
 
 _loads_marked = None
+_loads_ints = None
+#: False: the plain forms of parse, trim and cut_deep (one Python step per value), kept as the reference the
+#: byte-identity test compares the fast forms with (tests/test_hook_speed.py)
+FAST = True
 
 
 def _bad_input(message: str) -> Exception:
@@ -133,18 +137,35 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     except UnicodeDecodeError:
         text, odd = raw.decode("utf-8", "surrogateescape"), True  # keep the bytes as marked surrogates
     if max_depth is not None:
-        text = tf.cut_deep(text, max_depth)
-    if _loads_marked is None:
-        _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
+        text = tf.cut_deep(text, max_depth, reference=not FAST)
     try:
-        payload = _loads_marked(text)  # type: ignore[operator]  # set on first use just above (None until then)
+        payload: object = _loads_fast(text) if FAST else None
+        if payload is None:
+            if _loads_marked is None:
+                _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
+            payload = _loads_marked(text)  # type: ignore[operator]  # set on first use just above (None until then)
     except ValueError as exc:
         raise _bad_input(f"stdin is not JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise _bad_input(f"stdin is JSON but not an object ({type(payload).__name__})")
-    if odd:
-        payload = tf.mark_surrogates(payload)
-    return payload
+    return tf.mark_surrogates(payload) if odd else payload  # type: ignore[return-value]  # marking keeps a dict
+
+
+def _loads_fast(text: str) -> object:
+    """:func:`parse`'s loads with integers read by the C scanner itself (no Python call for each of 200,000),
+    or None when the text holds what only the marked loads keeps right: an integer of 3,999 digits or more
+    (``int()`` refuses them past this process's limit, set so for the parse), or invalid JSON (its message)."""
+    global _loads_ints
+    if _loads_ints is None:
+        _loads_ints = json.make_loads(_number, int, tf.nonjson_number)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(3998)  # _integer keeps up to 4,000 characters: any longer number goes the slow way
+    try:
+        return _loads_ints(text)  # type: ignore[operator]  # set just above
+    except ValueError:
+        return None
+    finally:
+        sys.set_int_max_str_digits(limit)
 
 
 def who() -> tuple[str, str]:
@@ -187,34 +208,76 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
     notes: list[dict] = []
     redacted: dict[int, int] = {}
 
+    def cut(value: str, path: str) -> str:
+        raw = value.encode("utf-8", "surrogatepass")
+        if len(raw) <= cap:
+            return value
+        head, n = value[: cap + _SLACK_CHARS], 0
+        if redactor is not None:
+            head, n = redactor.redact_text(head)
+        digest = tf.sha256_hex(raw)
+        notes.append({"field": path, "bytes": len(raw), "sha256": digest})
+        out = _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
+        if redactor is not None:
+            redacted[id(out)] = n
+        return out
+
+    def deep(value: dict | list, path: str, depth: int) -> dict:
+        text = value["json"] if isinstance(value, dict) and value.get(tf.NONJSON) == "deep" else json.dumps(value)
+        return {tf.NONJSON: "deep", "json": walk(text, f"{path}.json", depth)}
+
     def walk(value: object, path: str, depth: int) -> object:
         if isinstance(value, str):
-            if len(value) * 4 <= cap:
-                return value
-            raw = value.encode("utf-8", "surrogatepass")
-            if len(raw) <= cap:
-                return value
-            head, n = value[: cap + _SLACK_CHARS], 0
-            if redactor is not None:
-                head, n = redactor.redact_text(head)
-            digest = tf.sha256(raw).hexdigest()
-            notes.append({"field": path, "bytes": len(raw), "sha256": digest})
-            cut = _cut_utf8(head, cap) + f"…[auditkit: truncated {len(raw)} bytes, sha256 {digest}]"
-            if redactor is not None:
-                redacted[id(cut)] = n
-            return cut
+            return value if len(value) * 4 <= cap else cut(value, path)
         if isinstance(value, dict | list) and depth >= tf.MAX_DEPTH:
-            text = value["json"] if isinstance(value, dict) and value.get(tf.NONJSON) == "deep" else json.dumps(value)
-            return {tf.NONJSON: "deep", "json": walk(text, f"{path}.json", depth)}
+            return deep(value, path, depth)
         if isinstance(value, dict):
             return {k: walk(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
         return value
 
+    def fast(value: object, path: str, depth: int) -> object:
+        """As ``walk``, but a container none of whose values changes is kept as it is (not copied), and a path
+        is spelled only for a container or a string that is cut: one type test for most of a million values."""
+        if type(value) is str:
+            return value if len(value) <= short else cut(value, path)
+        if isinstance(value, dict | list) and depth >= tf.MAX_DEPTH:
+            return deep(value, path, depth)
+        if type(value) is dict:
+            changed = None
+            for k, v in value.items():
+                t = type(v)
+                if t is int or v is None or t is bool or t is float or (t is str and len(v) <= short):
+                    continue
+                new = _step(v, f"{path}.{k}", depth)
+                if new is not v:
+                    changed = changed if changed is not None else dict(value)
+                    changed[k] = new
+            return value if changed is None else changed
+        if type(value) is list:
+            changed_list = None
+            for i, v in enumerate(value):
+                t = type(v)
+                if t is int or v is None or t is bool or t is float or (t is str and len(v) <= short):
+                    continue
+                new = _step(v, f"{path}[{i}]", depth)
+                if new is not v:
+                    changed_list = changed_list if changed_list is not None else list(value)
+                    changed_list[i] = new
+            return value if changed_list is None else changed_list
+        return walk(value, path, depth)
+
+    def _step(v: object, path: str, depth: int) -> object:
+        """A value of a container at ``depth`` that may change: a long string, a container, anything unusual."""
+        t = type(v)
+        return fast(v, path, depth + 1) if t is str or t is dict or t is list else walk(v, path, depth + 1)
+
+    short = cap // 4  # a string of at most cap / 4 characters is at most cap bytes in UTF-8
+    step = fast if FAST else walk
     for name, value in fields.items():
         if isinstance(value, str | dict | list):
-            fields[name] = walk(value, name, 2)  # the record is level 1, its fields level 2
+            fields[name] = step(value, name, 2)  # the record is level 1, its fields level 2
     if notes:
         fields["truncated"] = notes
     return fields, redacted
@@ -239,7 +302,7 @@ def _oversized(fields: dict) -> "list[tuple[str, str, int, str]]":
             text = json.dumps(fields[name])
             if len(text) > MAX_RECORD_BYTES // 2:
                 raw = text.encode("utf-8", "surrogatepass")
-                out.append((name, text, len(raw), tf.sha256(raw).hexdigest()))
+                out.append((name, text, len(raw), tf.sha256_hex(raw)))
     return out
 
 
@@ -249,7 +312,10 @@ def redact(fields: dict, redactor: "Redactor", trimmed: dict[int, int] | None = 
     total = 0
     for name in ("tool_input", "tool_response", "error", "data"):
         if name in fields:
-            fields[name], n = redactor.redact_value(fields[name], done=trimmed)
+            if FAST:  # containers left as they are where nothing in them changes (the same result)
+                fields[name], n = redactor.redact_tree(fields[name], done=trimmed)
+            else:
+                fields[name], n = redactor.redact_value(fields[name], done=trimmed)
             total += n
     fields["redactions"] = total
     return fields
@@ -557,7 +623,7 @@ def record_hook_error(raw: bytes, opts: Options, exc: BaseException) -> bool:
         "event": tf.HOOK_ERROR,
         "status": tf.STATUS_ERROR,
         "error": f"{type(exc).__name__}: {exc}",
-        "data": {"stdin_bytes": len(raw), "stdin_sha256": tf.sha256(raw).hexdigest()},
+        "data": {"stdin_bytes": len(raw), "stdin_sha256": tf.sha256_hex(raw)},
     }
     if payload is not None:
         for name in ("hook_event_name", "session_id", "tool_use_id", "tool_name", "cwd"):

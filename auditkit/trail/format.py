@@ -13,7 +13,12 @@ those bytes. Verifying therefore needs no JSON re-serialisation: see ``docs/trai
 from auditkit.trail import _startup_json
 from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_hash import sha256 as sha256  # re-exported: tf.sha256 is the hook's hash
+from auditkit.trail._startup_hash import sha256_hex as sha256_hex  # re-exported: its hex digest, fast for megabytes
 from auditkit.trail._startup_os import os
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
+if TYPE_CHECKING:
+    import re
 
 SCHEMA_VERSION = 1
 AGENT = "claude-code"
@@ -346,10 +351,20 @@ def mark_surrogates(value: object) -> object:
     return value
 
 
-def cut_deep(text: str, limit: int = MAX_DEPTH) -> str:
-    """JSON text with every structure nested deeper than ``limit`` replaced by a marked string of its text."""
+def cut_deep(text: str, limit: int = MAX_DEPTH, reference: bool = False) -> str:
+    """JSON text with every structure nested deeper than ``limit`` replaced by a marked string of its text.
+
+    One regex match per bracket that changes the depth: strings, and balanced structures up to 3 levels deep
+    (a record, a list of them) where they cannot cross ``limit``, are skipped inside the engine, so 10 MB of
+    small records costs a few thousand Python steps, not one per bracket and string. Text that is not JSON
+    (an unterminated string) takes the plain form, one step per token, as does ``reference`` (kept for the
+    test that shows both give the same bytes)."""
     import re
 
+    if not reference:
+        fast = _cut_deep_fast(text, limit, re.compile(_SKIP_TO_BRACKET, re.S), re.compile(_SKIP_BALANCED, re.S))
+        if fast is not None:
+            return fast
     out, depth, last, start = [], 0, 0, -1
     for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text, re.S):
         t = m.group()
@@ -366,6 +381,47 @@ def cut_deep(text: str, limit: int = MAX_DEPTH) -> str:
             depth -= 1
     out.append(text[last:])
     return "".join(out)
+
+
+def _cut_deep_fast(text: str, limit: int, plain: "re.Pattern[str]", skip: "re.Pattern[str]") -> str | None:
+    """:func:`cut_deep`'s result, or None where the text leaves the shape it reads (the plain form decides)."""
+    out, depth, last, start, pos = [], 0, 0, -1, 0
+    while True:
+        # a structure of up to 3 levels opened here reaches depth + 3: skipped whole unless it crosses limit + 1
+        m = (skip if depth + _SKIPPED_LEVELS <= limit or depth > limit else plain).match(text, pos)
+        if m is None:
+            break
+        pos = m.end()
+        if m.group(1) in "[{":
+            depth += 1
+            if depth == limit + 1:
+                start = m.start(1)
+        else:
+            if depth == limit + 1 and start >= 0:
+                out += [text[last:start], _startup_json.dumps({NONJSON: "deep", "json": text[start : m.end()]})]
+                last, start = m.end(), -1
+            depth -= 1
+    rest = text[pos:]
+    if '"' in rest or "[" in rest or "]" in rest or "{" in rest or "}" in rest:
+        return None  # an unterminated string, or a bracket after one: not JSON, the plain form's tokens
+    out.append(text[last:])
+    return "".join(out)
+
+
+_STRING = r'"(?:[^"\\]++|\\.)*+"'
+_SKIP_TO_BRACKET = r'(?:[^"\[\]{}]++|' + _STRING + r")*+([\[\]{}])"  # past strings, to the next bracket
+
+
+def _balanced(levels: int) -> str:
+    """A regex for text, strings and balanced structures up to ``levels`` deep (one item of a ``*+`` loop)."""
+    inner = r'[^"\[\]{}]++|' + _STRING
+    for _ in range(levels):
+        inner = r'[^"\[\]{}]++|' + _STRING + r"|[\[{](?:" + inner + r")*+[\]}]"
+    return inner
+
+
+_SKIPPED_LEVELS = 3
+_SKIP_BALANCED = r"(?:" + _balanced(_SKIPPED_LEVELS) + r")*+([\[\]{}])"  # past those, to the next bracket
 
 
 def _dumps(obj: object) -> bytes:

@@ -60,7 +60,9 @@ def _long_word(text: str) -> bool:
 #: A random token is at most this long (the entropy rules' ``{20,256}``); a run of token characters longer
 #: than it holds no token but in its last ``_TOKEN_MAX + 1`` characters (after a ``=`` there).
 _TOKEN_MAX = 256
-_TOKEN_RUN = r"[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
+# Matched only where a run starts (the lookbehind): a run shorter than that is then tried once, not once from each
+# of its characters (what finditer finds is the same: a long run always matches from its first character).
+_TOKEN_RUN = r"(?<![A-Za-z0-9+/_.~=-])[A-Za-z0-9+/_.~=-]{" + str(_TOKEN_MAX + 2) + ",}"
 
 
 def _long_runs_masked(text: str) -> str:
@@ -68,6 +70,8 @@ def _long_runs_masked(text: str) -> str:
     ``_TOKEN_MAX + 1`` characters: the same matches for the entropy rules (their value is the whole run
     after a ``=`` or ``:``, 20 to 256 long, so it can only start there), at the same offsets, but the
     engine no longer reads 256 characters from each ``=`` of a 4 MiB ``=a=a...`` (one pass instead)."""
+    if not _has_run(text, _TOKEN_CHARS, "a", _TOKEN_MAX + 2):
+        return text  # no run that long (one translate, not a regex scan: most texts of 1 KiB or more)
     out, pos = [], 0
     for m in _rx(_TOKEN_RUN).finditer(text):
         start, end = m.span()
@@ -106,6 +110,14 @@ def _trie_pattern(words: set[str]) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return build(trie)
+
+
+def _trie_cached(words: set[str]) -> str:
+    """:func:`_trie_pattern` of ``words``, from the pattern cache when these words were built before (any change
+    to the rules' keywords is another key, so a new rule is in the trie on its first event)."""
+    from auditkit.trail import _startup_re  # hook start-up: as in _rx (the trie is compiled right after)
+
+    return _startup_re.derived("trie", "\n".join(sorted(words)), lambda: _trie_pattern(words))
 
 
 class KeywordIndex:
@@ -220,12 +232,12 @@ class KeywordIndex:
         """One regex of every keyword part that starts with a letter, as a trie (built once)."""
         source = getattr(self, "_trie", None)
         if source is None:
-            source = self._trie = _trie_pattern({p for p in self._index()[0] if p[0].isalpha()})
+            source = self._trie = _trie_cached({p for p in self._index()[0] if p[0].isalpha()})
         return source
 
     def _all_parts_source(self) -> str:
         """One regex of every keyword part, as a trie (for :meth:`quiet_strings`)."""
         source = getattr(self, "_all_trie", None)
         if source is None:
-            source = self._all_trie = _trie_pattern(set(self._index()[0]))
+            source = self._all_trie = _trie_cached(set(self._index()[0]))
         return source

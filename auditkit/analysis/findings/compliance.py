@@ -38,9 +38,9 @@ SENSITIVE_PATHS: tuple[str, ...] = (
 
 def sensitive_writes(df: pd.DataFrame, patterns: tuple[str, ...] = SENSITIVE_PATHS) -> pd.DataFrame:
     ch = file_changes(df)
-    hit = pd.Series(
-        [any(fnmatch.fnmatchcase(p, pat) for pat in patterns) for p in ch["path"]], index=ch.index, dtype=bool
-    )  # a plain empty list would select no columns
+    paths = ch["path"].tolist()
+    sensitive = {p: any(fnmatch.fnmatchcase(p, pat) for pat in patterns) for p in set(paths)}  # each path once
+    hit = pd.Series([sensitive[p] for p in paths], index=ch.index, dtype=bool)  # an empty list selects no columns
     return ch[hit].reset_index(drop=True)
 
 
@@ -324,8 +324,11 @@ def hook_coverage(df: pd.DataFrame) -> pd.DataFrame:
     other = df.loc[~hook, cols]
     otel = df.loc[~hook, "capture"].astype(object).eq("otel").to_numpy(dtype=bool, na_value=False)
     other["source_format"] = other["source_format"].astype(object).where(~otel, "otel telemetry")
-    hooked_ids = set(df.loc[hook, "tool_use_id"].dropna())
-    hooked_sessions = set(df.loc[hook, "session_id"].dropna())
+    # what the hook saw, only when another recorder holds something (on a hook trail alone, a million ids
+    # gathered and handed to isin cost seconds for an empty answer)
+    seen = df.loc[hook] if len(other) else df.head(0)
+    hooked_ids = set(seen["tool_use_id"].dropna())
+    hooked_sessions = set(seen["session_id"].dropna())
     calls = other[other["tool_use_id"].notna() & ~other["tool_use_id"].isin(hooked_ids)]
     calls = calls.drop_duplicates("tool_use_id")  # a call's first record (its PreToolUse) stands for it
     prompts = other[(other["event"] == "UserPromptSubmit") & ~other["session_id"].isin(hooked_sessions)]

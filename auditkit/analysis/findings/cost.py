@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditkit.analysis.findings.incident import file_changes
-from auditkit.analysis.views import tool_calls
+from auditkit.analysis.findings.incident import calls_of, file_changes
 
 
-def time_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Calls and time (total, mean, p95 in ms) grouped by ``tool``, ``session_id`` or ``command``."""
-    c = tool_calls(df, columns=[key, "duration_ms"])
+def time_by(df: pd.DataFrame, key: str, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Calls and time (total, mean, p95 in ms) grouped by ``tool``, ``session_id`` or ``command``. ``calls``:
+    :func:`~auditkit.analysis.findings.incident.pack_calls` of ``df`` (so for every ``calls=`` below)."""
+    c = calls_of(df, [key, "duration_ms"], calls)
     c = c[c[key].notna()]
     g = c.groupby(c[key].astype(str))
     out = pd.DataFrame(
@@ -24,14 +24,15 @@ def time_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return out.sort_values("total_ms", ascending=False)
 
 
-def slowest(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+def slowest(df: pd.DataFrame, n: int = 10, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``n`` longest calls."""
     cols = ["start", "session_id", "tool", "duration_ms", "status", "command", "file_path"]
-    return tool_calls(df, columns=cols).nlargest(n, "duration_ms")[cols].reset_index(drop=True)
+    return calls_of(df, cols, calls).nlargest(n, "duration_ms")[cols].reset_index(drop=True)
 
 
-def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
+def retry_loops(df: pd.DataFrame, min_runs: int = 2, calls: pd.DataFrame | None = None) -> pd.DataFrame:
     """The same command run again and again in a session: runs, failures, time spent, whether it ended ok."""
-    c = tool_calls(df, columns=["kind", "session_id", "command", "status", "duration_ms"])
+    c = calls_of(df, ["kind", "session_id", "command", "status", "duration_ms"], calls)
     c = c[(c["kind"] == "Bash") & c["command"].notna()]
     rows = []
     for (session, command), g in c.groupby([c["session_id"].astype(str), c["command"].astype(str)]):
@@ -50,18 +51,18 @@ def retry_loops(df: pd.DataFrame, min_runs: int = 2) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["session_id", "command", "runs", "failures", "total_ms", "last_status"])
 
 
-def redundant_reads(df: pd.DataFrame) -> pd.DataFrame:
+def redundant_reads(df: pd.DataFrame, calls: pd.DataFrame | None = None) -> pd.DataFrame:
     """Reads of a file in a session that had not changed since the session last read it."""
     from bisect import bisect_right
 
-    c = tool_calls(df, columns=["tool", "status", "session_id", "file_path", "start", "end"])
+    c = calls_of(df, ["tool", "status", "session_id", "file_path", "start", "end"], calls)
     ok_reads = (c["tool"] == "Read") & (c["status"] == "ok") & c["session_id"].notna() & c["file_path"].notna()
     reads = c.loc[ok_reads, ["session_id", "file_path", "start", "end"]]
-    del c  # file_changes makes its own calls: not both at once
+    del c  # without calls given, file_changes makes its own: not both at once
     columns = ["session_id", "file_path", "timestamp", "previous_read"]
     if reads.empty:
         return pd.DataFrame(columns=columns)
-    changed = file_changes(df)
+    changed = file_changes(df, calls)
     writes: dict[tuple[str, str], list] = {}
     for session, path, time in zip(
         changed["session_id"].astype(str), changed["path"], changed["timestamp"], strict=True

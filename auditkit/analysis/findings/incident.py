@@ -8,8 +8,27 @@ import posixpath
 import pandas as pd
 
 from auditkit.analysis.bash_effects import effects, risks
-from auditkit.analysis.versions import file_history, known_paths
-from auditkit.analysis.views import scope, tool_calls
+from auditkit.analysis.versions import history, known_paths
+from auditkit.analysis.views import CALL_COLUMNS, scope, tool_calls
+
+_READ = {"session_id", "tool_use_id", "tool", "kind", "start", "end", "duration_ms", "status", "file_path", "command"}
+#: The call columns the findings read: :func:`pack_calls` makes them once per pack, and every finding given
+#: them (``calls=``) reads them instead of pairing the events again.
+PACK_CALL_COLUMNS = [c for c in CALL_COLUMNS if c in _READ | {"error", "cwd"}]
+
+
+def pack_calls(df: pd.DataFrame) -> pd.DataFrame:
+    """Every tool call of ``df`` with the columns the findings read (:data:`PACK_CALL_COLUMNS`): made once per
+    pack and handed to each finding as ``calls=`` (the answers are the same as each pairing its own)."""
+    return tool_calls(df, columns=PACK_CALL_COLUMNS)
+
+
+def calls_of(df: pd.DataFrame, columns: list[str], calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``tool_calls(df, columns=columns)``, taken from ``calls`` (:func:`pack_calls` of ``df``) when given."""
+    if calls is None:
+        return tool_calls(df, columns=columns)
+    wanted = set(columns)
+    return calls[[c for c in CALL_COLUMNS if c in wanted]]
 
 
 def in_window(
@@ -19,9 +38,9 @@ def in_window(
     return scope(df, start, end, session)
 
 
-def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
-    """Bash calls matching a risk pattern: time, session, risk, command, status."""
-    calls = tool_calls(df, columns=["kind", "start", "session_id", "command", "status", "tool_use_id"])
+def risky_commands(df: pd.DataFrame, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Bash calls matching a risk pattern: time, session, risk, command, status. ``calls``: :func:`pack_calls`."""
+    calls = calls_of(df, ["kind", "start", "session_id", "command", "status", "tool_use_id"], calls)
     calls = calls[calls["kind"] == "Bash"]
     rows = []
     for c in calls.itertuples(index=False):
@@ -44,19 +63,23 @@ def risky_commands(df: pd.DataFrame) -> pd.DataFrame:
 _WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 
 
-def file_changes(df: pd.DataFrame) -> pd.DataFrame:
-    """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each."""
+def file_changes(df: pd.DataFrame, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every file a call wrote, edited, created, moved or deleted (Bash effects included), one row each.
+    ``calls``: :func:`pack_calls` of ``df``."""
     cols = ["end", "session_id", "tool", "kind", "file_path", "command", "cwd", "tool_use_id"]
-    c = tool_calls(df, columns=[*cols, "status"])
+    c = calls_of(df, [*cols, "status"], calls)
     c = c.loc[c["status"] == "ok", cols]
     rows: list[tuple] = []
     parsed: dict[tuple[str, str], list] = {}  # the same command in the same folder is read once
+    joined: dict[tuple[str, str], str] = {}  # and the same file in the same folder joined once
     for end, session, tool, kind, file_path, command, cwd, tool_use_id in zip(
         *(c[k].tolist() for k in cols), strict=True
     ):
         cwd = cwd if isinstance(cwd, str) else "/"
         if kind in _WRITE_TOOLS and isinstance(file_path, str):
-            path = posixpath.normpath(posixpath.join(cwd, file_path))
+            path = joined.get((cwd, file_path))
+            if path is None:
+                path = joined[(cwd, file_path)] = posixpath.normpath(posixpath.join(cwd, file_path))
             rows.append((end, session, tool, "write", path, False, None, cwd, tool_use_id))
         elif kind == "Bash" and isinstance(command, str):
             found = parsed.get((command, cwd))
@@ -69,15 +92,17 @@ def file_changes(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def deletions(df: pd.DataFrame) -> pd.DataFrame:
-    """Files and folders deleted or moved away, with the command that did it."""
-    ch = file_changes(df)
+def deletions(df: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Files and folders deleted or moved away, with the command that did it. ``changes``: :func:`file_changes`
+    of ``df``, when made already."""
+    ch = file_changes(df) if changes is None else changes
     return ch[ch["action"].isin(["delete", "move_from"])].reset_index(drop=True)
 
 
-def outside_project(df: pd.DataFrame) -> pd.DataFrame:
-    """Changes to paths outside the session's working directory (and not under /tmp)."""
-    ch = file_changes(df)
+def outside_project(df: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Changes to paths outside the session's working directory (and not under /tmp). ``changes``:
+    :func:`file_changes` of ``df``, when made already."""
+    ch = file_changes(df) if changes is None else changes
     inside = [
         p == cwd or p.startswith(cwd.rstrip("/") + "/") or p.startswith(("/tmp/", "/var/tmp/"))
         for p, cwd in zip(ch["path"], ch["cwd"], strict=True)
@@ -85,9 +110,10 @@ def outside_project(df: pd.DataFrame) -> pd.DataFrame:
     return ch[~pd.Series(inside, index=ch.index, dtype=bool)].reset_index(drop=True)
 
 
-def failures(df: pd.DataFrame) -> pd.DataFrame:
+def failures(df: pd.DataFrame, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Calls that ended in an error or were interrupted. ``calls``: :func:`pack_calls` of ``df``."""
     cols = ["start", "session_id", "tool", "status", "command", "file_path", "error"]
-    c = tool_calls(df, columns=cols)
+    c = calls_of(df, cols, calls)
     return c[c["status"].isin(["error", "interrupted"])][cols].reset_index(drop=True)
 
 
@@ -138,14 +164,14 @@ def was_deleted(df: pd.DataFrame, path: str) -> dict:
     have existed), :data:`MOVED_AWAY`, or :data:`NO_DELETION`; ``evidence`` is the rows of the file's
     history behind it, ``path`` the absolute path asked about.
     """
-    history = file_history(df, path)
-    target = history.attrs["path"]
-    gone = history[history["action"].isin(["delete", "move_from"])]
+    events = history(df, path)
+    target = events.attrs["path"]
+    gone = events[events["action"].isin(["delete", "move_from"])]
     cols = ["timestamp", "session_id", "tool_use_id", "action", "command", "note"]
     if gone.empty:
         return {"path": target, "answer": NO_DELETION, "evidence": gone[cols]}
     first_gone = gone["timestamp"].min()
-    seen_before = history[(history["timestamp"] < first_gone) & ~history["action"].isin(["delete", "move_from"])]
+    seen_before = events[(events["timestamp"] < first_gone) & ~events["action"].isin(["delete", "move_from"])]
     seen = not seen_before.empty or target in known_paths(df[df["timestamp"] < first_gone])
     if (gone["action"] == "move_from").all():
         answer = MOVED_AWAY

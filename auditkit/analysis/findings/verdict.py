@@ -212,8 +212,11 @@ def answer(
 # --- the three packs' verdicts -------------------------------------------------------------------------------
 
 
-def incident_verdict(df: pd.DataFrame, report: object, deleted_path: str = "", max_rows: int = 5) -> Verdict:
-    """Did the agent delete ``deleted_path`` (when given)? Did it run destructive or risky commands?"""
+def incident_verdict(
+    df: pd.DataFrame, report: object, deleted_path: str = "", max_rows: int = 5, calls: pd.DataFrame | None = None
+) -> Verdict:
+    """Did the agent delete ``deleted_path`` (when given)? Did it run destructive or risky commands? ``calls``:
+    :func:`~auditkit.analysis.findings.incident.pack_calls` of ``df``, made once for the pack."""
     answers = []
     if deleted_path:
         found = inc.was_deleted(df, deleted_path)
@@ -230,7 +233,7 @@ def incident_verdict(df: pd.DataFrame, report: object, deleted_path: str = "", m
                 report,
             )
         )
-    risky = inc.risky_commands(df)
+    risky = inc.risky_commands(df, calls)
     rows = records_of_calls(df, risky["tool_use_id"])
     kinds = ", ".join(sorted(set(risky["risk"])))
     answers.append(
@@ -246,14 +249,14 @@ def incident_verdict(df: pd.DataFrame, report: object, deleted_path: str = "", m
     return _verdict("Incident", report, answers)
 
 
-def cost_verdict(df: pd.DataFrame, report: object, max_rows: int = 3) -> Verdict:
-    """Where did the tool time go? What did the tokens cost?"""
-    by_tool = time_by(df, "tool")
+def cost_verdict(df: pd.DataFrame, report: object, max_rows: int = 3, calls: pd.DataFrame | None = None) -> Verdict:
+    """Where did the tool time go? What did the tokens cost? ``calls``: as for :func:`incident_verdict`."""
+    by_tool = time_by(df, "tool", calls)
     answers = []
     if len(by_tool):
         total = by_tool["total_ms"].sum() / 1000
         lead, lead_s = by_tool.index[0], by_tool["total_ms"].iloc[0] / 1000
-        top = slowest(df, max_rows)
+        top = slowest(df, max_rows, calls)
         rows = records_of_calls(df, _ids(df, top))
         sentence = f"{total:,.1f} s of tool time; {lead} took {lead_s:,.1f} s of it ({lead_s / total:.0%})."
         answers.append(answer("Where did the tool time go?", sentence, "strong", df, rows.head(max_rows), report))

@@ -123,7 +123,7 @@ def _progress(obj: dict, ctx: dict) -> list[dict]:
     Its usage is counted once with the same message in the subagent's own file (the rows share an
     ``event_id``); when that file is missing, this is the only record of the subagent's API calls.
     """
-    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    data = got if isinstance(got := obj.get("data"), dict) else {}
     inner = data.get("message")
     if data.get("type") != "agent_progress" or not isinstance(inner, dict) or inner.get("type") not in TYPES:
         return _skip(ctx, f"progress:{data.get('type')}")
@@ -140,14 +140,14 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         return _skip(ctx, kind if kind in QUIET else f"unknown:{kind}")
     if kind == "progress":
         return _progress(obj, ctx)
-    msg = obj.get("message") if isinstance(obj.get("message"), dict) else {}
+    msg = got if isinstance(got := obj.get("message"), dict) else {}
     content = msg.get("content")
     out: list[dict] = []
     started = ctx.setdefault("tool_uses", {})  # tool_use_id -> (tool, start time), to complete the Post rows
     if kind == "assistant":
         base = _common(obj)
-        usage = msg.get("usage") if isinstance(msg.get("usage"), dict) else {}
-        caching = usage.get("cache_creation") if isinstance(usage.get("cache_creation"), dict) else {}
+        usage = got if isinstance(got := msg.get("usage"), dict) else {}
+        caching = got if isinstance(got := usage.get("cache_creation"), dict) else {}
         mid, rid = msg.get("id"), obj.get("requestId")
         # the message's text so far: Claude Code writes one line per content block, and load() keeps the last
         # line of a message, so each line carries the text of the blocks before it too (the conversation view)
@@ -217,14 +217,14 @@ def rows(obj: dict, ctx: dict) -> list[dict]:
         if obj.get("isCompactSummary"):
             return _skip(ctx, "compact_summary")  # the summary written after a compaction: not a prompt
         if not results and not obj.get("isMeta"):
-            text = prompt_of(_text(content))
-            if text:
+            prompt = prompt_of(_text(content))
+            if prompt:
                 out.append(
                     {
                         **base,
                         "event": "UserPromptSubmit",
                         "status": tf.STATUS_INFO,
-                        "prompt": text,
+                        "prompt": prompt,
                         "event_id": f"uuid:{obj.get('uuid')}",
                     }
                 )

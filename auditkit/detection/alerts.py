@@ -26,7 +26,7 @@ def alert_uid(rule_id: str, event_id: str) -> str:
 
 
 def finding(hit: dict, trail_id: str | None) -> dict:
-    """A match (a row of :func:`auditkit.detect.detect`) as an OCSF Detection Finding."""
+    """A match (a row of :func:`auditkit.detect`) as an OCSF Detection Finding."""
     tags = list(hit.get("tags") or [])
     level = str(hit.get("level") or "medium")
     ts = hit.get("timestamp")

@@ -1,5 +1,5 @@
 """Sigma detections over agent trails: after the fact (:func:`.engine.detect`, exported as
-``auditkit.detections``) and live (:mod:`.follow`).
+``auditkit.detect``) and live (:mod:`.follow`).
 
 - :mod:`.pipeline` maps Sigma's field names to the trail's columns (the views rules read);
 - :mod:`.engine` compiles rules parsed by pySigma into Arrow compute checks and runs them;

@@ -26,10 +26,10 @@ from pathlib import Path
 import orjson
 
 from auditkit.custody import segments
-from auditkit.detect.alerts import alert_uid, alerted_uids, append_alert, finding, read_alerts
-from auditkit.detect.engine import Rule, run_rules
-from auditkit.detect.pipeline import State
-from auditkit.detect.sinks import Delivery, make_sink
+from auditkit.detection.alerts import alert_uid, alerted_uids, append_alert, finding, read_alerts
+from auditkit.detection.engine import Rule, run_rules
+from auditkit.detection.pipeline import State
+from auditkit.detection.sinks import Delivery, make_sink
 from auditkit.errors import UsageError
 from auditkit.loading.readers import auditkit_trail
 from auditkit.store.files import first_record, open_lines

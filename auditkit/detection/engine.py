@@ -1,6 +1,6 @@
 """Compile Sigma rules (parsed by pySigma) into vectorised checks over the views, and run them.
 
-pySigma parses each rule, applies :func:`auditkit.detect.pipeline.sigma_pipeline` (the field mapping)
+pySigma parses each rule, applies :func:`auditkit.detection.pipeline.sigma_pipeline` (the field mapping)
 and gives the rule's condition as a tree of AND/OR/NOT over ``field op value`` leaves. Each leaf
 becomes one Arrow compute kernel over a column (a case-insensitive substring, prefix, suffix or
 equality test, a RE2 regular expression, a number comparison), so a rule costs a few passes over the
@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditkit.detect.levels import LEVELS
-from auditkit.detect.pipeline import (
+from auditkit.detection.levels import LEVELS
+from auditkit.detection.pipeline import (
     FILE_ACCESS,
     FILE_EVENT,
     FILE_MAP,
@@ -93,7 +93,7 @@ class Rule:
 
 
 def builtin_rules_dir() -> Path:
-    return Path(str(resources.files("auditkit.detect") / "rules"))
+    return Path(str(resources.files("auditkit.detection") / "rules"))
 
 
 def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]:
@@ -651,7 +651,7 @@ def detect(
     ``rules``: compiled rules (:func:`load_rules`) or rule files/folders; ``None``: the built-in pack.
     ``builtin``: add the built-in pack to the given rules (default: only when no rules are given).
 
-    >>> hits = auditkit.detections(auditkit.load(".claude/logs"))      # doctest: +SKIP
+    >>> hits = auditkit.detect(auditkit.load(".claude/logs"))      # doctest: +SKIP
     >>> hits.groupby("level", observed=True).size()                      # doctest: +SKIP
     """
     if rules is None or not all(isinstance(r, Rule) for r in rules):
@@ -661,10 +661,6 @@ def detect(
     out = run_rules(work, rules)
     out.attrs["rules"] = len(rules)
     return out
-
-
-#: ``auditkit.detections``: the package's public name for :func:`detect` (``auditkit.detect`` is this package).
-detections = detect
 
 
 def rule_table(rules: list[Rule] | None = None) -> str:

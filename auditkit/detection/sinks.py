@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from auditkit.detect.alerts import read_alerts
+from auditkit.detection.alerts import read_alerts
 from auditkit.errors import UsageError
 from auditkit.safe_text import visible
 

@@ -1,0 +1,242 @@
+"""The hook's fast forms (integers read by the C scanner, trim that copies only what changes, cut_deep that skips
+balanced records inside the regex engine) write exactly the bytes of the plain forms they replaced.
+
+``capture.FAST = False`` selects the plain forms, kept as the reference: every case here is recorded both ways,
+with the same rules (the built-in table, whatever it holds when the test runs) and the same fingerprint key, and
+the record lines must be byte-identical. Not timed: ``benchmarks/hook_latency.py`` measures the speed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditkit.trail import capture
+from auditkit.trail import format as tf
+from auditkit.trail.redaction import Redactor
+from tests import secret_corpus
+
+TS = "2026-01-01T00:00:00.000000Z"
+PREV = "0" * 64
+
+
+def record_line(raw: bytes, fast: bool, cap: int = capture.DEFAULT_MAX_FIELD_BYTES) -> bytes:
+    """The record line the hook writes for ``raw`` (as its seq 1), by the fast forms or the plain ones."""
+    saved = capture.FAST
+    capture.FAST = fast
+    try:
+        opts = capture.Options(None, cap, True)
+        try:
+            payload = capture.parse(raw)
+        except RecursionError:  # as capture.record does
+            payload = capture.parse(raw, max_depth=tf.MAX_DEPTH - 2)
+        fields = capture.shape(payload, opts, len(raw), Redactor(key=b"k" * 32))
+        return tf.encode_record(1, TS, PREV, fields)
+    finally:
+        capture.FAST = saved
+
+
+def assert_same(raw: bytes, cap: int = capture.DEFAULT_MAX_FIELD_BYTES) -> bytes:
+    fast, plain = record_line(raw, True, cap), record_line(raw, False, cap)
+    assert fast == plain
+    return fast
+
+
+def test_records_of_every_placed_secret_are_byte_identical_fast_and_plain() -> None:
+    cases = secret_corpus.placed()
+    assert len(cases) > 100
+    for rule, placement, payload, secret in cases:
+        line = assert_same(json.dumps(payload).encode())
+        assert not secret_corpus.leaked(secret, json.loads(line)), (rule, placement)
+
+
+def test_records_of_the_negatives_are_byte_identical_fast_and_plain() -> None:
+    for label, text in secret_corpus.negatives():
+        for payload in (
+            {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": text}},
+            {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_input": {"file_path": "/r/x"},
+             "tool_response": {"file": {"content": text, "lines": text.splitlines()}}},
+        ):  # fmt: skip
+            assert_same(json.dumps(payload).encode()), label
+
+
+def glob_payload(n_bytes: int, texts: list[str], seed: int = 3) -> bytes:
+    """A Glob's response listing ``n_bytes`` of paths, with ``texts`` (each holding a secret) sprinkled among them
+    (every other one early, in what the record keeps of a capped field; the rest spread through the list)."""
+    rng = random.Random(seed)
+    files: list[str] = []
+    size = 0
+    while size < n_bytes:
+        i = len(files)
+        files.append(f"/home/dev/app/{rng.choice(['src', 'lib', 'node_modules/x/dist'])}/m_{i}/f_{i}.ts")
+        size += len(files[-1]) + 4
+    for j, text in enumerate(texts):
+        files.insert(5 + j * 7 if j % 2 == 0 else rng.randrange(len(files)), text)
+    payload = {
+        "hook_event_name": "PostToolUse",
+        "session_id": "s",
+        "tool_name": "Glob",
+        "tool_use_id": "toolu_g",
+        "tool_input": {"pattern": "**/*"},
+        "tool_response": {"filenames": files, "durationMs": 5, "numFiles": len(files), "truncated": False},
+    }
+    return json.dumps(payload).encode()
+
+
+def corpus_secrets(n: int) -> list[tuple[str, str]]:
+    """(text, secret) of the corpus's first ``n`` positives."""
+    return [(text, secret) for _, text, secret in secret_corpus.positives()[:n]]
+
+
+def test_a_7_mb_glob_with_secrets_is_recorded_byte_identical_fast_and_plain() -> None:
+    cases = corpus_secrets(40)
+    line = assert_same(glob_payload(7_000_000, [text for text, _ in cases]))
+    record = json.loads(line)
+    assert record["tool_response"]["auditkit_truncated"]["bytes"] > 6_500_000  # capped, its head redacted
+    assert not any(secret_corpus.leaked(secret, record) for _, secret in cases)
+
+
+def test_a_glob_under_the_record_cap_with_secrets_is_recorded_byte_identical_fast_and_plain() -> None:
+    cases = corpus_secrets(60)
+    line = assert_same(glob_payload(600_000, [text for text, _ in cases]))
+    record = json.loads(line)
+    assert record["redactions"] >= len(cases)
+    assert not any(secret_corpus.leaked(secret, record) for _, secret in cases)
+
+
+def test_deep_wide_long_and_numeric_payloads_are_recorded_byte_identical_fast_and_plain() -> None:
+    secret = corpus_secrets(1)[0][1]
+    deep = '{"v":' * 3000 + json.dumps(f"token={secret}") + "}" * 3000  # past the parser's recursion limit
+    nested = '{"a":[' * 80 + '"x"' + "]}" * 80  # deeper than MAX_DEPTH, within the parser's limit
+    records = [{"id": i, "tags": ["a", f"t{i}"], "meta": {"p": f"/srv/{i}", "k": [i, i * 0.5]}} for i in range(3000)]
+    levels = "".join(f'{{"d":{d},"items":{json.dumps(records[:20])},"child":' for d in range(300))
+    payloads = [
+        '{"hook_event_name":"PostToolUse","tool_response":' + deep + "}",
+        '{"hook_event_name":"PostToolUse","tool_response":' + nested + "}",
+        '{"hook_event_name":"PostToolUse","tool_response":' + levels + '{"leaf":1}' + "}" * 300 + "}",
+        json.dumps({"hook_event_name": "PostToolUse", "tool_response": {"rows": records}}),
+        json.dumps({"hook_event_name": "PostToolUse", "tool_response": {f"k{i}": i for i in range(50_000)}}),
+        json.dumps({"hook_event_name": "PostToolUse", "tool_response": {"stdout": "a=b " * 500_000 + secret}}),
+        json.dumps({"hook_event_name": "PostToolUse", "tool_response": {"stdout": f"x{secret} " + "é" * 40_000}}),
+        # integers at the edge of what _integer keeps as a number (4,000 characters) and past it, one a payload
+        *(
+            f'{{"hook_event_name":"PostToolUse","tool_response":[{sign}{"9" * n},1]}}'
+            for n in (3997, 3998, 3999, 4000, 4001, 5000)
+            for sign in ("", "-")
+        ),
+        '{"hook_event_name":"PostToolUse","tool_response":[1e999,-1e999,NaN,Infinity,1.5,0,-0,12345678901234567890]}',
+        b'{"hook_event_name":"PostToolUse","tool_response":"bad \xff byte \\ud800 lone"}'.decode("latin-1"),
+    ]
+    for text in payloads:
+        raw = text.encode("latin-1") if "\xff" in text else text.encode()
+        assert_same(raw)
+        assert_same(raw, cap=1024)
+
+
+def test_cut_deep_fast_form_matches_the_plain_form_on_hostile_text() -> None:
+    rng = random.Random(5)
+    alphabet = '[]{}"\\ab,:'
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        for limit in (0, 1, 2, 3, 4, 6):
+            assert tf.cut_deep(text, limit) == tf.cut_deep(text, limit, reference=True), (text, limit)
+
+
+json_keys = st.text(max_size=20) | st.sampled_from(
+    ["password", "apiKey", "client_secret", "token_type", "DB_PASSWORD_2", "Qx7mZ2pL9vR4tY8wK3nB6cJ1", "k" * 16]
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+    | st.sampled_from(["password=hunter2secret", "ghp_" + "a1" * 18, "x" * 1100, "token: abcdef0123456789XYZ"]),
+    lambda children: st.lists(children, max_size=6) | st.dictionaries(json_keys, children, max_size=6),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=json_values, cap=st.sampled_from([1024, 4096, 65536]))
+def test_random_nested_payloads_are_recorded_byte_identical_fast_and_plain(value: object, cap: int) -> None:
+    payload = {"hook_event_name": "PostToolUse", "tool_name": "mcp__x__y", "tool_response": value, "data": [value]}
+    assert_same(json.dumps(payload).encode(), cap=cap)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_parse_leaves_the_process_int_limit_as_it_found_it(fast: bool) -> None:
+    import sys
+
+    before = sys.get_int_max_str_digits()
+    record_line(b'{"hook_event_name":"Stop","n":[' + b"9" * 5000 + b",1]}", fast)
+    assert sys.get_int_max_str_digits() == before
+
+
+def test_the_token_run_scan_finds_the_runs_the_plain_scan_finds() -> None:
+    """``_TOKEN_RUN`` starts only where a run starts (a lookbehind): the same runs as without it."""
+    import re
+
+    from auditkit.trail.redact_scan import _TOKEN_RUN
+
+    plain = re.compile(_TOKEN_RUN.split(")", 1)[1])
+    assert plain.pattern.startswith("[A-Za-z0-9+/_.~=-]{")
+    rng = random.Random(11)
+    for _ in range(300):
+        text = "".join(rng.choice(["a" * rng.randint(1, 400), "=", " ", "/", "é", "\n", "~x"]) for _ in range(60))
+        assert [m.span() for m in re.finditer(_TOKEN_RUN, text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_the_cached_keyword_trie_is_the_trie_built_from_the_rules(tmp_path, monkeypatch) -> None:
+    """The trie read back from the pattern cache is the one the rules' keywords give (a second Redactor reads it)."""
+    import re
+
+    from auditkit.trail.redact_scan import _trie_pattern
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = Redactor(key=b"k" * 32)
+    first = built._trie_source(), built._all_parts_source()
+    again = Redactor(key=b"k" * 32)
+    assert (again._trie_source(), again._all_parts_source()) == first
+    parts = set(again._index()[0])
+    assert first == (_trie_pattern({p for p in parts if p[0].isalpha()}), _trie_pattern(parts))
+    assert list(tmp_path.rglob("trie-*.json"))  # it was cached, and read back
+    assert re.search(first[1], "x ghp_ y")
+
+
+def test_masking_long_token_runs_gives_what_the_plain_scan_gives() -> None:
+    """``_long_runs_masked`` returns early when one translate finds no run past a token's length: the same text
+    the regex scan gives (runs of 257, 258 and 259 characters, non-ASCII letters between, texts under 1 KiB)."""
+    import re
+
+    from auditkit.trail.redact_scan import _TOKEN_MAX, _TOKEN_RUN, _long_runs_masked
+
+    def plain(text: str) -> str:
+        out, pos = [], 0
+        for m in re.finditer(_TOKEN_RUN, text):
+            keep = m.end() - _TOKEN_MAX - 1
+            out += [text[pos : m.start()], "\0" * (keep - m.start())]
+            pos = keep
+        return "".join([*out, text[pos:]]) if out else text
+
+    rng = random.Random(13)
+    for _ in range(200):
+        pieces = ["=", " ", "é", "\n", "x" * rng.choice([1, 20, 257, 258, 259, 600]), "a/b+c~d." * 40, "-" * 300]
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert _long_runs_masked(text) == plain(text)
+
+
+def test_the_digest_of_megabytes_is_hashlibs() -> None:
+    """The hook hashes big values with OpenSSL's SHA-256, small ones with the builtin: the same digests."""
+    import hashlib
+
+    from auditkit.trail._startup_hash import BIG_DIGEST_BYTES, sha256_hex
+
+    for n in (0, 1, BIG_DIGEST_BYTES - 1, BIG_DIGEST_BYTES, 3 * BIG_DIGEST_BYTES + 7):
+        data = bytes(random.Random(n).getrandbits(8) for _ in range(min(n, 4096))) * (n // 4096 + 1)
+        data = data[:n]
+        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
