@@ -441,3 +441,24 @@ def test_export_on_the_command_line_takes_pii_and_the_configured_mode_applies_wi
     said = json.loads((tmp_path / "configured.csv.pii.json").read_text())
     assert said["mode"] == "redact" and said["set_by"].endswith("rules.toml")
     assert _leaks(values, again.read_text()) == []
+
+
+def test_auditkit_trust_says_what_a_projects_pii_table_would_change(tmp_path: Path) -> None:
+    from auditkit.project_review import review_project
+
+    project = _project(tmp_path, '[pii]\nhook = true\noutbound = "mask"\n', approve=False)
+    (review,) = review_project(str(project))
+    said = " ".join(review.warnings)
+    assert "sets [pii]" in said and "the hook would redact" in said and "would mask personal data" in said
+    assert not review.errors
+
+
+@pytest.mark.parametrize(
+    "text", ["pii = [\n", '[pii]\nhook = 1\nkinds = "email"\nregions = [1, 2]\n', "\xff\xfe[pii]", "[pii]\n[pii]\n"]
+)
+def test_a_broken_pii_table_never_costs_the_event(tmp_path: Path, isolated_config: Path, text: str) -> None:
+    (isolated_config / "auditkit" / "config.toml").write_bytes(text.encode("utf-8", "surrogateescape"))
+    trail = tmp_path / "t.jsonl"
+    event = payload("PreToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "mail jane@example.com"})
+    done = run_hook(event, trail)
+    assert done.returncode == 0 and read_records(trail)[-1]["tool_input"]["command"] == "mail jane@example.com"
