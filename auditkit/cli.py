@@ -821,6 +821,20 @@ def _anchor_new_seal(trail: str) -> str:
 def _scan_arguments(p: argparse.ArgumentParser) -> None:
     _trail_args(p, "files or folders")
     p.add_argument("--json", action="store_true", help="print findings as JSON")
+    p.add_argument(
+        "--pii",
+        action="store_true",
+        help="report where personal data sits (file, line, field, kind, count; never the value) instead of secrets",
+    )
+
+
+def _pii_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--pii",
+        choices=["redact", "mask", "report", "off"],
+        help=f"personal data in {what}: redact, mask or report it (default: [pii] outbound in rules.toml, off); "
+        "needs the pii extra",
+    )
 
 
 @command(
@@ -832,6 +846,8 @@ def _scan_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_scan(args: argparse.Namespace) -> int:
     from auditkit.custody.secrets import scan  # start-up: only the command that runs loads it
 
+    if args.pii:
+        return _scan_pii(args)
     findings = scan(_trails(args))
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], indent=2))
@@ -841,6 +857,23 @@ def cmd_scan(args: argparse.Namespace) -> int:
         kinds = sorted({f.kind for f in findings})
         print(f"{len(findings)} unredacted secret(s)" + (f": {', '.join(kinds)}" if kinds else ""), file=sys.stderr)
     return 1 if findings else 0
+
+
+def _scan_pii(args: argparse.Namespace) -> int:
+    from auditkit.custody.pii import scan_pii  # start-up: only the command that runs loads it
+
+    found = scan_pii(_trails(args))
+    if args.json:
+        print(json.dumps([f.to_dict() for f in found], indent=2))
+    else:
+        for f in found:
+            print(f)
+        kinds: dict[str, int] = {}
+        for f in found:
+            kinds[f.kind] = kinds.get(f.kind, 0) + f.count
+        said = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        print(f"{sum(kinds.values())} personal-data value(s)" + (f": {said}" if said else ""), file=sys.stderr)
+    return 1 if found else 0
 
 
 def _redact_arguments(p: argparse.ArgumentParser) -> None:
@@ -1234,6 +1267,7 @@ def _archive_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-size", metavar="SIZE", help="rotate only when the trail is this big (100M, 1G)")
     p.add_argument("--max-age", metavar="AGE", help="rotate only when its first record is this old (30d, 4w)")
     p.add_argument("--no-seal", action="store_true", help="do not seal after rotating, even with a key configured")
+    _pii_arg(p, "a minimised copy of the new segment, in .pii/ beside it (the segment stays as it is)")
 
 
 @command(
@@ -1260,6 +1294,19 @@ def cmd_archive(args: argparse.Namespace) -> int:
         seal=False if args.no_seal else None,
     )
     print(result)
+    if result.rotated is not None:
+        from pathlib import Path  # start-up: only when a segment was made
+
+        from auditkit.custody.pii import choice, minimised_segment  # start-up: only when a segment was made
+
+        detector, said = choice(args.pii)
+        if detector is not None:
+            copy, manifest = minimised_segment(Path(args.trail).parent / result.rotated.file, detector)
+            found = sum(manifest["found"].values())
+            print(
+                f"personal data ({said['mode']}): {found} value(s); "
+                + (f"minimised copy {copy}" if copy else "no copy")
+            )
     return 0
 
 
@@ -1337,6 +1384,7 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
         "--raw-formulas", action="store_true", help="CSV: do not neutralise cells a spreadsheet would run as formulas"
     )
     p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for an s3:// --out (default: AWS)")
+    _pii_arg(p, "the payload columns; the choice goes into <out>.pii.json")
 
 
 @command(
@@ -1365,6 +1413,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         partition_by=parts,
         escape_formulas=not args.raw_formulas,
         endpoint_url=args.endpoint_url,
+        pii=args.pii,
     )
     print(result)
     return 0
@@ -1399,6 +1448,7 @@ def _ship_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up on a batch not acknowledged within this time, all tries together (default 120)",
     )
+    _pii_arg(p, "what is sent")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -1429,6 +1479,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
         schema=args.schema,
         region=args.region,
         endpoint_url=args.endpoint_url,
+        pii=args.pii,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -1451,6 +1502,7 @@ def _sync_arguments(p: argparse.ArgumentParser) -> None:
         "--lock-days", type=int, metavar="N", help="COMPLIANCE retention in days (default: the retention minimum)"
     )
     p.add_argument("--allow-unlocked", action="store_true", help="copy to a bucket without Object Lock anyway")
+    _pii_arg(p, "the segments (minimised copies go up instead of them)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -1472,6 +1524,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         endpoint_url=args.endpoint_url,
         lock_days=args.lock_days,
         allow_unlocked=args.allow_unlocked,
+        pii=args.pii,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

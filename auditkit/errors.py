@@ -128,6 +128,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "s3": ("boto3", "botocore"),
     "fleet": ("dask", "distributed"),
     "otel": ("opentelemetry",),
+    "pii": ("phonenumbers", "schwifty", "stdnum"),
 }  # fmt: skip
 
 

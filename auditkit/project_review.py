@@ -16,6 +16,7 @@ from hashlib import sha256
 from auditkit.custody.retention import checked_age
 from auditkit.errors import AuditkitError
 from auditkit.trail import config
+from auditkit.trail.pii_hook import Policy
 from auditkit.trail.redaction import load_rule_file, rule_file_warnings
 from auditkit.trail.trust import approve, project_files, read_file, status
 
@@ -39,7 +40,30 @@ def problems(path: str, data: bytes) -> tuple[list[str], list[str]]:
                 checked_age(section["minimum"], f"{path}: [retention] minimum")
         except (UnicodeDecodeError, tomllib.TOMLDecodeError, AuditkitError) as exc:
             errors.append(str(exc))
+    warnings += pii_warnings(path, data)
     return errors, warnings
+
+
+def pii_warnings(path: str, data: bytes) -> list[str]:
+    """What a project's ``[pii]`` table would change once approved (it can only make handling stricter, but
+    a hook that redacts more also hides more: an address in an exfiltrating command becomes a marker)."""
+    if b"pii" not in data:
+        return []
+    p = Policy()
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    if "pii" not in doc:
+        return []
+    p.merge(doc["pii"], path)
+    said = [f"{path}: sets [pii]"]
+    if p.hook:
+        said.append("the hook would redact e-mail addresses, IBANs and US SSNs in this project's records (kept as "
+                    "keyed fingerprints: you could follow them, not read them)")  # fmt: skip
+    if p.outbound != "off":
+        said.append(f"archive, export, ship and sync would {p.outbound} personal data by default")
+    return ["; ".join(said + p.notes) + " (a project can never turn personal-data handling off)"]
 
 
 class Review:

@@ -25,6 +25,7 @@ from benchmarks.harness import Row, load_average, table  # noqa: E402
 MODULES: list[str] = [
     "hook_latency",
     "reports",
+    "pii",
 ]
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"

@@ -88,6 +88,7 @@ def test_the_compliance_report_checks_controls_with_evidence(packs: dict) -> Non
     ):
         assert checks[control]["requirement"] and checks[control]["criterion"] and checks[control]["evidence"]
     assert {c["question"]: c["share"] for c in r["completeness"]}["who"] == 1.0
+    assert checks["Data minimisation (GDPR Art. 5(1)(c))"]["result"] == "pending review"  # no [pii] policy set
 
 
 def test_the_compliance_pack_lists_the_transcript_only_sessions_calls_as_missing_from_the_hook_trail(
@@ -133,7 +134,9 @@ def test_the_pack_holds_rendered_charts_and_a_manifest_that_matches_the_files(pa
     for i in manifest["inputs"]:
         assert sha(Path(i["path"])) == i["sha256"]
     assert manifest["verify"]["intact"] and manifest["kit_version"] and manifest["parameters"]["interactive"] is False
+    assert manifest["pii"]["outbound"] == "off" and manifest["pii"]["hook"] is False  # the [pii] choice, said
     html = (folder / f"{name}.html").read_text()
+    assert "personal data" in html and "no [pii] policy" in html  # the header's row
     if name != "compliance":  # the others draw charts: inline SVG, readable offline
         assert "jp-RenderedSVG" in html and "data:image/svg+xml;base64," in html
     assert "cdn.jsdelivr" not in html or "vega" not in html.split("cdn.jsdelivr")[1][:100]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,12 +33,13 @@ import orjson
 import pandas as pd
 
 from auditkit.analysis.views import window
+from auditkit.custody.pii import Detector, choice
 from auditkit.errors import ExportError
 from auditkit.loading.flat import flatten
 from auditkit.loading.frame import load
 from auditkit.loading.parquet_dataset import filesystem
 from auditkit.outbound.schemas import SCHEMAS
-from auditkit.outbound.shipping import shaped, trail_records
+from auditkit.outbound.shipping import minimised, shaped, trail_records
 from auditkit.store.files import PathLike
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -59,10 +61,15 @@ class ExportResult:
     format: str
     rows: int
     files: list[str] = field(default_factory=list)
+    pii: dict = field(default_factory=dict)  # the personal-data choice and its counts (also in <out>.pii.json)
 
     def __str__(self) -> str:
         where = self.out if len(self.files) == 1 else f"{self.out} ({len(self.files)} files)"
-        return f"exported {self.rows:,} events as {self.format} to {where}"
+        said = ""
+        if self.pii.get("mode", "off") != "off":
+            found = sum(self.pii.get("found", {}).values())
+            said = f"; personal data: {self.pii['mode']}, {found:,} value(s) found"
+        return f"exported {self.rows:,} events as {self.format} to {where}{said}"
 
 
 def export(
@@ -76,6 +83,7 @@ def export(
     escape_formulas: bool = True,
     endpoint_url: str | None = None,
     schema: str = "auditkit",
+    pii: str | None = None,
 ) -> ExportResult:
     """Write the events of ``source`` (a loaded frame, or trails to load) to ``out``.
 
@@ -97,9 +105,13 @@ def export(
             raise ExportError(
                 "an OCSF or ECS export reads trail files (each event keeps its original line), not a frame"
             )
-        return _mapped(source, Path(out), schema, since, until)
+        detector, said = choice(pii)
+        return _pii_manifest(_mapped(source, Path(out), schema, since, until, detector, said))
     df = source if isinstance(source, pd.DataFrame) else load(source)
     df = window(df, since, until)
+    detector, said = choice(pii)
+    if detector is not None:
+        df = _minimised_frame(df, detector, said)
     flat = flatten(df).reset_index(drop=True)
     parts = list(partition_by)
     for col in parts:
@@ -112,17 +124,54 @@ def export(
         if format != "parquet":
             raise ExportError("only Parquet is written to s3://")
         keys = _parquet_s3(flat, str(out), parts, endpoint_url)
-        return ExportResult(str(out), format, len(flat), [str(k) for k in keys])
+        return ExportResult(str(out), format, len(flat), [str(k) for k in keys], said)
     out = Path(out)
     files = _csv(flat, out, parts, escape_formulas) if format == "csv" else _parquet(flat, out, parts)
-    return ExportResult(str(out), format, len(flat), [str(f) for f in files])
+    return _pii_manifest(ExportResult(str(out), format, len(flat), [str(f) for f in files], said))
+
+
+def _minimised_frame(df: pd.DataFrame, detector: Detector, said: dict) -> pd.DataFrame:
+    """The payload columns (tool_input, tool_response, error, data and the columns read from them) with
+    personal data handled as the detector's mode says; ``said["found"]``: counts by kind."""
+    found: Counter = Counter()
+    df = df.copy()
+    for col in df.columns:
+        if col not in _PAYLOAD_COLUMNS:
+            continue
+        df[col] = df[col].map(
+            lambda v, c=col: detector.apply_value(v, c, found)[0] if isinstance(v, (str, dict, list)) else v
+        )
+    said["found"] = dict(found)
+    if detector.mode != "report":  # the SHA-256 of an original record: a guessed value could be checked on it
+        df = df.drop(columns=[c for c in ("hash",) if c in df.columns])
+    return df
+
+
+#: The frame's columns that hold what the agent saw and did (the payload: see auditkit.custody.pii.PAYLOAD_FIELDS).
+_PAYLOAD_COLUMNS = frozenset(("input", "response", "error", "data", "command", "file_path", "url", "pattern", "prompt"))
+
+
+def _pii_manifest(result: ExportResult) -> ExportResult:
+    """Write ``<out>.pii.json`` beside a local export when a personal-data choice applied."""
+    if result.pii.get("mode", "off") != "off" and not result.out.startswith("s3://"):
+        Path(result.out + ".pii.json").write_text(orjson.dumps(result.pii, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return result
 
 
 def _mapped(
-    source: PathLike | Iterable[PathLike], out: Path, schema: str, since: object, until: object
+    source: PathLike | Iterable[PathLike],
+    out: Path,
+    schema: str,
+    since: object,
+    until: object,
+    detector: Detector | None = None,
+    said: dict | None = None,
 ) -> ExportResult:
     paths: list[PathLike] = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     records = list(trail_records(paths))
+    found: Counter = Counter()
+    if detector is not None:
+        records = [minimised(r, detector, found) for r in records]
     times = pd.DataFrame(
         {"timestamp": pd.to_datetime([r.fields.get("ts") for r in records], utc=True, errors="coerce")}
     )
@@ -132,7 +181,10 @@ def _mapped(
         for i in kept:
             tmp.write(orjson.dumps(shaped(records[i], 1 << 62, schema)) + b"\n")
     Path(tmp.name).replace(out)  # whole or not at all; the temporary file is the owner's only (0600)
-    return ExportResult(str(out), f"jsonl ({schema})", len(kept), [str(out)])
+    said = dict(said or {})
+    if detector is not None:
+        said["found"] = dict(found)
+    return ExportResult(str(out), f"jsonl ({schema})", len(kept), [str(out)], said)
 
 
 def _csv(flat: pd.DataFrame, out: Path, parts: list[str], escape: bool) -> list[Path]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import orjson
 
+from auditkit.custody.pii import Detector, choice, minimised_segment
 from auditkit.custody.retention import MAX_MINIMUM, configured_minimum
 from auditkit.custody.seals import seal_log_path
 from auditkit.custody.segments import archive_lock, manifest_path, segment_files
@@ -60,6 +62,8 @@ class SyncResult:
     locked: bool = True
     #: seal logs uploaded without their newest seals, which cover records only the live trail holds yet
     held_back: list[str] = field(default_factory=list)
+    #: the personal-data choice (--pii or [pii] outbound) and, per segment, what was found
+    pii: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -161,8 +165,14 @@ def sync(
     allow_unlocked: bool = False,
     now: datetime | None = None,
     client: object = None,
+    pii: str | None = None,
 ) -> SyncResult:
-    """Copy the finished files of the trails in ``paths`` to ``to`` (``s3://bucket/prefix``), locked."""
+    """Copy the finished files of the trails in ``paths`` to ``to`` (``s3://bucket/prefix``), locked.
+
+    ``pii`` (default: ``[pii] outbound``, off): with ``redact`` or ``mask``, each segment goes up as its
+    minimised copy (``<segment>.pii-<mode>.jsonl.gz``, a new chain naming its source) instead of itself; with
+    ``report``, as it is. Either way its object's metadata says the mode and what it held (``pii-*``)."""
+    detector, said = choice(pii)  # the pii extra loads only when a policy (or --pii) asks for it
     days = lock_days if lock_days is not None else configured_minimum()[0].days
     if not 1 <= days <= MAX_MINIMUM.days:
         raise ShipError(
@@ -186,34 +196,80 @@ def sync(
         )
     until = (now or datetime.now(UTC)) + timedelta(days=days)
     result.retain_until = until.isoformat(timespec="seconds")
-    for tid, path, data in files_to_keep(paths):
-        key = "/".join(p for p in (prefix, tid, path.name) if p)
-        digest = _sha256(path) if data is None else hashlib.sha256(data).digest()
-        if data is not None and path.name.endswith(".seals.jsonl") and len(data) < path.stat().st_size:
-            result.held_back.append(key)
-        if _same(s3, bucket, key, digest) or (
-            path.name.endswith(".seals.jsonl") and data is not None and _holds_more(s3, bucket, key, path, data)
-        ):
-            result.skipped.append(key)
-            continue
-        extra = {}
-        if result.locked:
-            extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
-        with open(path, "rb") if data is None else nullcontext(data) as body:
-            s3.put_object(
-                Bucket=bucket,
-                Key=key,
-                Body=body,
-                ChecksumAlgorithm="SHA256",
-                ChecksumSHA256=base64.b64encode(digest).decode(),
-                Metadata={"sha256": digest.hex(), "trail-id": tid},
-                **extra,
-            )
-        result.uploaded.append(key)
+    result.pii = said
+    with tempfile.TemporaryDirectory(prefix="auditkit-sync-") as tmp:
+        meta: dict[str, dict[str, str]] = {}
+        files = files_to_keep(paths)
+        if detector is not None:
+            files = _minimised(files, detector, Path(tmp), meta)
+        for tid, path, data in files:
+            _upload(s3, bucket, prefix, tid, path, data, result, until, meta.get(path.name, {}))
     return result
 
 
-def _same(s3: object, bucket: str, key: str, digest: bytes) -> bool:
+def _minimised(
+    files: list[tuple[str, Path, bytes | None]], detector: Detector, tmp: Path, meta: dict[str, dict[str, str]]
+) -> list[tuple[str, Path, bytes | None]]:
+    """``files`` with each segment replaced by its minimised copy (``report``: kept); ``meta`` gets, per file
+    name, what its object's metadata says: the mode, the source's SHA-256 and the counts by kind (no file
+    beside it: ``verify s3://`` reads every other object as a trail)."""
+    out: list[tuple[str, Path, bytes | None]] = []
+    for tid, path, data in files:
+        if data is None and path.name.endswith(".gz"):
+            copy, manifest = minimised_segment(path, detector, tmp / tid)
+            chosen = copy or path
+            meta[chosen.name] = {
+                "pii-mode": detector.mode,
+                "pii-source": manifest["source"],
+                "pii-source-sha256": manifest["source_sha256"],
+                "pii-found": orjson.dumps(manifest["found"], option=orjson.OPT_SORT_KEYS).decode()[:1500],
+            }
+            out.append((tid, chosen, None if copy is None else copy.read_bytes()))
+            continue
+        out.append((tid, path, data))
+    return out
+
+
+def _upload(
+    s3: object,
+    bucket: str,
+    prefix: str,
+    tid: str,
+    path: Path,
+    data: bytes | None,
+    result: SyncResult,
+    until: datetime,
+    meta: dict[str, str],
+) -> None:
+    """Put one file (``data``: its bytes to upload, or None for the file as it is) unless the bucket has it."""
+    key = "/".join(p for p in (prefix, tid, path.name) if p)
+    digest = _sha256(path) if data is None else hashlib.sha256(data).digest()
+    if data is not None and path.name.endswith(".seals.jsonl") and len(data) < path.stat().st_size:
+        result.held_back.append(key)
+    if _same(s3, bucket, key, None if meta.get("pii-mode") in ("redact", "mask") else digest) or (
+        path.name.endswith(".seals.jsonl") and data is not None and _holds_more(s3, bucket, key, path, data)
+    ):
+        result.skipped.append(key)
+        return
+    extra = {}
+    if result.locked:
+        extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
+    with open(path, "rb") if data is None else nullcontext(data) as body:
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=body,
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=base64.b64encode(digest).decode(),
+            Metadata={"sha256": digest.hex(), "trail-id": tid, **meta},
+            **extra,
+        )
+    result.uploaded.append(key)
+
+
+def _same(s3: object, bucket: str, key: str, digest: bytes | None) -> bool:
+    """Whether the bucket holds ``key`` with this SHA-256 (``digest`` None: at all; a minimised copy is made
+    anew each run, with a new trail id, and goes up once)."""
     try:
         head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")  # type: ignore[attr-defined]
     except Exception as exc:
@@ -221,6 +277,8 @@ def _same(s3: object, bucket: str, key: str, digest: bytes) -> bool:
         if str(code) in ("404", "NoSuchKey", "NotFound"):
             return False
         raise ShipError(f"s3://{bucket}/{key}: cannot be checked ({code or exc})") from None
+    if digest is None:
+        return True
     held = head.get("ChecksumSHA256") or ""
     meta = (head.get("Metadata") or {}).get("sha256", "")
     return held == base64.b64encode(digest).decode() or meta == digest.hex()

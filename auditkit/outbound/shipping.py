@@ -38,6 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ from pathlib import Path
 import orjson
 
 from auditkit._version import __version__
+from auditkit.custody.pii import Detector, choice
 from auditkit.custody.seals import seal_log_path
 from auditkit.custody.verify import unchained_format
 from auditkit.errors import MissingExtra, ShipError, extra_import
@@ -716,9 +718,25 @@ class ShipResult:
     retries: int = 0
     state: str = ""
     cursor: dict = field(default_factory=dict)
+    pii: dict = field(default_factory=dict)  # the personal-data choice (--pii or [pii] outbound) and its counts
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
+
+
+def minimised(record: Record, detector: Detector, counts: Counter) -> Record:
+    """``record`` with its payload minimised by a :class:`auditkit.custody.pii.Detector` (``report``: as it
+    was); its line re-written from the new fields (OCSF's ``raw_data``, ECS's ``event.original``), which say
+    ``auditkit_pii``: the mode. Its chain links (``hash``, ``prev``) are left out: each is the SHA-256 of an
+    original record, on which a guessed value (a phone number, an SSN) could be checked. The cursor keeps
+    the hash, on this machine."""
+    fields, _ = detector.record(record.fields, counts)
+    if detector.mode == "report":
+        return record
+    for link in ("hash", "prev"):  # a plain SHA-256 of the original record: a guessed value could be checked on it
+        fields.pop(link, None)
+    fields["auditkit_pii"] = detector.mode
+    return Record(record.trail_id, record.seq, record.hash, orjson.dumps(fields) + b"\n", fields)
 
 
 def ship(
@@ -739,10 +757,13 @@ def ship(
     schema: str = "auditkit",
     region: str | None = None,
     endpoint_url: str | None = None,
+    pii: str | None = None,
 ) -> ShipResult:
     """Send every record of the trails in ``paths`` not yet acknowledged by ``to``; see the module docstring.
 
-    ``timeout_s`` bounds each wait on the socket, ``deadline_s`` each batch, all its tries together."""
+    ``timeout_s`` bounds each wait on the socket, ``deadline_s`` each batch, all its tries together.
+    ``pii``: redact, mask or report personal data in what is sent (default: ``[pii] outbound``, off)."""
+    detector, said = choice(pii)  # the pii extra loads only when a policy (or --pii) asks for it
     if format is None and to.startswith("cloudwatch://"):
         format = "cloudwatch"
     if (format == "cloudwatch") != to.startswith("cloudwatch://"):
@@ -772,7 +793,7 @@ def ship(
             cw.connect(to, region, endpoint_url, timeout_s)
             cw.ensure()
 
-        return _ship(paths, cw, f"cloudwatch {to}", state, max_batch_bytes, schema, put, setup)
+        return _ship(paths, cw, f"cloudwatch {to}", state, max_batch_bytes, schema, put, setup, (detector, said))
     parts = urllib.parse.urlsplit(to)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise ShipError(f"{to}: not an http(s) URL")
@@ -791,7 +812,7 @@ def ship(
             url, body, headers, context, receiver, len(batch), retries, backoff_s, timeout_s, deadline_s, gzip_body
         )
 
-    return _ship(paths, receiver, f"{format} {url}", state, max_batch_bytes, schema, post)
+    return _ship(paths, receiver, f"{format} {url}", state, max_batch_bytes, schema, post, None, (detector, said))
 
 
 def _ship(
@@ -803,6 +824,7 @@ def _ship(
     schema: str,
     send: Callable[[list[bytes]], int],
     setup: Callable[[], object] | None = None,
+    pii: tuple[Detector | None, dict] = (None, {}),
 ) -> ShipResult:
     """The loop every target shares: records past the cursor, in batches within the receiver's limits, each
     handed to ``send`` (which returns its retries once acknowledged, or raises); the cursor saved after each."""
@@ -810,8 +832,9 @@ def _ship(
     path_list = [str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
     cursor = Cursor.load(Path(state) if state else default_state(path_list, destination), destination)
     limit = min(max_batch_bytes or receiver.max_batch_bytes, receiver.max_batch_bytes)
-    result = ShipResult(destination, state=str(cursor.path))
+    result = ShipResult(destination, state=str(cursor.path), pii=dict(pii[1]))
     ready = setup is None
+    found: Counter = Counter()
 
     batch: list[bytes] = []
     batch_bytes = 0
@@ -852,6 +875,8 @@ def _ship(
         if at is not None and key in lowest and key not in reached:
             why = f"the trail goes from seq {lowest[key]} to {record.seq} without it"
             raise _unheld_cursor(cursor.path, key, at["seq"], why)
+        if pii[0] is not None and record.kind != "seal":  # a seal line holds digests, no payload
+            record = minimised(record, pii[0], found)
         item = receiver.item(record)
         if batch and not receiver.accepts(batch, batch_bytes, item, limit):
             flush()
@@ -863,6 +888,8 @@ def _ship(
         raise _unheld_cursor(cursor.path, unheld[0], cursor.trails[unheld[0]]["seq"], "the trail ends before it")
     flush()
     result.cursor = dict(cursor.trails)
+    if pii[0] is not None:
+        result.pii["found"] = dict(found)
     return result
 
 

@@ -15,6 +15,7 @@ a source checkout uses its own ``notebooks/``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from auditkit.errors import MissingExtra, ReportError, extra_import
 from auditkit.present.notebook import MIME, md, read_results
 from auditkit.present.terminal import printable
 from auditkit.store.files import expand, file_sha256
+from auditkit.trail import pii_hook
 
 REPORTS = ("incident", "cost", "compliance", "replay")
 
@@ -361,7 +363,8 @@ def _pack(
     trustworthy = report is not None and report.intact
     results = read_results(executed)
     results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
-    _add_header(executed, name, created, hashed, report, params)
+    pii = pii_hook.policy(os.getcwd()).to_dict()  # the [pii] choice in force, said in the header and manifest
+    _add_header(executed, name, created, hashed, report, params, pii)
     html = out / f"{name}.html"
     _to_html(executed, html, f"auditkit {name} report", exporter)
     outputs = [executed, html]
@@ -377,6 +380,7 @@ def _pack(
         "trustworthy": trustworthy,
         "inputs": hashed,
         "verify": _verify_summary(report),
+        "pii": pii,
         "results": results,
         "outputs": [{"path": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in outputs],
     }
@@ -403,7 +407,9 @@ def check_parameters(name: str, source: Path, given: dict) -> dict:
     return dict(given)
 
 
-def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict) -> None:
+def _add_header(
+    notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict, pii: dict | None = None
+) -> None:
     """Put in the executed notebook what an auditor checks first: a red banner (plain text) at the top when
     the inputs fail, and the inputs with their hashes right after the notebook's verdict."""
     import html
@@ -431,6 +437,7 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         f"| verify | {md(verdict)} |",
         f"| custody | {md(custody_statement(report)) if report is not None else 'nothing verified'} |",
         f"| parameters | {md(json.dumps({k: v for k, v in params.items() if k != 'trails'}))} |",
+        f"| personal data | {md(pii_said(pii))} |",
         "",
     ]
     unchained = getattr(report, "unchained", {}) or {}
@@ -456,6 +463,15 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
         )
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     nbformat.write(nb, str(notebook))
+
+
+def pii_said(pii: dict | None) -> str:
+    """The ``[pii]`` policy in one line of a pack's header."""
+    if not pii or (not pii.get("hook") and pii.get("outbound", "off") == "off"):
+        return "no [pii] policy: personal data is shown as recorded"
+    hook = "redacted by the hook (e-mail, IBAN, US SSN)" if pii.get("hook") else "kept by the hook"
+    sources = ", ".join(pii.get("sources", []))
+    return f"{hook}; outbound (archive, export, ship, sync): {pii.get('outbound', 'off')}; set in {sources}"
 
 
 def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None) -> None:

@@ -484,8 +484,13 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     if opts.redact:
         from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
 
+        pii: Redactor | None = None
+        if config.mentions_pii(project_dir(payload)):  # [pii] is opt-in: without it nothing more is loaded
+            from auditkit.trail import pii_hook  # hook start-up: only when a settings file mentions pii
+
+            pii = pii_hook.hook_redactor(project_dir(payload))  # its redactor when the policy turns the hook on
         try:
-            redactor = Redactor.default(project_dir(payload))
+            redactor = pii or Redactor.default(project_dir(payload))
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
             redactor = Redactor()
@@ -502,6 +507,9 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
             notes.append(f"project settings ignored: {said}")
     fields = shape(payload, opts, raw_size, redactor)
     trust_note(fields, opts, redactor, notes)
+    record_policy = getattr(redactor, "record_policy", None)  # the [pii] policy says so at a session's start
+    if record_policy is not None:
+        record_policy(fields)
     event = fields["event"]
     start = take_start(trail, fields) if event in ("PostToolUse", "PostToolUseFailure") else None
 

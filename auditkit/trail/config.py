@@ -133,6 +133,25 @@ def project_file(project: str, name: str) -> str:
     return os.path.join(project, ".claude", name)
 
 
+def mentions_pii(project: str) -> bool:
+    """Whether the user's ``rules.toml`` or ``config.toml``, or the project's ``auditkit-rules.toml`` or
+    ``auditkit.toml``, holds the word ``pii``: the hook's cheap test before it loads the ``[pii]`` policy
+    (:mod:`auditkit.trail.pii_hook`, which decides, and applies a project's file only once approved)."""
+    for path in (
+        user_file(RULES_FILE),
+        user_file(SETTINGS_FILE),
+        project_file(project, PROJECT_RULES_FILE),
+        project_file(project, PROJECT_SETTINGS_FILE),
+    ):
+        try:
+            with open(path, "rb") as fh:
+                if b"pii" in fh.read(1 << 20):
+                    return True
+        except OSError:
+            continue
+    return False
+
+
 def project_dir(cwd: object = None) -> str:
     """The project a hook event belongs to: ``CLAUDE_PROJECT_DIR``, else the event's ``cwd``, else ours."""
     return os.environ.get("CLAUDE_PROJECT_DIR") or (cwd if isinstance(cwd, str) and cwd else os.getcwd())

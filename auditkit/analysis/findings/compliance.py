@@ -14,6 +14,7 @@ from auditkit.analysis.findings.incident import config_changes, file_changes
 from auditkit.custody.anchors import custody_statement
 from auditkit.custody.seals import read_seals
 from auditkit.custody.segments import read_manifest
+from auditkit.trail import pii_hook
 from auditkit.trail.format import RETIRE_TYPE
 from auditkit.trail.private_files import loose_modes
 
@@ -233,6 +234,32 @@ def checklist(
 
 # --- controls an auditor can check: each computed from evidence, the evidence shown ---------------------------
 
+
+def data_minimisation(pii: dict | None = None) -> tuple[str, str, str, str, str]:
+    """The data-minimisation row (GDPR Art. 5(1)(c)) from the ``[pii]`` policy in force (``Policy.to_dict``, with
+    ``found``: counts by kind from ``auditkit scan --pii``, when given): pass when personal data is redacted
+    or masked before it leaves the machine (or by the hook), partial when only reported, pending review when
+    no policy is set. None: the policy in force for the current folder."""
+    pii = pii_hook.policy(os.getcwd()).to_dict() if pii is None else pii
+    hook, mode = bool(pii.get("hook")), pii.get("outbound", "off")
+    found = pii.get("found")
+    where = f"; auditkit scan --pii: {sum(found.values())} value(s) ({', '.join(sorted(found))})" if found else ""
+    if hook or mode in ("redact", "mask"):
+        result = "pass"
+        said = f"[pii] hook {'on' if hook else 'off'}, outbound {mode}; set in {', '.join(pii.get('sources', []))}"
+    elif mode == "report":
+        result, said = "partial", "[pii] outbound report: personal data is located, not minimised"
+    else:
+        result, said = "pending review", "no [pii] policy: personal data is kept and sent as recorded"
+    return (
+        "Data minimisation (GDPR Art. 5(1)(c))",
+        "personal data kept out of places it does not need to be, or known where it is",
+        "a [pii] policy redacts or masks personal data in what leaves the machine (archive, export, ship, sync)",
+        result,
+        said + where,
+    )
+
+
 #: What the kit cannot evidence, said plainly in the compliance pack.
 CANNOT_EVIDENCE: tuple[str, ...] = (
     "that the hook was installed and enabled on every machine and for every session: a session no other input "
@@ -370,6 +397,7 @@ def controls(
     detections: pd.DataFrame,
     missing: pd.DataFrame | None = None,
     retirements: pd.DataFrame | None = None,
+    pii: dict | None = None,
 ) -> pd.DataFrame:
     """Controls an auditor can check: for each, the requirement, the criterion applied, the result (pass,
     partial, fail, pending review, n/a) and the evidence it was computed from. NIST SP 800-53 rows first,
@@ -546,6 +574,7 @@ def controls(
         "pass" if not secrets else "fail",
         f"{len(secrets)} unredacted secret(s) found by auditkit scan",
     )
+    row(*data_minimisation(pii))
     by_control = {r["control"]: r["result"] for r in rows}
     for control, requirement, rests_on in MAPPINGS:
         results = [by_control[c] for c in rests_on if c in by_control]
