@@ -195,7 +195,7 @@ def _run(
     pdf: bool,
 ) -> dict:
     papermill = _papermill()
-    from papermill.exceptions import PapermillExecutionError
+    PapermillExecutionError = papermill.exceptions.PapermillExecutionError  # loaded with papermill
 
     checked = check_parameters(name, source, parameters or {})
     if pdf:
