@@ -232,6 +232,8 @@ def measure(
                 continue
             scale = 0.1 if quick and goal_s else 1.0
             mine = encode(build(here, scale))
+            if scale != 1.0:
+                name = f"{name} at a tenth ({len(mine) / 1e6:.1f} MB, --quick)"
             sides = {"python -I -S -c pass": floor, "hook": hook_side(HOOK, mine, env, here)}
             if compare:  # the same bytes, the same project and trail (one installation, as after an upgrade)
                 sides["compare"] = hook_side(compare, mine, env, here)
