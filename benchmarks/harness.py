@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Sample:
-    """One fresh-process run: wall seconds and the child's peak resident memory in bytes."""
+    """One fresh-process run: wall seconds, the child's peak resident memory in bytes, and its CPU seconds (user +
+    system, as the kernel counted them: steadier than wall time on a machine shared with other work)."""
 
     wall: float
     peak_rss: int
+    cpu: float = 0.0
 
 
 @dataclass
@@ -46,6 +48,10 @@ class Figure:
     def spread(self) -> tuple[float, float]:
         walls = [s.wall for s in self.samples]
         return min(walls), max(walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
 
     @property
     def peak_rss(self) -> int:
@@ -84,7 +90,8 @@ start = time.perf_counter()
 pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
-os.write(report, json.dumps([wall, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)]).encode())
+cpu = usage.ru_utime + usage.ru_stime
+os.write(report, json.dumps([wall, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status), cpu]).encode())
 """
 
 
@@ -121,10 +128,10 @@ def run_once(
         message = err.read().decode(errors="replace")[-500:]
     if not answer:
         raise RuntimeError(f"{' '.join(argv)}: the launcher failed: {message}")
-    wall, peak, code = json.loads(answer)
+    wall, peak, code, cpu = json.loads(answer)
     if code != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {code}: {message}")
-    return Sample(wall, peak)
+    return Sample(wall, peak, cpu)
 
 
 def interleaved(sides: Mapping[str, Callable[[], Sample]], runs: int = 5, warmup: int = 1) -> dict[str, Figure]:

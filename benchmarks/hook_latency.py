@@ -34,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.harness import Figure, Row, Sample, command, interleaved, load_average, ratio_row, seconds, table  # noqa: E402
+from benchmarks.harness import Figure, Row, Sample, command, interleaved, load_average, seconds, table  # noqa: E402
 
 PY = sys.executable  # what `auditkit install` writes into settings.json (installer.hook_command)
 HOOK = str(REPO / "hook" / "auditkit_hook.py")
@@ -232,6 +232,8 @@ def measure(
                 continue
             scale = 0.1 if quick and goal_s else 1.0
             mine = encode(build(here, scale))
+            if scale != 1.0:
+                name = f"{name} at a tenth ({len(mine) / 1e6:.1f} MB, --quick)"
             sides = {"python -I -S -c pass": floor, "hook": hook_side(HOOK, mine, env, here)}
             if compare:  # the same bytes, the same project and trail (one installation, as after an upgrade)
                 sides["compare"] = hook_side(compare, mine, env, here)
@@ -293,21 +295,27 @@ def held_lock(runs: int = 5) -> Row:
                held.describe(), "-", None, f"<= {seconds(goal)}", held.median <= goal and lines == runs + 3)  # fmt: skip
 
 
+def described(figure: Figure) -> str:
+    """A side's figure: median wall time (spread), peak RSS, and median CPU time (steadier when the machine is busy)."""
+    return f"{figure.describe()}, CPU {seconds(figure.cpu)}"
+
+
 def to_rows(figures: list[tuple[str, dict[str, Figure], float | None, float | None]]) -> list[Row]:
     rows = []
     for name, figs, goal_ratio, goal_s in figures:
         kit, floor = figs["hook"], figs["python -I -S -c pass"]
+        where = f"{floor.label}: {described(floor)}"
         if goal_ratio is not None:
-            rows.append(ratio_row(name, kit, floor, goal_ratio))
+            met = kit.median / floor.median <= goal_ratio
+            rows.append(Row(name, described(kit), where, kit.median / floor.median, f"<= {goal_ratio}x", met))
         else:
             assert goal_s is not None
-            met = kit.median <= goal_s
-            rows.append(Row(name, kit.describe(), f"{floor.label}: {floor.describe()}", kit.median / floor.median,
-                            f"<= {seconds(goal_s)}", met))  # fmt: skip
+            rows.append(Row(name, described(kit), where, kit.median / floor.median, f"<= {seconds(goal_s)}",
+                            kit.median <= goal_s))  # fmt: skip
         if "compare" in figs:
             other = figs["compare"]
-            rows.append(Row(f"{name}, compared hook", other.describe(), f"{floor.label}: {floor.describe()}",
-                            other.median / floor.median, f"this hook: {kit.median / other.median:.2f}x it", None))  # fmt: skip
+            said = f"this hook: {kit.median / other.median:.2f}x it (CPU {kit.cpu / other.cpu:.2f}x)"
+            rows.append(Row(f"{name}, compared hook", described(other), where, other.median / floor.median, said, None))
     return rows
 
 

@@ -240,3 +240,25 @@ def test_the_digest_of_megabytes_is_hashlibs() -> None:
         data = bytes(random.Random(n).getrandbits(8) for _ in range(min(n, 4096))) * (n // 4096 + 1)
         data = data[:n]
         assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_the_base64_prefilter_never_skips_a_run_the_scan_would_find() -> None:
+    """``_could_hold_base64`` is False only where ``_BASE64_RUN`` finds nothing (texts of 1 KiB and more, made of
+    runs after =, _ or -, after other characters, at the very start, with and without non-ASCII letters)."""
+    import re
+
+    from auditkit.trail.redaction import _BASE64_RUN, _could_hold_base64
+
+    rng = random.Random(17)
+    anything = ["tok_", "x=", "a-", " ", "\n", "/", "+", "é", "\0", "ab12" * 6, "Q" * 19, "Zz9" * 7, "."]
+    named = ["tok_" + "ab12" * 6, " ", "\n", ".", "k=" + "Q" * 25, "a-" + "Zz9" * 7, "x/y"]  # runs after _ = -
+    skipped = 0
+    for i in range(800):
+        pieces = named if i % 2 else anything
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(300, 500)))
+        if i % 4 == 1:  # one run at the start, or after another character, among the named ones
+            text = rng.choice(["", "é", " ", "/"]) + "ab12" * 6 + text if i % 8 == 1 else text + " " + "Qz" * 11
+        if not _could_hold_base64(text):
+            skipped += 1
+            assert re.search(_BASE64_RUN, text) is None, text
+    assert skipped > 10  # the prefilter does skip some

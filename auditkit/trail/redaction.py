@@ -594,8 +594,19 @@ def _strings_in(value: object) -> list[str]:
 
 
 def _could_hold_base64(text: str) -> bool:
-    """Whether ``text`` could hold a base64 run :meth:`Redactor._encoded` would decode (20 characters in a row)."""
-    return len(text) >= 20 and _long_word(text) and _has_run(text, _B64_CHARS, "a", 20)
+    """Whether ``text`` could hold a base64 run :meth:`Redactor._encoded` would decode (20 characters in a row,
+    not after a ``=``, ``_`` or ``-``: ``tok_0000abcdef0000aaaa`` holds none, nor does a text of such names)."""
+    if not (len(text) >= 20 and _long_word(text) and _has_run(text, _B64_CHARS, "a", 20)):
+        return False
+    if len(text) < 1024 or not text.isascii():
+        return True  # short (the scan costs little) or not ASCII (the table below maps ASCII only)
+    return _B64_START in "x" + text.translate(_B64_STARTS)
+
+
+#: _BASE64_RUN's start: 20 of [A-Za-z0-9+/] after a character that is none of them nor =, _, - (or the text's
+#: start): ASCII mapped so, base64 characters to "a", = _ - to "b", anything else to "x".
+_B64_STARTS = {i: 97 if chr(i).isalnum() or chr(i) in "+/" else 98 if chr(i) in "=_-" else 120 for i in range(128)}
+_B64_START = "x" + "a" * 20
 
 
 __all__ = [
