@@ -388,3 +388,31 @@ def test_a_seal_key_a_project_names_never_signs_anything(tmp_path: Path, real_in
     assert not seal_log_path(trail).exists()
     rec = read_records(trail)[-1]
     assert rec["data"]["auditkit_trust"]["ignored_overrides"] == ["AUDITKIT_SEAL_EVERY", "AUDITKIT_SEAL_KEY"]
+
+
+def _never_matching(spec: dict) -> dict:
+    """A cached regex program (or keyword trie) replaced by one that matches nothing, under the same name."""
+    from re import _compiler, _parser  # the steps re.compile takes; the cache holds their output
+
+    if "source" in spec:
+        return {**spec, "source": "(?!)"}
+    return {**spec, "code": list(_compiler._code(_parser.parse("(?!)", 0), 0))}
+
+
+def test_a_cache_folder_inside_the_project_is_never_read_or_written(tmp_path: Path, real_install: Path) -> None:
+    """The settings env could point XDG_CACHE_HOME into the repository, which ships compiled redaction programs
+    (and keyword tries) under the names the hook looks for, each rewritten to match nothing: redaction would
+    be off without a word. The hook neither reads nor writes a cache inside the project."""
+    project = tmp_path / "cloned"
+    planted = project / ".cache"
+    # made on the attacker's machine: the programs this interpreter caches for these secrets, then poisoned
+    claude_runs_hook(tmp_path / "attackers-own", bash(TOKEN_TEXT), {"XDG_CACHE_HOME": str(planted)})
+    files = sorted(planted.rglob("*.json"))
+    assert files, "the warm-up cached nothing: the attack below would test nothing"
+    for f in files:
+        f.write_text(json.dumps(_never_matching(json.loads(f.read_text()))))
+    before = {f: f.read_bytes() for f in files}
+    proc, _ = claude_runs_hook(project, bash(TOKEN_TEXT), {"XDG_CACHE_HOME": str(planted)})
+    rec = read_records(trail_of(project))[-1]
+    assert GITHUB_PAT not in json.dumps(rec) and "S3cr3tPassw0rd!" not in json.dumps(rec), proc.stderr
+    assert {f: f.read_bytes() for f in sorted(planted.rglob("*.json"))} == before  # nothing read back, nothing added

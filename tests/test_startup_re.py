@@ -36,3 +36,20 @@ def test_a_corrupt_cache_file_falls_back_to_re() -> None:
     assert _startup_re.compile(pattern).findall("TOKENtoken") == ["EN", "en"]
     path.write_text("{not json")
     assert _startup_re.compile(pattern).match("token")
+
+
+def test_a_cache_file_another_account_could_write_is_not_read() -> None:
+    """A valid program that matches nothing, in a file group- or world-writable (a shared cache folder): the
+    pattern is compiled afresh, never taken from it."""
+    from re import _compiler, _parser
+
+    pattern = r"(?i)pass(word)?=\S+"
+    _startup_re.compile(pattern)
+    path = Path(_startup_re._file(pattern))
+    spec = json.loads(path.read_text())
+    spec["code"] = list(_compiler._code(_parser.parse("(?!)", 0), 0))
+    path.write_text(json.dumps(spec))
+    path.chmod(0o600)
+    assert not _startup_re.compile(pattern).search("password=x")  # the user's own file is trusted, as documented
+    path.chmod(0o666)
+    assert _startup_re.compile(pattern).search("password=x")

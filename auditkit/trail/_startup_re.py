@@ -33,22 +33,48 @@ except ImportError:  # pragma: no cover - non-CPython
     _sre = None
 
 
+_dirs: dict[tuple[str | None, str | None, str | None, str], str] = {}
+
+
 def cache_dir() -> str:
-    magic = getattr(_sre, "MAGIC", 0)
-    tag = sha256(f"{sys.version}|{magic}|{sys.implementation.cache_tag}".encode()).hexdigest()[:16]
-    return os.path.join(base(), f"sre-{tag}")
+    """This interpreter's folder in the user's cache (worked out once per environment and working folder)."""
+    env = os.environ
+    key = (env.get("XDG_CACHE_HOME"), env.get("HOME"), env.get("CLAUDE_PROJECT_DIR"), os.getcwd())
+    found = _dirs.get(key)
+    if found is None:
+        magic = getattr(_sre, "MAGIC", 0)
+        tag = sha256(f"{sys.version}|{magic}|{sys.implementation.cache_tag}".encode()).hexdigest()[:16]
+        found = _dirs[key] = os.path.join(base(), f"sre-{tag}")
+    return found
 
 
 def _file(pattern: str) -> str:
     return os.path.join(cache_dir(), sha256(pattern.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json")
 
 
+def _read_own(path: str) -> bytes:
+    """A cache file's bytes: a regular file (no link followed) of this user's that no one else may write.
+
+    Another account's file (a shared or world-writable cache folder) raises like a missing one would; the
+    folder itself is never inside the project (:func:`auditkit.trail.config.cache_dir`)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if st.st_mode & 0o170000 != 0o100000 or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            raise OSError(f"{path}: not a private file of this user's")
+        chunks = []
+        while block := os.read(fd, 1 << 20):
+            chunks.append(block)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def compile(pattern: str) -> "re.Pattern[str]":
     """``re.compile(pattern)``, from the cache when this interpreter compiled it before."""
     if _sre is not None:
         try:
-            with open(_file(pattern), "rb") as fh:
-                spec: dict = _startup_json.loads(fh.read())  # type: ignore[assignment]  # damaged: the except below
+            spec: dict = _startup_json.loads(_read_own(_file(pattern)))  # type: ignore[assignment]  # damaged: the except below
             if spec["pattern"] == pattern:
                 return _sre.compile(
                     pattern,
@@ -98,11 +124,10 @@ def _store(pattern: str, compiled: object) -> None:
 def derived(kind: str, key: str, build: "Callable[[], str]") -> str:
     """``build()``, a regex source derived from ``key`` (the keyword trie: ~1 ms to build in Python on every
     event that needs it), kept in this cache beside the compiled patterns and read back when ``key`` is the
-    same. The same trust as the compiled programs: the cache is the user's own folder."""
+    same. The same trust as the compiled programs: the user's own files, in a folder outside the project."""
     path = os.path.join(cache_dir(), f"{kind}-{sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}.json")
     try:
-        with open(path, "rb") as fh:
-            spec: dict = _startup_json.loads(fh.read())  # type: ignore[assignment]  # damaged: the except below
+        spec: dict = _startup_json.loads(_read_own(path))  # type: ignore[assignment]  # damaged: the except below
         if spec["key"] == key and isinstance(spec["source"], str):
             return spec["source"]
     except Exception:

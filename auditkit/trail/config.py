@@ -84,9 +84,33 @@ def config_dir(home: str | None = None) -> str:
 
 
 def cache_dir() -> str:
-    """Per-user caches: ``$XDG_CACHE_HOME/auditkit`` (default ``~/.cache/auditkit``)."""
+    """Per-user caches: ``$XDG_CACHE_HOME/auditkit`` (default ``~/.cache/auditkit``), unless that lies inside
+    the project (then the one under the account's home).
+
+    The cache holds compiled redaction programs the hook runs: a project's settings ``env`` (which Claude Code
+    hands to hooks) could point ``XDG_CACHE_HOME`` or ``HOME`` into the repository, which would ship programs
+    that match nothing. A folder inside the project is never read or written, as for the config folder
+    (:func:`auditkit.trail.trust.user_dir`)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "auditkit")
+    folder = os.path.abspath(os.path.join(base, "auditkit"))
+    project = os.path.abspath(os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd())
+    if not inside(folder, project):
+        return folder
+    home = account_home()
+    return folder if inside(os.path.abspath(home), project) else os.path.join(home, ".cache", "auditkit")
+
+
+def inside(path: str, folder: str) -> bool:
+    """Whether absolute ``path`` is ``folder`` or lies under it (by name: callers pass absolute paths)."""
+    folder = folder.rstrip("/") or "/"
+    return path == folder or path.startswith(folder if folder == "/" else folder + "/")
+
+
+def account_home() -> str:
+    """The account's home from the password database: ``HOME`` is an environment variable a project can set."""
+    import pwd  # only when a folder from the environment lies inside the project
+
+    return pwd.getpwuid(os.geteuid()).pw_dir
 
 
 def seal_key_path() -> str:

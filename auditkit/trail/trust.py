@@ -34,21 +34,10 @@ def is_set(name: str, env: object = None) -> bool:
     return bool(value) and (name != "AUDITKIT_REDACT" or value == "0")
 
 
-def _inside(path: str, folder: str) -> bool:
-    folder = folder.rstrip("/") or "/"
-    return path == folder or path.startswith(folder if folder == "/" else folder + "/")
-
-
 def _realpath(path: str) -> str:
     import posixpath  # the start-up shim has no realpath; only projects that ship auditkit files get here
 
     return posixpath.realpath(path)
-
-
-def _home() -> str:
-    import pwd
-
-    return pwd.getpwuid(os.geteuid()).pw_dir
 
 
 def user_dir(project: str | None = None) -> str:
@@ -60,10 +49,10 @@ def user_dir(project: str | None = None) -> str:
     folder = os.path.abspath(config.config_dir())
     project = project or os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
     root = os.path.abspath(project)
-    if not _inside(folder, root):
+    if not config.inside(folder, root):
         return folder
-    home = _home()
-    if _inside(os.path.abspath(home), root):
+    home = config.account_home()
+    if config.inside(os.path.abspath(home), root):
         return folder
     return config.config_dir(home)
 
