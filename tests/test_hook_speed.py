@@ -146,6 +146,69 @@ def test_cut_deep_fast_form_matches_the_plain_form_on_hostile_text() -> None:
             assert tf.cut_deep(text, limit) == tf.cut_deep(text, limit, reference=True), (text, limit)
 
 
+def test_deep_parts_put_back_after_parsing_give_the_value_parsing_the_cut_text_gives() -> None:
+    """``cut_deep_holes`` + ``fill_holes`` (the fast parse of a too-deep payload): the value ``loads(cut_deep(...))``
+    gives, on hostile text (escapes, quotes, non-ASCII, lone surrogates in the cut part; several cut parts)."""
+    from auditkit.trail import _startup_json
+
+    rng = random.Random(23)
+    alphabet = [
+        "[",
+        "]",
+        "{",
+        "}",
+        '"x"',
+        '"\\""',
+        '"é"',
+        '"\udc80"',
+        '"\ud83d\ude00"',
+        '"\\udc80\\n"',
+        "1",
+        ",",
+        '{"a":',
+        "[1,",
+    ]
+    parsed = 0
+    for _ in range(20_000):
+        body = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for text in (body, "[" + body + "]", '{"k":' + body + "}"):
+            for limit in (0, 1, 2, 3):
+                try:
+                    want = _startup_json.loads(tf.cut_deep(text, limit, reference=True))
+                except ValueError:
+                    continue
+                cut, holes = tf.cut_deep_holes(text, limit)
+                got = _startup_json.loads(cut)
+                tf.fill_holes(got, holes)
+                assert got == want, (text, limit)
+                parsed += bool(holes)
+    assert parsed > 1000  # the holes were used, not only the plain form
+
+
+def test_a_marked_object_in_the_input_is_not_taken_for_a_hole() -> None:
+    """An input that holds a marked object of its own (with a made-up placeholder) beside a too-deep part: its
+    string stays as sent; only the placeholders this parse made (random) are filled."""
+    deep = '{"v":' * 3000 + '"x"' + "}" * 3000
+    fake = {"auditkit_nonjson": "deep", "json": "0" * 24 + "-0"}
+    raw = ('{"hook_event_name":"PostToolUse","tool_input":' + json.dumps([fake, fake]) + ',"tool_response":' + deep
+           + "}").encode()  # fmt: skip
+    line = assert_same(raw)
+    assert json.loads(line)["tool_input"] == [fake, fake]
+
+
+def test_deep_payloads_with_escapes_and_bytes_that_are_not_utf8_are_recorded_byte_identical_fast_and_plain() -> None:
+    secret = corpus_secrets(1)[0][1]
+    inner = json.dumps({"s": 'q"\\ é \ud83d\ude00 \u0000', "t": f"token={secret}"})
+    for deep in ('{"v":' * 1500 + inner + "}" * 1500, '[{"a":' * 1200 + '"\\udc80"' + "}]" * 1200):
+        for raw in (
+            ('{"hook_event_name":"PostToolUse","tool_response":' + deep + ',"data":[' + deep + "]}").encode(),
+            b'{"hook_event_name":"PostToolUse","tool_response":[' + deep.encode() + b',"\xff\xfe raw"]}',
+            b'{"hook_event_name":"PostToolUse","x":"\xc3(","tool_response":' + deep.encode() + b"}",
+        ):
+            assert_same(raw)
+            assert_same(raw, cap=1024)
+
+
 json_keys = st.text(max_size=20) | st.sampled_from(
     ["password", "apiKey", "client_secret", "token_type", "DB_PASSWORD_2", "Qx7mZ2pL9vR4tY8wK3nB6cJ1", "k" * 16]
 )

@@ -136,8 +136,9 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
         odd = "\\u" in text and ("\\ud" in text or "\\uD" in text)  # an escaped surrogate, maybe lone
     except UnicodeDecodeError:
         text, odd = raw.decode("utf-8", "surrogateescape"), True  # keep the bytes as marked surrogates
-    if max_depth is not None:
-        text = tf.cut_deep(text, max_depth, reference=not FAST)
+    holes: dict[str, str] = {}
+    if max_depth is not None:  # the fast form leaves the deep texts out of the text parsed, and puts them in after
+        text, holes = tf.cut_deep_holes(text, max_depth) if FAST else (tf.cut_deep(text, max_depth, True), {})
     try:
         payload: object = _loads_fast(text) if FAST else None
         if payload is None:
@@ -148,6 +149,8 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
         raise _bad_input(f"stdin is not JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise _bad_input(f"stdin is JSON but not an object ({type(payload).__name__})")
+    if holes:
+        tf.fill_holes(payload, holes)
     return tf.mark_surrogates(payload) if odd else payload  # type: ignore[return-value]  # marking keeps a dict
 
 

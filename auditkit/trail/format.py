@@ -368,6 +368,44 @@ def cut_deep(text: str, limit: int = MAX_DEPTH, reference: bool = False) -> str:
         fast = _cut_deep_fast(text, limit, re.compile(_SKIP_TO_BRACKET, re.S), re.compile(_SKIP_BALANCED, re.S))
         if fast is not None:
             return fast
+    return _cut_deep_plain(text, limit)
+
+
+def cut_deep_holes(text: str, limit: int = MAX_DEPTH) -> tuple[str, dict[str, str]]:
+    """:func:`cut_deep` for a text about to be parsed: each structure cut out is left in its marked object as a
+    placeholder (a string of 24 random hex digits and a number, which no input can guess), its text returned beside
+    it, ``{placeholder: text}``; :func:`fill_holes` puts the texts in after parsing. The same value as parsing
+    :func:`cut_deep`'s text (``loads(dumps(s)) == s`` for every string), without escaping megabytes into a JSON
+    string and reading them back (~50 ms for a 10 MB structure). No holes where the fast form does not apply."""
+    import re
+
+    holes: dict[str, str] = {}
+    skip = re.compile(_SKIP_BALANCED, re.S)
+    fast = _cut_deep_fast(text, limit, re.compile(_SKIP_TO_BRACKET, re.S), skip, holes, os.urandom(12).hex())
+    return (fast, holes) if fast is not None else (_cut_deep_plain(text, limit), {})
+
+
+def fill_holes(value: object, holes: dict[str, str]) -> None:
+    """Put each text :func:`cut_deep_holes` took out back into its marked object in ``value`` (parsed from its text),
+    in place: a walk of the containers, without recursion, that stops once every hole is filled."""
+    left = len(holes)
+    stack: list = [value]
+    while stack and left:
+        v = stack.pop()
+        if type(v) is list:
+            stack.extend(x for x in v if type(x) is dict or type(x) is list)
+        elif type(v) is dict:
+            placeholder = v.get("json") if v.get(NONJSON) == "deep" else None
+            if type(placeholder) is str and placeholder in holes:
+                v["json"] = holes[placeholder]
+                left -= 1
+            stack.extend(x for x in v.values() if type(x) is dict or type(x) is list)
+
+
+def _cut_deep_plain(text: str, limit: int) -> str:
+    """:func:`cut_deep`'s plain form: one step per string and bracket."""
+    import re
+
     out, depth, last, start = [], 0, 0, -1
     for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text, re.S):
         t = m.group()
@@ -386,8 +424,12 @@ def cut_deep(text: str, limit: int = MAX_DEPTH, reference: bool = False) -> str:
     return "".join(out)
 
 
-def _cut_deep_fast(text: str, limit: int, plain: "re.Pattern[str]", skip: "re.Pattern[str]") -> str | None:
-    """:func:`cut_deep`'s result, or None where the text leaves the shape it reads (the plain form decides)."""
+def _cut_deep_fast(
+    text: str, limit: int, plain: "re.Pattern[str]", skip: "re.Pattern[str]", holes: dict | None = None, tag: str = ""
+) -> str | None:
+    """:func:`cut_deep`'s result, or None where the text leaves the shape it reads (the plain form decides).
+    ``holes``: each structure cut out goes there under a placeholder (``tag`` and a number; see
+    :func:`cut_deep_holes`), the placeholder in its marked object."""
     out, depth, last, start, pos = [], 0, 0, -1, 0
     while True:
         # a structure of up to 3 levels opened here reaches depth + 3: skipped whole unless it crosses limit + 1
@@ -401,7 +443,11 @@ def _cut_deep_fast(text: str, limit: int, plain: "re.Pattern[str]", skip: "re.Pa
                 start = m.start(1)
         else:
             if depth == limit + 1 and start >= 0:
-                out += [text[last:start], _startup_json.dumps({NONJSON: "deep", "json": text[start : m.end()]})]
+                deep = text[start : m.end()]
+                if holes is not None:
+                    holes[f"{tag}-{len(holes)}"] = deep
+                    deep = f"{tag}-{len(holes) - 1}"
+                out += [text[last:start], _startup_json.dumps({NONJSON: "deep", "json": deep})]
                 last, start = m.end(), -1
             depth -= 1
     rest = text[pos:]
