@@ -6,9 +6,9 @@ from auditkit.trail import config, secret_rules
 from auditkit.trail._startup_os import os
 from auditkit.trail.redact_scan import (
     _CARD_CHARS,
-    _NO_DIGITS,
     _TOKEN_CHARS,
     _TOKEN_MAX,
+    _digit_count,
     _has_run,
     _long_runs_masked,
     _long_word,
@@ -91,7 +91,7 @@ class Rule:
             return False  # a random token is 20+ characters in a row: most texts, most commands have none
         if not self.keywords:
             if self.check == "luhn":  # a card number needs 13 digits at least, in a run with spaces or dashes
-                return len(text) - len(text.translate(_NO_DIGITS)) >= 13 and _has_run(text, _CARD_CHARS, "0", 13)
+                return _digit_count(text) >= 13 and _has_run(text, _CARD_CHARS, "0", 13)
             if self.check == "entropy":  # after = or :
                 return "=" in text or ":" in text
             return True

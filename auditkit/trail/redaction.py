@@ -25,6 +25,7 @@ Five small modules, not one: each costs the hook ~70 µs to import (benchmarks/h
 """
 
 from auditkit.trail import config, private_files, secret_rules
+from auditkit.trail import format as tf
 from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_os import os
 from auditkit.trail.redact_keys import _HINTS, is_sensitive_key, key_words
@@ -118,6 +119,7 @@ def warm_cache() -> int:
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
         + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
+        + [tf._SKIP_TO_BRACKET, tf._SKIP_BALANCED]  # cut_deep's, for payloads nested past the parser's limit
     )
 
 
@@ -598,15 +600,23 @@ def _could_hold_base64(text: str) -> bool:
     not after a ``=``, ``_`` or ``-``: ``tok_0000abcdef0000aaaa`` holds none, nor does a text of such names)."""
     if not (len(text) >= 20 and _long_word(text) and _has_run(text, _B64_CHARS, "a", 20)):
         return False
-    if len(text) < 1024 or not text.isascii():
-        return True  # short (the scan costs little) or not ASCII (the table below maps ASCII only)
-    return _B64_START in "x" + text.translate(_B64_STARTS)
+    if len(text) < 1024:
+        return True  # short: the scan costs little
+    if text.isascii():
+        return _B64_START in "x" + text.translate(_B64_STARTS)
+    # not ASCII: by the UTF-8 bytes (as redact_scan._has_run; a character past ASCII is bytes mapped to "x", which
+    # neither continues a run nor stops one starting after it, as in the regex)
+    octets = _B64_BYTES.get("starts")
+    if octets is None:
+        octets = _B64_BYTES["starts"] = bytes(_B64_STARTS.get(i, 120) for i in range(256))
+    return _B64_START.encode() in b"x" + text.encode("utf-8", "surrogatepass").translate(octets)
 
 
 #: _BASE64_RUN's start: 20 of [A-Za-z0-9+/] after a character that is none of them nor =, _, - (or the text's
 #: start): ASCII mapped so, base64 characters to "a", = _ - to "b", anything else to "x".
 _B64_STARTS = {i: 97 if chr(i).isalnum() or chr(i) in "+/" else 98 if chr(i) in "=_-" else 120 for i in range(128)}
 _B64_START = "x" + "a" * 20
+_B64_BYTES: dict[str, bytes] = {}  # the table for UTF-8 bytes, built on first use
 
 
 __all__ = [
