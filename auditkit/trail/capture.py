@@ -137,8 +137,12 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     except UnicodeDecodeError:
         text, odd = raw.decode("utf-8", "surrogateescape"), True  # keep the bytes as marked surrogates
     holes: dict[str, str] = {}
-    if max_depth is not None:  # the fast form leaves the deep texts out of the text parsed, and puts them in after
-        text, holes = tf.cut_deep_holes(text, max_depth) if FAST else (tf.cut_deep(text, max_depth, True), {})
+    if max_depth is not None and not FAST:
+        text = tf.cut_deep(text, max_depth, reference=True)
+    elif max_depth is not None:  # the deep texts left out of the text parsed, and put in after
+        from auditkit.trail import _startup_re  # hook start-up: only for a payload nested past the parser's limit
+
+        text, holes = tf.cut_deep_holes(text, max_depth, _startup_re.compile)
     try:
         payload: object = _loads_fast(text) if FAST else None
         if payload is None:

@@ -19,6 +19,7 @@ from auditkit.trail._startup_os import os
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable
 
 SCHEMA_VERSION = 1
 AGENT = "claude-code"
@@ -369,23 +370,31 @@ def cut_deep(text: str, limit: int = MAX_DEPTH, reference: bool = False) -> str:
     return _cut_deep_plain(text, limit)
 
 
-def cut_deep_holes(text: str, limit: int = MAX_DEPTH) -> tuple[str, dict[str, str]]:
+def cut_deep_holes(
+    text: str, limit: int = MAX_DEPTH, compile: "Callable[[str], re.Pattern[str]] | None" = None
+) -> tuple[str, dict[str, str]]:
     """:func:`cut_deep` for a text about to be parsed: each structure cut out is left in its marked object as a
     placeholder (a string of 24 random hex digits and a number, which no input can guess), its text returned beside
     it, ``{placeholder: text}``; :func:`fill_holes` puts the texts in after parsing. The same value as parsing
     :func:`cut_deep`'s text (``loads(dumps(s)) == s`` for every string), without escaping megabytes into a JSON
-    string and reading them back (~50 ms for a 10 MB structure). No holes where the fast form does not apply."""
+    string and reading them back (~50 ms for a 10 MB structure). No holes where the fast form does not apply.
+    ``compile``: what compiles the fast form's regexes (the hook's pattern cache; :func:`re.compile` if None)."""
     holes: dict[str, str] = {}
-    fast = _cut_deep_fast(text, limit, *_skip_patterns(), holes, os.urandom(12).hex())
+    plain, skip = _skip_patterns(compile)
+    fast = _cut_deep_fast(text, limit, plain, skip, holes, os.urandom(12).hex())
     return (fast, holes) if fast is not None else (_cut_deep_plain(text, limit), {})
 
 
-def _skip_patterns() -> "tuple[re.Pattern[str], re.Pattern[str]]":
-    """The fast form's two regexes, from the compiled-pattern cache (``auditkit install`` warms it): importing
-    :mod:`re` and compiling them would cost the hook ~7 ms."""
-    from auditkit.trail import _startup_re  # hook start-up: only for a payload nested past the parser's limit
+def _skip_patterns(
+    compile: "Callable[[str], re.Pattern[str]] | None" = None,
+) -> "tuple[re.Pattern[str], re.Pattern[str]]":
+    """The fast form's two regexes, compiled by ``compile`` (the hook's: from the compiled-pattern cache, which
+    ``auditkit install`` warms; importing :mod:`re` and compiling them would cost the hook ~7 ms)."""
+    if compile is None:
+        import re
 
-    return _startup_re.compile(_SKIP_TO_BRACKET), _startup_re.compile(_SKIP_BALANCED)
+        compile = re.compile
+    return compile(_SKIP_TO_BRACKET), compile(_SKIP_BALANCED)
 
 
 def fill_holes(value: object, holes: dict[str, str]) -> None:
