@@ -351,3 +351,18 @@ def test_the_base64_prefilter_never_skips_a_run_the_scan_would_find() -> None:
             skipped += 1
             assert re.search(_BASE64_RUN, text) is None, text
     assert skipped > 100  # the prefilter does skip some, long and short
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b" ", b"\t\n\r\x0b\x0c ", b" \x00", b"\xa0", b"\x85", b" {} ", b"\x1c\x1d\x1e\x1f"]
+)
+def test_stdin_is_empty_exactly_when_it_strips_to_nothing(raw: bytes) -> None:
+    """``parse`` tests for an empty stdin without copying it (``isspace``): the inputs ``raw.strip()`` empties."""
+    from auditkit.errors import HookInputError
+
+    try:
+        capture.parse(raw)
+        said = ""
+    except HookInputError as exc:
+        said = str(exc)
+    assert said.startswith("empty stdin") == (not raw.strip())
