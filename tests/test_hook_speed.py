@@ -366,3 +366,18 @@ def test_stdin_is_empty_exactly_when_it_strips_to_nothing(raw: bytes) -> None:
     except HookInputError as exc:
         said = str(exc)
     assert said.startswith("empty stdin") == (not raw.strip())
+
+
+@pytest.mark.parametrize("others", [10, 100])
+def test_a_cut_strings_secrets_are_counted_however_many_strings_sit_beside_it(others: int) -> None:
+    """A string cut at the cap has its head redacted first (the count kept for ``redactions``); among 64 strings or
+    more the one-pass scan then finds its redacted head quiet: the count it had stays (it was reset to 0)."""
+    text = "pay with 4111 1111 1111 1111 now " + "a b" * 30_000
+    payload = {
+        "hook_event_name": "PostToolUse",
+        "tool_response": {"items": [f"x{i}" for i in range(others)], "out": text},
+    }
+    for fast in (True, False):
+        record = json.loads(record_line(json.dumps(payload).encode(), fast))
+        assert record["redactions"] == 1
+        assert "4111 1111" not in json.dumps(record)

@@ -456,7 +456,8 @@ class Redactor(KeywordIndex):
         strings = _strings_in(value)
         if len(strings) >= _MANY_STRINGS:
             done = dict(done or {})
-            done.update(dict.fromkeys(self.quiet_strings(strings), 0))
+            for quiet in self.quiet_strings(strings):  # a cut string's head keeps the count of what it had redacted
+                done.setdefault(quiet, 0)
         return {**(done or {}), _QUIET: 0}
 
     def redact_tree(self, value: object, done: dict[int, int] | None = None) -> tuple[object, int]:
