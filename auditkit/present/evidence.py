@@ -145,8 +145,13 @@ def _start_kernel(cwd: Path, name: str = ""):  # -> jupyter_client.AsyncKernelMa
     warm_up = _WARM_UP.format(name not in _NO_CHARTS)
     run_sync(km.start_kernel)(
         cwd=str(cwd),
-        # the kernel's start-up notice about its local TCP ports is noise in a report run
-        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={warm_up}"],
+        # the kernel's start-up notice about its local TCP ports is noise in a report run; its IPython history
+        # (a SQLite file written by a thread, cell by cell) would keep the report's code and paths for nothing
+        extra_arguments=[
+            "--IPKernelApp.log_level=ERROR",
+            "--HistoryManager.enabled=False",
+            f"--IPKernelApp.exec_lines={warm_up}",
+        ],
     )
     return km
 
