@@ -208,9 +208,10 @@ def _run(
     params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}
     executed = out / f"{name}.ipynb"
     started = time.perf_counter()
-    # the HTML page needs nbconvert (~0.3 s to import) and its templates (~0.2 s to load): made ready
-    # while the kernel runs the notebook
-    pool = ThreadPoolExecutor(1)
+    # while the kernel runs the notebook: the inputs hashed (hashlib lets go of the GIL), and the HTML page's
+    # nbconvert (~0.3 s to import) and templates (~0.2 s to load) made ready
+    pool = ThreadPoolExecutor(2)
+    hashing = pool.submit(hash_inputs, inputs)
     exporter = pool.submit(html_exporter)
     pool.shutdown(wait=False)
     failed_at = "notebook"
@@ -236,7 +237,8 @@ def _run(
         stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
         stopping.start()
         try:
-            return _pack(name, out, executed, inputs, report, params, seconds, pdf, exporter.result())
+            hashed = inputs_as_they_are(hashing.result())
+            return _pack(name, out, executed, hashed, report, params, seconds, pdf, exporter.result())
         finally:
             stopping.join()
     except Exception as exc:  # whatever failed, the pack says so in its manifest
@@ -348,20 +350,47 @@ def _verify_summary(report: VerifyReport | None) -> dict | None:
     }
 
 
+def _state(path: Path) -> tuple[int, int, int]:
+    """What tells a file's bytes changed: its inode, size and modification time."""
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def hash_inputs(inputs: list[Path]) -> list[tuple[dict, tuple[int, int, int]]]:
+    """Each input's manifest entry (path, SHA-256, bytes) with its state when it was hashed."""
+    out = []
+    for p in inputs:
+        state = _state(p)
+        out.append(({"path": str(p), "sha256": file_sha256(p), "bytes": state[1]}, state))
+    return out
+
+
+def inputs_as_they_are(hashed: list[tuple[dict, tuple[int, int, int]]]) -> list[dict]:
+    """The entries of :func:`hash_inputs` (made while the notebook ran), each checked against its file now: one
+    that changed since (a trail the hook appends to) is hashed again as it is and marked ``changed_during_run``
+    (what the notebook read of it was neither the old bytes nor surely the new)."""
+    out = []
+    for entry, state in hashed:
+        p = Path(entry["path"])
+        if _state(p) != state:
+            entry = {"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size, "changed_during_run": True}
+        out.append(entry)
+    return out
+
+
 def _pack(
     name: str,
     out: Path,
     executed: Path,
-    inputs: list[Path],
+    hashed: list[dict],
     report: VerifyReport | None,
     params: dict,
     seconds: float,
     pdf: bool,
     exporter: Any,
 ) -> dict:
-    """Header, HTML page (and PDF), hashes and manifest of an executed notebook."""
+    """Header, HTML page (and PDF) and manifest of an executed notebook; ``hashed``: its inputs' entries."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    hashed = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs]
     trustworthy = report is not None and report.intact
     results = read_results(executed)
     results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
@@ -440,6 +469,7 @@ def _add_header(notebook: Path, name: str, created: str, inputs: list[dict], rep
     lines += [
         f"- {md(i['path'])}: sha256 {md(i['sha256'])} ({i['bytes']:,} bytes)"
         + (f" — **not verifiable**: a {md(unchained[i['path']])}, with no hash chain" if i["path"] in unchained else "")
+        + (" — **changed while this pack was made**" if i.get("changed_during_run") else "")
         for i in inputs
     ]
     nb = nbformat.read(str(notebook), as_version=4)
