@@ -108,12 +108,12 @@ def _vendor(g: _G) -> list[tuple[str, str, str, str, str]]:
             "vendor",
             "asana-pat",
             f"curl -H 'Authorization: Bearer {asana}' https://app.asana.com/api/1.0/users/me",
-            asana,
+            asana.rsplit(":", 1)[1],  # <version>/<user id>[/<app id>]:<secret>: the ids are public
             "command",
         )
     )
     asana2 = f"2/{g.s(string.digits, 16)}/{g.s(string.digits, 16)}:{g.s(HEX, 32)}"
-    out.append(("vendor", "asana-pat", f"client = asana.Client.access_token({g.q(asana2)})", asana2, "write"))
+    out.append(("vendor", "asana-pat", f"client = asana.Client.access_token({g.q(asana2)})", asana2[-32:], "write"))
     ado = g.s("abcdefghijklmnopqrstuvwxyz234567", 52)
     name = g.pick("$pat", "$PersonalAccessToken", "$adoPat", "$env:AZURE_PAT")
     out.append(

@@ -7,8 +7,9 @@ from auditkit.trail import secret_rules
 _SECRET_WORDS = frozenset(
     {"password", "passwd", "pwd", "passphrase", "secret", "token", "credential", "credentials", "apikey"}
 )
-#: As the last word, these say secret too (``APP_KEY``, ``signingKey``, ``DB_PASS``, ``X-Auth``) ...
-_SECRET_LAST = frozenset({"key", "pass", "auth"})
+#: As the last word, these say secret too (``APP_KEY``, ``signingKey``, ``DB_PASS``, ``DEPLOY_PW``, ``X-Auth``,
+#: ``ADO_PAT``) ...
+_SECRET_LAST = frozenset({"key", "pass", "pw", "auth", "pat"})
 #: ... unless the word before makes the name an ordinary one (``sort_key``, ``publicKey``, ``bypass``).
 _PLAIN_BEFORE = frozenset(
     {
@@ -35,6 +36,8 @@ _PLAIN_BEFORE = frozenset(
         "on",
         "sub",
         "oauth",
+        "gpg",
+        "pgp",
     }
 )
 #: And a name ending in one of these is about a secret, not one (``token_type``, ``password_url``).
@@ -71,7 +74,7 @@ _PLAIN_LAST = frozenset(
 )
 
 
-_HINTS = ("pass", "pwd", "secret", "token", "credential", "key", "auth")
+_HINTS = ("pass", "pw", "secret", "token", "credential", "key", "auth", "pat")
 
 
 def key_words(key: str) -> list[str]:
