@@ -601,13 +601,8 @@ def _round_three_cases(g: _Gen) -> list[tuple[str, str, str]]:
         ("discord-bot-token", 'await bot.start("{s}")', _discord_token(g)),
         ("discord-bot-token", "TOKEN = '{s}'\nclient.run(TOKEN)", _discord_token(g)),
         # an Asana PAT is <version>/<user id>[/<app id>]:<secret>: the ids are public, the 32 hex digits are not
-        (
-            "asana-pat",
-            "curl -H 'Authorization: Bearer 1/"
-            + g.s(string.digits, 16)
-            + ":{s}' https://app.asana.example/api/1.0/users/me",
-            g.s(HEX, 32),
-        ),
+        # (given as a bearer token, the ids are redacted too, by authorization-header: see test_redaction)
+        ("asana-pat", 'ASANA_ACCESS_TOKEN="1/' + g.s(string.digits, 16) + ':{s}"', g.s(HEX, 32)),
         (
             "asana-pat",
             "client = asana.Client.access_token('2/" + g.s(string.digits, 16) + "/" + g.s(string.digits, 16) + ":{s}')",

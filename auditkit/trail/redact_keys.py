@@ -123,6 +123,10 @@ def _judge_key(key: str) -> bool:
         canonical = "_".join(key_words(key))  # camelCase: ``sessionId`` is session_id, an id, not a secret
         if canonical in secret_rules.SENSITIVE_KEYS or canonical.endswith(secret_rules.SENSITIVE_SUFFIXES):
             return True
+    if k.endswith("salt"):  # a signing salt (Phoenix, Rails) in any case style: signingSalt
+        canonical = "_".join(key_words(key))
+        if canonical in secret_rules.SENSITIVE_KEYS or canonical.endswith(secret_rules.SENSITIVE_SUFFIXES):
+            return True
     if not any(part in k for part in _HINTS):  # most keys: no word of a secret in them at all
         return False
     words = [w.rstrip("0123456789") or w for w in key_words(key)]  # DB_PASSWORD_2, dbPassword2

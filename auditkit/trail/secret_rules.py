@@ -503,7 +503,9 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     (
         "asana-pat",  # 1/<user id>:<secret>, 2/<user id>/<app id>:<secret>: the 32 hex digits after the ids
         # found from the colon (a search for ":" runs at C speed), the ids checked behind it (fixed-width lookbehinds)
-        ":(?:" + "|".join(rf"(?<=/\d{{{n}}}:)" for n in range(12, 20)) + r")([0-9a-f]{32})\b",
+        r":(?<=\d:)(?=[0-9a-f]{32}\b)(?:"
+        + "|".join(rf"(?<=/\d{{{n}}}:)" for n in range(12, 20))
+        + r")([0-9a-f]{32})\b",
         (":",),
         1,
         "",
@@ -940,7 +942,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "secret-in-prose",  # "my API key is ...", "use this token ...": a token-like value after a secret's name
-        r"(?i)(?:key|token|password|passphrase|passcode|secret|pat|credential)s?[ \t]*(?:(?:is|was|=|:)[ \t]*|[ \t]+)"
+        r"(?i)(?:key|token|password|passphrase|passcode|secret|pat|credential)s?[ \t]*(?:(?:is|was|:)[ \t]*|[ \t]+)"
         r"(?:now[ \t]+)?[\"'`]?([A-Za-z0-9+/_.~!@#$%^&*=-]{12,200}?)[\"'`]?(?=[\s,;)]|\.(?:\s|$)|$)",
         ("key", "token", "password", "passphrase", "passcode", "secret", "pat", "credential"),
         1,
@@ -953,7 +955,8 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     # that no rule above names; checked by redaction.high_entropy and the key before it
     (
         "raw-256-bit-key",  # 32 random bytes in base64, as `wg genkey` and `openssl rand -base64 32` print them
-        r"=(?<=(?<![A-Za-z0-9+/_.-])([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=))(?![A-Za-z0-9+/=_.-])",
+        # found from the "=" (C speed), then the 43 characters behind it
+        r"=(?<=[AEIMQUYcgkosw048]=)(?![A-Za-z0-9+/=_.-])(?<=(?<![A-Za-z0-9+/_.-])([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=))",
         ("=",),
         1,
         "rawkey",
