@@ -16,6 +16,8 @@ _JOINED = (
     r"([\"'])[A-Za-z0-9_+/=.~:-]{1,200}\2)+"
 )
 _LITERAL = r"[\"']([A-Za-z0-9_+/=.~:-]{1,200})[\"']"
+#: Every pattern here, for :func:`auditkit.trail.redaction.warm_cache`.
+PATTERNS = (_ESCAPED_RUN, _ESCAPE, _PERCENT_RUN, _JOINED, _LITERAL)
 
 
 def spans(text: str, low: str) -> list[tuple[str, int, int, str]]:

@@ -84,6 +84,12 @@ def _long_runs_masked(text: str) -> str:
 _REVERSERS = ("| rev", "|rev", "'[::-1]", '"[::-1]', "reverse().join(", "strrev(", "strreverse(")
 
 
+#: Where :func:`written_another_way` could say yes, as one regex over lowercased text (a superset, for bulk scans).
+_WRITTEN_ANOTHER_WAY = (
+    r"\\[ux]|%(?:22|3a|3d)|[\"'] ?\+ ?[\"']|[\"']\n|\| ?rev|\[::-1\]|reverse\(\)\.join\(|strrev\(|strreverse\("
+)
+
+
 def written_another_way(text: str, low: str) -> bool:
     """Whether ``text`` may hold a secret escaped, percent-encoded, cut into joined literals or reversed
     (:mod:`auditkit.trail.redact_decode`): substring tests, each behind a one-character test (a search for an

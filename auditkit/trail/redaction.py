@@ -46,6 +46,7 @@ from auditkit.trail.redact_scan import (
     _B64_CHARS,
     _BASE64_RUN,
     _TOKEN_RUN,
+    _WRITTEN_ANOTHER_WAY,
     KeywordIndex,
     _compiled,
     _has_run,
@@ -120,7 +121,8 @@ def warm_cache() -> int:
     r = Redactor(key=b"-" * _KEY_BYTES)
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
-        + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
+        + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source(), _WRITTEN_ANOTHER_WAY]
+        + list(_decode().PATTERNS)
     )
 
 
@@ -441,6 +443,9 @@ class Redactor(KeywordIndex):
                 touched.add(bisect_right(starts, m.start()) - 1)
         for m in _rx(_BASE64_RUN).finditer(joined):
             start, end = m.span()
+            if end - start <= 65536 and end - start >= 32 and (end - start) % 2 == 0 and _is_hex(m.group()):
+                touched.add(bisect_right(starts, start) - 1)  # hex that :meth:`_encoded` would read back
+                continue
             if end - start > 65536 or (end - start) % 4:
                 continue
             try:
@@ -448,6 +453,8 @@ class Redactor(KeywordIndex):
             except (ValueError, UnicodeDecodeError):
                 continue
             touched.add(bisect_right(starts, start) - 1)
+        for m in _rx(_WRITTEN_ANOTHER_WAY).finditer(low):  # what :meth:`_read_back` would read back
+            touched.add(bisect_right(starts, m.start()) - 1)
         return {id(text) for i, text in enumerate(strings) if i not in touched}
 
     def redact_value(self, value: object, _under: str = "", done: dict[int, int] | None = None) -> tuple[object, int]:
