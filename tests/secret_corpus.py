@@ -599,7 +599,7 @@ def _round_three_cases(g: _Gen) -> list[tuple[str, str, str]]:
         ("mailgun-api-key", "mailgun.Client(auth=('api', '{s}'))", f"{g.s(HEX, 32)}-{g.s(HEX, 8)}-{g.s(HEX, 8)}"),
         ("discord-bot-token", "client.run('{s}')", _discord_token(g)),
         ("discord-bot-token", 'await bot.start("{s}")', _discord_token(g)),
-        ("discord-bot-token", "TOKEN = '{s}'\nclient.run(TOKEN)", _discord_token(g)),
+        ("discord-bot-token", 'self.client.run("{s}", reconnect=True)', _discord_token(g)),
         # an Asana PAT is <version>/<user id>[/<app id>]:<secret>: the ids are public, the 32 hex digits are not
         # (given as a bearer token, the ids are redacted too, by authorization-header: see test_redaction)
         ("asana-pat", 'ASANA_ACCESS_TOKEN="1/' + g.s(string.digits, 16) + ':{s}"', g.s(HEX, 32)),

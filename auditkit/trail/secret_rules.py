@@ -275,7 +275,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     (
         "discord-bot-token",  # its first part is a user id (17-20 digits) in base64: it starts MT, Mj, Mz, ND, ...
         r"([MNO](?<![A-Za-z0-9_-][MNO])[DTjz][A-Za-z0-9]{21,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?![A-Za-z0-9_-])",
-        ("discord", "bot", "run(", "start(", "login("),
+        ("discord", ".run('", '.run("', ".start('", '.start("', ".login('", '.login("'),  # a literal passed to a call
         1,
         "",
     ),
@@ -418,7 +418,8 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "sentry-dsn-key",  # a DSN's key: https://<32 hex>@<host>/<project number>, Sentry's or self-hosted
-        r"(?i)\bhttps?://([0-9a-f]{32})(?::[0-9a-f]{32})?@[a-z0-9.-]{1,253}(?::\d{1,5})?/(?:[a-z0-9_-]{1,64}/)?\d{1,12}\b",
+        r"://(?:(?<=https://)|(?<=http://))([0-9a-f]{32})(?::[0-9a-f]{32})?@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?/"
+        r"(?:[A-Za-z0-9_-]{1,64}/)?\d{1,12}\b",
         ("://&&@",),
         1,
         "",
@@ -638,7 +639,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         r"(?:[ \t]+password)?[ \t]+['\"]?|\bpassword[ \t]+e?['\"])"
         r"|\bset[ \t]+password\b[^;\n=]{0,120}=[ \t]*(?:password[ \t]*\([ \t]*)?['\"])"
         r"(?!values\b|externally\b|globally\b)([^\s;'\"():@$?][^\s;'\"]{2,})",
-        ("identified", "password"),
+        ("identified", "password '", 'password "', "set password"),
         1,
         "value word",
     ),
@@ -732,11 +733,11 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "ldap-bind-password-config",  # nslcd/pam_ldap bindpw, slapd rootpw, sssd ldap_default_authtok
-        r"(?im)^[ \t]*(?:bindpw|rootpw|bind_?pw|ldap_default_authtok|bindpassword|ldap_bind_pw)[ \t]*[=:]?[ \t]+[\"']?"
-        r"([^\s\"']{3,})[\"']?[ \t]*$",
-        ("pw", "authtok", "password"),
+        r"(?im)(?:^|(?<=[\n \t])|(?<=ldap_default_)|(?<=ldap_))(?:bindpw|rootpw|bind_pw|bindpassword|authtok)"
+        r"[ \t]*[=:]?[ \t]+[\"']?([^\s\"']{3,})[\"']?[ \t]*$",
+        ("bindpw", "rootpw", "bind_pw", "bindpassword", "authtok"),
         1,
-        "value",
+        "value anchored",
     ),
     # --- vendors without a prefix: a token assigned to a key naming the vendor ------------------
     _near("adafruit-api-key", "adafruit", "[a-z0-9_-]{32}"),
@@ -897,7 +898,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "key-cli-flag",  # --private-key, --pk, --signing-key, --seed, --key given a long random value
-        r"(?:^|\s)--?[A-Za-z0-9-]{0,30}(?:private-key|privkey|priv-key|pk|signing-key|seed|mnemonic|key)(?![A-Za-z0-9-])"
+        r"--(?<=(?<!\S)--)[A-Za-z0-9-]{0,30}(?:private-key|privkey|priv-key|pk|signing-key|seed|mnemonic|key)(?![A-Za-z0-9-])"
         r"[= ][\"']?(?:0x)?([A-Za-z0-9+/_=.~-]{32,})",
         ("--&&key", "--&&pk", "--&&seed", "--&&mnemonic"),
         1,
