@@ -677,7 +677,7 @@ def _round_three_cases(g: _Gen) -> list[tuple[str, str, str]]:
         ("ldap-bind-password-config", "[domain/acme]\nldap_default_authtok = {s}\n", _password(g)),
         ("secret-in-prose", "here is my API key: {s} please set it up", g.token(40)),
         ("secret-in-prose", "use this token {s} for the deploy", g.token(32)),
-        ("archive-password-flag", "7z a -p{s} -mhe=on backup.7z data/", _password(g)),
+        ("archive-password-flag", "rar a -p{s} -hp backup.rar data/", _password(g)),
         ("archive-password-flag", "unzip -P '{s}' export.zip", _password(g)),
         ("ssh-keygen-passphrase", 'ssh-keygen -t ed25519 -N "{s}" -f ~/.ssh/deploy', _password(g)),
         ("snmp-community", "snmpwalk -v2c -c {s} 10.0.0.1 system", g.token(12)),

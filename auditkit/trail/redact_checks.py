@@ -264,12 +264,12 @@ def _in_marker(text: str, start: int) -> bool:
 
 def _context_rejects(flags: str, text: str, m: "re.Match[str]", start: int, secret: str) -> bool:
     """The checks of the rules that know a secret by its context: the name it is assigned to (``keyname``), the
-    sentence it is said in (``prose``), random bytes (``rawkey``), the flag it is given to (``flagname``)."""
+    sentence it is said in (``prose``), the flag it is given to (``flagname``)."""
     return (
         ("keyname" in flags and _not_named_secret(text, m, secret))
         or ("prose" in flags and _not_said_secret(text, m, secret))
-        or ("rawkey" in flags and _not_raw_key(text, secret, start))
         or ("flagname" in flags and _not_secret_flag(m.group(0)))
+        or ("herename" in flags and _not_here_name(text, m.start()))
     )
 
 
@@ -338,21 +338,37 @@ def _not_secret_flag(match: str) -> bool:
     return name not in ("key", "pk", "seed", "mnemonic") and ("host" in name or not is_sensitive_key(name))
 
 
-def _not_raw_key(text: str, secret: str, start: int) -> bool:
-    """For ``raw-256-bit-key``: base64 of text (left to the base64 decoder, which names what it holds), too few
-    distinct characters or a run of steps (an alphabet) to be random, or under a public key's or a digest's name."""
+def _not_here_name(text: str, at: int) -> bool:
+    """For ``secret-here-string``: what the here-string or heredoc at ``at`` is assigned to (``$pat = @"``,
+    ``TOKEN=$(cat <<EOF``) is not a secret's name."""
+    before = text[max(0, at - 80) : at].rstrip(" \t")
+    for opener in ("$(cat", "$( cat", "$("):
+        if before.endswith(opener):
+            before = before[: -len(opener)].rstrip(" \t")
+            break
+    if not before.endswith("="):
+        return True
+    name = before[:-1].rstrip(" \t")
+    i = len(name)
+    while i > 0 and name[i - 1] in _NAME_CHARS:
+        i -= 1
+    words = [w.rstrip("0123456789") or w for w in key_words(name[i:].lstrip("$"))]
+    return not words or not (is_sensitive_key(name[i:].lstrip("$")) or words[-1] in ("pat", "pw", "token", "key"))
+
+
+def raw_key(text: str, run: str, start: int) -> bool:
+    """Whether a base64 run that decodes to no text is a 256-bit key (``raw-256-bit-key``): 32 bytes, random
+    enough (distinct characters, no alphabet), and not under a public key's or a digest's name."""
     import binascii
 
     try:
-        raw = binascii.a2b_base64(secret)
+        raw = binascii.a2b_base64(run, strict_mode=True)
     except ValueError:
-        return True
-    if sum(32 <= b < 127 or b in (9, 10, 13) for b in raw) >= 0.9 * len(raw):
-        return True
-    steps = sum(1 for i in range(1, len(secret)) if ord(secret[i]) - ord(secret[i - 1]) == 1)
-    if len(set(secret)) < 20 or steps * 4 > len(secret):
-        return True
-    return bool(set(key_words(_key_before(text, start))) & (_NOT_SECRET_KEYS | {"public", "pub", "pubkey"}))
+        return False
+    steps = sum(1 for i in range(1, len(run)) if ord(run[i]) - ord(run[i - 1]) == 1)
+    if len(raw) != 32 or len(set(run)) < 20 or steps * 4 > len(run):
+        return False
+    return not set(key_words(_key_before(text, start))) & (_NOT_SECRET_KEYS | {"public", "pub", "pubkey", "publickey"})
 
 
 #: Words that, just before a secret's name, make a sentence say what the secret is ("my API key is ...").

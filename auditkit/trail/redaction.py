@@ -348,7 +348,8 @@ class Redactor(KeywordIndex):
     def _encoded(self, text: str, taken: list[tuple[int, int]], depth: int) -> list[tuple[str, int, int, str]]:
         """Base64 runs (up to 64 KiB) that decode to text holding a secret: a Kubernetes Secret's
         ``data:``, a ``.dockerconfigjson``, a kubeconfig's ``client-key-data``; and hex runs (``xxd -p``) that
-        do. The whole run is redacted, named ``base64-<rule>`` or ``hex-<rule>``."""
+        do. The whole run is redacted, named ``base64-<rule>`` or ``hex-<rule>``. A run of 32 random bytes (44
+        characters, one ``=``: what ``wg genkey`` prints) is a key by itself: ``raw-256-bit-key``."""
         import binascii
 
         out = []
@@ -365,8 +366,12 @@ class Redactor(KeywordIndex):
                 else:
                     decoded = binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
-                continue
-            if sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
+                decoded = ""
+            if not decoded or sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
+                key = end - start == 44 and form == "base64" and _checks().raw_key(text, m.group(), start)
+                if key and not self._allowed(m.group()):
+                    taken.append((start, end))
+                    out.append(("raw-256-bit-key", start, end, m.group()))
                 continue
             inner = self.findings(decoded, depth + 1)
             if inner and not self._allowed(m.group()):
@@ -451,7 +456,8 @@ class Redactor(KeywordIndex):
             try:
                 binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
-                continue
+                if end - start != 44:  # 44: 32 bytes that _encoded may find a raw key
+                    continue
             touched.add(bisect_right(starts, start) - 1)
         for m in _rx(_WRITTEN_ANOTHER_WAY).finditer(low):  # what :meth:`_read_back` would read back
             touched.add(bisect_right(starts, m.start()) - 1)

@@ -17,9 +17,9 @@ Each rule is ``(id, regex, keywords, group, check)``:
   ``lasttoken = token``), ``tokenish`` (the value needs 12+ characters with letters and digits),
   ``entropy`` (the value must look random: :func:`auditkit.trail.redaction.high_entropy`), ``keyname``
   (the whole key name before the keyword must name a secret: :func:`auditkit.trail.redaction.is_sensitive_key`),
-  ``flagname`` (so must the flag's name, or be ``--key``, ``--pk``, ``--seed``),
-  ``prose`` (a token-like value after a determiner and a secret's name: "my API key is ..."), ``rawkey`` (random
-  bytes, not encoded text, and not under a public key's or a digest's name).
+  ``flagname`` (so must the flag's name, or be ``--key``, ``--pk``, ``--seed``), ``herename`` (a here-string or
+  heredoc assigned to such a name: ``$pat = @"``, ``TOKEN=$(cat <<EOF``),
+  ``prose`` (a token-like value after a determiner and a secret's name: "my API key is ...").
 
 Order matters: specific rules come before generic ones, so a GitHub token inside ``token=...``
 is reported as ``github-pat`` rather than as a generic assignment.
@@ -275,7 +275,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     (
         "discord-bot-token",  # its first part is a user id (17-20 digits) in base64: it starts MT, Mj, Mz, ND, ...
         r"([MNO](?<![A-Za-z0-9_-][MNO])[DTjz][A-Za-z0-9]{21,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?![A-Za-z0-9_-])",
-        ("discord", ".run('", '.run("', ".start('", '.start("', ".login('", '.login("'),  # a literal passed to a call
+        ("discord", "run('", 'run("', "start('", 'start("', "login('", 'login("'),  # a literal passed to a call
         1,
         "",
     ),
@@ -507,7 +507,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         r":(?<=\d:)(?=[0-9a-f]{32}\b)(?:"
         + "|".join(rf"(?<=/\d{{{n}}}:)" for n in range(12, 20))
         + r")([0-9a-f]{32})\b",
-        (":",),
+        ("asana", "bearer", "authorization", "pat"),
         1,
         "",
     ),
@@ -699,7 +699,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         "archive-password-flag",  # 7z a -pSECRET, zip -P SECRET, unzip -P SECRET, rar -pSECRET
         r"\b(?:7z|7za|7zr|zip|unzip|rar|unrar)\b(?:(?!\b(?:7z|7za|7zr|zip|unzip|rar|unrar)\b)[^\n;&|])*?\s-[pP][ \t]?"
         r"[\"']?([^\s'\"-][^\s'\"]{2,})",
-        ("7z", "zip ", "rar "),
+        ("zip ", "rar "),  # not "7z": a keyword led by a digit is looked for by a scan of every text
         1,
         "value",
     ),
@@ -927,11 +927,11 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "secret-here-string",  # $pat = @"<newline>value<newline>"@ (PowerShell), NAME=$(cat <<EOF<newline>value ...)
-        rf"(?i){_ASSIGN_WORD[:-1]}|pat|pw)[\w.:-]{{0,60}}?[ \t]*=[ \t]*(?:@[\"']|\$\([ \t]*cat[ \t]*<<-?[ \t]*[\"']?\w+[\"']?)"
-        r"[ \t]*\r?\n[ \t]*([^\s\"'][^\n]{2,}?)[ \t]*\r?\n",
-        (*_ASSIGN_KEYWORDS, "pat", "pw"),
+        # found from its @" or << (the name before the "=" is checked in code: herename)
+        r"(?:@[\"']|<<-?[ \t]*[\"']?\w+[\"']?)[ \t]*\r?\n[ \t]*([^\s\"'][^\n]{2,}?)[ \t]*\r?\n",
+        ("@", "<"),
         1,
-        "value anchored",
+        "value herename",
     ),
     (
         "secret-name-assignment",  # NAME=value where the name ends in KEY, PASS, PW, PWD, SALT, PAT (env dumps, .env)
@@ -945,23 +945,19 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         "secret-in-prose",  # "my API key is ...", "use this token ...": a token-like value after a secret's name
         r"(?i)(?:key|token|password|passphrase|passcode|secret|pat|credential)s?[ \t]*(?:(?:is|was|:)[ \t]*|[ \t]+)"
         r"(?:now[ \t]+)?[\"'`]?([A-Za-z0-9+/_.~!@#$%^&*=-]{12,200}?)[\"'`]?(?=[\s,;)]|\.(?:\s|$)|$)",
-        ("key", "token", "password", "passphrase", "passcode", "secret", "pat", "credential"),
+        # a sentence: the name, then "is", "was" or ":", or after "this" or "my"
+        (
+            *("key is", "key was", "token is", "token was", "password is", "password was", "this token", "my token"),
+            *("this key", "my key", "key:", "token:", "passphrase", "passcode"),
+        ),
         1,
-        "prose anchored",
+        "prose",
     ),
     # --- card numbers (Luhn-checked) -----------------------------------------------------------
     # starts at a digit so the engine can skip ahead; the left boundary is checked in code
     ("card-number", r"\d(?<!\d\d)(?:[ -]?\d){12,18}(?![\dA-Za-z_-]|\.\d)", (), 0, "luhn"),
     # --- last: a random-looking token where a secret is given (``=``, ``:``, ``-p``, ``--token``) -------
     # that no rule above names; checked by redaction.high_entropy and the key before it
-    (
-        "raw-256-bit-key",  # 32 random bytes in base64, as `wg genkey` and `openssl rand -base64 32` print them
-        # found from the "=" (C speed), then the 43 characters behind it
-        r"=(?<=[AEIMQUYcgkosw048]=)(?![A-Za-z0-9+/=_.-])(?<=(?<![A-Za-z0-9+/_.-])([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=))",
-        ("=",),
-        1,
-        "rawkey",
-    ),
     (
         "generic-high-entropy",
         r"[=:][ \t]*[\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256}+)(?![A-Za-z0-9+/_.~=-])",
