@@ -639,8 +639,8 @@ def _round_three_cases(g: _Gen) -> list[tuple[str, str, str]]:
         ("totp-seed", '{{"mfa_secret": "{s}"}}', g.s(B32, 32)),
         (
             "openvpn-static-key",
-            "<tls-auth>\n-----BEGIN OpenVPN Static key V1-----\n{s}\n-----END OpenVPN Static key V1-----\n</tls-auth>",
-            ovpn,
+            "<tls-auth>\n-----BEGIN OpenVPN Static key V1-----{s}-----END OpenVPN Static key V1-----\n</tls-auth>",
+            f"\n{ovpn}\n",  # the block's body, its line breaks included
         ),
         # credentials in commands, SQL and configuration
         ("sql-password", "mysql -e \"CREATE USER 'app'@'%' IDENTIFIED BY '{s}';\"", _password(g)),

@@ -448,6 +448,33 @@ def test_secrets_in_shapes_no_rule_listed_before_do_not_reach_the_trail_through_
     }
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '$pat = @"\na' + " " * 100_000,
+        "-----BEGIN OpenVPN Static key V1-----\n" + " " * 100_000 + "#",
+        "SAMLResponse=" + "A" * 100_000 + "!",
+        "my token is " + "a1" * 50_000,
+        "%41" * 50_000 + "!",
+        "\\u0041" * 20_000,
+        '"a" + ' * 20_000,
+        "asana " + "/1234567890123:" * 7_000,
+        "DB_PASS=" * 12_000,
+        "net user " * 11_000,
+        " ".join(["A" * 43 + "="] * 2_000),
+    ],
+    ids=lambda t: t[:12],
+)
+def test_the_round_three_rules_stay_linear_on_hostile_text(text: str) -> None:
+    """Text an attacker shapes for the new rules (blanks after a here-string, a key block that never ends, runs of
+    escapes, names, joints, 44-character runs) is redacted in well under a second: no quadratic backtracking."""
+    import time
+
+    started = time.perf_counter()
+    R.redact_text(text)
+    assert time.perf_counter() - started < 1.0
+
+
 def test_a_token_split_into_joined_literals_is_redacted_as_one_span() -> None:
     """A piece found alone (``token = "ghp_..."`` by the assignment rule) would leave the other piece readable:
     the joined literals replace it, named by their form and the rule that found the whole token."""

@@ -547,8 +547,9 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     (
         "openvpn-static-key",  # a static key (tls-auth, tls-crypt) or a tls-crypt-v2 key: the block's body
-        r"-----BEGIN OpenVPN (?:Static key V1|tls-crypt-v2 (?:client|server) key)-----\s*"
-        r"([0-9A-Za-z+/=\s]{32,20000}?)\s*(?:-----END|\Z)",
+        r"-----BEGIN OpenVPN (?:Static key V1|tls-crypt-v2 (?:client|server) key)-----"
+        # one greedy run (blanks included): a lazy one, or \s* before it, backtracks quadratically over blanks
+        r"([0-9A-Za-z+/=\s]{32,20000})(?:-----END|\Z)",
         ("openvpn",),
         1,
         "",
@@ -678,7 +679,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         r"(?i)\bnet1?[ \t]+user[ \t]+(?:\"[^\"\n]+\"|[^\s\"/]+)[ \t]+(?!/)[\"']?([^\s\"'/*][^\s\"']{2,})",
         ("net user",),
         1,
-        "value",
+        "value word",
     ),
     (
         "chpasswd-input",  # echo 'user:password' | chpasswd, chpasswd <<< "user:password", a heredoc
@@ -928,7 +929,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     (
         "secret-here-string",  # $pat = @"<newline>value<newline>"@ (PowerShell), NAME=$(cat <<EOF<newline>value ...)
         # found from its @" or << (the name before the "=" is checked in code: herename)
-        r"(?:@[\"']|<<-?[ \t]*[\"']?\w+[\"']?)[ \t]*\r?\n[ \t]*([^\s\"'][^\n]{2,}?)[ \t]*\r?\n",
+        r"(?:@[\"']|<<-?[ \t]*[\"']?\w+[\"']?)[ \t]*\r?\n[ \t]*([^\s\"'][^\n]*[^\s])[ \t]*\r?\n",
         ("@", "<"),
         1,
         "value herename",
