@@ -354,6 +354,8 @@ def test_key_names_in_any_case_style_that_hold_a_secret_word_are_sensitive(name:
         "path",
         "pattern",
         "password_salt_length",
+        "glob_pat",
+        "url_pat",
     ],
 )
 def test_key_names_about_a_secret_or_ordinary_are_not(name: str) -> None:

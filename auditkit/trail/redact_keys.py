@@ -38,6 +38,21 @@ _PLAIN_BEFORE = frozenset(
         "oauth",
         "gpg",
         "pgp",
+        # "pat" is short for pattern as often as for a personal access token: glob_pat, url_pat, name_pat
+        "glob",
+        "regex",
+        "re",
+        "search",
+        "match",
+        "ignore",
+        "include",
+        "exclude",
+        "name",
+        "path",
+        "url",
+        "date",
+        "word",
+        "line",
     }
 )
 #: And a name ending in one of these is about a secret, not one (``token_type``, ``password_url``).
