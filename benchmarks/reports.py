@@ -33,7 +33,7 @@ from benchmarks.harness import Figure, Row, Sample, interleaved, load_average, m
 
 PACKS = ("incident", "cost", "compliance", "replay")
 SAMPLES_GOAL_S = 2.0
-LARGE_GOAL_S, LARGE_GOAL_BYTES = 25.0, 2 << 30
+LARGE_GOAL_S, LARGE_GOAL_BYTES = 25.0, 2_000_000_000
 
 
 def _env(checkout: Path) -> dict[str, str]:

@@ -24,8 +24,9 @@ from benchmarks.harness import Row, load_average, table  # noqa: E402
 # One module a subject; each offers rows(quick). Order is the table's order.
 MODULES: list[str] = [
     "hook_latency",
-    "reports",
+    "redaction",
     "pii",
+    "reports",
 ]
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"

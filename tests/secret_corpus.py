@@ -17,6 +17,7 @@ import json
 import random
 import string
 import uuid
+from urllib.parse import quote
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
@@ -261,7 +262,7 @@ def positives() -> list[tuple[str, str, str]]:
         ("card-number", "amex {s}", g.luhn_card("37", 15)),
         ("card-number", "mc {s} on file", " ".join(mc[i : i + 4] for i in range(0, 16, 4))),
     ]
-    cases += _vendor_cases(g) + _near_cases(g) + _command_cases(g)
+    cases += _vendor_cases(g) + _near_cases(g) + _command_cases(g) + _round_three_cases(g)
     return [(rule, template.format(s=secret), secret) for rule, template, secret in cases]
 
 
@@ -402,7 +403,7 @@ def _vendor_cases(g: _Gen) -> list[tuple[str, str, str]]:
         ("honeycomb-api-key", "honeycomb ingest {s}", "hcaik_" + g.s(LOWD, 58)),
         ("google-oauth-refresh-token", "gcloud creds {s}", "1//0" + g.s(ALNUM + "_-", 60)),
         ("aws-mws-key", "MWS auth {s}", "amzn.mws." + g.uuid()),
-        ("sentry-dsn-secret", f"SENTRY_DSN=https://{sentry_pub}:{{s}}@o1.ingest.sentry.io/1", g.s(HEX, 32)),
+        ("sentry-dsn-secret", "SENTRY_DSN=https://{s}@o1.ingest.sentry.io/1", f"{sentry_pub}:{g.s(HEX, 32)}"),
         ("password-hash", "root:{s}:19700:0:99999:7:::", "$6$" + g.s(ALNUM + "./", 16) + "$" + g.s(ALNUM + "./", 86)),
         ("password-hash", "admin:{s}", "$2y$10$" + g.s(ALNUM + "./", 53)),
         (
@@ -537,6 +538,174 @@ def _command_cases(g: _Gen) -> list[tuple[str, str, str]]:
     ]
 
 
+def _discord_token(g: _Gen) -> str:
+    """A Discord bot token: the bot's user id (a snowflake) in base64, a timestamp part, an HMAC part."""
+    head = base64.b64encode(str(g.rng.randint(10**17, 10**19)).encode()).decode().rstrip("=")
+    return f"{head}.{g.s(ALNUM + '_-', 6)}.{g.s(ALNUM + '_-', 38)}"
+
+
+def _key32(g: _Gen) -> str:
+    """32 random bytes in base64, as ``wg genkey`` prints a key."""
+    while True:
+        key = base64.b64encode(bytes(g.rng.getrandbits(8) for _ in range(32))).decode()
+        if len(set(key)) >= 24 and "+/" not in key:
+            return key
+
+
+def _password(g: _Gen) -> str:
+    return g.token(12) + g.s("!#%^*", 1) + g.s(string.digits, 2)
+
+
+def _round_three_cases(g: _Gen) -> list[tuple[str, str, str]]:
+    """Issue #30, round three: tokens with no fixed prefix or passed by flag or to a function, keys and seeds,
+    credentials in SQL, heredocs, env dumps and configuration, and secrets escaped, encoded, reversed or split."""
+    mg = f"{g.s(HEX, 32)}-{g.s(HEX, 8)}-{g.s(HEX, 8)}"
+    ovpn = "\n".join(g.s(HEX, 32) for _ in range(16))
+    saml_xml = "<samlp:Response><saml:Assertion>" + g.s(ALNUM, 300) + "</saml:Assertion></samlp:Response>"
+    saml = base64.b64encode(saml_xml.encode()).decode()
+    saml_wrapped = "\n".join(saml[i : i + 76] for i in range(0, len(saml), 76))
+    tf_state = {
+        "resources": [
+            {
+                "type": "random_password",
+                "name": "db",
+                "instances": [{"attributes": {"length": 24, "result": "{s}", "special": True}}],
+            }
+        ]
+    }
+    gh = "ghp_" + g.s(ALNUM, 36)
+    sk = "sk_live_" + g.s(ALNUM, 24)
+    gl = "glpat-" + g.s(ALNUM, 20)
+    an = "sk-ant-api03-" + g.s(ALNUM + "_-", 90) + "AA"
+    oa = "sk-proj-" + g.s(ALNUM + "_-", 60)
+    slack = "xoxb-" + g.s(string.digits, 12) + "-" + g.s(string.digits, 12) + "-" + g.s(ALNUM, 24)
+    gh2 = "ghp_" + g.s(ALNUM, 36)
+    npm = "npm_" + g.s(ALNUM, 36)
+    pw = g.token(20)
+    thrice = f"OPENAI_API_KEY={oa}".encode()
+    for _ in range(3):
+        thrice = base64.b64encode(thrice)
+    twice = base64.b64encode(base64.b64encode(f"SLACK_TOKEN={slack}".encode())).decode()
+    url_json = quote(json.dumps({"user": "ci", "password": pw}), safe="")
+    url_slack = quote(json.dumps({"channel": "#ops", "token": slack}), safe="")
+    cut_gh, cut_npm = g.rng.randint(6, 30), g.rng.randint(6, 30)
+    return [
+        # vendor tokens without a fixed prefix, by flag or by the call they are passed to
+        ("doppler-token", "doppler secrets download --no-file --token {s}", "dp.st.prd." + g.s(ALNUM, 40)),
+        ("doppler-token", "DOPPLER_TOKEN={s} doppler run -- ./serve", "dp.st.dev_main." + g.s(ALNUM, 40)),
+        ("sentry-dsn-key", 'sentry_sdk.init(dsn="https://{s}@o447951.ingest.sentry.io/5428557")', g.s(HEX, 32)),
+        ("sentry-dsn-key", "Sentry.init({{ dsn: 'https://{s}@sentry.acme.example/42' }});", g.s(HEX, 32)),
+        ("mailgun-api-key", "MAILGUN_API_KEY={s}", mg),
+        ("mailgun-api-key", "mailgun.Client(auth=('api', '{s}'))", f"{g.s(HEX, 32)}-{g.s(HEX, 8)}-{g.s(HEX, 8)}"),
+        ("discord-bot-token", "client.run('{s}')", _discord_token(g)),
+        ("discord-bot-token", 'await bot.start("{s}")', _discord_token(g)),
+        ("discord-bot-token", 'self.client.run("{s}", reconnect=True)', _discord_token(g)),
+        # an Asana PAT is <version>/<user id>[/<app id>]:<secret>: the ids are public, the 32 hex digits are not
+        # (given as a bearer token, the ids are redacted too, by authorization-header: see test_redaction)
+        ("asana-pat", 'ASANA_ACCESS_TOKEN="1/' + g.s(string.digits, 16) + ':{s}"', g.s(HEX, 32)),
+        (
+            "asana-pat",
+            "client = asana.Client.access_token('2/" + g.s(string.digits, 16) + "/" + g.s(string.digits, 16) + ":{s}')",
+            g.s(HEX, 32),
+        ),
+        (
+            "azure-devops-pat-v2",
+            "az devops login --org https://dev.azure.example/acme <<< {s}",
+            g.s(ALNUM, 76) + "AZDO" + g.s(ALNUM, 4),
+        ),
+        (
+            "secret-here-string",
+            '$pat = @"\n{s}\n"@\n$b = [Text.Encoding]::ASCII.GetBytes(":$pat")',
+            g.s("abcdefghijklmnopqrstuvwxyz234567", 52),
+        ),
+        ("secret-here-string", "GITHUB_TOKEN=$(cat <<'EOF'\n{s}\nEOF\n)", g.token(40)),
+        ("launchdarkly-key", "ldclient.set_config(Config('{s}'))", "sdk-" + g.uuid()),
+        ("launchdarkly-key", 'LDClient client = new LDClient("{s}");', "mob-" + g.uuid()),
+        ("segment-write-key", 'analytics.load("{s}");', g.s(ALNUM, 32)),
+        ("segment-write-key", "Analytics({{ writeKey: '{s}' }})", g.s(ALNUM, 32)),
+        ("algolia-client-key", f"client = SearchClient.create('{g.s(UPD, 10)}', '{{s}}')", g.s(HEX, 32)),
+        ("algolia-client-key", f'const c = algoliasearch("{g.s(UPD, 10)}", "{{s}}");', g.s(HEX, 32)),
+        # keys and seeds
+        ("ethereum-private-key", "cast send 0xAbC 'mint()' --private-key {s}", "0x" + g.s(HEX, 64)),
+        ("ethereum-private-key", "const wallet = new ethers.Wallet('{s}', provider);", "0x" + g.s(HEX, 64)),
+        ("ethereum-private-key", 'acct = Account.from_key("{s}")', "0x" + g.s(HEX, 64)),
+        ("key-cli-flag", "forge script Deploy --broadcast --private-key {s}", g.s(HEX, 64)),
+        ("key-cli-flag", "near login --seed {s}", g.token(44)),
+        ("raw-256-bit-key", "{s}", _key32(g)),
+        ("raw-256-bit-key", "$ wg genkey | tee wg0.key\n{s}\n", _key32(g)),
+        ("raw-256-bit-key", "umask 077; echo {s} > /etc/wireguard/private.key", _key32(g)),
+        ("totp-seed", "seed: {s}\nissuer: acme", g.s(B32, 16)),
+        ("totp-seed", "oathtool --totp -b {s}", g.s(B32, 32)),
+        ("totp-seed", '{{"mfa_secret": "{s}"}}', g.s(B32, 32)),
+        (
+            "openvpn-static-key",
+            "<tls-auth>\n-----BEGIN OpenVPN Static key V1-----{s}-----END OpenVPN Static key V1-----\n</tls-auth>",
+            f"\n{ovpn}\n",  # the block's body, its line breaks included
+        ),
+        # credentials in commands, SQL and configuration
+        ("sql-password", "mysql -e \"CREATE USER 'app'@'%' IDENTIFIED BY '{s}';\"", _password(g)),
+        ("sql-password", "ALTER ROLE report WITH LOGIN PASSWORD '{s}' VALID UNTIL 'infinity';", _password(g)),
+        ("sql-password", "SET PASSWORD FOR 'etl'@'localhost' = '{s}';", _password(g)),
+        ("sql-password", "CREATE USER scott IDENTIFIED BY {s} DEFAULT TABLESPACE users;", _password(g)),
+        ("redis-auth-command", "redis-cli -h cache.internal <<EOF\nAUTH {s}\nFLUSHDB\nEOF", _password(g)),
+        ("redis-auth-command", "printf 'AUTH default {s}\\r\\nINFO\\r\\n' | redis-cli --pipe", g.token(18)),
+        (
+            "terraform-state-secret",
+            json.dumps(tf_state, indent=2).replace("{", "{{").replace("}", "}}").replace("{{s}}", "{s}"),
+            g.token(16) + "!*#",
+        ),
+        ("secret-name-assignment", "HOME=/app\nRAILS_MASTER_KEY={s}\nPATH=/usr/bin", g.s(HEX, 32)),
+        ("secret-name-assignment", "PORT=4000\nSESSION_SIGNING_SALT={s}\nLANG=C.UTF-8", g.token(32)),
+        ("secret-name-assignment", "export DB_PASS = '{s}'", _password(g)),
+        ("secret-name-assignment", "SMTP_PASS={s}", _password(g)),
+        ("secret-name-assignment", "DEPLOY_PW: {s}\n", _password(g)),
+        ("secret-name-assignment", "export SEGMENT_WRITE_KEY={s}", g.s(ALNUM, 32)),
+        ("secret-name-assignment", '{{"adminPw": "{s}", "user": "root"}}', _password(g)),
+        ("sshpass-password", "sshpass -p '{s}' rsync -a ./ deploy@10.0.0.5:/srv", _password(g)),
+        ("http-basic-auth-argument", "r = requests.get(url, auth=(user, '{s}'))", _password(g)),
+        ("http-basic-auth-argument", 'session.auth = HTTPBasicAuth("svc", "{s}")', _password(g)),
+        ("login-call-password", "smtp.login('ops@acme.example', '{s}')", _password(g)),
+        ("login-call-password", 'conn.simple_bind_s("cn=admin,dc=acme", "{s}")', _password(g)),
+        ("net-user-password", "net user svc_backup {s} /add /y", _password(g)),
+        ("chpasswd-input", "echo 'deploy:{s}' | sudo chpasswd", _password(g)),
+        ("chpasswd-input", 'chpasswd <<< "ubuntu:{s}"', _password(g)),
+        (
+            "ldap-bind-password-config",
+            "uri ldap://ldap.acme.example\nbinddn cn=nss,dc=acme\nbindpw {s}\n",
+            _password(g),
+        ),
+        ("ldap-bind-password-config", "[domain/acme]\nldap_default_authtok = {s}\n", _password(g)),
+        ("secret-in-prose", "here is my API key: {s} please set it up", g.token(40)),
+        ("secret-in-prose", "use this token {s} for the deploy", g.token(32)),
+        ("archive-password-flag", "rar a -p{s} -hp backup.rar data/", _password(g)),
+        ("archive-password-flag", "unzip -P '{s}' export.zip", _password(g)),
+        ("ssh-keygen-passphrase", 'ssh-keygen -t ed25519 -N "{s}" -f ~/.ssh/deploy', _password(g)),
+        ("snmp-community", "snmpwalk -v2c -c {s} 10.0.0.1 system", g.token(12)),
+        ("ipmi-mqtt-cli-password", "ipmitool -I lanplus -H 10.0.0.9 -U ADMIN -P {s} power status", _password(g)),
+        ("ipmi-mqtt-cli-password", "mosquitto_pub -h broker -u dev -P '{s}' -t t -m hi", _password(g)),
+        ("rabbitmqctl-password", "rabbitmqctl add_user ci {s}", _password(g)),
+        (
+            "openssl-enc-password",
+            "openssl enc -aes-256-cbc -salt -pbkdf2 -k {s} -in db.sql -out db.sql.enc",
+            _password(g),
+        ),
+        # secrets written another way
+        ("unicode-escaped-github-pat", '{{"cfg": {{"t": "{s}"}}}}', "".join(f"\\u{ord(c):04x}" for c in gh)),
+        ("unicode-escaped-stripe-secret-key", "key = b'{s}'.decode()", "".join(f"\\x{ord(c):02x}" for c in sk)),
+        ("urlencoded-secret-assignment-quoted", "curl 'https://hooks.acme.example/in?payload={s}'", url_json),
+        ("urlencoded-slack-token", "GET /relay?body={s} HTTP/1.1", url_slack),
+        ("base64-base64-base64-openai-api-key", "echo {s} | base64 -d | base64 -d | base64 -d", thrice.decode()),
+        ("base64-base64-slack-token", "echo {s} | base64 -d | base64 -d", twice),
+        ("hex-gitlab-pat", "printf '%s' {s} | xxd -r -p", f"token={gl}".encode().hex()),
+        ("hex-github-pat", "blob: {s}", gh2.encode().hex()),
+        ("reversed-anthropic-api-key", "echo '{s}' | rev", an[::-1]),
+        ("reversed-npm-token", "TOKEN = '{s}'[::-1]", npm[::-1]),
+        ("concatenated-github-pat", "token = {s}", f'"{gh[:cut_gh]}" + "{gh[cut_gh:]}"'),
+        ("concatenated-npm-token", "const t = {s};", f"'{npm[:cut_npm]}' + '{npm[cut_npm:]}'"),
+        ("saml-response", "SAMLResponse={s}\nRelayState=/dashboard", saml_wrapped),
+    ]
+
+
 # --- placement: where a secret sits in a hook payload ----------------------------------------------
 
 PLACEMENTS = (
@@ -597,9 +766,11 @@ def place(placement: str, text: str, secret: str) -> dict:
 def _stands_alone(secret: str) -> bool:
     """Whether a secret can be told from an id with no context at all (as a bare JSON key): a token of
     20+ characters that is not hex (a git SHA, a digest) and holds no UUID. Shorter or hex secrets are
-    found by their context (``password=``, ``-p``, a vendor's key name), which a bare key does not have."""
+    found by their context (``password=``, ``-p``, a vendor's key name, ``Wallet(...)``), which a bare key does not
+    have."""
     hexish = set("0123456789abcdefABCDEF-")
-    return len(secret) >= 20 and not set(secret) <= hexish and "-4" not in secret[8:20]
+    bare = secret[2:] if secret.startswith("0x") else secret  # 0x + 64 hex: a transaction hash as often as a key
+    return len(secret) >= 20 and not set(bare) <= hexish and "-4" not in secret[8:20] and "\n" not in secret
 
 
 def placed() -> list[tuple[str, str, dict, str]]:
@@ -709,8 +880,65 @@ def negatives() -> list[tuple[str, str]]:
         ),
         ("digits inside hex digests", "sha256 9f86d0818884c7a4111111111111111144 and a1b2c34539578763621486ff"),
         ("a changelog", "## 2.1.0\n- Rotated signing keys (see SEC-123)\n- `--token` flag now reads from a file"),
+        *_round_three_negatives(),
     ]
     return [*named, *_generated_negatives(g)]
+
+
+def _round_three_negatives() -> list[tuple[str, str]]:
+    """Look-alikes for the round-three context rules: the flag, the name, the call or the form without a secret."""
+    tx = hashlib.sha256(b"transaction").hexdigest()
+    return [
+        ("token flag placeholders", "doppler run --token $DOPPLER_TOKEN -- ./serve\ncli login --token <token>"),
+        ("token flag from a secret store", 'doppler secrets download --token "${{ secrets.DOPPLER_TOKEN }}"'),
+        ("sentry dsn placeholder", 'sentry_sdk.init(dsn="https://examplePublicKey@o0.ingest.sentry.io/0")'),
+        ("sql password columns", "SELECT user, password FROM mysql.user WHERE user = 'root';"),
+        ("sql password schema", "CREATE TABLE users (id serial PRIMARY KEY, password VARCHAR(255) NOT NULL);"),
+        ("sql bound password", "ALTER USER app IDENTIFIED BY :new_password;\ncur.execute(sql, (password,))"),
+        ("sql crypt update", "UPDATE users SET password = crypt($1, gen_salt('bf')) WHERE id = $2;"),
+        ("identified by in prose", "IX filesets are identified by four decimal values: version, release."),
+        ("redis auth from a variable", "redis-cli -h cache <<EOF\nAUTH $REDIS_PASSWORD\nPING\nEOF"),
+        (
+            "terraform state without a password",
+            '{"type": "random_pet", "instances": [{"attributes": {"id": "amused-lemur"}}]}',
+        ),
+        (
+            "env dump without secrets",
+            "PWD=/home/dev/app\nOLDPWD=/home/dev\nGPG_KEY=7169605F62C751356D054A26A821E680E5FA6305\n"
+            "SSH_AUTH_SOCK=/tmp/ssh-XXXX/agent.1\nSORT_KEY=name\nPRIMARY_KEY=id\nBYPASS=1",
+        ),
+        (
+            "pass names from variables",
+            "DB_PASS=$DB_PASS\nSMTP_PASS=${SMTP_PASS:?}\nexport DEPLOY_PW=\nCOMPASS_HOME=/opt/compass",
+        ),
+        (
+            "key names in code",
+            'signing_key: SigningKey = load_key()\ncache_key = f"user:{uid}"\nword_pat = re.compile(r"\\w+")\n'
+            'date_pat = "%Y-%m-%d"\nsort_key=lambda item: item[1]',
+        ),
+        ("sshpass from the environment", 'sshpass -p "$SSHPASS" ssh deploy@host\nsshpass -e ssh deploy@host'),
+        ("auth tuples from variables", "requests.get(url, auth=(user, password))\nHTTPBasicAuth(user, pw)"),
+        ("login with variables", "smtp.login(user, password)\nftp.login()\nsmtp.login(cfg.user, cfg.password)"),
+        ("net user without a password", "net user bob /delete\nnet user administrator *\nnet user jdoe /domain"),
+        ("chpasswd from variables", 'echo "$USER:$PASS" | chpasswd\nchpasswd < users.txt'),
+        ("ldap config without a password", "#bindpw <password>\nbindpw_file /etc/ldap.secret\nbinddn cn=nss,dc=acme"),
+        (
+            "secrets named in prose",
+            "the token is NEWLINE here. The key is required. The password is stored in Vault. "
+            "My token is in the keychain. Use this token $GITHUB_TOKEN for the deploy.",
+        ),
+        ("reversed normal words", "echo 'olleh dlrow' | rev\nname = 'gnirts_a_si_siht'[::-1]"),
+        ("escaped normal text", 'print("\\u0048\\u0065\\u006c\\u006c\\u006f, world")\nPNG = b"\\x89PNG\\r\\n\\x1a\\n"'),
+        ("url-encoded json without secrets", "GET /search?q=%7B%22page%22%3A2%2C%22sort%22%3A%22name%22%7D"),
+        ("hex of plain text", "payload: 68656c6c6f20776f726c6420746869732069732061207465737421"),
+        ("joined literals", 'msg = "Hello, " + "world! " + "How are you?"\npath = ("/usr/"\n        "local/bin")'),
+        ("transaction and block hashes", f'cast tx 0x{tx}\n{{"blockHash": "0x{tx[::-1]}"}}\nwallet sent 0x{tx}'),
+        ("public key flags", f"--public-key {tx}\n--sort-key {tx}\ngpg --recv-keys 0x{tx[:16]}"),
+        ("asana-like numbers", "1/12/2024 2/1234567890123:deadbeef 0/16 1/1234567890123456"),
+        ("launchdarkly-like pod", "kubectl logs api-7d444840-9dc0-41d1-b245-5ffdce74fad2 -c app"),
+        ("snmp default community", "snmpwalk -v2c -c public 10.0.0.1 system"),
+        ("archives without a password", "zip -r out.zip dir\n7z x backup.7z -o/tmp/restore\nunzip -P $ZIP_PW a.zip"),
+    ]
 
 
 def _order_id(g: _Gen) -> str:

@@ -319,6 +319,12 @@ def test_scan_skips_nothing_the_full_walk_would_flag(tmp_path: Path) -> None:
         "dbPassword2",
         "webhookSecret",
         "CREDENTIALS_JSON",
+        "DEPLOY_PW",
+        "adminPw",
+        "ADO_PAT",
+        "SESSION_SIGNING_SALT",
+        "signingSalt",
+        "SSHPASS",
     ],
 )
 def test_key_names_in_any_case_style_that_hold_a_secret_word_are_sensitive(name: str) -> None:
@@ -344,6 +350,12 @@ def test_key_names_in_any_case_style_that_hold_a_secret_word_are_sensitive(name:
         "input_tokens",
         "cache_key",
         "description",
+        "GPG_KEY",
+        "path",
+        "pattern",
+        "password_salt_length",
+        "glob_pat",
+        "url_pat",
     ],
 )
 def test_key_names_about_a_secret_or_ordinary_are_not(name: str) -> None:
@@ -422,7 +434,115 @@ def test_every_corpus_secret_is_redacted_wherever_it_is_placed_in_a_tool_call(pl
 
 
 def test_the_corpus_is_as_large_as_promised() -> None:
-    assert len(PLACED) >= 300 and len({c[0] for c in PLACED}) >= 150 and len(negatives()) >= 200
+    assert len(PLACED) >= 400 and len({c[0] for c in PLACED}) >= 280 and len(negatives()) >= 250
+
+
+def test_secrets_in_shapes_no_rule_listed_before_do_not_reach_the_trail_through_the_real_hook() -> None:
+    """Issue #30, round three: vendor tokens by flag or call, keys and seeds, credentials in SQL, heredocs, env
+    dumps and configuration, and secrets escaped, encoded, reversed or split, drawn fresh (a seed the benchmark
+    does not use), each piped through hook/auditkit_hook.py as its own process: none whole, none in part."""
+    from tests.secret_adversarial import cases, hook_leaks
+
+    assert {c[0] for c in cases(3)} == {"vendor", "keys", "commands", "encodings"}
+    assert hook_leaks(str(Path(__file__).resolve().parent.parent / "hook" / "auditkit_hook.py"), 3) == {
+        "whole": [],
+        "part": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '$pat = @"\na' + " " * 100_000,
+        "-----BEGIN OpenVPN Static key V1-----\n" + " " * 100_000 + "#",
+        "SAMLResponse=" + "A" * 100_000 + "!",
+        "my token is " + "a1" * 50_000,
+        "%41" * 50_000 + "!",
+        "\\u0041" * 20_000,
+        '"a" + ' * 20_000,
+        "asana " + "/1234567890123:" * 7_000,
+        "DB_PASS=" * 12_000,
+        "net user " * 11_000,
+        " ".join(["A" * 43 + "="] * 2_000),
+    ],
+    ids=lambda t: t[:12],
+)
+def test_the_round_three_rules_stay_linear_on_hostile_text(text: str) -> None:
+    """Text an attacker shapes for the new rules (blanks after a here-string, a key block that never ends, runs of
+    escapes, names, joints, 44-character runs) is redacted in well under a second: no quadratic backtracking."""
+    import time
+
+    started = time.perf_counter()
+    R.redact_text(text)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_token_split_into_joined_literals_is_redacted_as_one_span() -> None:
+    """A piece found alone (``token = "ghp_..."`` by the assignment rule) would leave the other piece readable:
+    the joined literals replace it, named by their form and the rule that found the whole token."""
+    token = next(p[2] for p in POSITIVES if p[0] == "github-pat")
+    text = f'token = "{token[:20]}" + "{token[20:]}"\nprint(token)'
+    out, n = R.redact_text(text)
+    assert n == 1 and token[:20] not in out and token[20:] not in out
+    assert out.startswith("token = [REDACTED:concatenated-github-pat:")
+
+
+def test_secrets_escaped_reversed_or_in_hex_are_named_by_their_form_and_what_they_hold() -> None:
+    token = next(p[2] for p in POSITIVES if p[0] == "github-pat")
+    escaped = "".join(f"\\u{ord(c):04x}" for c in token)
+    for text, kind in (
+        (f'{{"t": "{escaped}"}}', "unicode-escaped-github-pat"),
+        (f"echo '{token[::-1]}' | rev", "reversed-github-pat"),
+        (f"blob: {token.encode().hex()}", "hex-github-pat"),
+        (f"q=%7B%22t%22%3A%22{token}%22%7D", "urlencoded-github-pat"),  # %22ghp_...: no word boundary before it
+    ):
+        assert [f[0] for f in R.findings(text)] == [kind], text
+    assert R.findings("echo 'olleh dlrow' | rev") == [] and R.findings("blob: 68656c6c6f20776f726c64") == []
+
+
+def test_base64_is_read_back_four_deep() -> None:
+    import base64
+
+    token = next(p[2] for p in POSITIVES if p[0] == "github-pat")
+    text = f"TOKEN={token}".encode()
+    for depth in range(1, 5):
+        text = base64.b64encode(text)
+        found = R.findings(f"echo {text.decode()} | base64 -d")
+        assert [f[0] for f in found] == ["base64-" * depth + "github-pat"], depth
+
+
+def test_a_name_ending_in_pass_pw_key_salt_or_pat_marks_its_value_but_not_a_path_a_variable_or_a_public_key() -> None:
+    secret = "Xq7pL2mN9vR4tY8wZ3"
+    for text in (
+        f"SMTP_PASS={secret}",
+        f"export DEPLOY_PW = '{secret}'",
+        f"RAILS_MASTER_KEY={secret}",
+        f"ADO_PAT={secret}",
+    ):
+        assert [f[0] for f in R.findings(text)] == ["secret-name-assignment"], text
+    for text in (
+        "PWD=/home/dev/app",
+        "DB_PASS=$DB_PASS",
+        f"PUBLIC_KEY={secret}",
+        "SORT_KEY=name",
+        "signing_key: SigningKey = load()",
+        'date_pat = "%Y-%m-%d"',
+        "ADMIN_PASS=hunter",  # a plain lowercase word: a variable as often as a password
+    ):
+        assert R.findings(text) == [], text
+
+
+def test_a_marker_in_a_url_is_not_read_as_a_user_and_password() -> None:
+    """Redacting a DSN's key leaves ``https://[REDACTED:...]@host``: scanning the clean text finds nothing more."""
+    text = next(t for rule, t, _ in POSITIVES if rule == "sentry-dsn-key")
+    clean, n = R.redact_text(text)
+    assert n == 1 and R.findings(clean) == []
+
+
+def test_an_asana_token_given_as_a_bearer_token_is_redacted_whole() -> None:
+    text = "curl -H 'Authorization: Bearer 1/1204567890123456:0f1e2d3c4b5a69788796a5b4c3d2e1f0' https://app.asana.com"
+    out, n = R.redact_text(text)
+    assert n == 2 and "1204567890123456" not in out and "0f1e2d3c4b5a69788796a5b4c3d2e1f0" not in out
 
 
 def test_random_sixteen_digit_order_ids_are_not_card_numbers_but_a_card_is() -> None:

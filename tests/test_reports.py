@@ -408,3 +408,39 @@ def test_the_warmed_up_html_exporter_writes_the_same_page_as_a_fresh_one(tmp_pat
     assert pages[0] == pages[1] == pages[2]
     assert 'alt="tool calls per hour"' in pages[0] and "<title>auditkit test report</title>" in pages[0]
     assert "warm-up" not in pages[0]
+
+
+def test_a_report_leaves_nothing_in_the_ipython_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel of a report keeps no IPython history: the notebook's code and the paths it read are in the
+    pack, not in a SQLite file in the user's home (nor written there cell by cell while it runs)."""
+    import sqlite3
+
+    home = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(home))
+    report("cost", [str(SAMPLES)], tmp_path / "pack")
+    assert (home / "profile_default").is_dir()  # the kernel did run with this IPython folder
+    db = home / "profile_default" / "history.sqlite"
+    if db.exists():
+        with sqlite3.connect(db) as con:
+            tables = {t for (t,) in con.execute("select name from sqlite_master where type='table'")}
+            assert "history" not in tables or con.execute("select count(*) from history").fetchone() == (0,)
+
+
+def test_an_input_that_changes_while_the_pack_is_made_is_hashed_as_it_is_and_marked(tmp_path: Path) -> None:
+    """The inputs are hashed while the notebook runs; one the hook appended to meanwhile is hashed again as it
+    is when the pack is written, and its manifest entry says it changed during the run."""
+    from auditkit.present.evidence import hash_inputs, inputs_as_they_are
+
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes((SAMPLES / "incident" / "audit-trail.jsonl").read_bytes())
+    hashed = hash_inputs([trail])
+    assert inputs_as_they_are(hashed) == [{"path": str(trail), "sha256": sha(trail), "bytes": trail.stat().st_size}]
+    with open(trail, "ab") as fh:
+        fh.write(b'{"appended": "by the hook, while the report ran"}\n')
+    (entry,) = inputs_as_they_are(hashed)
+    assert entry == {
+        "path": str(trail),
+        "sha256": sha(trail),
+        "bytes": trail.stat().st_size,
+        "changed_during_run": True,
+    }

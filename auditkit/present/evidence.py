@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from auditkit._version import __version__
 from auditkit.custody.anchors import custody_statement
@@ -65,7 +66,7 @@ def _require_notebook_extra() -> None:
         except (ImportError, ValueError):
             return False
 
-    for module in ("nbconvert", "nbformat", "papermill", "ipykernel", "jupyter_client"):
+    for module in ("mistune", "nbformat", "papermill", "ipykernel", "jupyter_client"):
         if not installed(module):
             raise MissingExtra("auditkit report", "notebooks", module)
 
@@ -138,7 +139,7 @@ _NO_CHARTS = frozenset({"compliance"})
 
 def _start_kernel(cwd: Path, name: str = ""):  # -> jupyter_client.AsyncKernelManager
     """Start the notebook's kernel first thing, so that its start-up (~0.6 s) and its imports run on the
-    other core while this process imports papermill and nbconvert; papermill is handed the running kernel,
+    other core while this process imports papermill; papermill is handed the running kernel,
     and the notebook runs in it as in any fresh kernel (nothing defined: the warm-up only imports)."""
     with extra_import("auditkit report", "notebooks"):
         from jupyter_client.manager import AsyncKernelManager
@@ -148,8 +149,13 @@ def _start_kernel(cwd: Path, name: str = ""):  # -> jupyter_client.AsyncKernelMa
     warm_up = _WARM_UP.format(name not in _NO_CHARTS)
     run_sync(km.start_kernel)(
         cwd=str(cwd),
-        # the kernel's start-up notice about its local TCP ports is noise in a report run
-        extra_arguments=["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={warm_up}"],
+        # the kernel's start-up notice about its local TCP ports is noise in a report run; its IPython history
+        # (a SQLite file written by a thread, cell by cell) would keep the report's code and paths for nothing
+        extra_arguments=[
+            "--IPKernelApp.log_level=ERROR",
+            "--HistoryManager.enabled=False",
+            f"--IPKernelApp.exec_lines={warm_up}",
+        ],
     )
     return km
 
@@ -206,9 +212,10 @@ def _run(
     params = {**checked, "trails": [str(Path(t).resolve()) for t in trails], "interactive": False}
     executed = out / f"{name}.ipynb"
     started = time.perf_counter()
-    # the HTML page needs nbconvert (~0.3 s to import) and its templates (~0.2 s to load): made ready
-    # while the kernel runs the notebook
-    pool = ThreadPoolExecutor(1)
+    # while the kernel runs the notebook: the inputs hashed (hashlib lets go of the GIL), and the HTML page's
+    # writer made ready
+    pool = ThreadPoolExecutor(2)
+    hashing = pool.submit(hash_inputs, inputs)
     exporter = pool.submit(html_exporter)
     pool.shutdown(wait=False)
     failed_at = "notebook"
@@ -234,7 +241,8 @@ def _run(
         stopping = threading.Thread(target=_stop_kernel, args=(kernel,))  # the kernel's work is done
         stopping.start()
         try:
-            return _pack(name, out, executed, inputs, report, params, seconds, pdf, exporter.result())
+            hashed = inputs_as_they_are(hashing.result())
+            return _pack(name, out, executed, hashed, report, params, seconds, pdf, exporter.result())
         finally:
             stopping.join()
     except Exception as exc:  # whatever failed, the pack says so in its manifest
@@ -346,20 +354,47 @@ def _verify_summary(report: VerifyReport | None) -> dict | None:
     }
 
 
+def _state(path: Path) -> tuple[int, int, int]:
+    """What tells a file's bytes changed: its inode, size and modification time."""
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def hash_inputs(inputs: list[Path]) -> list[tuple[dict, tuple[int, int, int]]]:
+    """Each input's manifest entry (path, SHA-256, bytes) with its state when it was hashed."""
+    out = []
+    for p in inputs:
+        state = _state(p)
+        out.append(({"path": str(p), "sha256": file_sha256(p), "bytes": state[1]}, state))
+    return out
+
+
+def inputs_as_they_are(hashed: list[tuple[dict, tuple[int, int, int]]]) -> list[dict]:
+    """The entries of :func:`hash_inputs` (made while the notebook ran), each checked against its file now: one
+    that changed since (a trail the hook appends to) is hashed again as it is and marked ``changed_during_run``
+    (what the notebook read of it was neither the old bytes nor surely the new)."""
+    out = []
+    for entry, state in hashed:
+        p = Path(entry["path"])
+        if _state(p) != state:
+            entry = {"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size, "changed_during_run": True}
+        out.append(entry)
+    return out
+
+
 def _pack(
     name: str,
     out: Path,
     executed: Path,
-    inputs: list[Path],
+    hashed: list[dict],
     report: VerifyReport | None,
     params: dict,
     seconds: float,
     pdf: bool,
     exporter: Any,
 ) -> dict:
-    """Header, HTML page (and PDF), hashes and manifest of an executed notebook."""
+    """Header, HTML page (and PDF) and manifest of an executed notebook; ``hashed``: its inputs' entries."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    hashed = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in inputs]
     trustworthy = report is not None and report.intact
     results = read_results(executed)
     results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
@@ -444,6 +479,7 @@ def _add_header(
     lines += [
         f"- {md(i['path'])}: sha256 {md(i['sha256'])} ({i['bytes']:,} bytes)"
         + (f" — **not verifiable**: a {md(unchained[i['path']])}, with no hash chain" if i["path"] in unchained else "")
+        + (" — **changed while this pack was made**" if i.get("changed_during_run") else "")
         for i in inputs
     ]
     nb = nbformat.read(str(notebook), as_version=4)
@@ -484,20 +520,13 @@ def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None) -> No
     html.write_text(_page(nbformat.read(str(notebook), as_version=4), title, exporter or html_exporter()), "utf-8")
 
 
-def html_exporter():  # -> nbconvert.HTMLExporter
-    """The exporter :func:`_to_html` uses, made and warmed up on a small page: its templates loaded and
-    the CSS selectors it and :func:`self_contained` use compiled (~0.2 s, done by :func:`_run` in a
-    thread while the kernel runs the notebook)."""
-    import logging
-
+def html_exporter() -> PageWriter:
+    """The exporter :func:`_to_html` uses (a :class:`PageWriter`), made and warmed up on a small page (done
+    by :func:`_run` in a thread while the kernel runs the notebook)."""
     with extra_import("auditkit report", "notebooks"):
         import nbformat
-        from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    exporter.log.setLevel(logging.ERROR)  # it warns about missing alt text, which self_contained() adds
+    exporter = PageWriter()
     v4 = nbformat.v4
     svg = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4="  # an empty <svg/>
     warm = v4.new_notebook(
@@ -508,6 +537,111 @@ def html_exporter():  # -> nbconvert.HTMLExporter
     )
     _page(warm, "warm-up", exporter)
     return exporter
+
+
+class PageWriter:
+    """An executed notebook as the evidence page: its Markdown cells rendered, each code cell's outputs (the
+    richest form each offers: HTML, Markdown, an SVG or PNG image, else its text), its code left out.
+
+    What nbconvert's HTML exporter with the lab template wrote, less its ~260 KB of JupyterLab CSS and ~0.5 s
+    of every run (importing nbconvert, loading its templates): the kit's tables and verdict carry their own
+    styles. Markup in a Markdown cell is kept (the kit's cells are written with :func:`md`, which makes data
+    inert); every text output is escaped.
+    """
+
+    #: What a code cell's output is drawn from, first found first.
+    PRIORITY = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
+    #: The class of each output's box, as JupyterLab names it.
+    RENDERED: ClassVar[dict[str, str]] = {
+        "text/html": "jp-RenderedHTMLCommon jp-RenderedHTML",
+        "text/markdown": "jp-RenderedHTMLCommon jp-RenderedMarkdown",
+        "image/svg+xml": "jp-RenderedSVG",
+    }
+
+    def __init__(self) -> None:
+        import mistune
+
+        self.markdown = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
+
+    def from_notebook_node(self, nb: Any, resources: dict | None = None) -> tuple[str, dict]:
+        """The page's HTML (and ``resources``, as nbconvert's exporters return them)."""
+        import html as html_lib
+
+        title = html_lib.escape(str(((resources or {}).get("metadata") or {}).get("name") or "notebook"))
+        cells = []
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                body = self.markdown(cell.source)
+                cells.append(
+                    f'<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown">{body}</div></div>'
+                )
+            elif cell.cell_type == "code":
+                outputs = "".join(self._output(o) for o in cell.get("outputs", []))
+                if outputs:
+                    cells.append(f'<div class="jp-Cell jp-CodeCell"><div class="jp-OutputArea">{outputs}</div></div>')
+        page = (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title><style>{_BASE_CSS}</style></head>"
+            f'<body><main class="jp-Notebook">{"".join(cells)}</main></body></html>\n'
+        )
+        return page, resources or {}
+
+    def _output(self, output: Any) -> str:
+        """One output, drawn from the richest form it offers."""
+        import html as html_lib
+
+        drawn = self._drawn(output)
+        if drawn is None:
+            return ""
+        mime, body = drawn
+        kind = self.RENDERED.get(mime, "jp-RenderedImage" if mime.startswith("image/") else "jp-RenderedText")
+        return f'<div class="{kind} jp-OutputArea-output" data-mime-type="{html_lib.escape(mime)}">{body}</div>'
+
+    def _drawn(self, output: Any) -> tuple[str, str] | None:
+        """(MIME type, HTML) of one output; None when it offers nothing drawable."""
+        import base64
+        import html as html_lib
+
+        kind = output.get("output_type")
+        if kind in ("stream", "error"):
+            text = output.get("text", "") if kind == "stream" else "\n".join(output.get("traceback") or [])
+            name = output.get("name", "stdout") if kind == "stream" else "stderr"
+            return f"application/vnd.jupyter.{name}", f"<pre>{html_lib.escape(_ANSI.sub('', str(text)))}</pre>"
+        data = output.get("data") or {}
+        mime = next((m for m in self.PRIORITY if m in data), None)
+        if mime is None:
+            return None
+        value = data[mime]
+        value = "".join(value) if isinstance(value, list) else str(value)
+        if mime == "text/html":
+            return mime, value
+        if mime == "text/markdown":
+            return mime, self.markdown(value)
+        if mime == "image/svg+xml":
+            return mime, f'<img src="data:image/svg+xml;base64,{base64.b64encode(value.encode()).decode()}">'
+        if mime.startswith("image/"):
+            return mime, f'<img src="data:{mime};base64,{re.sub(r"[^A-Za-z0-9+/=]", "", value)}">'
+        return mime, f"<pre>{html_lib.escape(value)}</pre>"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+#: The page's own styles (the kit's tables and verdict carry theirs): JupyterLab's reading look, in brief.
+_BASE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 14px; line-height: 1.45; color: #1f2328; background: #fff; }
+h1 { font-size: 26px; margin: 18px 0 8px; } h2 { font-size: 20px; margin: 16px 0 6px; }
+h3 { font-size: 17px; margin: 14px 0 6px; } p { margin: 6px 0; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+code { background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
+pre { background: #f6f8fa; padding: 8px 10px; overflow-x: auto; white-space: pre-wrap; }
+.jp-RenderedMarkdown table { border-collapse: collapse; margin: 8px 0; }
+.jp-RenderedMarkdown th, .jp-RenderedMarkdown td { padding: 3px 8px; text-align: left; vertical-align: top; }
+.jp-RenderedMarkdown th { border-bottom: 2px solid #d0d7de; }
+tbody tr:nth-child(even) { background: #f6f8fa; }
+.jp-OutputArea-output { margin: 4px 0; overflow-x: auto; }
+"""
 
 
 def _page(nb: Any, title: str, exporter: Any) -> str:

@@ -3,7 +3,7 @@ numbers (network prefix, length, Luhn), plausible values (not a placeholder, typ
 randomness (entropy), and the names around a match that make it an id or a name, not a secret."""
 
 from auditkit.trail import secret_rules
-from auditkit.trail.redact_keys import _PLAIN_LAST, key_words
+from auditkit.trail.redact_keys import _PLAIN_LAST, is_sensitive_key, key_words
 from auditkit.trail.redact_scan import _rx
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
@@ -48,7 +48,8 @@ def luhn_ok(digits: str) -> bool:
 _CODE_REF = (
     r"(?i)^(?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*$"  # self.token, os.environ
     r"|^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$"  # $TOKEN, ${TOKEN}
-    r"|^%\(?[A-Za-z_]|^\{\{|^<[^>]*>$"  # %(x)s, {{ var }}, <your-token>
+    r"|^%\(|^%\w+%$|^%[A-Za-z]?$|^(?:%[-#0 +.\d]*[A-Za-z]|[^%A-Za-z0-9])+$"  # %(x)s, %APPDATA%, %s, %Y-%m-%d
+    r"|^\{\{|^<[^>]*>$"  # {{ var }}, <your-token>
     r"|^(?:x{4,}|\*{3,}|\.{3,}|-{3,}|#{3,})$"
 )
 
@@ -233,9 +234,12 @@ def _id_context(text: str, start: int) -> bool:
 
 
 def rejects(rule: "Rule", text: str, m: "re.Match[str]", start: int, secret: str) -> bool:
-    """Whether a rule's match fails the rule's own check: not a card (or inside a longer word or number, or
-    an id), not a plausible value, an assignment about a secret, too plain a token, not random, a plain word."""
+    """Whether a rule's match fails the rule's own check: inside a redaction marker, not a card (or inside a longer
+    word or number, or an id), not a plausible value, an assignment about a secret, too plain a token, not random, a
+    plain word, or (the context rules) not under a secret's name, not said to be one, not random bytes."""
     check = rule.check
+    if _in_marker(text, start) or _context_rejects(rule.flags, text, m, start, secret):
+        return True
     if check == "luhn" and _not_a_card(text, start, secret):
         return True
     if check == "value" and not plausible_value(secret, m.group(0)):
@@ -246,9 +250,27 @@ def rejects(rule: "Rule", text: str, m: "re.Match[str]", start: int, secret: str
         len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
     ):
         return True
-    if check == "entropy" and _not_random(text, m, secret):
+    if check == "entropy" and _not_random(text, m, secret, start):
         return True
     return rule.word and secret.replace("_", "").isalpha() and secret.islower()
+
+
+def _in_marker(text: str, start: int) -> bool:
+    """Whether ``start`` lies inside a redaction marker (``https://[REDACTED:x:1a2b3c4d]@host`` read as
+    user:password would find the marker's tail)."""
+    marker = text.rfind("[REDACTED:", max(0, start - 80), start)
+    return marker >= 0 and "]" not in text[marker:start]
+
+
+def _context_rejects(flags: str, text: str, m: "re.Match[str]", start: int, secret: str) -> bool:
+    """The checks of the rules that know a secret by its context: the name it is assigned to (``keyname``), the
+    sentence it is said in (``prose``), the flag it is given to (``flagname``)."""
+    return (
+        ("keyname" in flags and _not_named_secret(text, m, secret))
+        or ("prose" in flags and _not_said_secret(text, m, secret))
+        or ("flagname" in flags and _not_secret_flag(m.group(0)))
+        or ("herename" in flags and _not_here_name(text, m.start()))
+    )
 
 
 def _not_a_card(text: str, start: int, secret: str) -> bool:
@@ -260,10 +282,107 @@ def _not_a_card(text: str, start: int, secret: str) -> bool:
     )
 
 
-def _not_random(text: str, m: "re.Match[str]", secret: str) -> bool:
-    """Not machine-generated, not plausible, or under a key whose values are ids and digests, not secrets."""
+def _not_random(text: str, m: "re.Match[str]", secret: str, start: int) -> bool:
+    """Not machine-generated, not plausible, or under a key whose values are ids and digests, not secrets
+    (the key before the match, or before the value when the match ends at it: ``raw-256-bit-key``)."""
     return (
         not high_entropy(secret)
         or not plausible_value(secret)
-        or bool(set(key_words(_key_before(text, m.start()))) & _NOT_SECRET_KEYS)
+        or bool(set(key_words(_key_before(text, min(m.start(), start)))) & _NOT_SECRET_KEYS)
     )
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")
+#: The last words of a name whose values must also look generated (``SEGMENT_WRITE_KEY``, ``ADO_PAT``): a short
+#: or plain value under them is a setting (``SORT_KEY=name``), while a password (``DB_PASS``) can be anything.
+_TOKEN_LAST = frozenset({"key", "salt", "pat"})
+
+
+def _not_named_secret(text: str, m: "re.Match[str]", secret: str) -> bool:
+    """For ``secret-name-assignment``: the whole name (read back from the keyword the match starts at) is not a
+    secret's (``sort_key``, ``bypass``, ``PWD``), or its value is a path, a reference, a placeholder, a plain word,
+    too plain a token under a KEY/SALT/PAT name, or an unquoted word after ``:`` that the line goes on past (a type
+    annotation: ``signing_key: SigningKey = ...``)."""
+    i = m.start()
+    while i > 0 and text[i - 1] in _NAME_CHARS:
+        i -= 1
+    j = m.start()
+    while j < len(text) and text[j].isalpha():
+        j += 1
+    name = text[i:j].lstrip("$-.")
+    words = key_words(name)
+    if not words or not is_sensitive_key(name) or name.lower() in ("pwd", "oldpwd"):  # $PWD: the working directory
+        return True
+    if secret[0] in "/~." or not plausible_value(secret, m.group(0)):
+        return True
+    if secret.replace("_", "").isalpha() and secret.islower():
+        return True
+    if words[-1] in _TOKEN_LAST and not (
+        len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
+    ):
+        return True
+    quoted = bool(m.group(1))
+    between = text[j : m.start(2)]
+    if not quoted and ":" in between and "=" not in between:
+        end = text.find("\n", m.end())
+        return bool(text[m.end() : end if end >= 0 else len(text)].strip(" \t\r,"))
+    return False
+
+
+def _not_secret_flag(match: str) -> bool:
+    """For ``key-cli-flag``: a flag whose name says its value is public or ordinary (``--public-key``,
+    ``--sort-key``, ``--host-key``), not a secret's (``--private-key``, ``--signing-key``, ``--key``, ``--pk``)."""
+    name = match.strip().lstrip("-")
+    cut = min((i for i in (name.find("="), name.find(" ")) if i >= 0), default=len(name))
+    name = name[:cut].lower()
+    return name not in ("key", "pk", "seed", "mnemonic") and ("host" in name or not is_sensitive_key(name))
+
+
+def _not_here_name(text: str, at: int) -> bool:
+    """For ``secret-here-string``: what the here-string or heredoc at ``at`` is assigned to (``$pat = @"``,
+    ``TOKEN=$(cat <<EOF``) is not a secret's name."""
+    before = text[max(0, at - 80) : at].rstrip(" \t")
+    for opener in ("$(cat", "$( cat", "$("):
+        if before.endswith(opener):
+            before = before[: -len(opener)].rstrip(" \t")
+            break
+    if not before.endswith("="):
+        return True
+    name = before[:-1].rstrip(" \t")
+    i = len(name)
+    while i > 0 and name[i - 1] in _NAME_CHARS:
+        i -= 1
+    words = [w.rstrip("0123456789") or w for w in key_words(name[i:].lstrip("$"))]
+    return not words or not (is_sensitive_key(name[i:].lstrip("$")) or words[-1] in ("pat", "pw", "token", "key"))
+
+
+def raw_key(text: str, run: str, start: int) -> bool:
+    """Whether a base64 run that decodes to no text is a 256-bit key (``raw-256-bit-key``): 32 bytes, random
+    enough (distinct characters, no alphabet), and not under a public key's or a digest's name."""
+    import binascii
+
+    try:
+        raw = binascii.a2b_base64(run, strict_mode=True)
+    except ValueError:
+        return False
+    steps = sum(1 for i in range(1, len(run)) if ord(run[i]) - ord(run[i - 1]) == 1)
+    if len(raw) != 32 or len(set(run)) < 20 or steps * 4 > len(run):
+        return False
+    return not set(key_words(_key_before(text, start))) & (_NOT_SECRET_KEYS | {"public", "pub", "pubkey", "publickey"})
+
+
+#: Words that, just before a secret's name, make a sentence say what the secret is ("my API key is ...").
+_SAYING = frozenset({"my", "the", "this", "our", "your", "new", "api", "access", "auth", "personal", "here", "use"})
+
+
+def _not_said_secret(text: str, m: "re.Match[str]", secret: str) -> bool:
+    """For ``secret-in-prose``: no determiner before the secret's name (``my``, ``the``, ``this``, ``API``), or
+    a value that is not a token (12+ characters with letters and digits, not a plain identifier or path)."""
+    before = key_words(text[max(0, m.start() - 24) : m.start()])
+    if not before or before[-1] not in _SAYING:
+        return True
+    if not plausible_value(secret) or secret.count("/") >= 2:  # a path
+        return True
+    letters = sum(c.isalpha() for c in secret)
+    digits = sum(c.isdigit() for c in secret)
+    return len(secret) < 12 or letters < 2 or digits < 2

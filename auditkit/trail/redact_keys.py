@@ -7,8 +7,9 @@ from auditkit.trail import secret_rules
 _SECRET_WORDS = frozenset(
     {"password", "passwd", "pwd", "passphrase", "secret", "token", "credential", "credentials", "apikey"}
 )
-#: As the last word, these say secret too (``APP_KEY``, ``signingKey``, ``DB_PASS``, ``X-Auth``) ...
-_SECRET_LAST = frozenset({"key", "pass", "auth"})
+#: As the last word, these say secret too (``APP_KEY``, ``signingKey``, ``DB_PASS``, ``DEPLOY_PW``, ``X-Auth``,
+#: ``ADO_PAT``) ...
+_SECRET_LAST = frozenset({"key", "pass", "pw", "auth", "pat"})
 #: ... unless the word before makes the name an ordinary one (``sort_key``, ``publicKey``, ``bypass``).
 _PLAIN_BEFORE = frozenset(
     {
@@ -35,6 +36,23 @@ _PLAIN_BEFORE = frozenset(
         "on",
         "sub",
         "oauth",
+        "gpg",
+        "pgp",
+        # "pat" is short for pattern as often as for a personal access token: glob_pat, url_pat, name_pat
+        "glob",
+        "regex",
+        "re",
+        "search",
+        "match",
+        "ignore",
+        "include",
+        "exclude",
+        "name",
+        "path",
+        "url",
+        "date",
+        "word",
+        "line",
     }
 )
 #: And a name ending in one of these is about a secret, not one (``token_type``, ``password_url``).
@@ -71,7 +89,7 @@ _PLAIN_LAST = frozenset(
 )
 
 
-_HINTS = ("pass", "pwd", "secret", "token", "credential", "key", "auth")
+_HINTS = ("pass", "pw", "secret", "token", "credential", "key", "auth", "pat")
 
 
 def key_words(key: str) -> list[str]:
@@ -118,6 +136,10 @@ def _judge_key(key: str) -> bool:
         if k == key.replace("-", "_") or k.upper() == key.replace("-", "_"):
             return True  # written in one case: the name as listed (``sessionid``, Django's cookie)
         canonical = "_".join(key_words(key))  # camelCase: ``sessionId`` is session_id, an id, not a secret
+        if canonical in secret_rules.SENSITIVE_KEYS or canonical.endswith(secret_rules.SENSITIVE_SUFFIXES):
+            return True
+    if k.endswith("salt"):  # a signing salt (Phoenix, Rails) in any case style: signingSalt
+        canonical = "_".join(key_words(key))
         if canonical in secret_rules.SENSITIVE_KEYS or canonical.endswith(secret_rules.SENSITIVE_SUFFIXES):
             return True
     if not any(part in k for part in _HINTS):  # most keys: no word of a secret in them at all

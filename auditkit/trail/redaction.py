@@ -18,10 +18,12 @@ Redaction, by job (each module imports only those listed before it, and the stan
 - :mod:`auditkit.trail.redact_rules` — one rule, the built-in ones, TOML rule files and the regex time budget;
 - :mod:`auditkit.trail.redact_checks` — checks on a match: card numbers, plausible values, randomness, ids;
   loaded only when a rule matched or a value sits under a secret's key (most events never need it);
+- :mod:`auditkit.trail.redact_decode` — secrets written another way (``\\u`` escapes, percent-encoding, literals
+  joined by ``+``, reversed text), read back and scanned again; loaded only for a text that shows such a form;
 - this module — :class:`Redactor`, markers and the fingerprint key; ``__all__`` is redaction's interface
   (import from here, not from the ``redact_*`` modules: they are split by job, for their readers).
 
-Five small modules, not one: each costs the hook ~70 µs to import (benchmarks/hook_latency.py).
+Six small modules, not one: each costs the hook ~70 µs to import (benchmarks/hook_latency.py).
 """
 
 from auditkit.trail import config, private_files, secret_rules
@@ -45,12 +47,14 @@ from auditkit.trail.redact_scan import (
     _B64_CHARS,
     _BASE64_RUN,
     _TOKEN_RUN,
+    _WRITTEN_ANOTHER_WAY,
     KeywordIndex,
     _compiled,
     _has_run,
     _long_word,
     _rx,
     _trie_pattern,
+    written_another_way,
 )
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
@@ -118,7 +122,8 @@ def warm_cache() -> int:
     r = Redactor(key=b"-" * _KEY_BYTES)
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
-        + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source()]
+        + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source(), _WRITTEN_ANOTHER_WAY]
+        + list(_decode().PATTERNS)
         + [tf._SKIP_TO_BRACKET, tf._SKIP_BALANCED]  # cut_deep's, for payloads nested past the parser's limit
     )
 
@@ -285,7 +290,7 @@ class Redactor(KeywordIndex):
         present = self.keywords_in(text, low, trie)
         if not present and len(text) < self._shortest_unprompted():
             return found  # no keyword, and too short for a card number, a random token or base64
-        encoded = _depth >= 2 or not _could_hold_base64(text)
+        encoded = _depth >= _MAX_DEPTH or not _could_hold_base64(text)
         where: dict[str, list[int]] = {}
         for rule in self._candidates(present):
             if rule.check == "entropy" and not encoded:  # decoded base64 names its secret better
@@ -308,8 +313,31 @@ class Redactor(KeywordIndex):
                 found.append((rule.id, start, end, secret))
         if not encoded:
             found += self._encoded(text, taken, _depth)
+        if _depth < _MAX_DEPTH and written_another_way(text, low):
+            found = self._read_back(text, low, taken, _depth, found)
         found.sort(key=lambda f: f[1])
         return found
+
+    def _read_back(self, text: str, low: str, taken: list[tuple[int, int]], depth: int, found: list) -> list:
+        """Spans written another way (escapes, percent-encoding, joined literals: redacted whole, named
+        ``<form>-<rule>``) or reversed (each secret in place, ``reversed-<rule>``) that hold a secret once read back.
+        Joined literals and reversed text replace what was found inside them (a piece of a token, a misnamed one);
+        other spans defer to it. Returns ``found`` with those findings."""
+        out = []
+        for form, start, end, decoded in _decode().spans(text, low):
+            inside = form in ("concatenated", "reversed")  # these replace findings inside: a piece, a misnamed one
+            if any(s < end and start < e and not (inside and start <= s <= e <= end) for s, e in taken):
+                continue
+            inner = self.findings(decoded, depth + 1)
+            if form == "reversed":
+                inner = [(f"reversed-{k}"[:60], end - e, end - s, text[end - e : end - s]) for k, s, e, _ in inner]
+            elif inner:
+                inner = [(f"{form}-{inner[0][0]}"[:60], start, end, text[start:end])]
+            for kind, s, e, secret in inner:
+                if not any(a < e and s < b and not s <= a <= b <= e for a, b in taken) and not self._allowed(secret):
+                    taken.append((s, e))
+                    out.append((kind, s, e, secret))
+        return [f for f in found if not any(s <= f[1] and f[2] <= e for _, s, e, _ in out)] + out
 
     def _candidates(self, present: set[str]) -> "list[Rule]":
         """The rules a text with these keyword parts could switch on (and those with no keyword), in order."""
@@ -321,24 +349,36 @@ class Redactor(KeywordIndex):
 
     def _encoded(self, text: str, taken: list[tuple[int, int]], depth: int) -> list[tuple[str, int, int, str]]:
         """Base64 runs (up to 64 KiB) that decode to text holding a secret: a Kubernetes Secret's
-        ``data:``, a ``.dockerconfigjson``, a kubeconfig's ``client-key-data``. The whole run is redacted."""
+        ``data:``, a ``.dockerconfigjson``, a kubeconfig's ``client-key-data``; and hex runs (``xxd -p``) that
+        do. The whole run is redacted, named ``base64-<rule>`` or ``hex-<rule>``. A run of 32 random bytes (44
+        characters, one ``=``: what ``wg genkey`` prints) is a key by itself: ``raw-256-bit-key``."""
         import binascii
 
         out = []
         for m in _rx(_BASE64_RUN).finditer(text):
             start, end = m.span()
-            if end - start > 65536 or (end - start) % 4 or any(s < end and start < e for s, e in taken):
+            if end - start > 65536 or any(s < end and start < e for s, e in taken):
+                continue
+            form = "hex" if (end - start) % 2 == 0 and end - start >= 32 and _is_hex(m.group()) else "base64"
+            if form == "base64" and (end - start) % 4:
                 continue
             try:
-                decoded = binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+                if form == "hex":
+                    decoded = bytes.fromhex(m.group()).decode("utf-8")
+                else:
+                    decoded = binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
-                continue
-            if sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
+                decoded = ""
+            if not decoded or sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
+                key = end - start == 44 and form == "base64" and _checks().raw_key(text, m.group(), start)
+                if key and not self._allowed(m.group()):
+                    taken.append((start, end))
+                    out.append(("raw-256-bit-key", start, end, m.group()))
                 continue
             inner = self.findings(decoded, depth + 1)
             if inner and not self._allowed(m.group()):
                 taken.append((start, end))
-                out.append((f"base64-{inner[0][0]}"[:60], start, end, m.group()))
+                out.append((f"{form}-{inner[0][0]}"[:60], start, end, m.group()))
         return out
 
     def findings_or_timeout(self, text: str, trie: bool = False) -> list[tuple[str, int, int, str]]:
@@ -412,13 +452,19 @@ class Redactor(KeywordIndex):
                 touched.add(bisect_right(starts, m.start()) - 1)
         for m in _rx(_BASE64_RUN).finditer(joined) if _could_hold_base64(joined) else ():
             start, end = m.span()
+            if end - start <= 65536 and end - start >= 32 and (end - start) % 2 == 0 and _is_hex(m.group()):
+                touched.add(bisect_right(starts, start) - 1)  # hex that :meth:`_encoded` would read back
+                continue
             if end - start > 65536 or (end - start) % 4:
                 continue
             try:
                 binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
-                continue
+                if end - start != 44:  # 44: 32 bytes that _encoded may find a raw key
+                    continue
             touched.add(bisect_right(starts, start) - 1)
+        for m in _rx(_WRITTEN_ANOTHER_WAY).finditer(low):  # what :meth:`_read_back` would read back
+            touched.add(bisect_right(starts, m.start()) - 1)
         return {id(text) for i, text in enumerate(strings) if i not in touched}
 
     def redact_value(self, value: object, _under: str = "", done: dict[int, int] | None = None) -> tuple[object, int]:
@@ -548,6 +594,13 @@ class Redactor(KeywordIndex):
         return out, total
 
 
+def _decode() -> "ModuleType":
+    """:mod:`auditkit.trail.redact_decode`, imported on first use: the hook's usual event never loads it."""
+    from auditkit.trail import redact_decode  # hook start-up: only for a text that may be written another way
+
+    return redact_decode
+
+
 def _checks() -> "ModuleType":
     """:mod:`auditkit.trail.redact_checks`, imported on first use: an event whose text no rule matches never
     loads it (about 0.1 ms of the hook's start-up)."""
@@ -565,6 +618,13 @@ def __getattr__(name: str) -> object:  # the checks this module's interface name
 #: From this many strings in one value, :meth:`Redactor.quiet_strings` clears them in one pass first.
 _MANY_STRINGS = 64
 _QUIET = -1  # in ``done``: the strings of this value were cleared already (never an ``id()``)
+#: How many times text is read back inside text (base64 of base64 of base64 ..., hex, escapes): deeper is not looked at.
+_MAX_DEPTH = 4
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_hex(run: str) -> bool:
+    return not set(run) - _HEX
 
 
 def _first(value: dict, n: int) -> dict:

@@ -15,7 +15,11 @@ Each rule is ``(id, regex, keywords, group, check)``:
   with its keyword, so it is matched only where a keyword occurs instead of scanning the text),
   ``word`` (a value that is only lowercase letters and underscores is a variable, not a secret:
   ``lasttoken = token``), ``tokenish`` (the value needs 12+ characters with letters and digits),
-  ``entropy`` (the value must look random: :func:`auditkit.trail.redaction.high_entropy`).
+  ``entropy`` (the value must look random: :func:`auditkit.trail.redaction.high_entropy`), ``keyname``
+  (the whole key name before the keyword must name a secret: :func:`auditkit.trail.redaction.is_sensitive_key`),
+  ``flagname`` (so must the flag's name, or be ``--key``, ``--pk``, ``--seed``), ``herename`` (a here-string or
+  heredoc assigned to such a name: ``$pat = @"``, ``TOKEN=$(cat <<EOF``),
+  ``prose`` (a token-like value after a determiner and a secret's name: "my API key is ...").
 
 Order matters: specific rules come before generic ones, so a GitHub token inside ``token=...``
 is reported as ``github-pat`` rather than as a generic assignment.
@@ -70,6 +74,8 @@ SENSITIVE_KEYS = frozenset(
         "webhook_secret",
         "encryption_key",
         "master_key",
+        "sshpass",
+        "signing_salt",
     }
 )
 #: A key ending in one of these is sensitive too (``github_token``, ``DB_PASSWORD``, ...).
@@ -85,6 +91,7 @@ SENSITIVE_SUFFIXES = (
     "_private_key",
     "_credentials",
     "_auth_token",
+    "_signing_salt",
 )
 
 #: Values that are obviously not secrets (compared lowercased).
@@ -243,7 +250,13 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("docker-hub-pat", r"\b(dckr_pat_[A-Za-z0-9_-]{27})(?![A-Za-z0-9_-])", ("dckr_pat_",), 1, ""),
     ("hashicorp-vault-token", r"\b(hv[sb]\.[A-Za-z0-9_-]{24,})", ("hvs.", "hvb."), 1, ""),
     ("pulumi-token", r"\b(pul-[a-f0-9]{40})\b", ("pul-",), 1, ""),
-    ("doppler-token", r"\b(dp\.pt\.[A-Za-z0-9]{43})\b", ("dp.pt.",), 1, ""),
+    (
+        "doppler-token",  # personal, CLI, service (dp.st.<config>.), service account, SCIM and audit tokens
+        r"\b(dp\.(?:pt|ct|sa|scim|audit|st(?:\.[A-Za-z0-9_-]{1,64})?)\.[A-Za-z0-9]{40,44})\b",
+        ("dp.",),
+        1,
+        "",
+    ),
     # --- AI providers ------------------------------------------------------------------------
     ("anthropic-api-key", r"\b(sk-ant-[a-z0-9]{2,10}\d{2}-[A-Za-z0-9_-]{32,})", ("sk-ant-",), 1, ""),
     (
@@ -260,7 +273,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("mapbox-secret-token", r"\b(sk\.eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,})", ("sk.eyJ",), 1, ""),
     ("flyio-token", r"\b(FlyV1 fm\d_[A-Za-z0-9+/=,_-]{60,})", ("FlyV1",), 1, ""),
     (
-        "discord-bot-token",
+        "discord-bot-token",  # its first part is a user id (17-20 digits) in base64: it starts MT, Mj, Mz, ND, ...
+        r"([MNO](?<![A-Za-z0-9_-][MNO])[DTjz][A-Za-z0-9]{21,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?![A-Za-z0-9_-])",
+        ("discord", "run('", 'run("', "start('", 'start("', "login('", 'login("'),  # a literal passed to a call
+        1,
+        "",
+    ),
+    (
+        "discord-bot-token",  # the same kind, any first part, where Discord or a bot is named before it
         r"(?i:discord|bot)[^\n]{0,40}?\b([MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38})\b",
         ("discord", "bot"),
         1,
@@ -389,7 +409,21 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("honeycomb-api-key", r"\b(hc[ax][im]k_[0-9a-z]{58})\b", ("hcaik_", "hcxik_", "hcxmk_"), 1, ""),
     ("google-oauth-refresh-token", r"(?<![A-Za-z0-9/])(1//0[A-Za-z0-9_-]{40,})", ("1//0",), 1, ""),
     ("aws-mws-key", rf"\b(amzn\.mws\.{_UUID})\b", ("amzn.mws.",), 1, ""),
-    ("sentry-dsn-secret", r"(?i)https://[0-9a-f]{32}:([0-9a-f]{32})@[a-z0-9.-]*sentry", ("sentry",), 1, ""),
+    (
+        "sentry-dsn-secret",  # an older DSN's key pair, https://<public>:<secret>@...sentry...: both authenticate
+        r"(?i)https://([0-9a-f]{32}:[0-9a-f]{32})@[a-z0-9.-]*sentry",
+        ("sentry",),
+        1,
+        "",
+    ),
+    (
+        "sentry-dsn-key",  # a DSN's key: https://<32 hex>@<host>/<project number>, Sentry's or self-hosted
+        r"://(?:(?<=https://)|(?<=http://))([0-9a-f]{32})(?::[0-9a-f]{32})?@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?/"
+        r"(?:[A-Za-z0-9_-]{1,64}/)?\d{1,12}\b",
+        ("://&&@",),
+        1,
+        "",
+    ),
     (
         "password-hash",  # crypt(3) and argon2 hashes of passwords (/etc/shadow, htpasswd): crackable offline
         r"(\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}|\$(?:1|5|6|apr1|y)\$[^\s$:]{1,16}\$[./A-Za-z0-9]{22,86}"
@@ -436,7 +470,13 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ("sendgrid-api-key", r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])", ("SG.",), 1, ""),
     ("twilio-api-key", r"\b(SK[0-9a-fA-F]{32})\b", ("SK",), 1, ""),
     ("twilio-auth-token", r"(?i)twilio[A-Za-z0-9_ .-]{0,20}[\"']?\s*[:=]\s*[\"']?([a-f0-9]{32})\b", ("twilio",), 1, ""),
-    ("mailgun-api-key", r"\b(key-[0-9a-zA-Z]{32})\b", ("key-",), 1, ""),
+    (
+        "mailgun-api-key",  # key-<32>, and the newer <32 hex>-<8 hex>-<8 hex> where Mailgun is named
+        r"\b(key-[0-9a-zA-Z]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})\b",
+        ("key-", "mailgun"),
+        1,
+        "",
+    ),
     ("mailchimp-api-key", r"\b([0-9a-f]{32}-us\d{1,2})\b", ("-us",), 1, ""),
     (
         "datadog-api-key",
@@ -460,6 +500,68 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     ),
     ("databricks-token", r"\b(dapi[a-f0-9]{32}(?:-\d)?)\b", ("dapi",), 1, ""),
     ("planetscale-token", r"\b(pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64})", ("pscale_",), 1, ""),
+    # --- vendors whose tokens carry no prefix of their own, found by shape or by the call they are passed to ----
+    (
+        "asana-pat",  # 1/<user id>:<secret>, 2/<user id>/<app id>:<secret>: the 32 hex digits after the ids
+        # found from the colon (a search for ":" runs at C speed), the ids checked behind it (fixed-width lookbehinds)
+        r":(?<=\d:)(?=[0-9a-f]{32}\b)(?:"
+        + "|".join(rf"(?<=/\d{{{n}}}:)" for n in range(12, 20))
+        + r")([0-9a-f]{32})\b",
+        ("asana", "bearer", "authorization", "pat"),
+        1,
+        "",
+    ),
+    ("azure-devops-pat-v2", r"\b([A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4})\b", ("AZDO",), 1, ""),
+    (
+        "segment-write-key",  # analytics.load("<key>"), writeKey: "<key>"
+        r"(?i)(?:\banalytics\.load\(|\bwrite_?key[\"']?[ \t]*(?:[:=,]|=>))"
+        r"[ \t]*[\"'`]([A-Za-z0-9]{32})[\"'`]",
+        ("analytics.load", "writekey", "write_key"),
+        1,
+        "",
+    ),
+    (
+        "algolia-client-key",  # algoliasearch("APPID", "<key>"), SearchClient.create("APPID", "<key>")
+        r"(?i)\b(?:algoliasearch\w{0,20}|searchclient\.create\w{0,20}|algolia\w{0,20}\.\w{1,30})\(\s*[\"'][A-Z0-9]{10}[\"']"
+        r"\s*,\s*[\"']([a-f0-9]{32})[\"']",
+        ("algolia", "searchclient"),
+        1,
+        "",
+    ),
+    # --- keys and seeds ------------------------------------------------------------------------------
+    (
+        "ethereum-private-key",  # 0x + 64 hex given to a wallet, a signer, from_key(...) or a --private-key/--pk flag
+        r"(?i)(?:wallet|from_?key|privatekeytoaccount|signer|private[_-]?key|priv_?key|pk|mnemonic)[\w.]{0,30}?"
+        r"[\"']?[ \t]*(?:\(|:=|=>|[:=,])?[ \t]*[\"'`]?(0x[0-9a-f]{64})\b",
+        ("wallet", "signer", "priv", "from_key", "mnemonic", "pk"),
+        1,
+        "anchored",
+    ),
+    (
+        "totp-seed",  # a base32 seed (RFC 4226/6238) under a seed/TOTP/OTP/MFA name, or given to oathtool -b
+        r"(?i:seed|[th]?otp|mfa|2fa)[\w.-]{0,30}?[\"']?[ \t]*(?:[:=]|=>|[ \t]-[a-z])?[ \t]*[\"']?"
+        r"((?=[2-7]*[A-Z])[A-Z2-7]{16,128}=*)(?![A-Za-z0-9])",
+        ("seed", "otp", "mfa"),
+        1,
+        "anchored",
+    ),
+    (
+        "openvpn-static-key",  # a static key (tls-auth, tls-crypt) or a tls-crypt-v2 key: the block's body
+        r"-----BEGIN OpenVPN (?:Static key V1|tls-crypt-v2 (?:client|server) key)-----"
+        # one greedy run (blanks included): a lazy one, or \s* before it, backtracks quadratically over blanks
+        r"([0-9A-Za-z+/=\s]{32,20000})(?:-----END|\Z)",
+        ("openvpn",),
+        1,
+        "",
+    ),
+    (
+        "saml-response",  # a signed SAML response is a bearer credential until it expires; base64, wrapped or not
+        r"(?i)\bSAMLResponse[\"']?(?:\s+value)?\s*[=:]\s*[\"']?([A-Za-z0-9+/%]{20,}(?:\r?\n[A-Za-z0-9+/%]+)*(?:={1,2}|(?:%3D){1,2})?)"
+        r"(?=[\s\"'&<]|$)",
+        ("samlresponse",),
+        1,
+        "",
+    ),
     # --- web tokens, URLs, headers -----------------------------------------------------------
     ("jwt", r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})", ("eyj",), 1, ""),
     (
@@ -516,7 +618,7 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         1,
         "value",
     ),
-    ("sshpass-password", r"\bsshpass\s+(?:-[A-Za-z]\s+\S+\s+)*-p\s*([^\s'\"]{3,})", ("sshpass",), 1, "value"),
+    ("sshpass-password", r"\bsshpass\s+(?:-[A-Za-z]\s+\S+\s+)*-p\s*['\"]?([^\s'\"]{3,})", ("sshpass",), 1, "value"),
     (
         "registry-login-password",  # docker/podman/helm/oras login -p SECRET
         r"\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b(?:(?!\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm\s+registry)\s+login\b)[^\n;&|])*?\s(?:-p|--password)[ =]([^\s'\"-][^\s'\"]{2,})",
@@ -530,6 +632,113 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         ("curl", "lftp"),
         1,
         "value",
+    ),
+    # --- credentials in commands, SQL and configuration ------------------------------------------------
+    (
+        "sql-password",  # CREATE/ALTER USER|ROLE ... IDENTIFIED BY / PASSWORD '...', SET PASSWORD ... = '...'
+        r"(?i)(?:\b(?:user|role|login)\b[^;\n]{0,120}?(?:\bidentified[ \t]+(?:with[ \t]+['\"]?\w+['\"]?[ \t]+)?by"
+        r"(?:[ \t]+password)?[ \t]+['\"]?|\bpassword[ \t]+e?['\"])"
+        r"|\bset[ \t]+password\b[^;\n=]{0,120}=[ \t]*(?:password[ \t]*\([ \t]*)?['\"])"
+        r"(?!values\b|externally\b|globally\b)([^\s;'\"():@$?][^\s;'\"]{2,})",
+        ("identified", "password '", 'password "', "set password"),
+        1,
+        "value word",
+    ),
+    (
+        "redis-auth-command",  # AUTH [user] password, as a line of input to redis-cli (heredoc, echo, printf)
+        r"(?:^|[\n\"']|\\n)[ \t]*AUTH[ \t]+(?:[^\s'\"\\]+[ \t]+)?([^\s'\"\\]{3,})[ \t]*(?=\r?\n|\\r|\\n|[\"']|$)",
+        ("AUTH&&redis",),
+        1,
+        "value word",
+    ),
+    (
+        "terraform-state-secret",  # a random_password's result (and its bcrypt hash) in a state file
+        r"\"(?:result|bcrypt_hash)\"\s*:\s*\"((?:[^\"\\\n]|\\.){4,1024})\"",
+        ("random_password",),
+        1,
+        "value",
+    ),
+    (
+        "http-basic-auth-argument",  # requests' auth=(user, "..."), HTTPBasicAuth(user, "..."), aiohttp.BasicAuth
+        r"(?:\bauth[ \t]*=[ \t]*\(|\b(?:HTTPBasicAuth|HTTPDigestAuth|HTTPProxyAuth|BasicAuth)\()[ \t]*(?:[\"'][^\"'\n]{0,200}[\"']|[^,()\n]{1,80}),"
+        r"[ \t]*[rbuf]?([\"'])([^\"'\n]{3,})\1",
+        ("auth=(", "auth = (", "auth("),
+        2,
+        "value",
+    ),
+    (
+        "login-call-password",  # smtp.login(user, "..."), ftp.login(...), conn.simple_bind_s(dn, "...")
+        r"\.(?:login|authenticate|simple_bind_s|simple_bind|bind_s)\([ \t]*(?:[\"'][^\"'\n]{0,200}[\"']|[^,()\n]{1,80}),"
+        r"[ \t]*[rbuf]?([\"'])([^\"'\n]{3,})\1",
+        ("login(", "authenticate(", "bind_s("),
+        2,
+        "value",
+    ),
+    (
+        "net-user-password",  # Windows: net user NAME PASSWORD [/add]
+        r"(?i)\bnet1?[ \t]+user[ \t]+(?:\"[^\"\n]+\"|[^\s\"/]+)[ \t]+(?!/)[\"']?([^\s\"'/*][^\s\"']{2,})",
+        ("net user",),
+        1,
+        "value word",
+    ),
+    (
+        "chpasswd-input",  # echo 'user:password' | chpasswd, chpasswd <<< "user:password", a heredoc
+        r"(?:\b(?:echo|printf)[ \t]+(?:-[a-z]+[ \t]+)?|<<<[ \t]*|\bchpasswd[^\n]*<<-?[ \t]*[\"']?\w+[\"']?[ \t]*\r?\n[ \t]*)"
+        r"[\"']?[A-Za-z_][\w.-]{0,31}:([^\s\"':|]{3,})",
+        ("chpasswd",),
+        1,
+        "value",
+    ),
+    (
+        "openssl-enc-password",  # openssl enc -aes-256-cbc -k PASSWORD (or -K HEXKEY)
+        r"\bopenssl[ \t]+(?:enc|aes\S*|des\S*|bf\S*|camellia\S*|chacha\S*)\b[^\n;&|]*?\s-[kK][ \t]+[\"']?([^\s'\"-][^\s'\"]{2,})",
+        ("openssl",),
+        1,
+        "value",
+    ),
+    (
+        "archive-password-flag",  # 7z a -pSECRET, zip -P SECRET, unzip -P SECRET, rar -pSECRET
+        r"\b(?:7z|7za|7zr|zip|unzip|rar|unrar)\b(?:(?!\b(?:7z|7za|7zr|zip|unzip|rar|unrar)\b)[^\n;&|])*?\s-[pP][ \t]?"
+        r"[\"']?([^\s'\"-][^\s'\"]{2,})",
+        ("zip ", "rar "),  # not "7z": a keyword led by a digit is looked for by a scan of every text
+        1,
+        "value",
+    ),
+    (
+        "ssh-keygen-passphrase",  # ssh-keygen -N 'new passphrase' / -P 'old passphrase'
+        r"\bssh-keygen\b[^\n;&|]*?\s-[NP][ \t]+([\"'])([^\"'\n]{3,})\1",
+        ("ssh-keygen",),
+        2,
+        "value",
+    ),
+    (
+        "snmp-community",  # snmpwalk -c COMMUNITY, snmpv3 -A authpass -X privpass (public/private are defaults)
+        r"\bsnmp[a-z]{2,12}\b[^\n;&|]*?\s-[cAX][ \t]+[\"']?(?!public\b|private\b)([^\s'\"-][^\s'\"]{2,})",
+        ("snmp",),
+        1,
+        "value",
+    ),
+    (
+        "ipmi-mqtt-cli-password",  # ipmitool -P PASSWORD, mosquitto_pub/sub -P PASSWORD
+        r"\b(?:ipmitool|mosquitto_(?:pub|sub|rr))\b[^\n;&|]*?\s-P[ \t]+[\"']?([^\s'\"-][^\s'\"]{2,})",
+        ("ipmitool", "mosquitto_"),
+        1,
+        "value",
+    ),
+    (
+        "rabbitmqctl-password",  # rabbitmqctl add_user NAME PASSWORD, change_password NAME PASSWORD
+        r"\brabbitmqctl\b[^\n;&|]*?\b(?:add_user|change_password)[ \t]+[\"']?[^\s'\"]+[\"']?[ \t]+[\"']?([^\s'\"-][^\s'\"]{2,})",
+        ("rabbitmqctl",),
+        1,
+        "value",
+    ),
+    (
+        "ldap-bind-password-config",  # nslcd/pam_ldap bindpw, slapd rootpw, sssd ldap_default_authtok
+        r"(?im)(?:^|(?<=[\n \t])|(?<=ldap_default_)|(?<=ldap_))(?:bindpw|rootpw|bind_pw|bindpassword|authtok)"
+        r"[ \t]*[=:]?[ \t]+[\"']?([^\s\"']{3,})[\"']?[ \t]*$",
+        ("bindpw", "rootpw", "bind_pw", "bindpassword", "authtok"),
+        1,
+        "value anchored",
     ),
     # --- vendors without a prefix: a token assigned to a key naming the vendor ------------------
     _near("adafruit-api-key", "adafruit", "[a-z0-9_-]{32}"),
@@ -596,6 +805,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
     _near("vercel-token", "vercel", "[a-z0-9]{24}"),
     _near("vultr-api-key", "vultr", "[a-z0-9]{36}"),
     _near("zendesk-secret-key", "zendesk", "[a-z0-9]{40}"),
+    ("launchdarkly-key", rf"\b((?:sdk|mob)-{_UUID})\b", ("sdk-", "mob-"), 1, ""),  # SDK and mobile keys
+    (
+        "launchdarkly-key",  # an API access token: api-<uuid>, where LaunchDarkly's client or config is named
+        rf"(?i:launchdarkly|ldclient|ld_?config|\bld\.|\bld_)[^\n]{{0,80}}?\b(api-{_UUID})\b",
+        ("launchdarkly&&api-", "ldclient&&api-"),
+        1,
+        "",
+    ),
     (
         "redis-cli-password",
         r"\bredis-cli\b(?:(?!\bredis-cli\b)[^\n;&|])*?\s-a\s+['\"]?([^\s'\"-][^\s'\"]{2,})",
@@ -681,6 +898,14 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         "value",
     ),
     (
+        "key-cli-flag",  # --private-key, --pk, --signing-key, --seed, --key given a long random value
+        r"--(?<=(?<!\S)--)[A-Za-z0-9-]{0,30}(?:private-key|privkey|priv-key|pk|signing-key|seed|mnemonic|key)(?![A-Za-z0-9-])"
+        r"[= ][\"']?(?:0x)?([A-Za-z0-9+/_=.~-]{32,})",
+        ("--&&key", "--&&pk", "--&&seed", "--&&mnemonic"),
+        1,
+        "value tokenish flagname",
+    ),
+    (
         "secret-assignment-quoted",
         rf"(?i){_ASSIGN_KEY}[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[rbuf]?[\"']([^\"'\n]{{3,}})[\"']",
         _ASSIGN_KEYWORDS,
@@ -700,6 +925,34 @@ RULES: tuple[tuple[str, str, tuple[str, ...], int, str], ...] = (
         _ASSIGN_KEYWORDS,
         1,
         "value anchored word",
+    ),
+    (
+        "secret-here-string",  # $pat = @"<newline>value<newline>"@ (PowerShell), NAME=$(cat <<EOF<newline>value ...)
+        # found from its @" or << (the name before the "=" is checked in code: herename)
+        r"(?:@[\"']|<<-?[ \t]*[\"']?\w+[\"']?)[ \t]*\r?\n[ \t]*([^\s\"'][^\n]*[^\s])[ \t]*\r?\n",
+        ("@", "<"),
+        1,
+        "value herename",
+    ),
+    (
+        "secret-name-assignment",  # NAME=value where the name ends in KEY, PASS, PW, PWD, SALT, PAT (env dumps, .env)
+        r"(?i)(?:key|pass|pwd?|salt|pat)[\"']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[rbuf]{0,2}([\"'`]))?"
+        r"([^\s\"'`;,&|<>()\[\]{}\\]{4,200})",
+        ("key", "pass", "pw", "salt", "pat"),
+        2,
+        "keyname anchored",
+    ),
+    (
+        "secret-in-prose",  # "my API key is ...", "use this token ...": a token-like value after a secret's name
+        r"(?i)(?:key|token|password|passphrase|passcode|secret|pat|credential)s?[ \t]*(?:(?:is|was|:)[ \t]*|[ \t]+)"
+        r"(?:now[ \t]+)?[\"'`]?([A-Za-z0-9+/_.~!@#$%^&*=-]{12,200}?)[\"'`]?(?=[\s,;)]|\.(?:\s|$)|$)",
+        # a sentence: the name, then "is", "was" or ":", or after "this" or "my"
+        (
+            *("key is", "key was", "token is", "token was", "password is", "password was", "this token", "my token"),
+            *("this key", "my key", "key:", "token:", "passphrase", "passcode"),
+        ),
+        1,
+        "prose",
     ),
     # --- card numbers (Luhn-checked) -----------------------------------------------------------
     # starts at a digit so the engine can skip ahead; the left boundary is checked in code
