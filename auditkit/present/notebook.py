@@ -172,7 +172,7 @@ def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
         **metadata,
     )
     data = bundle[0] if isinstance(bundle, tuple) else bundle
-    description = spec.get("description")
+    description = safe.get("description")
     svg = data.get("image/svg+xml")
     if isinstance(description, str) and isinstance(svg, str) and svg.startswith("<svg"):
         label = html.escape(description, quote=True)
