@@ -670,13 +670,18 @@ def _could_hold_base64(text: str) -> bool:
     # neither continues a run nor stops one starting after it, as in the regex)
     octets = _B64_BYTES.get("starts")
     if octets is None:
-        octets = _B64_BYTES["starts"] = bytes(_B64_STARTS.get(i, 120) for i in range(256))
+        octets = _B64_BYTES["starts"] = (_B64_STARTS + "x" * 128).encode()
     return _B64_START.encode() in b"x" + text.encode("utf-8", "surrogatepass").translate(octets)
 
 
 #: _BASE64_RUN's start: 20 of [A-Za-z0-9+/] after a character that is none of them nor =, _, - (or the text's
 #: start): ASCII mapped so, base64 characters to "a", = _ - to "b", anything else to "x".
-_B64_STARTS = {i: 97 if chr(i).isalnum() or chr(i) in "+/" else 98 if chr(i) in "=_-" else 120 for i in range(128)}
+#: A translation table indexed by code point (a string: a constant, not a dict built on every start); a code
+#: point past it is left as it is, as a missing key would be.
+_B64_STARTS = (
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxaxbxaaaaaaaaaaaxxxbxx"
+    "xaaaaaaaaaaaaaaaaaaaaaaaaaaxxxxbxaaaaaaaaaaaaaaaaaaaaaaaaaaxxxxx"
+)
 _B64_START = "x" + "a" * 20
 _B64_BYTES: dict[str, bytes] = {}  # the table for UTF-8 bytes, built on first use
 
