@@ -1352,9 +1352,16 @@ def _sql_arguments(p: argparse.ArgumentParser) -> None:
     ],
 )
 def cmd_sql(args: argparse.Namespace) -> int:
-    from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
+    from auditkit.analysis import trailsql  # start-up: only the command that runs loads it
 
-    result = sql(args.query, _load(args))
+    result = None
+    if not (args.since or args.until) and _bytes(_trails(args)) >= _DIRECT_SQL_BYTES:
+        result = trailsql.run(args.query, _trails(args))  # DuckDB over the files; None: the frame answers
+    if result is None:
+        # pandas' ~100 MB only once the files are read: DuckDB's reading and a frame never add up
+        from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
+
+        result = sql(args.query, _load(args))
     if args.format == "csv":
         result.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -1367,6 +1374,21 @@ def cmd_sql(args: argparse.Namespace) -> int:
         ):
             print(result.to_string(index=False) if len(result) else f"(no rows; columns: {', '.join(result.columns)})")
     return 0
+
+
+#: From this size ``auditkit sql`` reads trail files in DuckDB (below it the frame path is as quick, and it
+#: also says when a trail holds no events).
+_DIRECT_SQL_BYTES = 1 << 20
+
+
+def _bytes(paths: list[str]) -> int:
+    """The size of the files ``paths`` name (0 when one cannot be listed: the frame path says why)."""
+    from auditkit.store.files import expand  # start-up: only the command that runs loads it
+
+    try:
+        return sum(f.stat().st_size for f in expand(paths))
+    except (OSError, ValueError):
+        return 0
 
 
 def _some_record(args: argparse.Namespace) -> None:
