@@ -545,15 +545,21 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
-    from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
 
     paths = _trails(args)
     if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
         return _verify_pack(paths[0], args)
 
-    report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
-        _trails(args), endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
-    )
+    if any(p.startswith("s3://") for p in paths):
+        from auditkit.outbound.s3verify import verify_copies  # start-up: ~50 ms, only for s3:// URLs
+
+        report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
+            paths, endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+        )
+    else:  # what verify_copies does without a bucket
+        from auditkit.custody.verify import verify  # start-up: only the command that runs loads it
+
+        report, buckets = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance), []
     if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
         named = ", ".join(_trails(args))
         if any(f.kind == "corrupt" for f in report.findings):
