@@ -3,8 +3,8 @@
 The transcripts are copies of the real-shaped files in ``tests/fixtures/transcripts`` and
 ``sample_logs/transcripts`` (Claude Code 1.0's inline sidechains, 2.0's agent files, 2.1's progress lines and
 subagent folders, a resumed session), each copy with fresh ids (session, message, request, tool use,
-agent, line uuids: nothing in one copy repeats another) and its own day, so the totals grow with the
-copies. Both tools are fresh processes run interleaved with medians, spread and peak RSS from the OS
+agent, line uuids: nothing in one copy repeats another) and its own day, each file holding its lines
+``TURNS`` times over with fresh message ids (real sessions' sizes), so the totals grow with the copies. Both tools are fresh processes run interleaved with medians, spread and peak RSS from the OS
 (``benchmarks/harness.py``); their token totals are compared in the same run. ccusage is installed with
 npm into a temporary folder (``--prefer-offline``: npm's cache first) and runs with ``--offline``.
 Goal: <= 0.7x ccusage's wall time, totals equal.
@@ -55,19 +55,25 @@ def _fixtures() -> list[tuple[str, bytes]]:
     return out
 
 
-def _fresh(data: bytes, k: int) -> bytes:
-    """The bytes of copy ``k``: every id made new (the same id within the copy stays the same), one day."""
+def _fresh(data: bytes, k: int, r: int = 0) -> bytes:
+    """Copy ``k``'s bytes, its turn ``r``: session and agent ids made new for the copy, message, request, tool
+    use and line ids for the turn (the same id within a copy and turn stays the same), one day a copy."""
     data = _UUID.sub(lambda m: m.group()[:24] + b"%012x" % (int(m.group()[24:], 16) ^ (k << 20)), data)
-    data = _PREFIXED.sub(lambda m: m.group(1) + m.group(2) + b"k%d" % k, data)
-    data = _LINE_IDS.sub(lambda m: b'"%s":"%s-k%d"' % (m.group(1), m.group(2), k), data)
     data = _AGENT.sub(lambda m: m.group(1) + m.group(2) + b"%06x" % k, data)
+    data = _PREFIXED.sub(lambda m: m.group(1) + m.group(2) + b"k%dr%d" % (k, r), data)
+    data = _LINE_IDS.sub(lambda m: b'"%s":"%s-k%dr%d"' % (m.group(1), m.group(2), k, r), data)
     day = b"2026-%02d-%02d" % (1 + k // 28 % 12, 1 + k % 28)
     return _DAY.sub(day, data)
 
 
+#: Turns per session file: each file holds its fixture's lines this many times over (fresh ids each
+#: time), so that files have the sizes of real sessions (~100 KB to ~1 MB), not a few KB each.
+TURNS = 60
+
+
 def transcripts(megabytes: int) -> Path:
     """A CLAUDE_CONFIG_DIR whose ``projects`` holds ~``megabytes`` MB of copies, made once and kept."""
-    home = Path(tempfile.gettempdir()) / "auditkit-bench" / f"claude-{megabytes}mb"
+    home = Path(tempfile.gettempdir()) / "auditkit-bench" / f"claude-{megabytes}mb-t{TURNS}"
     if (home / "done").exists():
         return home
     shutil.rmtree(home, ignore_errors=True)
@@ -77,7 +83,7 @@ def transcripts(megabytes: int) -> Path:
             project, _, rest = _fresh(rel.encode(), k).decode().partition("/")
             path = home / "projects" / f"{project}-{k % 40}" / rest  # 40 projects, as on a busy machine
             path.parent.mkdir(parents=True, exist_ok=True)
-            body = _fresh(data, k)
+            body = b"".join(_fresh(data, k, r) for r in range(TURNS))
             path.write_bytes(body)
             written += len(body)
         k += 1

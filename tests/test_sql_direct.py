@@ -206,3 +206,20 @@ def test_cli_sql_over_a_large_trail_prints_what_the_frame_path_prints(
         # --since before the trail: the frame path (a window is applied to the frame), the same rows
         assert main(["sql", query, "--trail", str(path), "--format", fmt, "--since", "2026-01-01"]) == 0
         assert direct == capsys.readouterr().out
+
+
+@pytest.mark.parametrize("where", ["blank lines", "no newline at the end"])
+def test_line_numbers_are_counted_only_when_a_query_shows_them(tmp_path: Path, where: str) -> None:
+    path = write_trail(tmp_path / "t.jsonl", 80)
+    lines = path.read_bytes().splitlines(keepends=True)
+    if where == "blank lines":  # both readers skip them; the lines after them are numbered one further
+        lines[20:20] = [b"\n", b"  \r\n"]
+    else:
+        lines[-1] = lines[-1].rstrip(b"\n")
+    path.write_bytes(b"".join(lines))
+    assert_same(path, [q for q in QUERIES if "source_line" not in q and "*" not in q and "SELECT trail" not in q])
+    numbered = "SELECT tool, source_line FROM trail"
+    if where == "blank lines":
+        assert trailsql.run(numbered, path) is None  # the frame path numbers them
+    else:
+        assert_same(path, [numbered])

@@ -283,14 +283,18 @@ def _read_file(con: duckdb.DuckDBPyConnection, i: int, f: _File, built: list[str
         params["trail"] = f.trail_id
     if "$file" in query:
         params["file"] = str(f.path)
+    # Blank lines (which both readers skip) shift the numbers of the lines after them: counted only when
+    # the query shows line numbers (a row's position keeps their order; DuckDB refuses any other line
+    # the line reader would not read as one record, e.g. two objects on a line or split by a lone CR)
+    numbered = "source_line" in built
     with ThreadPoolExecutor(1) as pool:
-        counted = pool.submit(_lines, f.path, f.gz)  # on the core DuckDB leaves idle
+        counted = pool.submit(_lines, f.path, f.gz) if numbered else None  # on a core DuckDB leaves idle
         try:
             con.execute(query, params)
         except (duckdb.Error, OSError, ValueError):  # a line DuckDB cannot read: the line reader says which
             return None
         try:
-            lines, ends_nl = counted.result()
+            lines = counted.result() if counted else None
         except (OSError, *GZIP_ERRORS):
             return None
     (rows, odd_rows, starts, first_start, low, high, rising, in_order) = con.execute(f"""
@@ -300,7 +304,7 @@ def _read_file(con: duckdb.DuckDBPyConnection, i: int, f: _File, built: list[str
         FROM (SELECT rowid, _odd, _start, _seq, _ts, lag(_seq) OVER (ORDER BY rowid) AS _prev_seq,
                      lag(_ts) OVER (ORDER BY rowid) AS _prev_ts FROM _t{i})
     """).fetchone()  # type: ignore[misc]
-    if odd_rows or starts != 1 or not first_start or not rising or rows != lines or not ends_nl:
+    if odd_rows or starts != 1 or not first_start or not rising or (lines is not None and rows != lines):
         return None
     return _Span(f.trail_id, low, high, bool(in_order))
 
@@ -317,11 +321,11 @@ def _ids_unique(spans: list[_Span]) -> bool:
     return True
 
 
-def _lines(path: Path, gz: bool) -> tuple[int, bool]:
-    """(newline count, ends with a newline); bytes.count lets DuckDB's threads run beside it."""
+def _lines(path: Path, gz: bool) -> int:
+    """The number of lines (a last one without its newline counts), while DuckDB's threads read the file."""
     count, last = 0, b"\n"
     with (gzip.open if gz else open)(path, "rb") as fh:
         while block := fh.read(8 << 20):
             count += block.count(b"\n")
             last = block[-1:]
-    return count, last == b"\n"
+    return count + (last != b"\n")
