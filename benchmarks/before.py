@@ -37,7 +37,8 @@ def tree() -> Path | None:
 
 
 def env(root: Path) -> dict[str, str]:
-    """The environment that runs auditkit from ``root`` (this checkout or the before tree)."""
+    """The environment that runs auditkit from ``root`` (this checkout or the before tree). Run it with
+    ``cwd=root`` too: ``python -m`` and ``python -c`` put the working folder first on the path."""
     return {**os.environ, "PYTHONPATH": str(root), "NO_COLOR": "1"}
 
 

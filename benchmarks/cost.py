@@ -113,8 +113,8 @@ def install_ccusage() -> Path | None:
     return binary
 
 
-def _totals(argv: list[str], env: dict[str, str], kit: bool) -> list[int]:
-    out = json.loads(subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout)
+def _totals(argv: list[str], env: dict[str, str], kit: bool, cwd: Path = ROOT) -> list[int]:
+    out = json.loads(subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True).stdout)
     if kit:
         return [sum(int(r[k]) for r in out["rows"]) for k in OURS]
     days = out.get("daily") or out.get("data") or []
@@ -129,11 +129,11 @@ def rows(quick: bool) -> list[Row]:
         projects = str(home / "projects")
         env = {**before.env(ROOT), "CLAUDE_CONFIG_DIR": str(home)}
         ours = [sys.executable, "-m", "auditkit", "cost", projects, "--by", "day", "--json"]
-        sides = {KIT: command(ours, env=env)}
+        sides = {KIT: command(ours, env=env, cwd=str(ROOT))}
         old = before.tree()
         old_env = {**env, "PYTHONPATH": str(old)}
         if old is not None:
-            sides[before.label(KIT)] = command(ours, env=old_env)
+            sides[before.label(KIT)] = command(ours, env=old_env, cwd=str(old))
         theirs = [str(ccusage), "daily", "--json", "--offline"] if ccusage else []
         if ccusage:
             sides[PEER] = command(theirs, env=env)
@@ -144,7 +144,9 @@ def rows(quick: bool) -> list[Row]:
         out.append(_row(what, figures[KIT], figures.get(PEER), _totals(ours, env, kit=True), peer_totals))
         if old is not None:
             kit = figures[before.label(KIT)]
-            out.append(_row(before.label(what), kit, figures.get(PEER), _totals(ours, old_env, kit=True), peer_totals))
+            out.append(
+                _row(before.label(what), kit, figures.get(PEER), _totals(ours, old_env, kit=True, cwd=old), peer_totals)
+            )
     return out
 
 

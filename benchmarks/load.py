@@ -59,10 +59,10 @@ def rows(quick: bool) -> list[Row]:
     events = 100_000 if quick else 1_000_000
     path = trail_file(events)
     py, name = sys.executable, str(path)
-    sides = {"load()": command([py, "-c", LOAD, name], env=before.env(ROOT))}
+    sides = {"load()": command([py, "-c", LOAD, name], env=before.env(ROOT), cwd=str(ROOT))}
     old = before.tree()
     if old is not None:
-        sides[before.label("load()")] = command([py, "-c", LOAD, name], env=before.env(old))
+        sides[before.label("load()")] = command([py, "-c", LOAD, name], env=before.env(old), cwd=str(old))
     sides |= {label: command([py, "-c", code, name]) for label, code in PEERS.items()}
     figures = interleaved(sides, runs=5)
     fastest = min((figures[p] for p in PEERS), key=lambda f: f.median)

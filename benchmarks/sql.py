@@ -36,10 +36,10 @@ def rows(quick: bool) -> list[Row]:
     path = trail_file(events)
     py, name = sys.executable, str(path)
     argv = [py, "-m", "auditkit", "sql", QUERY, "--trail", name]
-    sides = {KIT: command(argv, env=before.env(ROOT))}
+    sides = {KIT: command(argv, env=before.env(ROOT), cwd=str(ROOT))}
     old = before.tree()
     if old is not None:
-        sides[before.label(KIT)] = command(argv, env=before.env(old))
+        sides[before.label(KIT)] = command(argv, env=before.env(old), cwd=str(old))
     sides[PEER] = command([py, "-c", FLOOR, name])
     figures = interleaved(sides, runs=5)
     what = f"auditkit sql GROUP BY, {events:,} events ({path.stat().st_size / 1e6:.0f} MB)"

@@ -29,10 +29,10 @@ def rows(quick: bool) -> list[Row]:
     events = 100_000 if quick else 1_000_000
     path = trail_file(events)
     argv = [sys.executable, "-m", "auditkit", "verify", str(path)]
-    sides = {KIT: command(argv, env=before.env(ROOT))}
+    sides = {KIT: command(argv, env=before.env(ROOT), cwd=str(ROOT))}
     old = before.tree()
     if old is not None:
-        sides[before.label(KIT)] = command(argv, env=before.env(old))
+        sides[before.label(KIT)] = command(argv, env=before.env(old), cwd=str(old))
     sides[PEER] = command(["openssl", "dgst", "-sha256", str(path)])
     figures = interleaved(sides, runs=5)
     size = path.stat().st_size
