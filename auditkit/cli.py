@@ -543,6 +543,20 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
         "auditkit verify reports/incident --pubkey seal.pub   # an evidence pack",
     ],
 )
+def _verify_paths(paths: list[str], args: argparse.Namespace):
+    """(the report, the buckets read) for trail files, folders and ``s3://`` URLs."""
+    if any(p.startswith("s3://") for p in paths):
+        from auditkit.outbound.s3verify import verify_copies  # start-up: ~50 ms, only for s3:// URLs
+
+        return verify_copies(  # s3:// URLs: every object version, delete marker and lock
+            paths, endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
+        )
+    from auditkit.custody.verify import verify  # start-up: only the command that runs loads it
+
+    # what verify_copies does without a bucket
+    return verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance), []
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
 
@@ -550,16 +564,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
         return _verify_pack(paths[0], args)
 
-    if any(p.startswith("s3://") for p in paths):
-        from auditkit.outbound.s3verify import verify_copies  # start-up: ~50 ms, only for s3:// URLs
-
-        report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
-            paths, endpoint_url=args.endpoint_url, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance
-        )
-    else:  # what verify_copies does without a bucket
-        from auditkit.custody.verify import verify  # start-up: only the command that runs loads it
-
-        report, buckets = verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance), []
+    report, buckets = _verify_paths(paths, args)
     if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
         named = ", ".join(_trails(args))
         if any(f.kind == "corrupt" for f in report.findings):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import importlib
 import itertools
-import os
 import re
 import threading
 from collections.abc import Iterable
@@ -59,10 +58,12 @@ _ISO = (
     r"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
     r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?"
 )
-#: DuckDB's threads: parsing JSON on a second thread gained little on two cores (and the second core counts
-#: the lines meanwhile) while it held ~60 MB more of read buffers (1M events: 1.9 s and 339 MB with 2, ...).
-THREADS = int(os.environ.get("AUDITKIT_SQL_THREADS", "2"))
-_FLUSH = os.environ.get("AUDITKIT_SQL_FLUSH", "4MB")
+#: DuckDB's threads (one a core on the 2-core machine measured; one thread held ~60 MB less of read buffers
+#: but took longer whenever the other core was free).
+THREADS = 2
+#: DuckDB's allocator gives memory back once a task freed this much: the JSON reader's buffers are returned
+#: before pandas is imported and the answer built (1M events: 270 MB at the peak, not 340).
+_FLUSH = "4MB"
 _COUNT_LIMIT = 9007199254740992  # 2**53: past it a double is no exact count
 
 
