@@ -223,3 +223,14 @@ def test_line_numbers_are_counted_only_when_a_query_shows_them(tmp_path: Path, w
         assert trailsql.run(numbered, path) is None  # the frame path numbers them
     else:
         assert_same(path, [numbered])
+
+
+def test_a_file_name_duckdb_would_read_as_a_glob_goes_to_the_frame_path(tmp_path: Path) -> None:
+    """A planted ``audit-trail-[ab].jsonl`` beside ``audit-trail-a.jsonl``: DuckDB would read the name as a
+    pattern (and so the other file); the frame path reads each file by its own name."""
+    write_trail(tmp_path / "audit-trail-a.jsonl", 30)
+    write_trail(tmp_path / "audit-trail-[ab].jsonl", 20, start_day=18)
+    query = "SELECT count(*) AS n FROM trail"
+    assert trailsql.run(query, tmp_path) is None  # the folder lists both files, by their own names
+    pd.testing.assert_frame_equal(sql(query, tmp_path), frame_answer(query, tmp_path))
+    assert sql(query, tmp_path)["n"][0] == 50

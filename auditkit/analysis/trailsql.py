@@ -128,6 +128,8 @@ def _trail_files(source: PathLike | Iterable[PathLike]) -> list[_File] | None:
         return None  # the frame path says what is wrong
     files = []
     for path in paths:
+        if any(c in str(path) for c in "*?[{") or ":" in str(path):
+            return None  # DuckDB would read the name as a glob or a URL: a planted name could add files
         gz = is_gzip(path)
         first = _first_record(path, gz)
         if not first or first.get("v") != tf.SCHEMA_VERSION or first.get("event") != tf.TRAIL_START:
