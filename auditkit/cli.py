@@ -531,18 +531,6 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for s3:// paths (default: AWS)")
 
 
-@command(
-    "verify",
-    _verify_arguments,
-    "Check trails' hash chains, sequence, time order and seals, or an evidence pack's signed manifest "
-    "(a folder with manifest.json); exit 0 only if intact.",
-    examples=[
-        "auditkit verify",
-        "auditkit verify .claude/logs --pubkey seal.pub",
-        "auditkit verify s3://bucket/trails --json",
-        "auditkit verify reports/incident --pubkey seal.pub   # an evidence pack",
-    ],
-)
 def _verify_paths(paths: list[str], args: argparse.Namespace):
     """(the report, the buckets read) for trail files, folders and ``s3://`` URLs."""
     if any(p.startswith("s3://") for p in paths):
@@ -557,6 +545,18 @@ def _verify_paths(paths: list[str], args: argparse.Namespace):
     return verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance), []
 
 
+@command(
+    "verify",
+    _verify_arguments,
+    "Check trails' hash chains, sequence, time order and seals, or an evidence pack's signed manifest "
+    "(a folder with manifest.json); exit 0 only if intact.",
+    examples=[
+        "auditkit verify",
+        "auditkit verify .claude/logs --pubkey seal.pub",
+        "auditkit verify s3://bucket/trails --json",
+        "auditkit verify reports/incident --pubkey seal.pub   # an evidence pack",
+    ],
+)
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
 
