@@ -56,9 +56,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-## bench: print the benchmarks' figures (not part of the tests)
+## bench: one table of every benchmark beside its goal (BEFORE=REF adds that commit's figures; QUICK=1 small inputs)
 bench: $(VENV)/.installed-dev
-	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/table.py $(if $(BEFORE),--before $(BEFORE)) $(if $(QUICK),--quick)
 
 ## screenshots: the first screen of each evidence pack, taken by the browser test, into docs/screens/
 screenshots: $(VENV)/.installed-dev browser

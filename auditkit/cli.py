@@ -575,6 +575,27 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _verify_paths(paths: list[str], args: argparse.Namespace):
+    """(the report, the buckets read) for trail files, folders and ``s3://`` URLs (and ``--against`` a bucket)."""
+    anchors = {"tsa_ca": args.ca, "tsa_cert": args.tsa_cert, "require_anchors": args.require_anchors}
+    if args.against or any(p.startswith("s3://") for p in paths):
+        from auditkit.outbound.s3verify import verify_copies  # start-up: ~50 ms, only when a bucket is read
+
+        return verify_copies(  # s3:// URLs: every object version, delete marker and lock
+            paths,
+            endpoint_url=args.endpoint_url,
+            seals=args.seals,
+            pubkey=args.pubkey,
+            tolerance_s=args.tolerance,
+            against=args.against,
+            **anchors,
+        )
+    from auditkit.custody.verify import verify  # start-up: only the command that runs loads it
+
+    # what verify_copies does without a bucket
+    return verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance, **anchors), []
+
+
 @command(
     "verify",
     _verify_arguments,
@@ -589,23 +610,12 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_verify(args: argparse.Namespace) -> int:
     from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
-    from auditkit.outbound.s3verify import verify_copies  # start-up: only the command that runs loads it
 
     paths = _trails(args)
     if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
         return _verify_pack(paths[0], args)
 
-    report, buckets = verify_copies(  # s3:// URLs: every object version, delete marker and lock
-        _trails(args),
-        endpoint_url=args.endpoint_url,
-        seals=args.seals,
-        pubkey=args.pubkey,
-        tolerance_s=args.tolerance,
-        tsa_ca=args.ca,
-        tsa_cert=args.tsa_cert,
-        require_anchors=args.require_anchors,
-        against=args.against,
-    )
+    report, buckets = _verify_paths(paths, args)
     if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
         named = ", ".join(_trails(args))
         if any(f.kind == "corrupt" for f in report.findings):
@@ -1555,9 +1565,16 @@ def _sql_arguments(p: argparse.ArgumentParser) -> None:
     ],
 )
 def cmd_sql(args: argparse.Namespace) -> int:
-    from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
+    from auditkit.analysis import trailsql  # start-up: only the command that runs loads it
 
-    result = sql(args.query, _load(args))
+    result = None
+    if not (args.since or args.until) and _bytes(_trails(args)) >= _DIRECT_SQL_BYTES:
+        result = trailsql.run(args.query, _trails(args))  # DuckDB over the files; None: the frame answers
+    if result is None:
+        # pandas' ~100 MB only once the files are read: DuckDB's reading and a frame never add up
+        from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
+
+        result = sql(args.query, _load(args))
     if args.format == "csv":
         result.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -1570,6 +1587,21 @@ def cmd_sql(args: argparse.Namespace) -> int:
         ):
             print(result.to_string(index=False) if len(result) else f"(no rows; columns: {', '.join(result.columns)})")
     return 0
+
+
+#: From this size ``auditkit sql`` reads trail files in DuckDB (below it the frame path is as quick, and it
+#: also says when a trail holds no events).
+_DIRECT_SQL_BYTES = 1 << 20
+
+
+def _bytes(paths: list[str]) -> int:
+    """The size of the files ``paths`` name (0 when one cannot be listed: the frame path says why)."""
+    from auditkit.store.files import expand  # start-up: only the command that runs loads it
+
+    try:
+        return sum(f.stat().st_size for f in expand(paths))
+    except (OSError, ValueError):
+        return 0
 
 
 def _some_record(args: argparse.Namespace) -> None:

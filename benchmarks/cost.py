@@ -1,27 +1,25 @@
-"""`auditkit cost --by day` beside ccusage 20.0.24 (`ccusage claude daily`) on the same transcripts.
+"""``auditkit cost --by day`` beside ccusage 20.0.24 (``ccusage daily``) on 215 MB and 1 GB of transcripts.
 
-The folders (default 200 MB and 1 GB) hold Claude Code transcripts of the real shape (see
-benchmarks/transcripts.py), spread over days, with 2.1's progress lines and subagent messages seen
-in agent_progress lines. Each command runs as its own process; wall time and peak RSS (of the
-process and its children) are medians over --runs, in the same run for both tools, and the token
-totals of both are compared. ccusage is installed with npm into a temporary folder when npm is
-there (skipped with a note otherwise); it runs with --offline so it never fetches prices.
+The transcripts are copies of the real-shaped files in ``tests/fixtures/transcripts`` and
+``sample_logs/transcripts`` (Claude Code 1.0's inline sidechains, 2.0's agent files, 2.1's progress lines and
+subagent folders, a resumed session), each copy with fresh ids (session, message, request, tool use,
+agent, line uuids: nothing in one copy repeats another) and its own day, each file holding its lines
+``TURNS`` times over with fresh message ids (real sessions' sizes), so the totals grow with the copies. Both tools are fresh processes run interleaved with medians, spread and peak RSS from the OS
+(``benchmarks/harness.py``); their token totals are compared in the same run. ccusage is installed with
+npm into a temporary folder (``--prefer-offline``: npm's cache first) and runs with ``--offline``.
+Goal: <= 0.7x ccusage's wall time, totals equal.
 
-    .venv/bin/python benchmarks/cost.py [--mb 200 1024] [--runs 3]
+    .venv/bin/python benchmarks/table.py --only cost [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import random
+import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import orjson
@@ -29,121 +27,141 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.transcripts import _session  # noqa: E402
+from benchmarks import before  # noqa: E402
+from benchmarks.harness import Figure, Row, command, interleaved  # noqa: E402
 
 CCUSAGE = "ccusage@20.0.24"
+SOURCES = [ROOT / "tests" / "fixtures" / "transcripts", ROOT / "sample_logs" / "transcripts"]
 TOKENS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens")
+OURS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
+KIT, PEER = "auditkit cost --by day", "ccusage daily"
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_PREFIXED = re.compile(rb"\b(msg_|req_|toolu_)([A-Za-z0-9_]+)")
+_LINE_IDS = re.compile(rb'"(uuid|parentUuid|leafUuid|promptId|sourceToolAssistantUUID)":"([^"]+)"')
+_AGENT = re.compile(rb'("agentId":"|agent-)([0-9a-f]+)')
+_DAY = re.compile(rb"\d{4}-\d\d-\d\d(?=T\d\d:\d\d)")
 
 
-def make_folder(projects: Path, megabytes: int, seed: int = 11) -> int:
-    """Sessions over 30 days; every fifth assistant message also appears in an agent_progress line."""
-    rng = random.Random(seed)
-    project = projects / "-home-dev-app"
-    project.mkdir(parents=True)
-    written = n = 0
-    while written < megabytes << 20:
-        sid = f"{rng.getrandbits(32):08x}-aaaa-4bbb-8ccc-{n:012d}"
-        day = f"2026-03-{1 + n % 30:02d}"
-        out = []
-        for i, line in enumerate(_session(rng, sid, rng.randint(200, 600))):
-            line = {**line, "timestamp": line["timestamp"].replace("2026-03-11", day), "version": "2.1.130"}
-            out.append(line)
-            if line["type"] == "assistant" and i % 10 == 1:
-                out.append(
-                    {
-                        "type": "progress",
-                        "sessionId": sid,
-                        "uuid": f"{line['uuid']}-p",
-                        "timestamp": line["timestamp"],
-                        "parentToolUseID": "toolu_task",
-                        "data": {"type": "bash_progress", "output": "....", "elapsedTimeSeconds": 1},
-                    }
-                )
-        data = b"".join(orjson.dumps(x) + b"\n" for x in out)
-        (project / f"{sid}.jsonl").write_bytes(data)
-        written += len(data)
-        n += 1
-    return n
+def _fixtures() -> list[tuple[str, bytes]]:
+    """Every transcript file of the real-shaped fixtures: (path below a projects folder, bytes)."""
+    out = []
+    for src in SOURCES:
+        for f in sorted(src.rglob("*.jsonl")):
+            rel = f.relative_to(src)
+            parts = rel.parts[1:] if src.name == "transcripts" and src.parent.name == "fixtures" else rel.parts
+            # as Claude Code writes them (JSON.stringify: no spaces); some fixtures are pretty-printed by hand
+            lines = f.read_bytes().splitlines()
+            out.append(("/".join(parts), b"".join(orjson.dumps(orjson.loads(x)) + b"\n" for x in lines if x.strip())))
+    return out
 
 
-def run(argv: list[str], env: dict) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB of the process tree, stdout) of one command in a fresh process."""
-    code = (
-        "import json, resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "s = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(json.dumps({'s': s, 'rss': rss, 'rc': p.returncode, 'out': p.stdout, 'err': p.stderr[-2000:]}))\n"
-    )
-    got = json.loads(
-        subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, check=True).stdout
-    )
-    if got["rc"] != 0:
-        raise SystemExit(f"{argv[0]} failed: {got['err']}")
-    return got["s"], got["rss"], got["out"]
+def _fresh(data: bytes, k: int, r: int = 0) -> bytes:
+    """Copy ``k``'s bytes, its turn ``r``: session and agent ids made new for the copy, message, request, tool
+    use and line ids for the turn (the same id within a copy and turn stays the same), one day a copy."""
+    data = _UUID.sub(lambda m: m.group()[:24] + b"%012x" % (int(m.group()[24:], 16) ^ (k << 20)), data)
+    data = _AGENT.sub(lambda m: m.group(1) + m.group(2) + b"%06x" % k, data)
+    data = _PREFIXED.sub(lambda m: m.group(1) + m.group(2) + b"k%dr%d" % (k, r), data)
+    data = _LINE_IDS.sub(lambda m: b'"%s":"%s-k%dr%d"' % (m.group(1), m.group(2), k, r), data)
+    day = b"2026-%02d-%02d" % (1 + k // 28 % 12, 1 + k % 28)
+    return _DAY.sub(day, data)
+
+
+#: Turns per session file: each file holds its fixture's lines this many times over (fresh ids each
+#: time), so that files have the sizes of real sessions (~100 KB to ~1 MB), not a few KB each.
+TURNS = 60
+
+
+def transcripts(megabytes: int) -> Path:
+    """A CLAUDE_CONFIG_DIR whose ``projects`` holds ~``megabytes`` MB of copies, made once and kept."""
+    home = Path(tempfile.gettempdir()) / "auditkit-bench" / f"claude-{megabytes}mb-t{TURNS}"
+    if (home / "done").exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    files, written, k = _fixtures(), 0, 0
+    while written < megabytes * 1_000_000:
+        for rel, data in files:
+            project, _, rest = _fresh(rel.encode(), k).decode().partition("/")
+            path = home / "projects" / f"{project}-{k % 40}" / rest  # 40 projects, as on a busy machine
+            path.parent.mkdir(parents=True, exist_ok=True)
+            body = b"".join(_fresh(data, k, r) for r in range(TURNS))
+            path.write_bytes(body)
+            written += len(body)
+        k += 1
+    (home / "done").write_text(str(k))
+    return home
 
 
 def install_ccusage() -> Path | None:
-    if not shutil.which("npm"):
-        print("npm is not installed: ccusage skipped")
-        return None
-    where = Path(tempfile.mkdtemp(prefix="ccusage-"))
-    proc = subprocess.run(
-        ["npm", "install", "--silent", "--no-audit", "--no-fund", CCUSAGE], cwd=where, capture_output=True, text=True
-    )
+    """ccusage in a temporary folder (once), or None when npm is missing or cannot fetch it."""
+    where = Path(tempfile.gettempdir()) / "auditkit-bench" / "ccusage"
     binary = where / "node_modules" / ".bin" / "ccusage"
+    if binary.exists():
+        return binary
+    if not shutil.which("npm"):
+        print("npm is not installed: ccusage skipped", file=sys.stderr)
+        return None
+    where.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefer-offline", CCUSAGE],
+        cwd=where,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 or not binary.exists():
-        print(f"could not install {CCUSAGE} with npm: ccusage skipped ({proc.stderr.strip()[-200:]})")
+        print(f"could not install {CCUSAGE} with npm: {proc.stderr.strip()[-300:]}", file=sys.stderr)
         return None
     return binary
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mb", type=int, nargs="+", default=[200, 1024])
-    ap.add_argument("--runs", type=int, default=3)
-    args = ap.parse_args()
+def _totals(argv: list[str], env: dict[str, str], kit: bool, cwd: Path = ROOT) -> list[int]:
+    out = json.loads(subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True).stdout)
+    if kit:
+        return [sum(int(r[k]) for r in out["rows"]) for k in OURS]
+    days = out.get("daily") or out.get("data") or []
+    return [sum(int(r.get(k, 0)) for r in days) for k in TOKENS]
+
+
+def rows(quick: bool) -> list[Row]:
     ccusage = install_ccusage()
-    auditkit = [str(Path(sys.executable).with_name("auditkit"))]
-    for mb in args.mb:
-        home = Path(tempfile.mkdtemp(prefix="auditkit-cost-"))
-        t0 = time.perf_counter()
-        files = make_folder(home / "projects", mb)
-        size = sum(p.stat().st_size for p in home.rglob("*.jsonl"))
-        print(f"\n{files} transcript files, {size / 1e6:,.0f} MB (made in {time.perf_counter() - t0:.0f} s)")
-        env = {**os.environ, "CLAUDE_CONFIG_DIR": str(home), "NO_COLOR": "1"}
-        commands = {"auditkit cost --by day": [*auditkit, "cost", str(home / "projects"), "--by", "day", "--json"]}
+    out = []
+    for mb in [20] if quick else [215, 1024]:
+        home = transcripts(mb)
+        projects = str(home / "projects")
+        env = {**before.env(ROOT), "CLAUDE_CONFIG_DIR": str(home)}
+        ours = [sys.executable, "-m", "auditkit", "cost", projects, "--by", "day", "--json"]
+        sides = {KIT: command(ours, env=env, cwd=str(ROOT))}
+        old = before.tree()
+        old_env = {**env, "PYTHONPATH": str(old)}
+        if old is not None:
+            sides[before.label(KIT)] = command(ours, env=old_env, cwd=str(old))
+        theirs = [str(ccusage), "daily", "--json", "--offline"] if ccusage else []
         if ccusage:
-            commands["ccusage claude daily"] = [str(ccusage), "claude", "daily", "--json", "--offline"]
-        results = {}
-        for name, argv in commands.items():
-            runs = [run(argv, env) for _ in range(args.runs)]
-            results[name] = (
-                statistics.median(r[0] for r in runs),
-                statistics.median(r[1] for r in runs),
-                json.loads(runs[0][2]),
+            sides[PEER] = command(theirs, env=env)
+        figures = interleaved(sides, runs=5)
+        size = sum(f.stat().st_size for f in (home / "projects").rglob("*.jsonl"))
+        what = f"auditkit cost --by day, {size / 1e6:,.0f} MB of transcripts"
+        peer_totals = _totals(theirs, env, kit=False) if ccusage else None
+        out.append(_row(what, figures[KIT], figures.get(PEER), _totals(ours, env, kit=True), peer_totals))
+        if old is not None:
+            kit = figures[before.label(KIT)]
+            out.append(
+                _row(before.label(what), kit, figures.get(PEER), _totals(ours, old_env, kit=True, cwd=old), peer_totals)
             )
-        ours = results["auditkit cost --by day"][2]["rows"]
-        totals = {
-            "auditkit cost --by day": [
-                sum(r[k] for r in ours)
-                for k in ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
-            ]
-        }
-        if ccusage:
-            theirs = results["ccusage claude daily"][2]
-            rows = theirs.get("daily") or theirs.get("data") or []
-            totals["ccusage claude daily"] = [sum(int(r.get(k, 0)) for r in rows) for k in TOKENS]
-        print(f"{'command':<26} {'wall':>8} {'peak RSS':>10}   tokens (input, output, cache write, cache read)")
-        base = results.get("ccusage claude daily", results["auditkit cost --by day"])[0]
-        for name, (s, rss, _) in results.items():
-            print(f"{name:<26} {s:7.2f}s {rss:8.0f}MB   {totals[name]}  ({s / base:.2f}x ccusage)")
-        if ccusage:
-            same = totals["auditkit cost --by day"] == totals["ccusage claude daily"]
-            print(f"token totals {'agree' if same else 'DIFFER'}")
-        shutil.rmtree(home)
+    return out
+
+
+def _row(what: str, kit: Figure, peer: Figure | None, totals: list[int], peer_totals: list[int] | None) -> Row:
+    if peer is None or peer_totals is None:
+        return Row(what, kit.describe(), "ccusage: not installed (npm could not fetch it)", None, "<= 0.7x", None)
+    ratio = kit.median / peer.median
+    differ = [f"{name} {a:,} vs {b:,}" for name, a, b in zip(OURS, totals, peer_totals, strict=True) if a != b]
+    agree = "totals equal" if not differ else "totals differ: " + ", ".join(differ)
+    return Row(f"{what}; {agree}", kit.describe(), f"{peer.label}: {peer.describe()}", ratio,
+               "<= 0.7x, totals equal", ratio <= 0.7 and not differ)  # fmt: skip
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.harness import load_average, table
+
+    print(table(rows("--quick" in sys.argv)))
+    print(load_average())

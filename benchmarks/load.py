@@ -1,20 +1,18 @@
-"""load() on trails of 100k, 1M and 3M events: time and peak RSS, beside pyarrow's raw JSON parse of the same file.
+"""``load()`` of 1M events beside pyarrow, polars and DuckDB reading the same file into memory.
 
-Each measurement runs in a fresh subprocess (so peak RSS is its own), several times; medians printed.
-pyarrow.json.read_json parses the lines into Arrow columns with several threads and no checks;
-load() also detects each line's format, normalises it and builds typed pandas columns (nested
-values stay JSON text until read). Goals, at 1M events: <= 1.5x pyarrow's time, <= 1.2 GB peak;
-and time linear in events. The 1M trail is also read gzipped, as ``auditkit archive`` leaves a segment.
+What a user waits for: each side is a fresh process (start-up and imports included) reading the same
+trail into memory; the sides run interleaved (A B C D A B C D ...), several times; medians with their
+spread and peak RSS from the OS (``benchmarks/harness.py``). The peers: ``pyarrow.json.read_json`` (an
+Arrow table), ``polars.read_ndjson`` (a polars frame) and DuckDB's ``read_json`` fetched as an Arrow
+table; ``load()`` also checks and normalises each line and builds typed pandas columns. Goal: <= 1.3x
+the fastest of the three, <= 1.0 GB peak.
 
-    .venv/bin/python benchmarks/load.py [--events 100000,1000000,3000000] [--runs 3] [--no-gzip]
+    .venv/bin/python benchmarks/table.py --only load [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auditkit.trail import format as tf  # noqa: E402
+from benchmarks import before  # noqa: E402
+from benchmarks.harness import Figure, Row, command, interleaved  # noqa: E402
 
 MEASURE = """
 import json, resource, sys, time
@@ -34,11 +34,56 @@ t0 = time.perf_counter()
 took = time.perf_counter() - t0
 print(json.dumps({{"s": took, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "n": n}}))
 """
-BODIES = {
-    "pyarrow.json.read_json (baseline)": "import pyarrow.json as pj\nn = pj.read_json({path!r}).num_rows",
-    "auditkit.load()": "import warnings, auditkit\nn = len(auditkit.load({path!r}))",
-    "python: orjson.loads per line": "import orjson\nn = sum(1 for line in open({path!r}, 'rb') if orjson.loads(line))",
+
+PEERS = {
+    "pyarrow.json.read_json": "import sys, pyarrow.json as pj; pj.read_json(sys.argv[1])",
+    "polars.read_ndjson": "import sys, polars as pl; pl.read_ndjson(sys.argv[1])",
+    "duckdb read_json": "import sys, duckdb; duckdb.read_json(sys.argv[1]).fetch_arrow_table()",
 }
+LOAD = "import sys, auditkit; auditkit.load(sys.argv[1])"
+
+
+def trail_file(events: int) -> Path:
+    """A hook-shaped trail of ``events`` records (~490 B each), made once and kept in the temp folder."""
+    folder = Path(tempfile.gettempdir()) / "auditkit-bench"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"trail-{events}.jsonl"
+    if not path.exists():
+        part = path.with_suffix(".part")
+        make_trail(part, events)
+        part.rename(path)
+    return path
+
+
+def rows(quick: bool) -> list[Row]:
+    events = 100_000 if quick else 1_000_000
+    path = trail_file(events)
+    py, name = sys.executable, str(path)
+    sides = {"load()": command([py, "-c", LOAD, name], env=before.env(ROOT), cwd=str(ROOT))}
+    old = before.tree()
+    if old is not None:
+        sides[before.label("load()")] = command([py, "-c", LOAD, name], env=before.env(old), cwd=str(old))
+    sides |= {label: command([py, "-c", code, name]) for label, code in PEERS.items()}
+    figures = interleaved(sides, runs=5)
+    fastest = min((figures[p] for p in PEERS), key=lambda f: f.median)
+    what = f"load(), {events:,} events ({path.stat().st_size / 1e6:.0f} MB)"
+    out = [_row(what, figures["load()"], fastest, figures)]
+    if old is not None:
+        out.append(_row(before.label(what), figures[before.label("load()")], fastest, figures))
+    return out
+
+
+def _row(what: str, kit: Figure, fastest: Figure, figures: dict[str, Figure]) -> Row:
+    ratio = kit.median / fastest.median
+    others = "; ".join(f"{p}: {figures[p].describe()}" for p in PEERS if figures[p] is not fastest)
+    return Row(
+        what,
+        kit.describe(),
+        f"fastest, {fastest.label}: {fastest.describe()} ({others})",
+        ratio,
+        "<= 1.3x the fastest, <= 1.0 GB",
+        ratio <= 1.3 and kit.peak_rss <= 1.0e9,
+    )
 
 
 def measure(bodies: dict[str, str], path: Path, runs: int, baseline: str) -> dict[str, tuple[float, float, int]]:
@@ -123,49 +168,8 @@ def make_trail(path: Path, events: int) -> None:
         fh.write(b"".join(buf))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", default="100000,1000000,3000000", help="comma-separated trail sizes")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--no-gzip", action="store_true", help="skip the gzipped copy of the 1M trail")
-    args = ap.parse_args()
-    sizes = [int(n) for n in args.events.split(",")]
-    tmp = Path(tempfile.mkdtemp(prefix="auditkit-load-"))
-    summary = []
-    summary_gz = None
-    for events in sizes:
-        path = tmp / f"trail-{events}.jsonl"
-        make_trail(path, events)
-        print(f"\ntrail: {events:,} events, {path.stat().st_size / 1e6:.0f} MB")
-        results = measure(BODIES, path, args.runs, baseline="pyarrow.json.read_json (baseline)")
-        base_s, base_rss, _ = results["pyarrow.json.read_json (baseline)"]
-        s, rss, _ = results["auditkit.load()"]
-        summary.append((events, s, rss, base_s, base_rss))
-        if events == 1_000_000 and not args.no_gzip:  # as `auditkit archive` leaves a segment
-            packed = path.with_suffix(".jsonl.gz")
-            with open(path, "rb") as src, gzip.open(packed, "wb", compresslevel=6) as dst:
-                shutil.copyfileobj(src, dst, 8 << 20)
-            print(f"\nthe same trail gzipped (an archived segment): {packed.stat().st_size / 1e6:.0f} MB")
-            gz = measure({k: v for k, v in BODIES.items() if "orjson" not in k}, packed, args.runs,
-                         baseline="pyarrow.json.read_json (baseline)")  # fmt: skip
-            summary_gz = (gz["auditkit.load()"], gz["pyarrow.json.read_json (baseline)"])
-            packed.unlink()
-        path.unlink()
-    print(f"\n{'events':>10} {'load()':>8} {'per 1M':>8} {'peak':>9} {'pyarrow':>8} {'its peak':>9} {'ratio':>7}")
-    for events, s, rss, base_s, base_rss in summary:
-        print(
-            f"{events:>10,} {s:7.2f}s {s / events * 1e6:7.2f}s {rss / 1024:7.2f}GB {base_s:7.2f}s "
-            f"{base_rss / 1024:7.2f}GB {s / base_s:6.2f}x"
-        )
-    for events, s, rss, base_s, _ in summary:
-        if events == 1_000_000:
-            print(
-                f"goals at 1M events: <= 1.5x pyarrow's time -> {s / base_s:.2f}x; <= 1.2 GB peak -> {rss / 1024:.2f} GB"
-            )
-            if summary_gz:
-                (gs, grss, _), (gbase, _, _) = summary_gz
-                print(f"  gzipped: {gs:.2f}s and {grss / 1024:.2f} GB, {gs / gbase:.2f}x pyarrow's {gbase:.2f}s")
-
-
 if __name__ == "__main__":
-    main()
+    from benchmarks.harness import load_average, table
+
+    print(table(rows("--quick" in sys.argv)))
+    print(load_average())

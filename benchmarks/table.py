@@ -1,10 +1,11 @@
 """`make bench`: every benchmark's rows in one table, each beside its goal; ``--readme`` writes it into README.md.
 
 Each module named in ``MODULES`` offers ``rows(quick: bool) -> list[Row]`` (see ``benchmarks/harness.py``).
-``--quick`` asks each for a smaller input (a smoke run, not the figures to quote). The README's performance
+``--before REF`` adds, beside each row, the same measure of the code at that git ref (``benchmarks/before.py``),
+interleaved with it in the same run. ``--quick`` asks each for a smaller input (a smoke run, not the figures to quote). The README's performance
 table is the text between the ``<!-- bench:start -->`` and ``<!-- bench:end -->`` markers, replaced whole.
 
-    .venv/bin/python benchmarks/table.py [--quick] [--only NAME ...] [--readme]
+    .venv/bin/python benchmarks/table.py [--quick] [--only NAME ...] [--before REF] [--readme]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import platform
 import sys
 from pathlib import Path
@@ -27,6 +29,10 @@ MODULES: list[str] = [
     "redaction",
     "pii",
     "reports",
+    "sql",
+    "load",
+    "verify",
+    "cost",
 ]
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -62,7 +68,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small inputs: a smoke run, not figures to quote")
     parser.add_argument("--only", nargs="+", choices=MODULES, help="run just these benchmark modules")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md between its markers")
+    parser.add_argument("--before", metavar="REF", help="also measure the code at this git ref, in the same run")
     args = parser.parse_args()
+    if args.before:
+        os.environ["AUDITKIT_BENCH_BEFORE"] = args.before  # read by benchmarks/before.py
     before = load_average()
     rows = collect(args.only or MODULES, args.quick)
     text = render(rows, before, load_average())

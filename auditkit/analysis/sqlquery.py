@@ -5,6 +5,12 @@
 so ``input->>'file_path'`` and ``json_extract(response, '$.stdout')`` work. Times are
 ``TIMESTAMPTZ`` in UTC.
 
+Two paths give the same answer. :func:`sql` over files whose query names only ``trail`` reads the trail
+files in DuckDB itself (:mod:`auditkit.analysis.trailsql`): one pass over each file, building only the
+columns the query names. Anything else (a frame, ``calls``, a file that is not a clean auditkit trail,
+see :func:`auditkit.analysis.trailsql.why_not`) takes the frame path: :func:`auditkit.load`, registered
+whole.
+
 Example::
 
     auditkit.sql("SELECT tool, count(*) AS n FROM calls GROUP BY tool ORDER BY n DESC", "sample_logs/")
@@ -18,6 +24,7 @@ from typing import TypeAlias
 import duckdb
 import pandas as pd
 
+from auditkit.analysis import trailsql
 from auditkit.analysis.views import tool_calls
 from auditkit.errors import AuditkitError
 from auditkit.loading.columns import NESTED
@@ -46,6 +53,10 @@ def sql_connection(source: Source) -> duckdb.DuckDBPyConnection:
 
 def sql(query: str, source: Source = DEFAULT_TRAIL_FOLDER) -> pd.DataFrame:
     """Run one DuckDB SQL query over trails (views ``trail`` and ``calls``) and return the result."""
+    if not isinstance(source, pd.DataFrame):
+        answer = trailsql.run(query, source)
+        if answer is not None:
+            return answer
     con = sql_connection(source)
     try:
         return con.sql(query).df()

@@ -47,7 +47,7 @@ _PREV_OPEN = tf.PREV_OPEN
 _HASH_OPEN, _TAIL, _AT = tf.HASH_OPEN, tf.HASH_TAIL, tf.HASH_AT  # the record's closing hash member
 _MAX_FINDINGS = 200
 _INT64_MAX = (1 << 63) - 1  # no writer numbers past it: a seq beyond is a forged line
-_HEX = type(hashlib.sha256()).hexdigest  # the method itself, for map()
+_DIGEST = type(hashlib.sha256()).digest  # the method itself, for map()
 
 
 @dataclass
@@ -478,7 +478,11 @@ def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) ->
         return None
     stated = hashes.tobytes()
     canonical = map(add, map(itemgetter(slice(None, -_TAIL)), lines), repeat(b"}"))  # each record without its hash
-    if "".join(map(_HEX, map(hashlib.sha256, canonical))).encode() != stated:
+    # raw digests against the stated hex decoded once (no hex string per record, ~0.3 µs each); only the
+    # lowercase hex the writer makes is decoded (the walk compares text: "AB" is not "ab")
+    if stated.translate(None, b"0123456789abcdef"):
+        return None
+    if b"".join(map(_DIGEST, map(hashlib.sha256, canonical))) != bytes.fromhex(stated.decode("ascii")):
         return None
     ts = stamps[0] if len(stamps) == 1 else np.concatenate(stamps)
     ts = np.ascontiguousarray(ts).view(f"S{tf.TS_END - tf.TS_AT}").ravel()

@@ -26,12 +26,7 @@ from auditkit.trail import format as tf
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
 
-_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "DOUBLE",
-                 "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
-#: What DuckDB reads of each line: the schema's stored fields (and ``v``), typed by their kind.
-_COLUMNS = {"v": "DOUBLE"} | {
-    f.record: "JSON" if f.sub else _DUCKDB_TYPES[f.kind] for f in auditkit_trail.STORED if f.record
-}
+_COLUMNS = auditkit_trail.RAW_TYPES
 
 
 def _first_record(path: Path, gz: bool) -> dict | None:

@@ -24,6 +24,14 @@ def source_format_of(capture: object, default: str = NAME) -> str:
 
 STORED = tuple(f for f in tf.SCHEMA if f.record)
 
+_DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "DOUBLE",
+                 "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
+#: What DuckDB's JSON reader reads of each line (:mod:`auditkit.loading.columnar`, and SQL straight over the
+#: files, :mod:`auditkit.analysis.trailsql`): the schema's stored fields (and ``v``), typed by their kind.
+RAW_TYPES: dict[str, str] = {"v": "DOUBLE"} | {
+    f.record: "JSON" if f.sub else _DUCKDB_TYPES[f.kind] for f in STORED if f.record
+}
+
 
 def matches(obj: dict) -> bool:
     return "v" in obj and "seq" in obj and "hash" in obj

@@ -1,0 +1,351 @@
+"""SQL straight over auditkit trail files: DuckDB reads each file once, building only the columns a query names.
+
+The view ``trail`` here answers as :mod:`auditkit.analysis.sqlquery`'s frame path does (the same columns,
+types, values and row order), without building a pandas frame: each file is read by DuckDB's JSON reader
+into a table holding the named columns (and what the checks need), then the query runs over a view of
+those tables. A column the query's text does not name is not built; if the query reaches it anyway (as
+``SELECT trail FROM trail`` does), it raises and the tables are built again with every column.
+
+It answers only where the answer is certainly the frame path's; :func:`run` returns None (and :func:`why_not`
+says why) for a query over ``calls``, a file that is not one clean auditkit trail (first line a v1
+``trail_start``, no second one, every line a whole record DuckDB reads, ``seq`` rising, ids unique across
+files), or a value the two readers could read differently (a count that is no whole number, NaN or
+Infinity, a timestamp outside the plain ISO 8601 form, an ``error`` that is no string).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import itertools
+import re
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import orjson
+
+from auditkit.errors import AuditkitError
+from auditkit.loading.readers import auditkit_trail
+from auditkit.loading.readers.auditkit_trail import RAW_TYPES
+from auditkit.store.files import GZIP_ERRORS, PathLike, expand, is_gzip
+from auditkit.trail import format as tf
+
+if TYPE_CHECKING:  # pandas is imported beside DuckDB's reading (see run), not before: ~0.35 s of start-up
+    import pandas as pd
+
+#: The frame's columns in order, and the kind of each (as :mod:`auditkit.loading.columns` has them).
+COLUMNS = [f.column for f in tf.SCHEMA]
+KIND = {f.column: f.kind for f in tf.SCHEMA}
+
+#: The message a column that was not built raises when a query reaches it (then all are built).
+NOT_BUILT = "auditkit: column not built"
+
+_SQL_TYPES = {"time": "TIMESTAMPTZ", "category": "VARCHAR", "string": "VARCHAR", "text": "VARCHAR",
+              "count": "BIGINT", "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
+_FIELDS = {f.column: f for f in auditkit_trail.STORED}
+_CALLS = re.compile(r"\bcalls\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STAR = re.compile(r"\*|\bcolumns\s*\(", re.IGNORECASE)
+_COUNT_STAR = re.compile(r"\bcount\s*\(\s*\*\s*\)", re.IGNORECASE)
+#: Timestamps both readers parse alike (pandas' ISO 8601 in nanoseconds, DuckDB's TIMESTAMPTZ in
+#: microseconds): plain dates of 1900-2099, at most six decimals, Z or an offset or nothing.
+_ISO = (
+    r"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?"
+)
+#: DuckDB's threads (one a core on the 2-core machine measured; one thread held ~60 MB less of read buffers
+#: but took longer whenever the other core was free).
+THREADS = 2
+#: DuckDB's allocator gives memory back once a task freed this much: the JSON reader's buffers are returned
+#: before pandas is imported and the answer built (1M events: 270 MB at the peak, not 340).
+_FLUSH = "4MB"
+_COUNT_LIMIT = 9007199254740992  # 2**53: past it a double is no exact count
+
+
+@dataclass
+class _File:
+    path: Path
+    gz: bool
+    trail_id: str
+
+
+def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | None:
+    """The query's answer over the trail files in ``source``, or None when the frame path must answer."""
+    if why_not(query) is not None:
+        return None
+    files = _trail_files(source)
+    if files is None:
+        return None
+    named = _named(query)
+    # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
+    warm = threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True)
+    warm.start()
+    con = duckdb.connect(config={"preserve_insertion_order": True, "threads": THREADS})
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        # give the JSON reader's buffers back as each read ends: pandas, imported later, then adds to less
+        con.execute(f"SET allocator_flush_threshold = '{_FLUSH}'")
+        con.execute(f"SET allocator_bulk_deallocation_flush_threshold = '{_FLUSH}'")
+        con.execute("SET enable_progress_bar = false")
+        if not _build(con, files, named):
+            return None
+        try:
+            return con.sql(query).df()
+        except duckdb.Error as exc:
+            if named is None or NOT_BUILT not in str(exc):
+                raise AuditkitError(f"SQL: {exc}") from exc
+        if not _build(con, files, None):  # the query reached a column its text does not name
+            return None
+        try:
+            return con.sql(query).df()
+        except duckdb.Error as exc:
+            raise AuditkitError(f"SQL: {exc}") from exc
+    finally:
+        con.close()
+
+
+def why_not(query: str, source: PathLike | Iterable[PathLike] | None = None) -> str | None:
+    """Why the query (over ``source``, if given) goes to the frame path, or None when DuckDB reads the files.
+
+    (A file can still turn out unclean while it is read; then :func:`run` returns None too.)
+    """
+    if _CALLS.search(query):
+        return "the query names the view calls (tool calls are paired in pandas)"
+    if source is not None and _trail_files(source) is None:
+        return "not every file is an auditkit trail whose first line is a v1 trail_start with a trail id"
+    return None
+
+
+def _trail_files(source: PathLike | Iterable[PathLike]) -> list[_File] | None:
+    try:
+        paths = expand(source)
+    except (OSError, ValueError):
+        return None  # the frame path says what is wrong
+    files = []
+    for path in paths:
+        if any(c in str(path) for c in "*?[{") or ":" in str(path):
+            return None  # DuckDB would read the name as a glob or a URL: a planted name could add files
+        gz = is_gzip(path)
+        first = _first_record(path, gz)
+        if not first or first.get("v") != tf.SCHEMA_VERSION or first.get("event") != tf.TRAIL_START:
+            return None
+        trail_id = tf.trail_id_of(first)
+        if not isinstance(trail_id, str) or not auditkit_trail.matches(first):
+            return None
+        files.append(_File(path, gz, trail_id))
+    return files or None
+
+
+def _first_record(path: Path, gz: bool) -> dict | None:
+    try:
+        with (gzip.open if gz else open)(path, "rb") as fh:
+            obj = orjson.loads(fh.readline(1 << 20))
+    except (OSError, orjson.JSONDecodeError, *GZIP_ERRORS):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _named(query: str) -> set[str] | None:
+    """The trail columns the query's text names, or None (all) when it says ``*`` or ``COLUMNS(...)``."""
+    if _STAR.search(_COUNT_STAR.sub("count()", query)):
+        return None
+    words = {w.lower() for w in _WORD.findall(query)}
+    return {c for c in COLUMNS if c in words}
+
+
+# -- one column as SQL over read_json's raw columns (RAW_TYPES), and what the checks need of it
+
+
+def _string(column: str, key: str) -> str:
+    return f"case when json_type({column}, '$.{key}') = 'VARCHAR' then {column}->>'$.{key}' end"
+
+
+_OBJECT = "json_type(tool_input) = 'OBJECT'"
+_DERIVED = {  # as auditkit_trail.columns derives them (and columnar's query)
+    "file_path": (
+        f"case when {_OBJECT} then coalesce({_string('tool_input', 'file_path')}, "
+        f"{_string('tool_input', 'notebook_path')}) end",
+        {"tool_input"},
+    ),
+    "command": (f"case when {_OBJECT} then {_string('tool_input', 'command')} end", {"tool_input"}),
+    "url": (f"case when {_OBJECT} then {_string('tool_input', 'url')} end", {"tool_input"}),
+    "pattern": (
+        f"case when {_OBJECT} then coalesce({_string('tool_input', 'pattern')}, case when tool_name = 'WebSearch' "
+        f"then {_string('tool_input', 'query')} end) end",
+        {"tool_input", "tool_name"},
+    ),
+    "prompt": (f"case when json_type(data) = 'OBJECT' then {_string('data', 'prompt')} end", {"data"}),
+    "source_format": (
+        "case "
+        + "".join(f"when capture = '{k}' then '{v}' " for k, v in auditkit_trail.CAPTURE_FORMATS.items())
+        + f"else '{auditkit_trail.NAME}' end",
+        {"capture"},
+    ),
+    "event_id": ("$trail || ':' || seq::BIGINT", {"seq"}),
+    "trail_id": ("$trail", set()),
+    "source_file": ("$file", set()),
+}
+
+
+def _odd_count(c: str) -> str:
+    return f"coalesce({c} <> trunc({c}) or abs({c}) >= {_COUNT_LIMIT} or isnan({c}) or isinf({c}), false)"
+
+
+def _column(column: str) -> tuple[str, set[str], str | None]:
+    """(SQL giving the column as the frame path registers it, the raw columns read, SQL true where the
+    two readers could disagree, or None)."""
+    kind, sql_type = KIND[column], _SQL_TYPES[KIND[column]]
+    if column in _DERIVED:
+        expr, raw = _DERIVED[column]
+        return f"({expr})::{sql_type}", raw, None
+    field = _FIELDS.get(column)
+    if field is None:  # a column auditkit trails never fill (message_id, ...)
+        return f"NULL::{sql_type}", set(), None
+    r = str(field.record)  # (every field in _FIELDS has one)
+    if field.sub:
+        return f"coalesce({r}->>'$.{field.sub}', {r}->>'$')", {r}, None
+    if kind == "time":
+        return f"try_cast({r} AS TIMESTAMPTZ)", {r}, f"({r} is not null and not regexp_full_match({r}, '{_ISO}'))"
+    if kind == "count":
+        return f"{r}::BIGINT", {r}, _odd_count(r)
+    if kind == "float":
+        return r, {r}, f"coalesce(isnan({r}) or isinf({r}), false)"
+    if kind == "text":  # a JSON string as its text; any other value is JSON text the frame path writes itself
+        return f"{r}->>'$'", {r}, f"coalesce(json_type({r}) not in ('VARCHAR', 'NULL'), false)"
+    if kind == "nested":
+        trunc = f" and json_type({r}) = 'ARRAY' and json_array_length({r}) > 0" if column == "truncated" else ""
+        return f"case when json_type({r}) <> 'NULL'{trunc} then {r} end", {r}, None
+    return r, {r}, f"coalesce({r} in ('NaN', 'Infinity', '-Infinity'), false)"  # a name
+
+
+#: Read of every line whatever the query: what says the line is a whole v1 record, and its time and order.
+_ALWAYS = {"v", "seq", "hash", "event", "ts"}
+_ROW_ODD = (
+    f"(v is null or v <> {tf.SCHEMA_VERSION} or seq is null or hash is null "
+    f"or {_odd_count('v')} or {_odd_count('seq')})"
+)
+
+
+def _build(con: duckdb.DuckDBPyConnection, files: list[_File], named: set[str] | None) -> bool:
+    """The tables and the view ``trail`` over them; False when a file is not clean (the frame path answers)."""
+    built = list(COLUMNS) if named is None else [c for c in COLUMNS if c in named]
+    con.execute("DROP VIEW IF EXISTS trail")
+    selects, spans = [], []
+    for i, f in enumerate(files):
+        span = _read_file(con, i, f, built)
+        if span is None:
+            return False
+        spans.append(span)
+        sentinel = f"case when _seq is not null then error('{NOT_BUILT}') end"
+        cols = [
+            "(rowid + 1)::BIGINT AS source_line"
+            if c == "source_line"
+            else f'"{c}"'
+            if c in built
+            else f'{sentinel}::{_SQL_TYPES[KIND[c]]} AS "{c}"'
+            for c in COLUMNS
+        ]
+        selects.append(f"SELECT {', '.join(cols)}, _ts FROM _t{i}")
+    if not _ids_unique(spans):
+        return False
+    order = "" if len(files) == 1 and spans[0].in_order else " ORDER BY _ts NULLS LAST, source_file, source_line"
+    union = " UNION ALL ".join(selects)
+    con.execute(f"CREATE VIEW trail AS SELECT * EXCLUDE (_ts) FROM ({union}){order}")
+    return True
+
+
+@dataclass
+class _Span:
+    trail_id: str
+    low: int
+    high: int
+    in_order: bool
+
+
+def _read_file(con: duckdb.DuckDBPyConnection, i: int, f: _File, built: list[str]) -> _Span | None:
+    """File ``i`` as table ``_t{i}`` with the ``built`` columns; None when it is not clean."""
+    exprs, odd, raw = [], [_ROW_ODD], set(_ALWAYS)
+    for c in built:
+        if c == "source_line":
+            continue
+        expr, needs, check = _column(c)
+        exprs.append(f'{expr} AS "{c}"')
+        raw |= needs
+        if check:
+            odd.append(check)
+    raw_types = "{" + ", ".join(f"'{k}': '{t}'" for k, t in RAW_TYPES.items() if k in raw) + "}"
+    query = f"""
+        CREATE OR REPLACE TABLE _t{i} AS
+        SELECT {"".join(e + ", " for e in exprs)}try_cast(ts AS TIMESTAMPTZ) AS _ts, seq::BIGINT AS _seq,
+               ({" or ".join(odd)}) AS _odd, coalesce(event = '{tf.TRAIL_START}', false) AS _start
+        FROM read_json($path, format='newline_delimited', columns={raw_types}, maximum_object_size=16777216,
+                       compression='{"gzip" if f.gz else "none"}')
+    """
+    params = {"path": str(f.path)}
+    if "$trail" in query:
+        params["trail"] = f.trail_id
+    if "$file" in query:
+        params["file"] = str(f.path)
+    # Blank lines (which both readers skip) shift the numbers of the lines after them: counted only when
+    # the query shows line numbers (a row's position keeps their order; DuckDB refuses any other line
+    # the line reader would not read as one record, e.g. two objects on a line or split by a lone CR)
+    numbered = "source_line" in built
+    with ThreadPoolExecutor(1) as pool:
+        counted = pool.submit(_lines, f.path, f.gz) if numbered else None  # on a core DuckDB leaves idle
+        try:
+            con.execute(query, params)
+        except (duckdb.Error, OSError, ValueError):  # a line DuckDB cannot read: the line reader says which
+            return None
+        try:
+            lines = counted.result() if counted else None
+        except (OSError, *GZIP_ERRORS):
+            return None
+    return _judge(con, i, f, lines)
+
+
+def _judge(con: duckdb.DuckDBPyConnection, i: int, f: _File, lines: int | None) -> _Span | None:
+    """Table ``_t{i}``'s checks, on its columns in file order (a table keeps the order rows went in): one
+    trail start, on the first line; no odd row; seq rising; the line count, when it was taken."""
+    import numpy as np  # with pandas, which the answer needs anyway (warmed up in run)
+
+    cols = con.execute(
+        f"SELECT _seq, coalesce(epoch_us(_ts), {_NO_TIME}) AS _t, coalesce(_odd, true) AS _odd, _start FROM _t{i}"
+    ).fetchnumpy()
+    seq, t, odd, start = (np.asarray(cols[c]) for c in ("_seq", "_t", "_odd", "_start"))
+    rows = len(seq)
+    if not rows or odd.any() or int(start.sum()) != 1 or not start[0] or (lines is not None and rows != lines):
+        return None
+    if rows > 1 and not (np.diff(seq) > 0).all():
+        return None
+    in_order = bool((t != _NO_TIME).all() and (rows < 2 or (np.diff(t) >= 0).all()))
+    return _Span(f.trail_id, int(seq[0]), int(seq[-1]), in_order)
+
+
+_NO_TIME = -(2**63)  # a missing or unreadable time, in the checks' time column
+
+
+def _ids_unique(spans: list[_Span]) -> bool:
+    """No event id (``<trail id>:<seq>``) in two files: one trail's files hold seq ranges that do not meet."""
+    by_trail: dict[str, list[_Span]] = {}
+    for s in spans:
+        by_trail.setdefault(s.trail_id, []).append(s)
+    for group in by_trail.values():
+        group.sort(key=lambda s: s.low)
+        if any(a.high >= b.low for a, b in itertools.pairwise(group)):
+            return False
+    return True
+
+
+def _lines(path: Path, gz: bool) -> int:
+    """The number of lines (a last one without its newline counts), while DuckDB's threads read the file."""
+    count, last = 0, b"\n"
+    with (gzip.open if gz else open)(path, "rb") as fh:
+        while block := fh.read(8 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
