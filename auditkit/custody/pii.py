@@ -30,11 +30,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import orjson
-
 from auditkit.custody.secrets import redact, scan_files
 from auditkit.errors import UsageError, extra_import
 from auditkit.store.files import PathLike, open_lines
+from auditkit.store.jsontext import json_line
 from auditkit.trail import pii_hook
 from auditkit.trail.pii_hook import EMAIL, IBAN, MODES, SSN, Policy, email_ok, iban_ok, normal, policy, ssn_ok
 from auditkit.trail.redact_checks import luhn_ok
@@ -468,15 +467,9 @@ def scan_pii(paths: PathLike | list[PathLike], detector: Detector | None = None)
     out: list[PiiFinding] = []
     for f in scan_files(paths):
         for n, raw in enumerate(open_lines(f), 1):
-            stripped = raw.strip()
-            if not stripped:
+            if not raw.strip():
                 continue
-            obj = None
-            if stripped[:1] in (b"{", b"["):
-                try:
-                    obj = orjson.loads(stripped)
-                except orjson.JSONDecodeError:
-                    obj = None
+            obj = json_line(raw)
             if obj is None:
                 texts: Iterator[tuple[str, str, str]] = iter([("", "", raw.decode("utf-8", "replace"))])
             else:

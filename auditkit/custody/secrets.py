@@ -20,6 +20,7 @@ import orjson
 
 from auditkit.errors import UsageError
 from auditkit.store.files import PathLike, is_gzip, open_lines
+from auditkit.store.jsontext import json_line
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.trail import appender
 from auditkit.trail import format as tf
@@ -205,15 +206,9 @@ class _Scanner:
         lines: list[tuple[int, object, list[str] | None]] = []  # (line, its text or JSON, its plain strings)
         everything: set[str] = set()
         for n, raw in batch:
-            stripped = raw.strip()
-            if not stripped:
+            if not raw.strip():
                 continue
-            obj = None
-            if stripped[:1] in (b"{", b"["):
-                try:
-                    obj = orjson.loads(stripped)
-                except orjson.JSONDecodeError:
-                    obj = None
+            obj = json_line(raw)
             if obj is None:
                 lines.append((n, raw, None))
                 continue

@@ -48,6 +48,18 @@ def record_loads(raw: bytes | str) -> object:
     return value
 
 
+def json_line(raw: bytes) -> object | None:
+    """A stored line's JSON object or array (orjson), or None for a blank line, text, or JSON orjson refuses:
+    how the secret and personal-data scans tell a record from a line of plain text."""
+    stripped = raw.strip()
+    if stripped[:1] not in (b"{", b"["):
+        return None
+    try:
+        return orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def compact_json(value: object) -> str:
     """One value as compact JSON text: orjson, or the standard library for an integer past 64 bits
     (which orjson does not write); anything else JSON has no type for as its ``str``."""
