@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from auditkit.custody.secrets import redact, scan
 from auditkit.errors import RuleError
 from auditkit.simulate import run as simulate
 from auditkit.trail.redaction import MARKER_RE, Redactor, builtin_rules, is_sensitive_key, load_rule_file
-from tests.conftest import payload, read_records, run_hook
+from tests.conftest import hook_argv, payload, read_records, run_hook
 from tests.secret_corpus import PLACEMENTS, leaked, negatives, placed, positives
 
 KEY = b"test fingerprint key, 32 bytes!!"
@@ -765,3 +766,32 @@ def test_scan_shares_gzipped_and_small_files_out_whole_and_finds_what_one_proces
     monkeypatch.setattr(secrets, "cpus", lambda: 3)
     assert scan(folder, R) == one
     assert len({f.file for f in one}) == 6 and any(f.file.endswith(".gz") for f in one)
+
+
+def test_a_user_rule_file_is_checked_once_and_later_events_pay_no_toml_or_re(
+    isolated_config: Path, tmp_path: Path
+) -> None:
+    """A user's rules.toml cost every event tomllib and re (~12 ms); checked once, it is read back from the
+    pattern cache by its exact text: the rule still redacts, and a changed file is checked again."""
+    rules = isolated_config / "auditkit" / "rules.toml"
+    rules.write_text('[[rules]]\nid = "acme-key"\nregex = "ACME-[0-9]{6}"\nkeywords = ["acme-"]\n')
+    trail = tmp_path / "trail.jsonl"
+    event = json.dumps(payload("PreToolUse", tool_name="Bash", tool_use_id="t1",
+                               tool_input={"command": "deploy --key ACME-123456"})).encode()  # fmt: skip
+
+    def run() -> str:
+        proc = subprocess.run(
+            [*hook_argv(trail)[:1], "-X", "importtime", *hook_argv(trail)[1:]],
+            input=event, capture_output=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 0
+        return proc.stderr.decode()
+
+    run()
+    second = run()
+    assert not re.search(r"\|\s+(tomllib|re)\s*$", second, re.M), second[-2000:]
+    assert all("ACME-123456" not in json.dumps(r) for r in read_records(trail))
+    assert read_records(trail)[-1]["redactions"] == 1
+    rules.write_text('[[rules]]\nid = "acme-key"\nregex = "ACME-[0-9]{6}"\nkeywords = ["acme-"]\n[[rules]]\nid = "x"\n')
+    run()  # a file that fails its checks is never kept: the hook says so and records the event
+    assert "tomllib" in run()

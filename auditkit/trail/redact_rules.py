@@ -213,7 +213,44 @@ def load_rule_file(path: str, data: bytes | None = None) -> tuple[list[Rule], li
     """Read a TOML rule file: ``[[rules]]`` (id, regex, keywords?, secret_group?) and ``[allowlist]``
     (regexes?, values?). Raises :class:`RuleError` naming the file and the bad rule. ``data``: the file's
     bytes, already read (and approved). Its regexes run within a time budget (:data:`RULE_BUDGET_S`).
+
+    A file read and checked once is read back from the pattern cache, keyed by its exact text: parsing it
+    costs the hook ``tomllib`` and ``re`` (~12 ms) on every event otherwise. The cache is the user's own,
+    outside the project (:func:`auditkit.trail.config.cache_dir`); a file that fails its checks is never kept.
     """
+    if data is None:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return _parse_rule_file(path, None)  # says why, naming the file
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _parse_rule_file(path, data)
+    from auditkit.trail import _startup_json, _startup_re  # hook start-up: only when a rule file exists
+
+    fresh: list[tuple[list[Rule], list[str], list[str]]] = []
+
+    def checked() -> str:
+        rules, patterns, values = _parse_rule_file(path, data)
+        fresh.append((rules, patterns, values))
+        kept = [[r.id, r.pattern, list(r.keywords), r.group] for r in rules]
+        return _startup_json.dumps({"rules": kept, "regexes": patterns, "values": values})
+
+    source = _startup_re.derived("rulefile", text, checked)
+    if fresh:
+        return fresh[0]
+    try:
+        spec = _startup_json.loads(source)  # a cache entry: its shape is checked by the except below
+        rules = [Rule(rid, rx, tuple(words), group, "custom") for rid, rx, words, group in spec["rules"]]  # type: ignore[index]
+        return rules, list(spec["regexes"]), list(spec["values"])  # type: ignore[index]
+    except Exception:  # a damaged cache entry: check the file itself
+        return _parse_rule_file(path, data)
+
+
+def _parse_rule_file(path: str, data: bytes | None) -> tuple[list[Rule], list[str], list[str]]:
+    """:func:`load_rule_file`'s checks, on the file's bytes (None: read them here)."""
     import re
     import tomllib
 
