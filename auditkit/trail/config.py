@@ -16,7 +16,8 @@ Standard library only (the hook reads it on every call). Files:
         config.toml                             [retention] minimum, [anchor] tsa/ca/timeout, ...
     <project>/.claude/auditkit-rules.toml       project redaction rules      } only once the user approved
     <project>/.claude/auditkit.toml             project settings ([retention]) } them: docs/project-trust.md
-    $XDG_CACHE_HOME/auditkit/                   caches (compiled redaction patterns)
+    $XDG_CACHE_HOME/auditkit/                   caches: compiled redaction patterns, keyword tries, checked rule
+                                                files (never inside the project: cache_dir)
 """
 
 from auditkit.trail._startup_os import os
