@@ -208,13 +208,9 @@ def keygen(
     )
     for path, data, mode in outputs:
         try:
-            fd = private_files.open_file(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            private_files.write_new(str(path), data, mode)
         except FileExistsError:
             raise SealError(f"{path} exists already: remove it first or choose another path") from None
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
     return priv, priv.with_suffix(".pub")
 
 

@@ -78,11 +78,9 @@ def keygen(
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     for path, data, mode in ((priv, pem, private_files.FILE_MODE), (pub, public, private_files.PUBLIC_MODE)):
         try:
-            fd = private_files.open_file(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            private_files.write_new(str(path), data, mode)
         except FileExistsError:
             raise SealError(f"{path} exists already: remove it first or choose another path") from None
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
     return priv, pub
 
 

@@ -273,6 +273,19 @@ def write_atomic(path: str, data: bytes, mode: int = FILE_MODE) -> None:
         os.close(dfd)
 
 
+def write_new(path: str, data: bytes, mode: int = FILE_MODE) -> None:
+    """Create the file at ``path`` holding ``data`` (synced), never replacing one that is there:
+    :class:`FileExistsError` then. For keys, which must never overwrite another key."""
+    fd = open_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def is_own_file(dir_fd: int, name: str) -> bool:
     """Whether ``name`` in an opened folder is a regular file (not a link) owned by this user."""
     try:
