@@ -251,28 +251,20 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
             return value if len(value) <= short else cut(value, path)
         if isinstance(value, dict | list) and depth >= tf.MAX_DEPTH:
             return deep(value, path, depth)
-        if type(value) is dict:
-            changed = None
-            for k, v in value.items():
+        if type(value) is dict or type(value) is list:
+            is_dict = type(value) is dict
+            pairs = value.items() if type(value) is dict else enumerate(value)
+            changed: dict | list | None = None  # a copy, made only when something in it changes
+            for k, v in pairs:
                 t = type(v)
                 if t is int or v is None or t is bool or t is float or (t is str and len(v) <= short):
                     continue
-                new = _step(v, f"{path}.{k}", depth)
+                new = _step(v, f"{path}.{k}" if is_dict else f"{path}[{k}]", depth)
                 if new is not v:
-                    changed = changed if changed is not None else dict(value)
+                    if changed is None:
+                        changed = dict(value) if type(value) is dict else list(value)
                     changed[k] = new
             return value if changed is None else changed
-        if type(value) is list:
-            changed_list = None
-            for i, v in enumerate(value):
-                t = type(v)
-                if t is int or v is None or t is bool or t is float or (t is str and len(v) <= short):
-                    continue
-                new = _step(v, f"{path}[{i}]", depth)
-                if new is not v:
-                    changed_list = changed_list if changed_list is not None else list(value)
-                    changed_list[i] = new
-            return value if changed_list is None else changed_list
         return walk(value, path, depth)
 
     def _step(v: object, path: str, depth: int) -> object:
