@@ -20,7 +20,7 @@ from auditkit.trail import _startup_json
 from auditkit.trail._startup_os import os
 from auditkit.trail.config import cache_dir as base
 from auditkit.trail.format import sha256
-from auditkit.trail.private_files import write_atomic
+from auditkit.trail.private_files import read_own, write_atomic
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
@@ -53,21 +53,15 @@ def _file(pattern: str) -> str:
 
 
 def _read_own(path: str) -> bytes:
-    """A cache file's bytes: a regular file (no link followed) of this user's that no one else may write.
+    """A cache file's bytes when it is the user's own (:func:`private_files.read_own`); else OSError, as for a
+    missing one. The folder itself is never inside the project (:func:`auditkit.trail.config.cache_dir`)."""
+    raw = read_own(path, _MAX_ENTRY)
+    if raw is None:
+        raise OSError(f"{path}: not a private file of this user's")
+    return raw
 
-    Another account's file (a shared or world-writable cache folder) raises like a missing one would; the
-    folder itself is never inside the project (:func:`auditkit.trail.config.cache_dir`)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        st = os.fstat(fd)
-        if st.st_mode & 0o170000 != 0o100000 or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-            raise OSError(f"{path}: not a private file of this user's")
-        chunks = []
-        while block := os.read(fd, 1 << 20):
-            chunks.append(block)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+
+_MAX_ENTRY = 16 << 20  # a cache entry (a rule file's checked rules, a keyword trie) is far smaller
 
 
 def compile(pattern: str) -> "re.Pattern[str]":

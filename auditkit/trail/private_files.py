@@ -286,6 +286,34 @@ def write_new(path: str, data: bytes, mode: int = FILE_MODE) -> None:
         os.close(fd)
 
 
+def read_own(path: str, limit: int = 1 << 20, *, owned: bool = True) -> bytes | None:
+    """A file's bytes if it is a regular file (no link followed) owned by this user, writable by no one else,
+    and at most ``limit`` bytes; None otherwise (missing, a link, another account's, too big). For files the
+    user's own settings or caches hold, which another account or a planted link must not stand in for.
+    ``owned=False``: any owner and mode (a project's files: still never through a link)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_mode & 0o170000 != 0o100000:
+            return None
+        if owned and (st.st_uid != os.geteuid() or st.st_mode & 0o022):
+            return None
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            block = os.read(fd, 65536)
+            if not block:
+                break
+            chunks.append(block)
+            total += len(block)
+        return b"".join(chunks) if total <= limit else None
+    finally:
+        os.close(fd)
+
+
 def is_own_file(dir_fd: int, name: str) -> bool:
     """Whether ``name`` in an opened folder is a regular file (not a link) owned by this user."""
     try:

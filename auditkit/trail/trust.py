@@ -16,7 +16,7 @@ The hook imports this module only when a project file exists or a guarded variab
 """
 
 from auditkit.trail import _startup_json as json
-from auditkit.trail import config
+from auditkit.trail import config, private_files
 from auditkit.trail._startup_hash import sha256
 from auditkit.trail._startup_os import os
 
@@ -57,29 +57,6 @@ def user_dir(project: str | None = None) -> str:
     return config.config_dir(home)
 
 
-def _read_own(path: str) -> bytes | None:
-    """A file's bytes if it is a regular file (not a link) owned by this user and writable by no one else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if st.st_mode & 0o170000 != 0o100000 or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-            return None
-        chunks: list[bytes] = []
-        total = 0
-        while total <= _MAX_FILE:
-            block = os.read(fd, 65536)
-            if not block:
-                break
-            chunks.append(block)
-            total += len(block)
-        return b"".join(chunks) if total <= _MAX_FILE else None
-    finally:
-        os.close(fd)
-
-
 # --- guarded environment variables ----------------------------------------------------------------
 
 _verdicts: dict[tuple, tuple[dict[str, str], dict[str, str]]] = {}
@@ -87,7 +64,7 @@ _verdicts: dict[tuple, tuple[dict[str, str], dict[str, str]]] = {}
 
 def allowed_env(project: str | None = None) -> set[str]:
     """The guarded variables the user's ``allow-env`` names (empty when it is missing, a link or not theirs)."""
-    raw = _read_own(os.path.join(user_dir(project), ALLOW_ENV_FILE))
+    raw = private_files.read_own(os.path.join(user_dir(project), ALLOW_ENV_FILE))
     if raw is None:
         return set()
     names = set()
@@ -133,24 +110,7 @@ def project_files(project: str) -> list[str]:
 
 def read_file(path: str) -> bytes | None:
     """A project file's bytes (up to 1 MiB), never through a link: a link could change what is approved."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        if os.fstat(fd).st_mode & 0o170000 != 0o100000:
-            return None
-        chunks: list[bytes] = []
-        total = 0
-        while total <= _MAX_FILE:
-            block = os.read(fd, 1 << 16)
-            if not block:
-                return b"".join(chunks)
-            chunks.append(block)
-            total += len(block)
-        return None
-    finally:
-        os.close(fd)
+    return private_files.read_own(path, _MAX_FILE, owned=False)
 
 
 def file_digest(path: str, data: bytes | None = None) -> str | None:
@@ -160,7 +120,7 @@ def file_digest(path: str, data: bytes | None = None) -> str | None:
 
 
 def _approvals(project: str | None = None) -> dict:
-    raw = _read_own(os.path.join(user_dir(project), TRUST_FILE))
+    raw = private_files.read_own(os.path.join(user_dir(project), TRUST_FILE))
     if raw is None:
         return {}
     try:
@@ -217,8 +177,6 @@ def revoke(path: str, project: str) -> bool:
 
 def _write(files: dict, project: str) -> None:
     import json as std_json  # the CLI's path, not the hook's
-
-    from auditkit.trail import private_files  # the CLI's path, not the hook's
 
     doc = {"version": 1, "files": files}
     path = os.path.join(user_dir(project), TRUST_FILE)
