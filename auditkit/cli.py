@@ -1049,16 +1049,17 @@ def _cost_arguments(p: argparse.ArgumentParser) -> None:
     ],
 )
 def cmd_cost(args: argparse.Namespace) -> int:
-    from auditkit.analysis.pricing import TOKEN_COLUMNS, summarize  # start-up: only the command that runs loads it
-    from auditkit.loading.usage_scan import usage_rows  # start-up: only the command that runs loads it
+    from auditkit.analysis.pricing import TOKEN_COLUMNS, usage_summary  # start-up: only the command that runs loads it
     from auditkit.present.terminal import text_table  # start-up: only the command that runs loads it
 
     keys = list(args.by)  # summarize reads session as session_id, subagent as agent_id
-    # only what cost needs, and no pandas: `auditkit cost` answers in the time a native tool takes
-    rows, problems, _ = usage_rows(_trails(args), since=args.since, until=args.until)
+    # only what cost needs, summed where it is read, and no pandas: `auditkit cost` answers before a native tool
+    groups, summary, problems = usage_summary(
+        _trails(args), keys, breakdown=args.breakdown, tz=args.timezone, last=args.last, since=args.since,
+        until=args.until,
+    )  # fmt: skip
     for p in problems[:5]:
         print(f"skipped {p['file']}:{p['line']}: {p['reason']}", file=sys.stderr)
-    groups, summary = summarize(rows, keys, breakdown=args.breakdown, tz=args.timezone, last=args.last)
     keys = summary["keys"]
     shown_usd = sum(g["usd"] for g in groups if g["usd"] == g["usd"])  # what is shown (--last keeps some)
     if args.json:

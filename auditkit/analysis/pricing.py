@@ -17,15 +17,18 @@ model. Override with ``prices=`` or a ``[prices]`` table in ``~/.config/auditkit
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import chain
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from auditkit.errors import ConfigError, UsageError
-from auditkit.loading.usage_scan import TOKEN_COLUMNS, token_usage, usage_rows
+from auditkit.loading.usage_scan import TOKEN_COLUMNS, plan, scan_files, token_usage, usage_rows, window
 from auditkit.store.files import PathLike
 from auditkit.trail import config
 
@@ -280,32 +283,103 @@ def summarize(
     grouping keys and the token columns): groups in report order, and a summary with ``total_usd``,
     ``unpriced_models``, ``prices_as_of`` and ``keys`` (the grouping, ``model`` added by ``breakdown``).
     Plain Python, so ``auditkit cost`` answers without importing pandas.
+
+    Tokens are summed per group and model, and each sum priced once (exact integers, then one product per
+    rate), so the dollars do not depend on the order of the rows.
     """
+    keys = _grouping(keys, breakdown, last)
+    where = zone(tz)
+    if "block" in keys:  # a block starts where the previous one ends: every row's time, in order
+        rows = with_periods(rows, where)
+    sums = _Sums(keys, where)
+    for i, r in enumerate(rows):
+        sums.add_mapping(r, i)
+    return _report(sums.subs, keys, where, price_table(prices), breakdown, last)
+
+
+def _grouping(keys: Sequence[str], breakdown: bool, last: int | None) -> list[str]:
     keys = [{"session": "session_id", "subagent": "agent_id"}.get(k, k) for k in keys]
     if breakdown and "model" not in keys:
         keys.append("model")
     if last is not None and last < 1:
         raise UsageError(f"last={last}: give a number of periods or groups, 1 or more")
-    where = zone(tz)
-    rows = with_periods(rows, where)
-    table = price_table(prices)
-    rate_of: dict = {}
+    return keys
+
+
+_NAN = float("nan")
+#: The fields of a sum (one per group and model): messages, the tokens in the order of the rates, rows with
+#: tokens, the first row (its place in the input), the latest time, Claude Code's own dollars (or None).
+_MESSAGES, _FIRST_TOKEN, _TOKENS_END, _WITH_TOKENS, _FIRST, _LAST, _REPORTED = 0, 1, 6, 6, 7, 8, 9
+
+
+class _Sums:
+    """Messages and tokens summed per (group key, model), with what a group's figures need besides."""
+
+    def __init__(self, keys: list[str], where: tzinfo) -> None:
+        self.keys, self.where = keys, where
+        self.calendar = [k for k in keys if k in ("day", "week", "month")]
+        self.days: dict = {}  # a local date -> its (day, week, month)
+        self.subs: dict[tuple, list] = {}
+
+    def periods(self, t: datetime | None) -> dict:
+        """The day, week and month a time falls in, in the time zone (None for each without a time)."""
+        if t is None:
+            return dict.fromkeys(("day", "week", "month"))
+        local = t.astimezone(self.where)
+        found = self.days.get(local.date())
+        if found is None:  # formatted once per date (the formats depend on the date alone)
+            monday = (local.date() - timedelta(days=local.weekday())).isoformat()
+            found = self.days[local.date()] = {
+                "day": local.strftime("%Y-%m-%d"),
+                "week": monday,
+                "month": local.strftime("%Y-%m"),
+            }
+        return found
+
+    def add(self, key: tuple, model: object, counts: list[int], t: datetime | None, first: object) -> list:
+        model = _NAN if model != model else model  # one NaN, so that a frame's missing models sum together
+        sub = self.subs.get((key, model))
+        if sub is None:
+            sub = self.subs[(key, model)] = [0, 0, 0, 0, 0, 0, 0, first, None, None]
+        sub[_MESSAGES] += 1
+        for i, n in enumerate(counts, _FIRST_TOKEN):
+            sub[i] += n
+        if sum(counts):
+            sub[_WITH_TOKENS] += 1
+        if t is not None and (sub[_LAST] is None or t > sub[_LAST]):
+            sub[_LAST] = t
+        if first < sub[_FIRST]:  # a file's messages come in the order they were kept, not in time order
+            sub[_FIRST] = first
+        return sub
+
+    def add_mapping(self, r: Mapping, i: int) -> None:
+        """A row as :func:`summarize` takes it (periods from its time unless it carries its block)."""
+        model = r["model"]
+        t = _when(r.get("timestamp"))
+        found = self.periods(t) if self.calendar else {}
+        values = [found[k] if k in found else r.get(k) for k in self.keys]
+        key = tuple(None if v != v else v for v in values)  # NaN keys as None
+        sub = self.add(key, model, [int(r[c] or 0) for c in _RATE_COLUMNS], t, i)
+        told = r.get("reported_usd")
+        if told is not None and told == told:  # Claude Code's own cost_usd for this request (telemetry)
+            sub[_REPORTED] = (sub[_REPORTED] or 0.0) + told
+
+
+def _report(
+    subs: Mapping[tuple, list], keys: list[str], where: tzinfo, table: dict, breakdown: bool, last: int | None
+) -> tuple[list[dict], dict]:
+    """Groups in report order and the summary, from the sums per group and model."""
     groups: dict[tuple, dict] = {}
     unpriced: set[str] = set()
+    rate_of: dict = {}
     total = 0.0
-    for r in rows:
-        model = r["model"]
+    at = keys.index("model") if breakdown else -1
+    for (key, model), sub in sorted(subs.items(), key=lambda kv: kv[1][_FIRST]):  # in the order rows came
         if model not in rate_of:
             rate_of[model] = _price(model, table) if isinstance(model, str) else None
         rate = rate_of[model]
-        counts = [int(r[c] or 0) for c in _RATE_COLUMNS]
-        usd = sum(n * p for n, p in zip(counts, rate, strict=True)) / 1e6 if rate else float("nan")
-        if rate:
-            total += usd
-        elif sum(counts):
-            unpriced.add(str(model))
-        values = {**r, "model": short_model(model)} if breakdown else r
-        key = tuple(None if (v := values.get(k)) != v else v for k in keys)  # NaN keys as None
+        if at >= 0:
+            key = (*key[:at], short_model(model), *key[at + 1 :])
         g = groups.get(key)
         if g is None:
             g = groups[key] = {
@@ -317,25 +391,44 @@ def summarize(
                 "_models": set(),
                 "_last": None,
             }
-        g["messages"] += 1
-        g["input_tokens"] += counts[0]
-        g["output_tokens"] += counts[1]
-        g["cache_creation_tokens"] += counts[2] + counts[3]
-        g["cache_read_tokens"] += counts[4]
-        g["total_tokens"] += sum(counts)
-        g["_models"].add(short_model(model))
-        if r["_t"] is not None and (g["_last"] is None or r["_t"] > g["_last"]):
-            g["_last"] = r["_t"]
+        usd = _add_to_group(g, model, sub, rate)
         if rate:
-            g["usd"] = usd if g["usd"] != g["usd"] else g["usd"] + usd
-        told = r.get("reported_usd")
-        if told is not None and told == told:  # Claude Code's own cost_usd for this request (telemetry)
-            g["reported_usd"] = g.get("reported_usd", 0.0) + told
-    out = list(groups.values())
+            total += usd
+        elif sub[_WITH_TOKENS]:
+            unpriced.add(str(model))
+    out = _in_order(list(groups.values()), keys, where, last)
+    summary = {"unpriced_models": sorted(unpriced), "total_usd": total, "prices_as_of": PRICES_AS_OF, "keys": keys}
+    return out, summary
+
+
+def _add_to_group(g: dict, model: object, sub: list, rate: tuple[float, ...] | None) -> float:
+    """Add one model's sums to its group; their dollars (NaN when the model has no price)."""
+    counts = sub[_FIRST_TOKEN:_TOKENS_END]
+    g["messages"] += sub[_MESSAGES]
+    g["input_tokens"] += counts[0]
+    g["output_tokens"] += counts[1]
+    g["cache_creation_tokens"] += counts[2] + counts[3]
+    g["cache_read_tokens"] += counts[4]
+    g["total_tokens"] += sum(counts)
+    g["_models"].add(short_model(model))
+    t = sub[_LAST]
+    if t is not None and (g["_last"] is None or t > g["_last"]):
+        g["_last"] = t
+    if sub[_REPORTED] is not None:
+        g["reported_usd"] = g.get("reported_usd", 0.0) + sub[_REPORTED]
+    if not rate:
+        return float("nan")
+    usd = sum(n * p for n, p in zip(counts, rate, strict=True)) / 1e6
+    g["usd"] = usd if g["usd"] != g["usd"] else g["usd"] + usd
+    return usd
+
+
+def _in_order(out: list[dict], keys: list[str], where: tzinfo, last: int | None) -> list[dict]:
+    """The groups finished (models named, latest time shown) and sorted: periods by date, the rest by cost;
+    ``last`` keeps the last N of the first key."""
     for g in out:
         g["models"] = ", ".join(sorted(g.pop("_models")))
-        when = g.pop("_last")
-        g["_last"] = when
+        when = g["_last"]
         g["last"] = when.astimezone(where).isoformat(timespec="seconds") if when else None
     if last is not None:  # the last N of the first key: periods by date, anything else by latest activity
         first = keys[0]
@@ -360,5 +453,163 @@ def summarize(
         out.sort(key=lambda g: (*((g[k] is None, str(g[k])) for k in periods), by_cost(g)))
     else:
         out.sort(key=by_cost)
-    summary = {"unpriced_models": sorted(unpriced), "total_usd": total, "prices_as_of": PRICES_AS_OF, "keys": keys}
-    return out, summary
+    return out
+
+
+#: The grouping keys a transcript scan fills itself; any other key (or ``block``) sums :func:`usage_rows`' rows.
+_SCANNED = frozenset({"session_id", "agent", "agent_id", "model", "day", "week", "month"})
+
+
+def usage_summary(
+    paths: PathLike | Iterable[PathLike],
+    keys: Sequence[str],
+    prices: Mapping[str, Sequence[float]] | None = None,
+    *,
+    breakdown: bool = False,
+    tz: str | tzinfo | None = None,
+    last: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    workers: int | None = None,
+) -> tuple[list[dict], dict, list[dict]]:
+    """(groups, summary, damaged lines): :func:`summarize` of :func:`usage_rows`, with the same figures, summed
+    where the transcripts are read (in each worker process) instead of one row per message in this one.
+
+    Each file's messages are summed per group and model as they are read; a message id found in more than
+    one file (a resumed session's copies, a subagent's messages in its own file and in the parent's progress
+    lines) is then taken out of the sums of every file but the one holding the copy usage_rows keeps.
+    """
+    keys = _grouping(keys, breakdown, last)
+    _, jobs, priced, total = plan(paths)
+    if priced or not set(keys) <= _SCANNED:  # other agents' files, or blocks: the rows, then their sums
+        rows, problems, _ = usage_rows(paths, workers, since, until)
+        return (*summarize(rows, keys, prices, breakdown=breakdown, tz=tz, last=last), problems)
+    where = zone(tz)
+    sums = _ScanSums(keys, where, window(since, until))
+    found: list[_FileSums] = scan_files(jobs, total, workers, sums.of_file)
+    merged = _merged(found, sums)
+    groups, summary = _report(merged, keys, where, price_table(prices), breakdown, last)
+    return groups, summary, [p for f in found for p in f.problems]
+
+
+class _FileSums:
+    """One transcript file's sums per (group key, model), its damaged lines and its messages: their ids, and
+    their tuples, which cross from a worker process as one pickled blob, read only if a message is in another
+    file too."""
+
+    __slots__ = ("_blob", "_rows", "ids", "problems", "subs")
+
+    def __init__(self, subs: dict, problems: list[dict], rows: list[tuple]) -> None:
+        self.subs, self.problems, self._blob = subs, problems, b""
+        self._rows: list[tuple] | None = rows
+        self.ids = [r[3] for r in rows]
+
+    def __getstate__(self) -> tuple:
+        return self.subs, self.problems, self.ids, pickle.dumps(self.rows(), pickle.HIGHEST_PROTOCOL)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.subs, self.problems, self.ids, self._blob = state
+        self._rows = None
+
+    def rows(self) -> list[tuple]:
+        if self._rows is None:  # our own worker's pickle (as in_order hands every result over)
+            self._rows = pickle.loads(self._blob)
+        return self._rows
+
+
+class _ScanSums(_Sums):
+    """:class:`_Sums` of the message tuples of :mod:`auditkit.loading.usage_scan`: (sortable time, file, line,
+    id, output, time, session, subagent, model, request, input, cache write, of it 1-hour, cache read)."""
+
+    def __init__(self, keys: list[str], where: tzinfo, counted: Callable[[str], bool]) -> None:
+        super().__init__(keys, where)
+        self.counted = counted
+
+    def of_file(self, rows: list[tuple], problems: list[dict]) -> _FileSums:
+        """The sums of one file's messages within the window."""
+        self.subs = {}
+        for r in rows:
+            if self.counted(r[0]):
+                self.add_tuple(r)
+        return _FileSums(self.subs, problems, rows)
+
+    def key_of(self, r: tuple, t: datetime | None) -> tuple:
+        found = self.periods(t) if self.calendar else {}
+        fields = {"session_id": r[6], "agent": "claude-code", "agent_id": r[7] or "main", "model": r[8]}
+        return tuple(None if v != v else v for v in (found[k] if k in found else fields[k] for k in self.keys))
+
+    @staticmethod
+    def counts(r: tuple) -> list[int]:
+        """The tokens in the order of the rates: input, output, 5-minute and 1-hour cache writes, cache reads."""
+        return [r[10], r[4], max(0, r[11] - r[12]), r[12], r[13]]
+
+    def add_tuple(self, r: tuple) -> None:
+        t = _when(r[5])
+        self.add(self.key_of(r, t), r[8], self.counts(r), t, r[:3])
+
+    def take_out(self, f: _FileSums, r: tuple) -> bool:
+        """Take a counted message out of its file's sums; False when the sum must be made again (the message
+        was its first or its latest)."""
+        t = _when(r[5])
+        model = _NAN if r[8] != r[8] else r[8]
+        at = (self.key_of(r, t), model)
+        sub = f.subs[at]
+        counts = self.counts(r)
+        sub[_MESSAGES] -= 1
+        for i, n in enumerate(counts, _FIRST_TOKEN):
+            sub[i] -= n
+        if sum(counts):
+            sub[_WITH_TOKENS] -= 1
+        if not sub[_MESSAGES]:
+            del f.subs[at]
+            return True
+        return sub[_FIRST] != r[:3] and (t is None or sub[_LAST] != t)
+
+    def again(self, f: _FileSums, lost: set) -> None:
+        """A file's sums made again without its messages in ``lost``."""
+        self.subs = {}
+        for r in f.rows():
+            if r[3] not in lost and self.counted(r[0]):
+                self.add_tuple(r)
+        f.subs = self.subs
+
+
+def _merged(found: list[_FileSums], sums: _ScanSums) -> dict[tuple, list]:
+    """Every file's sums added up, each message counted once (see :func:`usage_summary`)."""
+    seen = Counter(chain.from_iterable(f.ids for f in found))
+    if len(seen) < sum(len(f.ids) for f in found):
+        _count_once(found, {m for m, n in seen.items() if n > 1}, sums)
+    merged: dict[tuple, list] = {}
+    for f in found:
+        for at, sub in f.subs.items():
+            into = merged.get(at)
+            if into is None:
+                merged[at] = list(sub)
+                continue
+            for i in range(_MESSAGES, _WITH_TOKENS + 1):
+                into[i] += sub[i]
+            into[_FIRST] = min(into[_FIRST], sub[_FIRST])
+            if sub[_LAST] is not None and (into[_LAST] is None or sub[_LAST] > into[_LAST]):
+                into[_LAST] = sub[_LAST]
+    return merged
+
+
+def _count_once(found: list[_FileSums], repeated: set, sums: _ScanSums) -> None:
+    """Take every copy of a repeated message id but one out of its file's sums: the copy kept is the one
+    usage_rows keeps (the most output tokens, then the latest in time, file and line order)."""
+    copies: dict[object, list] = {}
+    for n, f in enumerate(found):
+        if not repeated.isdisjoint(f.ids):
+            for r in f.rows():
+                if r[3] in repeated:
+                    copies.setdefault(r[3], []).append((r[4], r[0], r[1], r[2], n, r))
+    lost: dict[int, set] = {}
+    stale: set[int] = set()
+    for copy in copies.values():
+        copy.sort(key=lambda c: c[:4])
+        for *_, n, r in copy[:-1]:
+            lost.setdefault(n, set()).add(r[3])
+            if sums.counted(r[0]) and n not in stale and not sums.take_out(found[n], r):
+                stale.add(n)
+    for n in stale:
+        sums.again(found[n], lost[n])

@@ -12,9 +12,9 @@ parent's ``agent_progress`` lines counted once. ``tests/test_usage_scan.py`` hol
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -175,11 +175,8 @@ def usage_rows(
 
     ``since``/``until`` keep messages with ``since <= time < until`` (ISO dates or times, UTC).
     """
-    files = expand(paths)
-    others = [f for f in files if _other_agent(f)]  # anything but transcript lines: read by load() itself
-    priced = [f for f in others if _may_hold_tokens(f)]  # a trail of tool calls alone is not loaded for nothing
-    jobs = list(enumerate(str(f) for f in files if f not in others))
-    results = _scan_files(jobs, workers, sum(f.stat().st_size for f in files))
+    files, jobs, priced, total = plan(paths)
+    results = scan_files(jobs, total, workers)
     problems = [p for _, found in results for p in found]
     keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
     extra, more_problems = _other_agents_rows(priced) if priced else ([], [])
@@ -197,13 +194,41 @@ def usage_rows(
     return rows + extra, problems, [str(f) for f in files]
 
 
-def _scan_files(jobs: list[tuple[int, str]], workers: int | None, total: int) -> list:
-    """:func:`_scan_file` of each job: in worker processes for a large input of several files."""
+def plan(paths: PathLike | Iterable[PathLike]) -> tuple[list[Path], list[tuple[int, str]], list[Path], int]:
+    """(every file under ``paths``, the Claude Code transcripts as numbered jobs for :func:`scan_files`, the
+    other agents' files that may hold token counts (left to ``load()``), the bytes of all the files)."""
+    files = expand(paths)
+    others = [f for f in files if _other_agent(f)]  # anything but transcript lines: read by load() itself
+    priced = [f for f in others if _may_hold_tokens(f)]  # a trail of tool calls alone is not loaded for nothing
+    jobs = list(enumerate(str(f) for f in files if f not in others))
+    return files, jobs, priced, sum(f.stat().st_size for f in files)
+
+
+def scan_files(
+    jobs: list[tuple[int, str]],
+    total: int,
+    workers: int | None = None,
+    after: Callable[[list[tuple], list[dict]], Any] | None = None,
+) -> list:
+    """The message tuples and damaged lines of each transcript job (as :func:`_scan_file` gives them), or what
+    ``after(tuples, damaged)`` makes of them where they were read: in worker processes for a large input of
+    several files, each job's result handed back whole."""
     workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
+
+    def work(i: int) -> Any:
+        found = _scan_file(jobs[i])
+        return after(*found) if after else found
+
     if workers > 1:
         jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the workers end together
-        return list(in_order(len(jobs), lambda i: _scan_file(jobs[i]), workers))  # a killed worker: no hang
-    return [_scan_file(j) for j in jobs]
+        return list(in_order(len(jobs), work, workers))  # a killed worker: no hang
+    return [work(i) for i in range(len(jobs))]
+
+
+def window(since: str | None, until: str | None) -> Callable[[str], bool]:
+    """Whether a message tuple's sortable time (its first item) is within ``since <= time < until``."""
+    lo, hi = _bound(since), _bound(until)
+    return lambda when: _kept(when, lo, hi)
 
 
 def _kept(when: str, lo: str | None, hi: str | None) -> bool:
