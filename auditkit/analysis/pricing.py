@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from auditkit.errors import ConfigError, UsageError
-from auditkit.loading.usage_scan import TOKEN_COLUMNS, plan, scan_files, token_usage, usage_rows, window
+from auditkit.loading.usage_scan import (
+    TOKEN_COLUMNS,
+    in_file_order,
+    plan,
+    scan_files,
+    token_usage,
+    usage_rows,
+    window,
+)
 from auditkit.store.files import PathLike
 from auditkit.trail import config
 
@@ -312,6 +320,12 @@ _NAN = float("nan")
 _MESSAGES, _FIRST_TOKEN, _TOKENS_END, _WITH_TOKENS, _FIRST, _LAST, _REPORTED = 0, 1, 6, 6, 7, 8, 9
 
 
+def _at(key: tuple, model: object) -> tuple:
+    """Where a message is summed: its group key and its model (one NaN, so that a frame's missing models sum
+    together)."""
+    return key, (_NAN if model != model else model)
+
+
 class _Sums:
     """Messages and tokens summed per (group key, model), with what a group's figures need besides."""
 
@@ -336,11 +350,11 @@ class _Sums:
             }
         return found
 
-    def add(self, key: tuple, model: object, counts: list[int], t: datetime | None, first: object) -> list:
-        model = _NAN if model != model else model  # one NaN, so that a frame's missing models sum together
-        sub = self.subs.get((key, model))
+    def add(self, at: tuple, counts: list[int], t: datetime | None, first: object) -> list:
+        """Add a message to the sum of ``at``: (group key, model, see :func:`_at`)."""
+        sub = self.subs.get(at)
         if sub is None:
-            sub = self.subs[(key, model)] = [0, 0, 0, 0, 0, 0, 0, first, None, None]
+            sub = self.subs[at] = [0, 0, 0, 0, 0, 0, 0, first, None, None]
         sub[_MESSAGES] += 1
         for i, n in enumerate(counts, _FIRST_TOKEN):
             sub[i] += n
@@ -359,7 +373,7 @@ class _Sums:
         found = self.periods(t) if self.calendar else {}
         values = [found[k] if k in found else r.get(k) for k in self.keys]
         key = tuple(None if v != v else v for v in values)  # NaN keys as None
-        sub = self.add(key, model, [int(r[c] or 0) for c in _RATE_COLUMNS], t, i)
+        sub = self.add(_at(key, model), [int(r[c] or 0) for c in _RATE_COLUMNS], t, i)
         told = r.get("reported_usd")
         if told is not None and told == told:  # Claude Code's own cost_usd for this request (telemetry)
             sub[_REPORTED] = (sub[_REPORTED] or 0.0) + told
@@ -485,23 +499,23 @@ def usage_summary(
         rows, problems, _ = usage_rows(paths, workers, since, until)
         return (*summarize(rows, keys, prices, breakdown=breakdown, tz=tz, last=last), problems)
     where = zone(tz)
-    sums = _ScanSums(keys, where, window(since, until))
+    sums = _ScanSums(keys, where, window(since, until) if since or until else None)
     found: list[_FileSums] = scan_files(jobs, total, workers, sums.of_file)
     merged = _merged(found, sums)
     groups, summary = _report(merged, keys, where, price_table(prices), breakdown, last)
-    return groups, summary, [p for f in found for p in f.problems]
+    return groups, summary, in_file_order([p for f in found for p in f.problems], jobs)
 
 
 class _FileSums:
     """One transcript file's sums per (group key, model), its damaged lines and its messages: their ids, and
-    their tuples, which cross from a worker process as one pickled blob, read only if a message is in another
-    file too."""
+    their tuples with where each is summed (None: outside the window), which cross from a worker process as
+    one pickled blob, read only if a message is in another file too."""
 
     __slots__ = ("_blob", "_rows", "ids", "problems", "subs")
 
-    def __init__(self, subs: dict, problems: list[dict], rows: list[tuple]) -> None:
+    def __init__(self, subs: dict, problems: list[dict], rows: list[tuple], where: list[tuple | None]) -> None:
         self.subs, self.problems, self._blob = subs, problems, b""
-        self._rows: list[tuple] | None = rows
+        self._rows: tuple[list[tuple], list[tuple | None]] | None = (rows, where)
         self.ids = [r[3] for r in rows]
 
     def __getstate__(self) -> tuple:
@@ -511,7 +525,7 @@ class _FileSums:
         self.subs, self.problems, self.ids, self._blob = state
         self._rows = None
 
-    def rows(self) -> list[tuple]:
+    def rows(self) -> tuple[list[tuple], list[tuple | None]]:
         if self._rows is None:  # our own worker's pickle (as in_order hands every result over)
             self._rows = pickle.loads(self._blob)
         return self._rows
@@ -521,38 +535,83 @@ class _ScanSums(_Sums):
     """:class:`_Sums` of the message tuples of :mod:`auditkit.loading.usage_scan`: (sortable time, file, line,
     id, output, time, session, subagent, model, request, input, cache write, of it 1-hour, cache read)."""
 
-    def __init__(self, keys: list[str], where: tzinfo, counted: Callable[[str], bool]) -> None:
+    def __init__(self, keys: list[str], where: tzinfo, counted: Callable[[str], bool] | None) -> None:
         super().__init__(keys, where)
         self.counted = counted
+        self.key_of = self._key_maker()
 
     def of_file(self, rows: list[tuple], problems: list[dict]) -> _FileSums:
-        """The sums of one file's messages within the window."""
-        self.subs = {}
+        """The sums of one file's messages within the window (the loop of :meth:`_Sums.add`, by hand: it runs
+        once per message)."""
+        subs: dict[tuple, list] = {}
+        where: list[tuple | None] = []
+        counted, key_of, parse, utc = self.counted, self.key_of, datetime.fromisoformat, UTC
         for r in rows:
-            if self.counted(r[0]):
-                self.add_tuple(r)
-        return _FileSums(self.subs, problems, rows)
+            if counted is not None and not counted(r[0]):
+                where.append(None)
+                continue
+            ts = r[5]
+            t = None
+            if type(ts) is str and ts:  # as _when reads it (a JSON value is never a datetime or NaT)
+                try:
+                    t = parse(ts.replace("Z", "+00:00"))
+                except ValueError:
+                    pass
+                else:
+                    t = t if t.tzinfo else t.replace(tzinfo=utc)
+            at = key_of(r, t), r[8]  # as _at (a JSON value is never NaN)
+            where.append(at)
+            inp, out, write, hour, read = r[10], r[4], r[11], r[12], r[13]
+            five = write - hour if write > hour else 0
+            sub = subs.get(at)
+            if sub is None:
+                subs[at] = [1, inp, out, five, hour, read, 1 if inp + out + five + hour + read else 0, r[:3], t, None]
+                continue
+            sub[0] += 1
+            sub[1] += inp
+            sub[2] += out
+            sub[3] += five
+            sub[4] += hour
+            sub[5] += read
+            if inp + out + five + hour + read:
+                sub[6] += 1
+            if t is not None and (sub[8] is None or t > sub[8]):
+                sub[8] = t
+            if r[:3] < sub[7]:  # a file's messages come in the order they were kept, not in time order
+                sub[7] = r[:3]
+        return _FileSums(subs, problems, rows, where)
 
-    def key_of(self, r: tuple, t: datetime | None) -> tuple:
-        found = self.periods(t) if self.calendar else {}
-        fields = {"session_id": r[6], "agent": "claude-code", "agent_id": r[7] or "main", "model": r[8]}
-        return tuple(None if v != v else v for v in (found[k] if k in found else fields[k] for k in self.keys))
+    def _key_maker(self) -> Callable[[tuple, datetime | None], tuple]:
+        """The group key of a message tuple and its time, in the order of the keys."""
+        fields = {"session_id": 6, "agent_id": 7, "model": 8}
+        periods = self.periods
+        if self.keys == ["day"]:  # the most asked: one formatted day per date
+            return lambda r, t: (periods(t)["day"],)
+
+        def key(r: tuple, t: datetime | None) -> tuple:
+            found = periods(t) if self.calendar else {}
+            out = []
+            for k in self.keys:
+                if k in found:
+                    out.append(found[k])
+                elif k == "agent":
+                    out.append("claude-code")
+                elif k == "agent_id":
+                    out.append(r[7] or "main")
+                else:
+                    out.append(r[fields[k]])
+            return tuple(out)
+
+        return key
 
     @staticmethod
     def counts(r: tuple) -> list[int]:
         """The tokens in the order of the rates: input, output, 5-minute and 1-hour cache writes, cache reads."""
         return [r[10], r[4], max(0, r[11] - r[12]), r[12], r[13]]
 
-    def add_tuple(self, r: tuple) -> None:
-        t = _when(r[5])
-        self.add(self.key_of(r, t), r[8], self.counts(r), t, r[:3])
-
-    def take_out(self, f: _FileSums, r: tuple) -> bool:
-        """Take a counted message out of its file's sums; False when the sum must be made again (the message
-        was its first or its latest)."""
-        t = _when(r[5])
-        model = _NAN if r[8] != r[8] else r[8]
-        at = (self.key_of(r, t), model)
+    def take_out(self, f: _FileSums, r: tuple, at: tuple) -> bool:
+        """Take a counted message out of its file's sum ``at``; False when the sum's first message or latest
+        time must be found again (the message was its first, or as late as its latest)."""
         sub = f.subs[at]
         counts = self.counts(r)
         sub[_MESSAGES] -= 1
@@ -563,15 +622,23 @@ class _ScanSums(_Sums):
         if not sub[_MESSAGES]:
             del f.subs[at]
             return True
+        t = _when(r[5])
         return sub[_FIRST] != r[:3] and (t is None or sub[_LAST] != t)
 
-    def again(self, f: _FileSums, lost: set) -> None:
-        """A file's sums made again without its messages in ``lost``."""
-        self.subs = {}
-        for r in f.rows():
-            if r[3] not in lost and self.counted(r[0]):
-                self.add_tuple(r)
-        f.subs = self.subs
+    @staticmethod
+    def again(f: _FileSums, stale: set[tuple], lost: set) -> None:
+        """The first message and latest time of a file's sums in ``stale``, found again without ``lost``."""
+        rows, where = f.rows()
+        for each in stale:
+            if each in f.subs:
+                f.subs[each][_FIRST], f.subs[each][_LAST] = None, None
+        for r, at in zip(rows, where, strict=True):
+            if at in stale and r[3] not in lost and at in f.subs:
+                sub, t = f.subs[at], _when(r[5])
+                if sub[_FIRST] is None or r[:3] < sub[_FIRST]:
+                    sub[_FIRST] = r[:3]
+                if t is not None and (sub[_LAST] is None or t > sub[_LAST]):
+                    sub[_LAST] = t
 
 
 def _merged(found: list[_FileSums], sums: _ScanSums) -> dict[tuple, list]:
@@ -600,16 +667,16 @@ def _count_once(found: list[_FileSums], repeated: set, sums: _ScanSums) -> None:
     copies: dict[object, list] = {}
     for n, f in enumerate(found):
         if not repeated.isdisjoint(f.ids):
-            for r in f.rows():
+            for r, at in zip(*f.rows(), strict=True):
                 if r[3] in repeated:
-                    copies.setdefault(r[3], []).append((r[4], r[0], r[1], r[2], n, r))
+                    copies.setdefault(r[3], []).append((r[4], r[0], r[1], r[2], n, r, at))
     lost: dict[int, set] = {}
-    stale: set[int] = set()
+    stale: dict[int, set[tuple]] = {}
     for copy in copies.values():
         copy.sort(key=lambda c: c[:4])
-        for *_, n, r in copy[:-1]:
+        for *_, n, r, at in copy[:-1]:
             lost.setdefault(n, set()).add(r[3])
-            if sums.counted(r[0]) and n not in stale and not sums.take_out(found[n], r):
-                stale.add(n)
-    for n in stale:
-        sums.again(found[n], lost[n])
+            if at is not None and not sums.take_out(found[n], r, at):
+                stale.setdefault(n, set()).add(at)
+    for n, ats in stale.items():
+        sums.again(found[n], ats, lost[n])

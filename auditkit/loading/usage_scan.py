@@ -12,6 +12,7 @@ parent's ``agent_progress`` lines counted once. ``tests/test_usage_scan.py`` hol
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,9 +139,10 @@ def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
 def _best_copies(rows: list[tuple]) -> list[tuple]:
     """One row per message id: the most output tokens, the last of those in time, file and line order."""
     best: dict[str, tuple] = {}
-    for r in sorted(rows):
-        kept = best.get(r[3])
-        if kept is None or r[4] >= kept[4]:
+    get = best.get
+    for r in rows:  # one pass (a tuple's time, file and line are never equal to another's: no sort needed)
+        kept = get(r[3])
+        if kept is None or r[4] > kept[4] or (r[4] == kept[4] and r > kept):
             best[r[3]] = r
     return list(best.values())
 
@@ -177,7 +179,7 @@ def usage_rows(
     """
     files, jobs, priced, total = plan(paths)
     results = scan_files(jobs, total, workers)
-    problems = [p for _, found in results for p in found]
+    problems = in_file_order([p for _, found in results for p in found], jobs)
     keep = sorted(_best_copies([r for rows, _ in results for r in rows]))
     extra, more_problems = _other_agents_rows(priced) if priced else ([], [])
     problems += more_problems
@@ -210,19 +212,65 @@ def scan_files(
     workers: int | None = None,
     after: Callable[[list[tuple], list[dict]], Any] | None = None,
 ) -> list:
-    """The message tuples and damaged lines of each transcript job (as :func:`_scan_file` gives them), or what
-    ``after(tuples, damaged)`` makes of them where they were read: in worker processes for a large input of
-    several files, each job's result handed back whole."""
+    """The message tuples (one per message id) and damaged lines of the transcript jobs, a bundle of them at a
+    time (see :func:`_bundled`), or what ``after(tuples, damaged)`` makes of each bundle's where it was read:
+    in worker processes for a large input of several files, each bundle's result handed back whole."""
     workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
+    bundles = _bundled(jobs, total // (2 * workers) if workers > 1 else None)
 
     def work(i: int) -> Any:
-        found = _scan_file(jobs[i])
+        found = _scan_bundle(bundles[i])
         return after(*found) if after else found
 
     if workers > 1:
-        jobs.sort(key=lambda j: -Path(j[1]).stat().st_size)  # the largest first: the workers end together
-        return list(in_order(len(jobs), work, workers))  # a killed worker: no hang
-    return [work(i) for i in range(len(jobs))]
+        return list(in_order(len(bundles), work, workers))  # a killed worker: no hang
+    return [work(i) for i in range(len(bundles))]
+
+
+def _bundled(jobs: list[tuple[int, str]], most: int | None) -> list[list[tuple[int, str]]]:
+    """The jobs in bundles read together, largest first: a project folder's files (a resumed session's copies
+    of earlier messages, a subagent's file beside its parent's progress lines: each message's copies within
+    one bundle), or each session's (its file and its subagents' files) in a folder larger than ``most``
+    bytes, so that the workers share the work."""
+    sizes = {name: os.stat(name).st_size for _, name in jobs}
+
+    def session(name: str) -> str:
+        p = Path(name)
+        return str(p.parent.parent if p.parent.name == "subagents" else p.parent / p.name.split(".", 1)[0])
+
+    by_folder: dict[str, list[tuple[int, str]]] = {}
+    for job in jobs:
+        by_folder.setdefault(str(Path(session(job[1])).parent), []).append(job)
+    bundles = []
+    for folder in by_folder.values():
+        if most is None or sum(sizes[name] for _, name in folder) <= most:
+            bundles.append(folder)
+            continue
+        by_session: dict[str, list[tuple[int, str]]] = {}
+        for job in folder:
+            by_session.setdefault(session(job[1]), []).append(job)
+        bundles.extend(by_session.values())
+    bundles.sort(key=lambda b: -sum(sizes[name] for _, name in b))  # the largest first: the workers end together
+    return bundles
+
+
+def _scan_bundle(jobs: list[tuple[int, str]]) -> tuple[list[tuple], list[dict]]:
+    """:func:`_scan_file` of several files: each message id once among them."""
+    if len(jobs) == 1:
+        return _scan_file(jobs[0])
+    rows: list[tuple] = []
+    problems: list[dict] = []
+    for job in jobs:
+        found, damaged = _scan_file(job)
+        rows += found
+        problems += damaged
+    return _best_copies(rows), problems
+
+
+def in_file_order(problems: list[dict], jobs: list[tuple[int, str]]) -> list[dict]:
+    """Damaged lines in the order of the files (as found), then of the lines."""
+    order = {name: n for n, name in jobs}
+    return sorted(problems, key=lambda p: (order.get(p["file"], len(order)), p["line"]))
 
 
 def window(since: str | None, until: str | None) -> Callable[[str], bool]:
