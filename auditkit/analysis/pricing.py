@@ -316,8 +316,9 @@ def _grouping(keys: Sequence[str], breakdown: bool, last: int | None) -> list[st
 
 _NAN = float("nan")
 #: The fields of a sum (one per group and model): messages, the tokens in the order of the rates, rows with
-#: tokens, the first row (its place in the input), the latest time, Claude Code's own dollars (or None).
-_MESSAGES, _FIRST_TOKEN, _TOKENS_END, _WITH_TOKENS, _FIRST, _LAST, _REPORTED = 0, 1, 6, 6, 7, 8, 9
+#: tokens, the first row (its place in the input), the latest time, Claude Code's own dollars (or None), and
+#: its own key (group key, model).
+_MESSAGES, _FIRST_TOKEN, _TOKENS_END, _WITH_TOKENS, _FIRST, _LAST, _REPORTED, _AT = 0, 1, 6, 6, 7, 8, 9, 10
 
 
 def _at(key: tuple, model: object) -> tuple:
@@ -354,7 +355,7 @@ class _Sums:
         """Add a message to the sum of ``at``: (group key, model, see :func:`_at`)."""
         sub = self.subs.get(at)
         if sub is None:
-            sub = self.subs[at] = [0, 0, 0, 0, 0, 0, 0, first, None, None]
+            sub = self.subs[at] = [0, 0, 0, 0, 0, 0, 0, first, None, None, at]
         sub[_MESSAGES] += 1
         for i, n in enumerate(counts, _FIRST_TOKEN):
             sub[i] += n
@@ -560,13 +561,15 @@ class _ScanSums(_Sums):
                 else:
                     t = t if t.tzinfo else t.replace(tzinfo=utc)
             at = key_of(r, t), r[8]  # as _at (a JSON value is never NaN)
-            where.append(at)
             inp, out, write, hour, read = r[10], r[4], r[11], r[12], r[13]
             five = write - hour if write > hour else 0
             sub = subs.get(at)
             if sub is None:
-                subs[at] = [1, inp, out, five, hour, read, 1 if inp + out + five + hour + read else 0, r[:3], t, None]
+                tokens = 1 if inp + out + five + hour + read else 0
+                subs[at] = [1, inp, out, five, hour, read, tokens, r[:3], t, None, at]
+                where.append(at)
                 continue
+            where.append(sub[_AT])  # one key object per sum: it pickles once
             sub[0] += 1
             sub[1] += inp
             sub[2] += out
@@ -577,7 +580,7 @@ class _ScanSums(_Sums):
                 sub[6] += 1
             if t is not None and (sub[8] is None or t > sub[8]):
                 sub[8] = t
-            if r[:3] < sub[7]:  # a file's messages come in the order they were kept, not in time order
+            if r[0] <= sub[7][0] and r[:3] < sub[7]:  # a file's messages come in the order they were kept
                 sub[7] = r[:3]
         return _FileSums(subs, problems, rows, where)
 
@@ -585,8 +588,20 @@ class _ScanSums(_Sums):
         """The group key of a message tuple and its time, in the order of the keys."""
         fields = {"session_id": 6, "agent_id": 7, "model": 8}
         periods = self.periods
-        if self.keys == ["day"]:  # the most asked: one formatted day per date
-            return lambda r, t: (periods(t)["day"],)
+        if self.keys == ["day"]:  # the most asked: one key per local date
+            days: dict = {}
+            zone_ = self.where
+
+            def day(r: tuple, t: datetime | None) -> tuple:
+                if t is None:
+                    return (None,)
+                local = t.astimezone(zone_).date()
+                key = days.get(local)
+                if key is None:
+                    key = days[local] = (periods(t)["day"],)
+                return key
+
+            return day
 
         def key(r: tuple, t: datetime | None) -> tuple:
             found = periods(t) if self.calendar else {}

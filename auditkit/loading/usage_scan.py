@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import gzip
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,9 +90,9 @@ def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
     )
 
 
-def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
-    """Usage rows of one transcript file (one per message id, the copy kept as load() keeps it), and its
-    damaged lines."""
+def _scan_file(job: tuple[int, str], once: bool = True) -> tuple[list[tuple], list[dict]]:
+    """Usage rows of one transcript file (one per message id, the copy kept as load() keeps it; every copy
+    unless ``once``), and its damaged lines."""
     file_no, name = job
     with open(name, "rb") as fh:
         data = fh.read()
@@ -104,42 +104,11 @@ def _scan_file(job: tuple[int, str]) -> tuple[list[tuple], list[dict]]:
     found: list[tuple] = []
     problems: list[dict] = []
     loads = orjson.loads
-    for line_no, line in _lines_with(data, _WANTED):
-        try:
-            obj = loads(line)
-        except orjson.JSONDecodeError as exc:
-            problems.append({"file": name, "line": line_no, "reason": str(exc)})
-            continue
-        if type(obj) is not dict:
-            continue
-        kind = obj.get("type")
-        if kind == "assistant":
-            agent = obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None)
-            row = _row(obj, agent, file_no, line_no)
-        elif kind == "progress":
-            data_ = data_raw if type(data_raw := obj.get("data")) is dict else {}
-            inner = data_.get("message")
-            if data_.get("type") != "agent_progress" or type(inner) is not dict or inner.get("type") != "assistant":
-                continue
-            rec = {
-                **inner,
-                "sessionId": inner.get("sessionId") or obj.get("sessionId"),
-                "timestamp": inner.get("timestamp") or obj.get("timestamp"),
-            }
-            row = _row(rec, data_.get("agentId") or inner.get("agentId") or "subagent", file_no, line_no)
-        else:
-            continue
-        if row is not None:
-            found.append(row)
-    return _best_copies(found), problems
-
-
-def _lines_with(data: bytes, needles: tuple[bytes, bytes]) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of each line (split at ``\\n``) holding either needle: found by searching the whole
-    text in C, without making a bytes object of every other line."""
+    # the lines (split at \n) holding either needle, found by searching the whole text in C: no bytes object
+    # is made for any other line
     find, rfind, count = data.find, data.rfind, data.count
-    a, b = needles
-    next_a, next_b = find(a), find(b)
+    needle_a, needle_b = _WANTED
+    next_a, next_b = find(needle_a), find(needle_b)
     pos, line_no = 0, 1  # the start of the line numbered line_no
     while next_a >= 0 or next_b >= 0:
         hit = next_a if next_b < 0 or 0 <= next_a < next_b else next_b
@@ -148,12 +117,41 @@ def _lines_with(data: bytes, needles: tuple[bytes, bytes]) -> Iterator[tuple[int
         end = find(b"\n", hit)
         if end < 0:
             end = len(data)
-        yield line_no, data[start:end]
+        line, at_line = data[start:end], line_no
         pos, line_no = end + 1, line_no + 1
         if 0 <= next_a < pos:
-            next_a = find(a, pos)
+            next_a = find(needle_a, pos)
         if 0 <= next_b < pos:
-            next_b = find(b, pos)
+            next_b = find(needle_b, pos)
+        try:
+            obj = loads(line)
+        except orjson.JSONDecodeError as exc:
+            problems.append({"file": name, "line": at_line, "reason": str(exc)})
+            continue
+        row = _message(obj, file_no, at_line) if type(obj) is dict else None
+        if row is not None:
+            found.append(row)
+    return (_best_copies(found) if once else found), problems
+
+
+def _message(obj: dict, file_no: int, line_no: int) -> tuple | None:
+    """The usage row of a transcript line: an assistant line's message, or the subagent's message a parent's
+    ``agent_progress`` line embeds (its session and time from the line when it has none)."""
+    kind = obj.get("type")
+    if kind == "assistant":
+        return _row(obj, obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None), file_no, line_no)
+    if kind != "progress":
+        return None
+    data = data_raw if type(data_raw := obj.get("data")) is dict else {}
+    inner = data.get("message")
+    if data.get("type") != "agent_progress" or type(inner) is not dict or inner.get("type") != "assistant":
+        return None
+    rec = {
+        **inner,
+        "sessionId": inner.get("sessionId") or obj.get("sessionId"),
+        "timestamp": inner.get("timestamp") or obj.get("timestamp"),
+    }
+    return _row(rec, data.get("agentId") or inner.get("agentId") or "subagent", file_no, line_no)
 
 
 def _best_copies(rows: list[tuple]) -> list[tuple]:
@@ -287,7 +285,7 @@ def _scan_bundle(jobs: list[tuple[int, str]]) -> tuple[list[tuple], list[dict]]:
     rows: list[tuple] = []
     problems: list[dict] = []
     for job in jobs:
-        found, damaged = _scan_file(job)
+        found, damaged = _scan_file(job, once=False)  # once among them all
         rows += found
         problems += damaged
     return _best_copies(rows), problems
