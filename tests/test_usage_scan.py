@@ -61,3 +61,108 @@ def test_a_forged_message_id_that_is_no_string_is_counted_as_load_counts_it(tmp_
     fast = scan_usage(tmp_path)
     assert len(fast) == len(auditkit.token_usage(auditkit.load(tmp_path)))
     assert fast["output_tokens"].sum() == auditkit.token_usage(auditkit.load(tmp_path))["output_tokens"].sum()
+
+
+def _two_copies(tmp_path: Path) -> Path:
+    """Every fixture twice, under two folders (each message in two bundles), the second copy changed: its
+    first message in each file with more output tokens (that copy is kept, so the first one is taken out
+    of sums it was the first of), and a later message one hour later with the same tokens (a tie: the later
+    copy is kept, in another hour and maybe another day)."""
+    import json
+
+    root = tmp_path / "home"
+    shutil.copytree(FIX, root / "a")
+    shutil.copytree(FIX, root / "b")
+    for f in sorted((root / "b").rglob("*.jsonl")):
+        out, seen = [], 0
+        for line in f.read_text().splitlines():
+            rec = json.loads(line) if line.strip() else None
+            usage = (
+                rec.get("message", {}).get("usage")
+                if isinstance(rec, dict) and rec.get("type") == "assistant"
+                else None
+            )
+            if isinstance(usage, dict):
+                seen += 1
+                if seen == 1:
+                    usage["output_tokens"] = int(usage.get("output_tokens") or 0) + 1000
+                elif seen == 3 and isinstance(rec.get("timestamp"), str):
+                    rec["timestamp"] = rec["timestamp"].replace("T1", "T2", 1)
+            out.append(json.dumps(rec) if rec is not None else line)
+        f.write_text("\n".join(out) + "\n")
+    return root
+
+
+def _nan_as_text(value: object) -> object:
+    """The same structure with NaN (an unpriced model's dollars, never equal to itself) as "nan"."""
+    if isinstance(value, float) and value != value:
+        return "nan"
+    if isinstance(value, dict):
+        return {k: _nan_as_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nan_as_text(v) for v in value]
+    return value
+
+
+OPTIONS = [
+    {"keys": ["day"]},
+    {"keys": ["session"]},
+    {"keys": ["model"]},
+    {"keys": ["subagent", "model"]},
+    {"keys": ["agent"]},
+    {"keys": ["week"], "tz": "Asia/Kolkata"},
+    {"keys": ["month"], "breakdown": True},
+    {"keys": ["day"], "breakdown": True, "tz": "America/Los_Angeles"},
+    {"keys": ["session"], "last": 2},
+    {"keys": ["day"], "since": "2026-01-01", "until": "2026-12-31T23:59:59Z"},
+    {"keys": ["session", "model"], "since": "2025-06-01T10:00:03Z"},
+]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_cost_summed_where_it_is_read_equals_the_message_rows_summed(
+    tmp_path: Path, options: dict, workers: int
+) -> None:
+    """`auditkit cost` sums each file's messages where they are read, then takes out the copies of a message
+    found in other files; the groups, their order, tokens, dollars and latest times are those of one row per
+    message (usage_rows) summed, whichever copy is kept and whether it was the first or latest of its sum."""
+    from auditkit.analysis.pricing import summarize, usage_summary
+
+    root = _two_copies(tmp_path)
+    opts = dict(options)
+    keys = opts.pop("keys")
+    window = {k: opts.pop(k) for k in ("since", "until") if k in opts}
+    rows, problems, _ = usage_scan.usage_rows(root, 1, **window)
+    expected = summarize(rows, keys, **opts)
+    got = usage_summary(root, keys, **opts, **window, workers=workers)
+    assert _nan_as_text(got) == _nan_as_text((*expected, problems))
+    assert expected[0]
+    if not window and "last" not in opts:  # each message once, the changed copies kept
+        assert sum(g["messages"] for g in expected[0]) == len(rows)
+        single = usage_scan.usage_rows(FIX, 1)[0]
+        assert len(rows) == len(single)
+        assert sum(r["output_tokens"] for r in rows) > sum(r["output_tokens"] for r in single)
+
+
+def test_cost_names_each_damaged_line_in_file_and_line_order(tmp_path: Path) -> None:
+    """Line numbers as a split at \\n counts them (a damaged line after others, a last line without a newline,
+    CRLF line ends), in file order, whether the file is read in this process or a worker."""
+    from auditkit.analysis.pricing import usage_summary
+
+    folder = tmp_path / "-home-dev-app"
+    shutil.copytree(FIX / "v2.0-agent-files" / "-home-dev-app", folder)
+    good = (folder / "22222222-aaaa-4bbb-8ccc-000000000002.jsonl").read_text().splitlines()
+    broken = '{"type":"assistant","message":{"id":"msg_x","usage":{"input_tokens":'
+    body = [*good, broken, '{"type":"user","message":{"content":"no usage here"}}', *good, broken]
+    (folder / "0-broken.jsonl").write_bytes("\r\n".join(body).encode())
+    (folder / "1-broken.jsonl").write_bytes(f"{good[0]}\n{broken}\n".encode())
+    n = len(good)
+    for workers in (1, 2):
+        groups, _, problems = usage_summary(tmp_path, ["day"], workers=workers)
+        assert [(Path(p["file"]).name, p["line"]) for p in problems] == [
+            ("0-broken.jsonl", n + 1),
+            ("0-broken.jsonl", 2 * n + 3),
+            ("1-broken.jsonl", 2),
+        ]
+        assert sum(g["messages"] for g in groups) == len(usage_scan.usage_rows(folder, 1)[0])

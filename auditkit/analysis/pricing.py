@@ -31,6 +31,7 @@ from auditkit.errors import ConfigError, UsageError
 from auditkit.loading.usage_scan import (
     TOKEN_COLUMNS,
     in_file_order,
+    no_collection,
     plan,
     scan_files,
     token_usage,
@@ -501,10 +502,11 @@ def usage_summary(
         return (*summarize(rows, keys, prices, breakdown=breakdown, tz=tz, last=last), problems)
     where = zone(tz)
     sums = _ScanSums(keys, where, window(since, until) if since or until else None)
-    found: list[_FileSums] = scan_files(jobs, total, workers, sums.of_file)
-    merged = _merged(found, sums)
-    groups, summary = _report(merged, keys, where, price_table(prices), breakdown, last)
-    return groups, summary, in_file_order([p for f in found for p in f.problems], jobs)
+    with no_collection():
+        found: list[_FileSums] = scan_files(jobs, total, workers, sums.of_file)
+        merged = _merged(found, sums)
+        groups, summary = _report(merged, keys, where, price_table(prices), breakdown, last)
+        return groups, summary, in_file_order([p for f in found for p in f.problems], jobs)
 
 
 class _FileSums:
