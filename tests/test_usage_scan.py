@@ -63,6 +63,33 @@ def test_a_forged_message_id_that_is_no_string_is_counted_as_load_counts_it(tmp_
     assert fast["output_tokens"].sum() == auditkit.token_usage(auditkit.load(tmp_path))["output_tokens"].sum()
 
 
+@pytest.mark.parametrize("field", ["model", "sessionId", "requestId"])
+def test_a_forged_key_field_that_is_no_string_is_summed_as_load_shows_it(tmp_path: Path, field: str) -> None:
+    """A model, session or request id forged as a list or object used to end `auditkit cost` with "unhashable
+    type"; it is a group of its own, named by its JSON text as load() shows it, and nothing else changes."""
+    import json
+
+    from auditkit.analysis.pricing import usage_summary
+
+    src = next((FIX / "v2.0-agent-files").rglob("22222222-*.jsonl"))
+    lines = [json.loads(line) for line in src.read_text().splitlines() if line.strip()]
+    first = next(o for o in lines if o.get("type") == "assistant" and isinstance(o.get("message"), dict))
+    for line in lines:  # every copy of that message (one message can span several lines)
+        if isinstance(line.get("message"), dict) and line["message"].get("id") == first["message"]["id"]:
+            (line["message"] if field == "model" else line)[field] = ["forged", {"x": 1}]
+    folder = tmp_path / "-home-dev-app"
+    folder.mkdir()
+    (folder / src.name).write_text("\n".join(json.dumps(o) for o in lines) + "\n")
+    key = {"model": "model", "sessionId": "session", "requestId": "model"}[field]
+    groups = usage_summary(tmp_path, [key], workers=1)[0]
+    names = [g["session_id" if key == "session" else key] for g in groups]
+    if field != "requestId":
+        assert '["forged",{"x":1}]' in names
+    framed = auditkit.token_usage(auditkit.load(tmp_path))
+    assert sum(g["messages"] for g in groups) == len(framed)
+    assert sum(g["output_tokens"] for g in groups) == framed["output_tokens"].sum()
+
+
 def _two_copies(tmp_path: Path) -> Path:
     """Every fixture twice, under two folders (each message in two bundles), the second copy changed: its
     first message in each file with more output tokens (that copy is kept, so the first one is taken out

@@ -55,6 +55,14 @@ _PARALLEL_MIN = 32 << 20  # below this, starting worker processes costs more tha
 _LAST = "\uffff"  # sorts after every time: rows without one go last, as load() puts them
 
 
+def _text(value: object) -> object:
+    """A key field as load() writes it: a string (or nothing) as it is, a forged list or object as its JSON text,
+    so it can key a sum (a list cannot) and reads as the same value load() shows."""
+    if value is None or type(value) is str:
+        return value
+    return orjson.dumps(value).decode()
+
+
 def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
     """(sortable UTC time, file, line, message id, output tokens, time, session, agent, model, request id,
     input, cache write, of it 1-hour, cache read): a message's usage, in an order tuples sort by."""
@@ -80,10 +88,10 @@ def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
         mid,
         out if type(out) is int else 0,
         ts,
-        rec.get("sessionId"),
+        _text(rec.get("sessionId")),
         agent,
-        msg.get("model"),
-        rec.get("requestId"),
+        _text(msg.get("model")),
+        _text(rec.get("requestId")),
         inp if type(inp) is int else 0,
         write if type(write) is int else 0,
         hour if type(hour) is int else 0,
