@@ -609,7 +609,7 @@ def _verify_paths(paths: list[str], args: argparse.Namespace):
     ],
 )
 def cmd_verify(args: argparse.Namespace) -> int:
-    from auditkit.custody.packs import is_pack  # start-up: only the command that runs loads it
+    from auditkit.store.names import is_pack  # start-up: only the command that runs loads it
 
     paths = _trails(args)
     if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
