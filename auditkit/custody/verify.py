@@ -441,11 +441,10 @@ class _Summary:
 
 _TS_OPEN = b',"ts":"'
 _HEAD_SEP = _TS_OPEN + _PREFIX  # between one record's seq and the next record's, in the heads joined
-#: a record's last bytes, newline included: each column of these that is not the hash, and its byte
-_TAIL_COLUMNS = [*enumerate(_HASH_OPEN), (_TAIL - 2, ord('"')), (_TAIL - 1, ord("}")), (_TAIL, ord("\n"))]
-_STATED = itemgetter(slice(-_AT - 1, -3))  # a line's stated hash (the line with its newline)
-_TAIL_OF = itemgetter(slice(-_TAIL - 1, None))  # ,"hash":"<hex>"}\n
+_TAIL_SEP = b'"}\n' + _HASH_OPEN  # between one record's hash and the next record's, in the tails joined
+_TAIL_OF = itemgetter(slice(-_TAIL - 1, None))  # ,"hash":"<hex>"}\n (of a line with its newline)
 _BODY = itemgetter(slice(None, -_TAIL - 1))  # the canonical bytes but their closing "}"
+_LINK = len(_PREV_OPEN) + tf.HASH_HEX_LEN  # ","prev":"<hex>
 _LAST3 = [b"%03d" % i for i in range(1000)]
 
 
@@ -459,48 +458,45 @@ def _summarize(data: bytes, sealed: set[int]) -> _Summary | None:
     ``prev`` sit at fixed offsets after it, the stated hash in the line's last bytes, and the hash is over the
     line without its ``,"hash":…`` member, closed with ``}``. Nothing is parsed as JSON (the walk does not
     either). Per record, Python does only what cannot be done on the whole block, in C-level ``map`` calls
-    rather than a loop: cut fixed slices and hash the canonical bytes. Each kind of slice, joined, is compared
-    with what it must be, made for the whole block at once (the seqs as text, ``","prev":"`` and the hash
-    before); the constant bytes of the record's end are compared column by column (``bytes[c::width]``).
-    This is stricter than the walk (the seq as ``str(int)`` writes it, lowercase hex, ``"}`` and a newline at
-    the end): anything it does not accept is walked, never passed.
+    rather than a loop: hash the canonical bytes and cut a few fixed slices. Each kind of slice, joined, is
+    compared with what it must be, made for the whole block at once from the hashes computed (``hexlify`` with a
+    comma between them, the comma then replaced by what separates them in the file) and the seqs as text. This
+    is stricter than the walk (the seq as ``str(int)`` writes it, lowercase hex, ``"}`` and a newline at the
+    end): anything it does not accept is walked, never passed.
     """
     if not data.endswith(b"\n"):
         return None
     lines = BytesIO(data).readlines()  # split after each b"\n" with memchr (bytes.split looks at every byte)
     n = len(lines)
     tails = b"".join(map(_TAIL_OF, lines))
-    width = _TAIL + 1
-    if len(tails) != width * n or any(tails[c::width] != bytes((b,)) * n for c, b in _TAIL_COLUMNS):
-        return None  # a line too short, or not closed by ,"hash":"…"} (each slice is at most `width` long)
-    hashes = list(map(_STATED, lines))
     first = lines[0]
     j = first.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX)
-    if j < 0 or not first[tf.SEQ_AT : j].isdigit():
-        return None
+    if len(tails) != (_TAIL + 1) * n or j < 0 or not first[tf.SEQ_AT : j].isdigit() or len(first) < j + tf.PREV_END:
+        return None  # a line too short for its ,"hash":"<hex>"}\n (each slice is at most that long), or no seq
+    digests = b"".join(map(_DIGEST, map(hashlib.sha256, map(add, map(_BODY, lines), repeat(b"}")))))
+    hashes = hexlify(digests, b",", 32)  # lowercase hex, as the walk's hexdigest(); a comma between records
+    if tails != _HASH_OPEN + hashes.replace(b",", _TAIL_SEP) + b'"}\n':
+        return None  # a hash that does not match (or in capitals), or a line not closed by ,"hash":"<hex>"}\n
     s0 = int(first[tf.SEQ_AT : j])
-    links = [first[j + tf.PREV_AT : j + tf.PREV_END], *hashes[:-1]]  # what each record's prev must be
+    first_prev = first[j + tf.PREV_AT : j + tf.PREV_END]
+    before = hashes[: 65 * (n - 1) - 1].replace(b",", _PREV_OPEN)  # each record's hash, as the next one's prev
+    links = _PREV_OPEN + first_prev + (_PREV_OPEN + before if n > 1 else b"")
     stamps = _check_heads(lines, s0, links)
     if stamps is None or not all(map(le, stamps, islice(stamps, 1, None))):
         return None
-    stated = b"".join(hashes)
-    digests = b"".join(map(_DIGEST, map(hashlib.sha256, map(add, map(_BODY, lines), repeat(b"}")))))
-    if hexlify(digests) != stated:  # lowercase hex, as the walk's hexdigest() compares
-        return None
-    h = tf.HASH_HEX_LEN
     out = _Summary()
-    out.first_prev, out.first_seq, out.first_ts = links[0], s0, stamps[0]
-    out.last2 = hashes[-2:]
+    out.first_prev, out.first_seq, out.first_ts = first_prev, s0, stamps[0]
+    out.last2 = [hashes[65 * i : 65 * i + 64] for i in range(max(0, n - 2), n)]
     out.last_seq, out.last_ts = s0 + n - 1, stamps[-1]
     out.lines, out.bytes = n, len(data)
-    out.sealed = {q: stated[(q - s0) * h : (q - s0 + 1) * h].decode() for q in sealed if s0 <= q < s0 + n}
+    out.sealed = {q: hashes[65 * (q - s0) : 65 * (q - s0) + 64].decode() for q in sealed if s0 <= q < s0 + n}
     return out
 
 
-def _check_heads(lines: list[bytes], s0: int, links: list[bytes]) -> list[bytes] | None:
+def _check_heads(lines: list[bytes], s0: int, links: bytes) -> list[bytes] | None:
     """Each record's head, in runs of one seq width (the records must be numbered s0, s0 + 1, ..., one digit
-    wider at 10, 100...): ``{"v":1,"seq":<seq>,"ts":"`` and ``","prev":"<link>`` around the timestamp. Returns
-    the timestamps, or None when anything is off."""
+    wider at 10, 100...): ``{"v":1,"seq":<seq>,"ts":"`` and, after the timestamp, its row of ``links``
+    (``","prev":"<hash>``). Returns the timestamps, or None when anything is off."""
     n = len(lines)
     stamps: list[bytes] = []
     at, seq = 0, s0
@@ -514,7 +510,7 @@ def _check_heads(lines: list[bytes], s0: int, links: list[bytes]) -> list[bytes]
         if b"".join(map(itemgetter(slice(j + tf.TS_AT)), part)) != _heads_text(seq, end - at):
             return None
         prevs = b"".join(map(itemgetter(slice(j + tf.TS_END, j + tf.PREV_END)), part))
-        if prevs != _PREV_OPEN + _PREV_OPEN.join(links[at:end]):
+        if prevs != (links if end - at == n else links[_LINK * at : _LINK * end]):
             return None
         stamps += map(itemgetter(slice(j + tf.TS_AT, j + tf.TS_END)), part)
         at, seq = end, seq + end - at
