@@ -1,6 +1,6 @@
 """Verify trails: hash chain, sequence, time order, crash remnants, and signed seals.
 
-One streaming pass per file, in blocks of 4 MiB. A clean block is checked in bulk (one hash per
+One streaming pass per file, in blocks of 1 MiB. A clean block is checked in bulk (one hash per
 record, everything else on fixed slices joined, in C: see :func:`_summarize`; a large plain file in
 ranges of 1 MiB, shared between this process and forked workers: see :func:`_verify_parallel`); a
 block with anything off is walked line by line, which names each problem and its line.
@@ -402,11 +402,11 @@ def _add(report: VerifyReport, finding: Finding) -> None:
         report.findings.append(finding)
 
 
-_BLOCK = 4 << 20
+_BLOCK = 1 << 20  # its lines, slices and hashes stay in cache (2 MiB blocks check ~1.5x slower)
 
 
 def _blocks(path: Path) -> Iterator[tuple[bytes, bool]]:
-    """The file in blocks of ~4 MiB of whole lines, each ending with its newline (``True``); the last block
+    """The file in blocks of ~1 MiB of whole lines, each ending with its newline (``True``); the last block
     (``False``) is what follows the file's last newline, if anything does.
 
     A damaged gzip stream ends the blocks with :class:`TrailFormatError` (its line is filled in by the caller).
