@@ -88,7 +88,7 @@ class _Shared:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return False
-            select.select([self._take], [], [], left)
+            _readable(self._take, left)
 
     def release(self) -> None:
         os.write(self._give, b"1")
@@ -103,6 +103,13 @@ class _Shared:
     def close(self) -> None:
         os.close(self._take)
         os.close(self._give)
+
+
+def _readable(fd: int, timeout: float | None) -> bool:
+    """Wait until ``fd`` can be read (or ``timeout`` seconds pass); poll, not select, which fails past fd 1023."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000)) + 1))
 
 
 def in_order(count: int, work: Callable[[int], T], workers: int) -> Iterator[T]:
@@ -167,7 +174,7 @@ def _results(recv: int, timeout: float | None) -> dict:
     (the parent does that work again) or, when ``timeout`` is given, if it says nothing for that long."""
     chunks = []
     while True:
-        if timeout is not None and not select.select([recv], [], [], timeout)[0]:
+        if timeout is not None and not _readable(recv, timeout):
             return {}
         chunk = os.read(recv, 1 << 20)
         if not chunk:
