@@ -97,3 +97,25 @@ def test_no_process_to_be_had_means_the_work_is_done_here(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(os, "fork", refused)
     assert list(parallel.in_order(9, squares(os.getpid()), 3)) == [i * i for i in range(9)]
+
+
+def test_a_process_holding_many_files_still_waits_on_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With over a thousand files open (a notebook, a server) the counter's lock and the workers' pipes are past
+    descriptor 1023, where select() fails: the wait for a lock its holder took to its death still times out."""
+
+    def dies_holding_the_lock(work, shared, send) -> None:
+        shared.get_lock().acquire()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def slow(i: int) -> int:
+        time.sleep(0.02)  # the parent is still at work when the worker dies
+        return i * i
+
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        monkeypatch.setattr(parallel, "_from_back", dies_holding_the_lock)
+        monkeypatch.setattr(parallel, "LOCK_WAIT_S", 0.3)
+        assert list(parallel.in_order(30, slow, 2)) == [i * i for i in range(30)]
+    finally:
+        for fd in held:
+            os.close(fd)

@@ -26,8 +26,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from auditkit.custody.forward import is_forward_key
 from auditkit.custody.seals import default_key_path, key_id, load_private, load_public
 from auditkit.errors import SealError
+from auditkit.store.names import PACK_MANIFEST
+from auditkit.store.names import is_pack as is_pack  # where anchors and older callers look for it
 
-MANIFEST = "manifest.json"
+MANIFEST = PACK_MANIFEST
 SIGNATURE = "manifest.json.sig"
 #: RFC 3161 tokens over ``manifest.json`` (``auditkit anchor PACK``): added after the pack was made, so not listed
 ANCHORS = "manifest.anchors.jsonl"
@@ -76,11 +78,6 @@ def sign_pack(folder: str | os.PathLike[str], key_path: str | os.PathLike[str]) 
     with os.fdopen(fd, "wb") as fh:
         fh.write(sig)
     return out
-
-
-def is_pack(path: str | os.PathLike[str]) -> bool:
-    """A folder holding ``manifest.json``: an evidence pack for ``auditkit verify``."""
-    return Path(path).is_dir() and (Path(path) / MANIFEST).is_file()
 
 
 @dataclass

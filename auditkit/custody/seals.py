@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from auditkit.custody import forward
 from auditkit.errors import SealError
-from auditkit.store.names import active_trail
+from auditkit.store.names import seal_log_path as seal_log_path  # its home; seals' callers find it here too
 from auditkit.trail import config, private_files
 from auditkit.trail import format as tf
 from auditkit.trail.appender import foreign_reason, installation_key
@@ -36,15 +36,6 @@ _SIG_OPEN = b',"sig":"'
 
 def default_key_path() -> Path:
     return Path(config.seal_key_path())
-
-
-def seal_log_path(trail: str | os.PathLike[str]) -> Path:
-    """Where a trail's seals go by default: ``audit-trail.jsonl`` -> ``audit-trail.seals.jsonl``.
-
-    Archived segments (``audit-trail.<first>-<last>.jsonl.gz``) share their trail's seal log.
-    """
-    p = active_trail(trail)
-    return p.with_name(f"{p.name.removesuffix('.gz').removesuffix('.jsonl')}.seals.jsonl")
 
 
 def key_id(public: Ed25519PublicKey) -> str:

@@ -1,11 +1,12 @@
 """Verify trails: hash chain, sequence, time order, crash remnants, and signed seals.
 
-One streaming pass per file, in blocks of 4 MiB. A clean block is checked in bulk (one hash per
-record, everything else column-wise with numpy: see :func:`_summarize`; a large plain file in ranges
-of 1 MiB, shared between this process and forked workers: see :func:`_verify_parallel`); a block
-with anything off is walked line by line, which names each problem and its line.
-``benchmarks/verify.py`` prints the rate beside the SHA-256 floor. Rotated and gzipped segments of
-one trail are checked as one chain.
+One streaming pass per file, in blocks of 1 MiB. A clean block is checked in bulk (one hash per
+record, everything else on fixed slices joined, in C: see :func:`_summarize`; a large plain file in
+ranges of 1 MiB, shared between this process and forked workers: see :func:`_verify_parallel`); a
+block with anything off is walked line by line, which names each problem and its line.
+``benchmarks/verify.py`` prints the time beside ``openssl dgst -sha256`` of the same file. Rotated and
+gzipped segments of one trail are checked as one chain. The seal and anchor code (and cryptography)
+load only when there are seals, a key or TSA roots to check.
 
 Findings of severity ``error`` mean the trail is not intact (``VerifyReport.intact`` is False);
 ``warning`` findings (a partial line left by a crash, a clock step back, records after the last
@@ -18,28 +19,30 @@ import glob
 import hashlib
 import os
 from array import array
+from binascii import hexlify
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from itertools import repeat
-from operator import add, itemgetter
+from io import BytesIO
+from itertools import islice, repeat
+from operator import itemgetter, le
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
-from auditkit.custody import anchors
-from auditkit.custody import seals as sealing
 from auditkit.errors import ChainBroken, TrailFormatError
-from auditkit.loading.readers import FORMATS
 from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
-from auditkit.store.names import active_trail, is_seal_log
+from auditkit.store.names import active_trail, is_seal_log, seal_log_path
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.trail import appender, config, provenance
 from auditkit.trail import format as tf
 from auditkit.trail.appender import pending_spills
 
 if TYPE_CHECKING:
-    import numpy as np
+    from auditkit.custody.seals import Verifier
 
 ERROR, WARNING = "error", "warning"
 _PREFIX = tf.RECORD_PREFIX
@@ -47,7 +50,7 @@ _PREV_OPEN = tf.PREV_OPEN
 _HASH_OPEN, _TAIL, _AT = tf.HASH_OPEN, tf.HASH_TAIL, tf.HASH_AT  # the record's closing hash member
 _MAX_FINDINGS = 200
 _INT64_MAX = (1 << 63) - 1  # no writer numbers past it: a seq beyond is a forged line
-_DIGEST = type(hashlib.sha256()).digest  # the method itself, for map()
+_DIGEST, _UPDATE = type(hashlib.sha256()).digest, type(hashlib.sha256()).update  # the methods, for map()
 
 
 @dataclass
@@ -118,11 +121,16 @@ class _Chain:
         self.last_seq = -1
         self.last_ts = b""
         self.first_seq: int | None = None
-        self.seqs = array("q")
+        self.seqs = array("q")  # the seqs of the records walked line by line
+        self.runs: list[tuple[int, int]] = []  # (first, last) seq of each block taken whole
         self.sealed = sealed
         self.sealed_hashes: dict[int, str] = {}
         self.files: list[str] = []
         self.retirements: list[dict] = []  # retention's signed statements for this trail
+
+    @property
+    def records(self) -> int:
+        return len(self.seqs) + sum(last - first + 1 for first, last in self.runs)
 
 
 def _ts(raw: bytes) -> datetime | None:
@@ -180,18 +188,20 @@ def verify(
 
 def _load_seals(
     files: list[Path], seals: PathLike | list[PathLike] | None, pubkey: PathLike | None, report: VerifyReport
-) -> tuple[list[dict], sealing.Verifier | None, Path]:
+) -> tuple[list[dict], Verifier | None, Path]:
     """Every seal of the seal logs given (default: ``<trail>.seals.jsonl`` beside each trail), each with its
     ``log``; the public key (given, or ``seal.pub`` beside the seal key) if there is one; its file."""
     seal_logs = [Path(p) for p in ([seals] if isinstance(seals, (str, Path)) else seals or [])]
     if not seal_logs:
-        seal_logs = sorted({sealing.seal_log_path(f) for f in files if sealing.seal_log_path(f).is_file()})
-    public = None
+        seal_logs = sorted({seal_log_path(f) for f in files if seal_log_path(f).is_file()})
     key_file = Path(pubkey) if pubkey else Path(config.seal_pubkey_path())
-    if pubkey or key_file.is_file():
-        public = sealing.load_verifier(key_file)
-    all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
     report.seals["logs"] = [str(p) for p in seal_logs]
+    if not (pubkey or seal_logs or key_file.is_file()):
+        return [], None, key_file
+    from auditkit.custody import seals as sealing  # start-up: cryptography, only with seals or a key to check
+
+    public = sealing.load_verifier(key_file) if pubkey or key_file.is_file() else None
+    all_seals = [s | {"log": str(log)} for log in seal_logs for s in sealing.read_seals(log, public)]
     return all_seals, public, key_file
 
 
@@ -245,7 +255,7 @@ def _verify_chains(
             "first_seq": chain.first_seq,
             "last_seq": chain.last_seq,
             "head_hash": chain.prev_hash.decode("utf-8", "replace") if chain.prev_hash else None,  # as damaged
-            "records": len(chain.seqs),
+            "records": chain.records,
         }
     return chains
 
@@ -377,6 +387,8 @@ def unchained_format(path: PathLike) -> str | None:
                 return None
             if obj.get("v") == tf.SCHEMA_VERSION and "seq" in obj and "hash" in obj:
                 return None
+            from auditkit.loading.readers import FORMATS  # start-up: ~15 ms, only for a line that is not a record
+
             fmt = next((f for f in FORMATS if f.matches(obj)), None)
             if fmt is not None and fmt.NAME in _FORMAT_NAMES:
                 return _FORMAT_NAMES[fmt.NAME]
@@ -390,27 +402,29 @@ def _add(report: VerifyReport, finding: Finding) -> None:
         report.findings.append(finding)
 
 
-_BLOCK = 4 << 20
+_BLOCK = 1 << 20  # its lines, slices and hashes stay in cache (2 MiB blocks check ~1.5x slower)
 
 
-def _blocks(path: Path):
-    """The file's lines in blocks of ~8 MB, split in C; the last line may lack its newline.
+def _blocks(path: Path) -> Iterator[tuple[bytes, bool]]:
+    """The file in blocks of ~1 MiB of whole lines, each ending with its newline (``True``); the last block
+    (``False``) is what follows the file's last newline, if anything does.
 
     A damaged gzip stream ends the blocks with :class:`TrailFormatError` (its line is filled in by the caller).
     """
-    import gzip
+    import gzip  # start-up: only a gzipped segment (or a small file) reads through here
 
     with (gzip.open if is_gzip(path) else open)(path, "rb") as fh:
-        rest = b""
+        pending: list[bytes] = []  # a line longer than a block, in pieces (never copied once per block)
         while chunk := _read_block(fh, path):
-            lines = chunk.split(b"\n")
-            if rest:
-                lines[0] = rest + lines[0]
-            rest = lines.pop()  # what follows the last newline (b"" when the chunk ends with one)
-            if lines:
-                yield lines, True
-        if rest:
-            yield [rest], False
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                pending.append(chunk)
+                continue
+            whole = chunk[:cut] if cut < len(chunk) else chunk
+            yield (b"".join([*pending, whole]) if pending else whole), True
+            pending = [chunk[cut:]] if cut < len(chunk) else []
+        if pending:
+            yield b"".join(pending), False
 
 
 def _read_block(fh, path: Path) -> bytes:
@@ -423,130 +437,108 @@ def _read_block(fh, path: Path) -> bytes:
 class _Summary:
     """What a clean block says about itself: enough for the caller to check its boundary and move on."""
 
-    __slots__ = (
-        "bytes",
-        "first_prev",
-        "first_seq",
-        "first_ts",
-        "last2",
-        "last_seq",
-        "last_ts",
-        "lines",
-        "sealed",
-        "seqs",
-    )
+    __slots__ = ("bytes", "first_prev", "first_seq", "first_ts", "last2", "last_seq", "last_ts", "lines", "sealed")
 
 
-def _summarize(lines: list[bytes], sealed: set[int], size: int | None = None) -> _Summary | None:
-    """Check a block of records in bulk: every record well formed, its hash right, linked to the one
+_TS_OPEN = b',"ts":"'
+_HEAD_SEP = _TS_OPEN + _PREFIX  # between one record's seq and the next record's, in the heads joined
+_TAIL_SEP = b'"}\n' + _HASH_OPEN  # between one record's hash and the next record's, in the tails joined
+_TAIL_OF = itemgetter(slice(-_TAIL - 1, None))  # ,"hash":"<hex>"}\n (of a line with its newline)
+_BODY = itemgetter(slice(None, -_TAIL - 1))  # the canonical bytes but their closing "}"
+_LINK = len(_PREV_OPEN) + tf.HASH_HEX_LEN  # ","prev":"<hex>
+_LAST3 = [b"%03d" % i for i in range(1000)]
+
+
+def _summarize(data: bytes, sealed: set[int]) -> _Summary | None:
+    """Check a block of whole lines in bulk: every record well formed, its hash right, linked to the one
     before, numbered in sequence and in time order. Returns a summary, or None when anything is off
     or unusual (the caller then walks the block line by line, which says what and where).
 
-    Per record, Python does only what cannot be done in bulk, and in C-level ``map`` calls rather
-    than a loop: hash the canonical bytes and cut two fixed-width slices (the head up to ``prev``,
-    the closing ``hash`` member). The slices, joined, are viewed as numpy tables (a row per record),
-    on which the separators, the sequence (the first record's number plus the row), the links and
-    the time order are checked column-wise, in C. This is stricter than the line walk (plain digits
-    only, the closing ``"}``): anything it does not accept is walked, never passed. ``size`` is the
-    block's length in bytes when the caller knows it.
+    It takes only what the line walk (:func:`_walk_lines`) would take without a finding, reading the same bytes
+    at the same places: the seq is the text between ``{"v":1,"seq":`` and the first comma, the timestamp and
+    ``prev`` sit at fixed offsets after it, the stated hash in the line's last bytes, and the hash is over the
+    line without its ``,"hash":…`` member, closed with ``}``. Nothing is parsed as JSON (the walk does not
+    either). Per record, Python does only what cannot be done on the whole block, in C-level ``map`` calls
+    rather than a loop: hash the canonical bytes and cut a few fixed slices. Each kind of slice, joined, is
+    compared with what it must be, made for the whole block at once from the hashes computed (``hexlify`` with a
+    comma between them, the comma then replaced by what separates them in the file) and the seqs as text. This
+    is stricter than the walk (the seq as ``str(int)`` writes it, lowercase hex, ``"}`` and a newline at the
+    end): anything it does not accept is walked, never passed.
     """
-    import numpy as np
-
-    n = len(lines)
-    if not n:
+    if not data.endswith(b"\n"):
         return None
-    row = lambda b: np.frombuffer(b, dtype=np.uint8)  # noqa: E731 - a constant's bytes, compared column-wise
+    lines = BytesIO(data).readlines()  # split after each b"\n" with memchr (bytes.split looks at every byte)
+    n = len(lines)
+    tails = b"".join(map(_TAIL_OF, lines))
     first = lines[0]
     j = first.find(b",", tf.SEQ_AT, tf.SEQ_END_MAX)
-    if not tf.SEQ_AT < j <= tf.SEQ_AT + 18 or not first[tf.SEQ_AT : j].isdigit():
-        return None
+    if len(tails) != (_TAIL + 1) * n or j < 0 or not first[tf.SEQ_AT : j].isdigit() or len(first) < j + tf.PREV_END:
+        return None  # a line too short for its ,"hash":"<hex>"}\n (each slice is at most that long), or no seq
+    hashing = list(map(hashlib.sha256, map(_BODY, lines)))
+    deque(map(_UPDATE, hashing, repeat(b"}")), 0)  # the closing brace fed on, not concatenated (a copy fewer)
+    digests = b"".join(map(_DIGEST, hashing))
+    hashes = hexlify(digests, b",", 32)  # lowercase hex, as the walk's hexdigest(); a comma between records
+    if tails != _HASH_OPEN + hashes.replace(b",", _TAIL_SEP) + b'"}\n':
+        return None  # a hash that does not match (or in capitals), or a line not closed by ,"hash":"<hex>"}\n
     s0 = int(first[tf.SEQ_AT : j])
-    seqs = np.arange(s0, s0 + n, dtype=np.int64)
-    heads = _head_columns(lines, j, s0, seqs)
-    if heads is None:
+    first_prev = first[j + tf.PREV_AT : j + tf.PREV_END]
+    before = hashes[: 65 * (n - 1) - 1].replace(b",", _PREV_OPEN)  # each record's hash, as the next one's prev
+    links = _PREV_OPEN + first_prev + (_PREV_OPEN + before if n > 1 else b"")
+    stamps = _check_heads(lines, s0, links)
+    if stamps is None or not all(map(le, stamps, islice(stamps, 1, None))):
         return None
-    prevs, stamps = heads
-    tail = b"".join(map(itemgetter(slice(-_TAIL, None)), lines))
-    if len(tail) != _TAIL * n:
-        return None
-    ends = np.frombuffer(tail, dtype=np.uint8).reshape(n, _TAIL)
-    if (ends[:, : _TAIL - _AT] != row(_HASH_OPEN)).any() or (ends[:, -2:] != row(b'"}')).any():
-        return None
-    hashes = ends[:, _TAIL - _AT : -2]
-    prev = prevs[0] if len(prevs) == 1 else np.concatenate(prevs)
-    if (prev[1:] != hashes[:-1]).any():
-        return None
-    stated = hashes.tobytes()
-    canonical = map(add, map(itemgetter(slice(None, -_TAIL)), lines), repeat(b"}"))  # each record without its hash
-    # raw digests against the stated hex decoded once (no hex string per record, ~0.3 µs each); only the
-    # lowercase hex the writer makes is decoded (the walk compares text: "AB" is not "ab")
-    if stated.translate(None, b"0123456789abcdef"):
-        return None
-    if b"".join(map(_DIGEST, map(hashlib.sha256, canonical))) != bytes.fromhex(stated.decode("ascii")):
-        return None
-    ts = stamps[0] if len(stamps) == 1 else np.concatenate(stamps)
-    ts = np.ascontiguousarray(ts).view(f"S{tf.TS_END - tf.TS_AT}").ravel()
-    if (ts[1:] < ts[:-1]).any():
-        return None
-    h = tf.HASH_HEX_LEN
     out = _Summary()
-    out.first_prev, out.first_seq, out.first_ts = prev[0].tobytes(), s0, bytes(ts[0])
-    out.last2 = [stated[i * h : (i + 1) * h] for i in range(max(0, n - 2), n)]
-    out.last_seq, out.last_ts = s0 + n - 1, bytes(ts[-1])
-    out.lines, out.bytes = n, (sum(map(len, lines)) + n if size is None else size)
-    out.seqs = array("q", seqs.tobytes())
-    out.sealed = {q: stated[(q - s0) * h : (q - s0 + 1) * h].decode() for q in sealed if s0 <= q < s0 + n}
+    out.first_prev, out.first_seq, out.first_ts = first_prev, s0, stamps[0]
+    out.last2 = [hashes[65 * i : 65 * i + 64] for i in range(max(0, n - 2), n)]
+    out.last_seq, out.last_ts = s0 + n - 1, stamps[-1]
+    out.lines, out.bytes = n, len(data)
+    out.sealed = {q: hashes[65 * (q - s0) : 65 * (q - s0) + 64].decode() for q in sealed if s0 <= q < s0 + n}
     return out
 
 
-def _head_columns(lines: list[bytes], j: int, s0: int, seqs: np.ndarray) -> tuple[list, list] | None:
-    """The head of each record (up to ``prev``) checked column-wise, in runs of one seq width (the records must
-    be numbered s0, s0 + 1, ..., one digit wider at 10, 100...): the prefix, the separators, the digits and
-    their number. Returns the ``prev`` and ``ts`` columns of each run, or None when anything is off."""
-    import numpy as np  # numpy loads with the first block checked in bulk (as in _summarize)
-
-    row = lambda b: np.frombuffer(b, dtype=np.uint8)  # noqa: E731 - a constant's bytes, compared column-wise
+def _check_heads(lines: list[bytes], s0: int, links: bytes) -> list[bytes] | None:
+    """Each record's head, in runs of one seq width (the records must be numbered s0, s0 + 1, ..., one digit
+    wider at 10, 100...): ``{"v":1,"seq":<seq>,"ts":"`` and, after the timestamp, its row of ``links``
+    (``","prev":"<hash>``). Returns the timestamps, or None when anything is off."""
     n = len(lines)
-    prevs, stamps = [], []
-    at = 0
+    stamps: list[bytes] = []
+    at, seq = 0, s0
     while at < n:
-        w = j - tf.SEQ_AT
-        run = min(n - at, 10**w - (s0 + at)) if w < 19 else 0
-        if run <= 0:
+        w = len(str(seq))
+        if w > 19 or seq + (n - at) - 1 > _INT64_MAX:
+            return None  # past 64 bits: the walk says so
+        end = min(n, at + 10**w - seq)
+        part = lines if end - at == n else lines[at:end]
+        j = tf.SEQ_AT + w
+        if b"".join(map(itemgetter(slice(j + tf.TS_AT)), part)) != _heads_text(seq, end - at):
             return None
-        width = j + tf.PREV_END
-        part = lines if run == n else lines[at : at + run]
-        block = b"".join(map(itemgetter(slice(None, width)), part))
-        if len(block) != width * run:
+        prevs = b"".join(map(itemgetter(slice(j + tf.TS_END, j + tf.PREV_END)), part))
+        if prevs != (links if end - at == n else links[_LINK * at : _LINK * end]):
             return None
-        rows = np.frombuffer(block, dtype=np.uint8).reshape(run, width)
-        digits = rows[:, tf.SEQ_AT : j].astype(np.int64) - 48
-        if (
-            (rows[:, : tf.SEQ_AT] != row(_PREFIX)).any()
-            or (rows[:, j] != 44).any()
-            or (rows[:, j + tf.TS_END : j + tf.PREV_AT] != row(_PREV_OPEN)).any()
-            or (digits < 0).any()
-            or (digits > 9).any()
-            or (digits @ (10 ** np.arange(w - 1, -1, -1, dtype=np.int64)) != seqs[at : at + run]).any()
-        ):
-            return None
-        ts = rows[:, j + tf.TS_AT : j + tf.TS_END]
-        if not ts.all():
-            return None
-        stamps.append(ts)
-        prevs.append(rows[:, j + tf.PREV_AT :])
-        at += run
-        j += 1
-    return prevs, stamps
+        stamps += map(itemgetter(slice(j + tf.TS_AT, j + tf.TS_END)), part)
+        at, seq = end, seq + end - at
+    return stamps
+
+
+def _heads_text(first: int, count: int) -> bytes:
+    """What the heads of the records numbered ``first``, ``first + 1``, ... must read, joined: ``{"v":1,"seq":``,
+    the number, ``,"ts":"`` each; made a thousand numbers at a time from their last three digits."""
+    end, s, parts = first + count, first, []
+    if s < 1000:
+        parts.append(_HEAD_SEP.join(map(b"%d".__mod__, range(s, min(end, 1000)))))
+        s = min(end, 1000)
+    while s < end:
+        high, low = divmod(s, 1000)
+        upto = min(end, (high + 1) * 1000)
+        digits = b"%d" % high
+        parts.append(digits + (_HEAD_SEP + digits).join(_LAST3[low : low + upto - s]))
+        s = upto
+    return _PREFIX + _HEAD_SEP.join(parts) + _TS_OPEN
 
 
 def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summary | None:
     """Read one byte range of a plain trail (whole lines) and summarize it."""
-    data = read_range(path, start, end)
-    lines = data.split(b"\n")
-    if lines.pop():  # the file ends without a newline: leave that range to the line-by-line walk
-        return None
-    return _summarize(lines, sealed, len(data))
+    return _summarize(read_range(path, start, end), sealed)
 
 
 def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
@@ -581,7 +573,7 @@ class _FileWalk:
             or summary.first_ts < c.last_ts
         ):
             return False
-        c.seqs.extend(summary.seqs)
+        c.runs.append((summary.first_seq, summary.last_seq))
         c.sealed_hashes.update(summary.sealed)
         c.prev2_hash = summary.last2[0] if len(summary.last2) > 1 else c.prev_hash
         c.prev_hash, c.last_seq, c.last_ts = summary.last2[-1], summary.last_seq, summary.last_ts
@@ -601,15 +593,14 @@ def _verify_file(path: Path, chain: _Chain, report: VerifyReport, tolerance_s: f
         _verify_parallel(path, _ranges(path, size, _RANGE), workers, walk, report, tolerance_s)
     else:
         try:
-            for lines, terminated in _blocks(path):
-                if walk.first and len(lines) > 1:  # the segment's first record is checked on its own
-                    _walk_lines(lines[:1], walk, report, tolerance_s)
-                    del lines[0]
-                summary = _summarize(lines, chain.sealed) if not walk.first else None
+            for data, terminated in _blocks(path):
+                if walk.first and terminated:  # the segment's first record is checked on its own
+                    cut = data.index(b"\n") + 1
+                    _walk_block(data[:cut], walk, report, tolerance_s)
+                    data = data[cut:]
+                summary = _summarize(data, chain.sealed) if data and not walk.first else None
                 if summary is None or not walk.fast_forward(summary):
-                    _walk_lines(lines, walk, report, tolerance_s)
-                if not terminated:
-                    walk.offset -= 1  # the final line has no newline
+                    _walk_block(data, walk, report, tolerance_s)
         except TrailFormatError as exc:
             _add(
                 report,
@@ -649,22 +640,17 @@ def _verify_parallel(
 ) -> None:
     """Check a large plain file's ranges in this process and forked workers (:func:`auditkit.store.parallel.in_order`:
     no one idles, and a worker that dies costs only time); each summary is taken in order."""
-    import numpy  # noqa: F401 - imported once here and inherited by the forked workers, not once in each
-
     sealed, name = walk.chain.sealed, str(path)
     summaries = in_order(len(ranges), lambda i: _summarize_range(name, *ranges[i], sealed), workers)
     for (a, b), summary in zip(ranges, summaries, strict=True):
-        _take(path, a, b, summary, walk, report, tolerance_s)
+        if summary is None or not walk.fast_forward(summary):
+            _walk_block(read_range(path, a, b), walk, report, tolerance_s)
 
 
-def _take(
-    path: Path, a: int, b: int, summary: _Summary | None, walk: _FileWalk, report: VerifyReport, tolerance_s: float
-) -> None:
-    """Take the summarized range ``a:b`` whole if it continues the chain; otherwise walk it line by line."""
-    if summary is not None and walk.fast_forward(summary):
-        return
-    lines = read_range(path, a, b).split(b"\n")
-    rest = lines.pop()  # b"" unless the file ends without a newline
+def _walk_block(data: bytes, walk: _FileWalk, report: VerifyReport, tolerance_s: float) -> None:
+    """Walk a block's lines one by one; a block that does not end with a newline ends with a partial line."""
+    lines = data.split(b"\n")
+    rest = lines.pop()  # b"" unless the block ends without a newline
     if rest:
         lines.append(rest)
     _walk_lines(lines, walk, report, tolerance_s)
@@ -923,14 +909,12 @@ def _reclassify_deletions(chain: _Chain, report: VerifyReport) -> None:
     ]
     if not deleted:
         return
-    import numpy as np
-
-    # each range looked up in the sorted seqs, never walked: a forged seq of 10**15 makes a range that long
-    present = np.unique(np.frombuffer(chain.seqs, dtype=np.int64))
+    # each range looked up in the sorted seqs and runs, never walked: a forged seq of 10**15 makes a range that long
+    present = sorted(set(chain.seqs))
     for f in deleted:
         lo, hi = (int(x) for x in f.message.split("seq ", 1)[1].split(" ", 1)[0].split(".."))
-        at = int(np.searchsorted(present, lo)) if lo <= _INT64_MAX else len(present)
-        if at < len(present) and int(present[at]) <= hi:
+        at = bisect_left(present, lo)
+        if (at < len(present) and present[at] <= hi) or any(a <= hi and lo <= b for a, b in chain.runs):
             f.kind, f.message = "reordered", f"records seq {lo}..{hi} are not where the chain expects them (moved)"
 
 
@@ -952,6 +936,8 @@ def _check_anchor_lines(
         if tokens:
             _add(report, Finding("unchecked_anchors", WARNING, f"{tokens} TSA token(s) not checked: pass --ca ROOT"))
         return
+    from auditkit.custody import anchors  # start-up: cryptography and the TSA client, only with tokens and roots
+
     summary, problems = anchors.check_anchors(all_seals, anchors.Trust.load(tsa_ca, tsa_cert), tolerance_s)
     report.anchors = {**summary, "checked": True}
     for kind, severity, message, log, line in problems:

@@ -25,6 +25,24 @@ def active_trail(path: str | os.PathLike[str]) -> Path:
     return p.with_name(f"{m['stem']}.jsonl") if m else p
 
 
+def seal_log_path(trail: str | os.PathLike[str]) -> Path:
+    """Where a trail's seals go by default: ``audit-trail.jsonl`` -> ``audit-trail.seals.jsonl``.
+
+    Archived segments (``audit-trail.<first>-<last>.jsonl.gz``) share their trail's seal log.
+    """
+    p = active_trail(trail)
+    return p.with_name(f"{p.name.removesuffix('.gz').removesuffix('.jsonl')}.seals.jsonl")
+
+
+#: What makes a folder an evidence pack (:mod:`auditkit.custody.packs`): its signed list of files.
+PACK_MANIFEST = "manifest.json"
+
+
+def is_pack(path: str | os.PathLike[str]) -> bool:
+    """A folder holding ``manifest.json``: an evidence pack for ``auditkit verify``."""
+    return Path(path).is_dir() and (Path(path) / PACK_MANIFEST).is_file()
+
+
 def is_seal_log(path: str | os.PathLike[str]) -> bool:
     """A seal log (``audit-trail.seals.jsonl``, gzipped or not), by its name."""
     return Path(path).name.endswith(SEAL_LOG_SUFFIXES)
