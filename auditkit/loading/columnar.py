@@ -118,27 +118,40 @@ def _query(trail_id: str | None, gz: bool) -> str:
         select {", ".join(s for s in select if s)},
                coalesce({whole} or {" or ".join(odd)}, true) as _bad,
                coalesce(event = '{tf.TRAIL_START}', false) as _start
-        from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216,
-                       compression='{"gzip" if gz else "none"}')
+        from (select *, {_EXTRACTED}
+              from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216,
+                             compression='{"gzip" if gz else "none"}'))
     """
 
 
-def _string(column: str, key: str) -> str:
-    return f"case when json_type({column}, '$.{key}') = 'VARCHAR' then {column}->>'$.{key}' end"
+#: The tool input's keys load() derives columns from, taken out of each input in one parse (``_keys``).
+_KEYS = ("file_path", "notebook_path", "command", "url", "pattern", "query")
 
 
-_OBJECT = "json_type(tool_input) = 'OBJECT'"
+def _string(value: str) -> str:
+    """A JSON value (DuckDB's compact text) as its string when it is one, else NULL."""
+    return f"case when starts_with({value}, '\"') then {value}->>'$' end"
+
+
+def _key(key: str) -> str:
+    return _string(f"_keys[{_KEYS.index(key) + 1}]")
+
+
 #: What load() derives from tool_input and data, done here in parallel (as auditkit_trail.columns does it by
-#: line: a key's value only when the input is an object and the value a string).
+#: line: a key's value only when the input is an object and the value a string). DuckDB keeps a JSON value
+#: as compact text: an object starts with "{", a string with a quote.
 _DERIVED = {
-    "file_path": f"case when {_OBJECT} then coalesce({_string('tool_input', 'file_path')}, "
-    f"{_string('tool_input', 'notebook_path')}) end",
-    "command": f"case when {_OBJECT} then {_string('tool_input', 'command')} end",
-    "url": f"case when {_OBJECT} then {_string('tool_input', 'url')} end",
-    "pattern": f"case when {_OBJECT} then coalesce({_string('tool_input', 'pattern')}, "
-    f"case when tool_name = 'WebSearch' then {_string('tool_input', 'query')} end) end",
-    "prompt": f"case when json_type(data) = 'OBJECT' then {_string('data', 'prompt')} end",
+    "file_path": f"coalesce({_key('file_path')}, {_key('notebook_path')})",
+    "command": _key("command"),
+    "url": _key("url"),
+    "pattern": f"coalesce({_key('pattern')}, case when tool_name = 'WebSearch' then {_key('query')} end)",
+    "prompt": _string("_prompt"),
 }
+_EXTRACTED = (
+    "case when starts_with(tool_input, '{') then json_extract(tool_input, ["
+    + ", ".join(f"'$.{k}'" for k in _KEYS)
+    + "]) end as _keys, case when starts_with(data, '{') then json_extract(data, '$.prompt') end as _prompt"
+)
 
 
 def _select(f: tf.Field, trail_id: str | None) -> str:
@@ -153,14 +166,12 @@ def _select(f: tf.Field, trail_id: str | None) -> str:
     if f.sub:  # an object shown by one of its keys
         return f"coalesce({r}->>'$.{f.sub}', {r}->>'$') as \"{c}\""
     if f.kind == "text":  # a JSON string as its text (in SQL); any other JSON value re-serialised in Python
-        return (
-            f"case when json_type({r}) = 'VARCHAR' then {r}->>'$' end as _{c}_text, "
-            f"case when json_type({r}) <> 'VARCHAR' then {r} end as _{c}_json"
-        )
-    if f.kind == "nested":  # JSON text (parsed when read); JSON null is a missing value, and truncated is a
-        # non-empty list or nothing (as the line reader makes them)
-        trunc = f" and json_type({r}) = 'ARRAY' and json_array_length({r}) > 0" if r == "truncated" else ""
-        return f"case when json_type({r}) <> 'NULL'{trunc} then {r} end as \"{c}\""
+        return f"{_string(r)} as _{c}_text, case when not starts_with({r}, '\"') then {r} end as _{c}_json"
+    if f.kind == "nested":  # JSON text (parsed when read); JSON null is a missing value (DuckDB's NULL), and
+        # truncated is a non-empty list or nothing (as the line reader makes them)
+        if r == "truncated":
+            return f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end as \"{c}\""
+        return f"nullif({r}, 'null') as \"{c}\""
     if f.kind == "count":
         return f'{r}::BIGINT as "{c}"'
     return f'{r} as "{c}"'
