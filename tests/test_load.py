@@ -457,3 +457,74 @@ def test_a_trail_start_whose_data_is_no_object_loads_verifies_and_redacts(
     assert not auditkit.verify(trail).intact
     redact(trail, tmp_path / "copy.jsonl")
     assert len(auditkit.load(tmp_path / "copy.jsonl")) == 2
+
+
+def test_json_written_loosely_reads_alike_by_both_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columnar path tells a JSON object, string, list or null by the first character of DuckDB's text of it:
+    a trail written with spaces everywhere (any writer's JSON, not only the hook's compact form), JSON nulls,
+    empty lists and objects, nested strings that look like JSON, gives the line reader's frame."""
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    head = tf.encode_record(0, ts, tf.genesis_hash("loose", ts), appender.header_fields("loose", ts))
+    values = [
+        {"file_path": "/a b/c.py", "command": " {not json} "},
+        {"notebook_path": '"quoted"', "file_path": None},
+        {"command": ["ls"], "url": "[1]", "pattern": {"x": 1}},
+        {"query": "q", "pattern": None},
+        [],
+        {},
+        '{"file_path": "/in/a/string"}',
+        None,
+        "  padded  ",
+        7,
+    ]
+    errors = [None, " spaced ", {"e": [1, {"f": None}]}, [], "", '"quoted"', 0, False]
+    lines = [head.decode().rstrip("\n")]
+    for seq in range(1, 300):
+        record = {
+            "v": 1,
+            "seq": seq,
+            "ts": ts,
+            "prev": "0" * 64,
+            "event": "PreToolUse",
+            "status": "started",
+            "session_id": "s",
+            "tool_name": "WebSearch" if seq % 4 == 3 else "Bash",
+            "tool_use_id": f"t{seq}",
+            "tool_input": values[seq % len(values)],
+            "tool_response": values[(seq + 3) % len(values)],
+            "error": errors[seq % len(errors)],
+            "truncated": [[], None, [{"field": "tool_response", "bytes": 9}], {}][seq % 4],
+            "data": [None, {"prompt": " hi "}, {"prompt": 3}, {}, "text"][seq % 5],
+            "hash": f"{seq:064x}",
+        }
+        lines.append(json.dumps(record, indent=None, separators=(" , ", " : ")))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert comparable(fast) == comparable(slow)
+    assert fast["pattern"].notna().any() and fast["error"].notna().any() and fast["truncated"].notna().any()
+
+
+def test_setting_a_value_in_one_empty_column_leaves_the_others_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columnar path builds every string column a trail never fills over one shared Arrow array of nulls:
+    setting a value in one of them (as an analyst annotates a frame) changes that column alone."""
+    from auditkit.loading import columnar
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    df = auditkit.load(SAMPLES / "failures" / "audit-trail.jsonl")
+    empty = [c for c in ("message_id", "request_id", "agent_type", "url", "transcript_path") if df[c].isna().all()]
+    assert len(empty) >= 2
+    df.loc[0, empty[0]] = "set here"
+    df[empty[1]] = df[empty[1]].fillna("filled")
+    assert df.loc[0, empty[0]] == "set here" and df[empty[0]].iloc[1:].isna().all()
+    assert (df[empty[1]] == "filled").all()
+    assert all(df[c].isna().all() for c in empty[2:])

@@ -192,8 +192,10 @@ class _Batches:
 
     def __init__(self) -> None:
         self.rows = self.starts = 0
+        self.sizes: list[int] = []  # each batch's rows
+        self.nulls = pa.nulls(0, pa.large_string())
         self.times: list[pd.Series] = []
-        self.columns: dict[str, list[pa.Array]] = {}
+        self.columns: dict[str, list[pa.Array | None]] = {}  # None: a batch's column held nothing
 
     def add(self, batch: pa.RecordBatch) -> bool:
         """Take one batch; False when a row is not clean (the line reader reads the file)."""
@@ -204,16 +206,15 @@ class _Batches:
             if name == "timestamp":  # parsed by pandas, as the line reader parses it
                 self.times.append(pd.to_datetime(col.to_pandas(), utc=True, errors="coerce", format="ISO8601"))
             elif name not in ("_bad", "_start"):
-                encode = _KIND.get(name) == "category"
-                self.columns.setdefault(name, []).append(
-                    pc.dictionary_encode(col, memory_pool=POOL) if encode else _copy(col)
-                )
+                self.columns.setdefault(name, []).append(_own(col, _KIND.get(name)))
         self.rows += batch.num_rows
+        self.sizes.append(batch.num_rows)
         return True
 
     def frame(self, trail_id: str | None, source: str) -> pd.DataFrame:
         """The frame's columns, in order, typed as :func:`auditkit.loading.columns.typed` types them."""
         n = self.rows
+        self.nulls = pa.nulls(n, pa.large_string())  # what every empty string column holds
         out: dict[str, pd.Series] = {}
         for f in tf.SCHEMA:
             c = f.column
@@ -234,24 +235,35 @@ class _Batches:
 
     def _take(self, name: str, kind: str) -> pd.Series:
         """Column ``name``'s batches as one pandas column of its kind (let go of here)."""
-        chunks = self.columns.pop(name, [])
-        empty = all(chunk.null_count == len(chunk) for chunk in chunks)  # (most columns, in most trails)
+        taken = self.columns.pop(name, [])
+        if all(chunk is None for chunk in taken):  # a column this trail never fills (most, in most trails)
+            return _empty(kind, self.rows, self.nulls)
+        arrow_type = _NAMES if kind == "category" else _ARROW_TYPES[kind]
+        chunks = [pa.nulls(n, arrow_type) if c is None else c for c, n in zip(taken, self.sizes, strict=True)]
         if kind == "category":
-            if empty:
-                return _categorical([], np.full(self.rows, -1))
             encoded = pa.chunked_array(chunks, _NAMES).unify_dictionaries()
             codes = [pc.fill_null(chunk.indices, -1).to_numpy() for chunk in encoded.iterchunks()]
             return _categorical(encoded.chunk(0).dictionary.to_pylist(), np.concatenate(codes))
         if kind == "count":
-            if empty:
-                return pd.Series(pd.arrays.IntegerArray(np.zeros(self.rows, np.int64), np.ones(self.rows, bool)))
             return pd.Series(pd.Int64Dtype().__from_arrow__(pa.chunked_array(chunks, pa.int64())))
-        if empty:  # a column auditkit trails never fill, or this one did not
-            chunks = [pa.nulls(self.rows, _ARROW_TYPES[kind])]
         if kind == "nested":
             return pd.Series(JSONArray(pa.chunked_array(chunks, pa.large_string())))
         # (a types_mapper would send strings through Python objects: 1.5 s a million)
         return pa.chunked_array(chunks, _ARROW_TYPES[kind]).to_pandas()
+
+
+def _empty(kind: str, n: int, nulls: pa.Array) -> pd.Series:
+    """A column of ``n`` missing values of its kind (string columns share ``nulls``: an Arrow array cannot
+    change, and each of these columns is replaced, never written into, when a value is set)."""
+    if kind == "category":
+        return _categorical([], np.full(n, -1))
+    if kind == "count":  # (np.zeros takes no memory until written)
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool)))
+    if kind == "float":
+        return pd.Series(np.full(n, np.nan))
+    if kind == "nested":
+        return pd.Series(JSONArray(nulls))
+    return nulls.to_pandas()
 
 
 def _categorical(words: list[str | None], codes: np.ndarray) -> pd.Series:
@@ -276,6 +288,13 @@ _NAMES = pa.dictionary(pa.int32(), pa.large_string())
 _KIND = {f.column: f.kind for f in tf.SCHEMA}
 _ARROW_TYPES = {"string": pa.large_string(), "text": pa.large_string(), "nested": pa.large_string(),
                 "category": pa.large_string(), "count": pa.int64(), "float": pa.float64()}  # fmt: skip
+
+
+def _own(column: pa.Array, kind: str | None) -> pa.Array | None:
+    """A batch's column in buffers of its own (names dictionary-encoded), or None when it holds nothing."""
+    if column.null_count == len(column):
+        return None
+    return pc.dictionary_encode(column, memory_pool=POOL) if kind == "category" else _copy(column)
 
 
 def _copy(array: pa.Array) -> pa.Array:
