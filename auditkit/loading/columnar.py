@@ -10,6 +10,8 @@ A gzipped segment (what ``auditkit archive`` writes) is read the same way, DuckD
 from __future__ import annotations
 
 import gzip
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -69,24 +71,32 @@ def read(path: Path, batch_rows: int = 100000) -> list[pd.DataFrame] | None:
         import duckdb
     except ImportError:
         return None
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(1)
-    counted = pool.submit(_lines, path, gz)  # on the core DuckDB leaves idle while Python takes each batch
+    pool = ThreadPoolExecutor(2)
+    counted = pool.submit(_lines, path, gz)  # beside DuckDB's threads: numpy and zlib let go of the GIL
     con = duckdb.connect(config={"preserve_insertion_order": True})
     taken = _Batches()
+    handed: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2)
+    took = pool.submit(taken.take, handed)  # on a thread of its own: this one runs DuckDB's work as it hands over
     try:
         con.execute("SET enable_progress_bar = false")  # load() shows its own progress
         con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
         params = {"path": str(path)} | ({"trail": str(trail_id)} if trail_id else {})
         for batch in con.sql(_query(trail_id, gz), params=params).to_arrow_reader(batch_rows):
-            if not taken.add(batch):
-                return None  # the line reader reports it, or reads it as it reads any value
+            handed.put(batch)
+            if not taken.clean:
+                break  # the line reader reports it, or reads it as it reads any value
     except (duckdb.Error, OSError, ValueError):  # DuckDB's errors reach us as duckdb or Arrow (OSError,
-        return None  # ArrowInvalid) exceptions: e.g. a hostile payload's list where a number belongs; read by line
+        taken.clean = False  # ArrowInvalid) exceptions: e.g. a hostile payload's list where a number belongs
     finally:
+        handed.put(None)
+        try:
+            took.result()
+        except (OSError, ValueError):  # (Arrow's errors, taking a batch apart): read by line
+            taken.clean = False
         con.close()
         pool.shutdown(wait=False, cancel_futures=True)
+    if not taken.clean:
+        return None
     try:
         n_lines, ends_nl = counted.result()
     except GZIP_ERRORS:
@@ -192,10 +202,24 @@ class _Batches:
 
     def __init__(self) -> None:
         self.rows = self.starts = 0
+        self.clean = True  # every batch so far a clean one
         self.sizes: list[int] = []  # each batch's rows
         self.nulls = pa.nulls(0, pa.large_string())
         self.times: list[pd.Series] = []
         self.columns: dict[str, list[pa.Array | None]] = {}  # None: a batch's column held nothing
+
+    def take(self, batches: queue.Queue[pa.RecordBatch | None]) -> None:
+        """Take each batch handed over until None; after one that is not clean (``clean`` False) or one that
+        raises (raised here at the end), the rest are let go of unread, so that the hand never waits."""
+        error: Exception | None = None
+        while (batch := batches.get()) is not None:
+            if self.clean and error is None:
+                try:
+                    self.clean = self.add(batch)
+                except Exception as exc:  # raised below, once the queue is drained
+                    error = exc
+        if error is not None:
+            raise error
 
     def add(self, batch: pa.RecordBatch) -> bool:
         """Take one batch; False when a row is not clean (the line reader reads the file)."""
