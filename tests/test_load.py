@@ -528,3 +528,47 @@ def test_setting_a_value_in_one_empty_column_leaves_the_others_empty(monkeypatch
     assert df.loc[0, empty[0]] == "set here" and df[empty[0]].iloc[1:].isna().all()
     assert (df[empty[1]] == "filled").all()
     assert all(df[c].isna().all() for c in empty[2:])
+
+
+@pytest.mark.parametrize("mix", ["some odd", "all odd"])
+def test_times_in_any_form_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mix: str
+) -> None:
+    """DuckDB reads only the hook's own time form (it reads 24:00 as the next day, where pandas sees no time);
+    every other form is pandas', so the columnar frame has the line reader's times and time unit: seconds only,
+    milli- and nanoseconds, offsets, a space for the T, leap seconds, 24:00, Feb 30, 1850, garbage."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    odd = [
+        "2026-03-17T00:00:01Z",
+        "2026-03-17T00:00:02.5Z",
+        "2026-03-17T00:00:03.123456789Z",
+        "2026-03-17T02:00:04.000000+02:00",
+        "2026-03-17 00:00:05.000000Z",
+        "2026-03-17T23:59:60.000000Z",
+        "2026-03-17T24:00:00.000000Z",
+        "2026-02-30T00:00:00.000000Z",
+        "1850-03-17T00:00:06.000000Z",
+        "2026-03-17T00:00:07.000000",
+        "not a time",
+        None,
+    ]
+    head = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "times"}}
+    lines = []
+    for seq in range(200):
+        canonical = f"2026-03-17T00:{seq // 60:02d}:{seq % 60:02d}.{seq:06d}Z"
+        ts = canonical if mix == "some odd" and seq % 3 else odd[seq % len(odd)]
+        fields = head if seq == 0 else {"event": "PreToolUse", "status": "started", "tool_use_id": f"t{seq}"}
+        record = {"v": 1, "seq": seq, "ts": ts, "prev": "0" * 64, **fields, "hash": f"{seq:064x}"}
+        lines.append(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    fast = auditkit.load(trail)
+    assert fast["timestamp"].dtype == slow["timestamp"].dtype
+    assert fast["timestamp"].isna().sum() == slow["timestamp"].isna().sum() > 0
+    assert comparable(fast) == comparable(slow)
