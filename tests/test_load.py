@@ -534,9 +534,9 @@ def test_setting_a_value_in_one_empty_column_leaves_the_others_empty(monkeypatch
 def test_times_in_any_form_read_alike_by_both_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mix: str
 ) -> None:
-    """DuckDB reads only the hook's own time form (it reads 24:00 as the next day, where pandas sees no time);
-    every other form is pandas', so the columnar frame has the line reader's times and time unit: seconds only,
-    milli- and nanoseconds, offsets, a space for the T, leap seconds, 24:00, Feb 30, 1850, garbage."""
+    """The columnar path leaves times to pandas, as the line reader does (DuckDB would read 24:00 as the next
+    day, where pandas sees no time): the same times and time unit for seconds only, milli- and nanoseconds,
+    offsets, a space for the T, leap seconds, 24:00, Feb 30, 1850 and garbage, among the hook's own form."""
     from auditkit.loading import columnar
     from auditkit.trail import format as tf
 
