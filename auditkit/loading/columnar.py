@@ -122,7 +122,7 @@ def _query(trail_id: str | None, gz: bool) -> str:
     odd += [f"coalesce(isnan({c}) or isinf({c}), false)" for c in [*counts, *floats]]
     odd += [f"coalesce({c} in ('NaN', 'Infinity', '-Infinity'), false)" for c in names]
     # no whole record (a key damaged), or another version
-    whole = f"v is null or seq is null or hash is null or v <> {tf.SCHEMA_VERSION}"
+    whole = f"v is null or seq is null or hash is null or v <> {tf.SCHEMA_VERSION} or coalesce(_twice, false)"
     cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     return f"""
         select {", ".join(s for s in select if s)},
@@ -135,7 +135,7 @@ def _query(trail_id: str | None, gz: bool) -> str:
 
 
 #: The tool input's keys load() derives columns from, taken out of each input in one parse (``_keys``).
-_KEYS = ("file_path", "notebook_path", "command", "url", "pattern", "query")
+_KEYS = auditkit_trail.READ_KEYS["tool_input"]
 
 
 def _string(value: str) -> str:
@@ -160,7 +160,9 @@ _DERIVED = {
 _EXTRACTED = (
     "case when starts_with(tool_input, '{') then json_extract(tool_input, ["
     + ", ".join(f"'$.{k}'" for k in _KEYS)
-    + "]) end as _keys, case when starts_with(data, '{') then json_extract(data, '$.prompt') end as _prompt"
+    + "]) end as _keys, case when starts_with(data, '{') then json_extract(data, '$.prompt') end as _prompt, "
+    + " or ".join(auditkit_trail.key_twice_sql(r, keys) for r, keys in auditkit_trail.READ_KEYS.items())
+    + " as _twice"
 )
 
 
