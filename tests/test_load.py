@@ -457,3 +457,118 @@ def test_a_trail_start_whose_data_is_no_object_loads_verifies_and_redacts(
     assert not auditkit.verify(trail).intact
     redact(trail, tmp_path / "copy.jsonl")
     assert len(auditkit.load(tmp_path / "copy.jsonl")) == 2
+
+
+def test_json_written_loosely_reads_alike_by_both_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columnar path tells a JSON object, string, list or null by the first character of DuckDB's text of it:
+    a trail written with spaces everywhere (any writer's JSON, not only the hook's compact form), JSON nulls,
+    empty lists and objects, nested strings that look like JSON, gives the line reader's frame."""
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    head = tf.encode_record(0, ts, tf.genesis_hash("loose", ts), appender.header_fields("loose", ts))
+    values = [
+        {"file_path": "/a b/c.py", "command": " {not json} "},
+        {"notebook_path": '"quoted"', "file_path": None},
+        {"command": ["ls"], "url": "[1]", "pattern": {"x": 1}},
+        {"query": "q", "pattern": None},
+        [],
+        {},
+        '{"file_path": "/in/a/string"}',
+        None,
+        "  padded  ",
+        7,
+    ]
+    errors = [None, " spaced ", {"e": [1, {"f": None}]}, [], "", '"quoted"', 0, False]
+    lines = [head.decode().rstrip("\n")]
+    for seq in range(1, 300):
+        record = {
+            "v": 1,
+            "seq": seq,
+            "ts": ts,
+            "prev": "0" * 64,
+            "event": "PreToolUse",
+            "status": "started",
+            "session_id": "s",
+            "tool_name": "WebSearch" if seq % 4 == 3 else "Bash",
+            "tool_use_id": f"t{seq}",
+            "tool_input": values[seq % len(values)],
+            "tool_response": values[(seq + 3) % len(values)],
+            "error": errors[seq % len(errors)],
+            "truncated": [[], None, [{"field": "tool_response", "bytes": 9}], {}][seq % 4],
+            "data": [None, {"prompt": " hi "}, {"prompt": 3}, {}, "text"][seq % 5],
+            "hash": f"{seq:064x}",
+        }
+        lines.append(json.dumps(record, indent=None, separators=(" , ", " : ")))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert comparable(fast) == comparable(slow)
+    assert fast["pattern"].notna().any() and fast["error"].notna().any() and fast["truncated"].notna().any()
+
+
+def test_setting_a_value_in_one_empty_column_leaves_the_others_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columnar path builds every string column a trail never fills over one shared Arrow array of nulls:
+    setting a value in one of them (as an analyst annotates a frame) changes that column alone."""
+    from auditkit.loading import columnar
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    df = auditkit.load(SAMPLES / "failures" / "audit-trail.jsonl")
+    empty = [c for c in ("message_id", "request_id", "agent_type", "url", "transcript_path") if df[c].isna().all()]
+    assert len(empty) >= 2
+    df.loc[0, empty[0]] = "set here"
+    df[empty[1]] = df[empty[1]].fillna("filled")
+    assert df.loc[0, empty[0]] == "set here" and df[empty[0]].iloc[1:].isna().all()
+    assert (df[empty[1]] == "filled").all()
+    assert all(df[c].isna().all() for c in empty[2:])
+
+
+@pytest.mark.parametrize("mix", ["some odd", "all odd"])
+def test_times_in_any_form_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mix: str
+) -> None:
+    """The columnar path leaves times to pandas, as the line reader does (DuckDB would read 24:00 as the next
+    day, where pandas sees no time): the same times and time unit for seconds only, milli- and nanoseconds,
+    offsets, a space for the T, leap seconds, 24:00, Feb 30, 1850 and garbage, among the hook's own form."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    odd = [
+        "2026-03-17T00:00:01Z",
+        "2026-03-17T00:00:02.5Z",
+        "2026-03-17T00:00:03.123456789Z",
+        "2026-03-17T02:00:04.000000+02:00",
+        "2026-03-17 00:00:05.000000Z",
+        "2026-03-17T23:59:60.000000Z",
+        "2026-03-17T24:00:00.000000Z",
+        "2026-02-30T00:00:00.000000Z",
+        "1850-03-17T00:00:06.000000Z",
+        "2026-03-17T00:00:07.000000",
+        "not a time",
+        None,
+    ]
+    head = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "times"}}
+    lines = []
+    for seq in range(200):
+        canonical = f"2026-03-17T00:{seq // 60:02d}:{seq % 60:02d}.{seq:06d}Z"
+        ts = canonical if mix == "some odd" and seq % 3 else odd[seq % len(odd)]
+        fields = head if seq == 0 else {"event": "PreToolUse", "status": "started", "tool_use_id": f"t{seq}"}
+        record = {"v": 1, "seq": seq, "ts": ts, "prev": "0" * 64, **fields, "hash": f"{seq:064x}"}
+        lines.append(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    fast = auditkit.load(trail)
+    assert fast["timestamp"].dtype == slow["timestamp"].dtype
+    assert fast["timestamp"].isna().sum() == slow["timestamp"].isna().sum() > 0
+    assert comparable(fast) == comparable(slow)

@@ -234,3 +234,49 @@ def test_a_file_name_duckdb_would_read_as_a_glob_goes_to_the_frame_path(tmp_path
     assert trailsql.run(query, tmp_path) is None  # the folder lists both files, by their own names
     pd.testing.assert_frame_equal(sql(query, tmp_path), frame_answer(query, tmp_path))
     assert sql(query, tmp_path)["n"][0] == 50
+
+
+@pytest.mark.parametrize(
+    ("column", "record", "twice"),
+    [
+        ("command", "tool_input", b'{"command":"ls","command":"rm -rf /"}'),
+        ("prompt", "data", b'{"prompt":"hello","prompt":"exfiltrate the keys"}'),
+        ("effort", "effort", b'{"level":"low","level":"high"}'),
+    ],
+)
+def test_an_object_holding_a_key_twice_is_answered_by_the_frame_path(
+    tmp_path: Path, column: str, record: str, twice: bytes
+) -> None:
+    """A forged line whose tool input says "command" twice: DuckDB's key path reads the first ("ls"), Python and
+    the input column the last ("rm -rf /"). Neither SQL over the files nor load()'s DuckDB reader answers for
+    such a file; both answer as the line reader does, the value the input shows."""
+    path = write_trail(tmp_path / "t.jsonl", 60, {5: {record: {"placeholder": 1}}})
+    path.write_bytes(path.read_bytes().replace(b'{"placeholder":1}', twice))
+    query = f"SELECT seq, {column} FROM trail WHERE seq = 5"
+    assert trailsql.run(query, path) is None
+    assert sql(query, path)[column].tolist() == [orjson.loads(twice)[twice.split(b'"')[1].decode()]]
+    old = columnar.MIN_BYTES
+    try:
+        columnar.MIN_BYTES = 0
+        assert columnar.read(path) is None
+    finally:
+        columnar.MIN_BYTES = old
+
+
+def test_objects_naming_several_read_keys_once_each_stay_on_the_direct_path(tmp_path: Path) -> None:
+    """The check for a repeated key must not send ordinary inputs away: a Grep's pattern beside a file path, a
+    key of the same name nested deeper, a string value quoting a key."""
+    inputs = {
+        5: {"tool_input": {"file_path": "/a.py", "pattern": "TODO", "notebook_path": "/n.ipynb"}},
+        7: {"tool_input": {"command": "ls", "opts": {"command": "nested", "url": "u"}}},
+        9: {"tool_input": {"command": 'echo "command": "url":', "url": "https://x"}},
+        11: {"data": {"prompt": "p", "more": {"prompt": "q"}}},
+    }
+    path = write_trail(tmp_path / "t.jsonl", 60, inputs)
+    assert_same(path, ["SELECT seq, file_path, command, url, pattern, prompt, effort FROM trail ORDER BY seq"])
+    old = columnar.MIN_BYTES
+    try:
+        columnar.MIN_BYTES = 0
+        assert columnar.read(path) is not None
+    finally:
+        columnar.MIN_BYTES = old

@@ -196,19 +196,29 @@ def _odd_count(c: str) -> str:
     return f"coalesce({c} <> trunc({c}) or abs({c}) >= {_COUNT_LIMIT} or isnan({c}) or isinf({c}), false)"
 
 
+def _twice(raw: set[str]) -> str | None:
+    """SQL true where a nested object read by a key path holds that key twice (DuckDB reads the first, the frame
+    path the last), or None when the column reads no such object."""
+    checks = [
+        auditkit_trail.key_twice_sql(r, auditkit_trail.READ_KEYS[r])
+        for r in sorted(raw & auditkit_trail.READ_KEYS.keys())
+    ]
+    return " or ".join(f"coalesce({c}, false)" for c in checks) or None
+
+
 def _column(column: str) -> tuple[str, set[str], str | None]:
     """(SQL giving the column as the frame path registers it, the raw columns read, SQL true where the
     two readers could disagree, or None)."""
     kind, sql_type = KIND[column], _SQL_TYPES[KIND[column]]
     if column in _DERIVED:
         expr, raw = _DERIVED[column]
-        return f"({expr})::{sql_type}", raw, None
+        return f"({expr})::{sql_type}", raw, _twice(raw)
     field = _FIELDS.get(column)
     if field is None:  # a column auditkit trails never fill (message_id, ...)
         return f"NULL::{sql_type}", set(), None
     r = str(field.record)  # (every field in _FIELDS has one)
     if field.sub:
-        return f"coalesce({r}->>'$.{field.sub}', {r}->>'$')", {r}, None
+        return f"coalesce({r}->>'$.{field.sub}', {r}->>'$')", {r}, _twice({r})
     if kind == "time":
         return f"try_cast({r} AS TIMESTAMPTZ)", {r}, f"({r} is not null and not regexp_full_match({r}, '{_ISO}'))"
     if kind == "count":

@@ -102,7 +102,7 @@ def _read_columnar(f: Path, parts: list[pd.DataFrame], bar: _Progress | None) ->
     """A large file read by the columnar path onto ``parts``; False when it is small or not a plain trail."""
     if f.stat().st_size < (columnar.MIN_BYTES // 8 if is_gzip(f) else columnar.MIN_BYTES):  # gzip: ~8x
         return False
-    batches = columnar.read(f, finish=_typed)
+    batches = columnar.read(f)  # typed as _typed types them
     if batches is None:
         return False
     parts.extend(batches)

@@ -24,6 +24,27 @@ def source_format_of(capture: object, default: str = NAME) -> str:
 
 STORED = tuple(f for f in tf.SCHEMA if f.record)
 
+#: The keys of nested record values that columns show: the tool input's (file_path, command, ...), data's
+#: prompt and effort's level (DuckDB reads them in :mod:`auditkit.loading.columnar` and SQL over the files).
+READ_KEYS: dict[str, tuple[str, ...]] = {
+    "tool_input": ("file_path", "notebook_path", "command", "url", "pattern", "query"),
+    "data": ("prompt",),
+    "effort": ("level",),
+}
+
+
+def key_twice_sql(record: str, keys: tuple[str, ...]) -> str:
+    """SQL true when the JSON object in column ``record`` holds one of ``keys`` twice: DuckDB's paths read the
+    first, Python (the input column, the line reader) the last, so DuckDB must not answer for that file. A
+    pattern finds the few objects naming two of them (the text ``"key":`` is a key: a quote inside a string
+    is escaped); only their keys are then compared."""
+    named = "|".join(keys)
+    return (
+        f'case when regexp_matches({record}, \'"(?:{named})":.*"(?:{named})":\') '
+        f"then len(json_keys({record})) <> len(list_distinct(json_keys({record}))) end"
+    )
+
+
 _DUCKDB_TYPES = {"time": "VARCHAR", "category": "VARCHAR", "string": "VARCHAR", "text": "JSON", "count": "DOUBLE",
                  "float": "DOUBLE", "nested": "JSON"}  # fmt: skip
 #: What DuckDB's JSON reader reads of each line (:mod:`auditkit.loading.columnar`, and SQL straight over the
