@@ -209,6 +209,42 @@ def test_deep_payloads_with_escapes_and_bytes_that_are_not_utf8_are_recorded_byt
             assert_same(raw, cap=1024)
 
 
+def nested(levels: int) -> str:
+    """JSON text ``levels`` deep, a small record beside the child at each level (as benchmarks/hook_latency.py's)."""
+    parts = [f'{{"depth":{d},"items":[{{"id":{d},"tags":["a","t{d % 7}"]}}],"child":' for d in range(levels)]
+    return "".join(parts) + '{"leaf":true}' + "}" * levels
+
+
+@pytest.mark.parametrize("levels", [100, 159, 161, 400, 970, 990, 995, 1000, 1005, 1100, 2500])
+def test_payloads_nested_around_the_parse_probe_and_the_parser_limit_are_recorded_byte_identical(levels: int) -> None:
+    """The first parse tries a low recursion limit, then cuts the text once and parses the cut text when the
+    nesting is past the real limit: the record is the one the plain forms (whole parse, RecursionError, cut) give,
+    on each side of the probe's bound and of the interpreter's limit."""
+    import sys
+
+    limit = sys.getrecursionlimit()
+    raw = ('{"hook_event_name":"PostToolUse","tool_name":"mcp__db__tree","tool_response":' + nested(levels)
+           + "}").encode()  # fmt: skip
+    assert_same(raw)
+    assert sys.getrecursionlimit() == limit
+
+
+def test_a_payload_nested_past_the_parser_limit_is_parsed_once_without_a_recursion_error() -> None:
+    """``parse`` of a payload 3,000 levels deep returns the value ``record`` used to get from its second attempt
+    (the cut text, deep parts as marked JSON text), instead of raising after parsing half of it."""
+    import sys
+
+    text = nested(3000)
+    payload = capture.parse(('{"hook_event_name":"PostToolUse","tool_response":' + text + "}").encode())
+    value, levels = payload["tool_response"], 0
+    while "child" in value:
+        value, levels = value["child"], levels + 1
+    assert levels == capture.DEEP_AT - 1  # the payload is level 1, tool_response level 2
+    assert value[tf.NONJSON] == "deep"
+    assert value["json"] == text[text.index(f'{{"depth":{levels},') : len(text) - levels]
+    assert sys.getrecursionlimit() >= 1000
+
+
 json_keys = st.text(max_size=20) | st.sampled_from(
     ["password", "apiKey", "client_secret", "token_type", "DB_PASSWORD_2", "Qx7mZ2pL9vR4tY8wK3nB6cJ1", "k" * 16]
 )

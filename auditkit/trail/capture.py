@@ -140,11 +140,13 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     if max_depth is not None and not FAST:
         text = tf.cut_deep(text, max_depth, reference=True)
     elif max_depth is not None:  # the deep texts left out of the text parsed, and put in after
-        from auditkit.trail import _startup_re  # hook start-up: only for a payload nested past the parser's limit
-
-        text, holes = tf.cut_deep_holes(text, max_depth, _startup_re.compile)
+        text, holes = _cut_holes(text, max_depth)
     try:
-        payload: object = _loads_fast(text) if FAST else None
+        payload: object = None
+        if FAST and max_depth is None:
+            payload, text, holes = _loads_probed(text)
+        elif FAST:
+            payload = _loads_fast(text)
         if payload is None:
             if _loads_marked is None:
                 _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
@@ -156,6 +158,60 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     if holes:
         tf.fill_holes(payload, holes)
     return tf.mark_surrogates(payload) if odd else payload  # type: ignore[return-value]  # marking keeps a dict
+
+
+def _cut_holes(text: str, max_depth: int, reached: "list[int] | None" = None) -> tuple[str, dict[str, str]]:
+    from auditkit.trail import _startup_re  # hook start-up: only for a payload nested past the parser's limit
+
+    return tf.cut_deep_holes(text, max_depth, _startup_re.compile, reached)
+
+
+#: The first parse runs this many levels under the interpreter's recursion limit (see :func:`_loads_probed`).
+_PROBE_LEVELS = 160
+#: The depth ``record`` parses a payload at when the whole of it is nested too deep (``data`` sits a level deeper).
+DEEP_AT = tf.MAX_DEPTH - 2
+
+
+def _loads_probed(text: str) -> tuple[object, str, dict[str, str]]:
+    """:func:`_loads_fast` of ``text``, as (payload or None, text parsed, holes): for a payload nested past what the
+    parser can nest, the text cut at ``DEEP_AT`` and its holes (what :func:`record` parses on the RecursionError),
+    without first parsing half of it in vain (a 10 MB structure 2,000 levels deep: ~70 ms).
+
+    The parse is tried with a recursion limit ``_PROBE_LEVELS`` levels above this frame, so a deep payload fails
+    early. Then the cut is made, and its deepest level decides: past the interpreter's recursion limit, the whole
+    parse could not succeed (every level is a recursion of the C scanner), and the cut text is parsed; otherwise the
+    whole text is parsed as before, under the real limit (its RecursionError, if any, goes to ``record``). The
+    payload is the one ``record`` would have parsed either way."""
+    limit = sys.getrecursionlimit()
+    probe = _stack_depth() + _PROBE_LEVELS
+    if probe >= limit or _threads():
+        return _loads_fast(text), text, {}
+    sys.setrecursionlimit(probe)
+    try:
+        return _loads_fast(text), text, {}
+    except RecursionError:
+        pass
+    finally:
+        sys.setrecursionlimit(limit)
+    reached: list[int] = []
+    cut, holes = _cut_holes(text, DEEP_AT, reached)
+    if reached and reached[0] > limit:
+        return _loads_fast(cut), cut, holes
+    return _loads_fast(text), text, {}
+
+
+def _stack_depth() -> int:
+    frame: object = sys._getframe()
+    n = 0
+    while frame is not None:
+        frame, n = frame.f_back, n + 1  # type: ignore[attr-defined]  # a frame: f_back is a frame or None
+    return n
+
+
+def _threads() -> bool:
+    """Whether other threads may run: the recursion limit is the interpreter's, so it is never lowered then."""
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 def _loads_fast(text: str) -> object:
@@ -409,7 +465,7 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
     try:
         return _record(parse(raw), opts, len(raw))
     except RecursionError:  # nested too deep to walk: keep the deep parts as marked JSON text
-        return _record(parse(raw, max_depth=tf.MAX_DEPTH - 2), opts, len(raw))  # `data` fields sit a level deeper
+        return _record(parse(raw, max_depth=DEEP_AT), opts, len(raw))
 
 
 def shape(payload: dict, opts: Options, raw_size: int, redactor: "Redactor | None") -> dict:

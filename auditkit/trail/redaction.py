@@ -352,8 +352,6 @@ class Redactor(KeywordIndex):
         ``data:``, a ``.dockerconfigjson``, a kubeconfig's ``client-key-data``; and hex runs (``xxd -p``) that
         do. The whole run is redacted, named ``base64-<rule>`` or ``hex-<rule>``. A run of 32 random bytes (44
         characters, one ``=``: what ``wg genkey`` prints) is a key by itself: ``raw-256-bit-key``."""
-        import binascii
-
         out = []
         for m in _rx(_BASE64_RUN).finditer(text):
             start, end = m.span()
@@ -366,7 +364,7 @@ class Redactor(KeywordIndex):
                 if form == "hex":
                     decoded = bytes.fromhex(m.group()).decode("utf-8")
                 else:
-                    decoded = binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+                    decoded = _a2b_base64(m.group()).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 decoded = ""
             if not decoded or sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
@@ -427,7 +425,6 @@ class Redactor(KeywordIndex):
         one response) cost one pass instead of 200,000 Python calls. Empty when some custom rule has no
         keyword, or when lowercasing changes the text's length (offsets would not line up).
         """
-        import binascii
         from bisect import bisect_right
 
         _, _, always = self._index()
@@ -458,7 +455,7 @@ class Redactor(KeywordIndex):
             if end - start > 65536 or (end - start) % 4:
                 continue
             try:
-                binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+                _a2b_base64(m.group()).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 if end - start != 44:  # 44: 32 bytes that _encoded may find a raw key
                     continue
@@ -621,6 +618,14 @@ _QUIET = -1  # in ``done``: the strings of this value were cleared already (neve
 #: How many times text is read back inside text (base64 of base64 of base64 ..., hex, escapes): deeper is not looked at.
 _MAX_DEPTH = 4
 _HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _a2b_base64(run: str) -> bytes:
+    """``binascii.a2b_base64(run, strict_mode=True)``, loading :mod:`binascii` (~0.3 ms) only for a run that is
+    decoded: a path of 20 characters or more is a base64 run too, but one whose length rules decoding out."""
+    import binascii  # hook start-up: only once a base64 run is decoded
+
+    return binascii.a2b_base64(run, strict_mode=True)
 
 
 def _is_hex(run: str) -> bool:
