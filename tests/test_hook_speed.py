@@ -417,3 +417,40 @@ def test_a_cut_strings_secrets_are_counted_however_many_strings_sit_beside_it(ot
         record = json.loads(record_line(json.dumps(payload).encode(), fast))
         assert record["redactions"] == 1
         assert "4111 1111" not in json.dumps(record)
+
+
+def test_the_keyword_parts_read_without_the_index_are_the_parts_the_index_lists() -> None:
+    """``_parts`` (one join, lower and split at C speed, for the texts of a small event) gives the parts ``_index``
+    gives, in its order: for the built-in rules, and for keywords the fast form must leave to the index (not ASCII,
+    a NUL, a final sigma) or split as it does (``&&`` runs, empty parts)."""
+    from auditkit.trail.redact_rules import Rule
+
+    custom = [
+        Rule("a", "x", ("ÄBC&&x", "Q"), 0, "custom"),
+        Rule("b", "x", ("a\0b", "&&&&"), 0, "custom"),
+        Rule("c", "x", ("ΟΔΟΣ", "tok&&&en", ""), 0, "custom"),
+        Rule("d", "x", (), 0, "custom"),
+    ]
+    for rules in (None, custom, custom[1:2] + custom[3:], [Rule("e", "x", ("Key&&ID", "A&&b&&C"), 0, "custom")]):
+        plain, fast = Redactor(rules), Redactor(rules)
+        assert fast._parts() == plain._index()[0]
+        assert fast._always() == plain._index()[2]
+
+
+def test_short_texts_find_the_same_keyword_parts_by_every_part_and_by_the_pair_index() -> None:
+    """A redactor tests its first few short texts for every part, then indexes the parts by their first two
+    characters: both find exactly the parts ``in`` the text."""
+    from auditkit.trail import redact_scan
+
+    texts = [text for _, text in secret_corpus.negatives()] + [json.dumps(p) for _, _, p, _ in secret_corpus.placed()]
+    texts = [t[:256] for t in texts] + ["", "@", "Run the tests", "npm test", "export API_KEY=x", "Password: hunter2"]
+    every, pairs = Redactor(), Redactor()
+    pairs._short_texts = redact_scan._PAIRS_AFTER
+    parts = every._parts()
+    for text in texts:
+        every._short_texts = 0
+        low = text.lower()
+        want = {p for p in parts if p in low}
+        got = every.keywords_in(text, low)
+        assert got == pairs.keywords_in(text, low)
+        assert want <= got and {p.lower() for p in got} == want  # cased parts are added as written

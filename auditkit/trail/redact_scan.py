@@ -167,30 +167,63 @@ def _trie_cached(words: set[str]) -> str:
     return _startup_re.derived("trie", "\n".join(sorted(words)), lambda: _trie_pattern(words))
 
 
+#: Short texts a redactor tests for every keyword part before it indexes the parts by their first two characters.
+_PAIRS_AFTER = 8
+
+
+def _keyword_parts(rules: "Sequence[Rule]") -> tuple[str, ...]:
+    """The rules' keyword parts, lowercased, each once, in the order of first use: ``KeywordIndex._index()[0]``. At
+    C speed (one join, one lower, one split) when the keywords are ASCII and none holds a NUL; else by the index."""
+    words = [k for rule in rules for k in rule.keywords]
+    joined = "\0".join(words)
+    if not joined.isascii() or joined.count("\0") != len(words) - 1:
+        return tuple(_index_parts(rules))
+    return tuple(dict.fromkeys(joined.lower().replace("&&", "\0").split("\0"))) if words else ()
+
+
+def _index_parts(rules: "Sequence[Rule]") -> dict[str, list[int]]:
+    """Each keyword part (lowercased) and the rules, by position, whose keywords hold it."""
+    by_part: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        for k in rule.keywords:
+            low = k.lower()
+            for part in low.split("&&") if "&&" in low else (low,):
+                by_part.setdefault(part, []).append(i)
+    return by_part
+
+
 class KeywordIndex:
     """The rules' keyword parts, indexed once per redactor (a mixin of :class:`Redactor`: ``rules`` is its)."""
 
     rules: "Sequence[Rule]"
+    _short_texts = 0  # short texts looked at without the pair index (see keywords_in)
+
+    def _parts(self) -> tuple[str, ...]:
+        """Every keyword part (lowercased), in the order :meth:`_index` lists them, without indexing which rules
+        each switches on (what only a text holding one needs: ~0.3 ms in Python, most of a small event's step)."""
+        got = getattr(self, "_idx", None)
+        if got is not None:
+            return got[0]
+        parts = getattr(self, "_all_parts", None)
+        if parts is None:
+            parts = self._all_parts = _keyword_parts(self.rules)
+        return parts
+
+    def _always(self) -> tuple[int, ...]:
+        """The rules with no keyword (they apply to every text), by position."""
+        got = getattr(self, "_no_keyword", None)
+        if got is None:
+            got = self._no_keyword = tuple(i for i, rule in enumerate(self.rules) if not rule.keywords)
+        return got
 
     def _index(self) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]], tuple[int, ...]]:
         """Keyword parts (lowercased), the rules each part can switch on, and the rules with no keyword."""
         idx = getattr(self, "_idx", None)
         if idx is None:
-            by_part: dict[str, list[int]] = {}
-            always: list[int] = []
-            cased: set[str] = set()
-            for i, rule in enumerate(self.rules):
-                if not rule.keywords:
-                    always.append(i)
-                for k in rule.keywords:
-                    low = k.lower()
-                    if low != k:
-                        cased.update(p for p in k.split("&&") if p != p.lower())
-                    for part in low.split("&&") if "&&" in low else (low,):
-                        by_part.setdefault(part, []).append(i)
-            self._cased_parts = tuple((p.lower(), p) for p in cased)
-            parts = tuple(by_part)
-            idx = self._idx = (parts, {p: tuple(v) for p, v in by_part.items()}, tuple(always))
+            by_part = _index_parts(self.rules)
+            cased = {p for rule in self.rules for k in rule.keywords if k != k.lower() for p in k.split("&&")}
+            self._cased_parts = tuple((p.lower(), p) for p in cased if p != p.lower())
+            idx = self._idx = (tuple(by_part), {p: tuple(v) for p, v in by_part.items()}, self._always())
         return idx
 
     def keywords_in(self, text: str, low: str, trie: bool = False) -> set[str]:
@@ -204,14 +237,15 @@ class KeywordIndex:
         trie = trie or len(low) >= 4096
         if trie:
             found = self._parts_by_trie(low)
-        elif len(low) <= _SHORT_TEXT:  # most strings: only the parts whose first two letters are in it
-            singles, by_pair = self._pairs()
+        elif len(low) <= _SHORT_TEXT and self._short_texts >= _PAIRS_AFTER:
+            singles, by_pair = self._pairs()  # most strings: only the parts whose first two letters are in it
             found = {p for p in singles if p in low}
             for pair in {low[i : i + 2] for i in range(len(low) - 1)}:
                 if pair in by_pair:
                     found.update(p for p in by_pair[pair] if p in low)
-        else:
-            found = {p for p in self._index()[0] if p in low}
+        else:  # the first few short texts (a small event's two or three): every part, not the pair index (~0.1 ms)
+            self._short_texts += len(low) <= _SHORT_TEXT
+            found = {p for p in self._parts() if p in low}
         if found:
             for low_part, part in self._cased():  # a capitalised keyword counts only in its own case
                 if low_part in found and part in text:
@@ -264,7 +298,7 @@ class KeywordIndex:
         got = getattr(self, "_unprompted", None)
         if got is None:
             floors = {"luhn": 13, "entropy": 20}
-            got = self._unprompted = min((floors.get(self.rules[i].check, 0) for i in self._index()[2]), default=20)
+            got = self._unprompted = min((floors.get(self.rules[i].check, 0) for i in self._always()), default=20)
         return got
 
     def _trie_others(self) -> tuple[tuple[str, ...], frozenset[str]]:

@@ -341,6 +341,8 @@ class Redactor(KeywordIndex):
 
     def _candidates(self, present: set[str]) -> "list[Rule]":
         """The rules a text with these keyword parts could switch on (and those with no keyword), in order."""
+        if not present:  # no keyword: the rules that need none (without indexing the others)
+            return [self.rules[i] for i in self._always()]
         _, by_part, always = self._index()
         candidates = set(always)
         for p in present:
