@@ -593,6 +593,22 @@ class Redactor(KeywordIndex):
         return out, total
 
 
+def pii_redactor(
+    cls: "type[Redactor]", project_dir: str, kinds: tuple[str, ...], notes: list[str], policy: object = None
+) -> "Redactor":
+    """``cls.default(project_dir)`` (the built-in rules alone when the user's rule file is broken, said in its
+    ``notes``) with the ``[pii]`` policy's hook kinds and notes: the hook's redactor under ``[pii] hook = true``."""
+    try:
+        made = cls.default(project_dir)
+    except ValueError as exc:  # a broken custom rule file (RuleError): the built-in rules, and personal data still
+        made = cls()
+        made.notes.append(f"custom rules ignored: {exc}")
+    made.pii_kinds = kinds  # type: ignore[attr-defined]  # a PiiRedactor or a PiiOnDemand
+    made.pii_policy = policy  # type: ignore[attr-defined]  # as above
+    made.notes += notes
+    return made
+
+
 def _decode() -> "ModuleType":
     """:mod:`auditkit.trail.redact_decode`, imported on first use: the hook's usual event never loads it."""
     from auditkit.trail import redact_decode  # hook start-up: only for a text that may be written another way
