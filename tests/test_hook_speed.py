@@ -454,3 +454,25 @@ def test_short_texts_find_the_same_keyword_parts_by_every_part_and_by_the_pair_i
         got = every.keywords_in(text, low)
         assert got == pairs.keywords_in(text, low)
         assert want <= got and {p.lower() for p in got} == want  # cased parts are added as written
+
+
+def test_the_tries_by_first_character_find_every_keyword_part_in_long_texts() -> None:
+    """A long text's keyword parts, found by one regex per first character (the longest part at each occurrence
+    of the character, and its prefixes), are exactly the parts ``in`` it: on the corpus, on texts of keywords
+    overlapping and repeated, and with custom rules' parts (a part that is a prefix of another, one past ASCII)."""
+    from auditkit.trail.redact_rules import Rule
+
+    rng = random.Random(17)
+    builtin = Redactor()
+    words = [p for p in builtin._parts() if p[0].isalpha()]
+    texts = [text for _, text in secret_corpus.negatives()] + [json.dumps(p) for _, _, p, _ in secret_corpus.placed()]
+    texts.append("\n".join(texts))
+    for _ in range(200):
+        texts.append("".join(rng.choice([*rng.sample(words, 12), " ", "_", "-", "=", "x", "é"]) for _ in range(900)))
+    texts += ["passwdpasswdpassword" * 300, "a" * 5000, "secret_" * 800 + "tokentoken"]
+    custom = Redactor([Rule("c", "x", ("zz&&ab", "abab", "bab", "éclair", "b"), 0, "custom"), *builtin.rules])
+    for r in (builtin, custom):
+        parts = r._parts()
+        for text in texts:
+            low = (text * (1 + 4096 // max(len(text), 1)))[:20000].lower()
+            assert r._parts_by_trie(low) == {p for p in parts if p in low}

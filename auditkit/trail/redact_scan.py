@@ -2,6 +2,8 @@
 character pairs for short texts, substrings, or one regex built as a trie of every part for long ones), runs of
 the characters a token, a card number or base64 is made of, and the per-process cache of compiled patterns."""
 
+from auditkit.trail import _startup_json
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
     import re
@@ -159,6 +161,12 @@ def _trie_pattern(words: set[str]) -> str:
     return build(trie)
 
 
+def _first_char_pattern(first: str, words: "Sequence[str]") -> str:
+    """``first(?=(rest))``: ``first`` (escaped), then in a lookahead the trie of what follows it in ``words``."""
+    rest = _trie_pattern({w[1:] for w in words if w[0] == first})
+    return (first if first.isalnum() or first == "_" else "\\" + first) + "(?=(" + rest + "))"
+
+
 def _trie_cached(words: set[str]) -> str:
     """:func:`_trie_pattern` of ``words``, from the pattern cache when these words were built before (any change
     to the rules' keywords is another key, so a new rule is in the trie on its first event)."""
@@ -266,23 +274,24 @@ class KeywordIndex:
         return got
 
     def _parts_by_trie(self, low: str) -> set[str]:
-        """Parts starting with a letter through the trie; the few others (``://``, ``$2``) with ``in``."""
-        rx = _rx(self._trie_source())
-        others, known = self._trie_others()
-        found = {p for p in others if p in low}
-        longest = max(map(len, known), default=0)
-        seen: dict[str, tuple[str, ...]] = {}  # what begins inside a match, by the text it could reach
-        for m in rx.finditer(low):
-            start, end = m.span()
-            found.add(m.group())
-            reach = low[start : end + longest]  # a part starting inside the match ends within it
-            inner = seen.get(reach)
-            if inner is None:  # a text of one keyword repeated (aaaa..., passwdpasswd...) is looked at once
-                hits = (rx.match(reach, pos) for pos in range(1, end - start))
-                inner = seen[reach] = tuple(h.group() for h in hits if h)
-                if len(seen) > 4096:
-                    seen.clear()
-            found.update(inner)
+        """The parts in ``low``, by one regex per first character: ``c(?=(rest))``, the rest a trie of what follows
+        ``c`` in the parts starting with it. Each match takes ``c`` alone, so every occurrence of ``c`` is tried
+        (none is hidden inside another match) and its group is the longest part starting there; ``findall`` and a
+        set keep those at C speed, and the prefixes that are parts are added after. Exact: a part occurs where its
+        first character does, and is the longest part found there or a prefix of it.
+
+        One regex per character, not one trie of all parts: the engine skips to the next occurrence of the
+        character and tries its parts alone, instead of ~26 branches at every letter (a 64 KiB text: ~1.8 ms
+        before; and no substring search per part for the parts that start with punctuation, ~0.5 ms more)."""
+        known = self._trie_others()[1]
+        found: set[str] = {"" for p in known if not p}
+        for first, rx in self._first_char_tries().items():
+            if first not in low:
+                continue
+            if rx.pattern.endswith("(?=())"):  # the character alone is the only part starting with it
+                found.add(first)
+            else:
+                found.update(first + rest for rest in set(rx.findall(low)))
         for p in list(found):  # a part's prefixes that are parts too: present wherever it is
             found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
         return found
@@ -305,8 +314,23 @@ class KeywordIndex:
         """The parts the trie leaves out (not starting with a letter), and every part."""
         got = getattr(self, "_others", None)
         if got is None:
-            parts = self._index()[0]
+            parts = self._parts()
             got = self._others = (tuple(p for p in parts if not p[0].isalpha()), frozenset(parts))
+        return got
+
+    def _first_char_tries(self) -> "dict[str, re.Pattern[str]]":
+        """By each first character of a keyword part, ``c(?=(rest))`` (see :meth:`_parts_by_trie`), compiled once:
+        read from the pattern cache, sources and programs in one file, when these parts were compiled before."""
+        got = getattr(self, "_tries", None)
+        if got is None:
+            from auditkit.trail import _startup_re  # hook start-up: as in _rx (only for a text of 4 KiB or more)
+
+            words = sorted({p for p in self._parts() if p})
+            firsts = sorted({w[0] for w in words})
+            compiled = _startup_re.compile_derived(
+                "firsts", _startup_json.dumps(words), lambda: [_first_char_pattern(c, words) for c in firsts]
+            )
+            got = self._tries = dict(zip(firsts, compiled, strict=True))
         return got
 
     def _trie_source(self) -> str:

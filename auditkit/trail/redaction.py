@@ -120,6 +120,7 @@ def warm_cache() -> int:
     from auditkit.trail import _startup_re  # hook start-up: as in _rx, never at import
 
     r = Redactor(key=b"-" * _KEY_BYTES)
+    r._first_char_tries()  # the keyword tries by first character: their sources and programs in one entry
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
         + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source(), _WRITTEN_ANOTHER_WAY]
