@@ -7,7 +7,9 @@ Importing :mod:`re` costs the hook ~5 ms (it pulls in ``enum``), and compiling a
 costs more: both on every event whose text contains a rule's keyword. The compiled form of a
 pattern is a list of integers (the SRE program), which ``_sre.compile`` turns back into a pattern
 object without :mod:`re`. This module keeps those programs in
-``$XDG_CACHE_HOME/auditkit/sre-<interpreter tag>/``, one small JSON file per pattern.
+``$XDG_CACHE_HOME/auditkit/sre-<interpreter tag>/``, one small JSON file per pattern (a program as the hex of its
+32-bit words), and beside them sources derived from the rules (:func:`derived`) and groups of patterns read as one
+(:func:`compile_derived`: the keyword tries by first character, sources and programs together).
 
 Safety: the tag binds a program to the exact interpreter build and ``_sre.MAGIC``; ``_sre``
 validates every program it is given; and anything unexpected (missing, stale or corrupt file, a

@@ -685,11 +685,11 @@ def _could_hold_base64(text: str) -> bool:
     not after a ``=``, ``_`` or ``-``: ``tok_0000abcdef0000aaaa`` holds none, nor does a text of such names)."""
     if not (len(text) >= 20 and _long_word(text)):
         return False
+    # then, short texts too (a path of 20 characters or more): spares loading the regex and binascii (~0.3 ms)
+    if text.isascii():  # one translate: a run's start implies the run, so the run test below adds nothing here
+        return _B64_START in "x" + text.translate(_B64_STARTS)
     if len(text) >= 1024 and not _has_run(text, _B64_CHARS, "a", 20):
         return False
-    # then, short texts too (a path of 20 characters or more): spares loading the regex and binascii (~0.3 ms)
-    if text.isascii():
-        return _B64_START in "x" + text.translate(_B64_STARTS)
     # not ASCII: by the UTF-8 bytes (as redact_scan._has_run; a character past ASCII is bytes mapped to "x", which
     # neither continues a run nor stops one starting after it, as in the regex)
     octets = _B64_BYTES.get("starts")
