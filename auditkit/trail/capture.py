@@ -627,9 +627,9 @@ def pii_redactor(project: str, event: object, files: "dict[str, bytes | None]") 
         return pii_hook.hook_redactor(project, p)  # its redactor when the policy turns the hook on
     if not cached["hook"]:
         return None
-    from auditkit.trail.redaction import pii_redactor as made  # loaded already: redaction is on
+    from auditkit.trail.redaction import with_pii_policy  # loaded already: redaction is on
 
-    return made(_pii_on_demand(), project, tuple(cached["kinds"]), list(cached["notes"]))
+    return with_pii_policy(_pii_on_demand(), project, tuple(cached["kinds"]), list(cached["notes"]))
 
 
 _ON_DEMAND: list[type] = []
@@ -641,7 +641,7 @@ def _pii_on_demand() -> "type[Redactor]":
     hook's personal-data kinds needs: an address's ``@``, an IBAN's or an SSN's digits), when it becomes
     :class:`auditkit.trail.pii_hook.PiiRedactor` (loaded then: ~0.3 ms a small event without such text spares).
     It finds what that class finds: on any other text, that class adds nothing to the secret rules' findings.
-    Made on first use (redaction loads only when it is on)."""
+    Made on first use (redaction loads only when it is on); its ``pii_kinds`` and notes: :func:`with_pii_policy`."""
     if _ON_DEMAND:
         return _ON_DEMAND[0]
     from auditkit.trail.redact_scan import _digit_count  # loaded already: redaction is on

@@ -27,7 +27,7 @@ The whole set (phone numbers, BICs, national identifiers...) needs the ``pii`` e
 from auditkit.trail import config
 from auditkit.trail._startup_os import os
 from auditkit.trail.redact_scan import _NO_DIGITS, _rx
-from auditkit.trail.redaction import Redactor, pii_redactor
+from auditkit.trail.redaction import Redactor, with_pii_policy
 
 #: Outbound modes, weakest first: ``report`` lists findings and changes nothing; ``mask`` keeps a part
 #: (``j***@example.com``, the last four digits of a card); ``redact`` writes the marker.
@@ -431,7 +431,7 @@ def hook_redactor(project_dir: str, p: "Policy | None" = None) -> "Redactor | No
     p = p or policy(project_dir)
     if not p.hook:
         return None
-    return pii_redactor(PiiRedactor, project_dir, hook_kinds(p), p.notes, p)
+    return with_pii_policy(PiiRedactor, project_dir, hook_kinds(p), p.notes, p)
 
 
 def hook_kinds(p: Policy) -> tuple[str, ...]:

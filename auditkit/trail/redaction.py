@@ -594,7 +594,7 @@ class Redactor(KeywordIndex):
         return out, total
 
 
-def pii_redactor(
+def with_pii_policy(
     cls: "type[Redactor]", project_dir: str, kinds: tuple[str, ...], notes: list[str], policy: object = None
 ) -> "Redactor":
     """``cls.default(project_dir)`` (the built-in rules alone when the user's rule file is broken, said in its
