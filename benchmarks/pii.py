@@ -154,10 +154,12 @@ def hook_rows(quick: bool) -> list[Row]:
         }
     os.environ["XDG_CACHE_HOME"] = str(tmp / "cache")
     warm_cache()  # as `auditkit install` does
+    project = tmp / "project"  # beside the config and cache folders: one inside the project is not the user's
+    project.mkdir()
     event = {
         "session_id": "bench",
         "transcript_path": "/home/dev/.claude/projects/x/bench.jsonl",
-        "cwd": str(tmp),
+        "cwd": str(project),
         "permission_mode": "default",
         "hook_event_name": "PreToolUse",
         "tool_name": "Bash",

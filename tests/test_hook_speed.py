@@ -209,6 +209,42 @@ def test_deep_payloads_with_escapes_and_bytes_that_are_not_utf8_are_recorded_byt
             assert_same(raw, cap=1024)
 
 
+def nested(levels: int) -> str:
+    """JSON text ``levels`` deep, a small record beside the child at each level (as benchmarks/hook_latency.py's)."""
+    parts = [f'{{"depth":{d},"items":[{{"id":{d},"tags":["a","t{d % 7}"]}}],"child":' for d in range(levels)]
+    return "".join(parts) + '{"leaf":true}' + "}" * levels
+
+
+@pytest.mark.parametrize("levels", [100, 159, 161, 400, 970, 990, 995, 1000, 1005, 1100, 2500])
+def test_payloads_nested_around_the_parse_probe_and_the_parser_limit_are_recorded_byte_identical(levels: int) -> None:
+    """The first parse tries a low recursion limit, then cuts the text once and parses the cut text when the
+    nesting is past the real limit: the record is the one the plain forms (whole parse, RecursionError, cut) give,
+    on each side of the probe's bound and of the interpreter's limit."""
+    import sys
+
+    limit = sys.getrecursionlimit()
+    raw = ('{"hook_event_name":"PostToolUse","tool_name":"mcp__db__tree","tool_response":' + nested(levels)
+           + "}").encode()  # fmt: skip
+    assert_same(raw)
+    assert sys.getrecursionlimit() == limit
+
+
+def test_a_payload_nested_past_the_parser_limit_is_parsed_once_without_a_recursion_error() -> None:
+    """``parse`` of a payload 3,000 levels deep returns the value ``record`` used to get from its second attempt
+    (the cut text, deep parts as marked JSON text), instead of raising after parsing half of it."""
+    import sys
+
+    text = nested(3000)
+    payload = capture.parse(('{"hook_event_name":"PostToolUse","tool_response":' + text + "}").encode())
+    value, levels = payload["tool_response"], 0
+    while "child" in value:
+        value, levels = value["child"], levels + 1
+    assert levels == capture.DEEP_AT - 1  # the payload is level 1, tool_response level 2
+    assert value[tf.NONJSON] == "deep"
+    assert value["json"] == text[text.index(f'{{"depth":{levels},') : len(text) - levels]
+    assert sys.getrecursionlimit() >= 1000
+
+
 json_keys = st.text(max_size=20) | st.sampled_from(
     ["password", "apiKey", "client_secret", "token_type", "DB_PASSWORD_2", "Qx7mZ2pL9vR4tY8wK3nB6cJ1", "k" * 16]
 )
@@ -381,3 +417,62 @@ def test_a_cut_strings_secrets_are_counted_however_many_strings_sit_beside_it(ot
         record = json.loads(record_line(json.dumps(payload).encode(), fast))
         assert record["redactions"] == 1
         assert "4111 1111" not in json.dumps(record)
+
+
+def test_the_keyword_parts_read_without_the_index_are_the_parts_the_index_lists() -> None:
+    """``_parts`` (one join, lower and split at C speed, for the texts of a small event) gives the parts ``_index``
+    gives, in its order: for the built-in rules, and for keywords the fast form must leave to the index (not ASCII,
+    a NUL, a final sigma) or split as it does (``&&`` runs, empty parts)."""
+    from auditkit.trail.redact_rules import Rule
+
+    custom = [
+        Rule("a", "x", ("ÄBC&&x", "Q"), 0, "custom"),
+        Rule("b", "x", ("a\0b", "&&&&"), 0, "custom"),
+        Rule("c", "x", ("ΟΔΟΣ", "tok&&&en", ""), 0, "custom"),
+        Rule("d", "x", (), 0, "custom"),
+    ]
+    for rules in (None, custom, custom[1:2] + custom[3:], [Rule("e", "x", ("Key&&ID", "A&&b&&C"), 0, "custom")]):
+        plain, fast = Redactor(rules), Redactor(rules)
+        assert fast._parts() == plain._index()[0]
+        assert fast._always() == plain._index()[2]
+
+
+def test_short_texts_find_the_same_keyword_parts_by_every_part_and_by_the_pair_index() -> None:
+    """A redactor tests its first few short texts for every part, then indexes the parts by their first two
+    characters: both find exactly the parts ``in`` the text."""
+    from auditkit.trail import redact_scan
+
+    texts = [text for _, text in secret_corpus.negatives()] + [json.dumps(p) for _, _, p, _ in secret_corpus.placed()]
+    texts = [t[:256] for t in texts] + ["", "@", "Run the tests", "npm test", "export API_KEY=x", "Password: hunter2"]
+    every, pairs = Redactor(), Redactor()
+    pairs._short_texts = redact_scan._PAIRS_AFTER
+    parts = every._parts()
+    for text in texts:
+        every._short_texts = 0
+        low = text.lower()
+        want = {p for p in parts if p in low}
+        got = every.keywords_in(text, low)
+        assert got == pairs.keywords_in(text, low)
+        assert want <= got and {p.lower() for p in got} == want  # cased parts are added as written
+
+
+def test_the_tries_by_first_character_find_every_keyword_part_in_long_texts() -> None:
+    """A long text's keyword parts, found by one regex per first character (the longest part at each occurrence
+    of the character, and its prefixes), are exactly the parts ``in`` it: on the corpus, on texts of keywords
+    overlapping and repeated, and with custom rules' parts (a part that is a prefix of another, one past ASCII)."""
+    from auditkit.trail.redact_rules import Rule
+
+    rng = random.Random(17)
+    builtin = Redactor()
+    words = [p for p in builtin._parts() if p[0].isalpha()]
+    texts = [text for _, text in secret_corpus.negatives()] + [json.dumps(p) for _, _, p, _ in secret_corpus.placed()]
+    texts.append("\n".join(texts))
+    for _ in range(200):
+        texts.append("".join(rng.choice([*rng.sample(words, 12), " ", "_", "-", "=", "x", "é"]) for _ in range(900)))
+    texts += ["passwdpasswdpassword" * 300, "a" * 5000, "secret_" * 800 + "tokentoken"]
+    custom = Redactor([Rule("c", "x", ("zz&&ab", "abab", "bab", "éclair", "b"), 0, "custom"), *builtin.rules])
+    for r in (builtin, custom):
+        parts = r._parts()
+        for text in texts:
+            low = (text * (1 + 4096 // max(len(text), 1)))[:20000].lower()
+            assert r._parts_by_trie(low) == {p for p in parts if p in low}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
@@ -156,6 +157,84 @@ def test_with_pii_hook_on_the_hook_redacts_emails_ibans_and_ssns_and_says_so_at_
     for rid in ("pii-email", "pii-iban", "pii-us-ssn"):
         assert f"[REDACTED:{rid}:" in rec["tool_input"]["command"]
     assert rec["redactions"] == 83
+
+
+def _hook_loads_detectors(event: dict, trail: Path) -> bool:
+    """Run the real hook on ``event`` with ``-X importtime``; whether it imported the detectors' module."""
+    from tests.conftest import hook_argv
+
+    argv = hook_argv(trail)
+    done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], input=json.dumps(event).encode(),
+                          capture_output=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0
+    return b"auditkit.trail.pii_hook" in done.stderr
+
+
+def test_with_pii_hook_on_the_policy_is_read_once_and_the_detectors_load_only_for_text_that_could_hold_them(
+    tmp_path: Path, isolated_config: Path
+) -> None:
+    """The policy's outcome for the hook is kept in the user's cache: a later event without an ``@``, a digit or a
+    character past ASCII in what is redacted loads neither the policy's reader nor the detectors, and its record is
+    the one the detectors give (the policy's notes included); an event with personal data loads them and redacts."""
+    _rules(isolated_config, '[pii]\nhook = true\nkinds = ["email", "iban", "us-ssn", "no-such-kind"]\n')
+    trail = tmp_path / "t.jsonl"
+    plain = payload("PreToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "npm test"})
+    mail = payload("PreToolUse", tool_name="Bash", tool_use_id="t2", tool_input={"command": "mail jo@example.com"})
+    assert _hook_loads_detectors(plain, trail)  # the first event reads the policy, and keeps its outcome
+    cached = list((Path(os.environ["XDG_CACHE_HOME"]) / "auditkit").glob("pii-*.json"))
+    assert len(cached) == 1
+    assert not _hook_loads_detectors(plain, trail)
+    assert _hook_loads_detectors(mail, trail)
+    first, again, mailed = read_records(trail)[-3:]
+    assert first["tool_input"] == again["tool_input"] == {"command": "npm test"}
+    notes = first["data"]["auditkit_trust"]["notes"]
+    assert any("no-such-kind" in n for n in notes)
+    assert again["data"]["auditkit_trust"] == mailed["data"]["auditkit_trust"] == first["data"]["auditkit_trust"]
+    assert mailed["tool_input"]["command"].startswith("mail [REDACTED:pii-email:")
+    _rules(isolated_config, "[pii]\nhook = false\n")  # another policy: another entry, read afresh
+    assert run_hook(mail, trail).returncode == 0
+    assert read_records(trail)[-1]["tool_input"]["command"] == "mail jo@example.com"
+
+
+@pytest.mark.parametrize("planted", ["shared", "link"])
+def test_a_pii_cache_entry_that_is_not_the_users_private_file_is_never_read(
+    tmp_path: Path, isolated_config: Path, planted: str
+) -> None:
+    """An entry saying the hook is off, writable by others or a link to another file, is not the user's: the
+    policy is read again, and personal data is still redacted."""
+    _rules(isolated_config, "[pii]\nhook = true\n")
+    trail = tmp_path / "t.jsonl"
+    mail = payload("PreToolUse", tool_name="Bash", tool_use_id="t2", tool_input={"command": "mail jo@example.com"})
+    assert run_hook(mail, trail).returncode == 0
+    (entry,) = (Path(os.environ["XDG_CACHE_HOME"]) / "auditkit").glob("pii-*.json")
+    off = json.loads(entry.read_text()) | {"hook": False}
+    if planted == "shared":
+        entry.write_text(json.dumps(off))
+        entry.chmod(0o666)
+    else:
+        elsewhere = tmp_path / "off.json"
+        elsewhere.write_text(json.dumps(off))
+        elsewhere.chmod(0o600)
+        entry.unlink()
+        entry.symlink_to(elsewhere)
+    assert run_hook(mail, trail).returncode == 0
+    assert read_records(trail)[-1]["tool_input"]["command"].startswith("mail [REDACTED:pii-email:")
+
+
+def test_a_project_file_mentioning_pii_is_looked_at_on_every_event_never_kept(
+    tmp_path: Path, isolated_config: Path
+) -> None:
+    """A project's [pii] applies only once approved, and approval is looked up each time: with such a file the
+    policy's outcome is never kept, and an unapproved file is said on every event."""
+    _rules(isolated_config, "[pii]\nhook = true\n")
+    project = _project(tmp_path, '[pii]\nhook = true\noutbound = "redact"\n', approve=False)
+    trail = tmp_path / "t.jsonl"
+    event = payload("PreToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "npm test"})
+    event["cwd"] = str(project)
+    for _ in range(2):
+        assert run_hook(event, trail, env={**os.environ, "CLAUDE_PROJECT_DIR": str(project)}).returncode == 0
+        assert "project [pii] ignored" in " ".join(read_records(trail)[-1]["data"]["auditkit_trust"]["notes"])
+    assert not list((Path(os.environ["XDG_CACHE_HOME"]) / "auditkit").glob("pii-*.json"))
 
 
 def test_hook_findings_reject_look_alikes() -> None:

@@ -53,3 +53,29 @@ def test_a_cache_file_another_account_could_write_is_not_read() -> None:
     assert not _startup_re.compile(pattern).search("password=x")  # the user's own file is trusted, as documented
     path.chmod(0o666)
     assert _startup_re.compile(pattern).search("password=x")
+
+
+def test_a_group_of_derived_patterns_is_read_back_from_one_private_file_only() -> None:
+    """``compile_derived``: the patterns a key gives are compiled once, then read back (sources and programs) from
+    one file without building them again; a file another account could write, or a damaged one, is never used."""
+    import glob
+    import os
+
+    built: list[int] = []
+
+    def build() -> list[str]:
+        built.append(1)
+        return [r"t(?=(oken|ok))", r"(?i)pass(word)?=\S+"]
+
+    first = _startup_re.compile_derived("test", "two patterns", build)
+    again = _startup_re.compile_derived("test", "two patterns", build)
+    assert len(built) == 1
+    for a, b in zip(first, again, strict=True):
+        assert a.pattern == b.pattern and a.findall("a token PASSWORD=x tok") == b.findall("a token PASSWORD=x tok")
+    (path,) = glob.glob(os.path.join(_startup_re.cache_dir(), "test-*.json"))
+    os.chmod(path, 0o666)
+    assert _startup_re.compile_derived("test", "two patterns", build)[0].findall("token") == ["oken"]
+    assert len(built) == 2  # not read: built again (and kept again, as the user's own file)
+    Path(path).write_text('{"key": "two patterns", "patterns": [1]}')
+    assert _startup_re.compile_derived("test", "two patterns", build)[1].search("password=x")
+    assert len(built) == 3

@@ -7,7 +7,9 @@ Importing :mod:`re` costs the hook ~5 ms (it pulls in ``enum``), and compiling a
 costs more: both on every event whose text contains a rule's keyword. The compiled form of a
 pattern is a list of integers (the SRE program), which ``_sre.compile`` turns back into a pattern
 object without :mod:`re`. This module keeps those programs in
-``$XDG_CACHE_HOME/auditkit/sre-<interpreter tag>/``, one small JSON file per pattern.
+``$XDG_CACHE_HOME/auditkit/sre-<interpreter tag>/``, one small JSON file per pattern (a program as the hex of its
+32-bit words), and beside them sources derived from the rules (:func:`derived`) and groups of patterns read as one
+(:func:`compile_derived`: the keyword tries by first character, sources and programs together).
 
 Safety: the tag binds a program to the exact interpreter build and ``_sre.MAGIC``; ``_sre``
 validates every program it is given; and anything unexpected (missing, stale or corrupt file, a
@@ -69,15 +71,7 @@ def compile(pattern: str) -> "re.Pattern[str]":
     if _sre is not None:
         try:
             spec: dict = _startup_json.loads(_read_own(_file(pattern)))  # type: ignore[assignment]  # damaged: the except below
-            if spec["pattern"] == pattern:
-                return _sre.compile(
-                    pattern,
-                    spec["flags"],
-                    spec["code"],
-                    spec["groups"],
-                    spec["groupindex"],
-                    tuple(spec["indexgroup"]),
-                )
+            return _rebuilt(pattern, spec)
         except Exception:
             pass
     import re
@@ -92,6 +86,13 @@ def compile(pattern: str) -> "re.Pattern[str]":
 
 
 def _store(pattern: str, compiled: object) -> None:
+    spec = _spec(pattern, compiled)
+    if spec is not None:
+        write_atomic(_file(pattern), _startup_json.dumps(spec).encode())
+
+
+def _spec(pattern: str, compiled: object) -> dict | None:
+    """What :func:`compile` keeps of a compiled pattern (None when ``_sre`` rebuilds it otherwise)."""
     from re import _compiler, _parser  # type: ignore[attr-defined]  # re.compile's two steps; typeshed omits them
 
     parsed = _parser.parse(pattern, 0)
@@ -103,16 +104,57 @@ def _store(pattern: str, compiled: object) -> None:
     spec = {
         "pattern": pattern,
         "flags": parsed.state.flags,
-        "code": list(code),
+        "code": b"".join(c.to_bytes(4, sys.byteorder) for c in code).hex(),  # see _code
         "groups": parsed.state.groups - 1,
         "groupindex": groupindex,
         "indexgroup": indexgroup,
     }
-    rebuilt = _sre.compile(pattern, spec["flags"], spec["code"], spec["groups"], groupindex, tuple(indexgroup))
+    rebuilt = _sre.compile(pattern, spec["flags"], _code(spec["code"]), spec["groups"], groupindex, tuple(indexgroup))
     if rebuilt.flags != compiled.flags or rebuilt.groups != compiled.groups:  # type: ignore[attr-defined]  # a Pattern
-        return
+        return None
+    return spec
 
-    write_atomic(_file(pattern), _startup_json.dumps(spec).encode())
+
+def _rebuilt(pattern: str, spec: dict) -> "re.Pattern[str]":
+    if spec["pattern"] != pattern:
+        raise ValueError(pattern)
+    return _sre.compile(
+        pattern, spec["flags"], _code(spec["code"]), spec["groups"], spec["groupindex"], tuple(spec["indexgroup"])
+    )
+
+
+def _code(code: "str | list[int]") -> list[int]:
+    """A program as ``_sre`` takes it: stored as the hex of its 32-bit words in this machine's byte order (one JSON
+    string, read back at C speed: a list of thousands of numbers took ~10 us a KiB to parse), or as such a list."""
+    if isinstance(code, str):
+        return memoryview(bytes.fromhex(code)).cast("I").tolist()
+    return code
+
+
+def compile_derived(kind: str, key: str, build: "Callable[[], list[str]]") -> "list[re.Pattern[str]]":
+    """The patterns ``build()`` derives from ``key`` (the keyword trie by first letter), compiled: both read back
+    from one file of this cache when ``key`` is the same (one read, not one per pattern and one for the sources).
+    The same trust as :func:`compile` and :func:`derived`; ``_sre`` validates every program it is given."""
+    path = os.path.join(cache_dir(), f"{kind}-{sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}.json")
+    if _sre is not None:
+        try:
+            got: dict = _startup_json.loads(_read_own(path))  # type: ignore[assignment]  # damaged: the except below
+            if got["key"] == key:
+                return [_rebuilt(p, spec) for p, spec in zip(got["patterns"], got["specs"], strict=True)]
+        except Exception:
+            pass
+    import re
+
+    patterns = build()
+    compiled = [re.compile(p) for p in patterns]
+    if _sre is not None:
+        try:
+            specs = [_spec(p, c) for p, c in zip(patterns, compiled, strict=True)]
+            if None not in specs:
+                write_atomic(path, _startup_json.dumps({"key": key, "patterns": patterns, "specs": specs}).encode())
+        except Exception:  # a read-only home, changed re internals: compiled each time
+            pass
+    return compiled
 
 
 def derived(kind: str, key: str, build: "Callable[[], str]") -> str:

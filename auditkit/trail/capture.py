@@ -140,11 +140,13 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     if max_depth is not None and not FAST:
         text = tf.cut_deep(text, max_depth, reference=True)
     elif max_depth is not None:  # the deep texts left out of the text parsed, and put in after
-        from auditkit.trail import _startup_re  # hook start-up: only for a payload nested past the parser's limit
-
-        text, holes = tf.cut_deep_holes(text, max_depth, _startup_re.compile)
+        text, holes = _cut_holes(text, max_depth)
     try:
-        payload: object = _loads_fast(text) if FAST else None
+        payload: object = None
+        if FAST and max_depth is None:
+            payload, text, holes = _loads_probed(text)
+        elif FAST:
+            payload = _loads_fast(text)
         if payload is None:
             if _loads_marked is None:
                 _loads_marked = json.make_loads(_number, _integer, tf.nonjson_number)
@@ -156,6 +158,60 @@ def parse(raw: bytes, max_depth: int | None = None) -> dict:
     if holes:
         tf.fill_holes(payload, holes)
     return tf.mark_surrogates(payload) if odd else payload  # type: ignore[return-value]  # marking keeps a dict
+
+
+def _cut_holes(text: str, max_depth: int, reached: "list[int] | None" = None) -> tuple[str, dict[str, str]]:
+    from auditkit.trail import _startup_re  # hook start-up: only for a payload nested past the parser's limit
+
+    return tf.cut_deep_holes(text, max_depth, _startup_re.compile, reached)
+
+
+#: The first parse runs this many levels under the interpreter's recursion limit (see :func:`_loads_probed`).
+_PROBE_LEVELS = 160
+#: The depth ``record`` parses a payload at when the whole of it is nested too deep (``data`` sits a level deeper).
+DEEP_AT = tf.MAX_DEPTH - 2
+
+
+def _loads_probed(text: str) -> tuple[object, str, dict[str, str]]:
+    """:func:`_loads_fast` of ``text``, as (payload or None, text parsed, holes): for a payload nested past what the
+    parser can nest, the text cut at ``DEEP_AT`` and its holes (what :func:`record` parses on the RecursionError),
+    without first parsing half of it in vain (a 10 MB structure 2,000 levels deep: ~70 ms).
+
+    The parse is tried with a recursion limit ``_PROBE_LEVELS`` levels above this frame, so a deep payload fails
+    early. Then the cut is made, and its deepest level decides: past the interpreter's recursion limit, the whole
+    parse could not succeed (every level is a recursion of the C scanner), and the cut text is parsed; otherwise the
+    whole text is parsed as before, under the real limit (its RecursionError, if any, goes to ``record``). The
+    payload is the one ``record`` would have parsed either way."""
+    limit = sys.getrecursionlimit()
+    probe = _stack_depth() + _PROBE_LEVELS
+    if probe >= limit or _threads():
+        return _loads_fast(text), text, {}
+    sys.setrecursionlimit(probe)
+    try:
+        return _loads_fast(text), text, {}
+    except RecursionError:
+        pass
+    finally:
+        sys.setrecursionlimit(limit)
+    reached: list[int] = []
+    cut, holes = _cut_holes(text, DEEP_AT, reached)
+    if reached and reached[0] > limit:
+        return _loads_fast(cut), cut, holes
+    return _loads_fast(text), text, {}
+
+
+def _stack_depth() -> int:
+    frame: object = sys._getframe()
+    n = 0
+    while frame is not None:
+        frame, n = frame.f_back, n + 1  # type: ignore[attr-defined]  # a frame: f_back is a frame or None
+    return n
+
+
+def _threads() -> bool:
+    """Whether other threads may run: the recursion limit is the interpreter's, so it is never lowered then."""
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 def _loads_fast(text: str) -> object:
@@ -409,7 +465,7 @@ def record(raw: bytes, opts: Options) -> appender.Appended:
     try:
         return _record(parse(raw), opts, len(raw))
     except RecursionError:  # nested too deep to walk: keep the deep parts as marked JSON text
-        return _record(parse(raw, max_depth=tf.MAX_DEPTH - 2), opts, len(raw))  # `data` fields sit a level deeper
+        return _record(parse(raw, max_depth=DEEP_AT), opts, len(raw))
 
 
 def shape(payload: dict, opts: Options, raw_size: int, redactor: "Redactor | None") -> dict:
@@ -484,10 +540,9 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
 
         pii: Redactor | None = None
-        if config.mentions_pii(project_dir(payload)):  # [pii] is opt-in: without it nothing more is loaded
-            from auditkit.trail import pii_hook  # hook start-up: only when a settings file mentions pii
-
-            pii = pii_hook.hook_redactor(project_dir(payload))  # its redactor when the policy turns the hook on
+        files = config.pii_files(project_dir(payload))
+        if files is not None:  # [pii] is opt-in: without it nothing more is loaded
+            pii = pii_redactor(project_dir(payload), payload.get("hook_event_name"), files)
         try:
             redactor = pii or Redactor.default(project_dir(payload))
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
@@ -543,6 +598,103 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
         cut = ", ".join(f"{t['field']} ({t['bytes']} bytes)" for t in fields["truncated"])
         sys.stderr.write(f"auditkit hook: recorded seq {at.seq} with oversized fields cut, sha256 kept: {cut}\n")
     return at
+
+
+def pii_redactor(project: str, event: object, files: "dict[str, bytes | None]") -> "Redactor | None":
+    """The redactor a ``[pii]`` policy asks of the hook (None: its hook part is off). ``files``: what
+    :func:`auditkit.trail.config.pii_files` read.
+
+    The policy's outcome for the hook (on or off, its kinds, its notes) is kept in the user's cache, by a digest of
+    the config folder and the user's two files as read, when nothing else decides it: no project file holds
+    ``pii`` (a project's policy applies only once approved, which is looked up each time) and the config folder is
+    not inside the project. Read back from there, the policy costs no import; and the redactor is
+    :func:`_pii_on_demand`'s, which loads the detectors (:mod:`auditkit.trail.pii_hook`) only for a text that could
+    hold personal data. A session's start says the whole policy in its record: it is read then."""
+    cached = key = None
+    folder = config.config_dir()
+    if event != "SessionStart" and not os.path.abspath(folder).startswith(os.path.abspath(project).rstrip("/") + "/"):
+        user = [config.user_file(config.RULES_FILE), config.user_file(config.SETTINGS_FILE)]
+        if all(b"pii" not in (data or b"") for path, data in files.items() if path not in user):
+            text = json.dumps([folder, *((files.get(p) or b"").decode("latin-1") for p in user)], ensure_ascii=True)
+            key = tf.sha256_hex(text.encode())
+            cached = _pii_cached(key)
+    if cached is None:
+        from auditkit.trail import pii_hook  # hook start-up: only when a settings file mentions pii
+
+        p = pii_hook.policy(project, files)
+        if key is not None:
+            _pii_keep(key, {"hook": p.hook, "kinds": list(pii_hook.hook_kinds(p)), "notes": p.notes})
+        return pii_hook.hook_redactor(project, p)  # its redactor when the policy turns the hook on
+    if not cached["hook"]:
+        return None
+    from auditkit.trail.redaction import with_pii_policy  # loaded already: redaction is on
+
+    return with_pii_policy(_pii_on_demand(), project, tuple(cached["kinds"]), list(cached["notes"]))
+
+
+_ON_DEMAND: list[type] = []
+
+
+def _pii_on_demand() -> "type[Redactor]":
+    """The hook's redactor under ``[pii] hook = true`` while no text it looked at could hold personal data: the
+    secret rules alone, until the first text with an ``@``, a digit or a character past ASCII (what each of the
+    hook's personal-data kinds needs: an address's ``@``, an IBAN's or an SSN's digits), when it becomes
+    :class:`auditkit.trail.pii_hook.PiiRedactor` (loaded then: ~0.3 ms a small event without such text spares).
+    It finds what that class finds: on any other text, that class adds nothing to the secret rules' findings.
+    Made on first use (redaction loads only when it is on); its ``pii_kinds`` and notes: :func:`with_pii_policy`."""
+    if _ON_DEMAND:
+        return _ON_DEMAND[0]
+    from auditkit.trail.redact_scan import _digit_count  # loaded already: redaction is on
+    from auditkit.trail.redaction import Redactor  # as above
+
+    class PiiOnDemand(Redactor):
+        pii_kinds: tuple[str, ...] = ()
+        pii_policy: object = None
+
+        def _become_pii(self) -> None:
+            from auditkit.trail import pii_hook  # hook start-up: only once a text could hold personal data
+
+            self.__class__ = pii_hook.PiiRedactor  # type: ignore[assignment]  # the same layout: a Redactor subclass
+
+        def findings(self, text: str, _depth: int = 0, trie: bool = False) -> list[tuple[str, int, int, str]]:
+            if "@" in text or not text.isascii() or _digit_count(text):
+                self._become_pii()
+                return self.findings(text, _depth, trie)
+            return super().findings(text, _depth, trie)
+
+        def quiet_strings(self, strings: list[str]) -> set[int]:
+            self._become_pii()  # many strings at once: a bulk scan, worth the detectors' import
+            return self.quiet_strings(strings)
+
+    _ON_DEMAND.append(PiiOnDemand)
+    return PiiOnDemand
+
+
+def _pii_path(key: str) -> str:
+    return os.path.join(config.cache_dir(), f"pii-{key[:32]}.json")
+
+
+def _pii_cached(key: str) -> dict | None:
+    """The policy's outcome kept under ``key``, if the cache holds it in a file of the user's own (see
+    :func:`auditkit.trail.private_files.read_own`; the folder is never inside the project)."""
+    raw = private_files.read_own(_pii_path(key), 1 << 16)
+    try:
+        got = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if type(got) is not dict or got.get("key") != key or type(got.get("hook")) is not bool:
+        return None
+    kinds, notes = got.get("kinds"), got.get("notes")
+    if type(kinds) is not list or type(notes) is not list or not all(type(x) is str for x in kinds + notes):
+        return None
+    return got
+
+
+def _pii_keep(key: str, outcome: dict) -> None:
+    try:  # noqa: SIM105 - contextlib would cost the hook an import
+        private_files.write_atomic(_pii_path(key), json.dumps({"key": key, **outcome}).encode())
+    except OSError:  # a read-only home: the policy is read each time
+        pass
 
 
 def trust_note(fields: dict, opts: Options, redactor: "Redactor | None", notes: list[str]) -> dict:

@@ -162,6 +162,13 @@ def mentions_pii(project: str) -> bool:
     """Whether the user's ``rules.toml`` or ``config.toml``, or the project's ``auditkit-rules.toml`` or
     ``auditkit.toml``, holds the word ``pii``: the hook's cheap test before it loads the ``[pii]`` policy
     (:mod:`auditkit.trail.pii_hook`, which decides, and applies a project's file only once approved)."""
+    return pii_files(project) is not None
+
+
+def pii_files(project: str) -> "dict[str, bytes | None] | None":
+    """What :func:`mentions_pii` read: each of the four files by path, its first MiB (None: not readable), when one
+    holds the word ``pii``; else None. The policy is then read from these bytes, not from a second read."""
+    read: dict[str, bytes | None] = {}
     for path in (
         user_file(RULES_FILE),
         user_file(SETTINGS_FILE),
@@ -170,11 +177,10 @@ def mentions_pii(project: str) -> bool:
     ):
         try:
             with open(path, "rb") as fh:
-                if b"pii" in fh.read(1 << 20):
-                    return True
+                read[path] = fh.read(1 << 20)
         except OSError:
-            continue
-    return False
+            read[path] = None
+    return read if any(b"pii" in data for data in read.values() if data is not None) else None
 
 
 def project_dir(cwd: object = None) -> str:

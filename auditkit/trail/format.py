@@ -371,17 +371,22 @@ def cut_deep(text: str, limit: int = MAX_DEPTH, reference: bool = False) -> str:
 
 
 def cut_deep_holes(
-    text: str, limit: int = MAX_DEPTH, compile: "Callable[[str], re.Pattern[str]] | None" = None
+    text: str,
+    limit: int = MAX_DEPTH,
+    compile: "Callable[[str], re.Pattern[str]] | None" = None,
+    reached: "list[int] | None" = None,
 ) -> tuple[str, dict[str, str]]:
     """:func:`cut_deep` for a text about to be parsed: each structure cut out is left in its marked object as a
     placeholder (a string of 24 random hex digits and a number, which no input can guess), its text returned beside
     it, ``{placeholder: text}``; :func:`fill_holes` puts the texts in after parsing. The same value as parsing
     :func:`cut_deep`'s text (``loads(dumps(s)) == s`` for every string), without escaping megabytes into a JSON
     string and reading them back (~50 ms for a 10 MB structure). No holes where the fast form does not apply.
-    ``compile``: what compiles the fast form's regexes (the hook's pattern cache; :func:`re.compile` if None)."""
+    ``compile``: what compiles the fast form's regexes (the hook's pattern cache; :func:`re.compile` if None).
+    ``reached``: given, the deepest level the fast form saw is appended to it (at most ``_SKIPPED_LEVELS`` short of
+    the text's own nesting, which structures skipped whole may add; nothing when the fast form did not apply)."""
     holes: dict[str, str] = {}
     plain, skip = _skip_patterns(compile)
-    fast = _cut_deep_fast(text, limit, plain, skip, holes, os.urandom(12).hex())
+    fast = _cut_deep_fast(text, limit, plain, skip, holes, os.urandom(12).hex(), reached)
     return (fast, holes) if fast is not None else (_cut_deep_plain(text, limit), {})
 
 
@@ -437,12 +442,18 @@ def _cut_deep_plain(text: str, limit: int) -> str:
 
 
 def _cut_deep_fast(
-    text: str, limit: int, plain: "re.Pattern[str]", skip: "re.Pattern[str]", holes: dict | None = None, tag: str = ""
+    text: str,
+    limit: int,
+    plain: "re.Pattern[str]",
+    skip: "re.Pattern[str]",
+    holes: dict | None = None,
+    tag: str = "",
+    reached: "list[int] | None" = None,
 ) -> str | None:
     """:func:`cut_deep`'s result, or None where the text leaves the shape it reads (the plain form decides).
     ``holes``: each structure cut out goes there under a placeholder (``tag`` and a number; see
-    :func:`cut_deep_holes`), the placeholder in its marked object."""
-    out, depth, last, start, pos = [], 0, 0, -1, 0
+    :func:`cut_deep_holes`), the placeholder in its marked object. ``reached``: see :func:`cut_deep_holes`."""
+    out, depth, last, start, pos, deepest = [], 0, 0, -1, 0, 0
     while True:
         # a structure of up to 3 levels opened here reaches depth + 3: skipped whole unless it crosses limit + 1
         m = (skip if depth + _SKIPPED_LEVELS <= limit or depth > limit else plain).match(text, pos)
@@ -451,6 +462,7 @@ def _cut_deep_fast(
         pos = m.end()
         if m.group(1) in "[{":
             depth += 1
+            deepest = depth if depth > deepest else deepest
             if depth == limit + 1:
                 start = m.start(1)
         else:
@@ -465,6 +477,8 @@ def _cut_deep_fast(
     rest = text[pos:]
     if '"' in rest or "[" in rest or "]" in rest or "{" in rest or "}" in rest:
         return None  # an unterminated string, or a bracket after one: not JSON, the plain form's tokens
+    if reached is not None:
+        reached.append(deepest)
     out.append(text[last:])
     return "".join(out)
 

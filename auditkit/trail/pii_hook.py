@@ -27,7 +27,7 @@ The whole set (phone numbers, BICs, national identifiers...) needs the ``pii`` e
 from auditkit.trail import config
 from auditkit.trail._startup_os import os
 from auditkit.trail.redact_scan import _NO_DIGITS, _rx
-from auditkit.trail.redaction import Redactor
+from auditkit.trail.redaction import Redactor, with_pii_policy
 
 #: Outbound modes, weakest first: ``report`` lists findings and changes nothing; ``mask`` keeps a part
 #: (``j***@example.com``, the last four digits of a card); ``redact`` writes the marker.
@@ -196,8 +196,9 @@ class Policy:
         }
 
 
-def policy(project_dir: str | None = None) -> Policy:
-    """The ``[pii]`` policy for a project: the user's files, then the project's approved ones."""
+def policy(project_dir: str | None = None, read: "dict[str, bytes | None] | None" = None) -> Policy:
+    """The ``[pii]`` policy for a project: the user's files, then the project's approved ones. ``read``: the user's
+    files as :func:`auditkit.trail.config.pii_files` read them (by path; a path not in it is read here)."""
     p = Policy()
     folder = config.config_dir()
     if project_dir and os.path.abspath(folder).startswith(os.path.abspath(project_dir).rstrip("/") + "/"):
@@ -205,7 +206,7 @@ def policy(project_dir: str | None = None) -> Policy:
 
         folder = trust.user_dir(project_dir)  # as for rules.toml: a repository's folder is not the user's
     for path in (os.path.join(folder, config.RULES_FILE), os.path.join(folder, config.SETTINGS_FILE)):
-        data = _read(path)
+        data = _read(path) if read is None or path not in read else _with_pii(read[path])
         if data is not None:
             _merge_file(p, path, data)
     if project_dir:
@@ -232,7 +233,11 @@ def _read(path: str) -> bytes | None:
             data = fh.read(1 << 20)
     except OSError:
         return None
-    return data if b"pii" in data else None  # no [pii] table: no parse at all (the hook's usual path)
+    return _with_pii(data)
+
+
+def _with_pii(data: bytes | None) -> bytes | None:
+    return data if data is not None and b"pii" in data else None  # no [pii] table: no parse at all (the usual path)
 
 
 def _merge_file(p: Policy, path: str, data: bytes) -> None:
@@ -426,13 +431,9 @@ def hook_redactor(project_dir: str, p: "Policy | None" = None) -> "Redactor | No
     p = p or policy(project_dir)
     if not p.hook:
         return None
-    try:
-        made = PiiRedactor.default(project_dir)
-    except ValueError as exc:  # a broken custom rule file (RuleError): the built-in rules, and personal data still
-        made = PiiRedactor()
-        made.notes.append(f"custom rules ignored: {exc}")
-    r = made if isinstance(made, PiiRedactor) else PiiRedactor(made.rules)  # default() builds cls: always the first
-    r.pii_kinds = tuple(k for k in HOOK_KINDS if k in p.enabled())
-    r.pii_policy = p
-    r.notes += p.notes
-    return r
+    return with_pii_policy(PiiRedactor, project_dir, hook_kinds(p), p.notes, p)
+
+
+def hook_kinds(p: Policy) -> tuple[str, ...]:
+    """The kinds of :data:`HOOK_KINDS` the policy enables."""
+    return tuple(k for k in HOOK_KINDS if k in p.enabled())

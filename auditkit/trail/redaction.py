@@ -120,6 +120,7 @@ def warm_cache() -> int:
     from auditkit.trail import _startup_re  # hook start-up: as in _rx, never at import
 
     r = Redactor(key=b"-" * _KEY_BYTES)
+    r._first_char_tries()  # the keyword tries by first character: their sources and programs in one entry
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
         + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source(), _WRITTEN_ANOTHER_WAY]
@@ -341,6 +342,8 @@ class Redactor(KeywordIndex):
 
     def _candidates(self, present: set[str]) -> "list[Rule]":
         """The rules a text with these keyword parts could switch on (and those with no keyword), in order."""
+        if not present:  # no keyword: the rules that need none (without indexing the others)
+            return [self.rules[i] for i in self._always()]
         _, by_part, always = self._index()
         candidates = set(always)
         for p in present:
@@ -352,8 +355,6 @@ class Redactor(KeywordIndex):
         ``data:``, a ``.dockerconfigjson``, a kubeconfig's ``client-key-data``; and hex runs (``xxd -p``) that
         do. The whole run is redacted, named ``base64-<rule>`` or ``hex-<rule>``. A run of 32 random bytes (44
         characters, one ``=``: what ``wg genkey`` prints) is a key by itself: ``raw-256-bit-key``."""
-        import binascii
-
         out = []
         for m in _rx(_BASE64_RUN).finditer(text):
             start, end = m.span()
@@ -366,7 +367,7 @@ class Redactor(KeywordIndex):
                 if form == "hex":
                     decoded = bytes.fromhex(m.group()).decode("utf-8")
                 else:
-                    decoded = binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+                    decoded = _a2b_base64(m.group()).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 decoded = ""
             if not decoded or sum(c.isprintable() or c in "\r\n\t" for c in decoded) < 0.97 * len(decoded):
@@ -427,7 +428,6 @@ class Redactor(KeywordIndex):
         one response) cost one pass instead of 200,000 Python calls. Empty when some custom rule has no
         keyword, or when lowercasing changes the text's length (offsets would not line up).
         """
-        import binascii
         from bisect import bisect_right
 
         _, _, always = self._index()
@@ -458,7 +458,7 @@ class Redactor(KeywordIndex):
             if end - start > 65536 or (end - start) % 4:
                 continue
             try:
-                binascii.a2b_base64(m.group(), strict_mode=True).decode("utf-8")
+                _a2b_base64(m.group()).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 if end - start != 44:  # 44: 32 bytes that _encoded may find a raw key
                     continue
@@ -594,6 +594,22 @@ class Redactor(KeywordIndex):
         return out, total
 
 
+def with_pii_policy(
+    cls: "type[Redactor]", project_dir: str, kinds: tuple[str, ...], notes: list[str], policy: object = None
+) -> "Redactor":
+    """``cls.default(project_dir)`` (the built-in rules alone when the user's rule file is broken, said in its
+    ``notes``) with the ``[pii]`` policy's hook kinds and notes: the hook's redactor under ``[pii] hook = true``."""
+    try:
+        made = cls.default(project_dir)
+    except ValueError as exc:  # a broken custom rule file (RuleError): the built-in rules, and personal data still
+        made = cls()
+        made.notes.append(f"custom rules ignored: {exc}")
+    made.pii_kinds = kinds  # type: ignore[attr-defined]  # a PiiRedactor or a PiiOnDemand
+    made.pii_policy = policy  # type: ignore[attr-defined]  # as above
+    made.notes += notes
+    return made
+
+
 def _decode() -> "ModuleType":
     """:mod:`auditkit.trail.redact_decode`, imported on first use: the hook's usual event never loads it."""
     from auditkit.trail import redact_decode  # hook start-up: only for a text that may be written another way
@@ -621,6 +637,14 @@ _QUIET = -1  # in ``done``: the strings of this value were cleared already (neve
 #: How many times text is read back inside text (base64 of base64 of base64 ..., hex, escapes): deeper is not looked at.
 _MAX_DEPTH = 4
 _HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _a2b_base64(run: str) -> bytes:
+    """``binascii.a2b_base64(run, strict_mode=True)``, loading :mod:`binascii` (~0.3 ms) only for a run that is
+    decoded: a path of 20 characters or more is a base64 run too, but one whose length rules decoding out."""
+    import binascii  # hook start-up: only once a base64 run is decoded
+
+    return binascii.a2b_base64(run, strict_mode=True)
 
 
 def _is_hex(run: str) -> bool:
@@ -661,11 +685,11 @@ def _could_hold_base64(text: str) -> bool:
     not after a ``=``, ``_`` or ``-``: ``tok_0000abcdef0000aaaa`` holds none, nor does a text of such names)."""
     if not (len(text) >= 20 and _long_word(text)):
         return False
+    # then, short texts too (a path of 20 characters or more): spares loading the regex and binascii (~0.3 ms)
+    if text.isascii():  # one translate: a run's start implies the run, so the run test below adds nothing here
+        return _B64_START in "x" + text.translate(_B64_STARTS)
     if len(text) >= 1024 and not _has_run(text, _B64_CHARS, "a", 20):
         return False
-    # then, short texts too (a path of 20 characters or more): spares loading the regex and binascii (~0.3 ms)
-    if text.isascii():
-        return _B64_START in "x" + text.translate(_B64_STARTS)
     # not ASCII: by the UTF-8 bytes (as redact_scan._has_run; a character past ASCII is bytes mapped to "x", which
     # neither continues a run nor stops one starting after it, as in the regex)
     octets = _B64_BYTES.get("starts")
