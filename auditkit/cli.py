@@ -1660,9 +1660,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
-    from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
-    from auditkit.present.evidence import report  # start-up: only the command that runs loads it
-
     try:
         _some_record(args)  # a README runs no notebook
         empty = None
@@ -1674,10 +1671,22 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    manifest = report(
-        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
-        seal_key=args.seal_key, mode=parse_mode(args.mode),
-    )  # fmt: skip
+    kernel = None
+    if args.force or not os.path.exists(os.path.join(args.out, "manifest.json")):  # else report() refuses to run
+        from auditkit.present import kernel as kernels  # start-up: only the command that runs loads it
+
+        kernel = kernels.start(args.name)  # first: it starts on the other core while this process imports the rest
+    try:
+        from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
+        from auditkit.present.evidence import report  # start-up: only the command that runs loads it
+
+        manifest = report(
+            args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
+            seal_key=args.seal_key, mode=parse_mode(args.mode), kernel=kernel,
+        )  # fmt: skip
+    finally:
+        if kernel is not None:  # report() stops the kernel it is given; this one stops it when report() never ran
+            kernels.stop(kernel)
     if empty is not None:
         print(f"auditkit report: {empty} (inputs missing): the pack in {args.out} says NO INPUTS; it is not evidence",
               file=sys.stderr)  # fmt: skip

@@ -117,11 +117,13 @@ def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]
         else:
             raise RuleError(f"{p}: no such rule file or folder")
     pipeline = sigma_pipeline()
+    loader = _yaml_loader(yaml)
     rules: list[Rule] = []
     for f in files:
         text = f.read_text(encoding="utf-8")
         try:
-            coll = SigmaCollection.from_yaml(text, collect_errors=False)
+            # what SigmaCollection.from_yaml does (safe_load_all, then from_dicts), with libyaml's parser
+            coll = SigmaCollection.from_dicts(list(yaml.load_all(text, Loader=loader)), collect_errors=False)
             coll.resolve_rule_references()
         except (SigmaError, ValueError, TypeError, yaml.YAMLError) as exc:
             raise RuleError(f"{f}: not a Sigma rule this engine reads: {exc}") from exc
@@ -148,6 +150,12 @@ def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]
     if dup:
         raise RuleError(f"rule ids used twice: {', '.join(sorted(dup))} (each rule needs its own id)")
     return rules
+
+
+def _yaml_loader(yaml: Any) -> Any:
+    """PyYAML's safe loader, on libyaml's parser when PyYAML was built with it (the same documents, ~10x faster:
+    30 ms of every pack that runs the built-in rules), else in Python."""
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
 def _meta(r, f: Path) -> dict:
