@@ -219,7 +219,8 @@ def test_a_report_refused_after_its_kernel_started_leaves_no_kernel_running(tmp_
 def test_rule_files_read_the_same_with_libyaml_as_with_pyyaml() -> None:
     import yaml
 
-    from auditkit.detection.engine import _yaml_loader, builtin_rules_dir
+    from auditkit.detection.engine import builtin_rules_dir
+    from auditkit.detection.ruledata import _yaml_loader
 
     loader = _yaml_loader(yaml)
     assert loader is yaml.CSafeLoader  # the venv's PyYAML has libyaml: the fast path is the one tested
@@ -228,3 +229,85 @@ def test_rule_files_read_the_same_with_libyaml_as_with_pyyaml() -> None:
     for f in files:
         text = f.read_text(encoding="utf-8")
         assert list(yaml.load_all(text, Loader=loader)) == list(yaml.safe_load_all(text)), f.name
+
+
+# --- the rule cache -------------------------------------------------------------------------------
+
+
+def _rule_shape(rules: list) -> list[tuple]:
+    return [
+        (r.id, r.title, r.level, r.tags, r.file, r.view, r.unknown_fields, r.correlation, r.name, r.hidden)
+        for r in rules
+    ]
+
+
+def _cached_files() -> list[Path]:
+    from auditkit.trail.config import cache_dir
+
+    folder = Path(cache_dir()) / "sigma"
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def _fresh_detect() -> tuple[list, object]:
+    """Rules and the samples' matches, in a process of its own (the cache as it is on disk)."""
+    code = (
+        "import json, sys, warnings\n"
+        "import auditkit\n"
+        "from auditkit.detection.engine import detect, load_rules\n"
+        "warnings.simplefilter('ignore')\n"
+        "rules = load_rules()\n"
+        f"hits = detect(auditkit.load([{str(SAMPLES)!r}]), rules)\n"
+        "print(json.dumps({'sigma': 'sigma' in sys.modules, 'rules': [[r.id, r.title, r.level, r.tags, r.view,\n"
+        "  r.unknown_fields, r.correlation, r.hidden] for r in rules],\n"
+        "  'hits': hits.drop(columns=['timestamp']).astype(str).to_dict(orient='records')}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=os.environ)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def test_rules_read_back_from_the_cache_match_as_the_parsed_ones_do() -> None:
+    """The first run parses the built-in pack with pySigma and keeps it (private files); the next reads it back
+    without importing pySigma, and the same rules find the same matches."""
+    assert _cached_files() == []
+    cold = _fresh_detect()
+    kept = _cached_files()
+    assert cold["sigma"] is True and len(kept) >= 20
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in kept) and kept[0].parent.stat().st_mode & 0o777 == 0o700
+    warm = _fresh_detect()
+    assert warm["sigma"] is False  # read back: pySigma not even imported
+    assert warm["rules"] == cold["rules"] and warm["hits"] == cold["hits"] and len(cold["hits"]) > 0
+
+
+def test_a_damaged_or_foreign_cache_file_is_not_read(tmp_path: Path) -> None:
+    """Garbage, another shape, or a link in place of a cache file: the rule file is parsed again, as if there
+    were no cache (and a link is never followed to what it names)."""
+    from auditkit.detection.engine import load_rules
+
+    fresh = _rule_shape(load_rules())
+    kept = _cached_files()
+    assert kept
+    elsewhere = tmp_path / "planted.json"
+    elsewhere.write_text(json.dumps({"format": 1, "entries": []}))
+    kept[0].write_text("{not json")
+    kept[1].write_text(json.dumps({"format": 1, "entries": [{"meta": "not a dict"}]}))
+    kept[2].write_text(json.dumps({"format": 1, "entries": [{"trees": "x"}]}))
+    kept[3].unlink()
+    kept[3].symlink_to(elsewhere)  # would empty that rule file's rules, if followed
+    assert _rule_shape(load_rules()) == fresh
+    for damaged in kept[:3]:  # parsed again, and kept again in place of what was there
+        assert json.loads(damaged.read_text())["entries"][0]["meta"]["level"]
+    assert elsewhere.read_text() == json.dumps({"format": 1, "entries": []})  # never written through the link
+
+
+def test_a_rule_file_that_does_not_parse_is_never_kept(tmp_path: Path) -> None:
+    from auditkit.detection.engine import load_rules
+    from auditkit.errors import RuleError
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text("title: x\nlogsource: {product: claude_code}\ndetection: {sel: {tool: Bash}, condition: nope}\n")
+    with pytest.raises(RuleError, match=r"bad\.yml"):
+        load_rules([bad], builtin=False)
+    assert _cached_files() == []
+    with pytest.raises(RuleError, match=r"bad\.yml"):  # and refused again, not read back
+        load_rules([bad], builtin=False)

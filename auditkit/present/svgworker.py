@@ -21,6 +21,8 @@ import sys
 import threading
 from typing import IO, Any
 
+from auditkit.errors import extra_import
+
 #: Drawn once as the worker starts: a chart like the kit's (a layered timeline with a time axis, a legend per
 #: layer, a title and tooltips), so that the engine has loaded what the first real chart needs.
 WARM_UP_SPEC: dict[str, Any] = {
@@ -58,7 +60,8 @@ WARM_UP_SPEC: dict[str, Any] = {
 
 def draw(request: dict[str, Any]) -> dict[str, str]:
     """One request's answer: ``{"svg": ...}``, or ``{"error": ...}`` when vl-convert refused the chart."""
-    import vl_convert  # the worker's one dependency (the notebooks extra)
+    with extra_import("auditkit report's charts", "notebooks"):
+        import vl_convert  # the worker's one dependency
 
     try:
         svg = vl_convert.vegalite_to_svg(
@@ -75,7 +78,8 @@ def draw(request: dict[str, Any]) -> dict[str, str]:
 def serve(source: IO[str], sink: IO[str]) -> None:
     """Start the engine (a Vega chart of nothing: no Vega-Lite version needed yet), then answer each request
     line of ``source`` with one line on ``sink``, until ``source`` closes."""
-    import vl_convert  # the worker's one dependency (the notebooks extra)
+    with extra_import("auditkit report's charts", "notebooks"):
+        import vl_convert  # the worker's one dependency
 
     vl_convert.vega_to_svg({})
     for line in source:
