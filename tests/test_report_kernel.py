@@ -311,3 +311,60 @@ def test_a_rule_file_that_does_not_parse_is_never_kept(tmp_path: Path) -> None:
     assert _cached_files() == []
     with pytest.raises(RuleError, match=r"bad\.yml"):  # and refused again, not read back
         load_rules([bad], builtin=False)
+
+
+def _probe(km) -> list:
+    """What a notebook would see of its kernel: the path, the working folder, the shell, a debugger."""
+    from jupyter_core.utils import run_sync
+
+    kc = km.client()
+    kc.start_channels()
+    try:
+        run_sync(kc.wait_for_ready)(timeout=120)
+        seen: list[dict] = []
+        code = (
+            "import json, os, sys; print(json.dumps([sys.path, os.getcwd(), type(get_ipython()).__name__,"
+            " sys.modules.get('debugpy') is not None]))"
+        )
+        run_sync(kc.execute_interactive)(code, timeout=60, output_hook=seen.append)
+        return json.loads("".join(m["content"]["text"] for m in seen if m["msg_type"] == "stream"))
+    finally:
+        kc.stop_channels()
+
+
+@pytest.mark.slow
+def test_the_report_kernel_is_the_standard_ipython_kernel_less_its_debugger() -> None:
+    """Launched by auditkit.present.kernel (not ipykernel_launcher) only to refuse debugpy (~0.1 s of its
+    start): a notebook sees the same path, working folder and shell as in the standard kernel."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    from auditkit.present import kernel
+
+    ours = kernel.start("compliance")
+    standard = AsyncKernelManager(kernel_name="python3")
+    try:
+        assert ours.kernel_spec.argv[1:3] == ["-m", "auditkit.present.kernel"]
+        run_sync(standard.start_kernel)(
+            cwd=str(kernel.notebooks_dir()), extra_arguments=["--IPKernelApp.log_level=ERROR"]
+        )
+        assert standard.kernel_spec.argv[1:3] == ["-m", "ipykernel_launcher"]
+        seen_ours, seen_standard = _probe(ours), _probe(standard)
+        assert seen_ours[:3] == seen_standard[:3] and seen_ours[2] == "ZMQInteractiveShell"
+        assert (seen_ours[3], seen_standard[3]) == (False, True)  # debugpy: refused in ours only
+    finally:
+        kernel.stop(ours)
+        kernel.stop(standard)
+
+
+def test_only_the_standard_python3_kernel_spec_is_launched_by_the_kit() -> None:
+    from types import SimpleNamespace
+
+    from auditkit.present.kernel import _launched_here
+
+    standard = SimpleNamespace(argv=["/opt/py/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    _launched_here(standard)
+    assert standard.argv == ["/opt/py/bin/python", "-m", "auditkit.present.kernel", "-f", "{connection_file}"]
+    custom = SimpleNamespace(argv=["/usr/bin/env", "my-kernel", "-f", "{connection_file}"])
+    _launched_here(custom)
+    assert custom.argv == ["/usr/bin/env", "my-kernel", "-f", "{connection_file}"]

@@ -72,6 +72,7 @@ def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager
 
     km = AsyncKernelManager(kernel_name="python3", client_factory=ready_client())
     try:
+        _launched_here(km.kernel_spec)
         run_sync(km.start_kernel)(
             cwd=str(cwd),
             # the kernel's start-up notice about its local TCP ports is noise in a report run; its IPython history
@@ -85,6 +86,26 @@ def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
         raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
     return km
+
+
+def _launched_here(spec: Any) -> None:
+    """The standard python3 kernel (``python -m ipykernel_launcher -f ...``) launched by this module instead
+    (:func:`launch`): the same kernel, less its debugger. Any other kernel spec is left as it is."""
+    argv = list(getattr(spec, "argv", None) or [])
+    if argv[1:3] == ["-m", "ipykernel_launcher"]:
+        spec.argv = [argv[0], "-m", "auditkit.present.kernel", *argv[3:]]
+
+
+def launch() -> None:
+    """Run an IPython kernel as ``ipykernel_launcher`` does, without its debugger: debugpy costs ~0.1 s of the
+    kernel's start, and a report's kernel is never debugged (it answers debug requests that it has none)."""
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]  # as ipykernel_launcher: the working folder off the path while ipykernel loads
+    sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]  # None makes the import fail
+    with extra_import("auditkit report", "notebooks"):
+        from ipykernel import kernelapp  # optional extra (notebooks)
+
+    kernelapp.launch_new_instance()
 
 
 def stop(km: Any) -> None:
@@ -156,3 +177,7 @@ def ready_client() -> type:
             return False
 
     return ReadyClient
+
+
+if __name__ == "__main__":
+    launch()
