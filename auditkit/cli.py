@@ -1661,9 +1661,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
-    from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
-    from auditkit.present.evidence import report  # start-up: only the command that runs loads it
-
     try:
         _some_record(args)  # a README runs no notebook
         empty = None
@@ -1675,10 +1672,28 @@ def cmd_report(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    manifest = report(
-        args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
-        seal_key=args.seal_key, mode=parse_mode(args.mode),
-    )  # fmt: skip
+    kernel = None
+    if args.force or not os.path.exists(os.path.join(args.out, "manifest.json")):  # else report() refuses to run
+        from auditkit.present import kernel as kernels  # start-up: only the command that runs loads it
+
+        kernel = kernels.start(args.name)  # first: it starts on the other core while this process imports the rest
+    try:
+        from auditkit.custody.packs import parse_mode  # start-up: only the command that runs loads it
+        from auditkit.present.evidence import report  # start-up: only the command that runs loads it
+
+        manifest = report(
+            args.name, _trails(args), args.out, params, force=args.force, progress=args.progress, pdf=args.pdf,
+            seal_key=args.seal_key, mode=parse_mode(args.mode), kernel=kernel,
+        )  # fmt: skip
+    finally:
+        if kernel is not None:  # report() stops the kernel it is given; this one stops it when report() never ran
+            kernels.stop(kernel)
+    if args.whole_process:
+        import gc  # start-up: only the command that runs loads it
+
+        # the pack is written and the process ends after a few lines of output: its last garbage collections, at
+        # exit (~0.1 s), would only free memory the exit frees anyway
+        gc.freeze()
     if empty is not None:
         print(f"auditkit report: {empty} (inputs missing): the pack in {args.out} says NO INPUTS; it is not evidence",
               file=sys.stderr)  # fmt: skip
@@ -1937,6 +1952,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from auditkit.present.terminal import guard_std_streams  # start-up: only the command that runs loads it
 
     guard_std_streams()  # what a trail holds is shown, never run by the terminal
+    whole = argv is None  # this command is the process (the console script), not a call from a program or a test
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else None)
     wrong = _unknown_command(argv)
@@ -1947,6 +1963,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # the command's own usage and a suggestion, not the top-level usage
         _subparsers(parser)[args.command].error(_unknown_options(extra, _subparsers(parser)[args.command]))
+    args.whole_process = whole
     try:
         return args.handler(args)
     except NothingThere as exc:

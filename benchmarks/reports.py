@@ -11,8 +11,8 @@ every control) on 1,000,000 events <= 25 s and <= 2 GB. ``quick``: 100,000 event
 
     .venv/bin/python benchmarks/reports.py [--quick] [--runs 5] [--base /tmp/packs-base] [--parts samples,large]
 
-``--base CHECKOUT`` also runs another checkout of the kit (say, main in a ``git worktree``) as its own
-side, interleaved with this one: before and after, in the same run.
+``--base CHECKOUT`` (or ``benchmarks/table.py --before REF``) also runs another checkout of the kit (say,
+main in a ``git worktree``) as its own side, interleaved with this one: before and after, in the same run.
 """
 
 from __future__ import annotations
@@ -102,8 +102,10 @@ def _measure(
 def rows(quick: bool, runs: int | None = None, base: Path | None = None, parts: str = "samples,large") -> list[Row]:
     """Each pack on the samples (5 runs after a warm-up round; quick: 3) and the compliance pack on 1,000,000
     events (2 runs, no warm-up round: ~30 s each; quick: 100,000 events, 3 runs, the 1M goal beside it)."""
+    from benchmarks import before
     from benchmarks.load import make_trail
 
+    base = base or before.tree()  # table.py --before REF: that ref's code as the "before" side
     work = Path(tempfile.mkdtemp(prefix="auditkit-bench-reports-"))
     out: list[Row] = []
     try:

@@ -37,7 +37,6 @@ OVER_THE_CAP = {
     "auditkit/analysis/steps.py::describe": 28,
     "auditkit/loading/readers/codex.py::rows": 31,
     "auditkit/loading/readers/gemini.py::rows": 31,
-    "auditkit/detection/engine.py::_correlation": 26,
     "auditkit/loading/lines.py::_read_lines": 26,
 }
 

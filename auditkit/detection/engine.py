@@ -1,7 +1,8 @@
 """Compile Sigma rules (parsed by pySigma) into vectorised checks over the views, and run them.
 
 pySigma parses each rule, applies :func:`auditkit.detection.pipeline.sigma_pipeline` (the field mapping)
-and gives the rule's condition as a tree of AND/OR/NOT over ``field op value`` leaves. Each leaf
+and gives the rule's condition as a tree of AND/OR/NOT over ``field op value`` leaves, kept as plain data
+(:mod:`auditkit.detection.ruledata`: parsed once, then read from the user's cache). Each leaf
 becomes one Arrow compute kernel over a column (a case-insensitive substring, prefix, suffix or
 equality test, a RE2 regular expression, a number comparison), so a rule costs a few passes over the
 columns it names, whatever the number of rows. Correlation rules (``event_count``, ``value_count``,
@@ -24,20 +25,13 @@ import pyarrow.compute as pc
 
 from auditkit.detection.levels import LEVELS
 from auditkit.detection.pipeline import (
-    FILE_ACCESS,
-    FILE_EVENT,
-    FILE_MAP,
     NATIVE,
-    PROCESS,
-    PROCESS_MAP,
     State,
     View,
     build_views,
     columns_of,
-    sigma_pipeline,
-    view_for,
 )
-from auditkit.errors import RuleError, extra_import
+from auditkit.errors import RuleError
 
 #: The columns of what :func:`detect` returns.
 MATCH_COLUMNS = {
@@ -58,10 +52,6 @@ MATCH_COLUMNS = {
 }
 
 
-def _missing_extra(exc: ImportError) -> RuleError:
-    return RuleError(f"auditkit detect needs pySigma ({exc.name} is missing): pip install 'auditkit[detect]'")
-
-
 @dataclass
 class Rule:
     """One compiled Sigma rule (or correlation rule)."""
@@ -77,7 +67,7 @@ class Rule:
     correlation: dict | None = None
     name: str | None = None
     description: str = ""
-    sigma: object = None  # the pySigma rule object
+    sigma: object = None  # unused: rules are compiled from auditkit.detection.ruledata's plain data
     hidden: bool = False  # a correlation's base rule (``generate: false``): its matches feed it, not the output
 
     @property
@@ -100,14 +90,11 @@ def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]
     """Parse Sigma rule files (YAML, one or more documents; folders read recursively) into compiled rules.
 
     ``paths=None`` and ``builtin=True``: the built-in pack. Raises :class:`RuleError` naming the file
-    for a rule that does not parse or uses something the engine cannot evaluate.
+    for a rule that does not parse or uses something the engine cannot evaluate. Each file is parsed by
+    pySigma once, then read back from the user's cache (:mod:`auditkit.detection.ruledata`).
     """
-    try:
-        import yaml
-        from sigma.collection import SigmaCollection
-        from sigma.exceptions import SigmaError
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise _missing_extra(exc) from exc
+    from auditkit.detection import ruledata  # start-up: the engine's importers (follow, live) may never load rules
+
     files: list[Path] = []
     for p in ([builtin_rules_dir()] if builtin else []) + [Path(x) for x in paths or []]:
         if p.is_dir():
@@ -116,30 +103,16 @@ def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]
             files.append(p)
         else:
             raise RuleError(f"{p}: no such rule file or folder")
-    pipeline = sigma_pipeline()
     rules: list[Rule] = []
     for f in files:
         text = f.read_text(encoding="utf-8")
         try:
-            coll = SigmaCollection.from_yaml(text, collect_errors=False)
-            coll.resolve_rule_references()
-        except (SigmaError, ValueError, TypeError, yaml.YAMLError) as exc:
-            raise RuleError(f"{f}: not a Sigma rule this engine reads: {exc}") from exc
-        by_name: dict[str, Rule] = {}
-        pending = []
-        for r in coll.rules:
-            if type(r).__name__ == "SigmaCorrelationRule":
-                pending.append(r)
-                continue
-            rule = _compile(r, f, pipeline)
-            rules.append(rule)
-            if rule.name:
-                by_name[rule.name] = rule
-            by_name[rule.id] = rule
-        for r in pending:
-            corr = _correlation(r, f, by_name, {x.id: x for x in rules})
+            made = _file_rules(ruledata.entries(f, text), f, rules)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a cache entry of another shape: parse the file
+            made = _file_rules(ruledata.entries(f, text, fresh=True), f, rules)
+        for corr, generate in made:
             rules.append(corr)
-            if not getattr(r, "generate", False):
+            if corr.is_correlation and not generate:
                 for base in rules:
                     if base.id in corr.spec["rules"]:
                         base.hidden = True
@@ -150,37 +123,45 @@ def load_rules(paths: list | None = None, *, builtin: bool = True) -> list[Rule]
     return rules
 
 
-def _meta(r, f: Path) -> dict:
-    level = r.level.name.lower() if r.level else "medium"
+def _file_rules(entries: list[dict], f: Path, before: list[Rule]) -> list[tuple[Rule, bool]]:
+    """One file's rules from :func:`auditkit.detection.ruledata.entries`, in the file's order (its correlations
+    after its rules, each with whether it shows its base rules' matches); ``before``: the rules read so far."""
+    out: list[tuple[Rule, bool]] = []
+    by_name: dict[str, Rule] = {}
+    pending = []
+    for entry in entries:
+        if "correlation" in entry:
+            pending.append(entry)
+            continue
+        rule = _compile(entry, f)
+        out.append((rule, True))
+        if rule.name:
+            by_name[rule.name] = rule
+        by_name[rule.id] = rule
+    for entry in pending:
+        by_id = {x.id: x for x in before} | {x.id: x for x, _ in out}
+        out.append((_correlation(entry, f, by_name, by_id), entry["correlation"]["generate"]))
+    return out
+
+
+def _meta(entry: dict, f: Path) -> dict:
+    m = entry["meta"]
     return {
-        "id": str(r.id) if r.id else f"{f.stem}:{r.title}",
-        "title": r.title or f.stem,
-        "level": level,
-        "tags": [str(t) for t in r.tags or []],
+        "id": m["id"] or f"{f.stem}:{m['title']}",
+        "title": m["title"] or f.stem,
+        "level": m["level"],
+        "tags": list(m["tags"]),
         "file": str(f),
-        "name": getattr(r, "name", None),
-        "description": (r.description or "").strip(),
+        "name": m["name"],
+        "description": m["description"],
     }
 
 
-def _compile(r, f: Path, pipeline) -> Rule:
-    meta = _meta(r, f)
-    ls = r.logsource
-    view = view_for(ls.product, ls.category)
-    rule = Rule(**meta, view=view, sigma=r)
-    if view is None:
-        rule.unknown_fields = [f"logsource product={ls.product} category={ls.category} (no such events here)"]
+def _compile(entry: dict, f: Path) -> Rule:
+    rule = Rule(**_meta(entry, f), view=entry["view"], unknown_fields=list(entry["unknown"]))
+    if rule.view is None:
         return rule
-    with extra_import("Sigma rules (auditkit detect)", "detect"):
-        from sigma.exceptions import SigmaError
-
-    try:
-        pipeline.apply(r)
-        trees = [c.parse() for c in r.detection.parsed_condition]
-    except SigmaError as exc:
-        raise RuleError(f"{f}: rule {meta['title']!r}: {exc}") from exc
-    known = columns_of(view)
-    compiled = [_node(t, known, rule, f) for t in trees]
+    compiled = [_node(t) for t in entry["trees"]]
     rule.test = compiled[0] if len(compiled) == 1 else _or(compiled)
     return rule
 
@@ -188,44 +169,23 @@ def _compile(r, f: Path, pipeline) -> Rule:
 # --- the condition tree as functions View -> (mask, [(description, mask)]) ---------------------------
 
 
-#: (view, column) -> the Sigma field name a rule wrote, for "why" (the pipeline renamed it before compiling).
-_SIGMA_NAMES = {
-    **{(PROCESS, col): name for name, col in PROCESS_MAP.items()},
-    **{(v, col): name for v in (FILE_EVENT, FILE_ACCESS) for name, col in FILE_MAP.items()},
-}
-
-
-def _node(node, known: dict[str, str], rule: Rule, f: Path):
-    with extra_import("Sigma rules (auditkit detect)", "detect"):
-        from sigma.conditions import (
-            ConditionAND,
-            ConditionFieldEqualsValueExpression,
-            ConditionNOT,
-            ConditionOR,
-            ConditionValueExpression,
-        )
-
-    if isinstance(node, ConditionAND):
-        return _and([_node(a, known, rule, f) for a in node.args])
-    if isinstance(node, ConditionOR):
-        return _or([_node(a, known, rule, f) for a in node.args])
-    if isinstance(node, ConditionNOT):
-        inner = _node(node.args[0], known, rule, f)
+def _node(node: dict):
+    """A condition (:mod:`auditkit.detection.ruledata`'s data) as a function View -> (mask, why)."""
+    if "and" in node:
+        return _and([_node(a) for a in node["and"]])
+    if "or" in node:
+        return _or([_node(a) for a in node["or"]])
+    if "not" in node:
+        inner = _node(node["not"])
 
         def neg(view: View):
             mask, _ = inner(view)
             return ~mask, []
 
         return neg
-    if isinstance(node, ConditionFieldEqualsValueExpression):
-        column = known.get(node.field, node.field if node.field in known.values() else None)
-        if column is None:
-            rule.unknown_fields.append(node.field)
-        return _leaf(column, _SIGMA_NAMES.get((rule.view or "", node.field), node.field), node.value, rule, f)
-    if isinstance(node, ConditionValueExpression):  # a keyword: any text field
-        fields = ["command", "file_path", "url", "prompt", "pattern", "input", "response", "error"]
-        return _or([_leaf(c, c, node.value, rule, f) for c in fields], keyword=True)
-    raise RuleError(f"{f}: rule {rule.title!r}: condition element {type(node).__name__} is not supported")
+    if "keyword" in node:  # a keyword: any text field
+        return _or([_leaf(leaf) for leaf in node["keyword"]], keyword=True)
+    return _leaf(node)
 
 
 def _and(parts):
@@ -274,25 +234,13 @@ def _bool(arr) -> np.ndarray:
     return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
-def _leaf(column: str | None, field_name: str, value, rule: Rule, f: Path):
-    with extra_import("Sigma rules (auditkit detect)", "detect"):
-        from sigma.types import (
-            SigmaBool,
-            SigmaCompareExpression,
-            SigmaExists,
-            SigmaNull,
-            SigmaNumber,
-            SigmaRegularExpression,
-            SigmaRegularExpressionFlag,
-            SigmaString,
-        )
-
+def _leaf(leaf: dict):
     def none(view: View):
         return np.zeros(len(view), dtype=bool), []
 
-    if column is None:
+    if leaf.get("none"):
         return none
-    desc = f"{field_name} {_describe(value)}"
+    column, desc = leaf["column"], leaf["desc"]
 
     def wrap(test):
         def run(view: View):
@@ -303,72 +251,25 @@ def _leaf(column: str | None, field_name: str, value, rule: Rule, f: Path):
 
         return run
 
-    if isinstance(value, SigmaNull):
+    if "null" in leaf:
         return wrap(lambda v: ~pc.is_valid(v.column(column)).to_numpy(zero_copy_only=False))
-    if isinstance(value, SigmaExists):
-        want = value.exists
+    if "exists" in leaf:
+        want = leaf["exists"]
         return wrap(lambda v: pc.is_valid(v.column(column)).to_numpy(zero_copy_only=False) == want)
-    if isinstance(value, SigmaBool):
-        text = "true" if value.boolean else "false"
+    if "bool" in leaf:
+        text = leaf["bool"]
         return wrap(lambda v: _bool(pc.equal(v.lower(column), text)))
-    if isinstance(value, SigmaCompareExpression):
-        num = value.number.number
-        op = {
-            SigmaCompareExpression.CompareOperators.LT: pc.less,
-            SigmaCompareExpression.CompareOperators.LTE: pc.less_equal,
-            SigmaCompareExpression.CompareOperators.GT: pc.greater,
-            SigmaCompareExpression.CompareOperators.GTE: pc.greater_equal,
-        }[value.op]
+    if "compare" in leaf:
+        num = leaf["number"]
+        op = {"lt": pc.less, "lte": pc.less_equal, "gt": pc.greater, "gte": pc.greater_equal}[leaf["compare"]]
         return wrap(lambda v: _bool(op(_numbers(v.column(column)), num)))
-    if isinstance(value, SigmaNumber):
-        num = value.number
+    if "number" in leaf:
+        num = leaf["number"]
         return wrap(lambda v: _bool(pc.equal(_numbers(v.column(column)), num)))
-    if isinstance(value, SigmaRegularExpression):
-        flags = ""
-        if SigmaRegularExpressionFlag.IGNORECASE in value.flags:
-            flags += "i"
-        if SigmaRegularExpressionFlag.MULTILINE in value.flags:
-            flags += "m"
-        if SigmaRegularExpressionFlag.DOTALL in value.flags:
-            flags += "s"
-        pattern = (f"(?{flags})" if flags else "") + value.regexp.to_plain()
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise RuleError(f"{f}: rule {rule.title!r}: field {field_name}: bad regular expression: {exc}") from exc
+    if "regex" in leaf:
+        pattern = leaf["regex"]
         return wrap(lambda v: _regex(v.column(column), pattern))
-    if isinstance(value, SigmaString):
-        if value.contains_placeholder():
-            raise RuleError(f"{f}: rule {rule.title!r}: placeholders (%name%) are not supported")
-        cased = type(value).__name__ == "SigmaCasedString"
-        parts = list(value.s)
-        return wrap(_string_test(column, parts, cased))
-    raise RuleError(
-        f"{f}: rule {rule.title!r}: field {field_name}: values of type {type(value).__name__} are not supported"
-    )
-
-
-def _describe(value) -> str:
-    with extra_import("Sigma rules (auditkit detect)", "detect"):
-        from sigma.types import SigmaCompareExpression, SigmaRegularExpression, SigmaString, SpecialChars
-
-    if isinstance(value, SigmaString):
-        parts = list(value.s)
-        text = "".join(p if isinstance(p, str) else ("*" if p == SpecialChars.WILDCARD_MULTI else "?") for p in parts)
-        star = SpecialChars.WILDCARD_MULTI
-        inner = text.strip("*")
-        if len(parts) >= 2 and parts[0] == star and parts[-1] == star and "*" not in inner and "?" not in inner:
-            return f"contains {inner!r}"
-        if parts and parts[0] == star and "*" not in inner and "?" not in inner:
-            return f"ends with {inner!r}"
-        if parts and parts[-1] == star and "*" not in inner and "?" not in inner:
-            return f"starts with {inner!r}"
-        return f"is {text!r}"
-    if isinstance(value, SigmaRegularExpression):
-        return f"matches /{value.regexp.to_plain()}/"
-    if isinstance(value, SigmaCompareExpression):
-        return f"{value.op.name.lower()} {value.number.number}"
-    return f"is {value}"
+    return wrap(_string_test(column, leaf["string"], leaf["cased"]))
 
 
 def _numbers(col: pa.Array) -> pa.Array:
@@ -386,10 +287,8 @@ def _regex(col: pa.Array, pattern: str) -> np.ndarray:
 
 
 def _string_test(column: str, parts: list, cased: bool):
-    with extra_import("Sigma rules (auditkit detect)", "detect"):
-        from sigma.types import SpecialChars
-
-    star, one = SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE
+    star, one = _STAR, _ONE
+    parts = _wildcards(parts)
     texts = [p for p in parts if isinstance(p, str)]
     if not cased:
         parts = [p.lower() if isinstance(p, str) else p for p in parts]
@@ -414,47 +313,56 @@ def _string_test(column: str, parts: list, cased: bool):
     return lambda v: _regex(col(v), rx)
 
 
+class _Wildcard:
+    """A wildcard among a string's parts (the others are text)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_STAR, _ONE = _Wildcard("*"), _Wildcard("?")
+
+
+def _wildcards(parts: list) -> list:
+    """A string's parts, its wildcards (``{"w": "*"}``, ``{"w": "?"}`` in the data) as :data:`_STAR`, :data:`_ONE`."""
+    return [_STAR if p == {"w": "*"} else _ONE if p == {"w": "?"} else p for p in parts]
+
+
 # --- correlation rules ----------------------------------------------------------------------------
 
 
-def _correlation(r, f: Path, by_name: dict[str, Rule], by_id: dict[str, Rule]) -> Rule:
-    meta = _meta(r, f)
-    kind = r.type.name.lower()
-    if kind not in ("event_count", "value_count", "temporal", "temporal_ordered"):
-        raise RuleError(f"{f}: correlation {meta['title']!r}: type {kind} is not supported")
+def _correlation(entry: dict, f: Path, by_name: dict[str, Rule], by_id: dict[str, Rule]) -> Rule:
+    meta = _meta(entry, f)
+    c = entry["correlation"]
     bases = []
-    for ref in r.rules:
-        target = getattr(ref, "rule", None)
-        key = str(target.id) if target is not None and target.id else None
-        base = by_id.get(key) if key else None
-        base = base or by_name.get(getattr(ref, "reference", None) or "")
+    for ref in c["refs"]:
+        base = by_id.get(ref["id"]) if ref["id"] else None
+        base = base or by_name.get(ref["reference"] or "")
         if base is None:
-            raise RuleError(f"{f}: correlation {meta['title']!r}: rule {getattr(ref, 'reference', ref)} not found")
+            raise RuleError(f"{f}: correlation {meta['title']!r}: rule {ref['shown']} not found")
         bases.append(base)
-    cond = r.condition
-    op = cond.op.name.lower() if cond is not None and cond.op else "gte"
-    count = cond.count if cond is not None else None
-    fieldref = getattr(cond, "fieldref", None) if cond is not None else None
-    if kind in ("event_count", "value_count") and op not in ("gte", "gt", "eq"):
-        raise RuleError(f"{f}: correlation {meta['title']!r}: condition {op} is not supported (only gte, gt, eq)")
     group = []
-    for g in r.group_by or []:
+    for g in c["group_by"]:
         col = None
         for b in bases:
             col = columns_of(b.view or NATIVE).get(g, g if g in columns_of(b.view or NATIVE).values() else None)
         if col is None:
             raise RuleError(f"{f}: correlation {meta['title']!r}: group-by field {g} is not a known field")
         group.append(col)
+    fieldref = c["fieldref"]
     return Rule(
         **meta,
         view=None,
         correlation={
-            "type": kind,
+            "type": c["type"],
             "rules": [b.id for b in bases],
             "group_by": group,
-            "timespan": float(r.timespan.seconds) if r.timespan else None,
-            "op": op,
-            "count": count,
+            "timespan": c["timespan"],
+            "op": c["op"],
+            "count": c["count"],
             "field": columns_of(bases[0].view or NATIVE).get(fieldref, fieldref) if fieldref else None,
         },
     )

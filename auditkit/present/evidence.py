@@ -32,43 +32,14 @@ from auditkit._version import __version__
 from auditkit.custody.anchors import custody_statement
 from auditkit.custody.packs import FILE_MODE, seal_pack
 from auditkit.custody.verify import Finding, VerifyReport, verify
-from auditkit.errors import MissingExtra, ReportError, extra_import
+from auditkit.errors import ReportError, extra_import
+from auditkit.present.kernel import notebooks_dir, require_notebook_extra
 from auditkit.present.notebook import MIME, md, read_results
 from auditkit.present.terminal import printable
 from auditkit.store.files import expand, file_sha256
 from auditkit.trail import pii_hook
 
 REPORTS = ("incident", "cost", "compliance", "replay")
-
-
-def notebooks_dir() -> Path:
-    """The investigation notebooks: a source checkout's ``notebooks/``, else the wheel's package data."""
-    from importlib.resources import files
-
-    checkout = Path(__file__).resolve().parents[2] / "notebooks"  # auditkit/present/evidence.py -> the checkout
-    if (checkout / "incident.ipynb").is_file() and (checkout.parent / "pyproject.toml").is_file():
-        return checkout
-    shipped = files("auditkit") / "_notebooks"
-    if shipped.joinpath("incident.ipynb").is_file():
-        return Path(str(shipped))
-    raise ReportError(f"the investigation notebooks are missing from {shipped} (reinstall auditkit)")
-
-
-def _require_notebook_extra() -> None:
-    """Found, not imported: the kernel starts before this process spends ~0.5 s importing them."""
-    from importlib.util import find_spec
-
-    def installed(module: str) -> bool:
-        if module in sys.modules:  # None there: an import refused on purpose
-            return sys.modules[module] is not None
-        try:
-            return find_spec(module) is not None
-        except (ImportError, ValueError):
-            return False
-
-    for module in ("mistune", "nbformat", "papermill", "ipykernel", "jupyter_client"):
-        if not installed(module):
-            raise MissingExtra("auditkit report", "notebooks", module)
 
 
 def report(
@@ -82,6 +53,7 @@ def report(
     pdf: bool = False,
     seal_key: str | Path | None = None,
     mode: int = FILE_MODE,
+    kernel: Any = None,
 ) -> dict:
     """Execute notebook ``name`` on ``trails`` into ``out``; return the manifest (also written there).
 
@@ -93,9 +65,11 @@ def report(
     unless ``force``. ``progress`` (default: when stderr is a terminal) shows a bar advancing per cell;
     ``pdf`` also prints the HTML page to ``<name>.pdf`` with headless Chromium. The manifest is signed with
     ``seal_key`` (default: the seal key, when there is one; :mod:`auditkit.custody.packs`), even a failed
-    run's; the pack's files get ``mode`` (default 0600) and the folder the matching 0700.
+    run's; the pack's files get ``mode`` (default 0600) and the folder the matching 0700. ``kernel``: one
+    :func:`auditkit.present.kernel.start` started for this report (the CLI starts it before it imports this
+    module), stopped here as one started here is; by default one is started here.
     """
-    _require_notebook_extra()
+    require_notebook_extra()
     if name not in REPORTS:
         raise ReportError(f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
     source = notebooks_dir() / f"{name}.ipynb"
@@ -104,10 +78,10 @@ def report(
         raise ReportError(
             f"{out} holds an evidence pack already (manifest.json): choose another folder, or replace it with --force"
         )
-    try:
-        kernel = _start_kernel(source.parent, name)
-    except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
-        raise ReportError(f"{name}: cannot start a python3 Jupyter kernel: {type(exc).__name__}: {exc}") from exc
+    if kernel is None:
+        from auditkit.present import kernel as kernels  # start-up: imports jupyter_client, for a report only
+
+        kernel = kernels.start(name)
     before = _stamp(out / "manifest.json")
     try:
         manifest = _run(name, source, trails, out, kernel, parameters, timeout_s, progress, pdf)
@@ -130,42 +104,10 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return st.st_ino, st.st_mtime_ns
 
 
-#: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
-#: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process imports papermill.
-_WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel({}); del _auditkit_nb"
-#: The notebooks that draw no chart: their kernel neither imports the chart library nor starts its engine.
-_NO_CHARTS = frozenset({"compliance"})
-
-
-def _start_kernel(cwd: Path, name: str = ""):  # -> jupyter_client.AsyncKernelManager
-    """Start the notebook's kernel first thing, so that its start-up (~0.6 s) and its imports run on the
-    other core while this process imports papermill; papermill is handed the running kernel,
-    and the notebook runs in it as in any fresh kernel (nothing defined: the warm-up only imports)."""
-    with extra_import("auditkit report", "notebooks"):
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-    km = AsyncKernelManager(kernel_name="python3")
-    warm_up = _WARM_UP.format(name not in _NO_CHARTS)
-    run_sync(km.start_kernel)(
-        cwd=str(cwd),
-        # the kernel's start-up notice about its local TCP ports is noise in a report run; its IPython history
-        # (a SQLite file written by a thread, cell by cell) would keep the report's code and paths for nothing
-        extra_arguments=[
-            "--IPKernelApp.log_level=ERROR",
-            "--HistoryManager.enabled=False",
-            f"--IPKernelApp.exec_lines={warm_up}",
-        ],
-    )
-    return km
-
-
 def _stop_kernel(km) -> None:
-    with extra_import("auditkit report", "notebooks"):
-        from jupyter_core.utils import run_sync
+    from auditkit.present import kernel as kernels  # start-up: imports jupyter_client, for a report only
 
-    if km.has_kernel:
-        run_sync(km.shutdown_kernel)(now=True)
+    kernels.stop(km)
 
 
 #: papermill's optional handlers of remote notebooks (S3, Azure, GCS, HDFS, GitHub), each imported if its
@@ -399,9 +341,9 @@ def _pack(
     results = read_results(executed)
     results.pop(VERIFY_RESULT, None)  # the manifest's "verify" says it
     pii = pii_hook.policy(os.getcwd()).to_dict()  # the [pii] choice in force, said in the header and manifest
-    _add_header(executed, name, created, hashed, report, params, pii)
+    nb = _add_header(executed, name, created, hashed, report, params, pii)
     html = out / f"{name}.html"
-    _to_html(executed, html, f"auditkit {name} report", exporter)
+    _to_html(executed, html, f"auditkit {name} report", exporter, nb)
     outputs = [executed, html]
     if pdf:
         outputs.append(print_pdf(html, out / f"{name}.pdf"))
@@ -444,9 +386,10 @@ def check_parameters(name: str, source: Path, given: dict) -> dict:
 
 def _add_header(
     notebook: Path, name: str, created: str, inputs: list[dict], report: object, params: dict, pii: dict | None = None
-) -> None:
+) -> Any:
     """Put in the executed notebook what an auditor checks first: a red banner (plain text) at the top when
-    the inputs fail, and the inputs with their hashes right after the notebook's verdict."""
+    the inputs fail, and the inputs with their hashes right after the notebook's verdict. Returns the notebook
+    as written (an ``nbformat`` node), for the page."""
     import html
 
     with extra_import("auditkit report", "notebooks"):
@@ -499,6 +442,7 @@ def _add_header(
         )
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     nbformat.write(nb, str(notebook))
+    return nb
 
 
 def pii_said(pii: dict | None) -> str:
@@ -510,14 +454,17 @@ def pii_said(pii: dict | None) -> str:
     return f"{hook}; outbound (archive, export, ship, sync): {pii.get('outbound', 'off')}; set in {sources}"
 
 
-def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None) -> None:
+def _to_html(notebook: Path, html: Path, title: str, exporter: Any = None, nb: Any = None) -> None:
     """The executed notebook as one self-contained page an auditor reads: code cells and recorded
     values left out (the notebook keeps them), no script and no request to any server, every chart
-    an SVG image with its description as alt text. ``exporter``: one from :func:`html_exporter`."""
+    an SVG image with its description as alt text. ``exporter``: one from :func:`html_exporter`; ``nb``: the
+    notebook as :func:`_add_header` wrote it, when at hand (not read and validated again: ~40 ms of a run)."""
     with extra_import("auditkit report", "notebooks"):
         import nbformat
 
-    html.write_text(_page(nbformat.read(str(notebook), as_version=4), title, exporter or html_exporter()), "utf-8")
+    if nb is None:
+        nb = nbformat.read(str(notebook), as_version=4)
+    html.write_text(_page(nb, title, exporter or html_exporter()), "utf-8")
 
 
 def html_exporter() -> PageWriter:

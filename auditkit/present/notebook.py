@@ -111,9 +111,17 @@ def setup(interactive: bool, charts: bool = True) -> str:
 
 def warm_kernel(charts: bool = True) -> None:
     """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
-    what every investigation notebook imports, and start the chart engine (``charts``: for a notebook that
-    draws). Only imports: the notebook itself still runs from its first cell, with nothing defined."""
+    what every investigation notebook imports, and start the chart engine in a process of its own
+    (:mod:`auditkit.present.svgworker`; ``charts``: for a notebook that draws). Only imports: the notebook
+    itself still runs from its first cell, with nothing defined."""
+    import sys
+
     skip_iri_grammar()
+    # the widget library of altair's JupyterChart (anywidget, ipywidgets: ~45 ms of altair's import): a headless
+    # kernel draws static SVG (setup(interactive=False)), and altair without it puts a stand-in in its place
+    sys.modules.setdefault("anywidget", None)  # type: ignore[arg-type]  # None makes the import fail
+    if charts:
+        _start_svg_worker()  # first: its engine starts on the other core while this kernel imports the rest
     import pandas  # noqa: F401
 
     # the point of this function: import now, while the kernel starts, what every notebook imports
@@ -124,10 +132,44 @@ def warm_kernel(charts: bool = True) -> None:
             import altair  # noqa: F401
         import auditkit.present.render  # noqa: F401
 
-        _warm_svg_engine()
+        _warm_svg_worker()
 
 
 _warming = False  # the warm-up runs once per process
+_svg_worker: Any = None  # an auditkit.present.svgworker.SvgWorker, in the kernel of an `auditkit report` run
+
+
+def _start_svg_worker() -> None:
+    """Start the chart engine in a process of its own (:class:`~auditkit.present.svgworker.SvgWorker`), used by
+    :func:`_described_svg`: this process neither starts the engine nor waits for it."""
+    global _svg_worker, _warming
+    if _svg_worker is not None:
+        return
+    from auditkit.present.svgworker import SvgWorker  # a report's kernel only
+
+    try:
+        _svg_worker = SvgWorker()
+    except OSError:  # only a head start: the kernel then draws the charts itself
+        return
+    _warming = True  # the engine warms up there, not in this process
+
+
+def _warm_svg_worker() -> None:
+    """Once altair is imported: the worker warms up with the charts' Vega-Lite version; a vl-convert that altair
+    refuses (missing, too old) stops the worker, and the charts are refused in the kernel as before."""
+    global _svg_worker
+    if _svg_worker is None:
+        return
+    with extra_import("the notebook helpers", "notebooks"):
+        from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
+
+    try:
+        import_vl_convert()  # the check altair makes before each chart
+    except Exception:  # said by the first chart, drawn in the kernel
+        _svg_worker.close()
+        _svg_worker = None
+        return
+    _svg_worker.warm(vl_version_for_vl_convert())
 
 
 def _warm_svg_engine() -> None:
@@ -162,16 +204,20 @@ def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
 
     safe = safe_spec(spec)  # a control character in a tool name killed the kernel
     assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
-    bundle = spec_to_mimebundle(
-        safe,
-        format="svg",
-        mode="vega-lite",
-        vega_version=alt.VEGA_VERSION,
-        vegaembed_version=alt.VEGAEMBED_VERSION,
-        vegalite_version=alt.VEGALITE_VERSION,
-        **metadata,
-    )
-    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    svg = _worker_svg(safe, metadata)
+    if svg is not None:
+        data: dict[str, Any] = {"image/svg+xml": svg}
+    else:
+        bundle = spec_to_mimebundle(
+            safe,
+            format="svg",
+            mode="vega-lite",
+            vega_version=alt.VEGA_VERSION,
+            vegaembed_version=alt.VEGAEMBED_VERSION,
+            vegalite_version=alt.VEGALITE_VERSION,
+            **metadata,
+        )
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
     description = safe.get("description")
     svg = data.get("image/svg+xml")
     if isinstance(description, str) and isinstance(svg, str) and svg.startswith("<svg"):
@@ -180,6 +226,24 @@ def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
         svg = f'<svg role="img" aria-label="{label}"' + svg[4:head_end] + f"<title>{label}</title>" + svg[head_end:]
         data = {**data, "image/svg+xml": svg}
     return data
+
+
+def _worker_svg(spec: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+    """The SVG the worker draws of ``spec`` (None: no worker, or not a chart it draws as altair would here).
+
+    altair draws a chart with ``vl_convert.vegalite_to_svg(spec, vl_version, format_locale, time_format_locale)``;
+    the worker makes that same call, so it takes only the charts whose locales altair leaves unset (no embed
+    options), that it does not hand to VegaFusion, and that no renderer option changes."""
+    if _svg_worker is None or metadata:
+        return None
+    with extra_import("the notebook helpers", "notebooks"):
+        import altair as alt
+        from altair.utils._importers import vl_version_for_vl_convert
+
+    if alt.renderers.options.get("embed_options") or alt.data_transformers.active == "vegafusion":
+        return None
+    svg: str | None = _svg_worker.svg(spec, vl_version_for_vl_convert())
+    return svg
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<": "&lt;", "&": "&amp;", "\n": " "})
