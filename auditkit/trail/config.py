@@ -17,7 +17,8 @@ Standard library only (the hook reads it on every call). Files:
     <project>/.claude/auditkit-rules.toml       project redaction rules      } only once the user approved
     <project>/.claude/auditkit.toml             project settings ([retention]) } them: docs/project-trust.md
     $XDG_CACHE_HOME/auditkit/                   caches: compiled redaction patterns, keyword tries, checked rule
-                                                files (never inside the project: cache_dir)
+                                                files, the hook's [pii] outcome (pii-*.json), Sigma rule files
+                                                parsed to plain data (sigma/) (never inside the project: cache_dir)
 """
 
 from auditkit.trail._startup_os import os
