@@ -18,9 +18,8 @@ for up in (2, 3):  # the source checkout (hook/), the wheel (auditkit/_hook/)
         found = posix.stat(root + "/auditkit/trail/capture.py").st_mode & 0o170000 == 0o100000
     except OSError:
         found = False
-    if found:
-        sys.path.insert(0, root)
-        for name in ("auditkit", "auditkit.trail"):  # the packages without their __init__s, unused here
+    if found:  # the packages without their __init__s (unused here), found by these __path__s alone: root is
+        for name in ("auditkit", "auditkit.trail"):  # not put on sys.path, where it would be searched for every module
             sys.modules[name] = package = type(sys)(name)
             package.__path__ = [root + "/" + name.replace(".", "/")]
         break

@@ -1,0 +1,116 @@
+"""auditkit.trail._startup_import: the hook loads its own modules straight from cached bytecode only when
+importlib itself would accept that bytecode; otherwise importlib loads the source, exactly as before."""
+
+from __future__ import annotations
+
+import json
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, payload, read_records
+
+SOURCE = "auditkit/trail/config.py"  # a module every event loads
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """A copy of the hook and its package with every module's bytecode compiled (as after a first run)."""
+    kit = tmp_path / "kit"
+    shutil.copytree(
+        REPO / "auditkit" / "trail", kit / "auditkit" / "trail", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(REPO / "auditkit" / "errors.py", kit / "auditkit" / "errors.py")
+    (kit / "hook").mkdir()
+    shutil.copy(REPO / "hook" / "auditkit_hook.py", kit / "hook" / "auditkit_hook.py")
+    for source in (kit / "auditkit" / "trail").glob("*.py"):
+        py_compile.compile(str(source), doraise=True)  # timestamp-based, in __pycache__, as importlib writes them
+    return kit
+
+
+def _run(kit: Path, trail: Path) -> subprocess.CompletedProcess:
+    event = payload("PreToolUse", tool_name="Bash", tool_use_id="t1", tool_input={"command": "npm test"})
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(kit / "hook" / "auditkit_hook.py"), "--trail", str(trail)],
+        input=json.dumps(event).encode(),
+        capture_output=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
+
+
+def _marked(kit: Path, marker: str) -> None:
+    """Make config.py announce itself on stderr when it runs (a different size from its compiled bytecode)."""
+    source = kit / SOURCE
+    source.write_text(source.read_text() + f"\nimport sys as _s\n_s.stderr.write({marker!r})\n")
+
+
+def test_a_module_edited_after_its_bytecode_was_written_runs_as_edited(tmp_path: Path) -> None:
+    kit = _checkout(tmp_path)
+    _marked(kit, "EDITED-SOURCE-RAN\n")
+    done = _run(kit, tmp_path / "trail.jsonl")
+    assert done.returncode == 0 and "EDITED-SOURCE-RAN" in done.stderr.decode()
+    assert read_records(tmp_path / "trail.jsonl")[-1]["event"] == "PreToolUse"
+
+
+def test_current_bytecode_is_what_runs_as_importlib_would_run_it(tmp_path: Path) -> None:
+    """The bytecode importlib would accept for the source (same mtime and size in its header) is run: here a
+    pyc compiled from an edited source and given the original source's header, the marker shows."""
+    kit = _checkout(tmp_path)
+    pyc = kit / "auditkit" / "trail" / "__pycache__" / f"config.{sys.implementation.cache_tag}.pyc"
+    header = pyc.read_bytes()[:16]
+    original = (kit / SOURCE).read_bytes()
+    stat = (kit / SOURCE).stat()
+    _marked(kit, "CACHED-BYTECODE-RAN\n")
+    py_compile.compile(str(kit / SOURCE), doraise=True)
+    pyc.write_bytes(header + pyc.read_bytes()[16:])
+    (kit / SOURCE).write_bytes(original)
+    os.utime(kit / SOURCE, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    done = _run(kit, tmp_path / "trail.jsonl")
+    assert done.returncode == 0 and "CACHED-BYTECODE-RAN" in done.stderr.decode()
+
+
+def test_damaged_or_foreign_bytecode_falls_back_to_the_source(tmp_path: Path) -> None:
+    """A pyc with another magic number, or a hash-based one: the source is what runs."""
+    kit = _checkout(tmp_path)
+    pyc = kit / "auditkit" / "trail" / "__pycache__" / f"config.{sys.implementation.cache_tag}.pyc"
+    good = pyc.read_bytes()
+    _marked(kit, "")  # the source changes size: an ordinary stale pyc, then the forged ones below
+    stat = (kit / SOURCE).stat()
+    forged_header = (
+        good[:8] + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + stat.st_size.to_bytes(4, "little")
+    )
+    for name, data in {
+        "other magic": b"\0\0\0\0" + forged_header[4:] + good[16:],
+        "hash-based": forged_header[:4] + b"\1\0\0\0" + forged_header[8:] + good[16:],
+    }.items():
+        pyc.write_bytes(data)
+        os.utime(kit / SOURCE, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        trail = tmp_path / f"{name}.jsonl"
+        done = _run(kit, trail)
+        assert done.returncode == 0, name
+        assert read_records(trail)[-1]["event"] == "PreToolUse", (name, done.stderr)
+
+
+def test_the_hook_puts_nothing_of_its_install_on_sys_path(tmp_path: Path) -> None:
+    """The package is found through its own __path__: no folder of the install is searched for other modules
+    (a json.py beside the package is never imported in place of the standard library's)."""
+    kit = _checkout(tmp_path)
+    (kit / "fcntl.py").write_text("raise SystemExit('the install folder was searched')\n")
+    (kit / "hook" / "fcntl.py").write_text("raise SystemExit('the hook folder was searched')\n")
+    trail = tmp_path / "trail.jsonl"
+    done = _run(kit, trail)
+    assert done.returncode == 0 and b"searched" not in done.stderr
+    assert read_records(trail)[-1]["event"] == "PreToolUse"
+
+
+def test_truncated_current_bytecode_fails_open_as_importlib_does(tmp_path: Path) -> None:
+    """A pyc whose header is current but whose code is cut short: importlib itself raises on it (it does not
+    recompile), so the hook does as it always did: says why on stderr, records nothing, exits 0."""
+    kit = _checkout(tmp_path)
+    pyc = kit / "auditkit" / "trail" / "__pycache__" / f"config.{sys.implementation.cache_tag}.pyc"
+    pyc.write_bytes(pyc.read_bytes()[:100])
+    done = _run(kit, tmp_path / "trail.jsonl")
+    assert done.returncode == 0 and "auditkit hook: cannot load auditkit" in done.stderr.decode()
