@@ -114,3 +114,32 @@ def test_truncated_current_bytecode_fails_open_as_importlib_does(tmp_path: Path)
     pyc.write_bytes(pyc.read_bytes()[:100])
     done = _run(kit, tmp_path / "trail.jsonl")
     assert done.returncode == 0 and "auditkit hook: cannot load auditkit" in done.stderr.decode()
+
+
+def test_extension_modules_are_the_files_importlib_finds(tmp_path: Path) -> None:
+    """The standard library's extension modules the finder names directly are the very files importlib loads
+    in the hook's interpreter (-I -S), and it leaves them alone on any other sys.path."""
+    probe = (
+        "import sys\n"
+        f"root = {str(REPO)!r}\n"
+        "for name in ('auditkit', 'auditkit.trail'):\n"
+        "    sys.modules[name] = p = type(sys)(name); p.__path__ = [root + '/' + name.replace('.', '/')]\n"
+        "from auditkit.trail import _startup_import\n"
+        "if sys.argv[2] == 'other-path': sys.path.insert(0, root)\n"
+        "if sys.argv[1] == 'finder': _startup_import.install()\n"
+        "import _json, fcntl, binascii\n"
+        "from auditkit.trail._startup_hash import sha256\n"
+        "mods = [sys.modules[n] for n in ('_json', 'fcntl', 'binascii', sha256.__module__)]\n"
+        "answered = [isinstance(m.__spec__.loader, type(_json.__spec__.loader)) for m in mods]\n"
+        "print(json.dumps([[m.__file__ for m in mods], bool(_startup_import._Finder.dynload), answered]))\n"
+    ).replace("import sys\n", "import json, sys\n", 1)
+
+    def files(*argv: str) -> list:
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", probe, *argv], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    plain, used, _ = files("plain", "hook-path")
+    assert not used and all("/lib-dynload/" in f for f in plain)
+    assert files("finder", "hook-path") == [plain, True, [True] * 4]  # named directly, the same files
+    assert files("finder", "other-path")[:2] == [plain, False]  # another sys.path: importlib's own search

@@ -13,8 +13,14 @@ computations per module: ~1.1 million instructions, ~0.3 ms, over the dozen modu
 In every other case (no pyc, a stale or hash-based one, ``sys.pycache_prefix`` set, a source missing) it
 declines, and the ordinary import system loads the module exactly as before (and rewrites the pyc).
 It reads no file ``importlib`` would not read, from the same place, under the same validity test.
+
+It also answers for the few standard-library extension modules the hook loads (:data:`_EXTENSIONS`), when
+``sys.path`` is the interpreter's own isolated one (``-I -S``: its absent zip, its library folder, its
+``lib-dynload``): the file importlib would find there, named directly (importlib would list the folder
+first, ~0.4 million instructions). With any other ``sys.path`` it leaves them to importlib.
 """
 
+import _imp
 import marshal
 import posix
 import sys
@@ -31,6 +37,9 @@ _PACKAGE = "auditkit.trail."
 _bootstrap = sys.modules["_frozen_importlib"]
 _MAGIC: bytes = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
 _TAG = sys.implementation.cache_tag
+#: The standard library's extension modules the hook loads (3.12 renamed _sha256 to _sha2), found directly in
+#: the interpreter's lib-dynload: importlib would list that folder (~0.5 million instructions) to find them there
+_EXTENSIONS = frozenset(("_json", "fcntl", "_sha256", "_sha2", "binascii"))
 
 
 class _Loader:
@@ -72,14 +81,30 @@ def _current_bytecode(source: str, cached: str) -> bytes | None:
 
 
 class _Finder:
-    """A meta-path finder for ``auditkit.trail.*`` whose bytecode is current (see the module's docstring)."""
+    """A meta-path finder for ``auditkit.trail.*`` whose bytecode is current, and for :data:`_EXTENSIONS`
+    (see the module's docstring)."""
 
     folder = ""
+    dynload = ""  # the interpreter's lib-dynload folder when it is on sys.path after only the standard library
+
+    @classmethod
+    def _extension(cls, name: str) -> "ModuleSpec | None":
+        path = cls.dynload + "/" + name + _imp.extension_suffixes()[0]
+        try:
+            posix.stat(path)
+        except OSError:
+            return None  # importlib finds it (or says it cannot)
+        loader = sys.modules["_frozen_importlib_external"].ExtensionFileLoader(name, path)
+        spec: ModuleSpec = _bootstrap.ModuleSpec(name, loader, origin=path)
+        spec.has_location = True
+        return spec
 
     @classmethod
     def find_spec(
         cls, name: str, path: "Sequence[str] | None" = None, target: "ModuleType | None" = None
     ) -> "ModuleSpec | None":
+        if name in _EXTENSIONS and cls.dynload:
+            return cls._extension(name)
         if not name.startswith(_PACKAGE) or "." in name[len(_PACKAGE) :]:
             return None
         leaf = name[len(_PACKAGE) :]
@@ -105,6 +130,19 @@ def install() -> None:
     if sys.pycache_prefix is None and _TAG and folders and len(folders) == 1:
         _Finder.folder = folders[0]
         sys.meta_path.insert(0, _Finder)
+    # -I -S: sys.path is the interpreter's own zip (absent: importlib cached None for it), its library, then
+    # lib-dynload; only then is lib-dynload where importlib would find these modules (the library folder holds
+    # no _json.py, fcntl.py ...). Any other path (a venv's site, -I dropped, another layout): importlib's way.
+    path = sys.path
+    if (
+        sys.flags.isolated
+        and len(path) == 3
+        and path[2] == path[1] + "/lib-dynload"
+        and path[0].endswith(".zip")
+        and path[0] in sys.path_importer_cache
+        and sys.path_importer_cache[path[0]] is None
+    ):
+        _Finder.dynload = path[2]
 
 
 def run(here: str) -> None:
