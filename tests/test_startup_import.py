@@ -131,7 +131,7 @@ def test_extension_modules_are_the_files_importlib_finds(tmp_path: Path) -> None
         "from auditkit.trail._startup_hash import sha256\n"
         "mods = [sys.modules[n] for n in ('_json', 'fcntl', 'binascii', sha256.__module__)]\n"
         "answered = [isinstance(m.__spec__.loader, type(_json.__spec__.loader)) for m in mods]\n"
-        "print(json.dumps([[m.__file__ for m in mods], bool(_startup_import._Finder.dynload), answered]))\n"
+        "print(json.dumps([[m.__file__ for m in mods], bool(_startup_import._dynload), answered]))\n"
     ).replace("import sys\n", "import json, sys\n", 1)
 
     def files(*argv: str) -> list:

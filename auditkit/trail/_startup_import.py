@@ -4,7 +4,7 @@ One of the hook's start-up shims (see :mod:`auditkit.trail._startup_hash`). The 
 (``hook/auditkit_hook.py``) is compiled from source on every event, so it only finds the package and calls
 :func:`run`; everything else it did lives here, in cached bytecode (compiling it cost ~0.2 ms an event).
 
-:class:`_Finder` answers only for ``auditkit.trail.*`` modules, and only when the bytecode file
+:func:`find_spec` answers only for ``auditkit.trail.*`` modules, and only when the bytecode file
 ``importlib`` itself would read (``__pycache__/<name>.<cache tag>.pyc`` beside the source) is present and
 current by the same test ``importlib`` applies (the magic number; a timestamp-based pyc; the source's
 mtime and size as recorded in it). Then it loads that file with one ``open``/``read``, skipping
@@ -29,7 +29,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the ho
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
-    from types import CodeType, ModuleType
+    from types import ModuleType
 
 __all__ = ["run"]
 
@@ -42,19 +42,23 @@ _TAG = sys.implementation.cache_tag
 _EXTENSIONS = frozenset(("_json", "fcntl", "_sha256", "_sha2", "binascii"))
 
 
-class _Loader:
-    """Runs one module's code object, already read and unmarshalled by :meth:`_Finder.find_spec`."""
+#: Set by :func:`install`: the package's folder, and lib-dynload when sys.path is the isolated one
+_folder = ""
+_dynload = ""
 
-    __slots__ = ("code",)
 
-    def __init__(self, code: "CodeType") -> None:
-        self.code = code
+# This module is itself the finder and the loader (its functions find_spec, create_module and exec_module;
+# the code object travels in the spec's loader_state): two classes fewer to build on every event.
 
-    def create_module(self, spec: "ModuleSpec") -> None:
-        return None  # the default module object
 
-    def exec_module(self, module: "ModuleType") -> None:
-        exec(self.code, module.__dict__)  # the package's own bytecode, as importlib would run it
+def create_module(spec: "ModuleSpec") -> None:
+    return None  # the default module object
+
+
+def exec_module(module: "ModuleType") -> None:
+    """Run the module's code object, read and unmarshalled already by :func:`find_spec`."""
+    # the package's own bytecode, as importlib would run it
+    exec(module.__spec__.loader_state, module.__dict__)  # type: ignore[union-attr]
 
 
 def _current_bytecode(source: str, cached: str) -> bytes | None:
@@ -80,56 +84,52 @@ def _current_bytecode(source: str, cached: str) -> bytes | None:
     return data[16:]
 
 
-class _Finder:
-    """A meta-path finder for ``auditkit.trail.*`` whose bytecode is current, and for :data:`_EXTENSIONS`
-    (see the module's docstring)."""
+def _extension(name: str) -> "ModuleSpec | None":
+    path = _dynload + "/" + name + _imp.extension_suffixes()[0]
+    try:
+        posix.stat(path)
+    except OSError:
+        return None  # importlib finds it (or says it cannot)
+    loader = sys.modules["_frozen_importlib_external"].ExtensionFileLoader(name, path)
+    spec: ModuleSpec = _bootstrap.ModuleSpec(name, loader, origin=path)
+    spec.has_location = True
+    return spec
 
-    folder = ""
-    dynload = ""  # the interpreter's lib-dynload folder when it is on sys.path after only the standard library
 
-    @classmethod
-    def _extension(cls, name: str) -> "ModuleSpec | None":
-        path = cls.dynload + "/" + name + _imp.extension_suffixes()[0]
-        try:
-            posix.stat(path)
-        except OSError:
-            return None  # importlib finds it (or says it cannot)
-        loader = sys.modules["_frozen_importlib_external"].ExtensionFileLoader(name, path)
-        spec: ModuleSpec = _bootstrap.ModuleSpec(name, loader, origin=path)
-        spec.has_location = True
-        return spec
-
-    @classmethod
-    def find_spec(
-        cls, name: str, path: "Sequence[str] | None" = None, target: "ModuleType | None" = None
-    ) -> "ModuleSpec | None":
-        if name in _EXTENSIONS and cls.dynload:
-            return cls._extension(name)
-        if not name.startswith(_PACKAGE) or "." in name[len(_PACKAGE) :]:
-            return None
-        leaf = name[len(_PACKAGE) :]
-        source = cls.folder + "/" + leaf + ".py"
-        cached = cls.folder + "/__pycache__/" + leaf + "." + _TAG + ".pyc"
-        code = _current_bytecode(source, cached)
-        if code is None:
-            return None
-        try:
-            loaded = marshal.loads(code)
-        except (EOFError, ValueError, TypeError):  # a damaged file: importlib reports it, as before
-            return None
-        spec: ModuleSpec = _bootstrap.ModuleSpec(name, _Loader(loaded), origin=source)
-        spec.cached = cached
-        spec.has_location = True
-        return spec
+def find_spec(
+    name: str, path: "Sequence[str] | None" = None, target: "ModuleType | None" = None
+) -> "ModuleSpec | None":
+    """The meta-path finder's answer: for ``auditkit.trail.*`` whose bytecode is current, and for
+    :data:`_EXTENSIONS` (see the module's docstring); None (importlib's own search) for everything else."""
+    if name in _EXTENSIONS and _dynload:
+        return _extension(name)
+    if not _folder or not name.startswith(_PACKAGE) or "." in name[len(_PACKAGE) :]:
+        return None
+    leaf = name[len(_PACKAGE) :]
+    source = _folder + "/" + leaf + ".py"
+    cached = _folder + "/__pycache__/" + leaf + "." + _TAG + ".pyc"
+    code = _current_bytecode(source, cached)
+    if code is None:
+        return None
+    try:
+        loaded = marshal.loads(code)
+    except (EOFError, ValueError, TypeError):  # a damaged file: importlib reports it, as before
+        return None
+    spec: ModuleSpec = _bootstrap.ModuleSpec(name, sys.modules[__name__], origin=source, loader_state=loaded)
+    spec.cached = cached
+    spec.has_location = True
+    return spec
 
 
 def install() -> None:
-    """Put :class:`_Finder` first on ``sys.meta_path`` for the package folder the hook set up."""
+    """Put this module first on ``sys.meta_path`` (as a finder) for the package folder the hook set up."""
+    global _folder, _dynload
     package = sys.modules.get("auditkit.trail")
     folders = getattr(package, "__path__", None)
-    if sys.pycache_prefix is None and _TAG and folders and len(folders) == 1:
-        _Finder.folder = folders[0]
-        sys.meta_path.insert(0, _Finder)
+    if sys.pycache_prefix is not None or not _TAG or not folders or len(folders) != 1:
+        return
+    _folder = folders[0]
+    sys.meta_path.insert(0, sys.modules[__name__])  # a module with find_spec is a finder
     # -I -S: sys.path is the interpreter's own zip (absent: importlib cached None for it), its library, then
     # lib-dynload; only then is lib-dynload where importlib would find these modules (the library folder holds
     # no _json.py, fcntl.py ...). Any other path (a venv's site, -I dropped, another layout): importlib's way.
@@ -142,7 +142,7 @@ def install() -> None:
         and path[0] in sys.path_importer_cache
         and sys.path_importer_cache[path[0]] is None
     ):
-        _Finder.dynload = path[2]
+        _dynload = path[2]
 
 
 def run(here: str) -> None:
