@@ -572,3 +572,86 @@ def test_times_in_any_form_read_alike_by_both_readers(
     assert fast["timestamp"].dtype == slow["timestamp"].dtype
     assert fast["timestamp"].isna().sum() == slow["timestamp"].isna().sum() > 0
     assert comparable(fast) == comparable(slow)
+
+
+#: Times as a trail may hold them: the hook's shape and its shorter forms (which Arrow casts in load()'s fast path),
+#: and shapes pandas reads its own way (other units, offsets, days a month has not, junk), which it must read.
+TIME_SHAPES = [
+    "2026-03-17T00:00:00.123456Z",
+    "2026-03-17T23:59:59Z",
+    "2026-03-17T00:00:00.1Z",
+    "2026-03-17T00:00:00.123Z",
+    "2024-02-29T12:00:00.5Z",
+    "1000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+    "2026-03-17T00:00:00.123456789Z",
+    "2026-03-17T00:00:00.1234567Z",
+    "2026-03-17T00:00:00+00:00",
+    "2026-03-17T02:00:00.5+02:00",
+    "2026-03-17T00:00:00z",
+    "2026-03-17 00:00:00Z",
+    "2026-03-17T00:00:00",
+    "2026-03-17",
+    "2026-02-30T00:00:00Z",
+    "2025-02-29T00:00:00Z",
+    "2026-04-31T00:00:00.000001Z",
+    "2026-03-17T24:00:00Z",
+    "2026-03-17T23:59:60Z",
+    "0000-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+    "\uff12\uff10\uff12\uff16-03-17T00:00:00Z",  # fullwidth digits
+    " 2026-03-17T00:00:00Z",
+    "2026-03-17T00:00:00Z\n",
+    "",
+    "NaN",
+    "yesterday",
+]
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [[t] for t in TIME_SHAPES]
+    + [[None], [None, TIME_SHAPES[0]], [TIME_SHAPES[0], None, TIME_SHAPES[1]], TIME_SHAPES[:7], TIME_SHAPES]
+    + [[TIME_SHAPES[0], t] for t in TIME_SHAPES[7:]],
+)
+def test_each_batch_of_times_reads_as_pandas_reads_it(batch: list[str | None]) -> None:
+    """The fast path casts a batch of the hook's time shape with Arrow: same values, unit and time zone as
+    pandas' reading (what the line reader does), and any other batch is pandas' own reading."""
+    import pyarrow as pa
+
+    from auditkit.loading import columnar
+
+    column = pa.array(batch, pa.large_string())
+    got = columnar._times(column)
+    want = pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601")
+    pd.testing.assert_series_equal(got, want)
+    assert got.dt.tz is want.dt.tz and got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("odd", [None, "2026-03-17T00:00:00.123456789Z", "2026-02-30T00:00:00Z", "soon"])
+def test_a_trails_times_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str | None
+) -> None:
+    """A trail of the hook's times in their shorter forms, with one missing or odd time among them: the
+    columnar path (which casts plain batches with Arrow) gives the line reader's timestamps, to the unit."""
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    head = tf.encode_record(0, ts, tf.genesis_hash("times", ts), appender.header_fields("times", ts))
+    times = [*TIME_SHAPES[:7], odd]
+    lines = [head.decode().rstrip("\n")]
+    for seq in range(1, 200):
+        record = {"v": 1, "seq": seq, "ts": times[seq % len(times)], "prev": "0" * 64, "event": "PreToolUse",
+                  "status": "started", "session_id": "s", "hash": f"{seq:064x}"}  # fmt: skip
+        lines.append(json.dumps(record))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    fast = auditkit.load(trail)
+    assert fast["timestamp"].dtype == slow["timestamp"].dtype
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
