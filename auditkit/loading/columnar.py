@@ -102,7 +102,7 @@ class _Batches:
         self.starts += int(pc.sum(batch.column("_start")).as_py() or 0)
         for name, col in zip(batch.schema.names, batch.columns, strict=True):
             if name == "timestamp":  # parsed by pandas, as the line reader parses it
-                self.times.append(_times(col))
+                self.times.append(pd.to_datetime(col.to_pandas(), utc=True, errors="coerce", format="ISO8601"))
             elif name not in ("_bad", "_start"):
                 self.columns.setdefault(name, []).append(_own(col, _KIND.get(name)))
         self.rows += batch.num_rows
@@ -148,31 +148,6 @@ class _Batches:
             return _series(JSONArray(pa.chunked_array(chunks, pa.large_string())))
         # (a types_mapper would send strings through Python objects: 1.5 s a million)
         return pa.chunked_array(chunks, _ARROW_TYPES[kind]).to_pandas()
-
-
-#: The shape the hook writes a time in (``2026-03-17T00:00:00.123456Z``; fewer digits, or none, after the
-#: second), with every field in its range: pandas reads a batch of these, and nothing else, as microseconds.
-_PLAIN_TIME = r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$"
-
-
-def _times(column: pa.Array) -> pd.Series:
-    """A batch's ``ts`` strings as ``pd.to_datetime(..., utc=True, errors="coerce", format="ISO8601")`` reads
-    them (the line reader's reading). A batch of times all in the plain shape is cast by Arrow (~10x faster;
-    a day a month has not, such as 02-30, makes Arrow raise); any other batch, or one with no time, is
-    pandas' to read, so the unit it infers (seconds, microseconds, nanoseconds) and what it coerces stay its own.
-    """
-    if column.null_count < len(column) and pc.all(pc.match_substring_regex(column, _PLAIN_TIME)).as_py():
-        try:
-            micros = pc.cast(column, pa.timestamp("us", tz="UTC")).cast(pa.int64())
-        except pa.ArrowInvalid:
-            pass
-        else:
-            values = pc.fill_null(micros, 0).to_numpy().view("M8[us]")
-            if micros.null_count:  # (Arrow's buffer cannot be written into)
-                values = values.copy()
-                values[column.is_null().to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
-            return pd.Series(values, copy=False).dt.tz_localize("UTC")
-    return pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601")
 
 
 def _series(values: object) -> pd.Series:
