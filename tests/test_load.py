@@ -572,3 +572,125 @@ def test_times_in_any_form_read_alike_by_both_readers(
     assert fast["timestamp"].dtype == slow["timestamp"].dtype
     assert fast["timestamp"].isna().sum() == slow["timestamp"].isna().sum() > 0
     assert comparable(fast) == comparable(slow)
+
+
+#: Times as a trail may hold them: the hook's shape and its shorter forms, and shapes pandas reads its own way
+#: (other units, offsets, days a month has not, junk).
+TIME_SHAPES = [
+    "2026-03-17T00:00:00.123456Z",
+    "2026-03-17T23:59:59Z",
+    "2026-03-17T00:00:00.1Z",
+    "2026-03-17T00:00:00.123Z",
+    "2024-02-29T12:00:00.5Z",
+    "1000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+    "2026-03-17T00:00:00.123456789Z",
+    "2026-03-17T00:00:00.1234567Z",
+    "2026-03-17T00:00:00+00:00",
+    "2026-03-17T02:00:00.5+02:00",
+    "2026-03-17T00:00:00z",
+    "2026-03-17 00:00:00Z",
+    "2026-03-17T00:00:00",
+    "2026-03-17",
+    "2026-02-30T00:00:00Z",
+    "2025-02-29T00:00:00Z",
+    "2026-04-31T00:00:00.000001Z",
+    "2026-03-17T24:00:00Z",
+    "2026-03-17T23:59:60Z",
+    "0000-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+    "\uff12\uff10\uff12\uff16-03-17T00:00:00Z",  # fullwidth digits
+    " 2026-03-17T00:00:00Z",
+    "2026-03-17T00:00:00Z\n",
+    "",
+    "yesterday",
+]
+
+
+@pytest.mark.parametrize("odd", [None, *TIME_SHAPES[7:]])
+def test_a_trails_times_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str | None
+) -> None:
+    """A trail of the hook's times in their shorter forms, with one missing or odd time among them: the
+    columnar path (which reads its times batch by batch) gives the line reader's timestamps, to the unit."""
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    head = tf.encode_record(0, ts, tf.genesis_hash("times", ts), appender.header_fields("times", ts))
+    times = [*TIME_SHAPES[:7], odd]
+    lines = [head.decode().rstrip("\n")]
+    for seq in range(1, 200):
+        record = {"v": 1, "seq": seq, "ts": times[seq % len(times)], "prev": "0" * 64, "event": "PreToolUse",
+                  "status": "started", "session_id": "s", "hash": f"{seq:064x}"}  # fmt: skip
+        lines.append(json.dumps(record))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    fast = auditkit.load(trail)
+    assert fast["timestamp"].dtype == slow["timestamp"].dtype
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+
+
+def test_load_begins_duckdbs_read_before_it_imports_pandas(tmp_path: Path) -> None:
+    """``load()``'s module imports no pandas, pyarrow or numpy: DuckDB's read of a large trail begins first and
+    pandas is imported while DuckDB reads (~0.3 s of a million-event load)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = "import sys, auditkit.loading.frame; print(sorted({'pandas', 'pyarrow', 'numpy'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_read_begun_early_and_then_declined_is_stopped_and_the_line_reader_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    """DuckDB's read begun before pandas is imported, for a file the fast path then does not take (here: by
+    its size; with ``strict``, a damaged line that raises): the read is stopped and waited for, and the frame
+    (or the error) is the line reader's."""
+    from auditkit.loading import columnar, duckread
+
+    lines = (SAMPLES / "failures" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
+    trail = tmp_path / "t.jsonl"
+    trail.write_bytes(b"".join([*lines[:5], b"not json\n", *lines[5:]]) if strict else b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    if not strict:
+        slow = auditkit.load(trail)
+    begun: list[duckread.Reading] = []
+    real = duckread.start
+    monkeypatch.setattr(duckread, "start", lambda p, *a: begun.append(r := real(p, *a)) or r)
+    monkeypatch.setattr(duckread, "MIN_BYTES", 0)
+    if strict:
+        with pytest.raises(TrailFormatError):
+            auditkit.load(trail, strict=True)
+    else:
+        fast = auditkit.load(trail)
+        assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+    assert len(begun) == 1 and begun[0] is not None
+    assert begun[0]._closed and begun[0]._pulled.done()
+
+
+def test_a_read_begun_early_is_the_one_the_fast_path_takes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read ``load()`` begins is the one the columnar path takes (DuckDB reads the file once), and its
+    frame is the line reader's."""
+    from auditkit.loading import columnar, duckread
+
+    trail = SAMPLES / "failures" / "audit-trail.jsonl"
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    begun: list[duckread.Reading | None] = []
+    real = duckread.start
+    monkeypatch.setattr(duckread, "start", lambda p, *a: begun.append(r := real(p, *a)) or r)
+    monkeypatch.setattr(duckread, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    fast = auditkit.load(trail)
+    assert len(begun) == 1 and begun[0] is not None and begun[0]._closed
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)

@@ -9,184 +9,52 @@ A gzipped segment (what ``auditkit archive`` writes) is read the same way, DuckD
 
 from __future__ import annotations
 
-import gzip
-import queue
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditkit.loading import duckread
 from auditkit.loading.columns import COLUMNS
+from auditkit.loading.duckread import _COLUMNS as _COLUMNS  # (tests/test_schema.py reads it here)
 from auditkit.loading.jsoncolumn import POOL, JSONArray
 from auditkit.loading.readers import auditkit_trail
-from auditkit.store.files import GZIP_ERRORS, is_gzip
+from auditkit.store.files import GZIP_ERRORS
 from auditkit.store.jsontext import record_loads
 from auditkit.trail import format as tf
 
-MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
-
-_COLUMNS = auditkit_trail.RAW_TYPES
+MIN_BYTES = duckread.MIN_BYTES  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
 
 
-def _first_record(path: Path, gz: bool) -> dict | None:
-    try:
-        with (gzip.open if gz else open)(path, "rb") as fh:
-            line = fh.readline(1 << 20)
-        obj = orjson.loads(line)
-    except (orjson.JSONDecodeError, *GZIP_ERRORS):
-        return None
-    return obj if isinstance(obj, dict) else None
-
-
-def _lines(path: Path, gz: bool) -> tuple[int, bool]:
-    """(newline count, ends with a newline), counted by numpy (and inflated by zlib), which let go of
-    the GIL: :func:`read` runs this in a thread beside its own work. A damaged gzip stream raises."""
-    import numpy as np
-
-    count, last = 0, b"\n"
-    with (gzip.open if gz else open)(path, "rb") as fh:
-        while block := fh.read(8 << 20):
-            count += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
-            last = block[-1:]
-    return count, last == b"\n"
-
-
-def read(path: Path, batch_rows: int = 100000) -> list[pd.DataFrame] | None:
+def read(path: Path, batch_rows: int = 100000, started: duckread.Reading | None = None) -> list[pd.DataFrame] | None:
     """The file as one frame of the normalised columns in their documented types (as
     :func:`auditkit.loading.columns.typed` gives them), in a list, or None when the fast path does not apply.
 
-    DuckDB hands its rows over in batches of ``batch_rows``; each batch's columns are copied (or encoded)
+    DuckDB hands its rows over in batches of ``batch_rows`` (:class:`.duckread.Reading`, begun here or, by
+    ``load()`` before it imported pandas, given as ``started``); each batch's columns are copied (or encoded)
     into the frame's own buffers as it comes, so that DuckDB's batches never pile up.
     """
-    gz = is_gzip(path)  # an archived segment: DuckDB inflates it as it reads
-    first = _first_record(path, gz)
-    if not first or first.get("v") != tf.SCHEMA_VERSION or first.get("event") != tf.TRAIL_START:
+    reading = started if started is not None and started.path == path else duckread.start(path, batch_rows)
+    if reading is None:
         return None
-    trail_id = tf.trail_id_of(first)
-    try:
-        import duckdb
-    except ImportError:
-        return None
-    pool = ThreadPoolExecutor(2)
-    counted = pool.submit(_lines, path, gz)  # beside DuckDB's threads: numpy and zlib let go of the GIL
-    con = duckdb.connect(config={"preserve_insertion_order": True})
     taken = _Batches()
-    handed: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2)
-    took = pool.submit(taken.take, handed)  # on a thread of its own: this one runs DuckDB's work as it hands over
     try:
-        con.execute("SET enable_progress_bar = false")  # load() shows its own progress
-        con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
-        params = {"path": str(path)} | ({"trail": str(trail_id)} if trail_id else {})
-        for batch in con.sql(_query(trail_id, gz), params=params).to_arrow_reader(batch_rows):
-            handed.put(batch)
-            if not taken.clean:
-                break  # the line reader reports it, or reads it as it reads any value
-    except (duckdb.Error, OSError, ValueError):  # DuckDB's errors reach us as duckdb or Arrow (OSError,
-        taken.clean = False  # ArrowInvalid) exceptions: e.g. a hostile payload's list where a number belongs
+        taken.take(reading)
+    except (OSError, ValueError):  # (Arrow's errors, taking a batch apart): read by line
+        taken.clean = False
     finally:
-        handed.put(None)
-        try:
-            took.result()
-        except (OSError, ValueError):  # (Arrow's errors, taking a batch apart): read by line
-            taken.clean = False
-        con.close()
-        pool.shutdown(wait=False, cancel_futures=True)
-    if not taken.clean:
+        reading.close()
+    if not taken.clean or reading.failed:
         return None
     try:
-        n_lines, ends_nl = counted.result()
+        n_lines, ends_nl = reading.counted.result()
     except GZIP_ERRORS:
         return None  # a damaged archive: the line reader says where
     if not ends_nl or taken.rows != n_lines or taken.starts != 1:
         return None  # a blank or partial line (the line reader says which), or a second trail start
-    return [taken.frame(trail_id, str(path))]
-
-
-def _query(trail_id: str | None, gz: bool) -> str:
-    """The SQL giving the frame's columns as DuckDB can make them (named as in the frame), and per row
-    ``_bad`` (not a whole v1 record, or a value the line reader reads differently) and ``_start``."""
-    select = [_select(f, trail_id) for f in tf.SCHEMA]
-    # counts are read as doubles and cast here: DuckDB's own cast to BIGINT rounds 1.5 to 2, where the line
-    # reader sees no count; a file with any count that is not a whole number below 2**53 is left to it
-    counts = ["v", *(f.record for f in auditkit_trail.STORED if f.kind == "count")]
-    odd = [f"coalesce({c} <> trunc({c}) or abs({c}) >= 9007199254740992, false)" for c in counts]
-    # NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: where a number or a
-    # name belongs they go to the line reader, which keeps them marked (a float column's NaN, or a name's
-    # "NaN" text, is all DuckDB leaves of them)
-    floats = [c for c, t in _COLUMNS.items() if t == "DOUBLE" and c not in counts]
-    names = [c for c, t in _COLUMNS.items() if t == "VARCHAR"]
-    odd += [f"coalesce(isnan({c}) or isinf({c}), false)" for c in [*counts, *floats]]
-    odd += [f"coalesce({c} in ('NaN', 'Infinity', '-Infinity'), false)" for c in names]
-    # no whole record (a key damaged), or another version
-    whole = f"v is null or seq is null or hash is null or v <> {tf.SCHEMA_VERSION} or coalesce(_twice, false)"
-    cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
-    return f"""
-        select {", ".join(s for s in select if s)},
-               coalesce({whole} or {" or ".join(odd)}, true) as _bad,
-               coalesce(event = '{tf.TRAIL_START}', false) as _start
-        from (select *, {_EXTRACTED}
-              from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216,
-                             compression='{"gzip" if gz else "none"}'))
-    """
-
-
-#: The tool input's keys load() derives columns from, taken out of each input in one parse (``_keys``).
-_KEYS = auditkit_trail.READ_KEYS["tool_input"]
-
-
-def _string(value: str) -> str:
-    """A JSON value (DuckDB's compact text) as its string when it is one, else NULL."""
-    return f"case when starts_with({value}, '\"') then {value}->>'$' end"
-
-
-def _key(key: str) -> str:
-    return _string(f"_keys[{_KEYS.index(key) + 1}]")
-
-
-#: What load() derives from tool_input and data, done here in parallel (as auditkit_trail.columns does it by
-#: line: a key's value only when the input is an object and the value a string). DuckDB keeps a JSON value
-#: as compact text: an object starts with "{", a string with a quote.
-_DERIVED = {
-    "file_path": f"coalesce({_key('file_path')}, {_key('notebook_path')})",
-    "command": _key("command"),
-    "url": _key("url"),
-    "pattern": f"coalesce({_key('pattern')}, case when tool_name = 'WebSearch' then {_key('query')} end)",
-    "prompt": _string("_prompt"),
-}
-_EXTRACTED = (
-    "case when starts_with(tool_input, '{') then json_extract(tool_input, ["
-    + ", ".join(f"'$.{k}'" for k in _KEYS)
-    + "]) end as _keys, case when starts_with(data, '{') then json_extract(data, '$.prompt') end as _prompt, "
-    + " or ".join(auditkit_trail.key_twice_sql(r, keys) for r, keys in auditkit_trail.READ_KEYS.items())
-    + " as _twice"
-)
-
-
-def _select(f: tf.Field, trail_id: str | None) -> str:
-    """One column of the frame as SQL over read_json's raw columns ("" for one made in Python)."""
-    r, c = f.record, f.column
-    if r is None:
-        if c in _DERIVED:
-            return f'{_DERIVED[c]} as "{c}"'
-        if c == "event_id":
-            return ("$trail || ':' || seq::BIGINT" if trail_id else "hash") + ' as "event_id"'
-        return ""  # trail_id, source_*, and the columns auditkit trails never fill: made in Python
-    if f.sub:  # an object shown by one of its keys
-        return f"coalesce({r}->>'$.{f.sub}', {r}->>'$') as \"{c}\""
-    if f.kind == "text":  # a JSON string as its text (in SQL); any other JSON value re-serialised in Python
-        return f"{_string(r)} as _{c}_text, case when not starts_with({r}, '\"') then {r} end as _{c}_json"
-    if f.kind == "nested":  # JSON text (parsed when read); JSON null is a missing value (DuckDB's NULL), and
-        # truncated is a non-empty list or nothing (as the line reader makes them)
-        if r == "truncated":
-            return f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end as \"{c}\""
-        return f"nullif({r}, 'null') as \"{c}\""
-    if f.kind == "count":
-        return f'{r}::BIGINT as "{c}"'
-    return f'{r} as "{c}"'
+    return [taken.frame(reading.trail_id, str(path))]
 
 
 #: Columns the frame builds without DuckDB (all rows alike, or never filled by an auditkit trail).
@@ -212,16 +80,18 @@ class _Batches:
         self.times: list[pd.Series] = []
         self.columns: dict[str, list[pa.Array | None]] = {}  # None: a batch's column held nothing
 
-    def take(self, batches: queue.Queue[pa.RecordBatch | None]) -> None:
+    def take(self, reading: duckread.Reading) -> None:
         """Take each batch handed over until None; after one that is not clean (``clean`` False) or one that
-        raises (raised here at the end), the rest are let go of unread, so that the hand never waits."""
+        raises (raised here at the end), DuckDB is stopped and the rest let go of unread."""
         error: Exception | None = None
-        while (batch := batches.get()) is not None:
+        while (batch := reading.next()) is not None:
             if self.clean and error is None:
                 try:
                     self.clean = self.add(batch)
                 except Exception as exc:  # raised below, once the queue is drained
                     error = exc
+                if not self.clean or error is not None:
+                    reading.stop()  # the line reader reads the file (or reads it as it reads any value)
         if error is not None:
             raise error
 

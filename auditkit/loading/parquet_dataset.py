@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from auditkit.loading.flat import unflatten
+if TYPE_CHECKING:  # pandas is imported when an export is read: load() asks is_dataset() before it imports pandas
+    import pandas as pd
 
 
 def is_dataset(path: object) -> bool:
@@ -46,6 +46,8 @@ def filesystem(url: str, endpoint_url: str | None = None):
 def read(path: object, endpoint_url: str | None = None) -> pd.DataFrame:
     """The export at ``path`` as a frame with auditkit's columns and types."""
     import pyarrow.dataset as ds
+
+    from auditkit.loading.flat import unflatten  # pandas: only when an export is read (see the top)
 
     fsys, root = filesystem(str(path), endpoint_url)
     dataset = ds.dataset(root, filesystem=fsys, format="parquet", partitioning="hive")

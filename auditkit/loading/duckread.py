@@ -1,0 +1,211 @@
+"""DuckDB's read of a whole auditkit trail, begun before pandas is imported (``load()``'s fast path,
+:mod:`.columnar`, takes its batches): the checks that say whether the file may go that way, the SQL, and
+:class:`Reading`, which pulls DuckDB's Arrow batches on a thread of its own.
+
+This module imports neither pandas nor pyarrow (DuckDB imports pyarrow when it first hands a batch
+over): ``load()`` starts the read of a large trail here, then imports pandas (~0.3 s, the GIL held)
+while DuckDB reads on the other cores.
+"""
+
+from __future__ import annotations
+
+import gzip
+import queue
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from auditkit.loading.readers import auditkit_trail
+from auditkit.store.files import GZIP_ERRORS, is_gzip
+from auditkit.trail import format as tf
+
+MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
+
+_COLUMNS = auditkit_trail.RAW_TYPES
+
+
+def large(path: Path) -> bool:
+    """A file the fast path would take by its size (a gzipped one is ~8x larger once inflated)."""
+    return path.stat().st_size >= (MIN_BYTES // 8 if is_gzip(path) else MIN_BYTES)
+
+
+def _first_record(path: Path, gz: bool) -> dict | None:
+    try:
+        with (gzip.open if gz else open)(path, "rb") as fh:
+            line = fh.readline(1 << 20)
+        obj = orjson.loads(line)
+    except (orjson.JSONDecodeError, *GZIP_ERRORS):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _lines(path: Path, gz: bool) -> tuple[int, bool]:
+    """(newline count, ends with a newline), counted by numpy (and inflated by zlib), which let go of
+    the GIL: :func:`read` runs this in a thread beside its own work. A damaged gzip stream raises."""
+    import numpy as np  # (pyarrow's and pandas' dependency: loaded beside DuckDB's read, not before it)
+
+    count, last = 0, b"\n"
+    with (gzip.open if gz else open)(path, "rb") as fh:
+        while block := fh.read(8 << 20):
+            count += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
+            last = block[-1:]
+    return count, last == b"\n"
+
+
+def _query(trail_id: object, gz: bool) -> str:
+    """The SQL giving the frame's columns as DuckDB can make them (named as in the frame), and per row
+    ``_bad`` (not a whole v1 record, or a value the line reader reads differently) and ``_start``."""
+    select = [_select(f, trail_id) for f in tf.SCHEMA]
+    # counts are read as doubles and cast here: DuckDB's own cast to BIGINT rounds 1.5 to 2, where the line
+    # reader sees no count; a file with any count that is not a whole number below 2**53 is left to it
+    counts = ["v", *(f.record for f in auditkit_trail.STORED if f.kind == "count")]
+    odd = [f"coalesce({c} <> trunc({c}) or abs({c}) >= 9007199254740992, false)" for c in counts]
+    # NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: where a number or a
+    # name belongs they go to the line reader, which keeps them marked (a float column's NaN, or a name's
+    # "NaN" text, is all DuckDB leaves of them)
+    floats = [c for c, t in _COLUMNS.items() if t == "DOUBLE" and c not in counts]
+    names = [c for c, t in _COLUMNS.items() if t == "VARCHAR"]
+    odd += [f"coalesce(isnan({c}) or isinf({c}), false)" for c in [*counts, *floats]]
+    odd += [f"coalesce({c} in ('NaN', 'Infinity', '-Infinity'), false)" for c in names]
+    # no whole record (a key damaged), or another version
+    whole = f"v is null or seq is null or hash is null or v <> {tf.SCHEMA_VERSION} or coalesce(_twice, false)"
+    cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
+    return f"""
+        select {", ".join(s for s in select if s)},
+               coalesce({whole} or {" or ".join(odd)}, true) as _bad,
+               coalesce(event = '{tf.TRAIL_START}', false) as _start
+        from (select *, {_EXTRACTED}
+              from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216,
+                             compression='{"gzip" if gz else "none"}'))
+    """
+
+
+#: The tool input's keys load() derives columns from, taken out of each input in one parse (``_keys``).
+_KEYS = auditkit_trail.READ_KEYS["tool_input"]
+
+
+def _string(value: str) -> str:
+    """A JSON value (DuckDB's compact text) as its string when it is one, else NULL."""
+    return f"case when starts_with({value}, '\"') then {value}->>'$' end"
+
+
+def _key(key: str) -> str:
+    return _string(f"_keys[{_KEYS.index(key) + 1}]")
+
+
+#: What load() derives from tool_input and data, done here in parallel (as auditkit_trail.columns does it by
+#: line: a key's value only when the input is an object and the value a string). DuckDB keeps a JSON value
+#: as compact text: an object starts with "{", a string with a quote.
+_DERIVED = {
+    "file_path": f"coalesce({_key('file_path')}, {_key('notebook_path')})",
+    "command": _key("command"),
+    "url": _key("url"),
+    "pattern": f"coalesce({_key('pattern')}, case when tool_name = 'WebSearch' then {_key('query')} end)",
+    "prompt": _string("_prompt"),
+}
+_EXTRACTED = (
+    "case when starts_with(tool_input, '{') then json_extract(tool_input, ["
+    + ", ".join(f"'$.{k}'" for k in _KEYS)
+    + "]) end as _keys, case when starts_with(data, '{') then json_extract(data, '$.prompt') end as _prompt, "
+    + " or ".join(auditkit_trail.key_twice_sql(r, keys) for r, keys in auditkit_trail.READ_KEYS.items())
+    + " as _twice"
+)
+
+
+def _select(f: tf.Field, trail_id: object) -> str:
+    """One column of the frame as SQL over read_json's raw columns ("" for one made in Python)."""
+    r, c = f.record, f.column
+    if r is None:
+        if c in _DERIVED:
+            return f'{_DERIVED[c]} as "{c}"'
+        if c == "event_id":
+            return ("$trail || ':' || seq::BIGINT" if trail_id else "hash") + ' as "event_id"'
+        return ""  # trail_id, source_*, and the columns auditkit trails never fill: made in Python
+    if f.sub:  # an object shown by one of its keys
+        return f"coalesce({r}->>'$.{f.sub}', {r}->>'$') as \"{c}\""
+    if f.kind == "text":  # a JSON string as its text (in SQL); any other JSON value re-serialised in Python
+        return f"{_string(r)} as _{c}_text, case when not starts_with({r}, '\"') then {r} end as _{c}_json"
+    if f.kind == "nested":  # JSON text (parsed when read); JSON null is a missing value (DuckDB's NULL), and
+        # truncated is a non-empty list or nothing (as the line reader makes them)
+        if r == "truncated":
+            return f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end as \"{c}\""
+        return f"nullif({r}, 'null') as \"{c}\""
+    if f.kind == "count":
+        return f'{r}::BIGINT as "{c}"'
+    return f'{r} as "{c}"'
+
+
+class Reading:
+    """DuckDB reading one trail: its Arrow batches come one by one (:meth:`next`) from a thread of its own,
+    and the file's lines are counted on another; :meth:`close` stops both.
+
+    ``failed``: DuckDB (or Arrow) raised, e.g. on a hostile payload's list where a number belongs; the line
+    reader then reads the file. At most ``ahead`` batches wait to be taken (a load imports pandas meanwhile).
+    """
+
+    def __init__(self, path: Path, gz: bool, trail_id: object, batch_rows: int, ahead: int = 4) -> None:
+        import duckdb  # (read() imports it: an optional package, looked for only when a trail is large)
+
+        self.path, self.trail_id, self.failed, self.stopped = path, trail_id, False, False
+        self._batches: queue.Queue[Any] = queue.Queue(maxsize=ahead)
+        self._duckdb = duckdb
+        self._pool = ThreadPoolExecutor(2)
+        # numpy and zlib let go of the GIL: the count runs beside DuckDB's threads
+        self.counted: Future[tuple[int, bool]] = self._pool.submit(_lines, path, gz)
+        self._pulled = self._pool.submit(self._pull, _query(trail_id, gz), batch_rows)
+        self._ended = self._closed = False
+
+    def _pull(self, sql: str, batch_rows: int) -> None:
+        duckdb = self._duckdb
+        con = duckdb.connect(config={"preserve_insertion_order": True})
+        try:
+            con.execute("SET enable_progress_bar = false")  # load() shows its own progress
+            con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
+            params = {"path": str(self.path)} | ({"trail": str(self.trail_id)} if self.trail_id else {})
+            for batch in con.sql(sql, params=params).to_arrow_reader(batch_rows):
+                if self.stopped:
+                    break  # the taker found a row that is not clean: the line reader reads the file
+                self._batches.put(batch)
+        except (duckdb.Error, OSError, ValueError):  # DuckDB's errors reach us as duckdb or Arrow (OSError,
+            self.failed = True  # ArrowInvalid) exceptions
+        finally:
+            self._batches.put(None)
+            con.close()
+
+    def next(self) -> Any:
+        """The next Arrow batch, waiting for it; None after the last."""
+        if self._ended:
+            return None
+        batch = self._batches.get()
+        self._ended = batch is None
+        return batch
+
+    def stop(self) -> None:
+        """Ask for no more batches (those already read are still handed over, then ``None``)."""
+        self.stopped = True
+
+    def close(self) -> None:
+        """Stop reading, let go of every batch not yet taken, and wait for DuckDB's thread to end."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stop()
+        while self.next() is not None:
+            pass
+        self._pulled.result()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start(path: Path, batch_rows: int = 100000) -> Reading | None:
+    """DuckDB's read of ``path`` begun, or None when the file is not a v1 auditkit trail (by its first record)
+    or DuckDB is not installed: the line reader reads it."""
+    gz = is_gzip(path)  # an archived segment: DuckDB inflates it as it reads
+    first = _first_record(path, gz)
+    if not first or first.get("v") != tf.SCHEMA_VERSION or first.get("event") != tf.TRAIL_START:
+        return None
+    try:
+        return Reading(path, gz, tf.trail_id_of(first), batch_rows)
+    except ImportError:
+        return None
