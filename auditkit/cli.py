@@ -596,6 +596,22 @@ def _verify_paths(paths: list[str], args: argparse.Namespace):
     return verify(paths, seals=args.seals, pubkey=args.pubkey, tolerance_s=args.tolerance, **anchors), []
 
 
+def _verify_as_the_process(paths: list[str], args: argparse.Namespace):
+    """:func:`_verify_paths`; when this command is the whole process (the console script), one that ends after it."""
+    if not args.whole_process:
+        return _verify_paths(paths, args)
+    import gc  # start-up: only the command that runs loads it
+
+    from auditkit.store.parallel import keep_freed_memory  # start-up: only the command that runs loads it
+
+    keep_freed_memory()  # one check, then the end: the heap each block frees is reused, not faulted in again
+    out = _verify_paths(paths, args)
+    # the report is made and the process ends after a few lines of output: its last garbage collections, at exit,
+    # would only free memory the exit frees anyway
+    gc.freeze()
+    return out
+
+
 @command(
     "verify",
     _verify_arguments,
@@ -615,7 +631,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if len(paths) == 1 and is_pack(paths[0]):  # a folder with manifest.json
         return _verify_pack(paths[0], args)
 
-    report, buckets = _verify_paths(paths, args)
+    report, buckets = _verify_as_the_process(paths, args)
     if not args.json and not buckets and report.records == 0:  # one line, not a finding per line of a README
         named = ", ".join(_trails(args))
         if any(f.kind == "corrupt" for f in report.findings):
@@ -1881,11 +1897,11 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def _unknown_command(argv: list[str]) -> str | None:
     """One line for a verb that is not a command, with the nearest one(s) when there are any."""
-    import difflib  # start-up: only a mistyped command loads it
-
     verb = next((a for a in argv if not a.startswith("-")), None)
     if verb is None or verb in COMMANDS:
         return None
+    import difflib  # start-up: only a mistyped command loads it
+
     near = difflib.get_close_matches(verb, COMMANDS, n=3, cutoff=0.6)
     guess = f"; did you mean {' or '.join(near)}?" if near else ""
     return f"auditkit: {verb!r} is not a command{guess} (auditkit --help lists them)"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -119,3 +121,30 @@ def test_a_process_holding_many_files_still_waits_on_its_workers(monkeypatch: py
     finally:
         for fd in held:
             os.close(fd)
+
+
+BLOCKS = """
+import resource, sys
+from auditkit.store.parallel import keep_freed_memory
+kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(200):  # as verify's bulk check works: a MiB read, slices and joins a sixth of its size, all freed
+    block = bytes(1 << 20)
+    head, tail = block[1:170_000], block[2:150_000]
+    joined, rest = head + tail, block[3:]
+    del block, head, tail, joined, rest
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_kept_freed_memory_is_reused_by_the_next_block_not_faulted_in_again() -> None:
+    """``auditkit verify``'s process asks glibc to keep what each block frees: without that, every MiB block of
+    work is mapped (or the heap grown) afresh and each page faulted in and zeroed again by the kernel."""
+    env = {**os.environ, "PYTHONPATH": str(Path(auditkit.__file__).parent.parent)}
+    runs = {}
+    for how in ("keep", "default"):
+        out = subprocess.run([sys.executable, "-c", BLOCKS, how], env=env, capture_output=True, text=True, check=True)
+        kept, faults = out.stdout.split()
+        runs[how] = (kept, int(faults))
+    assert runs["keep"][0] == "True"
+    assert runs["keep"][1] * 10 < runs["default"][1]  # the same work: ~1,000 page faults against ~120,000
