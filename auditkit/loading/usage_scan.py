@@ -237,17 +237,17 @@ def scan_files(
     jobs: list[tuple[int, str]],
     total: int,
     workers: int | None = None,
-    after: Callable[[list[tuple], list[dict]], Any] | None = None,
+    after: Callable[[list[tuple], list[dict], list[tuple[int, str]]], Any] | None = None,
 ) -> list:
     """The message tuples (one per message id) and damaged lines of the transcript jobs, a bundle of them at a
-    time (see :func:`_bundled`), or what ``after(tuples, damaged)`` makes of each bundle's where it was read:
-    in worker processes for a large input of several files, each bundle's result handed back whole."""
+    time (see :func:`_bundled`), or what ``after(tuples, damaged, bundle)`` makes of each bundle's where it was
+    read: in worker processes for a large input of several files, each bundle's result handed back whole."""
     workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
     bundles = _bundled(jobs, total // (2 * workers) if workers > 1 else None)
 
     def work(i: int) -> Any:
-        found = _scan_bundle(bundles[i])
-        return after(*found) if after else found
+        found = scan_bundle(bundles[i])
+        return after(*found, bundles[i]) if after else found
 
     with no_collection():
         if workers > 1:
@@ -295,7 +295,7 @@ def _bundled(jobs: list[tuple[int, str]], most: int | None) -> list[list[tuple[i
     return bundles
 
 
-def _scan_bundle(jobs: list[tuple[int, str]]) -> tuple[list[tuple], list[dict]]:
+def scan_bundle(jobs: list[tuple[int, str]]) -> tuple[list[tuple], list[dict]]:
     """:func:`_scan_file` of several files: each message id once among them."""
     if len(jobs) == 1:
         return _scan_file(jobs[0])
