@@ -538,8 +538,9 @@ class _FileSums:
 
 
 class _ScanSums(_Sums):
-    """:class:`_Sums` of the message tuples of :mod:`auditkit.loading.usage_scan`: (sortable time, file, line,
-    id, output, time, session, subagent, model, request, input, cache write, of it 1-hour, cache read)."""
+    """:class:`_Sums` of the message tuples of :mod:`auditkit.loading.usage_scan`: (sortable time, file, where
+    its line starts, id, output, time, session, subagent, model, request, input, cache write, of it 1-hour,
+    cache read)."""
 
     def __init__(self, keys: list[str], where: tzinfo, counted: Callable[[str], bool] | None) -> None:
         super().__init__(keys, where)
