@@ -119,6 +119,7 @@ def _scan_file(job: tuple[int, str], once: bool = True) -> tuple[list[tuple], li
     # is made for any other line. A message is placed by where its line starts (the order of its lines); only
     # a damaged line is numbered, counting the newlines since the last damaged one (once over the file).
     find, rfind, count = data.find, data.rfind, data.count
+    view = memoryview(data)  # a line parsed where it lies, not copied out first
     needle_a, needle_b = _WANTED
     next_a, next_b = find(needle_a), find(needle_b)
     pos = 0  # the start of the line after the last one read
@@ -129,7 +130,7 @@ def _scan_file(job: tuple[int, str], once: bool = True) -> tuple[list[tuple], li
         end = find(b"\n", hit)
         if end < 0:
             end = len(data)
-        line = data[start:end]
+        line = view[start:end]
         pos = end + 1
         if 0 <= next_a < pos:
             next_a = find(needle_a, pos)
