@@ -280,14 +280,17 @@ def _bundled(jobs: list[tuple[int, str]], most: int | None) -> list[list[tuple[i
     one bundle), or each session's (its file and its subagents' files) in a folder larger than ``most``
     bytes, so that the workers share the work."""
     sizes = {name: os.stat(name).st_size for _, name in jobs}
+    dirname, basename = os.path.dirname, os.path.basename  # the names are str(Path): no pathlib needed to split
 
     def session(name: str) -> str:
-        p = Path(name)
-        return str(p.parent.parent if p.parent.name == "subagents" else p.parent / p.name.split(".", 1)[0])
+        parent = dirname(name)
+        if basename(parent) == "subagents":
+            return dirname(parent)
+        return os.path.join(parent, basename(name).split(".", 1)[0])
 
     by_folder: dict[str, list[tuple[int, str]]] = {}
     for job in jobs:
-        by_folder.setdefault(str(Path(session(job[1])).parent), []).append(job)
+        by_folder.setdefault(dirname(session(job[1])), []).append(job)
     bundles = []
     for folder in by_folder.values():
         if most is None or sum(sizes[name] for _, name in folder) <= most:
