@@ -554,10 +554,10 @@ class _ScanSums(_Sums):
         where: list[tuple | None] = []
         counted, key_of, parse, utc = self.counted, self.key_of, datetime.fromisoformat, UTC
         for r in rows:
-            if counted is not None and not counted(r[0]):
+            when, _, _, _, out, ts, _, _, model, _, inp, write, hour, read = r
+            if counted is not None and not counted(when):
                 where.append(None)
                 continue
-            ts = r[5]
             t = None
             if type(ts) is str and ts:  # as _when reads it (a JSON value is never a datetime or NaT)
                 try:
@@ -566,8 +566,7 @@ class _ScanSums(_Sums):
                     pass
                 else:
                     t = t if t.tzinfo else t.replace(tzinfo=utc)
-            at = key_of(r, t), r[8]  # as _at (a JSON value is never NaN)
-            inp, out, write, hour, read = r[10], r[4], r[11], r[12], r[13]
+            at = key_of(r, t), model  # as _at (a JSON value is never NaN)
             five = write - hour if write > hour else 0
             sub = subs.get(at)
             if sub is None:
@@ -586,7 +585,7 @@ class _ScanSums(_Sums):
                 sub[6] += 1
             if t is not None and (sub[8] is None or t > sub[8]):
                 sub[8] = t
-            if r[0] <= sub[7][0] and r[:3] < sub[7]:  # a file's messages come in the order they were kept
+            if when <= sub[7][0] and r[:3] < sub[7]:  # a file's messages come in the order they were kept
                 sub[7] = r[:3]
         return _FileSums(subs, problems, [r[3] for r in rows], bundle, (rows, where) if keep else None)
 
