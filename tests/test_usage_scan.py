@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from pathlib import Path
 
@@ -193,3 +194,27 @@ def test_cost_names_each_damaged_line_in_file_and_line_order(tmp_path: Path) -> 
             ("1-broken.jsonl", 2),
         ]
         assert sum(g["messages"] for g in groups) == len(usage_scan.usage_rows(folder, 1)[0])
+
+
+def test_a_bundle_read_again_for_a_repeated_message_is_summed_from_what_it_holds_now(tmp_path: Path) -> None:
+    """A bundle's messages are not kept (nor handed back from a worker): when one of its ids is in another
+    bundle too, its files are read again. A file changed in between is summed as it is then, with its new
+    ids, and every message is still counted once, as usage_rows counts the files as they are at the end."""
+    from auditkit.analysis import pricing
+
+    root = tmp_path / "home"
+    for copy in ("a", "b"):  # the same messages in two bundles: both are read again
+        shutil.copytree(FIX / "v2.0-agent-files", root / copy)
+    _, jobs, _, total = usage_scan.plan(root)
+    sums = pricing._ScanSums(["day"], pricing.zone("UTC"), None)
+    found = usage_scan.scan_files(jobs, total, 1, sums.of_file)
+    assert all(f.kept is None for f in found)
+    for f in (root / "b").rglob("*.jsonl"):  # b's copy now holds other messages, with more output tokens
+        text = f.read_text().replace('"msg_', '"msg_new_')
+        f.write_text(re.sub(r'"output_tokens":\s*(?=\d)', '"output_tokens": 1', text))
+    merged = pricing._merged(found, sums)
+    rows = usage_scan.usage_rows(root, 1)[0]
+    assert len({r["message_id"] for r in rows if r["message_id"].startswith("msg_new_")}) > 0
+    assert sum(sub[0] for sub in merged.values()) == len(rows)
+    assert sum(sub[2] for sub in merged.values()) == sum(r["output_tokens"] for r in rows)
+    assert sum(sub[1] for sub in merged.values()) == sum(r["input_tokens"] for r in rows)

@@ -17,7 +17,6 @@ model. Override with ``prices=`` or a ``[prices]`` table in ``~/.config/auditkit
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import warnings
 from collections import Counter
@@ -33,6 +32,7 @@ from auditkit.loading.usage_scan import (
     in_file_order,
     no_collection,
     plan,
+    scan_bundle,
     scan_files,
     token_usage,
     usage_rows,
@@ -493,7 +493,9 @@ def usage_summary(
 
     Each file's messages are summed per group and model as they are read; a message id found in more than
     one file (a resumed session's copies, a subagent's messages in its own file and in the parent's progress
-    lines) is then taken out of the sums of every file but the one holding the copy usage_rows keeps.
+    lines) is then taken out of the sums of every file but the one holding the copy usage_rows keeps. The
+    messages themselves are not kept (nor handed back from a worker): the few bundles of files holding such an
+    id are read again here.
     """
     keys = _grouping(keys, breakdown, last)
     _, jobs, priced, total = plan(paths)
@@ -510,50 +512,52 @@ def usage_summary(
 
 
 class _FileSums:
-    """One transcript file's sums per (group key, model), its damaged lines and its messages: their ids, and
-    their tuples with where each is summed (None: outside the window), which cross from a worker process as
-    one pickled blob, read only if a message is in another file too."""
+    """One bundle of transcript files: its sums per (group key, model), its damaged lines, its messages' ids,
+    the files (to read again), and, only when read again for a message id found in another bundle too, the
+    message tuples with where each is summed (None: outside the window). Hundreds of thousands of tuples are
+    neither kept nor pickled back from a worker for the few messages that ever need them."""
 
-    __slots__ = ("_blob", "_rows", "ids", "problems", "subs")
+    __slots__ = ("bundle", "ids", "kept", "problems", "subs")
 
-    def __init__(self, subs: dict, problems: list[dict], rows: list[tuple], where: list[tuple | None]) -> None:
-        self.subs, self.problems, self._blob = subs, problems, b""
-        self._rows: tuple[list[tuple], list[tuple | None]] | None = (rows, where)
-        self.ids = [r[3] for r in rows]
+    def __init__(
+        self, subs: dict, problems: list[dict], ids: list, bundle: list, kept: tuple[list, list] | None
+    ) -> None:
+        self.subs, self.problems, self.ids, self.bundle, self.kept = subs, problems, ids, bundle, kept
 
     def __getstate__(self) -> tuple:
-        return self.subs, self.problems, self.ids, pickle.dumps(self.rows(), pickle.HIGHEST_PROTOCOL)
+        return self.subs, self.problems, self.ids, self.bundle
 
     def __setstate__(self, state: tuple) -> None:
-        self.subs, self.problems, self.ids, self._blob = state
-        self._rows = None
+        self.subs, self.problems, self.ids, self.bundle = state
+        self.kept = None
 
     def rows(self) -> tuple[list[tuple], list[tuple | None]]:
-        if self._rows is None:  # our own worker's pickle (as in_order hands every result over)
-            self._rows = pickle.loads(self._blob)
-        return self._rows
+        if self.kept is None:
+            raise AssertionError("the messages of a bundle are kept only when it is read again")
+        return self.kept
 
 
 class _ScanSums(_Sums):
-    """:class:`_Sums` of the message tuples of :mod:`auditkit.loading.usage_scan`: (sortable time, file, line,
-    id, output, time, session, subagent, model, request, input, cache write, of it 1-hour, cache read)."""
+    """:class:`_Sums` of the message tuples of :mod:`auditkit.loading.usage_scan`: (sortable time, file, where
+    its line starts, id, output, time, session, subagent, model, request, input, cache write, of it 1-hour,
+    cache read)."""
 
     def __init__(self, keys: list[str], where: tzinfo, counted: Callable[[str], bool] | None) -> None:
         super().__init__(keys, where)
         self.counted = counted
         self.key_of = self._key_maker()
 
-    def of_file(self, rows: list[tuple], problems: list[dict]) -> _FileSums:
-        """The sums of one file's messages within the window (the loop of :meth:`_Sums.add`, by hand: it runs
-        once per message)."""
+    def of_file(self, rows: list[tuple], problems: list[dict], bundle: list, keep: bool = False) -> _FileSums:
+        """The sums of one bundle's messages within the window (the loop of :meth:`_Sums.add`, by hand: it runs
+        once per message); its messages kept with them when ``keep``."""
         subs: dict[tuple, list] = {}
         where: list[tuple | None] = []
         counted, key_of, parse, utc = self.counted, self.key_of, datetime.fromisoformat, UTC
         for r in rows:
-            if counted is not None and not counted(r[0]):
+            when, _, _, _, out, ts, _, _, model, _, inp, write, hour, read = r
+            if counted is not None and not counted(when):
                 where.append(None)
                 continue
-            ts = r[5]
             t = None
             if type(ts) is str and ts:  # as _when reads it (a JSON value is never a datetime or NaT)
                 try:
@@ -562,8 +566,7 @@ class _ScanSums(_Sums):
                     pass
                 else:
                     t = t if t.tzinfo else t.replace(tzinfo=utc)
-            at = key_of(r, t), r[8]  # as _at (a JSON value is never NaN)
-            inp, out, write, hour, read = r[10], r[4], r[11], r[12], r[13]
+            at = key_of(r, t), model  # as _at (a JSON value is never NaN)
             five = write - hour if write > hour else 0
             sub = subs.get(at)
             if sub is None:
@@ -582,9 +585,9 @@ class _ScanSums(_Sums):
                 sub[6] += 1
             if t is not None and (sub[8] is None or t > sub[8]):
                 sub[8] = t
-            if r[0] <= sub[7][0] and r[:3] < sub[7]:  # a file's messages come in the order they were kept
+            if when <= sub[7][0] and r[:3] < sub[7]:  # a file's messages come in the order they were kept
                 sub[7] = r[:3]
-        return _FileSums(subs, problems, rows, where)
+        return _FileSums(subs, problems, [r[3] for r in rows], bundle, (rows, where) if keep else None)
 
     def _key_maker(self) -> Callable[[tuple, datetime | None], tuple]:
         """The group key of a message tuple and its time, in the order of the keys."""
@@ -660,9 +663,9 @@ class _ScanSums(_Sums):
 
 def _merged(found: list[_FileSums], sums: _ScanSums) -> dict[tuple, list]:
     """Every file's sums added up, each message counted once (see :func:`usage_summary`)."""
-    seen = Counter(chain.from_iterable(f.ids for f in found))
-    if len(seen) < sum(len(f.ids) for f in found):
-        _count_once(found, {m for m, n in seen.items() if n > 1}, sums)
+    repeated = _read_again(found, sums)
+    if repeated:
+        _count_once(found, repeated, sums)
     merged: dict[tuple, list] = {}
     for f in found:
         for at, sub in f.subs.items():
@@ -676,6 +679,23 @@ def _merged(found: list[_FileSums], sums: _ScanSums) -> dict[tuple, list]:
             if sub[_LAST] is not None and (into[_LAST] is None or sub[_LAST] > into[_LAST]):
                 into[_LAST] = sub[_LAST]
     return merged
+
+
+def _read_again(found: list[_FileSums], sums: _ScanSums) -> set:
+    """The message ids found in more than one bundle, each bundle holding one read again (in place in
+    ``found``) with its messages kept. A bundle read again is summed anew from what it holds now (a file
+    changed in between changes its ids too), so the ids are counted again until no bundle is left to read."""
+    while True:
+        if len(set(chain.from_iterable(f.ids for f in found))) == sum(len(f.ids) for f in found):
+            return set()  # the usual case, found with a set (a Counter costs twice as much, after the workers)
+        seen = Counter(chain.from_iterable(f.ids for f in found))
+        repeated = {m for m, n in seen.items() if n > 1}
+        again = [n for n, f in enumerate(found) if f.kept is None and not repeated.isdisjoint(f.ids)]
+        if not again:
+            return repeated
+        for n in again:
+            bundle = found[n].bundle
+            found[n] = sums.of_file(*scan_bundle(bundle), bundle, keep=True)
 
 
 def _count_once(found: list[_FileSums], repeated: set, sums: _ScanSums) -> None:

@@ -63,35 +63,37 @@ def _text(value: object) -> object:
     return orjson.dumps(value).decode()
 
 
-def _row(rec: dict, agent: object, file_no: int, line_no: int) -> tuple | None:
-    """(sortable UTC time, file, line, message id, output tokens, time, session, agent, model, request id,
-    input, cache write, of it 1-hour, cache read): a message's usage, in an order tuples sort by."""
+def _row(rec: dict, agent: object, file_no: int, at: int) -> tuple | None:
+    """(sortable UTC time, file, where its line starts, message id, output tokens, time, session, agent, model,
+    request id, input, cache write, of it 1-hour, cache read): a message's usage, in an order tuples sort by."""
     msg = rec.get("message")
     if type(msg) is not dict:
         return None
     usage = msg.get("usage")
-    if type(usage) is not dict:
-        usage = {}
-    caching = usage.get("cache_creation")
-    hour = caching.get("ephemeral_1h_input_tokens") if type(caching) is dict else 0
+    if type(usage) is dict:
+        caching = usage.get("cache_creation")
+        hour = caching.get("ephemeral_1h_input_tokens") if type(caching) is dict else 0
+        out, inp = usage.get("output_tokens"), usage.get("input_tokens")
+        write, read = usage.get("cache_creation_input_tokens"), usage.get("cache_read_input_tokens")
+    else:
+        hour = out = inp = write = read = 0
     mid = msg.get("id") or f"uuid:{rec.get('uuid')}"
     if type(mid) is not str:
         mid = str(mid)  # a forged id (an object, a list) keys as load() writes it
     ts = rec.get("timestamp")
     when = ts[:-1] if type(ts) is str and ts.endswith("Z") else (_utc(ts)[1] or _LAST)
-    out, inp = usage.get("output_tokens"), usage.get("input_tokens")
-    write, read = usage.get("cache_creation_input_tokens"), usage.get("cache_read_input_tokens")
-    return (  # each count an int or 0 (as _int: a bool, a float, a string count nothing)
+    session, model, rid = rec.get("sessionId"), msg.get("model"), rec.get("requestId")
+    return (  # each count an int or 0 (as _int: a bool, a float, a string count nothing); _text only if needed
         when,
         file_no,
-        line_no,
+        at,
         mid,
         out if type(out) is int else 0,
         ts,
-        _text(rec.get("sessionId")),
+        session if session is None or type(session) is str else _text(session),
         agent,
-        _text(msg.get("model")),
-        _text(rec.get("requestId")),
+        model if model is None or type(model) is str else _text(model),
+        rid if rid is None or type(rid) is str else _text(rid),
         inp if type(inp) is int else 0,
         write if type(write) is int else 0,
         hour if type(hour) is int else 0,
@@ -114,20 +116,22 @@ def _scan_file(job: tuple[int, str], once: bool = True) -> tuple[list[tuple], li
     problems: list[dict] = []
     loads = orjson.loads
     # the lines (split at \n) holding either needle, found by searching the whole text in C: no bytes object
-    # is made for any other line
+    # is made for any other line. A message is placed by where its line starts (the order of its lines); only
+    # a damaged line is numbered, counting the newlines since the last damaged one (once over the file).
     find, rfind, count = data.find, data.rfind, data.count
+    view = memoryview(data)  # a line parsed where it lies, not copied out first
     needle_a, needle_b = _WANTED
     next_a, next_b = find(needle_a), find(needle_b)
-    pos, line_no = 0, 1  # the start of the line numbered line_no
+    pos = 0  # the start of the line after the last one read
+    counted, line_no = 0, 1  # the line starting at counted is numbered line_no
     while next_a >= 0 or next_b >= 0:
         hit = next_a if next_b < 0 or 0 <= next_a < next_b else next_b
         start = rfind(b"\n", pos, hit) + 1 or pos
-        line_no += count(b"\n", pos, start)
         end = find(b"\n", hit)
         if end < 0:
             end = len(data)
-        line, at_line = data[start:end], line_no
-        pos, line_no = end + 1, line_no + 1
+        line = view[start:end]
+        pos = end + 1
         if 0 <= next_a < pos:
             next_a = find(needle_a, pos)
         if 0 <= next_b < pos:
@@ -135,20 +139,22 @@ def _scan_file(job: tuple[int, str], once: bool = True) -> tuple[list[tuple], li
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
-            problems.append({"file": name, "line": at_line, "reason": str(exc)})
+            line_no += count(b"\n", counted, start)
+            counted = start
+            problems.append({"file": name, "line": line_no, "reason": str(exc)})
             continue
-        row = _message(obj, file_no, at_line) if type(obj) is dict else None
+        row = _message(obj, file_no, start) if type(obj) is dict else None
         if row is not None:
             found.append(row)
     return (_best_copies(found) if once else found), problems
 
 
-def _message(obj: dict, file_no: int, line_no: int) -> tuple | None:
+def _message(obj: dict, file_no: int, at: int) -> tuple | None:
     """The usage row of a transcript line: an assistant line's message, or the subagent's message a parent's
     ``agent_progress`` line embeds (its session and time from the line when it has none)."""
     kind = obj.get("type")
     if kind == "assistant":
-        return _row(obj, obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None), file_no, line_no)
+        return _row(obj, obj.get("agentId") or ("sidechain" if obj.get("isSidechain") else None), file_no, at)
     if kind != "progress":
         return None
     data = data_raw if type(data_raw := obj.get("data")) is dict else {}
@@ -160,7 +166,7 @@ def _message(obj: dict, file_no: int, line_no: int) -> tuple | None:
         "sessionId": inner.get("sessionId") or obj.get("sessionId"),
         "timestamp": inner.get("timestamp") or obj.get("timestamp"),
     }
-    return _row(rec, data.get("agentId") or inner.get("agentId") or "subagent", file_no, line_no)
+    return _row(rec, data.get("agentId") or inner.get("agentId") or "subagent", file_no, at)
 
 
 def _best_copies(rows: list[tuple]) -> list[tuple]:
@@ -237,17 +243,17 @@ def scan_files(
     jobs: list[tuple[int, str]],
     total: int,
     workers: int | None = None,
-    after: Callable[[list[tuple], list[dict]], Any] | None = None,
+    after: Callable[[list[tuple], list[dict], list[tuple[int, str]]], Any] | None = None,
 ) -> list:
     """The message tuples (one per message id) and damaged lines of the transcript jobs, a bundle of them at a
-    time (see :func:`_bundled`), or what ``after(tuples, damaged)`` makes of each bundle's where it was read:
-    in worker processes for a large input of several files, each bundle's result handed back whole."""
+    time (see :func:`_bundled`), or what ``after(tuples, damaged, bundle)`` makes of each bundle's where it was
+    read: in worker processes for a large input of several files, each bundle's result handed back whole."""
     workers = workers or (cpus(8) if total >= _PARALLEL_MIN and len(jobs) > 1 else 1)
     bundles = _bundled(jobs, total // (2 * workers) if workers > 1 else None)
 
     def work(i: int) -> Any:
-        found = _scan_bundle(bundles[i])
-        return after(*found) if after else found
+        found = scan_bundle(bundles[i])
+        return after(*found, bundles[i]) if after else found
 
     with no_collection():
         if workers > 1:
@@ -274,14 +280,17 @@ def _bundled(jobs: list[tuple[int, str]], most: int | None) -> list[list[tuple[i
     one bundle), or each session's (its file and its subagents' files) in a folder larger than ``most``
     bytes, so that the workers share the work."""
     sizes = {name: os.stat(name).st_size for _, name in jobs}
+    dirname, basename = os.path.dirname, os.path.basename  # the names are str(Path): no pathlib needed to split
 
     def session(name: str) -> str:
-        p = Path(name)
-        return str(p.parent.parent if p.parent.name == "subagents" else p.parent / p.name.split(".", 1)[0])
+        parent = dirname(name)
+        if basename(parent) == "subagents":
+            return dirname(parent)
+        return os.path.join(parent, basename(name).split(".", 1)[0])
 
     by_folder: dict[str, list[tuple[int, str]]] = {}
     for job in jobs:
-        by_folder.setdefault(str(Path(session(job[1])).parent), []).append(job)
+        by_folder.setdefault(dirname(session(job[1])), []).append(job)
     bundles = []
     for folder in by_folder.values():
         if most is None or sum(sizes[name] for _, name in folder) <= most:
@@ -295,7 +304,7 @@ def _bundled(jobs: list[tuple[int, str]], most: int | None) -> list[list[tuple[i
     return bundles
 
 
-def _scan_bundle(jobs: list[tuple[int, str]]) -> tuple[list[tuple], list[dict]]:
+def scan_bundle(jobs: list[tuple[int, str]]) -> tuple[list[tuple], list[dict]]:
     """:func:`_scan_file` of several files: each message id once among them."""
     if len(jobs) == 1:
         return _scan_file(jobs[0])
