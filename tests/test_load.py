@@ -58,6 +58,17 @@ def write_jsonl(path: Path, rows: list, gz: bool = False) -> Path:
     return path
 
 
+def _by_both_readers(trail: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``trail`` loaded by the line reader, then by the columnar path (which must take it)."""
+    from auditkit.loading import columnar
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # the columnar path took it
+    return slow, auditkit.load(trail)
+
+
 def test_samples_load_with_no_problems() -> None:
     """The bundled samples load completely: five trails and a transcript, seven sessions, nothing skipped."""
     df = auditkit.load(SAMPLES)
@@ -463,7 +474,6 @@ def test_json_written_loosely_reads_alike_by_both_readers(tmp_path: Path, monkey
     """The columnar path tells a JSON object, string, list or null by the first character of DuckDB's text of it:
     a trail written with spaces everywhere (any writer's JSON, not only the hook's compact form), JSON nulls,
     empty lists and objects, nested strings that look like JSON, gives the line reader's frame."""
-    from auditkit.loading import columnar
     from auditkit.trail import appender
     from auditkit.trail import format as tf
 
@@ -504,11 +514,7 @@ def test_json_written_loosely_reads_alike_by_both_readers(tmp_path: Path, monkey
         lines.append(json.dumps(record, indent=None, separators=(" , ", " : ")))
     trail = tmp_path / "audit-trail.jsonl"
     trail.write_text("\n".join(lines) + "\n")
-    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
-    slow = auditkit.load(trail)
-    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
-    assert columnar.read(trail) is not None  # the columnar path took it
-    fast = auditkit.load(trail)
+    slow, fast = _by_both_readers(trail, monkeypatch)
     assert list(fast.dtypes) == list(slow.dtypes)
     assert comparable(fast) == comparable(slow)
     assert fast["pattern"].notna().any() and fast["error"].notna().any() and fast["truncated"].notna().any()
@@ -537,7 +543,6 @@ def test_times_in_any_form_read_alike_by_both_readers(
     """The columnar path leaves times to pandas, as the line reader does (DuckDB would read 24:00 as the next
     day, where pandas sees no time): the same times and time unit for seconds only, milli- and nanoseconds,
     offsets, a space for the T, leap seconds, 24:00, Feb 30, 1850 and garbage, among the hook's own form."""
-    from auditkit.loading import columnar
     from auditkit.trail import format as tf
 
     odd = [
@@ -564,11 +569,7 @@ def test_times_in_any_form_read_alike_by_both_readers(
         lines.append(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
     trail = tmp_path / "audit-trail.jsonl"
     trail.write_text("".join(lines))
-    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
-    slow = auditkit.load(trail)
-    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
-    assert columnar.read(trail) is not None  # the columnar path took it
-    fast = auditkit.load(trail)
+    slow, fast = _by_both_readers(trail, monkeypatch)
     assert fast["timestamp"].dtype == slow["timestamp"].dtype
     assert fast["timestamp"].isna().sum() == slow["timestamp"].isna().sum() > 0
     assert comparable(fast) == comparable(slow)
@@ -613,7 +614,6 @@ def test_a_trails_times_read_alike_by_both_readers(
 ) -> None:
     """A trail of the hook's times in their shorter forms, with one missing or odd time among them: the
     columnar path (which reads its times batch by batch) gives the line reader's timestamps, to the unit."""
-    from auditkit.loading import columnar
     from auditkit.trail import appender
     from auditkit.trail import format as tf
 
@@ -627,11 +627,7 @@ def test_a_trails_times_read_alike_by_both_readers(
         lines.append(json.dumps(record))
     trail = tmp_path / "audit-trail.jsonl"
     trail.write_text("\n".join(lines) + "\n")
-    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
-    slow = auditkit.load(trail)
-    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
-    assert columnar.read(trail) is not None  # the columnar path took it
-    fast = auditkit.load(trail)
+    slow, fast = _by_both_readers(trail, monkeypatch)
     assert fast["timestamp"].dtype == slow["timestamp"].dtype
     assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
 
