@@ -26,7 +26,6 @@ import pandas as pd
 
 from auditkit.analysis import trailsql
 from auditkit.analysis.views import tool_calls
-from auditkit.errors import AuditkitError
 from auditkit.loading.columns import NESTED
 from auditkit.loading.flat import flatten
 from auditkit.loading.frame import load
@@ -59,8 +58,6 @@ def sql(query: str, source: Source = DEFAULT_TRAIL_FOLDER) -> pd.DataFrame:
             return answer
     con = sql_connection(source)
     try:
-        return con.sql(query).df()
-    except duckdb.Error as exc:
-        raise AuditkitError(f"SQL: {exc}") from exc
+        return trailsql.answer(con, query)
     finally:
         con.close()

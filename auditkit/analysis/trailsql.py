@@ -95,18 +95,23 @@ def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | Non
         if not _build(con, files, named):
             return None
         try:
-            return con.sql(query).df()
-        except duckdb.Error as exc:
+            return answer(con, query)
+        except AuditkitError as exc:
             if named is None or NOT_BUILT not in str(exc):
-                raise AuditkitError(f"SQL: {exc}") from exc
+                raise
         if not _build(con, files, None):  # the query reached a column its text does not name
             return None
-        try:
-            return con.sql(query).df()
-        except duckdb.Error as exc:
-            raise AuditkitError(f"SQL: {exc}") from exc
+        return answer(con, query)
     finally:
         con.close()
+
+
+def answer(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """The query's result as a frame; DuckDB's error as an :class:`AuditkitError` saying ``SQL: ...``."""
+    try:
+        return con.sql(query).df()
+    except duckdb.Error as exc:
+        raise AuditkitError(f"SQL: {exc}") from exc
 
 
 def why_not(query: str, source: PathLike | Iterable[PathLike] | None = None) -> str | None:
