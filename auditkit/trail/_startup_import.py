@@ -18,6 +18,12 @@ It also answers for the few standard-library extension modules the hook loads (:
 ``sys.path`` is the interpreter's own isolated one (``-I -S``: its absent zip, its library folder, its
 ``lib-dynload``): the file importlib would find there, named directly (importlib would list the folder
 first, ~0.4 million instructions). With any other ``sys.path`` it leaves them to importlib.
+
+And the package the hook set up gets a module ``__getattr__`` (:func:`_package_getattr`): ``from auditkit.trail
+import config`` asks the package for ``config`` before importing it (importlib's ``_handle_fromlist``), and the
+answer is the module loaded from the same current bytecode, set up as importlib's ``_load_unlocked`` sets a module
+up, without the module locks and meta-path search around it (~20 us a module in Python, a dozen modules an event).
+When :func:`find_spec` declines, it says so (AttributeError) and importlib imports the module as before.
 """
 
 import _imp
@@ -84,6 +90,43 @@ def _current_bytecode(source: str, cached: str) -> bytes | None:
     return data[16:]
 
 
+def _package_getattr(name: str) -> "ModuleType":
+    """``auditkit.trail.<name>``, for ``from auditkit.trail import <name>``: loaded from its current bytecode (the
+    spec :func:`find_spec` makes) with the attributes importlib's ``module_from_spec`` gives it, in ``sys.modules``
+    while it runs, then set on the package. AttributeError when there is no such bytecode: importlib's
+    ``_handle_fromlist`` then imports it as it always did. An AttributeError the module itself raises while it runs is
+    raised as an ImportError (``hasattr`` would take it for "no such module" and importlib would run it again)."""
+    full = _PACKAGE + name
+    loaded = sys.modules.get(full)
+    if loaded is not None:
+        return loaded
+    spec = None if name[:2] == "__" else find_spec(full)
+    if spec is None:
+        raise AttributeError(f"module {_PACKAGE[:-1]!r} has no attribute {name!r}")
+    module = type(sys)(full)
+    module.__loader__ = spec.loader
+    module.__package__ = spec.parent
+    module.__spec__ = spec
+    module.__file__ = spec.origin
+    module.__cached__ = spec.cached  # type: ignore[attr-defined]  # a module attribute importlib sets
+    spec._initializing = True  # type: ignore[attr-defined]  # as importlib marks a module being loaded
+    try:
+        sys.modules[full] = module
+        try:
+            exec(spec.loader_state, module.__dict__)  # the package's own bytecode, as exec_module runs it
+        except BaseException as exc:
+            sys.modules.pop(full, None)
+            if isinstance(exc, AttributeError):
+                raise ImportError(f"{full}: {exc}", name=full) from exc
+            raise
+        module = sys.modules.pop(full)  # the module may have put another object there, as importlib allows
+        sys.modules[full] = module
+    finally:
+        spec._initializing = False  # type: ignore[attr-defined]  # as above
+    setattr(sys.modules[_PACKAGE[:-1]], name, module)
+    return module
+
+
 def _extension(name: str) -> "ModuleSpec | None":
     path = _dynload + "/" + name + _imp.extension_suffixes()[0]
     try:
@@ -130,6 +173,8 @@ def install() -> None:
         return
     _folder = folders[0]
     sys.meta_path.insert(0, sys.modules[__name__])  # a module with find_spec is a finder
+    if getattr(package, "__file__", None) is None:  # the hook's own package object (no __init__ ran): see the top
+        package.__getattr__ = _package_getattr  # type: ignore[union-attr,method-assign]  # a module: its __getattr__ (PEP 562)
     # -I -S: sys.path is the interpreter's own zip (absent: importlib cached None for it), its library, then
     # lib-dynload; only then is lib-dynload where importlib would find these modules (the library folder holds
     # no _json.py, fcntl.py ...). Any other path (a venv's site, -I dropped, another layout): importlib's way.
@@ -149,7 +194,11 @@ def run(here: str) -> None:
     """The hook's process after it found the package: record the event, flush, and leave without teardown."""
     try:
         install()
-        from auditkit.trail.capture import main  # hook start-up: the hook's only entry point
+        # through the package (_package_getattr), the two that modules import by their dotted names first: importlib
+        # would load those itself
+        from auditkit.trail import _startup_hash, _startup_os, capture  # noqa: F401 - hook start-up: its entry point
+
+        main = capture.main
     except BaseException as exc:  # a broken install must not break the agent either
         sys.stderr.write(f"auditkit hook: cannot load auditkit from {here}: {exc} (nothing recorded)\n")
         sys.exit(0)

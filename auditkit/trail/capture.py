@@ -537,17 +537,18 @@ def _record(payload: dict, opts: Options, raw_size: int) -> appender.Appended:
     redactor = None
     notes: list[str] = []
     if opts.redact:
-        from auditkit.trail.redaction import Redactor  # hook start-up: the rules load only when redaction is on
+        # hook start-up: the rules load only when redaction is on (through the package: see _startup_import)
+        from auditkit.trail import redaction
 
         pii: Redactor | None = None
         files = config.pii_files(project_dir(payload))
         if files is not None:  # [pii] is opt-in: without it nothing more is loaded
             pii = pii_redactor(project_dir(payload), payload.get("hook_event_name"), files)
         try:
-            redactor = pii or Redactor.default(project_dir(payload))
+            redactor = pii or redaction.Redactor.default(project_dir(payload))
         except ValueError as exc:  # a broken custom rule file (RuleError) must not cost the event: built-in rules
             sys.stderr.write(f"auditkit hook: {exc} (custom rules ignored; built-in rules applied)\n")
-            redactor = Redactor()
+            redactor = redaction.Redactor()
             notes.append(f"custom rules ignored: {exc}")
         import time  # loaded already (the appender's clock)
 

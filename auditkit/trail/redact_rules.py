@@ -2,7 +2,8 @@
 (:mod:`auditkit.trail.secret_rules`), and the user's and project's TOML rule files: where they are, what a
 reviewer should know about them, loading them; the time budget a user-supplied regex runs within."""
 
-from auditkit.trail import config, secret_rules
+# redact_scan through the package first (in the hook: its fast path, see auditkit.trail._startup_import)
+from auditkit.trail import config, redact_scan, secret_rules  # noqa: F401
 from auditkit.trail._startup_os import os
 from auditkit.trail.redact_scan import (
     _CARD_CHARS,

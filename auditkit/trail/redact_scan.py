@@ -177,6 +177,9 @@ def _trie_cached(words: set[str]) -> str:
 
 #: Short texts a redactor tests for every keyword part before it indexes the parts by their first two characters.
 _PAIRS_AFTER = 8
+#: Up to this many keyword parts found in a text, the rules they switch on are searched for (``_rules_holding``);
+#: past it, every part is indexed once.
+_HELD_PARTS = 8
 
 
 def _keyword_parts(rules: "Sequence[Rule]") -> tuple[str, ...]:
@@ -229,10 +232,37 @@ class KeywordIndex:
         idx = getattr(self, "_idx", None)
         if idx is None:
             by_part = _index_parts(self.rules)
-            cased = {p for rule in self.rules for k in rule.keywords if k != k.lower() for p in k.split("&&")}
-            self._cased_parts = tuple((p.lower(), p) for p in cased if p != p.lower())
             idx = self._idx = (tuple(by_part), {p: tuple(v) for p, v in by_part.items()}, self._always())
         return idx
+
+    def _rules_holding(self, parts: "set[str]") -> "set[int]":
+        """The rules (by position) whose keywords hold one of ``parts``: what ``_index()[1]`` gives for them, without
+        indexing every part (~0.3 ms in Python, a long text's usual handful of parts needing none of it).
+
+        Searched at C speed in one string of every keyword, lowercased, a part between two of NUL (parts of a keyword)
+        and SOH (rules); a rule's position is the count of SOH before the part. Exact when no keyword holds those two
+        characters and all are ASCII (lowercasing keeps offsets): otherwise, and for many parts, the index."""
+        flat = getattr(self, "_flat", None)
+        if flat is None:
+            segments = ["\0".join(rule.keywords) for rule in self.rules]
+            joined = "\1".join(segments)
+            # SOH and NUL only as separators: as many as joined put there (a keyword holding one would add some)
+            plain = joined.isascii() and joined.count("\1") == len(segments) - 1
+            plain = plain and joined.count("\0") == sum([max(len(rule.keywords) - 1, 0) for rule in self.rules])
+            flat = self._flat = "\1" + joined.lower().replace("&&", "\0") + "\1" if plain else ""
+        if not flat or len(parts) > _HELD_PARTS or "" in parts:  # an empty part: a keyword-less rule's "" is no part
+            by_part = self._index()[1]
+            return {i for p in parts for i in by_part.get(p, ())}
+        out: set[int] = set()
+        for p in parts:
+            if p != p.lower():  # a part as written with capitals: the index keys parts lowercased (none holds it)
+                continue
+            n, i = len(p), flat.find(p)
+            while i >= 0:
+                if flat[i - 1] in "\0\1" and flat[i + n] in "\0\1":  # a whole part (flat starts and ends with SOH)
+                    out.add(flat.count("\1", 0, i) - 1)
+                i = flat.find(p, i + 1)
+        return out
 
     def keywords_in(self, text: str, low: str, trie: bool = False) -> set[str]:
         """The keyword parts that occur in ``text``, exactly as the rules' ``applies`` tests them.
@@ -297,9 +327,18 @@ class KeywordIndex:
         return found
 
     def _cased(self) -> tuple[tuple[str, str], ...]:
-        """(lowercased, as written) of each keyword part with a capital letter."""
-        self._index()
-        return self._cased_parts
+        """(lowercased, as written) of each keyword part with a capital letter (built once; for ASCII keywords,
+        the keywords with one are found by a set difference at C speed, not a Python test of each of ~1,400)."""
+        got = getattr(self, "_cased_parts", None)
+        if got is None:
+            words = [k for rule in self.rules for k in rule.keywords]
+            joined = "\0".join(words)
+            # a keyword with a capital is none of the lowercased ones (ASCII); a keyword holding a NUL may show up
+            # too, which the test below drops (a superset, then the exact test)
+            maybe = set(words) - set(joined.lower().split("\0")) if joined.isascii() else words
+            cased = {p for k in maybe if k != k.lower() for p in k.split("&&")}
+            got = self._cased_parts = tuple((p.lower(), p) for p in cased if p != p.lower())
+        return got
 
     def _shortest_unprompted(self) -> int:
         """The shortest text a rule without keywords could match in: 13 digits for a card number, 20

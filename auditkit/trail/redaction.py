@@ -26,7 +26,9 @@ Redaction, by job (each module imports only those listed before it, and the stan
 Six small modules, not one: each costs the hook ~70 µs to import (benchmarks/hook_latency.py).
 """
 
-from auditkit.trail import config, private_files, secret_rules
+# redact_keys, redact_rules and redact_scan through the package first (in the hook: its fast path, see
+# auditkit.trail._startup_import), then their names below
+from auditkit.trail import config, private_files, redact_keys, redact_rules, redact_scan, secret_rules  # noqa: F401
 from auditkit.trail import format as tf
 from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_os import os
@@ -344,10 +346,7 @@ class Redactor(KeywordIndex):
         """The rules a text with these keyword parts could switch on (and those with no keyword), in order."""
         if not present:  # no keyword: the rules that need none (without indexing the others)
             return [self.rules[i] for i in self._always()]
-        _, by_part, always = self._index()
-        candidates = set(always)
-        for p in present:
-            candidates.update(by_part.get(p, ()))
+        candidates = set(self._always()) | self._rules_holding(present)
         return [self.rules[i] for i in sorted(candidates)]
 
     def _encoded(self, text: str, taken: list[tuple[int, int]], depth: int) -> list[tuple[str, int, int, str]]:
