@@ -23,7 +23,8 @@ And the package the hook set up gets a module ``__getattr__`` (:func:`_package_g
 import config`` asks the package for ``config`` before importing it (importlib's ``_handle_fromlist``), and the
 answer is the module loaded from the same current bytecode, set up as importlib's ``_load_unlocked`` sets a module
 up, without the module locks and meta-path search around it (~20 us a module in Python, a dozen modules an event).
-When :func:`find_spec` declines, it says so (AttributeError) and importlib imports the module as before.
+When :func:`find_spec` declines, it says so (AttributeError) and importlib imports the module as before; and under
+``-X importtime`` (importlib's report of each import, which would not list these) it is not set.
 """
 
 import _imp
@@ -173,7 +174,9 @@ def install() -> None:
         return
     _folder = folders[0]
     sys.meta_path.insert(0, sys.modules[__name__])  # a module with find_spec is a finder
-    if getattr(package, "__file__", None) is None:  # the hook's own package object (no __init__ ran): see the top
+    # the hook's own package object (no __init__ ran): see the top; not under -X importtime, whose report of what was
+    # imported (importlib's) it would leave these modules out of
+    if getattr(package, "__file__", None) is None and "importtime" not in sys._xoptions:
         package.__getattr__ = _package_getattr  # type: ignore[union-attr,method-assign]  # a module: its __getattr__ (PEP 562)
     # -I -S: sys.path is the interpreter's own zip (absent: importlib cached None for it), its library, then
     # lib-dynload; only then is lib-dynload where importlib would find these modules (the library folder holds
