@@ -138,10 +138,10 @@ def compile_derived(kind: str, key: str, build: "Callable[[], list[str]]") -> "l
 
 
 def compile_group(
-    kind: str, key: str, build: "Callable[[], tuple[list[str], list[str]]]"
-) -> "tuple[list[str], list[re.Pattern[str]]]":
-    """``build()`` derives from ``key`` some strings and patterns (the keyword parts and their tries by first letter):
-    they and the patterns compiled, read back from one file of this cache when ``key`` is the same.
+    kind: str, key: str, build: "Callable[[], tuple[list[list[str]], list[str]]]"
+) -> "tuple[list[list[str]], list[re.Pattern[str]]]":
+    """``build()`` derives from ``key`` lists of strings and patterns (the keyword parts and their tries by first
+    letter): they and the patterns compiled, read back from one file of this cache when ``key`` is the same.
 
     The file is one line of JSON (the key, the strings, the patterns and what ``_sre`` needs of each but its
     program), then every program's 32-bit words, in this machine's order, one after another: read at C speed (the
@@ -168,7 +168,7 @@ def compile_group(
     return extra, compiled
 
 
-def _group_bytes(key: str, extra: list[str], patterns: list[str], specs: list[dict]) -> bytes:
+def _group_bytes(key: str, extra: list[list[str]], patterns: list[str], specs: list[dict]) -> bytes:
     """:func:`compile_group`'s file: a JSON line, then the programs' words (see there)."""
     programs = [bytes.fromhex(spec["code"]) for spec in specs]
     meta = [
@@ -179,7 +179,7 @@ def _group_bytes(key: str, extra: list[str], patterns: list[str], specs: list[di
     return head.encode() + b"\n" + b"".join(programs)
 
 
-def _read_group(raw: bytes, key: str) -> "tuple[list[str], list[re.Pattern[str]]]":
+def _read_group(raw: bytes, key: str) -> "tuple[list[list[str]], list[re.Pattern[str]]]":
     """What :func:`_group_bytes` wrote for ``key``, the patterns compiled; raises on anything else."""
     cut = raw.index(b"\n")  # the JSON line holds none (dumps escapes a newline inside a string)
     got: dict = _startup_json.loads(raw[:cut])  # type: ignore[assignment]  # not a dict: the checks below raise
@@ -193,7 +193,10 @@ def _read_group(raw: bytes, key: str) -> "tuple[list[str], list[re.Pattern[str]]
             raise ValueError(pattern)
         at += size
         compiled.append(_sre.compile(pattern, flags, code, groups, groupindex, tuple(indexgroup)))
-    if at != len(words) or not all(type(x) is str for x in got["extra"]):
+    extra = got["extra"]
+    if at != len(words) or type(extra) is not list or not all(type(x) is list for x in extra):
+        raise ValueError(key)
+    if not all(type(y) is str for x in extra for y in x):
         raise ValueError(key)
     return got["extra"], compiled
 

@@ -328,17 +328,28 @@ class KeywordIndex:
         return found
 
     def _cased(self) -> tuple[tuple[str, str], ...]:
-        """(lowercased, as written) of each keyword part with a capital letter (built once; for ASCII keywords,
-        the keywords with one are found by a set difference at C speed, not a Python test of each of ~1,400)."""
+        """(lowercased, as written) of each keyword part with a capital letter (built once, or read with the tries:
+        see :meth:`_first_char_tries`)."""
         got = getattr(self, "_cased_parts", None)
         if got is None:
-            words = [k for rule in self.rules for k in rule.keywords]
-            joined = "\0".join(words)
-            # a keyword with a capital is none of the lowercased ones (ASCII); a keyword holding a NUL may show up
-            # too, which the test below drops (a superset, then the exact test)
-            maybe = set(words) - set(joined.lower().split("\0")) if joined.isascii() else words
-            cased = {p for k in maybe if k != k.lower() for p in k.split("&&")}
-            got = self._cased_parts = tuple((p.lower(), p) for p in cased if p != p.lower())
+            got = self._cased_parts = tuple((p.lower(), p) for p in self._cased_written())
+        return got
+
+    def _cased_written(self) -> list[str]:
+        """Each keyword part with a capital letter, as written, sorted. For ASCII keywords, those with one are found
+        by a set difference at C speed, not a Python test of each of ~1,400."""
+        words = self._words()
+        joined = "\0".join(words)
+        # a keyword with a capital is none of the lowercased ones (ASCII); a keyword holding a NUL may show up too,
+        # which the test below drops (a superset, then the exact test)
+        maybe = set(words) - set(joined.lower().split("\0")) if joined.isascii() else words
+        return sorted({p for k in maybe if k != k.lower() for p in k.split("&&") if p != p.lower()})
+
+    def _words(self) -> list[str]:
+        """Every keyword of the rules, in order (listed once)."""
+        got = getattr(self, "_all_words", None)
+        if got is None:
+            got = self._all_words = [k for rule in self.rules for k in rule.keywords]
         return got
 
     def _shortest_unprompted(self) -> int:
@@ -364,15 +375,18 @@ class KeywordIndex:
         if got is None:
             from auditkit.trail import _startup_re  # hook start-up: as in _rx (only for a text of 4 KiB or more)
 
-            def build() -> tuple[list[str], list[str]]:
+            def build() -> tuple[list[list[str]], list[str]]:
                 words = sorted({p for p in self._parts() if p})
-                return list(self._parts()), [_first_char_pattern(c, words) for c in sorted({w[0] for w in words})]
+                tries = [_first_char_pattern(c, words) for c in sorted({w[0] for w in words})]
+                return [list(self._parts()), self._cased_written()], tries
 
-            # keyed by the keywords themselves, and kept with the parts they give: a redactor that had not listed
-            # its parts yet reads them from there too (~0.25 ms in Python)
-            parts, compiled = _startup_re.compile_group("tries", self._keywords_key(), build)
+            # keyed by the keywords themselves, and kept with the parts they give and those with a capital: a redactor
+            # that had not listed them yet reads them from there too (~0.4 ms in Python)
+            (parts, cased), compiled = _startup_re.compile_group("tries", self._keywords_key(), build)
             if getattr(self, "_all_parts", None) is None and getattr(self, "_idx", None) is None:
                 self._all_parts = tuple(parts)
+            if getattr(self, "_cased_parts", None) is None:
+                self._cased_parts = tuple((p.lower(), p) for p in cased)
             # each pattern starts with its character, escaped or not (see _first_char_pattern)
             got = self._tries = {rx.pattern[rx.pattern[0] == "\\"]: rx for rx in compiled}
         return got
@@ -380,7 +394,7 @@ class KeywordIndex:
     def _keywords_key(self) -> str:
         """Every keyword of the rules, in order, as one string no other list of keywords gives: their count, then
         each after a NUL (when one holds a NUL: their JSON)."""
-        words = [k for rule in self.rules for k in rule.keywords]
+        words = self._words()
         joined = "\0".join(words)
         if joined.count("\0") != len(words) - 1:
             return _startup_json.dumps(words)
