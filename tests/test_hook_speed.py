@@ -492,3 +492,62 @@ def test_the_tries_by_first_character_find_every_keyword_part_in_long_texts() ->
         for text in texts:
             low = (text * (1 + 4096 // max(len(text), 1)))[:20000].lower()
             assert r._parts_by_trie(low) == {p for p in parts if p in low}
+
+
+def test_the_randomness_rule_run_as_one_scan_per_first_character_finds_what_the_whole_pattern_finds() -> None:
+    """On long texts the generic randomness rule (``[=:]`` then a token) runs as two scans, one from each ``=`` and
+    one from each ``:``, taken in order as ``finditer`` takes them: the same matches, including a ``=`` that ends one
+    token and starts the next after a space (a match inside an earlier one that ends past it)."""
+    import re
+
+    from auditkit.trail import secret_rules
+    from auditkit.trail.redact_rules import _SPLIT_FIRST, _split_matches
+
+    pattern = next(r[1] for r in secret_rules.RULES if r[0] == "generic-high-entropy")
+    assert pattern in _SPLIT_FIRST  # else long texts scan the whole pattern (correct, only slower)
+    whole, split = re.compile(pattern), _SPLIT_FIRST[pattern]
+    rng = random.Random(23)
+    texts = ["k:" + "a1" * 15 + "= " + "b2" * 15, "x=" + "Ab9" * 9 + "=\t'" + "z" * 30 + ":" * 3, "=" * 5000]
+    for alphabet in ("aZ9+/_.~=-=::  \t\"'`/\n#x", "=:= \t'ab", "=a:b= =\"'`//"):
+        for _ in range(400):
+            odd = rng.random()
+            size = rng.choice([30, 400, 5000])
+            texts.append(
+                "".join(rng.choice(alphabet) if rng.random() < odd else rng.choice("abXY019") for _ in range(size))
+            )
+    for text in texts:
+        want = [(m.span(), m.group(0), m.span(1)) for m in whole.finditer(text)]
+        assert [(m.span(), m.group(0), m.span(1)) for m in _split_matches(split, text)] == want
+
+
+def test_the_rules_a_long_texts_parts_switch_on_are_the_ones_the_index_gives() -> None:
+    """``_rules_holding`` (one search of a string of every keyword) gives the rules ``_index`` lists for the parts,
+    for the built-in rules and custom keywords it must leave to the index (a NUL, SOH, not ASCII, an empty part)
+    or read as the index does (``&&`` runs, parts with capitals, a rule holding a part twice); and the parts with a
+    capital are those the rules hold, read from the pattern cache or not."""
+    from auditkit.trail.redact_rules import Rule
+    from auditkit.trail.redact_scan import _index_parts
+
+    builtin = list(Redactor().rules)
+    odd = [
+        Rule("a", "x", ("Foo&&bar", "a&&&b", "&&q", "Key", "key", "key&&KEY"), 0, "custom"),
+        Rule("b", "x", (), 0, ""),
+    ]
+    cases = [builtin, odd + builtin, builtin[:9] + odd + builtin[9:]]
+    cases += [[*builtin, Rule("c", "x", (k,), 0, "custom")] for k in ("x\0y", "x\1y", "ké", "")]
+    rng = random.Random(29)
+    for rules in cases:
+        by_part = _index_parts(rules)
+        parts = list(by_part)
+        r = Redactor(rules, key=b"k" * 32)
+        for size in (1, 2, 3, 8, 9, 20):
+            for _ in range(30):
+                present = set(rng.sample(parts, min(size, len(parts))))
+                present |= {p.upper() for p in rng.sample(parts, 1)}
+                assert r._rules_holding(present) == {i for p in present for i in by_part.get(p, ())}
+        cased = {p for rule in rules for k in rule.keywords if k != k.lower() for p in k.split("&&")}
+        want = {(p.lower(), p) for p in cased if p != p.lower()}
+        assert set(r._cased()) == want
+        again = Redactor(rules, key=b"k" * 32)
+        again._first_char_tries()  # reads the parts and those with a capital from the cache (written by now)
+        assert set(again._cased()) == want and again._parts() == r._parts()

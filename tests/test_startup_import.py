@@ -143,3 +143,50 @@ def test_extension_modules_are_the_files_importlib_finds(tmp_path: Path) -> None
     assert not used and all("/lib-dynload/" in f for f in plain)
     assert files("finder", "hook-path") == [plain, True, [True] * 4]  # named directly, the same files
     assert files("finder", "other-path")[:2] == [plain, False]  # another sys.path: importlib's own search
+
+
+def test_the_hooks_modules_load_through_the_package_as_importlib_sets_them_up(tmp_path: Path) -> None:
+    """In the hook's process ``from auditkit.trail import x`` is answered by the package (its ``__getattr__``): each
+    module comes from its current bytecode with the attributes importlib's loader gives (in the same order), sits in
+    ``sys.modules`` and on the package, and importlib's search never runs for it; under ``-X importtime`` importlib
+    loads them, so its report lists them all. A module whose bytecode is stale still comes from its source."""
+    kit = _checkout(tmp_path)
+    _marked(kit, "EDITED-SOURCE-RAN\n")
+    probe = (
+        "import json, sys\n"
+        f"root = {str(kit)!r}\n"
+        "for name in ('auditkit', 'auditkit.trail'):\n"
+        "    sys.modules[name] = p = type(sys)(name); p.__path__ = [root + '/' + name.replace('.', '/')]\n"
+        "from auditkit.trail import _startup_import\n"
+        "import importlib._bootstrap as b\n"
+        "searched = []\n"
+        "find = b._find_and_load\n"
+        "b._find_and_load = lambda name, imp: searched.append(name) or find(name, imp)\n"
+        "_startup_import.install()\n"
+        "from auditkit.trail import _startup_hash, _startup_os, capture, redaction  # as _startup_import.run\n"
+        "redaction.Redactor().findings('x' * 5000 + ' token=' + 'Ab1' * 9)\n"
+        "pkg = sys.modules['auditkit.trail']\n"
+        "out = {}\n"
+        "for name, m in sys.modules.items():\n"
+        "    if name.startswith('auditkit.trail.'):\n"
+        "        leaf = name.rsplit('.', 1)[1]\n"
+        "        out[leaf] = [list(vars(m))[:8], m.__spec__.name == name, m.__file__, m.__cached__ == m.__spec__.cached,\n"
+        "                     m.__loader__ is m.__spec__.loader, m.__package__, getattr(pkg, leaf, None) is m]\n"
+        "print(json.dumps([out, [n for n in searched if n.startswith('auditkit')]]))\n"
+    )
+
+    def run(*flags: str) -> tuple[dict, list, str]:
+        done = subprocess.run([sys.executable, "-I", "-S", *flags, "-c", probe], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return (*json.loads(done.stdout), done.stderr)
+
+    modules, searched, stderr = run()
+    assert "EDITED-SOURCE-RAN" in stderr and searched == ["auditkit.trail.config"]  # stale: importlib, its source
+    assert {"capture", "redaction", "redact_checks", "redact_scan", "_startup_re", "config"} <= set(modules)
+    folder = str(kit / "auditkit" / "trail")
+    reference = modules["_startup_import"][0]  # loaded by importlib, as every module was before
+    for leaf, (keys, named, file, cached, loader, package, on_package) in modules.items():
+        assert keys == reference and named and cached and loader and on_package, leaf
+        assert file == f"{folder}/{leaf}.py" and package == "auditkit.trail", leaf
+    _, searched, stderr = run("-X", "importtime")
+    assert "auditkit.trail.capture" in stderr and "auditkit.trail.redact_checks" in stderr

@@ -79,3 +79,32 @@ def test_a_group_of_derived_patterns_is_read_back_from_one_private_file_only() -
     Path(path).write_text('{"key": "two patterns", "patterns": [1]}')
     assert _startup_re.compile_derived("test", "two patterns", build)[1].search("password=x")
     assert len(built) == 3
+
+
+def test_a_group_of_patterns_and_lists_is_read_back_whole_or_built_again() -> None:
+    """``compile_group``: the lists and patterns a key gives are built once, then read back from one file (a JSON line,
+    then the programs' words); a file cut short, with a word too many, for another key or another account's, is
+    never used: they are built again."""
+    import glob
+    import os
+
+    built: list[int] = []
+
+    def build() -> tuple[list[list[str]], list[str]]:
+        built.append(1)
+        return [["a", "b"], []], [r"t(?=(oken|ok))", r"(?i)pass(word)?=\S+", "x"]
+
+    first = _startup_re.compile_group("grp", "the key", build)
+    again = _startup_re.compile_group("grp", "the key", build)
+    assert len(built) == 1 and first[0] == again[0] == [["a", "b"], []]
+    for a, b in zip(first[1], again[1], strict=True):
+        assert a.pattern == b.pattern and a.findall("a token PASSWORD=x tok") == b.findall("a token PASSWORD=x tok")
+    (path,) = glob.glob(os.path.join(_startup_re.cache_dir(), "grp-*.json"))
+    good = Path(path).read_bytes()
+    for bad in (good[:-4], good + b"\0\0\0\0", good.replace(b"the key", b"another"), b"{}", good[:-1]):
+        Path(path).write_bytes(bad)
+        assert _startup_re.compile_group("grp", "the key", build)[1][0].findall("token") == ["oken"]
+    assert len(built) == 6
+    os.chmod(path, 0o666)
+    _startup_re.compile_group("grp", "the key", build)
+    assert len(built) == 7
