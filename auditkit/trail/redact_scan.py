@@ -51,7 +51,13 @@ def _has_run(text: str, table: str, char: str, n: int) -> bool:
             i: mark if chr(i) in table or (alnum and chr(i).isalnum()) else 120 for i in range(128)
         }
     if text.isascii():
-        return char * n in text.translate(mapping)
+        last = _LAST_TRANSLATED
+        if last[0] is text and last[1] is table:  # the randomness rules ask twice of a long text (20, 258)
+            return char * n in last[2]
+        translated = text.translate(mapping)
+        if len(text) <= _KEEP_TRANSLATED:
+            last[:] = [text, table, translated]
+        return char * n in translated
     # str.translate looks every character up in the table once one is not ASCII (~45 ns each: 3 ms for 64 KiB);
     # the UTF-8 bytes' translate does not. A character past ASCII is 2-4 bytes over 0x7f, mapped to "x": it
     # breaks a run in both forms (the table maps ASCII only, to ASCII), so both find the same runs.
@@ -62,6 +68,9 @@ def _has_run(text: str, table: str, char: str, n: int) -> bool:
 
 
 _BYTE_TABLES: dict[str, bytes] = {}
+#: The last ASCII text translated, its table and the translation (it holds the text: an id is never reused for another)
+_LAST_TRANSLATED: list = [None, None, ""]
+_KEEP_TRANSLATED = 1 << 18  # texts up to 256 Ki characters: a cut field's head; not the megabytes of a bulk scan
 
 
 def _digit_count(text: str) -> int:
