@@ -9,7 +9,7 @@ hook is a new Python process on every tool call; the figures are from ``benchmar
 | ``_startup_json`` | ``import json`` (which pulls in ``re`` and ``enum``) | ~7 ms |
 | ``_startup_re``   | compiling the redaction rules' patterns in every process | most of the rules' compile time |
 | ``_startup_hash`` | ``hashlib`` (OpenSSL bindings) and ``hmac`` | ~1.7 ms |
-| ``_startup_import`` | importlib's path search; compiling the hook file's logic | ~2M instructions (~0.5 ms) |
+| ``_startup_import`` | importlib's path search, locks and module set-up; compiling the hook file's logic | ~0.8 ms |
 
 Each gives results identical to the module it replaces (tested in ``tests/test_startup_*.py``); do not
 "simplify" them into the ordinary imports, and do not copy them into code that is not on the hook's path.
