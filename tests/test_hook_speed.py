@@ -551,3 +551,20 @@ def test_the_rules_a_long_texts_parts_switch_on_are_the_ones_the_index_gives() -
         again = Redactor(rules, key=b"k" * 32)
         again._first_char_tries()  # reads the parts and those with a capital from the cache (written by now)
         assert set(again._cased()) == want and again._parts() == r._parts()
+
+
+def test_keyword_parts_sharing_a_lead_are_found_wherever_they_overlap() -> None:
+    """The parts that start with one character are scanned from what they all start with (their lead): every part
+    ``in`` a long text is found, also where occurrences of a lead would overlap (such a lead is cut to its first
+    character) and where a lead is the only part."""
+    from auditkit.trail.redact_rules import Rule
+    from auditkit.trail.redact_scan import _first_char_pattern
+
+    assert _first_char_pattern("a", ["abab", "ababc"])[0] == "a"  # "abab" overlaps itself: cut
+    assert _first_char_pattern("x", ["xyz", "xyzq"])[0] == "xyz"
+    words = ("abab", "ababc", "xyzxy", "xyzxyq", "-u ", "-up", "q~", "ya29.", "zz")
+    r = Redactor([Rule("c", "x", words, 0, "custom")], key=b"k" * 32)
+    texts = ["abababc", "xyzxyzxyq", "ababab", "-u -up", "ya29ya29.", "q~q~", "zzz", "xyzxyzxy", "-u-u "]
+    for text in texts:
+        for low in (text * (4096 // len(text) + 1), "." * 4096 + text):
+            assert r._parts_by_trie(low) == {p for p in words if p in low}, text

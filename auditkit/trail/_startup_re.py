@@ -138,7 +138,7 @@ def compile_derived(kind: str, key: str, build: "Callable[[], list[str]]") -> "l
 
 
 def compile_group(
-    kind: str, key: str, build: "Callable[[], tuple[list[list[str]], list[str]]]"
+    kind: str, key: str, build: "Callable[[], tuple[list[list[str]], list[str]]]", lists: int | None = None
 ) -> "tuple[list[list[str]], list[re.Pattern[str]]]":
     """``build()`` derives from ``key`` lists of strings and patterns (the keyword parts and their tries by first
     letter): they and the patterns compiled, read back from one file of this cache when ``key`` is the same.
@@ -147,11 +147,14 @@ def compile_group(
     program), then every program's 32-bit words, in this machine's order, one after another: read at C speed (the
     programs as JSON hex took ~0.25 ms to parse and convert for the tries). The same trust as :func:`compile` and
     :func:`derived` (the user's own file, in a folder outside the project); ``_sre`` validates every program it is
-    given; a file that does not read back whole is built and written again."""
+    given; a file that does not read back whole (or, with ``lists``, without that many lists, each as long as the
+    patterns but the first two) is built and written again."""
     path = os.path.join(cache_dir(), f"{kind}-{sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}.json")
     if _sre is not None:
         try:
-            return _read_group(_read_own(path), key)
+            extra, compiled = _read_group(_read_own(path), key)
+            if lists is None or (len(extra) == lists and all(len(x) == len(compiled) for x in extra[2:])):
+                return extra, compiled
         except Exception:  # missing, another account's, damaged, another format: built again below
             pass
     import re

@@ -170,10 +170,23 @@ def _trie_pattern(words: set[str]) -> str:
     return build(trie)
 
 
-def _first_char_pattern(first: str, words: "Sequence[str]") -> str:
-    """``first(?=(rest))``: ``first`` (escaped), then in a lookahead the trie of what follows it in ``words``."""
-    rest = _trie_pattern({w[1:] for w in words if w[0] == first})
-    return (first if first.isalnum() or first == "_" else "\\" + first) + "(?=(" + rest + "))"
+def _first_char_pattern(first: str, words: "Sequence[str]") -> tuple[str, str]:
+    """(lead, ``lead(?=(rest))``) for the words starting with ``first``: ``lead`` is what all of them start with
+    (``first`` at least; escaped in the pattern), then in a lookahead the trie of what follows it in each. A lead of
+    two characters or more is a literal prefix ``re`` checks in its own scan (`` -``: a space that no ``-`` follows
+    costs no match attempt); one that could overlap itself is cut to its character."""
+    group = [w for w in words if w[0] == first]
+    low, high = min(group), max(group)  # what the first and the last in order share, all of them share
+    n = 1
+    while n < len(low) and low[n] == high[n]:
+        n += 1
+    # findall resumes after a lead: every occurrence of the character is still tried only when no two occurrences
+    # of the lead can overlap (then one starting inside another would be missed): such a lead is its character
+    if any(low[i:n] == low[: n - i] for i in range(1, n)):
+        n = 1
+    lead = low[:n]
+    escaped = "".join(ch if ch.isalnum() or ch == "_" else "\\" + ch for ch in lead)
+    return lead, escaped + "(?=(" + _trie_pattern({w[n:] for w in group}) + "))"
 
 
 def _trie_cached(words: set[str]) -> str:
@@ -186,6 +199,8 @@ def _trie_cached(words: set[str]) -> str:
 
 #: Short texts a redactor tests for every keyword part before it indexes the parts by their first two characters.
 _PAIRS_AFTER = 8
+#: The tries' cache files: another name whenever what is kept in them, or how a lead is chosen, changes.
+_TRIES_KIND = "leads2"
 #: Up to this many keyword parts found in a text, the rules they switch on are searched for (``_rules_holding``);
 #: past it, every part is indexed once.
 _HELD_PARTS = 8
@@ -325,13 +340,14 @@ class KeywordIndex:
         tries = self._first_char_tries()  # first: it may read the parts from the cache (see there)
         known = self._known_parts()
         found: set[str] = {"" for p in known if not p}
-        for first, rx in tries.items():
+        for first, (lead, rx) in tries.items():
             if first not in low:
                 continue
-            if rx.pattern.endswith("(?=())"):  # the character alone is the only part starting with it
-                found.add(first)
+            if rx.pattern.endswith("(?=())"):  # the lead alone is the only part starting with its character
+                if len(lead) == 1 or rx.search(low) is not None:
+                    found.add(lead)
             else:
-                found.update(first + rest for rest in set(rx.findall(low)))
+                found.update(lead + rest for rest in set(rx.findall(low)))
         for p in list(found):  # a part's prefixes that are parts too: present wherever it is
             found.update(p[:i] for i in range(1, len(p)) if p[:i] in known)
         return found
@@ -377,27 +393,27 @@ class KeywordIndex:
             got = self._known = frozenset(self._parts())
         return got
 
-    def _first_char_tries(self) -> "dict[str, re.Pattern[str]]":
-        """By each first character of a keyword part, ``c(?=(rest))`` (see :meth:`_parts_by_trie`), compiled once:
-        read from the pattern cache, sources and programs in one file, when these parts were compiled before."""
+    def _first_char_tries(self) -> "dict[str, tuple[str, re.Pattern[str]]]":
+        """By each first character of a keyword part, its lead and ``lead(?=(rest))`` (see :meth:`_parts_by_trie`),
+        compiled once: read from the pattern cache, sources and programs in one file, when these parts were compiled
+        before."""
         got = getattr(self, "_tries", None)
         if got is None:
             from auditkit.trail import _startup_re  # hook start-up: as in _rx (only for a text of 4 KiB or more)
 
             def build() -> tuple[list[list[str]], list[str]]:
                 words = sorted({p for p in self._parts() if p})
-                tries = [_first_char_pattern(c, words) for c in sorted({w[0] for w in words})]
-                return [list(self._parts()), self._cased_written()], tries
+                pairs = [_first_char_pattern(c, words) for c in sorted({w[0] for w in words})]
+                return [list(self._parts()), self._cased_written(), [lead for lead, _ in pairs]], [p for _, p in pairs]
 
-            # keyed by the keywords themselves, and kept with the parts they give and those with a capital: a redactor
-            # that had not listed them yet reads them from there too (~0.4 ms in Python)
-            (parts, cased), compiled = _startup_re.compile_group("tries", self._keywords_key(), build)
+            # keyed by the keywords themselves, and kept with the parts they give, those with a capital and the leads:
+            # a redactor that had not listed them yet reads them from there too (~0.4 ms in Python)
+            (parts, cased, leads), compiled = _startup_re.compile_group(_TRIES_KIND, self._keywords_key(), build, 3)
             if getattr(self, "_all_parts", None) is None and getattr(self, "_idx", None) is None:
                 self._all_parts = tuple(parts)
             if getattr(self, "_cased_parts", None) is None:
                 self._cased_parts = tuple((p.lower(), p) for p in cased)
-            # each pattern starts with its character, escaped or not (see _first_char_pattern)
-            got = self._tries = {rx.pattern[rx.pattern[0] == "\\"]: rx for rx in compiled}
+            got = self._tries = {lead[0]: (lead, rx) for lead, rx in zip(leads, compiled, strict=True)}
         return got
 
     def _keywords_key(self) -> str:
