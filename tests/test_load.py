@@ -690,3 +690,113 @@ def test_a_read_begun_early_is_the_one_the_fast_path_takes(tmp_path: Path, monke
     fast = auditkit.load(trail)
     assert len(begun) == 1 and begun[0] is not None and begun[0]._closed
     assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+
+
+#: Values JSON has not (DuckDB and Python's json read them) and counts a 64-bit integer or a double does not
+#: hold exactly, written raw into the field of each kind the columnar path checks batch by batch.
+RAW_ODD_VALUES = ["NaN", "Infinity", "-Infinity", "1.5", "9007199254740993", "1e300", '"NaN"', '"-Infinity"']
+
+
+@pytest.mark.parametrize("field", ["tool_name", "status", "user", "hash", "redactions", "seq", "duration_ms"])
+@pytest.mark.parametrize("raw", [None, *RAW_ODD_VALUES])
+def test_a_value_json_has_not_or_a_count_no_double_holds_reads_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw: str | None
+) -> None:
+    """The columnar path checks each DuckDB batch as a whole (v 1, a seq and a hash, whole counts below 2**53,
+    no NaN or Infinity where a number or a name belongs): a batch holding such a value in a name, a string, a
+    count or a float column gives the line reader's frame; a trail without one takes the columnar path."""
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("odd", ts), appender.header_fields("odd", ts)).decode().strip()]
+    for seq in range(1, 300):
+        record = {"v": 1, "seq": seq, "ts": ts, "prev": "0" * 64, "event": "PostToolUse", "status": "ok",
+                  "tool_name": "Bash", "user": "dev", "redactions": 0, "duration_ms": 2.5, "hash": f"{seq:064x}"}  # fmt: skip
+        line = json.dumps(record)
+        if raw is not None and seq == 150:
+            value = json.dumps(record[field])
+            line = line.replace(f'"{field}": {value}', f'"{field}": {raw}', 1)
+            assert raw in line
+        lines.append(line)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    taken = columnar.read(trail)
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert str(comparable(fast)) == str(comparable(slow))  # (str: a NaN equals a NaN)
+    assert fast.attrs["problems"] == slow.attrs["problems"]
+    if raw is None:
+        assert taken is not None and len(fast) == 300
+
+
+#: Times of the hook's own shape (27 bytes, digits where it has digits) that are no time, or a time numpy and
+#: pandas could read differently: a day the month has not, hour 24, second 60, year 0, a signed year, a
+#: letter among the digits, a lower-case t or z, a time that is fine.
+HOOK_SHAPED = [
+    "2024-02-29T12:00:00.500000Z",
+    "2025-02-29T00:00:00.000000Z",
+    "2026-04-31T00:00:00.000001Z",
+    "2026-03-17T24:00:00.000000Z",
+    "2026-03-17T23:59:60.000000Z",
+    "0000-01-01T00:00:00.000000Z",
+    "0001-01-01T00:00:00.000000Z",
+    "-001-01-01T00:00:00.000000Z",
+    "2026-03-17T00:00:00.00000aZ",
+    "2026-03-17t00:00:00.000000z",
+    "2026-03-17T00:00:00+000000Z",
+    "2026-1a-17T00:00:00.000000Z",
+]
+
+
+@pytest.mark.parametrize("odd", HOOK_SHAPED)
+def test_times_of_the_hooks_shape_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    """A trail of the hook's own times (which the columnar path parses with numpy, batch by batch) with one
+    odd time of the same shape among them: the columnar path takes it and gives the line reader's times, to
+    the unit; a batch numpy declines is parsed by pandas as the line reader parses it."""
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    start = "2026-03-17T00:00:00.000000Z"
+    head = tf.encode_record(0, start, tf.genesis_hash("times", start), appender.header_fields("times", start))
+    lines = [head.decode().rstrip("\n")]
+    for seq in range(1, 300):
+        ts = odd if seq == 150 else f"2026-03-17T00:{seq // 60:02d}:{seq % 60:02d}.{seq * 1001:06d}Z"
+        record = {"v": 1, "seq": seq, "ts": ts, "prev": "0" * 64, "event": "PreToolUse", "status": "started",
+                  "hash": f"{seq:064x}"}  # fmt: skip
+        lines.append(json.dumps(record))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    slow, fast = _by_both_readers(trail, monkeypatch)
+    assert fast["timestamp"].dtype == slow["timestamp"].dtype == "datetime64[us, UTC]"
+    assert fast["timestamp"].isna().equals(slow["timestamp"].isna())
+    assert fast["timestamp"].dropna().tolist() == slow["timestamp"].dropna().tolist()
+    assert comparable(fast) == comparable(slow)
+
+
+def test_the_hooks_times_parsed_by_numpy_are_pandas_times() -> None:
+    """numpy's parse of a batch of the hook's times gives what pandas' ISO 8601 parse gives, to the unit, over
+    a span of dates (leap days, the year 1, 9999) and every microsecond digit; any other shape is left to
+    pandas (None)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from auditkit.loading import columnar
+
+    rng = np.random.default_rng(7)
+    us = rng.integers(np.datetime64("0001-01-01", "us").astype(np.int64),
+                      np.datetime64("9999-12-31T23:59:59.999999", "us").astype(np.int64), 20000)  # fmt: skip
+    texts = [f"{t}Z" for t in us.astype("M8[us]").astype(str)] + ["2024-02-29T23:59:59.999999Z"]
+    column = pa.array(texts, pa.large_string())
+    got = columnar._hook_times(column)
+    want = pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601")
+    assert got is not None and got.dtype == want.dtype and got.equals(want)
+    assert columnar._hook_times(column.slice(5, 100)).equals(want[5:105].reset_index(drop=True))
+    for odd in ["2026-03-17T00:00:00.123Z", None, "2026-03-17T00:00:00.000000+00:00", "2026-02-30T00:00:00.000000Z"]:
+        assert columnar._hook_times(pa.array([texts[0], odd], pa.large_string())) is None
