@@ -800,3 +800,38 @@ def test_the_hooks_times_parsed_by_numpy_are_pandas_times() -> None:
     assert columnar._hook_times(column.slice(5, 100)).equals(want[5:105].reset_index(drop=True))
     for odd in ["2026-03-17T00:00:00.123Z", None, "2026-03-17T00:00:00.000000+00:00", "2026-02-30T00:00:00.000000Z"]:
         assert columnar._hook_times(pa.array([texts[0], odd], pa.large_string())) is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """``load()`` turns the collector off while it reads (its passes cost ~0.1 s of a large load) and back to
+    what it was after, a load that raises included."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert len(auditkit.load(SAMPLES / "failures" / "audit-trail.jsonl")) > 0
+        assert gc.isenabled() is enabled
+        with pytest.raises(FileNotFoundError):
+            auditkit.load(tmp_path / "nothing-here.jsonl")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 << 20])
+@pytest.mark.parametrize("ending", ["\n", "", "\n\n"])
+def test_the_line_count_the_columnar_path_compares_is_exact_at_every_block_edge(
+    tmp_path: Path, size: int, ending: str
+) -> None:
+    """The columnar path counts a file's newlines (a blank or partial line sends it to the line reader) one
+    block at a time: the count and whether the file ends with a newline are exact with lines that end at,
+    before and after a block's edge, plain and gzipped."""
+    from auditkit.loading import duckread
+
+    text = ("x" * 99 + "\n") * (size // 100) + "y" * (size % 100) + ending
+    for gz in (False, True):
+        path = write_jsonl(tmp_path / f"t{gz}.jsonl", [], gz=gz)
+        path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
+        assert duckread._lines(path, gz) == (text.count("\n"), not text or text.endswith("\n"))
