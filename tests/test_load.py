@@ -835,3 +835,44 @@ def test_the_line_count_the_columnar_path_compares_is_exact_at_every_block_edge(
         path = write_jsonl(tmp_path / f"t{gz}.jsonl", [], gz=gz)
         path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
         assert duckread._lines(path, gz) == (text.count("\n"), not text or text.endswith("\n"))
+
+
+def test_a_value_set_in_a_one_value_column_changes_that_row_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columnar path builds ``trail_id`` and ``source_file`` as slices of one array (one value in every row):
+    setting a row, or filling a column from another, changes that row alone, in every batch."""
+    from auditkit.loading import columnar
+
+    lines = (SAMPLES / "failures" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar.duckread, "MIN_BYTES", 0)
+    reading = columnar.duckread.start(trail, batch_rows=3)
+    assert reading is not None
+    df = columnar.read(trail, batch_rows=3, started=reading)[0]
+    assert df["source_file"].array._pa_array.num_chunks > 1  # (several batches, sharing one array)
+    n = len(df)
+    df.loc[1, "source_file"] = "elsewhere"
+    df.loc[n - 1, "trail_id"] = "other"
+    assert df["source_file"].tolist() == [str(trail), "elsewhere", *[str(trail)] * (n - 2)]
+    assert df["trail_id"].tolist()[:-1] == [df["trail_id"].iloc[0]] * (n - 1) and df["trail_id"].iloc[-1] == "other"
+    again = columnar.read(trail, batch_rows=3)[0]
+    assert again["source_file"].tolist() == [str(trail)] * n and again["trail_id"].nunique() == 1
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+def test_the_quick_count_of_distinct_values_is_pandas_own(dtype: object) -> None:
+    """load() asks whether a frame holds one file and one trail by comparing each value with the first when
+    none is missing (no hashing of a million strings): the answer is ``nunique``'s, two standing for more."""
+    import numpy as np
+
+    from auditkit.loading.assemble import _distinct
+
+    cases = [[], [None], [None, None], ["a"], ["a", "a"], ["a", "b"], ["a", None], ["a", None, "b"], [np.nan, "a"],
+             ["b", "a", "a"], ["a", "a", "c"]]  # fmt: skip
+    for values in cases:
+        series = pd.Series(values, dtype=dtype)
+        for dropna in (True, False):
+            assert _distinct(series, dropna) == min(series.nunique(dropna=dropna), 2), (values, dropna)
