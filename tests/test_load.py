@@ -690,3 +690,189 @@ def test_a_read_begun_early_is_the_one_the_fast_path_takes(tmp_path: Path, monke
     fast = auditkit.load(trail)
     assert len(begun) == 1 and begun[0] is not None and begun[0]._closed
     assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+
+
+#: Values JSON has not (DuckDB and Python's json read them) and counts a 64-bit integer or a double does not
+#: hold exactly, written raw into the field of each kind the columnar path checks batch by batch.
+RAW_ODD_VALUES = ["NaN", "Infinity", "-Infinity", "1.5", "9007199254740993", "1e300", '"NaN"', '"-Infinity"']
+
+
+@pytest.mark.parametrize("field", ["tool_name", "status", "user", "hash", "redactions", "seq", "duration_ms"])
+@pytest.mark.parametrize("raw", [None, *RAW_ODD_VALUES])
+def test_a_value_json_has_not_or_a_count_no_double_holds_reads_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw: str | None
+) -> None:
+    """The columnar path checks each DuckDB batch as a whole (v 1, a seq and a hash, whole counts below 2**53,
+    no NaN or Infinity where a number or a name belongs): a batch holding such a value in a name, a string, a
+    count or a float column gives the line reader's frame; a trail without one takes the columnar path."""
+    from auditkit.loading import columnar
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    lines = [tf.encode_record(0, ts, tf.genesis_hash("odd", ts), appender.header_fields("odd", ts)).decode().strip()]
+    for seq in range(1, 300):
+        record = {"v": 1, "seq": seq, "ts": ts, "prev": "0" * 64, "event": "PostToolUse", "status": "ok",
+                  "tool_name": "Bash", "user": "dev", "redactions": 0, "duration_ms": 2.5, "hash": f"{seq:064x}"}  # fmt: skip
+        line = json.dumps(record)
+        if raw is not None and seq == 150:
+            value = json.dumps(record[field])
+            line = line.replace(f'"{field}": {value}', f'"{field}": {raw}', 1)
+            assert raw in line
+        lines.append(line)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    taken = columnar.read(trail)
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert str(comparable(fast)) == str(comparable(slow))  # (str: a NaN equals a NaN)
+    assert fast.attrs["problems"] == slow.attrs["problems"]
+    if raw is None:
+        assert taken is not None and len(fast) == 300
+
+
+#: Times of the hook's own shape (27 bytes, digits where it has digits) that are no time, or a time numpy and
+#: pandas could read differently: a day the month has not, hour 24, second 60, year 0, a signed year, a
+#: letter among the digits, a lower-case t or z, a time that is fine.
+HOOK_SHAPED = [
+    "2024-02-29T12:00:00.500000Z",
+    "2025-02-29T00:00:00.000000Z",
+    "2026-04-31T00:00:00.000001Z",
+    "2026-03-17T24:00:00.000000Z",
+    "2026-03-17T23:59:60.000000Z",
+    "0000-01-01T00:00:00.000000Z",
+    "0001-01-01T00:00:00.000000Z",
+    "-001-01-01T00:00:00.000000Z",
+    "2026-03-17T00:00:00.00000aZ",
+    "2026-03-17t00:00:00.000000z",
+    "2026-03-17T00:00:00+000000Z",
+    "2026-1a-17T00:00:00.000000Z",
+]
+
+
+@pytest.mark.parametrize("odd", HOOK_SHAPED)
+def test_times_of_the_hooks_shape_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    """A trail of the hook's own times (which the columnar path parses with numpy, batch by batch) with one
+    odd time of the same shape among them: the columnar path takes it and gives the line reader's times, to
+    the unit; a batch numpy declines is parsed by pandas as the line reader parses it."""
+    from auditkit.trail import appender
+    from auditkit.trail import format as tf
+
+    start = "2026-03-17T00:00:00.000000Z"
+    head = tf.encode_record(0, start, tf.genesis_hash("times", start), appender.header_fields("times", start))
+    lines = [head.decode().rstrip("\n")]
+    for seq in range(1, 300):
+        ts = odd if seq == 150 else f"2026-03-17T00:{seq // 60:02d}:{seq % 60:02d}.{seq * 1001:06d}Z"
+        record = {"v": 1, "seq": seq, "ts": ts, "prev": "0" * 64, "event": "PreToolUse", "status": "started",
+                  "hash": f"{seq:064x}"}  # fmt: skip
+        lines.append(json.dumps(record))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_text("\n".join(lines) + "\n")
+    slow, fast = _by_both_readers(trail, monkeypatch)
+    assert fast["timestamp"].dtype == slow["timestamp"].dtype == "datetime64[us, UTC]"
+    assert fast["timestamp"].isna().equals(slow["timestamp"].isna())
+    assert fast["timestamp"].dropna().tolist() == slow["timestamp"].dropna().tolist()
+    assert comparable(fast) == comparable(slow)
+
+
+def test_the_hooks_times_parsed_by_numpy_are_pandas_times() -> None:
+    """numpy's parse of a batch of the hook's times gives what pandas' ISO 8601 parse gives, to the unit, over
+    a span of dates (leap days, the year 1, 9999) and every microsecond digit; any other shape is left to
+    pandas (None)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from auditkit.loading import columnar
+
+    rng = np.random.default_rng(7)
+    us = rng.integers(np.datetime64("0001-01-01", "us").astype(np.int64),
+                      np.datetime64("9999-12-31T23:59:59.999999", "us").astype(np.int64), 20000)  # fmt: skip
+    texts = [f"{t}Z" for t in us.astype("M8[us]").astype(str)] + ["2024-02-29T23:59:59.999999Z"]
+    column = pa.array(texts, pa.large_string())
+    got = columnar._hook_times(column)
+    want = pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601")
+    assert got is not None and got.dtype == want.dtype and got.equals(want)
+    assert columnar._hook_times(column.slice(5, 100)).equals(want[5:105].reset_index(drop=True))
+    for odd in ["2026-03-17T00:00:00.123Z", None, "2026-03-17T00:00:00.000000+00:00", "2026-02-30T00:00:00.000000Z"]:
+        assert columnar._hook_times(pa.array([texts[0], odd], pa.large_string())) is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """``load()`` turns the collector off while it reads (its passes cost ~0.1 s of a large load) and back to
+    what it was after, a load that raises included."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert len(auditkit.load(SAMPLES / "failures" / "audit-trail.jsonl")) > 0
+        assert gc.isenabled() is enabled
+        with pytest.raises(FileNotFoundError):
+            auditkit.load(tmp_path / "nothing-here.jsonl")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 << 20])
+@pytest.mark.parametrize("ending", ["\n", "", "\n\n"])
+def test_the_line_count_the_columnar_path_compares_is_exact_at_every_block_edge(
+    tmp_path: Path, size: int, ending: str
+) -> None:
+    """The columnar path counts a file's newlines (a blank or partial line sends it to the line reader) one
+    block at a time: the count and whether the file ends with a newline are exact with lines that end at,
+    before and after a block's edge, plain and gzipped."""
+    from auditkit.loading import duckread
+
+    text = ("x" * 99 + "\n") * (size // 100) + "y" * (size % 100) + ending
+    for gz in (False, True):
+        path = write_jsonl(tmp_path / f"t{gz}.jsonl", [], gz=gz)
+        path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
+        assert duckread._lines(path, gz) == (text.count("\n"), not text or text.endswith("\n"))
+
+
+def test_a_value_set_in_a_one_value_column_changes_that_row_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columnar path builds ``trail_id`` and ``source_file`` as slices of one array (one value in every row):
+    setting a row, or filling a column from another, changes that row alone, in every batch."""
+    from auditkit.loading import columnar
+
+    lines = (SAMPLES / "failures" / "audit-trail.jsonl").read_bytes().splitlines(keepends=True)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar.duckread, "MIN_BYTES", 0)
+    reading = columnar.duckread.start(trail, batch_rows=3)
+    assert reading is not None
+    df = columnar.read(trail, batch_rows=3, started=reading)[0]
+    assert df["source_file"].array._pa_array.num_chunks > 1  # (several batches, sharing one array)
+    n = len(df)
+    df.loc[1, "source_file"] = "elsewhere"
+    df.loc[n - 1, "trail_id"] = "other"
+    assert df["source_file"].tolist() == [str(trail), "elsewhere", *[str(trail)] * (n - 2)]
+    assert df["trail_id"].tolist()[:-1] == [df["trail_id"].iloc[0]] * (n - 1) and df["trail_id"].iloc[-1] == "other"
+    again = columnar.read(trail, batch_rows=3)[0]
+    assert again["source_file"].tolist() == [str(trail)] * n and again["trail_id"].nunique() == 1
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+def test_the_quick_count_of_distinct_values_is_pandas_own(dtype: object) -> None:
+    """load() asks whether a frame holds one file and one trail by comparing each value with the first when
+    none is missing (no hashing of a million strings): the answer is ``nunique``'s, two standing for more."""
+    import numpy as np
+
+    from auditkit.loading.assemble import _distinct
+
+    cases = [[], [None], [None, None], ["a"], ["a", "a"], ["a", "b"], ["a", None], ["a", None, "b"], [np.nan, "a"],
+             ["b", "a", "a"], ["a", "a", "c"]]  # fmt: skip
+    for values in cases:
+        series = pd.Series(values, dtype=dtype)
+        for dropna in (True, False):
+            assert _distinct(series, dropna) == min(series.nunique(dropna=dropna), 2), (values, dropna)

@@ -86,10 +86,19 @@ def without_copies(df: pd.DataFrame) -> pd.DataFrame:
 def _ids_unique(df: pd.DataFrame) -> bool:
     """True when no ``event_id`` can repeat without hashing a million strings to find out: one auditkit
     trail file, one trail id, ``seq`` rising (an event's id there is ``<trail id>:<seq>``)."""
-    if df.empty or df["source_file"].nunique() != 1 or (df["source_format"] != auditkit_trail.NAME).any():
+    if df.empty or _distinct(df["source_file"]) != 1 or (df["source_format"] != auditkit_trail.NAME).any():
         return False
     seq = df["seq"]
-    return df["trail_id"].nunique(dropna=False) == 1 and seq.notna().all() and (seq.diff().iloc[1:] > 0).all()
+    return _distinct(df["trail_id"], dropna=False) == 1 and seq.notna().all() and (seq.diff().iloc[1:] > 0).all()
+
+
+def _distinct(values: pd.Series, dropna: bool = True) -> int:
+    """``values.nunique(dropna)``, as 0, 1 or 2 (two or more), without hashing a million strings when none is
+    missing: each is compared with the first (~4x faster; load() asks it of a large trail's file names and
+    trail ids once the read is done)."""
+    if values.hasnans:
+        return min(values.nunique(dropna=dropna), 2)
+    return 0 if values.empty else 1 if (values == values.iloc[0]).all() else 2
 
 
 def _final_copies_first(df: pd.DataFrame) -> pd.DataFrame:
@@ -165,7 +174,7 @@ def sort_events(df: pd.DataFrame) -> pd.DataFrame:
     if (
         ts.notna().all()
         and ts.is_monotonic_increasing
-        and df["source_file"].nunique() <= 1
+        and _distinct(df["source_file"]) <= 1
         and df["source_line"].is_monotonic_increasing
     ):
         return df.reset_index(drop=True)  # one trail, already in order: nothing to sort

@@ -97,14 +97,23 @@ class _Batches:
 
     def add(self, batch: pa.RecordBatch) -> bool:
         """Take one batch; False when a row is not clean (the line reader reads the file)."""
-        if pc.any(batch.column("_bad")).as_py():
+        if not _clean(batch):
             return False
-        self.starts += int(pc.sum(batch.column("_start")).as_py() or 0)
         for name, col in zip(batch.schema.names, batch.columns, strict=True):
-            if name == "timestamp":  # parsed by pandas, as the line reader parses it
-                self.times.append(pd.to_datetime(col.to_pandas(), utc=True, errors="coerce", format="ISO8601"))
-            elif name not in ("_bad", "_start"):
-                self.columns.setdefault(name, []).append(_own(col, _KIND.get(name)))
+            if name == "timestamp":  # the hook's shape read by numpy, any other by pandas (as the line reader)
+                times = _hook_times(col)
+                if times is None:
+                    if _odd_word(col):
+                        return False
+                    times = pd.to_datetime(col.to_pandas(), utc=True, errors="coerce", format="ISO8601")
+                self.times.append(times)
+            elif name not in _CHECKED_ONLY:
+                own = _own(col, _KIND.get(name))
+                if own is not None and name in _NAMES_READ and _odd_word(own.dictionary):
+                    return False
+                if own is not None and name == "event":
+                    self.starts += _count_word(own, tf.TRAIL_START)
+                self.columns.setdefault(name, []).append(own)
         self.rows += batch.num_rows
         self.sizes.append(batch.num_rows)
         return True
@@ -126,8 +135,8 @@ class _Batches:
         words = [auditkit_trail.source_format_of(w) for w in [*capture.cat.categories, None]]
         codes = capture.cat.codes.to_numpy()
         out["source_format"] = _categorical(words, np.where(codes < 0, len(words) - 1, codes))
-        out["trail_id"] = _repeat(trail_id, n)
-        out["source_file"] = _repeat(source, n)
+        out["trail_id"] = _repeat(trail_id, self.sizes)
+        out["source_file"] = _repeat(source, self.sizes)
         out["source_line"] = _series(pd.arrays.IntegerArray(np.arange(1, n + 1, dtype=np.int64), np.zeros(n, bool)))
         return pd.DataFrame({c: out[c] for c in COLUMNS}, copy=False)
 
@@ -178,13 +187,17 @@ def _categorical(words: list[str | None], codes: np.ndarray) -> pd.Series:
     return _series(pd.Categorical.from_codes(remap[codes], dtype=pd.CategoricalDtype(pd.Index(cats, dtype="str"))))
 
 
-def _repeat(value: str | None, n: int) -> pd.Series:
-    """A str column holding one value (or none) in all ``n`` rows."""
+def _repeat(value: str | None, sizes: list[int]) -> pd.Series:
+    """A str column holding one value (or none) in every row, in chunks of ``sizes`` rows: each chunk a slice
+    of one array of the largest size (an Arrow array cannot change: a value set replaces the column's
+    array), not the value written a million times (48 MB and ~20 ms for a file name)."""
+    n = sum(sizes)
     if value is None:
         return pa.nulls(n, pa.large_string()).to_pandas()
-    text = value.encode()  # (built from its buffers: pa.repeat takes 4x as long)
-    offsets = np.arange(n + 1, dtype=np.int64) * len(text)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text * n)).to_pandas()
+    most, text = max(sizes, default=0), value.encode()  # (built from its buffers: pa.repeat takes 4x as long)
+    offsets = np.arange(most + 1, dtype=np.int64) * len(text)
+    one = pa.LargeStringArray.from_buffers(most, pa.py_buffer(offsets), pa.py_buffer(text * most))
+    return pa.chunked_array([one.slice(0, size) for size in sizes], pa.large_string()).to_pandas()
 
 
 _NAMES = pa.dictionary(pa.int32(), pa.large_string())
@@ -197,12 +210,105 @@ def _own(column: pa.Array, kind: str | None) -> pa.Array | None:
     """A batch's column in buffers of its own (names dictionary-encoded), or None when it holds nothing."""
     if column.null_count == len(column):
         return None
-    return pc.dictionary_encode(column, memory_pool=POOL) if kind == "category" else _copy(column)
+    if kind == "category":
+        return pc.dictionary_encode(column, memory_pool=POOL)
+    if kind == "count":  # the doubles DuckDB read, whole numbers below 2**53 (_clean): a cast copies
+        return pc.cast(column, pa.int64(), memory_pool=POOL)
+    return _copy(column)
 
 
 def _copy(array: pa.Array) -> pa.Array:
     """The same values in new buffers."""
     return pa.concat_arrays([array, array.slice(0, 0)], memory_pool=POOL)  # concatenating always allocates
+
+
+#: Columns of DuckDB's batches only checked (:func:`_clean`), not kept.
+_CHECKED_ONLY = frozenset({"v", "_twice"})
+#: NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: in a column read as a name
+#: DuckDB leaves their text, where the line reader keeps them marked, so a batch holding one goes to it.
+_ODD_WORDS = pa.array(["NaN", "Infinity", "-Infinity"], pa.large_string())
+_ODD_LENGTHS = sorted({len(w) for w in _ODD_WORDS.to_pylist()})
+_RAW_NAME = {f.column: f.record for f in tf.SCHEMA if f.record and not f.sub}
+#: The frame's columns DuckDB reads as names (VARCHAR): categories are checked by their words once encoded,
+#: strings here, times when pandas parses them.
+_NAMES_READ = frozenset(c for c, r in _RAW_NAME.items() if _COLUMNS[r] == "VARCHAR" and _KIND[c] == "category")
+_STRINGS_READ = tuple(c for c, r in _RAW_NAME.items() if _COLUMNS[r] == "VARCHAR" and _KIND[c] == "string")
+_COUNTS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "count")
+_FLOATS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "float")
+_EXACT = float(2**53)  # a double holds every whole number below this exactly
+
+
+def _clean(batch: pa.RecordBatch) -> bool:
+    """Every row of ``batch`` a whole v1 record (``v`` 1, a ``seq`` and a ``hash``) the line reader reads
+    alike: no object holding a read key twice, counts whole numbers a double holds exactly, no NaN or Infinity
+    where a number or a name belongs. A column that holds nothing in the batch is not looked at."""
+    v = batch.column("v")
+    if v.null_count or batch.column("seq").null_count or batch.column("hash").null_count:
+        return False
+    if not pc.all(pc.equal(v, float(tf.SCHEMA_VERSION))).as_py() or pc.any(batch.column("_twice")).as_py():
+        return False
+    for name in _COUNTS_READ:  # (NaN and Infinity are no whole number below 2**53)
+        col = batch.column(name)
+        if col.null_count < len(col):
+            whole = pc.and_(pc.less(pc.abs(col), _EXACT), pc.equal(col, pc.floor(col)))
+            if not pc.all(whole).as_py():
+                return False
+    for name in _FLOATS_READ:
+        col = batch.column(name)
+        if col.null_count < len(col) and not pc.all(pc.is_finite(col)).as_py():
+            return False
+    return not any(_odd_word(batch.column(name)) for name in _STRINGS_READ)
+
+
+def _odd_word(column: pa.Array) -> bool:
+    """Whether a ``large_string`` column holds NaN, Infinity or -Infinity: only values of those lengths are
+    compared (from the offsets, without a pass over the text)."""
+    n = len(column)
+    if column.null_count == n:
+        return False
+    offsets = np.frombuffer(column.buffers()[1], np.int64, n + 1, column.offset * 8)
+    lengths = np.diff(offsets)
+    maybe = lengths == _ODD_LENGTHS[0]
+    for length in _ODD_LENGTHS[1:]:
+        maybe |= lengths == length
+    if not maybe.any():
+        return False
+    return bool(pc.any(pc.is_in(column.filter(pa.array(maybe)), value_set=_ODD_WORDS)).as_py())
+
+
+def _count_word(encoded: pa.DictionaryArray, word: str) -> int:
+    """How many values of a dictionary-encoded column are ``word``."""
+    where = encoded.dictionary.index(word).as_py()
+    return 0 if where < 0 else int(pc.sum(pc.equal(encoded.indices, where)).as_py() or 0)
+
+
+#: The hook's own time shape, ``2026-03-17T00:00:00.000000Z``: where each byte that is not a digit sits.
+_HOOK_SHAPE = b"0000-00-00T00:00:00.000000Z"
+_HOOK_DIGITS = np.array([i for i, b in enumerate(_HOOK_SHAPE) if b == ord("0")])
+_HOOK_MARKS = np.array([i for i, b in enumerate(_HOOK_SHAPE) if b != ord("0")])
+_HOOK_MARK_BYTES = np.frombuffer(bytes(_HOOK_SHAPE[i] for i in _HOOK_MARKS), np.uint8)
+
+
+def _hook_times(column: pa.Array) -> pd.Series | None:
+    """A batch's times, when every one is in the hook's own shape, parsed by numpy (~4x faster than pandas'
+    parse, and alike: a date a month has not, hour 24 or second 60 makes numpy raise); else None, and pandas
+    parses the batch as the line reader does."""
+    n, size = len(column), len(_HOOK_SHAPE)
+    if n == 0 or column.null_count or column.buffers()[2] is None:
+        return None
+    offsets = np.frombuffer(column.buffers()[1], np.int64, n + 1, column.offset * 8)
+    if not (np.diff(offsets) == size).all():
+        return None
+    text = np.frombuffer(column.buffers()[2], np.uint8, n * size, int(offsets[0])).reshape(n, size)
+    digits = text[:, _HOOK_DIGITS]
+    digits -= ord("0")  # (unsigned: a byte below "0" wraps past 9)
+    if (digits > 9).any() or not (text[:, _HOOK_MARKS] == _HOOK_MARK_BYTES).all():
+        return None
+    try:  # (the text without its Z, which numpy would warn of)
+        values = np.ascontiguousarray(text[:, : size - 1]).view(f"S{size - 1}").ravel().astype("M8[us]")
+    except ValueError:
+        return None
+    return pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), copy=False)
 
 
 def _text(strings: pd.Series, other: pd.Series) -> pd.Series:

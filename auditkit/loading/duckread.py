@@ -43,43 +43,41 @@ def _first_record(path: Path, gz: bool) -> dict | None:
 
 def _lines(path: Path, gz: bool) -> tuple[int, bool]:
     """(newline count, ends with a newline), counted by numpy (and inflated by zlib), which let go of
-    the GIL: :func:`read` runs this in a thread beside its own work. A damaged gzip stream raises."""
+    the GIL: :func:`read` runs this in a thread beside its own work. A damaged gzip stream raises.
+
+    The file is read into one buffer, compared into another, again and again: a new 8 MB block and its
+    comparison each time cost the kernel ~1 GB of fresh pages to zero over a 489 MB trail."""
     import numpy as np  # (pyarrow's and pandas' dependency: loaded beside DuckDB's read, not before it)
 
-    count, last = 0, b"\n"
+    block = bytearray(1 << 20)
+    text, newline = np.frombuffer(block, np.uint8), np.empty(len(block), np.bool_)
+    count, last = 0, 10
     with (gzip.open if gz else open)(path, "rb") as fh:
-        while block := fh.read(8 << 20):
-            count += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
-            last = block[-1:]
-    return count, last == b"\n"
+        while size := fh.readinto(block):
+            count += int(np.count_nonzero(np.equal(text[:size], 10, out=newline[:size])))
+            last = block[size - 1]
+    return count, last == 10
 
 
 def _query(trail_id: object, gz: bool) -> str:
-    """The SQL giving the frame's columns as DuckDB can make them (named as in the frame), and per row
-    ``_bad`` (not a whole v1 record, or a value the line reader reads differently) and ``_start``."""
+    """The SQL giving the frame's columns as DuckDB can make them (named as in the frame), with what the
+    columnar path needs to say whether a batch's rows are whole v1 records the line reader reads alike: ``v``,
+    the counts as the doubles DuckDB read, and ``_twice`` (an object holding a read key twice: DuckDB's paths
+    read the first, Python the last).
+
+    Those checks are made on each Arrow batch as a whole (``columnar._clean``): a column that holds nothing in
+    a batch costs nothing there, and a name column is checked by its few distinct words, where checks per row
+    in SQL cost ~0.3 s of DuckDB's time on 1M events."""
     select = [_select(f, trail_id) for f in tf.SCHEMA]
-    # counts are read as doubles and cast here: DuckDB's own cast to BIGINT rounds 1.5 to 2, where the line
-    # reader sees no count; a file with any count that is not a whole number below 2**53 is left to it
-    counts = ["v", *(f.record for f in auditkit_trail.STORED if f.kind == "count")]
-    odd = [f"coalesce({c} <> trunc({c}) or abs({c}) >= 9007199254740992, false)" for c in counts]
-    # NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: where a number or a
-    # name belongs they go to the line reader, which keeps them marked (a float column's NaN, or a name's
-    # "NaN" text, is all DuckDB leaves of them)
-    floats = [c for c, t in _COLUMNS.items() if t == "DOUBLE" and c not in counts]
-    names = [c for c, t in _COLUMNS.items() if t == "VARCHAR"]
-    odd += [f"coalesce(isnan({c}) or isinf({c}), false)" for c in [*counts, *floats]]
-    odd += [f"coalesce({c} in ('NaN', 'Infinity', '-Infinity'), false)" for c in names]
-    # no whole record (a key damaged), or another version
-    whole = f"v is null or seq is null or hash is null or v <> {tf.SCHEMA_VERSION} or coalesce(_twice, false)"
-    cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     return f"""
-        select {", ".join(s for s in select if s)},
-               coalesce({whole} or {" or ".join(odd)}, true) as _bad,
-               coalesce(event = '{tf.TRAIL_START}', false) as _start
+        select {", ".join(s for s in select if s)}, v, coalesce(_twice, false) as _twice
         from (select *, {_EXTRACTED}
-              from read_json($path, format='newline_delimited', columns={cols}, maximum_object_size=16777216,
+              from read_json($path, format='newline_delimited', columns={_COLUMN_TYPES}, maximum_object_size=16777216,
                              compression='{"gzip" if gz else "none"}'))
     """
+
+
+_COLUMN_TYPES = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
 
 
 #: The tool input's keys load() derives columns from, taken out of each input in one parse (``_keys``).
@@ -132,8 +130,8 @@ def _select(f: tf.Field, trail_id: object) -> str:
         if r == "truncated":
             return f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end as \"{c}\""
         return f"nullif({r}, 'null') as \"{c}\""
-    if f.kind == "count":
-        return f'{r}::BIGINT as "{c}"'
+    if f.kind == "count":  # the double DuckDB read (the line reader sees no count in 1.5 or NaN, where
+        return f'{r} as "{c}"'  # DuckDB's cast to BIGINT would round): checked and cast batch by batch
     return f'{r} as "{c}"'
 
 
