@@ -20,15 +20,16 @@ import importlib
 import itertools
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import orjson
 
+from auditkit.analysis import answertext
 from auditkit.errors import AuditkitError
 from auditkit.loading.readers import auditkit_trail
 from auditkit.loading.readers.auditkit_trail import RAW_TYPES
@@ -65,6 +66,7 @@ THREADS = 2
 #: before pandas is imported and the answer built (1M events: 270 MB at the peak, not 340).
 _FLUSH = "4MB"
 _COUNT_LIMIT = 9007199254740992  # 2**53: past it a double is no exact count
+_Answer = TypeVar("_Answer")
 
 
 @dataclass
@@ -76,15 +78,30 @@ class _File:
 
 def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | None:
     """The query's answer over the trail files in ``source``, or None when the frame path must answer."""
+    return _run(query, source, answer, warm=True)
+
+
+def run_text(query: str, source: PathLike | Iterable[PathLike]) -> str | pd.DataFrame | None:
+    """As :func:`run`, but an answer :func:`auditkit.analysis.answertext.plain` lays out comes back as the
+    table ``auditkit sql`` prints (without pandas, never imported then); any other answer as its frame."""
+    return _run(query, source, answer_text, warm=False)
+
+
+def _run(
+    query: str,
+    source: PathLike | Iterable[PathLike],
+    answering: Callable[[duckdb.DuckDBPyConnection, str], _Answer],
+    *,
+    warm: bool,
+) -> _Answer | None:
     if why_not(query) is not None:
         return None
     files = _trail_files(source)
     if files is None:
         return None
     named = _named(query)
-    # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
-    warm = threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True)
-    warm.start()
+    if warm:  # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
+        threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True).start()
     con = duckdb.connect(config={"preserve_insertion_order": True, "threads": THREADS})
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -95,13 +112,13 @@ def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | Non
         if not _build(con, files, named):
             return None
         try:
-            return answer(con, query)
+            return answering(con, query)
         except AuditkitError as exc:
             if named is None or NOT_BUILT not in str(exc):
                 raise
         if not _build(con, files, None):  # the query reached a column its text does not name
             return None
-        return answer(con, query)
+        return answering(con, query)
     finally:
         con.close()
 
@@ -110,6 +127,18 @@ def answer(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
     """The query's result as a frame; DuckDB's error as an :class:`AuditkitError` saying ``SQL: ...``."""
     try:
         return con.sql(query).df()
+    except duckdb.Error as exc:
+        raise AuditkitError(f"SQL: {exc}") from exc
+
+
+def answer_text(con: duckdb.DuckDBPyConnection, query: str) -> str | pd.DataFrame:
+    """As :func:`answer`, but the table ``auditkit sql`` prints when :mod:`~auditkit.analysis.answertext` lays
+    the answer out (its types are plain): the query runs once either way."""
+    try:
+        rel = con.sql(query)
+        if rel is not None and answertext.plain(rel.columns, rel.types):
+            return answertext.text(rel.columns, rel.types, rel.fetchall())
+        return rel.df()
     except duckdb.Error as exc:
         raise AuditkitError(f"SQL: {exc}") from exc
 
@@ -324,24 +353,25 @@ def _read_file(con: duckdb.DuckDBPyConnection, i: int, f: _File, built: list[str
 
 
 def _judge(con: duckdb.DuckDBPyConnection, i: int, f: _File, lines: int | None) -> _Span | None:
-    """Table ``_t{i}``'s checks, on its columns in file order (a table keeps the order rows went in): one
-    trail start, on the first line; no odd row; seq rising; the line count, when it was taken."""
-    import numpy as np  # with pandas, which the answer needs anyway (warmed up in run)
-
-    cols = con.execute(
-        f"SELECT _seq, coalesce(epoch_us(_ts), {_NO_TIME}) AS _t, coalesce(_odd, true) AS _odd, _start FROM _t{i}"
-    ).fetchnumpy()
-    seq, t, odd, start = (np.asarray(cols[c]) for c in ("_seq", "_t", "_odd", "_start"))
-    rows = len(seq)
-    if not rows or odd.any() or int(start.sum()) != 1 or not start[0] or (lines is not None and rows != lines):
+    """Table ``_t{i}``'s checks, on its rows in file order (a table keeps the order rows went in, as its
+    ``rowid``): one trail start, on the first line; no odd row; seq rising; the line count, when it was taken.
+    (In DuckDB, not numpy: the answer may be printed without pandas, whose numpy would cost ~0.1 s to import.)"""
+    rows, odd, starts, first, rising, in_order, low, high = con.execute(_JUDGE.format(i=i)).fetchone() or (0,) * 8
+    if not rows or odd or starts != 1 or not first or (lines is not None and rows != lines) or not rising:
         return None
-    if rows > 1 and not (np.diff(seq) > 0).all():
-        return None
-    in_order = bool((t != _NO_TIME).all() and (rows < 2 or (np.diff(t) >= 0).all()))
-    return _Span(f.trail_id, int(seq[0]), int(seq[-1]), in_order)
+    return _Span(f.trail_id, int(low), int(high), bool(in_order))
 
 
 _NO_TIME = -(2**63)  # a missing or unreadable time, in the checks' time column
+_JUDGE = f"""
+    SELECT count(*), coalesce(bool_or(_odd), false), count(*) FILTER (WHERE _start),
+           coalesce(bool_or(_start AND _r = 0), false), coalesce(bool_and(_seq > _ps) FILTER (WHERE _r > 0), true),
+           coalesce(bool_and(_t <> {_NO_TIME} AND (_r = 0 OR _t >= _pt)), true), arg_min(_seq, _r), arg_max(_seq, _r)
+    FROM (SELECT _r, _seq, _odd, _start, _t, lag(_seq) OVER w AS _ps, lag(_t) OVER w AS _pt
+          FROM (SELECT rowid AS _r, _seq, coalesce(_odd, true) AS _odd, _start,
+                       coalesce(epoch_us(_ts), {_NO_TIME}) AS _t FROM _t{{i}})
+          WINDOW w AS (ORDER BY _r))
+"""
 
 
 def _ids_unique(spans: list[_Span]) -> bool:
