@@ -8,6 +8,7 @@ import gzip
 import shutil
 from pathlib import Path
 
+import duckdb
 import orjson
 import pandas as pd
 import pytest
@@ -280,3 +281,36 @@ def test_objects_naming_several_read_keys_once_each_stay_on_the_direct_path(tmp_
         assert columnar.read(path) is not None
     finally:
         columnar.MIN_BYTES = old
+
+
+def judged(
+    con: duckdb.DuckDBPyConnection, seq: str, ts: str, rows: int = 300_000, start: str = "rowid = 0"
+) -> tuple | None:
+    """The checks over a table of ``rows`` rows (several of DuckDB's row groups) with seq and time given as SQL."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE _t0 AS SELECT ({seq})::BIGINT AS _seq, "
+        f"TIMESTAMPTZ '2026-03-17 00:00:00+00' + to_microseconds(({ts})::BIGINT) AS _ts, "
+        f"false AS _odd, {start} AS _start FROM range({rows}) t(rowid)"
+    )
+    span = trailsql._judge(con, 0, trailsql._File(Path("t.jsonl"), False, "t"), None)
+    return None if span is None else (span.low, span.high, span.in_order)
+
+
+@pytest.mark.parametrize("pairing", ["positional join", "window (a pairing caught out of line)"])
+def test_the_order_checks_find_one_step_back_deep_in_a_large_trail(
+    pairing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """seq rising and time in order are judged on every pair of neighbouring rows, past the first row groups;
+    if the positional join ever paired rows other than r and r + 1, the window over rowid judges instead."""
+    if pairing.startswith("window"):  # a pairing that skips a row: caught by the rowid check, not trusted
+        monkeypatch.setattr(trailsql, "_PAIRED", trailsql._PAIRED.replace("rowid > 0", "rowid > 1"))
+    con = duckdb.connect(config={"preserve_insertion_order": True, "threads": 2})
+    con.execute("SET TimeZone = 'UTC'")
+    n = 300_000
+    assert judged(con, "rowid + 5", "rowid") == (5, n + 4, True)
+    assert judged(con, "rowid * 3", "rowid / 2") == (0, 3 * (n - 1), True)  # gaps, equal times
+    assert judged(con, "CASE WHEN rowid = 250001 THEN 250000 ELSE rowid END", "rowid") is None  # seq repeated
+    assert judged(con, "CASE WHEN rowid = 250001 THEN 1 ELSE rowid END", "rowid") is None  # seq falls back
+    assert judged(con, "rowid", "CASE WHEN rowid = 250001 THEN 7 ELSE rowid END") == (0, n - 1, False)
+    assert judged(con, "rowid", "rowid", start="rowid = 0 OR rowid = 200000") is None  # a second start
+    assert judged(con, "rowid", "rowid", start="rowid = 1") is None  # the start not on the first line
