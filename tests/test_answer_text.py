@@ -203,3 +203,25 @@ def test_cli_sql_prints_a_plain_answer_without_pandas_as_the_frame_path_prints_i
     framed = cli("sql", query, "--trail", str(path), "--since", "2026-01-01")
     assert direct.stdout == framed.stdout
     assert direct.stdout.count("\n") > 4
+
+
+def test_the_early_guess_binds_one_select_over_trail_and_never_a_file(tmp_path: Path) -> None:
+    """Whether pandas is imported beside the reading is guessed by binding the query over an empty trail; a
+    query that names a file or a table function is not bound (binding could read it, as read_csv sniffs)."""
+    csv = tmp_path / "x.csv"
+    csv.write_text("a\n1\n2\n")
+    con = duckdb.connect()
+    assert trailsql._plain_answer(con, "SELECT tool, count(*) AS n FROM trail GROUP BY tool")
+    assert trailsql._plain_answer(con, "WITH a AS (SELECT seq, event FROM TRAIL) SELECT * FROM a")
+    assert not trailsql._plain_answer(con, "SELECT tool, sum(duration_ms) AS d FROM trail GROUP BY tool")
+    assert con.sql(f"SELECT a FROM read_csv('{csv}')").types == ["BIGINT"]  # plain, were it bound
+    for query in (
+        f"SELECT a FROM read_csv('{csv}')",
+        f"SELECT a FROM '{csv}'",
+        f"SELECT tool FROM trail WHERE seq IN (SELECT a FROM read_csv('{csv}'))",
+        "SELECT 1 AS a; SELECT 2 AS b",
+        "CREATE TABLE t AS SELECT 1 AS a",
+    ):
+        assert not trailsql._plain_answer(con, query), query
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'trail'").fetchone() == (0,)

@@ -5,6 +5,8 @@ types, values and row order), without building a pandas frame: each file is read
 into a table holding the named columns (and what the checks need), then the query runs over a view of
 those tables. A column the query's text does not name is not built; if the query reaches it anyway (as
 ``SELECT trail FROM trail`` does), it raises and the tables are built again with every column.
+:func:`run_text` (``auditkit sql``'s table) gives an answer of plain types as its printed text
+(:mod:`auditkit.analysis.answertext`), so that pandas is never imported for it.
 
 It answers only where the answer is certainly the frame path's; :func:`run` returns None (and :func:`why_not`
 says why) for a query over ``calls``, a file that is not one clean auditkit trail (first line a v1
@@ -36,7 +38,7 @@ from auditkit.loading.readers.auditkit_trail import RAW_TYPES
 from auditkit.store.files import GZIP_ERRORS, PathLike, expand, is_gzip
 from auditkit.trail import format as tf
 
-if TYPE_CHECKING:  # pandas is imported beside DuckDB's reading (see run), not before: ~0.35 s of start-up
+if TYPE_CHECKING:  # pandas is imported beside DuckDB's reading (see run), not before (~0.35 s), or not at all
     import pandas as pd
 
 #: The frame's columns in order, and the kind of each (as :mod:`auditkit.loading.columns` has them).
@@ -84,7 +86,7 @@ def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | Non
 def run_text(query: str, source: PathLike | Iterable[PathLike]) -> str | pd.DataFrame | None:
     """As :func:`run`, but an answer :func:`auditkit.analysis.answertext.plain` lays out comes back as the
     table ``auditkit sql`` prints (without pandas, never imported then); any other answer as its frame."""
-    return _run(query, source, answer_text, warm=False)
+    return _run(query, source, answer_text, warm=None)
 
 
 def _run(
@@ -92,16 +94,16 @@ def _run(
     source: PathLike | Iterable[PathLike],
     answering: Callable[[duckdb.DuckDBPyConnection, str], _Answer],
     *,
-    warm: bool,
+    warm: bool | None,
 ) -> _Answer | None:
+    """``warm``: import pandas beside the reading (None: when the answer's types, seen on a cursor beside the
+    reading, are not plain, :func:`_plain_answer`)."""
     if why_not(query) is not None:
         return None
     files = _trail_files(source)
     if files is None:
         return None
     named = _named(query)
-    if warm:  # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
-        threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True).start()
     con = duckdb.connect(config={"preserve_insertion_order": True, "threads": THREADS})
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -109,6 +111,11 @@ def _run(
         con.execute(f"SET allocator_flush_threshold = '{_FLUSH}'")
         con.execute(f"SET allocator_bulk_deallocation_flush_threshold = '{_FLUSH}'")
         con.execute("SET enable_progress_bar = false")
+        # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
+        if warm:
+            threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True).start()
+        elif warm is None:  # (a cursor: a connection of its own, to the same database)
+            threading.Thread(target=_warm_unless_plain, args=(con.cursor(), query), daemon=True).start()
         if not _build(con, files, named):
             return None
         try:
@@ -121,6 +128,42 @@ def _run(
         return answering(con, query)
     finally:
         con.close()
+
+
+def _warm_unless_plain(cursor: duckdb.DuckDBPyConnection, query: str) -> None:
+    """pandas imported unless the answer is plain (on a thread of its own, beside the reading)."""
+    try:
+        plain = _plain_answer(cursor, query)
+        cursor.close()
+    except duckdb.Error:  # the connection closed under it: the answer is given already
+        return
+    if not plain:
+        importlib.import_module("pandas")
+
+
+def _plain_answer(con: duckdb.DuckDBPyConnection, query: str) -> bool:
+    """Whether the query's answer is of types :mod:`~auditkit.analysis.answertext` lays out, as DuckDB binds it
+    over an empty ``trail`` (a guess that only says whether pandas is worth importing early). Only one SELECT
+    reading nothing but ``trail`` is bound (never run): a table function or a file named as a table could
+    read at binding (``read_csv('/dev/stdin')``); anything else, or an error, says no."""
+    try:
+        statements = con.extract_statements(query)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            return False
+        if {t.lower() for t in con.get_table_names(query)} - {"trail"}:
+            return False
+        parsed = con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()
+        if parsed is None or "TABLE_FUNCTION" in str(parsed[0]) or '"error":true' in str(parsed[0]):
+            return False
+        empty = ", ".join(f'NULL::{_SQL_TYPES[KIND[c]]} AS "{c}"' for c in COLUMNS)
+        con.execute(f"CREATE TEMP VIEW trail AS SELECT {empty} WHERE false")
+        try:
+            rel = con.sql(query)
+            return answertext.plain(rel.columns, rel.types)
+        finally:
+            con.execute("DROP VIEW temp.trail")
+    except duckdb.Error:
+        return False
 
 
 def answer(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
