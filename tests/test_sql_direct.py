@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import shutil
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -314,3 +315,27 @@ def test_the_order_checks_find_one_step_back_deep_in_a_large_trail(
     assert judged(con, "rowid", "CASE WHEN rowid = 250001 THEN 7 ELSE rowid END") == (0, n - 1, False)
     assert judged(con, "rowid", "rowid", start="rowid = 0 OR rowid = 200000") is None  # a second start
     assert judged(con, "rowid", "rowid", start="rowid = 1") is None  # the start not on the first line
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        "2026-03-17T01:00:04 UTC",  # DuckDB reads it, in its place; pandas does not (its row goes last)
+        "2026-03-17T01:00:04 Europe/Paris",
+        "\t2026-03-17T01:00:04.000004Z",
+        "2026-03-17T 1:00:04.000004Z",
+        "2026-03-17T24:00:00Z",
+        "epoch",
+        "2026-03-17T01:00:04.000004+00:00",  # plain ISO 8601: both read it alike
+    ],
+)
+def test_a_time_the_readers_could_read_differently_never_reorders_rows(tmp_path: Path, ts: str) -> None:
+    """The rows come in the order of their times; a time outside the plain ISO 8601 form sends the trail to the
+    frame path even when the query names no time (the two readers would place its row differently)."""
+    path = write_trail(tmp_path / "t.jsonl", 30, {4: {"_ts": ts}})
+    query = "SELECT seq, tool FROM trail"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pd.testing.assert_frame_equal(sql(query, path), frame_answer(query, path))
+    direct = trailsql.run(query, path)
+    assert (direct is None) == ("+00:00" not in ts)

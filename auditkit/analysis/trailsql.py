@@ -312,9 +312,11 @@ def _column(column: str) -> tuple[str, set[str], str | None]:
 
 #: Read of every line whatever the query: what says the line is a whole v1 record, and its time and order.
 _ALWAYS = {"v", "seq", "hash", "event", "ts"}
+#: (A time outside the plain ISO 8601 form is odd whatever the query names: the rows are in the order of their
+#: times, and a time one reader reads and the other does not, as "2026-03-17T01:00:04 UTC", moves its row.)
 _ROW_ODD = (
     f"(v is null or v <> {tf.SCHEMA_VERSION} or seq is null or hash is null "
-    f"or {_odd_count('v')} or {_odd_count('seq')})"
+    f"or {_odd_count('v')} or {_odd_count('seq')} or coalesce(not regexp_full_match(ts, '{_ISO}'), false))"
 )
 
 
