@@ -1582,27 +1582,27 @@ def _sql_arguments(p: argparse.ArgumentParser) -> None:
     ],
 )
 def cmd_sql(args: argparse.Namespace) -> int:
-    from auditkit.analysis import trailsql  # start-up: only the command that runs loads it
+    from auditkit.analysis import answertext, trailsql  # start-up: only the command that runs loads them
 
     result = None
     if not (args.since or args.until) and _bytes(_trails(args)) >= _DIRECT_SQL_BYTES:
-        result = trailsql.run(args.query, _trails(args))  # DuckDB over the files; None: the frame answers
+        # DuckDB over the files; None: the frame answers. A table of plain types comes back as its text,
+        # laid out without pandas (answertext), so pandas is then never imported
+        run = trailsql.run_text if args.format == "table" else trailsql.run
+        result = run(args.query, _trails(args))
     if result is None:
         # pandas' ~100 MB only once the files are read: DuckDB's reading and a frame never add up
         from auditkit.analysis.sqlquery import sql  # start-up: only the command that runs loads it
 
         result = sql(args.query, _load(args))
-    if args.format == "csv":
+    if isinstance(result, str):
+        print(result)
+    elif args.format == "csv":
         result.to_csv(sys.stdout, index=False)
     elif args.format == "json":
         print(result.to_json(orient="records", date_format="iso", indent=2))
     else:
-        import pandas as pd
-
-        with pd.option_context(
-            "display.max_rows", None, "display.max_columns", None, "display.width", 200, "display.max_colwidth", 80
-        ):
-            print(result.to_string(index=False) if len(result) else f"(no rows; columns: {', '.join(result.columns)})")
+        print(answertext.frame_text(result))
     return 0
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import gzip
 import shutil
+import warnings
 from pathlib import Path
 
+import duckdb
 import orjson
 import pandas as pd
 import pytest
@@ -280,3 +282,60 @@ def test_objects_naming_several_read_keys_once_each_stay_on_the_direct_path(tmp_
         assert columnar.read(path) is not None
     finally:
         columnar.MIN_BYTES = old
+
+
+def judged(
+    con: duckdb.DuckDBPyConnection, seq: str, ts: str, rows: int = 300_000, start: str = "rowid = 0"
+) -> tuple | None:
+    """The checks over a table of ``rows`` rows (several of DuckDB's row groups) with seq and time given as SQL."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE _t0 AS SELECT ({seq})::BIGINT AS _seq, "
+        f"TIMESTAMPTZ '2026-03-17 00:00:00+00' + to_microseconds(({ts})::BIGINT) AS _ts, "
+        f"false AS _odd, {start} AS _start FROM range({rows}) t(rowid)"
+    )
+    span = trailsql._judge(con, 0, trailsql._File(Path("t.jsonl"), False, "t"), None)
+    return None if span is None else (span.low, span.high, span.in_order)
+
+
+@pytest.mark.parametrize("pairing", ["positional join", "window (a pairing caught out of line)"])
+def test_the_order_checks_find_one_step_back_deep_in_a_large_trail(
+    pairing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """seq rising and time in order are judged on every pair of neighbouring rows, past the first row groups;
+    if the positional join ever paired rows other than r and r + 1, the window over rowid judges instead."""
+    if pairing.startswith("window"):  # a pairing that skips a row: caught by the rowid check, not trusted
+        monkeypatch.setattr(trailsql, "_PAIRED", trailsql._PAIRED.replace("rowid > 0", "rowid > 1"))
+    con = duckdb.connect(config={"preserve_insertion_order": True, "threads": 2})
+    con.execute("SET TimeZone = 'UTC'")
+    n = 300_000
+    assert judged(con, "rowid + 5", "rowid") == (5, n + 4, True)
+    assert judged(con, "rowid * 3", "rowid / 2") == (0, 3 * (n - 1), True)  # gaps, equal times
+    assert judged(con, "CASE WHEN rowid = 250001 THEN 250000 ELSE rowid END", "rowid") is None  # seq repeated
+    assert judged(con, "CASE WHEN rowid = 250001 THEN 1 ELSE rowid END", "rowid") is None  # seq falls back
+    assert judged(con, "rowid", "CASE WHEN rowid = 250001 THEN 7 ELSE rowid END") == (0, n - 1, False)
+    assert judged(con, "rowid", "rowid", start="rowid = 0 OR rowid = 200000") is None  # a second start
+    assert judged(con, "rowid", "rowid", start="rowid = 1") is None  # the start not on the first line
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        "2026-03-17T01:00:04 UTC",  # DuckDB reads it, in its place; pandas does not (its row goes last)
+        "2026-03-17T01:00:04 Europe/Paris",
+        "\t2026-03-17T01:00:04.000004Z",
+        "2026-03-17T 1:00:04.000004Z",
+        "2026-03-17T24:00:00Z",
+        "epoch",
+        "2026-03-17T01:00:04.000004+00:00",  # plain ISO 8601: both read it alike
+    ],
+)
+def test_a_time_the_readers_could_read_differently_never_reorders_rows(tmp_path: Path, ts: str) -> None:
+    """The rows come in the order of their times; a time outside the plain ISO 8601 form sends the trail to the
+    frame path even when the query names no time (the two readers would place its row differently)."""
+    path = write_trail(tmp_path / "t.jsonl", 30, {4: {"_ts": ts}})
+    query = "SELECT seq, tool FROM trail"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pd.testing.assert_frame_equal(sql(query, path), frame_answer(query, path))
+    direct = trailsql.run(query, path)
+    assert (direct is None) == ("+00:00" not in ts)

@@ -5,6 +5,8 @@ types, values and row order), without building a pandas frame: each file is read
 into a table holding the named columns (and what the checks need), then the query runs over a view of
 those tables. A column the query's text does not name is not built; if the query reaches it anyway (as
 ``SELECT trail FROM trail`` does), it raises and the tables are built again with every column.
+:func:`run_text` (``auditkit sql``'s table) gives an answer of plain types as its printed text
+(:mod:`auditkit.analysis.answertext`), so that pandas is never imported for it.
 
 It answers only where the answer is certainly the frame path's; :func:`run` returns None (and :func:`why_not`
 says why) for a query over ``calls``, a file that is not one clean auditkit trail (first line a v1
@@ -20,22 +22,23 @@ import importlib
 import itertools
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import orjson
 
+from auditkit.analysis import answertext
 from auditkit.errors import AuditkitError
 from auditkit.loading.readers import auditkit_trail
 from auditkit.loading.readers.auditkit_trail import RAW_TYPES
 from auditkit.store.files import GZIP_ERRORS, PathLike, expand, is_gzip
 from auditkit.trail import format as tf
 
-if TYPE_CHECKING:  # pandas is imported beside DuckDB's reading (see run), not before: ~0.35 s of start-up
+if TYPE_CHECKING:  # pandas is imported beside DuckDB's reading (see run), not before (~0.35 s), or not at all
     import pandas as pd
 
 #: The frame's columns in order, and the kind of each (as :mod:`auditkit.loading.columns` has them).
@@ -65,6 +68,7 @@ THREADS = 2
 #: before pandas is imported and the answer built (1M events: 270 MB at the peak, not 340).
 _FLUSH = "4MB"
 _COUNT_LIMIT = 9007199254740992  # 2**53: past it a double is no exact count
+_Answer = TypeVar("_Answer")
 
 
 @dataclass
@@ -76,15 +80,30 @@ class _File:
 
 def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | None:
     """The query's answer over the trail files in ``source``, or None when the frame path must answer."""
+    return _run(query, source, answer, warm=True)
+
+
+def run_text(query: str, source: PathLike | Iterable[PathLike]) -> str | pd.DataFrame | None:
+    """As :func:`run`, but an answer :func:`auditkit.analysis.answertext.plain` lays out comes back as the
+    table ``auditkit sql`` prints (without pandas, never imported then); any other answer as its frame."""
+    return _run(query, source, answer_text, warm=None)
+
+
+def _run(
+    query: str,
+    source: PathLike | Iterable[PathLike],
+    answering: Callable[[duckdb.DuckDBPyConnection, str], _Answer],
+    *,
+    warm: bool | None,
+) -> _Answer | None:
+    """``warm``: import pandas beside the reading (None: when the answer's types, seen on a cursor beside the
+    reading, are not plain, :func:`_plain_answer`)."""
     if why_not(query) is not None:
         return None
     files = _trail_files(source)
     if files is None:
         return None
     named = _named(query)
-    # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
-    warm = threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True)
-    warm.start()
     con = duckdb.connect(config={"preserve_insertion_order": True, "threads": THREADS})
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -92,24 +111,77 @@ def run(query: str, source: PathLike | Iterable[PathLike]) -> pd.DataFrame | Non
         con.execute(f"SET allocator_flush_threshold = '{_FLUSH}'")
         con.execute(f"SET allocator_bulk_deallocation_flush_threshold = '{_FLUSH}'")
         con.execute("SET enable_progress_bar = false")
+        # pandas (the answer's type, ~0.35 s to import) loads on this thread while DuckDB's threads read
+        if warm:
+            threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True).start()
+        elif warm is None:  # (a cursor: a connection of its own, to the same database)
+            threading.Thread(target=_warm_unless_plain, args=(con.cursor(), query), daemon=True).start()
         if not _build(con, files, named):
             return None
         try:
-            return answer(con, query)
+            return answering(con, query)
         except AuditkitError as exc:
             if named is None or NOT_BUILT not in str(exc):
                 raise
         if not _build(con, files, None):  # the query reached a column its text does not name
             return None
-        return answer(con, query)
+        return answering(con, query)
     finally:
         con.close()
+
+
+def _warm_unless_plain(cursor: duckdb.DuckDBPyConnection, query: str) -> None:
+    """pandas imported unless the answer is plain (on a thread of its own, beside the reading)."""
+    try:
+        plain = _plain_answer(cursor, query)
+        cursor.close()
+    except duckdb.Error:  # the connection closed under it: the answer is given already
+        return
+    if not plain:
+        importlib.import_module("pandas")
+
+
+def _plain_answer(con: duckdb.DuckDBPyConnection, query: str) -> bool:
+    """Whether the query's answer is of types :mod:`~auditkit.analysis.answertext` lays out, as DuckDB binds it
+    over an empty ``trail`` (a guess that only says whether pandas is worth importing early). Only one SELECT
+    reading nothing but ``trail`` is bound (never run): a table function or a file named as a table could
+    read at binding (``read_csv('/dev/stdin')``); anything else, or an error, says no."""
+    try:
+        statements = con.extract_statements(query)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            return False
+        if {t.lower() for t in con.get_table_names(query)} - {"trail"}:
+            return False
+        parsed = con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()
+        if parsed is None or "TABLE_FUNCTION" in str(parsed[0]) or '"error":true' in str(parsed[0]):
+            return False
+        empty = ", ".join(f'NULL::{_SQL_TYPES[KIND[c]]} AS "{c}"' for c in COLUMNS)
+        con.execute(f"CREATE TEMP VIEW trail AS SELECT {empty} WHERE false")
+        try:
+            rel = con.sql(query)
+            return answertext.plain(rel.columns, rel.types)
+        finally:
+            con.execute("DROP VIEW temp.trail")
+    except duckdb.Error:
+        return False
 
 
 def answer(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
     """The query's result as a frame; DuckDB's error as an :class:`AuditkitError` saying ``SQL: ...``."""
     try:
         return con.sql(query).df()
+    except duckdb.Error as exc:
+        raise AuditkitError(f"SQL: {exc}") from exc
+
+
+def answer_text(con: duckdb.DuckDBPyConnection, query: str) -> str | pd.DataFrame:
+    """As :func:`answer`, but the table ``auditkit sql`` prints when :mod:`~auditkit.analysis.answertext` lays
+    the answer out (its types are plain): the query runs once either way."""
+    try:
+        rel = con.sql(query)
+        if rel is not None and answertext.plain(rel.columns, rel.types):
+            return answertext.text(rel.columns, rel.types, rel.fetchall())
+        return rel.df()
     except duckdb.Error as exc:
         raise AuditkitError(f"SQL: {exc}") from exc
 
@@ -240,9 +312,11 @@ def _column(column: str) -> tuple[str, set[str], str | None]:
 
 #: Read of every line whatever the query: what says the line is a whole v1 record, and its time and order.
 _ALWAYS = {"v", "seq", "hash", "event", "ts"}
+#: (A time outside the plain ISO 8601 form is odd whatever the query names: the rows are in the order of their
+#: times, and a time one reader reads and the other does not, as "2026-03-17T01:00:04 UTC", moves its row.)
 _ROW_ODD = (
     f"(v is null or v <> {tf.SCHEMA_VERSION} or seq is null or hash is null "
-    f"or {_odd_count('v')} or {_odd_count('seq')})"
+    f"or {_odd_count('v')} or {_odd_count('seq')} or coalesce(not regexp_full_match(ts, '{_ISO}'), false))"
 )
 
 
@@ -324,24 +398,43 @@ def _read_file(con: duckdb.DuckDBPyConnection, i: int, f: _File, built: list[str
 
 
 def _judge(con: duckdb.DuckDBPyConnection, i: int, f: _File, lines: int | None) -> _Span | None:
-    """Table ``_t{i}``'s checks, on its columns in file order (a table keeps the order rows went in): one
-    trail start, on the first line; no odd row; seq rising; the line count, when it was taken."""
-    import numpy as np  # with pandas, which the answer needs anyway (warmed up in run)
+    """Table ``_t{i}``'s checks, on its rows in file order (a table keeps the order rows went in, as its
+    ``rowid``): one trail start, on the first line; no odd row; seq rising; the line count, when it was taken.
 
-    cols = con.execute(
-        f"SELECT _seq, coalesce(epoch_us(_ts), {_NO_TIME}) AS _t, coalesce(_odd, true) AS _odd, _start FROM _t{i}"
-    ).fetchnumpy()
-    seq, t, odd, start = (np.asarray(cols[c]) for c in ("_seq", "_t", "_odd", "_start"))
-    rows = len(seq)
-    if not rows or odd.any() or int(start.sum()) != 1 or not start[0] or (lines is not None and rows != lines):
+    In DuckDB, not numpy (the answer may be printed without pandas, and numpy costs ~0.1 s to import). Each
+    row is paired with the next by a positional join (two scans, ~10 ms for 1M rows); every pair is checked
+    to be rows ``r`` and ``r + 1`` by ``rowid``, so a join that paired rows any other way is caught, and the
+    checks are then taken by a window over ``rowid`` (a sort, ~0.1 s) instead."""
+    for pairs in (_PAIRED, _WINDOWED):
+        rows, aligned, odd, starts, first, rising, in_order, low, high = (
+            con.execute(_JUDGE.format(pairs=pairs.format(i=i))).fetchone() or (0,) * 9
+        )
+        if aligned or not rows:
+            break
+    if not rows or odd or starts != 1 or not first or (lines is not None and rows != lines) or not rising:
         return None
-    if rows > 1 and not (np.diff(seq) > 0).all():
-        return None
-    in_order = bool((t != _NO_TIME).all() and (rows < 2 or (np.diff(t) >= 0).all()))
-    return _Span(f.trail_id, int(seq[0]), int(seq[-1]), in_order)
+    return _Span(f.trail_id, int(low), int(high), bool(in_order))
 
 
 _NO_TIME = -(2**63)  # a missing or unreadable time, in the checks' time column
+_ROW = f"rowid AS _r, _seq, coalesce(_odd, true) AS _odd, _start, coalesce(epoch_us(_ts), {_NO_TIME}) AS _t"
+#: Each row of table _t{i} (p) beside the next one (c_r, c_seq, c_t; NULL beside the last row).
+_PAIRED = (
+    f"(SELECT {_ROW} FROM _t{{i}}) p POSITIONAL JOIN "
+    f"(SELECT rowid AS c_r, _seq AS c_seq, coalesce(epoch_us(_ts), {_NO_TIME}) AS c_t FROM _t{{i}} WHERE rowid > 0) c"
+)
+_WINDOWED = (
+    "(SELECT *, lead(_r) OVER w AS c_r, lead(_seq) OVER w AS c_seq, lead(_t) OVER w AS c_t "
+    f"FROM (SELECT {_ROW} FROM _t{{i}}) WINDOW w AS (ORDER BY _r)) p"
+)
+_JUDGE = f"""
+    SELECT count(p._r), count(c_r) = count(p._r) - 1 AND coalesce(bool_and(c_r = p._r + 1), true),
+           coalesce(bool_or(p._odd), false), count(*) FILTER (WHERE p._start),
+           coalesce(bool_or(p._start AND p._r = 0), false), coalesce(bool_and(c_seq > p._seq), true),
+           coalesce(bool_and(p._t <> {_NO_TIME}) AND coalesce(bool_and(c_t >= p._t), true), true),
+           arg_min(p._seq, p._r), arg_max(p._seq, p._r)
+    FROM {{pairs}}
+"""
 
 
 def _ids_unique(spans: list[_Span]) -> bool:
