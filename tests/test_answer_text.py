@@ -3,6 +3,7 @@ prints it (``answertext.frame_text``); any other answer is left to pandas."""
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -225,3 +226,20 @@ def test_the_early_guess_binds_one_select_over_trail_and_never_a_file(tmp_path: 
         assert not trailsql._plain_answer(con, query), query
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'trail'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("events", [40, 4000], ids=["frame path", "DuckDB over the file"])
+def test_cli_sql_shows_recorded_control_characters_as_escapes_never_sends_them_to_the_terminal(
+    tmp_path: Path, events: int
+) -> None:
+    """A command recorded with ESC sequences (retitle, clear screen), a C1 CSI or a bidi override is printed
+    by ``auditkit sql`` as visible escapes on both paths (the stream guard, now that a plain answer skips
+    pandas); json keeps it as exact (escaped) data."""
+    hostile = "echo \x1b]0;owned\x07\x1b[2J\x9b31m \u202egnp.exe"
+    path = write_trail(tmp_path / "t.jsonl", events, change={3: {"tool_input": {"command": hostile}}})
+    query = "SELECT seq, command FROM trail WHERE command LIKE 'echo%'"
+    shown = cli("sql", query, "--trail", str(path)).stdout
+    assert not set(shown) & {"\x1b", "\x07", "\x9b", "\u202e"}, shown
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\u009b31m \\u202egnp.exe" in shown
+    as_json = cli("sql", query, "--trail", str(path), "--format", "json").stdout
+    assert json.loads(as_json) == [{"seq": 3, "command": hostile}]
