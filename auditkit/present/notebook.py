@@ -8,6 +8,7 @@ scrapbook (unmaintained since 2022), in a few lines.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,6 @@ def skip_iri_grammar() -> None:
     Nothing here validates an ``iri``; with the import refused, jsonschema skips that one format
     check. Only for processes auditkit runs headless: ``auditkit report`` and its kernels.
     """
-    import sys
-
     if "rfc3987_syntax" not in sys.modules:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None makes the import fail
 
@@ -79,14 +78,17 @@ def setup(interactive: bool, charts: bool = True) -> str:
     interactive charts through altair's ``JupyterChart`` widget in offline mode, its JavaScript taken
     from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
     ``anywidget`` installed, static SVG. ``charts=False``: a notebook that draws none (the compliance
-    pack's) neither imports the chart library nor starts its engine ("none").
+    pack's) neither imports the chart library nor starts its engine ("none"); so does a headless notebook whose
+    only charts are :func:`timelines` (the incident pack's), drawn from their Vega-Lite specs without altair.
     """
     if not interactive:
         skip_iri_grammar()
+    global _renderer
     if not charts:
         import pandas as pd
 
         pd.set_option("display.max_colwidth", None)  # evidence is shown whole, never cut with "…"
+        _renderer = "none"
         return "none"
     with extra_import("the notebook helpers", "notebooks"):
         import altair as alt
@@ -99,6 +101,7 @@ def setup(interactive: bool, charts: bool = True) -> str:
             import anywidget  # noqa: F401 - the widget JupyterChart is built on
 
             alt.renderers.enable("jupyter", offline=True)
+            _renderer = "jupyter"
             return "jupyter"
         except ImportError:
             pass
@@ -106,16 +109,16 @@ def setup(interactive: bool, charts: bool = True) -> str:
         alt.renderers.register("auditkit-svg", _described_svg)
     alt.renderers.enable("auditkit-svg")
     _warm_svg_engine()
+    _renderer = "svg"
     return "svg"
 
 
-def warm_kernel(charts: bool = True) -> None:
+def warm_kernel(charts: bool = True, altair: bool = True) -> None:
     """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
     what every investigation notebook imports, and start the chart engine in a process of its own
-    (:mod:`auditkit.present.svgworker`; ``charts``: for a notebook that draws). Only imports: the notebook
-    itself still runs from its first cell, with nothing defined."""
-    import sys
-
+    (:mod:`auditkit.present.svgworker`; ``charts``: for a notebook that draws; ``altair``: with altair, for a
+    notebook that draws altair charts, not only :func:`timelines`). Only imports: the notebook itself still runs
+    from its first cell, with nothing defined."""
     skip_iri_grammar()
     # the widget library of altair's JupyterChart (anywidget, ipywidgets: ~45 ms of altair's import): a headless
     # kernel draws static SVG (setup(interactive=False)), and altair without it puts a stand-in in its place
@@ -128,14 +131,16 @@ def warm_kernel(charts: bool = True) -> None:
     import auditkit.analysis.findings
 
     if charts:
-        with extra_import("the notebook helpers", "notebooks"):
-            import altair  # noqa: F401
+        if altair:
+            with extra_import("the notebook helpers", "notebooks"):
+                import altair as _altair  # noqa: F401
         import auditkit.present.render  # noqa: F401
 
         _warm_svg_worker()
 
 
 _warming = False  # the warm-up runs once per process
+_renderer = ""  # what setup() chose: "jupyter", "svg" (altair draws the charts) or "none" (altair not imported)
 _svg_worker: Any = None  # an auditkit.present.svgworker.SvgWorker, in the kernel of an `auditkit report` run
 
 
@@ -155,21 +160,23 @@ def _start_svg_worker() -> None:
 
 
 def _warm_svg_worker() -> None:
-    """Once altair is imported: the worker warms up with the charts' Vega-Lite version; a vl-convert that altair
-    refuses (missing, too old) stops the worker, and the charts are refused in the kernel as before."""
+    """The worker warms up with the charts' Vega-Lite version; a vl-convert that altair refuses (missing, too old;
+    without altair: missing) stops the worker, and the charts are refused in the kernel as before."""
     global _svg_worker
     if _svg_worker is None:
         return
-    with extra_import("the notebook helpers", "notebooks"):
-        from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
-
     try:
-        import_vl_convert()  # the check altair makes before each chart
+        if "altair" in sys.modules:
+            from altair.utils._importers import import_vl_convert
+
+            import_vl_convert()  # the check altair makes before each chart
+        else:  # the charts are drawn without altair (:func:`timelines`): vl-convert itself, as they are drawn
+            import vl_convert  # noqa: F401
     except Exception:  # said by the first chart, drawn in the kernel
         _svg_worker.close()
         _svg_worker = None
         return
-    _svg_worker.warm(vl_version_for_vl_convert())
+    _svg_worker.warm(_vl_version())
 
 
 def _warm_svg_engine() -> None:
@@ -196,18 +203,23 @@ def _warm_svg_engine() -> None:
 def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     """altair's SVG renderer, with the chart's ``description`` as the image's accessible name
     (``role="img"``, ``aria-label`` and a ``<title>``): the alt text of the chart in the evidence page."""
-    import html
-
-    with extra_import("the notebook helpers", "notebooks"):
-        import altair as alt
-        from altair.utils.mimebundle import spec_to_mimebundle
-
     safe = safe_spec(spec)  # a control character in a tool name killed the kernel
     assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
-    svg = _worker_svg(safe, metadata)
+    return _labelled(safe, _worker_svg(safe, metadata), metadata)
+
+
+def _labelled(safe: dict[str, Any], svg: str | None, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The SVG of ``safe`` (drawn by the worker; None: drawn here, by altair as its renderer would), with its
+    ``description`` as its accessible name."""
+    import html
+
     if svg is not None:
         data: dict[str, Any] = {"image/svg+xml": svg}
     else:
+        with extra_import("the notebook helpers", "notebooks"):
+            import altair as alt
+            from altair.utils.mimebundle import spec_to_mimebundle
+
         bundle = spec_to_mimebundle(
             safe,
             format="svg",
@@ -228,22 +240,76 @@ def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     return data
 
 
-def _worker_svg(spec: dict[str, Any], metadata: dict[str, Any]) -> str | None:
-    """The SVG the worker draws of ``spec`` (None: no worker, or not a chart it draws as altair would here).
+def _vl_version() -> str:
+    """The charts' Vega-Lite version as vl-convert takes it (``v6_4``): altair's, read without importing altair."""
+    from auditkit.present.render import vega_lite_schema  # imports pandas: a chart's, not every helper's
 
-    altair draws a chart with ``vl_convert.vegalite_to_svg(spec, vl_version, format_locale, time_format_locale)``;
-    the worker makes that same call, so it takes only the charts whose locales altair leaves unset (no embed
-    options), that it does not hand to VegaFusion, and that no renderer option changes."""
+    return vega_lite_schema()[1]
+
+
+def _worker_takes(metadata: dict[str, Any]) -> bool:
+    """Whether the worker draws a chart as altair would here: altair draws a chart with
+    ``vl_convert.vegalite_to_svg(spec, vl_version, format_locale, time_format_locale)``; the worker makes that same
+    call, so it takes only the charts whose locales altair leaves unset (no embed options), that it does not hand
+    to VegaFusion, and that no renderer option changes (altair not imported: none of these is set)."""
     if _svg_worker is None or metadata:
-        return None
-    with extra_import("the notebook helpers", "notebooks"):
-        import altair as alt
-        from altair.utils._importers import vl_version_for_vl_convert
+        return False
+    alt = sys.modules.get("altair")
+    return alt is None or not (
+        alt.renderers.options.get("embed_options") or alt.data_transformers.active == "vegafusion"
+    )
 
-    if alt.renderers.options.get("embed_options") or alt.data_transformers.active == "vegafusion":
+
+def _worker_svg(spec: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+    """The SVG the worker draws of ``spec`` (None: no worker, or not a chart it draws as altair would here)."""
+    if not _worker_takes(metadata):
         return None
-    svg: str | None = _svg_worker.svg(spec, vl_version_for_vl_convert())
+    svg: str | None = _svg_worker.svg(spec, _vl_version())
     return svg
+
+
+class Drawn:
+    """A Vega-Lite chart (its spec, as altair writes it) shown as a headless kernel shows the altair chart
+    (:func:`_described_svg`: the same SVG, with its alt text), without altair: the chart engine's process
+    (:mod:`auditkit.present.svgworker`) is asked for the SVG as soon as the chart is made, and draws it while
+    the kernel goes on; displaying it waits for that SVG (without a worker, it is drawn then, by altair)."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        safe = safe_spec(spec)  # a control character in a tool name killed the kernel
+        assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
+        self._safe = safe
+        self._ticket = _svg_worker.submit(safe, _vl_version()) if _worker_takes({}) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The chart's Vega-Lite spec (as altair's ``to_dict()``)."""
+        return self.spec
+
+    def __repr__(self) -> str:
+        """The text altair shows for the same chart (the notebook's plain-text form of the output)."""
+        return "alt.LayerChart(...)" if "layer" in self.spec else "alt.Chart(...)"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        worker = _svg_worker
+        svg = worker.answer(self._ticket) if worker is not None and self._ticket else None
+        return _labelled(self._safe, svg, {})
+
+
+def timelines(scope: Any, session_ids: Any) -> list[tuple[str, Any, Any]]:
+    """Each session's replay (:func:`auditkit.analysis.steps.replay`) and its timeline chart, all made before the
+    first is shown: ``[(session_id, steps, chart), ...]``. Where :func:`setup` chose an altair renderer, the chart
+    is ``Timeline(steps).chart()``; headless without altair (``setup(..., charts=False)``), a :class:`Drawn` of
+    the same spec (:func:`auditkit.present.render.timeline_spec`), whose SVG the chart engine draws while the
+    kernel replays the next session."""
+    from auditkit.analysis.steps import replay  # a notebook helper: pandas and the analysis, imported when used
+    from auditkit.present.render import Timeline, timeline_spec  # imports pandas, as replay does
+
+    out = []
+    for sid in session_ids:
+        steps = replay(scope, sid)
+        chart = Timeline(steps).chart() if _renderer in ("jupyter", "svg") else Drawn(timeline_spec(steps))
+        out.append((str(sid), steps, chart))
+    return out
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<": "&lt;", "&": "&amp;", "\n": " "})
