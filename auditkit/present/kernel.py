@@ -59,7 +59,7 @@ WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_k
 NO_CHARTS = frozenset({"compliance"})
 #: The notebooks whose headless charts are drawn without altair (:func:`auditkit.present.notebook.timelines`): their
 #: kernel starts the chart engine, but does not import altair (~0.25 s).
-NO_ALTAIR = frozenset({"compliance", "incident"})
+NO_ALTAIR = frozenset({"compliance", "incident", "replay"})
 
 
 def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager
