@@ -408,12 +408,13 @@ def run_rules(df: pd.DataFrame, rules: list[Rule], state: State | None = None, c
                 if m[i] and desc not in reasons:
                     reasons.append(desc)
         base_hits[rule.id] = sorted(per_row.items())
-    for rule in rules:
-        if rule.is_correlation or rule.hidden or rule.id not in base_hits:
-            continue
-        rows = np.array([r for r, _ in base_hits[rule.id]], dtype=np.int64)
-        for (row, reasons), what in zip(base_hits[rule.id], _what(df, rows), strict=True):
-            records.append(_record(rule, df, row, what, "; ".join(reasons), [row]))
+    shown = [rule for rule in rules if not (rule.is_correlation or rule.hidden or rule.id not in base_hits)]
+    # what each matched row did, read once for the rows every rule matched (not once per rule: ~15 ms a rule)
+    matched = sorted({r for rule in shown for r, _ in base_hits[rule.id]})
+    what_of = dict(zip(matched, _what(df, np.array(matched, dtype=np.int64)), strict=True)) if matched else {}
+    for rule in shown:
+        for row, reasons in base_hits[rule.id]:
+            records.append(_record(rule, df, row, what_of[row], "; ".join(reasons), [row]))
     views_native = views[NATIVE]
     for rule in rules:
         if rule.is_correlation:
