@@ -434,6 +434,35 @@ def test_the_report_kernel_is_the_standard_ipython_kernel_less_its_debugger() ->
         kernel.stop(standard)
 
 
+@pytest.mark.parametrize("planted", [None, "Python3"])
+def test_the_kernel_spec_is_jupyters_own_found_without_importing_ipython(tmp_path: Path, planted: str | None) -> None:
+    """The spec the report's kernel is launched from is the one jupyter_client finds (the same folder, argv and
+    all; a spec planted in a folder of JUPYTER_PATH, named in another case, wins in both), found before IPython
+    or ipykernel is imported: they cost the kernel's launch ~0.07 s."""
+    env = dict(os.environ)
+    if planted:
+        folder = tmp_path / "share" / "kernels" / planted
+        folder.mkdir(parents=True)
+        spec = {"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "planted"}
+        (folder / "kernel.json").write_text(json.dumps(spec))
+        env["JUPYTER_PATH"] = str(tmp_path / "share")
+    code = (
+        "import json, sys\n"
+        "from auditkit.present import kernel\n"
+        "ours = kernel.spec_manager()().get_kernel_spec('python3')\n"
+        "early = [m for m in ('IPython', 'ipykernel') if m in sys.modules]\n"
+        "from jupyter_client.kernelspec import KernelSpecManager\n"
+        "theirs = KernelSpecManager().get_kernel_spec('python3')\n"
+        "print(json.dumps([early, ours.resource_dir == theirs.resource_dir, ours.to_dict() == theirs.to_dict(),"
+        " ours.display_name]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    early, same_folder, same_spec, name = json.loads(proc.stdout)
+    assert early == [] and same_folder and same_spec
+    assert (name == "planted") == bool(planted)
+
+
 def test_only_the_standard_python3_kernel_spec_is_launched_by_the_kit() -> None:
     from types import SimpleNamespace
 
