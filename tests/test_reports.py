@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -444,3 +446,21 @@ def test_an_input_that_changes_while_the_pack_is_made_is_hashed_as_it_is_and_mar
         "bytes": trail.stat().st_size,
         "changed_during_run": True,
     }
+
+
+def test_the_report_process_imports_no_css_selectors_nor_format_checkers_and_says_nothing_of_it() -> None:
+    """``auditkit report`` refuses soupsieve (bs4's CSS selectors) and jsonschema's format checkers while it imports
+    bs4 and papermill (~120 ms of CPU beside the kernel), quietly, and lets them be imported after."""
+    code = (
+        "import sys, warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from auditkit.present import evidence\n"
+        "evidence._papermill()\n"
+        "page = evidence.self_contained('<html><head></head><body><script>x</script><p>a &amp; b</p></body></html>', 't')\n"
+        "gone = [m for m in ('soupsieve', 'isoduration', 'rfc3986_validator') if m in sys.modules]\n"
+        "import soupsieve, isoduration\n"
+        "print(gone, '<script' in page, 'a &amp; b' in page)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[] False True"
