@@ -116,17 +116,9 @@ def _stop_kernel(km) -> None:
 _REMOTE_IO = ("boto3", "pyarrow", "azure", "gcsfs", "github")
 
 
-#: The libraries jsonschema imports (when installed) to check string formats (``uri``, ``duration``, ``color``...):
-#: ~40 ms of papermill's import (isoduration brings arrow), in a process where no format is ever checked (nbformat
-#: validates a notebook with ``Draft4Validator(schema)``, no format checker; its schema names no format). Refused
-#: while papermill (and with it jsonschema) is imported, as :func:`auditkit.present.notebook.skip_iri_grammar` does.
-_UNCHECKED_FORMATS = ("isoduration", "rfc3986_validator", "rfc3339_validator", "webcolors", "uri_template", "fqdn")
-
-
 def _papermill():  # -> the papermill module
-    """papermill, imported without its handlers of remote notebooks (:data:`_REMOTE_IO`) and jsonschema's format
-    checkers (:data:`_UNCHECKED_FORMATS`)."""
-    refused = [m for m in (*_REMOTE_IO, *_UNCHECKED_FORMATS) if m not in sys.modules]
+    """papermill, imported without its handlers of remote notebooks (:data:`_REMOTE_IO`)."""
+    refused = [m for m in _REMOTE_IO if m not in sys.modules]
     for module in refused:
         sys.modules[module] = None  # type: ignore[assignment] - None makes the import fail, as if not installed
     try:
@@ -623,7 +615,9 @@ def self_contained(page: str, title: str) -> str:
     import html as html_lib
     import re
 
-    soup = _beautiful_soup()(page, "html.parser")
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
     for tag in soup.find_all("script"):
         tag.decompose()
     for tag in soup.find_all("link"):
@@ -647,24 +641,6 @@ def self_contained(page: str, title: str) -> str:
         style.string = _PAGE_CSS
         soup.head.append(style)
     return str(soup)
-
-
-def _beautiful_soup():  # -> bs4.BeautifulSoup
-    """BeautifulSoup, imported without soupsieve (its CSS selectors, which the page never uses: ~80 ms of CPU
-    compiling their grammar, on a machine whose other core runs the kernel). bs4 says so in a warning, kept quiet."""
-    import warnings
-
-    refused = "soupsieve" not in sys.modules
-    if refused:
-        sys.modules["soupsieve"] = None  # type: ignore[assignment] - None makes the import fail, as if not installed
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "The soupsieve package is not installed", UserWarning)
-            from bs4 import BeautifulSoup
-    finally:
-        if refused and sys.modules.get("soupsieve", False) is None:
-            del sys.modules["soupsieve"]
-    return BeautifulSoup
 
 
 def chromium() -> str:
