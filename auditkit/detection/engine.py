@@ -409,12 +409,14 @@ def run_rules(df: pd.DataFrame, rules: list[Rule], state: State | None = None, c
                     reasons.append(desc)
         base_hits[rule.id] = sorted(per_row.items())
     shown = [rule for rule in rules if not (rule.is_correlation or rule.hidden or rule.id not in base_hits)]
-    # what each matched row did, read once for the rows every rule matched (not once per rule: ~15 ms a rule)
-    matched = sorted({r for rule in shown for r, _ in base_hits[rule.id]})
-    what_of = dict(zip(matched, _what(df, np.array(matched, dtype=np.int64)), strict=True)) if matched else {}
+    rows_of = {rule.id: np.array([r for r, _ in base_hits[rule.id]], dtype=np.int64) for rule in shown}
+    # what each matched row did, read once for the rows the rules matched (not once per rule: ~2 ms a rule)
+    matched = np.unique(np.concatenate(list(rows_of.values()))) if rows_of else np.zeros(0, dtype=np.int64)
+    whats = _what(df, matched) if len(matched) else []
     for rule in shown:
-        for row, reasons in base_hits[rule.id]:
-            records.append(_record(rule, df, row, what_of[row], "; ".join(reasons), [row]))
+        at = np.searchsorted(matched, rows_of[rule.id])
+        for (row, reasons), i in zip(base_hits[rule.id], at.tolist(), strict=True):
+            records.append(_record(rule, df, row, whats[i], "; ".join(reasons), [row]))
     views_native = views[NATIVE]
     for rule in rules:
         if rule.is_correlation:
