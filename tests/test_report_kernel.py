@@ -110,6 +110,7 @@ def test_timelines_drawn_without_altair_are_the_altair_charts_byte_for_byte(work
         charts = [notebook.Drawn(timeline_spec(s)) for s in steps]
         assert all(c._ticket for c in charts)  # asked at once
         shown = [c._repr_mimebundle_() for c in charts]
+        assert [c._repr_mimebundle_() for c in charts] == shown  # shown again: the same image
     finally:
         notebook._svg_worker = before
     assert worker._process is not None  # the worker drew them

@@ -300,6 +300,7 @@ class Drawn:
         assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
         self._safe = safe
         self._ticket = _svg_worker.submit(safe, _vl_version()) if _worker_takes({}) else 0
+        self._shown: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The chart's Vega-Lite spec (as altair's ``to_dict()``)."""
@@ -310,9 +311,11 @@ class Drawn:
         return "alt.LayerChart(...)" if "layer" in self.spec else "alt.Chart(...)"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        worker = _svg_worker
-        svg = worker.answer(self._ticket) if worker is not None and self._ticket else None
-        return _labelled(self._safe, svg, {})
+        if self._shown is None:  # the worker answers a chart once: shown again, it is the same image
+            worker, ticket, self._ticket = _svg_worker, self._ticket, 0
+            svg = worker.answer(ticket) if worker is not None and ticket else None
+            self._shown = _labelled(self._safe, svg, {})
+        return self._shown
 
 
 def timelines(scope: Any, session_ids: Any) -> list[tuple[str, Any, Any]]:
