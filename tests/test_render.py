@@ -168,3 +168,22 @@ def test_the_vega_lite_version_read_from_altairs_files_is_the_one_altair_writes(
     from auditkit.present.render import vega_lite_schema
 
     assert vega_lite_schema() == (alt.SCHEMA_URL, "_".join(alt.SCHEMA_VERSION.split(".")[:2]))
+
+
+def test_the_time_by_tool_spec_built_without_altair_is_altairs_own_dict_in_its_order() -> None:
+    import warnings
+
+    import auditkit
+    from auditkit.analysis import findings as F
+    from auditkit.present.render import time_by_tool_spec
+    from tests.conftest import SAMPLES
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = auditkit.load([str(SAMPLES)])
+    one = df[df["session_id"] == df["session_id"].dropna().iloc[0]]
+    frames = [F.time_by(d, "tool", F.pack_calls(d)) for d in (df, one)]
+    index = pd.Index(["Bash", "Re<ad\x1b"], name="tool")
+    frames.append(pd.DataFrame({"calls": [3, 1], "total_ms": [2500.0, float("nan")]}, index=index))
+    for by_tool in frames:
+        assert json.dumps(time_by_tool_spec(by_tool)) == json.dumps(time_by_tool_chart(by_tool).to_dict())

@@ -149,8 +149,9 @@ def test_many_charts_asked_before_any_is_read_are_each_answered_with_their_own(w
         assert svg is not None and f"session s-{i}" in svg
 
 
-def test_the_incident_kernel_draws_its_timelines_without_importing_altair() -> None:
-    """The point of :func:`notebook.timelines` in a headless kernel: no altair (~0.25 s) imported to draw them."""
+def test_the_headless_kernels_draw_their_charts_without_importing_altair() -> None:
+    """The point of :func:`notebook.timelines` and :func:`notebook.tool_time_chart` in a headless kernel: no altair
+    (~0.25 s) imported to draw them."""
     code = (
         "import sys, warnings\n"
         "import auditkit\n"
@@ -160,12 +161,15 @@ def test_the_incident_kernel_draws_its_timelines_without_importing_altair() -> N
         "warnings.simplefilter('ignore')\n"
         f"df = auditkit.load([{str(SAMPLES)!r}])\n"
         "ids = auditkit.sessions(df)['session_id'][:3]\n"
-        "svgs = [chart._repr_mimebundle_()['image/svg+xml'] for _, _, chart in notebook.timelines(df, ids)]\n"
+        "charts = [chart for _, _, chart in notebook.timelines(df, ids)]\n"
+        "from auditkit.analysis import findings as F\n"
+        "charts.append(notebook.tool_time_chart(F.time_by(df, 'tool', F.pack_calls(df))))\n"
+        "svgs = [chart._repr_mimebundle_()['image/svg+xml'] for chart in charts]\n"
         "print(len(svgs), all(s.startswith('<svg role=\"img\"') for s in svgs), 'altair' in sys.modules)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split() == ["3", "True", "False"]
+    assert proc.stdout.split() == ["4", "True", "False"]
 
 
 def _gone(pid: int) -> bool:

@@ -58,9 +58,10 @@ def require_notebook_extra() -> None:
 WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel({}, {}); del _auditkit_nb"
 #: The notebooks that draw no chart: their kernel neither imports the chart library nor starts its engine.
 NO_CHARTS = frozenset({"compliance"})
-#: The notebooks whose headless charts are drawn without altair (:func:`auditkit.present.notebook.timelines`): their
-#: kernel starts the chart engine, but does not import altair (~0.25 s).
-NO_ALTAIR = frozenset({"compliance", "incident", "replay"})
+#: The notebooks whose headless charts are drawn without altair (:func:`auditkit.present.notebook.timelines`,
+#: :func:`auditkit.present.notebook.tool_time_chart`): their kernel starts the chart engine, but does not import
+#: altair (~0.25 s).
+NO_ALTAIR = frozenset({"compliance", "incident", "replay", "cost"})
 
 
 def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager

@@ -99,7 +99,8 @@ def setup(interactive: bool, charts: bool = True) -> str:
     from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
     ``anywidget`` installed, static SVG. ``charts=False``: a notebook that draws none (the compliance
     pack's) neither imports the chart library nor starts its engine ("none"); so does a headless notebook whose
-    only charts are :func:`timelines` (the incident pack's), drawn from their Vega-Lite specs without altair.
+    only charts are :func:`timelines` and :func:`tool_time_chart` (the incident, replay and cost packs'), drawn
+    from their Vega-Lite specs without altair.
     """
     if not interactive:
         skip_iri_grammar()
@@ -318,6 +319,20 @@ class Drawn:
         return self._shown
 
 
+def _altair_draws() -> bool:
+    """Whether :func:`setup` chose an altair renderer (JupyterLab's widget, or altair's SVG): then the notebook's
+    charts are altair's; else (headless, ``charts=False``) a :class:`Drawn` of the same spec."""
+    return _renderer in ("jupyter", "svg")
+
+
+def tool_time_chart(by_tool: Any) -> Any:
+    """The time-by-tool chart (:func:`auditkit.present.render.time_by_tool_chart`), or headless without altair a
+    :class:`Drawn` of its spec (:func:`auditkit.present.render.time_by_tool_spec`): the same image."""
+    from auditkit.present.render import time_by_tool_chart, time_by_tool_spec  # imports pandas, as its data does
+
+    return time_by_tool_chart(by_tool) if _altair_draws() else Drawn(time_by_tool_spec(by_tool))
+
+
 def timelines(scope: Any, session_ids: Any) -> list[tuple[str, Any, Any]]:
     """Each session's replay (:func:`auditkit.analysis.steps.replay`) and its timeline chart, all made before the
     first is shown: ``[(session_id, steps, chart), ...]``. Where :func:`setup` chose an altair renderer, the chart
@@ -330,7 +345,7 @@ def timelines(scope: Any, session_ids: Any) -> list[tuple[str, Any, Any]]:
     out = []
     for sid in session_ids:
         steps = replay(scope, sid)
-        chart = Timeline(steps).chart() if _renderer in ("jupyter", "svg") else Drawn(timeline_spec(steps))
+        chart = Timeline(steps).chart() if _altair_draws() else Drawn(timeline_spec(steps))
         out.append((str(sid), steps, chart))
     return out
 

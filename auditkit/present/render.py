@@ -375,6 +375,46 @@ def time_by_tool_chart(by_tool: pd.DataFrame):
     )
 
 
+def time_by_tool_spec(by_tool: pd.DataFrame) -> dict:
+    """The Vega-Lite spec of :func:`time_by_tool_chart` (its ``to_dict()``, the same dict in the same order),
+    built without altair, as :func:`timeline_spec` is."""
+    data = by_tool.reset_index()
+    try:
+        values = chart_values(data)
+    except TypeError:  # a column of a kind only altair converts: altair builds the chart
+        return cast(dict, time_by_tool_chart(by_tool).to_dict())
+    tools = data["tool"].astype(str).tolist()
+    description = "Total time by tool: " + ", ".join(
+        f"{t} {ms / 1000:,.1f} s" for t, ms in zip(tools, data["total_ms"], strict=True)
+    )
+    name = dataset_name(values)
+    return {
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+        "data": {"name": name},
+        "mark": {"type": "bar"},
+        "description": description,
+        "encoding": {
+            "color": {
+                "field": "tool",
+                "legend": {"title": "tool"},
+                "scale": {"domain": sorted(tools), "range": list(TOOL_COLOURS)},
+                "type": "nominal",
+            },
+            "tooltip": [
+                {"field": "tool", "type": "nominal"},
+                {"field": "calls", "type": "quantitative"},
+                {"field": "total_ms", "type": "quantitative"},
+            ],
+            "x": {"field": "total_ms", "title": "total ms", "type": "quantitative"},
+            "y": {"field": "tool", "sort": "-x", "title": None, "type": "nominal"},
+        },
+        "title": "time by tool",
+        "width": 600,
+        "$schema": vega_lite_schema()[0],
+        "datasets": {name: values},
+    }
+
+
 def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) -> Path:
     """A standalone page: the chart (rendered offline, no CDN) above the table."""
     path = Path(path)
