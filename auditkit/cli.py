@@ -1674,9 +1674,10 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     ],
 )
 def cmd_report(args: argparse.Namespace) -> int:
-    from auditkit.present.notebook import skip_iri_grammar  # start-up: only the command that runs loads it
+    from auditkit.present.notebook import skip_iri_grammar, skip_unused_checks  # start-up: only this command loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
+    skip_unused_checks()
     try:
         _some_record(args)  # a README runs no notebook
         empty = None

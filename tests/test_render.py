@@ -120,3 +120,70 @@ def test_tables_show_values_whole_without_index_and_with_blanks_for_missing() ->
 )
 def test_each_value_is_written_for_a_reader(value: object, text: str) -> None:
     assert cell_text(value) == text
+
+
+def _sample_steps() -> list[pd.DataFrame]:
+    import warnings
+
+    import auditkit
+    from tests.conftest import SAMPLES
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = auditkit.load([str(SAMPLES)])
+    return [auditkit.replay(df, sid) for sid in auditkit.sessions(df)["session_id"]]
+
+
+def _awkward_steps() -> pd.DataFrame:
+    """Steps with every kind of value a replay can hold: categories, a missing end, duration and summary, an
+    infinite duration, a step without a start (left off the chart), a hostile tool name."""
+    steps = steps_frame(20, every_s=0.3)
+    steps.loc[3, "end"] = pd.NaT
+    steps.loc[4, "duration_ms"] = float("nan")
+    steps.loc[5, "duration_ms"] = float("inf")
+    steps.loc[6, "tool"] = "Bash</svg><script>alert(1)</script>\x1b[31m\u202e"
+    steps.loc[7, "summary"] = None
+    steps.loc[8, "start"] = pd.NaT
+    steps["status"] = steps["status"].astype("category")
+    steps["tool"] = steps["tool"].astype("category")
+    return steps
+
+
+def test_the_timeline_spec_built_without_altair_is_altairs_own_dict_in_its_order() -> None:
+    """What a headless incident pack draws (no altair in its kernel) is the spec altair writes of the same chart,
+    key for key in the same order, data rows and dataset name included: the SVG is the same."""
+    from auditkit.present.render import timeline_spec
+
+    awkward = _awkward_steps()
+    as_objects = awkward.assign(summary=awkward["summary"].astype(object))
+    cases = [*_sample_steps(), awkward, as_objects]
+    cases += [steps_frame(n, every_s=12) for n in (1, 10, MAX_TIMELINE_STEPS, MAX_TIMELINE_STEPS + 1, 1000)]
+    for steps in cases:
+        assert json.dumps(timeline_spec(steps)) == json.dumps(replay_chart(steps).to_dict())
+
+
+def test_the_vega_lite_version_read_from_altairs_files_is_the_one_altair_writes() -> None:
+    import altair as alt
+
+    from auditkit.present.render import vega_lite_schema
+
+    assert vega_lite_schema() == (alt.SCHEMA_URL, "_".join(alt.SCHEMA_VERSION.split(".")[:2]))
+
+
+def test_the_time_by_tool_spec_built_without_altair_is_altairs_own_dict_in_its_order() -> None:
+    import warnings
+
+    import auditkit
+    from auditkit.analysis import findings as F
+    from auditkit.present.render import time_by_tool_spec
+    from tests.conftest import SAMPLES
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = auditkit.load([str(SAMPLES)])
+    one = df[df["session_id"] == df["session_id"].dropna().iloc[0]]
+    frames = [F.time_by(d, "tool", F.pack_calls(d)) for d in (df, one)]
+    index = pd.Index(["Bash", "Re<ad\x1b"], name="tool")
+    frames.append(pd.DataFrame({"calls": [3, 1], "total_ms": [2500.0, float("nan")]}, index=index))
+    for by_tool in frames:
+        assert json.dumps(time_by_tool_spec(by_tool)) == json.dumps(time_by_tool_chart(by_tool).to_dict())

@@ -90,6 +90,88 @@ def test_a_dead_worker_leaves_the_charts_to_the_kernel(worker: SvgWorker) -> Non
     assert worker._process is None  # closed: the next charts are drawn in the kernel without asking it
 
 
+def _sample_steps() -> list:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = auditkit.load([str(SAMPLES)])
+    busiest = auditkit.sessions(df).sort_values("tool_calls", ascending=False)["session_id"]
+    return [auditkit.replay(df, sid) for sid in busiest]
+
+
+def test_timelines_drawn_without_altair_are_the_altair_charts_byte_for_byte(worker: SvgWorker) -> None:
+    """The incident pack's timelines (:class:`notebook.Drawn`, every one asked of the worker before the first is
+    shown) are the SVGs, alt text included, that the kernel draws of the altair charts."""
+    from auditkit.present.render import timeline_spec
+
+    steps = _sample_steps()
+    before = notebook._svg_worker
+    notebook._svg_worker = worker
+    try:
+        charts = [notebook.Drawn(timeline_spec(s)) for s in steps]
+        assert all(c._ticket for c in charts)  # asked at once
+        shown = [c._repr_mimebundle_() for c in charts]
+        assert [c._repr_mimebundle_() for c in charts] == shown  # shown again: the same image
+    finally:
+        notebook._svg_worker = before
+    assert worker._process is not None  # the worker drew them
+    assert shown == [_drawn(auditkit.Timeline(s).chart().to_dict(), None) for s in steps]
+    assert [repr(c) for c in charts] == [repr(auditkit.Timeline(s).chart()) for s in steps]  # the notebook's text
+
+
+def test_many_charts_asked_before_any_is_read_are_each_answered_with_their_own(worker: SvgWorker) -> None:
+    """Charts asked for faster than they are read (more than a pipe holds, both ways) neither block the kernel
+    nor come back to the wrong chart, in whatever order they are read."""
+    import threading
+
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    from auditkit.present.render import timeline_spec
+    from tests.test_render import steps_frame
+
+    specs = []
+    for i in range(8):
+        steps = steps_frame(300, every_s=1 + i)  # ~60 KB of spec, more of SVG, each
+        steps.attrs["session_id"] = f"s-{i}"
+        specs.append(timeline_spec(steps))
+    answers: dict[int, str | None] = {}
+
+    def ask() -> None:
+        tickets = [worker.submit(spec, vl_version_for_vl_convert()) for spec in specs]
+        for i in [7, 0, 3, 1, 2, 6, 4, 5]:
+            answers[i] = worker.answer(tickets[i])
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(timeout=300)
+    assert not asking.is_alive(), "the kernel's side blocked"
+    for i in range(8):
+        svg = answers[i]
+        assert svg is not None and f"session s-{i}" in svg
+
+
+def test_the_headless_kernels_draw_their_charts_without_importing_altair() -> None:
+    """The point of :func:`notebook.timelines` and :func:`notebook.tool_time_chart` in a headless kernel: no altair
+    (~0.25 s) imported to draw them."""
+    code = (
+        "import sys, warnings\n"
+        "import auditkit\n"
+        "from auditkit.present import notebook\n"
+        "notebook.warm_kernel(True, False)\n"
+        "assert notebook.setup(False, charts=False) == 'none'\n"
+        "warnings.simplefilter('ignore')\n"
+        f"df = auditkit.load([{str(SAMPLES)!r}])\n"
+        "ids = auditkit.sessions(df)['session_id'][:3]\n"
+        "charts = [chart for _, _, chart in notebook.timelines(df, ids)]\n"
+        "from auditkit.analysis import findings as F\n"
+        "charts.append(notebook.tool_time_chart(F.time_by(df, 'tool', F.pack_calls(df))))\n"
+        "svgs = [chart._repr_mimebundle_()['image/svg+xml'] for chart in charts]\n"
+        "print(len(svgs), all(s.startswith('<svg role=\"img\"') for s in svgs), 'altair' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["4", "True", "False"]
+
+
 def _gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -355,6 +437,35 @@ def test_the_report_kernel_is_the_standard_ipython_kernel_less_its_debugger() ->
     finally:
         kernel.stop(ours)
         kernel.stop(standard)
+
+
+@pytest.mark.parametrize("planted", [None, "Python3"])
+def test_the_kernel_spec_is_jupyters_own_found_without_importing_ipython(tmp_path: Path, planted: str | None) -> None:
+    """The spec the report's kernel is launched from is the one jupyter_client finds (the same folder, argv and
+    all; a spec planted in a folder of JUPYTER_PATH, named in another case, wins in both), found before IPython
+    or ipykernel is imported: they cost the kernel's launch ~0.07 s."""
+    env = dict(os.environ)
+    if planted:
+        folder = tmp_path / "share" / "kernels" / planted
+        folder.mkdir(parents=True)
+        spec = {"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "planted"}
+        (folder / "kernel.json").write_text(json.dumps(spec))
+        env["JUPYTER_PATH"] = str(tmp_path / "share")
+    code = (
+        "import json, sys\n"
+        "from auditkit.present import kernel\n"
+        "ours = kernel.spec_manager()().get_kernel_spec('python3')\n"
+        "early = [m for m in ('IPython', 'ipykernel') if m in sys.modules]\n"
+        "from jupyter_client.kernelspec import KernelSpecManager\n"
+        "theirs = KernelSpecManager().get_kernel_spec('python3')\n"
+        "print(json.dumps([early, ours.resource_dir == theirs.resource_dir, ours.to_dict() == theirs.to_dict(),"
+        " ours.display_name]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    early, same_folder, same_spec, name = json.loads(proc.stdout)
+    assert early == [] and same_folder and same_spec
+    assert (name == "planted") == bool(planted)
 
 
 def test_only_the_standard_python3_kernel_spec_is_launched_by_the_kit() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -444,3 +446,26 @@ def test_an_input_that_changes_while_the_pack_is_made_is_hashed_as_it_is_and_mar
         "bytes": trail.stat().st_size,
         "changed_during_run": True,
     }
+
+
+def test_the_report_command_imports_no_css_selectors_nor_format_checkers_and_says_nothing_of_it(
+    tmp_path: Path,
+) -> None:
+    """``auditkit report`` (a process of its own, ended with the report) imports neither soupsieve (bs4's CSS
+    selectors) nor jsonschema's format checkers (~120 ms of CPU beside the kernel), and says nothing of it; a process
+    that only calls :func:`report` keeps them."""
+    out = tmp_path / "pack"
+    code = (
+        "import sys\n"
+        "from auditkit.cli import main\n"
+        f"code = main(['report', 'incident', {str(SAMPLES)!r}, '--out', {str(out)!r}, '--no-progress'])\n"
+        "print(code, [m for m in ('soupsieve', 'isoduration', 'rfc3986_validator') if sys.modules.get(m)])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[-1] == "0 []"
+    assert (out / "incident.html").is_file()
+    from bs4 import BeautifulSoup
+
+    page = (out / "incident.html").read_text()
+    assert BeautifulSoup(page, "html.parser").select("img[alt]")  # this process: selectors as ever

@@ -408,12 +408,15 @@ def run_rules(df: pd.DataFrame, rules: list[Rule], state: State | None = None, c
                 if m[i] and desc not in reasons:
                     reasons.append(desc)
         base_hits[rule.id] = sorted(per_row.items())
-    for rule in rules:
-        if rule.is_correlation or rule.hidden or rule.id not in base_hits:
-            continue
-        rows = np.array([r for r, _ in base_hits[rule.id]], dtype=np.int64)
-        for (row, reasons), what in zip(base_hits[rule.id], _what(df, rows), strict=True):
-            records.append(_record(rule, df, row, what, "; ".join(reasons), [row]))
+    shown = [rule for rule in rules if not (rule.is_correlation or rule.hidden or rule.id not in base_hits)]
+    rows_of = {rule.id: np.array([r for r, _ in base_hits[rule.id]], dtype=np.int64) for rule in shown}
+    # what each matched row did, read once for the rows the rules matched (not once per rule: ~2 ms a rule)
+    matched = np.unique(np.concatenate(list(rows_of.values()))) if rows_of else np.zeros(0, dtype=np.int64)
+    whats = _what(df, matched) if len(matched) else []
+    for rule in shown:
+        at = np.searchsorted(matched, rows_of[rule.id])
+        for (row, reasons), i in zip(base_hits[rule.id], at.tolist(), strict=True):
+            records.append(_record(rule, df, row, whats[i], "; ".join(reasons), [row]))
     views_native = views[NATIVE]
     for rule in rules:
         if rule.is_correlation:

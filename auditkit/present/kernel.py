@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -54,9 +55,13 @@ def require_notebook_extra() -> None:
 
 #: What the kernel runs as it starts: the imports every notebook begins with, and the chart engine's
 #: warm-up (:func:`auditkit.present.notebook.warm_kernel`), done while this process imports papermill.
-WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel({}); del _auditkit_nb"
+WARM_UP = "import auditkit.present.notebook as _auditkit_nb; _auditkit_nb.warm_kernel({}, {}); del _auditkit_nb"
 #: The notebooks that draw no chart: their kernel neither imports the chart library nor starts its engine.
 NO_CHARTS = frozenset({"compliance"})
+#: The notebooks whose headless charts are drawn without altair (:func:`auditkit.present.notebook.timelines`,
+#: :func:`auditkit.present.notebook.tool_time_chart`): their kernel starts the chart engine, but does not import
+#: altair (~0.25 s).
+NO_ALTAIR = frozenset({"compliance", "incident", "replay", "cost"})
 
 
 def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager
@@ -67,10 +72,9 @@ def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager
     require_notebook_extra()
     cwd = notebooks_dir()
     with extra_import("auditkit report", "notebooks"):
-        from jupyter_client.manager import AsyncKernelManager  # optional extra (notebooks)
         from jupyter_core.utils import run_sync  # optional extra (notebooks)
 
-    km = AsyncKernelManager(kernel_name="python3", client_factory=ready_client())
+    km = kernel_manager()(kernel_name="python3", client_factory=ready_client(), kernel_spec_manager=spec_manager()())
     try:
         _launched_here(km.kernel_spec)
         run_sync(km.start_kernel)(
@@ -80,7 +84,7 @@ def start(name: str = "") -> Any:  # -> jupyter_client.AsyncKernelManager
             extra_arguments=[
                 "--IPKernelApp.log_level=ERROR",
                 "--HistoryManager.enabled=False",
-                f"--IPKernelApp.exec_lines={WARM_UP.format(name not in NO_CHARTS)}",
+                f"--IPKernelApp.exec_lines={WARM_UP.format(name not in NO_CHARTS, name not in NO_ALTAIR)}",
             ],
         )
     except Exception as exc:  # no kernelspec, a broken ipykernel: said in one line, not a traceback
@@ -115,6 +119,75 @@ def stop(km: Any) -> None:
 
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+#: How often a killed kernel is asked whether it has ended (jupyter_client: every 0.1 s, so that stopping a report's
+#: kernel, which ends within milliseconds of SIGKILL, took 0.1 s).
+KILLED_POLL_S = 0.005
+
+
+@functools.cache
+def kernel_manager() -> type:
+    """The class of :class:`KernelManager` (made once: its base class is jupyter_client's, an optional extra)."""
+    with extra_import("auditkit report", "notebooks"):
+        from jupyter_client.manager import AsyncKernelManager  # optional extra (notebooks)
+
+    class KernelManager(AsyncKernelManager):
+        """jupyter_client's kernel manager, which after killing the kernel asks every :data:`KILLED_POLL_S` (not
+        every 0.1 s) whether it has ended; the same 5 s limit."""
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            await super()._async_wait(pollinterval=min(pollinterval, KILLED_POLL_S))
+
+    return KernelManager
+
+
+@functools.cache
+def spec_manager() -> type:
+    """The class of :class:`KernelSpecs` (made once: its base class is jupyter_client's, an optional extra)."""
+    with extra_import("auditkit report", "notebooks"):
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel, _is_kernel_dir
+        from jupyter_client.provisioning import KernelProvisionerFactory
+        from jupyter_core.paths import jupyter_path
+
+    class KernelSpecs(KernelSpecManager):
+        """jupyter_client's kernel specs, found without two imports it makes before the kernel can be launched
+        (~0.07 s of every report, while nothing else can start): IPython's (~60 ms), to name the last of its
+        folders (``~/.ipython/kernels``), looked in only when the kernel is in none of Jupyter's own folders that
+        come before it; and ipykernel's, to tell the spec built into ipykernel, which a spec found in a folder
+        never is. The same folders in the same order, the same spec."""
+
+        def _find_spec_directory(self, kernel_name: str) -> str | None:
+            if not self.trait_has_value("kernel_dirs"):  # the default: Jupyter's folders first, then IPython's
+                for kernel_dir in [d for d in jupyter_path("kernels") if os.path.isdir(d)]:
+                    for f in os.listdir(kernel_dir):
+                        path = os.path.join(kernel_dir, f)
+                        if f.lower() == kernel_name and _is_kernel_dir(path):
+                            return path
+            found: str | None = super()._find_spec_directory(kernel_name)
+            return found
+
+        def _get_kernel_spec_by_name(self, kernel_name: str, resource_dir: str) -> Any:
+            if resource_dir == _ipykernel_resources():  # ipykernel's own spec: as jupyter_client reads it
+                return super()._get_kernel_spec_by_name(kernel_name, resource_dir)
+            spec = self.kernel_spec_class.from_resource_dir(resource_dir)
+            if not KernelProvisionerFactory.instance(parent=self.parent).is_provisioner_available(spec):
+                raise NoSuchKernel(kernel_name)
+            return spec
+
+    return KernelSpecs
+
+
+def _ipykernel_resources() -> str | None:
+    """Where ipykernel keeps its built-in kernel spec (``ipykernel.kernelspec.RESOURCES``), found, not imported."""
+    from importlib.util import find_spec  # start-up: only a report asks
+
+    try:
+        spec = find_spec("ipykernel")
+    except (ImportError, ValueError):
+        return None
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return os.path.join(Path(folders[0]), "resources") if folders else None
 
 
 #: How long the kernel's idle status may trail its answer on the shell channel: no status by then means IOPub is

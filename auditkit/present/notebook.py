@@ -8,6 +8,7 @@ scrapbook (unmaintained since 2022), in a few lines.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,28 @@ def skip_iri_grammar() -> None:
     Nothing here validates an ``iri``; with the import refused, jsonschema skips that one format
     check. Only for processes auditkit runs headless: ``auditkit report`` and its kernels.
     """
-    import sys
-
     if "rfc3987_syntax" not in sys.modules:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None makes the import fail
+
+
+#: What the ``auditkit report`` process imports and never uses (:func:`skip_unused_checks`): jsonschema's checkers
+#: of string formats (``uri``, ``duration``, ``color``...: isoduration brings arrow), imported with papermill, and
+#: bs4's CSS selectors (soupsieve, which compiles its grammar as it is imported).
+UNUSED_IN_A_REPORT = ("isoduration", "rfc3986_validator", "rfc3339_validator", "webcolors", "uri_template", "soupsieve")
+
+
+def skip_unused_checks() -> None:
+    """Keep the ``auditkit report`` process (it ends with the report) from importing :data:`UNUSED_IN_A_REPORT`:
+    ~120 ms of CPU beside the kernel, on a machine whose other core it shares. No format is checked there (nbformat
+    validates a notebook with ``Draft4Validator(schema)``, no format checker, and its schema names no format; with
+    the modules refused, jsonschema leaves those formats unchecked, as with them uninstalled), and the evidence
+    page is made with ``find_all``, never a CSS selector (bs4 without soupsieve says so in a warning, kept quiet)."""
+    import warnings
+
+    for module in UNUSED_IN_A_REPORT:
+        if module not in sys.modules:
+            sys.modules[module] = None  # type: ignore[assignment]  # None makes the import fail
+    warnings.filterwarnings("ignore", "The soupsieve package is not installed", UserWarning)
 
 
 def setup(interactive: bool, charts: bool = True) -> str:
@@ -79,14 +98,18 @@ def setup(interactive: bool, charts: bool = True) -> str:
     interactive charts through altair's ``JupyterChart`` widget in offline mode, its JavaScript taken
     from the installed ``vl-convert-python`` (air-gapped workstations render every chart); without
     ``anywidget`` installed, static SVG. ``charts=False``: a notebook that draws none (the compliance
-    pack's) neither imports the chart library nor starts its engine ("none").
+    pack's) neither imports the chart library nor starts its engine ("none"); so does a headless notebook whose
+    only charts are :func:`timelines` and :func:`tool_time_chart` (the incident, replay and cost packs'), drawn
+    from their Vega-Lite specs without altair.
     """
     if not interactive:
         skip_iri_grammar()
+    global _renderer
     if not charts:
         import pandas as pd
 
         pd.set_option("display.max_colwidth", None)  # evidence is shown whole, never cut with "…"
+        _renderer = "none"
         return "none"
     with extra_import("the notebook helpers", "notebooks"):
         import altair as alt
@@ -99,6 +122,7 @@ def setup(interactive: bool, charts: bool = True) -> str:
             import anywidget  # noqa: F401 - the widget JupyterChart is built on
 
             alt.renderers.enable("jupyter", offline=True)
+            _renderer = "jupyter"
             return "jupyter"
         except ImportError:
             pass
@@ -106,16 +130,16 @@ def setup(interactive: bool, charts: bool = True) -> str:
         alt.renderers.register("auditkit-svg", _described_svg)
     alt.renderers.enable("auditkit-svg")
     _warm_svg_engine()
+    _renderer = "svg"
     return "svg"
 
 
-def warm_kernel(charts: bool = True) -> None:
+def warm_kernel(charts: bool = True, altair: bool = True) -> None:
     """What a headless kernel does as it starts, for ``auditkit report``: refuse the IRI grammar, import
     what every investigation notebook imports, and start the chart engine in a process of its own
-    (:mod:`auditkit.present.svgworker`; ``charts``: for a notebook that draws). Only imports: the notebook
-    itself still runs from its first cell, with nothing defined."""
-    import sys
-
+    (:mod:`auditkit.present.svgworker`; ``charts``: for a notebook that draws; ``altair``: with altair, for a
+    notebook that draws altair charts, not only :func:`timelines`). Only imports: the notebook itself still runs
+    from its first cell, with nothing defined."""
     skip_iri_grammar()
     # the widget library of altair's JupyterChart (anywidget, ipywidgets: ~45 ms of altair's import): a headless
     # kernel draws static SVG (setup(interactive=False)), and altair without it puts a stand-in in its place
@@ -128,14 +152,16 @@ def warm_kernel(charts: bool = True) -> None:
     import auditkit.analysis.findings
 
     if charts:
-        with extra_import("the notebook helpers", "notebooks"):
-            import altair  # noqa: F401
+        if altair:
+            with extra_import("the notebook helpers", "notebooks"):
+                import altair as _altair  # noqa: F401
         import auditkit.present.render  # noqa: F401
 
         _warm_svg_worker()
 
 
 _warming = False  # the warm-up runs once per process
+_renderer = ""  # what setup() chose: "jupyter", "svg" (altair draws the charts) or "none" (altair not imported)
 _svg_worker: Any = None  # an auditkit.present.svgworker.SvgWorker, in the kernel of an `auditkit report` run
 
 
@@ -155,21 +181,23 @@ def _start_svg_worker() -> None:
 
 
 def _warm_svg_worker() -> None:
-    """Once altair is imported: the worker warms up with the charts' Vega-Lite version; a vl-convert that altair
-    refuses (missing, too old) stops the worker, and the charts are refused in the kernel as before."""
+    """The worker warms up with the charts' Vega-Lite version; a vl-convert that altair refuses (missing, too old;
+    without altair: missing) stops the worker, and the charts are refused in the kernel as before."""
     global _svg_worker
     if _svg_worker is None:
         return
-    with extra_import("the notebook helpers", "notebooks"):
-        from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
-
     try:
-        import_vl_convert()  # the check altair makes before each chart
+        if "altair" in sys.modules:
+            from altair.utils._importers import import_vl_convert
+
+            import_vl_convert()  # the check altair makes before each chart
+        else:  # the charts are drawn without altair (:func:`timelines`): vl-convert itself, as they are drawn
+            import vl_convert  # noqa: F401
     except Exception:  # said by the first chart, drawn in the kernel
         _svg_worker.close()
         _svg_worker = None
         return
-    _svg_worker.warm(vl_version_for_vl_convert())
+    _svg_worker.warm(_vl_version())
 
 
 def _warm_svg_engine() -> None:
@@ -196,18 +224,23 @@ def _warm_svg_engine() -> None:
 def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     """altair's SVG renderer, with the chart's ``description`` as the image's accessible name
     (``role="img"``, ``aria-label`` and a ``<title>``): the alt text of the chart in the evidence page."""
-    import html
-
-    with extra_import("the notebook helpers", "notebooks"):
-        import altair as alt
-        from altair.utils.mimebundle import spec_to_mimebundle
-
     safe = safe_spec(spec)  # a control character in a tool name killed the kernel
     assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
-    svg = _worker_svg(safe, metadata)
+    return _labelled(safe, _worker_svg(safe, metadata), metadata)
+
+
+def _labelled(safe: dict[str, Any], svg: str | None, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The SVG of ``safe`` (drawn by the worker; None: drawn here, by altair as its renderer would), with its
+    ``description`` as its accessible name."""
+    import html
+
     if svg is not None:
         data: dict[str, Any] = {"image/svg+xml": svg}
     else:
+        with extra_import("the notebook helpers", "notebooks"):
+            import altair as alt
+            from altair.utils.mimebundle import spec_to_mimebundle
+
         bundle = spec_to_mimebundle(
             safe,
             format="svg",
@@ -228,22 +261,93 @@ def _described_svg(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     return data
 
 
-def _worker_svg(spec: dict[str, Any], metadata: dict[str, Any]) -> str | None:
-    """The SVG the worker draws of ``spec`` (None: no worker, or not a chart it draws as altair would here).
+def _vl_version() -> str:
+    """The charts' Vega-Lite version as vl-convert takes it (``v6_4``): altair's, read without importing altair."""
+    from auditkit.present.render import vega_lite_schema  # imports pandas: a chart's, not every helper's
 
-    altair draws a chart with ``vl_convert.vegalite_to_svg(spec, vl_version, format_locale, time_format_locale)``;
-    the worker makes that same call, so it takes only the charts whose locales altair leaves unset (no embed
-    options), that it does not hand to VegaFusion, and that no renderer option changes."""
+    return vega_lite_schema()[1]
+
+
+def _worker_takes(metadata: dict[str, Any]) -> bool:
+    """Whether the worker draws a chart as altair would here: altair draws a chart with
+    ``vl_convert.vegalite_to_svg(spec, vl_version, format_locale, time_format_locale)``; the worker makes that same
+    call, so it takes only the charts whose locales altair leaves unset (no embed options), that it does not hand
+    to VegaFusion, and that no renderer option changes (altair not imported: none of these is set)."""
     if _svg_worker is None or metadata:
-        return None
-    with extra_import("the notebook helpers", "notebooks"):
-        import altair as alt
-        from altair.utils._importers import vl_version_for_vl_convert
+        return False
+    alt = sys.modules.get("altair")
+    return alt is None or not (
+        alt.renderers.options.get("embed_options") or alt.data_transformers.active == "vegafusion"
+    )
 
-    if alt.renderers.options.get("embed_options") or alt.data_transformers.active == "vegafusion":
+
+def _worker_svg(spec: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+    """The SVG the worker draws of ``spec`` (None: no worker, or not a chart it draws as altair would here)."""
+    if not _worker_takes(metadata):
         return None
-    svg: str | None = _svg_worker.svg(spec, vl_version_for_vl_convert())
+    svg: str | None = _svg_worker.svg(spec, _vl_version())
     return svg
+
+
+class Drawn:
+    """A Vega-Lite chart (its spec, as altair writes it) shown as a headless kernel shows the altair chart
+    (:func:`_described_svg`: the same SVG, with its alt text), without altair: the chart engine's process
+    (:mod:`auditkit.present.svgworker`) is asked for the SVG as soon as the chart is made, and draws it while
+    the kernel goes on; displaying it waits for that SVG (without a worker, it is drawn then, by altair)."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        safe = safe_spec(spec)  # a control character in a tool name killed the kernel
+        assert isinstance(safe, dict)  # safe_spec keeps the shape it is given
+        self._safe = safe
+        self._ticket = _svg_worker.submit(safe, _vl_version()) if _worker_takes({}) else 0
+        self._shown: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The chart's Vega-Lite spec (as altair's ``to_dict()``)."""
+        return self.spec
+
+    def __repr__(self) -> str:
+        """The text altair shows for the same chart (the notebook's plain-text form of the output)."""
+        return "alt.LayerChart(...)" if "layer" in self.spec else "alt.Chart(...)"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        if self._shown is None:  # the worker answers a chart once: shown again, it is the same image
+            worker, ticket, self._ticket = _svg_worker, self._ticket, 0
+            svg = worker.answer(ticket) if worker is not None and ticket else None
+            self._shown = _labelled(self._safe, svg, {})
+        return self._shown
+
+
+def _altair_draws() -> bool:
+    """Whether :func:`setup` chose an altair renderer (JupyterLab's widget, or altair's SVG): then the notebook's
+    charts are altair's; else (headless, ``charts=False``) a :class:`Drawn` of the same spec."""
+    return _renderer in ("jupyter", "svg")
+
+
+def tool_time_chart(by_tool: Any) -> Any:
+    """The time-by-tool chart (:func:`auditkit.present.render.time_by_tool_chart`), or headless without altair a
+    :class:`Drawn` of its spec (:func:`auditkit.present.render.time_by_tool_spec`): the same image."""
+    from auditkit.present.render import time_by_tool_chart, time_by_tool_spec  # imports pandas, as its data does
+
+    return time_by_tool_chart(by_tool) if _altair_draws() else Drawn(time_by_tool_spec(by_tool))
+
+
+def timelines(scope: Any, session_ids: Any) -> list[tuple[str, Any, Any]]:
+    """Each session's replay (:func:`auditkit.analysis.steps.replay`) and its timeline chart, all made before the
+    first is shown: ``[(session_id, steps, chart), ...]``. Where :func:`setup` chose an altair renderer, the chart
+    is ``Timeline(steps).chart()``; headless without altair (``setup(..., charts=False)``), a :class:`Drawn` of
+    the same spec (:func:`auditkit.present.render.timeline_spec`), whose SVG the chart engine draws while the
+    kernel replays the next session."""
+    from auditkit.analysis.steps import replay  # a notebook helper: pandas and the analysis, imported when used
+    from auditkit.present.render import Timeline, timeline_spec  # imports pandas, as replay does
+
+    out = []
+    for sid in session_ids:
+        steps = replay(scope, sid)
+        chart = Timeline(steps).chart() if _altair_draws() else Drawn(timeline_spec(steps))
+        out.append((str(sid), steps, chart))
+    return out
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>"} | {"<": "&lt;", "&": "&amp;", "\n": " "})

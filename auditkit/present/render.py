@@ -6,7 +6,9 @@ Nothing here computes anything a test would need: the views are in :mod:`auditki
 
 from __future__ import annotations
 
+import functools
 import html
+import math
 from pathlib import Path
 from typing import cast
 
@@ -152,6 +154,155 @@ def replay_chart(steps: pd.DataFrame, max_steps: int = MAX_TIMELINE_STEPS):
     )
 
 
+def timeline_spec(steps: pd.DataFrame, max_steps: int = MAX_TIMELINE_STEPS) -> dict:
+    """The Vega-Lite spec of :func:`replay_chart` (``replay_chart(steps).to_dict()``, the same dict in the same
+    order), built without altair: what a headless report draws (:func:`auditkit.present.notebook.timelines`),
+    where importing altair (~0.25 s) and validating each chart against its schema was most of the timeline's
+    cost. A session binned by :func:`replay_chart` (more than ``max_steps`` steps) is built by altair."""
+    sid = steps.attrs.get("session_id", "")
+    data = steps[["step", "start", "end", "tool", "summary", "status", "duration_ms"]].copy()
+    data = data[data["start"].notna()]
+    if len(data) > max_steps:
+        return cast(dict, replay_chart(steps, max_steps).to_dict())
+    data["failed"] = data["status"].isin(["error", "interrupted", "unfinished"])
+    data["tool"] = data["tool"].astype(str)
+    tools = sorted(set(data["tool"]))
+    n_failed = int(data["failed"].sum())
+    span = (data["start"].max() - data["start"].min()) if len(data) else pd.Timedelta(0)
+    data["end"] = data["end"].where(data["end"].notna(), data["start"] + pd.Timedelta(milliseconds=1))
+    data["status"] = data["status"].astype(str)
+    data["outcome"] = "failed"
+    try:
+        values = chart_values(data)
+    except TypeError:  # a column of a kind only altair converts: altair builds the chart
+        return cast(dict, replay_chart(steps, max_steps).to_dict())
+    description = (
+        f"Timeline of session {sid}: {len(data)} steps by {len(tools)} tool(s) ({', '.join(tools)}) over "
+        f"{_span_text(span)}; {n_failed} failed, marked with red crosses."
+    )
+    shared = {
+        "tooltip": [
+            {"field": "step", "type": "quantitative"},
+            {"field": "summary", "type": "nominal"},
+            {"field": "status", "type": "nominal"},
+            {"field": "duration_ms", "title": "ms", "type": "quantitative"},
+        ],
+        "x": {
+            "axis": {"format": "%H:%M:%S"},
+            "field": "start",
+            "scale": {"type": "utc"},
+            "title": "time (UTC)",
+            "type": "temporal",
+        },
+        "x2": {"field": "end"},
+        "y": {"field": "tool", "title": None, "type": "nominal"},
+    }
+    colour = {
+        "field": "tool",
+        "legend": {"orient": "right", "title": "tool"},
+        "scale": {"domain": tools, "range": list(TOOL_COLOURS)},
+        "type": "nominal",
+    }
+    shape = {
+        "field": "outcome",
+        "legend": {"title": None},
+        "scale": {"domain": ["failed"], "range": ["cross"]},
+        "type": "nominal",
+    }
+    name = dataset_name(values)
+    schema_url, _ = vega_lite_schema()
+    return {
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+        "layer": [
+            {"mark": {"type": "bar", "height": 14, "minBandSize": 3}, "encoding": {"color": colour, **shared}},
+            {
+                "mark": {"type": "point", "color": FAILED, "filled": True, "size": 80},
+                "encoding": {"shape": shape, **shared},
+                "transform": [{"filter": "datum.failed"}],
+            },
+        ],
+        "data": {"name": name},
+        "description": description,
+        "height": {"step": 22},
+        "resolve": {"legend": {"shape": "independent"}},
+        "title": f"session {sid}",
+        "width": 800,
+        "$schema": schema_url,
+        "datasets": {name: values},
+    }
+
+
+def chart_values(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as altair puts them in a spec (``altair.utils.core.sanitize_pandas_dataframe``): numbers as
+    Python numbers (a missing or infinite float as None), times as ISO text (a missing one as ""), text and
+    categories as text or None."""
+    import numpy as np
+
+    columns: dict[str, list] = {}
+    for name in frame.columns:
+        col = frame[name]
+        kind = str(col.dtype)
+        numpy_kind = col.dtype if isinstance(col.dtype, np.dtype) else None
+        if kind.startswith(("datetime", "timestamp")):
+            columns[name] = ["" if v is pd.NaT else v.isoformat() for v in col]
+        elif kind == "bool":
+            columns[name] = [bool(v) for v in col.to_numpy()]
+        elif numpy_kind is not None and np.issubdtype(numpy_kind, np.integer):
+            columns[name] = col.to_numpy().tolist()
+        elif numpy_kind is not None and np.issubdtype(numpy_kind, np.floating):
+            columns[name] = [v if math.isfinite(v) else None for v in col.to_numpy().tolist()]
+        elif kind in ("category", "string", "str", "object", "boolean") or kind in _NULLABLE_NUMBERS:
+            # altair's own steps, whatever they leave (pandas keeps a NaN in an object column as it is)
+            col = col.astype(object)
+            if kind == "object":
+                col = col.apply(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+            columns[name] = col.where(col.notnull(), None).tolist()
+        else:  # what altair converts otherwise (arrays, time spans): altair's own dict
+            raise TypeError(f"column {name!r} of type {kind}: not drawn without altair")
+    keys = list(columns)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+_NULLABLE_NUMBERS = frozenset(
+    ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64")
+)
+
+
+def dataset_name(values: list[dict]) -> str:
+    """The name altair gives a chart's inline rows (``altair.vegalite.v6.api._dataset_name``)."""
+    import hashlib
+    import json
+
+    if values == [{}]:
+        return "empty"
+    return "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+@functools.cache
+def vega_lite_schema() -> tuple[str, str]:
+    """The Vega-Lite version the installed altair writes its charts in: (its ``$schema`` URL, the version as
+    vl-convert takes it, ``v6_4``). Read from altair's own files, not imported (~0.25 s a headless report's kernel
+    spends only to draw its charts); when they do not say it plainly, from altair itself."""
+    import re
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("altair")
+        folder = Path(next(iter(spec.submodule_search_locations or []))) / "vegalite" if spec else None
+        major = re.search(r"^from \.(v\d+) import \*$", (folder / "__init__.py").read_text(), re.M) if folder else None
+        text = (folder / major.group(1) / "schema" / "__init__.py").read_text() if folder and major else ""
+        version = re.search(r'^SCHEMA_VERSION = "(v[\d.]+)"$', text, re.M)
+        url = re.search(r'^SCHEMA_URL = "(https://[^"]+)"$', text, re.M)
+    except (OSError, ImportError, ValueError, StopIteration):
+        version = url = None
+    if version and url:
+        return url.group(1), "_".join(version.group(1).split(".")[:2])
+    with extra_import("charts", "notebooks"):
+        import altair as alt
+
+    return alt.SCHEMA_URL, "_".join(alt.SCHEMA_VERSION.split(".")[:2])
+
+
 def _span_text(span: pd.Timedelta) -> str:
     seconds = span.total_seconds()
     if seconds < 120:
@@ -222,6 +373,46 @@ def time_by_tool_chart(by_tool: pd.DataFrame):
         )
         .properties(width=600, title="time by tool", description=description)
     )
+
+
+def time_by_tool_spec(by_tool: pd.DataFrame) -> dict:
+    """The Vega-Lite spec of :func:`time_by_tool_chart` (its ``to_dict()``, the same dict in the same order),
+    built without altair, as :func:`timeline_spec` is."""
+    data = by_tool.reset_index()
+    try:
+        values = chart_values(data)
+    except TypeError:  # a column of a kind only altair converts: altair builds the chart
+        return cast(dict, time_by_tool_chart(by_tool).to_dict())
+    tools = data["tool"].astype(str).tolist()
+    description = "Total time by tool: " + ", ".join(
+        f"{t} {ms / 1000:,.1f} s" for t, ms in zip(tools, data["total_ms"], strict=True)
+    )
+    name = dataset_name(values)
+    return {
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+        "data": {"name": name},
+        "mark": {"type": "bar"},
+        "description": description,
+        "encoding": {
+            "color": {
+                "field": "tool",
+                "legend": {"title": "tool"},
+                "scale": {"domain": sorted(tools), "range": list(TOOL_COLOURS)},
+                "type": "nominal",
+            },
+            "tooltip": [
+                {"field": "tool", "type": "nominal"},
+                {"field": "calls", "type": "quantitative"},
+                {"field": "total_ms", "type": "quantitative"},
+            ],
+            "x": {"field": "total_ms", "title": "total ms", "type": "quantitative"},
+            "y": {"field": "tool", "sort": "-x", "title": None, "type": "nominal"},
+        },
+        "title": "time by tool",
+        "width": 600,
+        "$schema": vega_lite_schema()[0],
+        "datasets": {name: values},
+    }
 
 
 def save_replay_html(steps: pd.DataFrame, path: str | Path, chart: bool = True) -> Path:

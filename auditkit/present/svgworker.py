@@ -16,6 +16,7 @@ start, died, or a chart failed there) and the kernel draws the chart itself, as 
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
 import sys
 import threading
@@ -94,12 +95,20 @@ def serve(source: IO[str], sink: IO[str]) -> None:
 
 class SvgWorker:
     """The kernel's side: a worker started at once (its engine starts meanwhile), :meth:`warm` when the Vega-Lite
-    version is known, then :meth:`svg` per chart. Thread-safe (one chart at a time); :meth:`svg` says None
-    whenever the kernel should draw the chart itself."""
+    version is known, then :meth:`svg` per chart, or :meth:`submit` for each chart as soon as it is made and
+    :meth:`answer` when it is shown (the worker draws the next charts while the kernel goes on). Thread-safe;
+    :meth:`svg` and :meth:`answer` say None whenever the kernel should draw the chart itself.
+
+    Requests are answered in order, one line each; a thread reads the answers as they come (so that a worker
+    with several charts to hand back never waits on a full pipe while the kernel writes the next request)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._unread = 0  # answers to warm-up requests, read and dropped before the next chart's
+        self._sent = 0  # requests written, numbered from 1
+        self._received = 0  # answers read off the queue
+        self._kept: dict[int, object] = {}  # answers read before they were asked for, by request number
+        self._dropped: set[int] = set()  # requests whose answer nobody will ask for (the warm-up's)
+        self._answers: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._process: subprocess.Popen[str] | None = subprocess.Popen(
             # -P: nothing from the working folder (the notebooks') on the worker's path
             [sys.executable, "-P", "-m", "auditkit.present.svgworker"],
@@ -109,48 +118,68 @@ class SvgWorker:
             text=True,
             encoding="utf-8",
         )
+        threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True, name="auditkit-svg").start()
+
+    def _read(self, stdout: IO[str] | None) -> None:
+        """Each answer line, parsed, onto the queue; None when the worker's output ends (it is gone)."""
+        try:
+            for line in stdout or ():
+                try:
+                    self._answers.put(json.loads(line))
+                except ValueError:
+                    self._answers.put(None)
+        except (OSError, ValueError):
+            pass
+        self._answers.put(None)
 
     def warm(self, vl_version: str) -> None:
         """Have the worker draw :data:`WARM_UP_SPEC` with ``vl_version`` (the charts' version), without waiting."""
         with self._lock:
-            if self._send({"spec": WARM_UP_SPEC, "vl_version": vl_version}):
-                self._unread += 1
+            ticket = self._send({"spec": WARM_UP_SPEC, "vl_version": vl_version})
+            if ticket:
+                self._dropped.add(ticket)
+
+    def submit(self, spec: dict[str, Any], vl_version: str) -> int:
+        """Ask for the SVG of ``spec`` now; its :meth:`answer` later. 0: not asked (the worker is gone)."""
+        with self._lock:
+            return self._send({"spec": spec, "vl_version": vl_version})
+
+    def answer(self, ticket: int) -> str | None:
+        """The SVG asked for by :meth:`submit` (``ticket``), or None: not asked, a worker that is gone, or a chart it
+        could not draw (the kernel then draws it, and says what is wrong with it)."""
+        with self._lock:
+            if not ticket:
+                return None
+            while ticket not in self._kept and self._received < ticket and self._process is not None:
+                got = self._answers.get()
+                if got is None:  # the worker is gone: every chart from now on is drawn in the kernel
+                    self.close()
+                    break
+                self._received += 1
+                if self._received not in self._dropped:
+                    self._kept[self._received] = got
+                self._dropped.discard(self._received)
+            answer = self._kept.pop(ticket, None)
+        svg = answer.get("svg") if isinstance(answer, dict) else None
+        return svg if isinstance(svg, str) else None
 
     def svg(self, spec: dict[str, Any], vl_version: str) -> str | None:
         """The SVG of ``spec``, or None: a worker that is gone, or a chart it could not draw (the kernel then
         draws it, and says what is wrong with it)."""
-        with self._lock:
-            answer = None
-            if self._send({"spec": spec, "vl_version": vl_version}):
-                for _ in range(self._unread + 1):
-                    answer = self._receive()
-                self._unread = 0
-            if not isinstance(answer, dict):  # the worker is gone: every chart from now on is drawn in the kernel
-                self.close()
-                return None
-        svg = answer.get("svg")
-        return svg if isinstance(svg, str) else None
+        return self.answer(self.submit(spec, vl_version))
 
-    def _send(self, request: dict[str, Any]) -> bool:
+    def _send(self, request: dict[str, Any]) -> int:
         process = self._process
         if process is None or process.stdin is None:
-            return False
+            return 0
         try:
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
         except (OSError, ValueError):
-            return False
-        return True
-
-    def _receive(self) -> object:
-        process = self._process
-        if process is None or process.stdout is None:
-            return None
-        try:
-            line = process.stdout.readline()
-            return json.loads(line) if line else None
-        except (OSError, ValueError):
-            return None
+            self.close()
+            return 0
+        self._sent += 1
+        return self._sent
 
     def close(self) -> None:
         """Stop the worker (closing its input ends it)."""
