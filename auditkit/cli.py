@@ -1677,7 +1677,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditkit.present.notebook import skip_iri_grammar, skip_unused_checks  # start-up: only this command loads it
 
     skip_iri_grammar()  # before papermill imports jsonschema
-    skip_unused_checks()
+    if args.whole_process:  # a program calling main() keeps bs4's CSS selectors and jsonschema's format checks
+        skip_unused_checks()
     try:
         _some_record(args)  # a README runs no notebook
         empty = None

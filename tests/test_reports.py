@@ -458,7 +458,8 @@ def test_the_report_command_imports_no_css_selectors_nor_format_checkers_and_say
     code = (
         "import sys\n"
         "from auditkit.cli import main\n"
-        f"code = main(['report', 'incident', {str(SAMPLES)!r}, '--out', {str(out)!r}, '--no-progress'])\n"
+        f"sys.argv = ['auditkit', 'report', 'incident', {str(SAMPLES)!r}, '--out', {str(out)!r}, '--no-progress']\n"
+        "code = main()\n"  # the console script's own call: the command is the whole process
         "print(code, [m for m in ('soupsieve', 'isoduration', 'rfc3986_validator') if sys.modules.get(m)])\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
@@ -469,3 +470,21 @@ def test_the_report_command_imports_no_css_selectors_nor_format_checkers_and_say
 
     page = (out / "incident.html").read_text()
     assert BeautifulSoup(page, "html.parser").select("img[alt]")  # this process: selectors as ever
+
+
+def test_a_program_that_calls_the_report_command_keeps_css_selectors_and_format_checks(tmp_path: Path) -> None:
+    """``main(['report', ...])`` called from a program (a test, a script) is not the whole process: bs4's CSS
+    selectors and jsonschema's format checkers still work in it afterwards (only the console script skips them)."""
+    out = tmp_path / "pack"
+    code = (
+        "import sys\n"
+        "from auditkit.cli import main\n"
+        f"code = main(['report', 'incident', {str(SAMPLES)!r}, '--out', {str(out)!r}, '--no-progress'])\n"
+        "from bs4 import BeautifulSoup\n"
+        "import jsonschema\n"
+        "bad = not jsonschema.FormatChecker().conforms('P1Y2M', 'duration') or jsonschema.FormatChecker().conforms('P1Yx', 'duration')\n"
+        "print(code, len(BeautifulSoup('<p>a</p><p>b</p>', 'html.parser').select('p')), 'bad' if bad else 'ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[-1] == "0 2 ok"
