@@ -568,3 +568,15 @@ def test_keyword_parts_sharing_a_lead_are_found_wherever_they_overlap() -> None:
     for text in texts:
         for low in (text * (4096 // len(text) + 1), "." * 4096 + text):
             assert r._parts_by_trie(low) == {p for p in words if p in low}, text
+
+
+def test_a_cut_head_is_the_first_bytes_of_its_utf8_whatever_its_characters() -> None:
+    """``_cut_utf8`` slices an ASCII text as it is (a byte a character) and any other by its UTF-8 bytes, a character
+    cut in two dropped: both give what encoding, cutting and decoding gives."""
+    rng = random.Random(37)
+    for alphabet in ("abc =\n", "abcé€😀", "ab\ud800c"):
+        for _ in range(200):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+            limit = rng.randrange(0, 50)
+            want = text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+            assert capture._cut_utf8(text, limit) == want

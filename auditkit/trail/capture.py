@@ -257,6 +257,9 @@ def enrich(fields: dict, agent: str = tf.AGENT) -> dict:
 
 
 def _cut_utf8(text: str, limit: int) -> str:
+    """``text``'s first ``limit`` bytes of UTF-8, a character cut in two dropped."""
+    if text.isascii():  # a byte a character: the same string without encoding and decoding it (~0.1 ms for 64 KiB)
+        return text[:limit]
     return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
 
 
