@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import pickle
 import select
 import signal
 import time
@@ -165,6 +164,8 @@ def in_order(count: int, work: Callable[[int], T], workers: int) -> Iterator[T]:
             os._exit(0)
         os.close(send)
         procs.append((pid, recv))
+    if procs:
+        import pickle  # noqa: F401  # start-up: loaded while the workers work (for their results), not before they start
     try:
         lost = False
         while True:
@@ -198,6 +199,8 @@ def in_order(count: int, work: Callable[[int], T], workers: int) -> Iterator[T]:
 def _results(recv: int, timeout: float | None) -> dict:
     """What a worker handed over: everything up to the end of its pipe; nothing if it died while handing over
     (the parent does that work again) or, when ``timeout`` is given, if it says nothing for that long."""
+    import pickle  # start-up: loaded by in_order once the workers run
+
     chunks = []
     while True:
         if timeout is not None and not _readable(recv, timeout):
@@ -217,6 +220,8 @@ def _from_back(work: Callable[[int], T], shared: Any, send: int) -> None:
     """A worker: take the last index nobody has taken, until the indexes meet; hand the results over."""
     out = {}
     try:
+        import pickle  # start-up: the worker's own, once it runs (its parent loads it meanwhile)
+
         while True:
             with shared.get_lock():
                 front, back = shared[0], shared[1]
