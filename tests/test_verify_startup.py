@@ -154,7 +154,13 @@ def test_the_report_classes_are_still_dataclasses_to_the_dataclasses_module() ->
     }
     out = report.to_dict()
     assert out["findings"] == [dataclasses.asdict(finding)] and out["first_break"] == dataclasses.asdict(finding)
-    assert out["intact"] is False and out["seals"] == {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None}
+    assert out["intact"] is False and out["seals"] == {
+        "logs": [],
+        "checked": 0,
+        "valid": 0,
+        "failed": 0,
+        "latest": None,
+    }
     assert dataclasses.replace(finding, line=9) == Finding("edited", ERROR, finding.message, "t.jsonl", 9, 2)
     assert finding != dataclasses.replace(finding, seq=3) and report == VerifyReport(["t.jsonl"], 4, findings=[finding])
     assert repr(finding) == (
