@@ -172,7 +172,7 @@ def test_the_report_classes_are_still_dataclasses_to_the_dataclasses_module() ->
         hash(finding)
 
 
-def test_verifying_a_clean_trail_loads_neither_orjson_nor_dataclasses(tmp_path: Path) -> None:
+def test_verifying_a_clean_trail_loads_neither_orjson_nor_dataclasses_nor_typing(tmp_path: Path) -> None:
     trail = tmp_path / "t.jsonl"
     created = "2026-03-17T00:00:00.000000Z"
     start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": created}}
@@ -184,7 +184,7 @@ def test_verifying_a_clean_trail_loads_neither_orjson_nor_dataclasses(tmp_path: 
     trail.write_bytes(b"".join(lines))
     probe = (
         "import sys; from auditkit.cli import main; sys.argv = ['auditkit', 'verify', sys.argv[1]]; code = main(); "
-        "print([m for m in ('orjson', 'dataclasses', 'inspect', 'uuid') if m in sys.modules], code, file=sys.stderr)"
+        "print([m for m in ('orjson', 'dataclasses', 'inspect', 'uuid', 'typing') if m in sys.modules], code, file=sys.stderr)"
     )
     env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CONFIG_HOME=str(tmp_path / "config"))
     done = subprocess.run(

@@ -12,7 +12,6 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 
 def cpus(most: int = 4) -> int:
@@ -75,7 +74,11 @@ def read_range(path: str | Path, start: int, end: int) -> bytes:
         return fh.read(end - start)
 
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: typing costs a command's start-up ~2 ms
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 #: How long this process waits for the shared counter before it takes the lock as lost (a worker killed
 #: while holding it: a few microseconds of every range's work, so this is a safety net, never a pace).
