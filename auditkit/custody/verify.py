@@ -18,6 +18,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import struct
 from array import array
 from binascii import hexlify
 from bisect import bisect_left
@@ -25,6 +26,7 @@ from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
 from io import BytesIO
+from itertools import chain as _chained
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -602,14 +604,41 @@ def _check_heads(lines: list[bytes], s0: int, links: bytes) -> list[bytes] | Non
         end = min(n, at + 10**w - seq)
         part = lines if end - at == n else lines[at:end]
         j = tf.SEQ_AT + w
-        if b"".join(map(itemgetter(slice(j + tf.TS_AT)), part)) != _heads_text(seq, end - at):
+        joined = b"".join(map(itemgetter(slice(j + tf.PREV_END)), part))  # each record up to the end of its prev
+        if len(joined) != (j + tf.PREV_END) * (end - at):
+            return None  # a line shorter than that
+        cut = _head_fields(joined, j, end - at)  # head, time, link, head, time, link...
+        if b"".join(cut[0::3]) != _heads_text(seq, end - at):
             return None
-        prevs = b"".join(map(itemgetter(slice(j + tf.TS_END, j + tf.PREV_END)), part))
-        if prevs != (links if end - at == n else links[_LINK * at : _LINK * end]):
+        if b"".join(cut[2::3]) != (links if end - at == n else links[_LINK * at : _LINK * end]):
             return None
-        stamps += map(itemgetter(slice(j + tf.TS_AT, j + tf.TS_END)), part)
+        stamps += cut[1::3]
         at, seq = end, seq + end - at
     return stamps
+
+
+_ROWS = 64  # records cut per struct call (one compiled layout per seq width and count, reused by every block)
+_LAYOUTS: dict[tuple[int, int], struct.Struct] = {}
+
+
+def _head_fields(joined: bytes, j: int, count: int) -> list[bytes]:
+    """``count`` records' starts (``j + PREV_END`` bytes each, the seq's comma at ``j``), joined, cut in C into
+    ``{"v":1,"seq":<seq>,"ts":"``, the timestamp and ``","prev":"<hash>`` each: one slice of each line, not three."""
+    width, (full, rest) = j + tf.PREV_END, divmod(count, _ROWS)
+    out: list[bytes] = []
+    if full:
+        out += _chained.from_iterable(_layout(j, _ROWS).iter_unpack(memoryview(joined)[: full * _ROWS * width]))
+    if rest:
+        out += _layout(j, rest).unpack_from(joined, full * _ROWS * width)
+    return out
+
+
+def _layout(j: int, rows: int) -> struct.Struct:
+    layout = _LAYOUTS.get((j, rows))
+    if layout is None:
+        row = f"{j + tf.TS_AT}s{tf.TS_END - tf.TS_AT}s{tf.PREV_END - tf.TS_END}s"
+        layout = _LAYOUTS[j, rows] = struct.Struct("<" + row * rows)
+    return layout
 
 
 def _heads_text(first: int, count: int) -> bytes:
