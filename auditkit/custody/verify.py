@@ -6,7 +6,8 @@ ranges of 1 MiB, shared between this process and forked workers: see :func:`_ver
 block with anything off is walked line by line, which names each problem and its line.
 ``benchmarks/verify.py`` prints the time beside ``openssl dgst -sha256`` of the same file. Rotated and
 gzipped segments of one trail are checked as one chain. The seal and anchor code (and cryptography)
-load only when there are seals, a key or TSA roots to check.
+load only when there are seals, a key or TSA roots to check; orjson only for a first line that is not plain
+JSON (:func:`auditkit.store.files.json_value`), dataclasses only when asked about a report (``_Record``).
 
 Findings of severity ``error`` mean the trail is not intact (``VerifyReport.intact`` is False);
 ``warning`` findings (a partial line left by a crash, a clock step back, records after the last
