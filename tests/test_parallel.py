@@ -148,3 +148,22 @@ def test_kept_freed_memory_is_reused_by_the_next_block_not_faulted_in_again() ->
         runs[how] = (kept, int(faults))
     assert runs["keep"][0] == "True"
     assert runs["keep"][1] * 10 < runs["default"][1]  # the same work: ~1,000 page faults against ~120,000
+
+
+@pytest.mark.parametrize("block", [1, 100, 1000, 4096, 1 << 16])
+@pytest.mark.parametrize("tail", [b"", b"no newline at the end"])
+def test_line_ranges_cover_every_byte_once_each_ending_after_the_first_newline_past_its_block(
+    tmp_path: Path, block: int, tail: bytes
+) -> None:
+    """Lines shorter and longer than a block and than the first read at a cut (1 KiB, then doubling)."""
+    lengths = [0, 1, 5, 500, 1023, 1024, 1025, 3000, 70_000, 5, (1 << 20) + 7, 9, 0, 2049]
+    data = b"".join(b"x" * n + b"\n" for n in lengths) + tail
+    path = tmp_path / "lines.txt"
+    path.write_bytes(data)
+    for start in (0, 3):
+        ranges = parallel.line_ranges(path, len(data), block, start)
+        assert [a for a, _ in ranges] == [start] + [b for _, b in ranges[:-1]] and ranges[-1][1] == len(data)
+        for a, b in ranges:
+            cut = min(a + block, len(data))
+            newline = data.find(b"\n", cut)
+            assert b == (newline + 1 if newline >= 0 else len(data))

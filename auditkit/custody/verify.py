@@ -6,7 +6,8 @@ ranges of 1 MiB, shared between this process and forked workers: see :func:`_ver
 block with anything off is walked line by line, which names each problem and its line.
 ``benchmarks/verify.py`` prints the time beside ``openssl dgst -sha256`` of the same file. Rotated and
 gzipped segments of one trail are checked as one chain. The seal and anchor code (and cryptography)
-load only when there are seals, a key or TSA roots to check.
+load only when there are seals, a key or TSA roots to check; orjson only for a first line that is not plain
+JSON (:func:`auditkit.store.files.json_value`), dataclasses only when asked about a report (``_Record``).
 
 Findings of severity ``error`` mean the trail is not intact (``VerifyReport.intact`` is False);
 ``warning`` findings (a partial line left by a crash, a clock step back, records after the last
@@ -18,30 +19,32 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import struct
 from array import array
 from binascii import hexlify
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from io import BytesIO
-from itertools import islice, repeat
-from operator import itemgetter, le
+from itertools import chain as _chained
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import orjson
 
 from auditkit.errors import ChainBroken, TrailFormatError
-from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, open_lines
+from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, json_value, open_lines
 from auditkit.store.names import active_trail, is_seal_log, seal_log_path
 from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
 from auditkit.trail import appender, config, provenance
 from auditkit.trail import format as tf
 from auditkit.trail.appender import pending_spills
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: typing costs a command's start-up ~2 ms
 if TYPE_CHECKING:
+    from dataclasses import Field
+    from typing import Any, ClassVar
+
     from auditkit.custody.seals import Verifier
 
 ERROR, WARNING = "error", "warning"
@@ -53,16 +56,78 @@ _INT64_MAX = (1 << 63) - 1  # no writer numbers past it: a seq beyond is a forge
 _DIGEST, _UPDATE = type(hashlib.sha256()).digest, type(hashlib.sha256()).update  # the methods, for map()
 
 
-@dataclass
-class Finding:
+class _Record:
+    """A plain class that is a dataclass to :mod:`dataclasses` (``fields``, ``asdict``, ``replace``, ``is_dataclass``)
+    without importing it at start-up: ``dataclasses`` loads ``inspect`` (~6 ms of every ``auditkit verify``). Each
+    subclass lists its fields in ``_FIELDS`` as (name, annotation, default), the default a value, a factory
+    (``list``, ``dict``, a function) or ``_REQUIRED``; ``__init__``, ``__repr__`` and ``__eq__`` are what
+    ``@dataclass`` writes, and ``__dataclass_fields__`` is made, from an equivalent dataclass, when asked for."""
+
+    _FIELDS: ClassVar[tuple[tuple[str, str, object], ...]] = ()
+    __hash__ = None  # type: ignore[assignment]  # as @dataclass(eq=True): mutable, so unhashable
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name, _, _ in self._FIELDS)
+
+    def __repr__(self) -> str:
+        inside = ", ".join(f"{name}={getattr(self, name)!r}" for name, _, _ in self._FIELDS)
+        return f"{type(self).__qualname__}({inside})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]  # the same class: a _Record
+
+    class _DataclassFields:
+        """``__dataclass_fields__``, made on first use (only by code that asks ``dataclasses`` about the class)."""
+
+        def __get__(self, obj: object, owner: type[_Record]) -> dict[str, Field[Any]]:
+            made = owner.__dict__.get("_made_fields")
+            if made is None:
+                import dataclasses  # start-up: only a caller of dataclasses.fields()/asdict() on a report needs it
+
+                spec: list = []
+                for name, annotation, default in owner._FIELDS:
+                    if default is _REQUIRED:
+                        spec.append((name, annotation))
+                    elif callable(default):
+                        spec.append((name, annotation, dataclasses.field(default_factory=default)))
+                    else:
+                        spec.append((name, annotation, default))
+                made = dataclasses.make_dataclass(owner.__name__, spec).__dataclass_fields__
+                type.__setattr__(owner, "_made_fields", made)  # kept on the class asked about
+            return made
+
+    __dataclass_fields__ = _DataclassFields()
+
+
+_REQUIRED = object()  # a field without a default, in a _FIELDS table
+
+
+class Finding(_Record):
     """One thing verify noticed, with where it is."""
 
-    kind: str
-    severity: str
-    message: str
-    file: str | None = None
-    line: int | None = None
-    seq: int | None = None
+    _FIELDS = (
+        ("kind", "str", _REQUIRED),
+        ("severity", "str", _REQUIRED),
+        ("message", "str", _REQUIRED),
+        ("file", "str | None", None),
+        ("line", "int | None", None),
+        ("seq", "int | None", None),
+    )
+    __match_args__ = ("kind", "severity", "message", "file", "line", "seq")
+
+    def __init__(
+        self,
+        kind: str,
+        severity: str,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        seq: int | None = None,
+    ) -> None:
+        self.kind, self.severity, self.message = kind, severity, message
+        self.file, self.line, self.seq = file, line, seq
 
     def __str__(self) -> str:
         where = (f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: ") if self.file else ""
@@ -70,24 +135,52 @@ class Finding:
         return f"{self.severity.upper()} {self.kind}: {where}{seq}{self.message}"
 
 
-@dataclass
-class VerifyReport:
-    """What ``verify`` checked and found. ``intact`` is True only when no finding is an error."""
+def _no_seals() -> dict:
+    return {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None}
 
-    files: list[str] = field(default_factory=list)
-    records: int = 0
-    bytes: int = 0
-    trails: dict[str, dict] = field(default_factory=dict)
-    seals: dict = field(default_factory=lambda: {"logs": [], "checked": 0, "valid": 0, "failed": 0, "latest": None})
-    #: RFC 3161 tokens over the seals (``custody.anchors.check_anchors``'s summary; ``checked`` False without roots)
-    anchors: dict = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    #: files of a known format without a hash chain (path -> what they are): read, never verified
-    unchained: dict[str, str] = field(default_factory=dict)
-    #: whether the trails were created by this installation (their starts' keyed marks): "checked" (each
-    #: chain's latest start is marked, or a ``foreign`` error says otherwise) or "unchecked" (no installation
-    #: key here: the chain is checked, its origin is not)
-    provenance: str = "unchecked"
+
+class VerifyReport(_Record):
+    """What ``verify`` checked and found. ``intact`` is True only when no finding is an error.
+
+    ``anchors``: RFC 3161 tokens over the seals (``custody.anchors.check_anchors``'s summary; ``checked`` False
+    without roots). ``unchained``: files of a known format without a hash chain (path -> what they are): read, never
+    verified. ``provenance``: whether the trails were created by this installation (their starts' keyed marks):
+    "checked" (each chain's latest start is marked, or a ``foreign`` error says otherwise) or "unchecked" (no
+    installation key here: the chain is checked, its origin is not)."""
+
+    _FIELDS = (
+        ("files", "list[str]", list),
+        ("records", "int", 0),
+        ("bytes", "int", 0),
+        ("trails", "dict[str, dict]", dict),
+        ("seals", "dict", _no_seals),
+        ("anchors", "dict", dict),
+        ("findings", "list[Finding]", list),
+        ("unchained", "dict[str, str]", dict),
+        ("provenance", "str", "unchecked"),
+    )
+    __match_args__ = ("files", "records", "bytes", "trails", "seals", "anchors", "findings", "unchained", "provenance")
+
+    def __init__(
+        self,
+        files: list[str] | None = None,
+        records: int = 0,
+        bytes: int = 0,
+        trails: dict[str, dict] | None = None,
+        seals: dict | None = None,
+        anchors: dict | None = None,
+        findings: list[Finding] | None = None,
+        unchained: dict[str, str] | None = None,
+        provenance: str = "unchecked",
+    ) -> None:
+        self.files: list[str] = [] if files is None else files
+        self.records, self.bytes = records, bytes
+        self.trails: dict[str, dict] = {} if trails is None else trails
+        self.seals: dict = _no_seals() if seals is None else seals
+        self.anchors: dict = {} if anchors is None else anchors
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.unchained: dict[str, str] = {} if unchained is None else unchained
+        self.provenance = provenance
 
     @property
     def intact(self) -> bool:
@@ -105,9 +198,11 @@ class VerifyReport:
         return self
 
     def to_dict(self) -> dict:
-        out = asdict(self)
+        from dataclasses import asdict  # start-up: only a report turned into JSON needs it
+
+        out = asdict(self)  # type: ignore[call-overload]  # a dataclass to dataclasses (see _Record)
         out["intact"] = self.intact
-        out["first_break"] = asdict(self.first_break) if self.first_break else None
+        out["first_break"] = asdict(self.first_break) if self.first_break else None  # type: ignore[call-overload]
         return out
 
 
@@ -378,8 +473,8 @@ def unchained_format(path: PathLike) -> str | None:
             if n >= 20:
                 break
             try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
+                obj = json_value(raw)
+            except ValueError:  # what orjson refuses
                 if raw.strip():
                     return None
                 continue
@@ -485,7 +580,7 @@ def _summarize(data: bytes, sealed: set[int]) -> _Summary | None:
     before = hashes[: 65 * (n - 1) - 1].replace(b",", _PREV_OPEN)  # each record's hash, as the next one's prev
     links = _PREV_OPEN + first_prev + (_PREV_OPEN + before if n > 1 else b"")
     stamps = _check_heads(lines, s0, links)
-    if stamps is None or not all(map(le, stamps, islice(stamps, 1, None))):
+    if stamps is None or sorted(stamps) != stamps:  # in time order (a sorted run is one pass, in C)
         return None
     out = _Summary()
     out.first_prev, out.first_seq, out.first_ts = first_prev, s0, stamps[0]
@@ -510,14 +605,41 @@ def _check_heads(lines: list[bytes], s0: int, links: bytes) -> list[bytes] | Non
         end = min(n, at + 10**w - seq)
         part = lines if end - at == n else lines[at:end]
         j = tf.SEQ_AT + w
-        if b"".join(map(itemgetter(slice(j + tf.TS_AT)), part)) != _heads_text(seq, end - at):
+        joined = b"".join(map(itemgetter(slice(j + tf.PREV_END)), part))  # each record up to the end of its prev
+        if len(joined) != (j + tf.PREV_END) * (end - at):
+            return None  # a line shorter than that
+        cut = _head_fields(joined, j, end - at)  # head, time, link, head, time, link...
+        if b"".join(cut[0::3]) != _heads_text(seq, end - at):
             return None
-        prevs = b"".join(map(itemgetter(slice(j + tf.TS_END, j + tf.PREV_END)), part))
-        if prevs != (links if end - at == n else links[_LINK * at : _LINK * end]):
+        if b"".join(cut[2::3]) != (links if end - at == n else links[_LINK * at : _LINK * end]):
             return None
-        stamps += map(itemgetter(slice(j + tf.TS_AT, j + tf.TS_END)), part)
+        stamps += cut[1::3]
         at, seq = end, seq + end - at
     return stamps
+
+
+_ROWS = 64  # records cut per struct call (one compiled layout per seq width and count, reused by every block)
+_LAYOUTS: dict[tuple[int, int], struct.Struct] = {}
+
+
+def _head_fields(joined: bytes, j: int, count: int) -> list[bytes]:
+    """``count`` records' starts (``j + PREV_END`` bytes each, the seq's comma at ``j``), joined, cut in C into
+    ``{"v":1,"seq":<seq>,"ts":"``, the timestamp and ``","prev":"<hash>`` each: one slice of each line, not three."""
+    width, (full, rest) = j + tf.PREV_END, divmod(count, _ROWS)
+    out: list[bytes] = []
+    if full:
+        out += _chained.from_iterable(_layout(j, _ROWS).iter_unpack(memoryview(joined)[: full * _ROWS * width]))
+    if rest:
+        out += _layout(j, rest).unpack_from(joined, full * _ROWS * width)
+    return out
+
+
+def _layout(j: int, rows: int) -> struct.Struct:
+    layout = _LAYOUTS.get((j, rows))
+    if layout is None:
+        row = f"{j + tf.TS_AT}s{tf.TS_END - tf.TS_AT}s{tf.PREV_END - tf.TS_END}s"
+        layout = _LAYOUTS[j, rows] = struct.Struct("<" + row * rows)
+    return layout
 
 
 def _heads_text(first: int, count: int) -> bytes:
@@ -536,9 +658,10 @@ def _heads_text(first: int, count: int) -> bytes:
     return _PREFIX + _HEAD_SEP.join(parts) + _TS_OPEN
 
 
-def _summarize_range(path: str, start: int, end: int, sealed: set[int]) -> _Summary | None:
-    """Read one byte range of a plain trail (whole lines) and summarize it."""
-    return _summarize(read_range(path, start, end), sealed)
+def _summarize_range(fd: int, start: int, end: int, sealed: set[int]) -> _Summary | None:
+    """Read one byte range of a plain trail (whole lines) from ``fd`` and summarize it (``pread``: one system call,
+    the descriptor shared with forked workers, whose reads move no shared offset)."""
+    return _summarize(os.pread(fd, end - start, start), sealed)
 
 
 def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
@@ -640,11 +763,15 @@ def _verify_parallel(
 ) -> None:
     """Check a large plain file's ranges in this process and forked workers (:func:`auditkit.store.parallel.in_order`:
     no one idles, and a worker that dies costs only time); each summary is taken in order."""
-    sealed, name = walk.chain.sealed, str(path)
-    summaries = in_order(len(ranges), lambda i: _summarize_range(name, *ranges[i], sealed), workers)
-    for (a, b), summary in zip(ranges, summaries, strict=True):
-        if summary is None or not walk.fast_forward(summary):
-            _walk_block(read_range(path, a, b), walk, report, tolerance_s)
+    sealed = walk.chain.sealed
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        summaries = in_order(len(ranges), lambda i: _summarize_range(fd, *ranges[i], sealed), workers)
+        for (a, b), summary in zip(ranges, summaries, strict=True):
+            if summary is None or not walk.fast_forward(summary):
+                _walk_block(read_range(path, a, b), walk, report, tolerance_s)
+    finally:
+        os.close(fd)
 
 
 def _walk_block(data: bytes, walk: _FileWalk, report: VerifyReport, tolerance_s: float) -> None:
@@ -761,8 +888,8 @@ def _judge_unreadable(name: str, bad: tuple[int, int, int], next_raw: bytes, rep
     """A bad line followed by a record that says it recovered from exactly that line is a crash remnant."""
     line, offset, length = bad
     try:
-        recovered = orjson.loads(next_raw).get("recovered") or {}
-    except (orjson.JSONDecodeError, AttributeError):
+        recovered = json_value(next_raw).get("recovered") or {}
+    except (ValueError, AttributeError):
         recovered = {}
     if recovered.get("at_offset") == offset and recovered.get("torn_bytes") == length:
         _add(
@@ -790,8 +917,8 @@ def _check_segment_start(
         flag("edited", ERROR, "the record's bytes do not match its hash")
         return
     try:
-        rec = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        rec = json_value(raw)
+    except ValueError:
         rec = {}
     data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
     if rec.get("event") != tf.TRAIL_START:

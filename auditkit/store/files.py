@@ -12,9 +12,12 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import orjson
-
 from auditkit.errors import TrailFormatError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: typing costs a command's start-up ~2 ms
+if TYPE_CHECKING:
+    import json
+    from typing import Any
 
 #: File names a folder is searched for.
 TRAIL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
@@ -85,13 +88,54 @@ def first_record(path: PathLike) -> dict | None:
         for raw in open_lines(Path(path)):
             if raw.strip():
                 try:
-                    obj = orjson.loads(raw)
-                except orjson.JSONDecodeError:
+                    obj = json_value(raw)
+                except ValueError:
                     return None
                 return obj if isinstance(obj, dict) else None
     except TrailFormatError:
         return None
     return None
+
+
+class _NotPlain(Exception):
+    """A number or constant the standard library's scanner and orjson may read differently."""
+
+
+def _not_plain(text: str) -> object:
+    raise _NotPlain(text)
+
+
+def _small_int(text: str) -> int:
+    if len(text) > 18:  # 18 characters with the sign: inside 64 bits, where orjson keeps an int (past them, a float)
+        raise _NotPlain(text)
+    return int(text)
+
+
+_plain: list[json.JSONDecoder] = []  # the standard library's decoder, every number but a small integer handed back
+
+
+def json_value(raw: bytes) -> Any:
+    """``orjson.loads(raw)``, with orjson loaded only where it is needed (its import takes ~10 ms: it loads
+    dataclasses and uuid; ``auditkit verify`` parses one line per file and nothing else as JSON). Raises ValueError
+    (orjson's JSONDecodeError) for what orjson refuses.
+
+    A plain line (ASCII without a backslash: no escapes, no encodings, no surrogates) whose numbers are integers of
+    at most 18 characters, with no NaN or Infinity, is read by the standard library's C scanner, which reads such
+    text exactly as orjson does (later duplicate keys win, in the first one's place, in both); anything else, and
+    anything the scanner refuses, is orjson's to read or refuse.
+    """
+    if raw.isascii() and b"\\" not in raw:
+        if not _plain:
+            import json  # start-up: the command line has it loaded already; a library caller pays it once
+
+            _plain.append(json.JSONDecoder(parse_float=_not_plain, parse_int=_small_int, parse_constant=_not_plain))
+        try:
+            return _plain[0].decode(raw.decode("ascii"))
+        except (_NotPlain, ValueError, RecursionError):
+            pass
+    import orjson  # start-up: only a line that is not plain (see above)
+
+    return orjson.loads(raw)
 
 
 #: What reading a damaged gzip stream raises.
