@@ -182,13 +182,21 @@ def test_verifying_a_clean_trail_loads_neither_orjson_nor_dataclasses_nor_typing
         prev = lines[-1].rstrip(b"\n")[-tf.HASH_AT : -2].decode()
         lines.append(tf.encode_record(seq, created, prev, {"event": "Stop", "status": "info"}))
     trail.write_bytes(b"".join(lines))
+    # the console script's process, whose verify ends in os._exit: what it loaded is read from -X importtime
     probe = (
-        "import sys; from auditkit.cli import main; sys.argv = ['auditkit', 'verify', sys.argv[1]]; code = main(); "
-        "print([m for m in ('orjson', 'dataclasses', 'inspect', 'uuid', 'typing') if m in sys.modules], code, file=sys.stderr)"
+        "import sys; from auditkit.cli import main; sys.argv = ['auditkit', 'verify', sys.argv[1]]; sys.exit(main())"
     )
     env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CONFIG_HOME=str(tmp_path / "config"))
     done = subprocess.run(
-        [sys.executable, "-c", probe, str(trail)], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-X", "importtime", "-c", probe, str(trail)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert "50 records" in done.stdout, done.stdout
-    assert done.stderr.strip().splitlines()[-1] == "[] 0", done.stdout
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "auditkit.custody.verify" in loaded, done.stderr
+    assert [m for m in ("orjson", "dataclasses", "inspect", "uuid", "typing") if m in loaded] == [], done.stderr
+    assert done.returncode == 0, done.stderr
