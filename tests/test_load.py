@@ -957,3 +957,19 @@ def test_the_arrow_check_for_a_read_key_given_twice_answers_as_the_sql_check() -
         expected = bool(con.execute(f"select coalesce({sql}, false) from (select ?::JSON as t)", [text]).fetchone()[0])
         assert _input_twice(pa.array([None, compact, "{}"], pa.large_string())) is expected, text
     assert _input_twice(pa.nulls(3, pa.large_string())) is False
+
+
+def test_count_columns_joined_from_batches_are_pandas_own_conversion() -> None:
+    """The columnar path writes a count column's batches into one ``Int64`` array itself (not pandas'
+    ``__from_arrow__``): batches with and without missing values, wholly missing, empty, large and negative."""
+    import pyarrow as pa
+
+    from auditkit.loading.columnar import _integers
+
+    chunks = [pa.array([1, None, -3], pa.int64()), pa.nulls(2, pa.int64()), pa.array([], pa.int64()),
+              pa.array([2**53 - 1, 0], pa.int64()), pa.array([None], pa.int64())]  # fmt: skip
+    got = pd.Series(_integers(chunks, 8))
+    expected = pd.Series(pd.Int64Dtype().__from_arrow__(pa.chunked_array(chunks, pa.int64())))
+    assert got.dtype == expected.dtype == "Int64"
+    assert got.tolist() == expected.tolist() == [1, pd.NA, -3, pd.NA, pd.NA, 2**53 - 1, 0, pd.NA]
+    assert got.isna().tolist() == expected.isna().tolist()

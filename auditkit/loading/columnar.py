@@ -159,11 +159,25 @@ class _Batches:
             codes = [pc.fill_null(chunk.indices, -1).to_numpy() for chunk in encoded.iterchunks()]
             return _categorical(encoded.chunk(0).dictionary.to_pylist(), np.concatenate(codes))
         if kind == "count":
-            return _series(pd.Int64Dtype().__from_arrow__(pa.chunked_array(chunks, pa.int64())))
+            return _series(_integers(chunks, self.rows))
         if kind == "nested":
             return _series(JSONArray(pa.concat_arrays(chunks, memory_pool=POOL)))
         # (a types_mapper would send strings through Python objects: 1.5 s a million)
         return pa.chunked_array(chunks, _ARROW_TYPES[kind]).to_pandas()
+
+
+def _integers(chunks: list[pa.Array], n: int) -> pd.arrays.IntegerArray:
+    """A count column's int64 batches as one pandas ``Int64`` array, written into its two numpy arrays (pandas'
+    ``__from_arrow__`` converts each batch, then joins them: ~35 ms a column of the serial tail)."""
+    values, missing, at = np.empty(n, np.int64), np.zeros(n, np.bool_), 0
+    for chunk in chunks:
+        end = at + len(chunk)
+        if chunk.null_count:
+            missing[at:end] = chunk.is_null().to_numpy(zero_copy_only=False)
+            chunk = pc.fill_null(chunk, 0)
+        values[at:end] = chunk.to_numpy()
+        at = end
+    return pd.arrays.IntegerArray(values, missing)
 
 
 def _series(values: object) -> pd.Series:
