@@ -876,3 +876,100 @@ def test_the_quick_count_of_distinct_values_is_pandas_own(dtype: object) -> None
         series = pd.Series(values, dtype=dtype)
         for dropna in (True, False):
             assert _distinct(series, dropna) == min(series.nunique(dropna=dropna), 2), (values, dropna)
+
+
+def test_event_ids_written_by_numpy_are_pythons_text_of_trail_and_seq() -> None:
+    """The columnar path writes ``<trail id>:<seq>`` itself (no longer DuckDB's SQL): every width of number, both
+    signs, the largest whole number a double holds exactly, non-ASCII trail ids, and a batch of no rows."""
+    import numpy as np
+
+    from auditkit.loading.columnar import _event_ids
+
+    seqs = [0, 1, -1, 9, 10, -10, 99, 100, 12345, -987654321, 2**53 - 1, -(2**53 - 1), 10**15, 10**15 - 1, 7]
+    for trail in ("bench", "", "déjà-vu 🦆", "a:b", "x" * 300):
+        got = _event_ids(f"{trail}:".encode(), np.array(seqs, np.int64)).to_pylist()
+        assert got == [f"{trail}:{s}" for s in seqs]
+    assert _event_ids(b"t:", np.array([], np.int64)).to_pylist() == []
+
+
+@pytest.mark.parametrize("trail_id", ["odd ünï:cödé 🦆", 12, ["a", 1], 0, "", {"x": None}])
+def test_event_ids_of_odd_seqs_and_trail_ids_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trail_id: object
+) -> None:
+    """A forged trail may hold any trail id (text, a number, a list; one that is false: ids are then the hashes)
+    and seqs of any size and sign, out of order: the trail ids and event ids the columnar path gives are the line
+    reader's, in several batches (a trail id that was no string made the columnar path raise)."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": trail_id, "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    seqs = [1, -1, 2**53 - 1, -(2**53 - 1), 10, 9, 100, 99, -1000, 123456789012345, 5, 5]
+    for i, seq in enumerate(seqs * 3):
+        lines.append(tf.encode_record(seq, ts, "0" * 64, {"event": "PreToolUse", "tool_name": "Bash", "n": i}))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    fast = columnar.read(trail, batch_rows=5)
+    assert fast is not None  # (the fast path took it)
+    again = auditkit.load(trail)
+    for col in ("event_id", "trail_id"):  # (load() keeps one row of each event id)
+        assert again[col].tolist() == slow[col].tolist()
+    assert fast[0]["trail_id"].tolist() == [str(trail_id)] * len(fast[0])
+    assert len(slow) == (1 + len(seqs) - 1 if trail_id else len(fast[0]))  # (a seq twice: one event)
+    ids = [f"{trail_id}:{s}" for s in [0, *seqs * 3]] if trail_id else fast[0]["hash"].tolist()
+    assert fast[0]["event_id"].tolist() == ids
+
+
+def test_the_arrow_check_for_a_read_key_given_twice_answers_as_the_sql_check() -> None:
+    """load() checks each batch's tool inputs for a read key given twice with Arrow (not DuckDB's SQL): on objects
+    holding a key twice (read or not, beside two read keys' names), nested objects, arrays, strings quoting keys,
+    escapes, deep nesting, it answers as ``auditkit_trail.key_twice_sql`` does over the same compact text."""
+    import duckdb
+    import pyarrow as pa
+
+    from auditkit.loading.columnar import _input_twice
+    from auditkit.loading.readers import auditkit_trail
+
+    texts = [
+        '{"command":"ls","command":"rm -rf /"}',
+        '{"file_path":"/a","url":"u","x":1,"x":2}',
+        '{"x":1,"x":2,"command":"ls"}',
+        '{"file_path":"/a","pattern":"TODO","notebook_path":"/n"}',
+        '{"command":"ls","opts":{"command":"nested","url":"u"}}',
+        '{"command":"echo \\"command\\": \\"url\\":","url":"https://x"}',
+        '["\\"command\\":","\\"url\\":"]',
+        '"\\"query\\": \\"query\\":"',
+        '{"query":1,"\\u0071uery":2}',
+        '{"url":"a","opts":[{"url":"b"}],"url":"c"}',
+        '{"a":' * 300 + '{"command":"x","command":"y"}' + "}" * 300,
+        '{"pattern":null,"pattern":{}}',
+        "null",
+        "{}",
+    ]
+    con = duckdb.connect()
+    sql = auditkit_trail.key_twice_sql("t", auditkit_trail.READ_KEYS["tool_input"])
+    for text in texts:
+        compact = con.execute("select ?::JSON::VARCHAR", [text]).fetchone()[0]  # DuckDB's text, as a batch holds it
+        expected = bool(con.execute(f"select coalesce({sql}, false) from (select ?::JSON as t)", [text]).fetchone()[0])
+        assert _input_twice(pa.array([None, compact, "{}"], pa.large_string())) is expected, text
+    assert _input_twice(pa.nulls(3, pa.large_string())) is False
+
+
+def test_count_columns_joined_from_batches_are_pandas_own_conversion() -> None:
+    """The columnar path writes a count column's batches into one ``Int64`` array itself (not pandas'
+    ``__from_arrow__``): batches with and without missing values, wholly missing, empty, large and negative."""
+    import pyarrow as pa
+
+    from auditkit.loading.columnar import _integers
+
+    chunks = [pa.array([1, None, -3], pa.int64()), pa.nulls(2, pa.int64()), pa.array([], pa.int64()),
+              pa.array([2**53 - 1, 0], pa.int64()), pa.array([None], pa.int64())]  # fmt: skip
+    got = pd.Series(_integers(chunks, 8))
+    expected = pd.Series(pd.Int64Dtype().__from_arrow__(pa.chunked_array(chunks, pa.int64())))
+    assert got.dtype == expected.dtype == "Int64"
+    assert got.tolist() == expected.tolist() == [1, pd.NA, -3, pd.NA, pd.NA, 2**53 - 1, 0, pd.NA]
+    assert got.isna().tolist() == expected.isna().tolist()

@@ -81,7 +81,8 @@ _COLUMN_TYPES = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + 
 
 
 #: The tool input's keys load() derives columns from, taken out of each input in one parse (``_keys``).
-_KEYS = auditkit_trail.READ_KEYS["tool_input"]
+_INPUT = "tool_input"
+_KEYS = auditkit_trail.READ_KEYS[_INPUT]
 
 
 def _string(value: str) -> str:
@@ -107,9 +108,9 @@ _EXTRACTED = (
     "case when starts_with(tool_input, '{') then json_extract(tool_input, ["
     + ", ".join(f"'$.{k}'" for k in _KEYS)
     + "]) end as _keys, case when starts_with(data, '{') then json_extract(data, '$.prompt') end as _prompt, "
-    + " or ".join(auditkit_trail.key_twice_sql(r, keys) for r, keys in auditkit_trail.READ_KEYS.items())
+    + " or ".join(auditkit_trail.key_twice_sql(r, keys) for r, keys in auditkit_trail.READ_KEYS.items() if r != _INPUT)
     + " as _twice"
-)
+)  # (tool_input's own check is made by Arrow on each batch's input column: columnar._input_twice)
 
 
 def _select(f: tf.Field, trail_id: object) -> str:
@@ -118,8 +119,8 @@ def _select(f: tf.Field, trail_id: object) -> str:
     if r is None:
         if c in _DERIVED:
             return f'{_DERIVED[c]} as "{c}"'
-        if c == "event_id":
-            return ("$trail || ':' || seq::BIGINT" if trail_id else "hash") + ' as "event_id"'
+        if c == "event_id":  # <trail id>:<seq> is written by numpy, batch by batch (columnar._event_ids: a
+            return "" if trail_id else 'hash as "event_id"'  # sixth of DuckDB's cost of this concatenation)
         return ""  # trail_id, source_*, and the columns auditkit trails never fill: made in Python
     if f.sub:  # an object shown by one of its keys
         return f"coalesce({r}->>'$.{f.sub}', {r}->>'$') as \"{c}\""
@@ -161,8 +162,7 @@ class Reading:
         try:
             con.execute("SET enable_progress_bar = false")  # load() shows its own progress
             con.execute("SET arrow_large_buffer_size = true")  # large_string: what pandas stores str columns as
-            params = {"path": str(self.path)} | ({"trail": str(self.trail_id)} if self.trail_id else {})
-            for batch in con.sql(sql, params=params).to_arrow_reader(batch_rows):
+            for batch in con.sql(sql, params={"path": str(self.path)}).to_arrow_reader(batch_rows):
                 if self.stopped:
                     break  # the taker found a row that is not clean: the line reader reads the file
                 self._batches.put(batch)
