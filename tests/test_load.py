@@ -973,3 +973,30 @@ def test_count_columns_joined_from_batches_are_pandas_own_conversion() -> None:
     assert got.dtype == expected.dtype == "Int64"
     assert got.tolist() == expected.tolist() == [1, pd.NA, -3, pd.NA, pd.NA, 2**53 - 1, 0, pd.NA]
     assert got.isna().tolist() == expected.isna().tolist()
+
+
+def test_a_seq_written_as_a_whole_float_gives_one_event_id_whichever_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forged ``"seq":5.0`` (or ``-0.0``) is the seq 5 (0) to both readers: the line reader once wrote its event
+    id ``t:5.0`` where DuckDB's path wrote ``t:5``, so one record had two ids depending on the file's size."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for i, seq in enumerate([1, 2, 3, 4]):
+        lines.append(tf.encode_record(seq, ts, "0" * 64, {"event": "PreToolUse", "tool_name": "Bash", "n": i}))
+    text = b"".join(lines).replace(b'"seq":2,', b'"seq":5.0,').replace(b'"seq":3,', b'"seq":-0.0,')
+    assert b'"seq":5.0,' in text and b'"seq":-0.0,' in text
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(text)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    assert columnar.read(trail) is not None  # (the fast path takes the file)
+    fast = auditkit.load(trail)
+    # (-0.0 is the seq 0, the trail start's: one event id, kept once, as any repeated seq)
+    assert slow["event_id"].tolist() == fast["event_id"].tolist() == ["t:1", "t:5", "t:0", "t:4"]
+    assert slow["seq"].tolist() == fast["seq"].tolist() == [1, 5, 0, 4]

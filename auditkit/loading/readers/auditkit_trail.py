@@ -106,7 +106,9 @@ def columns(objs: list[dict]) -> dict[str, list]:
     trails = [o["_trail"] for o in objs]
     out["prompt"] = [p if type(d) is dict and type(p := d.get("prompt")) is str else None for d in datas]
     out["trail_id"] = trails
-    out["event_id"] = [f"{t}:{q}" if t else h for t, q, h in zip(trails, out["seq"], out["hash"], strict=True)]
+    out["event_id"] = [
+        f"{t}:{_seq_text(q)}" if t else h for t, q, h in zip(trails, out["seq"], out["hash"], strict=True)
+    ]
     out["source_format"] = list(map(source_format_of, out["capture"]))
     out["source_file"] = [o["_file"] for o in objs]
     out["source_line"] = [o["_line"] for o in objs]
@@ -125,3 +127,11 @@ def columns(objs: list[dict]) -> dict[str, list]:
         for d, t in zip(dicts, tools, strict=True)
     ]
     return out
+
+
+def _seq_text(seq: object) -> str:
+    """A seq as an event id writes it: a whole float (``5.0``, ``-0.0``, forged) as the integer the seq column
+    holds (``5``, ``0``), as DuckDB's reading gives it; anything else as its text."""
+    if type(seq) is float and seq.is_integer():
+        return str(int(seq))
+    return str(seq)
