@@ -49,17 +49,20 @@ def test_work_that_fails_everywhere_fails_here() -> None:
         list(parallel.in_order(12, work, 2))
 
 
+def dies_holding_the_lock(work, shared, send) -> None:
+    """A worker that takes the shared counter's lock and is killed before it lets go."""
+    shared.get_lock().acquire()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def slow(i: int) -> int:
+    time.sleep(0.02)  # the parent is still at work when the worker dies
+    return i * i
+
+
 def test_a_worker_killed_while_holding_the_shared_counter_does_not_hang_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def dies_holding_the_lock(work, shared, send) -> None:
-        shared.get_lock().acquire()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    def slow(i: int) -> int:
-        time.sleep(0.02)  # the parent is still at work when the worker dies
-        return i * i
-
     monkeypatch.setattr(parallel, "_from_back", dies_holding_the_lock)
     monkeypatch.setattr(parallel, "LOCK_WAIT_S", 0.5)
     assert list(parallel.in_order(30, slow, 2)) == [i * i for i in range(30)]
@@ -104,14 +107,6 @@ def test_no_process_to_be_had_means_the_work_is_done_here(monkeypatch: pytest.Mo
 def test_a_process_holding_many_files_still_waits_on_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """With over a thousand files open (a notebook, a server) the counter's lock and the workers' pipes are past
     descriptor 1023, where select() fails: the wait for a lock its holder took to its death still times out."""
-
-    def dies_holding_the_lock(work, shared, send) -> None:
-        shared.get_lock().acquire()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    def slow(i: int) -> int:
-        time.sleep(0.02)  # the parent is still at work when the worker dies
-        return i * i
 
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
