@@ -501,11 +501,13 @@ def test_the_randomness_rule_run_as_one_scan_per_first_character_finds_what_the_
     import re
 
     from auditkit.trail import secret_rules
-    from auditkit.trail.redact_rules import _SPLIT_FIRST, _split_matches
+    from auditkit.trail.redact_rules import _first_char_split, _split_matches
 
     pattern = next(r[1] for r in secret_rules.RULES if r[0] == "generic-high-entropy")
-    assert pattern in _SPLIT_FIRST  # else long texts scan the whole pattern (correct, only slower)
-    whole, split = re.compile(pattern), _SPLIT_FIRST[pattern]
+    split = _first_char_split(pattern)
+    assert split is not None  # else long texts scan the whole pattern (correct, only slower)
+    assert [first for first, _ in split] == ["=", ":"]
+    whole = re.compile(pattern)
     rng = random.Random(23)
     texts = ["k:" + "a1" * 15 + "= " + "b2" * 15, "x=" + "Ab9" * 9 + "=\t'" + "z" * 30 + ":" * 3, "=" * 5000]
     for alphabet in ("aZ9+/_.~=-=::  \t\"'`/\n#x", "=:= \t'ab", "=a:b= =\"'`//"):

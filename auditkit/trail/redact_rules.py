@@ -58,7 +58,7 @@ class Rule:
         if self.check == "entropy" and len(text) > _TOKEN_MAX:
             text = _long_runs_masked(text)
         if not self.anchored or len(low) != len(text):
-            split = _SPLIT_FIRST.get(self.pattern) if len(text) >= _SPLIT_FROM else None
+            split = _first_char_split(self.pattern) if len(text) >= _SPLIT_FROM else None
             return list(self.rx.finditer(text)) if split is None else _split_matches(split, text)
         rx = self.rx
         where = {} if where is None else where
@@ -115,11 +115,20 @@ class Rule:
 
 #: The generic randomness rule (``generic-high-entropy``) starts with a character set, ``[=:]``, which ``re`` tests at
 #: every position of a text (~0.5 ms for 64 KiB); with a literal first character it skips to each occurrence at C
-#: speed instead. So on long texts that pattern runs as the two patterns that start with ``=`` and with ``:``,
-#: taking their matches as ``finditer`` would (:func:`_split_matches`; tests/test_hook_speed.py compares them).
-#: Keyed by the exact pattern: a changed rule simply runs whole.
-_ENTROPY_TAIL = r"[ \t]*[\"'`]?(?!//)([A-Za-z0-9+/_.~=-]{20,256}+)(?![A-Za-z0-9+/_.~=-])"
-_SPLIT_FIRST = {"[=:]" + _ENTROPY_TAIL: (("=", "=" + _ENTROPY_TAIL), (":", ":" + _ENTROPY_TAIL))}
+#: speed instead. So on long texts a pattern that starts with one of these sets (and has no ``|``, which would bind
+#: the set to its first branch only) runs as one pattern per character of the set, their matches taken as
+#: ``finditer`` would take the whole pattern's (:func:`_split_matches`; tests/test_hook_speed.py compares them).
+_SPLIT_SETS = ("[=:]",)
+
+
+def _first_char_split(pattern: str) -> "tuple[tuple[str, str], ...] | None":
+    """``pattern`` as one pattern per character of its leading set (each with its character), or None."""
+    for head in _SPLIT_SETS:
+        if pattern.startswith(head) and "|" not in pattern:
+            return tuple((c, c + pattern[len(head) :]) for c in head[1:-1])
+    return None
+
+
 _SPLIT_FROM = 4096  # shorter texts: one scan costs little, and the two patterns would be two more cache reads
 
 

@@ -34,10 +34,10 @@ from auditkit.trail._startup_hash import hmac_sha256
 from auditkit.trail._startup_os import os
 from auditkit.trail.redact_keys import _HINTS, is_sensitive_key, key_words
 from auditkit.trail.redact_rules import (
-    _SPLIT_FIRST,
     RULE_BUDGET_S,
     Rule,
     RuleTimeout,
+    _first_char_split,
     _search_any,
     builtin_rules,
     load_rule_file,
@@ -126,7 +126,7 @@ def warm_cache() -> int:
     r._first_char_tries()  # the keyword tries by first character: their sources and programs in one entry
     return _startup_re.warm(
         [rule.pattern for rule in r.rules]
-        + [pattern for split in _SPLIT_FIRST.values() for _, pattern in split]  # long texts' randomness scans
+        + [p for rule in r.rules for _, p in _first_char_split(rule.pattern) or ()]  # long texts' split scans
         + [_checks()._CODE_REF, _BASE64_RUN, _TOKEN_RUN, r._trie_source(), r._all_parts_source(), _WRITTEN_ANOTHER_WAY]
         + list(_decode().PATTERNS)
         + [tf._SKIP_TO_BRACKET, tf._SKIP_BALANCED]  # cut_deep's, for payloads nested past the parser's limit
