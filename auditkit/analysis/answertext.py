@@ -40,7 +40,7 @@ def text(columns: Sequence[str], types: Sequence[object], rows: Sequence[Sequenc
     """The answer as ``auditkit sql`` prints it (for :func:`plain` columns and types; ``rows`` as DuckDB's
     ``fetchall`` gives them)."""
     if not rows:
-        return f"(no rows; columns: {', '.join(columns)})"
+        return _no_rows(columns)
     labels = _trim_front([" " + _escape(c) for c in columns])
     strcols = []
     for i, (label, kind) in enumerate(zip(labels, map(str, types), strict=True)):
@@ -56,10 +56,15 @@ def frame_text(frame: pd.DataFrame) -> str:
     import pandas as pd  # start-up: only an answer text() does not lay out needs pandas
 
     if not len(frame):
-        return f"(no rows; columns: {', '.join(frame.columns)})"
+        return _no_rows(frame.columns)
     options = ("display.max_rows", None, "display.max_columns", None, "display.width", 200)
     with pd.option_context(*options, "display.max_colwidth", MAX_COLWIDTH):
         return frame.to_string(index=False)
+
+
+def _no_rows(columns: Sequence[str]) -> str:
+    """An empty answer: its columns said, as no table would show them."""
+    return f"(no rows; columns: {', '.join(columns)})"
 
 
 def _missing(kind: str, values: list[object]) -> str:
