@@ -10,6 +10,7 @@ Here: the line reader reads every line exactly as orjson reads it (hostile lines
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import os
 import subprocess
@@ -141,6 +142,9 @@ def test_the_report_classes_are_still_dataclasses_to_the_dataclasses_module() ->
     report = VerifyReport(files=["t.jsonl"], records=4, findings=[finding])
     assert dataclasses.is_dataclass(report) and dataclasses.is_dataclass(Finding)
     assert [f.name for f in dataclasses.fields(Finding)] == ["kind", "severity", "message", "file", "line", "seq"]
+    for cls in (Finding, VerifyReport):  # the field list, __init__ and match order are one list, in one order
+        names = [f.name for f in dataclasses.fields(cls)]
+        assert list(inspect.signature(cls.__init__).parameters)[1:] == names == list(cls.__match_args__)
     assert [f.name for f in dataclasses.fields(report)] == [
         *("files", "records", "bytes", "trails", "seals", "anchors", "findings", "unchained", "provenance")
     ]

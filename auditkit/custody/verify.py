@@ -35,7 +35,7 @@ from pathlib import Path
 from auditkit.errors import ChainBroken, TrailFormatError
 from auditkit.store.files import GZIP_ERRORS, PathLike, expand, first_record, is_gzip, json_value, open_lines
 from auditkit.store.names import active_trail, is_seal_log, seal_log_path
-from auditkit.store.parallel import cpus, in_order, line_ranges, read_range
+from auditkit.store.parallel import cpus, in_order, line_ranges
 from auditkit.trail import appender, config, provenance
 from auditkit.trail import format as tf
 from auditkit.trail.appender import pending_spills
@@ -65,6 +65,10 @@ class _Record:
 
     _FIELDS: ClassVar[tuple[tuple[str, str, object], ...]] = ()
     __hash__ = None  # type: ignore[assignment]  # as @dataclass(eq=True): mutable, so unhashable
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__match_args__ = tuple(name for name, _, _ in cls._FIELDS)  # as @dataclass sets it, from the one list
 
     def _values(self) -> tuple:
         return tuple(getattr(self, name) for name, _, _ in self._FIELDS)
@@ -115,7 +119,6 @@ class Finding(_Record):
         ("line", "int | None", None),
         ("seq", "int | None", None),
     )
-    __match_args__ = ("kind", "severity", "message", "file", "line", "seq")
 
     def __init__(
         self,
@@ -159,7 +162,6 @@ class VerifyReport(_Record):
         ("unchained", "dict[str, str]", dict),
         ("provenance", "str", "unchecked"),
     )
-    __match_args__ = ("files", "records", "bytes", "trails", "seals", "anchors", "findings", "unchained", "provenance")
 
     def __init__(
         self,
@@ -769,7 +771,7 @@ def _verify_parallel(
         summaries = in_order(len(ranges), lambda i: _summarize_range(fd, *ranges[i], sealed), workers)
         for (a, b), summary in zip(ranges, summaries, strict=True):
             if summary is None or not walk.fast_forward(summary):
-                _walk_block(read_range(path, a, b), walk, report, tolerance_s)
+                _walk_block(os.pread(fd, b - a, a), walk, report, tolerance_s)  # the same file the workers read
     finally:
         os.close(fd)
 
