@@ -281,32 +281,17 @@ def _clean(batch: pa.RecordBatch) -> bool:
     return not any(_odd_word(batch.column(name)) for name in _STRINGS_READ)
 
 
-_POWERS = 10 ** np.arange(1, 17, dtype=np.int64)  # a seq is a whole number below 2**53 (_clean): 16 digits
-
-
 def _event_ids(prefix: bytes, seq: np.ndarray) -> pa.Array:
-    """``prefix`` followed by each seq in decimal, as DuckDB's ``$trail || ':' || seq::BIGINT`` wrote it:
-    each row's bytes laid out right-aligned in a grid as wide as the longest, then the grid read without
-    the padding (~70 ms a million rows, where DuckDB's concatenation cost ~0.2 s of its read)."""
-    n, p = len(seq), len(prefix)
-    negative = seq < 0
-    magnitude = np.abs(seq)
-    size = 1 + np.searchsorted(_POWERS, magnitude, side="right") + negative  # digits, and a minus sign
-    width = p + int(size.max(initial=1))
-    grid = np.empty((n, width), np.uint8)
-    grid[:, :p] = np.frombuffer(prefix, np.uint8)
-    left = magnitude.copy()
-    for col in range(width - 1, p - 1, -1):
-        grid[:, col] = left % 10 + ord("0")
-        left //= 10
-    if negative.any():
-        rows = np.flatnonzero(negative)
-        grid[rows, width - size[rows]] = ord("-")
-    keep = np.arange(width) >= (width - size)[:, None]
-    keep[:, :p] = True
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(size + p, out=offsets[1:])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(grid[keep]))
+    """``prefix`` followed by each seq in decimal, as DuckDB's ``$trail || ':' || seq::BIGINT`` wrote it: Arrow's
+    cast of the numbers to text, joined to the prefix (~40 ms a million rows, where DuckDB's concatenation cost
+    ~0.2 s of its read and numpy's digit grid ~0.1 s)."""
+    digits = pc.cast(pa.array(seq, pa.int64()), pa.large_string(), memory_pool=POOL)
+    return pc.binary_join_element_wise(
+        pa.scalar(prefix.decode(), pa.large_string()), digits, _NOTHING, memory_pool=POOL
+    )
+
+
+_NOTHING = pa.scalar("", pa.large_string())
 
 
 _READ = "|".join(auditkit_trail.READ_KEYS["tool_input"])
@@ -367,9 +352,9 @@ _HOOK_MARK_BYTES = np.frombuffer(bytes(_HOOK_SHAPE[i] for i in _HOOK_MARKS), np.
 
 
 def _hook_times(column: pa.Array) -> pd.Series | None:
-    """A batch's times, when every one is in the hook's own shape, parsed by numpy (~4x faster than pandas'
-    parse, and alike: a date a month has not, hour 24 or second 60 makes numpy raise); else None, and pandas
-    parses the batch as the line reader does."""
+    """A batch's times, when every one is in the hook's own shape, parsed by Arrow (~3x faster than numpy's
+    parse, ~8x pandas', and alike: a date a month has not, hour 24 or second 60 makes Arrow raise); else None,
+    and pandas parses the batch as the line reader does."""
     n, size = len(column), len(_HOOK_SHAPE)
     if n == 0 or column.null_count or column.buffers()[2] is None:
         return None
@@ -381,11 +366,14 @@ def _hook_times(column: pa.Array) -> pd.Series | None:
     digits -= ord("0")  # (unsigned: a byte below "0" wraps past 9)
     if (digits > 9).any() or not (text[:, _HOOK_MARKS] == _HOOK_MARK_BYTES).all():
         return None
-    try:  # (the text without its Z, which numpy would warn of)
-        values = np.ascontiguousarray(text[:, : size - 1]).view(f"S{size - 1}").ravel().astype("M8[us]")
-    except ValueError:
+    try:
+        values = pc.cast(column, _UTC_MICROSECONDS, memory_pool=POOL)
+    except (pa.ArrowInvalid, ValueError):
         return None
-    return pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), copy=False)
+    return _series(pd.DatetimeIndex(values.to_numpy(zero_copy_only=False)).tz_localize("UTC"))
+
+
+_UTC_MICROSECONDS = pa.timestamp("us", "UTC")
 
 
 def _text(strings: pd.Series, other: pd.Series) -> pd.Series:

@@ -38,11 +38,33 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     """
     collecting = gc.isenabled()
     gc.disable()  # a load makes few cycles, collected once it is back on: the collector's passes over
-    try:  # pandas' import and the frame's objects were ~0.1 s of a million-event load (the caller's setting kept)
+    quiet = _quiet_blas()  # pandas' import and the frame's objects were ~0.1 s of a million-event load (the
+    try:  # caller's setting kept)
         return _load(paths, strict, progress)
     finally:
         if collecting:
             gc.enable()
+        if quiet:
+            os.environ.pop(_BLAS_SPIN, None)
+
+
+#: How long (2**n cycles) each of OpenBLAS's idle threads spins before it sleeps: by default 2**28, ~0.1 s.
+_BLAS_SPIN = "OPENBLAS_THREAD_TIMEOUT"
+
+
+def _quiet_blas() -> bool:
+    """Whether load() set OpenBLAS's spin short for numpy's first import (its own, in this process).
+
+    numpy's OpenBLAS starts a thread per core when it is loaded, each spinning ~0.1 s for work a load never
+    gives it (no linear algebra): on a 2-core machine that was a core's worth of DuckDB's read (~5% of a
+    million-event load). The variable is read once, when OpenBLAS is loaded: set only when numpy is not yet
+    imported and the caller has not set it, and taken out of the environment again when the load ends (a
+    process started later inherits nothing). Idle BLAS threads then sleep at once and wake on their next work.
+    """
+    if "numpy" in sys.modules or _BLAS_SPIN in os.environ:
+        return False
+    os.environ[_BLAS_SPIN] = "4"  # (OpenBLAS's least)
+    return True
 
 
 def _load(paths: PathLike | Iterable[PathLike], strict: bool, progress: bool | None) -> pd.DataFrame:
