@@ -884,7 +884,41 @@ def test_the_quick_count_of_distinct_values_is_pandas_own(dtype: object) -> None
             assert _distinct(series, dropna) == min(series.nunique(dropna=dropna), 2), (values, dropna)
 
 
-def test_event_ids_written_by_numpy_are_pythons_text_of_trail_and_seq() -> None:
+@pytest.mark.parametrize("batch_rows", [1, 4, 1000])
+def test_fields_most_records_lack_read_alike_by_both_readers_in_any_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    """DuckDB hands the fields most records lack (errors, subagents, tokens, cost, model, effort, cuts ...) over
+    packed in one column: in batches holding none, some or all of them, one field or every one, each of every
+    kind (text and JSON errors, counts, floats, names, nested), the frame is the line reader's."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:{:02d}.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts.format(0)}}
+    every = {"error": "boom", "agent_id": "a1", "agent_type": "explore", "input_tokens": 12, "output_tokens": 3,
+             "cache_creation_tokens": 5, "cache_read_tokens": 7, "cost_usd": 0.25, "wait_ms": 12.5,
+             "model": "claude-x", "request_id": "req_1", "prompt_id": "p-1", "effort": {"level": "high"},
+             "truncated": [{"field": "tool_response", "bytes": 9, "sha256": "0" * 64}]}  # fmt: skip
+    extra = [{}, {}, {"error": {"code": 7, "why": ["x"]}}, {}, every, {"model": "claude-y"}, {}, {}, {"wait_ms": 3.0},
+             {"effort": "low", "truncated": []}, {}, {"error": 12}, {}, {}, {}, {}, {"agent_id": "a2"}, {}]  # fmt: skip
+    lines = [tf.encode_record(0, ts.format(0), "0" * 64, start)]
+    for i, fields in enumerate(extra, 1):
+        record = {"event": "PostToolUse", "status": "ok", "tool_name": "Bash", "tool_input": {"command": f"ls {i}"}}
+        lines.append(tf.encode_record(i, ts.format(i), "0" * 64, record | fields))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    fast = columnar.read(trail, batch_rows=batch_rows)
+    assert fast is not None  # (the fast path took it)
+    assert list(fast[0].dtypes) == list(slow.dtypes)
+    assert comparable(fast[0]) == comparable(slow.reset_index(drop=True))
+    assert slow["model"].iloc[5:7].tolist() == ["claude-x", "claude-y"] and slow["cost_usd"].iloc[5] == 0.25
+
+
+def test_event_ids_written_by_arrow_are_pythons_text_of_trail_and_seq() -> None:
     """The columnar path writes ``<trail id>:<seq>`` itself (no longer DuckDB's SQL): every width of number, both
     signs, the largest whole number a double holds exactly, non-ASCII trail ids, and a batch of no rows."""
     import numpy as np

@@ -100,10 +100,11 @@ class _Batches:
 
     def add(self, batch: pa.RecordBatch) -> bool:
         """Take one batch; False when a row is not clean (the line reader reads the file)."""
-        if not _clean(batch) or _input_twice(batch.column("input")):
+        cols = _columns(batch)
+        if not _clean(cols) or _input_twice(cols["input"]):
             return False
-        for name, col in zip(batch.schema.names, batch.columns, strict=True):
-            if name == "timestamp":  # the hook's shape read by numpy, any other by pandas (as the line reader)
+        for name, col in cols.items():
+            if name == "timestamp":  # the hook's shape read by Arrow, any other by pandas (as the line reader)
                 times = _hook_times(col)
                 if times is None:
                     if _odd_word(col):
@@ -111,7 +112,7 @@ class _Batches:
                     times = pd.to_datetime(col.to_pandas(), utc=True, errors="coerce", format="ISO8601")
                 self.times.append(times)
             elif name not in _CHECKED_ONLY:
-                own = _own(col, _KIND.get(name))
+                own = None if col is None else _own(col, _KIND.get(name))
                 if own is not None and name in _NAMES_READ and _odd_word(own.dictionary):
                     return False
                 if own is not None and name == "event":
@@ -259,26 +260,46 @@ _FLOATS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "float")
 _EXACT = float(2**53)  # a double holds every whole number below this exactly
 
 
-def _clean(batch: pa.RecordBatch) -> bool:
-    """Every row of ``batch`` a whole v1 record (``v`` 1, a ``seq`` and a ``hash``) the line reader reads
-    alike: no object holding a read key twice, counts whole numbers a double holds exactly, no NaN or Infinity
-    where a number or a name belongs. A column that holds nothing in the batch is not looked at."""
-    v = batch.column("v")
-    if v.null_count or batch.column("seq").null_count or batch.column("hash").null_count:
+def _columns(batch: pa.RecordBatch) -> dict[str, pa.Array | None]:
+    """A batch's columns by name, the rare ones taken out of ``_rare`` (None: the batch has no value of it)."""
+    cols: dict[str, pa.Array | None] = dict(zip(batch.schema.names, batch.columns, strict=True))
+    return cols | _unpack(cols.pop("_rare"))
+
+
+def _unpack(rare: pa.Array) -> dict[str, pa.Array | None]:
+    """The columns packed in ``_rare`` (:data:`.duckread.RARE`: a list holding one struct in each row that has
+    any of them), each as long as the batch; None for all of them when no row has any (most batches)."""
+    if rare.null_count == len(rare):
+        return dict.fromkeys(duckread.RARE_OUTPUTS)
+    held = rare.is_valid().to_numpy(zero_copy_only=False)
+    at = np.zeros(len(rare), np.int64)
+    at[held] = np.arange(int(held.sum()))  # each row's struct (one a row), or none
+    where = pa.array(at, mask=~held)
+    fields = rare.flatten().flatten()  # (the structs' fields, their offsets and validity accounted for)
+    return {name: pc.take(col, where) for name, col in zip(duckread.RARE_OUTPUTS, fields, strict=True)}
+
+
+def _clean(cols: dict[str, pa.Array | None]) -> bool:
+    """Every row of a batch (its ``cols``) a whole v1 record (``v`` 1, a ``seq`` and a ``hash``) the line reader
+    reads alike: no object holding a read key twice, counts whole numbers a double holds exactly, no NaN or
+    Infinity where a number or a name belongs. A column that holds nothing in the batch is not looked at."""
+    v, seq, hashes, twice = cols["v"], cols["seq"], cols["hash"], cols["_twice"]
+    assert v is not None and seq is not None and hashes is not None and twice is not None  # (never packed)
+    if v.null_count or seq.null_count or hashes.null_count:
         return False
-    if not pc.all(pc.equal(v, float(tf.SCHEMA_VERSION))).as_py() or pc.any(batch.column("_twice")).as_py():
+    if not pc.all(pc.equal(v, float(tf.SCHEMA_VERSION))).as_py() or pc.any(twice).as_py():
         return False
     for name in _COUNTS_READ:  # (NaN and Infinity are no whole number below 2**53)
-        col = batch.column(name)
-        if col.null_count < len(col):
+        col = cols[name]
+        if col is not None and col.null_count < len(col):
             whole = pc.and_(pc.less(pc.abs(col), _EXACT), pc.equal(col, pc.floor(col)))
             if not pc.all(whole).as_py():
                 return False
     for name in _FLOATS_READ:
-        col = batch.column(name)
-        if col.null_count < len(col) and not pc.all(pc.is_finite(col)).as_py():
+        col = cols[name]
+        if col is not None and col.null_count < len(col) and not pc.all(pc.is_finite(col)).as_py():
             return False
-    return not any(_odd_word(batch.column(name)) for name in _STRINGS_READ)
+    return not any(_odd_word(cols[name]) for name in _STRINGS_READ)
 
 
 def _event_ids(prefix: bytes, seq: np.ndarray) -> pa.Array:
@@ -322,9 +343,11 @@ def _input_twice(inputs: pa.Array) -> bool:
     return False
 
 
-def _odd_word(column: pa.Array) -> bool:
+def _odd_word(column: pa.Array | None) -> bool:
     """Whether a ``large_string`` column holds NaN, Infinity or -Infinity: only values of those lengths are
     compared (from the offsets, without a pass over the text)."""
+    if column is None:
+        return False
     n = len(column)
     if column.null_count == n:
         return False

@@ -68,9 +68,9 @@ def _query(trail_id: object, gz: bool) -> str:
     Those checks are made on each Arrow batch as a whole (``columnar._clean``): a column that holds nothing in
     a batch costs nothing there, and a name column is checked by its few distinct words, where checks per row
     in SQL cost ~0.3 s of DuckDB's time on 1M events."""
-    select = [_select(f, trail_id) for f in tf.SCHEMA]
+    common = [f'{sql} as "{name}"' for f in tf.SCHEMA if f.column not in RARE for name, sql in _outputs(f, trail_id)]
     return f"""
-        select {", ".join(s for s in select if s)}, v, coalesce(_twice, false) as _twice
+        select {", ".join(common)}, {_PACKED}, v, coalesce(_twice, false) as _twice
         from (select *, {_EXTRACTED}
               from read_json($path, format='newline_delimited', columns={_COLUMN_TYPES}, maximum_object_size=16777216,
                              compression='{"gzip" if gz else "none"}'))
@@ -114,27 +114,44 @@ _EXTRACTED = (
 )  # (tool_input's own check is made by Arrow on each batch's input column: columnar._input_twice)
 
 
-def _select(f: tf.Field, trail_id: object) -> str:
-    """One column of the frame as SQL over read_json's raw columns ("" for one made in Python)."""
+def _outputs(f: tf.Field, trail_id: object) -> list[tuple[str, str]]:
+    """One column of the frame as (name, SQL) over read_json's raw columns (none for one made in Python; two
+    for a text column: its strings, and any other JSON value, re-serialised in Python)."""
     r, c = f.record, f.column
     if r is None:
         if c in _DERIVED:
-            return f'{_DERIVED[c]} as "{c}"'
-        if c == "event_id":  # <trail id>:<seq> is written by numpy, batch by batch (columnar._event_ids: a
-            return "" if trail_id else 'hash as "event_id"'  # sixth of DuckDB's cost of this concatenation)
-        return ""  # trail_id, source_*, and the columns auditkit trails never fill: made in Python
+            return [(c, _DERIVED[c])]
+        if c == "event_id":  # <trail id>:<seq> is written by Arrow, batch by batch (columnar._event_ids: a
+            return [] if trail_id else [(c, "hash")]  # fraction of DuckDB's cost of this concatenation)
+        return []  # trail_id, source_*, and the columns auditkit trails never fill: made in Python
     if f.sub:  # an object shown by one of its keys
-        return f"coalesce({r}->>'$.{f.sub}', {r}->>'$') as \"{c}\""
+        return [(c, f"coalesce({r}->>'$.{f.sub}', {r}->>'$')")]
     if f.kind == "text":  # a JSON string as its text (in SQL); any other JSON value re-serialised in Python
-        return f"{_string(r)} as _{c}_text, case when not starts_with({r}, '\"') then {r} end as _{c}_json"
+        return [(f"_{c}_text", _string(r)), (f"_{c}_json", f"case when not starts_with({r}, '\"') then {r} end")]
     if f.kind == "nested":  # JSON text (parsed when read); JSON null is a missing value (DuckDB's NULL), and
         # truncated is a non-empty list or nothing (as the line reader makes them)
         if r == "truncated":
-            return f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end as \"{c}\""
-        return f"nullif({r}, 'null') as \"{c}\""
-    if f.kind == "count":  # the double DuckDB read (the line reader sees no count in 1.5 or NaN, where
-        return f'{r} as "{c}"'  # DuckDB's cast to BIGINT would round): checked and cast batch by batch
-    return f'{r} as "{c}"'
+            return [(c, f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end")]
+        return [(c, f"nullif({r}, 'null')")]
+    # a count: the double DuckDB read (the line reader sees no count in 1.5 or NaN, where DuckDB's cast to
+    return [(c, r)]  # BIGINT would round): checked and cast batch by batch
+
+
+#: The frame's columns most records leave empty (a hook trail's tool calls fill none of them): DuckDB hands
+#: them over packed in one column, ``_rare``, a list holding one struct for each row that has any of them
+#: (else NULL), so that a row without them costs one list offset, where writing out ~15 columns of nulls
+#: cost DuckDB ~0.15 s of a million-event read. :func:`auditkit.loading.columnar._unpack` takes them apart.
+RARE = frozenset({"wait_ms", "prompt_id", "effort", "error", "agent_id", "agent_type", "truncated", "model",
+                  "request_id", "input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens",
+                  "cost_usd"})  # fmt: skip
+_RARE_FIELDS = [f for f in tf.SCHEMA if f.column in RARE]
+#: What ``_rare``'s structs hold: the columns (as the other columns are named), in the schema's order.
+RARE_OUTPUTS = tuple(name for f in _RARE_FIELDS for name, _ in _outputs(f, None))
+_PACKED = (
+    f"case when {' or '.join(f'{f.record} is not null' for f in _RARE_FIELDS)} then "
+    f"[struct_pack({', '.join(f'{name} := {sql}' for f in _RARE_FIELDS for name, sql in _outputs(f, None))})] "
+    "end as _rare"
+)
 
 
 class Reading:
