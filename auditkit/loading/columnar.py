@@ -190,7 +190,7 @@ def _empty(kind: str, n: int, nulls: pa.Array) -> pd.Series:
     """A column of ``n`` missing values of its kind (string columns share ``nulls``: an Arrow array cannot
     change, and each of these columns is replaced, never written into, when a value is set)."""
     if kind == "category":
-        return _categorical([], np.full(n, -1, np.int8))
+        return _series(pd.Categorical.from_codes(np.full(n, -1, np.int8), dtype=_NO_WORDS, validate=False))
     if kind == "count":  # (np.zeros takes no memory until written)
         return _series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool)))
     if kind == "float":
@@ -198,6 +198,9 @@ def _empty(kind: str, n: int, nulls: pa.Array) -> pd.Series:
     if kind == "nested":
         return _series(JSONArray(nulls))
     return nulls.to_pandas()
+
+
+_NO_WORDS = pd.CategoricalDtype(pd.Index([], dtype="str"))
 
 
 def _categorical(words: list[str | None], codes: np.ndarray) -> pd.Series:
