@@ -582,3 +582,38 @@ def test_a_cut_head_is_the_first_bytes_of_its_utf8_whatever_its_characters() -> 
             limit = rng.randrange(0, 50)
             want = text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
             assert capture._cut_utf8(text, limit) == want
+
+
+_PIECES = ["a", "u", "0", "d", "D", "8", "\\", '"', "\n", "\x00", "\x1f", "\x7f", "\x80", "é", "…", "\u2028"]
+_PIECES += ["\ud83d", "\ude00", "\U0001f600", "\\u", "\\\\u", "\\ud83d", "\\u00e9", "\\" * 40]
+_TRICKY = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+def _encoded(obj: object, ascii_first: bool) -> bytes | type:
+    try:
+        return tf._dumps(obj, ascii_first=ascii_first)
+    except (ValueError, TypeError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.recursive(_TRICKY | st.integers() | st.none(), lambda c: st.lists(c) | st.dictionaries(_TRICKY, c)))
+def test_a_record_made_from_its_ascii_json_is_the_bytes_the_usual_json_gives(value: object) -> None:
+    """``_dumps(..., ascii_first=True)`` (a record with a cut field) writes its ASCII-only JSON back to UTF-8: the
+    same bytes as the usual way whatever the strings hold (escapes written out as text, backslashes in a row,
+    surrogates alone or paired, DEL, controls), or the same error."""
+    assert _encoded(value, True) == _encoded(value, False)
+
+
+def test_a_cut_fields_record_is_made_the_ascii_way_and_the_bytes_are_the_same() -> None:
+    """The 64 KiB field the hook cuts ends in "…": its record is made from ASCII-only JSON (no copies two bytes a
+    character), and the line is the one the usual JSON gives."""
+    content = "".join(f"setting_{i} = value-{i * 7919 % 104729}\n" for i in range(3000))
+    payload = {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_response": {"file": {"content": content}}}
+    fields = capture.shape(payload, capture.Options(None, 65536, True), len(content), Redactor(key=b"k" * 32))
+    assert fields["truncated"] and fields["tool_response"]["file"]["content"].endswith("]")
+    head = {"v": tf.SCHEMA_VERSION, "seq": 1, "ts": TS, "prev": PREV, **fields}
+    made = tf._dumps_ascii(head)
+    assert made is not None and made == tf._dumps(head) == tf._startup_json.dumps(head).encode("utf-8")
+    line = tf.encode_record(1, TS, PREV, fields)
+    assert line.startswith(made[:-1]) and tf.split_line(line) == (made, tf.sha256(made).hexdigest())
