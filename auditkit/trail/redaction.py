@@ -63,6 +63,7 @@ from auditkit.trail.redact_scan import (
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~9 ms
 if TYPE_CHECKING:
     # loaded on first use (see _checks); named here for the type checker and for importers of this module
+    import re
     from collections.abc import Callable
     from types import ModuleType
     from typing import TypeVar
@@ -308,25 +309,27 @@ class Redactor(KeywordIndex):
                 if start < 0 or end <= start:
                     continue
                 secret = m.group(rule.group)
-                # a match inside one taken already is dropped below whatever the checks say: not checked (the
-                # randomness test of a long text's tokens, ~10 us each), unless an allowlist pattern would run on it
-                # (its time budget is spent and said in the notes: as before)
-                if not self._allow and any(s < end and start < e for s, e in taken):
-                    continue
-                if "[REDACTED:" in secret or _checks().rejects(
-                    rule, text, m, start, secret
-                ):  # a marker is not a secret
-                    continue
-                if self._allowed(secret) or any(s < end and start < e for s, e in taken):
-                    continue
-                taken.append((start, end))
-                found.append((rule.id, start, end, secret))
+                if self._kept(rule, text, m, start, end, secret, taken):
+                    taken.append((start, end))
+                    found.append((rule.id, start, end, secret))
         if not encoded:
             found += self._encoded(text, taken, _depth)
         if _depth < _MAX_DEPTH and written_another_way(text, low):
             found = self._read_back(text, low, taken, _depth, found)
         found.sort(key=lambda f: f[1])
         return found
+
+    def _kept(self, rule: Rule, text: str, m: "re.Match[str]", start: int, end: int, secret: str, taken: list) -> bool:
+        """Whether a rule's match at ``start:end`` is a finding: it passes the rule's checks (a marker is not a secret),
+        the allowlist does not clear it, and it overlaps no finding taken already."""
+        # a match inside one taken already is dropped whatever the checks say: not checked (the randomness test of a
+        # long text's tokens, ~10 us each), unless an allowlist pattern would run on it (its time budget is spent and
+        # said in the notes: as before)
+        if not self._allow and any(s < end and start < e for s, e in taken):
+            return False
+        if "[REDACTED:" in secret or _checks().rejects(rule, text, m, start, secret):
+            return False
+        return not (self._allowed(secret) or any(s < end and start < e for s, e in taken))
 
     def _read_back(self, text: str, low: str, taken: list[tuple[int, int]], depth: int, found: list) -> list:
         """Spans written another way (escapes, percent-encoding, joined literals: redacted whole, named
