@@ -617,3 +617,35 @@ def test_a_cut_fields_record_is_made_the_ascii_way_and_the_bytes_are_the_same() 
     assert made is not None and made == tf._dumps(head) == tf._startup_json.dumps(head).encode("utf-8")
     line = tf.encode_record(1, TS, PREV, fields)
     assert line.startswith(made[:-1]) and tf.split_line(line) == (made, tf.sha256(made).hexdigest())
+
+
+def test_the_written_out_run_tables_map_what_their_character_sets_say() -> None:
+    """The run scans' tables, written out as strings: a card's characters to "0", a token's and base64's (with
+    letters and digits) to "a", the rest of ASCII to "x"; built here from the sets as the scans once built them."""
+    from auditkit.trail.redact_scan import _B64_CHARS, _CARD_CHARS, _TABLES, _TOKEN_CHARS
+
+    for table, mark, alnum in ((_CARD_CHARS, "0", False), (_B64_CHARS, "a", True), (_TOKEN_CHARS, "a", True)):
+        want = "".join(mark if chr(i) in table or (alnum and chr(i).isalnum()) else "x" for i in range(128))
+        assert _TABLES[table] == want, table
+    text = "".join(map(chr, range(200)))
+    assert text.translate(_TABLES[_CARD_CHARS])[128:] == text[128:]  # past ASCII: left as it is
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=st.lists(
+        st.sampled_from(["a", "x", "X", "Z", "0", "9", "_", ".", "$", "%", "{", "<", ">", "}", "*", "-", "#", "(", "K"])
+        | st.sampled_from(["ſ", "\u212a", "é", " ", "s", "%(", "{{", "xxxx", "..."]),
+        min_size=1,
+        max_size=10,
+    ).map("".join)
+)
+def test_a_value_the_code_reference_shortcut_clears_is_one_the_pattern_would_clear(value: str) -> None:
+    """``plausible_value`` skips ``_CODE_REF`` for a value starting with an ASCII letter (not x) or digit and holding
+    no dot: no branch of the pattern matches such a value (case-folded letters, placeholders, formats included)."""
+    import re
+
+    from auditkit.trail.redact_checks import _CODE_REF
+
+    if value[:1].isascii() and value[:1].isalnum() and value[:1] not in "xX" and "." not in value:
+        assert re.match(_CODE_REF, value) is None

@@ -696,7 +696,8 @@ def _could_hold_base64(text: str) -> bool:
         return False
     # then, short texts too (a path of 20 characters or more): spares loading the regex and binascii (~0.3 ms)
     if text.isascii():  # one translate: a run's start implies the run, so the run test below adds nothing here
-        return _B64_START in "x" + text.translate(_B64_STARTS)
+        starts = text.translate(_B64_STARTS)  # the text's start counts as an "x": a run there, or one after an "x"
+        return starts.startswith(_B64_START[1:]) or _B64_START in starts  # (not "x" + starts: a 64 KiB copy)
     if len(text) >= 1024 and not _has_run(text, _B64_CHARS, "a", 20):
         return False
     # not ASCII: by the UTF-8 bytes (as redact_scan._has_run; a character past ASCII is bytes mapped to "x", which
