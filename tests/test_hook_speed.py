@@ -649,3 +649,47 @@ def test_a_value_the_code_reference_shortcut_clears_is_one_the_pattern_would_cle
 
     if value[:1].isascii() and value[:1].isalnum() and value[:1] not in "xX" and "." not in value:
         assert re.match(_CODE_REF, value) is None
+
+
+def _key_words_by_character(key: str) -> list[str]:
+    """``key_words`` as it reads a key one character at a time (its only way before lowercase ASCII keys were split
+    by a translation)."""
+    out: list[str] = []
+    word = prev = ""
+    for c in key:
+        if not c.isalnum():
+            if word:
+                out.append(word)
+            word = ""
+        elif c.isupper() and word and (prev.islower() or prev.isdigit()):
+            out.append(word)
+            word = c.lower()
+        else:
+            word += c.lower()
+        prev = c
+    return [*out, word] if word else out
+
+
+@settings(max_examples=400, deadline=None)
+@given(key=st.text(alphabet=st.sampled_from("ab_9-. \t$:=\"'zQ\x00\x7fé"), max_size=24) | st.text(max_size=12))
+def test_a_keys_words_are_the_words_read_one_character_at_a_time(key: str) -> None:
+    """A lowercase ASCII key is split by a translation and ``split`` (the assignment rules ask it of every match):
+    the words the character loop gives, for any separators, digits, controls; other keys take the loop."""
+    from auditkit.trail.redact_keys import key_words
+
+    assert key_words(key) == _key_words_by_character(key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keywords=st.lists(st.text(alphabet=st.sampled_from("ab&&Z_\x00Σσς-"), max_size=6), max_size=5),
+    flags=st.sampled_from(["value anchored word", "anchored", "value word", ""]),
+)
+def test_a_rule_is_anchored_exactly_when_each_keyword_is_lowercase_and_of_one_part(keywords: list, flags: str) -> None:
+    """``Rule.anchored``, tested on the keywords joined: what testing each keyword gives (capitals, Greek sigmas
+    whose lowercase depends on what follows, ``&&`` parts, NULs inside a keyword)."""
+    from auditkit.trail.redact_rules import Rule
+
+    for words in (keywords, ["a&", "&b"], ["ΑΣ", "b"], ["ας", "Β"], ["x&&y"]):
+        rule = Rule("r", "x", tuple(words), 0, flags)
+        assert rule.anchored == ("anchored" in flags and all(k == k.lower() and "&&" not in k for k in words))
