@@ -619,6 +619,20 @@ def test_a_cut_fields_record_is_made_the_ascii_way_and_the_bytes_are_the_same() 
     assert line.startswith(made[:-1]) and tf.split_line(line) == (made, tf.sha256(made).hexdigest())
 
 
+def test_a_record_whose_cut_head_is_in_another_script_is_made_the_usual_way_with_the_same_bytes() -> None:
+    """The ASCII way is chosen only when every string cut was ASCII up to its "…" (a head in another script would make
+    it give up after its JSON was made); either way the line is the one the usual JSON gives."""
+    opts = capture.Options(None, 65536, True)
+    for content, ascii_head in (("x = 1\n" * 20000, True), ("数据 = 一\n" * 20000, False), ("é" * 70000, False)):
+        payload = {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_response": {"content": content}}
+        fields = capture.shape(payload, opts, len(content) * 3, Redactor(key=b"k" * 32))
+        assert fields["truncated"] and tf._ASCII_CUT_HEADS[0] is ascii_head
+        head = {"v": tf.SCHEMA_VERSION, "seq": 1, "ts": TS, "prev": PREV, **fields}
+        line = tf.encode_record(1, TS, PREV, fields)
+        assert tf._ASCII_CUT_HEADS[0] is False  # used once, by the record it was said of
+        assert tf.split_line(line) == (tf._startup_json.dumps(head).encode(), tf.sha256(tf._dumps(head)).hexdigest())
+
+
 def test_the_written_out_run_tables_map_what_their_character_sets_say() -> None:
     """The run scans' tables, written out as strings: a card's characters to "0", a token's and base64's (with
     letters and digits) to "a", the rest of ASCII to "x"; built here from the sets as the scans once built them."""

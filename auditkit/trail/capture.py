@@ -273,6 +273,7 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
     """
     notes: list[dict] = []
     redacted: dict[int, int] = {}
+    wide = [False]  # some string cut holds characters past ASCII
 
     def cut(value: str, path: str) -> str:
         # an ASCII string is its UTF-8 bytes: they are made after the redaction, in memory it has freed (made
@@ -282,6 +283,7 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
         size = len(value) if plain else len(raw)
         if size <= cap:
             return value
+        wide[0] = wide[0] or not plain
         head, n = value[: cap + _SLACK_CHARS], 0
         if redactor is not None:
             head, n = redactor.redact_text(head)
@@ -342,6 +344,7 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
             fields[name] = step(value, name, 2)  # the record is level 1, its fields level 2
     if notes:
         fields["truncated"] = notes
+        tf.ascii_cut_heads(not wide[0])  # how encode_record makes this record's JSON: see there
     return fields, redacted
 
 
