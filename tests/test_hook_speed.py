@@ -582,3 +582,128 @@ def test_a_cut_head_is_the_first_bytes_of_its_utf8_whatever_its_characters() -> 
             limit = rng.randrange(0, 50)
             want = text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
             assert capture._cut_utf8(text, limit) == want
+
+
+_PIECES = ["a", "u", "0", "d", "D", "8", "\\", '"', "\n", "\x00", "\x1f", "\x7f", "\x80", "é", "…", "\u2028"]
+_PIECES += ["\ud83d", "\ude00", "\U0001f600", "\\u", "\\\\u", "\\ud83d", "\\u00e9", "\\" * 40]
+_TRICKY = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+def _encoded(obj: object, ascii_first: bool) -> bytes | type:
+    try:
+        return tf._dumps(obj, ascii_first=ascii_first)
+    except (ValueError, TypeError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.recursive(_TRICKY | st.integers() | st.none(), lambda c: st.lists(c) | st.dictionaries(_TRICKY, c)))
+def test_a_record_made_from_its_ascii_json_is_the_bytes_the_usual_json_gives(value: object) -> None:
+    """``_dumps(..., ascii_first=True)`` (a record with a cut field) writes its ASCII-only JSON back to UTF-8: the
+    same bytes as the usual way whatever the strings hold (escapes written out as text, backslashes in a row,
+    surrogates alone or paired, DEL, controls), or the same error."""
+    assert _encoded(value, True) == _encoded(value, False)
+
+
+def test_a_cut_fields_record_is_made_the_ascii_way_and_the_bytes_are_the_same() -> None:
+    """The 64 KiB field the hook cuts ends in "…": its record is made from ASCII-only JSON (no copies two bytes a
+    character), and the line is the one the usual JSON gives."""
+    content = "".join(f"setting_{i} = value-{i * 7919 % 104729}\n" for i in range(3000))
+    payload = {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_response": {"file": {"content": content}}}
+    fields = capture.shape(payload, capture.Options(None, 65536, True), len(content), Redactor(key=b"k" * 32))
+    assert fields["truncated"] and fields["tool_response"]["file"]["content"].endswith("]")
+    head = {"v": tf.SCHEMA_VERSION, "seq": 1, "ts": TS, "prev": PREV, **fields}
+    made = tf._dumps_ascii(head)
+    assert made is not None and made == tf._dumps(head) == tf._startup_json.dumps(head).encode("utf-8")
+    line = tf.encode_record(1, TS, PREV, fields)
+    assert line.startswith(made[:-1]) and tf.split_line(line) == (made, tf.sha256(made).hexdigest())
+
+
+def test_a_record_whose_cut_head_is_in_another_script_is_made_the_usual_way_with_the_same_bytes() -> None:
+    """The ASCII way is chosen only when every string cut was ASCII up to its "…" (a head in another script would make
+    it give up after its JSON was made); either way the line is the one the usual JSON gives."""
+    opts = capture.Options(None, 65536, True)
+    for content, ascii_head in (("x = 1\n" * 20000, True), ("数据 = 一\n" * 20000, False), ("é" * 70000, False)):
+        payload = {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_response": {"content": content}}
+        fields = capture.shape(payload, opts, len(content) * 3, Redactor(key=b"k" * 32))
+        assert fields["truncated"] and tf._ASCII_CUT_HEADS[0] is ascii_head
+        head = {"v": tf.SCHEMA_VERSION, "seq": 1, "ts": TS, "prev": PREV, **fields}
+        line = tf.encode_record(1, TS, PREV, fields)
+        assert tf._ASCII_CUT_HEADS[0] is False  # used once, by the record it was said of
+        assert tf.split_line(line) == (tf._startup_json.dumps(head).encode(), tf.sha256(tf._dumps(head)).hexdigest())
+
+
+def test_the_written_out_run_tables_map_what_their_character_sets_say() -> None:
+    """The run scans' tables, written out as strings: a card's characters to "0", a token's and base64's (with
+    letters and digits) to "a", the rest of ASCII to "x"; built here from the sets as the scans once built them."""
+    from auditkit.trail.redact_scan import _B64_CHARS, _CARD_CHARS, _TABLES, _TOKEN_CHARS
+
+    for table, mark, alnum in ((_CARD_CHARS, "0", False), (_B64_CHARS, "a", True), (_TOKEN_CHARS, "a", True)):
+        want = "".join(mark if chr(i) in table or (alnum and chr(i).isalnum()) else "x" for i in range(128))
+        assert _TABLES[table] == want, table
+    text = "".join(map(chr, range(200)))
+    assert text.translate(_TABLES[_CARD_CHARS])[128:] == text[128:]  # past ASCII: left as it is
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=st.lists(
+        st.sampled_from(["a", "x", "X", "Z", "0", "9", "_", ".", "$", "%", "{", "<", ">", "}", "*", "-", "#", "(", "K"])
+        | st.sampled_from(["ſ", "\u212a", "é", " ", "s", "%(", "{{", "xxxx", "..."]),
+        min_size=1,
+        max_size=10,
+    ).map("".join)
+)
+def test_a_value_the_code_reference_shortcut_clears_is_one_the_pattern_would_clear(value: str) -> None:
+    """``plausible_value`` skips ``_CODE_REF`` for a value starting with an ASCII letter (not x) or digit and holding
+    no dot: no branch of the pattern matches such a value (case-folded letters, placeholders, formats included)."""
+    import re
+
+    from auditkit.trail.redact_checks import _CODE_REF
+
+    if value[:1].isascii() and value[:1].isalnum() and value[:1] not in "xX" and "." not in value:
+        assert re.match(_CODE_REF, value) is None
+
+
+def _key_words_by_character(key: str) -> list[str]:
+    """``key_words`` as it reads a key one character at a time (its only way before lowercase ASCII keys were split
+    by a translation)."""
+    out: list[str] = []
+    word = prev = ""
+    for c in key:
+        if not c.isalnum():
+            if word:
+                out.append(word)
+            word = ""
+        elif c.isupper() and word and (prev.islower() or prev.isdigit()):
+            out.append(word)
+            word = c.lower()
+        else:
+            word += c.lower()
+        prev = c
+    return [*out, word] if word else out
+
+
+@settings(max_examples=400, deadline=None)
+@given(key=st.text(alphabet=st.sampled_from("ab_9-. \t$:=\"'zQ\x00\x7fé"), max_size=24) | st.text(max_size=12))
+def test_a_keys_words_are_the_words_read_one_character_at_a_time(key: str) -> None:
+    """A lowercase ASCII key is split by a translation and ``split`` (the assignment rules ask it of every match):
+    the words the character loop gives, for any separators, digits, controls; other keys take the loop."""
+    from auditkit.trail.redact_keys import key_words
+
+    assert key_words(key) == _key_words_by_character(key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keywords=st.lists(st.text(alphabet=st.sampled_from("ab&&Z_\x00Σσς-"), max_size=6), max_size=5),
+    flags=st.sampled_from(["value anchored word", "anchored", "value word", ""]),
+)
+def test_a_rule_is_anchored_exactly_when_each_keyword_is_lowercase_and_of_one_part(keywords: list, flags: str) -> None:
+    """``Rule.anchored``, tested on the keywords joined: what testing each keyword gives (capitals, Greek sigmas
+    whose lowercase depends on what follows, ``&&`` parts, NULs inside a keyword)."""
+    from auditkit.trail.redact_rules import Rule
+
+    for words in (keywords, ["a&", "&b"], ["ΑΣ", "b"], ["ας", "Β"], ["x&&y"]):
+        rule = Rule("r", "x", tuple(words), 0, flags)
+        assert rule.anchored == ("anchored" in flags and all(k == k.lower() and "&&" not in k for k in words))

@@ -8,6 +8,8 @@ whole interpreter. ``_json`` holds the same C scanner and encoder the ``json`` m
 results are identical; where ``_json`` is missing (another Python), this falls back to ``json``.
 """
 
+import sys
+
 try:
     import _json
 
@@ -20,14 +22,15 @@ _WS = " \t\n\r"
 _CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
 
 
-class _Ctx:
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    parse_constant = _CONSTANTS.__getitem__
-    memo: dict = {}  # noqa: RUF012 - the C scanner keeps its own memo
+def _ctx(
+    parse_float: object = float, parse_int: object = int, parse_constant: object = _CONSTANTS.__getitem__
+) -> object:
+    """What the C scanner reads once, when it is made, of its context: these attributes, on a module object (a class
+    holding them cost ~20 us of every hook start-up to make)."""
+    ctx = type(sys)("_ctx")
+    ctx.__dict__.update(strict=True, object_hook=None, object_pairs_hook=None, parse_float=parse_float)
+    ctx.__dict__.update(parse_int=parse_int, parse_constant=parse_constant)
+    return ctx
 
 
 def _default(obj: object) -> object:
@@ -35,7 +38,7 @@ def _default(obj: object) -> object:
 
 
 if _json is not None:
-    _scan = _scanner_new(_Ctx())  # type: ignore[arg-type]  # the C scanner reads only these attributes
+    _scan = _scanner_new(_ctx())  # type: ignore[arg-type]  # the C scanner reads only these attributes
     # allow_nan=False: NaN and Infinity are not JSON (RFC 8259), so encoding one is an error, never a bare token
     _enc_utf8 = _encoder_new(None, _default, _json.encode_basestring, None, ":", ",", False, False, False)
     _enc_ascii = _encoder_new(None, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
@@ -43,14 +46,8 @@ if _json is not None:
 
 def make_loads(parse_float: object, parse_int: object, parse_constant: object) -> object:
     """A :func:`loads` whose numbers and constants go through the given functions (see ``capture.parse``)."""
-
-    class Ctx(_Ctx):
-        pass
-
-    # functions given as objects: the C scanner calls them, whatever type checkers make of it
-    Ctx.parse_float, Ctx.parse_int = staticmethod(parse_float), staticmethod(parse_int)  # type: ignore[assignment,arg-type]  # attributes the C scanner reads
-    Ctx.parse_constant = staticmethod(parse_constant)  # type: ignore[assignment,arg-type]  # as above
-    scan = _scanner_new(Ctx()) if _json is not None else None  # type: ignore[arg-type]  # as above
+    # not a class made for them (~30 us of every hook event): see _ctx
+    scan = _scanner_new(_ctx(parse_float, parse_int, parse_constant)) if _json is not None else None  # type: ignore[arg-type]  # the C scanner reads only these attributes
 
     def loads_with(data: bytes | str) -> object:
         return loads(data, scan)

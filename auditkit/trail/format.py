@@ -503,11 +503,68 @@ _SKIPPED_LEVELS = 3
 _SKIP_BALANCED = r"(?s)" + _balanced(_SKIPPED_LEVELS) + r"([\[\]{}])"  # past those, to the next bracket
 
 
-def _dumps(obj: object) -> bytes:
+def _dumps(obj: object, ascii_first: bool = False) -> bytes:
+    """``obj``'s JSON in UTF-8, non-ASCII characters as they are. ``ascii_first``: made by :func:`_dumps_ascii` when
+    it can (the same bytes), for a record holding a long string with a few characters past ASCII (a cut field's
+    ``…``)."""
+    if ascii_first:
+        made = _dumps_ascii(obj)
+        if made is not None:
+            return made
     try:
         return _startup_json.dumps(obj).encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates somewhere: mark them (a record is always valid UTF-8)
         return _startup_json.dumps(mark_surrogates(obj)).encode("utf-8")
+
+
+#: :func:`_dumps_ascii` gives up past this many ``\\u`` (a text in another script, Windows paths: one Python step each),
+#: or this many backslashes in a row before one.
+_FEW_ESCAPES = 32
+
+
+def _dumps_ascii(obj: object) -> bytes | None:
+    """:func:`_dumps` of ``obj``, made from its ASCII-only JSON (``ensure_ascii``), each ``\\uXXXX`` of a character
+    past ASCII written back as the character's UTF-8; None (make it the usual way) past :data:`_FEW_ESCAPES` escapes,
+    or for any escape of a surrogate (a pair could be one character or two lone ones: only the usual way tells).
+
+    The same bytes: the two modes escape the same characters but these (DEL and everything past it), in the same
+    forms (``\\"``, ``\\\\``, ``\\n``..., ``\\u00XX`` for the other control characters, lowercase hex). Faster
+    for a long string holding one such character (a cut field's ``…``): Python keeps such a string two bytes a
+    character, and the usual way copies it, escaped and joined, at that width (three ~130 KB copies for a 64 KiB field,
+    each in memory fresh from the kernel: ~0.4 ms of the hook's page faults), where this way's copies are ASCII."""
+    text = _startup_json.dumps(obj, ensure_ascii=True).encode("ascii")  # the str is let go at once: less memory
+    pieces: list[bytes | memoryview] = []
+    pos, left = 0, _FEW_ESCAPES
+    i = text.find(b"\\u")
+    while i >= 0:
+        left -= 1
+        start = i
+        while start and text[start - 1] == 92 and i - start <= _FEW_ESCAPES:  # 92: a backslash
+            start -= 1
+        if left < 0 or i - start > _FEW_ESCAPES:
+            return None  # many backslashes: the usual way, at C speed
+        code = int(text[i + 2 : i + 6], 16) if (i - start) % 2 == 0 else 0  # even backslashes before: an escape
+        if code >= 0x7F:
+            if 0xD800 <= code < 0xE000:
+                return None
+            pieces += [memoryview(text)[pos:i], chr(code).encode("utf-8")]
+            pos = i + 6
+        i = text.find(b"\\u", i + 2)
+    if not pieces:
+        return text
+    pieces.append(memoryview(text)[pos:])
+    return b"".join(pieces)
+
+
+#: Whether the strings the last record's trim cut were ASCII up to their "…" (see :func:`ascii_cut_heads`).
+_ASCII_CUT_HEADS = [False]
+
+
+def ascii_cut_heads(ascii: bool) -> None:
+    """Say (``capture.trim``, for the record it cut strings of) whether every string cut was ASCII: the next record
+    with a ``truncated`` list is then made the ASCII way (:func:`_dumps_ascii`), which gives up, after its JSON was
+    made, on a head in another script (~0.15 ms lost for 64 KiB). Only a choice of way: the bytes are the same."""
+    _ASCII_CUT_HEADS[0] = ascii
 
 
 def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
@@ -517,9 +574,12 @@ def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
     """
     head = {"v": SCHEMA_VERSION, "seq": seq, "ts": ts, "prev": prev}
     head.update(fields)
-    body = _dumps(head)
+    ascii_first = False
+    if "truncated" in fields:  # a cut field ends in "…": see _dumps_ascii
+        ascii_first, _ASCII_CUT_HEADS[0] = _ASCII_CUT_HEADS[0], False
+    body = _dumps(head, ascii_first=ascii_first)
     digest = sha256(body).hexdigest()
-    return b"".join((body[:-1], HASH_OPEN, digest.encode(), b'"}\n'))
+    return b"".join((memoryview(body)[:-1], HASH_OPEN, digest.encode(), b'"}\n'))  # not a copy of body[:-1]
 
 
 def split_line(line: bytes) -> tuple[bytes, str] | None:

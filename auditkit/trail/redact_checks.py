@@ -81,6 +81,10 @@ def plausible_value(value: str, context: str = "") -> bool:
         return False
     if low.startswith(("http://", "https://")) and "@" not in low:
         return False  # a URL without credentials in it (token_url, auth endpoint) is not a secret
+    # every branch of _CODE_REF needs a "." or starts with none of these: a letter (not x) or a digit, and no dot,
+    # is no code reference (the usual token: no need to compile the pattern, ~60 us of the hook's start-up)
+    if value[:1].isascii() and value[:1].isalnum() and value[:1] not in "xX" and "." not in value:
+        return True
     return not _rx(_CODE_REF).match(value)
 
 

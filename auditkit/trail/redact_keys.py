@@ -92,9 +92,17 @@ _PLAIN_LAST = frozenset(
 _HINTS = ("pass", "pw", "secret", "token", "credential", "key", "auth", "pat")
 
 
+#: ASCII letters and digits as they are, every other ASCII character a space (a translation table by code point).
+_WORD_CHARS = (
+    " " * 48 + "0123456789" + " " * 7 + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + " " * 6 + "abcdefghijklmnopqrstuvwxyz" + " " * 5
+)
+
+
 def key_words(key: str) -> list[str]:
     """A key name as lowercase words: ``secretAccessKey``, ``SECRET_ACCESS_KEY`` and ``secret-access-key``
     all give ``["secret", "access", "key"]``."""
+    if key.isascii() and key == key.lower():  # no capital: the runs of letters and digits, split at C speed
+        return key.translate(_WORD_CHARS).split()
     out: list[str] = []
     word = ""
     prev = ""

@@ -47,7 +47,12 @@ class Rule:
 
     @property
     def anchored(self) -> bool:
-        return "anchored" in self.flags and all(k == k.lower() and "&&" not in k for k in self.keywords)
+        if "anchored" not in self.flags:
+            return False
+        # every keyword lowercase and none of two parts, tested on them joined (at C speed: ~2 us a call before, for
+        # the assignment rules' 17 keywords; a NUL neither joins two "&" nor changes what lowercasing does)
+        joined = "\0".join(self.keywords)
+        return "&&" not in joined and joined == joined.lower()
 
     def matches(
         self, text: str, low: str, where: dict[str, list[int]] | None = None, present: set[str] | None = None

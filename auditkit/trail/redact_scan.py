@@ -33,9 +33,17 @@ def _rx(pattern: str) -> "re.Pattern[str]":  # compiled on first use (from the p
 _NO_DIGITS = dict.fromkeys(range(48, 58))
 
 #: The characters a card number, a base64 run and a random token are made of: mapped to one letter, the
-#: rest of ASCII to "x" (tables built on first use: only texts of 1 KiB or more need them).
+#: rest of ASCII to "x".
 _CARD_CHARS, _B64_CHARS, _TOKEN_CHARS = "0123456789 -", "+/", "+/_.~=-"
-_TABLES: dict[str, dict[int, int]] = {}
+#: Their tables, indexed by code point (a character past them is left as it is, as a missing key would be): written
+#: out, not built on a long text's first scan (~20 us each); tests/test_hook_speed.py builds them to compare.
+_TABLES: dict[str, str] = {
+    _CARD_CHARS: "x" * 32 + "0xxxxxxxxxxxx0xx0000000000" + "x" * 70,
+    _B64_CHARS: "x" * 43 + "axxxaaaaaaaaaaaxxxxxx" + "xaaaaaaaaaaaaaaaaaaaaaaaaaaxxxxxxaaaaaaaaaaaaaaaaaaaaaaaaaaxxxxx",
+    _TOKEN_CHARS: "x" * 43
+    + "axaaaaaaaaaaaaaxxxaxx"
+    + "xaaaaaaaaaaaaaaaaaaaaaaaaaaxxxxaxaaaaaaaaaaaaaaaaaaaaaaaaaaxxxax",
+}
 
 
 def _has_run(text: str, table: str, char: str, n: int) -> bool:
@@ -44,12 +52,7 @@ def _has_run(text: str, table: str, char: str, n: int) -> bool:
     a regex scan when nothing could match. Texts under 1 KiB skip the test (the scan costs little there)."""
     if len(text) < 1024:
         return True
-    mapping = _TABLES.get(table)
-    if mapping is None:
-        mark, alnum = ord(char), table is not _CARD_CHARS
-        mapping = _TABLES[table] = {
-            i: mark if chr(i) in table or (alnum and chr(i).isalnum()) else 120 for i in range(128)
-        }
+    mapping = _TABLES[table]
     if text.isascii():
         last = _LAST_TRANSLATED
         if last[0] is text and last[1] is table:  # the randomness rules ask twice of a long text (20, 258)
@@ -63,7 +66,7 @@ def _has_run(text: str, table: str, char: str, n: int) -> bool:
     # breaks a run in both forms (the table maps ASCII only, to ASCII), so both find the same runs.
     octets = _BYTE_TABLES.get(table)
     if octets is None:
-        octets = _BYTE_TABLES[table] = bytes(mapping.get(i, 120) for i in range(256))
+        octets = _BYTE_TABLES[table] = (mapping + "x" * 128).encode()
     return char.encode() * n in text.encode("utf-8", "surrogatepass").translate(octets)
 
 
