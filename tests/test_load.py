@@ -1040,3 +1040,95 @@ def test_a_seq_written_as_a_whole_float_gives_one_event_id_whichever_reader(
     # (-0.0 is the seq 0, the trail start's: one event id, kept once, as any repeated seq)
     assert slow["event_id"].tolist() == fast["event_id"].tolist() == ["t:1", "t:5", "t:0", "t:4"]
     assert slow["seq"].tolist() == fast["seq"].tolist() == [1, 5, 0, 4]
+
+
+#: What DuckDB's JSON reader (yyjson) takes that Python's refuses or writes another way: NaN and Infinity in any
+#: case and sign (Python reads NaN, Infinity and -Infinity only), and objects or lists holding what DuckDB writes
+#: as it read it (NaN inside, a number past a double's range, a key given twice, an escape in capitals).
+DUCKDB_OWN_WAY = ["nan", "-nan", "inf", "-INF", "Infinity", "-InFiNiTy", "NAN", '{"a":NaN}', "[1e400]",
+                  '{"a":1,"a":2}', '["\\u001F"]', '{"level":-Infinity}', '{"level":"nan"}', '"inf"']  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:1 unreadable line")
+@pytest.mark.parametrize("field", ["error", "tool_name", "user", "model", "agent_id", "effort", "ts", "hash"])
+@pytest.mark.parametrize("raw", DUCKDB_OWN_WAY)
+def test_words_and_objects_duckdb_reads_its_own_way_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw: str
+) -> None:
+    """A forged record holding ``"error": nan`` made the columnar path raise (load() ended in JSONDecodeError), and
+    ``"model": -INF``, ``"effort": NaN`` or ``"user": {"a":NaN}`` loaded as DuckDB wrote them where the line
+    reader reported the line or wrote the value its own way: the frame and the problems are now the line
+    reader's, in a text, name, string, time or hash field, one of the fields most records lack or not."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 8):
+        record = {"event": "PostToolUse", "status": "ok", "tool_name": "Bash", "user": "dev", "model": "m",
+                  "tool_input": {"command": f"ls {seq}"}}  # fmt: skip
+        odd = seq == 4 and field not in ("ts", "hash")
+        line = tf.encode_record(seq, ts, "0" * 64, record | ({field: "@odd@"} if odd else {}))
+        if seq == 4:  # (the record's own ts and hash: their values replaced)
+            line = line.replace(b'"@odd@"', raw.encode())
+            if field == "ts":
+                line = line.replace(f'"ts":"{ts}"'.encode(), b'"ts":' + raw.encode())
+            if field == "hash":
+                line = line[:-68] + raw.encode() + b"}\n"
+        lines.append(line)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    assert raw.encode() in lines[4]
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    for batch_rows in (100000, 1, 3):
+        columnar.read(trail, batch_rows=batch_rows)  # (declines or reads; never raises)
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert str(comparable(fast)) == str(comparable(slow))  # (str: a NaN equals a NaN)
+    assert fast.attrs["problems"] == slow.attrs["problems"]
+
+
+@pytest.mark.parametrize("trail_id", [2**70, -(2**65), 123456789012345678901234567890])
+def test_a_trail_id_past_64_bits_names_the_events_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trail_id: int
+) -> None:
+    """The columnar path read the trail start with orjson, which reads an integer past 64 bits as a float: a
+    forged trail id of 2**70 named every event ``1.1805916207174113e+21:<seq>`` there, where the line reader
+    wrote ``1180591620717411303424:<seq>``."""
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": trail_id, "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 6):
+        lines.append(tf.encode_record(seq, ts, "0" * 64, {"event": "PreToolUse", "tool_name": "Bash"}))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    slow, fast = _by_both_readers(trail, monkeypatch)
+    assert fast["trail_id"].tolist() == slow["trail_id"].tolist() == [str(trail_id)] * 6
+    assert fast["event_id"].tolist() == slow["event_id"].tolist() == [f"{trail_id}:{s}" for s in range(6)]
+
+
+@pytest.mark.parametrize("raw", ["true", "false"])
+def test_a_seq_of_true_or_false_names_its_event_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    """DuckDB reads ``"seq": true`` as the number 1 (the seq both readers show): the line reader named the event
+    ``t:True``, where the columnar path named it ``t:1`` and kept one of it and the real seq 1 (a row fewer)."""
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 5):
+        line = tf.encode_record(seq, ts, "0" * 64, {"event": "PreToolUse", "tool_name": "Bash"})
+        lines.append(line.replace(b'"seq":3,', f'"seq":{raw},'.encode()) if seq == 3 else line)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    slow, fast = _by_both_readers(trail, monkeypatch)
+    assert slow["event_id"].tolist() == fast["event_id"].tolist()
+    assert slow["seq"].tolist() == fast["seq"].tolist() and len(slow) == 4
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)

@@ -55,7 +55,10 @@ def read(path: Path, batch_rows: int = 100000, started: duckread.Reading | None 
         return None  # a damaged archive: the line reader says where
     if not ends_nl or taken.rows != n_lines or taken.starts != 1:
         return None  # a blank or partial line (the line reader says which), or a second trail start
-    return [taken.frame(reading.trail_id, str(path))]
+    try:
+        return [taken.frame(reading.trail_id, str(path))]
+    except json.JSONDecodeError:  # a text column's value DuckDB's reader took and Python's refuses ("error": nan,
+        return None  # [inf]): the line reader says which line
 
 
 #: Columns the frame builds without DuckDB (all rows alike, or never filled by an auditkit trail).
@@ -249,14 +252,19 @@ def _copy(array: pa.Array) -> pa.Array:
 
 #: Columns of DuckDB's batches only checked (:func:`_clean`), not kept.
 _CHECKED_ONLY = frozenset({"v", "_twice"})
-#: NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: in a column read as a name
-#: DuckDB leaves their text, where the line reader keeps them marked, so a batch holding one goes to it.
-_ODD_WORDS = pa.array(["NaN", "Infinity", "-Infinity"], pa.large_string())
+#: NaN and Infinity, which JSON has not: DuckDB's reader (yyjson) takes them in any case, "-" signed or not
+#: (nan, -INF, infinity ...), Python's json only as NaN, Infinity and -Infinity (the line reader keeps those
+#: marked and finds no JSON in the others). In a column read as a name DuckDB leaves their text, so a batch
+#: holding one goes to the line reader (compared lower-cased).
+_ODD_WORDS = pa.array(["nan", "-nan", "inf", "-inf", "infinity", "-infinity"], pa.large_string())
 _ODD_LENGTHS = sorted({len(w) for w in _ODD_WORDS.to_pylist()})
+#: The first bytes of an object's and a list's text: where a name belongs (a forged record) DuckDB writes such a
+#: value its own way (NaN, 1e400, a key given twice, \u001F as they were read), the line reader Python's way.
+_CONTAINER_STARTS = np.frombuffer(b"{[", np.uint8)
 _RAW_NAME = {f.column: f.record for f in tf.SCHEMA if f.record and not f.sub}
-#: The frame's columns DuckDB reads as names (VARCHAR): categories are checked by their words once encoded,
-#: strings here, times when pandas parses them.
-_NAMES_READ = frozenset(c for c, r in _RAW_NAME.items() if _COLUMNS[r] == "VARCHAR" and _KIND[c] == "category")
+#: The frame's columns DuckDB reads as names (VARCHAR, or an object's key: effort's level): categories are checked
+#: by their words once encoded, strings here, times when pandas parses them.
+_NAMES_READ = frozenset(f.column for f in tf.SCHEMA if f.record and f.kind == "category")
 _STRINGS_READ = tuple(c for c, r in _RAW_NAME.items() if _COLUMNS[r] == "VARCHAR" and _KIND[c] == "string")
 _COUNTS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "count")
 _FLOATS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "float")
@@ -347,8 +355,9 @@ def _input_twice(inputs: pa.Array) -> bool:
 
 
 def _odd_word(column: pa.Array | None) -> bool:
-    """Whether a ``large_string`` column holds NaN, Infinity or -Infinity: only values of those lengths are
-    compared (from the offsets, without a pass over the text)."""
+    """Whether a ``large_string`` column holds NaN or Infinity in any of DuckDB's spellings (only values of those
+    lengths are compared, from the offsets, without a pass over the text), or an object's or a list's text (by
+    each value's first byte)."""
     if column is None:
         return False
     n = len(column)
@@ -356,12 +365,18 @@ def _odd_word(column: pa.Array | None) -> bool:
         return False
     offsets = np.frombuffer(column.buffers()[1], np.int64, n + 1, column.offset * 8)
     lengths = np.diff(offsets)
+    text = column.buffers()[2]
+    if text is not None and text.size:
+        first = np.frombuffer(text, np.uint8)[np.minimum(offsets[:-1], text.size - 1)]
+        if np.isin(first[lengths > 0], _CONTAINER_STARTS).any():
+            return True
     maybe = lengths == _ODD_LENGTHS[0]
     for length in _ODD_LENGTHS[1:]:
         maybe |= lengths == length
     if not maybe.any():
         return False
-    return bool(pc.any(pc.is_in(column.filter(pa.array(maybe)), value_set=_ODD_WORDS)).as_py())
+    words = pc.utf8_lower(column.filter(pa.array(maybe)), memory_pool=POOL)
+    return bool(pc.any(pc.is_in(words, value_set=_ODD_WORDS)).as_py())
 
 
 def _count_word(encoded: pa.DictionaryArray, word: str) -> int:
