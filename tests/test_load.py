@@ -680,6 +680,30 @@ def test_load_shortens_openblas_spin_only_for_its_own_numpy_import_and_leaves_th
     assert done.stdout.split() == want, done.stdout + done.stderr
 
 
+def test_openblas_spin_set_by_the_caller_while_a_load_runs_is_kept() -> None:
+    """A value of ``OPENBLAS_THREAD_TIMEOUT`` the caller sets while a load runs (another thread of theirs, or
+    code called during the load) is theirs: load() used to take the variable out at its end whatever it held."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = (
+        "import os, auditkit.loading.frame as f\n"
+        "real = f._begin\n"
+        "def begin(files):\n"
+        "    os.environ['OPENBLAS_THREAD_TIMEOUT'] = '9'\n"
+        "    return real(files)\n"
+        "f._begin = begin\n"
+        f"f.load({str(SAMPLES / 'failures')!r})\n"
+        "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=True)
+    assert done.stdout.split() == ["9"], done.stdout + done.stderr
+
+
 def test_a_read_begun_early_is_the_one_the_fast_path_takes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The read ``load()`` begins is the one the columnar path takes (DuckDB reads the file once), and its
     frame is the line reader's."""
