@@ -1067,10 +1067,12 @@ def test_a_seq_written_as_a_whole_float_gives_one_event_id_whichever_reader(
 
 
 #: What DuckDB's JSON reader (yyjson) takes that Python's refuses or writes another way: NaN and Infinity in any
-#: case and sign (Python reads NaN, Infinity and -Infinity only), and objects or lists holding what DuckDB writes
-#: as it read it (NaN inside, a number past a double's range, a key given twice, an escape in capitals).
+#: case and sign (Python reads NaN, Infinity and -Infinity only), objects or lists holding what DuckDB writes as
+#: it read it (NaN inside, a number past a double's range, a key given twice, an escape in capitals), and numbers
+#: of more digits than Python's json converts to an integer (4300).
 DUCKDB_OWN_WAY = ["nan", "-nan", "inf", "-INF", "Infinity", "-InFiNiTy", "NAN", '{"a":NaN}', "[1e400]",
-                  '{"a":1,"a":2}', '["\\u001F"]', '{"level":-Infinity}', '{"level":"nan"}', '"inf"']  # fmt: skip
+                  '{"a":1,"a":2}', '["\\u001F"]', '{"level":-Infinity}', '{"level":"nan"}', '"inf"', "9" * 4301,
+                  "-" + "1" * 5000]  # fmt: skip
 
 
 @pytest.mark.filterwarnings("ignore:1 unreadable line")
@@ -1156,3 +1158,36 @@ def test_a_seq_of_true_or_false_names_its_event_alike_by_both_readers(
     assert slow["event_id"].tolist() == fast["event_id"].tolist()
     assert slow["seq"].tolist() == fast["seq"].tolist() and len(slow) == 4
     assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+
+
+@pytest.mark.parametrize("field", ["tool_name", "status", "model", "effort", "permission_mode"])
+@pytest.mark.parametrize(
+    "raw",
+    ["1e400", "-1.5E+0999", '{"level":1e400}', "1e300", "1E2", "0.5", "-0", "-0.0", "12345678901234567890123", "-7"],
+)
+def test_a_number_in_a_name_reads_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw: str
+) -> None:
+    """A number where a name belongs (forged): DuckDB left ``1e400`` as it was, where the line reader reads
+    infinity and shows ``null``, and wrote effort's ``1e300`` and ``-0`` as read, where the line reader shows
+    ``1e+300`` and ``0``. A batch holding a number in a name column other than an integer in Python's digits
+    goes to the line reader; an integer is read alike by the columnar path."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 6):
+        record = {"event": "PostToolUse", "status": "ok", "tool_name": "Bash", "model": "m", "effort": "high"}
+        line = tf.encode_record(seq, ts, "0" * 64, record | ({field: "@odd@"} if seq == 3 else {}))
+        lines.append(line.replace(b'"@odd@"', raw.encode()))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+    if raw in ("12345678901234567890123", "-7"):
+        assert columnar.read(trail) is not None  # (an integer: the columnar path takes it)

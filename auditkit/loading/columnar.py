@@ -10,6 +10,7 @@ A gzipped segment (what ``auditkit archive`` writes) is read the same way, DuckD
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +58,8 @@ def read(path: Path, batch_rows: int = 100000, started: duckread.Reading | None 
         return None  # a blank or partial line (the line reader says which), or a second trail start
     try:
         return [taken.frame(reading.trail_id, str(path))]
-    except json.JSONDecodeError:  # a text column's value DuckDB's reader took and Python's refuses ("error": nan,
-        return None  # [inf]): the line reader says which line
+    except ValueError:  # a text column's value DuckDB's reader took and Python's refuses ("error": nan, [inf], an
+        return None  # integer of more digits than Python converts): the line reader says which line
 
 
 #: Columns the frame builds without DuckDB (all rows alike, or never filled by an auditkit trail).
@@ -116,7 +117,7 @@ class _Batches:
                 self.times.append(times)
             elif name not in _CHECKED_ONLY:
                 own = None if col is None else _own(col, _KIND.get(name))
-                if own is not None and name in _NAMES_READ and _odd_word(own.dictionary):
+                if own is not None and name in _NAMES_READ and _odd_name(own.dictionary):
                     return False
                 if own is not None and name == "event":
                     self.starts += _count_word(own, tf.TRAIL_START)
@@ -356,8 +357,8 @@ def _input_twice(inputs: pa.Array) -> bool:
 
 def _odd_word(column: pa.Array | None) -> bool:
     """Whether a ``large_string`` column holds NaN or Infinity in any of DuckDB's spellings (only values of those
-    lengths are compared, from the offsets, without a pass over the text), or an object's or a list's text (by
-    each value's first byte)."""
+    lengths are compared, from the offsets, without a pass over the text), an object's or a list's text (by
+    each value's first byte), or a number longer than the digits Python's json converts."""
     if column is None:
         return False
     n = len(column)
@@ -370,6 +371,9 @@ def _odd_word(column: pa.Array | None) -> bool:
         first = np.frombuffer(text, np.uint8)[np.minimum(offsets[:-1], text.size - 1)]
         if np.isin(first[lengths > 0], _CONTAINER_STARTS).any():
             return True
+    long = lengths > (sys.get_int_max_str_digits() or 1 << 62)  # an integer Python's json refuses to convert
+    if long.any() and pc.any(pc.match_substring_regex(column.filter(pa.array(long)), "^-?[0-9]")).as_py():
+        return True
     maybe = lengths == _ODD_LENGTHS[0]
     for length in _ODD_LENGTHS[1:]:
         maybe |= lengths == length
@@ -377,6 +381,27 @@ def _odd_word(column: pa.Array | None) -> bool:
         return False
     words = pc.utf8_lower(column.filter(pa.array(maybe)), memory_pool=POOL)
     return bool(pc.any(pc.is_in(words, value_set=_ODD_WORDS)).as_py())
+
+
+def _odd_name(words: pa.Array) -> bool:
+    """Whether a name column's distinct words hold an odd word (:func:`_odd_word`) or a number other than an integer
+    in Python's own digits (forged: ``"model": 1e400``, ``"effort": 1e300``, ``-0``): DuckDB writes such a number as
+    it was read (a key of an object, effort's level) or leaves one past a double's range as it was, where the line
+    reader writes Python's text of it (``1e+300``, ``0``, ``null`` for infinity)."""
+    if _odd_word(words):
+        return True
+    numbers = words.filter(pc.fill_null(pc.match_substring_regex(words, _NUMBER), False))
+    return not all(_python_integer(w) for w in numbers.to_pylist())
+
+
+_NUMBER = "^-?[0-9][-+0-9.eE]*$"  # (JSON's numbers, and a little more)
+
+
+def _python_integer(text: str) -> bool:
+    try:
+        return text.lstrip("-").isdigit() and str(int(text)) == text
+    except ValueError:  # (past Python's 4300 digits: the line reader reports the line)
+        return False
 
 
 def _count_word(encoded: pa.DictionaryArray, word: str) -> int:
