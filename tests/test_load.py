@@ -1191,3 +1191,32 @@ def test_a_number_in_a_name_reads_alike_by_both_readers(
     assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
     if raw in ("12345678901234567890123", "-7"):
         assert columnar.read(trail) is not None  # (an integer: the columnar path takes it)
+
+
+@pytest.mark.parametrize("depth", [1100, 100000])
+@pytest.mark.parametrize("document", [False, True])
+def test_a_value_nested_deeper_than_pythons_json_reads_is_a_reported_line_not_the_end_of_the_load(
+    tmp_path: Path, depth: int, document: bool
+) -> None:
+    """A forged tool input nested 1100 (or 100000) lists deep: orjson stops at 1024 levels, Python's json at ~1000,
+    and its RecursionError ended load() for any trail the line reader reads (every trail under 8 MB). The line is
+    now reported, the other records loaded; a file of one JSON document so nested is read line by line (and its
+    one line reported)."""
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 5):
+        fields = {"event": "PreToolUse", "tool_name": "Bash", "tool_input": "@deep@" if seq == 2 else {"command": "ls"}}
+        lines.append(tf.encode_record(seq, ts, "0" * 64, fields))
+    lines[2] = lines[2].replace(b'"@deep@"', b'{"command":"x","d":' + b"[" * depth + b"]" * depth + b"}")
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"[" + b",".join(line.rstrip(b"\n") for line in lines) + b"]" if document else b"".join(lines))
+    with pytest.warns(UserWarning, match="unreadable"):
+        df = auditkit.load(trail)
+    if document:  # (one line holding the whole array: that line is reported)
+        assert [p["line"] for p in df.attrs["problems"]] == [1] and df.empty
+    else:
+        assert [p["line"] for p in df.attrs["problems"]] == [3]
+        assert len(df) == 4 and df["command"].tolist().count("ls") == 3
