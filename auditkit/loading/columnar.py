@@ -259,9 +259,8 @@ _CHECKED_ONLY = frozenset({"v", "_twice"})
 #: holding one goes to the line reader (compared lower-cased).
 _ODD_WORDS = pa.array(["nan", "-nan", "inf", "-inf", "infinity", "-infinity"], pa.large_string())
 _ODD_LENGTHS = sorted({len(w) for w in _ODD_WORDS.to_pylist()})
-#: The first bytes of an object's and a list's text: where a name belongs (a forged record) DuckDB writes such a
-#: value its own way (NaN, 1e400, a key given twice, \u001F as they were read), the line reader Python's way.
-_CONTAINER_STARTS = np.frombuffer(b"{[", np.uint8)
+#: An object's or a list's text where a name belongs (a forged record) is DuckDB's (NaN, 1e400, a key given twice,
+#: \u001F as they were read), the line reader's Python's: such a batch goes to the line reader too.
 _RAW_NAME = {f.column: f.record for f in tf.SCHEMA if f.record and not f.sub}
 #: The frame's columns DuckDB reads as names (VARCHAR, or an object's key: effort's level): categories are checked
 #: by their words once encoded, strings here, times when pandas parses them.
@@ -356,31 +355,41 @@ def _input_twice(inputs: pa.Array) -> bool:
 
 
 def _odd_word(column: pa.Array | None) -> bool:
-    """Whether a ``large_string`` column holds NaN or Infinity in any of DuckDB's spellings (only values of those
-    lengths are compared, from the offsets, without a pass over the text), an object's or a list's text (by
-    each value's first byte), or a number longer than the digits Python's json converts."""
+    """Whether a ``large_string`` column holds NaN or Infinity in any of DuckDB's spellings, an object's or a list's
+    text, or a number longer than the digits Python's json converts: told by each value's length (from the
+    offsets) and first byte, the few values that may be one compared (no pass over the text)."""
     if column is None:
         return False
     n = len(column)
-    if column.null_count == n:
+    text = column.buffers()[2]
+    if column.null_count == n or text is None or not text.size:
         return False
     offsets = np.frombuffer(column.buffers()[1], np.int64, n + 1, column.offset * 8)
     lengths = np.diff(offsets)
-    text = column.buffers()[2]
-    if text is not None and text.size:
-        first = np.frombuffer(text, np.uint8)[np.minimum(offsets[:-1], text.size - 1)]
-        if np.isin(first[lengths > 0], _CONTAINER_STARTS).any():
+    first = _FIRST[np.frombuffer(text, np.uint8).take(offsets[:-1], mode="clip")]
+    if ((first == _OPENS) & (lengths > 0)).any():
+        return True
+    maybe = first == _MAY_BE_WORD
+    if maybe.any() and (maybe := maybe & _odd_length(lengths)).any():
+        words = pc.ascii_lower(column.filter(pa.array(maybe)), memory_pool=POOL)
+        if pc.any(pc.is_in(words, value_set=_ODD_WORDS)).as_py():
             return True
     long = lengths > (sys.get_int_max_str_digits() or 1 << 62)  # an integer Python's json refuses to convert
-    if long.any() and pc.any(pc.match_substring_regex(column.filter(pa.array(long)), "^-?[0-9]")).as_py():
-        return True
+    return bool(long.any() and pc.any(pc.match_substring_regex(column.filter(pa.array(long)), "^-?[0-9]")).as_py())
+
+
+def _odd_length(lengths: np.ndarray) -> np.ndarray:
     maybe = lengths == _ODD_LENGTHS[0]
     for length in _ODD_LENGTHS[1:]:
         maybe |= lengths == length
-    if not maybe.any():
-        return False
-    words = pc.utf8_lower(column.filter(pa.array(maybe)), memory_pool=POOL)
-    return bool(pc.any(pc.is_in(words, value_set=_ODD_WORDS)).as_py())
+    return maybe
+
+
+#: What a value's first byte may begin: an object's or a list's text, or an odd word (:data:`_ODD_WORDS`).
+_OPENS, _MAY_BE_WORD = 1, 2
+_FIRST = np.zeros(256, np.uint8)
+_FIRST[np.frombuffer(b"{[", np.uint8)] = _OPENS
+_FIRST[np.frombuffer(b"nNiI-", np.uint8)] = _MAY_BE_WORD
 
 
 def _odd_name(words: pa.Array) -> bool:
