@@ -1220,3 +1220,32 @@ def test_a_value_nested_deeper_than_pythons_json_reads_is_a_reported_line_not_th
     else:
         assert [p["line"] for p in df.attrs["problems"]] == [3]
         assert len(df) == 4 and df["command"].tolist().count("ls") == 3
+
+
+@pytest.mark.parametrize("field", ["tool_input", "user", "tool_name", "error", "data"])
+@pytest.mark.parametrize("threshold", [1 << 60, 0])
+def test_a_surrogate_written_as_utf8_bytes_loads_as_the_escaped_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, threshold: int
+) -> None:
+    """A lone surrogate written as raw bytes (ED A0 80, not UTF-8: orjson refuses the line, Python's json reads it
+    as the surrogate) ended load() with UnicodeEncodeError when the frame was built, whatever the file's size (the
+    columnar path declines such a file). It loads as the escaped surrogate "\\ud800" does: in its marked form."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    frames = []
+    for written in (b'"a\\ud800b"', b'"a\xed\xa0\x80b"'):
+        lines = [tf.encode_record(0, ts, "0" * 64, start)]
+        for seq in range(1, 4):
+            fields = {"event": "PreToolUse", "tool_name": "Bash", "user": "dev"}
+            lines.append(tf.encode_record(seq, ts, "0" * 64, fields | ({field: "@odd@"} if seq == 2 else {})))
+        lines[2] = lines[2].replace(b'"@odd@"', written)
+        trail = tmp_path / "audit-trail.jsonl"
+        trail.write_bytes(b"".join(lines))
+        monkeypatch.setattr(columnar, "MIN_BYTES", threshold)
+        frames.append(auditkit.load(trail))
+    escaped, raw = frames
+    assert raw.attrs["problems"] == escaped.attrs["problems"] == []
+    assert list(raw.dtypes) == list(escaped.dtypes) and comparable(raw) == comparable(escaped)
