@@ -680,6 +680,30 @@ def test_load_shortens_openblas_spin_only_for_its_own_numpy_import_and_leaves_th
     assert done.stdout.split() == want, done.stdout + done.stderr
 
 
+def test_openblas_spin_set_by_the_caller_while_a_load_runs_is_kept() -> None:
+    """A value of ``OPENBLAS_THREAD_TIMEOUT`` the caller sets while a load runs (another thread of theirs, or
+    code called during the load) is theirs: load() used to take the variable out at its end whatever it held."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = (
+        "import os, auditkit.loading.frame as f\n"
+        "real = f._begin\n"
+        "def begin(files):\n"
+        "    os.environ['OPENBLAS_THREAD_TIMEOUT'] = '9'\n"
+        "    return real(files)\n"
+        "f._begin = begin\n"
+        f"f.load({str(SAMPLES / 'failures')!r})\n"
+        "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=True)
+    assert done.stdout.split() == ["9"], done.stdout + done.stderr
+
+
 def test_a_read_begun_early_is_the_one_the_fast_path_takes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The read ``load()`` begins is the one the columnar path takes (DuckDB reads the file once), and its
     frame is the line reader's."""
@@ -1040,3 +1064,188 @@ def test_a_seq_written_as_a_whole_float_gives_one_event_id_whichever_reader(
     # (-0.0 is the seq 0, the trail start's: one event id, kept once, as any repeated seq)
     assert slow["event_id"].tolist() == fast["event_id"].tolist() == ["t:1", "t:5", "t:0", "t:4"]
     assert slow["seq"].tolist() == fast["seq"].tolist() == [1, 5, 0, 4]
+
+
+#: What DuckDB's JSON reader (yyjson) takes that Python's refuses or writes another way: NaN and Infinity in any
+#: case and sign (Python reads NaN, Infinity and -Infinity only), objects or lists holding what DuckDB writes as
+#: it read it (NaN inside, a number past a double's range, a key given twice, an escape in capitals), and numbers
+#: of more digits than Python's json converts to an integer (4300).
+DUCKDB_OWN_WAY = ["nan", "-nan", "inf", "-INF", "Infinity", "-InFiNiTy", "NAN", '{"a":NaN}', "[1e400]",
+                  '{"a":1,"a":2}', '["\\u001F"]', '{"level":-Infinity}', '{"level":"nan"}', '"inf"', "9" * 4301,
+                  "-" + "1" * 5000]  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:1 unreadable line")
+@pytest.mark.parametrize("field", ["error", "tool_name", "user", "model", "agent_id", "effort", "ts", "hash"])
+@pytest.mark.parametrize("raw", DUCKDB_OWN_WAY)
+def test_words_and_objects_duckdb_reads_its_own_way_read_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw: str
+) -> None:
+    """A forged record holding ``"error": nan`` made the columnar path raise (load() ended in JSONDecodeError), and
+    ``"model": -INF``, ``"effort": NaN`` or ``"user": {"a":NaN}`` loaded as DuckDB wrote them where the line
+    reader reported the line or wrote the value its own way: the frame and the problems are now the line
+    reader's, in a text, name, string, time or hash field, one of the fields most records lack or not."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 8):
+        record = {"event": "PostToolUse", "status": "ok", "tool_name": "Bash", "user": "dev", "model": "m",
+                  "tool_input": {"command": f"ls {seq}"}}  # fmt: skip
+        odd = seq == 4 and field not in ("ts", "hash")
+        line = tf.encode_record(seq, ts, "0" * 64, record | ({field: "@odd@"} if odd else {}))
+        if seq == 4:  # (the record's own ts and hash: their values replaced)
+            line = line.replace(b'"@odd@"', raw.encode())
+            if field == "ts":
+                line = line.replace(f'"ts":"{ts}"'.encode(), b'"ts":' + raw.encode())
+            if field == "hash":
+                line = line[:-68] + raw.encode() + b"}\n"
+        lines.append(line)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    assert raw.encode() in lines[4]
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    for batch_rows in (100000, 1, 3):
+        columnar.read(trail, batch_rows=batch_rows)  # (declines or reads; never raises)
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes)
+    assert str(comparable(fast)) == str(comparable(slow))  # (str: a NaN equals a NaN)
+    assert fast.attrs["problems"] == slow.attrs["problems"]
+
+
+@pytest.mark.parametrize("trail_id", [2**70, -(2**65), 123456789012345678901234567890])
+def test_a_trail_id_past_64_bits_names_the_events_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trail_id: int
+) -> None:
+    """The columnar path read the trail start with orjson, which reads an integer past 64 bits as a float: a
+    forged trail id of 2**70 named every event ``1.1805916207174113e+21:<seq>`` there, where the line reader
+    wrote ``1180591620717411303424:<seq>``."""
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": trail_id, "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 6):
+        lines.append(tf.encode_record(seq, ts, "0" * 64, {"event": "PreToolUse", "tool_name": "Bash"}))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    slow, fast = _by_both_readers(trail, monkeypatch)
+    assert fast["trail_id"].tolist() == slow["trail_id"].tolist() == [str(trail_id)] * 6
+    assert fast["event_id"].tolist() == slow["event_id"].tolist() == [f"{trail_id}:{s}" for s in range(6)]
+
+
+@pytest.mark.parametrize("raw", ["true", "false"])
+def test_a_seq_of_true_or_false_names_its_event_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    """DuckDB reads ``"seq": true`` as the number 1 (the seq both readers show): the line reader named the event
+    ``t:True``, where the columnar path named it ``t:1`` and kept one of it and the real seq 1 (a row fewer)."""
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 5):
+        line = tf.encode_record(seq, ts, "0" * 64, {"event": "PreToolUse", "tool_name": "Bash"})
+        lines.append(line.replace(b'"seq":3,', f'"seq":{raw},'.encode()) if seq == 3 else line)
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    slow, fast = _by_both_readers(trail, monkeypatch)
+    assert slow["event_id"].tolist() == fast["event_id"].tolist()
+    assert slow["seq"].tolist() == fast["seq"].tolist() and len(slow) == 4
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+
+
+@pytest.mark.parametrize("field", ["tool_name", "status", "model", "effort", "permission_mode"])
+@pytest.mark.parametrize(
+    "raw",
+    ["1e400", "-1.5E+0999", '{"level":1e400}', "1e300", "1E2", "0.5", "-0", "-0.0", "12345678901234567890123", "-7"],
+)
+def test_a_number_in_a_name_reads_alike_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw: str
+) -> None:
+    """A number where a name belongs (forged): DuckDB left ``1e400`` as it was, where the line reader reads
+    infinity and shows ``null``, and wrote effort's ``1e300`` and ``-0`` as read, where the line reader shows
+    ``1e+300`` and ``0``. A batch holding a number in a name column other than an integer in Python's digits
+    goes to the line reader; an integer is read alike by the columnar path."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 6):
+        record = {"event": "PostToolUse", "status": "ok", "tool_name": "Bash", "model": "m", "effort": "high"}
+        line = tf.encode_record(seq, ts, "0" * 64, record | ({field: "@odd@"} if seq == 3 else {}))
+        lines.append(line.replace(b'"@odd@"', raw.encode()))
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"".join(lines))
+    monkeypatch.setattr(columnar, "MIN_BYTES", 1 << 60)
+    slow = auditkit.load(trail)
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    fast = auditkit.load(trail)
+    assert list(fast.dtypes) == list(slow.dtypes) and comparable(fast) == comparable(slow)
+    if raw in ("12345678901234567890123", "-7"):
+        assert columnar.read(trail) is not None  # (an integer: the columnar path takes it)
+
+
+@pytest.mark.parametrize("depth", [1100, 100000])
+@pytest.mark.parametrize("document", [False, True])
+def test_a_value_nested_deeper_than_pythons_json_reads_is_a_reported_line_not_the_end_of_the_load(
+    tmp_path: Path, depth: int, document: bool
+) -> None:
+    """A forged tool input nested 1100 (or 100000) lists deep: orjson stops at 1024 levels, Python's json at ~1000,
+    and its RecursionError ended load() for any trail the line reader reads (every trail under 8 MB). The line is
+    now reported, the other records loaded; a file of one JSON document so nested is read line by line (and its
+    one line reported)."""
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    lines = [tf.encode_record(0, ts, "0" * 64, start)]
+    for seq in range(1, 5):
+        fields = {"event": "PreToolUse", "tool_name": "Bash", "tool_input": "@deep@" if seq == 2 else {"command": "ls"}}
+        lines.append(tf.encode_record(seq, ts, "0" * 64, fields))
+    lines[2] = lines[2].replace(b'"@deep@"', b'{"command":"x","d":' + b"[" * depth + b"]" * depth + b"}")
+    trail = tmp_path / "audit-trail.jsonl"
+    trail.write_bytes(b"[" + b",".join(line.rstrip(b"\n") for line in lines) + b"]" if document else b"".join(lines))
+    with pytest.warns(UserWarning, match="unreadable"):
+        df = auditkit.load(trail)
+    if document:  # (one line holding the whole array: that line is reported)
+        assert [p["line"] for p in df.attrs["problems"]] == [1] and df.empty
+    else:
+        assert [p["line"] for p in df.attrs["problems"]] == [3]
+        assert len(df) == 4 and df["command"].tolist().count("ls") == 3
+
+
+@pytest.mark.parametrize("field", ["tool_input", "user", "tool_name", "error", "data"])
+@pytest.mark.parametrize("threshold", [1 << 60, 0])
+def test_a_surrogate_written_as_utf8_bytes_loads_as_the_escaped_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, threshold: int
+) -> None:
+    """A lone surrogate written as raw bytes (ED A0 80, not UTF-8: orjson refuses the line, Python's json reads it
+    as the surrogate) ended load() with UnicodeEncodeError when the frame was built, whatever the file's size (the
+    columnar path declines such a file). It loads as the escaped surrogate "\\ud800" does: in its marked form."""
+    from auditkit.loading import columnar
+    from auditkit.trail import format as tf
+
+    ts = "2026-03-17T00:00:00.000000Z"
+    start = {"event": tf.TRAIL_START, "status": "info", "data": {"trail_id": "t", "created": ts}}
+    frames = []
+    for written in (b'"a\\ud800b"', b'"a\xed\xa0\x80b"'):
+        lines = [tf.encode_record(0, ts, "0" * 64, start)]
+        for seq in range(1, 4):
+            fields = {"event": "PreToolUse", "tool_name": "Bash", "user": "dev"}
+            lines.append(tf.encode_record(seq, ts, "0" * 64, fields | ({field: "@odd@"} if seq == 2 else {})))
+        lines[2] = lines[2].replace(b'"@odd@"', written)
+        trail = tmp_path / "audit-trail.jsonl"
+        trail.write_bytes(b"".join(lines))
+        monkeypatch.setattr(columnar, "MIN_BYTES", threshold)
+        frames.append(auditkit.load(trail))
+    escaped, raw = frames
+    assert raw.attrs["problems"] == escaped.attrs["problems"] == []
+    assert list(raw.dtypes) == list(escaped.dtypes) and comparable(raw) == comparable(escaped)

@@ -10,6 +10,7 @@ A gzipped segment (what ``auditkit archive`` writes) is read the same way, DuckD
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,10 @@ def read(path: Path, batch_rows: int = 100000, started: duckread.Reading | None 
         return None  # a damaged archive: the line reader says where
     if not ends_nl or taken.rows != n_lines or taken.starts != 1:
         return None  # a blank or partial line (the line reader says which), or a second trail start
-    return [taken.frame(reading.trail_id, str(path))]
+    try:
+        return [taken.frame(reading.trail_id, str(path))]
+    except ValueError:  # a text column's value DuckDB's reader took and Python's refuses ("error": nan, [inf], an
+        return None  # integer of more digits than Python converts): the line reader says which line
 
 
 #: Columns the frame builds without DuckDB (all rows alike, or never filled by an auditkit trail).
@@ -113,7 +117,7 @@ class _Batches:
                 self.times.append(times)
             elif name not in _CHECKED_ONLY:
                 own = None if col is None else _own(col, _KIND.get(name))
-                if own is not None and name in _NAMES_READ and _odd_word(own.dictionary):
+                if own is not None and name in _NAMES_READ and _odd_name(own.dictionary):
                     return False
                 if own is not None and name == "event":
                     self.starts += _count_word(own, tf.TRAIL_START)
@@ -249,14 +253,18 @@ def _copy(array: pa.Array) -> pa.Array:
 
 #: Columns of DuckDB's batches only checked (:func:`_clean`), not kept.
 _CHECKED_ONLY = frozenset({"v", "_twice"})
-#: NaN and Infinity, which DuckDB reads and Python's json reads but JSON has not: in a column read as a name
-#: DuckDB leaves their text, where the line reader keeps them marked, so a batch holding one goes to it.
-_ODD_WORDS = pa.array(["NaN", "Infinity", "-Infinity"], pa.large_string())
+#: NaN and Infinity, which JSON has not: DuckDB's reader (yyjson) takes them in any case, "-" signed or not
+#: (nan, -INF, infinity ...), Python's json only as NaN, Infinity and -Infinity (the line reader keeps those
+#: marked and finds no JSON in the others). In a column read as a name DuckDB leaves their text, so a batch
+#: holding one goes to the line reader (compared lower-cased).
+_ODD_WORDS = pa.array(["nan", "-nan", "inf", "-inf", "infinity", "-infinity"], pa.large_string())
 _ODD_LENGTHS = sorted({len(w) for w in _ODD_WORDS.to_pylist()})
+#: An object's or a list's text where a name belongs (a forged record) is DuckDB's (NaN, 1e400, a key given twice,
+#: \u001F as they were read), the line reader's Python's: such a batch goes to the line reader too.
 _RAW_NAME = {f.column: f.record for f in tf.SCHEMA if f.record and not f.sub}
-#: The frame's columns DuckDB reads as names (VARCHAR): categories are checked by their words once encoded,
-#: strings here, times when pandas parses them.
-_NAMES_READ = frozenset(c for c, r in _RAW_NAME.items() if _COLUMNS[r] == "VARCHAR" and _KIND[c] == "category")
+#: The frame's columns DuckDB reads as names (VARCHAR, or an object's key: effort's level): categories are checked
+#: by their words once encoded, strings here, times when pandas parses them.
+_NAMES_READ = frozenset(f.column for f in tf.SCHEMA if f.record and f.kind == "category")
 _STRINGS_READ = tuple(c for c, r in _RAW_NAME.items() if _COLUMNS[r] == "VARCHAR" and _KIND[c] == "string")
 _COUNTS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "count")
 _FLOATS_READ = tuple(c for c, r in _RAW_NAME.items() if _KIND[c] == "float")
@@ -347,21 +355,62 @@ def _input_twice(inputs: pa.Array) -> bool:
 
 
 def _odd_word(column: pa.Array | None) -> bool:
-    """Whether a ``large_string`` column holds NaN, Infinity or -Infinity: only values of those lengths are
-    compared (from the offsets, without a pass over the text)."""
+    """Whether a ``large_string`` column holds NaN or Infinity in any of DuckDB's spellings, an object's or a list's
+    text, or a number longer than the digits Python's json converts: told by each value's length (from the
+    offsets) and first byte, the few values that may be one compared (no pass over the text)."""
     if column is None:
         return False
     n = len(column)
-    if column.null_count == n:
+    text = column.buffers()[2]
+    if column.null_count == n or text is None or not text.size:
         return False
     offsets = np.frombuffer(column.buffers()[1], np.int64, n + 1, column.offset * 8)
     lengths = np.diff(offsets)
+    first = _FIRST[np.frombuffer(text, np.uint8).take(offsets[:-1], mode="clip")]
+    if ((first == _OPENS) & (lengths > 0)).any():
+        return True
+    maybe = first == _MAY_BE_WORD
+    if maybe.any() and (maybe := maybe & _odd_length(lengths)).any():
+        words = pc.ascii_lower(column.filter(pa.array(maybe)), memory_pool=POOL)
+        if pc.any(pc.is_in(words, value_set=_ODD_WORDS)).as_py():
+            return True
+    long = lengths > (sys.get_int_max_str_digits() or 1 << 62)  # an integer Python's json refuses to convert
+    return bool(long.any() and pc.any(pc.match_substring_regex(column.filter(pa.array(long)), "^-?[0-9]")).as_py())
+
+
+def _odd_length(lengths: np.ndarray) -> np.ndarray:
     maybe = lengths == _ODD_LENGTHS[0]
     for length in _ODD_LENGTHS[1:]:
         maybe |= lengths == length
-    if not maybe.any():
+    return maybe
+
+
+#: What a value's first byte may begin: an object's or a list's text, or an odd word (:data:`_ODD_WORDS`).
+_OPENS, _MAY_BE_WORD = 1, 2
+_FIRST = np.zeros(256, np.uint8)
+_FIRST[np.frombuffer(b"{[", np.uint8)] = _OPENS
+_FIRST[np.frombuffer(b"nNiI-", np.uint8)] = _MAY_BE_WORD
+
+
+def _odd_name(words: pa.Array) -> bool:
+    """Whether a name column's distinct words hold an odd word (:func:`_odd_word`) or a number other than an integer
+    in Python's own digits (forged: ``"model": 1e400``, ``"effort": 1e300``, ``-0``): DuckDB writes such a number as
+    it was read (a key of an object, effort's level) or leaves one past a double's range as it was, where the line
+    reader writes Python's text of it (``1e+300``, ``0``, ``null`` for infinity)."""
+    if _odd_word(words):
+        return True
+    numbers = words.filter(pc.fill_null(pc.match_substring_regex(words, _NUMBER), False))
+    return not all(_python_integer(w) for w in numbers.to_pylist())
+
+
+_NUMBER = "^-?[0-9][-+0-9.eE]*$"  # (JSON's numbers, and a little more)
+
+
+def _python_integer(text: str) -> bool:
+    try:
+        return text.lstrip("-").isdigit() and str(int(text)) == text
+    except ValueError:  # (past Python's 4300 digits: the line reader reports the line)
         return False
-    return bool(pc.any(pc.is_in(column.filter(pa.array(maybe)), value_set=_ODD_WORDS)).as_py())
 
 
 def _count_word(encoded: pa.DictionaryArray, word: str) -> int:

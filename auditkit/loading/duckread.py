@@ -15,10 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from auditkit.loading.readers import auditkit_trail
 from auditkit.store.files import GZIP_ERRORS, is_gzip
+from auditkit.store.jsontext import record_loads
 from auditkit.trail import format as tf
 
 MIN_BYTES = 8 << 20  # below this the line-by-line reader is as fast (a gzipped file: an eighth of it)
@@ -35,8 +34,8 @@ def _first_record(path: Path, gz: bool) -> dict | None:
     try:
         with (gzip.open if gz else open)(path, "rb") as fh:
             line = fh.readline(1 << 20)
-        obj = orjson.loads(line)
-    except (orjson.JSONDecodeError, *GZIP_ERRORS):
+        obj = record_loads(line)  # (as the line reader reads it: a trail id of 30 digits is that integer)
+    except (ValueError, RecursionError, *GZIP_ERRORS):
         return None
     return obj if isinstance(obj, dict) else None
 

@@ -44,12 +44,13 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     finally:
         if collecting:
             gc.enable()
-        if quiet:
+        if quiet and os.environ.get(_BLAS_SPIN) == _SHORT_SPIN:  # (not a value the caller set meanwhile)
             os.environ.pop(_BLAS_SPIN, None)
 
 
 #: How long (2**n cycles) each of OpenBLAS's idle threads spins before it sleeps: by default 2**28, ~0.1 s.
 _BLAS_SPIN = "OPENBLAS_THREAD_TIMEOUT"
+_SHORT_SPIN = "4"  # (OpenBLAS's least)
 
 
 def _quiet_blas() -> bool:
@@ -63,7 +64,7 @@ def _quiet_blas() -> bool:
     """
     if "numpy" in sys.modules or _BLAS_SPIN in os.environ:
         return False
-    os.environ[_BLAS_SPIN] = "4"  # (OpenBLAS's least)
+    os.environ[_BLAS_SPIN] = _SHORT_SPIN
     return True
 
 

@@ -59,13 +59,13 @@ def _json_units(path: Path) -> list | None:
     if start == b"{":
         try:
             first = record_loads(first_line)
-        except ValueError:
+        except (ValueError, RecursionError):
             first = None
         if first is not None and not _session_document(first):
             return None  # the first line is a whole record: JSON Lines
     try:
         doc = record_loads(Path(path).read_bytes())
-    except ValueError:
+    except (ValueError, RecursionError):  # (nested deeper than Python's json reads: each line says so)
         return None  # not one document: read it line by line, and say which lines are bad
     if isinstance(doc, list):
         return doc
@@ -129,7 +129,7 @@ def _read_lines(
                     "Codex rollout, Gemini session)"
                 )
             new = fmt.rows(obj, ctx)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:  # (a value nested deeper than Python's json reads)
             if not raw.strip():
                 continue
             reason = str(exc) or type(exc).__name__

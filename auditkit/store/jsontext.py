@@ -43,8 +43,8 @@ def record_loads(raw: bytes | str) -> object:
     import json
 
     value = json.loads(data, parse_constant=tf.nonjson_number)
-    if b"\\u" in data:  # an escaped surrogate, maybe lone
-        value = tf.mark_surrogates(value)
+    if b"\\u" in data or b"\xed" in data:  # an escaped surrogate, maybe lone, or one written as UTF-8 bytes
+        value = tf.mark_surrogates(value)  # (json reads those bytes as the surrogate, orjson refuses them)
     return value
 
 

@@ -130,8 +130,8 @@ def columns(objs: list[dict]) -> dict[str, list]:
 
 
 def _seq_text(seq: object) -> str:
-    """A seq as an event id writes it: a whole float (``5.0``, ``-0.0``, forged) as the integer the seq column
-    holds (``5``, ``0``), as DuckDB's reading gives it; anything else as its text."""
-    if type(seq) is float and seq.is_integer():
+    """A seq as an event id writes it: a whole float (``5.0``, ``-0.0``, forged) or a boolean (``true``) as the
+    integer the seq column holds (``5``, ``0``, ``1``), as DuckDB's reading gives it; anything else as its text."""
+    if (type(seq) is float and seq.is_integer()) or type(seq) is bool:
         return str(int(seq))
     return str(seq)
