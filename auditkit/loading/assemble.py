@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
@@ -89,7 +90,10 @@ def _ids_unique(df: pd.DataFrame) -> bool:
     if df.empty or _distinct(df["source_file"]) != 1 or (df["source_format"] != auditkit_trail.NAME).any():
         return False
     seq = df["seq"]
-    return _distinct(df["trail_id"], dropna=False) == 1 and seq.notna().all() and (seq.diff().iloc[1:] > 0).all()
+    if _distinct(df["trail_id"], dropna=False) != 1 or not seq.notna().all():
+        return False
+    at = seq.to_numpy(np.int64)  # (no missing value: plain integers; pandas' masked diff took ~25 ms a million)
+    return bool((at[1:] > at[:-1]).all())
 
 
 def _distinct(values: pd.Series, dropna: bool = True) -> int:
