@@ -29,17 +29,21 @@ def load(paths: PathLike | Iterable[PathLike], *, strict: bool = False, progress
     resumed transcript) is kept once, by its ``event_id``; ``df.attrs["duplicates"]`` counts them.
     Malformed lines do not stop a load: they are listed in ``df.attrs["problems"]`` as
     ``{"file", "line", "reason"}`` and summarised in a warning (``strict=True`` raises instead).
-    ``progress``: show a progress line on stderr (default: for loads over 64 MB on a terminal).
+    ``progress``: show a progress line on stderr (default: for loads over 64 MB on a terminal). A load that
+    imports numpy first sets ``OPENBLAS_THREAD_TIMEOUT`` while it runs, unless the caller set it (numpy's
+    BLAS threads would otherwise spin idle beside the read), and takes it out again when it ends.
 
     Example::
 
         df = auditkit.load("sample_logs/")
         df[df.tool == "Bash"][["timestamp", "command", "status"]]
     """
+    # A load makes few cycles, collected once the collector is back on (the caller's setting kept): its passes
+    # over pandas' import and the frame's objects were ~0.1 s of a million-event load.
     collecting = gc.isenabled()
-    gc.disable()  # a load makes few cycles, collected once it is back on: the collector's passes over
-    quiet = _quiet_blas()  # pandas' import and the frame's objects were ~0.1 s of a million-event load (the
-    try:  # caller's setting kept)
+    gc.disable()
+    quiet = _quiet_blas()
+    try:
         return _load(paths, strict, progress)
     finally:
         if collecting:
