@@ -665,33 +665,14 @@ def test_a_value_the_code_reference_shortcut_clears_is_one_the_pattern_would_cle
         assert re.match(_CODE_REF, value) is None
 
 
-def _key_words_by_character(key: str) -> list[str]:
-    """``key_words`` as it reads a key one character at a time (its only way before lowercase ASCII keys were split
-    by a translation)."""
-    out: list[str] = []
-    word = prev = ""
-    for c in key:
-        if not c.isalnum():
-            if word:
-                out.append(word)
-            word = ""
-        elif c.isupper() and word and (prev.islower() or prev.isdigit()):
-            out.append(word)
-            word = c.lower()
-        else:
-            word += c.lower()
-        prev = c
-    return [*out, word] if word else out
-
-
 @settings(max_examples=400, deadline=None)
 @given(key=st.text(alphabet=st.sampled_from("ab_9-. \t$:=\"'zQ\x00\x7fé"), max_size=24) | st.text(max_size=12))
 def test_a_keys_words_are_the_words_read_one_character_at_a_time(key: str) -> None:
     """A lowercase ASCII key is split by a translation and ``split`` (the assignment rules ask it of every match):
     the words the character loop gives, for any separators, digits, controls; other keys take the loop."""
-    from auditkit.trail.redact_keys import key_words
+    from auditkit.trail.redact_keys import key_words, words_by_character
 
-    assert key_words(key) == _key_words_by_character(key)
+    assert key_words(key) == words_by_character(key)
 
 
 @settings(max_examples=300, deadline=None)

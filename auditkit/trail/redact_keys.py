@@ -103,6 +103,12 @@ def key_words(key: str) -> list[str]:
     all give ``["secret", "access", "key"]``."""
     if key.isascii() and key == key.lower():  # no capital: the runs of letters and digits, split at C speed
         return key.translate(_WORD_CHARS).split()
+    return words_by_character(key)
+
+
+def words_by_character(key: str) -> list[str]:
+    """:func:`key_words` read one character at a time (any key: capitals start a word after a lowercase letter
+    or a digit; the only way before lowercase ASCII keys were split by a translation)."""
     out: list[str] = []
     word = ""
     prev = ""
