@@ -626,10 +626,14 @@ def test_a_record_whose_cut_head_is_in_another_script_is_made_the_usual_way_with
     for content, ascii_head in (("x = 1\n" * 20000, True), ("数据 = 一\n" * 20000, False), ("é" * 70000, False)):
         payload = {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_response": {"content": content}}
         fields = capture.shape(payload, opts, len(content) * 3, Redactor(key=b"k" * 32))
-        assert fields["truncated"] and tf._ASCII_CUT_HEADS[0] is ascii_head
+        assert fields["truncated"] and (tf._ASCII_CUT[0] is fields["truncated"]) is ascii_head
+        said = tf._ASCII_CUT[0]
+        spilled = {**fields, "truncated": [dict(n) for n in fields["truncated"]]}  # another record, written first
+        tf.encode_record(0, TS, PREV, spilled)
+        assert tf._ASCII_CUT[0] is said  # (the hint is its own record's: a spilled record written first leaves it)
         head = {"v": tf.SCHEMA_VERSION, "seq": 1, "ts": TS, "prev": PREV, **fields}
         line = tf.encode_record(1, TS, PREV, fields)
-        assert tf._ASCII_CUT_HEADS[0] is False  # used once, by the record it was said of
+        assert tf._ASCII_CUT[0] is None  # used once, by the record it was said of
         assert tf.split_line(line) == (tf._startup_json.dumps(head).encode(), tf.sha256(tf._dumps(head)).hexdigest())
 
 

@@ -80,7 +80,7 @@ class _Batches:
 
     def __init__(self, trail_id: object = None) -> None:
         # each event's id is "<trail id>:<seq>" in a trail that names its id (else its hash, from DuckDB)
-        self.id_prefix = f"{trail_id}:".encode() if trail_id else None
+        self.id_prefix = f"{trail_id}:" if trail_id else None
         self.rows = self.starts = 0
         self.clean = True  # every batch so far a clean one
         self.sizes: list[int] = []  # each batch's rows
@@ -271,8 +271,6 @@ _CHECKED_ONLY = frozenset({"v", "_twice"})
 #: holding one goes to the line reader (compared lower-cased).
 _ODD_WORDS = pa.array(["nan", "-nan", "inf", "-inf", "infinity", "-infinity"], pa.large_string())
 _ODD_LENGTHS = sorted({len(w) for w in _ODD_WORDS.to_pylist()})
-#: An object's or a list's text where a name belongs (a forged record) is DuckDB's (NaN, 1e400, a key given twice,
-#: \u001F as they were read), the line reader's Python's: such a batch goes to the line reader too.
 _RAW_NAME = {f.column: f.record for f in tf.SCHEMA if f.record and not f.sub}
 #: The frame's columns DuckDB reads as names (VARCHAR, or an object's key: effort's level): categories are checked
 #: by their words once encoded, strings here, times when pandas parses them.
@@ -325,14 +323,12 @@ def _clean(cols: dict[str, pa.Array | None]) -> bool:
     return not any(_odd_word(cols[name]) for name in _STRINGS_READ)
 
 
-def _event_ids(prefix: bytes, seq: np.ndarray) -> pa.Array:
+def _event_ids(prefix: str, seq: np.ndarray) -> pa.Array:
     """``prefix`` followed by each seq in decimal, as DuckDB's ``$trail || ':' || seq::BIGINT`` wrote it: Arrow's
     cast of the numbers to text, joined to the prefix (~40 ms a million rows, where DuckDB's concatenation cost
     ~0.2 s of its read and numpy's digit grid ~0.1 s)."""
     digits = pc.cast(pa.array(seq, pa.int64()), pa.large_string(), memory_pool=POOL)
-    return pc.binary_join_element_wise(
-        pa.scalar(prefix.decode(), pa.large_string()), digits, _NOTHING, memory_pool=POOL
-    )
+    return pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), digits, _NOTHING, memory_pool=POOL)
 
 
 _NOTHING = pa.scalar("", pa.large_string())
@@ -397,7 +393,9 @@ def _odd_length(lengths: np.ndarray) -> np.ndarray:
     return maybe
 
 
-#: What a value's first byte may begin: an object's or a list's text, or an odd word (:data:`_ODD_WORDS`).
+#: What a value's first byte may begin: an object's or a list's text (where a name or a string belongs, a forged
+#: record's: DuckDB writes it as it was read, NaN, 1e400, a key given twice, \u001F, the line reader as Python does),
+#: or an odd word (:data:`_ODD_WORDS`).
 _OPENS, _MAY_BE_WORD = 1, 2
 _FIRST = np.zeros(256, np.uint8)
 _FIRST[np.frombuffer(b"{[", np.uint8)] = _OPENS

@@ -132,8 +132,8 @@ def _outputs(f: tf.Field, trail_id: object) -> list[tuple[str, str]]:
         if r == "truncated":
             return [(c, f"case when starts_with({r}, '[') and {r} <> '[]' then {r} end")]
         return [(c, f"nullif({r}, 'null')")]
-    # a count: the double DuckDB read (the line reader sees no count in 1.5 or NaN, where DuckDB's cast to
-    return [(c, r)]  # BIGINT would round): checked and cast batch by batch
+    # as read; a count as the double DuckDB read (the line reader sees no count in 1.5 or NaN, where DuckDB's cast
+    return [(c, r)]  # to BIGINT would round): checked and cast batch by batch
 
 
 #: The frame's columns most records leave empty (a hook trail's tool calls fill none of them): DuckDB hands

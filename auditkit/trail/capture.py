@@ -344,7 +344,8 @@ def trim(fields: dict, cap: int, redactor: "Redactor | None") -> tuple[dict, dic
             fields[name] = step(value, name, 2)  # the record is level 1, its fields level 2
     if notes:
         fields["truncated"] = notes
-        tf.ascii_cut_heads(not wide[0])  # how encode_record makes this record's JSON: see there
+        if not wide[0]:
+            tf.ascii_cut_heads(notes)  # how encode_record makes this record's JSON: see there
     return fields, redacted
 
 

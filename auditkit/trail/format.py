@@ -556,15 +556,16 @@ def _dumps_ascii(obj: object) -> bytes | None:
     return b"".join(pieces)
 
 
-#: Whether the strings the last record's trim cut were ASCII up to their "…" (see :func:`ascii_cut_heads`).
-_ASCII_CUT_HEADS = [False]
+#: The ``truncated`` list of the record whose cut strings were all ASCII up to their "…" (see :func:`ascii_cut_heads`).
+_ASCII_CUT: list[list | None] = [None]
 
 
-def ascii_cut_heads(ascii: bool) -> None:
-    """Say (``capture.trim``, for the record it cut strings of) whether every string cut was ASCII: the next record
-    with a ``truncated`` list is then made the ASCII way (:func:`_dumps_ascii`), which gives up, after its JSON was
-    made, on a head in another script (~0.15 ms lost for 64 KiB). Only a choice of way: the bytes are the same."""
-    _ASCII_CUT_HEADS[0] = ascii
+def ascii_cut_heads(notes: list) -> None:
+    """Say (``capture.trim``) that the record whose ``truncated`` list is ``notes`` (this very list) cut only ASCII
+    strings: that record, and no other (a spilled one written before it), is made the ASCII way
+    (:func:`_dumps_ascii`), which would give up, after its JSON was made, on a head in another script (~0.15 ms lost
+    for 64 KiB). Only a choice of way: the bytes are the same."""
+    _ASCII_CUT[0] = notes
 
 
 def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
@@ -574,9 +575,10 @@ def encode_record(seq: int, ts: str, prev: str, fields: dict) -> bytes:
     """
     head = {"v": SCHEMA_VERSION, "seq": seq, "ts": ts, "prev": prev}
     head.update(fields)
-    ascii_first = False
-    if "truncated" in fields:  # a cut field ends in "…": see _dumps_ascii
-        ascii_first, _ASCII_CUT_HEADS[0] = _ASCII_CUT_HEADS[0], False
+    notes = fields.get("truncated")
+    ascii_first = notes is not None and notes is _ASCII_CUT[0]  # a cut field ends in "…": see _dumps_ascii
+    if ascii_first:
+        _ASCII_CUT[0] = None
     body = _dumps(head, ascii_first=ascii_first)
     digest = sha256(body).hexdigest()
     return b"".join((memoryview(body)[:-1], HASH_OPEN, digest.encode(), b'"}\n'))  # not a copy of body[:-1]
